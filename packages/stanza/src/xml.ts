@@ -1,0 +1,133 @@
+/**
+ * The XML layer: @xmpp/xml's Element (ltx), a parser that never throws, and the
+ * few helpers every payload module uses to read children, attributes and text.
+ */
+import { Element, xml } from "@xmpp/xml";
+import ltxParse from "@xmpp/xml/lib/parse.js";
+import { err, ok, parseError, type Result } from "./result.ts";
+
+export { Element, xml };
+
+/** Default ceiling for one stanza's serialized size (bytes of UTF-16 code units). */
+export const DEFAULT_MAX_STANZA_LENGTH = 1_000_000;
+
+export interface ParseXmlOptions {
+  /** Refuse input longer than this many characters. Default 1,000,000. */
+  readonly maxLength?: number;
+}
+
+/**
+ * Parses one XML element from a string. Returns an error for malformed XML, a
+ * document with no root, or input over `maxLength`; never throws.
+ */
+export function parseXml(input: string, options: ParseXmlOptions = {}): Result<Element> {
+  const max = options.maxLength ?? DEFAULT_MAX_STANZA_LENGTH;
+  if (typeof input !== "string") {
+    return err(parseError("xml-malformed", "input is not a string"));
+  }
+  if (input.length > max) {
+    return err(parseError("xml-too-large", `input is ${input.length} characters, over the limit of ${max}`));
+  }
+  let root: Element | null;
+  try {
+    root = ltxParse(input) as Element | null;
+  } catch (cause) {
+    return err(parseError("xml-malformed", cause instanceof Error ? cause.message : String(cause)));
+  }
+  if (!root) return err(parseError("xml-malformed", "no root element"));
+  return ok(root);
+}
+
+/**
+ * Whether `el` is `<name xmlns=ns>`. The fast path reads the element's own
+ * xmlns; an element that inherits its namespace or uses a prefix is resolved
+ * through its parents, as XML namespaces require.
+ */
+export function isElement(el: Element, name: string, ns?: string): boolean {
+  if (el.name === name) {
+    if (ns === undefined) return true;
+    const own = el.attrs.xmlns;
+    return own === undefined ? el.getNS() === ns : own === ns;
+  }
+  if (el.name.indexOf(":") < 0) return false;
+  return el.getName() === name && (ns === undefined || el.getNS() === ns);
+}
+
+/** The first child element with this local name (and namespace, when given). */
+export function childOf(el: Element, name: string, ns?: string): Element | undefined {
+  for (const c of el.children) {
+    if (typeof c !== "string" && isElement(c, name, ns)) return c;
+  }
+  return undefined;
+}
+
+/** All child elements with this local name (and namespace, when given). */
+export function childrenOf(el: Element, name: string, ns?: string): Element[] {
+  const out: Element[] = [];
+  for (const c of el.children) {
+    if (typeof c !== "string" && isElement(c, name, ns)) out.push(c);
+  }
+  return out;
+}
+
+/** The namespace an element is in: its own xmlns, else resolved through its parents. */
+export function nsOf(el: Element): string | undefined {
+  const own = el.attrs.xmlns;
+  if (typeof own === "string" && el.name.indexOf(":") < 0) return own;
+  const ns = el.getNS();
+  return typeof ns === "string" ? ns : undefined;
+}
+
+/** The local name of an element, without any prefix. */
+export function localNameOf(el: Element): string {
+  return el.name.indexOf(":") < 0 ? el.name : el.getName();
+}
+
+/** All child elements, skipping text nodes. */
+export function elementsOf(el: Element): Element[] {
+  const out: Element[] = [];
+  for (const c of el.children) if (typeof c !== "string") out.push(c);
+  return out;
+}
+
+/** The text content of an element (children's text concatenated), or undefined if it has no text. */
+export function textOf(el: Element | undefined): string | undefined {
+  if (!el) return undefined;
+  const cs = el.children;
+  if (cs.length === 1 && typeof cs[0] === "string") return cs[0];
+  let s = "";
+  let any = false;
+  for (const c of cs) {
+    if (typeof c === "string") {
+      s += c;
+      any = true;
+    }
+  }
+  return any ? s : undefined;
+}
+
+/** A string attribute or undefined (ltx may carry non-strings when elements are built by hand). */
+export function attrOf(el: Element, name: string): string | undefined {
+  const v = el.attrs[name];
+  return typeof v === "string" ? v : v === undefined || v === null ? undefined : String(v);
+}
+
+/** Builds an element, leaving out attributes whose value is undefined. */
+export function element(
+  name: string,
+  attrs: Record<string, string | number | undefined>,
+  ...children: Array<Element | string | undefined>
+): Element {
+  const a: Record<string, string> = {};
+  for (const k in attrs) {
+    const v = attrs[k];
+    if (v !== undefined) a[k] = String(v);
+  }
+  const el = new Element(name, a);
+  for (const c of children) {
+    if (c === undefined) continue;
+    if (typeof c === "string") el.t(c);
+    else el.cnode(c);
+  }
+  return el;
+}
