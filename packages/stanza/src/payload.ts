@@ -1,15 +1,18 @@
 /**
  * A payload codec states, once, how one XML payload maps to one TypeScript
- * value: the element's name and namespace, how to read it (never throwing) and
- * how to write it. Stanza parsers dispatch children to codecs by name and
+ * value: the element's name(s) and namespace, how to read it (never throwing)
+ * and how to write it. Stanza parsers dispatch children to codecs by name and
  * namespace in a single pass.
  */
 import type { Element } from "./xml.ts";
 import type { Result } from "./result.ts";
 
 export interface PayloadCodec<T> {
-  /** Local name of the payload element. */
-  readonly name: string;
+  /**
+   * Local names this codec reads. Most payloads have one; a few XEPs use the
+   * element name as the value (chat states, markers, hints).
+   */
+  readonly names: readonly string[];
   /** Namespace of the payload element. */
   readonly ns: string;
   /** Reads the element; returns a ParseError for anything the XEP does not allow. */
@@ -23,21 +26,39 @@ export interface PayloadCodec<T> {
  * of the typed stanza, `multiple` when the element may repeat (the property is
  * then an array of values, in document order).
  */
-export interface PayloadField<S, K extends keyof S & string = keyof S & string> {
-  readonly key: K;
+export interface PayloadField<S> {
+  readonly key: keyof S & string;
   readonly codec: PayloadCodec<unknown>;
   readonly multiple: boolean;
 }
 
-export function field<S, K extends keyof S & string>(
+/** A single-valued field: `key` holds at most one value of the codec's type. */
+export function field<S, K extends keyof S & string>(key: K, codec: PayloadCodec<NonNullable<S[K]>>): PayloadField<S> {
+  return { key, codec: codec as PayloadCodec<unknown>, multiple: false };
+}
+
+/** A repeating field: `key` holds an array of the codec's values, in document order. */
+export function fieldList<S, K extends keyof S & string>(
   key: K,
-  codec: PayloadCodec<NonNullable<S[K]> extends ReadonlyArray<infer E> ? E : NonNullable<S[K]>>,
-  options: { multiple?: boolean } = {},
-): PayloadField<S, K> {
-  return { key, codec: codec as PayloadCodec<unknown>, multiple: options.multiple ?? false };
+  codec: PayloadCodec<NonNullable<S[K]> extends ReadonlyArray<infer E> ? E : never>,
+): PayloadField<S> {
+  return { key, codec: codec as PayloadCodec<unknown>, multiple: true };
 }
 
 /** The dispatch key for a payload: its namespace and local name. */
 export function payloadKey(ns: string, name: string): string {
   return `${ns}\u0000${name}`;
+}
+
+/** A dispatch table from payload key to field, built once per stanza kind. */
+export function fieldTable<S>(fields: ReadonlyArray<PayloadField<S>>): Map<string, PayloadField<S>> {
+  const table = new Map<string, PayloadField<S>>();
+  for (const f of fields) {
+    for (const name of f.codec.names) {
+      const key = payloadKey(f.codec.ns, name);
+      if (table.has(key)) throw new TypeError(`two fields claim <${name} xmlns="${f.codec.ns}">`);
+      table.set(key, f);
+    }
+  }
+  return table;
 }

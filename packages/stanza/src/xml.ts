@@ -131,3 +131,22 @@ export function element(
   }
   return el;
 }
+
+/**
+ * Whether a stanza child is in the stanza's own namespace (jabber:client,
+ * jabber:component:accept, or inherited from a root that declares none), as
+ * body, subject, thread, show, status, priority and error are.
+ */
+export function isCoreChild(child: Element): boolean {
+  const own = child.attrs.xmlns;
+  if (own === undefined) {
+    if (child.name.indexOf(":") >= 0) return false;
+    const parentNs = child.parent ? nsOf(child.parent) : undefined;
+    return parentNs === undefined || parentNs === CLIENT_NS || parentNs === COMPONENT_NS || parentNs === SERVER_NS;
+  }
+  return own === CLIENT_NS || own === COMPONENT_NS || own === SERVER_NS;
+}
+
+const CLIENT_NS = "jabber:client";
+const COMPONENT_NS = "jabber:component:accept";
+const SERVER_NS = "jabber:server";

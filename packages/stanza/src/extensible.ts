@@ -1,0 +1,67 @@
+/**
+ * The single pass message and presence parsers share: each child element is
+ * either a core child the caller handles, a payload some field's codec reads,
+ * or something we do not know, which is kept so that nothing is lost.
+ */
+import { type PayloadField, payloadKey } from "./payload.ts";
+import type { ParseError } from "./result.ts";
+import { type Element, localNameOf, nsOf } from "./xml.ts";
+
+/** What every extensible stanza carries besides its typed payloads. */
+export interface Extensible {
+  /** Children no registered codec claimed, in document order, kept verbatim. */
+  readonly extra: readonly Element[];
+  /** Payloads a codec refused (their elements are also in `extra`). */
+  readonly invalid: readonly ParseError[];
+}
+
+/**
+ * Reads one child into `out` if a field claims it. Returns false when no field
+ * does; the caller then decides whether it is a core child or an extra.
+ */
+export function readPayload<S>(
+  child: Element,
+  table: ReadonlyMap<string, PayloadField<S>>,
+  out: Record<string, unknown>,
+  invalid: ParseError[],
+  extra: Element[],
+  stanzaName: string,
+): boolean {
+  const ns = nsOf(child);
+  if (ns === undefined) return false;
+  const name = localNameOf(child);
+  const f = table.get(payloadKey(ns, name));
+  if (f === undefined) return false;
+  const r = f.codec.parse(child);
+  if (!r.ok) {
+    const path = r.error.path ? `${stanzaName}/${r.error.path}` : `${stanzaName}/${name}`;
+    invalid.push({ ...r.error, path });
+    extra.push(child);
+    return true;
+  }
+  if (f.multiple) {
+    const list = out[f.key] as unknown[] | undefined;
+    if (list) list.push(r.value);
+    else out[f.key] = [r.value];
+  } else if (out[f.key] === undefined) {
+    out[f.key] = r.value;
+  } else {
+    // A second copy of a single-valued payload: the first wins, the rest is kept.
+    extra.push(child);
+  }
+  return true;
+}
+
+/** Appends the payloads present on `value` to `el`, in field order. */
+export function writePayloads<S>(el: Element, fields: ReadonlyArray<PayloadField<S>>, value: object): void {
+  const v = value as Record<string, unknown>;
+  for (const f of fields) {
+    const x = v[f.key];
+    if (x === undefined || x === null) continue;
+    if (f.multiple) {
+      for (const item of x as unknown[]) el.cnode(f.codec.build(item));
+    } else {
+      el.cnode(f.codec.build(x));
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** Public exports of the archive group of XEP modules. */
+export {};

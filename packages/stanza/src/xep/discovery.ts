@@ -1,0 +1,2 @@
+/** Public exports of the discovery group of XEP modules. */
+export {};

@@ -1,0 +1,2 @@
+/** Public exports of the media group of XEP modules. */
+export {};

@@ -1,0 +1,1 @@
+export * from "./xep0308-correction.ts";

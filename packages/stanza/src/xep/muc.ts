@@ -1,0 +1,2 @@
+/** Public exports of the muc group of XEP modules. */
+export {};
