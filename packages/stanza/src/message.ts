@@ -53,7 +53,9 @@ export type MessageInput = Omit<MessageCore, "type"> & {
 } & MessagePayloads;
 
 const TYPES = new Set<string>(MESSAGE_TYPES);
-const table = fieldTable(messageFields);
+// Built on first use: XEP modules import this module's builders, so the field
+// registry is not yet initialized while this module itself is being evaluated.
+let table: ReturnType<typeof fieldTable<Message>> | undefined;
 
 /** Reads a `<message/>` element. Fails only when the element is not a message or its type is not one RFC 6121 allows. */
 export function parseMessage(el: Element): Result<Message> {
@@ -80,7 +82,7 @@ export function parseMessage(el: Element): Result<Message> {
       extra.push(child);
       continue;
     }
-    if (!readPayload(child, table, out, invalid, extra, "message")) extra.push(child);
+    if (!readPayload(child, (table ??= fieldTable(messageFields())), out, invalid, extra, "message")) extra.push(child);
   }
   out.extra = extra;
   out.invalid = invalid;
@@ -142,7 +144,7 @@ export function buildMessage(m: MessageInput): Element {
   }
   if (m.subject !== undefined) el.cnode(element("subject", {}, m.subject));
   if (m.thread) el.cnode(element("thread", { parent: m.thread.parent }, m.thread.id));
-  writePayloads(el, messageFields, m);
+  writePayloads(el, messageFields(), m);
   if (m.extra) for (const x of m.extra) el.cnode(x);
   if (m.error) el.cnode(buildStanzaError(m.error));
   return el;

@@ -50,7 +50,9 @@ export type PresenceInput = Omit<PresenceCore, "type"> & {
 
 const TYPES = new Set<string>(PRESENCE_TYPES);
 const SHOWS = new Set<string>(PRESENCE_SHOWS);
-const table = fieldTable(presenceFields);
+// Built on first use: XEP modules import this module's builders, so the field
+// registry is not yet initialized while this module itself is being evaluated.
+let table: ReturnType<typeof fieldTable<Presence>> | undefined;
 
 export function parsePresence(el: Element): Result<Presence> {
   if (localNameOf(el) !== "presence") {
@@ -75,7 +77,7 @@ export function parsePresence(el: Element): Result<Presence> {
       extra.push(child);
       continue;
     }
-    if (!readPayload(child, table, out, invalid, extra, "presence")) extra.push(child);
+    if (!readPayload(child, (table ??= fieldTable(presenceFields())), out, invalid, extra, "presence")) extra.push(child);
   }
   out.extra = extra;
   out.invalid = invalid;
@@ -134,7 +136,7 @@ export function buildPresence(p: PresenceInput = {}): Element {
     }
     el.cnode(element("priority", {}, String(p.priority)));
   }
-  writePayloads(el, presenceFields, p);
+  writePayloads(el, presenceFields(), p);
   if (p.extra) for (const x of p.extra) el.cnode(x);
   if (p.error) el.cnode(buildStanzaError(p.error));
   return el;

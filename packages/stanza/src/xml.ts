@@ -150,3 +150,20 @@ export function isCoreChild(child: Element): boolean {
 const CLIENT_NS = "jabber:client";
 const COMPONENT_NS = "jabber:component:accept";
 const SERVER_NS = "jabber:server";
+
+/** A non-empty attribute, or a `missing-attribute` error naming `path@name`. */
+export function requiredAttr(el: Element, name: string, path: string): Result<string> {
+  const v = attrOf(el, name);
+  if (v === undefined || v === "") return err(parseError("missing-attribute", `<${path}/> needs a non-empty ${name}`, `${path}@${name}`));
+  return ok(v);
+}
+
+/** A non-negative integer attribute (decimal digits only), undefined when absent, or an error. */
+export function uintAttr(el: Element, name: string, path: string): Result<number | undefined> {
+  const v = attrOf(el, name);
+  if (v === undefined) return ok(undefined);
+  if (!/^\d{1,15}$/.test(v)) {
+    return err(parseError("invalid-attribute", `${name} "${v}" is not a non-negative integer`, `${path}@${name}`));
+  }
+  return ok(Number(v));
+}

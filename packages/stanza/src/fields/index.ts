@@ -14,5 +14,17 @@ import * as muc from "./muc.ts";
 
 const groups = [messaging, media, muc, discovery, archive];
 
-export const messageFields: ReadonlyArray<PayloadField<Message>> = groups.flatMap((g) => g.messageFields);
-export const presenceFields: ReadonlyArray<PayloadField<Presence>> = groups.flatMap((g) => g.presenceFields);
+// The lists are functions, evaluated on first use: codec modules import the
+// stanza builders, so at module-evaluation time the codecs may not exist yet.
+let message: ReadonlyArray<PayloadField<Message>> | undefined;
+let presence: ReadonlyArray<PayloadField<Presence>> | undefined;
+
+export function messageFields(): ReadonlyArray<PayloadField<Message>> {
+  message ??= groups.flatMap((g) => g.messageFields());
+  return message;
+}
+
+export function presenceFields(): ReadonlyArray<PayloadField<Presence>> {
+  presence ??= groups.flatMap((g) => g.presenceFields());
+  return presence;
+}

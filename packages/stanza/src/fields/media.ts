@@ -3,5 +3,5 @@ import type { Message } from "../message.ts";
 import type { PayloadField } from "../payload.ts";
 import type { Presence } from "../presence.ts";
 
-export const messageFields: PayloadField<Message>[] = [];
-export const presenceFields: PayloadField<Presence>[] = [];
+export const messageFields = (): PayloadField<Message>[] => [];
+export const presenceFields = (): PayloadField<Presence>[] => [];
