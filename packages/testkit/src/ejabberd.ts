@@ -1,0 +1,217 @@
+/**
+ * Real ejabberd (Debian's 23.01) for tests: its own config, spool and log
+ * directories (owned by the `ejabberd` user, which ejabberdctl switches to),
+ * its own Erlang node name, free ports, a MUC service with MAM, and XEP-0114
+ * components. ejabberdctl is given --config-dir, --config and --ctl-config
+ * together so that nothing under /etc/ejabberd is read.
+ */
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { freePort } from "./free-port.ts";
+import { portOpen, ServerProcess, waitUntilReady } from "./process.ts";
+import {
+  DEFAULT_ACCOUNTS,
+  keepRequested,
+  type XmppAccount,
+  type XmppComponentConfig,
+  type XmppServer,
+  type XmppServerOptions,
+} from "./server.ts";
+
+const run = promisify(execFile);
+const yaml = (s: string) => JSON.stringify(s); // JSON strings are valid YAML scalars
+
+async function ejabberdUser(): Promise<{ uid: number; gid: number }> {
+  const { stdout: uid } = await run("id", ["-u", "ejabberd"]);
+  const { stdout: gid } = await run("id", ["-g", "ejabberd"]);
+  return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
+}
+
+// Zombies are skipped: in containers without an init that reaps, dead epmd and
+// beam processes linger as <defunct> entries that pgrep would still count.
+const epmdRunning = () => anyProcess("bin/epmd");
+
+
+export async function startEjabberd(options: XmppServerOptions = {}): Promise<XmppServer> {
+  const domain = options.domain ?? "parley.test";
+  const mucDomain = `muc.${domain}`;
+  const components: XmppComponentConfig[] = [
+    ...(options.components ?? [{ domain: `bridge.${domain}`, secret: randomBytes(12).toString("hex") }]),
+  ];
+  const dir = await mkdtemp(join(tmpdir(), "parley-ejabberd-"));
+  const spool = join(dir, "spool");
+  const logs = join(dir, "logs");
+  await mkdir(spool);
+  await mkdir(logs);
+  const c2sPort = await freePort();
+  const componentPort = await freePort();
+  const config = join(dir, "ejabberd.yml");
+  const ctlConfig = join(dir, "ejabberdctl.cfg");
+  await writeFile(config, ejabberdConfig({ domain, mucDomain, components, c2sPort, componentPort }));
+  await writeFile(ctlConfig, "# empty: keeps ejabberdctl from reading /etc/ejabberd/ejabberdctl.cfg\n");
+  await writeFile(join(dir, "inetrc"), "{lookup, [file, native]}.\n");
+  const { uid, gid } = await ejabberdUser();
+  for (const p of [dir, spool, logs, config, ctlConfig, join(dir, "inetrc")]) await chown(p, uid, gid);
+  await chmod(dir, 0o755);
+
+  const node = `parley-${randomBytes(4).toString("hex")}@localhost`;
+  const ctl = ["--config-dir", dir, "--config", config, "--ctl-config", ctlConfig, "--logs", logs, "--spool", spool, "--node", node];
+  const hadEpmd = await epmdRunning();
+  const proc = new ServerProcess({
+    name: "ejabberd",
+    command: "ejabberdctl",
+    args: [...ctl, "foreground"],
+    cwd: dir,
+    logFile: join(dir, "stdout.log"),
+  });
+  const logFiles = [join(logs, "ejabberd.log"), join(logs, "error.log"), proc.logFile];
+  const ctlRun = (...args: string[]) => run("ejabberdctl", [...ctl, ...args], { cwd: dir, timeout: 30_000 });
+
+  const cleanup = async (keep: boolean) => {
+    try {
+      await ctlRun("stop");
+    } catch {
+      // not up, or already stopping: the signal below handles it
+    }
+    await proc.stop(10_000);
+    await waitForNoProcess(node, 5000);
+    if (!hadEpmd && !(await anyProcess("beam.smp"))) {
+      await run("epmd", ["-kill"]).catch(() => undefined);
+    }
+    if (!keep) await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitUntilReady(
+      proc,
+      async () => {
+        if (!(await portOpen(c2sPort)) || !(await portOpen(componentPort))) return false;
+        try {
+          await ctlRun("status");
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      options.startTimeoutMs ?? 60_000,
+      logFiles,
+    );
+  } catch (e) {
+    await cleanup(true);
+    throw e;
+  }
+
+  const accounts: XmppAccount[] = [];
+  const createAccount = async (local: string, password: string): Promise<XmppAccount> => {
+    await ctlRun("register", local, domain, password);
+    const a = { jid: `${local}@${domain}`, local, password };
+    accounts.push(a);
+    return a;
+  };
+  try {
+    for (const a of options.accounts ?? DEFAULT_ACCOUNTS) await createAccount(a.local, a.password);
+  } catch (e) {
+    await cleanup(true);
+    throw new Error(`ejabberdctl could not create accounts: ${(e as Error).message}`);
+  }
+
+  return {
+    kind: "ejabberd",
+    domain,
+    mucDomain,
+    host: "127.0.0.1",
+    c2sPort,
+    componentPort,
+    components,
+    accounts,
+    dir,
+    logFiles,
+    createAccount,
+    stop: (o) => cleanup(keepRequested(o?.keep)),
+  };
+}
+
+/** Whether a live (not zombie) process has `pattern` in its command line. */
+async function anyProcess(pattern: string): Promise<boolean> {
+  const { stdout } = await run("ps", ["-eo", "stat=,args="]);
+  return stdout.split("\n").some((l) => !l.trimStart().startsWith("Z") && l.includes(pattern));
+}
+
+/** Waits until no process mentions `pattern` (the Erlang VM outlives ejabberdctl by a moment); kills leftovers. */
+async function waitForNoProcess(pattern: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!(await anyProcess(pattern))) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await run("pkill", ["-KILL", "-f", pattern]).catch(() => undefined);
+}
+
+function ejabberdConfig(c: {
+  domain: string;
+  mucDomain: string;
+  components: readonly XmppComponentConfig[];
+  c2sPort: number;
+  componentPort: number;
+}): string {
+  const comps = c.components.map((x) => `      ${yaml(x.domain)}:\n        password: ${yaml(x.secret)}`).join("\n");
+  return `# Written by @parley/testkit for one test run.
+hosts:
+  - ${yaml(c.domain)}
+loglevel: info
+log_rotate_count: 0
+certfiles: []
+auth_method: internal
+auth_password_format: plain
+s2s_access: none
+listen:
+  - port: ${c.c2sPort}
+    ip: "127.0.0.1"
+    module: ejabberd_c2s
+    starttls_required: false
+    max_stanza_size: 1048576
+  - port: ${c.componentPort}
+    ip: "127.0.0.1"
+    module: ejabberd_service
+    hosts:
+${comps}
+acl:
+  local:
+    user_regexp: ""
+  loopback:
+    ip:
+      - 127.0.0.0/8
+access_rules:
+  local:
+    allow: local
+  c2s:
+    allow: all
+  muc_create:
+    allow: all
+  register:
+    deny: all
+modules:
+  mod_adhoc: {}
+  mod_caps: {}
+  mod_disco: {}
+  mod_mam:
+    default: always
+  mod_muc:
+    host: ${yaml(c.mucDomain)}
+    access: all
+    access_create: muc_create
+    access_persistent: all
+    access_admin: none
+    history_size: 20
+    default_room_options:
+      mam: true
+      persistent: false
+  mod_ping: {}
+  mod_roster: {}
+  mod_vcard: {}
+  mod_version: {}
+`;
+}

@@ -1,0 +1,15 @@
+/// <reference path="./ambient.d.ts" />
+/**
+ * @parley/testkit: real XMPP servers for tests (Prosody, ejabberd), and an XMPP
+ * test client and component that await stanzas by predicate.
+ */
+export * from "./ejabberd.ts";
+export * from "./free-port.ts";
+export * from "./process.ts";
+export * from "./prosody.ts";
+export * from "./server.ts";
+export * from "./stanza-inbox.ts";
+export * from "./start-server.ts";
+export * from "./xmpp-client.ts";
+export * from "./xmpp-component.ts";
+export * from "./xmpp-session.ts";

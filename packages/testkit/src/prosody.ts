@@ -1,0 +1,157 @@
+/**
+ * Real Prosody (Debian's 0.12) for tests: a fresh directory, free ports, one
+ * virtual host, a MUC service with MAM (archives in memory: Prosody's file
+ * store makes MUC archives crawl at volume), and XEP-0114 components.
+ */
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { freePort } from "./free-port.ts";
+import { portOpen, ServerProcess, waitUntilReady } from "./process.ts";
+import {
+  DEFAULT_ACCOUNTS,
+  keepRequested,
+  type XmppAccount,
+  type XmppComponentConfig,
+  type XmppServer,
+  type XmppServerOptions,
+} from "./server.ts";
+
+const run = promisify(execFile);
+const lua = (s: string) => JSON.stringify(s); // a JSON string is a valid Lua string literal for our inputs
+
+export async function startProsody(options: XmppServerOptions = {}): Promise<XmppServer> {
+  const domain = options.domain ?? "parley.test";
+  const mucDomain = `muc.${domain}`;
+  const components: XmppComponentConfig[] = [
+    ...(options.components ?? [{ domain: `bridge.${domain}`, secret: randomBytes(12).toString("hex") }]),
+  ];
+  const dir = await mkdtemp(join(tmpdir(), "parley-prosody-"));
+  const dataDir = join(dir, "data");
+  await mkdir(dataDir);
+  await mkdir(join(dir, "certs")); // none: loopback tests run without TLS
+  const c2sPort = await freePort();
+  const componentPort = await freePort();
+  const logFile = join(dir, "prosody.log");
+  const configFile = join(dir, "prosody.cfg.lua");
+  await writeFile(configFile, prosodyConfig({ dir, dataDir, logFile, domain, mucDomain, components, c2sPort, componentPort }));
+
+  const proc = new ServerProcess({
+    name: "prosody",
+    command: "prosody",
+    args: ["--config", configFile, "-F"],
+    cwd: dir,
+    logFile: join(dir, "stdout.log"),
+  });
+  const logFiles = [logFile, proc.logFile];
+  const cleanup = async (keep: boolean) => {
+    await proc.stop();
+    if (!keep) await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitUntilReady(
+      proc,
+      async () => (await portOpen(c2sPort)) && (await portOpen(componentPort)),
+      options.startTimeoutMs ?? 30_000,
+      logFiles,
+    );
+  } catch (e) {
+    await cleanup(true);
+    throw e;
+  }
+
+  const accounts: XmppAccount[] = [];
+  const createAccount = async (local: string, password: string): Promise<XmppAccount> => {
+    // Accounts live in Prosody's file store, which prosodyctl writes directly.
+    await run("prosodyctl", ["--config", configFile, "register", local, domain, password], { cwd: dir });
+    const a = { jid: `${local}@${domain}`, local, password };
+    accounts.push(a);
+    return a;
+  };
+  try {
+    for (const a of options.accounts ?? DEFAULT_ACCOUNTS) await createAccount(a.local, a.password);
+  } catch (e) {
+    await cleanup(true);
+    throw new Error(`prosodyctl could not create accounts: ${(e as Error).message}`);
+  }
+
+  return {
+    kind: "prosody",
+    domain,
+    mucDomain,
+    host: "127.0.0.1",
+    c2sPort,
+    componentPort,
+    components,
+    accounts,
+    dir,
+    logFiles,
+    createAccount,
+    stop: (o) => cleanup(keepRequested(o?.keep)),
+  };
+}
+
+function prosodyConfig(c: {
+  dir: string;
+  dataDir: string;
+  logFile: string;
+  domain: string;
+  mucDomain: string;
+  components: readonly XmppComponentConfig[];
+  c2sPort: number;
+  componentPort: number;
+}): string {
+  const comps = c.components
+    .map((x) => `Component ${lua(x.domain)}\n  component_secret = ${lua(x.secret)}\n`)
+    .join("\n");
+  return `-- Written by @parley/testkit for one test run.
+run_as_root = true
+pidfile = ${lua(join(c.dir, "prosody.pid"))}
+data_path = ${lua(c.dataDir)}
+certificates = ${lua(join(c.dir, "certs"))}
+log = { { levels = { min = "info" }, to = "file", filename = ${lua(c.logFile)} } }
+
+interfaces = { "127.0.0.1" }
+c2s_ports = { ${c.c2sPort} }
+c2s_direct_tls_ports = { }
+component_ports = { ${c.componentPort} }
+component_interfaces = { "127.0.0.1" }
+s2s_ports = { }
+s2s_direct_tls_ports = { }
+http_ports = { }
+https_ports = { }
+component_conflict_resolve = "kick_old"
+
+modules_enabled = {
+  "roster"; "saslauth"; "disco"; "ping"; "vcard_legacy"; "private";
+  "blocklist"; "carbons"; "pep"; "mam"; "dialback"; "time"; "version"; "uptime"; "posix";
+}
+modules_disabled = { "s2s"; "tls"; "http"; "offline" }
+
+authentication = "internal_plain"
+allow_registration = false
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+s2s_require_encryption = false
+
+-- Accounts and rosters on disk (prosodyctl writes them); archives in memory.
+default_storage = "internal"
+storage = { archive = "memory"; muc_log = "memory" }
+archive_expires_after = "never"
+
+limits = { c2s = { rate = "100mb/s" }; s2sin = { rate = "100mb/s" } }
+
+VirtualHost ${lua(c.domain)}
+
+Component ${lua(c.mucDomain)} "muc"
+  modules_enabled = { "muc_mam" }
+  muc_log_by_default = true
+  muc_log_all_rooms = true
+  restrict_room_creation = false
+  muc_room_default_persistent = false
+
+${comps}`;
+}

@@ -1,0 +1,58 @@
+/** What every XMPP server started by the testkit offers a test. */
+
+export type XmppServerKind = "prosody" | "ejabberd";
+
+export interface XmppAccount {
+  /** Bare JID. */
+  readonly jid: string;
+  readonly local: string;
+  readonly password: string;
+}
+
+export interface XmppComponentConfig {
+  /** The component's domain, e.g. `bridge.parley.test`. */
+  readonly domain: string;
+  readonly secret: string;
+}
+
+export interface XmppServer {
+  readonly kind: XmppServerKind;
+  /** The virtual host users live on. */
+  readonly domain: string;
+  /** The MUC service (with MAM). */
+  readonly mucDomain: string;
+  readonly host: "127.0.0.1";
+  readonly c2sPort: number;
+  readonly componentPort: number;
+  readonly components: readonly XmppComponentConfig[];
+  readonly accounts: readonly XmppAccount[];
+  /** Where the server's configuration, data and logs live. */
+  readonly dir: string;
+  readonly logFiles: readonly string[];
+  createAccount(local: string, password: string): Promise<XmppAccount>;
+  /**
+   * Stops the server and removes its directory, unless `keep` (or the
+   * PARLEY_KEEP_SERVERS environment variable) asks to keep it for a post-mortem.
+   */
+  stop(options?: { keep?: boolean }): Promise<void>;
+}
+
+export interface XmppServerOptions {
+  /** Virtual host; default `parley.test`. */
+  readonly domain?: string;
+  /** Components to accept; default one, `bridge.<domain>` with a random secret. */
+  readonly components?: readonly XmppComponentConfig[];
+  /** Accounts to create before the server is handed over; default alice and bob. */
+  readonly accounts?: ReadonlyArray<{ local: string; password: string }>;
+  /** How long to wait for the server to come up; default 30 s. */
+  readonly startTimeoutMs?: number;
+}
+
+export const DEFAULT_ACCOUNTS = [
+  { local: "alice", password: "alice-password" },
+  { local: "bob", password: "bob-password" },
+] as const;
+
+export function keepRequested(keep: boolean | undefined): boolean {
+  return keep ?? (process.env.PARLEY_KEEP_SERVERS === "1");
+}

@@ -1,0 +1,26 @@
+/** A real XMPP client (@xmpp/client) logged in to a testkit server, with room helpers. */
+import { client } from "@xmpp/client";
+import { buildPresence } from "@parley/stanza";
+import type { XmppAccount, XmppServer } from "./server.ts";
+import { XmppSession } from "./xmpp-session.ts";
+
+export class TestClient extends XmppSession {
+  private constructor(entity: ReturnType<typeof client>) {
+    super(entity);
+  }
+
+  /** Connects (plain SASL on loopback, no TLS), binds `resource`, and sends initial presence. */
+  static async connect(server: XmppServer, account: XmppAccount, resource = "test"): Promise<TestClient> {
+    const entity = client({
+      service: `xmpp://${server.host}:${server.c2sPort}`,
+      domain: server.domain,
+      username: account.local,
+      password: account.password,
+      resource,
+    });
+    const c = new TestClient(entity);
+    await c.startEntity();
+    await c.send(buildPresence({}));
+    return c;
+  }
+}
