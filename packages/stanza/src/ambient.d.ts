@@ -43,7 +43,13 @@ declare module "@xmpp/xml" {
   export default xml;
 }
 
-declare module "@xmpp/xml/lib/parse.js" {
-  import type { Element } from "@xmpp/xml";
-  export default function parse(data: string): Element | null;
+declare module "ltx/lib/parsers/ltx.js" {
+  /** ltx's own SAX parser: events only, no tree. */
+  export default class SaxLtx {
+    on(event: "startElement", listener: (name: string, attrs: Record<string, string>) => void): this;
+    on(event: "endElement", listener: (name: string, selfClosing: boolean) => void): this;
+    on(event: "text", listener: (text: string) => void): this;
+    write(data: string): void;
+    end(data?: string): void;
+  }
 }

@@ -3,7 +3,7 @@
  * few helpers every payload module uses to read children, attributes and text.
  */
 import { Element, xml } from "@xmpp/xml";
-import ltxParse from "@xmpp/xml/lib/parse.js";
+import SaxLtx from "ltx/lib/parsers/ltx.js";
 import { err, ok, parseError, type Result } from "./result.ts";
 
 export { Element, xml };
@@ -16,25 +16,65 @@ export interface ParseXmlOptions {
   readonly maxLength?: number;
 }
 
+/** How deep elements may nest in one stanza; deeper input is refused rather than recursed into. */
+export const MAX_XML_DEPTH = 256;
+
+// XML 1.0 §2.2: characters that may not appear in a document at all.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are what is refused
+const ILLEGAL_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
+class XmlRefusal extends Error {}
+
 /**
- * Parses one XML element from a string. Returns an error for malformed XML, a
- * document with no root, or input over `maxLength`; never throws.
+ * Parses exactly one XML element from a string. Returns an error, never
+ * throws, for: input over `maxLength`, characters XML forbids (controls, lone
+ * surrogates, U+FFFE/U+FFFF), DTDs, mismatched or unclosed tags, text or
+ * elements outside the root, nesting deeper than MAX_XML_DEPTH, and bad entities.
  */
 export function parseXml(input: string, options: ParseXmlOptions = {}): Result<Element> {
   const max = options.maxLength ?? DEFAULT_MAX_STANZA_LENGTH;
-  if (typeof input !== "string") {
-    return err(parseError("xml-malformed", "input is not a string"));
-  }
+  if (typeof input !== "string") return err(parseError("xml-malformed", "input is not a string"));
   if (input.length > max) {
     return err(parseError("xml-too-large", `input is ${input.length} characters, over the limit of ${max}`));
   }
-  let root: Element | null;
+  if (ILLEGAL_XML_CHAR.test(input) || !input.isWellFormed()) {
+    return err(parseError("xml-malformed", "input contains a character XML does not allow"));
+  }
+  if (input.includes("<!DOCTYPE") || input.includes("<!ENTITY")) {
+    return err(parseError("xml-malformed", "DTDs and entity declarations are not allowed in XMPP"));
+  }
+  let root: Element | undefined;
+  let cursor: Element | undefined;
+  let depth = 0;
+  const parser = new SaxLtx();
+  parser.on("startElement", (name: string, attrs: Record<string, string>) => {
+    if (root !== undefined && cursor === undefined) throw new XmlRefusal(`<${name}> after the root element`);
+    if (++depth > MAX_XML_DEPTH) throw new XmlRefusal(`elements nest deeper than ${MAX_XML_DEPTH}`);
+    const el = new Element(name, attrs);
+    if (cursor) cursor.cnode(el);
+    else root = el;
+    cursor = el;
+  });
+  parser.on("endElement", (name: string) => {
+    if (!cursor || cursor.name !== name) {
+      throw new XmlRefusal(cursor ? `</${name}> closes <${cursor.name}>` : `</${name}> closes nothing`);
+    }
+    depth--;
+    cursor = cursor.parent ?? undefined;
+  });
+  parser.on("text", (text: string) => {
+    if (cursor) cursor.t(text);
+    else if (text.trim() !== "") throw new XmlRefusal("text outside the root element");
+  });
   try {
-    root = ltxParse(input) as Element | null;
+    parser.write(input);
   } catch (cause) {
     return err(parseError("xml-malformed", cause instanceof Error ? cause.message : String(cause)));
   }
   if (!root) return err(parseError("xml-malformed", "no root element"));
+  if (cursor) return err(parseError("xml-malformed", `<${cursor.name}> is not closed`));
+  if (!input.trimEnd().endsWith(">")) return err(parseError("xml-malformed", "unfinished markup after the root element"));
+  root.parent = null;
   return ok(root);
 }
 
