@@ -5,12 +5,27 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  attrOf,
   buildMessage,
   buildPresence,
   type Element,
   type Message,
+  localNameOf,
+  nsOf,
+  parseCommand,
+  parseDataForm,
+  parseDiscoInfo,
+  parseDiscoItems,
+  parseMamFin,
+  parseModerationRequest,
+  parseMucAdminQuery,
+  parseResultSet,
   parseStanza,
+  parseUploadRequest,
+  parseUploadSlot,
+  parseVcard,
   parseXml,
+  type Result,
   type Presence,
 } from "../src/index.ts";
 import { xepExamples } from "./xep-examples.ts";
@@ -39,6 +54,27 @@ const EXPECTED_INVALID: Record<string, string> = {
   "0066#9": "RFC 6120 requires an id on every iq; the example leaves it out",
   "0066#10": "RFC 6120 requires an id on every iq; the example leaves it out",
   "0045#115": "the error reply is typed 'set' instead of 'error', so it is a request without a payload",
+};
+
+/** Examples whose iq payload holds a placeholder instead of data, and so must be refused. */
+const PLACEHOLDER_PAYLOADS: Record<string, string> = {
+  "0153#1": "BINVAL reads 'Base64-encoded-avatar-file-here!'",
+  "0153#5": "BINVAL reads 'Base64-encoded-avatar-file-here!'",
+};
+
+/** Parsers for iq payloads, by namespace and name. */
+const IQ_PAYLOADS: Record<string, (el: Element) => Result<unknown>> = {
+  "http://jabber.org/protocol/disco#info query": (el) => parseDiscoInfo(el),
+  "http://jabber.org/protocol/disco#items query": parseDiscoItems,
+  "vcard-temp vCard": (el) => parseVcard(el),
+  "http://jabber.org/protocol/commands command": parseCommand,
+  "urn:xmpp:http:upload:0 request": parseUploadRequest,
+  "urn:xmpp:http:upload:0 slot": parseUploadSlot,
+  "http://jabber.org/protocol/muc#admin query": parseMucAdminQuery,
+  "urn:xmpp:message-moderate:1 moderate": parseModerationRequest,
+  "urn:xmpp:mam:2 fin": parseMamFin,
+  "http://jabber.org/protocol/rsm set": parseResultSet,
+  "jabber:x:data x": parseDataForm,
 };
 
 /** The typed fields of a parsed stanza, with elements serialized, for comparing two parses. */
@@ -71,7 +107,16 @@ for (const xep of XEPS) {
           assert.ok(EXPECTED_INVALID[key], `refused: ${r.error.message}`);
           return;
         }
-        if (r.value.kind === "iq") return;
+        if (r.value.kind === "iq") {
+          const p = r.value.payload;
+          const parser = p ? IQ_PAYLOADS[`${nsOf(p)} ${localNameOf(p)}`] : undefined;
+          if (p && parser && attrOf(r.value.payload as Element, "xmlns") !== undefined) {
+            const parsed = parser(p);
+            if (PLACEHOLDER_PAYLOADS[key]) assert.equal(parsed.ok, false, "a placeholder is not data");
+            else assert.ok(parsed.ok, `payload refused: ${parsed.ok ? "" : parsed.error.message}`);
+          }
+          return;
+        }
         if (EXPECTED_INVALID[key]) {
           assert.ok(r.value.invalid.length > 0, "expected a refused payload");
           return;
