@@ -36,7 +36,7 @@ export function readPayload<S>(
   if (!r.ok) {
     const path = r.error.path ? `${stanzaName}/${r.error.path}` : `${stanzaName}/${name}`;
     invalid.push({ ...r.error, path });
-    extra.push(child);
+    keepExtra(child, extra);
     return true;
   }
   if (f.multiple) {
@@ -47,9 +47,24 @@ export function readPayload<S>(
     out[f.key] = r.value;
   } else {
     // A second copy of a single-valued payload: the first wins, the rest is kept.
-    extra.push(child);
+    keepExtra(child, extra);
   }
   return true;
+}
+
+const CORE_NS = new Set(["jabber:client", "jabber:component:accept", "jabber:server"]);
+
+/**
+ * Keeps a child no field claimed. A child that inherited a non-core namespace
+ * from its stanza gets that namespace written on itself, so it means the same
+ * thing when a builder writes it into a stanza of the usual namespace.
+ */
+export function keepExtra(child: Element, extra: Element[]): void {
+  if (child.attrs.xmlns === undefined && child.name.indexOf(":") < 0) {
+    const ns = nsOf(child);
+    if (ns !== undefined && !CORE_NS.has(ns)) child.attrs.xmlns = ns;
+  }
+  extra.push(child);
 }
 
 /** Appends the payloads present on `value` to `el`, in field order. */

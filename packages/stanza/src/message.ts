@@ -3,7 +3,7 @@
  * (XEP-0201) in the core namespace, then every payload a registered field
  * reads. Extension modules in `xep/` add their properties to `MessagePayloads`.
  */
-import { type Extensible, readPayload, writePayloads } from "./extensible.ts";
+import { type Extensible, keepExtra, readPayload, writePayloads } from "./extensible.ts";
 import { messageFields } from "./fields/index.ts";
 import { fieldTable } from "./payload.ts";
 import { err, ok, type ParseError, parseError, type Result } from "./result.ts";
@@ -79,10 +79,10 @@ export function parseMessage(el: Element): Result<Message> {
     if (typeof child === "string") continue;
     if (isCoreChild(child)) {
       if (readCoreChild(child, out, invalid)) continue;
-      extra.push(child);
+      keepExtra(child, extra);
       continue;
     }
-    if (!readPayload(child, (table ??= fieldTable(messageFields())), out, invalid, extra, "message")) extra.push(child);
+    if (!readPayload(child, (table ??= fieldTable(messageFields())), out, invalid, extra, "message")) keepExtra(child, extra);
   }
   out.extra = extra;
   out.invalid = invalid;

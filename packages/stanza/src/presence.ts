@@ -2,7 +2,7 @@
  * RFC 6121 `<presence/>`: type, show, status, priority in the core namespace,
  * then every payload a registered field reads (MUC, avatars, caps, nick...).
  */
-import { type Extensible, readPayload, writePayloads } from "./extensible.ts";
+import { type Extensible, keepExtra, readPayload, writePayloads } from "./extensible.ts";
 import { presenceFields } from "./fields/index.ts";
 import { fieldTable } from "./payload.ts";
 import { err, ok, type ParseError, parseError, type Result } from "./result.ts";
@@ -74,10 +74,10 @@ export function parsePresence(el: Element): Result<Presence> {
     if (typeof child === "string") continue;
     if (isCoreChild(child)) {
       if (readCoreChild(child, out, invalid)) continue;
-      extra.push(child);
+      keepExtra(child, extra);
       continue;
     }
-    if (!readPayload(child, (table ??= fieldTable(presenceFields())), out, invalid, extra, "presence")) extra.push(child);
+    if (!readPayload(child, (table ??= fieldTable(presenceFields())), out, invalid, extra, "presence")) keepExtra(child, extra);
   }
   out.extra = extra;
   out.invalid = invalid;
