@@ -53,3 +53,9 @@ declare module "ltx/lib/parsers/ltx.js" {
     end(data?: string): void;
   }
 }
+
+declare module "@xmpp/xml/lib/parse.js" {
+  import type { Element } from "@xmpp/xml";
+  /** @xmpp/xml's lenient one-shot parser (used only as the benchmark's baseline). */
+  export default function parse(data: string): Element | null;
+}

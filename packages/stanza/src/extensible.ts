@@ -3,7 +3,7 @@
  * either a core child the caller handles, a payload some field's codec reads,
  * or something we do not know, which is kept so that nothing is lost.
  */
-import { type PayloadField, payloadKey } from "./payload.ts";
+import type { FieldTable, PayloadField } from "./payload.ts";
 import type { ParseError } from "./result.ts";
 import { type Element, localNameOf, nsOf } from "./xml.ts";
 
@@ -21,7 +21,7 @@ export interface Extensible {
  */
 export function readPayload<S>(
   child: Element,
-  table: ReadonlyMap<string, PayloadField<S>>,
+  table: FieldTable<S>,
   out: Record<string, unknown>,
   invalid: ParseError[],
   extra: Element[],
@@ -29,8 +29,10 @@ export function readPayload<S>(
 ): boolean {
   const ns = nsOf(child);
   if (ns === undefined) return false;
+  const byName = table.get(ns);
+  if (byName === undefined) return false;
   const name = localNameOf(child);
-  const f = table.get(payloadKey(ns, name));
+  const f = byName.get(name);
   if (f === undefined) return false;
   const r = f.codec.parse(child);
   if (!r.ok) {

@@ -5,7 +5,7 @@
  */
 import { type Extensible, keepExtra, readPayload, writePayloads } from "./extensible.ts";
 import { messageFields } from "./fields/index.ts";
-import { fieldTable } from "./payload.ts";
+import { type FieldTable, fieldTable } from "./payload.ts";
 import { err, ok, type ParseError, parseError, type Result } from "./result.ts";
 import { buildStanzaError, parseStanzaError, type StanzaError } from "./stanza-error.ts";
 import { attrOf, element, type Element, isCoreChild, localNameOf, textOf } from "./xml.ts";
@@ -55,10 +55,15 @@ export type MessageInput = Omit<MessageCore, "type"> & {
 const TYPES = new Set<string>(MESSAGE_TYPES);
 // Built on first use: XEP modules import this module's builders, so the field
 // registry is not yet initialized while this module itself is being evaluated.
-let table: ReturnType<typeof fieldTable<Message>> | undefined;
+let table: FieldTable<Message> | undefined;
 
 /** Reads a `<message/>` element. Fails only when the element is not a message or its type is not one RFC 6121 allows. */
 export function parseMessage(el: Element): Result<Message> {
+  return readMessage(el, {});
+}
+
+/** Reads into `out` (which may carry fields of its own, such as a `kind` tag); internal to the package. */
+export function readMessage(el: Element, out: Record<string, unknown>): Result<Message> {
   if (localNameOf(el) !== "message") {
     return err(parseError("unexpected-element", `expected <message/>, got <${el.name}/>`));
   }
@@ -66,7 +71,7 @@ export function parseMessage(el: Element): Result<Message> {
   if (rawType !== undefined && !TYPES.has(rawType)) {
     return err(parseError("invalid-attribute", `message type "${rawType}" is not one of ${MESSAGE_TYPES.join(", ")}`, "message@type"));
   }
-  const out: Record<string, unknown> = { type: rawType ?? "normal" };
+  out.type = rawType ?? "normal";
   const a = el.attrs;
   if (a.id !== undefined) out.id = a.id;
   if (a.from !== undefined) out.from = a.from;

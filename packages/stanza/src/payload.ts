@@ -50,14 +50,20 @@ export function payloadKey(ns: string, name: string): string {
   return `${ns}\u0000${name}`;
 }
 
-/** A dispatch table from payload key to field, built once per stanza kind. */
-export function fieldTable<S>(fields: ReadonlyArray<PayloadField<S>>): Map<string, PayloadField<S>> {
-  const table = new Map<string, PayloadField<S>>();
+/** A dispatch table, namespace then local name to field, built once per stanza kind. */
+export type FieldTable<S> = Map<string, Map<string, PayloadField<S>>>;
+
+export function fieldTable<S>(fields: ReadonlyArray<PayloadField<S>>): FieldTable<S> {
+  const table: FieldTable<S> = new Map();
   for (const f of fields) {
+    let byName = table.get(f.codec.ns);
+    if (!byName) {
+      byName = new Map();
+      table.set(f.codec.ns, byName);
+    }
     for (const name of f.codec.names) {
-      const key = payloadKey(f.codec.ns, name);
-      if (table.has(key)) throw new TypeError(`two fields claim <${name} xmlns="${f.codec.ns}">`);
-      table.set(key, f);
+      if (byName.has(name)) throw new TypeError(`two fields claim <${name} xmlns="${f.codec.ns}">`);
+      byName.set(name, f);
     }
   }
   return table;

@@ -4,7 +4,7 @@
  */
 import { type Extensible, keepExtra, readPayload, writePayloads } from "./extensible.ts";
 import { presenceFields } from "./fields/index.ts";
-import { fieldTable } from "./payload.ts";
+import { type FieldTable, fieldTable } from "./payload.ts";
 import { err, ok, type ParseError, parseError, type Result } from "./result.ts";
 import { buildStanzaError, parseStanzaError, type StanzaError } from "./stanza-error.ts";
 import { attrOf, element, type Element, isCoreChild, localNameOf, textOf } from "./xml.ts";
@@ -52,9 +52,14 @@ const TYPES = new Set<string>(PRESENCE_TYPES);
 const SHOWS = new Set<string>(PRESENCE_SHOWS);
 // Built on first use: XEP modules import this module's builders, so the field
 // registry is not yet initialized while this module itself is being evaluated.
-let table: ReturnType<typeof fieldTable<Presence>> | undefined;
+let table: FieldTable<Presence> | undefined;
 
 export function parsePresence(el: Element): Result<Presence> {
+  return readPresence(el, {});
+}
+
+/** Reads into `out` (which may carry fields of its own, such as a `kind` tag); internal to the package. */
+export function readPresence(el: Element, out: Record<string, unknown>): Result<Presence> {
   if (localNameOf(el) !== "presence") {
     return err(parseError("unexpected-element", `expected <presence/>, got <${el.name}/>`));
   }
@@ -62,7 +67,7 @@ export function parsePresence(el: Element): Result<Presence> {
   if (rawType !== undefined && (rawType === "available" || !TYPES.has(rawType))) {
     return err(parseError("invalid-attribute", `presence type "${rawType}" is not one RFC 6121 allows`, "presence@type"));
   }
-  const out: Record<string, unknown> = { type: rawType ?? "available" };
+  out.type = rawType ?? "available";
   const a = el.attrs;
   if (a.id !== undefined) out.id = a.id;
   if (a.from !== undefined) out.from = a.from;

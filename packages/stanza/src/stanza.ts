@@ -1,7 +1,7 @@
 /** Any top-level stanza, parsed from an element or a string. */
 import { type Iq, parseIq } from "./iq.ts";
-import { type Message, parseMessage } from "./message.ts";
-import { type Presence, parsePresence } from "./presence.ts";
+import { type Message, readMessage } from "./message.ts";
+import { type Presence, readPresence } from "./presence.ts";
 import { err, parseError, type Result } from "./result.ts";
 import { type Element, localNameOf, type ParseXmlOptions, parseXml } from "./xml.ts";
 
@@ -12,14 +12,10 @@ export type Stanza =
 
 export function parseStanza(el: Element): Result<Stanza> {
   switch (localNameOf(el)) {
-    case "message": {
-      const r = parseMessage(el);
-      return r.ok ? { ok: true, value: { kind: "message", ...r.value } } : r;
-    }
-    case "presence": {
-      const r = parsePresence(el);
-      return r.ok ? { ok: true, value: { kind: "presence", ...r.value } } : r;
-    }
+    case "message":
+      return readMessage(el, { kind: "message" }) as Result<Stanza>;
+    case "presence":
+      return readPresence(el, { kind: "presence" }) as Result<Stanza>;
     case "iq": {
       const r = parseIq(el);
       return r.ok ? { ok: true, value: { kind: "iq", ...r.value } } : r;

@@ -26,6 +26,41 @@ const ILLEGAL_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 class XmlRefusal extends Error {}
 
 /**
+ * Builds one element tree from ltx's SAX events. One instance is reused across
+ * parses (its parser and listeners are the costly part to set up); it is
+ * replaced whenever a parse fails, since the parser may then be mid-token.
+ */
+class TreeBuilder {
+  readonly parser = new SaxLtx();
+  root: Element | undefined;
+  cursor: Element | undefined;
+  depth = 0;
+
+  constructor() {
+    this.parser.on("startElement", (name, attrs) => {
+      if (this.root !== undefined && this.cursor === undefined) throw new XmlRefusal(`<${name}> after the root element`);
+      if (++this.depth > MAX_XML_DEPTH) throw new XmlRefusal(`elements nest deeper than ${MAX_XML_DEPTH}`);
+      const el = new Element(name, attrs);
+      if (this.cursor) this.cursor.cnode(el);
+      else this.root = el;
+      this.cursor = el;
+    });
+    this.parser.on("endElement", (name) => {
+      const c = this.cursor;
+      if (!c || c.name !== name) throw new XmlRefusal(c ? `</${name}> closes <${c.name}>` : `</${name}> closes nothing`);
+      this.depth--;
+      this.cursor = c.parent ?? undefined;
+    });
+    this.parser.on("text", (text) => {
+      if (this.cursor) this.cursor.t(text);
+      else if (text.trim() !== "") throw new XmlRefusal("text outside the root element");
+    });
+  }
+}
+
+let builder = new TreeBuilder();
+
+/**
  * Parses exactly one XML element from a string. Returns an error, never
  * throws, for: input over `maxLength`, characters XML forbids (controls, lone
  * surrogates, U+FFFE/U+FFFF), DTDs, mismatched or unclosed tags, text or
@@ -43,37 +78,29 @@ export function parseXml(input: string, options: ParseXmlOptions = {}): Result<E
   if (input.includes("<!DOCTYPE") || input.includes("<!ENTITY")) {
     return err(parseError("xml-malformed", "DTDs and entity declarations are not allowed in XMPP"));
   }
-  let root: Element | undefined;
-  let cursor: Element | undefined;
-  let depth = 0;
-  const parser = new SaxLtx();
-  parser.on("startElement", (name: string, attrs: Record<string, string>) => {
-    if (root !== undefined && cursor === undefined) throw new XmlRefusal(`<${name}> after the root element`);
-    if (++depth > MAX_XML_DEPTH) throw new XmlRefusal(`elements nest deeper than ${MAX_XML_DEPTH}`);
-    const el = new Element(name, attrs);
-    if (cursor) cursor.cnode(el);
-    else root = el;
-    cursor = el;
-  });
-  parser.on("endElement", (name: string) => {
-    if (!cursor || cursor.name !== name) {
-      throw new XmlRefusal(cursor ? `</${name}> closes <${cursor.name}>` : `</${name}> closes nothing`);
-    }
-    depth--;
-    cursor = cursor.parent ?? undefined;
-  });
-  parser.on("text", (text: string) => {
-    if (cursor) cursor.t(text);
-    else if (text.trim() !== "") throw new XmlRefusal("text outside the root element");
-  });
+  const b = builder;
+  b.root = undefined;
+  b.cursor = undefined;
+  b.depth = 0;
   try {
-    parser.write(input);
+    b.parser.write(input);
   } catch (cause) {
+    // The parser may have stopped mid-token: the next parse gets a fresh one.
+    builder = new TreeBuilder();
     return err(parseError("xml-malformed", cause instanceof Error ? cause.message : String(cause)));
   }
-  if (!root) return err(parseError("xml-malformed", "no root element"));
-  if (cursor) return err(parseError("xml-malformed", `<${cursor.name}> is not closed`));
-  if (!input.trimEnd().endsWith(">")) return err(parseError("xml-malformed", "unfinished markup after the root element"));
+  const root = b.root as Element | undefined;
+  const cursor = b.cursor as Element | undefined;
+  b.root = undefined;
+  b.cursor = undefined;
+  let problem: string | undefined;
+  if (!root) problem = "no root element";
+  else if (cursor) problem = `<${cursor.name}> is not closed`;
+  else if (!input.trimEnd().endsWith(">")) problem = "unfinished markup after the root element";
+  if (problem !== undefined || !root) {
+    builder = new TreeBuilder();
+    return err(parseError("xml-malformed", problem ?? "no root element"));
+  }
   root.parent = null;
   return ok(root);
 }
@@ -182,7 +209,7 @@ export function isCoreChild(child: Element): boolean {
   if (own === undefined) {
     if (child.name.indexOf(":") >= 0) return false;
     const parentNs = child.parent ? nsOf(child.parent) : undefined;
-    return parentNs === undefined || parentNs === CLIENT_NS || parentNs === COMPONENT_NS || parentNs === SERVER_NS;
+    return parentNs === undefined || parentNs === "" || parentNs === CLIENT_NS || parentNs === COMPONENT_NS || parentNs === SERVER_NS;
   }
   return own === CLIENT_NS || own === COMPONENT_NS || own === SERVER_NS;
 }
