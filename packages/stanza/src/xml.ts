@@ -40,7 +40,8 @@ class TreeBuilder {
     this.parser.on("startElement", (name, attrs) => {
       if (this.root !== undefined && this.cursor === undefined) throw new XmlRefusal(`<${name}> after the root element`);
       if (++this.depth > MAX_XML_DEPTH) throw new XmlRefusal(`elements nest deeper than ${MAX_XML_DEPTH}`);
-      const el = new Element(name, attrs);
+      const el = new Element(name);
+      el.attrs = attrs; // the SAX parser hands over a fresh object: no need to copy it
       if (this.cursor) this.cursor.cnode(el);
       else this.root = el;
       this.cursor = el;
@@ -75,7 +76,7 @@ export function parseXml(input: string, options: ParseXmlOptions = {}): Result<E
   if (ILLEGAL_XML_CHAR.test(input) || !input.isWellFormed()) {
     return err(parseError("xml-malformed", "input contains a character XML does not allow"));
   }
-  if (input.includes("<!DOCTYPE") || input.includes("<!ENTITY")) {
+  if (input.indexOf("<!") >= 0 && (input.includes("<!DOCTYPE") || input.includes("<!ENTITY"))) {
     return err(parseError("xml-malformed", "DTDs and entity declarations are not allowed in XMPP"));
   }
   const b = builder;
@@ -185,12 +186,12 @@ export function element(
   attrs: Record<string, string | number | undefined>,
   ...children: Array<Element | string | undefined>
 ): Element {
-  const a: Record<string, string> = {};
+  const el = new Element(name);
+  const a = el.attrs;
   for (const k in attrs) {
     const v = attrs[k];
-    if (v !== undefined) a[k] = String(v);
+    if (v !== undefined) a[k] = typeof v === "string" ? v : String(v);
   }
-  const el = new Element(name, a);
   for (const c of children) {
     if (c === undefined) continue;
     if (typeof c === "string") el.t(c);
