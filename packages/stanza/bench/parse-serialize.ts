@@ -66,7 +66,11 @@ function sanity(): void {
   }
   const theirs = registry.import(JXT.parse(CORPUS.groupchatReply as string)) ?? {};
   const reactions = registry.import(JXT.parse(CORPUS.reaction as string)) ?? {};
-  const seen = ["reply" in theirs && "reply", "reactions" in reactions && "reactions", "stanzaIds" in theirs && "stanzaIds"].filter(Boolean);
+  const seen = [
+    "reply" in theirs && "reply",
+    "reactions" in reactions && "reactions",
+    "stanzaIds" in theirs && "stanzaIds",
+  ].filter(Boolean);
   console.log(`StanzaJS types of reply/reactions/stanzaIds: ${seen.join(", ") || "none"} (Parley types all three)`);
 }
 

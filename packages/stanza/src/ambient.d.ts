@@ -27,7 +27,11 @@ declare module "@xmpp/xml" {
     attr(name: string, value?: unknown): unknown;
     toString(): string;
   }
-  export function xml(name: string, attrs?: Record<string, unknown> | null, ...children: Array<Node | Node[] | undefined | null>): Element;
+  export function xml(
+    name: string,
+    attrs?: Record<string, unknown> | null,
+    ...children: Array<Node | Node[] | undefined | null>
+  ): Element;
   export function escapeXML(s: string): string;
   export function unescapeXML(s: string): string;
   export function escapeXMLText(s: string): string;

@@ -5,7 +5,7 @@
  */
 import { err, ok, parseError, type Result } from "./result.ts";
 import { buildStanzaError, parseStanzaError, type StanzaError, type StanzaErrorInput } from "./stanza-error.ts";
-import { attrOf, element, type Element, isCoreChild, localNameOf } from "./xml.ts";
+import { attrOf, type Element, element, isCoreChild, localNameOf } from "./xml.ts";
 
 export const IQ_TYPES = ["get", "set", "result", "error"] as const;
 export type IqType = (typeof IQ_TYPES)[number];
@@ -46,10 +46,18 @@ export function parseIq(el: Element): Result<Iq> {
     payload ??= child;
   }
   if ((type === "get" || type === "set") && payloads !== 1) {
-    return err(parseError("invalid-element", `an iq of type ${type} must carry exactly one payload, this one has ${payloads}`, "iq"));
+    return err(
+      parseError(
+        "invalid-element",
+        `an iq of type ${type} must carry exactly one payload, this one has ${payloads}`,
+        "iq",
+      ),
+    );
   }
   if (type === "result" && payloads > 1) {
-    return err(parseError("invalid-element", `an iq result carries at most one payload, this one has ${payloads}`, "iq"));
+    return err(
+      parseError("invalid-element", `an iq result carries at most one payload, this one has ${payloads}`, "iq"),
+    );
   }
   if (type === "error" && error === undefined) {
     return err(parseError("missing-element", "an iq of type error has no <error/>", "iq/error"));

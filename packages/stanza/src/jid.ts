@@ -28,12 +28,18 @@ function overLimit(s: string): boolean {
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: controls are what this rejects
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: controls are what this replaces
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: controls are what this rejects
 const LOCAL_FORBIDDEN = /[\u0000-\u0020\u007f-\u009f"&'/:<>@\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/;
 const LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: controls are what this rejects
 const UNICODE_LABEL_FORBIDDEN = /[\u0000-\u002c\u002e\u002f\u003a-\u0040\u005b-\u0060\u007b-\u009f\s]/;
 const IPV6 = /^\[[0-9a-f:.]+\]$/;
+const isAscii = (s: string) => {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+};
 
 const bad = (message: string, path: string) => err(parseError("invalid-jid", message, path));
 
@@ -60,7 +66,11 @@ export function parseJid(input: string): Result<Jid> {
     if (!r.ok) return r;
     resource = r.value;
   }
-  return ok({ ...(local !== undefined && { local }), domain: domain.value, ...(resource !== undefined && { resource }) });
+  return ok({
+    ...(local !== undefined && { local }),
+    domain: domain.value,
+    ...(resource !== undefined && { resource }),
+  });
 }
 
 export function normalizeLocal(raw: string): Result<string> {
@@ -82,9 +92,11 @@ export function normalizeDomain(raw: string): Result<string> {
   }
   for (const label of s.split(".")) {
     if (label === "") return bad("the domainpart has an empty label", "jid/domain");
-    if (label.length > 63 && encoder.encode(label).length > 63) return bad("a domain label is over 63 bytes", "jid/domain");
-    if (/^[\x00-\x7f]*$/.test(label)) {
-      if (!LABEL.test(label)) return bad(`the domain label "${label}" is not letters, digits and inner hyphens`, "jid/domain");
+    if (label.length > 63 && encoder.encode(label).length > 63)
+      return bad("a domain label is over 63 bytes", "jid/domain");
+    if (isAscii(label)) {
+      if (!LABEL.test(label))
+        return bad(`the domain label "${label}" is not letters, digits and inner hyphens`, "jid/domain");
     } else if (UNICODE_LABEL_FORBIDDEN.test(label)) {
       return bad(`the domain label ${JSON.stringify(label)} contains a forbidden character`, "jid/domain");
     }
@@ -200,8 +212,7 @@ export function localFromRemoteId(id: string): string {
  * character boundary to fit the byte limit; `fallback` when nothing is left.
  */
 export function resourceFromNick(nick: string, fallback = "user"): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: controls are what this replaces
-  let s = nick.normalize("NFC").replace(/[\u0000-\u001f\u007f-\u009f]/g, " ").replace(/\s+/g, " ").trim();
+  let s = nick.normalize("NFC").replace(CONTROLS, " ").replace(/\s+/g, " ").trim();
   if (s === "") s = fallback;
   if (encoder.encode(s).length <= MAX_JID_PART_BYTES) return s;
   let out = "";

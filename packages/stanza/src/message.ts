@@ -8,7 +8,7 @@ import { messageFields } from "./fields/index.ts";
 import { type FieldTable, fieldTable } from "./payload.ts";
 import { err, ok, type ParseError, parseError, type Result } from "./result.ts";
 import { buildStanzaError, parseStanzaError, type StanzaError } from "./stanza-error.ts";
-import { attrOf, element, type Element, isCoreChild, localNameOf, textOf } from "./xml.ts";
+import { attrOf, type Element, element, isCoreChild, localNameOf, textOf } from "./xml.ts";
 
 export const MESSAGE_TYPES = ["chat", "error", "groupchat", "headline", "normal"] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
@@ -56,6 +56,10 @@ const TYPES = new Set<string>(MESSAGE_TYPES);
 // Built on first use: XEP modules import this module's builders, so the field
 // registry is not yet initialized while this module itself is being evaluated.
 let table: FieldTable<Message> | undefined;
+function fields(): FieldTable<Message> {
+  table ??= fieldTable(messageFields());
+  return table;
+}
 
 /** Reads a `<message/>` element. Fails only when the element is not a message or its type is not one RFC 6121 allows. */
 export function parseMessage(el: Element): Result<Message> {
@@ -69,7 +73,13 @@ export function readMessage(el: Element, out: Record<string, unknown>): Result<M
   }
   const rawType = attrOf(el, "type");
   if (rawType !== undefined && !TYPES.has(rawType)) {
-    return err(parseError("invalid-attribute", `message type "${rawType}" is not one of ${MESSAGE_TYPES.join(", ")}`, "message@type"));
+    return err(
+      parseError(
+        "invalid-attribute",
+        `message type "${rawType}" is not one of ${MESSAGE_TYPES.join(", ")}`,
+        "message@type",
+      ),
+    );
   }
   out.type = rawType ?? "normal";
   const a = el.attrs;
@@ -87,7 +97,7 @@ export function readMessage(el: Element, out: Record<string, unknown>): Result<M
       keepExtra(child, extra);
       continue;
     }
-    if (!readPayload(child, (table ??= fieldTable(messageFields())), out, invalid, extra, "message")) keepExtra(child, extra);
+    if (!readPayload(child, fields(), out, invalid, extra, "message")) keepExtra(child, extra);
   }
   out.extra = extra;
   out.invalid = invalid;
@@ -103,7 +113,8 @@ function readCoreChild(child: Element, out: Record<string, unknown>, invalid: Pa
         if (out.body === undefined) out.body = text;
         return true;
       }
-      const bodies = (out.bodies ??= {}) as Record<string, string>;
+      out.bodies ??= {};
+      const bodies = out.bodies as Record<string, string>;
       if (bodies[lang] === undefined) bodies[lang] = text;
       return true;
     }

@@ -4,8 +4,9 @@
  * and how to write it. Stanza parsers dispatch children to codecs by name and
  * namespace in a single pass.
  */
-import type { Element } from "./xml.ts";
+
 import type { Result } from "./result.ts";
+import type { Element } from "./xml.ts";
 
 export interface PayloadCodec<T> {
   /**

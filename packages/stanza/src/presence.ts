@@ -7,7 +7,7 @@ import { presenceFields } from "./fields/index.ts";
 import { type FieldTable, fieldTable } from "./payload.ts";
 import { err, ok, type ParseError, parseError, type Result } from "./result.ts";
 import { buildStanzaError, parseStanzaError, type StanzaError } from "./stanza-error.ts";
-import { attrOf, element, type Element, isCoreChild, localNameOf, textOf } from "./xml.ts";
+import { attrOf, type Element, element, isCoreChild, localNameOf, textOf } from "./xml.ts";
 
 /** `available` stands for the absent type attribute. */
 export const PRESENCE_TYPES = [
@@ -53,6 +53,10 @@ const SHOWS = new Set<string>(PRESENCE_SHOWS);
 // Built on first use: XEP modules import this module's builders, so the field
 // registry is not yet initialized while this module itself is being evaluated.
 let table: FieldTable<Presence> | undefined;
+function fields(): FieldTable<Presence> {
+  table ??= fieldTable(presenceFields());
+  return table;
+}
 
 export function parsePresence(el: Element): Result<Presence> {
   return readPresence(el, {});
@@ -65,7 +69,9 @@ export function readPresence(el: Element, out: Record<string, unknown>): Result<
   }
   const rawType = attrOf(el, "type");
   if (rawType !== undefined && (rawType === "available" || !TYPES.has(rawType))) {
-    return err(parseError("invalid-attribute", `presence type "${rawType}" is not one RFC 6121 allows`, "presence@type"));
+    return err(
+      parseError("invalid-attribute", `presence type "${rawType}" is not one RFC 6121 allows`, "presence@type"),
+    );
   }
   out.type = rawType ?? "available";
   const a = el.attrs;
@@ -82,7 +88,7 @@ export function readPresence(el: Element, out: Record<string, unknown>): Result<
       keepExtra(child, extra);
       continue;
     }
-    if (!readPayload(child, (table ??= fieldTable(presenceFields())), out, invalid, extra, "presence")) keepExtra(child, extra);
+    if (!readPayload(child, fields(), out, invalid, extra, "presence")) keepExtra(child, extra);
   }
   out.extra = extra;
   out.invalid = invalid;
@@ -94,7 +100,9 @@ function readCoreChild(child: Element, out: Record<string, unknown>, invalid: Pa
     case "show": {
       const v = textOf(child)?.trim();
       if (v === undefined || !SHOWS.has(v)) {
-        invalid.push(parseError("invalid-text", `show "${v ?? ""}" is not one of ${PRESENCE_SHOWS.join(", ")}`, "presence/show"));
+        invalid.push(
+          parseError("invalid-text", `show "${v ?? ""}" is not one of ${PRESENCE_SHOWS.join(", ")}`, "presence/show"),
+        );
         return false;
       }
       if (out.show === undefined) out.show = v;
@@ -110,7 +118,9 @@ function readCoreChild(child: Element, out: Record<string, unknown>, invalid: Pa
       const t = textOf(child)?.trim() ?? "";
       const n = /^[+-]?\d{1,3}$/.test(t) ? Number(t) : Number.NaN;
       if (!(n >= -128 && n <= 127)) {
-        invalid.push(parseError("invalid-text", `priority "${t}" is not an integer from -128 to 127`, "presence/priority"));
+        invalid.push(
+          parseError("invalid-text", `priority "${t}" is not an integer from -128 to 127`, "presence/priority"),
+        );
         return false;
       }
       out.priority = n;

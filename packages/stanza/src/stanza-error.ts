@@ -3,7 +3,7 @@
  */
 import { NS } from "./ns.ts";
 import { err, ok, parseError, type Result } from "./result.ts";
-import { attrOf, element, type Element, nsOf, textOf, localNameOf } from "./xml.ts";
+import { attrOf, type Element, element, localNameOf, nsOf, textOf } from "./xml.ts";
 
 export const STANZA_ERROR_TYPES = ["auth", "cancel", "continue", "modify", "wait"] as const;
 export type StanzaErrorType = (typeof STANZA_ERROR_TYPES)[number];
@@ -79,7 +79,9 @@ const CONDITIONS = new Set<string>(STANZA_ERROR_CONDITIONS);
 export function parseStanzaError(el: Element): Result<StanzaError> {
   const type = attrOf(el, "type");
   if (type === undefined || !TYPES.has(type)) {
-    return err(parseError("invalid-attribute", `error type must be one of ${STANZA_ERROR_TYPES.join(", ")}`, "error@type"));
+    return err(
+      parseError("invalid-attribute", `error type must be one of ${STANZA_ERROR_TYPES.join(", ")}`, "error@type"),
+    );
   }
   let condition: StanzaErrorCondition | undefined;
   let text: string | undefined;

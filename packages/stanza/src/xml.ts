@@ -38,7 +38,8 @@ class TreeBuilder {
 
   constructor() {
     this.parser.on("startElement", (name, attrs) => {
-      if (this.root !== undefined && this.cursor === undefined) throw new XmlRefusal(`<${name}> after the root element`);
+      if (this.root !== undefined && this.cursor === undefined)
+        throw new XmlRefusal(`<${name}> after the root element`);
       if (++this.depth > MAX_XML_DEPTH) throw new XmlRefusal(`elements nest deeper than ${MAX_XML_DEPTH}`);
       const el = new Element(name);
       el.attrs = attrs; // the SAX parser hands over a fresh object: no need to copy it
@@ -48,7 +49,8 @@ class TreeBuilder {
     });
     this.parser.on("endElement", (name) => {
       const c = this.cursor;
-      if (!c || c.name !== name) throw new XmlRefusal(c ? `</${name}> closes <${c.name}>` : `</${name}> closes nothing`);
+      if (!c || c.name !== name)
+        throw new XmlRefusal(c ? `</${name}> closes <${c.name}>` : `</${name}> closes nothing`);
       this.depth--;
       this.cursor = c.parent ?? undefined;
     });
@@ -210,7 +212,13 @@ export function isCoreChild(child: Element): boolean {
   if (own === undefined) {
     if (child.name.indexOf(":") >= 0) return false;
     const parentNs = child.parent ? nsOf(child.parent) : undefined;
-    return parentNs === undefined || parentNs === "" || parentNs === CLIENT_NS || parentNs === COMPONENT_NS || parentNs === SERVER_NS;
+    return (
+      parentNs === undefined ||
+      parentNs === "" ||
+      parentNs === CLIENT_NS ||
+      parentNs === COMPONENT_NS ||
+      parentNs === SERVER_NS
+    );
   }
   return own === CLIENT_NS || own === COMPONENT_NS || own === SERVER_NS;
 }
@@ -222,7 +230,8 @@ const SERVER_NS = "jabber:server";
 /** A non-empty attribute, or a `missing-attribute` error naming `path@name`. */
 export function requiredAttr(el: Element, name: string, path: string): Result<string> {
   const v = attrOf(el, name);
-  if (v === undefined || v === "") return err(parseError("missing-attribute", `<${path}/> needs a non-empty ${name}`, `${path}@${name}`));
+  if (v === undefined || v === "")
+    return err(parseError("missing-attribute", `<${path}/> needs a non-empty ${name}`, `${path}@${name}`));
   return ok(v);
 }
 

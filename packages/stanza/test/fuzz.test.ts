@@ -7,7 +7,15 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { CORPUS } from "../bench/corpus.ts";
-import { buildMessage, buildPresence, type Element, NS, type ParseErrorCode, parseStanzaXml, type Stanza } from "../src/index.ts";
+import {
+  buildMessage,
+  buildPresence,
+  type Element,
+  NS,
+  type ParseErrorCode,
+  parseStanzaXml,
+  type Stanza,
+} from "../src/index.ts";
 
 const CODES = new Set<ParseErrorCode>([
   "xml-malformed",
@@ -33,10 +41,52 @@ function checkNeverThrows(input: string): void {
 }
 
 const tokens = fc.constantFrom(
-  "<message", "<presence", "<iq", "</message>", "</presence>", "</iq>", ">", "/>", "<", "</", " ", "\n",
-  'type="groupchat"', 'type="get"', 'id="x"', "id=''", 'xmlns="', '"', "'", "=", "&amp;", "&lt;", "&#x1F382;", "&bogus;",
-  "&#0;", "<![CDATA[", "]]>", "<!--", "-->", "<?xml version='1.0'?>", "<body>", "</body>", "<x", "<item", "<reaction>",
-  "<!DOCTYPE x [<!ENTITY a 'b'>]>", "\u0000", "\uFFFE", "\uD800", "🎂", "a:b", "xmlns:a=", "start=", "end=", "-1", "99999999999999999",
+  "<message",
+  "<presence",
+  "<iq",
+  "</message>",
+  "</presence>",
+  "</iq>",
+  ">",
+  "/>",
+  "<",
+  "</",
+  " ",
+  "\n",
+  'type="groupchat"',
+  'type="get"',
+  'id="x"',
+  "id=''",
+  'xmlns="',
+  '"',
+  "'",
+  "=",
+  "&amp;",
+  "&lt;",
+  "&#x1F382;",
+  "&bogus;",
+  "&#0;",
+  "<![CDATA[",
+  "]]>",
+  "<!--",
+  "-->",
+  "<?xml version='1.0'?>",
+  "<body>",
+  "</body>",
+  "<x",
+  "<item",
+  "<reaction>",
+  "<!DOCTYPE x [<!ENTITY a 'b'>]>",
+  "\u0000",
+  "\uFFFE",
+  "\uD800",
+  "🎂",
+  "a:b",
+  "xmlns:a=",
+  "start=",
+  "end=",
+  "-1",
+  "99999999999999999",
   ...Object.values(NS).map((ns) => `xmlns="${ns}"`),
 );
 
@@ -55,7 +105,11 @@ function mutate(s: string, ops: Array<[number, number, number, string]>): string
 
 /** The typed fields of a parse, with elements as strings, for equality. */
 function comparable(s: Stanza): unknown {
-  return JSON.parse(JSON.stringify(s, (_k, x) => (x && typeof x === "object" && "attrs" in x && "children" in x ? (x as Element).toString() : x)));
+  return JSON.parse(
+    JSON.stringify(s, (_k, x) =>
+      x && typeof x === "object" && "attrs" in x && "children" in x ? (x as Element).toString() : x,
+    ),
+  );
 }
 
 function rebuild(s: Stanza): Stanza | undefined {
@@ -69,26 +123,36 @@ function rebuild(s: Stanza): Stanza | undefined {
 
 describe("parsers under hostile input", () => {
   it("never throw on arbitrary strings", () => {
-    fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 300 }), (s) => checkNeverThrows(s)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 300 }), (s) => checkNeverThrows(s)),
+      { numRuns: 2000 },
+    );
   });
   it("never throw on XML token soup", () => {
-    fc.assert(fc.property(fc.array(tokens, { maxLength: 60 }), (t) => checkNeverThrows(t.join(""))), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.array(tokens, { maxLength: 60 }), (t) => checkNeverThrows(t.join(""))),
+      { numRuns: 3000 },
+    );
   });
   it("never throw on mutated real stanzas, and what parses round-trips through the builders", () => {
     const op = fc.tuple(fc.nat(3), fc.nat(2000), fc.nat(2000), tokens);
     fc.assert(
-      fc.property(fc.constantFrom(...Object.values(CORPUS)), fc.array(op, { minLength: 1, maxLength: 4 }), (base, ops) => {
-        const input = mutate(base, ops);
-        checkNeverThrows(input);
-        const r = parseStanzaXml(input);
-        if (!r.ok || r.value.kind === "iq") return;
-        const again = rebuild(r.value);
-        if (again) {
-          const { invalid: _a, extra: _b, ...first } = comparable(r.value) as Record<string, unknown>;
-          const { invalid: _c, extra: _d, ...second } = comparable(again) as Record<string, unknown>;
-          assert.deepEqual(second, first);
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...Object.values(CORPUS)),
+        fc.array(op, { minLength: 1, maxLength: 4 }),
+        (base, ops) => {
+          const input = mutate(base, ops);
+          checkNeverThrows(input);
+          const r = parseStanzaXml(input);
+          if (!r.ok || r.value.kind === "iq") return;
+          const again = rebuild(r.value);
+          if (again) {
+            const { invalid: _a, extra: _b, ...first } = comparable(r.value) as Record<string, unknown>;
+            const { invalid: _c, extra: _d, ...second } = comparable(again) as Record<string, unknown>;
+            assert.deepEqual(second, first);
+          }
+        },
+      ),
       { numRuns: 3000 },
     );
   });

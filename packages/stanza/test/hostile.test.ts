@@ -54,7 +54,9 @@ describe("XML layer", () => {
     assert.equal(refusal(deep(100_000)), "xml-malformed");
   });
   it("resolves namespace prefixes", () => {
-    const r = parseStanzaXml(`<m:message xmlns:m="jabber:client" type="chat"><m:body>hi</m:body><r:replace xmlns:r="urn:xmpp:message-correct:0" id="1"/></m:message>`);
+    const r = parseStanzaXml(
+      `<m:message xmlns:m="jabber:client" type="chat"><m:body>hi</m:body><r:replace xmlns:r="urn:xmpp:message-correct:0" id="1"/></m:message>`,
+    );
     assert.ok(r.ok && r.value.kind === "message");
     assert.deepEqual(r.value.replace, { id: "1" });
   });

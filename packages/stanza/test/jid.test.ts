@@ -24,7 +24,20 @@ describe("JIDs (RFC 7622)", () => {
     assert.deepEqual(parseJid("[::1]/r"), { ok: true, value: { domain: "[::1]", resource: "r" } });
     assert.ok(parseJid("παράδειγμα@ουτοπία.δ/ρ").ok);
   });
-  const invalid = ["", "@example.com", "user@", "user@example.com/", "us er@example.com", 'a"b@x.y', "a<b@x.y", "a@b@c", "x@-bad.com", "x@a..b", "x@[zz]", "x@y/\u0007"];
+  const invalid = [
+    "",
+    "@example.com",
+    "user@",
+    "user@example.com/",
+    "us er@example.com",
+    'a"b@x.y',
+    "a<b@x.y",
+    "a@b@c",
+    "x@-bad.com",
+    "x@a..b",
+    "x@[zz]",
+    "x@y/\u0007",
+  ];
   for (const s of invalid) {
     it(`refuses ${JSON.stringify(s)}`, () => {
       const r = parseJid(s);
@@ -72,9 +85,15 @@ describe("XEP-0106 escaping", () => {
     });
   }
   it("unescape(escape(s)) === s for any string", () => {
-    fc.assert(fc.property(fc.string({ unit: "binary" }), (s) => unescapeLocal(escapeLocal(s)) === s), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), (s) => unescapeLocal(escapeLocal(s)) === s),
+      { numRuns: 3000 },
+    );
     const soup = fc.array(fc.constantFrom("\\", "2", "0", "5", "c", "3a", "40", " ", "@", "x"), { maxLength: 30 });
-    fc.assert(fc.property(soup, (p) => unescapeLocal(escapeLocal(p.join(""))) === p.join("")), { numRuns: 3000 });
+    fc.assert(
+      fc.property(soup, (p) => unescapeLocal(escapeLocal(p.join(""))) === p.join("")),
+      { numRuns: 3000 },
+    );
   });
 });
 
@@ -99,7 +118,10 @@ describe("bridge identifiers", () => {
     assert.equal(resourceFromNick("\u0000\u0001"), "user");
     assert.equal(Buffer.byteLength(resourceFromNick("🎂".repeat(400))), 1020);
     fc.assert(
-      fc.property(fc.string({ unit: "binary", maxLength: 1500 }), (nick) => parseJid(formatJid({ domain: "muc.example", resource: resourceFromNick(nick) })).ok),
+      fc.property(
+        fc.string({ unit: "binary", maxLength: 1500 }),
+        (nick) => parseJid(formatJid({ domain: "muc.example", resource: resourceFromNick(nick) })).ok,
+      ),
       { numRuns: 2000 },
     );
   });

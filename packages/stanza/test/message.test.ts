@@ -25,7 +25,9 @@ describe("message", () => {
   });
 
   it("reports an invalid payload without failing the message and keeps its element", () => {
-    const m = unwrap(parseMessage(xml(`<message><body>x</body><replace xmlns="urn:xmpp:message-correct:0"/></message>`)));
+    const m = unwrap(
+      parseMessage(xml(`<message><body>x</body><replace xmlns="urn:xmpp:message-correct:0"/></message>`)),
+    );
     assert.equal(m.type, "normal");
     assert.equal(m.replace, undefined);
     assert.equal(m.invalid.length, 1);
@@ -39,7 +41,14 @@ describe("message", () => {
   });
 
   it("round-trips through the builder", () => {
-    const el = buildMessage({ type: "chat", id: "x", to: "a@b", body: "héllo <&>", replace: { id: "y" }, thread: { id: "t" } });
+    const el = buildMessage({
+      type: "chat",
+      id: "x",
+      to: "a@b",
+      body: "héllo <&>",
+      replace: { id: "y" },
+      thread: { id: "t" },
+    });
     const again = unwrap(parseStanzaXml(el.toString()));
     assert.equal(again.kind, "message");
     if (again.kind !== "message") return;

@@ -57,12 +57,18 @@ describe("XEP-0045 MUC presence meanings", () => {
       pres(`<presence type='unavailable'><x xmlns='${NS.mucUser}'><item affiliation='none' role='none'/>
         <destroy jid='coven@chat.shakespeare.lit'><reason>Macbeth doth come.</reason></destroy></x></presence>`),
     );
-    assert.deepEqual(k, { kind: "room-destroyed", destroy: { jid: "coven@chat.shakespeare.lit", reason: "Macbeth doth come." } });
+    assert.deepEqual(k, {
+      kind: "room-destroyed",
+      destroy: { jid: "coven@chat.shakespeare.lit", reason: "Macbeth doth come." },
+    });
   });
   it("builds the kick request of §8.2", () => {
     const iq = unwrap(parseIq(buildMucKick({ room: "r@muc.x", id: "k1", nick: "pistol", reason: "Avaunt" })));
     assert.equal(iq.payload?.attrs.xmlns, NS.mucAdmin);
-    assert.equal(iq.payload?.toString(), `<query xmlns="${NS.mucAdmin}"><item role="none" nick="pistol"><reason>Avaunt</reason></item></query>`);
+    assert.equal(
+      iq.payload?.toString(),
+      `<query xmlns="${NS.mucAdmin}"><item role="none" nick="pistol"><reason>Avaunt</reason></item></query>`,
+    );
   });
   it("refuses an unknown affiliation and a malformed status code", () => {
     const p = pres(`<presence><x xmlns="${NS.mucUser}"><item affiliation="king"/></x></presence>`);
@@ -81,14 +87,20 @@ describe("XEP-0444 reactions, XEP-0461 replies, XEP-0428 fallback", () => {
     assert.deepEqual(msg(example("0444", "Juliet removes all reactions")).reactions?.emojis, []);
   });
   it("dedupes reactions, keeps order, refuses a missing id", () => {
-    const m = msg(`<message><reactions xmlns="${NS.reactions}" id="x"><reaction>👍</reaction><reaction>🐢</reaction><reaction>👍</reaction></reactions></message>`);
+    const m = msg(
+      `<message><reactions xmlns="${NS.reactions}" id="x"><reaction>👍</reaction><reaction>🐢</reaction><reaction>👍</reaction></reactions></message>`,
+    );
     assert.deepEqual(m.reactions?.emojis, ["👍", "🐢"]);
     const bad = msg(`<message><reactions xmlns="${NS.reactions}"><reaction>👍</reaction></reactions></message>`);
     assert.equal(bad.reactions, undefined);
     assert.equal(bad.invalid[0]?.code, "missing-attribute");
   });
   it("strips a reply fallback counted in code points", () => {
-    const { body, fallback } = buildReplyBody({ quotedNick: "Anna 🎂", quotedText: "We should bake a 🎂\nnow", text: "Great idea!" });
+    const { body, fallback } = buildReplyBody({
+      quotedNick: "Anna 🎂",
+      quotedText: "We should bake a 🎂\nnow",
+      text: "Great idea!",
+    });
     assert.equal(body, "> Anna 🎂 wrote:\n> We should bake a 🎂\n> now\nGreat idea!");
     assert.equal(stripFallback(body, [fallback], NS.reply), "Great idea!");
     const m = unwrap(parseStanzaXml(buildMessage({ body, reply: { id: "m1" }, fallbacks: [fallback] }).toString()));
@@ -103,7 +115,11 @@ describe("XEP-0444 reactions, XEP-0461 replies, XEP-0428 fallback", () => {
   it("stripping any fallback range never throws and never grows the body", () => {
     fc.assert(
       fc.property(fc.string({ unit: "grapheme" }), fc.nat(50), fc.nat(50), (body, a, b) => {
-        const out = stripFallback(body, [{ for: NS.reply, body: [{ start: Math.min(a, b), end: Math.max(a, b) }], subject: [] }], NS.reply);
+        const out = stripFallback(
+          body,
+          [{ for: NS.reply, body: [{ start: Math.min(a, b), end: Math.max(a, b) }], subject: [] }],
+          NS.reply,
+        );
         return Array.from(out).length <= Array.from(body).length;
       }),
       { numRuns: 500 },
@@ -123,7 +139,9 @@ describe("XEP-0424 retraction and XEP-0425 moderation", () => {
     assert.equal(m.retract?.reason, "This message contains inappropriate content for this forum");
   });
   it("builds the retraction XEP-0424 recommends", () => {
-    const m = unwrap(parseMessage(buildRetraction({ to: "lord@capulet.example", id: "r1", type: "chat", retractId: "m1" })));
+    const m = unwrap(
+      parseMessage(buildRetraction({ to: "lord@capulet.example", id: "r1", type: "chat", retractId: "m1" })),
+    );
     assert.deepEqual(m.retract, { id: "m1" });
     assert.deepEqual(m.fallbacks, [{ for: NS.retract, body: [], subject: [] }]);
     assert.deepEqual(m.hints, ["store"]);
@@ -134,7 +152,12 @@ describe("XEP-0424 retraction and XEP-0425 moderation", () => {
 describe("XEP-0115 verification string", () => {
   const simple: DiscoInfo = {
     identities: [{ category: "client", type: "pc", name: "Exodus 0.9.1" }],
-    features: ["http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items", "http://jabber.org/protocol/muc", "http://jabber.org/protocol/caps"],
+    features: [
+      "http://jabber.org/protocol/disco#info",
+      "http://jabber.org/protocol/disco#items",
+      "http://jabber.org/protocol/muc",
+      "http://jabber.org/protocol/caps",
+    ],
     forms: [],
   };
   it("computes the simple example's ver", () => {
@@ -194,18 +217,29 @@ describe("XEP-0393 styling", () => {
   }
   it("does not let spans cross lines, and reads quotes and pre blocks", () => {
     const blocks = parseStyling("*not \n strong*\n> quoted *bold*\n>> deeper\n```lang\n*raw*\n```\nafter");
-    assert.deepEqual(blocks.map((b) => b.type), ["plain", "plain", "quote", "pre", "plain"]);
+    assert.deepEqual(
+      blocks.map((b) => b.type),
+      ["plain", "plain", "quote", "pre", "plain"],
+    );
     assert.equal(toPlainText(blocks), "*not \n strong*\nquoted bold\ndeeper\n*raw*\nafter");
   });
   it("an unclosed pre block inside a quote ends with the quote", () => {
-    const blocks = parseStyling("> ```\n> (println \"hi\")\nplain *text*");
+    const blocks = parseStyling('> ```\n> (println "hi")\nplain *text*');
     assert.equal(blocks[0]?.type, "quote");
     assert.equal(blocks[1]?.type, "plain");
   });
   it("serialize(parse(s)) === s for any string", () => {
-    fc.assert(fc.property(fc.string({ unit: "binary" }), (s) => serializeStyling(parseStyling(s)) === s), { numRuns: 2000 });
-    const soup = fc.array(fc.constantFrom("*", "_", "~", "`", "```", ">", "> ", "\n", " ", "a", "bc", "🎂"), { maxLength: 40 });
-    fc.assert(fc.property(soup, (parts) => serializeStyling(parseStyling(parts.join(""))) === parts.join("")), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), (s) => serializeStyling(parseStyling(s)) === s),
+      { numRuns: 2000 },
+    );
+    const soup = fc.array(fc.constantFrom("*", "_", "~", "`", "```", ">", "> ", "\n", " ", "a", "bc", "🎂"), {
+      maxLength: 40,
+    });
+    fc.assert(
+      fc.property(soup, (parts) => serializeStyling(parseStyling(parts.join(""))) === parts.join("")),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -213,7 +247,9 @@ describe("XEP-0363 slot, XEP-0082 dates", () => {
   it("keeps only the headers the spec allows, without newlines", () => {
     const slot = unwrap(
       parseUploadSlot(
-        el(`<slot xmlns="urn:xmpp:http:upload:0"><put url="https://u/p"><header name="Authorization">Basic x\r\ny</header><header name="X-Evil">1</header><header name="eXpires">soon</header></put><get url="https://u/g"/></slot>`),
+        el(
+          `<slot xmlns="urn:xmpp:http:upload:0"><put url="https://u/p"><header name="Authorization">Basic x\r\ny</header><header name="X-Evil">1</header><header name="eXpires">soon</header></put><get url="https://u/g"/></slot>`,
+        ),
       ),
     );
     assert.deepEqual(slot.putHeaders, [
@@ -223,7 +259,13 @@ describe("XEP-0363 slot, XEP-0082 dates", () => {
   });
   it("reads and refuses DateTimes", () => {
     assert.equal(unwrap(parseDateTime("2002-09-10T23:08:25.123456-06:00")).toISOString(), "2002-09-11T05:08:25.123Z");
-    for (const bad of ["2002-13-10T23:08:25Z", "2002-02-30T00:00:00Z", "2002-09-10 23:08:25Z", "2002-09-10T23:08:25", "yesterday"]) {
+    for (const bad of [
+      "2002-13-10T23:08:25Z",
+      "2002-02-30T00:00:00Z",
+      "2002-09-10 23:08:25Z",
+      "2002-09-10T23:08:25",
+      "yesterday",
+    ]) {
       assert.equal(parseDateTime(bad).ok, false, bad);
     }
     fc.assert(

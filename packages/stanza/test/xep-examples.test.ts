@@ -9,9 +9,10 @@ import {
   buildMessage,
   buildPresence,
   type Element,
-  type Message,
   localNameOf,
+  type Message,
   nsOf,
+  type Presence,
   parseCommand,
   parseDataForm,
   parseDiscoInfo,
@@ -26,14 +27,40 @@ import {
   parseVcard,
   parseXml,
   type Result,
-  type Presence,
 } from "../src/index.ts";
 import { xepExamples } from "./xep-examples.ts";
 
 const XEPS = [
-  "0004", "0030", "0045", "0050", "0054", "0059", "0066", "0084", "0085", "0115", "0153", "0172", "0184",
-  "0199", "0201", "0203", "0297", "0308", "0313", "0333", "0359", "0363", "0372", "0393", "0421", "0424",
-  "0425", "0428", "0444", "0461",
+  "0004",
+  "0030",
+  "0045",
+  "0050",
+  "0054",
+  "0059",
+  "0066",
+  "0084",
+  "0085",
+  "0115",
+  "0153",
+  "0172",
+  "0184",
+  "0199",
+  "0201",
+  "0203",
+  "0297",
+  "0308",
+  "0313",
+  "0333",
+  "0359",
+  "0363",
+  "0372",
+  "0393",
+  "0421",
+  "0424",
+  "0425",
+  "0428",
+  "0444",
+  "0461",
 ];
 
 /**
@@ -81,7 +108,8 @@ const IQ_PAYLOADS: Record<string, (el: Element) => Result<unknown>> = {
 function comparable(v: Message | Presence): unknown {
   return JSON.parse(
     JSON.stringify(v, (_k, x) => {
-      if (x && typeof x === "object" && "name" in x && "children" in x && "attrs" in x) return (x as Element).toString();
+      if (x && typeof x === "object" && "name" in x && "children" in x && "attrs" in x)
+        return (x as Element).toString();
       if (x instanceof Uint8Array) return Buffer.from(x).toString("base64");
       return x;
     }),

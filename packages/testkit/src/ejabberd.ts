@@ -35,7 +35,6 @@ async function ejabberdUser(): Promise<{ uid: number; gid: number }> {
 // beam processes linger as <defunct> entries that pgrep would still count.
 const epmdRunning = () => anyProcess("bin/epmd");
 
-
 export async function startEjabberd(options: XmppServerOptions = {}): Promise<XmppServer> {
   const domain = options.domain ?? "parley.test";
   const mucDomain = `muc.${domain}`;
@@ -59,7 +58,20 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Xm
   await chmod(dir, 0o755);
 
   const node = `parley-${randomBytes(4).toString("hex")}@localhost`;
-  const ctl = ["--config-dir", dir, "--config", config, "--ctl-config", ctlConfig, "--logs", logs, "--spool", spool, "--node", node];
+  const ctl = [
+    "--config-dir",
+    dir,
+    "--config",
+    config,
+    "--ctl-config",
+    ctlConfig,
+    "--logs",
+    logs,
+    "--spool",
+    spool,
+    "--node",
+    node,
+  ];
   const hadEpmd = await epmdRunning();
   const proc = new ServerProcess({
     name: "ejabberd",

@@ -37,7 +37,10 @@ export async function startProsody(options: XmppServerOptions = {}): Promise<Xmp
   const componentPort = await freePort();
   const logFile = join(dir, "prosody.log");
   const configFile = join(dir, "prosody.cfg.lua");
-  await writeFile(configFile, prosodyConfig({ dir, dataDir, logFile, domain, mucDomain, components, c2sPort, componentPort }));
+  await writeFile(
+    configFile,
+    prosodyConfig({ dir, dataDir, logFile, domain, mucDomain, components, c2sPort, componentPort }),
+  );
 
   const proc = new ServerProcess({
     name: "prosody",

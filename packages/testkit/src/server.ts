@@ -54,5 +54,5 @@ export const DEFAULT_ACCOUNTS = [
 ] as const;
 
 export function keepRequested(keep: boolean | undefined): boolean {
-  return keep ?? (process.env.PARLEY_KEEP_SERVERS === "1");
+  return keep ?? process.env.PARLEY_KEEP_SERVERS === "1";
 }

@@ -1,6 +1,7 @@
 /** A real XMPP client (@xmpp/client) logged in to a testkit server, with room helpers. */
-import { client } from "@xmpp/client";
+
 import { buildPresence } from "@parley/stanza";
+import { client } from "@xmpp/client";
 import type { XmppAccount, XmppServer } from "./server.ts";
 import { XmppSession } from "./xmpp-session.ts";
 

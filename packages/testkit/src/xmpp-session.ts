@@ -1,5 +1,5 @@
 /** What the test client and the test component share: an @xmpp entity, an inbox, send and iq helpers. */
-import type { XmppEntity } from "@xmpp/client";
+
 import {
   buildMucInstantRoom,
   buildMucJoin,
@@ -8,9 +8,10 @@ import {
   type Iq,
   isRoomCreated,
   isSelfPresence,
-  parseIq,
   type Presence,
+  parseIq,
 } from "@parley/stanza";
+import type { XmppEntity } from "@xmpp/client";
 import { isPresence, type Received, StanzaInbox, type StanzaPredicate } from "./stanza-inbox.ts";
 
 let nextId = 0;
@@ -96,7 +97,9 @@ export abstract class XmppSession {
     await this.send(buildMucJoin({ room, nick, from: options.from, history: { maxstanzas: 0 } }));
     const p = (await self).stanza as Presence;
     if (p.error) {
-      throw new Error(`joining ${room} as ${nick} failed: ${p.error.condition}${p.error.text ? ` (${p.error.text})` : ""}`);
+      throw new Error(
+        `joining ${room} as ${nick} failed: ${p.error.condition}${p.error.text ? ` (${p.error.text})` : ""}`,
+      );
     }
     if (isRoomCreated(p)) {
       const answer = await this.iq(buildMucInstantRoom({ room, id: stanzaId("create"), from: options.from }));

@@ -41,7 +41,10 @@ describe("server lifecycle", () => {
   it("a server that never gets ready is reported after the timeout and can still be stopped", async () => {
     const dir = mkdtempSync(join(tmpdir(), "parley-lifecycle-"));
     const proc = new ServerProcess({ name: "sleeper", command: "sleep", args: ["30"], logFile: join(dir, "s.log") });
-    await assert.rejects(waitUntilReady(proc, async () => false, 300), /sleeper was not ready after 300 ms/);
+    await assert.rejects(
+      waitUntilReady(proc, async () => false, 300),
+      /sleeper was not ready after 300 ms/,
+    );
     await proc.stop(1000);
     assert.equal(proc.hasExited, true);
   });

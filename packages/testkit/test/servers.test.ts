@@ -20,8 +20,8 @@ import {
 import {
   isIq,
   isMessage,
-  startXmppServer,
   stanzaId,
+  startXmppServer,
   TestClient,
   TestComponent,
   XMPP_SERVER_KINDS,
@@ -126,7 +126,10 @@ for (const kind of XMPP_SERVER_KINDS) {
         const puppet = `discord\\20user@${bridge.domain}/bridge`;
         await bridge.joinRoom(room, "Puppet", { from: puppet });
         const joined = await alice.joinRoom(room, "alice");
-        assert.ok(joined.occupants.some((p) => p.from === `${room}/Puppet`), "alice sees the puppet in the room");
+        assert.ok(
+          joined.occupants.some((p) => p.from === `${room}/Puppet`),
+          "alice sees the puppet in the room",
+        );
 
         const id = stanzaId("g");
         await bridge.send(
@@ -155,14 +158,19 @@ for (const kind of XMPP_SERVER_KINDS) {
         assert.equal(echoed.stanza.from, `${room}/alice`);
         assert.deepEqual(echoed.stanza.reply, { id: roomStanzaId, to: `${room}/Puppet` });
 
-        await alice.send(buildMessage({ type: "groupchat", to: room, reactions: { id: roomStanzaId, emojis: ["👍"] } }));
+        await alice.send(
+          buildMessage({ type: "groupchat", to: room, reactions: { id: roomStanzaId, emojis: ["👍"] } }),
+        );
         const reaction = await bridge.waitFor(isMessage((m) => m.reactions?.id === roomStanzaId));
         assert.ok(reaction.stanza?.kind === "message");
         assert.deepEqual(reaction.stanza.reactions?.emojis, ["👍"]);
 
         const queryid = stanzaId("q");
         const fin = alice.iq(buildMamQueryIq({ id: stanzaId("mam"), to: room, queryid }), 10_000);
-        const first = await alice.waitFor(isMessage((m) => m.mamResult?.queryid === queryid), { timeoutMs: 10_000 });
+        const first = await alice.waitFor(
+          isMessage((m) => m.mamResult?.queryid === queryid),
+          { timeoutMs: 10_000 },
+        );
         assert.ok(first.stanza?.kind === "message");
         const done = await fin;
         assert.equal(done.type, "result");

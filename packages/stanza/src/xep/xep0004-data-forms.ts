@@ -6,7 +6,7 @@
 import { NS } from "../ns.ts";
 import type { PayloadCodec } from "../payload.ts";
 import { err, ok, parseError, type Result } from "../result.ts";
-import { attrOf, childOf, childrenOf, element, type Element, elementsOf, localNameOf, textOf } from "../xml.ts";
+import { attrOf, childOf, childrenOf, type Element, element, localNameOf, textOf } from "../xml.ts";
 
 export const FORM_TYPES = ["form", "submit", "cancel", "result"] as const;
 export type FormType = (typeof FORM_TYPES)[number];
@@ -70,14 +70,17 @@ function parseField(el: Element, path: string): Result<FormField> {
   if (type === "boolean") {
     for (const v of values) {
       if (!/^(0|1|true|false)$/.test(v.trim())) {
-        return err(parseError("invalid-text", `boolean field value "${v}" is not 0, 1, true or false`, `${path}/value`));
+        return err(
+          parseError("invalid-text", `boolean field value "${v}" is not 0, 1, true or false`, `${path}/value`),
+        );
       }
     }
   }
   const options: FormOption[] = [];
   for (const o of childrenOf(el, "option", NS.dataForms)) {
     const value = textOf(childOf(o, "value", NS.dataForms));
-    if (value === undefined) return err(parseError("missing-element", "a field option needs a <value/>", `${path}/option`));
+    if (value === undefined)
+      return err(parseError("missing-element", "a field option needs a <value/>", `${path}/option`));
     const label = attrOf(o, "label");
     options.push(label === undefined ? { value } : { label, value });
   }
@@ -196,7 +199,10 @@ export function formType(form: DataForm): string | undefined {
 }
 
 /** A submission of `form` with the given values (FORM_TYPE is carried over). */
-export function submitForm(form: DataForm, values: Readonly<Record<string, string | readonly string[] | boolean>>): DataForm {
+export function submitForm(
+  form: DataForm,
+  values: Readonly<Record<string, string | readonly string[] | boolean>>,
+): DataForm {
   const fields: FormField[] = [];
   const ft = formType(form);
   if (ft !== undefined) fields.push({ var: "FORM_TYPE", type: "hidden", values: [ft] });

@@ -9,7 +9,7 @@
 import { buildIq } from "../iq.ts";
 import { NS } from "../ns.ts";
 import { err, ok, parseError, type Result } from "../result.ts";
-import { attrOf, childrenOf, element, type Element, localNameOf } from "../xml.ts";
+import { attrOf, childrenOf, type Element, element, localNameOf } from "../xml.ts";
 import { buildDataForm, type DataForm, parseDataForm } from "./xep0004-data-forms.ts";
 
 export interface DiscoIdentity {
@@ -43,7 +43,8 @@ function isQuery(el: Element, ns: string): boolean {
 }
 
 export function parseDiscoInfo(el: Element, options: { strict?: boolean } = {}): Result<DiscoInfo> {
-  if (!isQuery(el, NS.discoInfo)) return err(parseError("unexpected-element", `expected <query xmlns='${NS.discoInfo}'/>`));
+  if (!isQuery(el, NS.discoInfo))
+    return err(parseError("unexpected-element", `expected <query xmlns='${NS.discoInfo}'/>`));
   const identities: DiscoIdentity[] = [];
   for (const i of childrenOf(el, "identity", NS.discoInfo)) {
     const category = attrOf(i, "category");
@@ -85,7 +86,8 @@ export function buildDiscoInfo(info: Partial<DiscoInfo>): Element {
 }
 
 export function parseDiscoItems(el: Element): Result<DiscoItems> {
-  if (!isQuery(el, NS.discoItems)) return err(parseError("unexpected-element", `expected <query xmlns='${NS.discoItems}'/>`));
+  if (!isQuery(el, NS.discoItems))
+    return err(parseError("unexpected-element", `expected <query xmlns='${NS.discoItems}'/>`));
   const items: DiscoItem[] = [];
   for (const i of childrenOf(el, "item", NS.discoItems)) {
     const jid = attrOf(i, "jid");

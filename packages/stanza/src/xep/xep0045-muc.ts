@@ -11,7 +11,7 @@ import type { PayloadCodec } from "../payload.ts";
 import type { Presence } from "../presence.ts";
 import { buildPresence } from "../presence.ts";
 import { err, ok, parseError, type Result } from "../result.ts";
-import { attrOf, childOf, element, type Element, elementsOf, localNameOf, textOf, uintAttr } from "../xml.ts";
+import { attrOf, childOf, type Element, element, elementsOf, localNameOf, textOf, uintAttr } from "../xml.ts";
 
 export const AFFILIATIONS = ["owner", "admin", "member", "outcast", "none"] as const;
 export type Affiliation = (typeof AFFILIATIONS)[number];
@@ -116,7 +116,9 @@ export const mucJoinCodec: PayloadCodec<MucJoin> = {
     return element(
       "x",
       { xmlns: NS.muc },
-      h ? element("history", { maxchars: h.maxchars, maxstanzas: h.maxstanzas, seconds: h.seconds, since: h.since }) : undefined,
+      h
+        ? element("history", { maxchars: h.maxchars, maxstanzas: h.maxstanzas, seconds: h.seconds, since: h.since })
+        : undefined,
       v.password !== undefined ? element("password", {}, v.password) : undefined,
     );
   },
@@ -185,7 +187,9 @@ export const mucUserCodec: PayloadCodec<MucUser> = {
         case "status": {
           const code = attrOf(c, "code") ?? "";
           if (!/^[1-9]\d\d$/.test(code)) {
-            return err(parseError("invalid-attribute", `status code "${code}" is not a number from 100 to 999`, "x/status@code"));
+            return err(
+              parseError("invalid-attribute", `status code "${code}" is not a number from 100 to 999`, "x/status@code"),
+            );
           }
           statusCodes.push(Number(code));
           break;
@@ -404,8 +408,19 @@ export function buildMucSetAffiliation(o: AdminRequest & { jid: string; affiliat
 }
 
 /** Ask for the list of users with an affiliation (members, admins, outcasts...). */
-export function buildMucAffiliationListRequest(o: { room: string; id: string; from?: string; affiliation: Affiliation }): Element {
-  return buildIq({ type: "get", id: o.id, to: o.room, from: o.from, payload: buildMucAdminQuery([{ affiliation: o.affiliation }]) });
+export function buildMucAffiliationListRequest(o: {
+  room: string;
+  id: string;
+  from?: string;
+  affiliation: Affiliation;
+}): Element {
+  return buildIq({
+    type: "get",
+    id: o.id,
+    to: o.room,
+    from: o.from,
+    payload: buildMucAdminQuery([{ affiliation: o.affiliation }]),
+  });
 }
 
 /** Accept the default configuration of a newly created room (§10.1.2, instant room). */
@@ -420,7 +435,13 @@ export function buildMucInstantRoom(o: { room: string; id: string; from?: string
 }
 
 /** Destroy a room (§10.9). */
-export function buildMucDestroy(o: { room: string; id: string; from?: string; reason?: string; alternate?: string }): Element {
+export function buildMucDestroy(o: {
+  room: string;
+  id: string;
+  from?: string;
+  reason?: string;
+  alternate?: string;
+}): Element {
   return buildIq({
     type: "set",
     id: o.id,

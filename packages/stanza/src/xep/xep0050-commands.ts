@@ -6,7 +6,7 @@
 import { buildIq } from "../iq.ts";
 import { NS } from "../ns.ts";
 import { err, ok, parseError, type Result } from "../result.ts";
-import { attrOf, childOf, childrenOf, element, type Element, elementsOf, localNameOf, textOf } from "../xml.ts";
+import { attrOf, childOf, childrenOf, type Element, element, elementsOf, localNameOf, textOf } from "../xml.ts";
 import { buildDataForm, type DataForm, parseDataForm } from "./xep0004-data-forms.ts";
 
 export const COMMAND_ACTIONS = ["execute", "cancel", "prev", "next", "complete"] as const;
@@ -26,7 +26,10 @@ export interface Command {
   readonly action?: CommandAction;
   readonly status?: CommandStatus;
   /** The actions the responder allows next, and which one `execute` means. */
-  readonly actions?: { readonly allowed: readonly Exclude<CommandAction, "execute" | "cancel">[]; readonly execute?: CommandAction };
+  readonly actions?: {
+    readonly allowed: readonly Exclude<CommandAction, "execute" | "cancel">[];
+    readonly execute?: CommandAction;
+  };
   readonly notes: readonly CommandNote[];
   readonly form?: DataForm;
 }
@@ -93,7 +96,13 @@ export function parseCommand(el: Element): Result<Command> {
 }
 
 export function buildCommand(c: Omit<Command, "notes"> & { notes?: readonly CommandNote[] }): Element {
-  const el = element("command", { xmlns: NS.commands, node: c.node, sessionid: c.sessionid, action: c.action, status: c.status });
+  const el = element("command", {
+    xmlns: NS.commands,
+    node: c.node,
+    sessionid: c.sessionid,
+    action: c.action,
+    status: c.status,
+  });
   if (c.actions) {
     const a = element("actions", { execute: c.actions.execute });
     for (const n of c.actions.allowed) a.cnode(element(n, {}));
@@ -105,7 +114,15 @@ export function buildCommand(c: Omit<Command, "notes"> & { notes?: readonly Comm
 }
 
 /** The iq that runs (or continues) a command at `to`. */
-export function buildCommandRequest(o: { id: string; to: string; from?: string } & Omit<Command, "notes" | "status">): Element {
+export function buildCommandRequest(
+  o: { id: string; to: string; from?: string } & Omit<Command, "notes" | "status">,
+): Element {
   const { id, to, from, ...command } = o;
-  return buildIq({ type: "set", id, to, from, payload: buildCommand({ ...command, action: command.action ?? "execute" }) });
+  return buildIq({
+    type: "set",
+    id,
+    to,
+    from,
+    payload: buildCommand({ ...command, action: command.action ?? "execute" }),
+  });
 }

@@ -6,7 +6,7 @@
 import { buildIq } from "../iq.ts";
 import { NS } from "../ns.ts";
 import { err, ok, parseError, type Result } from "../result.ts";
-import { childOf, element, type Element, elementsOf, localNameOf, textOf } from "../xml.ts";
+import { childOf, type Element, element, elementsOf, localNameOf, textOf } from "../xml.ts";
 
 export interface VcardPhoto {
   /** MIME type (TYPE). */

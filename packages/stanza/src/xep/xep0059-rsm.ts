@@ -1,7 +1,7 @@
 /** XEP-0059 Result Set Management (v1.0): `<set xmlns="http://jabber.org/protocol/rsm">` paging. */
 import { NS } from "../ns.ts";
 import { err, ok, parseError, type Result } from "../result.ts";
-import { attrOf, childOf, element, type Element, localNameOf, textOf } from "../xml.ts";
+import { attrOf, childOf, type Element, element, localNameOf, textOf } from "../xml.ts";
 
 export interface ResultSet {
   readonly max?: number;
@@ -19,12 +19,14 @@ export interface ResultSet {
 function uintText(el: Element | undefined, path: string): Result<number | undefined> {
   const t = textOf(el)?.trim();
   if (el === undefined) return ok(undefined);
-  if (t === undefined || !/^\d{1,15}$/.test(t)) return err(parseError("invalid-text", `${path} is not a non-negative integer`, path));
+  if (t === undefined || !/^\d{1,15}$/.test(t))
+    return err(parseError("invalid-text", `${path} is not a non-negative integer`, path));
   return ok(Number(t));
 }
 
 export function parseResultSet(el: Element): Result<ResultSet> {
-  if (localNameOf(el) !== "set" || el.getNS() !== NS.rsm) return err(parseError("unexpected-element", `expected <set xmlns='${NS.rsm}'/>`));
+  if (localNameOf(el) !== "set" || el.getNS() !== NS.rsm)
+    return err(parseError("unexpected-element", `expected <set xmlns='${NS.rsm}'/>`));
   const out: { -readonly [K in keyof ResultSet]: ResultSet[K] } = {};
   for (const k of ["max", "index", "count"] as const) {
     const r = uintText(childOf(el, k, NS.rsm), `set/${k}`);
@@ -40,7 +42,8 @@ export function parseResultSet(el: Element): Result<ResultSet> {
     out.first = textOf(first) ?? "";
     const idx = attrOf(first, "index");
     if (idx !== undefined) {
-      if (!/^\d{1,15}$/.test(idx)) return err(parseError("invalid-attribute", "first@index is not an integer", "set/first@index"));
+      if (!/^\d{1,15}$/.test(idx))
+        return err(parseError("invalid-attribute", "first@index is not an integer", "set/first@index"));
       out.firstIndex = Number(idx);
     }
   }

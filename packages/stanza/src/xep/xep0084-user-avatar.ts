@@ -7,7 +7,7 @@ import { buildIq } from "../iq.ts";
 import type { Message } from "../message.ts";
 import { NS } from "../ns.ts";
 import { err, ok, parseError, type Result } from "../result.ts";
-import { attrOf, childOf, childrenOf, element, type Element, localNameOf, textOf, uintAttr } from "../xml.ts";
+import { attrOf, childOf, childrenOf, type Element, element, localNameOf, textOf, uintAttr } from "../xml.ts";
 
 export interface AvatarInfo {
   /** SHA-1 hex of the image bytes; also the pubsub item id. */

@@ -8,8 +8,8 @@ import { NS } from "../ns.ts";
 import type { PayloadCodec } from "../payload.ts";
 import { err, ok, parseError, type Result } from "../result.ts";
 import { attrOf, element } from "../xml.ts";
-import type { DiscoInfo } from "./xep0030-disco.ts";
 import { formType } from "./xep0004-data-forms.ts";
+import type { DiscoInfo } from "./xep0030-disco.ts";
 
 export interface Caps {
   /** The hash function name from the IANA registry, e.g. "sha-1". */
@@ -42,13 +42,21 @@ export const capsCodec: PayloadCodec<Caps> = {
   build: (v) => element("c", { xmlns: NS.caps, hash: v.hash, node: v.node, ver: v.ver, ext: v.ext }),
 };
 
-const HASHES: Record<string, string> = { "sha-1": "sha1", "sha-224": "sha224", "sha-256": "sha256", "sha-384": "sha384", "sha-512": "sha512", md5: "md5" };
+const HASHES: Record<string, string> = {
+  "sha-1": "sha1",
+  "sha-224": "sha224",
+  "sha-256": "sha256",
+  "sha-384": "sha384",
+  "sha-512": "sha512",
+  md5: "md5",
+};
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The §5.1 verification string (before hashing), or an error when §5.4 says to ignore the info. */
 export function capsVerificationString(info: DiscoInfo): Result<string> {
   const idKeys = info.identities.map((i) => `${i.category}/${i.type}/${i.lang ?? ""}/${i.name ?? ""}`);
-  if (new Set(idKeys).size !== idKeys.length) return err(parseError("invalid-element", "duplicate identity in disco#info", "query/identity"));
+  if (new Set(idKeys).size !== idKeys.length)
+    return err(parseError("invalid-element", "duplicate identity in disco#info", "query/identity"));
   if (new Set(info.features).size !== info.features.length) {
     return err(parseError("invalid-element", "duplicate feature in disco#info", "query/feature"));
   }
@@ -62,10 +70,17 @@ export function capsVerificationString(info: DiscoInfo): Result<string> {
     if (ftFields.length === 0) continue; // forms without FORM_TYPE are not part of the hash
     const ft = ftFields[0];
     if (ftFields.length > 1 || ft === undefined || ft.type !== "hidden" || ft.values.length !== 1) {
-      return err(parseError("invalid-element", "an extension form's FORM_TYPE must be one hidden field with one value", "query/x"));
+      return err(
+        parseError(
+          "invalid-element",
+          "an extension form's FORM_TYPE must be one hidden field with one value",
+          "query/x",
+        ),
+      );
     }
     const type = formType(form) ?? "";
-    if (seenTypes.has(type)) return err(parseError("invalid-element", `two extension forms share FORM_TYPE ${type}`, "query/x"));
+    if (seenTypes.has(type))
+      return err(parseError("invalid-element", `two extension forms share FORM_TYPE ${type}`, "query/x"));
     seenTypes.add(type);
     let body = `${type}<`;
     const fields = form.fields.filter((f) => f.var !== "FORM_TYPE").sort((a, b) => cmp(a.var ?? "", b.var ?? ""));

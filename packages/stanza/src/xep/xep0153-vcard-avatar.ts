@@ -7,8 +7,7 @@ import { createHash } from "node:crypto";
 import { NS } from "../ns.ts";
 import type { PayloadCodec } from "../payload.ts";
 import { err, ok, parseError } from "../result.ts";
-import { childOf, element } from "../xml.ts";
-import { textOf } from "../xml.ts";
+import { childOf, element, textOf } from "../xml.ts";
 
 export interface VcardUpdate {
   /** SHA-1 hex of the avatar; "" when the user has none; absent when not yet known. */

@@ -5,7 +5,7 @@
 import { buildMessage, type Message, type MessageInput, parseMessage } from "../message.ts";
 import { NS } from "../ns.ts";
 import { err, ok, parseError, type Result } from "../result.ts";
-import { childOf, element, type Element, localNameOf } from "../xml.ts";
+import { childOf, type Element, element, localNameOf } from "../xml.ts";
 import { type Delay, delayCodec } from "./xep0203-delay.ts";
 
 export interface Forwarded {

@@ -7,11 +7,11 @@ import { buildIq } from "../iq.ts";
 import { NS } from "../ns.ts";
 import type { PayloadCodec } from "../payload.ts";
 import { err, ok, parseError, type Result } from "../result.ts";
-import { attrOf, childOf, element, type Element, localNameOf } from "../xml.ts";
+import { attrOf, childOf, type Element, element, localNameOf } from "../xml.ts";
 import { buildDataForm, type FormField } from "./xep0004-data-forms.ts";
+import { buildResultSet, parseResultSet, type ResultSet } from "./xep0059-rsm.ts";
 import { formatDateTime } from "./xep0082-datetime.ts";
 import { buildForwarded, type Forwarded, parseForwarded } from "./xep0297-forwarded.ts";
-import { buildResultSet, parseResultSet, type ResultSet } from "./xep0059-rsm.ts";
 
 export interface MamFilter {
   readonly with?: string;
@@ -95,7 +95,8 @@ export const mamResultCodec: PayloadCodec<MamResult> = {
 };
 
 export function parseMamFin(el: Element): Result<MamFin> {
-  if (localNameOf(el) !== "fin" || el.getNS() !== NS.mam) return err(parseError("unexpected-element", `expected <fin xmlns='${NS.mam}'/>`));
+  if (localNameOf(el) !== "fin" || el.getNS() !== NS.mam)
+    return err(parseError("unexpected-element", `expected <fin xmlns='${NS.mam}'/>`));
   const set = childOf(el, "set", NS.rsm);
   let rsm: ResultSet | undefined;
   if (set) {

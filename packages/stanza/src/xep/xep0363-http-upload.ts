@@ -5,11 +5,9 @@
  */
 import { buildIq } from "../iq.ts";
 import { NS } from "../ns.ts";
-import type { StanzaError } from "../stanza-error.ts";
 import { err, ok, parseError, type Result } from "../result.ts";
-import { attrOf, childOf, childrenOf, element, type Element, localNameOf, textOf, uintAttr } from "../xml.ts";
-
-
+import type { StanzaError } from "../stanza-error.ts";
+import { attrOf, childOf, childrenOf, type Element, element, localNameOf, textOf, uintAttr } from "../xml.ts";
 
 export interface UploadRequest {
   readonly filename: string;
@@ -35,8 +33,14 @@ function isUpload(el: Element, name: string): boolean {
 }
 
 export function buildUploadRequest(r: UploadRequest): Element {
-  if (!Number.isInteger(r.size) || r.size < 0) throw new TypeError(`upload size must be a non-negative integer, got ${r.size}`);
-  return element("request", { xmlns: NS.httpUpload, filename: r.filename, size: r.size, "content-type": r.contentType });
+  if (!Number.isInteger(r.size) || r.size < 0)
+    throw new TypeError(`upload size must be a non-negative integer, got ${r.size}`);
+  return element("request", {
+    xmlns: NS.httpUpload,
+    filename: r.filename,
+    size: r.size,
+    "content-type": r.contentType,
+  });
 }
 
 /** The whole iq asking `service` for a slot. */
@@ -45,7 +49,8 @@ export function buildUploadSlotRequest(o: { service: string; id: string; from?: 
 }
 
 export function parseUploadRequest(el: Element): Result<UploadRequest> {
-  if (!isUpload(el, "request")) return err(parseError("unexpected-element", `expected <request xmlns='${NS.httpUpload}'/>`));
+  if (!isUpload(el, "request"))
+    return err(parseError("unexpected-element", `expected <request xmlns='${NS.httpUpload}'/>`));
   const filename = attrOf(el, "filename");
   if (!filename) return err(parseError("missing-attribute", "request needs a filename", "request@filename"));
   const size = uintAttr(el, "size", "request");
@@ -65,7 +70,12 @@ export function parseUploadSlot(el: Element): Result<UploadSlot> {
   if (!getUrl) return err(parseError("missing-attribute", "slot needs <get url/>", "slot/get@url"));
   const putHeaders: Array<{ name: "Authorization" | "Cookie" | "Expires"; value: string }> = [];
   for (const h of put ? childrenOf(put, "header", NS.httpUpload) : []) {
-    const name = ALLOWED_HEADERS.get((attrOf(h, "name") ?? "").replace(/[\r\n]/g, "").trim().toLowerCase());
+    const name = ALLOWED_HEADERS.get(
+      (attrOf(h, "name") ?? "")
+        .replace(/[\r\n]/g, "")
+        .trim()
+        .toLowerCase(),
+    );
     if (name === undefined) continue; // other headers MUST be ignored
     putHeaders.push({ name, value: (textOf(h) ?? "").replace(/[\r\n]/g, "") });
   }

@@ -31,7 +31,13 @@ export const referenceCodec: PayloadCodec<Reference> = {
   parse(el) {
     const type = attrOf(el, "type");
     if (type !== "mention" && type !== "data") {
-      return err(parseError("invalid-attribute", `reference type must be mention or data, got "${type ?? ""}"`, "reference@type"));
+      return err(
+        parseError(
+          "invalid-attribute",
+          `reference type must be mention or data, got "${type ?? ""}"`,
+          "reference@type",
+        ),
+      );
     }
     const uri = attrOf(el, "uri");
     if (!uri) return err(parseError("missing-attribute", "a reference needs a uri", "reference@uri"));
@@ -52,7 +58,14 @@ export const referenceCodec: PayloadCodec<Reference> = {
     });
   },
   build: (v) =>
-    element("reference", { xmlns: NS.reference, type: v.type, uri: v.uri, begin: v.begin, end: v.end, anchor: v.anchor }),
+    element("reference", {
+      xmlns: NS.reference,
+      type: v.type,
+      uri: v.uri,
+      begin: v.begin,
+      end: v.end,
+      anchor: v.anchor,
+    }),
 };
 
 /** The mentions in a message (references of type mention). */

@@ -7,7 +7,7 @@ import { buildMessage, type MessageInput, type MessageType } from "../message.ts
 import { NS } from "../ns.ts";
 import type { PayloadCodec } from "../payload.ts";
 import { err, ok, parseError, type Result } from "../result.ts";
-import { childOf, element, type Element, attrOf, textOf } from "../xml.ts";
+import { attrOf, childOf, type Element, element, textOf } from "../xml.ts";
 import { type Moderated, moderatedCodec } from "./xep0425-moderation.ts";
 
 export interface Retraction {

@@ -8,7 +8,7 @@ import { buildIq } from "../iq.ts";
 import { NS } from "../ns.ts";
 import type { PayloadCodec } from "../payload.ts";
 import { err, ok, parseError, type Result } from "../result.ts";
-import { attrOf, childOf, element, type Element, textOf } from "../xml.ts";
+import { attrOf, childOf, type Element, element, textOf } from "../xml.ts";
 
 export interface Moderated {
   /** Who moderated (often the moderator's occupant JID); may be withheld. */
@@ -64,6 +64,11 @@ export function buildModerationRequest(r: ModerationRequest): Element {
 }
 
 /** The whole iq a moderator sends to the room. */
-export function buildModerationIq(o: { room: string; iqId: string; from?: string; request: ModerationRequest }): Element {
+export function buildModerationIq(o: {
+  room: string;
+  iqId: string;
+  from?: string;
+  request: ModerationRequest;
+}): Element {
   return buildIq({ type: "set", id: o.iqId, to: o.room, from: o.from, payload: buildModerationRequest(o.request) });
 }

@@ -42,10 +42,18 @@ export const fallbackCodec: PayloadCodec<Fallback> = {
       const end = uintAttr(c, "end", `fallback/${name}`);
       if (!end.ok) return end;
       if ((start.value === undefined) !== (end.value === undefined)) {
-        return err(parseError("missing-attribute", "a fallback range needs both start and end, or neither", `fallback/${name}`));
+        return err(
+          parseError("missing-attribute", "a fallback range needs both start and end, or neither", `fallback/${name}`),
+        );
       }
       if (start.value !== undefined && end.value !== undefined && start.value > end.value) {
-        return err(parseError("invalid-attribute", `fallback range start ${start.value} is after end ${end.value}`, `fallback/${name}`));
+        return err(
+          parseError(
+            "invalid-attribute",
+            `fallback range start ${start.value} is after end ${end.value}`,
+            `fallback/${name}`,
+          ),
+        );
       }
       const range = start.value === undefined ? {} : { start: start.value, end: end.value };
       (name === "body" ? body : subject).push(range);
