@@ -5,7 +5,8 @@
  */
 import type { FieldTable, PayloadField } from "./payload.ts";
 import type { ParseError } from "./result.ts";
-import { type Element, localNameOf, nsOf } from "./xml.ts";
+import { parseStanzaError } from "./stanza-error.ts";
+import { type Element, isCoreChild, localNameOf, nsOf } from "./xml.ts";
 
 /** What every extensible stanza carries besides its typed payloads. */
 export interface Extensible {
@@ -81,4 +82,54 @@ export function writePayloads<S>(el: Element, fields: ReadonlyArray<PayloadField
       el.cnode(f.codec.build(x));
     }
   }
+}
+
+/** Reads a core child (body, show, ...) into `out`; false when it is not one the stanza knows. */
+export type CoreChildReader = (child: Element, out: Record<string, unknown>, invalid: ParseError[]) => boolean;
+
+/**
+ * The attributes and children every extensible stanza shares: addressing,
+ * then one pass over the children, each going to `readCore` (core namespace),
+ * to a payload field, or to `extra`.
+ */
+export function readExtensible<S>(
+  el: Element,
+  out: Record<string, unknown>,
+  table: FieldTable<S>,
+  readCore: CoreChildReader,
+  stanzaName: string,
+): void {
+  const a = el.attrs;
+  if (a.id !== undefined) out.id = a.id;
+  if (a.from !== undefined) out.from = a.from;
+  if (a.to !== undefined) out.to = a.to;
+  if (a["xml:lang"] !== undefined) out.lang = a["xml:lang"];
+  const invalid: ParseError[] = [];
+  const extra: Element[] = [];
+  for (const child of el.children) {
+    if (typeof child === "string") continue;
+    if (isCoreChild(child)) {
+      if (!readCore(child, out, invalid)) keepExtra(child, extra);
+    } else if (!readPayload(child, table, out, invalid, extra, stanzaName)) {
+      keepExtra(child, extra);
+    }
+  }
+  out.extra = extra;
+  out.invalid = invalid;
+}
+
+/** Reads a stanza's `<error/>` child into `out.error`; false (and an `invalid` entry) when it is malformed. */
+export function readErrorChild(
+  child: Element,
+  out: Record<string, unknown>,
+  invalid: ParseError[],
+  stanzaName: string,
+): boolean {
+  const r = parseStanzaError(child);
+  if (!r.ok) {
+    invalid.push({ ...r.error, path: `${stanzaName}/${r.error.path ?? "error"}` });
+    return false;
+  }
+  out.error = r.value;
+  return true;
 }

@@ -3,12 +3,12 @@
  * (XEP-0201) in the core namespace, then every payload a registered field
  * reads. Extension modules in `xep/` add their properties to `MessagePayloads`.
  */
-import { type Extensible, keepExtra, readPayload, writePayloads } from "./extensible.ts";
+import { type Extensible, readErrorChild, readExtensible, writePayloads } from "./extensible.ts";
 import { messageFields } from "./fields/index.ts";
 import { type FieldTable, fieldTable } from "./payload.ts";
 import { err, ok, type ParseError, parseError, type Result } from "./result.ts";
-import { buildStanzaError, parseStanzaError, type StanzaError } from "./stanza-error.ts";
-import { attrOf, type Element, element, isCoreChild, localNameOf, textOf } from "./xml.ts";
+import { buildStanzaError, type StanzaError } from "./stanza-error.ts";
+import { attrOf, type Element, element, localNameOf, textOf } from "./xml.ts";
 
 export const MESSAGE_TYPES = ["chat", "error", "groupchat", "headline", "normal"] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
@@ -82,25 +82,7 @@ export function readMessage(el: Element, out: Record<string, unknown>): Result<M
     );
   }
   out.type = rawType ?? "normal";
-  const a = el.attrs;
-  if (a.id !== undefined) out.id = a.id;
-  if (a.from !== undefined) out.from = a.from;
-  if (a.to !== undefined) out.to = a.to;
-  const lang = a["xml:lang"];
-  if (lang !== undefined) out.lang = lang;
-  const invalid: ParseError[] = [];
-  const extra: Element[] = [];
-  for (const child of el.children) {
-    if (typeof child === "string") continue;
-    if (isCoreChild(child)) {
-      if (readCoreChild(child, out, invalid)) continue;
-      keepExtra(child, extra);
-      continue;
-    }
-    if (!readPayload(child, fields(), out, invalid, extra, "message")) keepExtra(child, extra);
-  }
-  out.extra = extra;
-  out.invalid = invalid;
+  readExtensible(el, out, fields(), readCoreChild, "message");
   return ok(out as unknown as Message);
 }
 
@@ -131,15 +113,8 @@ function readCoreChild(child: Element, out: Record<string, unknown>, invalid: Pa
       if (out.thread === undefined) out.thread = parent === undefined ? { id } : { id, parent };
       return true;
     }
-    case "error": {
-      const r = parseStanzaError(child);
-      if (!r.ok) {
-        invalid.push({ ...r.error, path: `message/${r.error.path ?? "error"}` });
-        return false;
-      }
-      out.error = r.value;
-      return true;
-    }
+    case "error":
+      return readErrorChild(child, out, invalid, "message");
     default:
       return false;
   }

@@ -2,12 +2,12 @@
  * RFC 6121 `<presence/>`: type, show, status, priority in the core namespace,
  * then every payload a registered field reads (MUC, avatars, caps, nick...).
  */
-import { type Extensible, keepExtra, readPayload, writePayloads } from "./extensible.ts";
+import { type Extensible, readErrorChild, readExtensible, writePayloads } from "./extensible.ts";
 import { presenceFields } from "./fields/index.ts";
 import { type FieldTable, fieldTable } from "./payload.ts";
 import { err, ok, type ParseError, parseError, type Result } from "./result.ts";
-import { buildStanzaError, parseStanzaError, type StanzaError } from "./stanza-error.ts";
-import { attrOf, type Element, element, isCoreChild, localNameOf, textOf } from "./xml.ts";
+import { buildStanzaError, type StanzaError } from "./stanza-error.ts";
+import { attrOf, type Element, element, localNameOf, textOf } from "./xml.ts";
 
 /** `available` stands for the absent type attribute. */
 export const PRESENCE_TYPES = [
@@ -74,24 +74,7 @@ export function readPresence(el: Element, out: Record<string, unknown>): Result<
     );
   }
   out.type = rawType ?? "available";
-  const a = el.attrs;
-  if (a.id !== undefined) out.id = a.id;
-  if (a.from !== undefined) out.from = a.from;
-  if (a.to !== undefined) out.to = a.to;
-  if (a["xml:lang"] !== undefined) out.lang = a["xml:lang"];
-  const invalid: ParseError[] = [];
-  const extra: Element[] = [];
-  for (const child of el.children) {
-    if (typeof child === "string") continue;
-    if (isCoreChild(child)) {
-      if (readCoreChild(child, out, invalid)) continue;
-      keepExtra(child, extra);
-      continue;
-    }
-    if (!readPayload(child, fields(), out, invalid, extra, "presence")) keepExtra(child, extra);
-  }
-  out.extra = extra;
-  out.invalid = invalid;
+  readExtensible(el, out, fields(), readCoreChild, "presence");
   return ok(out as unknown as Presence);
 }
 
@@ -126,15 +109,8 @@ function readCoreChild(child: Element, out: Record<string, unknown>, invalid: Pa
       out.priority = n;
       return true;
     }
-    case "error": {
-      const r = parseStanzaError(child);
-      if (!r.ok) {
-        invalid.push({ ...r.error, path: `presence/${r.error.path ?? "error"}` });
-        return false;
-      }
-      out.error = r.value;
-      return true;
-    }
+    case "error":
+      return readErrorChild(child, out, invalid, "presence");
     default:
       return false;
   }

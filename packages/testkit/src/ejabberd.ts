@@ -7,20 +7,14 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { freePort } from "./free-port.ts";
-import { portOpen, ServerProcess, waitUntilReady } from "./process.ts";
-import {
-  DEFAULT_ACCOUNTS,
-  keepRequested,
-  type XmppAccount,
-  type XmppComponentConfig,
-  type XmppServer,
-  type XmppServerOptions,
-} from "./server.ts";
+import { portOpen, ServerProcess } from "./process.ts";
+import type { XmppComponentConfig, XmppServer, XmppServerOptions } from "./server.ts";
+import { finishLaunch, serverNames } from "./server-launch.ts";
 
 const run = promisify(execFile);
 const yaml = (s: string) => JSON.stringify(s); // JSON strings are valid YAML scalars
@@ -36,11 +30,8 @@ async function ejabberdUser(): Promise<{ uid: number; gid: number }> {
 const epmdRunning = () => anyProcess("bin/epmd");
 
 export async function startEjabberd(options: XmppServerOptions = {}): Promise<XmppServer> {
-  const domain = options.domain ?? "parley.test";
-  const mucDomain = `muc.${domain}`;
-  const components: XmppComponentConfig[] = [
-    ...(options.components ?? [{ domain: `bridge.${domain}`, secret: randomBytes(12).toString("hex") }]),
-  ];
+  const names = serverNames(options);
+  const { domain, mucDomain, components } = names;
   const dir = await mkdtemp(join(tmpdir(), "parley-ejabberd-"));
   const spool = join(dir, "spool");
   const logs = join(dir, "logs");
@@ -80,70 +71,37 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Xm
     cwd: dir,
     logFile: join(dir, "stdout.log"),
   });
-  const logFiles = [join(logs, "ejabberd.log"), join(logs, "error.log"), proc.logFile];
   const ctlRun = (...args: string[]) => run("ejabberdctl", [...ctl, ...args], { cwd: dir, timeout: 30_000 });
-
-  const cleanup = async (keep: boolean) => {
-    try {
-      await ctlRun("stop");
-    } catch {
-      // not up, or already stopping: the signal below handles it
-    }
-    await proc.stop(10_000);
-    await waitForNoProcess(node, 5000);
-    if (!hadEpmd && !(await anyProcess("beam.smp"))) {
-      await run("epmd", ["-kill"]).catch(() => undefined);
-    }
-    if (!keep) await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitUntilReady(
+  return finishLaunch(
+    {
+      kind: "ejabberd",
+      names,
+      dir,
+      c2sPort,
+      componentPort,
       proc,
-      async () => {
+      logFiles: [join(logs, "ejabberd.log"), join(logs, "error.log"), proc.logFile],
+      ready: async () => {
         if (!(await portOpen(c2sPort)) || !(await portOpen(componentPort))) return false;
-        try {
-          await ctlRun("status");
-          return true;
-        } catch {
-          return false;
-        }
+        return ctlRun("status").then(
+          () => true,
+          () => false,
+        );
       },
-      options.startTimeoutMs ?? 60_000,
-      logFiles,
-    );
-  } catch (e) {
-    await cleanup(true);
-    throw e;
-  }
-
-  const accounts: XmppAccount[] = [];
-  const createAccount = async (local: string, password: string): Promise<XmppAccount> => {
-    await ctlRun("register", local, domain, password);
-    const a = { jid: `${local}@${domain}`, local, password };
-    accounts.push(a);
-    return a;
-  };
-  try {
-    for (const a of options.accounts ?? DEFAULT_ACCOUNTS) await createAccount(a.local, a.password);
-  } catch (e) {
-    await cleanup(true);
-    throw new Error(`ejabberdctl could not create accounts: ${(e as Error).message}`);
-  }
-
-  return {
-    kind: "ejabberd",
-    domain,
-    mucDomain,
-    host: "127.0.0.1",
-    c2sPort,
-    componentPort,
-    components,
-    accounts,
-    dir,
-    logFiles,
-    createAccount,
-    stop: (o) => cleanup(keepRequested(o?.keep)),
-  };
+      register: async (local, password) => {
+        await ctlRun("register", local, domain, password);
+      },
+      // Not up, or already stopping: the process-group signal that follows handles it.
+      beforeStop: async () => {
+        await ctlRun("stop");
+      },
+      afterStop: async () => {
+        await waitForNoProcess(node, 5000);
+        if (!hadEpmd && !(await anyProcess("beam.smp"))) await run("epmd", ["-kill"]).catch(() => undefined);
+      },
+    },
+    options,
+  );
 }
 
 /** Whether a live (not zombie) process has `pattern` in its command line. */

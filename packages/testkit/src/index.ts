@@ -8,6 +8,7 @@ export * from "./free-port.ts";
 export * from "./process.ts";
 export * from "./prosody.ts";
 export * from "./server.ts";
+export * from "./server-launch.ts";
 export * from "./stanza-inbox.ts";
 export * from "./start-server.ts";
 export * from "./xmpp-client.ts";

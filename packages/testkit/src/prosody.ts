@@ -4,31 +4,21 @@
  * store makes MUC archives crawl at volume), and XEP-0114 components.
  */
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { freePort } from "./free-port.ts";
-import { portOpen, ServerProcess, waitUntilReady } from "./process.ts";
-import {
-  DEFAULT_ACCOUNTS,
-  keepRequested,
-  type XmppAccount,
-  type XmppComponentConfig,
-  type XmppServer,
-  type XmppServerOptions,
-} from "./server.ts";
+import { portOpen, ServerProcess } from "./process.ts";
+import type { XmppComponentConfig, XmppServer, XmppServerOptions } from "./server.ts";
+import { finishLaunch, serverNames } from "./server-launch.ts";
 
 const run = promisify(execFile);
 const lua = (s: string) => JSON.stringify(s); // a JSON string is a valid Lua string literal for our inputs
 
 export async function startProsody(options: XmppServerOptions = {}): Promise<XmppServer> {
-  const domain = options.domain ?? "parley.test";
-  const mucDomain = `muc.${domain}`;
-  const components: XmppComponentConfig[] = [
-    ...(options.components ?? [{ domain: `bridge.${domain}`, secret: randomBytes(12).toString("hex") }]),
-  ];
+  const names = serverNames(options);
+  const { domain, mucDomain, components } = names;
   const dir = await mkdtemp(join(tmpdir(), "parley-prosody-"));
   const dataDir = join(dir, "data");
   await mkdir(dataDir);
@@ -41,7 +31,6 @@ export async function startProsody(options: XmppServerOptions = {}): Promise<Xmp
     configFile,
     prosodyConfig({ dir, dataDir, logFile, domain, mucDomain, components, c2sPort, componentPort }),
   );
-
   const proc = new ServerProcess({
     name: "prosody",
     command: "prosody",
@@ -49,52 +38,23 @@ export async function startProsody(options: XmppServerOptions = {}): Promise<Xmp
     cwd: dir,
     logFile: join(dir, "stdout.log"),
   });
-  const logFiles = [logFile, proc.logFile];
-  const cleanup = async (keep: boolean) => {
-    await proc.stop();
-    if (!keep) await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    await waitUntilReady(
+  return finishLaunch(
+    {
+      kind: "prosody",
+      names,
+      dir,
+      c2sPort,
+      componentPort,
       proc,
-      async () => (await portOpen(c2sPort)) && (await portOpen(componentPort)),
-      options.startTimeoutMs ?? 30_000,
-      logFiles,
-    );
-  } catch (e) {
-    await cleanup(true);
-    throw e;
-  }
-
-  const accounts: XmppAccount[] = [];
-  const createAccount = async (local: string, password: string): Promise<XmppAccount> => {
-    // Accounts live in Prosody's file store, which prosodyctl writes directly.
-    await run("prosodyctl", ["--config", configFile, "register", local, domain, password], { cwd: dir });
-    const a = { jid: `${local}@${domain}`, local, password };
-    accounts.push(a);
-    return a;
-  };
-  try {
-    for (const a of options.accounts ?? DEFAULT_ACCOUNTS) await createAccount(a.local, a.password);
-  } catch (e) {
-    await cleanup(true);
-    throw new Error(`prosodyctl could not create accounts: ${(e as Error).message}`);
-  }
-
-  return {
-    kind: "prosody",
-    domain,
-    mucDomain,
-    host: "127.0.0.1",
-    c2sPort,
-    componentPort,
-    components,
-    accounts,
-    dir,
-    logFiles,
-    createAccount,
-    stop: (o) => cleanup(keepRequested(o?.keep)),
-  };
+      logFiles: [logFile, proc.logFile],
+      ready: async () => (await portOpen(c2sPort)) && (await portOpen(componentPort)),
+      // Accounts live in Prosody's file store, which prosodyctl writes directly.
+      register: async (local, password) => {
+        await run("prosodyctl", ["--config", configFile, "register", local, domain, password], { cwd: dir });
+      },
+    },
+    options,
+  );
 }
 
 function prosodyConfig(c: {

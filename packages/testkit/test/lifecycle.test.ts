@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { freePorts, ServerProcess, startXmppServer, waitUntilReady, XMPP_SERVER_KINDS } from "../src/index.ts";
 
 /** Live (not zombie) processes whose command line mentions `needle`. */
@@ -14,6 +14,16 @@ function liveProcesses(needle: string): string[] {
 }
 
 describe("server lifecycle", () => {
+  const dirs: string[] = [];
+  const scratch = () => {
+    const d = mkdtempSync(join(tmpdir(), "parley-lifecycle-"));
+    dirs.push(d);
+    return d;
+  };
+  after(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
   for (const kind of XMPP_SERVER_KINDS) {
     it(`${kind}: stop() leaves no process and no directory behind`, async () => {
       const server = await startXmppServer(kind, { accounts: [] });
@@ -25,7 +35,7 @@ describe("server lifecycle", () => {
   }
 
   it("a server that dies while starting fails with the tail of its log", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "parley-lifecycle-"));
+    const dir = scratch();
     const proc = new ServerProcess({
       name: "doomed",
       command: "sh",
@@ -39,7 +49,7 @@ describe("server lifecycle", () => {
   });
 
   it("a server that never gets ready is reported after the timeout and can still be stopped", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "parley-lifecycle-"));
+    const dir = scratch();
     const proc = new ServerProcess({ name: "sleeper", command: "sleep", args: ["30"], logFile: join(dir, "s.log") });
     await assert.rejects(
       waitUntilReady(proc, async () => false, 300),
