@@ -6,8 +6,19 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   attrOf,
+  buildCommand,
+  buildDataForm,
+  buildDiscoInfo,
+  buildDiscoItems,
+  buildMamFin,
   buildMessage,
+  buildModerationRequest,
+  buildMucAdminQuery,
   buildPresence,
+  buildResultSet,
+  buildUploadRequest,
+  buildUploadSlot,
+  buildVcard,
   type Element,
   localNameOf,
   type Message,
@@ -89,23 +100,32 @@ const PLACEHOLDER_PAYLOADS: Record<string, string> = {
   "0153#5": "BINVAL reads 'Base64-encoded-avatar-file-here!'",
 };
 
-/** Parsers for iq payloads, by namespace and name. */
-const IQ_PAYLOADS: Record<string, (el: Element) => Result<unknown>> = {
-  "http://jabber.org/protocol/disco#info query": (el) => parseDiscoInfo(el),
-  "http://jabber.org/protocol/disco#items query": parseDiscoItems,
-  "vcard-temp vCard": (el) => parseVcard(el),
-  "http://jabber.org/protocol/commands command": parseCommand,
-  "urn:xmpp:http:upload:0 request": parseUploadRequest,
-  "urn:xmpp:http:upload:0 slot": parseUploadSlot,
-  "http://jabber.org/protocol/muc#admin query": parseMucAdminQuery,
-  "urn:xmpp:message-moderate:1 moderate": parseModerationRequest,
-  "urn:xmpp:mam:2 fin": parseMamFin,
-  "http://jabber.org/protocol/rsm set": parseResultSet,
-  "jabber:x:data x": parseDataForm,
+interface IqCodec {
+  parse(el: Element): Result<unknown>;
+  build(v: never): Element;
+}
+const codec = <T>(parse: (el: Element) => Result<T>, build: (v: T) => Element): IqCodec => ({
+  parse,
+  build: build as (v: never) => Element,
+});
+
+/** Parsers and builders for iq payloads, by namespace and name: every example payload must parse and round-trip. */
+const IQ_PAYLOADS: Record<string, IqCodec> = {
+  "http://jabber.org/protocol/disco#info query": codec((el) => parseDiscoInfo(el), buildDiscoInfo),
+  "http://jabber.org/protocol/disco#items query": codec(parseDiscoItems, buildDiscoItems),
+  "vcard-temp vCard": codec((el) => parseVcard(el), buildVcard),
+  "http://jabber.org/protocol/commands command": codec(parseCommand, buildCommand),
+  "urn:xmpp:http:upload:0 request": codec(parseUploadRequest, buildUploadRequest),
+  "urn:xmpp:http:upload:0 slot": codec(parseUploadSlot, buildUploadSlot),
+  "http://jabber.org/protocol/muc#admin query": codec(parseMucAdminQuery, buildMucAdminQuery),
+  "urn:xmpp:message-moderate:1 moderate": codec(parseModerationRequest, buildModerationRequest),
+  "urn:xmpp:mam:2 fin": codec(parseMamFin, buildMamFin),
+  "http://jabber.org/protocol/rsm set": codec(parseResultSet, buildResultSet),
+  "jabber:x:data x": codec(parseDataForm, buildDataForm),
 };
 
 /** The typed fields of a parsed stanza, with elements serialized, for comparing two parses. */
-function comparable(v: Message | Presence): unknown {
+function comparable(v: unknown): unknown {
   return JSON.parse(
     JSON.stringify(v, (_k, x) => {
       if (x && typeof x === "object" && "name" in x && "children" in x && "attrs" in x)
@@ -137,11 +157,17 @@ for (const xep of XEPS) {
         }
         if (r.value.kind === "iq") {
           const p = r.value.payload;
-          const parser = p ? IQ_PAYLOADS[`${nsOf(p)} ${localNameOf(p)}`] : undefined;
-          if (p && parser && attrOf(r.value.payload as Element, "xmlns") !== undefined) {
-            const parsed = parser(p);
-            if (PLACEHOLDER_PAYLOADS[key]) assert.equal(parsed.ok, false, "a placeholder is not data");
-            else assert.ok(parsed.ok, `payload refused: ${parsed.ok ? "" : parsed.error.message}`);
+          const c = p ? IQ_PAYLOADS[`${nsOf(p)} ${localNameOf(p)}`] : undefined;
+          if (p && c && attrOf(p, "xmlns") !== undefined) {
+            const parsed = c.parse(p);
+            if (PLACEHOLDER_PAYLOADS[key]) {
+              assert.equal(parsed.ok, false, "a placeholder is not data");
+              return;
+            }
+            assert.ok(parsed.ok, `payload refused: ${parsed.ok ? "" : parsed.error.message}`);
+            const again = c.parse(c.build(parsed.value as never));
+            assert.ok(again.ok, "the rebuilt payload parses");
+            assert.deepEqual(comparable(again.value as Message), comparable(parsed.value as Message));
           }
           return;
         }
