@@ -1,0 +1,7 @@
+/**
+ * @parley/bridge: the engine every Parley connector shares. This first part is
+ * the XEP-0114 component session.
+ */
+export * from "./component/component-session.ts";
+export * from "./component/outbound-queue.ts";
+export * from "./component/stream-parser.ts";
