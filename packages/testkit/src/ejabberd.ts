@@ -97,11 +97,22 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Xm
       },
       afterStop: async () => {
         await waitForNoProcess(node, 5000);
-        if (!hadEpmd && !(await anyProcess("beam.smp"))) await run("epmd", ["-kill"]).catch(() => undefined);
+        if (!hadEpmd && !(await anyProcess("beam.smp"))) await stopEpmd();
       },
     },
     options,
   );
+}
+
+/**
+ * Stops the epmd this run started. epmd refuses `-kill` while a node is still
+ * registered, which lasts a moment after the VM exits, so it is asked again.
+ */
+async function stopEpmd(): Promise<void> {
+  for (let i = 0; i < 30 && (await anyProcess("bin/epmd")); i++) {
+    await run("epmd", ["-kill"]).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Whether a live (not zombie) process has `pattern` in its command line. */
