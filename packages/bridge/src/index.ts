@@ -7,3 +7,4 @@ export * from "./component/disco-responder.ts";
 export * from "./component/iq-router.ts";
 export * from "./component/outbound-queue.ts";
 export * from "./component/stream-parser.ts";
+export * from "./puppets/muc-occupancy.ts";

@@ -22,8 +22,21 @@ export const MAX_XML_DEPTH = 256;
 // XML 1.0 §2.2: characters that may not appear in a document at all.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are what is refused
 const ILLEGAL_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are what is looked for
+const SUSPICIOUS_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are what is replaced
+const ILLEGAL_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
 class XmlRefusal extends Error {}
+
+/** The last character that is not XML whitespace, without copying the string. */
+function lastNonSpace(s: string): string | undefined {
+  for (let i = s.length - 1; i >= 0; i--) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return s[i];
+  }
+  return undefined;
+}
 
 /**
  * Builds one element tree from ltx's SAX events. One instance is reused across
@@ -99,7 +112,7 @@ export function parseXml(input: string, options: ParseXmlOptions = {}): Result<E
   let problem: string | undefined;
   if (!root) problem = "no root element";
   else if (cursor) problem = `<${cursor.name}> is not closed`;
-  else if (!input.trimEnd().endsWith(">")) problem = "unfinished markup after the root element";
+  else if (lastNonSpace(input) !== ">") problem = "unfinished markup after the root element";
   if (problem !== undefined || !root) {
     builder = new TreeBuilder();
     return err(parseError("xml-malformed", problem ?? "no root element"));
@@ -182,7 +195,19 @@ export function attrOf(el: Element, name: string): string | undefined {
   return typeof v === "string" ? v : v === undefined || v === null ? undefined : String(v);
 }
 
-/** Builds an element, leaving out attributes whose value is undefined. */
+/**
+ * Text XML can carry: characters XML 1.0 forbids (controls, U+FFFE/U+FFFF,
+ * lone surrogates) become U+FFFD, so a builder never writes a stanza the
+ * server would refuse (and close the stream over) because of one remote byte.
+ */
+export function xmlSafe(s: string): string {
+  // One scan settles the common case: no control, no U+FFFE/U+FFFF, no surrogate at all.
+  if (!SUSPICIOUS_CHAR.test(s)) return s;
+  if (!ILLEGAL_XML_CHAR.test(s) && s.isWellFormed()) return s;
+  return s.toWellFormed().replace(ILLEGAL_XML_CHARS, "\uFFFD");
+}
+
+/** Builds an element, leaving out attributes whose value is undefined; text is made XML-safe. */
 export function element(
   name: string,
   attrs: Record<string, string | number | undefined>,
@@ -192,11 +217,12 @@ export function element(
   const a = el.attrs;
   for (const k in attrs) {
     const v = attrs[k];
-    if (v !== undefined) a[k] = typeof v === "string" ? v : String(v);
+    // Namespaces come from this package's constants or a parsed document: already safe.
+    if (v !== undefined) a[k] = typeof v !== "string" ? String(v) : k === "xmlns" ? v : xmlSafe(v);
   }
   for (const c of children) {
     if (c === undefined) continue;
-    if (typeof c === "string") el.t(c);
+    if (typeof c === "string") el.t(xmlSafe(c));
     else el.cnode(c);
   }
   return el;

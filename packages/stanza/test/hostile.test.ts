@@ -67,3 +67,19 @@ describe("XML layer", () => {
     assert.equal(r.value.body, "<script>");
   });
 });
+
+describe("builders", () => {
+  it("never write characters XML forbids, whatever the remote text holds", async () => {
+    const { buildMessage, buildPresence, parseStanzaXml: parse } = await import("../src/index.ts");
+    const nasty = "a\u0000b\u0007c\uFFFEd\uD800e\u001Ff";
+    const m = buildMessage({ body: nasty, id: nasty, nick: nasty }).toString();
+    const p = buildPresence({ status: nasty, nick: nasty }).toString();
+    for (const xml of [m, p]) {
+      const r = parse(xml);
+      assert.ok(r.ok, `the built stanza parses: ${r.ok ? "" : r.error.message}`);
+    }
+    const r = parse(m);
+    assert.ok(r.ok && r.value.kind === "message");
+    assert.equal(r.value.body, "a\uFFFDb\uFFFDc\uFFFDd\uFFFDe\uFFFDf");
+  });
+});

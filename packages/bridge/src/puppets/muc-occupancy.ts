@@ -1,0 +1,213 @@
+/**
+ * Puppets as MUC occupants: join with a sanitized nick (a nick already taken
+ * gets a suffix derived from the puppet's id, so the same puppet always ends
+ * up with the same nick), change nick, leave, and know which rooms each puppet
+ * is in. The room's answers arrive as presences routed to `dispatch`.
+ */
+import { createHash } from "node:crypto";
+import {
+  buildMucLeave,
+  buildPresence,
+  type Caps,
+  type Element,
+  isSelfPresence,
+  mucPresenceKind,
+  type Presence,
+  parsePresence,
+  resourceFromNick,
+  type StanzaError,
+} from "@parley/stanza";
+
+export interface PuppetIdentity {
+  /** The puppet's localpart on the component domain. */
+  readonly local: string;
+  /** The remote display name. */
+  readonly nick: string;
+  /** XEP-0153 photo hash: "" for no avatar, undefined when unknown. */
+  readonly avatarHash?: string;
+}
+
+export class MucJoinError extends Error {
+  readonly condition: string;
+  constructor(room: string, error: StanzaError) {
+    super(`could not join ${room}: ${error.condition}${error.text ? ` (${error.text})` : ""}`);
+    this.name = "MucJoinError";
+    this.condition = error.condition;
+  }
+}
+
+interface PendingJoin {
+  readonly resolve: (p: Presence) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+export interface MucOccupancyOptions {
+  readonly domain: string;
+  readonly send: (el: Element) => Promise<void>;
+  /** Caps every puppet advertises (from DiscoResponder.puppetCaps). */
+  readonly caps?: Caps;
+  /** The puppet resource occupants are joined from. */
+  readonly resource?: string;
+  readonly joinTimeoutMs?: number;
+  /** Told when the room drops a puppet (kicked, banned, shutdown...). */
+  readonly onRemoved?: (room: string, local: string, kind: string) => void;
+}
+
+/** A suffix derived from the puppet's id: stable across restarts, different between puppets. */
+export function nickSuffix(local: string, length = 4): string {
+  return createHash("sha256").update(local).digest("hex").slice(0, length);
+}
+
+export class MucOccupancy {
+  private readonly options: MucOccupancyOptions;
+  /** room (lower-case bare JID) -> puppet local -> the nick it holds there. */
+  private readonly rooms = new Map<string, Map<string, string>>();
+  private readonly pending = new Map<string, PendingJoin>();
+
+  constructor(options: MucOccupancyOptions) {
+    this.options = options;
+  }
+
+  private jidOf(local: string): string {
+    return `${local}@${this.options.domain}/${this.options.resource ?? "bridge"}`;
+  }
+
+  /** The nick `local` holds in `room`, if joined. */
+  nickIn(room: string, local: string): string | undefined {
+    return this.rooms.get(room.toLowerCase())?.get(local);
+  }
+
+  /** Occupied rooms of a puppet. */
+  roomsOf(local: string): string[] {
+    return [...this.rooms].filter(([, m]) => m.has(local)).map(([r]) => r);
+  }
+
+  private presenceFor(p: PuppetIdentity, to: string, join: boolean): Element {
+    return buildPresence({
+      from: this.jidOf(p.local),
+      to,
+      nick: p.nick,
+      ...(join && { muc: { history: { maxstanzas: 0 } } }),
+      ...(p.avatarHash !== undefined && { vcardUpdate: { photo: p.avatarHash } }),
+      ...(this.options.caps && { caps: this.options.caps }),
+    });
+  }
+
+  /**
+   * Joins `room`; on a nick conflict retries with a suffix (4, then 8 hex
+   * digits of the puppet id). Resolves with the nick obtained.
+   */
+  async join(p: PuppetIdentity, room: string): Promise<string> {
+    const base = resourceFromNick(p.nick);
+    const candidates = [base, `${base} [${nickSuffix(p.local)}]`, `${base} [${nickSuffix(p.local, 8)}]`];
+    let last: StanzaError | undefined;
+    for (const nick of candidates) {
+      const answer = await this.await(room, p.local, () =>
+        this.options.send(this.presenceFor(p, `${room}/${nick}`, true)),
+      );
+      if (!answer.error) {
+        this.remember(room, p.local, nick);
+        return nick;
+      }
+      last = answer.error;
+      if (answer.error.condition !== "conflict") break;
+    }
+    throw new MucJoinError(room, last ?? { type: "cancel", condition: "undefined-condition" });
+  }
+
+  /** Changes the puppet's nick in `room` (XEP-0045 §7.6); resolves with the nick obtained. */
+  async changeNick(p: PuppetIdentity, room: string): Promise<string> {
+    const current = this.nickIn(room, p.local);
+    if (current === undefined) return this.join(p, room);
+    const nick = resourceFromNick(p.nick);
+    if (nick === current) return current;
+    const answer = await this.await(room, p.local, () =>
+      this.options.send(this.presenceFor(p, `${room}/${nick}`, false)),
+    );
+    if (answer.error) {
+      if (answer.error.condition === "conflict") {
+        const suffixed = `${nick} [${nickSuffix(p.local)}]`;
+        const again = await this.await(room, p.local, () =>
+          this.options.send(this.presenceFor(p, `${room}/${suffixed}`, false)),
+        );
+        if (!again.error) {
+          this.remember(room, p.local, suffixed);
+          return suffixed;
+        }
+      }
+      return current;
+    }
+    this.remember(room, p.local, nick);
+    return nick;
+  }
+
+  async leave(local: string, room: string, status?: string): Promise<void> {
+    const nick = this.nickIn(room, local);
+    if (nick === undefined) return;
+    this.rooms.get(room.toLowerCase())?.delete(local);
+    await this.options.send(
+      buildMucLeave({ room, nick, from: this.jidOf(local), ...(status !== undefined && { status }) }),
+    );
+  }
+
+  /** Takes a presence routed to the component; returns true when it concerned a puppet's occupancy. */
+  dispatch(el: Element): boolean {
+    if (el.name !== "presence") return false;
+    const r = parsePresence(el);
+    if (!r.ok) return false;
+    const p = r.value;
+    const room = (p.from ?? "").split("/")[0]?.toLowerCase() ?? "";
+    const local = (p.to ?? "").split("@")[0] ?? "";
+    const key = `${room} ${local}`;
+    const waiting = this.pending.get(key);
+    if (waiting && (p.error || isSelfPresence(p))) {
+      this.pending.delete(key);
+      clearTimeout(waiting.timer);
+      waiting.resolve(p);
+      return true;
+    }
+    if (isSelfPresence(p) && p.type === "unavailable") {
+      const kind = mucPresenceKind(p, true);
+      if (kind.kind === "nick-change") {
+        // The room confirms a nick change in two steps; the join-side presence follows.
+        return true;
+      }
+      if (this.rooms.get(room)?.delete(local)) this.options.onRemoved?.(room, local, kind.kind);
+      return true;
+    }
+    return false;
+  }
+
+  private remember(room: string, local: string, nick: string): void {
+    const key = room.toLowerCase();
+    let m = this.rooms.get(key);
+    if (!m) {
+      m = new Map();
+      this.rooms.set(key, m);
+    }
+    m.set(local, nick);
+  }
+
+  private async await(room: string, local: string, send: () => Promise<void>): Promise<Presence> {
+    const key = `${room.toLowerCase()} ${local.toLowerCase()}`;
+    const timeoutMs = this.options.joinTimeoutMs ?? 15_000;
+    const answer = new Promise<Presence>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(key);
+        resolve({
+          type: "error",
+          error: {
+            type: "wait",
+            condition: "remote-server-timeout",
+            text: `no answer from ${room} within ${timeoutMs} ms`,
+          },
+          extra: [],
+          invalid: [],
+        });
+      }, timeoutMs);
+      this.pending.set(key, { resolve, timer });
+    });
+    await send();
+    return answer;
+  }
+}
