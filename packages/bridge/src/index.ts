@@ -1,10 +1,30 @@
 /**
- * @parley/bridge: the engine every Parley connector shares. This first part is
- * the XEP-0114 component session.
+ * @parley/bridge: the engine every Parley connector shares. A connector
+ * implements `Connector` (see src/connector/connector.ts and the reference
+ * connector in src/reference/); `Bridge.start` runs it against an XMPP server.
  */
+export * from "./admin/index.ts";
+export * from "./cli/run-cli.ts";
 export * from "./component/component-session.ts";
 export * from "./component/disco-responder.ts";
 export * from "./component/iq-router.ts";
 export * from "./component/outbound-queue.ts";
 export * from "./component/stream-parser.ts";
+export * from "./config/index.ts";
+export * from "./connector/connector.ts";
+export * from "./delivery/index.ts";
+export * from "./engine/bridge.ts";
+export * from "./engine/reflection-tracker.ts";
+export * from "./engine/relay-occupant.ts";
+export * from "./format/index.ts";
+export * from "./media/index.ts";
+export * from "./ops/http-server.ts";
+export * from "./ops/logger.ts";
+export * from "./ops/logger-types.ts";
+export * from "./ops/metrics.ts";
 export * from "./puppets/muc-occupancy.ts";
+export * from "./reference/reference-connector.ts";
+export * from "./reference/reference-network.ts";
+export * from "./store/index.ts";
+// The store's dead letter is the one the public API means; the delivery queue's is its structural twin.
+export type { DeadLetter } from "./store/index.ts";

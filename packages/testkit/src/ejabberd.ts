@@ -64,13 +64,16 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Xm
     node,
   ];
   const hadEpmd = await epmdRunning();
-  const proc = new ServerProcess({
-    name: "ejabberd",
-    command: "ejabberdctl",
-    args: [...ctl, "foreground"],
-    cwd: dir,
-    logFile: join(dir, "stdout.log"),
-  });
+  const stdoutLog = join(dir, "stdout.log");
+  // A restart reuses the node name: Mnesia, where the accounts live, is tied to it.
+  const spawn = () =>
+    new ServerProcess({
+      name: "ejabberd",
+      command: "ejabberdctl",
+      args: [...ctl, "foreground"],
+      cwd: dir,
+      logFile: stdoutLog,
+    });
   const ctlRun = (...args: string[]) => run("ejabberdctl", [...ctl, ...args], { cwd: dir, timeout: 30_000 });
   return finishLaunch(
     {
@@ -79,8 +82,8 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Xm
       dir,
       c2sPort,
       componentPort,
-      proc,
-      logFiles: [join(logs, "ejabberd.log"), join(logs, "error.log"), proc.logFile],
+      spawn,
+      logFiles: [join(logs, "ejabberd.log"), join(logs, "error.log"), stdoutLog],
       ready: async () => {
         if (!(await portOpen(c2sPort)) || !(await portOpen(componentPort))) return false;
         return ctlRun("status").then(

@@ -5,6 +5,7 @@
  */
 export * from "./ejabberd.ts";
 export * from "./free-port.ts";
+export * from "./postgres.ts";
 export * from "./process.ts";
 export * from "./prosody.ts";
 export * from "./server.ts";

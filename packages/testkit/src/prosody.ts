@@ -31,13 +31,15 @@ export async function startProsody(options: XmppServerOptions = {}): Promise<Xmp
     configFile,
     prosodyConfig({ dir, dataDir, logFile, domain, mucDomain, components, c2sPort, componentPort }),
   );
-  const proc = new ServerProcess({
-    name: "prosody",
-    command: "prosody",
-    args: ["--config", configFile, "-F"],
-    cwd: dir,
-    logFile: join(dir, "stdout.log"),
-  });
+  const stdoutLog = join(dir, "stdout.log");
+  const spawn = () =>
+    new ServerProcess({
+      name: "prosody",
+      command: "prosody",
+      args: ["--config", configFile, "-F"],
+      cwd: dir,
+      logFile: stdoutLog,
+    });
   return finishLaunch(
     {
       kind: "prosody",
@@ -45,8 +47,8 @@ export async function startProsody(options: XmppServerOptions = {}): Promise<Xmp
       dir,
       c2sPort,
       componentPort,
-      proc,
-      logFiles: [logFile, proc.logFile],
+      spawn,
+      logFiles: [logFile, stdoutLog],
       ready: async () => (await portOpen(c2sPort)) && (await portOpen(componentPort)),
       // Accounts live in Prosody's file store, which prosodyctl writes directly.
       register: async (local, password) => {

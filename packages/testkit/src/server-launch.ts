@@ -1,7 +1,8 @@
 /**
- * The steps every server launcher shares once its process is spawned: wait for
- * readiness, create the accounts, and hand over an XmppServer whose stop()
- * cleans everything up; on any failure, stop what was started, keep the
+ * The steps every server launcher shares once its configuration is written:
+ * spawn the process, wait for readiness, create the accounts, and hand over an
+ * XmppServer whose stop() cleans everything up and whose restart() spawns the
+ * same process again; on any failure, stop what was started, keep the
  * directory for a post-mortem, and throw an error naming the logs.
  */
 import { randomBytes } from "node:crypto";
@@ -37,26 +38,51 @@ export interface LaunchedProcess {
   readonly dir: string;
   readonly c2sPort: number;
   readonly componentPort: number;
-  readonly proc: ServerProcess;
+  /** Starts the server process; called once at launch and again at every restart (same config, same ports). */
+  readonly spawn: () => ServerProcess;
   readonly logFiles: readonly string[];
   /** Whether the server accepts work yet. */
   readonly ready: () => Promise<boolean>;
   /** Registers an account with the server's own tool. */
   readonly register: (local: string, password: string) => Promise<void>;
-  /** Server-specific shutdown before the process group is signalled (optional) and after it is gone. */
+  /**
+   * Server-specific shutdown before the process group is signalled (optional)
+   * and after it is gone; both run at every stop and every restart.
+   */
   readonly beforeStop?: () => Promise<void>;
   readonly afterStop?: () => Promise<void>;
 }
 
 export async function finishLaunch(l: LaunchedProcess, options: XmppServerOptions): Promise<XmppServer> {
-  const cleanup = async (keep: boolean) => {
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
+  let proc = l.spawn();
+  let stopped = false;
+  /** Restarts and the final stop take turns, so stop() never races a half-done restart. */
+  let turn: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(fn: () => Promise<T>): Promise<T> => {
+    const mine = turn.then(fn);
+    turn = mine.catch(() => undefined);
+    return mine;
+  };
+  const halt = async () => {
     await l.beforeStop?.().catch(() => undefined);
-    await l.proc.stop(10_000);
+    await proc.stop(10_000);
     await l.afterStop?.();
+  };
+  const cleanup = async (keep: boolean) => {
+    stopped = true;
+    await halt();
     if (!keep) await rm(l.dir, { recursive: true, force: true });
   };
+  const restart = () =>
+    inTurn(async () => {
+      if (stopped) throw new Error(`${l.kind} was stopped; it cannot be restarted`);
+      await halt();
+      proc = l.spawn();
+      await waitUntilReady(proc, l.ready, startTimeoutMs, l.logFiles);
+    });
   try {
-    await waitUntilReady(l.proc, l.ready, options.startTimeoutMs ?? 60_000, l.logFiles);
+    await waitUntilReady(proc, l.ready, startTimeoutMs, l.logFiles);
   } catch (e) {
     await cleanup(true);
     throw e;
@@ -87,6 +113,7 @@ export async function finishLaunch(l: LaunchedProcess, options: XmppServerOption
     dir: l.dir,
     logFiles: l.logFiles,
     createAccount,
-    stop: (o) => cleanup(keepRequested(o?.keep)),
+    restart,
+    stop: (o) => inTurn(() => cleanup(keepRequested(o?.keep))),
   };
 }

@@ -31,6 +31,15 @@ export interface XmppServer {
   readonly logFiles: readonly string[];
   createAccount(local: string, password: string): Promise<XmppAccount>;
   /**
+   * Stops the server process and starts it again with the same configuration,
+   * ports, accounts, component secrets and directory; resolves once it
+   * accepts connections again. Connected clients and components are cut off
+   * and must reconnect. What the server kept in memory is gone (Prosody's MUC
+   * archives, and rooms, which are not persistent here); accounts are on disk
+   * and stay. Rejects after `stop()`.
+   */
+  restart(): Promise<void>;
+  /**
    * Stops the server and removes its directory, unless `keep` (or the
    * PARLEY_KEEP_SERVERS environment variable) asks to keep it for a post-mortem.
    */

@@ -62,6 +62,8 @@ export class MucOccupancy {
   private readonly options: MucOccupancyOptions;
   /** room (lower-case bare JID) -> puppet local -> the nick it holds there. */
   private readonly rooms = new Map<string, Map<string, string>>();
+  /** room (lower-case bare JID) -> nick -> puppet local: who of ours holds a nick. */
+  private readonly nicks = new Map<string, Map<string, string>>();
   private readonly pending = new Map<string, PendingJoin>();
 
   constructor(options: MucOccupancyOptions) {
@@ -75,6 +77,23 @@ export class MucOccupancy {
   /** The nick `local` holds in `room`, if joined. */
   nickIn(room: string, local: string): string | undefined {
     return this.rooms.get(room.toLowerCase())?.get(local);
+  }
+
+  /** The puppet holding `nick` in `room`, if it is one of ours. */
+  localByNick(room: string, nick: string): string | undefined {
+    return this.nicks.get(room.toLowerCase())?.get(nick);
+  }
+
+  /**
+   * Forgets every occupancy (the link to the server dropped, so the rooms may
+   * have dropped the puppets) and returns what was held, to join again.
+   */
+  forgetAll(): Array<{ room: string; local: string }> {
+    const held: Array<{ room: string; local: string }> = [];
+    for (const [room, m] of this.rooms) for (const local of m.keys()) held.push({ room, local });
+    this.rooms.clear();
+    this.nicks.clear();
+    return held;
   }
 
   /** Occupied rooms of a puppet. */
@@ -144,7 +163,7 @@ export class MucOccupancy {
   async leave(local: string, room: string, status?: string): Promise<void> {
     const nick = this.nickIn(room, local);
     if (nick === undefined) return;
-    this.rooms.get(room.toLowerCase())?.delete(local);
+    this.forget(room.toLowerCase(), local);
     await this.options.send(
       buildMucLeave({ room, nick, from: this.jidOf(local), ...(status !== undefined && { status }) }),
     );
@@ -172,7 +191,7 @@ export class MucOccupancy {
         // The room confirms a nick change in two steps; the join-side presence follows.
         return true;
       }
-      if (this.rooms.get(room)?.delete(local)) this.options.onRemoved?.(room, local, kind.kind);
+      if (this.forget(room, local)) this.options.onRemoved?.(room, local, kind.kind);
       return true;
     }
     return false;
@@ -180,12 +199,30 @@ export class MucOccupancy {
 
   private remember(room: string, local: string, nick: string): void {
     const key = room.toLowerCase();
+    this.forget(key, local);
     let m = this.rooms.get(key);
     if (!m) {
       m = new Map();
       this.rooms.set(key, m);
     }
     m.set(local, nick);
+    let n = this.nicks.get(key);
+    if (!n) {
+      n = new Map();
+      this.nicks.set(key, n);
+    }
+    n.set(nick, local);
+  }
+
+  /** Drops `local`'s occupancy of `room` (lower-case); true when it held one. */
+  private forget(room: string, local: string): boolean {
+    const m = this.rooms.get(room);
+    const nick = m?.get(local);
+    if (nick === undefined || !m) return false;
+    m.delete(local);
+    const n = this.nicks.get(room);
+    if (n?.get(nick) === local) n.delete(nick);
+    return true;
   }
 
   private async await(room: string, local: string, send: () => Promise<void>): Promise<Presence> {

@@ -1,0 +1,54 @@
+/**
+ * One timed burst, the same steps whichever side sends it: the client joins a
+ * fresh room, the side gets its puppet into the room, one warm-up message
+ * goes through (joins, JIT and caches are paid before the clock starts), then
+ * the burst is handed over as fast as the side accepts it and timed until
+ * the client has seen every message.
+ */
+import type { TestClient } from "@parley/testkit";
+import { type BurstFigures, burstFigures } from "./bench-stats.ts";
+import { type BurstProbe, burstBody } from "./burst-probe.ts";
+
+/** A way to put groupchat messages from a remote user's puppet into a MUC room. */
+export interface BurstSide {
+  readonly name: string;
+  /** Makes the side ready to post into `room`, which the client has just joined. */
+  prepare(room: string): Promise<void>;
+  /** Hands one message over to be posted in `room` and returns at once; must not wait for delivery. */
+  post(room: string, body: string): void;
+  /** Waits until the side has finished the work the burst left behind, so the next run starts from quiet. */
+  settle(room: string): Promise<void>;
+}
+
+export interface BurstRunOptions {
+  readonly side: BurstSide;
+  readonly client: TestClient;
+  readonly probe: BurstProbe;
+  readonly room: string;
+  /** Unique per run: it is in every body, so copies from another run are never counted. */
+  readonly tag: string;
+  readonly count: number;
+  readonly timeoutMs: number;
+}
+
+export async function runBurst(o: BurstRunOptions): Promise<BurstFigures & { readonly duplicates: number }> {
+  await o.client.joinRoom(o.room, "alice");
+  try {
+    await o.side.prepare(o.room);
+    const warm = o.probe.expect({ tag: `${o.tag}w`, room: o.room, count: 1, timeoutMs: o.timeoutMs });
+    warm.markSent(0);
+    o.side.post(o.room, burstBody(`${o.tag}w`, 0));
+    await warm.done;
+
+    const burst = o.probe.expect({ tag: o.tag, room: o.room, count: o.count, timeoutMs: o.timeoutMs });
+    for (let i = 0; i < o.count; i++) {
+      burst.markSent(i);
+      o.side.post(o.room, burstBody(o.tag, i));
+    }
+    const timings = await burst.done;
+    await o.side.settle(o.room);
+    return { ...burstFigures(timings), duplicates: timings.duplicates };
+  } finally {
+    await o.client.leaveRoom(o.room, "alice").catch(() => undefined);
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The `parley` command: load one config file, start the connector it names,
+ * run until SIGTERM/SIGINT, then shut down gracefully (the delivery queue is
+ * flushed before the process exits). Connectors are found by name: `reference`
+ * is built in; any other name `x` is loaded from the package `@parley/x`,
+ * which exports `createConnector(options, context)`.
+ */
+import { parseArgs } from "node:util";
+import { type BridgeConfig, ConfigError, loadConfig, redactedConfig, secretsOf } from "../config/index.ts";
+import type { Connector } from "../connector/connector.ts";
+import { Bridge } from "../engine/bridge.ts";
+import { createLogger } from "../ops/logger.ts";
+import type { Logger } from "../ops/logger-types.ts";
+import { ReferenceConnector } from "../reference/reference-connector.ts";
+import { ReferenceNetwork } from "../reference/reference-network.ts";
+
+/** What a connector package exports for the CLI. */
+export type ConnectorFactory = (
+  options: unknown,
+  context: { logger: Logger; config: BridgeConfig },
+) => Connector | Promise<Connector>;
+
+const USAGE = `usage: parley --config <file> [--check] [--print-config]
+
+  --config, -c      the YAML configuration (see examples/parley.example.yaml)
+  --check           validate the configuration and exit
+  --print-config    print the configuration with secrets redacted and exit
+`;
+
+async function connectorFor(name: string, options: unknown, config: BridgeConfig, logger: Logger): Promise<Connector> {
+  if (name === "reference") return new ReferenceConnector(new ReferenceNetwork());
+  let mod: { createConnector?: ConnectorFactory };
+  try {
+    mod = (await import(`@parley/${name}`)) as { createConnector?: ConnectorFactory };
+  } catch {
+    throw new ConfigError([
+      {
+        path: `connectors.${name}`,
+        problem: `no connector package @parley/${name} is installed`,
+        fix: `install it (npm install @parley/${name}) or remove connectors.${name}`,
+      },
+    ]);
+  }
+  if (typeof mod.createConnector !== "function") {
+    throw new ConfigError([
+      { path: `connectors.${name}`, problem: `@parley/${name} exports no createConnector`, fix: "update the package" },
+    ]);
+  }
+  return mod.createConnector(options, { logger, config });
+}
+
+/** Runs the CLI; resolves with the process exit code (the bridge keeps running until a signal when it starts). */
+export async function runCli(argv: readonly string[], out: NodeJS.WritableStream = process.stderr): Promise<number> {
+  let args: ReturnType<
+    typeof parseArgs<{
+      options: {
+        config: { type: "string"; short: "c" };
+        check: { type: "boolean" };
+        "print-config": { type: "boolean" };
+        help: { type: "boolean"; short: "h" };
+      };
+    }>
+  >;
+  try {
+    args = parseArgs({
+      args: [...argv],
+      options: {
+        config: { type: "string", short: "c" },
+        check: { type: "boolean" },
+        "print-config": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    out.write(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+    return 2;
+  }
+  if (args.values.help || args.values.config === undefined) {
+    out.write(USAGE);
+    return args.values.help ? 0 : 2;
+  }
+  let config: BridgeConfig;
+  try {
+    config = loadConfig({ path: args.values.config });
+  } catch (e) {
+    out.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  if (args.values["print-config"]) {
+    process.stdout.write(`${JSON.stringify(redactedConfig(config), null, 2)}\n`);
+    return 0;
+  }
+  const names = Object.keys(config.connectors ?? {});
+  if (names.length !== 1) {
+    out.write(
+      `config field \`connectors\`: ${names.length === 0 ? "no connector is configured" : `${names.length} connectors are configured`}; a bridge process runs exactly one connector on its own component domain: run one process per network\n`,
+    );
+    return 2;
+  }
+  if (args.values.check) {
+    out.write("configuration OK\n");
+    return 0;
+  }
+  const logger = createLogger({ level: config.log.level, secrets: secretsOf(config) });
+  const name = names[0] as string;
+  let bridge: Bridge;
+  try {
+    const connector = await connectorFor(name, config.connectors?.[name], config, logger);
+    bridge = await Bridge.start({ config, connector, logger });
+  } catch (e) {
+    logger.error("the bridge could not start", { error: e instanceof Error ? e.message : String(e) });
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    const shutdown = (signal: string) => {
+      logger.info("shutting down", { signal });
+      bridge.stop().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+    process.once("SIGINT", () => shutdown("SIGINT"));
+  });
+}

@@ -1,0 +1,6 @@
+/** The bridge's configuration: parley.yaml, validated, with `${ENV}` secrets and redaction. */
+export * from "./config-error.ts";
+export { interpolateEnv, MAX_CONFIG_DEPTH } from "./interpolate-env.ts";
+export * from "./load-config.ts";
+export { type BridgeConfig, bridgeConfigSchema, configSchema, LOG_LEVELS, publicUrlFor } from "./schema.ts";
+export { REDACTED, redactedConfig, SECRET_SETTING, secretsOf } from "./secrets.ts";

@@ -1,0 +1,207 @@
+/**
+ * The shape of parley.yaml, stated once as a zod schema; `BridgeConfig` is
+ * inferred from it so the type and the validation cannot drift apart. Every
+ * section is strict (an unknown key is a typo until proven otherwise), and a
+ * section left out gets its defaults. Problems are phrased here as "what is
+ * wrong"; how to fix each field lives in field-hints.ts.
+ */
+import { parseJid } from "@parley/stanza";
+import { z } from "zod";
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+
+/**
+ * A whole number. Digits in a string are accepted too, because that is what
+ * `${PORT}` interpolation produces.
+ */
+function wholeNumber(min: number, max: number) {
+  return z.preprocess(
+    (v) => (typeof v === "string" && /^\d{1,15}$/.test(v) ? Number(v) : v),
+    z.number().int().min(min).max(max),
+  );
+}
+
+/** true/false, also as the strings an environment variable yields. */
+function flag() {
+  return z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean());
+}
+
+const text = () => z.string().min(1);
+
+const host = () => text().refine((s) => /^[^\s/?#@]+$/.test(s), "is not a host name or address");
+
+/** A JID with only a domainpart (a server, a MUC service, a component), normalized. */
+const domain = () =>
+  text().transform((s, ctx) => {
+    const r = parseJid(s);
+    if (!r.ok || r.value.local !== undefined || r.value.resource !== undefined) {
+      ctx.addIssue({ code: "custom", message: "is not a domain (a domain has no @ and no /)", input: s });
+      return z.NEVER;
+    }
+    return r.value.domain;
+  });
+
+/** A bare JID (`user@example.org`), normalized. */
+const bareJid = () =>
+  text().transform((s, ctx) => {
+    const r = parseJid(s);
+    if (!r.ok) {
+      ctx.addIssue({ code: "custom", message: `is not a valid JID (${r.error.message})`, input: s });
+      return z.NEVER;
+    }
+    if (r.value.resource !== undefined) {
+      ctx.addIssue({ code: "custom", message: "is a full JID; admins are bare JIDs (no /resource)", input: s });
+      return z.NEVER;
+    }
+    return r.value.local === undefined ? r.value.domain : `${r.value.local}@${r.value.domain}`;
+  });
+
+function isStoreUrl(s: string): boolean {
+  if (/^sqlite:./.test(s)) return true;
+  try {
+    const u = new URL(s);
+    return (u.protocol === "postgres:" || u.protocol === "postgresql:") && u.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "" && u.search === "" && u.hash === "";
+  } catch {
+    return false;
+  }
+}
+
+/** The URL a listener on host:port answers at, IPv6 literals bracketed. */
+export function httpUrlOf(hostName: string, port: number): string {
+  const h = hostName.includes(":") && !hostName.startsWith("[") ? `[${hostName}]` : hostName;
+  return `http://${h}:${port}`;
+}
+
+const xmppSection = z.strictObject({
+  host: host().default("127.0.0.1"),
+  port: wholeNumber(1, 65535).default(5347),
+  domain: domain(),
+  secret: text(),
+  mucDomain: domain().optional(),
+  uploadService: domain().optional(),
+});
+
+const storeSection = z.strictObject({
+  url: text().refine(isStoreUrl, "is not a sqlite: or postgres:// URL").default("sqlite:parley.db"),
+});
+
+const httpSection = z
+  .strictObject({
+    host: host().default("127.0.0.1"),
+    port: wholeNumber(0, 65535).default(8787),
+    publicUrl: text()
+      .refine(isHttpUrl, "is not an http:// or https:// URL without query or fragment")
+      .transform((s) => s.replace(/\/+$/, ""))
+      .optional(),
+  })
+  .transform((h) => ({
+    host: h.host,
+    port: h.port,
+    /**
+     * Base URL remote networks fetch media and avatars from. Derived from
+     * host and port when not set; undefined when port is 0 (the real port is
+     * only known once the server listens: use publicUrlFor then).
+     */
+    publicUrl: h.publicUrl ?? (h.port === 0 ? undefined : httpUrlOf(h.host, h.port)),
+  }));
+
+const logSection = z.strictObject({
+  level: z.enum(LOG_LEVELS).default("info"),
+});
+
+const mediaSection = z.strictObject({
+  maxBytes: wholeNumber(1, Number.MAX_SAFE_INTEGER).default(26_214_400),
+  dir: text().default("./media"),
+  allowPrivateAddresses: flag().default(false),
+});
+
+const linkEntry = z.strictObject({
+  network: text(),
+  channel: text(),
+  /** A room JID, or a bare room name resolved against xmpp.mucDomain. */
+  room: text().refine((s) => {
+    if (!s.includes("@")) return parseJid(`${s}@x.invalid`).ok;
+    const r = parseJid(s);
+    return r.ok && r.value.resource === undefined;
+  }, "is not a room JID (room@conference.example.org) nor a bare room name"),
+});
+
+/** `room@service` in normal form (only called on JIDs the schema accepted). */
+function normalizedBare(jid: string): string {
+  const r = parseJid(jid);
+  return r.ok && r.value.local !== undefined ? `${r.value.local}@${r.value.domain}` : jid.toLowerCase();
+}
+
+type ConnectorSections = Record<string, Record<string, unknown>>;
+
+/**
+ * The `connectors` section: without schemas, any mapping per connector; with
+ * them, exactly the connectors given (a missing section is validated as {}).
+ */
+function connectorsSection(schemas?: Readonly<Record<string, z.ZodType>>): z.ZodType<ConnectorSections> {
+  const mapping = z.record(z.string(), z.unknown());
+  const asMapping = (v: unknown) => v ?? {};
+  if (!schemas) return z.record(z.string(), z.preprocess(asMapping, mapping));
+  const shape: Record<string, z.ZodType<Record<string, unknown>>> = {};
+  for (const [name, schema] of Object.entries(schemas)) shape[name] = z.preprocess(asMapping, schema.pipe(mapping));
+  return z.strictObject(shape);
+}
+
+/** The whole file's schema; `connectorSchemas` validate the matching `connectors.<name>` sections. */
+export function configSchema(connectorSchemas?: Readonly<Record<string, z.ZodType>>) {
+  const networks = connectorSchemas ? Object.keys(connectorSchemas) : undefined;
+  return z
+    .strictObject({
+      xmpp: xmppSection,
+      store: storeSection.prefault({}),
+      http: httpSection.prefault({}),
+      log: logSection.prefault({}),
+      admins: z.array(bareJid()).default([]),
+      media: mediaSection.prefault({}),
+      links: z.array(linkEntry).default([]),
+      connectors: connectorsSection(connectorSchemas).prefault({}),
+    })
+    .transform((c, ctx) => {
+      const links = c.links.map((l, i) => {
+        if (networks && !networks.includes(l.network)) {
+          ctx.addIssue({
+            code: "custom",
+            message: `names a network this bridge does not run (it runs ${networks.join(", ") || "no connector"})`,
+            path: ["links", i, "network"],
+            input: l.network,
+          });
+        }
+        if (l.room.includes("@")) return { ...l, room: normalizedBare(l.room) };
+        if (c.xmpp.mucDomain === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            message: "is a bare room name but xmpp.mucDomain is not set",
+            path: ["links", i, "room"],
+            input: l.room,
+          });
+          return l;
+        }
+        return { ...l, room: normalizedBare(`${l.room}@${c.xmpp.mucDomain}`) };
+      });
+      return { ...c, links };
+    });
+}
+
+export const bridgeConfigSchema = configSchema();
+
+/** A validated configuration, defaults applied and `${ENV}` references resolved. */
+export type BridgeConfig = z.output<typeof bridgeConfigSchema>;
+
+/** The public base URL for media once the HTTP server listens on `boundPort` (needed when http.port is 0). */
+export function publicUrlFor(http: BridgeConfig["http"], boundPort: number): string {
+  return http.publicUrl ?? httpUrlOf(http.host, boundPort);
+}

@@ -1,0 +1,213 @@
+/**
+ * The connector boundary: the only code a new network needs. A connector turns
+ * what it sees on its network into calls on the `ConnectorHost` the engine hands
+ * it, and turns the engine's requests into remote API calls. Everything that is
+ * the same for every network (XMPP, puppets, rooms, the message map, delivery,
+ * formatting, media) lives in the engine.
+ *
+ * Data crossing the boundary is plain: ids as strings, rich text as the shared
+ * `RichText` AST, times as milliseconds since the epoch. A connector never
+ * builds a stanza and never touches the store.
+ *
+ * Optional features are declared in `capabilities`; the engine never calls a
+ * method whose capability is off (a network without edits never gets `edit`),
+ * and tells XMPP users instead where that makes sense.
+ */
+import type { RichText } from "../format/ast.ts";
+import type { Logger } from "../ops/logger-types.ts";
+
+/** A user of the remote network, as the connector knows them. */
+export interface RemoteUser {
+  /** Stable id on the network; becomes the puppet's localpart (XEP-0106 escaped). */
+  readonly id: string;
+  /** What people see: guild nickname, display name, username... */
+  readonly displayName: string;
+  /** A URL the engine can fetch (it re-hosts avatars for XMPP). */
+  readonly avatarUrl?: string;
+  /** True for the bridge's own bot/webhook identities: their messages are echoes and never relayed. */
+  readonly isBridge?: boolean;
+}
+
+export type RemoteStatus = "online" | "idle" | "dnd" | "offline";
+
+export interface RemotePresence {
+  readonly status: RemoteStatus;
+  /** Custom status text. */
+  readonly message?: string;
+}
+
+/** A file on the remote network. */
+export interface RemoteAttachment {
+  readonly url: string;
+  readonly filename?: string;
+  readonly contentType?: string;
+  readonly size?: number;
+  /**
+   * The URL is private or short-lived (signed CDN links, authenticated media):
+   * the engine re-hosts the file instead of handing the URL to XMPP users.
+   */
+  readonly ephemeral?: boolean;
+  /** Headers the engine must send to download it (e.g. an authorization header). Never logged. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface RemoteMessage {
+  readonly channel: string;
+  readonly id: string;
+  readonly author: RemoteUser;
+  readonly text: RichText;
+  /** Remote id of the message this one answers. */
+  readonly replyTo?: string;
+  /** The answered message's author and text, when the network gives them: quoted as the XEP-0428 fallback. */
+  readonly replyQuote?: { readonly authorName: string; readonly text: string };
+  /** Remote id of the thread (or thread root) it belongs to. */
+  readonly thread?: string;
+  readonly attachments?: readonly RemoteAttachment[];
+  /** When it was posted; relayed as XEP-0203 delay when it is older than a few seconds (catch-up). */
+  readonly timestamp?: number;
+  /** True when `channel` is a direct conversation between `author` and the bridge. */
+  readonly direct?: boolean;
+  /** For a direct message: the XMPP user it is for (the connector knows from the DM channel). */
+  readonly directTo?: string;
+}
+
+export interface RemoteEdit {
+  readonly channel: string;
+  readonly id: string;
+  readonly author: RemoteUser;
+  readonly text: RichText;
+  readonly timestamp?: number;
+}
+
+export interface RemoteDelete {
+  readonly channel: string;
+  readonly id: string;
+  /** Who deleted it, when the network says and it is not the author (a moderator). */
+  readonly by?: RemoteUser;
+}
+
+export interface RemoteReaction {
+  readonly channel: string;
+  /** The message reacted to. */
+  readonly id: string;
+  readonly user: RemoteUser;
+  /** A Unicode emoji, or `:name:` for a custom one. */
+  readonly emoji: string;
+  readonly action: "add" | "remove";
+}
+
+export interface RemoteTyping {
+  readonly channel: string;
+  readonly user: RemoteUser;
+  readonly state: "composing" | "paused";
+}
+
+/** What the engine offers a connector: the remote side's events go in here. */
+export interface ConnectorHost {
+  readonly network: string;
+  readonly logger: Logger;
+  message(m: RemoteMessage): Promise<void>;
+  edit(e: RemoteEdit): Promise<void>;
+  delete(d: RemoteDelete): Promise<void>;
+  reaction(r: RemoteReaction): Promise<void>;
+  typing(t: RemoteTyping): Promise<void>;
+  presence(user: RemoteUser, presence: RemotePresence): Promise<void>;
+  /** The user's display name or avatar changed. */
+  profile(user: RemoteUser): Promise<void>;
+  /** A user joined or left a channel. */
+  membership(channel: string, user: RemoteUser, kind: "join" | "leave"): Promise<void>;
+  /** The connector's link to its network is up (true) or down (false); drives /readyz. */
+  connected(up: boolean): void;
+  /** Tells the bridge's admins something they must act on (a missing permission, a bad token). */
+  notifyAdmins(text: string): Promise<void>;
+}
+
+/** An XMPP user as the remote side should show them. */
+export interface XmppSender {
+  /** Real bare JID when the room discloses it, else the occupant JID. */
+  readonly jid: string;
+  readonly nick: string;
+  /** An URL on the bridge's media endpoint, when the user has an avatar. */
+  readonly avatarUrl?: string;
+}
+
+export interface OutgoingAttachment {
+  readonly url: string;
+  readonly filename?: string;
+  readonly contentType?: string;
+  readonly size?: number;
+}
+
+export interface OutgoingMessage {
+  readonly channel: string;
+  readonly sender: XmppSender;
+  readonly text: RichText;
+  /** The remote message this answers, with what is needed for a quoted fallback. */
+  readonly replyTo?: { readonly id: string; readonly authorName?: string; readonly excerpt?: string };
+  readonly thread?: string;
+  readonly attachments: readonly OutgoingAttachment[];
+  /**
+   * Idempotency key: the same key is never posted twice by the engine, but a
+   * connector whose network accepts a nonce should pass it on.
+   */
+  readonly key: string;
+}
+
+export interface ConnectorCapabilities {
+  readonly edits: boolean;
+  readonly deletes: boolean;
+  readonly replies: boolean;
+  readonly reactions: boolean;
+  readonly attachments: boolean;
+  readonly threads: boolean;
+  readonly typing: boolean;
+  readonly directMessages: boolean;
+  readonly presence: boolean;
+}
+
+export interface Connector {
+  /** Short id used in config, the store and metrics (`discord`, `slack`, `matrix`). */
+  readonly network: string;
+  /** Human name (`Discord`), shown in disco and in notices. */
+  readonly displayName: string;
+  readonly capabilities: ConnectorCapabilities;
+  /**
+   * Connects to the network and starts feeding `host`. Resolves once the
+   * connector can take requests; a bad token rejects with an error naming the
+   * setting to fix. Must not block on catching up: do that after resolving.
+   */
+  start(host: ConnectorHost): Promise<void>;
+  /** Disconnects; no host calls after it resolves. */
+  stop(): Promise<void>;
+  /** Posts as `sender`; resolves with the remote id. Throws TransientError/PermanentError (delivery) on failure. */
+  send(m: OutgoingMessage): Promise<{ readonly id: string }>;
+  /** Replaces the text of a message the bridge posted. (capability: edits) */
+  edit?(o: { channel: string; id: string; sender: XmppSender; text: RichText }): Promise<void>;
+  /** Deletes a message the bridge posted, or any message when `moderator`. (capability: deletes) */
+  delete?(o: { channel: string; id: string; sender: XmppSender; moderator: boolean }): Promise<void>;
+  /** Adds or removes one reaction on behalf of `sender`. (capability: reactions) */
+  react?(o: {
+    channel: string;
+    id: string;
+    sender: XmppSender;
+    emoji: string;
+    action: "add" | "remove";
+  }): Promise<void>;
+  /** Shows `sender` typing in `channel`. (capability: typing) */
+  typing?(o: { channel: string; sender: XmppSender; state: "composing" | "paused" }): Promise<void>;
+  /**
+   * Sends a direct message to remote user `userId` from XMPP user `sender`;
+   * resolves with the DM channel and message id. (capability: directMessages)
+   */
+  sendDirect?(o: {
+    userId: string;
+    sender: XmppSender;
+    text: RichText;
+    attachments: readonly OutgoingAttachment[];
+    key: string;
+  }): Promise<{ readonly channel: string; readonly id: string }>;
+  /** Whether a channel exists and the bridge can post there; used when an admin links a channel. */
+  channelExists?(channel: string): Promise<boolean>;
+  /** Looks up a user the engine has not seen yet (e.g. an XMPP user writes to their puppet JID). */
+  lookupUser?(id: string): Promise<RemoteUser | undefined>;
+}

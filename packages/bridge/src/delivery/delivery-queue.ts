@@ -1,0 +1,454 @@
+/**
+ * The one queue every relayed action goes through (a post, an edit, a delete,
+ * a reaction, in either direction).
+ *
+ * - Ordered per lane (a room, a DM): a lane runs one job at a time in enqueue
+ *   order, and a job waiting to retry holds its lane, because an edit must not
+ *   overtake the message it edits. Lanes run concurrently up to `concurrency`;
+ *   a lane sleeping before a retry gives its slot to others, so one network
+ *   outage does not starve the other direction.
+ * - Idempotent: a key pending or running is not queued twice (the caller gets
+ *   the same outcome), and with a ledger a key already delivered, even before a
+ *   restart, is not run again.
+ * - Retried on transient failures with backoff; after `maxAttempts`, or at once
+ *   on a permanent failure, dead-lettered: logged, reported, recorded, and the
+ *   lane moves on.
+ * - Bounded: past `maxPending` jobs, new jobs wait outside the lanes (in
+ *   enqueue order) until others finish; `waitForRoom()` lets a producer that
+ *   does not await outcomes slow down instead.
+ * - Flushed on shutdown: `close()` refuses new jobs, `drain()` waits for the
+ *   rest.
+ *
+ * The hot path (a job that succeeds first time) costs one entry object, one
+ * promise and a few map operations: no timer, no scan.
+ */
+import { type Logger, silentLogger } from "../ops/logger-types.ts";
+import { retryDelayMs } from "./backoff.ts";
+import { DeliveryClosedError, describeFailure, isTransientFailure, TransientError } from "./delivery-errors.ts";
+import type { DeliveryLedger } from "./delivery-ledger.ts";
+import { Fifo } from "./fifo.ts";
+
+export interface DeliveryJob<R = unknown> {
+  /** Idempotency key: the same action always has the same key (e.g. `discord:send:<stanza-id>`). */
+  readonly key: string;
+  /** The ordering domain, usually the room or the DM conversation. */
+  readonly lane: string;
+  /** A short description for logs; no secrets, no message text. */
+  readonly describe: string;
+  /** JSON kept with a dead letter so that the action can be inspected or replayed. Never logged. */
+  readonly payload?: string;
+  /**
+   * Performs the action. `attempt` is 1 on the first try; above 1, an earlier
+   * try may or may not have reached the network. Throw a TransientError or
+   * PermanentError (or anything `isTransient` knows) to say whether to retry.
+   * A string result is what the ledger keeps; anything else is kept as JSON.
+   */
+  run(attempt: number): Promise<R>;
+}
+
+export type DeliveryOutcome<R = unknown> =
+  | { readonly status: "delivered"; readonly result: R; readonly attempts: number }
+  /** Already delivered (the ledger says so): not run again; `result` is what was stored. */
+  | { readonly status: "duplicate"; readonly result?: string }
+  | { readonly status: "dead"; readonly error: unknown; readonly attempts: number };
+
+export interface DeadLetterReport {
+  readonly key: string;
+  readonly lane: string;
+  readonly describe: string;
+  readonly error: unknown;
+  readonly attempts: number;
+}
+
+export interface DeliveryResultReport {
+  readonly key: string;
+  readonly lane: string;
+  readonly ok: boolean;
+  readonly attempts: number;
+  /** From the first try to the end, retries included. */
+  readonly ms: number;
+}
+
+export interface DeliveryQueueOptions {
+  /** When given: a key already delivered is not run again (its stored result is returned), and success is recorded. */
+  readonly ledger?: DeliveryLedger;
+  /** Tries before a transient failure is dead-lettered (default 6). */
+  readonly maxAttempts?: number;
+  /** Backoff between tries: full jitter, doubling from `baseDelayMs` (250) up to `maxDelayMs` (30,000). */
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** Whether a failure is worth retrying (default `isTransientFailure`). */
+  readonly isTransient?: (e: unknown) => boolean;
+  /** Jobs admitted across all lanes before new ones wait (default 10,000). */
+  readonly maxPending?: number;
+  /** Lanes running at once (default 16). */
+  readonly concurrency?: number;
+  readonly onDeadLetter?: (d: DeadLetterReport) => void;
+  /** Jobs not finished yet, after every change. */
+  readonly onDepth?: (n: number) => void;
+  /** Every job that ran to an end (delivered or dead); duplicates are not reported. */
+  readonly onResult?: (o: DeliveryResultReport) => void;
+  readonly logger?: Logger;
+  /** Waits before a retry (default: a timer). */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  readonly now?: () => number;
+}
+
+interface Entry {
+  readonly job: DeliveryJob<unknown>;
+  readonly promise: Promise<DeliveryOutcome<unknown>>;
+  readonly resolve: (o: DeliveryOutcome<unknown>) => void;
+  attempts: number;
+  startedAt: number;
+  ledgerChecked: boolean;
+}
+
+interface Lane {
+  readonly name: string;
+  readonly jobs: Fifo<Entry>;
+  /** ready: in `readyLanes`, waiting for a slot; running: holds a slot; sleeping: waiting to retry its head. */
+  state: "ready" | "running" | "sleeping";
+}
+
+type Step = { readonly outcome: DeliveryOutcome<unknown> } | { readonly retryInMs: number };
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Turns a job's result into what the ledger keeps. */
+function ledgerValue(result: unknown): string | undefined {
+  if (result === undefined) return undefined;
+  if (typeof result === "string") return result;
+  try {
+    return JSON.stringify(result);
+  } catch {
+    return undefined; // a cyclic or BigInt result is delivered all the same; there is just nothing to keep
+  }
+}
+
+export class DeliveryQueue {
+  private readonly ledger: DeliveryLedger | undefined;
+  private readonly maxAttempts: number;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly isTransient: (e: unknown) => boolean;
+  private readonly maxPending: number;
+  private readonly concurrency: number;
+  private readonly o: DeliveryQueueOptions;
+  private readonly logger: Logger;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly now: () => number;
+
+  /** Every job not finished yet, admitted or waiting, by key. */
+  private readonly byKey = new Map<string, Entry>();
+  private readonly lanes = new Map<string, Lane>();
+  private readonly readyLanes = new Fifo<Lane>();
+  /** Jobs enqueued while the queue was full, in enqueue order. */
+  private readonly held = new Fifo<Entry>();
+  private readonly roomWaiters = new Fifo<() => void>();
+  private readonly drainWaiters = new Set<() => void>();
+  private admitted = 0;
+  private active = 0;
+  private closed = false;
+
+  constructor(o: DeliveryQueueOptions = {}) {
+    this.o = o;
+    this.ledger = o.ledger;
+    this.maxAttempts = Math.max(1, Math.floor(o.maxAttempts ?? 6));
+    this.baseDelayMs = Math.max(0, o.baseDelayMs ?? 250);
+    this.maxDelayMs = Math.max(this.baseDelayMs, o.maxDelayMs ?? 30_000);
+    this.isTransient = o.isTransient ?? isTransientFailure;
+    this.maxPending = Math.max(1, Math.floor(o.maxPending ?? 10_000));
+    this.concurrency = Math.max(1, Math.floor(o.concurrency ?? 16));
+    this.logger = (o.logger ?? silentLogger).child({ part: "delivery" });
+    this.sleep = o.sleep ?? defaultSleep;
+    this.random = o.random ?? Math.random;
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Jobs not finished yet: queued, running, sleeping before a retry, or waiting for room. */
+  get depth(): number {
+    return this.byKey.size;
+  }
+
+  /** Jobs held back because the queue is full. */
+  get waiting(): number {
+    return this.held.length;
+  }
+
+  /** Whether an enqueue now would be admitted at once. */
+  get hasRoom(): boolean {
+    return this.admitted < this.maxPending && this.held.length === 0;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Queues `job` and resolves when it has finished. Never rejects because the
+   * job failed (that is a `dead` outcome); rejects with DeliveryClosedError
+   * after `close()`, and with a TypeError for a job without key, lane or run.
+   */
+  enqueue<R>(job: DeliveryJob<R>): Promise<DeliveryOutcome<R>> {
+    if (this.closed) {
+      return Promise.reject(
+        new DeliveryClosedError(`the delivery queue is closed (shutting down); not queuing "${job?.describe}"`),
+      );
+    }
+    if (
+      typeof job?.key !== "string" ||
+      job.key === "" ||
+      typeof job.lane !== "string" ||
+      typeof job.run !== "function"
+    ) {
+      return Promise.reject(new TypeError("a delivery job needs a non-empty string key, a string lane and run()"));
+    }
+    const existing = this.byKey.get(job.key);
+    if (existing) return existing.promise as Promise<DeliveryOutcome<R>>;
+    const { promise, resolve } = Promise.withResolvers<DeliveryOutcome<unknown>>();
+    const entry: Entry = { job, promise, resolve, attempts: 0, startedAt: 0, ledgerChecked: false };
+    this.byKey.set(job.key, entry);
+    if (this.hasRoom) this.admit(entry);
+    else this.held.push(entry);
+    this.depthChanged();
+    return promise as Promise<DeliveryOutcome<R>>;
+  }
+
+  /** Resolves when an enqueue would be admitted at once (or the queue is closed): backpressure for producers that do not await outcomes. */
+  waitForRoom(): Promise<void> {
+    if (this.hasRoom || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Resolves true once every job enqueued so far has finished, false if `timeoutMs` passes first. */
+  drain(timeoutMs?: number): Promise<boolean> {
+    if (this.byKey.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        resolve(true);
+      };
+      this.drainWaiters.add(done);
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          this.drainWaiters.delete(done);
+          resolve(false);
+        }, timeoutMs);
+      }
+    });
+  }
+
+  /** Refuses further enqueues; jobs already enqueued still run (call `drain()` to wait for them). */
+  close(): void {
+    this.closed = true;
+    for (let w = this.roomWaiters.shift(); w; w = this.roomWaiters.shift()) w();
+  }
+
+  private admit(entry: Entry): void {
+    this.admitted++;
+    const name = entry.job.lane;
+    let lane = this.lanes.get(name);
+    if (lane) {
+      lane.jobs.push(entry);
+      return; // a lane already known is running, sleeping, or ready: it will get to this job
+    }
+    lane = { name, jobs: new Fifo<Entry>(), state: "ready" };
+    lane.jobs.push(entry);
+    this.lanes.set(name, lane);
+    this.readyLanes.push(lane);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    while (this.active < this.concurrency) {
+      const lane = this.readyLanes.shift();
+      if (!lane) return;
+      this.active++;
+      lane.state = "running";
+      void this.turn(lane);
+    }
+  }
+
+  /** One try of the lane's head job, holding a concurrency slot. */
+  private async turn(lane: Lane): Promise<void> {
+    // Start on a later microtask: a job never runs inside the enqueue() call that queued it.
+    await Promise.resolve();
+    const entry = lane.jobs.peek();
+    if (!entry) {
+      // Cannot happen (a lane is deleted when it empties), but never leak the slot.
+      this.active--;
+      this.lanes.delete(lane.name);
+      this.schedule();
+      return;
+    }
+    const step = await this.attempt(entry);
+    this.active--;
+    if ("retryInMs" in step) {
+      lane.state = "sleeping";
+      this.schedule();
+      try {
+        await this.sleep(step.retryInMs);
+      } catch {
+        // an injected sleep that fails still means "time to try again"
+      }
+      lane.state = "ready";
+      this.readyLanes.push(lane);
+      this.schedule();
+      return;
+    }
+    lane.jobs.shift();
+    if (lane.jobs.length > 0) {
+      lane.state = "ready";
+      this.readyLanes.push(lane); // to the back: a long lane takes turns with the others
+    } else {
+      this.lanes.delete(lane.name);
+    }
+    this.finish(entry, step.outcome);
+    this.schedule();
+  }
+
+  private async attempt(entry: Entry): Promise<Step> {
+    const { job } = entry;
+    entry.attempts++;
+    if (entry.startedAt === 0) entry.startedAt = this.now();
+    if (this.ledger && !entry.ledgerChecked) {
+      try {
+        const prior = await this.ledger.deliveredResult(job.key);
+        entry.ledgerChecked = true;
+        if (prior !== undefined) {
+          this.logger.debug("already delivered, skipped", { key: job.key, lane: job.lane, describe: job.describe });
+          return { outcome: prior === null ? { status: "duplicate" } : { status: "duplicate", result: prior } };
+        }
+      } catch (e) {
+        // Running without knowing could post twice; a store hiccup is worth waiting out instead.
+        return this.failed(entry, new TransientError("the delivery ledger could not be read", { cause: e }));
+      }
+    }
+    let result: unknown;
+    try {
+      result = await job.run(entry.attempts);
+    } catch (e) {
+      return this.failed(entry, e);
+    }
+    if (this.ledger) {
+      try {
+        await this.ledger.markDelivered(job.key, ledgerValue(result));
+      } catch (e) {
+        this.logger.error("delivered, but the ledger did not record it: a replay after a restart may repeat it", {
+          key: job.key,
+          lane: job.lane,
+          describe: job.describe,
+          error: describeFailure(e),
+        });
+      }
+    }
+    this.report(entry, true);
+    return { outcome: { status: "delivered", result, attempts: entry.attempts } };
+  }
+
+  private async failed(entry: Entry, error: unknown): Promise<Step> {
+    const { job } = entry;
+    let transient = false;
+    try {
+      transient = this.isTransient(error);
+    } catch {
+      transient = false;
+    }
+    if (transient && entry.attempts < this.maxAttempts) {
+      const retryAfterMs = error instanceof TransientError ? error.retryAfterMs : undefined;
+      const retryInMs = retryDelayMs(
+        { baseDelayMs: this.baseDelayMs, maxDelayMs: this.maxDelayMs, random: this.random },
+        entry.attempts,
+        retryAfterMs,
+      );
+      this.logger.debug("delivery failed, will retry", {
+        key: job.key,
+        lane: job.lane,
+        describe: job.describe,
+        attempts: entry.attempts,
+        retryInMs,
+        error: describeFailure(error),
+      });
+      return { retryInMs };
+    }
+    return { outcome: await this.deadLetter(entry, error) };
+  }
+
+  private async deadLetter(entry: Entry, error: unknown): Promise<DeliveryOutcome<unknown>> {
+    const { job, attempts } = entry;
+    const message = describeFailure(error).slice(0, 1000);
+    this.logger.error("delivery failed, dead-lettered", {
+      key: job.key,
+      lane: job.lane,
+      describe: job.describe,
+      attempts,
+      error: message,
+    });
+    try {
+      this.o.onDeadLetter?.({ key: job.key, lane: job.lane, describe: job.describe, error, attempts });
+    } catch (e) {
+      this.logger.warn("onDeadLetter threw", { key: job.key, error: describeFailure(e) });
+    }
+    if (this.ledger) {
+      try {
+        await this.ledger.addDeadLetter({
+          key: job.key,
+          lane: job.lane,
+          payload: job.payload ?? "",
+          error: message,
+          attempts,
+          at: this.now(),
+        });
+      } catch (e) {
+        this.logger.error("the dead letter could not be recorded", { key: job.key, error: describeFailure(e) });
+      }
+    }
+    this.report(entry, false);
+    return { status: "dead", error, attempts };
+  }
+
+  private report(entry: Entry, ok: boolean): void {
+    if (!this.o.onResult) return;
+    try {
+      this.o.onResult({
+        key: entry.job.key,
+        lane: entry.job.lane,
+        ok,
+        attempts: entry.attempts,
+        ms: this.now() - entry.startedAt,
+      });
+    } catch (e) {
+      this.logger.warn("onResult threw", { key: entry.job.key, error: describeFailure(e) });
+    }
+  }
+
+  private depthChanged(): void {
+    if (!this.o.onDepth) return;
+    try {
+      this.o.onDepth(this.byKey.size);
+    } catch (e) {
+      this.logger.warn("onDepth threw", { error: describeFailure(e) });
+    }
+  }
+
+  private finish(entry: Entry, outcome: DeliveryOutcome<unknown>): void {
+    if (this.byKey.get(entry.job.key) === entry) this.byKey.delete(entry.job.key);
+    this.admitted--;
+    while (this.admitted < this.maxPending) {
+      const next = this.held.shift();
+      if (!next) break;
+      this.admit(next);
+    }
+    if (this.hasRoom) for (let w = this.roomWaiters.shift(); w; w = this.roomWaiters.shift()) w();
+    entry.resolve(outcome);
+    this.depthChanged();
+    if (this.byKey.size === 0 && this.drainWaiters.size > 0) {
+      const waiters = [...this.drainWaiters];
+      this.drainWaiters.clear();
+      for (const w of waiters) w();
+    }
+  }
+}

@@ -1,0 +1,420 @@
+/**
+ * The engine, assembled: one XEP-0114 component session for one connector.
+ * Each part is small and takes only what it needs; this file wires them,
+ * routes incoming stanzas to the part that owns them, and runs the lifecycle
+ * (start, reconnect and rejoin, graceful stop).
+ */
+import { avatarHash, bareJid, type Element, parseJid, parseMessage, parsePresence } from "@parley/stanza";
+import { AdminActionError, type AdminActions, AdminCommands } from "../admin/index.ts";
+import { ComponentSession } from "../component/component-session.ts";
+import { DiscoResponder } from "../component/disco-responder.ts";
+import { IqRouter } from "../component/iq-router.ts";
+import { type BridgeConfig, publicUrlFor } from "../config/index.ts";
+import type { Connector } from "../connector/connector.ts";
+import { DeliveryQueue } from "../delivery/index.ts";
+import { fetchMedia, HttpUploader, MediaStore } from "../media/index.ts";
+import { startHttpServer } from "../ops/http-server.ts";
+import { createLogger } from "../ops/logger.ts";
+import type { Logger } from "../ops/logger-types.ts";
+import { BridgeMetrics } from "../ops/metrics.ts";
+import { MucOccupancy } from "../puppets/muc-occupancy.ts";
+import { type BridgeStore, openStore } from "../store/index.ts";
+import type { EngineContext } from "./context.ts";
+import { DirectChats } from "./direct-chats.ts";
+import { EchoGuard } from "./echo-guard.ts";
+import { EngineMediaRelay } from "./media-relay.ts";
+import { type AvatarHost, PuppetDirectory } from "./puppet-directory.ts";
+import { ReflectionTracker } from "./reflection-tracker.ts";
+import { RelayOccupant } from "./relay-occupant.ts";
+import { RemoteToXmpp } from "./remote-to-xmpp.ts";
+import { RoomLinks } from "./room-links.ts";
+import { XmppToRemote } from "./xmpp-to-remote.ts";
+
+export interface BridgeOptions {
+  readonly config: BridgeConfig;
+  readonly connector: Connector;
+  /** Default: JSON lines on stdout at the configured level, with the config's secrets scrubbed. */
+  readonly logger?: Logger;
+  /** Default: opened from `config.store.url`. A store passed in is not closed by `stop`. */
+  readonly store?: BridgeStore;
+}
+
+const PUPPET_RESOURCE = "bridge";
+
+export class Bridge {
+  readonly config: BridgeConfig;
+  readonly connector: Connector;
+  readonly logger: Logger;
+  readonly metrics = new BridgeMetrics();
+  readonly session: ComponentSession;
+  readonly router: IqRouter;
+  readonly links: RoomLinks;
+  readonly puppets: PuppetDirectory;
+  readonly occupancy: MucOccupancy;
+  readonly relay: RelayOccupant;
+  readonly delivery: DeliveryQueue;
+  readonly store: BridgeStore;
+  private readonly ownsStore: boolean;
+  private readonly reflections: ReflectionTracker;
+  private readonly host: RemoteToXmpp;
+  private readonly toRemote: XmppToRemote;
+  private readonly direct: DirectChats;
+  private readonly mediaStore: MediaStore;
+  private http: { url: string; port: number; close(): Promise<void> } | undefined;
+  private readonly startedAt = Date.now();
+  private stopping = false;
+  private connectorStarted = false;
+
+  /** Opens the store, starts the HTTP endpoint, connects to XMPP, joins linked rooms and starts the connector. */
+  static async start(o: BridgeOptions): Promise<Bridge> {
+    const store = o.store ?? (await openStore(o.config.store.url));
+    const bridge = new Bridge(o, store, o.store === undefined);
+    try {
+      await bridge.run();
+    } catch (e) {
+      await bridge.stop().catch(() => undefined);
+      throw e;
+    }
+    return bridge;
+  }
+
+  private constructor(o: BridgeOptions, store: BridgeStore, ownsStore: boolean) {
+    const c = o.config;
+    this.config = c;
+    this.connector = o.connector;
+    this.store = store;
+    this.ownsStore = ownsStore;
+    this.logger = (o.logger ?? createLogger({ level: c.log.level })).child({ network: o.connector.network });
+    const network = o.connector.network;
+    const domain = c.xmpp.domain.toLowerCase();
+    this.session = new ComponentSession({ host: c.xmpp.host, port: c.xmpp.port, domain, secret: c.xmpp.secret });
+    this.router = new IqRouter({
+      send: (el) => this.session.send(el),
+      onHandlerError: (e) =>
+        this.logger.error("an iq handler failed", { error: e instanceof Error ? e.message : String(e) }),
+    });
+    this.puppets = new PuppetDirectory({
+      network,
+      domain,
+      store,
+      avatars: this.avatarHost(),
+      logger: this.logger.child({ part: "puppets" }),
+    });
+    const disco = new DiscoResponder({
+      domain,
+      gateway: { type: network, name: o.connector.displayName },
+      puppetExists: (local) => this.puppets.has(local),
+    });
+    disco.install(this.router);
+    this.puppets.installVcard(this.router);
+    this.occupancy = new MucOccupancy({
+      domain,
+      send: (el) => this.session.send(el),
+      caps: disco.puppetCaps,
+      resource: PUPPET_RESOURCE,
+      onRemoved: (room, local, kind) => this.onPuppetRemoved(room, local, kind),
+    });
+    this.relay = new RelayOccupant({
+      domain,
+      nick: `${o.connector.displayName} bridge`,
+      send: (el) => this.session.send(el),
+      router: this.router,
+      onRemoved: (room, kind) => this.onRelayRemoved(room, kind),
+    });
+    this.reflections = new ReflectionTracker({ logger: this.logger.child({ part: "reflections" }) });
+    this.delivery = new DeliveryQueue({
+      ledger: store,
+      logger: this.logger.child({ part: "delivery" }),
+      onDeadLetter: () => this.metrics.deadLetter(network),
+      onDepth: (n) => this.metrics.queueDepth("delivery", n),
+    });
+    this.links = new RoomLinks(network, store);
+    this.mediaStore = new MediaStore({ dir: c.media.dir, logger: this.logger });
+    // The public URL is known once the HTTP endpoint listens (port 0 picks a free one).
+    const publicUrl = () => publicUrlFor(c.http, this.http?.port ?? c.http.port);
+    const media = new EngineMediaRelay({
+      store: this.mediaStore,
+      publicUrl,
+      maxBytes: c.media.maxBytes,
+      allowPrivateAddresses: c.media.allowPrivateAddresses,
+      router: this.router,
+      relayJid: `${domain}/relay`,
+      logger: this.logger.child({ part: "media" }),
+      ...(c.xmpp.uploadService !== undefined && {
+        uploader: new HttpUploader({
+          service: c.xmpp.uploadService,
+          from: domain,
+          request: (r) => this.router.request(r),
+        }),
+      }),
+    });
+    const ctx: EngineContext = {
+      network,
+      domain,
+      connector: o.connector,
+      store,
+      logger: this.logger,
+      metrics: this.metrics,
+      send: (el) => this.session.send(el),
+      router: this.router,
+      links: this.links,
+      puppets: this.puppets,
+      occupancy: this.occupancy,
+      relay: this.relay,
+      delivery: this.delivery,
+      reflections: this.reflections,
+      echoes: new EchoGuard(),
+      media,
+      admins: c.admins,
+      puppetResource: PUPPET_RESOURCE,
+    };
+    this.direct = new DirectChats(ctx);
+    this.host = new RemoteToXmpp(ctx, this.direct);
+    this.toRemote = new XmppToRemote(ctx);
+    new AdminCommands({
+      domain,
+      admins: c.admins,
+      actions: this.adminActions(),
+      logger: this.logger.child({ part: "admin" }),
+    }).install(this.router, disco);
+  }
+
+  /** Where the HTTP endpoint listens (health, metrics, media). */
+  get httpUrl(): string | undefined {
+    return this.http?.url;
+  }
+
+  /** The host the connector feeds; exposed for tests and tools that inject remote events. */
+  get connectorHost(): RemoteToXmpp {
+    return this.host;
+  }
+
+  private avatarHost(): AvatarHost {
+    return {
+      fetch: async (url) => {
+        const got = await fetchMedia(url, {
+          maxBytes: Math.min(this.config.media.maxBytes, 4 * 1024 * 1024),
+          allowPrivateAddresses: this.config.media.allowPrivateAddresses,
+        });
+        const chunks: Uint8Array[] = [];
+        for await (const c of got.body) chunks.push(c);
+        const bytes = Buffer.concat(chunks);
+        const contentType = got.contentType ?? "image/png";
+        const stored = await this.mediaStore.put(bytes, { contentType }, this.config.media.maxBytes);
+        return { mediaId: stored.id, hash: avatarHash(bytes), contentType };
+      },
+      read: async (mediaId) => {
+        const f = await this.mediaStore.open(mediaId);
+        if (!f) return undefined;
+        const chunks: Uint8Array[] = [];
+        for await (const c of f.body as AsyncIterable<Uint8Array>) chunks.push(c);
+        return { bytes: Buffer.concat(chunks), contentType: f.contentType };
+      },
+    };
+  }
+
+  private async run(): Promise<void> {
+    const c = this.config;
+    const http = await startHttpServer({
+      host: c.http.host,
+      port: c.http.port,
+      metrics: this.metrics,
+      readiness: () => this.readiness(),
+      media: this.mediaStore,
+      logger: this.logger.child({ part: "http" }),
+    });
+    this.http = http;
+    await this.links.load(
+      c.links.filter((l) => l.network === this.connector.network).map((l) => ({ channel: l.channel, room: l.room })),
+    );
+    this.session.on("stanza", (el) => this.dispatch(el));
+    this.session.on("online", () => {
+      this.metrics.xmppConnected(true);
+      if (this.session.connections > 1) void this.afterReconnect();
+    });
+    this.session.on("offline", (why) => {
+      this.metrics.xmppConnected(false);
+      if (!this.stopping) this.logger.warn("the link to the XMPP server dropped; reconnecting", { reason: why });
+    });
+    this.session.on("warning", (msg) => this.logger.warn(msg));
+    await this.session.start();
+    this.logger.info("connected to the XMPP server as a component", { domain: c.xmpp.domain });
+    await Promise.all(
+      this.links.allRooms().map((room) =>
+        this.relay.join(room).catch((e: unknown) =>
+          this.logger.error("could not join a linked room", {
+            room,
+            error: e instanceof Error ? e.message : String(e),
+          }),
+        ),
+      ),
+    );
+    await this.connector.start(this.host);
+    this.connectorStarted = true;
+    this.logger.info("bridge started", { links: this.links.list().length, http: http.url });
+  }
+
+  readiness(): { ready: boolean; checks: Record<string, boolean> } {
+    const checks = {
+      xmpp: this.session.state === "online",
+      connector: this.connectorStarted && this.host.isConnected,
+    };
+    return { ready: checks.xmpp && checks.connector && !this.stopping, checks };
+  }
+
+  /** Routes one stanza from the server to the part that owns it; never throws. */
+  private dispatch(el: Element): void {
+    try {
+      if (this.router.dispatch(el)) return;
+      if (this.relay.dispatch(el)) return;
+      if (this.occupancy.dispatch(el)) return;
+      if (this.toRemote.dispatch(el)) return;
+      void this.toPuppet(el).catch((e: unknown) => {
+        this.metrics.badInput("xmpp");
+        this.logger.warn("a stanza for a puppet could not be handled", {
+          error: e instanceof Error ? e.message : String(e),
+        });
+      });
+    } catch (e) {
+      this.metrics.badInput("xmpp");
+      this.logger.warn("a stanza could not be handled", { error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /** Stanzas addressed to a puppet: direct chats, subscriptions, and errors from rooms. */
+  private async toPuppet(el: Element): Promise<void> {
+    const to = parseJid(el.attrs.to ?? "");
+    if (!to.ok || to.value.local === undefined) return;
+    const local = to.value.local;
+    if (el.name === "presence") {
+      const p = parsePresence(el);
+      if (!p.ok) return;
+      const puppet = await this.puppets.byLocal(local);
+      if (puppet) await this.direct.handlePresence(p.value, puppet);
+      return;
+    }
+    if (el.name !== "message") return;
+    const parsed = parseMessage(el);
+    if (!parsed.ok) {
+      this.metrics.badInput("xmpp");
+      return;
+    }
+    const m = parsed.value;
+    if (m.type === "groupchat") return; // each puppet's copy of room traffic; the relay's copy is the one read
+    if (m.type === "error") {
+      const room = bareJid(m.from ?? "");
+      if (room !== undefined && this.occupancy.nickIn(room, local) !== undefined) {
+        // The room no longer knows the puppet (e.g. it restarted): join again before the next message.
+        this.logger.info("a room refused a puppet's message; it will join again", {
+          room,
+          condition: m.error?.condition,
+        });
+        await this.occupancy.leave(local, room);
+        const puppet = await this.puppets.byLocal(local);
+        const id = el.attrs.id;
+        if (puppet && id !== undefined && this.reflections.isPending(id)) {
+          await this.host.ensureJoined(puppet, room);
+          await this.reflections.resendOne(id);
+        }
+      }
+      return;
+    }
+    const puppet = await this.puppets.byLocal(local);
+    if (!puppet) {
+      await this.direct.bounce(el, "item-not-found", "no such user on the bridged network");
+      return;
+    }
+    await this.direct.fromXmpp(m, el, puppet);
+  }
+
+  private async afterReconnect(): Promise<void> {
+    this.logger.info("reconnected to the XMPP server; joining rooms again");
+    this.relay.markAllLeft();
+    const held = this.occupancy.forgetAll();
+    await this.relay.rejoinAll();
+    for (const { room, local } of held) {
+      const puppet = await this.puppets.byLocal(local);
+      if (puppet) await this.host.ensureJoined(puppet, room).catch(() => undefined);
+    }
+    const resent = await this.reflections.resendUnconfirmed();
+    if (resent > 0) this.logger.info("sent again what the rooms had not confirmed", { messages: resent });
+  }
+
+  private readonly rejoinTimers = new Set<NodeJS.Timeout>();
+
+  private onRelayRemoved(room: string, kind: string): void {
+    if (this.stopping || !this.links.channelsOf(room).length) return;
+    this.logger.warn("the bridge was removed from a linked room; joining again", { room, why: kind });
+    this.scheduleRejoin(room, 0);
+  }
+
+  private scheduleRejoin(room: string, attempt: number): void {
+    const delay = Math.min(30_000, 500 * 2 ** attempt);
+    const t = setTimeout(() => {
+      this.rejoinTimers.delete(t);
+      this.relay.join(room).catch(() => this.scheduleRejoin(room, attempt + 1));
+    }, delay);
+    this.rejoinTimers.add(t);
+  }
+
+  private onPuppetRemoved(room: string, local: string, kind: string): void {
+    this.logger.info("a puppet left a room", { room, puppet: local, why: kind });
+  }
+
+  private adminActions(): AdminActions {
+    return {
+      networks: [this.connector.network],
+      status: async () => ({
+        xmpp: this.session.state,
+        [this.connector.network]: this.host.isConnected ? "connected" : "disconnected",
+        puppets: String(this.puppets.size),
+        links: String(this.links.list().length),
+        "queued deliveries": String(this.delivery.depth),
+        uptime: formatUptime(Date.now() - this.startedAt),
+      }),
+      listLinks: async () => this.links.list(),
+      link: async ({ network, channel, room }) => {
+        if (network !== this.connector.network) throw new AdminActionError(`unknown network "${network}"`);
+        const jid = parseJid(room);
+        if (!jid.ok || jid.value.local === undefined || jid.value.resource !== undefined) {
+          throw new AdminActionError(`"${room}" is not a room address (room@conference.example.org)`);
+        }
+        if (this.connector.channelExists && !(await this.connector.channelExists(channel))) {
+          throw new AdminActionError(`channel "${channel}" does not exist or the bridge cannot post there`);
+        }
+        await this.links.add(channel, room, "admin");
+        await this.relay.join(room).catch((e: unknown) => {
+          throw new AdminActionError(e instanceof Error ? e.message : String(e));
+        });
+      },
+      unlink: async ({ network, channel, room }) => {
+        if (network !== this.connector.network) return false;
+        const removed = await this.links.remove(channel, room);
+        if (removed && this.links.channelsOf(room).length === 0) await this.relay.leave(room);
+        return removed;
+      },
+    };
+  }
+
+  /** Stops the connector, flushes what is queued, leaves the rooms and closes everything. Safe to call twice. */
+  async stop(flushTimeoutMs = 10_000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const t of this.rejoinTimers) clearTimeout(t);
+    if (this.connectorStarted) await this.connector.stop().catch(() => undefined);
+    const drained = await this.delivery.drain(flushTimeoutMs);
+    if (!drained) this.logger.warn("some deliveries were still queued at shutdown", { depth: this.delivery.depth });
+    this.delivery.close();
+    for (const room of this.relay.roomList) await this.relay.leave(room).catch(() => undefined);
+    await this.session.stop().catch(() => undefined);
+    this.router.close();
+    await this.http?.close().catch(() => undefined);
+    if (this.ownsStore) await this.store.close().catch(() => undefined);
+    this.logger.info("bridge stopped");
+  }
+}
+
+function formatUptime(ms: number): string {
+  const m = Math.floor(ms / 60_000);
+  return `${Math.floor(m / 60)}h ${m % 60}m`;
+}

@@ -1,0 +1,51 @@
+/**
+ * What the two relay directions share: the parts the engine assembled, handed
+ * to each as one narrow object so each direction stays testable on its own.
+ */
+import type { Element } from "@parley/stanza";
+import type { IqRouter } from "../component/iq-router.ts";
+import type { Connector, OutgoingAttachment, RemoteAttachment } from "../connector/connector.ts";
+import type { DeliveryQueue } from "../delivery/index.ts";
+import type { Logger } from "../ops/logger-types.ts";
+import type { BridgeMetrics } from "../ops/metrics.ts";
+import type { MucOccupancy } from "../puppets/muc-occupancy.ts";
+import type { BridgeStore } from "../store/index.ts";
+import type { EchoGuard } from "./echo-guard.ts";
+import type { PuppetDirectory } from "./puppet-directory.ts";
+import type { ReflectionTracker } from "./reflection-tracker.ts";
+import type { RelayOccupant } from "./relay-occupant.ts";
+import type { RoomLinks } from "./room-links.ts";
+
+/** Turns remote attachments into what XMPP users can fetch, and XMPP avatars into URLs the remote side can show. */
+export interface MediaRelay {
+  /** A URL XMPP users can open for a remote file, or a notice when it is too large or cannot be had. */
+  toXmpp(
+    a: RemoteAttachment,
+  ): Promise<{ readonly url: string; readonly filename?: string } | { readonly notice: string }>;
+  /** A URL the remote side can fetch for an XMPP file (usually the same URL). */
+  toRemote(url: string): Promise<OutgoingAttachment>;
+  /** The media-endpoint URL of an occupant's avatar, when it can be had. */
+  occupantAvatar(occupantJid: string, hash: string): Promise<string | undefined>;
+}
+
+export interface EngineContext {
+  readonly network: string;
+  readonly domain: string;
+  readonly connector: Connector;
+  readonly store: BridgeStore;
+  readonly logger: Logger;
+  readonly metrics: BridgeMetrics;
+  readonly send: (el: Element) => Promise<void>;
+  readonly router: IqRouter;
+  readonly links: RoomLinks;
+  readonly puppets: PuppetDirectory;
+  readonly occupancy: MucOccupancy;
+  readonly relay: RelayOccupant;
+  readonly delivery: DeliveryQueue;
+  readonly reflections: ReflectionTracker;
+  readonly echoes: EchoGuard;
+  readonly media: MediaRelay;
+  readonly admins: readonly string[];
+  /** The resource puppets use for their full JIDs. */
+  readonly puppetResource: string;
+}

@@ -1,0 +1,113 @@
+/**
+ * Files and avatars across the bridge. Remote files whose URLs are private or
+ * short-lived are re-hosted (through the XMPP server's XEP-0363 upload service
+ * when one is configured, else on the bridge's own media endpoint); files over
+ * the size limit become a notice instead of vanishing. XMPP occupants' avatars
+ * are read from their vCard once per hash and served on the media endpoint so
+ * the remote network can show them.
+ */
+import { buildVcardRequest, type Element, parseVcard } from "@parley/stanza";
+import type { IqRouter } from "../component/iq-router.ts";
+import type { OutgoingAttachment, RemoteAttachment } from "../connector/connector.ts";
+import { fetchMedia, type HttpUploader, type MediaStore, MediaTooLargeError, tooLargeNotice } from "../media/index.ts";
+import type { Logger } from "../ops/logger-types.ts";
+import type { MediaRelay } from "./context.ts";
+
+export interface MediaRelayOptions {
+  readonly store: MediaStore;
+  /** The base URL remote networks fetch media from. */
+  readonly publicUrl: () => string;
+  readonly maxBytes: number;
+  readonly allowPrivateAddresses: boolean;
+  readonly uploader?: HttpUploader;
+  readonly router: IqRouter;
+  readonly relayJid: string;
+  readonly logger: Logger;
+}
+
+function filenameOf(url: string): string | undefined {
+  try {
+    const last = new URL(url).pathname.split("/").pop();
+    return last ? decodeURIComponent(last) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function collect(body: AsyncIterable<Uint8Array>, limit: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const c of body) {
+    size += c.byteLength;
+    if (size > limit) throw new MediaTooLargeError(size, limit);
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks);
+}
+
+export class EngineMediaRelay implements MediaRelay {
+  private readonly o: MediaRelayOptions;
+  private readonly avatarByHash = new Map<string, string>();
+
+  constructor(o: MediaRelayOptions) {
+    this.o = o;
+  }
+
+  async toXmpp(a: RemoteAttachment): Promise<{ url: string; filename?: string } | { notice: string }> {
+    const filename = a.filename ?? filenameOf(a.url);
+    const named = filename !== undefined ? { filename } : {};
+    if (a.size !== undefined && a.size > this.o.maxBytes) {
+      return { notice: tooLargeNotice({ ...named, size: a.size, limit: this.o.maxBytes }) };
+    }
+    if (!a.ephemeral) return { url: a.url, ...named };
+    try {
+      const fetched = await fetchMedia(a.url, {
+        maxBytes: this.o.maxBytes,
+        allowPrivateAddresses: this.o.allowPrivateAddresses,
+        ...(a.headers && { headers: { ...a.headers } }),
+      });
+      const contentType = a.contentType ?? fetched.contentType ?? "application/octet-stream";
+      const name = filename ?? fetched.filename ?? "file";
+      if (this.o.uploader) {
+        const bytes = await collect(fetched.body, this.o.maxBytes);
+        return { url: await this.o.uploader.upload(bytes, { filename: name, contentType }), filename: name };
+      }
+      const stored = await this.o.store.put(fetched.body, { contentType, filename: name }, this.o.maxBytes);
+      return { url: this.o.store.urlFor(stored.id, this.o.publicUrl()), filename: name };
+    } catch (e) {
+      if (e instanceof MediaTooLargeError) {
+        return { notice: tooLargeNotice({ ...named, size: e.size, limit: this.o.maxBytes }) };
+      }
+      this.o.logger.warn("a remote file could not be re-hosted", { error: e instanceof Error ? e.message : String(e) });
+      return { notice: `[file ${filename !== undefined ? `"${filename}" ` : ""}could not be bridged]` };
+    }
+  }
+
+  async toRemote(url: string): Promise<OutgoingAttachment> {
+    const filename = filenameOf(url);
+    return { url, ...(filename !== undefined && { filename }) };
+  }
+
+  async occupantAvatar(occupantJid: string, hash: string): Promise<string | undefined> {
+    const known = this.avatarByHash.get(hash);
+    if (known !== undefined) return known;
+    const answer = await this.o.router.request(
+      {
+        type: "get",
+        to: occupantJid,
+        from: this.o.relayJid,
+        payload: buildVcardRequest({ id: "v" }).getChildren("vCard")[0] as Element,
+      },
+      5000,
+    );
+    if (answer.type !== "result" || !answer.payload) return undefined;
+    const vcard = parseVcard(answer.payload, { maxPhotoBytes: Math.min(this.o.maxBytes, 2 * 1024 * 1024) });
+    const photo = vcard.ok ? vcard.value.photo : undefined;
+    if (!photo?.data) return undefined;
+    const stored = await this.o.store.put(photo.data, { contentType: photo.type ?? "image/png" }, this.o.maxBytes);
+    const url = this.o.store.urlFor(stored.id, this.o.publicUrl());
+    if (this.avatarByHash.size > 10_000) this.avatarByHash.clear();
+    this.avatarByHash.set(hash, url);
+    return url;
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * Remote users as XMPP puppets: `<escaped id>@<component domain>`, with the
+ * display name and avatar the network gives them, persisted so a restart keeps
+ * the same identities. Avatars are fetched once per change and re-hosted; their
+ * XEP-0153 hash goes in puppet presence and the bytes are served as the
+ * puppet's vCard-temp (XEP-0054).
+ *
+ * Memory per idle puppet is kept small: one short object per puppet, no
+ * per-puppet timers or closures.
+ */
+import { buildVcard, localFromRemoteId, NS, parseJid } from "@parley/stanza";
+import type { IqRouter } from "../component/iq-router.ts";
+import type { RemotePresence, RemoteUser } from "../connector/connector.ts";
+import type { Logger } from "../ops/logger-types.ts";
+import type { PuppetIdentity } from "../puppets/muc-occupancy.ts";
+import type { BridgeStore } from "../store/index.ts";
+
+/** Fetches and re-hosts avatars; implemented by the engine over its media store. */
+export interface AvatarHost {
+  /** Downloads an avatar; resolves with where it is kept and its SHA-1 (XEP-0153) hash, or undefined when it cannot be had. */
+  fetch(
+    url: string,
+  ): Promise<{ readonly mediaId: string; readonly hash: string; readonly contentType: string } | undefined>;
+  read(mediaId: string): Promise<{ readonly bytes: Uint8Array; readonly contentType: string } | undefined>;
+}
+
+export interface Puppet {
+  readonly remoteId: string;
+  readonly local: string;
+  displayName: string;
+  avatarUrl: string | undefined;
+  /** "" = no avatar; undefined = not known yet. */
+  avatarHash: string | undefined;
+  avatarMediaId: string | undefined;
+  presence: RemotePresence | undefined;
+}
+
+const LOCAL_SCOPE = "puppet-local";
+
+export class PuppetDirectory {
+  private readonly byLocalMap = new Map<string, Puppet>();
+  private readonly network: string;
+  private readonly domain: string;
+  private readonly store: BridgeStore;
+  private readonly avatars: AvatarHost | undefined;
+  private readonly logger: Logger;
+
+  constructor(o: { network: string; domain: string; store: BridgeStore; avatars?: AvatarHost; logger: Logger }) {
+    this.network = o.network;
+    this.domain = o.domain;
+    this.store = o.store;
+    this.avatars = o.avatars;
+    this.logger = o.logger;
+  }
+
+  get size(): number {
+    return this.byLocalMap.size;
+  }
+
+  jidOf(p: Puppet): string {
+    return `${p.local}@${this.domain}`;
+  }
+
+  identity(p: Puppet): PuppetIdentity {
+    return { local: p.local, nick: p.displayName, avatarHash: p.avatarHash ?? "" };
+  }
+
+  /** The puppet of a remote user, created or updated; `changed` says whether the name or avatar changed. */
+  async ensure(user: RemoteUser): Promise<{ puppet: Puppet; changed: boolean }> {
+    const local = localFromRemoteId(user.id);
+    let p = this.byLocalMap.get(local);
+    if (!p) {
+      const saved = await this.store.getPuppet(this.network, user.id);
+      p = {
+        remoteId: user.id,
+        local,
+        displayName: saved?.displayName ?? user.displayName,
+        avatarUrl: saved?.avatarUrl,
+        avatarHash: saved?.avatarHash,
+        avatarMediaId: undefined,
+        presence: undefined,
+      };
+      this.byLocalMap.set(local, p);
+      if (!saved) await this.store.setState(LOCAL_SCOPE, `${this.network} ${local}`, user.id);
+    }
+    let changed = false;
+    if (user.displayName && user.displayName !== p.displayName) {
+      p.displayName = user.displayName;
+      changed = true;
+    }
+    if (user.avatarUrl !== p.avatarUrl || (user.avatarUrl !== undefined && p.avatarHash === undefined)) {
+      p.avatarUrl = user.avatarUrl;
+      await this.refreshAvatar(p);
+      changed = true;
+    } else if (p.avatarHash === undefined) {
+      p.avatarHash = "";
+    }
+    if (changed) {
+      await this.store.putPuppet({
+        network: this.network,
+        remoteId: p.remoteId,
+        displayName: p.displayName,
+        ...(p.avatarUrl !== undefined && { avatarUrl: p.avatarUrl }),
+        ...(p.avatarHash !== undefined && { avatarHash: p.avatarHash }),
+        updatedAt: Date.now(),
+      });
+    }
+    return { puppet: p, changed };
+  }
+
+  /** The puppet behind a localpart, from memory or the store; undefined for a JID the bridge never handed out. */
+  async byLocal(local: string): Promise<Puppet | undefined> {
+    const known = this.byLocalMap.get(local);
+    if (known) return known;
+    const remoteId = await this.store.getState(LOCAL_SCOPE, `${this.network} ${local}`);
+    if (remoteId === undefined) return undefined;
+    const saved = await this.store.getPuppet(this.network, remoteId);
+    const p: Puppet = {
+      remoteId,
+      local,
+      displayName: saved?.displayName ?? remoteId,
+      avatarUrl: saved?.avatarUrl,
+      avatarHash: saved?.avatarHash,
+      avatarMediaId: undefined,
+      presence: undefined,
+    };
+    this.byLocalMap.set(local, p);
+    return p;
+  }
+
+  /** Localparts known in memory (for disco: unknown puppets get item-not-found). */
+  has(local: string): boolean {
+    return this.byLocalMap.has(local);
+  }
+
+  /** The puppet behind a localpart if it is in memory (no store access). */
+  peek(local: string): Puppet | undefined {
+    return this.byLocalMap.get(local);
+  }
+
+  private async refreshAvatar(p: Puppet): Promise<void> {
+    if (p.avatarUrl === undefined || !this.avatars) {
+      p.avatarHash = "";
+      p.avatarMediaId = undefined;
+      return;
+    }
+    try {
+      const got = await this.avatars.fetch(p.avatarUrl);
+      p.avatarHash = got?.hash ?? "";
+      p.avatarMediaId = got?.mediaId;
+    } catch (e) {
+      this.logger.warn("could not fetch an avatar; the puppet is shown without one", {
+        puppet: p.local,
+        error: e instanceof Error ? e.message : String(e),
+      });
+      p.avatarHash = "";
+      p.avatarMediaId = undefined;
+    }
+  }
+
+  /** Serves vCard-temp for puppets (name, nickname, photo). */
+  installVcard(router: IqRouter): void {
+    router.handle("get", NS.vcardTemp, "vCard", async (iq) => {
+      const to = parseJid(iq.to ?? "");
+      if (!to.ok || to.value.domain !== this.domain) return { error: { condition: "item-not-found" } };
+      if (to.value.local === undefined) return { payload: buildVcard({ fullName: this.domain }) };
+      const p = await this.byLocal(to.value.local);
+      if (!p) return { error: { condition: "item-not-found" } };
+      if (p.avatarMediaId === undefined && p.avatarUrl !== undefined && this.avatars) await this.refreshAvatar(p);
+      const photo = p.avatarMediaId !== undefined ? await this.avatars?.read(p.avatarMediaId) : undefined;
+      return {
+        payload: buildVcard({
+          fullName: p.displayName,
+          nickname: p.displayName,
+          ...(photo && { photo: { type: photo.contentType, data: photo.bytes } }),
+        }),
+      };
+    });
+  }
+}

@@ -1,0 +1,467 @@
+/**
+ * Remote -> XMPP: the `ConnectorHost` a connector feeds. Each remote event
+ * becomes stanzas from the author's puppet into every room linked to the
+ * channel (or a 1:1 chat for a direct message), through the delivery queue so
+ * that each room sees them in order, retried, and never twice.
+ */
+import { createHash } from "node:crypto";
+import {
+  buildMessage,
+  buildModerationIq,
+  buildPresence,
+  buildReplyBody,
+  buildRetraction,
+  type Element,
+  type Fallback,
+  localFromRemoteId,
+  type MessageInput,
+  type PresenceShow,
+} from "@parley/stanza";
+import type {
+  ConnectorHost,
+  RemoteDelete,
+  RemoteEdit,
+  RemoteMessage,
+  RemotePresence,
+  RemoteReaction,
+  RemoteTyping,
+  RemoteUser,
+} from "../connector/connector.ts";
+import { toPlainText, toStyling } from "../format/index.ts";
+import type { MessageRecord } from "../store/index.ts";
+import type { EngineContext } from "./context.ts";
+import type { DirectChats } from "./direct-chats.ts";
+import { isEmptyText, mapMentions } from "./mentions.ts";
+import type { Puppet } from "./puppet-directory.ts";
+
+/** Messages older than this are relayed with their original time (XEP-0203). */
+const DELAY_THRESHOLD_MS = 5_000;
+
+/** A message id derived from the delivery key, so a retry (even after a restart) reuses it. */
+export function stanzaIdFor(key: string): string {
+  return `parley-${createHash("sha256").update(key).digest("base64url").slice(0, 22)}`;
+}
+
+const SHOW: Record<RemotePresence["status"], PresenceShow | undefined> = {
+  online: undefined,
+  idle: "away",
+  dnd: "dnd",
+  offline: undefined,
+};
+
+export class RemoteToXmpp implements ConnectorHost {
+  readonly network: string;
+  readonly logger: ConnectorHost["logger"];
+  private readonly ctx: EngineContext;
+  private readonly direct: DirectChats;
+  private readonly joins = new Map<string, Promise<string>>();
+  private connectedValue = false;
+
+  constructor(ctx: EngineContext, direct: DirectChats) {
+    this.ctx = ctx;
+    this.direct = direct;
+    this.network = ctx.network;
+    this.logger = ctx.logger.child({ part: "connector", network: ctx.network });
+  }
+
+  get isConnected(): boolean {
+    return this.connectedValue;
+  }
+
+  private puppetJid(p: Puppet): string {
+    return `${p.local}@${this.ctx.domain}/${this.ctx.puppetResource}`;
+  }
+
+  /** Joins the relay and the puppet to `room` once; later calls share the result. */
+  async ensureJoined(p: Puppet, room: string): Promise<string> {
+    const nick = this.ctx.occupancy.nickIn(room, p.local);
+    if (nick !== undefined) return nick;
+    const key = `${room.toLowerCase()} ${p.local}`;
+    let pending = this.joins.get(key);
+    if (!pending) {
+      pending = (async () => {
+        await this.ctx.relay.join(room);
+        return this.ctx.occupancy.join(this.ctx.puppets.identity(p), room);
+      })().finally(() => this.joins.delete(key));
+      this.joins.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Whether a remote message is the network's echo of something the bridge posted. */
+  private async isEcho(author: RemoteUser, id: string): Promise<boolean> {
+    if (author.isBridge) return true;
+    const known = await this.ctx.store.byRemoteId(this.network, id);
+    return known.some((r) => r.direction === "to-remote");
+  }
+
+  private resolveMentions(m: RemoteMessage["text"]): RemoteMessage["text"] {
+    return mapMentions(m, (target, name) => {
+      if (target.remoteId === undefined || target.kind === "role" || target.kind === "channel") return undefined;
+      return { target: { ...target, jid: `${localFromRemoteId(target.remoteId)}@${this.ctx.domain}` }, name };
+    });
+  }
+
+  async message(m: RemoteMessage): Promise<void> {
+    const received = Date.now();
+    if (await this.isEcho(m.author, m.id)) return;
+    const { puppet } = await this.ctx.puppets.ensure(m.author);
+    const text = this.resolveMentions(m.text);
+    const parts = await this.attachmentParts(m);
+    if (m.direct) {
+      await this.direct.toXmpp(m, puppet, text, parts);
+      return;
+    }
+    const rooms = this.ctx.links.roomsOf(m.channel);
+    if (rooms.length === 0) {
+      this.logger.debug("message in a channel linked to no room", { channel: m.channel });
+      return;
+    }
+    await Promise.all(rooms.map((room) => this.postToRoom(m, puppet, text, parts, room, received)));
+  }
+
+  private async attachmentParts(m: RemoteMessage): Promise<Array<{ url: string } | { notice: string }>> {
+    const out: Array<{ url: string } | { notice: string }> = [];
+    for (const a of m.attachments ?? []) out.push(await this.ctx.media.toXmpp(a));
+    return out;
+  }
+
+  private async postToRoom(
+    m: RemoteMessage,
+    puppet: Puppet,
+    text: RemoteMessage["text"],
+    parts: Array<{ url: string } | { notice: string }>,
+    room: string,
+    received: number,
+  ): Promise<void> {
+    const lane = `xmpp:${room}`;
+    const stanzas: Array<{ remoteId: string; input: MessageInput }> = [];
+    const delay =
+      m.timestamp !== undefined && received - m.timestamp > DELAY_THRESHOLD_MS
+        ? { delay: { stamp: new Date(m.timestamp), from: this.ctx.domain } }
+        : {};
+    const thread = m.thread !== undefined ? { thread: { id: m.thread } } : {};
+    const bodyParts = parts.filter((p): p is { notice: string } => "notice" in p).map((p) => p.notice);
+    const files = parts.filter((p): p is { url: string } => "url" in p);
+    let mainText = text;
+    if (bodyParts.length > 0) {
+      mainText = {
+        blocks: [
+          ...text.blocks,
+          ...bodyParts.map((n) => ({ type: "paragraph" as const, children: [{ type: "text" as const, text: n }] })),
+        ],
+      };
+    }
+    if (!isEmptyText(mainText) || files.length === 0) {
+      const styled = toStyling(mainText);
+      let body = styled.body;
+      let references = styled.references;
+      const extra: Partial<MessageInput> = {};
+      if (m.replyTo !== undefined) {
+        const target = await this.recordIn(m.replyTo, room);
+        if (target) {
+          const targetNick = await this.nickOfAuthor(target, room);
+          const replyTo = target.stanzaId ?? target.originId;
+          if (replyTo !== undefined) {
+            Object.assign(extra, { reply: { id: replyTo, ...(targetNick && { to: `${room}/${targetNick}` }) } });
+            const quoted = m.replyQuote;
+            if (quoted) {
+              const fb = buildReplyBody({ quotedNick: quoted.authorName, quotedText: quoted.text, text: body });
+              const shift = Array.from(fb.body).length - Array.from(body).length;
+              body = fb.body;
+              references = references.map((r) => ({
+                ...r,
+                ...(r.begin !== undefined && { begin: r.begin + shift }),
+                ...(r.end !== undefined && { end: r.end + shift }),
+              }));
+              Object.assign(extra, { fallbacks: [fb.fallback as Fallback] });
+            }
+          }
+        }
+      }
+      stanzas.push({
+        remoteId: m.id,
+        input: { type: "groupchat", body, ...(references.length > 0 && { references }), ...extra, ...thread, ...delay },
+      });
+    }
+    files.forEach((f, i) => {
+      stanzas.push({
+        remoteId: stanzas.length === 0 && i === 0 ? m.id : `${m.id}#${i + 1}`,
+        input: { type: "groupchat", body: f.url, oob: [{ url: f.url }], ...thread, ...delay },
+      });
+    });
+    for (const s of stanzas) {
+      const key = `to-xmpp ${this.network} ${s.remoteId} ${room}`;
+      const id = stanzaIdFor(key);
+      const outcome = await this.ctx.delivery.enqueue({
+        key,
+        lane,
+        describe: `message ${s.remoteId} to ${room}`,
+        run: async () => {
+          await this.ensureJoined(puppet, room);
+          await this.ctx.store.recordMessage({
+            network: this.network,
+            channel: m.channel,
+            remoteId: s.remoteId,
+            room,
+            originId: id,
+            sender: m.author.id,
+            direction: "to-xmpp",
+            createdAt: m.timestamp ?? received,
+          });
+          const el = buildMessage({ ...s.input, id, originId: id, from: this.puppetJid(puppet), to: room });
+          await this.sendTracked(id, room, el);
+          return id;
+        },
+      });
+      if (outcome.status === "delivered") this.ctx.metrics.relayed(this.network, "to-xmpp", Date.now() - received);
+    }
+  }
+
+  /** Sends a groupchat stanza and keeps it until the room reflects it, to send it again after a dropped link. */
+  private async sendTracked(id: string, room: string, el: Element): Promise<void> {
+    this.ctx.reflections.track(id, room, () => this.ctx.send(el));
+    await this.ctx.send(el);
+  }
+
+  private async recordIn(remoteId: string, room: string): Promise<MessageRecord | undefined> {
+    const all = await this.ctx.store.byRemoteId(this.network, remoteId);
+    return all.find((r) => r.room === room.toLowerCase() || r.room === room);
+  }
+
+  private async nickOfAuthor(r: MessageRecord, room: string): Promise<string | undefined> {
+    if (r.direction === "to-remote") {
+      const slash = r.sender.indexOf("/");
+      return slash >= 0 && r.sender.slice(0, slash).toLowerCase() === room.toLowerCase()
+        ? r.sender.slice(slash + 1)
+        : undefined;
+    }
+    const local = localFromRemoteId(r.sender);
+    return this.ctx.occupancy.nickIn(room, local);
+  }
+
+  async edit(e: RemoteEdit): Promise<void> {
+    const received = Date.now();
+    if (e.author.isBridge || this.ctx.echoes.consume("edit", e.id)) return;
+    const records = (await this.ctx.store.byRemoteId(this.network, e.id)).filter((r) => r.direction === "to-xmpp");
+    if (records.length === 0) return;
+    const { puppet } = await this.ctx.puppets.ensure(e.author);
+    const styled = toStyling(this.resolveMentions(e.text));
+    for (const r of records) {
+      if (r.originId === undefined) continue;
+      const original = r.originId;
+      const key = `to-xmpp edit ${this.network} ${e.id} ${r.room} ${e.timestamp ?? received} ${hash(toPlainText(e.text))}`;
+      const id = stanzaIdFor(key);
+      if (r.channel !== "" && this.direct.isDirectRecord(r)) {
+        await this.direct.sendEdit(r, puppet, styled.body, original, id);
+        continue;
+      }
+      await this.ctx.delivery.enqueue({
+        key,
+        lane: `xmpp:${r.room}`,
+        describe: `edit of ${e.id} in ${r.room}`,
+        run: async () => {
+          await this.ensureJoined(puppet, r.room);
+          const el = buildMessage({
+            type: "groupchat",
+            id,
+            originId: id,
+            from: this.puppetJid(puppet),
+            to: r.room,
+            body: styled.body,
+            ...(styled.references.length > 0 && { references: styled.references }),
+            replace: { id: original },
+          });
+          await this.sendTracked(id, r.room, el);
+        },
+      });
+    }
+  }
+
+  async delete(d: RemoteDelete): Promise<void> {
+    if (this.ctx.echoes.consume("delete", d.id)) return;
+    const records = await this.ctx.store.byRemoteId(this.network, d.id);
+    const parts: MessageRecord[] = [...records];
+    for (let i = 1; i < 64; i++) {
+      const more = await this.ctx.store.byRemoteId(this.network, `${d.id}#${i}`);
+      if (more.length === 0) break;
+      parts.push(...more);
+    }
+    for (const r of parts) {
+      const target = r.stanzaId ?? r.originId;
+      if (target === undefined) continue;
+      const key = `to-xmpp delete ${this.network} ${r.remoteId} ${r.room}`;
+      await this.ctx.delivery.enqueue({
+        key,
+        lane: `xmpp:${r.room}`,
+        describe: `deletion of ${r.remoteId} in ${r.room}`,
+        run: async () => {
+          if (this.direct.isDirectRecord(r)) {
+            await this.direct.sendRetraction(r, stanzaIdFor(key));
+            return;
+          }
+          if (r.direction === "to-xmpp") {
+            const puppet = await this.ctx.puppets.byLocal(localFromRemoteId(r.sender));
+            if (!puppet) return;
+            await this.ensureJoined(puppet, r.room);
+            await this.ctx.send(
+              buildRetraction({
+                type: "groupchat",
+                id: stanzaIdFor(key),
+                from: this.puppetJid(puppet),
+                to: r.room,
+                retractId: target,
+              }),
+            );
+            return;
+          }
+          // An XMPP user's message removed on the remote side by a moderator: ask the room to moderate it.
+          const answer = await this.ctx.router.request({
+            type: "set",
+            to: r.room,
+            from: this.ctx.relay.jid,
+            payload: buildModerationIq({
+              room: r.room,
+              iqId: "m",
+              request: { id: target, reason: d.by ? `deleted on ${this.network} by ${d.by.displayName}` : undefined },
+            }).getChildren("moderate")[0] as Element,
+          });
+          if (answer.type !== "result") {
+            this.logger.warn(
+              "the room refused to moderate a message deleted on the remote side; give the bridge moderator rights there",
+              {
+                room: r.room,
+                condition: answer.error?.condition,
+              },
+            );
+          }
+        },
+      });
+    }
+  }
+
+  async reaction(x: RemoteReaction): Promise<void> {
+    if (x.user.isBridge) return;
+    const records = await this.ctx.store.byRemoteId(this.network, x.id);
+    if (records.length === 0) return;
+    const { puppet } = await this.ctx.puppets.ensure(x.user);
+    for (const r of records) {
+      const target = this.direct.isDirectRecord(r) ? r.originId : (r.stanzaId ?? r.originId);
+      if (target === undefined) continue;
+      const setKey = `${r.room} ${target}`;
+      const current = await this.ctx.store.getReactions(this.network, setKey, x.user.id);
+      const next =
+        x.action === "add"
+          ? current.includes(x.emoji)
+            ? current
+            : [...current, x.emoji]
+          : current.filter((e) => e !== x.emoji);
+      if (next.length === current.length && next.every((e, i) => e === current[i])) continue;
+      await this.ctx.store.setReactions(this.network, setKey, x.user.id, next);
+      // A custom emoji has no Unicode form: XMPP gets its `:name:` shortcode as it is.
+      const emojis = next;
+      if (this.direct.isDirectRecord(r)) {
+        await this.direct.sendReactions(r, puppet, target, emojis);
+        continue;
+      }
+      const key = `to-xmpp reaction ${this.network} ${x.id} ${r.room} ${x.user.id} ${next.join(",")} ${Date.now()}`;
+      await this.ctx.delivery.enqueue({
+        key,
+        lane: `xmpp:${r.room}`,
+        describe: `reactions on ${x.id} in ${r.room}`,
+        run: async () => {
+          await this.ensureJoined(puppet, r.room);
+          await this.ctx.send(
+            buildMessage({
+              type: "groupchat",
+              id: stanzaIdFor(key),
+              from: this.puppetJid(puppet),
+              to: r.room,
+              reactions: { id: target, emojis },
+              hints: ["store"],
+            }),
+          );
+        },
+      });
+    }
+  }
+
+  async typing(t: RemoteTyping): Promise<void> {
+    if (t.user.isBridge) return;
+    const { puppet } = await this.ctx.puppets.ensure(t.user);
+    for (const room of this.ctx.links.roomsOf(t.channel)) {
+      if (this.ctx.occupancy.nickIn(room, puppet.local) === undefined) continue;
+      await this.ctx.send(
+        buildMessage({
+          type: "groupchat",
+          from: this.puppetJid(puppet),
+          to: room,
+          chatState: t.state,
+          hints: ["no-store"],
+        }),
+      );
+    }
+  }
+
+  async presence(user: RemoteUser, presence: RemotePresence): Promise<void> {
+    if (user.isBridge) return;
+    const { puppet } = await this.ctx.puppets.ensure(user);
+    puppet.presence = presence;
+    for (const room of this.ctx.occupancy.roomsOf(puppet.local)) {
+      const nick = this.ctx.occupancy.nickIn(room, puppet.local);
+      if (nick === undefined) continue;
+      await this.ctx.send(this.presenceStanza(puppet, `${room}/${nick}`, presence));
+    }
+    await this.direct.broadcastPresence(puppet);
+  }
+
+  presenceStanza(p: Puppet, to: string, presence: RemotePresence | undefined): Element {
+    const status = presence?.status ?? "online";
+    const show = SHOW[status] ?? (status === "offline" ? "xa" : undefined);
+    return buildPresence({
+      from: this.puppetJid(p),
+      to,
+      ...(show !== undefined && { show }),
+      ...(presence?.message !== undefined && { status: presence.message }),
+      ...(status === "offline" && presence?.message === undefined && { status: "offline" }),
+      nick: p.displayName,
+      vcardUpdate: { photo: p.avatarHash ?? "" },
+    });
+  }
+
+  async profile(user: RemoteUser): Promise<void> {
+    if (user.isBridge) return;
+    const { puppet, changed } = await this.ctx.puppets.ensure(user);
+    if (!changed) return;
+    for (const room of this.ctx.occupancy.roomsOf(puppet.local)) {
+      const nick = await this.ctx.occupancy.changeNick(this.ctx.puppets.identity(puppet), room);
+      await this.ctx.send(this.presenceStanza(puppet, `${room}/${nick}`, puppet.presence));
+    }
+    await this.direct.broadcastPresence(puppet);
+  }
+
+  async membership(channel: string, user: RemoteUser, kind: "join" | "leave"): Promise<void> {
+    if (user.isBridge) return;
+    const { puppet } = await this.ctx.puppets.ensure(user);
+    for (const room of this.ctx.links.roomsOf(channel)) {
+      if (kind === "join") await this.ensureJoined(puppet, room);
+      else await this.ctx.occupancy.leave(puppet.local, room);
+    }
+  }
+
+  connected(up: boolean): void {
+    this.connectedValue = up;
+    this.logger.info(up ? "connected to the network" : "disconnected from the network");
+  }
+
+  async notifyAdmins(text: string): Promise<void> {
+    this.logger.warn("admin notice", { notice: text });
+    for (const admin of this.ctx.admins) {
+      await this.ctx.send(buildMessage({ type: "chat", from: this.ctx.domain, to: admin, body: text }));
+    }
+  }
+}
+
+function hash(s: string): string {
+  return createHash("sha256").update(s).digest("hex").slice(0, 12);
+}

@@ -1,0 +1,298 @@
+/**
+ * XMPP -> remote: groupchat messages as the relay occupant sees them in linked
+ * rooms. The bridge's own puppets' messages come back here too (the room
+ * reflects them): those confirm delivery and give the room's stanza-id to the
+ * message map, and are never relayed (the loop rule). Everything else an
+ * occupant says goes to the linked channels under the occupant's nick and
+ * avatar: new messages, corrections, retractions, moderation, replies,
+ * reactions, attachments and typing.
+ */
+import { type Element, type Message, NS, parseMessage, stanzaIdBy, stripFallback } from "@parley/stanza";
+import type { XmppSender } from "../connector/connector.ts";
+import { fromStyling, type MentionTarget, type RichText } from "../format/index.ts";
+import type { MessageRecord } from "../store/index.ts";
+import type { EngineContext } from "./context.ts";
+import { isEmptyText, mapMentions } from "./mentions.ts";
+
+export class XmppToRemote {
+  private readonly ctx: EngineContext;
+
+  constructor(ctx: EngineContext) {
+    this.ctx = ctx;
+  }
+
+  /** Takes a message addressed to the relay occupant; returns false for anything else. */
+  dispatch(el: Element): boolean {
+    if (el.name !== "message" || (el.attrs.to ?? "").toLowerCase() !== this.ctx.relay.jid.toLowerCase()) return false;
+    void this.handle(el).catch((e: unknown) => {
+      this.ctx.metrics.badInput("xmpp");
+      this.ctx.logger.warn("a message from a room could not be relayed", {
+        room: (el.attrs.from ?? "").split("/")[0],
+        error: e instanceof Error ? e.message : String(e),
+      });
+    });
+    return true;
+  }
+
+  private async handle(el: Element): Promise<void> {
+    const parsed = parseMessage(el);
+    if (!parsed.ok) {
+      this.ctx.metrics.badInput("xmpp");
+      return;
+    }
+    const m = parsed.value;
+    if (m.type === "error") return;
+    const from = m.from ?? "";
+    const slash = from.indexOf("/");
+    const room = (slash < 0 ? from : from.slice(0, slash)).toLowerCase();
+    const nick = slash < 0 ? undefined : from.slice(slash + 1);
+    const channels = this.ctx.links.channelsOf(room);
+    if (channels.length === 0) return;
+    const stanzaId = stanzaIdBy(m, room) ?? stanzaIdBy(m, from.slice(0, slash < 0 ? undefined : slash));
+
+    // Our own messages reflected by the room: confirm them and learn the stanza-id.
+    const ownId = m.originId ?? m.id;
+    if (ownId !== undefined && (this.ctx.reflections.confirm(ownId) || this.isOwnNick(room, nick))) {
+      if (stanzaId !== undefined && ownId !== undefined) {
+        await this.ctx.store.setStanzaId(this.ctx.network, room, ownId, stanzaId);
+      }
+      return;
+    }
+    if (nick === undefined) {
+      // From the room itself: moderation (XEP-0425) is the only thing to carry.
+      if (m.retract?.moderated) await this.moderated(room, m.retract.id, channels);
+      return;
+    }
+    if (this.isOwnNick(room, nick) || nick === this.ctx.relay.nickIn(room)) return;
+    if (m.delay || m.mamResult) return; // history, not live conversation
+    const sender = await this.senderOf(room, nick);
+    const authorKey = this.authorKey(room, nick);
+    const find = (id: string) => this.ctx.store.byXmppId(this.ctx.network, room, id);
+    const connector = this.ctx.connector;
+    const caps = connector.capabilities;
+
+    if (m.replace) {
+      if (!caps.edits || !connector.edit) return;
+      const r = await find(m.replace.id);
+      if (r?.direction !== "to-remote" || r.sender !== authorKey) return;
+      const text = this.textOf(m);
+      const edit = connector.edit.bind(connector);
+      await this.ctx.delivery.enqueue({
+        key: `to-remote edit ${this.ctx.network} ${room} ${m.id ?? m.originId ?? stanzaId}`,
+        lane: `remote:${r.channel}`,
+        describe: `edit of ${r.remoteId}`,
+        run: () => {
+          this.ctx.echoes.expect("edit", r.remoteId);
+          return edit({ channel: r.channel, id: r.remoteId, sender, text });
+        },
+      });
+      return;
+    }
+    if (m.retract) {
+      if (!caps.deletes || !connector.delete) return;
+      const r = await find(m.retract.id);
+      if (r?.direction !== "to-remote" || r.sender !== authorKey) return;
+      await this.deleteRemote(r, sender, false);
+      return;
+    }
+    if (m.reactions) {
+      if (!caps.reactions || !connector.react) return;
+      const r = await find(m.reactions.id);
+      if (!r) return;
+      await this.react(room, r, sender, authorKey, m.reactions.emojis, m.reactions.id);
+      return;
+    }
+    if (m.body === undefined) {
+      if (m.chatState && caps.typing && connector.typing && (m.chatState === "composing" || m.chatState === "paused")) {
+        const state = m.chatState;
+        const typing = connector.typing.bind(connector);
+        await Promise.all(
+          channels.map((channel) =>
+            typing({ channel, sender, state }).catch((e: unknown) =>
+              this.ctx.logger.debug("typing notification failed", { error: String(e) }),
+            ),
+          ),
+        );
+      }
+      return;
+    }
+    await this.post(room, channels, m, sender, authorKey, stanzaId);
+  }
+
+  private isOwnNick(room: string, nick: string | undefined): boolean {
+    return nick !== undefined && this.ctx.occupancy.localByNick(room, nick) !== undefined;
+  }
+
+  /** Who wrote it, as the message map keeps it: occupant-id where the room has them, else the occupant JID. */
+  private authorKey(room: string, nick: string): string {
+    const o = this.ctx.relay.occupant(room, nick);
+    return o?.occupantId !== undefined ? `occupant:${o.occupantId}` : (o?.jid ?? `${room}/${nick}`);
+  }
+
+  private async senderOf(room: string, nick: string): Promise<XmppSender> {
+    const o = this.ctx.relay.occupant(room, nick);
+    const avatarUrl =
+      o?.avatarHash !== undefined && o.avatarHash !== ""
+        ? await this.ctx.media.occupantAvatar(`${room}/${nick}`, o.avatarHash).catch(() => undefined)
+        : undefined;
+    return { jid: o?.jid ?? `${room}/${nick}`, nick, ...(avatarUrl !== undefined && { avatarUrl }) };
+  }
+
+  private textOf(m: Message): RichText {
+    const body = stripFallback(m.body ?? "", m.fallbacks, NS.reply);
+    const doc = fromStyling(body, shiftReferences(m, body));
+    // Mentions of puppets become mentions of the remote users behind them.
+    return mapMentions(doc, (target: MentionTarget, _name: string) => {
+      const jid = target.jid;
+      if (jid === undefined) return undefined;
+      const at = jid.indexOf("@");
+      if (
+        at < 0 ||
+        jid
+          .slice(at + 1)
+          .split("/")[0]
+          ?.toLowerCase() !== this.ctx.domain
+      )
+        return undefined;
+      const puppet = this.ctx.puppets.peek(jid.slice(0, at));
+      if (!puppet) return undefined;
+      return {
+        target: { network: this.ctx.network, remoteId: puppet.remoteId, kind: "user" },
+        name: puppet.displayName,
+      };
+    });
+  }
+
+  private async post(
+    room: string,
+    channels: readonly string[],
+    m: Message,
+    sender: XmppSender,
+    authorKey: string,
+    stanzaId: string | undefined,
+  ): Promise<void> {
+    const received = Date.now();
+    const connector = this.ctx.connector;
+    const oobUrls = (m.oob ?? []).map((o) => o.url);
+    const strippedBody = stripFallback(m.body ?? "", m.fallbacks, NS.reply).trim();
+    const text = oobUrls.includes(strippedBody) ? { blocks: [] } : this.textOf(m);
+    const attachments = connector.capabilities.attachments
+      ? await Promise.all(oobUrls.map((u) => this.ctx.media.toRemote(u)))
+      : [];
+    const finalText =
+      !connector.capabilities.attachments && oobUrls.length > 0 && isEmptyText(text)
+        ? fromStyling(oobUrls.join("\n"))
+        : text;
+    if (isEmptyText(finalText) && attachments.length === 0) return;
+    const xmppId = stanzaId ?? m.originId ?? m.id;
+    if (xmppId === undefined) return; // nothing to key it on: a retry could not be told from a new message
+    for (const channel of channels) {
+      let replyTo: { id: string; authorName?: string; excerpt?: string } | undefined;
+      if (m.reply && connector.capabilities.replies) {
+        const r = await this.ctx.store.byXmppId(this.ctx.network, room, m.reply.id);
+        if (r && r.channel === channel) {
+          const authorName = m.reply.to?.split("/")[1];
+          replyTo = { id: r.remoteId, ...(authorName !== undefined && { authorName }) };
+        }
+      }
+      const key = `to-remote ${this.ctx.network} ${room} ${xmppId} ${channel}`;
+      const send = connector.send.bind(connector);
+      const outcome = await this.ctx.delivery.enqueue({
+        key,
+        lane: `remote:${channel}`,
+        describe: `message from ${room} to channel ${channel}`,
+        run: async () => {
+          const sent = await send({
+            channel,
+            sender,
+            text: finalText,
+            attachments,
+            key,
+            ...(replyTo && { replyTo }),
+            ...(m.thread && connector.capabilities.threads && { thread: m.thread.id }),
+          });
+          await this.ctx.store.recordMessage({
+            network: this.ctx.network,
+            channel,
+            remoteId: sent.id,
+            room,
+            ...(stanzaId !== undefined && { stanzaId }),
+            ...((m.originId ?? m.id) !== undefined && { originId: m.originId ?? m.id }),
+            sender: authorKey,
+            direction: "to-remote",
+            createdAt: received,
+          });
+          return sent.id;
+        },
+      });
+      if (outcome.status === "delivered")
+        this.ctx.metrics.relayed(this.ctx.network, "to-remote", Date.now() - received);
+    }
+  }
+
+  private async react(
+    room: string,
+    r: MessageRecord,
+    sender: XmppSender,
+    authorKey: string,
+    emojis: readonly string[],
+    targetId: string,
+  ): Promise<void> {
+    const connector = this.ctx.connector;
+    if (!connector.react) return;
+    const react = connector.react.bind(connector);
+    const setKey = `${room} ${targetId}`;
+    const before = await this.ctx.store.getReactions(this.ctx.network, setKey, authorKey);
+    const added = emojis.filter((e) => !before.includes(e));
+    const removed = before.filter((e) => !emojis.includes(e));
+    await this.ctx.store.setReactions(this.ctx.network, setKey, authorKey, emojis);
+    for (const [emoji, action] of [
+      ...added.map((e) => [e, "add"] as const),
+      ...removed.map((e) => [e, "remove"] as const),
+    ]) {
+      await this.ctx.delivery.enqueue({
+        key: `to-remote reaction ${this.ctx.network} ${r.remoteId} ${authorKey} ${emoji} ${action} ${Date.now()}`,
+        lane: `remote:${r.channel}`,
+        describe: `reaction on ${r.remoteId}`,
+        run: () => react({ channel: r.channel, id: r.remoteId, sender, emoji, action }),
+      });
+    }
+  }
+
+  private async deleteRemote(r: MessageRecord, sender: XmppSender, moderator: boolean): Promise<void> {
+    const connector = this.ctx.connector;
+    if (!connector.delete) return;
+    const del = connector.delete.bind(connector);
+    await this.ctx.delivery.enqueue({
+      key: `to-remote delete ${this.ctx.network} ${r.remoteId} ${r.channel}`,
+      lane: `remote:${r.channel}`,
+      describe: `deletion of ${r.remoteId}`,
+      run: () => {
+        this.ctx.echoes.expect("delete", r.remoteId);
+        return del({ channel: r.channel, id: r.remoteId, sender, moderator });
+      },
+    });
+  }
+
+  /** A moderator removed a message in the room: remove its remote counterpart. */
+  private async moderated(room: string, id: string, channels: readonly string[]): Promise<void> {
+    if (!this.ctx.connector.capabilities.deletes) return;
+    const r = await this.ctx.store.byXmppId(this.ctx.network, room, id);
+    if (!r || !channels.includes(r.channel)) return;
+    await this.deleteRemote(r, { jid: room, nick: "moderator" }, true);
+  }
+}
+
+/** XEP-0372 offsets count from the start of the body; once the reply fallback is stripped they shift. */
+function shiftReferences(m: Message, stripped: string): Message["references"] {
+  if (!m.references || m.body === undefined) return m.references;
+  const shift = Array.from(m.body).length - Array.from(stripped).length;
+  if (shift === 0) return m.references;
+  return m.references
+    .filter((r) => r.begin === undefined || r.begin >= shift)
+    .map((r) => ({
+      ...r,
+      ...(r.begin !== undefined && { begin: r.begin - shift }),
+      ...(r.end !== undefined && { end: r.end - shift }),
+    }));
+}

@@ -1,0 +1,131 @@
+/**
+ * The bridge's Prometheus metrics, on a registry of its own: never
+ * prom-client's global one, so two bridges (or a bridge and a test) in one
+ * process do not collide over metric names. Parts report through typed
+ * methods rather than touching prom-client, so label names and values stay
+ * consistent across connectors.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+export type RelayDirection = "to-xmpp" | "to-remote";
+
+/** Relay latency buckets in seconds, 1 ms to 10 s. */
+export const RELAY_LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+/** Label values are cut to this length so a runaway value cannot bloat the exposition. */
+const MAX_LABEL_LENGTH = 100;
+const label = (v: string) => (v.length > MAX_LABEL_LENGTH ? v.slice(0, MAX_LABEL_LENGTH) : v);
+
+export interface BridgeMetricsOptions {
+  /** Also export prom-client's process metrics (CPU, memory, event loop lag) on this registry. */
+  readonly processMetrics?: boolean;
+}
+
+export class BridgeMetrics {
+  /** This instance's registry, for a connector that wants to add metrics of its own. */
+  readonly registry = new Registry();
+  private readonly relayedTotal: Counter<"network" | "direction">;
+  private readonly relayLatency: Histogram<"network" | "direction">;
+  private readonly queueDepthGauge: Gauge<"queue">;
+  private readonly failures: Counter<"network" | "direction" | "reason">;
+  private readonly deadLetters: Counter<"network">;
+  private readonly puppetsGauge: Gauge<"network">;
+  private readonly xmppConnectedGauge: Gauge;
+  private readonly badInputTotal: Counter<"source">;
+
+  constructor(options: BridgeMetricsOptions = {}) {
+    const registers = [this.registry];
+    this.relayedTotal = new Counter({
+      name: "parley_relayed_messages_total",
+      help: "Messages relayed, by network and direction",
+      labelNames: ["network", "direction"],
+      registers,
+    });
+    this.relayLatency = new Histogram({
+      name: "parley_relay_latency_seconds",
+      help: "Time from receiving a message to its delivery on the other side",
+      labelNames: ["network", "direction"],
+      buckets: [...RELAY_LATENCY_BUCKETS],
+      registers,
+    });
+    this.queueDepthGauge = new Gauge({
+      name: "parley_queue_depth",
+      help: "Items waiting in a queue",
+      labelNames: ["queue"],
+      registers,
+    });
+    this.failures = new Counter({
+      name: "parley_delivery_failures_total",
+      help: "Delivery attempts that failed, by network, direction and reason",
+      labelNames: ["network", "direction", "reason"],
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: "parley_dead_letters_total",
+      help: "Messages given up on after every retry",
+      labelNames: ["network"],
+      registers,
+    });
+    this.puppetsGauge = new Gauge({
+      name: "parley_puppets",
+      help: "Puppet JIDs currently known, by network",
+      labelNames: ["network"],
+      registers,
+    });
+    this.xmppConnectedGauge = new Gauge({
+      name: "parley_xmpp_connected",
+      help: "1 while the component is connected to the XMPP server, else 0",
+      registers,
+    });
+    this.badInputTotal = new Counter({
+      name: "parley_bad_input_total",
+      help: "Malformed stanzas and hostile remote payloads dropped, by source",
+      labelNames: ["source"],
+      registers,
+    });
+    this.xmppConnectedGauge.set(0);
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** A message reached the other side `latencyMs` after it was received. */
+  relayed(network: string, direction: RelayDirection, latencyMs: number): void {
+    const labels = { network: label(network), direction };
+    this.relayedTotal.inc(labels);
+    if (Number.isFinite(latencyMs)) this.relayLatency.observe(labels, Math.max(0, latencyMs) / 1000);
+  }
+
+  queueDepth(queue: string, n: number): void {
+    if (Number.isFinite(n)) this.queueDepthGauge.set({ queue: label(queue) }, n);
+  }
+
+  /** One failed attempt; `reason` should come from a small fixed set (e.g. "rate-limited", "timeout"). */
+  failure(network: string, direction: RelayDirection, reason: string): void {
+    this.failures.inc({ network: label(network), direction, reason: label(reason) });
+  }
+
+  deadLetter(network: string): void {
+    this.deadLetters.inc({ network: label(network) });
+  }
+
+  puppets(network: string, n: number): void {
+    if (Number.isFinite(n)) this.puppetsGauge.set({ network: label(network) }, n);
+  }
+
+  xmppConnected(up: boolean): void {
+    this.xmppConnectedGauge.set(up ? 1 : 0);
+  }
+
+  /** A stanza or remote payload was dropped as malformed or hostile; `source` is e.g. "xmpp" or "discord". */
+  badInput(source: string): void {
+    this.badInputTotal.inc({ source: label(source) });
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,243 @@
+/**
+ * The reference connector: everything a connector has to do, for the
+ * in-memory `ReferenceNetwork`. Read it as the template for a new network:
+ * subscribe to the network's events and turn each into a `ConnectorHost`
+ * call; implement the `Connector` methods as API calls; classify API failures
+ * as transient (retry) or permanent (dead letter); convert markup through the
+ * shared AST. Nothing here knows about XMPP.
+ */
+import type {
+  Connector,
+  ConnectorCapabilities,
+  ConnectorHost,
+  OutgoingMessage,
+  RemoteUser,
+  XmppSender,
+} from "../connector/connector.ts";
+import { PermanentError, TransientError } from "../delivery/index.ts";
+import { fromMarkdown, type RichText, toMarkdown } from "../format/index.ts";
+import {
+  RefApiError,
+  type RefEvent,
+  type ReferenceNetwork,
+  type RefMessage,
+  type RefUser,
+} from "./reference-network.ts";
+
+export class ReferenceConnector implements Connector {
+  readonly network: string;
+  readonly displayName = "Reference";
+  readonly capabilities: ConnectorCapabilities = {
+    edits: true,
+    deletes: true,
+    replies: true,
+    reactions: true,
+    attachments: true,
+    threads: true,
+    typing: true,
+    directMessages: true,
+    presence: true,
+  };
+  private readonly net: ReferenceNetwork;
+  private host: ConnectorHost | undefined;
+  private readonly listener = (e: RefEvent) => {
+    void this.onEvent(e).catch((err: unknown) =>
+      this.host?.logger.warn("a network event could not be handled", {
+        event: e.type,
+        error: err instanceof Error ? err.message : String(err),
+      }),
+    );
+  };
+  /** Events are handed over one at a time, in the order the network sent them. */
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(net: ReferenceNetwork, network = "reference") {
+    this.net = net;
+    this.network = network;
+  }
+
+  async start(host: ConnectorHost): Promise<void> {
+    this.host = host;
+    this.net.on("event", this.listener);
+    host.connected(true);
+  }
+
+  async stop(): Promise<void> {
+    this.net.off("event", this.listener);
+    await this.chain;
+    this.host?.connected(false);
+    this.host = undefined;
+  }
+
+  /** Waits until every event received so far has been handed to the engine. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  private onEvent(e: RefEvent): Promise<void> {
+    const next = this.chain.then(() => this.handle(e));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private remoteUser(u: RefUser): RemoteUser {
+    return { id: u.id, displayName: u.name, ...(u.avatarUrl !== undefined && { avatarUrl: u.avatarUrl }) };
+  }
+
+  private author(m: RefMessage): RemoteUser {
+    if (m.authorId === undefined)
+      return { id: "bridge", displayName: m.bridgeSender?.name ?? "bridge", isBridge: true };
+    const u = this.net.users.get(m.authorId);
+    return u ? this.remoteUser(u) : { id: m.authorId, displayName: m.authorId };
+  }
+
+  private text(markdown: string): RichText {
+    return fromMarkdown(markdown);
+  }
+
+  private async handle(e: RefEvent): Promise<void> {
+    const host = this.host;
+    if (!host) return;
+    switch (e.type) {
+      case "message": {
+        const m = e.message;
+        const replied = m.replyTo !== undefined ? this.net.messages.get(m.replyTo) : undefined;
+        await host.message({
+          channel: m.channel,
+          id: m.id,
+          author: this.author(m),
+          text: this.text(m.text),
+          timestamp: m.createdAt,
+          ...(m.replyTo !== undefined && { replyTo: m.replyTo }),
+          ...(replied && { replyQuote: { authorName: this.author(replied).displayName, text: replied.text } }),
+          ...(m.thread !== undefined && { thread: m.thread }),
+          ...(m.attachments.length > 0 && { attachments: m.attachments }),
+          ...(m.dmWith !== undefined && { direct: true }),
+        });
+        return;
+      }
+      case "edit":
+        await host.edit({
+          channel: e.message.channel,
+          id: e.message.id,
+          author: this.author(e.message),
+          text: this.text(e.message.text),
+        });
+        return;
+      case "delete": {
+        const by = e.by !== undefined ? this.net.users.get(e.by) : undefined;
+        await host.delete({ channel: e.message.channel, id: e.message.id, ...(by && { by: this.remoteUser(by) }) });
+        return;
+      }
+      case "reaction": {
+        const u = this.net.users.get(e.userId);
+        if (!u) return;
+        await host.reaction({
+          channel: e.message.channel,
+          id: e.message.id,
+          user: this.remoteUser(u),
+          emoji: e.emoji,
+          action: e.action,
+        });
+        return;
+      }
+      case "typing": {
+        const u = this.net.users.get(e.userId);
+        if (u) await host.typing({ channel: e.channel, user: this.remoteUser(u), state: "composing" });
+        return;
+      }
+      case "presence":
+        await host.presence(this.remoteUser(e.user), {
+          status: e.user.status,
+          ...(e.user.statusText !== undefined && { message: e.user.statusText }),
+        });
+        return;
+      case "profile":
+        await host.profile(this.remoteUser(e.user));
+        return;
+      case "membership": {
+        const u = this.net.users.get(e.userId);
+        if (u) await host.membership(e.channel, this.remoteUser(u), e.kind);
+        return;
+      }
+    }
+  }
+
+  /** Network errors in the delivery vocabulary: 429 and 5xx are worth a retry, the rest is not. */
+  private async callApi<T>(f: () => T): Promise<T> {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof RefApiError) {
+        if (e.status === 429 || e.status >= 500)
+          throw new TransientError(e.message, {
+            ...(e.retryAfterMs !== undefined && { retryAfterMs: e.retryAfterMs }),
+            cause: e,
+          });
+        throw new PermanentError(e.message);
+      }
+      throw e;
+    }
+  }
+
+  async send(m: OutgoingMessage): Promise<{ id: string }> {
+    const text = toMarkdown(m.text);
+    const posted = await this.callApi(() =>
+      this.net.api.post({
+        channel: m.channel,
+        senderName: m.sender.nick,
+        ...(m.sender.avatarUrl !== undefined && { avatarUrl: m.sender.avatarUrl }),
+        text,
+        ...(m.replyTo && { replyTo: m.replyTo.id }),
+        ...(m.thread !== undefined && { thread: m.thread }),
+        ...(m.attachments.length > 0 && { attachments: m.attachments.map((a) => ({ ...a })) }),
+      }),
+    );
+    return { id: posted.id };
+  }
+
+  async edit(o: { channel: string; id: string; sender: XmppSender; text: RichText }): Promise<void> {
+    await this.callApi(() => this.net.api.edit({ id: o.id, text: toMarkdown(o.text) }));
+  }
+
+  async delete(o: { channel: string; id: string }): Promise<void> {
+    await this.callApi(() => this.net.api.delete({ id: o.id }));
+  }
+
+  async react(o: { id: string; sender: XmppSender; emoji: string; action: "add" | "remove" }): Promise<void> {
+    await this.callApi(() => this.net.api.react({ id: o.id, emoji: o.emoji, action: o.action, as: o.sender.nick }));
+  }
+
+  async typing(o: { channel: string; sender: XmppSender }): Promise<void> {
+    await this.callApi(() => this.net.api.typing({ channel: o.channel, as: o.sender.nick }));
+  }
+
+  async sendDirect(o: {
+    userId: string;
+    sender: XmppSender;
+    text: RichText;
+    attachments: readonly { url: string }[];
+  }): Promise<{ channel: string; id: string }> {
+    if (!this.net.users.has(o.userId)) throw new PermanentError(`no user ${o.userId}`);
+    const channel = `dm-${o.userId}`;
+    const posted = await this.callApi(() =>
+      this.net.api.post({
+        channel,
+        senderName: o.sender.nick,
+        text: toMarkdown(o.text),
+        dmWith: o.userId,
+        ...(o.attachments.length > 0 && { attachments: o.attachments.map((a) => ({ url: a.url })) }),
+      }),
+    );
+    return { channel, id: posted.id };
+  }
+
+  async channelExists(channel: string): Promise<boolean> {
+    return this.net.api.channelExists(channel);
+  }
+
+  async lookupUser(id: string): Promise<RemoteUser | undefined> {
+    const u = this.net.api.user(id);
+    return u ? this.remoteUser(u) : undefined;
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The schema, as a numbered list of migrations, and the runner that applies
+ * the missing ones. A migration is never edited once released: changes are a
+ * new entry at the end. SQL is shared where SQLite and PostgreSQL agree (so
+ * far everywhere: TEXT, BIGINT, composite keys and ON CONFLICT upserts mean
+ * the same in both); a migration that needs a dialect of its own says so in
+ * `sqlite` / `postgres`, which replace `sql` for that backend.
+ */
+import type { Logger } from "../ops/logger-types.ts";
+import type { Dialect, SqlDriver } from "./sql-driver.ts";
+import { integerColumn } from "./sql-driver.ts";
+import { StoreSchemaError } from "./store-errors.ts";
+
+export interface Migration {
+  /** 1, 2, 3...: applied in this order, each exactly once. */
+  readonly version: number;
+  readonly name: string;
+  readonly sql: readonly string[];
+  readonly sqlite?: readonly string[];
+  readonly postgres?: readonly string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "message map, room links, puppets, reactions, delivery ledger, dead letters, state",
+    sql: [
+      `CREATE TABLE parley_messages (
+        network TEXT NOT NULL,
+        remote_id TEXT NOT NULL,
+        room TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        stanza_id TEXT,
+        origin_id TEXT,
+        sender TEXT NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('to-xmpp', 'to-remote')),
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (network, remote_id, room)
+      )`,
+      "CREATE INDEX parley_messages_by_stanza_id ON parley_messages (network, room, stanza_id)",
+      "CREATE INDEX parley_messages_by_origin_id ON parley_messages (network, room, origin_id)",
+      `CREATE TABLE parley_room_links (
+        network TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        room TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('config', 'admin')),
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (network, channel, room)
+      )`,
+      `CREATE TABLE parley_puppets (
+        network TEXT NOT NULL,
+        remote_id TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        avatar_url TEXT,
+        avatar_hash TEXT,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (network, remote_id)
+      )`,
+      `CREATE TABLE parley_reactions (
+        network TEXT NOT NULL,
+        target TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        emojis TEXT NOT NULL,
+        PRIMARY KEY (network, target, sender)
+      )`,
+      `CREATE TABLE parley_deliveries (
+        delivery_key TEXT PRIMARY KEY,
+        result TEXT,
+        delivered_at BIGINT NOT NULL
+      )`,
+      `CREATE TABLE parley_dead_letters (
+        delivery_key TEXT PRIMARY KEY,
+        lane TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        error TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        dead_at BIGINT NOT NULL
+      )`,
+      "CREATE INDEX parley_dead_letters_by_time ON parley_dead_letters (dead_at)",
+      `CREATE TABLE parley_state (
+        scope TEXT NOT NULL,
+        state_key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (scope, state_key)
+      )`,
+    ],
+  },
+];
+
+export function migrationStatements(m: Migration, dialect: Dialect): readonly string[] {
+  return m[dialect] ?? m.sql;
+}
+
+/** Throws unless versions run 1, 2, 3... without gaps (checked by the tests, and at every migrate). */
+export function checkMigrationList(list: readonly Migration[]): void {
+  list.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new StoreSchemaError(`store: migration ${i} has version ${m.version}; versions must run 1, 2, 3...`);
+    }
+  });
+}
+
+/**
+ * Applies the migrations `db` lacks, all in one transaction, and records each
+ * in `parley_migrations`. Idempotent, and safe when several processes start
+ * at once: the driver's migration lock makes the second wait and then find
+ * nothing left to do.
+ */
+export async function applyMigrations(
+  db: SqlDriver,
+  options: { logger: Logger; now: () => number; list?: readonly Migration[] },
+): Promise<number[]> {
+  const list = options.list ?? MIGRATIONS;
+  checkMigrationList(list);
+  return db.migrationTransaction(async (tx) => {
+    await tx.run(
+      `CREATE TABLE IF NOT EXISTS parley_migrations (
+        version INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        applied_at BIGINT NOT NULL
+      )`,
+    );
+    const applied = new Set(
+      (await tx.all("SELECT version FROM parley_migrations")).map((r) => integerColumn(r, "version")),
+    );
+    const newest = Math.max(0, ...applied);
+    if (newest > list.length) {
+      throw new StoreSchemaError(
+        `store: the database is at schema version ${newest}, newer than the ${list.length} this bridge knows; ` +
+          "a newer bridge has used it, so run that version (or restore a backup)",
+      );
+    }
+    const done: number[] = [];
+    for (const m of list) {
+      if (applied.has(m.version)) continue;
+      for (const statement of migrationStatements(m, db.dialect)) await tx.run(statement);
+      await tx.run("INSERT INTO parley_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
+        m.version,
+        m.name,
+        options.now(),
+      ]);
+      options.logger.info("store migration applied", { version: m.version, name: m.name, dialect: db.dialect });
+      done.push(m.version);
+    }
+    return done;
+  });
+}

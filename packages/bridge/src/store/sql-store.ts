@@ -1,0 +1,406 @@
+/**
+ * `BridgeStore` over any `SqlDriver`: every query of the store, written once
+ * for both backends. Writes are single statements (upserts where a row may
+ * exist), so concurrent bridge processes sharing a PostgreSQL database never
+ * need a transaction of their own.
+ */
+import { type Logger, silentLogger } from "../ops/logger-types.ts";
+import { applyMigrations } from "./migrations.ts";
+import {
+  integerColumn,
+  optionalTextColumn,
+  type SqlDriver,
+  type SqlParam,
+  type SqlRow,
+  textColumn,
+} from "./sql-driver.ts";
+import { StoreClosedError, StoreSchemaError } from "./store-errors.ts";
+import type { BridgeStore, DeadLetter, MessageRecord, PuppetRecord, RoomLink, StoreKind } from "./store-types.ts";
+import {
+  checkId,
+  checkInteger,
+  checkOneOf,
+  checkOptionalId,
+  checkOptionalText,
+  checkText,
+  isStorableId,
+} from "./store-values.ts";
+
+export interface SqlStoreOptions {
+  readonly logger?: Logger;
+  /** The clock for the times the store stamps itself (delivery and migration times); default `Date.now`. */
+  readonly now?: () => number;
+}
+
+const DIRECTIONS = ["to-xmpp", "to-remote"] as const;
+const LINK_SOURCES = ["config", "admin"] as const;
+const DEFAULT_DEAD_LETTER_LIMIT = 100;
+const MAX_DEAD_LETTER_LIMIT = 10_000;
+
+const MESSAGE_COLUMNS = "network, channel, remote_id, room, stanza_id, origin_id, sender, direction, created_at";
+const LINK_COLUMNS = "network, channel, room, source, created_at";
+const PUPPET_COLUMNS = "network, remote_id, display_name, avatar_url, avatar_hash, updated_at";
+const DEAD_LETTER_COLUMNS = "delivery_key, lane, payload, error, attempts, dead_at";
+
+export class SqlStore implements BridgeStore {
+  readonly kind: StoreKind;
+  private readonly db: SqlDriver;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  /** Migrations in this process run one after another (SQLite cannot nest the transaction). */
+  private migrating: Promise<unknown> = Promise.resolve();
+
+  constructor(db: SqlDriver, options: SqlStoreOptions = {}) {
+    this.db = db;
+    this.kind = db.dialect;
+    this.logger = options.logger ?? silentLogger;
+    this.now = options.now ?? Date.now;
+  }
+
+  async migrate(): Promise<void> {
+    this.open();
+    const run = this.migrating.then(() => applyMigrations(this.db, { logger: this.logger, now: this.now }));
+    this.migrating = run.catch(() => undefined);
+    await run;
+  }
+
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closed = true;
+      this.closing = this.migrating.then(() => this.db.close());
+    }
+    return this.closing;
+  }
+
+  // --- message map ---------------------------------------------------------
+
+  async recordMessage(r: MessageRecord): Promise<void> {
+    this.open();
+    const params = [
+      checkId("network", r.network),
+      checkId("remoteId", r.remoteId),
+      checkId("room", r.room),
+      checkId("channel", r.channel),
+      checkOptionalId("stanzaId", r.stanzaId),
+      checkOptionalId("originId", r.originId),
+      checkText("sender", r.sender),
+      checkOneOf("direction", r.direction, DIRECTIONS),
+      checkInteger("createdAt", r.createdAt),
+    ];
+    await this.run(
+      `INSERT INTO parley_messages (network, remote_id, room, channel, stanza_id, origin_id, sender, direction, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (network, remote_id, room) DO UPDATE SET
+         stanza_id = COALESCE(parley_messages.stanza_id, excluded.stanza_id),
+         origin_id = COALESCE(parley_messages.origin_id, excluded.origin_id)`,
+      params,
+    );
+  }
+
+  async setStanzaId(network: string, room: string, originId: string, stanzaId: string): Promise<void> {
+    this.open();
+    const params = [
+      checkOptionalId("stanzaId", stanzaId),
+      checkId("network", network),
+      checkId("room", room),
+      checkId("originId", originId),
+    ];
+    if (params[0] === null || originId === "") return;
+    await this.run("UPDATE parley_messages SET stanza_id = ? WHERE network = ? AND room = ? AND origin_id = ?", params);
+  }
+
+  async byRemoteId(network: string, remoteId: string): Promise<MessageRecord[]> {
+    this.open();
+    if (!isStorableId("network", network) || !isStorableId("remoteId", remoteId)) return [];
+    const rows = await this.all(
+      `SELECT ${MESSAGE_COLUMNS} FROM parley_messages WHERE network = ? AND remote_id = ? ORDER BY created_at, room`,
+      [network, remoteId],
+    );
+    return rows.map(messageFromRow);
+  }
+
+  async byXmppId(network: string, room: string, id: string): Promise<MessageRecord | undefined> {
+    this.open();
+    if (!isStorableId("network", network) || !isStorableId("room", room) || !isStorableId("id", id)) return undefined;
+    if (id === "") return undefined;
+    const rows = await this.all(
+      `SELECT ${MESSAGE_COLUMNS} FROM parley_messages
+       WHERE network = ? AND room = ? AND (stanza_id = ? OR origin_id = ?)
+       ORDER BY CASE WHEN stanza_id = ? THEN 0 ELSE 1 END, created_at
+       LIMIT 1`,
+      [network, room, id, id, id],
+    );
+    const row = rows[0];
+    return row ? messageFromRow(row) : undefined;
+  }
+
+  // --- room links ----------------------------------------------------------
+
+  async putLink(link: RoomLink): Promise<void> {
+    this.open();
+    const params = [
+      checkId("network", link.network),
+      checkId("channel", link.channel),
+      checkId("room", link.room),
+      checkOneOf("source", link.source, LINK_SOURCES),
+      checkInteger("createdAt", link.createdAt),
+    ];
+    await this.run(
+      `INSERT INTO parley_room_links (${LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (network, channel, room) DO UPDATE SET source = excluded.source`,
+      params,
+    );
+  }
+
+  async removeLink(network: string, channel: string, room: string): Promise<boolean> {
+    this.open();
+    if (!isStorableId("network", network) || !isStorableId("channel", channel) || !isStorableId("room", room)) {
+      return false;
+    }
+    const n = await this.run("DELETE FROM parley_room_links WHERE network = ? AND channel = ? AND room = ?", [
+      network,
+      channel,
+      room,
+    ]);
+    return n > 0;
+  }
+
+  async listLinks(network?: string): Promise<RoomLink[]> {
+    this.open();
+    const order = "ORDER BY created_at, network, channel, room";
+    if (network === undefined) {
+      return (await this.all(`SELECT ${LINK_COLUMNS} FROM parley_room_links ${order}`)).map(linkFromRow);
+    }
+    if (!isStorableId("network", network)) return [];
+    const rows = await this.all(`SELECT ${LINK_COLUMNS} FROM parley_room_links WHERE network = ? ${order}`, [network]);
+    return rows.map(linkFromRow);
+  }
+
+  // --- puppets -------------------------------------------------------------
+
+  async putPuppet(p: PuppetRecord): Promise<void> {
+    this.open();
+    const params = [
+      checkId("network", p.network),
+      checkId("remoteId", p.remoteId),
+      checkText("displayName", p.displayName),
+      checkOptionalText("avatarUrl", p.avatarUrl),
+      checkOptionalText("avatarHash", p.avatarHash),
+      checkInteger("updatedAt", p.updatedAt),
+    ];
+    await this.run(
+      `INSERT INTO parley_puppets (${PUPPET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (network, remote_id) DO UPDATE SET
+         display_name = excluded.display_name,
+         avatar_url = excluded.avatar_url,
+         avatar_hash = excluded.avatar_hash,
+         updated_at = excluded.updated_at`,
+      params,
+    );
+  }
+
+  async getPuppet(network: string, remoteId: string): Promise<PuppetRecord | undefined> {
+    this.open();
+    if (!isStorableId("network", network) || !isStorableId("remoteId", remoteId)) return undefined;
+    const rows = await this.all(`SELECT ${PUPPET_COLUMNS} FROM parley_puppets WHERE network = ? AND remote_id = ?`, [
+      network,
+      remoteId,
+    ]);
+    const row = rows[0];
+    return row ? puppetFromRow(row) : undefined;
+  }
+
+  // --- reactions -----------------------------------------------------------
+
+  async getReactions(network: string, target: string, sender: string): Promise<string[]> {
+    this.open();
+    if (!isStorableId("network", network) || !isStorableId("target", target) || !isStorableId("sender", sender)) {
+      return [];
+    }
+    const rows = await this.all("SELECT emojis FROM parley_reactions WHERE network = ? AND target = ? AND sender = ?", [
+      network,
+      target,
+      sender,
+    ]);
+    const row = rows[0];
+    return row ? emojisFromColumn(textColumn(row, "emojis")) : [];
+  }
+
+  async setReactions(network: string, target: string, sender: string, emojis: readonly string[]): Promise<void> {
+    this.open();
+    const key = [checkId("network", network), checkId("target", target), checkId("sender", sender)];
+    if (!Array.isArray(emojis)) checkText("emojis", emojis); // throws with the type it got
+    const set = [...new Set(emojis.map((e, i) => checkText(`emojis[${i}]`, e)))];
+    if (set.length === 0) {
+      await this.run("DELETE FROM parley_reactions WHERE network = ? AND target = ? AND sender = ?", key);
+      return;
+    }
+    await this.run(
+      `INSERT INTO parley_reactions (network, target, sender, emojis) VALUES (?, ?, ?, ?)
+       ON CONFLICT (network, target, sender) DO UPDATE SET emojis = excluded.emojis`,
+      [...key, JSON.stringify(set)],
+    );
+  }
+
+  // --- delivery ledger and dead letters ------------------------------------
+
+  async deliveredResult(key: string): Promise<string | undefined | null> {
+    this.open();
+    if (!isStorableId("key", key)) return undefined;
+    const rows = await this.all("SELECT result FROM parley_deliveries WHERE delivery_key = ?", [key]);
+    const row = rows[0];
+    return row ? (optionalTextColumn(row, "result") ?? null) : undefined;
+  }
+
+  async markDelivered(key: string, result?: string): Promise<void> {
+    this.open();
+    const params = [checkId("key", key), checkOptionalText("result", result)];
+    await this.run(
+      `INSERT INTO parley_deliveries (delivery_key, result, delivered_at) VALUES (?, ?, ?)
+       ON CONFLICT (delivery_key) DO UPDATE SET result = COALESCE(parley_deliveries.result, excluded.result)`,
+      [...params, this.now()],
+    );
+  }
+
+  async addDeadLetter(d: DeadLetter): Promise<void> {
+    this.open();
+    const params = [
+      checkId("key", d.key),
+      checkText("lane", d.lane),
+      checkText("payload", d.payload),
+      checkText("error", d.error),
+      checkInteger("attempts", d.attempts),
+      checkInteger("at", d.at),
+    ];
+    await this.run(
+      `INSERT INTO parley_dead_letters (${DEAD_LETTER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (delivery_key) DO UPDATE SET
+         lane = excluded.lane,
+         payload = excluded.payload,
+         error = excluded.error,
+         attempts = excluded.attempts,
+         dead_at = excluded.dead_at`,
+      params,
+    );
+  }
+
+  async listDeadLetters(limit = DEFAULT_DEAD_LETTER_LIMIT): Promise<DeadLetter[]> {
+    this.open();
+    const n = Math.min(Math.max(0, checkInteger("limit", limit)), MAX_DEAD_LETTER_LIMIT);
+    if (n === 0) return [];
+    const rows = await this.all(
+      `SELECT ${DEAD_LETTER_COLUMNS} FROM parley_dead_letters ORDER BY dead_at DESC, delivery_key LIMIT ?`,
+      [n],
+    );
+    return rows.map(deadLetterFromRow);
+  }
+
+  // --- state ---------------------------------------------------------------
+
+  async getState(scope: string, key: string): Promise<string | undefined> {
+    this.open();
+    if (!isStorableId("scope", scope) || !isStorableId("key", key)) return undefined;
+    const rows = await this.all("SELECT value FROM parley_state WHERE scope = ? AND state_key = ?", [scope, key]);
+    const row = rows[0];
+    return row ? textColumn(row, "value") : undefined;
+  }
+
+  async setState(scope: string, key: string, value: string): Promise<void> {
+    this.open();
+    const params = [checkId("scope", scope), checkId("key", key), checkText("value", value)];
+    await this.run(
+      `INSERT INTO parley_state (scope, state_key, value) VALUES (?, ?, ?)
+       ON CONFLICT (scope, state_key) DO UPDATE SET value = excluded.value`,
+      params,
+    );
+  }
+
+  // --- plumbing --------------------------------------------------------------
+
+  private open(): void {
+    if (this.closed) throw new StoreClosedError(this.kind);
+  }
+
+  private run(sql: string, params: readonly SqlParam[]): Promise<number> {
+    this.open();
+    return this.db.run(sql, params);
+  }
+
+  private all(sql: string, params: readonly SqlParam[] = []): Promise<SqlRow[]> {
+    this.open();
+    return this.db.all(sql, params);
+  }
+}
+
+function messageFromRow(row: SqlRow): MessageRecord {
+  const stanzaId = optionalTextColumn(row, "stanza_id");
+  const originId = optionalTextColumn(row, "origin_id");
+  const direction = textColumn(row, "direction");
+  if (direction !== "to-xmpp" && direction !== "to-remote") {
+    throw new StoreSchemaError(`store: parley_messages.direction holds "${direction}"`);
+  }
+  return {
+    network: textColumn(row, "network"),
+    channel: textColumn(row, "channel"),
+    remoteId: textColumn(row, "remote_id"),
+    room: textColumn(row, "room"),
+    ...(stanzaId === undefined ? {} : { stanzaId }),
+    ...(originId === undefined ? {} : { originId }),
+    sender: textColumn(row, "sender"),
+    direction,
+    createdAt: integerColumn(row, "created_at"),
+  };
+}
+
+function linkFromRow(row: SqlRow): RoomLink {
+  const source = textColumn(row, "source");
+  if (source !== "config" && source !== "admin") {
+    throw new StoreSchemaError(`store: parley_room_links.source holds "${source}"`);
+  }
+  return {
+    network: textColumn(row, "network"),
+    channel: textColumn(row, "channel"),
+    room: textColumn(row, "room"),
+    source,
+    createdAt: integerColumn(row, "created_at"),
+  };
+}
+
+function puppetFromRow(row: SqlRow): PuppetRecord {
+  const avatarUrl = optionalTextColumn(row, "avatar_url");
+  const avatarHash = optionalTextColumn(row, "avatar_hash");
+  return {
+    network: textColumn(row, "network"),
+    remoteId: textColumn(row, "remote_id"),
+    displayName: textColumn(row, "display_name"),
+    ...(avatarUrl === undefined ? {} : { avatarUrl }),
+    ...(avatarHash === undefined ? {} : { avatarHash }),
+    updatedAt: integerColumn(row, "updated_at"),
+  };
+}
+
+function deadLetterFromRow(row: SqlRow): DeadLetter {
+  return {
+    key: textColumn(row, "delivery_key"),
+    lane: textColumn(row, "lane"),
+    payload: textColumn(row, "payload"),
+    error: textColumn(row, "error"),
+    attempts: integerColumn(row, "attempts"),
+    at: integerColumn(row, "dead_at"),
+  };
+}
+
+function emojisFromColumn(text: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || !parsed.every((e): e is string => typeof e === "string")) {
+    throw new StoreSchemaError("store: parley_reactions.emojis is not a JSON array of strings");
+  }
+  return parsed;
+}

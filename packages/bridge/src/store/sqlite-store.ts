@@ -1,0 +1,131 @@
+/**
+ * The embedded, zero-setup backend: one SQLite file through Node's built-in
+ * `node:sqlite`. WAL lets readers run beside the writer; the busy timeout
+ * makes a second process wait for the write lock instead of failing at once.
+ * Calls are synchronous underneath (each a single short statement), wrapped
+ * in promises for the shared `BridgeStore` surface.
+ */
+import { mkdir } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { Logger } from "../ops/logger-types.ts";
+import type { SqlDriver, SqlExecutor, SqlParam, SqlRow } from "./sql-driver.ts";
+import { SqlStore } from "./sql-store.ts";
+import { StoreConfigError } from "./store-errors.ts";
+import type { BridgeStore } from "./store-types.ts";
+
+export const SQLITE_MEMORY = ":memory:";
+
+export interface SqliteStoreOptions {
+  readonly logger?: Logger;
+  readonly now?: () => number;
+  /** How long a statement waits for another process's write lock; default 5,000 ms. */
+  readonly busyTimeoutMs?: number;
+}
+
+/**
+ * Connections of this process that are migrating, by file. Two connections
+ * in one process must not both wait on the lock: the busy wait blocks the
+ * thread, so the holder could never finish. They take turns here instead;
+ * other processes are kept out by SQLite's own lock.
+ */
+const migratingFiles = new Map<string, Promise<unknown>>();
+
+function takeTurn<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const before = migratingFiles.get(file) ?? Promise.resolve();
+  const mine = before.then(fn, fn);
+  const settled = mine.catch(() => undefined);
+  migratingFiles.set(file, settled);
+  void settled.then(() => {
+    if (migratingFiles.get(file) === settled) migratingFiles.delete(file);
+  });
+  return mine;
+}
+
+class SqliteDriver implements SqlDriver {
+  readonly dialect = "sqlite";
+  private readonly db: DatabaseSync;
+  private readonly file: string;
+  private readonly statements = new Map<string, StatementSync>();
+
+  constructor(db: DatabaseSync, file: string) {
+    this.db = db;
+    this.file = file;
+  }
+
+  async run(sql: string, params: readonly SqlParam[] = []): Promise<number> {
+    return Number(this.prepare(sql).run(...params).changes);
+  }
+
+  async all(sql: string, params: readonly SqlParam[] = []): Promise<SqlRow[]> {
+    return this.prepare(sql).all(...params);
+  }
+
+  migrationTransaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const body = async () => {
+      // IMMEDIATE takes the write lock now, so two processes cannot both read
+      // "version 0" and then both try to create the tables.
+      this.db.exec("BEGIN IMMEDIATE");
+      try {
+        const value = await fn(this);
+        this.db.exec("COMMIT");
+        return value;
+      } catch (e) {
+        try {
+          this.db.exec("ROLLBACK");
+        } catch {
+          // SQLite already rolled back (some errors end the transaction themselves)
+        }
+        throw e;
+      }
+    };
+    return this.file === SQLITE_MEMORY ? body() : takeTurn(this.file, body);
+  }
+
+  async close(): Promise<void> {
+    this.statements.clear();
+    this.db.close();
+  }
+
+  private prepare(sql: string): StatementSync {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+}
+
+/**
+ * Opens (creating it and its directory if needed) and migrates the SQLite
+ * database at `path` (relative to the working directory), or a private
+ * in-memory one for `":memory:"`.
+ */
+export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<BridgeStore> {
+  const file = path === SQLITE_MEMORY ? path : resolve(path);
+  let db: DatabaseSync | undefined;
+  try {
+    if (file !== SQLITE_MEMORY) await mkdir(dirname(file), { recursive: true });
+    db = new DatabaseSync(file);
+    db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    // Reading the header here is what tells a file that is not a database apart.
+    if (file !== SQLITE_MEMORY) db.exec("PRAGMA journal_mode = WAL");
+  } catch (e) {
+    db?.close();
+    throw new StoreConfigError(
+      `store: cannot open the SQLite database at ${file}: ${(e as Error).message} ` +
+        "(is it a SQLite file, and is its directory writable?)",
+      { cause: e },
+    );
+  }
+  const store = new SqlStore(new SqliteDriver(db, file), options);
+  try {
+    await store.migrate();
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  options.logger?.debug("store opened", { kind: "sqlite", file });
+  return store;
+}

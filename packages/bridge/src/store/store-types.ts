@@ -1,0 +1,123 @@
+/**
+ * What the bridge remembers across restarts, and the one interface both
+ * backends (SQLite, PostgreSQL) implement. The engine is written against
+ * `BridgeStore` only; which database sits behind it is a deployment choice.
+ */
+
+/**
+ * One bridged message in one room: the row that lets edits, deletes, replies
+ * and reactions find their counterpart on the other side, in both directions.
+ */
+export interface MessageRecord {
+  /** Connector id, e.g. "discord". */
+  readonly network: string;
+  /** Remote channel id (the DM channel id for direct messages). */
+  readonly channel: string;
+  /** Remote message id. */
+  readonly remoteId: string;
+  /** Bare JID of the MUC room, or of the XMPP user for a DM. */
+  readonly room: string;
+  /** XEP-0359 stanza-id the room assigned, once known. */
+  readonly stanzaId?: string;
+  /** XEP-0359 origin-id (or message id) of the stanza we sent or received. */
+  readonly originId?: string;
+  /** Remote user id, or the XMPP JID of the author. */
+  readonly sender: string;
+  readonly direction: "to-xmpp" | "to-remote";
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
+}
+
+/** A remote channel linked to a MUC room; `config` links are re-asserted at every start, `admin` ones only live here. */
+export interface RoomLink {
+  readonly network: string;
+  readonly channel: string;
+  readonly room: string;
+  readonly source: "config" | "admin";
+  readonly createdAt: number;
+}
+
+/** What the bridge last published for a remote user's puppet, so it republishes only on change. */
+export interface PuppetRecord {
+  readonly network: string;
+  readonly remoteId: string;
+  readonly displayName: string;
+  readonly avatarUrl?: string;
+  readonly avatarHash?: string;
+  readonly updatedAt: number;
+}
+
+/** A delivery that ran out of attempts, kept for an admin to inspect or replay. */
+export interface DeadLetter {
+  /** The delivery key (the same key the ledger uses). */
+  readonly key: string;
+  /** Which delivery lane gave up (e.g. "to-xmpp:discord"). */
+  readonly lane: string;
+  /** The work item, serialized by its producer. */
+  readonly payload: string;
+  readonly error: string;
+  readonly attempts: number;
+  /** When it was given up, ms since the epoch. */
+  readonly at: number;
+}
+
+export type StoreKind = "sqlite" | "postgres";
+
+/**
+ * The bridge's persistent state. Every method is async and every write is a
+ * single atomic statement, so a crash leaves each row either old or new.
+ * Strings may hold any Unicode (well-formed UTF-16, no NUL: PostgreSQL cannot
+ * store NUL, so both backends refuse it with a `StoreValueError`); timestamps
+ * and counts are safe integers. After `close()` every call rejects with a
+ * `StoreClosedError`.
+ */
+export interface BridgeStore {
+  readonly kind: StoreKind;
+  /** Brings the schema up to date; a no-op when it already is. `openStore` calls it before resolving. */
+  migrate(): Promise<void>;
+  /** Releases the database; calling it again does nothing. */
+  close(): Promise<void>;
+
+  /**
+   * Upserts on (network, remoteId, room). A row that exists keeps its fields,
+   * except that a missing stanzaId or originId is filled in from `r`; ids are
+   * never erased or replaced.
+   */
+  recordMessage(r: MessageRecord): Promise<void>;
+  /** Sets the stanza-id the room assigned to the message we sent with `originId` (from the room's reflection). */
+  setStanzaId(network: string, room: string, originId: string, stanzaId: string): Promise<void>;
+  /** Every room the remote message went to, oldest first. */
+  byRemoteId(network: string, remoteId: string): Promise<MessageRecord[]>;
+  /** The message in `room` whose stanzaId or originId is `id` (a stanzaId match wins). */
+  byXmppId(network: string, room: string, id: string): Promise<MessageRecord | undefined>;
+
+  /** Adds a link, or updates the source of one that exists (keeping its createdAt). */
+  putLink(link: RoomLink): Promise<void>;
+  /** Whether a link was there to remove. */
+  removeLink(network: string, channel: string, room: string): Promise<boolean>;
+  /** All links, or one network's, oldest first. */
+  listLinks(network?: string): Promise<RoomLink[]>;
+
+  /** Replaces what is stored for the puppet (an absent avatar field clears it). */
+  putPuppet(p: PuppetRecord): Promise<void>;
+  getPuppet(network: string, remoteId: string): Promise<PuppetRecord | undefined>;
+
+  /** The full current reaction set of `sender` on `target` (XEP-0444 sends full sets, so the engine diffs); [] when none. */
+  getReactions(network: string, target: string, sender: string): Promise<string[]>;
+  /** Replaces the set (duplicates dropped, order kept); an empty set deletes the row. */
+  setReactions(network: string, target: string, sender: string, emojis: readonly string[]): Promise<void>;
+
+  /** undefined: never delivered; null: delivered without a result; a string: delivered, with that result. */
+  deliveredResult(key: string): Promise<string | undefined | null>;
+  /** Marks `key` delivered for good; a later call may add a result that was missing, never change one. */
+  markDelivered(key: string, result?: string): Promise<void>;
+
+  /** Records a dead letter; a key dead-lettered again replaces its earlier entry. */
+  addDeadLetter(d: DeadLetter): Promise<void>;
+  /** The most recent dead letters first; `limit` defaults to 100. */
+  listDeadLetters(limit?: number): Promise<DeadLetter[]>;
+
+  /** Small key/value state: catch-up cursors, last transaction ids. */
+  getState(scope: string, key: string): Promise<string | undefined>;
+  setState(scope: string, key: string, value: string): Promise<void>;
+}

@@ -1,0 +1,100 @@
+/**
+ * A bridge on a real XMPP server with the reference network on the other
+ * side, and an XMPP user in the linked room: the setting of the engine's
+ * end-to-end tests.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isPresence, startXmppServer, TestClient, type XmppServer, type XmppServerKind } from "@parley/testkit";
+import { Bridge, type BridgeStore, loadConfig, openStore, ReferenceConnector, ReferenceNetwork } from "../src/index.ts";
+
+export interface Harness {
+  server: XmppServer;
+  net: ReferenceNetwork;
+  connector: ReferenceConnector;
+  bridge: Bridge;
+  store: BridgeStore;
+  alice: TestClient;
+  room: string;
+  dir: string;
+  domain: string;
+  /** Stops the bridge (keeping the store) and starts a new one on the same store and network. */
+  restartBridge(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function bridgeConfig(server: XmppServer, dir: string, room: string, extra = "") {
+  const c = server.components[0];
+  if (!c) throw new Error("the test server has no component");
+  return loadConfig(
+    {
+      text: `
+xmpp:
+  host: ${server.host}
+  port: ${server.componentPort}
+  domain: ${c.domain}
+  secret: \${SECRET}
+store:
+  url: sqlite:${join(dir, "parley.db")}
+http:
+  host: 127.0.0.1
+  port: 0
+log:
+  level: ${process.env.PARLEY_TEST_LOG ?? "error"}
+admins: ["${server.accounts[0]?.jid}"]
+media:
+  dir: ${join(dir, "media")}
+  allowPrivateAddresses: true
+links:
+  - { network: reference, channel: general, room: "${room}" }
+connectors:
+  reference: {}
+${extra}`,
+    },
+    { env: { SECRET: c.secret } },
+  );
+}
+
+export async function startHarness(kind: XmppServerKind): Promise<Harness> {
+  const server = await startXmppServer(kind);
+  const dir = mkdtempSync(join(tmpdir(), "parley-engine-"));
+  const room = `general-${process.pid}-${Date.now()}@${server.mucDomain}`;
+  const net = new ReferenceNetwork();
+  net.addChannel("general");
+  net.addUser("u1", "Anna", undefined);
+  net.addUser("u2", "Bob");
+  const config = bridgeConfig(server, dir, room);
+  const store = await openStore(config.store.url);
+  const a = server.accounts[0];
+  if (!a) throw new Error("no account");
+  const alice = await TestClient.connect(server, a);
+  await alice.joinRoom(room, "alice");
+  const h: Harness = {
+    server,
+    net,
+    connector: new ReferenceConnector(net),
+    bridge: undefined as unknown as Bridge,
+    store,
+    alice,
+    room,
+    dir,
+    domain: config.xmpp.domain,
+    async restartBridge() {
+      await h.bridge.stop();
+      h.connector = new ReferenceConnector(net);
+      h.bridge = await Bridge.start({ config, connector: h.connector, store });
+    },
+    async close() {
+      await h.bridge?.stop().catch(() => undefined);
+      await alice.stop();
+      await store.close();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  const relaySeen = alice.waitFor(isPresence((p) => (p.from ?? "").toLowerCase().startsWith(`${room.toLowerCase()}/`)));
+  h.bridge = await Bridge.start({ config, connector: h.connector, store });
+  await relaySeen;
+  return h;
+}

@@ -1,0 +1,328 @@
+/**
+ * Every row of the mapping table, both ways, through the engine with the
+ * reference connector, on real Prosody and ejabberd with a real XMPP client.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { buildIq, buildMessage, buildPresence, element, type Message, stanzaIdBy } from "@parley/stanza";
+import { isMessage, isPresence, stanzaId, XMPP_SERVER_KINDS } from "@parley/testkit";
+import type { RefApiCall } from "../src/index.ts";
+import { type Harness, startHarness } from "./engine-harness.ts";
+
+function apiCall(h: Harness, pred: (c: RefApiCall) => boolean, timeoutMs = 5000): Promise<RefApiCall> {
+  const found = h.net.calls.find(pred);
+  if (found) return Promise.resolve(found);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      h.net.off("api", on);
+      reject(new Error(`no matching API call within ${timeoutMs} ms; calls: ${JSON.stringify(h.net.calls.slice(-5))}`));
+    }, timeoutMs);
+    const on = (c: RefApiCall) => {
+      if (!pred(c)) return;
+      clearTimeout(timer);
+      h.net.off("api", on);
+      resolve(c);
+    };
+    h.net.on("api", on);
+  });
+}
+
+for (const kind of XMPP_SERVER_KINDS) {
+  describe(`engine relay on ${kind}`, () => {
+    let h: Harness;
+    const from = (nick: string) => (m: Message) => m.from === `${h.room}/${nick}`;
+
+    before(async () => {
+      h = await startHarness(kind);
+    });
+    after(async () => {
+      await h?.close();
+    });
+
+    // Remote message ids and what Alice saw of them, shared between the steps below.
+    let first: { remoteId: string; xmppId: string; stanzaId: string };
+
+    it("relays a remote message from the author's puppet, with styling, and learns its stanza-id", async () => {
+      const seen = h.alice.waitFor(isMessage((m) => from("Anna")(m) && m.body !== undefined));
+      const posted = h.net.post("u1", "general", "hello **world**");
+      const m = (await seen).stanza as Message;
+      assert.equal(m.type, "groupchat");
+      assert.equal(m.body, "hello *world*");
+      const sid = stanzaIdBy(m, h.room);
+      assert.ok(sid, "the room assigned a stanza-id");
+      assert.ok(m.id);
+      first = { remoteId: posted.id, xmppId: m.id, stanzaId: sid };
+      for (let i = 0; i < 100; i++) {
+        const rec = (await h.store.byRemoteId("reference", posted.id))[0];
+        if (rec?.stanzaId === sid) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.fail("the message map never learnt the stanza-id");
+    });
+
+    it("carries an edit as a correction of the original", async () => {
+      const seen = h.alice.waitFor(isMessage((m) => from("Anna")(m) && m.replace !== undefined));
+      h.net.edit(first.remoteId, "hello again");
+      const m = (await seen).stanza as Message;
+      assert.equal(m.replace?.id, first.xmppId);
+      assert.equal(m.body, "hello again");
+    });
+
+    it("carries a reply with XEP-0461 and a quoted fallback", async () => {
+      const seen = h.alice.waitFor(isMessage((m) => from("Bob")(m) && m.reply !== undefined));
+      h.net.post("u2", "general", "indeed", { replyTo: first.remoteId });
+      const m = (await seen).stanza as Message;
+      assert.equal(m.reply?.id, first.stanzaId);
+      assert.ok(m.body?.endsWith("indeed"));
+      assert.ok(m.body?.startsWith("> Anna wrote:"));
+      assert.ok(m.fallbacks?.some((f) => f.for === "urn:xmpp:reply:0"));
+    });
+
+    it("carries reactions as the sender's full set", async () => {
+      const seen = h.alice.waitFor(isMessage((m) => from("Bob")(m) && m.reactions !== undefined));
+      h.net.react("u2", first.remoteId, "👍");
+      const m = (await seen).stanza as Message;
+      assert.deepEqual(m.reactions, { id: first.stanzaId, emojis: ["👍"] });
+      const again = h.alice.waitFor(isMessage((x) => from("Bob")(x) && x.reactions !== undefined));
+      h.net.react("u2", first.remoteId, "🎉");
+      assert.deepEqual(((await again).stanza as Message).reactions?.emojis, ["👍", "🎉"]);
+    });
+
+    it("carries an attachment as a URL body with OOB", async () => {
+      const seen = h.alice.waitFor(isMessage((m) => from("Anna")(m) && m.oob !== undefined));
+      h.net.post("u1", "general", "", {
+        attachments: [{ url: "https://cdn.example.org/cat.png", filename: "cat.png" }],
+      });
+      const m = (await seen).stanza as Message;
+      assert.equal(m.body, "https://cdn.example.org/cat.png");
+      assert.deepEqual(m.oob, [{ url: "https://cdn.example.org/cat.png" }]);
+    });
+
+    it("carries a remote thread as an XEP-0201 thread, and an XMPP thread back", async () => {
+      const seen = h.alice.waitFor(isMessage((m) => from("Bob")(m) && m.thread !== undefined));
+      h.net.post("u2", "general", "in a thread", { thread: "t-42" });
+      assert.equal(((await seen).stanza as Message).thread?.id, "t-42");
+      await h.alice.send(
+        buildMessage({
+          type: "groupchat",
+          to: h.room,
+          id: stanzaId("t"),
+          body: "threaded answer",
+          thread: { id: "t-42" },
+        }),
+      );
+      const call = await apiCall(h, (c) => c.method === "post" && c.args.text === "threaded answer");
+      assert.equal(call.args.thread, "t-42");
+    });
+
+    it("carries typing as a chat state and presence as show/status", async () => {
+      const typing = h.alice.waitFor(isMessage((m) => from("Anna")(m) && m.chatState === "composing"));
+      h.net.typing("u1", "general");
+      await typing;
+      const busy = h.alice.waitFor(isPresence((p) => p.from === `${h.room}/Anna` && p.show === "dnd"));
+      h.net.setPresence("u1", "dnd", "in a meeting");
+      const p = (await busy).stanza;
+      assert.equal(p?.kind === "presence" ? p.status : undefined, "in a meeting");
+    });
+
+    it("follows a rename with a nick change", async () => {
+      const seen = h.alice.waitFor(isPresence((p) => p.from === `${h.room}/Anna K` && p.type === "available"));
+      h.net.rename("u1", "Anna K");
+      await seen;
+    });
+
+    it("carries joins and leaves as occupant presence", async () => {
+      h.net.addUser("u3", "Carl");
+      const joined = h.alice.waitFor(isPresence((p) => p.from === `${h.room}/Carl` && p.type === "available"));
+      h.net.join("u3", "general");
+      await joined;
+      const left = h.alice.waitFor(isPresence((p) => p.from === `${h.room}/Carl` && p.type === "unavailable"));
+      h.net.leave("u3", "general");
+      await left;
+    });
+
+    it("carries a deletion as a retraction by the puppet", async () => {
+      const seen = h.alice.waitFor(isMessage((m) => from("Anna K")(m) && m.retract !== undefined));
+      h.net.remove(first.remoteId);
+      const m = (await seen).stanza as Message;
+      assert.equal(m.retract?.id, first.stanzaId);
+    });
+
+    // --- XMPP -> remote ---------------------------------------------------------------
+
+    let mine: { xmppId: string; remoteId: string; stanzaId: string };
+
+    it("posts an occupant's message under their nick, and never echoes it back", async () => {
+      const id = stanzaId("a");
+      const reflected = h.alice.waitFor(isMessage((m) => m.id === id && from("alice")(m)));
+      await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id, originId: id, body: "hi *there*" }));
+      const call = await apiCall(h, (c) => c.method === "post" && c.args.text === "hi **there**");
+      assert.equal(call.args.channel, "general");
+      assert.equal(call.args.senderName, "alice");
+      const posted = [...h.net.messages.values()].find((m) => m.text === "hi **there**");
+      assert.ok(posted);
+      const sid = stanzaIdBy((await reflected).stanza as Message, h.room);
+      assert.ok(sid);
+      mine = { xmppId: id, remoteId: posted.id, stanzaId: sid };
+      // The network echoed the post back to the bridge; a later message proves the echo was dropped.
+      const sentinel = h.alice.waitFor(isMessage((m) => m.body === "sentinel"));
+      h.net.post("u2", "general", "sentinel");
+      await sentinel;
+      await assert.rejects(
+        h.alice.waitFor(
+          isMessage((m) => m.body === "hi *there*" && !from("alice")(m)),
+          { timeoutMs: 50 },
+        ),
+      );
+    });
+
+    it("carries a correction as an edit of the posted message", async () => {
+      const id = stanzaId("a");
+      await h.alice.send(
+        buildMessage({ type: "groupchat", to: h.room, id, body: "hi everyone", replace: { id: mine.xmppId } }),
+      );
+      const call = await apiCall(h, (c) => c.method === "edit" && c.args.id === mine.remoteId);
+      assert.equal(call.args.text, "hi everyone");
+    });
+
+    it("carries a reply to a remote message as a remote reply", async () => {
+      const seen = h.alice.waitFor(isMessage((m) => from("Bob")(m) && m.body === "question?"));
+      const q = h.net.post("u2", "general", "question?");
+      const sid = stanzaIdBy((await seen).stanza as Message, h.room);
+      assert.ok(sid);
+      const id = stanzaId("a");
+      await h.alice.send(
+        buildMessage({ type: "groupchat", to: h.room, id, body: "answer", reply: { id: sid, to: `${h.room}/Bob` } }),
+      );
+      const call = await apiCall(h, (c) => c.method === "post" && c.args.text === "answer");
+      assert.equal(call.args.replyTo, q.id);
+    });
+
+    it("carries reactions as additions and removals", async () => {
+      const seen = h.alice.waitFor(isMessage((m) => from("Bob")(m) && m.body === "react to me"));
+      const target = h.net.post("u2", "general", "react to me");
+      const sid = stanzaIdBy((await seen).stanza as Message, h.room);
+      assert.ok(sid);
+      await h.alice.send(
+        buildMessage({ type: "groupchat", to: h.room, id: stanzaId("r"), reactions: { id: sid, emojis: ["❤️"] } }),
+      );
+      await apiCall(
+        h,
+        (c) => c.method === "react" && c.args.id === target.id && c.args.action === "add" && c.args.emoji === "❤️",
+      );
+      await h.alice.send(
+        buildMessage({ type: "groupchat", to: h.room, id: stanzaId("r"), reactions: { id: sid, emojis: [] } }),
+      );
+      await apiCall(h, (c) => c.method === "react" && c.args.id === target.id && c.args.action === "remove");
+    });
+
+    it("carries an OOB file as an attachment", async () => {
+      const url = "https://upload.example.org/x/photo.jpg";
+      await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id: stanzaId("f"), body: url, oob: [{ url }] }));
+      const call = await apiCall(h, (c) => c.method === "post" && Array.isArray(c.args.attachments));
+      assert.deepEqual(call.args.attachments, [{ url, filename: "photo.jpg" }]);
+      assert.equal(call.args.text, "");
+    });
+
+    it("carries typing", async () => {
+      await h.alice.send(buildMessage({ type: "groupchat", to: h.room, chatState: "composing" }));
+      await apiCall(h, (c) => c.method === "typing" && c.args.as === "alice");
+    });
+
+    it("carries a retraction as a deletion", async () => {
+      await h.alice.send(
+        buildMessage({
+          type: "groupchat",
+          to: h.room,
+          id: stanzaId("x"),
+          retract: { id: mine.stanzaId },
+          body: "retracted",
+        }),
+      );
+      await apiCall(h, (c) => c.method === "delete" && c.args.id === mine.remoteId);
+    });
+
+    // --- Direct messages ----------------------------------------------------------------
+
+    it("answers a roster subscription to a puppet and sends its presence", async () => {
+      const puppet = `u2@${h.domain}`;
+      // Only a client that fetched its roster is "interested" in roster pushes (RFC 6121 §2.1.6).
+      const roster = await h.alice.iq(
+        buildIq({ type: "get", id: stanzaId("roster"), payload: element("query", { xmlns: "jabber:iq:roster" }) }),
+      );
+      assert.equal(roster.type, "result");
+      // The user's server records the puppet's "subscribed" answer in the roster and pushes it to the client.
+      const subscribed = h.alice.waitFor((r) => {
+        const item = r.element.getChild("query", "jabber:iq:roster")?.getChild("item");
+        return item?.attrs.jid === puppet && ["to", "both"].includes(item.attrs.subscription ?? "");
+      });
+      const presence = h.alice.waitFor(
+        isPresence((p) => p.type === "available" && (p.from ?? "").startsWith(`${puppet}/`)),
+      );
+      await h.alice.send(buildPresence({ type: "subscribe", to: puppet }));
+      await subscribed;
+      await presence;
+    });
+
+    it("carries a 1:1 chat to the remote user's DMs and the answer back from the puppet", async () => {
+      const puppet = `u2@${h.domain}`;
+      await h.alice.send(buildMessage({ type: "chat", to: puppet, id: stanzaId("dm"), body: "psst" }));
+      const call = await apiCall(h, (c) => c.method === "post" && c.args.dmWith === "u2");
+      assert.equal(call.args.text, "psst");
+      const answer = h.alice.waitFor(isMessage((m) => m.type === "chat" && (m.from ?? "").startsWith(`${puppet}/`)));
+      h.net.directMessage("u2", call.args.channel as string, "what?");
+      assert.equal(((await answer).stanza as Message).body, "what?");
+    });
+
+    it("answers a chat to an unknown puppet with an error", async () => {
+      const seen = h.alice.waitFor(isMessage((m) => m.type === "error" && m.from === `nobody@${h.domain}`));
+      await h.alice.send(buildMessage({ type: "chat", to: `nobody@${h.domain}`, id: stanzaId("dm"), body: "hello?" }));
+      assert.equal(((await seen).stanza as Message).error?.condition, "item-not-found");
+    });
+
+    // --- Restart ------------------------------------------------------------------------------
+
+    it("resolves edits, replies and reactions to messages from before a restart", async () => {
+      const seen = h.alice.waitFor(isMessage((m) => from("Bob")(m) && m.body === "before restart"));
+      const old = h.net.post("u2", "general", "before restart");
+      const oldMsg = (await seen).stanza as Message;
+      const sid = stanzaIdBy(oldMsg, h.room);
+      assert.ok(sid && oldMsg.id);
+      for (let i = 0; i < 100 && (await h.store.byRemoteId("reference", old.id))[0]?.stanzaId !== sid; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await h.restartBridge();
+      const edited = h.alice.waitFor(
+        isMessage((m) => from("Bob")(m) && m.replace !== undefined && m.body === "after restart"),
+      );
+      h.net.edit(old.id, "after restart");
+      assert.equal(((await edited).stanza as Message).replace?.id, oldMsg.id);
+      await h.alice.send(
+        buildMessage({ type: "groupchat", to: h.room, id: stanzaId("a"), body: "still here", reply: { id: sid } }),
+      );
+      const call = await apiCall(h, (c) => c.method === "post" && c.args.text === "still here");
+      assert.equal(call.args.replyTo, old.id);
+    });
+
+    it("survives a barrage of malformed and hostile stanzas and keeps relaying", async () => {
+      const junk = [
+        buildMessage({ type: "groupchat", to: h.room, id: stanzaId("j"), body: "x".repeat(200_000) }),
+        buildMessage({ type: "groupchat", to: h.room, id: stanzaId("j"), reply: { id: "no-such-id" }, body: "?" }),
+        buildMessage({ type: "groupchat", to: h.room, id: stanzaId("j"), replace: { id: "no-such-id" }, body: "?" }),
+        buildMessage({ type: "groupchat", to: h.room, id: stanzaId("j"), retract: { id: "no-such-id" } }),
+        buildMessage({ type: "groupchat", to: h.room, id: stanzaId("j"), reactions: { id: "nope", emojis: ["x"] } }),
+        buildMessage({ type: "chat", to: `\\40weird@${h.domain}`, id: stanzaId("j"), body: "\u0000?" }),
+        buildMessage({ type: "chat", to: h.domain, id: stanzaId("j"), body: "to the component" }),
+        buildPresence({ type: "subscribe", to: `ghost@${h.domain}` }),
+      ];
+      for (const el of junk) await h.alice.send(el);
+      // Raw payloads that are not what their namespace promises.
+      const raw = buildMessage({ type: "groupchat", to: h.room, id: stanzaId("j"), body: "raw" });
+      raw.c("reactions", { xmlns: "urn:xmpp:reactions:0" }).c("reaction").t("🙃");
+      await h.alice.send(raw);
+      const seen = h.alice.waitFor(isMessage((m) => from("Bob")(m) && m.body === "still alive"));
+      h.net.post("u2", "general", "still alive");
+      await seen;
+    });
+  });
+}
