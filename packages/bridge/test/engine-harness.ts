@@ -6,8 +6,35 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isPresence, startXmppServer, TestClient, type XmppServer, type XmppServerKind } from "@parley/testkit";
-import { Bridge, type BridgeStore, loadConfig, openStore, ReferenceConnector, ReferenceNetwork } from "../src/index.ts";
+import {
+  isPresence,
+  startXmppServer,
+  TestClient,
+  type XmppServer,
+  type XmppServerKind,
+  type XmppServerOptions,
+} from "@parley/testkit";
+import {
+  Bridge,
+  type BridgeStore,
+  type DeliveryRetryPolicy,
+  loadConfig,
+  openStore,
+  ReferenceConnector,
+  ReferenceNetwork,
+} from "../src/index.ts";
+
+/** What a test may change about the setting; every field is optional and the defaults are the relay tests' own. */
+export interface HarnessOptions {
+  /** For the XMPP server (e.g. a second component for a bridge process of the test's own). */
+  readonly server?: XmppServerOptions;
+  /** `media.maxBytes` in the bridge config (default: the config default). */
+  readonly mediaMaxBytes?: number;
+  /** Network users added after Anna (u1) and Bob (u2). */
+  readonly users?: ReadonlyArray<{ readonly id: string; readonly name: string; readonly avatarUrl?: string }>;
+  /** The delivery queue's retry policy (default: the engine's). */
+  readonly delivery?: DeliveryRetryPolicy;
+}
 
 export interface Harness {
   server: XmppServer;
@@ -24,7 +51,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export function bridgeConfig(server: XmppServer, dir: string, room: string, extra = "") {
+export function bridgeConfig(
+  server: XmppServer,
+  dir: string,
+  room: string,
+  extra = "",
+  options: { mediaMaxBytes?: number } = {},
+) {
   const c = server.components[0];
   if (!c) throw new Error("the test server has no component");
   return loadConfig(
@@ -45,7 +78,7 @@ log:
 admins: ["${server.accounts[0]?.jid}"]
 media:
   dir: ${join(dir, "media")}
-  allowPrivateAddresses: true
+  allowPrivateAddresses: true${options.mediaMaxBytes !== undefined ? `\n  maxBytes: ${options.mediaMaxBytes}` : ""}
 links:
   - { network: reference, channel: general, room: "${room}" }
 connectors:
@@ -56,15 +89,23 @@ ${extra}`,
   );
 }
 
-export async function startHarness(kind: XmppServerKind): Promise<Harness> {
-  const server = await startXmppServer(kind);
+export async function startHarness(kind: XmppServerKind, options: HarnessOptions = {}): Promise<Harness> {
+  const server = await startXmppServer(kind, options.server);
   const dir = mkdtempSync(join(tmpdir(), "parley-engine-"));
   const room = `general-${process.pid}-${Date.now()}@${server.mucDomain}`;
   const net = new ReferenceNetwork();
   net.addChannel("general");
   net.addUser("u1", "Anna", undefined);
   net.addUser("u2", "Bob");
-  const config = bridgeConfig(server, dir, room);
+  for (const u of options.users ?? []) net.addUser(u.id, u.name, u.avatarUrl);
+  const config = bridgeConfig(
+    server,
+    dir,
+    room,
+    "",
+    options.mediaMaxBytes !== undefined ? { mediaMaxBytes: options.mediaMaxBytes } : {},
+  );
+  const delivery = options.delivery !== undefined ? { delivery: options.delivery } : {};
   const store = await openStore(config.store.url);
   const a = server.accounts[0];
   if (!a) throw new Error("no account");
@@ -83,7 +124,7 @@ export async function startHarness(kind: XmppServerKind): Promise<Harness> {
     async restartBridge() {
       await h.bridge.stop();
       h.connector = new ReferenceConnector(net);
-      h.bridge = await Bridge.start({ config, connector: h.connector, store });
+      h.bridge = await Bridge.start({ config, connector: h.connector, store, ...delivery });
     },
     async close() {
       await h.bridge?.stop().catch(() => undefined);
@@ -94,7 +135,7 @@ export async function startHarness(kind: XmppServerKind): Promise<Harness> {
     },
   };
   const relaySeen = alice.waitFor(isPresence((p) => (p.from ?? "").toLowerCase().startsWith(`${room.toLowerCase()}/`)));
-  h.bridge = await Bridge.start({ config, connector: h.connector, store });
+  h.bridge = await Bridge.start({ config, connector: h.connector, store, ...delivery });
   await relaySeen;
   return h;
 }

@@ -84,6 +84,8 @@ export interface DeliveryQueueOptions {
   /** Lanes running at once (default 16). */
   readonly concurrency?: number;
   readonly onDeadLetter?: (d: DeadLetterReport) => void;
+  /** Every failed attempt, retried or not (for a failure metric). */
+  readonly onAttemptFailed?: (o: { readonly lane: string; readonly transient: boolean }) => void;
   /** Jobs not finished yet, after every change. */
   readonly onDepth?: (n: number) => void;
   /** Every job that ran to an end (delivered or dead); duplicates are not reported. */
@@ -356,6 +358,11 @@ export class DeliveryQueue {
       transient = this.isTransient(error);
     } catch {
       transient = false;
+    }
+    try {
+      this.o.onAttemptFailed?.({ lane: job.lane, transient });
+    } catch {
+      // a metric hook must not change the delivery
     }
     if (transient && entry.attempts < this.maxAttempts) {
       const retryAfterMs = error instanceof TransientError ? error.retryAfterMs : undefined;

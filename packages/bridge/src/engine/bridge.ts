@@ -9,9 +9,9 @@ import { AdminActionError, type AdminActions, AdminCommands } from "../admin/ind
 import { ComponentSession } from "../component/component-session.ts";
 import { DiscoResponder } from "../component/disco-responder.ts";
 import { IqRouter } from "../component/iq-router.ts";
-import { type BridgeConfig, publicUrlFor } from "../config/index.ts";
+import { type BridgeConfig, publicUrlFor, secretsOf } from "../config/index.ts";
 import type { Connector } from "../connector/connector.ts";
-import { DeliveryQueue } from "../delivery/index.ts";
+import { DeliveryQueue, type DeliveryQueueOptions } from "../delivery/index.ts";
 import { fetchMedia, HttpUploader, MediaStore } from "../media/index.ts";
 import { startHttpServer } from "../ops/http-server.ts";
 import { createLogger } from "../ops/logger.ts";
@@ -37,7 +37,15 @@ export interface BridgeOptions {
   readonly logger?: Logger;
   /** Default: opened from `config.store.url`. A store passed in is not closed by `stop`. */
   readonly store?: BridgeStore;
+  /**
+   * The retry policy of the delivery queue (default: the queue's own, 6 tries
+   * from 250 ms doubling to 30 s). Tests shorten it so that a run of failures
+   * is retried and dead-lettered in milliseconds instead of seconds.
+   */
+  readonly delivery?: DeliveryRetryPolicy;
 }
+
+export type DeliveryRetryPolicy = Pick<DeliveryQueueOptions, "maxAttempts" | "baseDelayMs" | "maxDelayMs" | "sleep">;
 
 const PUPPET_RESOURCE = "bridge";
 
@@ -84,7 +92,9 @@ export class Bridge {
     this.connector = o.connector;
     this.store = store;
     this.ownsStore = ownsStore;
-    this.logger = (o.logger ?? createLogger({ level: c.log.level })).child({ network: o.connector.network });
+    this.logger = (o.logger ?? createLogger({ level: c.log.level, secrets: secretsOf(c) })).child({
+      network: o.connector.network,
+    });
     const network = o.connector.network;
     const domain = c.xmpp.domain.toLowerCase();
     this.session = new ComponentSession({ host: c.xmpp.host, port: c.xmpp.port, domain, secret: c.xmpp.secret });
@@ -123,9 +133,16 @@ export class Bridge {
     });
     this.reflections = new ReflectionTracker({ logger: this.logger.child({ part: "reflections" }) });
     this.delivery = new DeliveryQueue({
+      ...o.delivery,
       ledger: store,
       logger: this.logger.child({ part: "delivery" }),
       onDeadLetter: () => this.metrics.deadLetter(network),
+      onAttemptFailed: ({ lane, transient }) =>
+        this.metrics.failure(
+          network,
+          lane.startsWith("remote") ? "to-remote" : "to-xmpp",
+          transient ? "transient" : "permanent",
+        ),
       onDepth: (n) => this.metrics.queueDepth("delivery", n),
     });
     this.links = new RoomLinks(network, store);
@@ -390,7 +407,11 @@ export class Bridge {
       unlink: async ({ network, channel, room }) => {
         if (network !== this.connector.network) return false;
         const removed = await this.links.remove(channel, room);
-        if (removed && this.links.channelsOf(room).length === 0) await this.relay.leave(room);
+        if (removed && this.links.channelsOf(room).length === 0) {
+          // Nothing relays into the room any more: its puppets go too, not only the relay.
+          for (const local of this.occupancy.localsIn(room)) await this.occupancy.leave(local, room, "unlinked");
+          await this.relay.leave(room);
+        }
         return removed;
       },
     };

@@ -193,28 +193,35 @@ export class RemoteToXmpp implements ConnectorHost {
     for (const s of stanzas) {
       const key = `to-xmpp ${this.network} ${s.remoteId} ${room}`;
       const id = stanzaIdFor(key);
-      const outcome = await this.ctx.delivery.enqueue({
+      // Mapped before it is queued, so an edit, reaction or deletion that follows at once
+      // finds it; those queue behind it in the same lane.
+      await this.ctx.store.recordMessage({
+        network: this.network,
+        channel: m.channel,
+        remoteId: s.remoteId,
+        room,
+        originId: id,
+        sender: m.author.id,
+        direction: "to-xmpp",
+        createdAt: m.timestamp ?? received,
+      });
+      // Not awaited: the lane keeps the order, and the connector goes on with its next event.
+      // Producers still slow down when the queue is full.
+      await this.ctx.delivery.waitForRoom();
+      const outcome = this.ctx.delivery.enqueue({
         key,
         lane,
         describe: `message ${s.remoteId} to ${room}`,
         run: async () => {
           await this.ensureJoined(puppet, room);
-          await this.ctx.store.recordMessage({
-            network: this.network,
-            channel: m.channel,
-            remoteId: s.remoteId,
-            room,
-            originId: id,
-            sender: m.author.id,
-            direction: "to-xmpp",
-            createdAt: m.timestamp ?? received,
-          });
           const el = buildMessage({ ...s.input, id, originId: id, from: this.puppetJid(puppet), to: room });
           await this.sendTracked(id, room, el);
           return id;
         },
       });
-      if (outcome.status === "delivered") this.ctx.metrics.relayed(this.network, "to-xmpp", Date.now() - received);
+      void outcome.then((o) => {
+        if (o.status === "delivered") this.ctx.metrics.relayed(this.network, "to-xmpp", Date.now() - received);
+      });
     }
   }
 
@@ -288,14 +295,15 @@ export class RemoteToXmpp implements ConnectorHost {
       parts.push(...more);
     }
     for (const r of parts) {
-      const target = r.stanzaId ?? r.originId;
-      if (target === undefined) continue;
       const key = `to-xmpp delete ${this.network} ${r.remoteId} ${r.room}`;
       await this.ctx.delivery.enqueue({
         key,
         lane: `xmpp:${r.room}`,
         describe: `deletion of ${r.remoteId} in ${r.room}`,
         run: async () => {
+          const fresh = (await this.recordIn(r.remoteId, r.room)) ?? r;
+          const target = fresh.stanzaId ?? fresh.originId;
+          if (target === undefined) return;
           if (this.direct.isDirectRecord(r)) {
             await this.direct.sendRetraction(r, stanzaIdFor(key));
             return;
@@ -346,9 +354,8 @@ export class RemoteToXmpp implements ConnectorHost {
     if (records.length === 0) return;
     const { puppet } = await this.ctx.puppets.ensure(x.user);
     for (const r of records) {
-      const target = this.direct.isDirectRecord(r) ? r.originId : (r.stanzaId ?? r.originId);
-      if (target === undefined) continue;
-      const setKey = `${r.room} ${target}`;
+      // Keyed by the remote id: the room's stanza-id may not be known yet.
+      const setKey = `${r.room} remote:${x.id}`;
       const current = await this.ctx.store.getReactions(this.network, setKey, x.user.id);
       const next =
         x.action === "add"
@@ -361,7 +368,7 @@ export class RemoteToXmpp implements ConnectorHost {
       // A custom emoji has no Unicode form: XMPP gets its `:name:` shortcode as it is.
       const emojis = next;
       if (this.direct.isDirectRecord(r)) {
-        await this.direct.sendReactions(r, puppet, target, emojis);
+        if (r.originId !== undefined) await this.direct.sendReactions(r, puppet, r.originId, emojis);
         continue;
       }
       const key = `to-xmpp reaction ${this.network} ${x.id} ${r.room} ${x.user.id} ${next.join(",")} ${Date.now()}`;
@@ -370,6 +377,10 @@ export class RemoteToXmpp implements ConnectorHost {
         lane: `xmpp:${r.room}`,
         describe: `reactions on ${x.id} in ${r.room}`,
         run: async () => {
+          // Read at delivery time: by then the room has usually told its stanza-id (XEP-0444 wants it in groupchat).
+          const fresh = (await this.recordIn(x.id, r.room)) ?? r;
+          const target = fresh.stanzaId ?? fresh.originId;
+          if (target === undefined) return;
           await this.ensureJoined(puppet, r.room);
           await this.ctx.send(
             buildMessage({

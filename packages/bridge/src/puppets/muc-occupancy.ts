@@ -96,6 +96,11 @@ export class MucOccupancy {
     return held;
   }
 
+  /** The puppets occupying `room`. */
+  localsIn(room: string): string[] {
+    return [...(this.rooms.get(room.toLowerCase())?.keys() ?? [])];
+  }
+
   /** Occupied rooms of a puppet. */
   roomsOf(local: string): string[] {
     return [...this.rooms].filter(([, m]) => m.has(local)).map(([r]) => r);

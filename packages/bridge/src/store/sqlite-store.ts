@@ -111,6 +111,9 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     // Reading the header here is what tells a file that is not a database apart.
     if (file !== SQLITE_MEMORY) db.exec("PRAGMA journal_mode = WAL");
+    // In WAL mode NORMAL still survives a crash of the process (commits are in the log);
+    // only a power loss can take the last commits, and it spares an fsync per message.
+    db.exec("PRAGMA synchronous = NORMAL");
   } catch (e) {
     db?.close();
     throw new StoreConfigError(
