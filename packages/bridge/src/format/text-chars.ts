@@ -1,0 +1,68 @@
+/**
+ * Character classes the readers and writers share, as code-unit tests: the
+ * parsers call them once per character, so they avoid regular expressions.
+ */
+
+/** Unicode White_Space as JavaScript's `\s` defines it (what XEP-0393 parsers such as @parley/stanza use). */
+export function isSpaceCode(c: number): boolean {
+  if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) return true;
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** `isSpaceCode` for a one-character string; undefined (outside the text) is not a space. */
+export function isSpaceChar(ch: string | undefined): boolean {
+  return ch !== undefined && ch !== "" && isSpaceCode(ch.charCodeAt(0));
+}
+
+const WORD = /[\p{L}\p{N}]/u;
+
+/** A letter or a digit in any script: what a URL or an underscore may not follow. */
+export function isWordChar(ch: string | undefined): boolean {
+  if (ch === undefined || ch === "") return false;
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+  return WORD.test(ch);
+}
+
+/** ASCII punctuation: exactly the characters a Markdown backslash escapes. */
+export function isAsciiPunct(ch: string | undefined): boolean {
+  if (ch === undefined || ch.length !== 1) return false;
+  const c = ch.charCodeAt(0);
+  return (c >= 0x21 && c <= 0x2f) || (c >= 0x3a && c <= 0x40) || (c >= 0x5b && c <= 0x60) || (c >= 0x7b && c <= 0x7e);
+}
+
+/** Whether a line holds nothing but spaces and tabs (a paragraph break in every syntax here). */
+export function isBlankLine(s: string, start = 0, end = s.length): boolean {
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09) return false;
+  }
+  return true;
+}
+
+/** Code points in `s` (a lone surrogate counts as one, as `Array.from` does). */
+export function codePointLength(s: string): number {
+  let n = s.length;
+  for (let i = 0; i + 1 < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
