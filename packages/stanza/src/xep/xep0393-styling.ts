@@ -45,18 +45,47 @@ const SPAN_TYPES: Record<string, "strong" | "emphasis" | "strike" | "pre"> = {
   "`": "pre",
 };
 const DIRECTIVE: Record<string, string> = { strong: "*", emphasis: "_", strike: "~", pre: "`" };
+const DIRECTIVE_CHARS = ["*", "_", "~", "`"] as const;
+const HAS_DIRECTIVE = /[*_~`]/;
 const isSpace = (c: string | undefined) => c !== undefined && /\s/.test(c);
 
-export function parseStyling(body: string): StyledBlock[] {
-  return parseBlocks(body.split("\n"));
+/**
+ * How many quotations may nest. A `>` line already inside this many is read
+ * as plain text (its markers stay in the text, so the tree is still
+ * lossless): a hostile body of thousands of `>` would otherwise cost one
+ * stack frame and one copy of the line per marker. No real client nests
+ * quotes anywhere near this deep.
+ */
+export const MAX_STYLING_QUOTE_DEPTH = 32;
+
+/**
+ * Work done by one `parseStyling` call, for tests and benchmarks: `steps`
+ * grows by one per line handled at each quote level, per character looked at
+ * while matching spans, and per character indexed for span matching. It stays
+ * within a small multiple of the body length (times the quote depth for
+ * lines inside quotations), whatever the body holds.
+ */
+export interface StylingParseStats {
+  steps: number;
 }
 
-function parseBlocks(lines: readonly string[]): StyledBlock[] {
+/**
+ * Blocks and spans of a message body. Never throws, and costs time linear in
+ * the body's length: quotes nest at most MAX_STYLING_QUOTE_DEPTH deep, and the
+ * closing directive of a span comes from tables built once per line instead
+ * of a scan per candidate. `stats`, when given, is incremented by the work done.
+ */
+export function parseStyling(body: string, stats?: StylingParseStats): StyledBlock[] {
+  return parseBlocks(body.split("\n"), 0, stats ?? { steps: 0 });
+}
+
+function parseBlocks(lines: readonly string[], depth: number, stats: StylingParseStats): StyledBlock[] {
   const blocks: StyledBlock[] = [];
   let i = 0;
   while (i < lines.length) {
     const line = lines[i] as string;
-    if (line.startsWith(">")) {
+    stats.steps++;
+    if (depth < MAX_STYLING_QUOTE_DEPTH && line.startsWith(">")) {
       const prefixes: string[] = [];
       const inner: string[] = [];
       while (i < lines.length && (lines[i] as string).startsWith(">")) {
@@ -66,13 +95,14 @@ function parseBlocks(lines: readonly string[]): StyledBlock[] {
         inner.push(l.slice(cut));
         i++;
       }
-      blocks.push({ type: "quote", prefixes, children: parseBlocks(inner) });
+      blocks.push({ type: "quote", prefixes, children: parseBlocks(inner, depth + 1, stats) });
     } else if (line.startsWith("```")) {
       const body: string[] = [];
       i++;
       let closed = false;
       while (i < lines.length) {
         const l = lines[i] as string;
+        stats.steps++;
         i++;
         if (l === "```") {
           closed = true;
@@ -82,56 +112,108 @@ function parseBlocks(lines: readonly string[]): StyledBlock[] {
       }
       blocks.push({ type: "pre", open: line, lines: body, closed });
     } else {
-      blocks.push({ type: "plain", spans: parseSpans(line, 0, line.length) });
+      blocks.push({ type: "plain", spans: lineSpans(line, stats) });
       i++;
     }
   }
   return blocks;
 }
 
-/** Spans of `s[start, end)`, matched lazily from left to right. */
-function parseSpans(s: string, start: number, end: number): StyledSpan[] {
-  const out: StyledSpan[] = [];
-  let plainFrom = start;
-  let i = start;
-  while (i < end) {
-    const c = s[i] as string;
-    const type = SPAN_TYPES[c];
-    if (type !== undefined && opensAt(s, i, start, end)) {
-      const close = closingFor(s, c, i, end);
-      if (close >= 0) {
-        if (i > plainFrom) out.push({ type: "plain", text: s.slice(plainFrom, i) });
-        out.push(
-          type === "pre"
-            ? { type: "pre", text: s.slice(i + 1, close) }
-            : { type, children: parseSpans(s, i + 1, close) },
-        );
-        i = close + 1;
-        plainFrom = i;
-        continue;
-      }
+/** Spans of one line. A line without directives is one plain span (or none when empty). */
+function lineSpans(line: string, stats: StylingParseStats): StyledSpan[] {
+  if (!HAS_DIRECTIVE.test(line)) return line === "" ? [] : [{ type: "plain", text: line }];
+  return new SpanReader(line, stats).spans(0, line.length);
+}
+
+/**
+ * The span rules of XEP-0393 §6.2 over one line, matched lazily from left to
+ * right. A span opened by `c` at `open` closes at the first `c` after it that
+ * does not follow white space, provided some non-directive character lies in
+ * between. With f the first non-directive index after `open`, that is the
+ * first such `c` at an index > f: two lookups in tables built in one pass,
+ * where a scan per candidate opener costs quadratic time on `*_*_*_…`.
+ *
+ * Spans nest at most four deep (strong, emphasis, strike, then pre): a span
+ * can hold no span of its own kind, since that span's closer would have closed
+ * the outer one first. So the recursion in `spans` is shallow.
+ */
+class SpanReader {
+  private readonly s: string;
+  private readonly stats: StylingParseStats;
+  /** nextText[i]: the first index >= i whose character is not a directive (or the line length). */
+  private readonly nextText: Int32Array;
+  /** closers[c][j]: the first index >= j holding `c` right after a non-space character (or the line length). */
+  private readonly closers: Record<string, Int32Array> = {};
+
+  constructor(s: string, stats: StylingParseStats) {
+    this.s = s;
+    this.stats = stats;
+    const n = s.length;
+    stats.steps += n;
+    this.nextText = new Int32Array(n + 1);
+    const next: Record<string, number> = {};
+    for (const c of DIRECTIVE_CHARS) {
+      this.closers[c] = new Int32Array(n + 1);
+      next[c] = n;
     }
-    i++;
+    let text = n;
+    for (let j = n; j >= 0; j--) {
+      const ch = s[j];
+      if (ch !== undefined && SPAN_TYPES[ch] !== undefined) {
+        if (j > 0 && !isSpace(s[j - 1])) next[ch] = j;
+      } else if (j < n) {
+        text = j;
+      }
+      this.nextText[j] = text;
+      for (const c of DIRECTIVE_CHARS) (this.closers[c] as Int32Array)[j] = next[c] as number;
+    }
   }
-  if (end > plainFrom) out.push({ type: "plain", text: s.slice(plainFrom, end) });
-  return out;
-}
 
-function opensAt(s: string, i: number, start: number, end: number): boolean {
-  if (i + 1 >= end || isSpace(s[i + 1])) return false;
-  if (i === start) return true;
-  const prev = s[i - 1] as string;
-  return isSpace(prev) || (SPAN_TYPES[prev] !== undefined && prev !== s[i]);
-}
-
-/** The first valid closing directive for `c` opened at `open`, or -1. The span must hold some text. */
-function closingFor(s: string, c: string, open: number, end: number): number {
-  for (let j = open + 2; j < end; j++) {
-    if (s[j] !== c || isSpace(s[j - 1])) continue;
-    const inner = s.slice(open + 1, j);
-    if (/[^*_~`]/.test(inner)) return j;
+  /** Spans of `s[start, end)`. */
+  spans(start: number, end: number): StyledSpan[] {
+    const s = this.s;
+    const out: StyledSpan[] = [];
+    let plainFrom = start;
+    let i = start;
+    while (i < end) {
+      this.stats.steps++;
+      const c = s[i] as string;
+      const type = SPAN_TYPES[c];
+      if (type !== undefined && this.opensAt(i, start, end)) {
+        const close = this.closingFor(c, i, end);
+        if (close >= 0) {
+          if (i > plainFrom) out.push({ type: "plain", text: s.slice(plainFrom, i) });
+          out.push(
+            type === "pre"
+              ? { type: "pre", text: s.slice(i + 1, close) }
+              : { type, children: this.spans(i + 1, close) },
+          );
+          i = close + 1;
+          plainFrom = i;
+          continue;
+        }
+      }
+      i++;
+    }
+    if (end > plainFrom) out.push({ type: "plain", text: s.slice(plainFrom, end) });
+    return out;
   }
-  return -1;
+
+  private opensAt(i: number, start: number, end: number): boolean {
+    const s = this.s;
+    if (i + 1 >= end || isSpace(s[i + 1])) return false;
+    if (i === start) return true;
+    const prev = s[i - 1] as string;
+    return isSpace(prev) || (SPAN_TYPES[prev] !== undefined && prev !== s[i]);
+  }
+
+  /** The first valid closing directive for `c` opened at `open`, before `end`, or -1. The span must hold some text. */
+  private closingFor(c: string, open: number, end: number): number {
+    const text = this.nextText[open + 1] as number;
+    if (text >= end) return -1;
+    const close = (this.closers[c] as Int32Array)[text + 1] as number;
+    return close < end ? close : -1;
+  }
 }
 
 export function serializeStyling(blocks: readonly StyledBlock[]): string {
