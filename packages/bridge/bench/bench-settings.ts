@@ -3,7 +3,7 @@
 export interface BenchSettings {
   /** Messages per burst (PARLEY_BENCH_MESSAGES, default 5,000). */
   readonly messages: number;
-  /** Ceiling/engine pairs (PARLEY_BENCH_ROUNDS, default 3); the figures are medians over them. */
+  /** Ceiling/engine pairs (PARLEY_BENCH_ROUNDS, default 5); the figures are medians over them. */
   readonly rounds: number;
   /** Idle puppets created for the memory figure (PARLEY_BENCH_IDLE_PUPPETS, default 10,000). */
   readonly idlePuppets: number;
@@ -41,7 +41,7 @@ function whole(
 export function benchSettings(env: Readonly<Record<string, string | undefined>>): BenchSettings {
   return {
     messages: whole(env, "PARLEY_BENCH_MESSAGES", 5000, 1, 1_000_000),
-    rounds: whole(env, "PARLEY_BENCH_ROUNDS", 3, 1, 25),
+    rounds: whole(env, "PARLEY_BENCH_ROUNDS", 5, 1, 25),
     idlePuppets: whole(env, "PARLEY_BENCH_IDLE_PUPPETS", 10_000, 1, 1_000_000),
     timeoutMs: whole(env, "PARLEY_BENCH_TIMEOUT_MS", 60_000, 1000, 3_600_000),
   };

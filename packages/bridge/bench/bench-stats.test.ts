@@ -2,10 +2,11 @@
 import assert from "node:assert/strict";
 import { describe, it, mock } from "node:test";
 import { xml } from "@parley/stanza";
-import { BurstTimingsError, benchResults, burstFigures, median, percentile, resultsTable } from "./bench-stats.ts";
 import { BenchSettingsError, benchSettings } from "./bench-settings.ts";
+import { BurstTimingsError, benchResults, burstFigures, median, percentile, resultsTable } from "./bench-stats.ts";
 import { BurstIncompleteError, BurstProbe, burstBody, parseBurstBody } from "./burst-probe.ts";
 import { IdlePuppetError, parseIdleInput, parseIdleReport } from "./idle-puppets.ts";
+import { cpuMsFromStat } from "./process-cpu.ts";
 
 describe("percentile and median", () => {
   it("takes the nearest rank", () => {
@@ -55,9 +56,12 @@ describe("benchResults", () => {
     p99ms,
     maxMs: p99ms,
     durationMs: 1,
+    duplicates: 0,
+    loopDelayMaxMs: msgsPerSec / 100,
+    cpuUsPerMsg: { bench: msgsPerSec / 10, server: p50ms as number | null },
   });
   const idle = { puppets: 10_000, heapBytesPerPuppet: 812.4, rssBytesPerPuppet: 1500.6, createMs: 900 };
-  const common = { idle, server: "test", node: "v0", engineWarnings: 0, duplicates: 0 };
+  const common = { idle, server: "test", node: "v0", engineWarnings: 0 };
 
   it("takes medians over rounds and the ratio of the medians", () => {
     const r = benchResults({
@@ -75,6 +79,29 @@ describe("benchResults", () => {
     assert.equal(r.figures.rssBytesPerIdlePuppet, 1501);
     assert.equal(r.figures.burstMessages, 100);
     assert.equal(r.figures.rounds, 3);
+    assert.equal(r.figures.loopDelayMaxMs, 10);
+    assert.equal(r.figures.ceilingLoopDelayMaxMs, 20);
+    assert.equal(r.figures.duplicates, 0);
+    assert.equal(r.figures.engineCpuUsPerMsg, 100);
+    assert.equal(r.figures.ceilingServerCpuUsPerMsg, 1);
+    assert.equal(r.figures.engineServerCpuUsPerMsg, 20);
+  });
+
+  it("leaves server CPU unknown when a run could not read it", () => {
+    const unknown = { ...run(1), cpuUsPerMsg: { bench: 1, server: null } };
+    const r = benchResults({ ...common, ceiling: [run(1), run(1)], engine: [run(1), unknown] });
+    assert.equal(r.figures.engineServerCpuUsPerMsg, null);
+    assert.equal(r.figures.ceilingServerCpuUsPerMsg, 1);
+    assert.match(resultsTable(r), /CPU per message in Prosody, µs \| 1 \| n\/a/);
+  });
+
+  it("adds up duplicates over all runs", () => {
+    const r = benchResults({
+      ...common,
+      ceiling: [{ ...run(1), duplicates: 2 }],
+      engine: [{ ...run(1), duplicates: 3 }],
+    });
+    assert.equal(r.figures.duplicates, 5);
   });
 
   it("refuses rounds that do not pair up", () => {
@@ -85,7 +112,7 @@ describe("benchResults", () => {
   it("says in the table whether each target is met", () => {
     const good = benchResults({ ...common, ceiling: [run(1000)], engine: [run(950)] });
     assert.match(resultsTable(good), /0\.95 \(target >= 0\.9: meets target\)/);
-    assert.match(resultsTable(good), /812 \(target < 2048: meets target\)/);
+    assert.match(resultsTable(good), /812 \(target < 2048: meets target\) \| 7\.7 \|/);
     const bad = benchResults({
       ...common,
       idle: { ...idle, heapBytesPerPuppet: 4096 },
@@ -99,7 +126,7 @@ describe("benchResults", () => {
 
 describe("benchSettings", () => {
   it("has defaults and reads whole numbers", () => {
-    assert.deepEqual(benchSettings({}), { messages: 5000, rounds: 3, idlePuppets: 10_000, timeoutMs: 60_000 });
+    assert.deepEqual(benchSettings({}), { messages: 5000, rounds: 5, idlePuppets: 10_000, timeoutMs: 60_000 });
     assert.equal(benchSettings({ PARLEY_BENCH_MESSAGES: " 10_000 " }).messages, 10_000);
   });
 
@@ -108,6 +135,15 @@ describe("benchSettings", () => {
       assert.throws(() => benchSettings({ PARLEY_BENCH_MESSAGES: bad }), BenchSettingsError);
     });
   }
+});
+
+describe("cpuMsFromStat", () => {
+  it("reads utime and stime after a command name with spaces and parentheses", () => {
+    const stat = "4401 (lua5.4 (x) y) S 1 2 3 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 309231 3133440 381";
+    assert.equal(cpuMsFromStat(stat), 3000);
+    assert.equal(cpuMsFromStat("garbage"), undefined);
+    assert.equal(cpuMsFromStat("1 (x) S 1 2"), undefined);
+  });
 });
 
 describe("burst bodies", () => {
@@ -187,9 +223,17 @@ describe("BurstProbe", () => {
 
 describe("idle-puppet process I/O", () => {
   it("reads the child's input and refuses malformed input with a typed error", () => {
-    const ok = { host: "127.0.0.1", port: 5347, domain: "idle.parley.test", secret: "s", count: 10 };
+    const ok = { host: "127.0.0.1", port: 5347, domain: "idle.parley.test", secret: "s", count: 10, dir: "/tmp/x" };
     assert.deepEqual(parseIdleInput(JSON.stringify(ok)), ok);
-    for (const bad of [undefined, "", "{", "[]", JSON.stringify({ ...ok, count: 0 }), JSON.stringify({ ...ok, port: "x" })]) {
+    for (const bad of [
+      undefined,
+      "",
+      "{",
+      "[]",
+      JSON.stringify({ ...ok, count: 0 }),
+      JSON.stringify({ ...ok, port: "x" }),
+      JSON.stringify({ ...ok, dir: 1 }),
+    ]) {
       assert.throws(() => parseIdleInput(bad), IdlePuppetError);
     }
   });

@@ -78,6 +78,19 @@ export function burstFigures(t: BurstTimings): BurstFigures {
   };
 }
 
+/** One run as the bench reports it: the burst's figures and what the sender's process went through meanwhile. */
+export interface RunFigures extends BurstFigures {
+  /** Messages the client received twice (expected: 0). */
+  readonly duplicates: number;
+  /**
+   * The longest the bench process's event loop was kept from I/O during the run: the sender
+   * and the receiving client share it, so a sender that never yields delays the client's reads.
+   */
+  readonly loopDelayMaxMs: number;
+  /** CPU time per message during the burst, in µs: the bench process (sender and client), and the server (null: unknown). */
+  readonly cpuUsPerMsg: { readonly bench: number; readonly server: number | null };
+}
+
 /** Idle-puppet memory as the child process measured it. */
 export interface IdlePuppetFigures {
   readonly puppets: number;
@@ -97,6 +110,14 @@ export interface BenchResults {
     readonly p99ms: number;
     readonly ceilingP50ms: number;
     readonly ceilingP99ms: number;
+    /** Longest event-loop stall during the runs (median over rounds); see RunFigures. */
+    readonly loopDelayMaxMs: number;
+    readonly ceilingLoopDelayMaxMs: number;
+    /** CPU µs per message (medians): in the bench process, and in the XMPP server (null: not measurable here). */
+    readonly engineCpuUsPerMsg: number;
+    readonly ceilingCpuUsPerMsg: number;
+    readonly engineServerCpuUsPerMsg: number | null;
+    readonly ceilingServerCpuUsPerMsg: number | null;
     readonly bytesPerIdlePuppet: number;
     readonly rssBytesPerIdlePuppet: number;
     readonly idlePuppets: number;
@@ -122,15 +143,20 @@ export const TARGETS = { vsCeiling: 0.9, bytesPerIdlePuppet: 2048 } as const;
 
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
 
+/** Median server CPU per message, or null when any run could not measure it. */
+function serverCpu(runs: readonly RunFigures[]): number | null {
+  const xs = runs.map((f) => f.cpuUsPerMsg.server);
+  return xs.every((x): x is number => x !== null) ? Math.round(median(xs)) : null;
+}
+
 /** Medians across rounds, in the shape results.json keeps. Rounds pair up: ceiling[i] ran just before engine[i]. */
 export function benchResults(o: {
-  ceiling: readonly BurstFigures[];
-  engine: readonly BurstFigures[];
+  ceiling: readonly RunFigures[];
+  engine: readonly RunFigures[];
   idle: IdlePuppetFigures;
   server: string;
   node: string;
   engineWarnings: number;
-  duplicates: number;
 }): BenchResults {
   if (o.ceiling.length === 0 || o.ceiling.length !== o.engine.length) {
     throw new BurstTimingsError(
@@ -147,21 +173,29 @@ export function benchResults(o: {
       p99ms: round(median(o.engine.map((f) => f.p99ms)), 1),
       ceilingP50ms: round(median(o.ceiling.map((f) => f.p50ms)), 1),
       ceilingP99ms: round(median(o.ceiling.map((f) => f.p99ms)), 1),
+      loopDelayMaxMs: round(median(o.engine.map((f) => f.loopDelayMaxMs)), 1),
+      ceilingLoopDelayMaxMs: round(median(o.ceiling.map((f) => f.loopDelayMaxMs)), 1),
+      engineCpuUsPerMsg: Math.round(median(o.engine.map((f) => f.cpuUsPerMsg.bench))),
+      ceilingCpuUsPerMsg: Math.round(median(o.ceiling.map((f) => f.cpuUsPerMsg.bench))),
+      engineServerCpuUsPerMsg: serverCpu(o.engine),
+      ceilingServerCpuUsPerMsg: serverCpu(o.ceiling),
       bytesPerIdlePuppet: Math.round(o.idle.heapBytesPerPuppet),
       rssBytesPerIdlePuppet: Math.round(o.idle.rssBytesPerPuppet),
       idlePuppets: o.idle.puppets,
       idlePuppetCreateMs: Math.round(o.idle.createMs),
       burstMessages: o.engine[0]?.messages ?? 0,
       rounds: o.engine.length,
-      roundRatios: o.engine.map((e, i) => round(e.msgsPerSec / (o.ceiling[i] as BurstFigures).msgsPerSec, 3)),
+      roundRatios: o.engine.map((e, i) => round(e.msgsPerSec / (o.ceiling[i] as RunFigures).msgsPerSec, 3)),
       engineWarnings: o.engineWarnings,
-      duplicates: o.duplicates,
+      duplicates: [...o.ceiling, ...o.engine].reduce((n, f) => n + f.duplicates, 0),
       server: o.server,
       node: o.node,
     },
     ratios: { vsCeiling: round(engineRate / ceilingRate, 3) },
   };
 }
+
+const mib = (bytesPerPuppet: number) => ((bytesPerPuppet * 10_000) / 2 ** 20).toFixed(1);
 
 /** The table printed to stdout (Markdown, so it can be pasted into an issue as it is). */
 export function resultsTable(r: BenchResults): string {
@@ -175,11 +209,14 @@ export function resultsTable(r: BenchResults): string {
     `| throughput, msgs/s | ${f.ceilingMsgsPerSec} | ${f.engineMsgsPerSec} | ${r.ratios.vsCeiling.toFixed(2)} (target >= ${TARGETS.vsCeiling}: ${verdict(r.ratios.vsCeiling >= TARGETS.vsCeiling)}) |`,
     `| relay latency p50, ms | ${f.ceilingP50ms} | ${f.p50ms} | |`,
     `| relay latency p99, ms | ${f.ceilingP99ms} | ${f.p99ms} | |`,
+    `| longest event-loop stall, ms | ${f.ceilingLoopDelayMaxMs} | ${f.loopDelayMaxMs} | |`,
+    `| CPU per message in the bench process, µs | ${f.ceilingCpuUsPerMsg} | ${f.engineCpuUsPerMsg} | |`,
+    `| CPU per message in Prosody, µs | ${f.ceilingServerCpuUsPerMsg ?? "n/a"} | ${f.engineServerCpuUsPerMsg ?? "n/a"} | |`,
     "",
-    "| idle puppets (engine, no room) | per puppet |",
-    "|---|---:|",
-    `| heapUsed + external, bytes (the target's measure) | ${f.bytesPerIdlePuppet} (target < ${TARGETS.bytesPerIdlePuppet}: ${verdict(f.bytesPerIdlePuppet < TARGETS.bytesPerIdlePuppet)}) |`,
-    `| RSS, bytes (with SQLite cache, allocator slack) | ${f.rssBytesPerIdlePuppet} |`,
+    "| idle puppets (engine, in no room) | bytes per puppet | MiB per 10,000 |",
+    "|---|---:|---:|",
+    `| heapUsed + external (the target's measure) | ${f.bytesPerIdlePuppet} (target < ${TARGETS.bytesPerIdlePuppet}: ${verdict(f.bytesPerIdlePuppet < TARGETS.bytesPerIdlePuppet)}) | ${mib(f.bytesPerIdlePuppet)} |`,
+    `| RSS (also SQLite's cache, allocator slack) | ${f.rssBytesPerIdlePuppet} | ${mib(f.rssBytesPerIdlePuppet)} |`,
     "",
     `per-round engine/ceiling: ${f.roundRatios.map((x) => x.toFixed(2)).join(", ")}; ` +
       `${f.idlePuppets} idle puppets created in ${f.idlePuppetCreateMs} ms; ` +

@@ -5,9 +5,11 @@
  * the burst is handed over as fast as the side accepts it and timed until
  * the client has seen every message.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { TestClient } from "@parley/testkit";
-import { type BurstFigures, burstFigures } from "./bench-stats.ts";
+import { burstFigures, type RunFigures } from "./bench-stats.ts";
 import { type BurstProbe, burstBody } from "./burst-probe.ts";
+import { processCpuMs } from "./process-cpu.ts";
 
 /** A way to put groupchat messages from a remote user's puppet into a MUC room. */
 export interface BurstSide {
@@ -29,9 +31,11 @@ export interface BurstRunOptions {
   readonly tag: string;
   readonly count: number;
   readonly timeoutMs: number;
+  /** The XMPP server's pid, to account for its CPU time (optional). */
+  readonly serverPid?: number;
 }
 
-export async function runBurst(o: BurstRunOptions): Promise<BurstFigures & { readonly duplicates: number }> {
+export async function runBurst(o: BurstRunOptions): Promise<RunFigures> {
   await o.client.joinRoom(o.room, "alice");
   try {
     await o.side.prepare(o.room);
@@ -40,14 +44,32 @@ export async function runBurst(o: BurstRunOptions): Promise<BurstFigures & { rea
     o.side.post(o.room, burstBody(`${o.tag}w`, 0));
     await warm.done;
 
+    const loop = monitorEventLoopDelay({ resolution: 5 });
     const burst = o.probe.expect({ tag: o.tag, room: o.room, count: o.count, timeoutMs: o.timeoutMs });
+    loop.enable();
+    const cpuBefore = process.cpuUsage();
+    const serverBefore = processCpuMs(o.serverPid);
     for (let i = 0; i < o.count; i++) {
       burst.markSent(i);
       o.side.post(o.room, burstBody(o.tag, i));
     }
-    const timings = await burst.done;
+    let timings: Awaited<typeof burst.done>;
+    try {
+      timings = await burst.done;
+    } finally {
+      loop.disable();
+    }
+    const cpu = process.cpuUsage(cpuBefore);
+    const serverAfter = processCpuMs(o.serverPid);
+    const serverUs =
+      serverBefore !== undefined && serverAfter !== undefined ? ((serverAfter - serverBefore) * 1000) / o.count : null;
     await o.side.settle(o.room);
-    return { ...burstFigures(timings), duplicates: timings.duplicates };
+    return {
+      ...burstFigures(timings),
+      duplicates: timings.duplicates,
+      loopDelayMaxMs: loop.max / 1e6,
+      cpuUsPerMsg: { bench: (cpu.user + cpu.system) / o.count, server: serverUs },
+    };
   } finally {
     await o.client.leaveRoom(o.room, "alice").catch(() => undefined);
   }

@@ -4,12 +4,9 @@
  * and prints one JSON line with the memory they hold. A fresh process keeps
  * the bursts' garbage and caches out of the figure.
  *
- * Input: PARLEY_BENCH_IDLE = {"host","port","domain","secret","count"} (JSON).
+ * Input: PARLEY_BENCH_IDLE = {"host","port","domain","secret","count","dir"} (JSON); the parent owns `dir`.
  * It exits when its stdin closes early: the parent holds it open while it waits.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setImmediate as tick } from "node:timers/promises";
 import { Bridge } from "../src/engine/bridge.ts";
 import { silentLogger } from "../src/ops/logger-types.ts";
@@ -44,10 +41,9 @@ function remoteUser(i: number): { id: string; displayName: string } {
 async function main(input: IdleInput): Promise<void> {
   const gc = globalThis.gc;
   if (!gc) throw new Error("idle-puppets-child.ts must run with node --expose-gc");
-  const dir = mkdtempSync(join(tmpdir(), "parley-bench-idle-"));
   let bridge: Bridge | undefined;
   try {
-    const config = benchBridgeConfig({ ...input, dir, links: [] });
+    const config = benchBridgeConfig({ ...input, links: [] });
     bridge = await Bridge.start({
       config,
       connector: new ReferenceConnector(new ReferenceNetwork()),
@@ -58,7 +54,11 @@ async function main(input: IdleInput): Promise<void> {
     await collect(gc);
     const before = heapAndExternal();
     const started = performance.now();
-    for (let i = WARM_UP; i < WARM_UP + input.count; i++) await host.presence(remoteUser(i), { status: "online" });
+    for (let i = WARM_UP; i < WARM_UP + input.count; i++) {
+      await host.presence(remoteUser(i), { status: "online" });
+      // The store answers synchronously, so without this the loop never lets I/O (our stdin closing) through.
+      if (i % 256 === 0) await tick();
+    }
     const createMs = performance.now() - started;
     await collect(gc);
     const after = heapAndExternal();
@@ -75,7 +75,6 @@ async function main(input: IdleInput): Promise<void> {
     );
   } finally {
     await bridge?.stop().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

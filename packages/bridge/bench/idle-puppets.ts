@@ -3,7 +3,7 @@
  * idle-puppets-child.ts): its baseline is not disturbed by the bursts run in
  * this process, and --expose-gc lets it collect garbage before each reading.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { IdlePuppetFigures } from "./bench-stats.ts";
 
@@ -14,6 +14,8 @@ export interface IdleInput {
   readonly domain: string;
   readonly secret: string;
   readonly count: number;
+  /** Where the child's bridge keeps its store; made and removed by the parent, which outlives a killed child. */
+  readonly dir: string;
 }
 
 /** The idle-puppet measurement could not run or reported nonsense. */
@@ -41,13 +43,21 @@ export function parseIdleInput(text: string | undefined): IdleInput {
     typeof v.host !== "string" ||
     typeof v.domain !== "string" ||
     typeof v.secret !== "string" ||
+    typeof v.dir !== "string" ||
     !Number.isSafeInteger(v.port) ||
     !Number.isSafeInteger(v.count) ||
     (v.count as number) < 1
   ) {
-    throw new IdlePuppetError("PARLEY_BENCH_IDLE needs host, port, domain, secret and a positive count");
+    throw new IdlePuppetError("PARLEY_BENCH_IDLE needs host, port, domain, secret, dir and a positive count");
   }
-  return { host: v.host, port: v.port as number, domain: v.domain, secret: v.secret, count: v.count as number };
+  return {
+    host: v.host,
+    port: v.port as number,
+    domain: v.domain,
+    secret: v.secret,
+    count: v.count as number,
+    dir: v.dir,
+  };
 }
 
 /** The figures from the child's last stdout line; throws IdlePuppetError when they are missing or not numbers. */
@@ -75,6 +85,13 @@ export function parseIdleReport(stdout: string): IdlePuppetFigures {
 
 const CHILD = fileURLToPath(new URL("./idle-puppets-child.ts", import.meta.url));
 
+const running = new Set<ChildProcess>();
+
+/** Kills the measuring process, if one runs (for a parent that is being interrupted). */
+export function killIdlePuppetProcesses(): void {
+  for (const c of running) c.kill("SIGKILL");
+}
+
 /** Runs the child and returns its figures; kills it after `timeoutMs`. Its stderr goes to ours. */
 export function measureIdlePuppets(input: IdleInput, timeoutMs: number): Promise<IdlePuppetFigures> {
   return new Promise((resolve, reject) => {
@@ -82,6 +99,7 @@ export function measureIdlePuppets(input: IdleInput, timeoutMs: number): Promise
       env: { ...process.env, PARLEY_BENCH_IDLE: JSON.stringify(input) },
       stdio: ["pipe", "pipe", "inherit"],
     });
+    running.add(child);
     let out = "";
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (s: string) => {
@@ -96,6 +114,7 @@ export function measureIdlePuppets(input: IdleInput, timeoutMs: number): Promise
       reject(new IdlePuppetError(`could not start the idle-puppet process: ${e.message}`));
     });
     child.on("close", (code) => {
+      running.delete(child);
       clearTimeout(timer);
       if (code !== 0) {
         reject(new IdlePuppetError(`the idle-puppet process exited with ${code} (its stderr is above)`));

@@ -25,12 +25,13 @@ import { fileURLToPath } from "node:url";
 import { startXmppServer, TestClient, type XmppServer } from "@parley/testkit";
 import { createLogger } from "../src/ops/logger.ts";
 import { benchSettings } from "./bench-settings.ts";
-import { type BurstFigures, benchResults, resultsTable } from "./bench-stats.ts";
+import { benchResults, type RunFigures, resultsTable } from "./bench-stats.ts";
 import { BurstProbe } from "./burst-probe.ts";
 import { runBurst } from "./burst-run.ts";
 import { CeilingSide } from "./ceiling-side.ts";
 import { EngineSide } from "./engine-side.ts";
-import { measureIdlePuppets } from "./idle-puppets.ts";
+import { killIdlePuppetProcesses, measureIdlePuppets } from "./idle-puppets.ts";
+import { findProcess } from "./process-cpu.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -48,10 +49,17 @@ function removeTempDirs(): void {
   for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
-// The testkit kills its servers on these signals; our temporary directories go too, then the signal takes its course.
+/** The server's directory, removed on a signal too (the testkit kills the server then, but keeps its files). */
+let serverDir: string | undefined;
+
+// The testkit kills its servers on these signals; the directories go too, then the signal takes its course.
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.once(sig, () => {
+    killIdlePuppetProcesses();
     removeTempDirs();
+    if (serverDir !== undefined && process.env.PARLEY_KEEP_SERVERS !== "1") {
+      rmSync(serverDir, { recursive: true, force: true });
+    }
     process.kill(process.pid, sig);
   });
 }
@@ -60,10 +68,10 @@ function progress(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-function describeRun(side: string, round: number, f: BurstFigures & { duplicates: number }): string {
+function describeRun(side: string, round: number, f: RunFigures): string {
   return (
     `round ${round} ${side.padEnd(7)} ${f.msgsPerSec.toFixed(0).padStart(6)} msgs/s  ` +
-    `p50 ${f.p50ms.toFixed(1)} ms  p99 ${f.p99ms.toFixed(1)} ms` +
+    `p50 ${f.p50ms.toFixed(1)} ms  p99 ${f.p99ms.toFixed(1)} ms  loop stall ${f.loopDelayMaxMs.toFixed(0)} ms` +
     (f.duplicates > 0 ? `  (${f.duplicates} duplicates!)` : "")
   );
 }
@@ -86,6 +94,7 @@ async function main(): Promise<void> {
   };
   progress(`starting Prosody (${settings.rounds} rounds of ${settings.messages} messages to come)`);
   const server: XmppServer = await startXmppServer("prosody", { components: Object.values(components) });
+  serverDir = server.dir;
   cleanups.push(() => server.stop());
 
   const alice = await TestClient.connect(server, server.accounts[0] ?? (await server.createAccount("alice", "pw")));
@@ -117,11 +126,11 @@ async function main(): Promise<void> {
   });
   cleanups.push(() => ceiling.stop());
 
-  const ceilingRuns: BurstFigures[] = [];
-  const engineRuns: BurstFigures[] = [];
-  let duplicates = 0;
+  const serverPid = findProcess(server.dir);
+  const ceilingRuns: RunFigures[] = [];
+  const engineRuns: RunFigures[] = [];
   for (const r of rounds) {
-    const common = { client: alice, probe, count: settings.messages, timeoutMs: settings.timeoutMs };
+    const common = { client: alice, probe, count: settings.messages, timeoutMs: settings.timeoutMs, serverPid };
     const c = await runBurst({ ...common, side: ceiling, room: room("ceiling", r), tag: `c${r}` }).catch(
       (e: unknown) => {
         throw ceilingError !== undefined ? new Error(`${String(e)}; first send failure: ${String(ceilingError)}`) : e;
@@ -132,12 +141,17 @@ async function main(): Promise<void> {
     progress(describeRun("engine", r, e));
     ceilingRuns.push(c);
     engineRuns.push(e);
-    duplicates += c.duplicates + e.duplicates;
   }
 
   progress(`measuring ${settings.idlePuppets} idle puppets in a child process`);
   const idle = await measureIdlePuppets(
-    { host: server.host, port: server.componentPort, ...components.idle, count: settings.idlePuppets },
+    {
+      host: server.host,
+      port: server.componentPort,
+      ...components.idle,
+      count: settings.idlePuppets,
+      dir: tempDir("parley-bench-idle-"),
+    },
     settings.timeoutMs * 2,
   );
 
@@ -148,7 +162,6 @@ async function main(): Promise<void> {
     server: "Prosody 0.12 (MUC archive in memory)",
     node: process.version,
     engineWarnings,
-    duplicates,
   });
   console.log(`\n${resultsTable(results)}\n`);
   writeFileSync(join(HERE, "results.json"), `${JSON.stringify(results, null, 2)}\n`);

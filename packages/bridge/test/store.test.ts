@@ -376,6 +376,21 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
       });
     });
 
+    it("commits writes issued together, each visible once its promise settles, and flushes them on close", async () => {
+      const url = await backend.fresh();
+      const first = await openStore(url);
+      const writes = Array.from({ length: 300 }, (_, i) => first.setState("burst", `k${i}`, `v${i}`));
+      await Promise.all(writes.slice(0, 150));
+      for (let i = 0; i < 150; i += 37) assert.equal(await first.getState("burst", `k${i}`), `v${i}`);
+      // The rest are not awaited before close: close must not lose them.
+      const rest = Promise.all(writes.slice(150));
+      await first.close();
+      await rest;
+      const second = await openAt(url);
+      for (let i = 0; i < 300; i += 13) assert.equal(await second.getState("burst", `k${i}`), `v${i}`);
+      assert.equal(await second.getState("burst", "k299"), "v299");
+    });
+
     it("keeps everything across close and reopen", async () => {
       const url = await backend.fresh();
       const first = await openStore(url);

@@ -42,19 +42,104 @@ function takeTurn<T>(file: string, fn: () => Promise<T>): Promise<T> {
   return mine;
 }
 
+interface PendingWrite {
+  readonly sql: string;
+  readonly params: readonly SqlParam[];
+  readonly resolve: (changes: number) => void;
+  readonly reject: (e: unknown) => void;
+}
+
 class SqliteDriver implements SqlDriver {
   readonly dialect = "sqlite";
   private readonly db: DatabaseSync;
   private readonly file: string;
   private readonly statements = new Map<string, StatementSync>();
+  private pending: PendingWrite[] = [];
+  private flushScheduled = false;
 
   constructor(db: DatabaseSync, file: string) {
     this.db = db;
     this.file = file;
   }
 
-  async run(sql: string, params: readonly SqlParam[] = []): Promise<number> {
+  /**
+   * Writes are grouped: every write asked for in one turn of the event loop
+   * is committed in one transaction (one WAL commit instead of one per
+   * statement, which dominates the cost of relaying a message). Each caller's
+   * promise settles once its statement is committed, so a caller that awaits
+   * its write and then reads sees it. Inside an explicit transaction
+   * (migrations) statements run at once.
+   */
+  run(sql: string, params: readonly SqlParam[] = []): Promise<number> {
+    if (this.db.isTransaction) return Promise.resolve(this.runNow(sql, params));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ sql, params, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private runNow(sql: string, params: readonly SqlParam[]): number {
     return Number(this.prepare(sql).run(...params).changes);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    if (batch.length === 1 || this.db.isTransaction) {
+      this.runEach(batch);
+      return;
+    }
+    try {
+      this.db.exec("BEGIN IMMEDIATE");
+    } catch {
+      this.runEach(batch);
+      return;
+    }
+    const outcomes: Array<{ ok: true; changes: number } | { ok: false; error: unknown }> = [];
+    for (const w of batch) {
+      try {
+        outcomes.push({ ok: true, changes: this.runNow(w.sql, w.params) });
+      } catch (error) {
+        outcomes.push({ ok: false, error });
+        if (!this.db.isTransaction) break; // SQLite rolled the whole transaction back
+      }
+    }
+    if (!this.db.isTransaction) {
+      // What ran before the failure was rolled back with it: run everything again, one at a time.
+      this.runEach(batch);
+      return;
+    }
+    try {
+      this.db.exec("COMMIT");
+    } catch {
+      try {
+        this.db.exec("ROLLBACK");
+      } catch {
+        // already rolled back
+      }
+      this.runEach(batch);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const o = outcomes[i];
+      if (o?.ok) w.resolve(o.changes);
+      else w.reject(o?.error);
+    });
+  }
+
+  private runEach(batch: readonly PendingWrite[]): void {
+    for (const w of batch) {
+      try {
+        w.resolve(this.runNow(w.sql, w.params));
+      } catch (e) {
+        w.reject(e);
+      }
+    }
   }
 
   async all(sql: string, params: readonly SqlParam[] = []): Promise<SqlRow[]> {
@@ -83,6 +168,7 @@ class SqliteDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
+    this.flush();
     this.statements.clear();
     this.db.close();
   }
