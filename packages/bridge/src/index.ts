@@ -25,6 +25,4 @@ export * from "./ops/metrics.ts";
 export * from "./puppets/muc-occupancy.ts";
 export * from "./reference/reference-connector.ts";
 export * from "./reference/reference-network.ts";
-// The store's dead letter is the one the public API means; the delivery queue's is its structural twin.
-export type { DeadLetter } from "./store/index.ts";
 export * from "./store/index.ts";

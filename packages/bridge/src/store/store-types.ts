@@ -47,19 +47,10 @@ export interface PuppetRecord {
   readonly updatedAt: number;
 }
 
-/** A delivery that ran out of attempts, kept for an admin to inspect or replay. */
-export interface DeadLetter {
-  /** The delivery key (the same key the ledger uses). */
-  readonly key: string;
-  /** Which delivery lane gave up (e.g. "to-xmpp:discord"). */
-  readonly lane: string;
-  /** The work item, serialized by its producer. */
-  readonly payload: string;
-  readonly error: string;
-  readonly attempts: number;
-  /** When it was given up, ms since the epoch. */
-  readonly at: number;
-}
+/** Dead letters are the delivery queue's; the store keeps them (it is the queue's ledger). */
+import type { DeadLetter } from "../delivery/delivery-ledger.ts";
+
+export type { DeadLetter };
 
 export type StoreKind = "sqlite" | "postgres";
 
