@@ -269,6 +269,12 @@ for (const kind of XMPP_SERVER_KINDS) {
       await h.alice.send(buildMessage({ type: "chat", to: puppet, id: stanzaId("dm"), body: "psst" }));
       const call = await apiCall(h, (c) => c.method === "post" && c.args.dmWith === "u2");
       assert.equal(call.args.text, "psst");
+      // The bridge has mapped the DM once its copy of the post is in the message map.
+      const dm = [...h.net.messages.values()].find((x) => x.dmWith === "u2" && x.text === "psst");
+      assert.ok(dm);
+      for (let i = 0; i < 100 && (await h.store.byRemoteId("reference", dm.id)).length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
       const answer = h.alice.waitFor(isMessage((m) => m.type === "chat" && (m.from ?? "").startsWith(`${puppet}/`)));
       h.net.directMessage("u2", call.args.channel as string, "what?");
       assert.equal(((await answer).stanza as Message).body, "what?");

@@ -4,11 +4,21 @@
  * routes incoming stanzas to the part that owns them, and runs the lifecycle
  * (start, reconnect and rejoin, graceful stop).
  */
-import { avatarHash, bareJid, type Element, parseJid, parseMessage, parsePresence } from "@parley/stanza";
+import {
+  avatarHash,
+  bareJid,
+  type Element,
+  localFromRemoteId,
+  parseJid,
+  parseMessage,
+  parsePresence,
+  parseXml,
+} from "@parley/stanza";
 import { AdminActionError, type AdminActions, AdminCommands } from "../admin/index.ts";
 import { ComponentSession } from "../component/component-session.ts";
 import { DiscoResponder } from "../component/disco-responder.ts";
 import { IqRouter } from "../component/iq-router.ts";
+import type { QueuedItem } from "../component/outbound-queue.ts";
 import { type BridgeConfig, publicUrlFor, secretsOf } from "../config/index.ts";
 import type { Connector } from "../connector/connector.ts";
 import { DeliveryQueue, type DeliveryQueueOptions } from "../delivery/index.ts";
@@ -319,21 +329,40 @@ export class Bridge {
     const m = parsed.value;
     if (m.type === "groupchat") return; // each puppet's copy of room traffic; the relay's copy is the one read
     if (m.type === "error") {
+      // A room refused a message of ours that awaits its reflection: most likely the room no longer counts the
+      // puppet as an occupant (it restarted, or was destroyed and made again). Everything up to the tracker call
+      // runs as the refusal arrives, before any await, so that refusals are acted on in their order.
       const room = bareJid(m.from ?? "");
-      if (room !== undefined && this.occupancy.nickIn(room, local) !== undefined) {
-        // The room no longer knows the puppet (e.g. it restarted): join again before the next message.
-        this.logger.info("a room refused a puppet's message; it will join again", {
-          room,
-          condition: m.error?.condition,
+      const id = el.attrs.id;
+      if (room === undefined || id === undefined || !this.reflections.isPending(id)) return;
+      // After a dropped link the room's recovery sends it again itself.
+      if (this.reflections.isRecovering(room)) return;
+      this.logger.info("a room refused a puppet's message; the puppet joins again and sends it again", {
+        room,
+        condition: m.error?.condition,
+      });
+      // The engine believes the puppet is in: the room forgot it without a word. Forgetting it here sends the
+      // engine's next message for it through `relay.join`, which waits for the hold below, so nothing new
+      // overtakes what is sent again; and nobody else joins it meanwhile, so it joins directly (`join` would
+      // wait for its own hold). Otherwise the engine knew it left and its next message joins it again: join
+      // along with that (`ensureJoined` shares a join in flight).
+      const forgotten =
+        this.occupancy.nickIn(room, local) !== undefined && this.reflections.needsRejoin(id, local)
+          ? this.occupancy.leave(local, room).catch(() => undefined)
+          : undefined;
+      const act = () =>
+        this.reflections.refused(id, local, async () => {
+          const puppet = await this.puppets.byLocal(local);
+          if (!puppet) throw new Error(`no puppet ${local}`);
+          if (!forgotten) {
+            await this.host.ensureJoined(puppet, room);
+            return;
+          }
+          await forgotten;
+          await this.relay.enter(room);
+          await this.occupancy.join(this.puppets.identity(puppet), room);
         });
-        await this.occupancy.leave(local, room);
-        const puppet = await this.puppets.byLocal(local);
-        const id = el.attrs.id;
-        if (puppet && id !== undefined && this.reflections.isPending(id)) {
-          await this.host.ensureJoined(puppet, room);
-          await this.reflections.resendOne(id);
-        }
-      }
+      await (forgotten ? this.relay.holdWhile(room, act) : act());
       return;
     }
     const puppet = await this.puppets.byLocal(local);
@@ -344,17 +373,110 @@ export class Bridge {
     await this.direct.fromXmpp(m, el, puppet);
   }
 
+  /**
+   * The link is back after dropping: what the old link carried may be lost.
+   * This runs from the session's "online" event, ahead of the stanzas held
+   * while the link was down, and its synchronous part takes stock before
+   * anything new is sent: the messages awaiting their reflection, and the
+   * occupancies (the rooms may have dropped the puppets, or restarted). Each
+   * room is then held while the relay and its puppets join again and the
+   * room's recovery sends again, in order, what its archive does not have;
+   * only then do the engine's senders, waiting in `relay.join`, go on.
+   */
   private async afterReconnect(): Promise<void> {
     this.logger.info("reconnected to the XMPP server; joining rooms again");
+    const recovery = this.reflections.beginRecovery();
+    this.holdBackUnconfirmed();
     this.relay.markAllLeft();
     const held = this.occupancy.forgetAll();
-    await this.relay.rejoinAll();
-    for (const { room, local } of held) {
-      const puppet = await this.puppets.byLocal(local);
-      if (puppet) await this.host.ensureJoined(puppet, room).catch(() => undefined);
+    await Promise.all(
+      this.relay.roomList.map((room) =>
+        this.relay
+          .holdWhile(room, () =>
+            this.recoverRoom(
+              room,
+              recovery,
+              held.filter((h) => h.room === room).map((h) => h.local),
+            ),
+          )
+          .catch((e: unknown) => {
+            this.logger.error("could not join a linked room again after reconnecting", {
+              room,
+              error: e instanceof Error ? e.message : String(e),
+            });
+            this.scheduleRejoin(room, 0);
+          }),
+      ),
+    );
+    this.reflections.endRecovery(recovery);
+  }
+
+  /**
+   * Room messages queued while the link was down would be the first thing
+   * written on the new link, ahead of older ones the old link lost, which the
+   * recovery sends again only later: they would overtake them. They are taken
+   * out of the session's queue (their senders are told they were written) and
+   * left to the recovery, which has them as unconfirmed and sends them in
+   * their place. Everything else queued stays, in order.
+   */
+  private holdBackUnconfirmed(): void {
+    const queue = this.session.queue;
+    const kept: QueuedItem[] = [];
+    for (let item = queue.shift(); item; item = queue.shift()) {
+      const el = item.data.startsWith("<message") ? parseXml(item.data) : undefined;
+      const id = el?.ok ? el.value.attrs.id : undefined;
+      if (el?.ok && el.value.attrs.type === "groupchat" && id !== undefined && this.reflections.isPending(id)) {
+        item.resolve();
+      } else {
+        kept.push(item);
+      }
     }
-    const resent = await this.reflections.resendUnconfirmed();
-    if (resent > 0) this.logger.info("sent again what the rooms had not confirmed", { messages: resent });
+    for (const item of kept) queue.push(item.data).then(item.resolve, item.reject);
+  }
+
+  /** One room after a reconnect: the relay, then its puppets, join again; then what was lost is sent again. */
+  private async recoverRoom(room: string, recovery: number, held: readonly string[]): Promise<void> {
+    try {
+      await this.relay.enter(room);
+      // Senders of unconfirmed messages join too, even when the room had already dropped them (a shutdown
+      // notice before the link went down empties `held`): what is sent again goes out under their names.
+      const senders = new Set(held);
+      for (const local of await this.sendersAwaitingReflection(room)) senders.add(local);
+      await Promise.all(
+        [...senders].map(async (local) => {
+          const puppet = await this.puppets.byLocal(local);
+          if (!puppet) return;
+          await this.occupancy.join(this.puppets.identity(puppet), room).catch((e: unknown) =>
+            this.logger.warn("a puppet could not join a room again after reconnecting", {
+              room,
+              puppet: local,
+              error: e instanceof Error ? e.message : String(e),
+            }),
+          );
+        }),
+      );
+    } finally {
+      // Runs even when the relay could not join: what is pending is then sent again (and refused and retried)
+      // rather than left to wait for the next reconnect.
+      const network = this.connector.network;
+      const r = await this.reflections.recover(room, recovery, {
+        archived: (since, ids) => this.relay.archivedIds(room, since, ids),
+        onArchived: (id, stanzaId) => this.store.setStanzaId(network, room, id, stanzaId),
+      });
+      if (r.arrived + r.resent + r.dropped > 0) {
+        this.logger.info("recovered what the link may have lost", { room, ...r });
+      }
+    }
+  }
+
+  /** Puppets (by localpart) whose messages to `room` await their reflection, from the message map. */
+  private async sendersAwaitingReflection(room: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const id of this.reflections.unconfirmedIn(room)) {
+      const r = await this.store.byXmppId(this.connector.network, room, id).catch(() => undefined);
+      if (r?.direction === "to-xmpp") out.push(localFromRemoteId(r.sender));
+    }
+    return out;
   }
 
   private readonly rejoinTimers = new Set<NodeJS.Timeout>();
@@ -365,11 +487,25 @@ export class Bridge {
     this.scheduleRejoin(room, 0);
   }
 
+  /**
+   * Joins `room` again after a delay, backing off on failure (0.5 s doubling
+   * to 30 s). Gives up once the bridge stops or the room is no longer linked;
+   * a join meanwhile (by a sender, or after a reconnect) makes it a no-op.
+   */
   private scheduleRejoin(room: string, attempt: number): void {
+    if (this.stopping) return;
     const delay = Math.min(30_000, 500 * 2 ** attempt);
     const t = setTimeout(() => {
       this.rejoinTimers.delete(t);
-      this.relay.join(room).catch(() => this.scheduleRejoin(room, attempt + 1));
+      if (this.stopping || !this.links.channelsOf(room).length || this.relay.isJoined(room)) return;
+      this.relay.join(room).catch((e: unknown) => {
+        this.logger.warn("could not join a linked room again; trying later", {
+          room,
+          attempt: attempt + 1,
+          error: e instanceof Error ? e.message : String(e),
+        });
+        this.scheduleRejoin(room, attempt + 1);
+      });
     }, delay);
     this.rejoinTimers.add(t);
   }

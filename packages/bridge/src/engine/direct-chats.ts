@@ -33,9 +33,20 @@ export const DM_CHANNEL_PREFIX = "dm:";
 export class DirectChats {
   private readonly ctx: EngineContext;
   private readonly subscribers = new Map<string, Set<string>>();
+  /** DM channel -> the XMPP user it is with (a bounded cache in front of the store). */
+  private readonly dmUsers = new Map<string, string>();
 
   constructor(ctx: EngineContext) {
     this.ctx = ctx;
+  }
+
+  private rememberDmUser(channel: string, user: string): void {
+    this.dmUsers.delete(channel);
+    this.dmUsers.set(channel, user);
+    if (this.dmUsers.size > 10_000) {
+      const oldest = this.dmUsers.keys().next().value;
+      if (oldest !== undefined) this.dmUsers.delete(oldest);
+    }
   }
 
   isDirectRecord(r: MessageRecord): boolean {
@@ -68,7 +79,10 @@ export class DirectChats {
     parts: ReadonlyArray<{ url: string } | { notice: string }>,
   ): Promise<void> {
     const user =
-      m.directTo ?? (await this.ctx.store.getState("dm-user", `${this.ctx.network} ${m.channel}`)) ?? undefined;
+      m.directTo ??
+      this.dmUsers.get(m.channel) ??
+      (await this.ctx.store.getState("dm-user", `${this.ctx.network} ${m.channel}`)) ??
+      undefined;
     if (user === undefined) {
       this.ctx.logger.info("a direct message for no known XMPP user was not relayed", { channel: m.channel });
       return;
@@ -253,6 +267,8 @@ export class DirectChats {
       describe: `direct message from an XMPP user to ${puppet.local}`,
       run: async () => {
         const sent = await sendDirect({ userId: puppet.remoteId, sender, text, attachments, key });
+        // Known at once in memory: the answer may come back before the store has committed.
+        this.rememberDmUser(sent.channel, user);
         await this.ctx.store.setState("dm-user", `${this.ctx.network} ${sent.channel}`, user);
         await this.ctx.store.recordMessage({
           network: this.ctx.network,

@@ -3,10 +3,23 @@
  * before the server reads it is lost without a trace. A MUC, though, reflects
  * every message back to its sender, so a groupchat message the bridge posted
  * is known to have arrived once the relay occupant sees it come back. This
- * tracker keeps what was sent and not yet seen back, so that after the link
- * drops the engine sends exactly those again (with their original ids), in
- * order. The reflection also carries the room's stanza-id, which the message
- * map needs for replies, reactions and retractions from XMPP clients.
+ * tracker keeps what was sent and not yet seen back, so that the engine can
+ * send exactly that again, with the original ids, in order:
+ *
+ * - after the link drops (`beginRecovery`, then `recover` per room once the
+ *   relay and the senders are back in it). A reflection can be lost with the link although the
+ *   message arrived, so `recover` first asks the room's archive what it has,
+ *   and sends again only the rest: nothing twice.
+ * - when a room refuses a message (`refused`): its sender is no longer an
+ *   occupant (the room restarted, or was destroyed and made again). The
+ *   sender joins again and the message goes again, one refusal at a time per
+ *   sender and room, in the order they came.
+ *
+ * Every send of a message is counted, so a refusal or a recovery that comes
+ * after the message was already sent again does nothing: it is about a send
+ * that is no longer the latest. The reflection also carries the room's
+ * stanza-id, which the message map needs for replies, reactions and
+ * retractions from XMPP clients.
  *
  * Bounded: at most `limit` unconfirmed entries; the oldest are given up (with a
  * warning) past it, or once older than `maxAgeMs`.
@@ -17,19 +30,76 @@ interface Pending {
   readonly room: string;
   readonly at: number;
   readonly resend: () => Promise<void>;
+  /** How many times it was sent so far. */
+  sends: number;
+  /** Order of its latest send among all sends. */
+  seq: number;
+  /** Refusals acted on so far. */
+  refusals: number;
+}
+
+/** What awaited its reflection in one room when the link dropped, oldest first, and how often each was sent. */
+interface RecoveryPlan {
+  /** Which `beginRecovery` made it: a recovery still running when the link drops again must not touch the next. */
+  readonly generation: number;
+  readonly since: number;
+  readonly entries: ReadonlyArray<{ readonly id: string; readonly sends: number }>;
+}
+
+export interface RecoveryOutcome {
+  /** Found in the room's archive: arrived, only the reflection was lost. */
+  readonly arrived: number;
+  readonly resent: number;
+  /** Too old to send again, or could not be sent. */
+  readonly dropped: number;
+}
+
+export interface RecoverOptions {
+  /**
+   * What the room archived since a time: origin-id -> stanza-id. Without it,
+   * or when it fails, everything unconfirmed is sent again.
+   */
+  readonly archived?: (since: Date, ids: ReadonlySet<string>) => Promise<ReadonlyMap<string, string>>;
+  /** A message the archive shows arrived, with the stanza-id the room gave it (for the message map). */
+  readonly onArchived?: (id: string, stanzaId: string) => Promise<void>;
+}
+
+export interface ReflectionTrackerOptions {
+  readonly logger: Logger;
+  readonly limit?: number;
+  readonly maxAgeMs?: number;
+  /** How many refusals of one message are acted on before it is given up (default 3). */
+  readonly maxRefusals?: number;
+  /**
+   * How far before the oldest unconfirmed message the archive is searched
+   * (default 5 minutes): the server's clock need not agree with ours.
+   */
+  readonly archiveSlackMs?: number;
+  readonly now?: () => number;
 }
 
 export class ReflectionTracker {
   private readonly pending = new Map<string, Pending>();
+  private readonly plans = new Map<string, RecoveryPlan>();
+  /** Per room and sender: the refusals being acted on, one after another. */
+  private readonly chains = new Map<string, Promise<unknown>>();
+  /** Per room and sender: the `seq` at which the sender last joined again after a refusal. */
+  private readonly rejoined = new Map<string, number>();
+  private seq = 0;
+  private generation = 0;
   private readonly limit: number;
   private readonly maxAgeMs: number;
+  private readonly maxRefusals: number;
+  private readonly archiveSlackMs: number;
   private readonly logger: Logger;
   private readonly now: () => number;
 
-  constructor(o: { logger: Logger; limit?: number; maxAgeMs?: number; now?: () => number }) {
+  constructor(o: ReflectionTrackerOptions) {
     this.logger = o.logger;
     this.limit = o.limit ?? 20_000;
     this.maxAgeMs = o.maxAgeMs ?? 10 * 60_000;
+    this.maxRefusals = o.maxRefusals ?? 3;
+    this.archiveSlackMs = o.archiveSlackMs ?? 5 * 60_000;
     this.now = o.now ?? Date.now;
   }
 
@@ -39,7 +109,17 @@ export class ReflectionTracker {
 
   /** Remembers a message sent to `room` with id `id` until its reflection is seen. */
   track(id: string, room: string, resend: () => Promise<void>): void {
-    this.pending.set(id, { room: room.toLowerCase(), at: this.now(), resend });
+    // The same id again (a retried delivery) is one more send of the same message, and now the newest.
+    const before = this.pending.get(id);
+    this.pending.delete(id);
+    this.pending.set(id, {
+      room: room.toLowerCase(),
+      at: before?.at ?? this.now(),
+      resend,
+      sends: (before?.sends ?? 0) + 1,
+      seq: ++this.seq,
+      refusals: before?.refusals ?? 0,
+    });
     if (this.pending.size > this.limit) {
       const oldest = this.pending.keys().next().value;
       if (oldest !== undefined) {
@@ -58,39 +138,187 @@ export class ReflectionTracker {
     return this.pending.has(id);
   }
 
-  /** Sends one unconfirmed message again (the room refused it, e.g. after forgetting the puppet). */
-  async resendOne(id: string): Promise<boolean> {
-    const p = this.pending.get(id);
-    if (!p) return false;
-    await p.resend();
-    return true;
+  /** Ids of the messages to `room` that await their reflection, oldest first. */
+  unconfirmedIn(room: string): string[] {
+    const key = room.toLowerCase();
+    return [...this.pending].filter(([, p]) => p.room === key).map(([id]) => id);
   }
 
-  /** Sends again, in the original order, what was never seen back (after a reconnect). */
-  async resendUnconfirmed(): Promise<number> {
-    const cutoff = this.now() - this.maxAgeMs;
-    const due = [...this.pending.entries()];
-    let sent = 0;
-    for (const [id, p] of due) {
-      if (p.at < cutoff) {
-        this.pending.delete(id);
-        this.logger.warn("a message was never confirmed by its room and is too old to send again", {
-          id,
-          room: p.room,
-        });
-        continue;
+  /** Whether `room` awaits its recovery after a dropped link (`beginRecovery` was called, `recover` has not finished). */
+  isRecovering(room: string): boolean {
+    return this.plans.has(room.toLowerCase());
+  }
+
+  /**
+   * The link dropped and is back: takes stock of what awaits its reflection,
+   * room by room, to be sent again by `recover`. Call it before anything new
+   * is sent on the new link, so that the stock holds only what the old link
+   * may have lost. Returns the recovery's generation, for `recover` and
+   * `endRecovery`: when the link drops again meanwhile, a newer recovery
+   * replaces this one and what is left of this one does nothing.
+   */
+  beginRecovery(): number {
+    const generation = ++this.generation;
+    const byRoom = new Map<
+      string,
+      { generation: number; since: number; entries: Array<{ id: string; sends: number }> }
+    >();
+    for (const [id, p] of this.pending) {
+      let plan = byRoom.get(p.room);
+      if (!plan) {
+        plan = { generation, since: p.at, entries: [] };
+        byRoom.set(p.room, plan);
       }
-      try {
-        await p.resend();
-        sent++;
-      } catch (e) {
-        this.logger.warn("could not send a message again after reconnecting", {
-          id,
-          room: p.room,
-          error: e instanceof Error ? e.message : String(e),
-        });
-      }
+      plan.since = Math.min(plan.since, p.at); // a message sent again keeps its first time but moves to the end
+      plan.entries.push({ id, sends: p.sends });
     }
-    return sent;
+    this.plans.clear();
+    for (const [room, plan] of byRoom) this.plans.set(room, plan);
+    return generation;
+  }
+
+  /**
+   * Recovers `room` after a dropped link, once the relay and the senders are
+   * in it again: confirms what the room's archive shows arrived, then sends the
+   * rest again in the original order (what was sent again meanwhile, or
+   * confirmed, is skipped). Safe to call for a room with nothing to recover.
+   */
+  async recover(room: string, generation: number, o: RecoverOptions = {}): Promise<RecoveryOutcome> {
+    const key = room.toLowerCase();
+    const plan = this.plans.get(key);
+    if (!plan || plan.generation !== generation) return { arrived: 0, resent: 0, dropped: 0 };
+    try {
+      const arrived = o.archived ? await this.confirmArchived(key, plan, o) : 0;
+      let resent = 0;
+      let dropped = 0;
+      const cutoff = this.now() - this.maxAgeMs;
+      for (const e of plan.entries) {
+        const p = this.pending.get(e.id);
+        if (!p || p.sends !== e.sends) continue;
+        if (p.at < cutoff) {
+          this.pending.delete(e.id);
+          dropped++;
+          this.logger.warn("a message was never confirmed by its room and is too old to send again", {
+            id: e.id,
+            room: key,
+          });
+          continue;
+        }
+        if (await this.sendAgain(e.id, p)) resent++;
+        else dropped++;
+      }
+      return { arrived, resent, dropped };
+    } finally {
+      if (this.plans.get(key) === plan) this.plans.delete(key);
+    }
+  }
+
+  /** Ends what is left of a recovery (rooms the engine no longer has); what it held stays tracked. */
+  endRecovery(generation: number): void {
+    for (const [room, plan] of this.plans) if (plan.generation === generation) this.plans.delete(room);
+  }
+
+  private async confirmArchived(room: string, plan: RecoveryPlan, o: RecoverOptions): Promise<number> {
+    const ids = new Set(plan.entries.map((e) => e.id).filter((id) => this.pending.has(id)));
+    if (ids.size === 0 || !o.archived) return 0;
+    let found: ReadonlyMap<string, string>;
+    try {
+      found = await o.archived(new Date(plan.since - this.archiveSlackMs), ids);
+    } catch (e) {
+      this.logger.warn("could not read the room's archive; what it may have received is sent again", {
+        room,
+        error: e instanceof Error ? e.message : String(e),
+      });
+      return 0;
+    }
+    let arrived = 0;
+    for (const id of ids) {
+      const stanzaId = found.get(id);
+      if (stanzaId === undefined || !this.pending.delete(id)) continue;
+      arrived++;
+      await o.onArchived?.(id, stanzaId).catch((e: unknown) =>
+        this.logger.warn("could not note the stanza-id of a message the room archived", {
+          id,
+          room,
+          error: e instanceof Error ? e.message : String(e),
+        }),
+      );
+    }
+    return arrived;
+  }
+
+  /**
+   * Whether the sender of `id` must join `room` again before `id` is sent
+   * again: true unless it already did so after `id` was last sent (the
+   * refusal then predates that join). Answer it when the refusal arrives.
+   */
+  needsRejoin(id: string, sender: string): boolean {
+    const p = this.pending.get(id);
+    if (!p) return false;
+    return (this.rejoined.get(`${p.room} ${sender}`) ?? 0) < p.seq;
+  }
+
+  /**
+   * The room refused `id`, sent by `sender`. Call it as the refusal arrives:
+   * it notes which send was refused, then, after the refusals before it of
+   * the same sender in the same room, has the sender join again (`rejoin`,
+   * unless it already did since) and sends the message again. Does nothing when the message was
+   * confirmed or sent again meanwhile, or while the room awaits its recovery
+   * after a dropped link (which sends it again itself). Gives the message up
+   * after `maxRefusals` refusals, or when `rejoin` fails. Never rejects.
+   */
+  refused(id: string, sender: string, rejoin: () => Promise<void>): Promise<boolean> {
+    const p = this.pending.get(id);
+    if (!p || this.plans.has(p.room)) return Promise.resolve(false);
+    const refusedSend = p.sends;
+    const room = p.room;
+    const step = async (): Promise<boolean> => {
+      if (this.pending.get(id) !== p || p.sends !== refusedSend) return false;
+      if (++p.refusals > this.maxRefusals) {
+        this.pending.delete(id);
+        this.logger.warn("a room keeps refusing a message; it is given up", { id, room, refusals: p.refusals - 1 });
+        return false;
+      }
+      if (this.needsRejoin(id, sender)) {
+        this.rejoined.set(`${room} ${sender}`, this.seq);
+        try {
+          await rejoin();
+        } catch (e) {
+          this.pending.delete(id);
+          this.logger.warn("a room refused a message and its sender could not join again; the message is given up", {
+            id,
+            room,
+            error: e instanceof Error ? e.message : String(e),
+          });
+          return false;
+        }
+      }
+      if (this.pending.get(id) !== p || p.sends !== refusedSend) return false;
+      return this.sendAgain(id, p);
+    };
+    const chain = `${room} ${sender}`;
+    const next = (this.chains.get(chain) ?? Promise.resolve()).then(step, step);
+    this.chains.set(chain, next);
+    const forget = () => {
+      if (this.chains.get(chain) === next) this.chains.delete(chain);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
+  private async sendAgain(id: string, p: Pending): Promise<boolean> {
+    p.sends++;
+    p.seq = ++this.seq;
+    try {
+      await p.resend();
+      return true;
+    } catch (e) {
+      this.logger.warn("could not send a message again", {
+        id,
+        room: p.room,
+        error: e instanceof Error ? e.message : String(e),
+      });
+      return false;
+    }
   }
 }

@@ -6,8 +6,15 @@
  * relay also keeps the room's occupant list (nicks, real JIDs where the room
  * discloses them, occupant ids, avatar hashes) so XMPP senders can be shown
  * on the remote side under their own name and avatar.
+ *
+ * When the engine repairs a room (after a dropped link, or when the room
+ * refused a message), it holds the room: the engine's senders join through
+ * `join`, which waits while a hold lasts, so that nothing new overtakes what
+ * the repair sends again. The relay also reads the room's archive, to tell a
+ * message that arrived (but whose reflection was lost) from one that did not.
  */
 import {
+  buildMamQuery,
   buildMucInstantRoom,
   buildMucJoin,
   buildMucLeave,
@@ -15,11 +22,15 @@ import {
   isRoomCreated,
   isSelfPresence,
   mucPresenceKind,
+  NS,
   type Presence,
+  parseMamFin,
+  parseMessage,
   parsePresence,
   resourceFromNick,
 } from "@parley/stanza";
 import type { IqRouter } from "../component/iq-router.ts";
+import { TransientError } from "../delivery/delivery-errors.ts";
 import { nickSuffix } from "../puppets/muc-occupancy.ts";
 
 export interface Occupant {
@@ -36,7 +47,21 @@ interface RoomState {
   nick: string;
   joined: boolean;
   joining?: Promise<void>;
+  /** Repairs in progress (see `holdWhile`); `join` waits for them. */
+  holds: Set<Promise<unknown>>;
   occupants: Map<string, Occupant>;
+}
+
+interface SelfWaiter {
+  readonly resolve: (p: Presence) => void;
+  /** Sends the join presence again (the first may have been lost with a dropped link). */
+  readonly resend: () => Promise<void>;
+}
+
+/** An archive query in progress: what its results say arrived, by origin-id (or message id) -> stanza-id. */
+interface ArchiveQuery {
+  readonly room: string;
+  readonly found: Map<string, string>;
 }
 
 export interface RelayOccupantOptions {
@@ -49,20 +74,45 @@ export interface RelayOccupantOptions {
   readonly onRemoved?: (room: string, kind: string) => void;
   /** An occupant joined, changed or left (for avatar and presence bookkeeping). */
   readonly onOccupant?: (room: string, occupant: Occupant, kind: "join" | "update" | "leave") => void;
+  /** How long an archive query may take, per page (default: the router's request timeout). */
+  readonly archiveTimeoutMs?: number;
+  /** How long `join` waits for a room's repairs at most before going on regardless (default 30 s). */
+  readonly maxHoldMs?: number;
 }
 
+/**
+ * The relay could not join a room. When the room did not answer in time the
+ * cause is a `TransientError`, so a delivery waiting on the join is retried
+ * rather than given up.
+ */
 export class RelayJoinError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, o: { cause?: unknown } = {}) {
+    super(message, o.cause === undefined ? undefined : { cause: o.cause });
     this.name = "RelayJoinError";
   }
 }
+
+/** A room's archive could not be read (no archive, query refused, unreadable answer). */
+export class RoomArchiveError extends Error {
+  readonly room: string;
+  constructor(room: string, message: string) {
+    super(`the archive of ${room} could not be read: ${message}`);
+    this.name = "RoomArchiveError";
+    this.room = room;
+  }
+}
+
+/** Page size of archive queries, and how many pages one lookup reads at most. */
+const ARCHIVE_PAGE = 100;
+const ARCHIVE_MAX_PAGES = 20;
 
 export class RelayOccupant {
   readonly jid: string;
   private readonly options: RelayOccupantOptions;
   private readonly rooms = new Map<string, RoomState>();
-  private readonly waiting = new Map<string, (p: Presence) => void>();
+  private readonly waiting = new Map<string, SelfWaiter>();
+  private readonly archiveQueries = new Map<string, ArchiveQuery>();
+  private queryCounter = 0;
 
   constructor(options: RelayOccupantOptions) {
     this.options = options;
@@ -91,19 +141,62 @@ export class RelayOccupant {
     return [...(this.rooms.get(room.toLowerCase())?.occupants.values() ?? [])];
   }
 
-  /** Joins `room` (once; concurrent callers share the join). Creates the room as an instant room when it did not exist. */
-  join(room: string): Promise<void> {
+  /**
+   * Joins `room` (once; concurrent callers share the join) and waits while a
+   * repair holds the room. Creates the room as an instant room when it did not
+   * exist.
+   */
+  async join(room: string): Promise<void> {
+    const key = room.toLowerCase();
+    await this.enter(key);
+    const s = this.rooms.get(key);
+    if (!s || s.holds.size === 0) return;
+    // A hold taken while we waited counts too; but a repair that hangs must not stop the room for good.
+    const maxHoldMs = this.options.maxHoldMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), maxHoldMs);
+    });
+    try {
+      while (s.holds.size > 0) {
+        if ((await Promise.race([Promise.allSettled([...s.holds]), timedOut])) === "timeout") return;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Joins `room` without waiting for holds: for the repair work itself, which `join` would wait for. */
+  enter(room: string): Promise<void> {
     const key = room.toLowerCase();
     let state = this.rooms.get(key);
-    if (state?.joined) return Promise.resolve();
+    // A join in flight is checked first: `joined` turns true before a new room is configured.
     if (state?.joining) return state.joining;
-    state ??= { nick: resourceFromNick(this.options.nick), joined: false, occupants: new Map() };
+    if (state?.joined) return Promise.resolve();
+    state ??= { nick: resourceFromNick(this.options.nick), joined: false, holds: new Set(), occupants: new Map() };
     this.rooms.set(key, state);
     const s = state;
-    s.joining = this.joinAs(key, s).finally(() => {
-      s.joining = undefined;
+    const joining = this.joinAs(key, s).finally(() => {
+      if (s.joining === joining) s.joining = undefined;
     });
-    return s.joining;
+    s.joining = joining;
+    return joining;
+  }
+
+  /**
+   * Holds `room` while `work` runs: `join` callers (the engine's senders) wait
+   * until it settles, so that nothing new reaches the room before what the
+   * work sends again. `work` joins with `enter`, never `join`, which would wait
+   * for itself. Holds on an unknown room are not taken.
+   */
+  holdWhile<T>(room: string, work: () => Promise<T>): Promise<T> {
+    const s = this.rooms.get(room.toLowerCase());
+    const running = work();
+    if (!s) return running;
+    s.holds.add(running);
+    const release = () => s.holds.delete(running);
+    running.then(release, release);
+    return running;
   }
 
   /** Forgets a room and leaves it. */
@@ -117,12 +210,18 @@ export class RelayOccupant {
     }
   }
 
-  /** Marks every room as not joined (the link to the server dropped); `rejoinAll` joins them again. */
+  /**
+   * Marks every room as not joined (the link to the server dropped); `enter`
+   * or `rejoinAll` joins them again. A join still waiting for its answer says
+   * its presence again, since the first may have gone down with the old link
+   * (should both arrive, the room's second answer is ignored).
+   */
   markAllLeft(): void {
     for (const s of this.rooms.values()) {
       s.joined = false;
       s.occupants.clear();
     }
+    for (const w of this.waiting.values()) void w.resend().catch(() => undefined);
   }
 
   async rejoinAll(): Promise<void> {
@@ -160,25 +259,91 @@ export class RelayOccupant {
   private awaitSelf(room: string, send: () => Promise<void>): Promise<Presence> {
     const timeoutMs = this.options.joinTimeoutMs ?? 15_000;
     return new Promise<Presence>((resolve, reject) => {
+      // Only this waiter is removed on the way out: a newer join of the same room may have replaced it.
+      const drop = () => {
+        if (this.waiting.get(room) === waiter) this.waiting.delete(room);
+      };
       const timer = setTimeout(() => {
-        this.waiting.delete(room);
-        reject(new RelayJoinError(`no answer from ${room} within ${timeoutMs} ms`));
+        drop();
+        const why = `no answer from ${room} within ${timeoutMs} ms`;
+        reject(new RelayJoinError(why, { cause: new TransientError(why) }));
       }, timeoutMs);
-      this.waiting.set(room, (p) => {
-        clearTimeout(timer);
-        resolve(p);
-      });
+      const waiter: SelfWaiter = {
+        resolve: (p) => {
+          clearTimeout(timer);
+          resolve(p);
+        },
+        resend: send,
+      };
+      this.waiting.set(room, waiter);
       send().catch((e: unknown) => {
         clearTimeout(timer);
-        this.waiting.delete(room);
+        drop();
         reject(e);
       });
     });
   }
 
-  /** Takes a presence addressed to the relay; returns false for anything else. */
+  /**
+   * What `room` archived (XEP-0313) since `since`, as origin-id (or message
+   * id) -> the stanza-id the room gave it, newest pages first, stopping early
+   * once every id in `lookingFor` is found. After a dropped link this tells a
+   * message that reached the room, but whose reflection was lost with the
+   * link, from one that never arrived. Only results from `room` itself count.
+   * Rejects with RoomArchiveError when the room has no archive or refuses.
+   */
+  async archivedIds(room: string, since: Date, lookingFor?: ReadonlySet<string>): Promise<Map<string, string>> {
+    const key = room.toLowerCase();
+    const queryid = `parley-mam-${++this.queryCounter}`;
+    const q: ArchiveQuery = { room: key, found: new Map() };
+    this.archiveQueries.set(queryid, q);
+    try {
+      let before = "";
+      for (let page = 0; page < ARCHIVE_MAX_PAGES; page++) {
+        const answer = await this.options.router.request(
+          {
+            type: "set",
+            to: key,
+            from: this.jid,
+            payload: buildMamQuery({ queryid, filter: { start: since }, rsm: { max: ARCHIVE_PAGE, before } }),
+          },
+          this.options.archiveTimeoutMs,
+        );
+        if (answer.type !== "result") throw new RoomArchiveError(key, answer.error?.condition ?? "no result");
+        const fin = answer.payload ? parseMamFin(answer.payload) : undefined;
+        if (!fin?.ok) throw new RoomArchiveError(key, "the answer has no readable <fin/>");
+        const first = fin.value.rsm?.first;
+        if (fin.value.complete || first === undefined || first === before) break;
+        if (lookingFor && [...lookingFor].every((id) => q.found.has(id))) break;
+        before = first;
+      }
+      return q.found;
+    } finally {
+      this.archiveQueries.delete(queryid);
+    }
+  }
+
+  /** Takes an archive result for one of our queries; true when it was one. */
+  private archiveResult(el: Element): boolean {
+    const result = el.getChild("result", NS.mam);
+    const q = result ? this.archiveQueries.get(result.attrs.queryid ?? "") : undefined;
+    if (!q) return false;
+    // Results come from the room's bare JID; anyone else's are ignored, not believed.
+    if ((el.attrs.from ?? "").toLowerCase() !== q.room) return true;
+    const parsed = parseMessage(el);
+    const r = parsed.ok ? parsed.value.mamResult : undefined;
+    if (!r) return true;
+    const m = r.forwarded.message;
+    const id = m.originId ?? m.id;
+    if (id !== undefined) q.found.set(id, r.id);
+    return true;
+  }
+
+  /** Takes a presence, or a result of an archive query, addressed to the relay; returns false for anything else. */
   dispatch(el: Element): boolean {
-    if (el.name !== "presence" || (el.attrs.to ?? "").toLowerCase() !== this.jid.toLowerCase()) return false;
+    if ((el.attrs.to ?? "").toLowerCase() !== this.jid.toLowerCase()) return false;
+    if (el.name === "message") return this.archiveResult(el);
+    if (el.name !== "presence") return false;
     const r = parsePresence(el);
     if (!r.ok) return true;
     const p = r.value;
@@ -190,11 +355,12 @@ export class RelayOccupant {
     const waiter = this.waiting.get(room);
     if (waiter && (p.error || isSelfPresence(p))) {
       this.waiting.delete(room);
-      waiter(p);
+      waiter.resolve(p);
       if (p.error) return true;
     }
     if (!s) return true;
-    if (isSelfPresence(p)) {
+    // A destroyed room removes everyone; some servers (ejabberd) say so without the self status 110.
+    if (isSelfPresence(p) || (p.type === "unavailable" && p.mucUser?.destroy !== undefined)) {
       if (p.type === "unavailable") {
         const kind = mucPresenceKind(p, true);
         if (kind.kind === "nick-change") return true;
