@@ -20,6 +20,7 @@ import {
   type DeliveryRetryPolicy,
   loadConfig,
   openStore,
+  type RefApiCall,
   ReferenceConnector,
   ReferenceNetwork,
 } from "../src/index.ts";
@@ -138,4 +139,25 @@ export async function startHarness(kind: XmppServerKind, options: HarnessOptions
   h.bridge = await Bridge.start({ config, connector: h.connector, store, ...delivery });
   await relaySeen;
   return h;
+}
+
+/** The first API call on the reference network matching `pred`, made already or within `timeoutMs`. */
+export function apiCall(h: Harness, pred: (c: RefApiCall) => boolean, timeoutMs = 10_000): Promise<RefApiCall> {
+  const found = h.net.calls.find(pred);
+  if (found) return Promise.resolve(found);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      h.net.off("api", on);
+      reject(
+        new Error(`no matching API call within ${timeoutMs} ms; last calls: ${JSON.stringify(h.net.calls.slice(-5))}`),
+      );
+    }, timeoutMs);
+    const on = (c: RefApiCall) => {
+      if (!pred(c)) return;
+      clearTimeout(timer);
+      h.net.off("api", on);
+      resolve(c);
+    };
+    h.net.on("api", on);
+  });
 }

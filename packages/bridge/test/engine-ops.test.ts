@@ -39,8 +39,8 @@ import {
   XMPP_SERVER_KINDS,
   type XmppComponentConfig,
 } from "@parley/testkit";
-import { type RefApiCall, type RefEvent, runCli } from "../src/index.ts";
-import { type Harness, startHarness } from "./engine-harness.ts";
+import { type RefEvent, runCli } from "../src/index.ts";
+import { apiCall, type Harness, startHarness } from "./engine-harness.ts";
 
 const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -98,27 +98,6 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined> |
     if (Date.now() > deadline) assert.fail(`${what}: not within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-/** The first bridge API call matching `pred`, already made or still to come. */
-function apiCall(h: Harness, pred: (c: RefApiCall) => boolean, timeoutMs = 5000): Promise<RefApiCall> {
-  const found = h.net.calls.find(pred);
-  if (found) return Promise.resolve(found);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      h.net.off("api", on);
-      reject(
-        new Error(`no matching API call within ${timeoutMs} ms; last calls: ${JSON.stringify(h.net.calls.slice(-5))}`),
-      );
-    }, timeoutMs);
-    const on = (c: RefApiCall) => {
-      if (!pred(c)) return;
-      clearTimeout(timer);
-      h.net.off("api", on);
-      resolve(c);
-    };
-    h.net.on("api", on);
-  });
 }
 
 /** Resolves when the bridge's post of `text` lands on the network (the network echoes it as an event). */

@@ -6,26 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { buildIq, buildMessage, buildPresence, element, type Message, stanzaIdBy } from "@parley/stanza";
 import { isMessage, isPresence, stanzaId, XMPP_SERVER_KINDS } from "@parley/testkit";
-import type { RefApiCall } from "../src/index.ts";
-import { type Harness, startHarness } from "./engine-harness.ts";
-
-function apiCall(h: Harness, pred: (c: RefApiCall) => boolean, timeoutMs = 5000): Promise<RefApiCall> {
-  const found = h.net.calls.find(pred);
-  if (found) return Promise.resolve(found);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      h.net.off("api", on);
-      reject(new Error(`no matching API call within ${timeoutMs} ms; calls: ${JSON.stringify(h.net.calls.slice(-5))}`));
-    }, timeoutMs);
-    const on = (c: RefApiCall) => {
-      if (!pred(c)) return;
-      clearTimeout(timer);
-      h.net.off("api", on);
-      resolve(c);
-    };
-    h.net.on("api", on);
-  });
-}
+import { apiCall, type Harness, startHarness } from "./engine-harness.ts";
 
 for (const kind of XMPP_SERVER_KINDS) {
   describe(`engine relay on ${kind}`, () => {

@@ -24,14 +24,13 @@ import { isMessage, isPresence, stanzaId, TestClient, XMPP_SERVER_KINDS, type Xm
 import {
   fromMarkdown,
   IqRouter,
-  type RefApiCall,
   ReflectionTracker,
   type RefMessage,
   RelayOccupant,
   RoomArchiveError,
   silentLogger,
 } from "../src/index.ts";
-import { type Harness, startHarness } from "./engine-harness.ts";
+import { apiCall, type Harness, startHarness } from "./engine-harness.ts";
 
 /** Messages per burst, and the pause between two of them. */
 const N = 60;
@@ -148,24 +147,6 @@ async function confirmedPrefix(h: Harness, posted: readonly RefMessage[]): Promi
     n++;
   }
   return n;
-}
-
-function apiCall(h: Harness, pred: (c: RefApiCall) => boolean, timeoutMs = 10_000): Promise<RefApiCall> {
-  const found = h.net.calls.find(pred);
-  if (found) return Promise.resolve(found);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      h.net.off("api", on);
-      reject(new Error(`no matching API call within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const on = (c: RefApiCall) => {
-      if (!pred(c)) return;
-      clearTimeout(timer);
-      h.net.off("api", on);
-      resolve(c);
-    };
-    h.net.on("api", on);
-  });
 }
 
 // --- The parts alone -----------------------------------------------------------------------

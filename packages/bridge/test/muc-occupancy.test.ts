@@ -77,6 +77,17 @@ for (const kind of XMPP_SERVER_KINDS) {
       assert.equal(rooms.nickIn(room, "111"), undefined);
     });
 
+    it("shares a join already under way instead of racing it", async () => {
+      const [a, b] = await Promise.all([
+        rooms.join({ local: "444", nick: "Dana" }, room),
+        rooms.join({ local: "444", nick: "Dana" }, room),
+      ]);
+      assert.equal(a, "Dana");
+      assert.equal(b, "Dana");
+      assert.deepEqual(rooms.localsIn(room).includes("444"), true);
+      await rooms.leave("444", room);
+    });
+
     it("notices when a moderator kicks a puppet", async () => {
       const answer = await alice.iq(
         buildMucKick({ room, id: stanzaId("kick"), nick: "Zoë the great", reason: "spam" }),

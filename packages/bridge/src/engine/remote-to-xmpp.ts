@@ -27,7 +27,9 @@ import type {
   RemoteTyping,
   RemoteUser,
 } from "../connector/connector.ts";
+import { TransientError } from "../delivery/index.ts";
 import { toPlainText, toStyling } from "../format/index.ts";
+import { MucJoinError } from "../puppets/muc-occupancy.ts";
 import type { MessageRecord } from "../store/index.ts";
 import type { EngineContext } from "./context.ts";
 import type { DirectChats } from "./direct-chats.ts";
@@ -81,7 +83,13 @@ export class RemoteToXmpp implements ConnectorHost {
     if (!pending) {
       pending = (async () => {
         await this.ctx.relay.join(room);
-        return this.ctx.occupancy.join(this.ctx.puppets.identity(p), room);
+        try {
+          return await this.ctx.occupancy.join(this.ctx.puppets.identity(p), room);
+        } catch (e) {
+          // A room that did not answer (or said "wait") may take the puppet later: let delivery retry.
+          if (e instanceof MucJoinError && e.transient) throw new TransientError(e.message, { cause: e });
+          throw e;
+        }
       })().finally(() => this.joins.delete(key));
       this.joins.set(key, pending);
     }

@@ -29,10 +29,13 @@ export interface PuppetIdentity {
 
 export class MucJoinError extends Error {
   readonly condition: string;
+  /** The room may let the puppet in later (no answer yet, or a `wait` error): worth a retry. */
+  readonly transient: boolean;
   constructor(room: string, error: StanzaError) {
     super(`could not join ${room}: ${error.condition}${error.text ? ` (${error.text})` : ""}`);
     this.name = "MucJoinError";
     this.condition = error.condition;
+    this.transient = error.type === "wait";
   }
 }
 
@@ -65,6 +68,7 @@ export class MucOccupancy {
   /** room (lower-case bare JID) -> nick -> puppet local: who of ours holds a nick. */
   private readonly nicks = new Map<string, Map<string, string>>();
   private readonly pending = new Map<string, PendingJoin>();
+  private readonly joining = new Map<string, Promise<string>>();
 
   constructor(options: MucOccupancyOptions) {
     this.options = options;
@@ -121,7 +125,18 @@ export class MucOccupancy {
    * Joins `room`; on a nick conflict retries with a suffix (4, then 8 hex
    * digits of the puppet id). Resolves with the nick obtained.
    */
-  async join(p: PuppetIdentity, room: string): Promise<string> {
+  join(p: PuppetIdentity, room: string): Promise<string> {
+    // A join already under way is shared: a second presence would take over the first one's answer.
+    const key = `${room.toLowerCase()} ${p.local.toLowerCase()}`;
+    let running = this.joining.get(key);
+    if (!running) {
+      running = this.joinNow(p, room).finally(() => this.joining.delete(key));
+      this.joining.set(key, running);
+    }
+    return running;
+  }
+
+  private async joinNow(p: PuppetIdentity, room: string): Promise<string> {
     const base = resourceFromNick(p.nick);
     const candidates = [base, `${base} [${nickSuffix(p.local)}]`, `${base} [${nickSuffix(p.local, 8)}]`];
     let last: StanzaError | undefined;
@@ -235,7 +250,7 @@ export class MucOccupancy {
     const timeoutMs = this.options.joinTimeoutMs ?? 15_000;
     const answer = new Promise<Presence>((resolve) => {
       const timer = setTimeout(() => {
-        this.pending.delete(key);
+        if (this.pending.get(key)?.timer === timer) this.pending.delete(key);
         resolve({
           type: "error",
           error: {
