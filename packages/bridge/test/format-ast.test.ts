@@ -11,11 +11,7 @@ import {
   type RichText,
   toPlainText,
 } from "../src/format/index.ts";
-
-const p = (...children: Inline[]): Block => ({ type: "paragraph", children });
-const t = (text: string): Inline => ({ type: "text", text });
-const br: Inline = { type: "linebreak" };
-const doc = (...blocks: Block[]): RichText => ({ blocks });
+import { br, doc, p, t } from "./format-builders.ts";
 
 /** Depth of quote/list nesting, walked without recursion. */
 function blockDepth(d: RichText): number {

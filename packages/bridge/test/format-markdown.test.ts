@@ -1,24 +1,9 @@
 /** The generic chat Markdown, to and from the rich-text tree. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  type Block,
-  fromMarkdown,
-  type Inline,
-  MAX_BLOCK_DEPTH,
-  type RichText,
-  toMarkdown,
-  toPlainText,
-} from "../src/format/index.ts";
+import { fromMarkdown, type Inline, MAX_BLOCK_DEPTH, toMarkdown, toPlainText } from "../src/format/index.ts";
 import { writeMarkdown } from "../src/format/markdown.ts";
-
-const p = (...children: Inline[]): Block => ({ type: "paragraph", children });
-const t = (text: string): Inline => ({ type: "text", text });
-const b = (...children: Inline[]): Inline => ({ type: "bold", children });
-const i = (...children: Inline[]): Inline => ({ type: "italic", children });
-const br: Inline = { type: "linebreak" };
-const doc = (...blocks: Block[]): RichText => ({ blocks });
-const link = (url: string, ...children: Inline[]): Inline => ({ type: "link", url, children });
+import { b, br, doc, i, link, p, t } from "./format-builders.ts";
 
 describe("fromMarkdown: inline", () => {
   const cases: Array<[string, Inline[]]> = [

@@ -2,22 +2,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { codePointSlice, type Reference } from "@parley/stanza";
-import {
-  type Block,
-  fromStyling,
-  type Inline,
-  MAX_BLOCK_DEPTH,
-  type RichText,
-  toPlainText,
-  toStyling,
-} from "../src/format/index.ts";
+import { fromStyling, MAX_BLOCK_DEPTH, type RichText, toPlainText, toStyling } from "../src/format/index.ts";
+import { b, br, doc, i, p, t } from "./format-builders.ts";
 
-const p = (...children: Inline[]): Block => ({ type: "paragraph", children });
-const t = (text: string): Inline => ({ type: "text", text });
-const b = (...children: Inline[]): Inline => ({ type: "bold", children });
-const i = (...children: Inline[]): Inline => ({ type: "italic", children });
-const br: Inline = { type: "linebreak" };
-const doc = (...blocks: Block[]): RichText => ({ blocks });
 const mention = (begin: number, end: number, jid = "anna@example.org"): Reference => ({
   type: "mention",
   uri: `xmpp:${jid}`,
