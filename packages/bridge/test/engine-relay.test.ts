@@ -311,5 +311,62 @@ for (const kind of XMPP_SERVER_KINDS) {
       h.net.post("u2", "general", "still alive");
       await seen;
     });
+
+    // --- the relay occupant and the reader puppet ------------------------------------------
+
+    /** Waits until `check` holds (polling), failing with `what`. */
+    async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+      for (const end = Date.now() + timeoutMs; Date.now() < end; ) {
+        if (check()) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.fail(`timed out waiting for ${what}`);
+    }
+
+    /** An XMPP user's message reaches the network. */
+    async function aliceReachesTheNetwork(body: string): Promise<void> {
+      await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id: stanzaId("r"), body }));
+      await apiCall(h, (c) => c.method === "post" && c.args.text === body);
+    }
+
+    it("steps the relay aside while a puppet reads the room, and calls it back when the last puppet leaves", async () => {
+      const relay = h.bridge.relay;
+      const relayOccupant = () => `${h.room}/${relay.nickIn(h.room)}`;
+      // A puppet in the room reads it; the relay is not an occupant, and the room is read all the same.
+      const posted = h.alice.waitFor(isMessage((m) => m.body === "a puppet reads"));
+      h.net.post("u2", "general", "a puppet reads");
+      await posted;
+      await until("a reader puppet", () => relay.readerOf(h.room) !== undefined && !relay.isRelayIn(h.room));
+      await aliceReachesTheNetwork("read by a puppet");
+      // Every puppet leaves: the relay joins again and reads the room.
+      h.alice.inbox.clear();
+      const back = h.alice.waitFor(
+        isPresence((p) => p.from === relayOccupant() && p.type === "available"),
+        {
+          timeoutMs: 10_000,
+        },
+      );
+      for (const local of h.bridge.occupancy.localsIn(h.room)) h.net.leave(local, "general");
+      await back;
+      await until("the relay reading again", () => relay.isRelayIn(h.room) && relay.readerOf(h.room) === undefined);
+      await until("no puppet left", () => h.bridge.occupancy.localsIn(h.room).length === 0);
+      await aliceReachesTheNetwork("read by the relay");
+      // A puppet back in the room: the relay steps aside again.
+      const gone = h.alice.waitFor(
+        isPresence((p) => p.from === relayOccupant() && p.type === "unavailable"),
+        {
+          timeoutMs: 10_000,
+        },
+      );
+      h.net.post("u1", "general", "a puppet is back");
+      await gone;
+      assert.equal(relay.readerOf(h.room), "u1");
+      assert.ok(relay.isJoined(h.room) && !relay.isRelayIn(h.room));
+      await aliceReachesTheNetwork("read by a puppet again");
+      assert.equal(
+        h.net.calls.filter((c) => c.method === "post" && c.args.text === "read by a puppet again").length,
+        1,
+      );
+    });
   });
 }

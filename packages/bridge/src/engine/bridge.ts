@@ -133,6 +133,7 @@ export class Bridge {
       caps: disco.puppetCaps,
       resource: PUPPET_RESOURCE,
       onRemoved: (room, local, kind) => this.onPuppetRemoved(room, local, kind),
+      onLeave: (room, local) => this.relay.puppetLeaving(room, local),
     });
     this.relay = new RelayOccupant({
       domain,
@@ -140,6 +141,9 @@ export class Bridge {
       send: (el) => this.session.send(el),
       router: this.router,
       onRemoved: (room, kind) => this.onRelayRemoved(room, kind),
+      // Where a puppet of ours sits, the relay steps aside and that puppet's copy of the room is read.
+      puppetsIn: (room) => this.occupancy.localsIn(room),
+      puppetJid: (local) => `${local}@${domain}/${PUPPET_RESOURCE}`,
     });
     this.reflections = new ReflectionTracker({ logger: this.logger.child({ part: "reflections" }) });
     this.delivery = new DeliveryQueue({
@@ -165,7 +169,7 @@ export class Bridge {
       maxBytes: c.media.maxBytes,
       allowPrivateAddresses: c.media.allowPrivateAddresses,
       router: this.router,
-      relayJid: `${domain}/relay`,
+      requesterFor: (room) => this.relay.actorJid(room),
       logger: this.logger.child({ part: "media" }),
       ...(c.xmpp.uploadService !== undefined && {
         uploader: new HttpUploader({
@@ -327,7 +331,7 @@ export class Bridge {
       return;
     }
     const m = parsed.value;
-    if (m.type === "groupchat") return; // each puppet's copy of room traffic; the relay's copy is the one read
+    if (m.type === "groupchat") return; // each puppet's copy of room traffic; the relay's or the reader's is read
     if (m.type === "error") {
       // A room refused a message of ours that awaits its reflection: most likely the room no longer counts the
       // puppet as an occupant (it restarted, or was destroyed and made again). Everything up to the tracker call
@@ -544,9 +548,10 @@ export class Bridge {
         if (network !== this.connector.network) return false;
         const removed = await this.links.remove(channel, room);
         if (removed && this.links.channelsOf(room).length === 0) {
-          // Nothing relays into the room any more: its puppets go too, not only the relay.
-          for (const local of this.occupancy.localsIn(room)) await this.occupancy.leave(local, room, "unlinked");
+          // Nothing relays into the room any more: its puppets go too, not only the relay (forgotten first, so
+          // that the last puppet leaving does not call the relay back in).
           await this.relay.leave(room);
+          for (const local of this.occupancy.localsIn(room)) await this.occupancy.leave(local, room, "unlinked");
         }
         return removed;
       },

@@ -21,7 +21,8 @@ export interface MediaRelayOptions {
   readonly allowPrivateAddresses: boolean;
   readonly uploader?: HttpUploader;
   readonly router: IqRouter;
-  readonly relayJid: string;
+  /** Who asks an occupant of a room for its vCard: an occupant of that room (the relay, or the reader puppet). */
+  readonly requesterFor: (room: string) => string;
   readonly logger: Logger;
 }
 
@@ -95,7 +96,7 @@ export class EngineMediaRelay implements MediaRelay {
       {
         type: "get",
         to: occupantJid,
-        from: this.o.relayJid,
+        from: this.o.requesterFor(occupantJid.split("/")[0] ?? occupantJid),
         payload: buildVcardRequest({ id: "v" }).getChildren("vCard")[0] as Element,
       },
       5000,

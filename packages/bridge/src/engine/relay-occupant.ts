@@ -45,7 +45,15 @@ export interface Occupant {
 
 interface RoomState {
   nick: string;
+  /** The relay itself is an occupant. */
   joined: boolean;
+  /**
+   * The puppet (lower-case localpart) whose copy of the room's traffic is read
+   * while the relay is out of the room: one recipient fewer for every message.
+   */
+  reader?: string;
+  /** The relay left to make way for a reader; its own unavailable presence is expected, not a removal. */
+  steppedAside?: boolean;
   joining?: Promise<void>;
   /** Repairs in progress (see `holdWhile`); `join` waits for them. */
   holds: Set<Promise<unknown>>;
@@ -78,6 +86,14 @@ export interface RelayOccupantOptions {
   readonly archiveTimeoutMs?: number;
   /** How long `join` waits for a room's repairs at most before going on regardless (default 30 s). */
   readonly maxHoldMs?: number;
+  /**
+   * The puppets of ours joined in a room (localparts). With these two, the
+   * relay steps aside in rooms where a puppet sits, and that puppet's copy of
+   * the room's traffic is read instead; without them the relay always stays.
+   */
+  readonly puppetsIn?: (room: string) => readonly string[];
+  /** A puppet's full JID, from its localpart. */
+  readonly puppetJid?: (local: string) => string;
 }
 
 /**
@@ -124,8 +140,94 @@ export class RelayOccupant {
     return [...this.rooms.keys()];
   }
 
+  /** Whether `room` is read: the relay is in it, or a puppet reads it in its place. */
   isJoined(room: string): boolean {
+    const s = this.rooms.get(room.toLowerCase());
+    return s !== undefined && (s.joined || s.reader !== undefined);
+  }
+
+  /** Whether the relay itself is an occupant of `room`. */
+  isRelayIn(room: string): boolean {
     return this.rooms.get(room.toLowerCase())?.joined ?? false;
+  }
+
+  /** The puppet (lower-case localpart) reading `room` in the relay's place, if any. */
+  readerOf(room: string): string | undefined {
+    return this.rooms.get(room.toLowerCase())?.reader;
+  }
+
+  /** The full JID whose copy of `room`'s traffic the engine reads: the relay's, or the reader puppet's. */
+  readingJid(room: string): string {
+    const s = this.rooms.get(room.toLowerCase());
+    return s?.reader !== undefined && this.options.puppetJid ? this.options.puppetJid(s.reader) : this.jid;
+  }
+
+  /**
+   * The JID the engine's requests to `room` (archive queries, moderation,
+   * vCards of occupants) come from: an occupant's, since rooms answer those
+   * only to occupants. The relay's while it is in the room, else the reader's.
+   */
+  actorJid(room: string): string {
+    const s = this.rooms.get(room.toLowerCase());
+    if (!s || s.joined || s.reader === undefined) return this.jid;
+    return this.readingJid(room);
+  }
+
+  /**
+   * Whether a message is the copy of room traffic the engine reads: true for
+   * the relay's copy while no puppet reads the room, and for the reader's
+   * groupchat copy; false for the relay's copy of a room a puppet reads
+   * (dropped); undefined for anything else (another puppet's copy, errors).
+   */
+  isReadCopy(el: Element): boolean | undefined {
+    const to = (el.attrs.to ?? "").toLowerCase();
+    const room = bareOf(el.attrs.from ?? "");
+    const s = this.rooms.get(room);
+    if (to === this.jid.toLowerCase()) return s?.reader === undefined;
+    if (!s || s.reader === undefined || el.attrs.type !== "groupchat") return undefined;
+    return to === this.readingJid(room).toLowerCase() ? true : undefined;
+  }
+
+  /**
+   * A puppet is about to leave `room` (called before its leave is sent). When
+   * it was the reader, another joined puppet reads on; when none is left, the
+   * relay joins again, its join said before the puppet's leave so that the room
+   * is read without a gap (the puppet stays the reader until the relay is in).
+   */
+  puppetLeaving(room: string, local: string): void {
+    const key = room.toLowerCase();
+    const s = this.rooms.get(key);
+    if (!s || s.reader !== local.toLowerCase()) return;
+    const next = this.otherPuppet(key, s.reader);
+    if (next !== undefined) {
+      s.reader = next;
+      return;
+    }
+    void this.enter(key).catch((e: unknown) => {
+      if (s.reader === local.toLowerCase()) s.reader = undefined;
+      this.options.onRemoved?.(key, e instanceof Error ? e.message : "rejoin failed");
+    });
+  }
+
+  /** A joined puppet of ours in `room` other than `except`, lower-case, if any. */
+  private otherPuppet(room: string, except?: string): string | undefined {
+    for (const l of this.options.puppetsIn?.(room) ?? []) {
+      if (l.toLowerCase() !== except) return l.toLowerCase();
+    }
+    return undefined;
+  }
+
+  /** `local` reads `room` from now on; the relay leaves unless it is still joining (it leaves once joined). */
+  private becomeReader(room: string, s: RoomState, local: string): void {
+    s.reader = local;
+    if (s.joined && !s.joining) this.stepAside(room, s);
+  }
+
+  private stepAside(room: string, s: RoomState): void {
+    if (!s.joined) return;
+    s.joined = false;
+    s.steppedAside = true;
+    void this.options.send(buildMucLeave({ room, nick: s.nick, from: this.jid })).catch(() => undefined);
   }
 
   /** The relay's own nick in `room`. */
@@ -173,6 +275,8 @@ export class RelayOccupant {
     // A join in flight is checked first: `joined` turns true before a new room is configured.
     if (state?.joining) return state.joining;
     if (state?.joined) return Promise.resolve();
+    // A puppet reads the room in the relay's place; but one that is leaving hands back to the relay (joining above).
+    if (state?.reader !== undefined) return Promise.resolve();
     state ??= { nick: resourceFromNick(this.options.nick), joined: false, holds: new Set(), occupants: new Map() };
     this.rooms.set(key, state);
     const s = state;
@@ -219,6 +323,8 @@ export class RelayOccupant {
   markAllLeft(): void {
     for (const s of this.rooms.values()) {
       s.joined = false;
+      s.reader = undefined;
+      s.steppedAside = false;
       s.occupants.clear();
     }
     for (const w of this.waiting.values()) void w.resend().catch(() => undefined);
@@ -242,6 +348,7 @@ export class RelayOccupant {
       }
       s.nick = nick;
       s.joined = true;
+      s.steppedAside = false;
       if (isRoomCreated(answer)) {
         const r = await this.options.router.request({
           type: "set",
@@ -250,6 +357,11 @@ export class RelayOccupant {
           payload: buildMucInstantRoom({ room, id: "x" }).getChild("query") as Element,
         });
         if (r.type !== "result") throw new RelayJoinError(`could not configure the new room ${room}`);
+      }
+      // A puppet joined meanwhile (or was already in): it reads the room, the relay makes way.
+      if (this.rooms.get(room) === s) {
+        s.reader ??= this.otherPuppet(room);
+        if (s.reader !== undefined) this.stepAside(room, s);
       }
       return;
     }
@@ -304,7 +416,7 @@ export class RelayOccupant {
           {
             type: "set",
             to: key,
-            from: this.jid,
+            from: this.actorJid(key),
             payload: buildMamQuery({ queryid, filter: { start: since }, rsm: { max: ARCHIVE_PAGE, before } }),
           },
           this.options.archiveTimeoutMs,
@@ -339,11 +451,64 @@ export class RelayOccupant {
     return true;
   }
 
-  /** Takes a presence, or a result of an archive query, addressed to the relay; returns false for anything else. */
+  /**
+   * Takes a result of one of its archive queries, a presence addressed to the
+   * relay, or a room's presence addressed to a puppet (a puppet's own joins and
+   * leaves are noted, then left to MucOccupancy: false); returns false for
+   * anything else.
+   */
   dispatch(el: Element): boolean {
-    if ((el.attrs.to ?? "").toLowerCase() !== this.jid.toLowerCase()) return false;
-    if (el.name === "message") return this.archiveResult(el);
+    if (el.name === "message") return this.archiveQueries.size > 0 && this.archiveResult(el);
     if (el.name !== "presence") return false;
+    const to = (el.attrs.to ?? "").toLowerCase();
+    if (to === this.jid.toLowerCase()) return this.relayPresence(el);
+    const at = to.indexOf("@");
+    const slash = to.indexOf("/");
+    if (
+      this.options.puppetJid &&
+      at > 0 &&
+      to.slice(at + 1, slash < 0 ? undefined : slash) === this.options.domain.toLowerCase()
+    ) {
+      return this.puppetPresence(el, to.slice(0, at));
+    }
+    return false;
+  }
+
+  /** A room's presence to one of our puppets: who reads the room, and (for the reader's copy) its occupants. */
+  private puppetPresence(el: Element, local: string): boolean {
+    const r = parsePresence(el);
+    if (!r.ok) return false;
+    const p = r.value;
+    const from = p.from ?? "";
+    const room = bareOf(from);
+    const s = this.rooms.get(room);
+    if (!s || p.error || !from.includes("/")) return false;
+    if (isSelfPresence(p) || (p.type === "unavailable" && p.mucUser?.destroy !== undefined)) {
+      if (p.type === "available") {
+        if (s.reader === undefined) this.becomeReader(room, s, local);
+      } else if (p.type === "unavailable" && s.reader === local) {
+        const kind = mucPresenceKind(p, true);
+        if (kind.kind !== "nick-change") {
+          if (s.joined) {
+            s.reader = undefined; // the relay is back in: it reads on
+          } else {
+            // A destroyed room took every puppet with it: the relay comes back (and makes the room again).
+            s.reader = p.mucUser?.destroy !== undefined ? undefined : this.otherPuppet(room, local);
+            if (s.reader === undefined && !s.joining) {
+              s.occupants.clear();
+              this.options.onRemoved?.(room, kind.kind);
+            }
+          }
+        }
+      }
+      return false; // MucOccupancy needs it too
+    }
+    if (s.reader !== local) return true; // another puppet's copy: read once, from the reader
+    this.occupantPresence(room, s, p);
+    return true;
+  }
+
+  private relayPresence(el: Element): boolean {
     const r = parsePresence(el);
     if (!r.ok) return true;
     const p = r.value;
@@ -361,16 +526,40 @@ export class RelayOccupant {
     if (!s) return true;
     // A destroyed room removes everyone; some servers (ejabberd) say so without the self status 110.
     if (isSelfPresence(p) || (p.type === "unavailable" && p.mucUser?.destroy !== undefined)) {
+      if (p.type === "available" && s.reader !== undefined && !this.stillIn(room, s.reader)) {
+        s.reader = undefined; // the relay is back in place of a reader that is leaving: it reads from here on
+      }
       if (p.type === "unavailable") {
         const kind = mucPresenceKind(p, true);
         if (kind.kind === "nick-change") return true;
+        if (s.steppedAside && !s.joined) {
+          s.steppedAside = false; // it left for a reader: not a removal
+          return true;
+        }
+        if (s.reader !== undefined) {
+          s.joined = false; // the room dropped the relay while a puppet read it anyway
+          return true;
+        }
         s.joined = false;
         s.occupants.clear();
         this.options.onRemoved?.(room, kind.kind);
       }
       return true;
     }
-    if (nick === "") return true;
+    if (nick === "" || s.reader !== undefined) return true; // a puppet reads the room: its copy counts
+    this.occupantPresence(room, s, p);
+    return true;
+  }
+
+  private stillIn(room: string, local: string): boolean {
+    return (this.options.puppetsIn?.(room) ?? []).some((l) => l.toLowerCase() === local);
+  }
+
+  /** An occupant's presence, as the reading occupant sees it: the occupant list follows. */
+  private occupantPresence(room: string, s: RoomState, p: Presence): void {
+    const from = p.from ?? "";
+    const nick = from.slice(from.indexOf("/") + 1);
+    if (nick === "") return;
     const known = s.occupants.has(nick);
     const kind = mucPresenceKind(p, known);
     if (p.type === "unavailable") {
@@ -381,9 +570,9 @@ export class RelayOccupant {
       } else if (gone) {
         this.options.onOccupant?.(room, gone, "leave");
       }
-      return true;
+      return;
     }
-    if (p.type !== "available") return true;
+    if (p.type !== "available") return;
     const item = p.mucUser?.items[0];
     const occupant: Occupant = {
       nick,
@@ -394,6 +583,10 @@ export class RelayOccupant {
     };
     s.occupants.set(nick, occupant);
     this.options.onOccupant?.(room, occupant, known ? "update" : "join");
-    return true;
   }
+}
+
+function bareOf(jid: string): string {
+  const slash = jid.indexOf("/");
+  return (slash < 0 ? jid : jid.slice(0, slash)).toLowerCase();
 }

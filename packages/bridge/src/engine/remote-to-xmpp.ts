@@ -335,7 +335,7 @@ export class RemoteToXmpp implements ConnectorHost {
           const answer = await this.ctx.router.request({
             type: "set",
             to: r.room,
-            from: this.ctx.relay.jid,
+            from: this.ctx.relay.actorJid(r.room),
             payload: buildModerationIq({
               room: r.room,
               iqId: "m",

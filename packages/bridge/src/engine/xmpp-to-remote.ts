@@ -21,9 +21,17 @@ export class XmppToRemote {
     this.ctx = ctx;
   }
 
-  /** Takes a message addressed to the relay occupant; returns false for anything else. */
+  /**
+   * Takes the copy of room traffic the engine reads (the relay's, or the
+   * reader puppet's where a puppet reads the room in the relay's place), and
+   * drops the relay's leftover copies of a room a puppet reads; returns false
+   * for anything else (other puppets' copies, errors to puppets).
+   */
   dispatch(el: Element): boolean {
-    if (el.name !== "message" || (el.attrs.to ?? "").toLowerCase() !== this.ctx.relay.jid.toLowerCase()) return false;
+    if (el.name !== "message") return false;
+    const read = this.ctx.relay.isReadCopy(el);
+    if (read === undefined) return false;
+    if (!read) return true;
     void this.handle(el).catch((e: unknown) => {
       this.ctx.metrics.badInput("xmpp");
       this.ctx.logger.warn("a message from a room could not be relayed", {

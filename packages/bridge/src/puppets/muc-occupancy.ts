@@ -52,6 +52,8 @@ export interface MucOccupancyOptions {
   /** The puppet resource occupants are joined from. */
   readonly resource?: string;
   readonly joinTimeoutMs?: number;
+  /** Told when a puppet is about to leave a room of its own accord (before its leave is sent). */
+  readonly onLeave?: (room: string, local: string) => void;
   /** Told when the room drops a puppet (kicked, banned, shutdown...). */
   readonly onRemoved?: (room: string, local: string, kind: string) => void;
 }
@@ -184,6 +186,7 @@ export class MucOccupancy {
     const nick = this.nickIn(room, local);
     if (nick === undefined) return;
     this.forget(room.toLowerCase(), local);
+    this.options.onLeave?.(room.toLowerCase(), local);
     await this.options.send(
       buildMucLeave({ room, nick, from: this.jidOf(local), ...(status !== undefined && { status }) }),
     );
@@ -205,7 +208,8 @@ export class MucOccupancy {
       waiting.resolve(p);
       return true;
     }
-    if (isSelfPresence(p) && p.type === "unavailable") {
+    // A destroyed room removes everyone; some servers (ejabberd) say so without the self status 110.
+    if ((isSelfPresence(p) || p.mucUser?.destroy !== undefined) && p.type === "unavailable") {
       const kind = mucPresenceKind(p, true);
       if (kind.kind === "nick-change") {
         // The room confirms a nick change in two steps; the join-side presence follows.
