@@ -1,9 +1,12 @@
 /**
  * The bridge's own occupant in every linked room, joined from the bare
  * component domain (`discord.example.org/relay`). Every puppet in a room gets
- * its own copy of each groupchat message; the engine reads only the relay's
- * copy, so a message is seen once however many puppets sit in the room. The
- * relay also keeps the room's occupant list (nicks, real JIDs where the room
+ * its own copy of each groupchat message; the engine reads only one copy, so a
+ * message is seen once however many puppets sit in the room. While a puppet of
+ * ours sits in the room, the relay leaves it and that puppet (the reader) is
+ * the one whose copy is read, which saves the server one copy of every
+ * message; another joined puppet takes over when the reader leaves, and the
+ * relay joins again when none is left. The relay (or its reader) also keeps the room's occupant list (nicks, real JIDs where the room
  * discloses them, occupant ids, avatar hashes) so XMPP senders can be shown
  * on the remote side under their own name and avatar.
  *
@@ -163,9 +166,11 @@ export class RelayOccupant {
   }
 
   /**
-   * The JID the engine's requests to `room` (archive queries, moderation,
-   * vCards of occupants) come from: an occupant's, since rooms answer those
-   * only to occupants. The relay's while it is in the room, else the reader's.
+   * The JID the engine's requests to `room` (archive queries, vCards of
+   * occupants) come from: an occupant's, since rooms pass iqs to occupants
+   * only from occupants. The relay's while it is in the room, else the
+   * reader's. (Archive queries of public rooms are answered to non-occupants
+   * too, on Prosody and ejabberd alike; the reader is asked all the same.)
    */
   actorJid(room: string): string {
     const s = this.rooms.get(room.toLowerCase());

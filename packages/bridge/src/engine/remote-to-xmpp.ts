@@ -335,7 +335,8 @@ export class RemoteToXmpp implements ConnectorHost {
           const answer = await this.ctx.router.request({
             type: "set",
             to: r.room,
-            from: this.ctx.relay.actorJid(r.room),
+            // From the relay, in the room or not: the rights to moderate are given to the bridge's domain.
+            from: this.ctx.relay.jid,
             payload: buildModerationIq({
               room: r.room,
               iqId: "m",
