@@ -62,6 +62,10 @@ export const NS = {
   retract: "urn:xmpp:message-retract:1",
   // XEP-0425 Moderated Message Retraction
   moderation: "urn:xmpp:message-moderate:1",
+  // XEP-0425 v0.2 (still spoken by Prosody's mod_muc_moderation): wrapped in XEP-0422 fastening
+  moderationLegacy: "urn:xmpp:message-moderate:0",
+  retractLegacy: "urn:xmpp:message-retract:0",
+  fasten: "urn:xmpp:fasten:0",
   // XEP-0428 Fallback Indication
   fallback: "urn:xmpp:fallback:0",
   // XEP-0444 Message Reactions

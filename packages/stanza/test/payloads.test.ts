@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import {
+  buildLegacyModerationIq,
   buildMessage,
   buildMucKick,
   buildReplyBody,
@@ -10,11 +11,13 @@ import {
   capsVerification,
   type DiscoInfo,
   formatDateTime,
+  moderationOf,
   mucPresenceKind,
   NS,
   parseDateTime,
   parseDiscoInfo,
   parseIq,
+  parseLegacyModerationRequest,
   parseMessage,
   parsePresence,
   parseStanzaXml,
@@ -146,6 +149,78 @@ describe("XEP-0424 retraction and XEP-0425 moderation", () => {
     assert.deepEqual(m.fallbacks, [{ for: NS.retract, body: [], subject: [] }]);
     assert.deepEqual(m.hints, ["store"]);
     assert.ok(m.body);
+  });
+});
+
+describe("XEP-0425 v0.2 (fastened) moderation, as Prosody's mod_muc_moderation speaks it", () => {
+  // The broadcast exactly as mod_muc_moderation builds it (util.stanza, reason inherits the moderate:0 namespace).
+  const broadcast = `<message from='room@muc.example.com' type='groupchat' id='Ab3'>
+    <apply-to xmlns='urn:xmpp:fasten:0' id='stanza-id-1'>
+      <moderated xmlns='urn:xmpp:message-moderate:0' by='room@muc.example.com/macbeth'>
+        <retract xmlns='urn:xmpp:message-retract:0'/><reason>Off topic</reason>
+      </moderated>
+    </apply-to>
+    <stanza-id xmlns='urn:xmpp:sid:0' by='room@muc.example.com' id='s2'/></message>`;
+  it("reads the room's broadcast into the same moderated retraction as the current form", () => {
+    const m = msg(broadcast);
+    assert.equal(m.retract, undefined);
+    assert.deepEqual(m.legacyModeration, {
+      id: "stanza-id-1",
+      moderated: { by: "room@muc.example.com/macbeth" },
+      reason: "Off topic",
+    });
+    assert.deepEqual(moderationOf(m), m.legacyModeration);
+    assert.deepEqual(m.invalid, []);
+  });
+  it("prefers the current form and says undefined for a plain message", () => {
+    const current = msg(example("0425", "The MUC sends a moderation message"));
+    assert.equal(moderationOf(current)?.id, "stanza-id-1");
+    assert.equal(moderationOf(current)?.moderated?.occupantId, "dd72603deec90a38ba552f7c68cbcc61bca202cd");
+    assert.equal(moderationOf(msg("<message type='groupchat'><body>hi</body></message>")), undefined);
+    assert.equal(
+      moderationOf(msg(`<message type='groupchat'><retract xmlns='${NS.retract}' id='x'/></message>`)),
+      undefined,
+    );
+  });
+  it("round-trips the broadcast through buildMessage", () => {
+    const value = { id: "sid-9", moderated: { by: "r@m/mod" }, reason: "spam" };
+    const back = msg(buildMessage({ type: "groupchat", legacyModeration: value }).toString());
+    assert.deepEqual(back.legacyModeration, value);
+  });
+  it("keeps other fastenings and malformed ones out, without failing the message", () => {
+    for (const inner of [
+      "<apply-to xmlns='urn:xmpp:fasten:0' id='x'><external name='body'/></apply-to>",
+      "<apply-to xmlns='urn:xmpp:fasten:0'><moderated xmlns='urn:xmpp:message-moderate:0'><retract xmlns='urn:xmpp:message-retract:0'/></moderated></apply-to>",
+      "<apply-to xmlns='urn:xmpp:fasten:0' id='x'><moderated xmlns='urn:xmpp:message-moderate:0'/></apply-to>",
+    ]) {
+      const r = parseMessage(el(`<message type='groupchat'>${inner}</message>`));
+      assert.ok(r.ok);
+      assert.equal(r.value.legacyModeration, undefined);
+      assert.equal(moderationOf(r.value), undefined);
+      assert.equal(r.value.invalid.length, 1);
+    }
+  });
+  it("builds the legacy request iq mod_muc_moderation expects, and reads it back", () => {
+    const iq = buildLegacyModerationIq({
+      room: "room@muc.example.com",
+      iqId: "m1",
+      from: "bridge.example.com",
+      request: { id: "sid-1", reason: "deleted on slack" },
+    });
+    assert.equal(
+      iq.toString(),
+      `<iq type="set" id="m1" from="bridge.example.com" to="room@muc.example.com"><apply-to xmlns="urn:xmpp:fasten:0" id="sid-1"><moderate xmlns="urn:xmpp:message-moderate:0"><retract xmlns="urn:xmpp:message-retract:0"/><reason>deleted on slack</reason></moderate></apply-to></iq>`,
+    );
+    const payload = iq.getChild("apply-to", NS.fasten);
+    assert.ok(payload);
+    assert.deepEqual(unwrap(parseLegacyModerationRequest(payload)), { id: "sid-1", reason: "deleted on slack" });
+    assert.equal(parseLegacyModerationRequest(el(`<moderate xmlns='${NS.moderation}' id='x'/>`)).ok, false);
+    assert.equal(
+      parseLegacyModerationRequest(
+        el("<apply-to xmlns='urn:xmpp:fasten:0' id='x'><moderate xmlns='urn:xmpp:message-moderate:0'/></apply-to>"),
+      ).ok,
+      false,
+    );
   });
 });
 
