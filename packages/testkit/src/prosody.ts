@@ -112,7 +112,8 @@ limits = { c2s = { rate = "100mb/s" }; s2sin = { rate = "100mb/s" } }
 VirtualHost ${lua(c.domain)}
 
 Component ${lua(c.mucDomain)} "muc"
-  modules_enabled = { "muc_mam" }
+  -- muc_moderation: XEP-0425 as v0.2 (fastened, urn:xmpp:message-moderate:0), from prosody-modules.
+  modules_enabled = { "muc_mam", "muc_moderation" }
   muc_log_by_default = true
   muc_log_all_rooms = true
   restrict_room_creation = false
