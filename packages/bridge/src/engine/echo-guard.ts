@@ -5,6 +5,8 @@
  * no author at all; so the engine notes each action before asking the network
  * for it and swallows the one echo that follows.
  */
+export type EchoKind = "edit" | "delete" | "moderated";
+
 export class EchoGuard {
   private readonly expected = new Set<string>();
   private readonly limit: number;
@@ -13,8 +15,12 @@ export class EchoGuard {
     this.limit = limit;
   }
 
-  /** Notes that the network will echo `kind` on remote message `id`. */
-  expect(kind: "edit" | "delete", id: string): void {
+  /**
+   * Notes that the network will echo `kind` on remote message `id`; or, for
+   * `moderated`, that the room will broadcast the moderation the bridge asked
+   * for (`id` is then "room stanza-id"), whose remote message is already gone.
+   */
+  expect(kind: EchoKind, id: string): void {
     this.expected.add(`${kind} ${id}`);
     if (this.expected.size > this.limit) {
       const oldest = this.expected.values().next().value;
@@ -23,7 +29,7 @@ export class EchoGuard {
   }
 
   /** True (once) when the event is the echo of something the bridge did. */
-  consume(kind: "edit" | "delete", id: string): boolean {
+  consume(kind: EchoKind, id: string): boolean {
     return this.expected.delete(`${kind} ${id}`);
   }
 }

@@ -6,8 +6,9 @@
  */
 import { createHash } from "node:crypto";
 import {
+  buildLegacyModerationRequest,
   buildMessage,
-  buildModerationIq,
+  buildModerationRequest,
   buildPresence,
   buildReplyBody,
   buildRetraction,
@@ -35,6 +36,9 @@ import type { EngineContext } from "./context.ts";
 import type { DirectChats } from "./direct-chats.ts";
 import { isEmptyText, mapMentions } from "./mentions.ts";
 import type { Puppet } from "./puppet-directory.ts";
+
+/** Errors by which a room says it does not speak the current moderation form (so the legacy one is worth a try). */
+const LEGACY_FALLBACK: ReadonlySet<string> = new Set(["service-unavailable", "feature-not-implemented", "bad-request"]);
 
 /** Messages older than this are relayed with their original time (XEP-0203). */
 const DELAY_THRESHOLD_MS = 5_000;
@@ -332,28 +336,44 @@ export class RemoteToXmpp implements ConnectorHost {
             return;
           }
           // An XMPP user's message removed on the remote side by a moderator: ask the room to moderate it.
-          const answer = await this.ctx.router.request({
-            type: "set",
-            to: r.room,
-            // From the relay, in the room or not: the rights to moderate are given to the bridge's domain.
-            from: this.ctx.relay.jid,
-            payload: buildModerationIq({
-              room: r.room,
-              iqId: "m",
-              request: { id: target, reason: d.by ? `deleted on ${this.network} by ${d.by.displayName}` : undefined },
-            }).getChildren("moderate")[0] as Element,
+          await this.moderate(r.room, {
+            id: target,
+            reason: d.by ? `deleted on ${this.network} by ${d.by.displayName}` : undefined,
           });
-          if (answer.type !== "result") {
-            this.logger.warn(
-              "the room refused to moderate a message deleted on the remote side; give the bridge moderator rights there",
-              {
-                room: r.room,
-                condition: answer.error?.condition,
-              },
-            );
-          }
         },
       });
+    }
+  }
+
+  /**
+   * Asks the room to moderate (retract) a message: the current XEP-0425 form
+   * first, then, when the room says it does not know that form, the fastened
+   * v0.2 form Prosody's mod_muc_moderation speaks. From the relay, in the room
+   * or not: the rights to moderate are given to the bridge's domain. A refusal
+   * is logged, never thrown: the remote deletion stands either way.
+   */
+  private async moderate(room: string, request: { id: string; reason?: string }): Promise<void> {
+    const ask = (payload: Element) =>
+      this.ctx.router.request({ type: "set", to: room, from: this.ctx.relay.jid, payload });
+    // The room's broadcast of this moderation comes back to the engine: it must not delete remotely again.
+    const echo = `${room.toLowerCase()} ${request.id}`;
+    this.ctx.echoes.expect("moderated", echo);
+    let answer: Awaited<ReturnType<typeof ask>>;
+    try {
+      answer = await ask(buildModerationRequest(request));
+      if (answer.type !== "result" && LEGACY_FALLBACK.has(answer.error?.condition ?? "")) {
+        answer = await ask(buildLegacyModerationRequest(request));
+      }
+    } catch (e) {
+      this.ctx.echoes.consume("moderated", echo);
+      throw e;
+    }
+    if (answer.type !== "result") {
+      this.ctx.echoes.consume("moderated", echo);
+      this.logger.warn(
+        "the room refused to moderate a message deleted on the remote side; give the bridge moderator rights there",
+        { room, condition: answer.error?.condition },
+      );
     }
   }
 

@@ -7,7 +7,7 @@
  * avatar: new messages, corrections, retractions, moderation, replies,
  * reactions, attachments and typing.
  */
-import { type Element, type Message, NS, parseMessage, stanzaIdBy, stripFallback } from "@parley/stanza";
+import { type Element, type Message, moderationOf, NS, parseMessage, stanzaIdBy, stripFallback } from "@parley/stanza";
 import type { XmppSender } from "../connector/connector.ts";
 import { fromStyling, type MentionTarget, type RichText } from "../format/index.ts";
 import type { MessageRecord } from "../store/index.ts";
@@ -67,8 +67,10 @@ export class XmppToRemote {
       return;
     }
     if (nick === undefined) {
-      // From the room itself: moderation (XEP-0425) is the only thing to carry.
-      if (m.retract?.moderated) await this.moderated(room, m.retract.id, channels);
+      // From the room itself: moderation (XEP-0425) is the only thing to carry,
+      // in the current form or the fastened v0.2 one Prosody's mod_muc_moderation sends.
+      const moderation = moderationOf(m);
+      if (moderation) await this.moderated(room, moderation.id, channels);
       return;
     }
     if (this.isOwnNick(room, nick) || nick === this.ctx.relay.nickIn(room)) return;
@@ -284,6 +286,8 @@ export class XmppToRemote {
 
   /** A moderator removed a message in the room: remove its remote counterpart. */
   private async moderated(room: string, id: string, channels: readonly string[]): Promise<void> {
+    // The bridge asked for this one: the remote message is already deleted.
+    if (this.ctx.echoes.consume("moderated", `${room} ${id}`)) return;
     if (!this.ctx.connector.capabilities.deletes) return;
     const r = await this.ctx.store.byXmppId(this.ctx.network, room, id);
     if (!r || !channels.includes(r.channel)) return;
