@@ -27,7 +27,7 @@ import { AdminActionError, type AdminActions, AdminCommands, type AdminLink } fr
 import { ComponentSession } from "../src/component/component-session.ts";
 import { DiscoResponder } from "../src/component/disco-responder.ts";
 import { IqRouter } from "../src/component/iq-router.ts";
-import type { LogFields, Logger } from "../src/ops/logger-types.ts";
+import { type LogLine, recordingLogger } from "./recording-logger.ts";
 
 /** An in-memory bridge: two networks, one config link. */
 class FakeActions implements AdminActions {
@@ -62,26 +62,6 @@ class FakeActions implements AdminActions {
     this.links.splice(i, 1);
     return true;
   }
-}
-
-interface LogLine {
-  readonly level: string;
-  readonly msg: string;
-  readonly fields: LogFields;
-}
-
-function recordingLogger(lines: LogLine[], base: LogFields = {}): Logger {
-  const at =
-    (level: string) =>
-    (msg: string, fields: LogFields = {}) =>
-      void lines.push({ level, msg, fields: { ...base, ...fields } });
-  return {
-    debug: at("debug"),
-    info: at("info"),
-    warn: at("warn"),
-    error: at("error"),
-    child: (fields) => recordingLogger(lines, { ...base, ...fields }),
-  };
 }
 
 function commandOf(iq: Iq): Command {

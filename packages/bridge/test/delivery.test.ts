@@ -9,27 +9,7 @@ import {
 } from "../src/delivery/delivery-errors.ts";
 import { MemoryDeliveryLedger } from "../src/delivery/delivery-ledger.ts";
 import { type DeliveryJob, DeliveryQueue, type DeliveryQueueOptions } from "../src/delivery/delivery-queue.ts";
-import type { LogFields, Logger } from "../src/ops/logger-types.ts";
-
-interface Line {
-  readonly level: string;
-  readonly msg: string;
-  readonly fields: LogFields;
-}
-
-function recordingLogger(lines: Line[], base: LogFields = {}): Logger {
-  const at =
-    (level: string) =>
-    (msg: string, fields: LogFields = {}) =>
-      lines.push({ level, msg, fields: { ...base, ...fields } });
-  return {
-    debug: at("debug"),
-    info: at("info"),
-    warn: at("warn"),
-    error: at("error"),
-    child: (fields) => recordingLogger(lines, { ...base, ...fields }),
-  };
-}
+import { type LogLine, recordingLogger } from "./recording-logger.ts";
 
 /** A promise resolved from outside. */
 function gate<T = void>() {
@@ -224,7 +204,7 @@ describe("delivery queue", () => {
   });
 
   it("dead-letters after maxAttempts: logs without the payload, calls back, records, moves on", async () => {
-    const lines: Line[] = [];
+    const lines: LogLine[] = [];
     const ledger = new MemoryDeliveryLedger();
     const dead: unknown[] = [];
     const results: Array<{ ok: boolean; attempts: number }> = [];
@@ -435,7 +415,7 @@ describe("delivery queue", () => {
       markDelivered: (key: string, result?: string) => inner.markDelivered(key, result),
       addDeadLetter: () => Promise.reject(new Error("disk full")),
     };
-    const lines: Line[] = [];
+    const lines: LogLine[] = [];
     const { queue, delays } = queueWith({ ledger: flaky, logger: recordingLogger(lines) });
     let runs = 0;
     const o = await queue.enqueue(
