@@ -122,6 +122,25 @@ for (const kind of XMPP_SERVER_KINDS) {
       await left;
     });
 
+    it("carries a kick as the puppet's departure, saying who and why", async () => {
+      h.net.addUser("u4", "Dora");
+      const joined = h.alice.waitFor(isPresence((p) => p.from === `${h.room}/Dora` && p.type === "available"));
+      h.net.join("u4", "general");
+      await joined;
+      const left = h.alice.waitFor(isPresence((p) => p.from === `${h.room}/Dora` && p.type === "unavailable"));
+      h.net.removeMember("u4", "general", { kind: "kick", by: "u2", reason: "spam" });
+      const p = (await left).stanza;
+      assert.equal(p?.kind === "presence" ? p.status : undefined, "Kicked by Bob: spam");
+    });
+
+    it("carries a read receipt as a displayed marker naming the room's stanza-id", async () => {
+      const seen = h.alice.waitFor(isMessage((m) => from("Bob")(m) && m.marker?.type === "displayed"));
+      h.net.read("u2", first.remoteId);
+      const m = (await seen).stanza as Message;
+      assert.equal(m.marker?.id, first.stanzaId);
+      assert.equal(m.body, undefined);
+    });
+
     it("carries a deletion as a retraction by the puppet", async () => {
       const seen = h.alice.waitFor(isMessage((m) => from("Anna K")(m) && m.retract !== undefined));
       h.net.remove(first.remoteId);
@@ -208,6 +227,38 @@ for (const kind of XMPP_SERVER_KINDS) {
     it("carries typing", async () => {
       await h.alice.send(buildMessage({ type: "groupchat", to: h.room, chatState: "composing" }));
       await apiCall(h, (c) => c.method === "typing" && c.args.as === "alice");
+    });
+
+    it("carries a displayed marker as a read receipt on the remote message", async () => {
+      const seen = h.alice.waitFor(isMessage((m) => from("Bob")(m) && m.body === "read me"));
+      const target = h.net.post("u2", "general", "read me");
+      const sid = stanzaIdBy((await seen).stanza as Message, h.room);
+      assert.ok(sid);
+      await h.alice.send(buildMessage({ type: "groupchat", to: h.room, marker: { type: "displayed", id: sid } }));
+      const call = await apiCall(h, (c) => c.method === "read" && c.args.id === target.id);
+      assert.equal(call.args.as, "alice");
+      assert.equal(call.args.channel, "general");
+    });
+
+    it("carries an occupant's presence changes and departure to the network", async () => {
+      await h.alice.send(buildPresence({ to: `${h.room}/alice`, show: "away", status: "lunch" }));
+      await apiCall(
+        h,
+        (c) =>
+          c.method === "occupant" && c.args.name === "alice" && c.args.kind === "update" && c.args.status === "idle",
+      );
+      await h.alice.send(buildPresence({ to: `${h.room}/alice` }));
+      await apiCall(
+        h,
+        (c) =>
+          c.method === "occupant" && c.args.name === "alice" && c.args.kind === "update" && c.args.status === "online",
+      );
+      // Puppets are not XMPP users: none of their presences becomes an occupant call.
+      assert.ok(
+        !h.net.calls.some(
+          (c) => c.method === "occupant" && ["Anna K", "Bob", "Carl", "Dora"].includes(String(c.args.name)),
+        ),
+      );
     });
 
     it("carries a retraction as a deletion", async () => {

@@ -37,7 +37,7 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Xm
   const logs = join(dir, "logs");
   await mkdir(spool);
   await mkdir(logs);
-  const c2sPort = await freePort();
+  const c2sPort = options.c2sPort ?? (await freePort());
   const componentPort = await freePort();
   const config = join(dir, "ejabberd.yml");
   const ctlConfig = join(dir, "ejabberdctl.cfg");

@@ -3,6 +3,7 @@
  * @parley/testkit: real XMPP servers for tests (Prosody, ejabberd), and an XMPP
  * test client and component that await stanzas by predicate.
  */
+export * from "./discord/index.ts";
 export * from "./ejabberd.ts";
 export * from "./free-port.ts";
 export * from "./postgres.ts";
@@ -11,6 +12,7 @@ export * from "./prosody.ts";
 export * from "./server.ts";
 export * from "./server-launch.ts";
 export * from "./stanza-inbox.ts";
+export * from "./synapse/index.ts";
 export * from "./start-server.ts";
 export * from "./xmpp-client.ts";
 export * from "./xmpp-component.ts";

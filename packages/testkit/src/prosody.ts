@@ -23,7 +23,7 @@ export async function startProsody(options: XmppServerOptions = {}): Promise<Xmp
   const dataDir = join(dir, "data");
   await mkdir(dataDir);
   await mkdir(join(dir, "certs")); // none: loopback tests run without TLS
-  const c2sPort = await freePort();
+  const c2sPort = options.c2sPort ?? (await freePort());
   const componentPort = await freePort();
   const logFile = join(dir, "prosody.log");
   const configFile = join(dir, "prosody.cfg.lua");

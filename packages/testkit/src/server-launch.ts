@@ -27,7 +27,7 @@ export function serverNames(options: XmppServerOptions): {
   const domain = options.domain ?? "parley.test";
   return {
     domain,
-    mucDomain: `muc.${domain}`,
+    mucDomain: options.mucDomain ?? `muc.${domain}`,
     components: [...(options.components ?? [{ domain: `bridge.${domain}`, secret: randomBytes(12).toString("hex") }])],
   };
 }

@@ -49,6 +49,13 @@ export interface XmppServer {
 export interface XmppServerOptions {
   /** Virtual host; default `parley.test`. */
   readonly domain?: string;
+  /** The MUC service's domain; default `muc.<domain>`. */
+  readonly mucDomain?: string;
+  /**
+   * The client port; default a free one. A demo uses 5222 so
+   * that any XMPP client finds the server without settings.
+   */
+  readonly c2sPort?: number;
   /** Components to accept; default one, `bridge.<domain>` with a random secret. */
   readonly components?: readonly XmppComponentConfig[];
   /** Accounts to create before the server is handed over; default alice and bob. */

@@ -102,6 +102,31 @@ export interface RemoteTyping {
   readonly state: "composing" | "paused";
 }
 
+/** A remote user read `channel` up to message `id` (a read receipt): an XEP-0333 displayed marker from their puppet. */
+export interface RemoteRead {
+  readonly channel: string;
+  readonly id: string;
+  readonly user: RemoteUser;
+}
+
+/** How a remote user came to be in a channel or left it; kicks and bans name who did it and why. */
+export type MembershipKind = "join" | "leave" | "kick" | "ban";
+
+export interface MembershipDetails {
+  readonly by?: RemoteUser;
+  readonly reason?: string;
+}
+
+/**
+ * A connector's own small persistent state, kept in the bridge's store and
+ * scoped to its network: catch-up cursors, handled transaction ids, registered
+ * ghosts. Values survive a restart; writes are atomic per key.
+ */
+export interface ConnectorState {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string): Promise<void>;
+}
+
 /** What the engine offers a connector: the remote side's events go in here. */
 export interface ConnectorHost {
   readonly network: string;
@@ -114,8 +139,23 @@ export interface ConnectorHost {
   presence(user: RemoteUser, presence: RemotePresence): Promise<void>;
   /** The user's display name or avatar changed. */
   profile(user: RemoteUser): Promise<void>;
-  /** A user joined or left a channel. */
-  membership(channel: string, user: RemoteUser, kind: "join" | "leave"): Promise<void>;
+  /** A user joined or left a channel (kicked or banned: their puppet leaves the rooms saying so). */
+  membership(channel: string, user: RemoteUser, kind: MembershipKind, details?: MembershipDetails): Promise<void>;
+  /** A remote user read a channel up to a message. */
+  read(r: RemoteRead): Promise<void>;
+  /** Remote channels linked to at least one room right now (not DMs): what a connector catches up on. */
+  linkedChannels(): readonly string[];
+  /** The rooms a remote channel is linked to (bare JIDs, lower case). */
+  roomsOf(channel: string): readonly string[];
+  /**
+   * Links a channel with a room at runtime, because the remote side asked for
+   * it (a Matrix room alias for a MUC); kept in the store like an admin link.
+   */
+  link(channel: string, room: string): Promise<void>;
+  /** Removes a runtime link; false when there was none. */
+  unlink(channel: string, room: string): Promise<boolean>;
+  /** The connector's persistent key/value state. */
+  readonly state: ConnectorState;
   /** The connector's link to its network is up (true) or down (false); drives /readyz. */
   connected(up: boolean): void;
   /** Tells the bridge's admins something they must act on (a missing permission, a bad token). */
@@ -163,6 +203,22 @@ export interface ConnectorCapabilities {
   readonly typing: boolean;
   readonly directMessages: boolean;
   readonly presence: boolean;
+  /** XMPP occupants' joins, presence and departures reach the network (`occupant`). */
+  readonly occupants?: boolean;
+  /** Read markers both ways (`read`, XEP-0333). */
+  readonly receipts?: boolean;
+}
+
+/** An XMPP occupant of a linked room, as `occupant` reports them. */
+export interface XmppOccupantEvent {
+  readonly channel: string;
+  readonly sender: XmppSender;
+  /** `update` is a presence change of an occupant already there. */
+  readonly kind: "join" | "update" | "leave";
+  readonly presence?: RemotePresence;
+  /** For a leave: the room kicked or banned them. */
+  readonly removed?: "kick" | "ban";
+  readonly reason?: string;
 }
 
 export interface Connector {
@@ -206,6 +262,10 @@ export interface Connector {
     attachments: readonly OutgoingAttachment[];
     key: string;
   }): Promise<{ readonly channel: string; readonly id: string }>;
+  /** An XMPP occupant joined, changed presence or left a linked room. (capability: occupants) */
+  occupant?(o: XmppOccupantEvent): Promise<void>;
+  /** An XMPP user displayed (read) the room up to the remote message `id` (XEP-0333). (capability: receipts) */
+  read?(o: { channel: string; id: string; sender: XmppSender }): Promise<void>;
   /** Whether a channel exists and the bridge can post there; used when an admin links a channel. */
   channelExists?(channel: string): Promise<boolean>;
   /** Looks up a user the engine has not seen yet (e.g. an XMPP user writes to their puppet JID). */

@@ -144,6 +144,7 @@ export class Bridge {
       // Where a puppet of ours sits, the relay steps aside and that puppet's copy of the room is read.
       puppetsIn: (room) => this.occupancy.localsIn(room),
       puppetJid: (local) => `${local}@${domain}/${PUPPET_RESOURCE}`,
+      onOccupant: (room, occupant, kind, departure) => this.toRemote.occupant(room, occupant, kind, departure),
     });
     this.reflections = new ReflectionTracker({ logger: this.logger.child({ part: "reflections" }) });
     this.delivery = new DeliveryQueue({
@@ -198,6 +199,8 @@ export class Bridge {
       media,
       admins: c.admins,
       puppetResource: PUPPET_RESOURCE,
+      linkRoom: (channel, room) => this.linkRoom(channel, room),
+      unlinkRoom: (channel, room) => this.unlinkRoom(channel, room),
     };
     this.direct = new DirectChats(ctx);
     this.host = new RemoteToXmpp(ctx, this.direct);
@@ -539,23 +542,32 @@ export class Bridge {
         if (this.connector.channelExists && !(await this.connector.channelExists(channel))) {
           throw new AdminActionError(`channel "${channel}" does not exist or the bridge cannot post there`);
         }
-        await this.links.add(channel, room, "admin");
-        await this.relay.join(room).catch((e: unknown) => {
+        await this.linkRoom(channel, room).catch((e: unknown) => {
           throw new AdminActionError(e instanceof Error ? e.message : String(e));
         });
       },
       unlink: async ({ network, channel, room }) => {
         if (network !== this.connector.network) return false;
-        const removed = await this.links.remove(channel, room);
-        if (removed && this.links.channelsOf(room).length === 0) {
-          // Nothing relays into the room any more: its puppets go too, not only the relay (forgotten first, so
-          // that the last puppet leaving does not call the relay back in).
-          await this.relay.leave(room);
-          for (const local of this.occupancy.localsIn(room)) await this.occupancy.leave(local, room, "unlinked");
-        }
-        return removed;
+        return this.unlinkRoom(channel, room);
       },
     };
+  }
+
+  private async linkRoom(channel: string, room: string): Promise<void> {
+    await this.links.add(channel, room, "admin");
+    await this.relay.join(room.toLowerCase());
+  }
+
+  private async unlinkRoom(channel: string, room: string): Promise<boolean> {
+    const removed = await this.links.remove(channel, room);
+    const r = room.toLowerCase();
+    if (removed && this.links.channelsOf(r).length === 0) {
+      // Nothing relays into the room any more: its puppets go too, not only the relay (forgotten first, so
+      // that the last puppet leaving does not call the relay back in).
+      await this.relay.leave(r);
+      for (const local of this.occupancy.localsIn(r)) await this.occupancy.leave(local, r, "unlinked");
+    }
+    return removed;
   }
 
   /** Stops the connector, flushes what is queued, leaves the rooms and closes everything. Safe to call twice. */

@@ -48,4 +48,8 @@ export interface EngineContext {
   readonly admins: readonly string[];
   /** The resource puppets use for their full JIDs. */
   readonly puppetResource: string;
+  /** Links a channel with a room and has the relay join it (admin commands and connectors' portals). */
+  readonly linkRoom: (channel: string, room: string) => Promise<void>;
+  /** Removes a link; a room no channel relays into any more is left by the relay and the puppets. */
+  readonly unlinkRoom: (channel: string, room: string) => Promise<boolean>;
 }

@@ -44,6 +44,14 @@ export interface Occupant {
   /** XEP-0153 photo hash the occupant advertises. */
   readonly avatarHash?: string;
   readonly role?: string;
+  /** XMPP presence `<show/>` (absent: available). */
+  readonly show?: string;
+  /** Presence `<status/>` text. */
+  readonly status?: string;
+  /** On a departure: the room kicked or banned them. */
+  readonly removed?: "kick" | "ban";
+  /** On a kick or ban: the reason the moderator gave. */
+  readonly reason?: string;
 }
 
 interface RoomState {
@@ -84,7 +92,12 @@ export interface RelayOccupantOptions {
   /** The room dropped the relay (kick, shutdown, destroyed); the engine decides whether to rejoin. */
   readonly onRemoved?: (room: string, kind: string) => void;
   /** An occupant joined, changed or left (for avatar and presence bookkeeping). */
-  readonly onOccupant?: (room: string, occupant: Occupant, kind: "join" | "update" | "leave") => void;
+  readonly onOccupant?: (
+    room: string,
+    occupant: Occupant,
+    kind: "join" | "update" | "leave",
+    departure?: { readonly removed?: "kick" | "ban"; readonly reason?: string; readonly status?: string },
+  ) => void;
   /** How long an archive query may take, per page (default: the router's request timeout). */
   readonly archiveTimeoutMs?: number;
   /** How long `join` waits for a room's repairs at most before going on regardless (default 30 s). */
@@ -573,7 +586,13 @@ export class RelayOccupant {
       if (kind.kind === "nick-change" && gone) {
         s.occupants.set(kind.newNick, { ...gone, nick: kind.newNick });
       } else if (gone) {
-        this.options.onOccupant?.(room, gone, "leave");
+        const removed = kind.kind === "kicked" ? "kick" : kind.kind === "banned" ? "ban" : undefined;
+        const reason = kind.kind === "kicked" || kind.kind === "banned" ? kind.reason : undefined;
+        this.options.onOccupant?.(room, gone, "leave", {
+          ...(removed !== undefined && { removed }),
+          ...(reason !== undefined && { reason }),
+          ...(p.status !== undefined && { status: p.status }),
+        });
       }
       return;
     }
@@ -585,6 +604,8 @@ export class RelayOccupant {
       ...(p.occupantId !== undefined && { occupantId: p.occupantId }),
       ...(p.vcardUpdate?.photo !== undefined && { avatarHash: p.vcardUpdate.photo }),
       ...(item?.role !== undefined && { role: item.role }),
+      ...(p.show !== undefined && { show: p.show }),
+      ...(p.status !== undefined && { status: p.status }),
     };
     s.occupants.set(nick, occupant);
     this.options.onOccupant?.(room, occupant, known ? "update" : "join");

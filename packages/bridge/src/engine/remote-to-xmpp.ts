@@ -20,11 +20,15 @@ import {
 } from "@parley/stanza";
 import type {
   ConnectorHost,
+  ConnectorState,
+  MembershipDetails,
+  MembershipKind,
   RemoteDelete,
   RemoteEdit,
   RemoteMessage,
   RemotePresence,
   RemoteReaction,
+  RemoteRead,
   RemoteTyping,
   RemoteUser,
 } from "../connector/connector.ts";
@@ -62,12 +66,34 @@ export class RemoteToXmpp implements ConnectorHost {
   private readonly direct: DirectChats;
   private readonly joins = new Map<string, Promise<string>>();
   private connectedValue = false;
+  readonly state: ConnectorState;
 
   constructor(ctx: EngineContext, direct: DirectChats) {
     this.ctx = ctx;
     this.direct = direct;
     this.network = ctx.network;
     this.logger = ctx.logger.child({ part: "connector", network: ctx.network });
+    const scope = `connector:${ctx.network}`;
+    this.state = {
+      get: (key) => ctx.store.getState(scope, key),
+      set: (key, value) => ctx.store.setState(scope, key, value),
+    };
+  }
+
+  linkedChannels(): readonly string[] {
+    return this.ctx.links.channels();
+  }
+
+  roomsOf(channel: string): readonly string[] {
+    return this.ctx.links.roomsOf(channel);
+  }
+
+  link(channel: string, room: string): Promise<void> {
+    return this.ctx.linkRoom(channel, room);
+  }
+
+  unlink(channel: string, room: string): Promise<boolean> {
+    return this.ctx.unlinkRoom(channel, room);
   }
 
   get isConnected(): boolean {
@@ -480,12 +506,42 @@ export class RemoteToXmpp implements ConnectorHost {
     await this.direct.broadcastPresence(puppet);
   }
 
-  async membership(channel: string, user: RemoteUser, kind: "join" | "leave"): Promise<void> {
+  async membership(
+    channel: string,
+    user: RemoteUser,
+    kind: MembershipKind,
+    details: MembershipDetails = {},
+  ): Promise<void> {
     if (user.isBridge) return;
     const { puppet } = await this.ctx.puppets.ensure(user);
+    const status = departureStatus(kind, details);
     for (const room of this.ctx.links.roomsOf(channel)) {
       if (kind === "join") await this.ensureJoined(puppet, room);
-      else await this.ctx.occupancy.leave(puppet.local, room);
+      else await this.ctx.occupancy.leave(puppet.local, room, status);
+    }
+  }
+
+  async read(r: RemoteRead): Promise<void> {
+    if (r.user.isBridge) return;
+    const records = await this.ctx.store.byRemoteId(this.network, r.id);
+    if (records.length === 0) return;
+    const { puppet } = await this.ctx.puppets.ensure(r.user);
+    for (const room of this.ctx.links.roomsOf(r.channel)) {
+      // A read marker is no reason to join a room: only a puppet already there sends one.
+      if (this.ctx.occupancy.nickIn(room, puppet.local) === undefined) continue;
+      const record = records.find((x) => x.room === room);
+      // In a room, markers name the room's stanza-id (XEP-0333 §6); without one there is nothing to name.
+      const id = record?.stanzaId;
+      if (id === undefined) continue;
+      await this.ctx.send(
+        buildMessage({
+          type: "groupchat",
+          from: this.puppetJid(puppet),
+          to: room,
+          marker: { type: "displayed", id },
+          hints: ["store"],
+        }),
+      );
     }
   }
 
@@ -500,6 +556,14 @@ export class RemoteToXmpp implements ConnectorHost {
       await this.ctx.send(buildMessage({ type: "chat", from: this.ctx.domain, to: admin, body: text }));
     }
   }
+}
+
+/** The `<status/>` of a puppet's departure: why it left, when it was made to. */
+function departureStatus(kind: MembershipKind, d: MembershipDetails): string | undefined {
+  if (kind !== "kick" && kind !== "ban") return undefined;
+  const verb = kind === "kick" ? "Kicked" : "Banned";
+  const by = d.by !== undefined ? ` by ${d.by.displayName}` : "";
+  return d.reason !== undefined && d.reason !== "" ? `${verb}${by}: ${d.reason}` : `${verb}${by}`;
 }
 
 function hash(s: string): string {

@@ -34,6 +34,11 @@ export class RoomLinks {
     return [...(this.byRoom.get(room.toLowerCase()) ?? [])];
   }
 
+  /** Every channel linked to at least one room. */
+  channels(): string[] {
+    return [...this.byChannel.keys()];
+  }
+
   allRooms(): string[] {
     return [...this.byRoom.keys()];
   }

@@ -8,11 +8,15 @@
  * reactions, attachments and typing.
  */
 import { type Element, type Message, moderationOf, NS, parseMessage, stanzaIdBy, stripFallback } from "@parley/stanza";
-import type { XmppSender } from "../connector/connector.ts";
+import type { RemoteStatus, XmppSender } from "../connector/connector.ts";
 import { fromStyling, type MentionTarget, type RichText } from "../format/index.ts";
 import type { MessageRecord } from "../store/index.ts";
 import type { EngineContext } from "./context.ts";
 import { isEmptyText, mapMentions } from "./mentions.ts";
+import type { Occupant } from "./relay-occupant.ts";
+
+/** XMPP `<show/>` as a remote status (RFC 6121: away and xa are both "not at the keyboard"). */
+const STATUS_OF_SHOW: Readonly<Record<string, RemoteStatus>> = { away: "idle", xa: "idle", dnd: "dnd", chat: "online" };
 
 export class XmppToRemote {
   private readonly ctx: EngineContext;
@@ -112,6 +116,10 @@ export class XmppToRemote {
       await this.react(room, r, sender, authorKey, m.reactions.emojis, m.reactions.id);
       return;
     }
+    if (m.body === undefined && m.marker?.type === "displayed") {
+      await this.displayed(room, m.marker.id, sender);
+      return;
+    }
     if (m.body === undefined) {
       if (m.chatState && caps.typing && connector.typing && (m.chatState === "composing" || m.chatState === "paused")) {
         const state = m.chatState;
@@ -129,6 +137,60 @@ export class XmppToRemote {
     await this.post(room, channels, m, sender, authorKey, stanzaId);
   }
 
+  /**
+   * An occupant of a linked room joined, changed presence or left, as the
+   * reading occupant saw it: networks that show XMPP users as members (Matrix
+   * ghosts) follow. Our own puppets and the relay are not XMPP users.
+   */
+  occupant(
+    room: string,
+    o: Occupant,
+    kind: "join" | "update" | "leave",
+    departure: { readonly removed?: "kick" | "ban"; readonly reason?: string } = {},
+  ): void {
+    const connector = this.ctx.connector;
+    if (!connector.capabilities.occupants || !connector.occupant) return;
+    const channels = this.ctx.links.channelsOf(room);
+    if (channels.length === 0) return;
+    if (this.ctx.occupancy.isPuppetNick(room, o.nick) || o.nick === this.ctx.relay.nickIn(room)) return;
+    if (o.jid !== undefined && o.jid.split("@")[1]?.split("/")[0]?.toLowerCase() === this.ctx.domain) return;
+    const occupant = connector.occupant.bind(connector);
+    const presence =
+      kind === "leave"
+        ? { status: "offline" as const }
+        : {
+            status: STATUS_OF_SHOW[o.show ?? "chat"] ?? "online",
+            ...(o.status !== undefined && o.status !== "" && { message: o.status }),
+          };
+    void (async () => {
+      const sender = await this.senderFor(room, o);
+      for (const channel of channels) {
+        await occupant({
+          channel,
+          sender,
+          kind,
+          presence,
+          ...(departure.removed !== undefined && { removed: departure.removed }),
+          ...(departure.reason !== undefined && { reason: departure.reason }),
+        });
+      }
+    })().catch((e: unknown) =>
+      this.ctx.logger.warn("an occupant change could not be relayed", {
+        room,
+        error: e instanceof Error ? e.message : String(e),
+      }),
+    );
+  }
+
+  /** An XEP-0333 displayed marker from an occupant: a read receipt on the message it names. */
+  private async displayed(room: string, id: string, sender: XmppSender): Promise<void> {
+    const connector = this.ctx.connector;
+    if (!connector.capabilities.receipts || !connector.read) return;
+    const r = await this.ctx.store.byXmppId(this.ctx.network, room, id);
+    if (!r) return;
+    await connector.read({ channel: r.channel, id: r.remoteId, sender });
+  }
+
   private isOwnNick(room: string, nick: string | undefined): boolean {
     return nick !== undefined && this.ctx.occupancy.localByNick(room, nick) !== undefined;
   }
@@ -140,12 +202,16 @@ export class XmppToRemote {
   }
 
   private async senderOf(room: string, nick: string): Promise<XmppSender> {
-    const o = this.ctx.relay.occupant(room, nick);
+    return this.senderFor(room, this.ctx.relay.occupant(room, nick) ?? { nick });
+  }
+
+  private async senderFor(room: string, o: Occupant): Promise<XmppSender> {
+    const nick = o.nick;
     const avatarUrl =
-      o?.avatarHash !== undefined && o.avatarHash !== ""
+      o.avatarHash !== undefined && o.avatarHash !== ""
         ? await this.ctx.media.occupantAvatar(`${room}/${nick}`, o.avatarHash).catch(() => undefined)
         : undefined;
-    return { jid: o?.jid ?? `${room}/${nick}`, nick, ...(avatarUrl !== undefined && { avatarUrl }) };
+    return { jid: o.jid ?? `${room}/${nick}`, nick, ...(avatarUrl !== undefined && { avatarUrl }) };
   }
 
   private textOf(m: Message): RichText {

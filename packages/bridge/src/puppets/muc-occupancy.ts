@@ -63,6 +63,9 @@ export function nickSuffix(local: string, length = 4): string {
   return createHash("sha256").update(local).digest("hex").slice(0, length);
 }
 
+/** How long a nick a puppet left is still taken for ours: its departure reaches the room's readers after the bridge forgot it. */
+const LEFT_CLAIM_MS = 30_000;
+
 export class MucOccupancy {
   private readonly options: MucOccupancyOptions;
   /** room (lower-case bare JID) -> puppet local -> the nick it holds there. */
@@ -71,6 +74,12 @@ export class MucOccupancy {
   private readonly nicks = new Map<string, Map<string, string>>();
   private readonly pending = new Map<string, PendingJoin>();
   private readonly joining = new Map<string, Promise<string>>();
+  /**
+   * room (lower-case) -> nicks a puppet asked for: the room shows other
+   * occupants a puppet's arrival before it confirms the join to the puppet,
+   * and its departure after the bridge forgot it, so these say "ours" then.
+   */
+  private readonly claimed = new Map<string, Set<string>>();
 
   constructor(options: MucOccupancyOptions) {
     this.options = options;
@@ -83,6 +92,33 @@ export class MucOccupancy {
   /** The nick `local` holds in `room`, if joined. */
   nickIn(room: string, local: string): string | undefined {
     return this.rooms.get(room.toLowerCase())?.get(local);
+  }
+
+  /** Whether `nick` in `room` is one of our puppets, including one joining or just gone. */
+  isPuppetNick(room: string, nick: string): boolean {
+    return this.localByNick(room, nick) !== undefined || (this.claimed.get(room.toLowerCase())?.has(nick) ?? false);
+  }
+
+  private claim(room: string, nick: string): void {
+    const key = room.toLowerCase();
+    let set = this.claimed.get(key);
+    if (!set) {
+      set = new Set();
+      this.claimed.set(key, set);
+    }
+    set.add(nick);
+  }
+
+  private unclaim(room: string, nick: string, afterMs = 0): void {
+    const drop = () => {
+      const key = room.toLowerCase();
+      if (this.localByNick(key, nick) !== undefined) return; // taken again meanwhile
+      const set = this.claimed.get(key);
+      set?.delete(nick);
+      if (set?.size === 0) this.claimed.delete(key);
+    };
+    if (afterMs === 0) drop();
+    else setTimeout(drop, afterMs).unref();
   }
 
   /** The puppet holding `nick` in `room`, if it is one of ours. */
@@ -143,6 +179,7 @@ export class MucOccupancy {
     const candidates = [base, `${base} [${nickSuffix(p.local)}]`, `${base} [${nickSuffix(p.local, 8)}]`];
     let last: StanzaError | undefined;
     for (const nick of candidates) {
+      this.claim(room, nick);
       const answer = await this.await(room, p.local, () =>
         this.options.send(this.presenceFor(p, `${room}/${nick}`, true)),
       );
@@ -150,6 +187,7 @@ export class MucOccupancy {
         this.remember(room, p.local, nick);
         return nick;
       }
+      this.unclaim(room, nick);
       last = answer.error;
       if (answer.error.condition !== "conflict") break;
     }
@@ -162,23 +200,29 @@ export class MucOccupancy {
     if (current === undefined) return this.join(p, room);
     const nick = resourceFromNick(p.nick);
     if (nick === current) return current;
+    this.claim(room, nick);
     const answer = await this.await(room, p.local, () =>
       this.options.send(this.presenceFor(p, `${room}/${nick}`, false)),
     );
     if (answer.error) {
+      this.unclaim(room, nick);
       if (answer.error.condition === "conflict") {
         const suffixed = `${nick} [${nickSuffix(p.local)}]`;
+        this.claim(room, suffixed);
         const again = await this.await(room, p.local, () =>
           this.options.send(this.presenceFor(p, `${room}/${suffixed}`, false)),
         );
         if (!again.error) {
           this.remember(room, p.local, suffixed);
+          this.unclaim(room, current, LEFT_CLAIM_MS);
           return suffixed;
         }
+        this.unclaim(room, suffixed);
       }
       return current;
     }
     this.remember(room, p.local, nick);
+    this.unclaim(room, current, LEFT_CLAIM_MS);
     return nick;
   }
 
@@ -186,6 +230,7 @@ export class MucOccupancy {
     const nick = this.nickIn(room, local);
     if (nick === undefined) return;
     this.forget(room.toLowerCase(), local);
+    this.unclaim(room, nick, LEFT_CLAIM_MS);
     this.options.onLeave?.(room.toLowerCase(), local);
     await this.options.send(
       buildMucLeave({ room, nick, from: this.jidOf(local), ...(status !== undefined && { status }) }),
@@ -215,7 +260,11 @@ export class MucOccupancy {
         // The room confirms a nick change in two steps; the join-side presence follows.
         return true;
       }
-      if (this.forget(room, local)) this.options.onRemoved?.(room, local, kind.kind);
+      const nick = this.nickIn(room, local);
+      if (this.forget(room, local)) {
+        if (nick !== undefined) this.unclaim(room, nick, LEFT_CLAIM_MS);
+        this.options.onRemoved?.(room, local, kind.kind);
+      }
       return true;
     }
     return false;

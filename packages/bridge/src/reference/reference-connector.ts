@@ -12,6 +12,7 @@ import type {
   ConnectorHost,
   OutgoingMessage,
   RemoteUser,
+  XmppOccupantEvent,
   XmppSender,
 } from "../connector/connector.ts";
 import { PermanentError, TransientError } from "../delivery/index.ts";
@@ -37,6 +38,8 @@ export class ReferenceConnector implements Connector {
     typing: true,
     directMessages: true,
     presence: true,
+    occupants: true,
+    receipts: true,
   };
   private readonly net: ReferenceNetwork;
   private host: ConnectorHost | undefined;
@@ -157,7 +160,17 @@ export class ReferenceConnector implements Connector {
         return;
       case "membership": {
         const u = this.net.users.get(e.userId);
-        if (u) await host.membership(e.channel, this.remoteUser(u), e.kind);
+        const by = e.by !== undefined ? this.net.users.get(e.by) : undefined;
+        if (u)
+          await host.membership(e.channel, this.remoteUser(u), e.kind, {
+            ...(by && { by: this.remoteUser(by) }),
+            ...(e.reason !== undefined && { reason: e.reason }),
+          });
+        return;
+      }
+      case "read": {
+        const u = this.net.users.get(e.userId);
+        if (u) await host.read({ channel: e.channel, id: e.messageId, user: this.remoteUser(u) });
         return;
       }
     }
@@ -210,6 +223,22 @@ export class ReferenceConnector implements Connector {
 
   async typing(o: { channel: string; sender: XmppSender }): Promise<void> {
     await this.callApi(() => this.net.api.typing({ channel: o.channel, as: o.sender.nick }));
+  }
+
+  async occupant(o: XmppOccupantEvent): Promise<void> {
+    await this.callApi(() =>
+      this.net.api.occupant({
+        channel: o.channel,
+        name: o.sender.nick,
+        kind: o.kind,
+        ...(o.presence && { status: o.presence.status }),
+        ...(o.removed !== undefined && { removed: o.removed }),
+      }),
+    );
+  }
+
+  async read(o: { channel: string; id: string; sender: XmppSender }): Promise<void> {
+    await this.callApi(() => this.net.api.read({ channel: o.channel, id: o.id, as: o.sender.nick }));
   }
 
   async sendDirect(o: {

@@ -60,7 +60,15 @@ export type RefEvent =
   | { readonly type: "typing"; readonly channel: string; readonly userId: string }
   | { readonly type: "presence"; readonly user: RefUser }
   | { readonly type: "profile"; readonly user: RefUser }
-  | { readonly type: "membership"; readonly channel: string; readonly userId: string; readonly kind: "join" | "leave" };
+  | {
+      readonly type: "membership";
+      readonly channel: string;
+      readonly userId: string;
+      readonly kind: "join" | "leave" | "kick" | "ban";
+      readonly by?: string;
+      readonly reason?: string;
+    }
+  | { readonly type: "read"; readonly channel: string; readonly userId: string; readonly messageId: string };
 
 /** An API failure the network reports, with an HTTP-like status. */
 export class RefApiError extends Error {
@@ -224,6 +232,25 @@ export class ReferenceNetwork extends EventEmitter<{ event: [RefEvent]; api: [Re
     this.emitEvent({ type: "membership", channel, userId, kind: "leave" });
   }
 
+  /** A moderator (`by`) removes a user from a channel, for a while (kick) or for good (ban). */
+  removeMember(userId: string, channel: string, o: { kind: "kick" | "ban"; by?: string; reason?: string }): void {
+    this.channels.get(channel)?.members.delete(userId);
+    this.emitEvent({
+      type: "membership",
+      channel,
+      userId,
+      kind: o.kind,
+      ...(o.by !== undefined && { by: o.by }),
+      ...(o.reason !== undefined && { reason: o.reason }),
+    });
+  }
+
+  /** A user read a channel up to a message (a read receipt). */
+  read(userId: string, messageId: string): void {
+    const m = this.message(messageId);
+    this.emitEvent({ type: "read", channel: m.channel, userId, messageId });
+  }
+
   // --- What a bridge may call -------------------------------------------------------
 
   private call(method: string, args: Record<string, unknown>): void {
@@ -292,6 +319,14 @@ export class ReferenceNetwork extends EventEmitter<{ event: [RefEvent]; api: [Re
     },
     typing: (o: { channel: string; as: string }): void => {
       this.call("typing", o);
+    },
+    /** An XMPP occupant is shown joining, changing presence or leaving (the network lists them as members). */
+    occupant: (o: { channel: string; name: string; kind: string; status?: string; removed?: string }): void => {
+      this.call("occupant", o);
+    },
+    /** The bridge marks a message read on behalf of an XMPP user. */
+    read: (o: { channel: string; id: string; as: string }): void => {
+      this.call("read", o);
     },
     channelExists: (id: string): boolean => this.channels.has(id),
     user: (id: string): RefUser | undefined => this.users.get(id),
