@@ -118,6 +118,12 @@ describe("fromMarkdown: blocks", () => {
     );
   });
 
+  it("reads a heading holding a line separator (U+2028) as a heading", () => {
+    const doc = fromMarkdown("## a\u2028b");
+    assert.equal(doc.blocks.length, 1);
+    assert.equal(doc.blocks[0]?.type, "heading");
+  });
+
   it("lets any block start interrupt a paragraph, and an empty line end one", () => {
     assert.deepEqual(
       fromMarkdown("Shopping:\n- milk\n* eggs\n\n\nThanks  \n  all"),
@@ -155,6 +161,8 @@ describe("fromMarkdown: blocks", () => {
       "http://x".repeat(20_000),
       "a\n".repeat(200_000),
       "- a\n".repeat(50_000),
+      `a${" ".repeat(80_000)}b`,
+      `# a${" ".repeat(80_000)}b`,
     ]) {
       const read = fromMarkdown(src);
       assert.ok(toMarkdown(read).length > 0, src.slice(0, 20));

@@ -9,7 +9,7 @@
  * style plus one for the link deep, whatever the nesting of the input.
  */
 import type { Inline, InlineStyle, MentionTarget } from "./ast.ts";
-import { isSpaceCode } from "./text-chars.ts";
+import { isSpaceCode, trimBlanksEnd } from "./text-chars.ts";
 
 export const STYLE_BIT: Readonly<Record<InlineStyle, number>> = {
   bold: 1,
@@ -484,7 +484,7 @@ export function trimRunLine(line: readonly Run[]): Run[] {
   while (out.length > 0) {
     const r = out[out.length - 1] as Run;
     if (r.leaf.type !== "text") break;
-    const t = r.leaf.text.replace(/[ \t]+$/, "");
+    const t = trimBlanksEnd(r.leaf.text);
     if (t === "") out.pop();
     else {
       out[out.length - 1] = { ...r, leaf: { type: "text", text: t } };

@@ -48,13 +48,13 @@ import {
 } from "./inline-runs.ts";
 import { MENTION_ID, parseInlineMarkdown } from "./markdown-inline.ts";
 import { codeLang, normalizeRichText } from "./normalize.ts";
-import { isBlankLine, isWordChar } from "./text-chars.ts";
+import { isBlankLine, isWordChar, trimBlanks } from "./text-chars.ts";
 import { bareUrlEnd, isBareUrl } from "./urls.ts";
 
 // --- reading -------------------------------------------------------------------
 
 const FENCE = /^(`{3,})([^`]*)$/;
-const HEADING = /^(#{1,6})[ \t]+(.*)$/;
+const HEADING = /^(#{1,6})[ \t]+(.*)$/s; // s: a heading may hold U+2028, which "." would not match
 const BULLET = /^([-*+])(?: |$)/;
 const ORDERED = /^(\d{1,9})([.)])(?: |$)/;
 
@@ -78,7 +78,7 @@ function itemStart(line: string): ItemStart | undefined {
 function headingOf(line: string): { level: number; text: string } | undefined {
   const h = HEADING.exec(line);
   if (!h) return undefined;
-  const text = (h[2] as string).replace(/^[ \t]+|[ \t]+$/g, "");
+  const text = trimBlanks(h[2] as string);
   return text === "" ? undefined : { level: (h[1] as string).length, text };
 }
 
@@ -179,7 +179,7 @@ function parseBlocks(lines: readonly string[], depth: number): Block[] {
       para.push(lines[i] as string);
       i++;
     }
-    const text = para.map((l) => l.replace(/^[ \t]+|[ \t]+$/g, "")).join("\n");
+    const text = para.map(trimBlanks).join("\n");
     out.push({ type: "paragraph", children: runsToInlines(parseInlineMarkdown(text)) });
   }
   return out;

@@ -66,3 +66,17 @@ export function codePointLength(s: string): number {
   }
   return n;
 }
+
+/** `s` without its trailing spaces and tabs; a loop, since `/[ \t]+$/` retries from every space of a long run. */
+export function trimBlanksEnd(s: string): string {
+  let end = s.length;
+  while (end > 0 && (s.charCodeAt(end - 1) === 0x20 || s.charCodeAt(end - 1) === 0x09)) end--;
+  return end === s.length ? s : s.slice(0, end);
+}
+
+/** `s` without its leading and trailing spaces and tabs. */
+export function trimBlanks(s: string): string {
+  let start = 0;
+  while (start < s.length && (s.charCodeAt(start) === 0x20 || s.charCodeAt(start) === 0x09)) start++;
+  return trimBlanksEnd(start === 0 ? s : s.slice(start));
+}
