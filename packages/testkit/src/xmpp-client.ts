@@ -11,7 +11,12 @@ export class TestClient extends XmppSession {
   }
 
   /** Connects (plain SASL on loopback, no TLS), binds `resource`, and sends initial presence. */
-  static async connect(server: XmppServer, account: XmppAccount, resource = "test"): Promise<TestClient> {
+  /** Logs `account` in on `server` (any server reachable without TLS: the fields used are host, c2sPort and domain). */
+  static async connect(
+    server: Pick<XmppServer, "host" | "c2sPort" | "domain">,
+    account: Pick<XmppAccount, "local" | "password">,
+    resource = "test",
+  ): Promise<TestClient> {
     const entity = client({
       service: `xmpp://${server.host}:${server.c2sPort}`,
       domain: server.domain,

@@ -1,0 +1,141 @@
+/**
+ * The demo's prompt: acts as the fake Discord's members (post, reply, edit,
+ * delete, react, type, change presence) and prints what the bridge posts to
+ * Discord on behalf of XMPP users.
+ */
+import { createInterface } from "node:readline/promises";
+import type { FakeDiscord } from "@parley/testkit";
+
+export interface DemoWorld {
+  readonly discord: FakeDiscord;
+  readonly guildId: string;
+  readonly channelId: string;
+  readonly members: ReadonlyArray<{ readonly user: { readonly id: string; readonly username: string } }>;
+  readonly say: (line: string) => void;
+}
+
+const HELP = `commands (member = ada, grace or linus):
+  say <member> <text>           post in #lobby (Discord markdown: **bold**, *italic*, ||spoiler||, > quote…)
+  reply <member> <text>         answer the latest message
+  edit <member> <text>          edit the member's latest message
+  delete <member>               delete the member's latest message
+  react <member> <emoji>        react to the latest message (again to remove it)
+  typing <member>               show the member typing
+  presence <member> <online|idle|dnd|offline> [status text]
+  nick <member> <new nick>      change the member's server nickname
+  history                       the last messages of #lobby as Discord has them
+  quit                          stop everything`;
+
+const STATUSES = ["online", "idle", "dnd", "offline"] as const;
+
+export async function runPrompt(w: DemoWorld): Promise<void> {
+  const d = w.discord;
+  const memberOf = (name: string | undefined) =>
+    w.members.find((m) => m.user.username.toLowerCase() === (name ?? "").toLowerCase());
+  const latest = () => d.messages(w.channelId).at(-1);
+  const latestOf = (userId: string) =>
+    d
+      .messages(w.channelId)
+      .filter((m) => m.author.id === userId)
+      .at(-1);
+  const reacted = new Set<string>();
+
+  // What XMPP users write reaches Discord through the channel's webhook.
+  const shown = new Set<string>();
+  d.on("request", (r) => {
+    if (r.status >= 300 || !/^\/(v10\/)?webhooks\//.test(r.path.replace(/^\/api/, ""))) return;
+    for (const m of d.messages(w.channelId)) {
+      if (m.webhook_id === undefined || shown.has(m.id)) continue;
+      shown.add(m.id);
+      w.say(`\n[discord #lobby] ${m.author.username}: ${m.content}`);
+    }
+  });
+
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  w.say(HELP);
+  for (;;) {
+    let line: string;
+    try {
+      line = (await rl.question("discord> ")).trim();
+    } catch {
+      break; // stdin closed
+    }
+    if (line === "") continue;
+    const [cmd = "", name, ...rest] = line.split(/\s+/);
+    const text = rest.join(" ");
+    if (cmd === "quit" || cmd === "exit") break;
+    if (cmd === "help") {
+      w.say(HELP);
+      continue;
+    }
+    if (cmd === "history") {
+      for (const m of d.messages(w.channelId).slice(-10)) w.say(`  ${m.author.username}: ${m.content}`);
+      continue;
+    }
+    const member = memberOf(name);
+    if (!member) {
+      w.say(`no member "${name ?? ""}": ${w.members.map((m) => m.user.username).join(", ")}`);
+      continue;
+    }
+    const id = member.user.id;
+    try {
+      switch (cmd) {
+        case "say":
+          d.post(w.channelId, id, text);
+          break;
+        case "reply": {
+          const target = latest();
+          d.post(w.channelId, id, text, target ? { replyTo: target.id } : {});
+          break;
+        }
+        case "edit": {
+          const m = latestOf(id);
+          if (m) d.edit(w.channelId, m.id, text);
+          else w.say(`${name} has not posted yet`);
+          break;
+        }
+        case "delete": {
+          const m = latestOf(id);
+          if (m) d.remove(w.channelId, m.id);
+          else w.say(`${name} has not posted yet`);
+          break;
+        }
+        case "react": {
+          const m = latest();
+          if (!m || text === "") {
+            w.say("react <member> <emoji>, once a message exists");
+            break;
+          }
+          const key = `${m.id} ${id} ${text}`;
+          const action = reacted.has(key) ? "remove" : "add";
+          if (action === "add") reacted.add(key);
+          else reacted.delete(key);
+          d.react(w.channelId, m.id, id, text, action);
+          break;
+        }
+        case "typing":
+          d.typing(w.channelId, id);
+          break;
+        case "presence": {
+          const [status, ...words] = rest;
+          const s = STATUSES.find((x) => x === status);
+          if (!s) {
+            w.say(`presence <member> <${STATUSES.join("|")}> [status text]`);
+            break;
+          }
+          const customStatus = words.join(" ");
+          d.setPresence(id, { status: s, ...(customStatus !== "" && { customStatus }) });
+          break;
+        }
+        case "nick":
+          d.updateMember(w.guildId, id, { nick: text === "" ? null : text });
+          break;
+        default:
+          w.say(`unknown command "${cmd}"; type help`);
+      }
+    } catch (e) {
+      w.say(`that did not work: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  rl.close();
+}
