@@ -5,12 +5,15 @@
  */
 import { createInterface } from "node:readline/promises";
 import type { FakeDiscord } from "@parley/testkit";
+import type { MatrixSide } from "./matrix-side.ts";
 
 export interface DemoWorld {
   readonly discord: FakeDiscord;
   readonly guildId: string;
   readonly channelId: string;
   readonly members: ReadonlyArray<{ readonly user: { readonly id: string; readonly username: string } }>;
+  /** Absent when Synapse could not be had. */
+  readonly matrix: MatrixSide | undefined;
   readonly say: (line: string) => void;
 }
 
@@ -24,6 +27,8 @@ const HELP = `commands (member = ada, grace or linus):
   presence <member> <online|idle|dnd|offline> [status text]
   nick <member> <new nick>      change the member's server nickname
   history                       the last messages of #lobby as Discord has them
+  matrix <text>                 post as the Matrix user "demo" in #lobby:localhost
+  mhistory                      the last messages of #lobby:localhost as Matrix has them
   quit                          stop everything`;
 
 const STATUSES = ["online", "idle", "dnd", "offline"] as const;
@@ -70,6 +75,19 @@ export async function runPrompt(w: DemoWorld): Promise<void> {
     }
     if (cmd === "history") {
       for (const m of d.messages(w.channelId).slice(-10)) w.say(`  ${m.author.username}: ${m.content}`);
+      continue;
+    }
+    if (cmd === "matrix" || cmd === "mhistory") {
+      if (!w.matrix) {
+        w.say("the Matrix side is not running in this demo");
+        continue;
+      }
+      try {
+        if (cmd === "matrix") await w.matrix.post([name, ...rest].join(" "));
+        else for (const m of await w.matrix.recent()) w.say(`  ${m.sender}: ${m.body}`);
+      } catch (e) {
+        w.say(`that did not work: ${e instanceof Error ? e.message : String(e)}`);
+      }
       continue;
     }
     const member = memberOf(name);

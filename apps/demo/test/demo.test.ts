@@ -82,6 +82,26 @@ describe("npm run demo", () => {
     await waitForOutput(/\[discord #lobby\] tester: hi from XMPP/, 30_000);
   });
 
+  it("carries the conversation to Matrix and back, through the same room", async () => {
+    assert.match(out, /Matrix\s+homeserver http:\/\/127\.0\.0\.1:\d+/, "the Matrix side started");
+    // Ada's Discord post reached Matrix by way of XMPP (the Matrix bridge relays the Discord bridge's puppet).
+    const deadline = Date.now() + 30_000;
+    const before = out.length;
+    while (!/@_xmpp_[^:\s]+:localhost: hello .*from Discord/.test(out.slice(before))) {
+      assert.ok(Date.now() < deadline, `Matrix never had Ada's message; the demo printed:\n${out.slice(before)}`);
+      demo.stdin.write("mhistory\n");
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(client);
+    const fromMatrix = client.waitFor(
+      isMessage((m: Message) => m.from === `${ROOM}/Demo` && m.body === "hello from Matrix"),
+      { timeoutMs: 30_000 },
+    );
+    demo.stdin.write("matrix hello from Matrix\n");
+    await fromMatrix;
+    await waitForOutput(/\[discord #lobby\] Demo: hello from Matrix/, 30_000);
+  });
+
   it("stops everything on quit", async () => {
     const gone = exited();
     demo.stdin.write("quit\n");
