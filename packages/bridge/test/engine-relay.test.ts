@@ -312,6 +312,15 @@ for (const kind of XMPP_SERVER_KINDS) {
       assert.equal(((await answer).stanza as Message).body, "what?");
     });
 
+    it("reaches a remote user the bridge has not seen yet, by asking the connector who they are", async () => {
+      h.net.addUser("u9", "Zed");
+      await h.alice.send(
+        buildMessage({ type: "chat", to: `u9@${h.domain}`, id: stanzaId("dm"), body: "first contact" }),
+      );
+      const call = await apiCall(h, (c) => c.method === "post" && c.args.dmWith === "u9");
+      assert.equal(call.args.text, "first contact");
+    });
+
     it("answers a chat to an unknown puppet with an error", async () => {
       const seen = h.alice.waitFor(isMessage((m) => m.type === "error" && m.from === `nobody@${h.domain}`));
       await h.alice.send(buildMessage({ type: "chat", to: `nobody@${h.domain}`, id: stanzaId("dm"), body: "hello?" }));

@@ -96,7 +96,10 @@ export class ServerProcess {
   async stop(graceMs = 5000): Promise<void> {
     if (this.hasExited) return;
     this.killGroup("SIGTERM");
-    const done = await Promise.race([this.exited.then(() => true), sleep(graceMs, undefined, { ref: false }).then(() => false)]);
+    const done = await Promise.race([
+      this.exited.then(() => true),
+      sleep(graceMs, undefined, { ref: false }).then(() => false),
+    ]);
     if (!done) {
       this.killGroup("SIGKILL");
       await this.exited;

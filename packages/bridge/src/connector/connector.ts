@@ -233,7 +233,12 @@ export interface Connector {
    * setting to fix. Must not block on catching up: do that after resolving.
    */
   start(host: ConnectorHost): Promise<void>;
-  /** Disconnects; no host calls after it resolves. */
+  /**
+   * Disconnects; no host calls after it resolves. The engine calls it at
+   * shutdown after flushing what it had queued for the network, so `send` and
+   * the other requests may come until then (and, for what was handed over
+   * during the stop, not after it: those wait for the next start).
+   */
   stop(): Promise<void>;
   /** Posts as `sender`; resolves with the remote id. Throws TransientError/PermanentError (delivery) on failure. */
   send(m: OutgoingMessage): Promise<{ readonly id: string }>;

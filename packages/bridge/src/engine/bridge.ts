@@ -13,6 +13,7 @@ import {
   parseMessage,
   parsePresence,
   parseXml,
+  unescapeLocal,
 } from "@parley/stanza";
 import { AdminActionError, type AdminActions, AdminCommands } from "../admin/index.ts";
 import { ComponentSession } from "../component/component-session.ts";
@@ -33,7 +34,7 @@ import type { EngineContext } from "./context.ts";
 import { DirectChats } from "./direct-chats.ts";
 import { EchoGuard } from "./echo-guard.ts";
 import { EngineMediaRelay } from "./media-relay.ts";
-import { type AvatarHost, PuppetDirectory } from "./puppet-directory.ts";
+import { type AvatarHost, type Puppet, PuppetDirectory } from "./puppet-directory.ts";
 import { ReflectionTracker } from "./reflection-tracker.ts";
 import { RelayOccupant } from "./relay-occupant.ts";
 import { RemoteToXmpp } from "./remote-to-xmpp.ts";
@@ -372,7 +373,7 @@ export class Bridge {
       await (forgotten ? this.relay.holdWhile(room, act) : act());
       return;
     }
-    const puppet = await this.puppets.byLocal(local);
+    const puppet = (await this.puppets.byLocal(local)) ?? (await this.lookupPuppet(local));
     if (!puppet) {
       await this.direct.bounce(el, "item-not-found", "no such user on the bridged network");
       return;
@@ -553,6 +554,24 @@ export class Bridge {
     };
   }
 
+  /**
+   * A puppet nobody on the network has shown us yet (an XMPP user writes to
+   * the JID of a remote user first): asks the connector whether that user
+   * exists. Only plain escaped localparts name an id; hashed ones map back
+   * through the store alone.
+   */
+  private async lookupPuppet(local: string): Promise<Puppet | undefined> {
+    if (!this.connector.lookupUser) return undefined;
+    const id = unescapeLocal(local);
+    if (localFromRemoteId(id) !== local) return undefined;
+    const user = await this.connector.lookupUser(id).catch((e: unknown) => {
+      this.logger.debug("user lookup failed", { error: e instanceof Error ? e.message : String(e) });
+      return undefined;
+    });
+    if (!user || user.isBridge) return undefined;
+    return (await this.puppets.ensure(user)).puppet;
+  }
+
   private async linkRoom(channel: string, room: string): Promise<void> {
     await this.links.add(channel, room, "admin");
     await this.relay.join(room.toLowerCase());
@@ -575,8 +594,12 @@ export class Bridge {
     if (this.stopping) return;
     this.stopping = true;
     for (const t of this.rejoinTimers) clearTimeout(t);
+    // What is queued goes out while the connector can still send it; then the connector stops, and
+    // what it handed over while stopping is flushed too.
+    const deadline = Date.now() + flushTimeoutMs;
+    await this.delivery.drain(flushTimeoutMs);
     if (this.connectorStarted) await this.connector.stop().catch(() => undefined);
-    const drained = await this.delivery.drain(flushTimeoutMs);
+    const drained = await this.delivery.drain(Math.max(0, deadline - Date.now()));
     if (!drained) this.logger.warn("some deliveries were still queued at shutdown", { depth: this.delivery.depth });
     this.delivery.close();
     for (const room of this.relay.roomList) await this.relay.leave(room).catch(() => undefined);

@@ -1,0 +1,90 @@
+/**
+ * The `connectors.discord` section of parley.yaml. Validated here rather than
+ * by the engine so that each problem names the exact field and how to fix it,
+ * in the same words as the engine's own ConfigError; no message ever quotes a
+ * value, since the token is a secret.
+ */
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the hints show users the literal ${NAME} syntax of the config file
+import { ConfigError, type ConfigIssue } from "@parley/bridge";
+import { z } from "zod";
+
+/** Discord refuses webhook names containing these (case-insensitively). */
+export const FORBIDDEN_WEBHOOK_WORDS = ["discord", "clyde"] as const;
+
+const FIXES: Readonly<Record<string, string>> = {
+  token:
+    "write the bot token from the Developer Portal (your application > Bot > Reset Token), " +
+    "preferably as ${DISCORD_TOKEN} read from the environment",
+  apiUrl: "write the base URL of the Discord REST API (e.g. https://discord.com/api), or remove the line",
+  cdnUrl: "write the base URL of the Discord CDN (e.g. https://cdn.discordapp.com), or remove the line",
+  webhookName: 'write a name of 1 to 80 characters without "discord" or "clyde", e.g. Parley, or remove the line',
+  catchUpLimit: "write a whole number from 0 (no catch-up) to 10000, or remove the line for the default 500",
+  rehostAttachments: "write true (re-host Discord's expiring CDN links) or false",
+};
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+export const discordOptionsSchema = z.strictObject({
+  token: z.string().trim().min(1),
+  apiUrl: httpUrl.optional(),
+  cdnUrl: httpUrl.optional(),
+  webhookName: z
+    .string()
+    .trim()
+    .min(1)
+    .max(80)
+    .refine((name) => !FORBIDDEN_WEBHOOK_WORDS.some((w) => name.toLowerCase().includes(w)), {
+      message: 'contains "discord" or "clyde", which Discord refuses in webhook names',
+    })
+    .default("Parley"),
+  catchUpLimit: z.int().min(0).max(10_000).default(500),
+  rehostAttachments: z.boolean().default(true),
+});
+
+export type DiscordOptions = z.output<typeof discordOptionsSchema>;
+
+/** Validates `connectors.discord`; throws one ConfigError listing every problem. */
+export function parseDiscordOptions(options: unknown): DiscordOptions {
+  const parsed = discordOptionsSchema.safeParse(options ?? {});
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(parsed.error.issues.flatMap((issue) => issuesOf(issue, options)));
+}
+
+function issuesOf(issue: z.core.$ZodIssue, input: unknown): ConfigIssue[] {
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({
+      path: `connectors.discord.${key}`,
+      problem: "is not a setting of the Discord connector",
+      fix: `remove it; the settings are ${Object.keys(FIXES).join(", ")}`,
+    }));
+  }
+  const field = typeof issue.path[0] === "string" ? issue.path[0] : "";
+  const path = field === "" ? "connectors.discord" : `connectors.discord.${field}`;
+  const value = field !== "" && isRecord(input) ? input[field] : input;
+  return [{ path, problem: problemOf(issue, value), fix: FIXES[field] ?? "write a mapping such as { token: ... }" }];
+}
+
+function problemOf(issue: z.core.$ZodIssue, value: unknown): string {
+  switch (issue.code) {
+    case "invalid_type":
+      if (value === undefined) return "is required";
+      if (value === null) return "is empty";
+      return `must be ${issue.expected === "int" ? "a whole number" : `a ${issue.expected}`}`;
+    case "too_small":
+      return issue.origin === "string" ? "must not be empty" : `must be at least ${String(issue.minimum)}`;
+    case "too_big":
+      return issue.origin === "string"
+        ? `must be at most ${String(issue.maximum)} characters long`
+        : `must be at most ${String(issue.maximum)}`;
+    case "invalid_format":
+      return "is not an http(s) URL";
+    case "custom":
+      return issue.message;
+    default:
+      return "is not valid";
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}

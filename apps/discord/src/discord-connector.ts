@@ -1,0 +1,444 @@
+/**
+ * The Discord connector, assembled: a discord.js gateway session feeding the
+ * engine through `GatewayEvents` (one event at a time, in order), catch-up
+ * after fresh sessions, and the engine's requests as Discord REST calls:
+ * webhook posts under XMPP users' names (`WebhookPosts`), reply quotes,
+ * reactions and DMs by the bot. Every REST failure goes through
+ * `ApiFailures`, which classifies it for the delivery queue and tells the
+ * admins what to fix.
+ */
+import {
+  type Connector,
+  type ConnectorCapabilities,
+  type ConnectorHost,
+  type Logger,
+  type OutgoingAttachment,
+  type OutgoingMessage,
+  PermanentError,
+  type RemoteUser,
+  type RichText,
+  silentLogger,
+  TransientError,
+  type XmppSender,
+} from "@parley/bridge";
+import type { RawFile, REST } from "discord.js";
+import { Routes } from "discord-api-types/v10";
+import { BotDms } from "./bot-dms.ts";
+import { BotReactions } from "./bot-reactions.ts";
+import { CatchUp } from "./catch-up.ts";
+import type { DiscordOptions } from "./config.ts";
+import { DmRouting } from "./dm-routing.ts";
+import { EventChain } from "./event-chain.ts";
+import { GatewayEvents } from "./gateway-events.ts";
+import { GatewaySession } from "./gateway-session.ts";
+import { GuildDirectory } from "./guild-directory.ts";
+import { remoteUserOf } from "./members.ts";
+import { MessageBook } from "./message-book.ts";
+import { fetchOutgoingFiles } from "./outgoing-files.ts";
+import { composeMessage } from "./outgoing-message.ts";
+import { ApiFailures } from "./permissions.ts";
+import { ReplyQuotes } from "./reply-quotes.ts";
+import { isSnowflake } from "./snowflake.ts";
+import { WebhookPosts } from "./webhook-posts.ts";
+import { ChannelWebhooks } from "./webhooks.ts";
+
+/** Discord shows "typing" for 10 s; one request per channel every 8 s keeps it up. */
+const TYPING_EVERY_MS = 8000;
+/** How long `stop` waits for events already received to reach the engine. */
+const STOP_DRAIN_MS = 10_000;
+/** Text and announcement channels: where a webhook can post. */
+const TEXT_CHANNEL_TYPES = new Set([0, 5]);
+
+/** Gateway events the connector reads; the rest are discord.js's business. */
+const RELAYED_EVENTS = new Set([
+  "MESSAGE_CREATE",
+  "MESSAGE_UPDATE",
+  "MESSAGE_DELETE",
+  "MESSAGE_DELETE_BULK",
+  "MESSAGE_REACTION_ADD",
+  "MESSAGE_REACTION_REMOVE",
+  "TYPING_START",
+  "PRESENCE_UPDATE",
+  "GUILD_CREATE",
+  "GUILD_MEMBER_ADD",
+  "GUILD_MEMBER_UPDATE",
+  "GUILD_MEMBER_REMOVE",
+  "THREAD_CREATE",
+  "THREAD_UPDATE",
+  "THREAD_LIST_SYNC",
+]);
+
+const TOKEN_NOTICE =
+  "Discord refused the bot token: the bridge is cut off from Discord. Put a valid token " +
+  "(Developer Portal > your application > Bot > Reset Token) in connectors.discord.token and restart it.";
+
+export interface DiscordConnectorContext {
+  /** Used until `start` hands over the engine's logger. */
+  readonly logger?: Logger;
+  /** Whether XMPP users' files may be downloaded from private addresses (the engine's `media.allowPrivateAddresses`). */
+  readonly allowPrivateAddresses?: boolean;
+}
+
+/** Everything that exists while the connector runs. */
+interface Running {
+  readonly host: ConnectorHost;
+  readonly logger: Logger;
+  readonly session: GatewaySession;
+  readonly rest: REST;
+  readonly directory: GuildDirectory;
+  readonly failures: ApiFailures;
+  readonly webhooks: ChannelWebhooks;
+  readonly posts: WebhookPosts;
+  readonly quotes: ReplyQuotes;
+  readonly reactions: BotReactions;
+  readonly dms: BotDms;
+  readonly book: MessageBook;
+  readonly catchUp: CatchUp;
+  readonly chain: EventChain;
+}
+
+export class DiscordConnector implements Connector {
+  readonly network = "discord";
+  readonly displayName = "Discord";
+  readonly capabilities: ConnectorCapabilities = {
+    edits: true,
+    deletes: true,
+    replies: true,
+    reactions: true,
+    attachments: true,
+    threads: true,
+    typing: true,
+    directMessages: true,
+    presence: true,
+  };
+  readonly options: DiscordOptions;
+  private readonly initialLogger: Logger;
+  private readonly allowPrivateAddresses: boolean;
+  private running: Running | undefined;
+  /** Set once `stop` has drained the events received: anything still queued is dropped (no host calls after stop). */
+  private stopped = false;
+  /** Set as `stop` begins: requests from the engine fail as transient and wait for the next start. */
+  private stopping = false;
+  private readonly lastTyping = new Map<string, number>();
+
+  constructor(options: DiscordOptions, context: DiscordConnectorContext = {}) {
+    this.options = options;
+    this.initialLogger = context.logger ?? silentLogger;
+    this.allowPrivateAddresses = context.allowPrivateAddresses === true;
+  }
+
+  /** The discord.js client, while running (for tools and tests). */
+  get client(): GatewaySession["client"] | undefined {
+    return this.running?.session.client;
+  }
+
+  /** Resolves once every gateway event received so far has been handed to the engine. */
+  idle(): Promise<void> {
+    return this.running?.chain.idle() ?? Promise.resolve();
+  }
+
+  async start(host: ConnectorHost): Promise<void> {
+    if (this.running) throw new Error("the Discord connector is already started");
+    this.stopped = false;
+    const logger = host.logger ?? this.initialLogger;
+    let markStarted: (ok: boolean) => void = () => undefined;
+    const started = new Promise<boolean>((resolve) => {
+      markStarted = resolve;
+    });
+    const r = this.assemble(host, logger, started);
+    this.running = r;
+    try {
+      await r.webhooks.load(host.linkedChannels());
+      await r.session.open();
+    } catch (e) {
+      markStarted(false);
+      this.running = undefined;
+      await r.session.close();
+      throw e;
+    }
+    markStarted(true);
+    logger.info("logged in to Discord", {
+      bot: r.session.client.user?.tag,
+      guilds: r.session.client.guilds.cache.size,
+    });
+  }
+
+  /** Builds the parts; gateway events flow from the moment the session opens. */
+  private assemble(host: ConnectorHost, logger: Logger, started: Promise<boolean>): Running {
+    const chain = new EventChain(logger);
+    let events: GatewayEvents | undefined;
+    let tokenTold = false;
+    const session = new GatewaySession({
+      token: this.options.token,
+      ...(this.options.apiUrl !== undefined && { apiUrl: this.options.apiUrl }),
+      ...(this.options.cdnUrl !== undefined && { cdnUrl: this.options.cdnUrl }),
+      logger,
+      onDispatch: (type, d) => {
+        if (RELAYED_EVENTS.has(type)) chain.push(type, () => (this.stopped ? undefined : events?.handle(type, d)));
+      },
+      onSession: (kind) => {
+        host.connected(true);
+        if (kind === "resumed") {
+          logger.info("the Discord gateway session resumed; Discord replays what was missed");
+          return;
+        }
+        // Queued behind what the gateway sent before READY, ahead of everything after: older messages go first.
+        chain.push("catch-up", async () => {
+          if ((await started) && !this.stopped) await catchUp.run(host.linkedChannels());
+        });
+      },
+      onDown: (why, final) => {
+        host.connected(false);
+        if (final) logger.error("the Discord gateway connection is down for good", { reason: why });
+        else logger.warn("the Discord gateway connection dropped; discord.js reconnects", { reason: why });
+      },
+      onTokenRefused: () => {
+        if (tokenTold) return;
+        tokenTold = true;
+        void host.notifyAdmins(TOKEN_NOTICE).catch(() => undefined);
+      },
+    });
+    const client = session.client;
+    const rest = client.rest;
+    const state = host.state;
+    const directory = new GuildDirectory(client);
+    const failures = new ApiFailures({
+      logger,
+      notifyAdmins: (text) => host.notifyAdmins(text),
+      channelLabel: (id) => directory.channelLabel(id),
+    });
+    const webhooks = new ChannelWebhooks({
+      rest,
+      name: this.options.webhookName,
+      state,
+      failures,
+      logger,
+      self: () => ({
+        ...(client.application?.id !== undefined && { applicationId: client.application.id }),
+        ...(client.user?.id !== undefined && { botId: client.user.id }),
+      }),
+    });
+    const routing = new DmRouting({ rest, state, failures, logger });
+    const book = new MessageBook(state);
+    const catchUp = new CatchUp({
+      rest,
+      state,
+      failures,
+      logger,
+      limit: this.options.catchUpLimit,
+      feed: (m) => events?.message(m, "history") ?? Promise.resolve(),
+    });
+    events = new GatewayEvents({
+      host,
+      logger,
+      cdn: rest.cdn,
+      directory,
+      webhooks,
+      dms: routing,
+      book,
+      catchUp,
+      rehostAttachments: this.options.rehostAttachments,
+      botId: () => client.user?.id,
+    });
+    return {
+      host,
+      logger,
+      session,
+      rest,
+      directory,
+      failures,
+      webhooks,
+      posts: new WebhookPosts({ rest, failures, webhooks }),
+      quotes: new ReplyQuotes({ rest, directory, book }),
+      reactions: new BotReactions({ rest, state, directory, book, failures, logger }),
+      dms: new BotDms({ rest, dms: routing, book, failures, files: (a) => this.files(logger, a) }),
+      book,
+      catchUp,
+      chain,
+    };
+  }
+
+  async stop(): Promise<void> {
+    const r = this.running;
+    if (!r) return;
+    this.stopping = true;
+    await r.session.close();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      r.chain.idle(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, STOP_DRAIN_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    this.stopped = true;
+    await r.catchUp.stop();
+    r.host.connected(false);
+    this.running = undefined;
+    this.stopping = false;
+  }
+
+  /** The running parts; a request during or after `stop` fails as transient, so the engine keeps it for later. */
+  private need(): Running {
+    if (!this.running || this.stopping)
+      throw new TransientError("the Discord connector is stopped; retried after it starts");
+    return this.running;
+  }
+
+  // --- XMPP -> Discord -------------------------------------------------------------------
+
+  private async files(
+    logger: Logger,
+    attachments: readonly OutgoingAttachment[],
+  ): Promise<{ files: RawFile[]; links: string[] }> {
+    if (attachments.length === 0) return { files: [], links: [] };
+    return fetchOutgoingFiles(attachments, {
+      allowPrivateAddresses: this.allowPrivateAddresses,
+      onLink: (_url, why) => logger.debug("a file goes to Discord as a link", { why }),
+    });
+  }
+
+  /** A thread id from XMPP is used only when it is a Discord thread of that channel. */
+  private async threadIn(r: Running, channel: string, thread: string | undefined): Promise<string | undefined> {
+    if (thread === undefined || !isSnowflake(thread)) return undefined;
+    const c = await r.directory.fetchChannel(thread);
+    return c && r.directory.isThreadType(c.type) && c.parentId === channel ? c.id : undefined;
+  }
+
+  async send(m: OutgoingMessage): Promise<{ id: string }> {
+    const r = this.need();
+    const webhook = await r.webhooks.of(m.channel);
+    const thread = await this.threadIn(r, m.channel, m.thread);
+    const { files, links } = await this.files(r.logger, m.attachments);
+    const quote = m.replyTo ? await r.quotes.quote(m.channel, m.replyTo) : undefined;
+    const composed = composeMessage({
+      text: m.text,
+      links,
+      hasFiles: files.length > 0,
+      ...(quote !== undefined && { quote }),
+    });
+    const ids: string[] = [];
+    for (const [i, content] of composed.parts.entries()) {
+      const post = { channel: m.channel, webhook, thread, sender: m.sender, content, users: composed.users };
+      try {
+        ids.push(await r.posts.post({ ...post, ...(i === 0 && { files }) }));
+      } catch (e) {
+        // Retrying would post the parts already posted a second time: what was posted stands.
+        if (ids.length === 0) throw e;
+        r.logger.error("a long message was cut short: a later part could not be posted", {
+          channel: m.channel,
+          posted: ids.length,
+          of: composed.parts.length,
+          error: e instanceof Error ? e.message : String(e),
+        });
+        break;
+      }
+    }
+    const [first, ...rest] = ids;
+    if (first === undefined) throw new PermanentError("nothing was posted");
+    await r.book.rememberSent(first, {
+      webhookId: webhook.id,
+      ...(thread !== undefined && { thread }),
+      ...(rest.length > 0 && { parts: rest }),
+      ...(composed.quote !== undefined && { quote: composed.quote }),
+    });
+    return { id: first };
+  }
+
+  /** Edits every part: parts the new text no longer needs are deleted, parts it needs more of are posted. */
+  async edit(o: { channel: string; id: string; sender: XmppSender; text: RichText }): Promise<void> {
+    const r = this.need();
+    const sent = await r.book.sent(o.id);
+    if (r.dms.isDm(o.channel, sent)) {
+      await r.dms.edit(o, sent);
+      return;
+    }
+    const webhook = await r.webhooks.of(o.channel);
+    const composed = composeMessage({ text: o.text, ...(sent?.quote !== undefined && { quote: sent.quote }) });
+    const old = [o.id, ...(sent?.parts ?? [])];
+    const where = { channel: o.channel, webhook, thread: sent?.thread };
+    const parts: string[] = [];
+    for (const [i, content] of composed.parts.entries()) {
+      const id = old[i];
+      if (id !== undefined) {
+        await r.posts.edit({ ...where, id, content, users: composed.users });
+        if (i > 0) parts.push(id);
+      } else {
+        parts.push(await r.posts.post({ ...where, sender: o.sender, content, users: composed.users }));
+      }
+    }
+    for (const extra of old.slice(composed.parts.length)) await r.posts.delete({ ...where, id: extra });
+    if (sent || parts.length > 0) await r.book.rememberSent(o.id, { ...sent, webhookId: webhook.id, parts });
+  }
+
+  async delete(o: { channel: string; id: string; sender: XmppSender; moderator: boolean }): Promise<void> {
+    const r = this.need();
+    const sent = await r.book.sent(o.id);
+    if (r.dms.isDm(o.channel, sent)) {
+      await r.dms.delete(o.channel, o.id, sent);
+      return;
+    }
+    if (sent?.webhookId !== undefined || !o.moderator) {
+      const webhook = await r.webhooks.of(o.channel);
+      for (const id of [o.id, ...(sent?.parts ?? [])]) {
+        await r.posts.delete({ channel: o.channel, webhook, thread: sent?.thread, id });
+      }
+      return;
+    }
+    // A Discord user's message removed by an XMPP moderator: the bot deletes it (needs Manage Messages).
+    const where = (await r.book.threadOf(o.id)) ?? o.channel;
+    await r.failures
+      .run({ action: "deleting a message moderated on XMPP", channel: o.channel, permission: "Manage Messages" }, () =>
+        r.rest.delete(Routes.channelMessage(where, o.id)),
+      )
+      .catch((e: unknown) => {
+        if (ApiFailures.codeOf(e) !== 10008) throw e; // Unknown Message: gone already
+      });
+  }
+
+  async react(o: {
+    channel: string;
+    id: string;
+    sender: XmppSender;
+    emoji: string;
+    action: "add" | "remove";
+  }): Promise<void> {
+    await this.need().reactions.react(o);
+  }
+
+  async typing(o: { channel: string; sender: XmppSender; state: "composing" | "paused" }): Promise<void> {
+    if (o.state !== "composing") return;
+    const r = this.need();
+    const now = Date.now();
+    const last = this.lastTyping.get(o.channel);
+    if (last !== undefined && now - last < TYPING_EVERY_MS) return;
+    this.lastTyping.set(o.channel, now);
+    await r.failures.run({ action: "showing typing", channel: o.channel, permission: "Send Messages" }, () =>
+      r.rest.post(Routes.channelTyping(o.channel)),
+    );
+  }
+
+  async sendDirect(o: {
+    userId: string;
+    sender: XmppSender;
+    text: RichText;
+    attachments: readonly OutgoingAttachment[];
+    key: string;
+  }): Promise<{ channel: string; id: string }> {
+    return this.need().dms.send(o);
+  }
+
+  async channelExists(channel: string): Promise<boolean> {
+    const r = this.need();
+    if (!isSnowflake(channel)) return false;
+    const c = await r.directory.fetchChannel(channel);
+    return c !== undefined && TEXT_CHANNEL_TYPES.has(c.type);
+  }
+
+  async lookupUser(id: string): Promise<RemoteUser | undefined> {
+    const r = this.need();
+    if (!isSnowflake(id)) return undefined;
+    const p = r.directory.personAnywhere(id) ?? (await r.directory.fetchPerson(id));
+    return p ? remoteUserOf(r.rest.cdn, p, p.id === r.session.client.user?.id) : undefined;
+  }
+}

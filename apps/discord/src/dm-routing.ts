@@ -1,0 +1,102 @@
+/**
+ * Direct messages between XMPP users and Discord users. Discord has one DM
+ * channel between the bot and each user, so the bridge can only route a
+ * Discord user's DM to the XMPP user who last wrote to them through it:
+ * that JID is remembered per Discord user (`dm:<userId>`) when an XMPP user
+ * writes. A DM from someone nobody wrote to first gets one polite answer
+ * (at most once an hour per user) and goes nowhere.
+ */
+import type { ConnectorState, Logger } from "@parley/bridge";
+import type { REST } from "discord.js";
+import { Routes } from "discord-api-types/v10";
+import { isRecord } from "./members.ts";
+import type { ApiFailures } from "./permissions.ts";
+
+export const POLITE_ANSWER =
+  "Hello! I am a bridge to XMPP. I can only pass on your messages to someone on XMPP who has written to you " +
+  "through me first, and nobody has yet, so this message was not delivered.";
+
+const POLITE_EVERY_MS = 60 * 60 * 1000;
+
+export interface DmRoutingOptions {
+  readonly rest: REST;
+  readonly state: ConnectorState;
+  readonly failures: ApiFailures;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+export class DmRouting {
+  private readonly o: DmRoutingOptions;
+  private readonly routes = new Map<string, string>();
+  private readonly channels = new Map<string, Promise<string>>();
+  private readonly dmChannels = new Set<string>();
+  private readonly answered = new Map<string, number>();
+
+  constructor(o: DmRoutingOptions) {
+    this.o = o;
+  }
+
+  /** The XMPP user a Discord user's DMs go to, if one wrote to them. */
+  async xmppUserOf(userId: string): Promise<string | undefined> {
+    const cached = this.routes.get(userId);
+    if (cached !== undefined) return cached;
+    const saved = await this.o.state.get(`dm:${userId}`);
+    if (saved !== undefined && saved !== "") this.routes.set(userId, saved);
+    return saved === "" ? undefined : saved;
+  }
+
+  /** An XMPP user writes to a Discord user: their answers go to that XMPP user from now on. */
+  async remember(userId: string, jid: string): Promise<void> {
+    if (this.routes.get(userId) === jid) return;
+    this.routes.set(userId, jid);
+    await this.o.state.set(`dm:${userId}`, jid);
+  }
+
+  /** Whether `channelId` is a DM channel the bridge has seen. */
+  isDmChannel(channelId: string): boolean {
+    return this.dmChannels.has(channelId);
+  }
+
+  learnChannel(channelId: string): void {
+    this.dmChannels.add(channelId);
+  }
+
+  /** The DM channel between the bot and a user, opened once per process. */
+  channelFor(userId: string): Promise<string> {
+    let pending = this.channels.get(userId);
+    if (!pending) {
+      pending = this.open(userId);
+      this.channels.set(userId, pending);
+      pending.catch(() => this.channels.delete(userId));
+    }
+    return pending;
+  }
+
+  private async open(userId: string): Promise<string> {
+    const answer = await this.o.failures.run({ action: "opening a DM channel with a Discord user" }, () =>
+      this.o.rest.post(Routes.userChannels(), { body: { recipient_id: userId } }),
+    );
+    if (!isRecord(answer) || typeof answer.id !== "string") throw new Error("Discord answered without a channel id");
+    this.dmChannels.add(answer.id);
+    return answer.id;
+  }
+
+  /** Tells a Discord user, at most once an hour, that their DM reached nobody. */
+  async answerUnroutable(channelId: string, userId: string): Promise<void> {
+    const now = (this.o.now ?? Date.now)();
+    const last = this.answered.get(userId);
+    if (last !== undefined && now - last < POLITE_EVERY_MS) return;
+    this.answered.set(userId, now);
+    this.o.logger.info("a Discord DM from a user nobody on XMPP wrote to was not relayed", { user: userId });
+    await this.o.failures
+      .run({ action: "answering a DM" }, () =>
+        this.o.rest.post(Routes.channelMessages(channelId), {
+          body: { content: POLITE_ANSWER, allowed_mentions: { parse: [] } },
+        }),
+      )
+      .catch((e: unknown) =>
+        this.o.logger.warn("could not answer a Discord DM", { error: e instanceof Error ? e.message : String(e) }),
+      );
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * What the connector must remember about single messages, beyond the
+ * engine's message map, to edit, delete and react on them later, also after
+ * a restart: how it posted a message (through which webhook, in which thread,
+ * in how many parts, with which reply quote, or as a bot DM), and in which
+ * thread a Discord user's message sits (the engine only knows its channel).
+ * Kept in the connector state, with a bounded cache in front.
+ */
+import type { ConnectorState } from "@parley/bridge";
+import { isRecord } from "./members.ts";
+
+export interface SentRecord {
+  /** The webhook that posted it; absent for a bot message (a DM). */
+  readonly webhookId?: string;
+  /** The thread it was posted in. */
+  readonly thread?: string;
+  /** Ids of the parts after the first, for a message split at 2,000 characters. */
+  readonly parts?: readonly string[];
+  /** The reply quote the first part starts with, put back on edits. */
+  readonly quote?: string;
+  /** A bot DM (with its "**nick** (jid): " prefix). */
+  readonly dm?: boolean;
+  /** The DM prefix, put back on edits. */
+  readonly prefix?: string;
+}
+
+const CACHE_SIZE = 10_000;
+
+export class MessageBook {
+  private readonly state: ConnectorState;
+  private readonly sentCache = new Map<string, SentRecord | null>();
+  private readonly threadCache = new Map<string, string | null>();
+
+  constructor(state: ConnectorState) {
+    this.state = state;
+  }
+
+  async rememberSent(id: string, r: SentRecord): Promise<void> {
+    remember(this.sentCache, id, r);
+    const { parts, ...rest } = r;
+    await this.state.set(`posted:${id}`, JSON.stringify(rest));
+    if (parts && parts.length > 0) await this.state.set(`parts:${id}`, JSON.stringify(parts));
+    else await this.clearParts(id);
+  }
+
+  private async clearParts(id: string): Promise<void> {
+    if ((await this.state.get(`parts:${id}`)) !== undefined) await this.state.set(`parts:${id}`, "[]");
+  }
+
+  /** How the bridge posted message `id`; undefined when it did not (or does not remember). */
+  async sent(id: string): Promise<SentRecord | undefined> {
+    const cached = this.sentCache.get(id);
+    if (cached !== undefined) return cached ?? undefined;
+    const raw = await this.state.get(`posted:${id}`);
+    const partsRaw = await this.state.get(`parts:${id}`);
+    const record = raw !== undefined ? parseSent(raw, partsRaw) : undefined;
+    remember(this.sentCache, id, record ?? null);
+    return record;
+  }
+
+  async rememberThread(id: string, thread: string): Promise<void> {
+    remember(this.threadCache, id, thread);
+    await this.state.set(`thread:${id}`, thread);
+  }
+
+  /** The thread a message sits in, when it is in one the bridge saw. */
+  async threadOf(id: string): Promise<string | undefined> {
+    const cached = this.threadCache.get(id);
+    if (cached !== undefined) return cached ?? undefined;
+    const sent = await this.sent(id);
+    const thread = sent?.thread ?? (await this.state.get(`thread:${id}`));
+    remember(this.threadCache, id, thread ?? null);
+    return thread;
+  }
+}
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  cache.delete(key);
+  cache.set(key, value);
+  if (cache.size > CACHE_SIZE) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+}
+
+function parseSent(raw: string, partsRaw: string | undefined): SentRecord | undefined {
+  let v: unknown;
+  let parts: unknown;
+  try {
+    v = JSON.parse(raw);
+    parts = partsRaw !== undefined ? JSON.parse(partsRaw) : undefined;
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(v)) return undefined;
+  const ids = Array.isArray(parts) ? parts.filter((p): p is string => typeof p === "string") : [];
+  return {
+    ...(typeof v.webhookId === "string" && { webhookId: v.webhookId }),
+    ...(typeof v.thread === "string" && { thread: v.thread }),
+    ...(typeof v.quote === "string" && { quote: v.quote }),
+    ...(typeof v.prefix === "string" && { prefix: v.prefix }),
+    ...(v.dm === true && { dm: true }),
+    ...(ids.length > 0 && { parts: ids }),
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * What an XMPP message becomes on Discord: Discord markdown from the shared
+ * AST, with mentions of Discord users' puppets turned back into `<@id>` (and
+ * only those allowed to ping: XMPP users cannot @everyone), a quoted line for
+ * a reply (webhooks cannot send a real Discord reply), links to files that
+ * could not be uploaded, and the whole split into messages of at most 2,000
+ * characters.
+ */
+import type { MentionTarget, RichText } from "@parley/bridge";
+import { splitDiscordMessage, toDiscordMarkdown } from "./markdown/index.ts";
+import { isSnowflake } from "./snowflake.ts";
+
+export const DISCORD_MESSAGE_LIMIT = 2000;
+/** The web client's message links; every client opens them as a jump to the message. */
+export const DISCORD_WEB = "https://discord.com";
+
+export interface ReplyQuote {
+  /** Where the answered message is: its guild (undefined in DMs), channel (or thread) and id. */
+  readonly guildId?: string;
+  readonly channelId: string;
+  readonly messageId: string;
+  readonly authorName?: string;
+  readonly excerpt?: string;
+}
+
+export interface ComposedMessage {
+  /** The message in parts of at most 2,000 characters, in order; never empty. */
+  readonly parts: string[];
+  /** Users mentioned: the only ones the message may ping. */
+  readonly users: string[];
+  /** The reply quote lines that start the first part, kept so an edit can put them back. */
+  readonly quote?: string;
+}
+
+/** Backslash-escapes what Discord markdown would read as markup in a name or an excerpt. */
+export function escapeMarkdown(s: string): string {
+  return s.replace(/([\\*_~`|>#[\]()<])/g, "\\$1").replace(/@(everyone|here)/g, "@\u200b$1");
+}
+
+export function jumpLink(q: Pick<ReplyQuote, "guildId" | "channelId" | "messageId">): string {
+  return `${DISCORD_WEB}/channels/${q.guildId ?? "@me"}/${q.channelId}/${q.messageId}`;
+}
+
+/** The quote a reply starts with: who is answered and what they said, and a jump link to it. */
+export function replyQuoteLines(q: ReplyQuote): string {
+  const who =
+    q.authorName !== undefined && q.authorName.trim() !== "" ? `**@${escapeMarkdown(q.authorName)}**` : "**↪**";
+  const what = q.excerpt !== undefined && q.excerpt.trim() !== "" ? `: ${escapeMarkdown(q.excerpt.trim())}` : "";
+  return `> ${who}${what}\n> ${jumpLink(q)}`;
+}
+
+/** The Discord markdown of a document, and the Discord users it mentions. */
+export function discordMarkdownOf(text: RichText, network = "discord"): { markdown: string; users: string[] } {
+  const users = new Set<string>();
+  const markdown = toDiscordMarkdown(text, {
+    mentionOf: (target: MentionTarget) => {
+      if (target.network !== network || !isSnowflake(target.remoteId)) return undefined;
+      switch (target.kind ?? "user") {
+        case "user":
+          users.add(target.remoteId);
+          return `<@${target.remoteId}>`;
+        case "role":
+          return `<@&${target.remoteId}>`;
+        case "channel":
+          return `<#${target.remoteId}>`;
+        default:
+          return undefined;
+      }
+    },
+  });
+  return { markdown, users: [...users].slice(0, 100) };
+}
+
+export function composeMessage(o: {
+  readonly text: RichText;
+  /** Reply quote lines (`replyQuoteLines`) to start the message with. */
+  readonly quote?: string;
+  /** Files that go as links (too large, or not downloadable). */
+  readonly links?: readonly string[];
+  /** Put before the text (a DM's "**nick** (jid): "). */
+  readonly prefix?: string;
+  /** Whether files go with the message: then an empty text is fine. */
+  readonly hasFiles?: boolean;
+  readonly network?: string;
+}): ComposedMessage {
+  const { markdown, users } = discordMarkdownOf(o.text, o.network);
+  let body = markdown.trim();
+  if (o.links && o.links.length > 0) body = [body, ...o.links.map((l) => `<${l}>`)].filter((x) => x !== "").join("\n");
+  if (o.prefix !== undefined) body = joinPrefix(o.prefix, body);
+  const quote = o.quote;
+  if (quote !== undefined) body = body === "" ? quote : `${quote}\n${body}`;
+  if (body === "" && !o.hasFiles) body = "\u200b"; // Discord refuses an empty message
+  const parts = body === "" ? [""] : splitDiscordMessage(body, DISCORD_MESSAGE_LIMIT).filter((p) => p !== "");
+  return { parts: parts.length > 0 ? parts : [body], users, ...(quote !== undefined && { quote }) };
+}
+
+/** "**nick** (jid): text", on its own line when the text starts with a block (quote, list, code, heading). */
+function joinPrefix(prefix: string, body: string): string {
+  if (body === "") return prefix.trimEnd();
+  return /^(>|```|#|[-*+] |\d+[.)] )/.test(body) ? `${prefix.trimEnd()}\n${body}` : `${prefix}${body}`;
+}
+
+/** The DM prefix that says which XMPP user wrote. */
+export function directPrefix(nick: string, jid: string): string {
+  return `**${escapeMarkdown(nick)}** (${escapeMarkdown(jid)}): `;
+}

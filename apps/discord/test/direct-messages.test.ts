@@ -1,0 +1,105 @@
+/**
+ * Direct messages: an XMPP user writes to a Discord user's puppet JID, the
+ * Discord user gets it as a bot DM marked with the sender, and their answer
+ * comes back from the puppet; a DM nobody can be routed to is answered
+ * politely and dropped.
+ */
+import assert from "node:assert/strict";
+import { after, afterEach, before, describe, it } from "node:test";
+import { buildMessage, type Message } from "@parley/stanza";
+import { isMessage, stanzaId } from "@parley/testkit";
+import { POLITE_ANSWER } from "../src/dm-routing.ts";
+import { assertNoViolations, type DiscordHarness, postAndSee, startHarness, until } from "./harness.ts";
+
+describe("direct messages", () => {
+  let h: DiscordHarness;
+  let puppet = "";
+  const fromPuppet = (m: Message) => m.type === "chat" && (m.from ?? "").startsWith(`${puppet}/`);
+
+  before(async () => {
+    h = await startHarness();
+    puppet = `${h.bob.id}@${h.domain}`;
+    // The engine knows a puppet once its user was seen.
+    await postAndSee(h, h.bob, h.general, h.room, "bob says hi");
+  });
+  after(async () => {
+    await h?.close();
+  });
+  afterEach(() => assertNoViolations(h));
+
+  let firstDm = { xmppId: "", discordId: "" };
+
+  it("carries an XMPP user's chat to the Discord user as a bot DM marked with the sender", async () => {
+    const id = stanzaId("dm");
+    await h.alice.send(buildMessage({ type: "chat", to: puppet, id, body: "psst, *now*" }));
+    const dm = await h.fake.waitFor(
+      () => h.fake.dmMessages(h.bob.id).find((m) => m.content.endsWith("psst, **now**")),
+      {
+        what: "the DM to Bob",
+      },
+    );
+    const jid = h.server.accounts[0]?.jid ?? "";
+    assert.equal(dm.content, `**alice** (${jid}): psst, **now**`);
+    assert.equal(dm.author.id, h.fake.bot.id);
+    firstDm = { xmppId: id, discordId: dm.id };
+  });
+
+  it("brings the Discord user's answer back from their puppet", async () => {
+    const answer = h.alice.waitFor(isMessage((m) => fromPuppet(m) && m.body === "what is it?"));
+    const channel = h.fake.openDm(h.bob.id);
+    h.fake.post(channel.id, h.bob.id, "what is it?");
+    await answer;
+  });
+
+  it("carries a correction of the DM as an edit that keeps the sender mark", async () => {
+    await until(
+      "the DM in the message map",
+      async () => (await h.store.byRemoteId("discord", firstDm.discordId)).length > 0,
+    );
+    await h.alice.send(
+      buildMessage({
+        type: "chat",
+        to: puppet,
+        id: stanzaId("dm"),
+        body: "never mind",
+        replace: { id: firstDm.xmppId },
+      }),
+    );
+    const jid = h.server.accounts[0]?.jid ?? "";
+    await h.fake.waitFor(
+      () =>
+        h.fake
+          .dmMessages(h.bob.id)
+          .find((m) => m.id === firstDm.discordId && m.content === `**alice** (${jid}): never mind`),
+      { what: "the edited DM" },
+    );
+  });
+
+  it("looks up Discord users and channels for the engine", async () => {
+    const connector = h.connector;
+    assert.ok(connector);
+    assert.deepEqual(await connector.lookupUser(h.bob.id), { id: h.bob.id, displayName: "Bob" });
+    assert.equal(await connector.lookupUser("123456789012345678"), undefined);
+    assert.equal(await connector.lookupUser("not an id"), undefined);
+    assert.equal(await connector.channelExists(h.general.id), true);
+    assert.equal(await connector.channelExists("123456789012345678"), false);
+    assert.equal(await connector.channelExists("general"), false);
+  });
+
+  it("answers a DM from someone nobody wrote to, politely, and relays nothing", async () => {
+    const channel = h.fake.openDm(h.anna.id);
+    h.fake.post(channel.id, h.anna.id, "hello bot?");
+    await h.fake.waitFor(() => h.fake.dmMessages(h.anna.id).find((m) => m.content === POLITE_ANSWER), {
+      what: "the polite answer",
+    });
+    h.fake.post(channel.id, h.anna.id, "anyone?");
+    await assert.rejects(
+      h.alice.waitFor(
+        isMessage((m) => m.type === "chat" && m.body === "hello bot?"),
+        { timeoutMs: 300 },
+      ),
+    );
+    // Once an hour at most: the second DM got no second answer.
+    assert.equal(h.fake.dmMessages(h.anna.id).filter((m) => m.content === POLITE_ANSWER).length, 1);
+  });
+});

@@ -1,0 +1,271 @@
+/**
+ * The Discord bridge as deployed, in one process: real Prosody, the fake
+ * Discord (real discord.js talks to it over HTTP and WebSocket), the engine on
+ * a SQLite store, and XMPP users in the linked rooms. One harness per test
+ * file; tests tell their traffic apart by its text.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Bridge, type BridgeConfig, type BridgeStore, type Logger, loadConfig, openStore } from "@parley/bridge";
+import { type Message, stanzaIdBy } from "@parley/stanza";
+import {
+  type FakeDiscord,
+  isMessage,
+  isPresence,
+  type Received,
+  startFakeDiscord,
+  startXmppServer,
+  TestClient,
+  type XmppServer,
+} from "@parley/testkit";
+import type { APIChannel, APIGuild, APIMessage, APIUser } from "discord-api-types/v10";
+import { DiscordConnector, parseDiscordOptions } from "../src/index.ts";
+
+export interface Member {
+  readonly id: string;
+  readonly user: APIUser;
+  /** How the member's puppet is named in rooms. */
+  readonly nick: string;
+}
+
+export interface DiscordHarness {
+  readonly server: XmppServer;
+  readonly fake: FakeDiscord;
+  readonly guild: APIGuild;
+  /** Linked channels and their rooms: `general` <-> `room`, `random` <-> `room2`. */
+  readonly general: APIChannel;
+  readonly random: APIChannel;
+  readonly room: string;
+  readonly room2: string;
+  readonly anna: Member;
+  readonly bob: Member;
+  readonly alice: TestClient;
+  readonly domain: string;
+  readonly dir: string;
+  readonly store: BridgeStore;
+  readonly config: BridgeConfig;
+  bridge: Bridge | undefined;
+  connector: DiscordConnector | undefined;
+  /** Lines the bridge logged at warn and above (for "never crashes, says why" checks). */
+  readonly warnings: string[];
+  startBridge(): Promise<void>;
+  stopBridge(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  /** Extra `connectors.discord` settings (YAML flow mapping entries, e.g. `catchUpLimit: 3`). */
+  readonly discord?: Readonly<Record<string, unknown>>;
+}
+
+function recordingLogger(warnings: string[]): Logger {
+  const level = process.env.PARLEY_TEST_LOG;
+  const write = (lvl: string, msg: string, fields?: Readonly<Record<string, unknown>>) => {
+    const line = `${lvl} ${msg}${fields ? ` ${JSON.stringify(fields)}` : ""}`;
+    if (lvl === "warn" || lvl === "error") warnings.push(line);
+    if (level === "debug" || (level === "info" && lvl !== "debug")) process.stderr.write(`${line}\n`);
+  };
+  const make = (base: Readonly<Record<string, unknown>>): Logger => ({
+    debug: (m, f) => write("debug", m, { ...base, ...f }),
+    info: (m, f) => write("info", m, { ...base, ...f }),
+    warn: (m, f) => write("warn", m, { ...base, ...f }),
+    error: (m, f) => write("error", m, { ...base, ...f }),
+    child: (f) => make({ ...base, ...f }),
+  });
+  return make({});
+}
+
+export async function startHarness(o: HarnessOptions = {}): Promise<DiscordHarness> {
+  const server = await startXmppServer("prosody");
+  const fake = await startFakeDiscord({ botName: "Parley" });
+  const guild = fake.createGuild({ name: "Parley test guild" });
+  const general = fake.createChannel(guild.id, { name: "general" });
+  const random = fake.createChannel(guild.id, { name: "random" });
+  const annaM = fake.addMember(guild.id, { username: "anna", globalName: "Anna", nick: "Annie", avatar: true });
+  const bobM = fake.addMember(guild.id, { username: "bob", globalName: "Bob" });
+  const dir = mkdtempSync(join(tmpdir(), "parley-discord-"));
+  const stamp = `${process.pid}-${Date.now()}`;
+  const room = `general-${stamp}@${server.mucDomain}`;
+  const room2 = `random-${stamp}@${server.mucDomain}`;
+  const component = server.components[0];
+  const account = server.accounts[0];
+  assert.ok(component && account, "the test server has a component and an account");
+  const discord = {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: `${DISCORD_TOKEN}` is loadConfig's syntax, read from env below
+    token: "${DISCORD_TOKEN}",
+    apiUrl: fake.restUrl,
+    cdnUrl: fake.cdnUrl,
+    ...o.discord,
+  };
+  const config = loadConfig(
+    {
+      text: `
+xmpp:
+  host: ${server.host}
+  port: ${server.componentPort}
+  domain: ${component.domain}
+  secret: \${SECRET}
+store:
+  url: sqlite:${join(dir, "parley.db")}
+http:
+  host: 127.0.0.1
+  port: 0
+log:
+  level: warn
+admins: ["${account.jid}"]
+media:
+  dir: ${join(dir, "media")}
+  allowPrivateAddresses: true
+links:
+  - { network: discord, channel: "${general.id}", room: "${room}" }
+  - { network: discord, channel: "${random.id}", room: "${room2}" }
+connectors:
+  discord: ${JSON.stringify(discord)}
+`,
+    },
+    { env: { SECRET: component.secret, DISCORD_TOKEN: fake.token } },
+  );
+  const store = await openStore(config.store.url);
+  const alice = await TestClient.connect(server, account);
+  await alice.joinRoom(room, "alice");
+  await alice.joinRoom(room2, "alice");
+  const warnings: string[] = [];
+  const logger = recordingLogger(warnings);
+  const h: DiscordHarness = {
+    server,
+    fake,
+    guild,
+    general,
+    random,
+    room,
+    room2,
+    anna: { id: annaM.user.id, user: annaM.user, nick: "Annie" },
+    bob: { id: bobM.user.id, user: bobM.user, nick: "Bob" },
+    alice,
+    domain: component.domain,
+    dir,
+    store,
+    config,
+    bridge: undefined,
+    connector: undefined,
+    warnings,
+    async startBridge() {
+      const relaySeen = alice.waitFor(
+        isPresence(
+          (p) => (p.from ?? "").toLowerCase().startsWith(`${room.toLowerCase()}/`) && p.type !== "unavailable",
+        ),
+        { timeoutMs: 15_000, description: "the bridge's relay in the room" },
+      );
+      const connector = new DiscordConnector(parseDiscordOptions(config.connectors.discord), {
+        logger,
+        allowPrivateAddresses: true,
+      });
+      h.connector = connector;
+      h.bridge = await Bridge.start({
+        config,
+        connector,
+        store,
+        logger,
+        delivery: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 500 },
+      });
+      await relaySeen;
+    },
+    async stopBridge() {
+      await h.bridge?.stop();
+      h.bridge = undefined;
+      h.connector = undefined;
+    },
+    async close() {
+      await h.bridge?.stop().catch(() => undefined);
+      await alice.stop();
+      await store.close().catch(() => undefined);
+      await fake.stop();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await h.startBridge();
+  } catch (e) {
+    await h.close();
+    throw e;
+  }
+  return h;
+}
+
+/** A groupchat message in `room` from `nick` matching `extra`. */
+export const inRoom =
+  (room: string, nick: string | undefined, extra: (m: Message) => boolean = () => true) =>
+  (r: Received): boolean =>
+    isMessage(
+      (m) =>
+        m.type === "groupchat" &&
+        (nick === undefined ? (m.from ?? "").startsWith(`${room}/`) : m.from === `${room}/${nick}`) &&
+        extra(m),
+    )(r);
+
+/** Waits for a groupchat message and returns it parsed. */
+export async function roomMessage(
+  h: DiscordHarness,
+  room: string,
+  nick: string | undefined,
+  extra: (m: Message) => boolean,
+  timeoutMs = 10_000,
+): Promise<Message> {
+  return (await h.alice.waitFor(inRoom(room, nick, extra), { timeoutMs })).stanza as Message;
+}
+
+/** Posts on Discord as `member` and waits for the message in `room` from their puppet; returns both. */
+export async function postAndSee(
+  h: DiscordHarness,
+  member: Member,
+  channel: APIChannel,
+  room: string,
+  content: string,
+  extra?: Parameters<FakeDiscord["post"]>[3],
+  /** What the body shows (default: `content`, for text without markdown). */
+  shown = content,
+): Promise<{ posted: APIMessage; seen: Message; stanzaId: string }> {
+  const seen = h.alice.waitFor(
+    inRoom(room, member.nick, (m) => m.body?.includes(shown) === true),
+    {
+      timeoutMs: 10_000,
+      description: `"${shown.slice(0, 40)}" from ${member.nick} in ${room}`,
+    },
+  );
+  const posted = h.fake.post(channel.id, member.id, content, extra);
+  const m = (await seen).stanza as Message;
+  const sid = stanzaIdBy(m, room);
+  assert.ok(sid, "the room gave the message a stanza-id");
+  return { posted, seen: m, stanzaId: sid };
+}
+
+/** Polls `check` until it returns something, failing with `what`. */
+export async function until<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Waits until the engine's message map has the room's stanza-id for a Discord message. */
+export async function mapped(h: DiscordHarness, remoteId: string): Promise<void> {
+  await until(`the message map to know ${remoteId}`, async () => {
+    const rows = await h.store.byRemoteId("discord", remoteId);
+    return rows.some((r) => r.stanzaId !== undefined) || undefined;
+  });
+}
+
+/** No request the real Discord API would refuse was made. */
+export function assertNoViolations(h: DiscordHarness): void {
+  assert.deepEqual(h.fake.violations, [], "requests the real Discord API would reject");
+}

@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { MessageBook } from "../src/message-book.ts";
+import { MemoryState } from "./memory-state.ts";
+
+describe("MessageBook", () => {
+  it("remembers how a message was posted, across instances (restarts)", async () => {
+    const state = new MemoryState();
+    const book = new MessageBook(state);
+    await book.rememberSent("10", { webhookId: "w", thread: "t", parts: ["11", "12"], quote: "> q" });
+    assert.deepEqual(JSON.parse(state.values.get("parts:10") ?? "null"), ["11", "12"]);
+    const later = new MessageBook(state);
+    assert.deepEqual(await later.sent("10"), { webhookId: "w", thread: "t", quote: "> q", parts: ["11", "12"] });
+    assert.equal(await later.threadOf("10"), "t");
+    assert.equal(await later.sent("99"), undefined);
+  });
+
+  it("drops parts an edit no longer has", async () => {
+    const state = new MemoryState();
+    const book = new MessageBook(state);
+    await book.rememberSent("10", { webhookId: "w", parts: ["11"] });
+    await book.rememberSent("10", { webhookId: "w", parts: [] });
+    assert.deepEqual(await new MessageBook(state).sent("10"), { webhookId: "w" });
+  });
+
+  it("remembers the thread of a Discord user's message", async () => {
+    const state = new MemoryState();
+    await new MessageBook(state).rememberThread("20", "30");
+    assert.equal(await new MessageBook(state).threadOf("20"), "30");
+    assert.equal(await new MessageBook(state).threadOf("21"), undefined);
+  });
+
+  it("survives a corrupted entry", async () => {
+    const state = new MemoryState();
+    await state.set("posted:1", "{not json");
+    await state.set("posted:2", JSON.stringify({ webhookId: 5, dm: true }));
+    assert.equal(await new MessageBook(state).sent("1"), undefined);
+    assert.deepEqual(await new MessageBook(state).sent("2"), { dm: true });
+  });
+});

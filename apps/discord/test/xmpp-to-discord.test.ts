@@ -1,0 +1,315 @@
+/**
+ * XMPP -> Discord, end to end: what an XMPP user does in a linked room reaches
+ * the fake Discord through the engine and the connector's webhooks and bot.
+ */
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, afterEach, before, describe, it } from "node:test";
+import {
+  buildLegacyModerationIq,
+  buildMessage,
+  buildMucSetAffiliation,
+  type Message,
+  moderationOf,
+  stanzaIdBy,
+} from "@parley/stanza";
+import { isMessage, stanzaId, TestClient } from "@parley/testkit";
+import type { APIMessage } from "discord-api-types/v10";
+import { assertNoViolations, type DiscordHarness, inRoom, mapped, postAndSee, startHarness, until } from "./harness.ts";
+
+/** Alice says something in a room; resolves with the room's stanza-id once it is reflected. */
+async function alicePosts(
+  h: DiscordHarness,
+  room: string,
+  body: string,
+  extra: Partial<Parameters<typeof buildMessage>[0]> = {},
+): Promise<{ id: string; sid: string }> {
+  const id = stanzaId("a");
+  const reflected = h.alice.waitFor(isMessage((m) => m.id === id && m.from === `${room}/alice`));
+  await h.alice.send(buildMessage({ type: "groupchat", to: room, id, originId: id, body, ...extra }));
+  const sid = stanzaIdBy((await reflected).stanza as Message, room);
+  assert.ok(sid, "the room gave the message a stanza-id");
+  return { id, sid };
+}
+
+function onDiscord(h: DiscordHarness, channel: string, pred: (m: APIMessage) => boolean, what: string) {
+  return h.fake.waitFor(() => h.fake.messages(channel).find(pred), { timeoutMs: 10_000, what });
+}
+
+function mentionsOf(body: unknown): unknown {
+  return body !== null && typeof body === "object"
+    ? (body as { allowed_mentions?: unknown }).allowed_mentions
+    : undefined;
+}
+
+function webhookRequests(h: DiscordHarness, method: string) {
+  return h.fake.requests.filter((r) => r.method === method && /\/webhooks\/\d+\/[^/]+/.test(r.path));
+}
+
+describe("XMPP to Discord", () => {
+  let h: DiscordHarness;
+  let files: Server;
+  let filesUrl = "";
+  before(async () => {
+    h = await startHarness();
+    files = createServer((req, res) => {
+      if (req.url === "/photo.png") {
+        res.writeHead(200, { "content-type": "image/png" });
+        res.end(Buffer.alloc(2048, 7));
+      } else if (req.url === "/huge.bin") {
+        res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(11 * 1024 * 1024) });
+        res.end(Buffer.alloc(11 * 1024 * 1024));
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    await new Promise<void>((resolve) => files.listen(0, "127.0.0.1", resolve));
+    filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+    // Bob speaks first, so that the engine knows his puppet.
+    await postAndSee(h, h.bob, h.general, h.room, "bob is here");
+  });
+  after(async () => {
+    await new Promise<void>((resolve) => files?.close(() => resolve()));
+    await h?.close();
+  });
+  afterEach(() => assertNoViolations(h));
+
+  let mine: { id: string; discordId: string };
+
+  it("posts through one channel webhook under the occupant's nick, pinging nobody, and never echoes it back", async () => {
+    const { id } = await alicePosts(h, h.room, "hi *there*");
+    const msg = await onDiscord(h, h.general.id, (m) => m.content === "hi **there**", "alice's message on Discord");
+    assert.ok(msg.webhook_id, "posted by a webhook");
+    assert.equal(msg.author.username, "alice");
+    const hooks = h.fake.webhooksOf(h.general.id);
+    assert.equal(hooks.length, 1);
+    assert.equal(hooks[0]?.name, "Parley");
+    const post = webhookRequests(h, "POST").find((r) => (r.body as { content?: string }).content === "hi **there**");
+    assert.deepEqual(mentionsOf(post?.body), { parse: [], users: [] });
+    mine = { id, discordId: msg.id };
+    await until(
+      "the message map to know the post",
+      async () => (await h.store.byRemoteId("discord", msg.id)).length > 0,
+    );
+    const sentinel = h.alice.waitFor(inRoom(h.room, h.bob.nick, (m) => m.body === "sentinel"));
+    h.fake.post(h.general.id, h.bob.id, "sentinel");
+    await sentinel;
+    await assert.rejects(
+      h.alice.waitFor(
+        inRoom(h.room, undefined, (m) => m.body === "hi *there*" && !m.from?.endsWith("/alice")),
+        {
+          timeoutMs: 300,
+        },
+      ),
+    );
+  });
+
+  it("adjusts nicks Discord refuses as webhook names", async () => {
+    const account = h.server.accounts[1];
+    assert.ok(account);
+    const other = await TestClient.connect(h.server, account);
+    try {
+      await other.joinRoom(h.room, "Discord fan");
+      await other.send(buildMessage({ type: "groupchat", to: h.room, id: stanzaId("o"), body: "from a fan" }));
+      const msg = await onDiscord(h, h.general.id, (m) => m.content === "from a fan", "the fan's message");
+      assert.equal(msg.author.username, "Disc-ord fan");
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it("turns mentions of puppets into Discord mentions that may ping only them", async () => {
+    const body = "Bob, look @everyone";
+    await alicePosts(h, h.room, body, {
+      references: [{ type: "mention", uri: `xmpp:${h.bob.id}@${h.domain}`, begin: 0, end: 3 }],
+    });
+    const msg = await onDiscord(h, h.general.id, (m) => m.content.includes("look"), "the mention");
+    assert.match(msg.content, new RegExp(`<@${h.bob.id}>`));
+    const post = webhookRequests(h, "POST").find((r) => (r.body as { content?: string }).content === msg.content);
+    assert.deepEqual(mentionsOf(post?.body), {
+      parse: [],
+      users: [h.bob.id],
+    });
+  });
+
+  it("carries a correction as an edit of the webhook message", async () => {
+    await h.alice.send(
+      buildMessage({ type: "groupchat", to: h.room, id: stanzaId("c"), body: "hi everyone", replace: { id: mine.id } }),
+    );
+    const edited = await onDiscord(
+      h,
+      h.general.id,
+      (m) => m.id === mine.discordId && m.content === "hi everyone",
+      "the edited message",
+    );
+    assert.ok(edited.edited_timestamp);
+  });
+
+  it("quotes the answered message in a reply, with a jump link", async () => {
+    const { posted, stanzaId: sid } = await postAndSee(h, h.bob, h.general, h.room, "question?");
+    await alicePosts(h, h.room, "answer", { reply: { id: sid, to: `${h.room}/${h.bob.nick}` } });
+    const msg = await onDiscord(h, h.general.id, (m) => m.content.endsWith("answer"), "the reply");
+    assert.ok(msg.content.startsWith("> **@Bob**: question?"), msg.content);
+    assert.ok(msg.content.includes(`https://discord.com/channels/${h.guild.id}/${h.general.id}/${posted.id}`));
+  });
+
+  it("adds and removes the bot's reactions, custom emoji by name, and skips unknown ones", async () => {
+    const emoji = h.fake.createEmoji(h.guild.id, { name: "blobcat" });
+    const { posted, stanzaId: sid } = await postAndSee(h, h.bob, h.general, h.room, "react to me");
+    await mapped(h, posted.id);
+    const react = (emojis: string[]) =>
+      h.alice.send(buildMessage({ type: "groupchat", to: h.room, id: stanzaId("r"), reactions: { id: sid, emojis } }));
+    await react(["❤️", ":blobcat:", ":nosuchemoji:"]);
+    const on = await h.fake.waitFor(
+      () => {
+        const r = h.fake.reactionsOn(h.general.id, posted.id);
+        return r.length === 2 ? r : undefined;
+      },
+      { what: "two reactions by the bot" },
+    );
+    assert.ok(on.every((r) => r.users.length === 1 && r.users[0] === h.fake.bot.id));
+    assert.ok(on.some((r) => r.emoji === "❤️"));
+    assert.ok(on.some((r) => r.emoji.includes("blobcat") || r.emoji.includes(emoji.id ?? "blobcat")));
+    assert.ok(!h.fake.requests.some((r) => r.path.includes("nosuchemoji")));
+    await react([":blobcat:"]);
+    await h.fake.waitFor(() => h.fake.reactionsOn(h.general.id, posted.id).length === 1 || undefined, {
+      what: "the heart taken back",
+    });
+  });
+
+  it("uploads files within Discord's limit and links larger ones", async () => {
+    const small = `${filesUrl}/photo.png`;
+    await alicePosts(h, h.room, small, { oob: [{ url: small }] });
+    const withFile = await onDiscord(h, h.general.id, (m) => m.attachments.length > 0, "the uploaded file");
+    assert.equal(withFile.attachments[0]?.filename, "photo.png");
+    assert.equal(withFile.attachments[0]?.size, 2048);
+    const huge = `${filesUrl}/huge.bin`;
+    await alicePosts(h, h.room, huge, { oob: [{ url: huge }] });
+    const linked = await onDiscord(h, h.general.id, (m) => m.content.includes(huge), "the linked file");
+    assert.equal(linked.attachments.length, 0);
+  });
+
+  it("splits long messages cleanly, and edits and deletes every part", async () => {
+    const paragraph = (n: number) => `Paragraph ${n}: ${"lorem ipsum dolor sit amet ".repeat(30).trim()}`;
+    const text = Array.from({ length: 6 }, (_, i) => paragraph(i + 1)).join("\n\n");
+    assert.ok(text.length > 4000);
+    const { id } = await alicePosts(h, h.room, text);
+    const parts = await h.fake.waitFor(
+      () => {
+        const all = h.fake.messages(h.general.id).filter((m) => m.content.includes("Paragraph"));
+        return all.some((m) => m.content.includes("Paragraph 6")) ? all : undefined;
+      },
+      { what: "every part on Discord" },
+    );
+    assert.ok(parts.length >= 3);
+    assert.ok(parts.every((m) => m.content.length <= 2000));
+    assert.ok(parts[0]?.content.startsWith("Paragraph 1"));
+    assert.equal(parts.map((m) => m.content).join("\n\n"), text);
+    const firstPart = parts[0]?.id ?? "";
+    await until("the message map to know the split message", async () =>
+      (await h.store.byRemoteId("discord", firstPart)).some((r) => r.direction === "to-remote"),
+    );
+    await h.alice.send(
+      buildMessage({ type: "groupchat", to: h.room, id: stanzaId("c"), body: "short now", replace: { id } }),
+    );
+    await h.fake.waitFor(
+      () => {
+        const left = h.fake.messages(h.general.id).filter((m) => parts.some((p) => p.id === m.id));
+        return left.length === 1 && left[0]?.content === "short now" ? true : undefined;
+      },
+      { what: "the first part edited and the others deleted" },
+    );
+    // A retraction of a split message takes every part.
+    const again = await alicePosts(h, h.room, text.replaceAll("Paragraph", "Section"));
+    const sections = await h.fake.waitFor(
+      () => {
+        const all = h.fake.messages(h.general.id).filter((m) => m.content.includes("Section"));
+        return all.some((m) => m.content.includes("Section 6")) ? all : undefined;
+      },
+      { what: "every part of the second message" },
+    );
+    const sectionFirst = sections[0]?.id ?? "";
+    await until("the message map to know the second split message", async () =>
+      (await h.store.byRemoteId("discord", sectionFirst)).some((r) => r.direction === "to-remote"),
+    );
+    await h.alice.send(
+      buildMessage({ type: "groupchat", to: h.room, id: stanzaId("x"), retract: { id: again.id }, body: "retracted" }),
+    );
+    await h.fake.waitFor(
+      () => h.fake.messages(h.general.id).every((m) => !m.content.includes("Section")) || undefined,
+      { what: "every part deleted" },
+    );
+  });
+
+  it("carries a retraction as the deletion of the webhook message", async () => {
+    const { sid } = await alicePosts(h, h.room, "oops, wrong room");
+    const msg = await onDiscord(h, h.general.id, (m) => m.content === "oops, wrong room", "the message");
+    await until("the message map to know the message", async () =>
+      (await h.store.byRemoteId("discord", msg.id)).some((r) => r.stanzaId !== undefined || r.originId !== undefined),
+    );
+    await h.alice.send(
+      buildMessage({ type: "groupchat", to: h.room, id: stanzaId("x"), retract: { id: sid }, body: "retracted" }),
+    );
+    await h.fake.waitFor(() => h.fake.message(h.general.id, msg.id) === undefined || undefined, {
+      what: "the message deleted on Discord",
+    });
+  });
+
+  it("has the bot delete a Discord user's message a room moderator removed", async () => {
+    const { posted, stanzaId: sid } = await postAndSee(h, h.bob, h.general, h.room, "buy cheap pills");
+    await mapped(h, posted.id);
+    const answer = await h.alice.iq(
+      buildLegacyModerationIq({ room: h.room, iqId: stanzaId("mod"), request: { id: sid, reason: "spam" } }),
+    );
+    assert.equal(answer.type, "result", `the room refused: ${answer.error?.condition}`);
+    await h.fake.waitFor(() => h.fake.message(h.general.id, posted.id) === undefined || undefined, {
+      what: "the spam deleted on Discord",
+    });
+  });
+
+  it("has the room moderate an XMPP message a Discord moderator deleted", async () => {
+    const granted = await h.alice.iq(
+      buildMucSetAffiliation({ room: h.room, id: stanzaId("aff"), jid: h.domain, affiliation: "admin" }),
+    );
+    assert.equal(granted.type, "result", `affiliation refused: ${granted.error?.condition}`);
+    const { sid } = await alicePosts(h, h.room, "an unwelcome remark");
+    const msg = await onDiscord(h, h.general.id, (m) => m.content === "an unwelcome remark", "the remark");
+    await until("the message map to know the remark", async () =>
+      (await h.store.byRemoteId("discord", msg.id)).some((r) => r.stanzaId !== undefined),
+    );
+    const moderated = h.alice.waitFor(
+      (r) =>
+        r.element.name === "message" &&
+        r.element.attrs.from === h.room &&
+        r.stanza !== undefined &&
+        moderationOf(r.stanza as Message)?.id === sid,
+      { timeoutMs: 10_000, description: "the room's moderation of the remark" },
+    );
+    const deletes = webhookRequests(h, "DELETE").length;
+    h.fake.remove(h.general.id, msg.id);
+    await moderated;
+    await postAndSee(h, h.bob, h.general, h.room, "after the moderation");
+    assert.equal(webhookRequests(h, "DELETE").length, deletes, "no second deletion on Discord");
+  });
+
+  it("shows typing as the bot", async () => {
+    await h.alice.send(buildMessage({ type: "groupchat", to: h.room, chatState: "composing" }));
+    await h.fake.waitFor(
+      () => h.fake.requests.find((r) => r.method === "POST" && r.path.endsWith(`/channels/${h.general.id}/typing`)),
+      { what: "a typing request" },
+    );
+  });
+
+  it("answers into a Discord thread through the parent channel's webhook", async () => {
+    const thread = h.fake.createThread(h.general.id, { name: "xmpp thread", by: h.bob.id });
+    const seen = h.alice.waitFor(inRoom(h.room, h.bob.nick, (m) => m.body === "thread opener"));
+    h.fake.post(thread.id, h.bob.id, "thread opener");
+    assert.equal(((await seen).stanza as Message).thread?.id, thread.id);
+    await alicePosts(h, h.room, "answer in the thread", { thread: { id: thread.id } });
+    const msg = await onDiscord(h, thread.id, (m) => m.content === "answer in the thread", "the answer in the thread");
+    assert.ok(msg.webhook_id);
+    assert.equal(h.fake.webhooksOf(thread.id).length, 0, "no webhook of its own for the thread");
+  });
+});

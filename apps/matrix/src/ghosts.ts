@@ -1,0 +1,187 @@
+/**
+ * XMPP users as Matrix ghost users of the application service. A ghost is
+ * registered once (`m.login.application_service`, remembered in the
+ * connector's state so a restart does not ask again), carries the XMPP nick
+ * as its display name and the XMPP avatar, uploaded to the media repository
+ * as the ghost only when it changes, and is brought into a room on first use:
+ * it joins, and where the room wants an invitation the bot invites it first.
+ */
+import type { ConnectorState, Logger, XmppSender } from "@parley/bridge";
+import type { HomeserverClients } from "./homeserver-clients.ts";
+import { callHomeserver, errcodeOf, type RateLimitPolicy } from "./matrix-errors.ts";
+import { ghostUserId, jidOfGhost, type MatrixNames } from "./matrix-ids.ts";
+import { registerAppserviceUser } from "./matrix-rest.ts";
+import { downloadFile } from "./media.ts";
+
+/** What is remembered per ghost (state key `ghost:<user id>`). */
+interface GhostRecord {
+  registered: boolean;
+  displayName?: string;
+  /** The XMPP-side avatar URL last uploaded, and where it went. */
+  avatarSource?: string;
+  avatarMxc?: string;
+}
+
+export interface GhostsOptions {
+  readonly names: MatrixNames;
+  readonly clients: HomeserverClients;
+  readonly state: ConnectorState;
+  readonly logger: Logger;
+  readonly media: { readonly maxBytes: number; readonly allowPrivateAddresses: boolean };
+  readonly rateLimit?: RateLimitPolicy;
+}
+
+/** Memberships known without asking: `room user` -> membership. */
+type Membership = "join" | "invite" | "leave" | "ban";
+
+export class Ghosts {
+  private readonly o: GhostsOptions;
+  private readonly records = new Map<string, GhostRecord>();
+  private readonly memberships = new Map<string, Membership>();
+  private readonly pending = new Map<string, Promise<unknown>>();
+
+  constructor(o: GhostsOptions) {
+    this.o = o;
+  }
+
+  userIdOf(jid: string): string {
+    return ghostUserId(jid, this.o.names);
+  }
+
+  jidOf(userId: string): string | undefined {
+    return jidOfGhost(userId, this.o.names);
+  }
+
+  private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return callHomeserver(what, fn, this.o.logger, this.o.rateLimit);
+  }
+
+  /** Runs `fn` once at a time per key: concurrent callers share the run in flight. */
+  private once<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const running = this.pending.get(key);
+    if (running) return running as Promise<T>;
+    const p = fn().finally(() => this.pending.delete(key));
+    this.pending.set(key, p);
+    return p;
+  }
+
+  private async record(userId: string): Promise<GhostRecord> {
+    let r = this.records.get(userId);
+    if (!r) {
+      const saved = await this.o.state.get(`ghost:${userId}`);
+      r = saved !== undefined ? (JSON.parse(saved) as GhostRecord) : { registered: false };
+      this.records.set(userId, r);
+    }
+    return r;
+  }
+
+  private async save(userId: string, r: GhostRecord): Promise<void> {
+    this.records.set(userId, r);
+    await this.o.state.set(`ghost:${userId}`, JSON.stringify(r));
+  }
+
+  /** The ghost of `sender`, registered and showing their nick and avatar; resolves with its user ID. */
+  async ensure(sender: XmppSender): Promise<string> {
+    const userId = this.userIdOf(sender.jid);
+    await this.once(`ensure ${userId}`, async () => {
+      if (!(await this.record(userId)).registered) await this.register(userId);
+      if (sender.nick !== "" && (await this.record(userId)).displayName !== sender.nick) {
+        await this.setName(userId, sender.nick);
+      }
+      if (sender.avatarUrl !== undefined && sender.avatarUrl !== (await this.record(userId)).avatarSource) {
+        await this.setAvatar(userId, sender.avatarUrl);
+      }
+    });
+    return userId;
+  }
+
+  private async register(userId: string): Promise<void> {
+    const localpart = userId.slice(1, userId.lastIndexOf(":"));
+    try {
+      await this.call("registering a ghost", () => registerAppserviceUser(this.o.clients.bot, localpart));
+    } catch (e) {
+      if (errcodeOf(e) !== "M_USER_IN_USE") throw e;
+    }
+    await this.save(userId, { ...(await this.record(userId)), registered: true });
+  }
+
+  private async setName(userId: string, nick: string): Promise<void> {
+    await this.call("setting a ghost's display name", () => this.o.clients.as(userId).setDisplayName(nick));
+    await this.save(userId, { ...(await this.record(userId)), displayName: nick });
+  }
+
+  /** Uploads the avatar as the ghost; a failure leaves the old avatar and is only logged. */
+  private async setAvatar(userId: string, source: string): Promise<void> {
+    try {
+      const file = await downloadFile(source, {
+        maxBytes: Math.min(this.o.media.maxBytes, 4 * 1024 * 1024),
+        allowPrivateAddresses: this.o.media.allowPrivateAddresses,
+      });
+      const client = this.o.clients.as(userId);
+      const up = await this.call("uploading a ghost's avatar", () =>
+        client.uploadContent(new Blob([file.bytes], { type: file.contentType }), {
+          name: "avatar",
+          type: file.contentType,
+        }),
+      );
+      await this.call("setting a ghost's avatar", () => client.setAvatarUrl(up.content_uri));
+      await this.save(userId, { ...(await this.record(userId)), avatarSource: source, avatarMxc: up.content_uri });
+    } catch (e) {
+      this.o.logger.warn("could not set a ghost's avatar; it keeps the old one", {
+        error: e instanceof Error ? e.message : String(e),
+      });
+      // Not tried again for the same URL until it changes.
+      this.records.set(userId, { ...(await this.record(userId)), avatarSource: source });
+    }
+  }
+
+  /** Notes a membership the homeserver told about (a ghost's own membership events). */
+  noteMembership(roomId: string, userId: string, membership: string): void {
+    const key = `${roomId} ${userId}`;
+    if (membership === "join" || membership === "invite" || membership === "ban") this.memberships.set(key, membership);
+    else this.memberships.delete(key);
+    if (this.memberships.size > 100_000) {
+      const oldest = this.memberships.keys().next().value;
+      if (oldest !== undefined) this.memberships.delete(oldest);
+    }
+  }
+
+  isJoined(roomId: string, userId: string): boolean {
+    return this.memberships.get(`${roomId} ${userId}`) === "join";
+  }
+
+  /** Brings the ghost into the room: joins, and when the room wants an invitation, the bot invites it first. */
+  async ensureIn(roomId: string, userId: string): Promise<void> {
+    if (this.isJoined(roomId, userId)) return;
+    await this.once(`join ${roomId} ${userId}`, async () => {
+      const client = this.o.clients.as(userId);
+      try {
+        await this.call("joining a ghost to a room", () => client.joinRoom(roomId));
+      } catch (e) {
+        if (errcodeOf(e) !== "M_FORBIDDEN") throw e;
+        await this.call("inviting a ghost to a room", () => this.o.clients.bot.invite(roomId, userId));
+        await this.call("joining a ghost to a room", () => client.joinRoom(roomId));
+      }
+      this.noteMembership(roomId, userId, "join");
+    });
+  }
+
+  async leave(roomId: string, userId: string): Promise<void> {
+    if (this.memberships.get(`${roomId} ${userId}`) !== "join") {
+      // Not known to be in: a leave of a room it is not in fails harmlessly, but costs a request.
+      if (this.memberships.has(`${roomId} ${userId}`)) return;
+    }
+    try {
+      await this.call("a ghost leaving a room", () => this.o.clients.as(userId).leave(roomId));
+    } catch (e) {
+      if (errcodeOf(e) !== "M_FORBIDDEN") throw e;
+    }
+    this.noteMembership(roomId, userId, "leave");
+  }
+
+  async setPresence(userId: string, presence: "online" | "unavailable" | "offline", message?: string): Promise<void> {
+    await this.call("setting a ghost's presence", () =>
+      this.o.clients.as(userId).setPresence({ presence, ...(message !== undefined && { status_msg: message }) }),
+    );
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * The Matrix connector: an application service on one homeserver. The
+ * homeserver pushes room events to the connector's HTTP endpoint (no /sync);
+ * they go to the engine through events-in.ts. What XMPP users do is sent back
+ * as their ghosts through events-out.ts. This file only assembles the parts
+ * and runs the lifecycle.
+ */
+import { createHmac, randomUUID } from "node:crypto";
+import type {
+  Connector,
+  ConnectorCapabilities,
+  ConnectorHost,
+  Logger,
+  OutgoingAttachment,
+  OutgoingMessage,
+  RemoteUser,
+  RichText,
+  XmppOccupantEvent,
+  XmppSender,
+} from "@parley/bridge";
+import { Method } from "matrix-js-sdk";
+import { type AppserviceServer, startAppserviceServer } from "./appservice-server.ts";
+import { appserviceUrlOf, type MatrixOptions, parseMatrixOptions } from "./config.ts";
+import { EventsIn } from "./events-in.ts";
+import { EventsOut } from "./events-out.ts";
+import { Ghosts } from "./ghosts.ts";
+import { HomeserverClients } from "./homeserver-clients.ts";
+import { describeMatrixError, errcodeOf, type RateLimitPolicy } from "./matrix-errors.ts";
+import { botUserId, isOwnUser, jidOfGhost, type MatrixNames } from "./matrix-ids.ts";
+import { senderOfEvent } from "./matrix-rest.ts";
+import { MatrixUsers } from "./matrix-users.ts";
+import { MediaProxy } from "./media.ts";
+import { Portals } from "./portals.ts";
+import { type AppserviceRegistration, buildRegistration } from "./registration.ts";
+import { Transactions } from "./transactions.ts";
+
+export interface MatrixConnectorOptions {
+  /** The `connectors.matrix` section, validated by `parseMatrixOptions` (raw input is validated here). */
+  readonly options: MatrixOptions | Record<string, unknown>;
+  /** Default: the host's logger. */
+  readonly logger?: Logger;
+  /** From the bridge config's media section: limits for files and avatars uploaded to Matrix. */
+  readonly media?: { readonly maxBytes: number; readonly allowPrivateAddresses: boolean };
+  /** How rate limits are waited out before the delivery queue is told to retry (tests shorten it). */
+  readonly rateLimit?: RateLimitPolicy;
+}
+
+/** Everything that exists while the connector runs. */
+interface Running {
+  readonly host: ConnectorHost;
+  readonly logger: Logger;
+  readonly clients: HomeserverClients;
+  readonly server: AppserviceServer;
+  readonly transactions: Transactions;
+  readonly portals: Portals;
+  readonly users: MatrixUsers;
+  readonly out: EventsOut;
+}
+
+export class MatrixConnector implements Connector {
+  readonly network = "matrix";
+  readonly displayName = "Matrix";
+  readonly capabilities: ConnectorCapabilities = {
+    edits: true,
+    deletes: true,
+    replies: true,
+    reactions: true,
+    attachments: true,
+    threads: true,
+    typing: true,
+    directMessages: true,
+    presence: true,
+    occupants: true,
+    receipts: true,
+  };
+  readonly options: MatrixOptions;
+  private readonly o: MatrixConnectorOptions;
+  private running: Running | undefined;
+  private stopped = false;
+  /** The work after start (joining rooms, members, ping), awaited by stop so no host call comes after it. */
+  private settling: Promise<void> = Promise.resolve();
+  /**
+   * Occupant changes the engine reports before `start` (it joins the linked
+   * rooms first): the latest per occupant, replayed once the connector runs.
+   */
+  private readonly early = new Map<string, XmppOccupantEvent>();
+
+  constructor(o: MatrixConnectorOptions) {
+    this.o = o;
+    this.options = parseMatrixOptions(o.options);
+  }
+
+  private get names(): MatrixNames {
+    return this.options;
+  }
+
+  /** Where the application service listens (once started). */
+  get appserviceUrl(): string | undefined {
+    return this.running ? appserviceUrlOf(this.options, this.running.server.port) : undefined;
+  }
+
+  /** The registration for the homeserver, with the port actually bound once started. */
+  registration(): AppserviceRegistration {
+    return buildRegistration(this.options, this.running?.server.port);
+  }
+
+  private get r(): Running {
+    if (!this.running) throw new Error("the Matrix connector is not started");
+    return this.running;
+  }
+
+  async start(host: ConnectorHost): Promise<void> {
+    const o = this.options;
+    const logger = (this.o.logger ?? host.logger).child({ part: "matrix" });
+    const media = this.o.media ?? { maxBytes: 26_214_400, allowPrivateAddresses: false };
+    const clients = new HomeserverClients(
+      { homeserverUrl: o.homeserverUrl, asToken: o.asToken },
+      botUserId(this.names),
+      logger,
+    );
+    await this.checkToken(clients);
+    const proxy = new MediaProxy({
+      key: createHmac("sha256", o.hsToken).update("parley media proxy").digest("hex"),
+      homeserverUrl: o.homeserverUrl,
+      asToken: o.asToken,
+      logger,
+      maxBytes: media.maxBytes,
+    });
+    const shared = { names: this.names, clients, logger, ...(this.o.rateLimit && { rateLimit: this.o.rateLimit }) };
+    const ghosts = new Ghosts({ ...shared, state: host.state, media });
+    const portals = new Portals(shared);
+    portals.attach(host);
+    const users = new MatrixUsers({
+      names: this.names,
+      bot: clients.bot,
+      avatarUrl: (mxc) => proxy.urlFor(mxc),
+      logger,
+    });
+    const eventsIn = new EventsIn(host, {
+      names: this.names,
+      users,
+      ghosts,
+      portals,
+      logger,
+      homeserverUrl: o.homeserverUrl,
+      asToken: o.asToken,
+      mediaUrl: (mxc) => proxy.urlFor(mxc),
+      senderOf: (roomId, eventId) => senderOfEvent(clients.bot, roomId, eventId),
+    });
+    const transactions = new Transactions({ state: host.state, handlers: eventsIn, logger });
+    const out = new EventsOut({ ...shared, ghosts, portals, media, host: () => host });
+    const server = await startAppserviceServer({
+      host: o.listen.host,
+      port: o.listen.port,
+      hsToken: o.hsToken,
+      logger,
+      handlers: {
+        transaction: (txnId, body) => transactions.receive(txnId, body),
+        queryUser: (userId) => this.queryUser(userId, ghosts),
+        queryAlias: (alias) => portals.queryAlias(alias),
+        other: (req, res, url) => proxy.handle(req, res, url),
+      },
+    });
+    proxy.setBaseUrl(appserviceUrlOf(o, server.port));
+    this.running = { host, logger, clients, server, transactions, portals, users, out };
+    this.stopped = false;
+    host.connected(true);
+    logger.info("the Matrix application service listens", { url: server.url });
+    // Not awaited: joining rooms and the ping must not hold up the bridge's start.
+    this.settling = this.afterStart().catch((e: unknown) =>
+      logger.warn("starting up on Matrix did not finish", { error: e instanceof Error ? e.message : String(e) }),
+    );
+  }
+
+  /** Fails the start with a message naming the setting when the as_token or the URL is wrong. */
+  private async checkToken(clients: HomeserverClients): Promise<void> {
+    try {
+      await clients.bot.whoami();
+    } catch (e) {
+      const code = errcodeOf(e);
+      if (code === "M_UNKNOWN_TOKEN" || code === "M_MISSING_TOKEN") {
+        throw new Error(
+          "config field `connectors.matrix.asToken`: the homeserver does not know this as_token; write the as_token of the registration the homeserver loaded (see `parley-matrix register`)",
+        );
+      }
+      throw new Error(
+        `config field \`connectors.matrix.homeserverUrl\`: the homeserver could not be reached (${describeMatrixError(e)}); write the URL of its client API, e.g. http://127.0.0.1:8008`,
+      );
+    }
+  }
+
+  private async afterStart(): Promise<void> {
+    const r = this.r;
+    // Asks the homeserver to call us back: proves it has the right hs_token and URL, and makes it send at once
+    // the transactions it held while the bridge was down, instead of at its next retry (up to minutes later).
+    try {
+      await r.clients.bot.http.authedRequest(
+        Method.Post,
+        `/appservice/${encodeURIComponent(this.options.appserviceId)}/ping`,
+        undefined,
+        { transaction_id: `parley-${randomUUID()}` },
+        { prefix: "/_matrix/client/v1", priority: "auto" },
+      );
+    } catch (e) {
+      r.logger.warn(
+        "the homeserver could not reach the application service; check the registration's url and hs_token",
+        { error: describeMatrixError(e) },
+      );
+    }
+    for (const roomId of await r.portals.joinLinkedRooms()) {
+      if (this.stopped) return;
+      await this.catchUpMembers(roomId);
+    }
+    const early = [...this.early.values()];
+    this.early.clear();
+    for (const o of early) {
+      if (this.stopped) return;
+      await r.out.occupant(o).catch((e: unknown) =>
+        r.logger.warn("an XMPP occupant could not be brought to Matrix", {
+          room: o.channel,
+          error: e instanceof Error ? e.message : String(e),
+        }),
+      );
+    }
+  }
+
+  /**
+   * The Matrix users already in a linked room when the bridge starts are
+   * brought into the MUC room like those who join later (joins the bridge
+   * missed while it was down included).
+   */
+  private async catchUpMembers(roomId: string): Promise<void> {
+    const r = this.r;
+    try {
+      for (const m of await r.portals.joinedMembers(roomId)) {
+        if (this.stopped) return;
+        if (isOwnUser(m.userId, this.names)) continue;
+        const content = { displayname: m.displayName, avatar_url: m.avatarUrl };
+        r.users.rememberMember(roomId, m.userId, content);
+        await r.host.membership(roomId, r.users.fromContent(m.userId, content), "join");
+      }
+    } catch (e) {
+      r.logger.warn("the members of a linked Matrix room could not be brought to XMPP", {
+        room: roomId,
+        error: e instanceof Error ? e.message : String(e),
+      });
+    }
+  }
+
+  private async queryUser(userId: string, ghosts: Ghosts): Promise<boolean> {
+    const jid = jidOfGhost(userId, this.names);
+    if (jid === undefined) return false;
+    await ghosts.ensure({ jid, nick: jid });
+    return true;
+  }
+
+  /**
+   * Stops taking transactions (the homeserver keeps what comes next and sends
+   * it again later) and waits for those in progress. Outgoing calls keep
+   * working: the engine flushes its delivery queue after stopping the
+   * connector, and those messages must still reach Matrix.
+   */
+  async stop(): Promise<void> {
+    const r = this.running;
+    if (!r || this.stopped) return;
+    this.stopped = true;
+    await this.settling;
+    await r.server.close();
+    await r.transactions.idle();
+    r.host.connected(false);
+  }
+
+  /** Resolves when every transaction received so far is handled. */
+  idle(): Promise<void> {
+    return this.running?.transactions.idle() ?? Promise.resolve();
+  }
+
+  send(m: OutgoingMessage): Promise<{ readonly id: string }> {
+    return this.r.out.send(m);
+  }
+
+  edit(o: { channel: string; id: string; sender: XmppSender; text: RichText }): Promise<void> {
+    return this.r.out.edit(o);
+  }
+
+  delete(o: { channel: string; id: string; sender: XmppSender; moderator: boolean }): Promise<void> {
+    return this.r.out.delete(o);
+  }
+
+  react(o: {
+    channel: string;
+    id: string;
+    sender: XmppSender;
+    emoji: string;
+    action: "add" | "remove";
+  }): Promise<void> {
+    return this.r.out.react(o);
+  }
+
+  typing(o: { channel: string; sender: XmppSender; state: "composing" | "paused" }): Promise<void> {
+    return this.r.out.typing(o);
+  }
+
+  sendDirect(o: {
+    userId: string;
+    sender: XmppSender;
+    text: RichText;
+    attachments: readonly OutgoingAttachment[];
+    key: string;
+  }): Promise<{ readonly channel: string; readonly id: string }> {
+    return this.r.out.sendDirect(o);
+  }
+
+  async occupant(o: XmppOccupantEvent): Promise<void> {
+    if (this.running) return this.running.out.occupant(o);
+    const key = `${o.channel} ${o.sender.jid}`;
+    this.early.delete(key);
+    this.early.set(key, o);
+    if (this.early.size > 10_000) {
+      const oldest = this.early.keys().next().value;
+      if (oldest !== undefined) this.early.delete(oldest);
+    }
+  }
+
+  read(o: { channel: string; id: string; sender: XmppSender }): Promise<void> {
+    return this.r.out.read(o);
+  }
+
+  /** A room the bot can join (public, or it was invited) can be linked. */
+  async channelExists(channel: string): Promise<boolean> {
+    if (!/^![^\s/]+$/.test(channel)) return false;
+    return this.r.portals.ensureBotIn(channel);
+  }
+
+  async lookupUser(id: string): Promise<RemoteUser | undefined> {
+    if (!/^@[^:]+:.+$/.test(id)) return undefined;
+    return this.r.users.remoteUser(id);
+  }
+}

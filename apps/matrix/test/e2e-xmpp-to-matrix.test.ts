@@ -1,0 +1,373 @@
+/**
+ * XMPP -> Matrix against real Prosody and real Synapse: what an XMPP user
+ * does in the MUC room reaches the Matrix room from their ghost. This file's
+ * registration has `rate_limited: true`, so that a per-user rate limit set
+ * through Synapse's admin API applies to a ghost.
+ */
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, test } from "node:test";
+import { buildMessage, buildPresence, type Message, stanzaIdBy } from "@parley/stanza";
+import { isMessage, TestClient } from "@parley/testkit";
+import { eventually, type Harness, startHarness } from "./matrix-harness.ts";
+import type { MatrixEventJson, SyncItem } from "./matrix-user.ts";
+
+let h: Harness;
+let files: Server;
+let filesUrl = "";
+const PNG = Buffer.from(
+  "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201e2a8d2a70000000049454e44ae426082",
+  "hex",
+);
+let sent = 0;
+
+before(async () => {
+  h = await startHarness({ rateLimited: true });
+  files = createServer((req, res) => {
+    if (req.url?.startsWith("/cat.png")) res.writeHead(200, { "content-type": "image/png" }).end(PNG);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => files.listen(0, "127.0.0.1", r));
+  filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+});
+after(async () => {
+  await h?.close();
+  await new Promise((r) => files?.close(r));
+});
+
+const isGhost = (userId: string | undefined) => userId?.startsWith("@_xmpp_") === true;
+
+/** A timeline event in the linked room from a ghost, passing `extra`. */
+function fromGhost(extra: (e: MatrixEventJson) => boolean): (i: SyncItem) => boolean {
+  return (i) => i.kind === "timeline" && i.roomId === h.roomId && isGhost(i.event.sender) && extra(i.event);
+}
+
+/** alice says something in the room; resolves with her stanza as the room reflected it and the Matrix event. */
+async function aliceSays(
+  body: string,
+  extra: Partial<Parameters<typeof buildMessage>[0]> = {},
+  matches: (e: MatrixEventJson) => boolean = (e) => e.content.body === body,
+): Promise<{ reflected: Message; event: MatrixEventJson }> {
+  sent++;
+  const id = `alice-${sent}`;
+  await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id, body, ...extra }));
+  const reflected = (
+    await h.alice.waitFor(
+      isMessage((m) => m.from === `${h.room}/alice` && m.id === id),
+      {
+        timeoutMs: 10_000,
+      },
+    )
+  ).stanza as Message;
+  const item = await h.bob.waitFor(fromGhost(matches), 15_000, `"${body}" from a ghost`);
+  return { reflected, event: item.event };
+}
+
+describe("XMPP -> Matrix", () => {
+  test("a message arrives from the XMPP user's ghost, which carries their nick", async () => {
+    const { event } = await aliceSays("hello from XMPP");
+    assert.equal(event.content.msgtype, "m.text");
+    const profile = await h.bob.request<{ displayname?: string }>(
+      "GET",
+      `/_matrix/client/v3/profile/${encodeURIComponent(event.sender ?? "")}`,
+    );
+    assert.equal(profile.displayname, "alice");
+  });
+
+  test("XEP-0393 styling becomes formatted_body HTML", async () => {
+    const { event } = await aliceSays("*bold* and _italic_", {}, (e) => String(e.content.body).includes("italic"));
+    assert.equal(event.content.format, "org.matrix.custom.html");
+    assert.match(String(event.content.formatted_body), /<strong>bold<\/strong> and <em>italic<\/em>/);
+  });
+
+  test("an XEP-0308 correction is an m.replace with m.new_content", async () => {
+    const { reflected, event } = await aliceSays("helo");
+    await h.alice.send(
+      buildMessage({
+        type: "groupchat",
+        to: h.room,
+        id: "fix-1",
+        body: "hello",
+        replace: { id: reflected.originId ?? reflected.id ?? "" },
+      }),
+    );
+    const edit = await h.bob.waitFor(
+      fromGhost((e) => e.content["m.relates_to"]?.rel_type === "m.replace"),
+      15_000,
+    );
+    assert.equal(edit.event.content["m.relates_to"]?.event_id, event.event_id);
+    assert.equal((edit.event.content["m.new_content"] as { body?: string }).body, "hello");
+  });
+
+  test("an XEP-0424 retraction redacts the event", async () => {
+    const { reflected, event } = await aliceSays("oops");
+    await h.alice.send(
+      buildMessage({
+        type: "groupchat",
+        to: h.room,
+        id: "retract-1",
+        retract: { id: stanzaIdBy(reflected, h.room) ?? reflected.id ?? "" },
+      }),
+    );
+    const redaction = await h.bob.waitFor(
+      (i) => i.kind === "timeline" && i.event.type === "m.room.redaction" && isGhost(i.event.sender),
+      15_000,
+    );
+    assert.equal(redaction.event.redacts ?? redaction.event.content.redacts, event.event_id);
+  });
+
+  test("an XEP-0461 reply to a Matrix message is an m.in_reply_to", async () => {
+    const question = await h.bob.sendText(h.roomId, "a question from Matrix");
+    const got = (
+      await h.alice.waitFor(
+        isMessage((m) => m.from === `${h.room}/Bob` && m.body === "a question from Matrix"),
+        {
+          timeoutMs: 10_000,
+        },
+      )
+    ).stanza as Message;
+    const target = stanzaIdBy(got, h.room) ?? "";
+    const { event } = await aliceSays("an answer from XMPP", { reply: { id: target, to: `${h.room}/Bob` } });
+    assert.deepEqual(event.content["m.relates_to"], { "m.in_reply_to": { event_id: question } });
+  });
+
+  test("XEP-0444 reactions are m.annotation events; taking one back redacts it", async () => {
+    const liked = await h.bob.sendText(h.roomId, "like this");
+    const got = (
+      await h.alice.waitFor(
+        isMessage((m) => m.from === `${h.room}/Bob` && m.body === "like this"),
+        {
+          timeoutMs: 10_000,
+        },
+      )
+    ).stanza as Message;
+    const target = stanzaIdBy(got, h.room) ?? "";
+    await h.alice.send(
+      buildMessage({ type: "groupchat", to: h.room, id: "react-1", reactions: { id: target, emojis: ["🎉"] } }),
+    );
+    const reaction = await h.bob.waitFor(
+      fromGhost((e) => e.type === "m.reaction"),
+      15_000,
+    );
+    assert.deepEqual(reaction.event.content["m.relates_to"], { rel_type: "m.annotation", event_id: liked, key: "🎉" });
+    await h.alice.send(
+      buildMessage({ type: "groupchat", to: h.room, id: "react-2", reactions: { id: target, emojis: [] } }),
+    );
+    const redaction = await h.bob.waitFor(
+      (i) => i.kind === "timeline" && i.event.type === "m.room.redaction" && isGhost(i.event.sender),
+      15_000,
+    );
+    assert.equal(redaction.event.redacts ?? redaction.event.content.redacts, reaction.event.event_id);
+  });
+
+  test("a file (XEP-0066 link) is uploaded to the media repository as the ghost and sent as m.image", async () => {
+    const url = `${filesUrl}/cat.png`;
+    await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id: "file-1", body: url, oob: [{ url }] }));
+    const image = await h.bob.waitFor(
+      fromGhost((e) => e.content.msgtype === "m.image"),
+      15_000,
+    );
+    assert.equal(image.event.content.body, "cat.png");
+    const mxc = String(image.event.content.url);
+    assert.match(mxc, /^mxc:\/\/localhost\//);
+    const downloaded = await h.bob.download(mxc);
+    assert.deepEqual(downloaded.bytes, PNG);
+  });
+
+  test("XEP-0201 threads become m.thread relations, the first message of a thread being its root", async () => {
+    const root = await aliceSays("starting a thread", { thread: { id: "xmpp-thread-1" } });
+    assert.equal(root.event.content["m.relates_to"], undefined);
+    const next = await aliceSays("inside the thread", { thread: { id: "xmpp-thread-1" } });
+    assert.equal(next.event.content["m.relates_to"]?.rel_type, "m.thread");
+    assert.equal(next.event.content["m.relates_to"]?.event_id, root.event.event_id);
+  });
+
+  test("an XEP-0085 composing state is the ghost typing", async () => {
+    await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id: "typing-1", chatState: "composing" }));
+    await h.bob.waitFor(
+      (i) =>
+        i.kind === "ephemeral" &&
+        i.event.type === "m.typing" &&
+        ((i.event.content.user_ids as string[] | undefined) ?? []).some(isGhost),
+      15_000,
+      "the ghost typing",
+    );
+    await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id: "typing-2", chatState: "paused" }));
+  });
+
+  test("an XEP-0333 displayed marker is a read receipt from the ghost", async () => {
+    const read = await h.bob.sendText(h.roomId, "please read");
+    const got = (
+      await h.alice.waitFor(
+        isMessage((m) => m.from === `${h.room}/Bob` && m.body === "please read"),
+        {
+          timeoutMs: 10_000,
+        },
+      )
+    ).stanza as Message;
+    await h.alice.send(
+      buildMessage({
+        type: "groupchat",
+        to: h.room,
+        id: "marker-1",
+        marker: { type: "displayed", id: stanzaIdBy(got, h.room) ?? "" },
+      }),
+    );
+    await h.bob.waitFor(
+      (i) => {
+        if (i.kind !== "ephemeral" || i.event.type !== "m.receipt") return false;
+        const readers = (i.event.content[read] as { "m.read"?: Record<string, unknown> } | undefined)?.["m.read"];
+        return Object.keys(readers ?? {}).some(isGhost);
+      },
+      15_000,
+      "the ghost's read receipt",
+    );
+  });
+
+  test("an XMPP occupant joining, going away and leaving: the ghost joins, shows presence, leaves", async () => {
+    const account = h.xmpp.accounts[1];
+    if (!account) throw new Error("no second XMPP account");
+    const dave = await TestClient.connect(h.xmpp, account, "occupant");
+    try {
+      await dave.joinRoom(h.room, "dave");
+      const joined = await h.bob.waitFor(
+        (i) =>
+          i.kind === "timeline" &&
+          i.event.type === "m.room.member" &&
+          isGhost(i.event.state_key) &&
+          i.event.content.membership === "join" &&
+          i.event.content.displayname === "dave",
+        15_000,
+        "dave's ghost joining",
+      );
+      const ghost = joined.event.state_key ?? "";
+      await dave.send(buildPresence({ to: `${h.room}/dave`, show: "away", status: "brb" }));
+      await eventually("dave's ghost away", async () => {
+        const p = await h.bob.request<{ presence?: string; status_msg?: string }>(
+          "GET",
+          `/_matrix/client/v3/presence/${encodeURIComponent(ghost)}/status`,
+        );
+        return p.presence === "unavailable" && p.status_msg === "brb" ? true : undefined;
+      });
+      await dave.leaveRoom(h.room, "dave");
+      await h.bob.waitFor(
+        (i) =>
+          i.kind === "timeline" &&
+          i.event.type === "m.room.member" &&
+          i.event.state_key === ghost &&
+          i.event.content.membership === "leave",
+        15_000,
+        "dave's ghost leaving",
+      );
+    } finally {
+      await dave.stop();
+    }
+  });
+
+  test("the XMPP user's avatar is uploaded as the ghost's avatar, again only when it changes", async () => {
+    const sender = { jid: "eve@parley.test", nick: "Eve", avatarUrl: `${filesUrl}/cat.png` };
+    await h.connector.occupant({ channel: h.roomId, sender, kind: "join", presence: { status: "online" } });
+    const ghost = h.ghostOf("eve@parley.test");
+    const profile = () =>
+      h.bob.request<{ displayname?: string; avatar_url?: string }>(
+        "GET",
+        `/_matrix/client/v3/profile/${encodeURIComponent(ghost)}`,
+      );
+    const first = await profile();
+    assert.equal(first.displayname, "Eve");
+    assert.match(first.avatar_url ?? "", /^mxc:\/\//);
+    assert.deepEqual((await h.bob.download(first.avatar_url ?? "")).bytes, PNG);
+    await h.connector.occupant({ channel: h.roomId, sender, kind: "update", presence: { status: "idle" } });
+    assert.equal((await profile()).avatar_url, first.avatar_url, "the same avatar is not uploaded again");
+    await h.connector.occupant({
+      channel: h.roomId,
+      sender: { ...sender, avatarUrl: `${filesUrl}/cat.png?v=2` },
+      kind: "update",
+      presence: { status: "online" },
+    });
+    assert.notEqual((await profile()).avatar_url, first.avatar_url, "a new avatar is uploaded");
+    await h.connector.occupant({ channel: h.roomId, sender, kind: "leave" });
+  });
+
+  test("a room the bot can join can be linked by an admin; a private room it was not invited to cannot", async () => {
+    assert.equal(await h.connector.channelExists(h.roomId), true);
+    const closed = await h.bob.createRoom({ preset: "private_chat" });
+    assert.equal(await h.connector.channelExists(closed), false);
+    assert.equal(await h.connector.channelExists("not a room id"), false);
+  });
+
+  test("a refusal for lack of power level tells the admins which level to grant, and nothing loops", async () => {
+    const pl = await h.bob.request<Record<string, unknown>>(
+      "GET",
+      `/_matrix/client/v3/rooms/${encodeURIComponent(h.roomId)}/state/m.room.power_levels/`,
+    );
+    const path = `/_matrix/client/v3/rooms/${encodeURIComponent(h.roomId)}/state/m.room.power_levels/`;
+    await h.bob.request("PUT", path, { ...pl, events_default: 40 });
+    try {
+      await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id: "forbidden-1", body: "can I speak?" }));
+      const notice = await h.alice.waitFor(
+        isMessage((m) => m.type === "chat" && m.from === h.domain && /power level 40/.test(m.body ?? "")),
+        { timeoutMs: 15_000 },
+      );
+      assert.match((notice.stanza as Message).body ?? "", /Matrix refused to let @_xmpp_\S+ send messages in room !/);
+      assert.ok(h.logs.some((l) => l.includes("refused an action for lack of power")));
+    } finally {
+      await h.bob.request("PUT", path, pl);
+    }
+    await aliceSays("allowed again");
+  });
+
+  test("M_LIMIT_EXCEEDED is waited out as Synapse asks: every message arrives, in order, and the bridge goes on", async () => {
+    const { event } = await aliceSays("before the limit");
+    const ghost = event.sender ?? "";
+    const admin = await h.synapse.registerUser("admin", { admin: true });
+    const res = await fetch(
+      `${h.synapse.url}/_synapse/admin/v1/users/${encodeURIComponent(ghost)}/override_ratelimit`,
+      {
+        method: "POST",
+        headers: { authorization: `Bearer ${admin.accessToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ messages_per_second: 1, burst_count: 1 }),
+      },
+    );
+    assert.equal(res.status, 200, await res.text());
+    const bodies = ["limited 1", "limited 2", "limited 3", "limited 4"];
+    for (const [i, body] of bodies.entries()) {
+      await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id: `limited-${i}`, body }));
+    }
+    for (const body of bodies) {
+      await h.bob.waitFor(
+        fromGhost((e) => e.content.body === body),
+        30_000,
+        `"${body}"`,
+      );
+    }
+    const order = h.bob
+      .seen(fromGhost((e) => bodies.includes(String(e.content.body))))
+      .map((i) => String(i.event.content.body));
+    assert.deepEqual(order, bodies);
+    assert.ok(
+      h.logs.some((l) => l.includes("M_LIMIT_EXCEEDED") && l.includes('"level":"warn"')),
+      "a clear log line says the bridge was rate limited",
+    );
+    await aliceSays("after the limit");
+  });
+
+  test("what a ghost sends comes back from Synapse as an echo and is not relayed to the room again", async () => {
+    await aliceSays("echo check");
+    // Anything the echo could cause would reach the room before a later message from Bob.
+    await h.bob.sendText(h.roomId, "after the echo");
+    await h.alice.waitFor(
+      isMessage((m) => m.from === `${h.room}/Bob` && m.body === "after the echo"),
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    await assert.rejects(
+      h.alice.waitFor(
+        isMessage((m) => m.body === "echo check" && m.from !== `${h.room}/alice`),
+        { timeoutMs: 1 },
+      ),
+    );
+  });
+});
