@@ -6,7 +6,7 @@
  * (kept in the state as `reactors:<message>:<emoji>`), so it is taken back
  * only when the last of them takes theirs back.
  */
-import type { ConnectorState, Logger, XmppSender } from "@parley/bridge";
+import type { ConnectorState, Logger, ReactRequest } from "@parley/bridge";
 import type { REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
 import type { GuildDirectory } from "./guild-directory.ts";
@@ -31,13 +31,7 @@ export class BotReactions {
     this.o = o;
   }
 
-  async react(r: {
-    channel: string;
-    id: string;
-    sender: XmppSender;
-    emoji: string;
-    action: "add" | "remove";
-  }): Promise<void> {
+  async react(r: ReactRequest): Promise<void> {
     const emoji = await this.routeEmoji(r.channel, r.emoji);
     if (emoji === undefined) {
       this.o.logger.debug("a reaction with no Discord emoji was skipped", { emoji: r.emoji.slice(0, 40) });

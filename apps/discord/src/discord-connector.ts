@@ -11,15 +11,18 @@ import {
   type Connector,
   type ConnectorCapabilities,
   type ConnectorHost,
+  type DeleteRequest,
+  type DirectRequest,
+  type EditRequest,
   type Logger,
   type OutgoingAttachment,
   type OutgoingMessage,
   PermanentError,
+  type ReactRequest,
   type RemoteUser,
-  type RichText,
   silentLogger,
   TransientError,
-  type XmppSender,
+  type TypingRequest,
 } from "@parley/bridge";
 import type { RawFile, REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
@@ -346,7 +349,7 @@ export class DiscordConnector implements Connector {
   }
 
   /** Edits every part: parts the new text no longer needs are deleted, parts it needs more of are posted. */
-  async edit(o: { channel: string; id: string; sender: XmppSender; text: RichText }): Promise<void> {
+  async edit(o: EditRequest): Promise<void> {
     const r = this.need();
     const sent = await r.book.sent(o.id);
     if (r.dms.isDm(o.channel, sent)) {
@@ -371,7 +374,7 @@ export class DiscordConnector implements Connector {
     if (sent || parts.length > 0) await r.book.rememberSent(o.id, { ...sent, webhookId: webhook.id, parts });
   }
 
-  async delete(o: { channel: string; id: string; sender: XmppSender; moderator: boolean }): Promise<void> {
+  async delete(o: DeleteRequest): Promise<void> {
     const r = this.need();
     const sent = await r.book.sent(o.id);
     if (r.dms.isDm(o.channel, sent)) {
@@ -396,17 +399,11 @@ export class DiscordConnector implements Connector {
       });
   }
 
-  async react(o: {
-    channel: string;
-    id: string;
-    sender: XmppSender;
-    emoji: string;
-    action: "add" | "remove";
-  }): Promise<void> {
+  async react(o: ReactRequest): Promise<void> {
     await this.need().reactions.react(o);
   }
 
-  async typing(o: { channel: string; sender: XmppSender; state: "composing" | "paused" }): Promise<void> {
+  async typing(o: TypingRequest): Promise<void> {
     if (o.state !== "composing") return;
     const r = this.need();
     const now = Date.now();
@@ -418,13 +415,7 @@ export class DiscordConnector implements Connector {
     );
   }
 
-  async sendDirect(o: {
-    userId: string;
-    sender: XmppSender;
-    text: RichText;
-    attachments: readonly OutgoingAttachment[];
-    key: string;
-  }): Promise<{ channel: string; id: string }> {
+  async sendDirect(o: DirectRequest): Promise<{ channel: string; id: string }> {
     return this.need().dms.send(o);
   }
 

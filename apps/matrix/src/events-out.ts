@@ -14,12 +14,18 @@
 import { createHash, randomUUID } from "node:crypto";
 import {
   type ConnectorHost,
+  type DeleteRequest,
+  type DirectRequest,
+  type EditRequest,
   type Logger,
   MediaTooLargeError,
   type OutgoingAttachment,
   type OutgoingMessage,
   PermanentError,
+  type ReactRequest,
+  type ReadRequest,
   type RichText,
+  type TypingRequest,
   type XmppOccupantEvent,
   type XmppSender,
 } from "@parley/bridge";
@@ -243,7 +249,7 @@ export class EventsOut {
     return { id: first };
   }
 
-  async edit(o: { channel: string; id: string; sender: XmppSender; text: RichText }): Promise<void> {
+  async edit(o: EditRequest): Promise<void> {
     const ghost = await this.ghostIn(o.channel, o.sender);
     const replacement = { msgtype: "m.text", ...toMatrixContent(o.text, this.writeContext()) };
     const content: Content = {
@@ -261,7 +267,7 @@ export class EventsOut {
     );
   }
 
-  async delete(o: { channel: string; id: string; sender: XmppSender; moderator: boolean }): Promise<void> {
+  async delete(o: DeleteRequest): Promise<void> {
     const parts = await this.state.get(`parts:${o.id}`);
     const ids = [o.id, ...(parts ? (JSON.parse(parts) as string[]) : [])];
     const bot = botUserId(this.o.names);
@@ -274,13 +280,7 @@ export class EventsOut {
     }
   }
 
-  async react(o: {
-    channel: string;
-    id: string;
-    sender: XmppSender;
-    emoji: string;
-    action: "add" | "remove";
-  }): Promise<void> {
+  async react(o: ReactRequest): Promise<void> {
     const ghost = await this.ghostIn(o.channel, o.sender);
     const key = `my-reaction:${o.channel} ${o.id} ${ghost} ${o.emoji}`;
     const client = this.o.clients.as(ghost);
@@ -305,25 +305,19 @@ export class EventsOut {
     await this.state.set(key, "");
   }
 
-  async typing(o: { channel: string; sender: XmppSender; state: "composing" | "paused" }): Promise<void> {
+  async typing(o: TypingRequest): Promise<void> {
     const ghost = await this.ghostIn(o.channel, o.sender);
     await this.call("sending typing", () =>
       this.o.clients.as(ghost).sendTyping(o.channel, o.state === "composing", 30_000),
     );
   }
 
-  async read(o: { channel: string; id: string; sender: XmppSender }): Promise<void> {
+  async read(o: ReadRequest): Promise<void> {
     const ghost = await this.ghostIn(o.channel, o.sender);
     await this.call("sending a read receipt", () => sendReadReceipt(this.o.clients.as(ghost), o.channel, o.id));
   }
 
-  async sendDirect(o: {
-    userId: string;
-    sender: XmppSender;
-    text: RichText;
-    attachments: readonly OutgoingAttachment[];
-    key: string;
-  }): Promise<{ channel: string; id: string }> {
+  async sendDirect(o: DirectRequest): Promise<{ channel: string; id: string }> {
     if (!/^@[^:]+:.+$/.test(o.userId))
       throw new PermanentError("a direct message for something that is not a Matrix user ID");
     const sender = { ...o.sender, jid: o.sender.jid.split("/")[0] ?? o.sender.jid };

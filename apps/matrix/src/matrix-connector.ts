@@ -10,13 +10,16 @@ import type {
   Connector,
   ConnectorCapabilities,
   ConnectorHost,
+  DeleteRequest,
+  DirectRequest,
+  EditRequest,
   Logger,
-  OutgoingAttachment,
   OutgoingMessage,
+  ReactRequest,
+  ReadRequest,
   RemoteUser,
-  RichText,
+  TypingRequest,
   XmppOccupantEvent,
-  XmppSender,
 } from "@parley/bridge";
 import { Method } from "matrix-js-sdk";
 import { type AppserviceServer, startAppserviceServer } from "./appservice-server.ts";
@@ -279,35 +282,23 @@ export class MatrixConnector implements Connector {
     return this.r.out.send(m);
   }
 
-  edit(o: { channel: string; id: string; sender: XmppSender; text: RichText }): Promise<void> {
+  edit(o: EditRequest): Promise<void> {
     return this.r.out.edit(o);
   }
 
-  delete(o: { channel: string; id: string; sender: XmppSender; moderator: boolean }): Promise<void> {
+  delete(o: DeleteRequest): Promise<void> {
     return this.r.out.delete(o);
   }
 
-  react(o: {
-    channel: string;
-    id: string;
-    sender: XmppSender;
-    emoji: string;
-    action: "add" | "remove";
-  }): Promise<void> {
+  react(o: ReactRequest): Promise<void> {
     return this.r.out.react(o);
   }
 
-  typing(o: { channel: string; sender: XmppSender; state: "composing" | "paused" }): Promise<void> {
+  typing(o: TypingRequest): Promise<void> {
     return this.r.out.typing(o);
   }
 
-  sendDirect(o: {
-    userId: string;
-    sender: XmppSender;
-    text: RichText;
-    attachments: readonly OutgoingAttachment[];
-    key: string;
-  }): Promise<{ readonly channel: string; readonly id: string }> {
+  sendDirect(o: DirectRequest): Promise<{ readonly channel: string; readonly id: string }> {
     return this.r.out.sendDirect(o);
   }
 
@@ -322,7 +313,7 @@ export class MatrixConnector implements Connector {
     }
   }
 
-  read(o: { channel: string; id: string; sender: XmppSender }): Promise<void> {
+  read(o: ReadRequest): Promise<void> {
     return this.r.out.read(o);
   }
 

@@ -193,6 +193,53 @@ export interface OutgoingMessage {
   readonly key: string;
 }
 
+/** What the engine asks of a connector besides `send`: one named shape each, for connectors to implement against. */
+export interface EditRequest {
+  readonly channel: string;
+  readonly id: string;
+  readonly sender: XmppSender;
+  readonly text: RichText;
+}
+
+export interface DeleteRequest {
+  readonly channel: string;
+  readonly id: string;
+  readonly sender: XmppSender;
+  /** A room moderator removed it: the connector deletes it whoever wrote it. */
+  readonly moderator: boolean;
+}
+
+export interface ReactRequest {
+  readonly channel: string;
+  readonly id: string;
+  readonly sender: XmppSender;
+  /** A Unicode emoji (XEP-0444 carries nothing else). */
+  readonly emoji: string;
+  readonly action: "add" | "remove";
+}
+
+export interface TypingRequest {
+  readonly channel: string;
+  readonly sender: XmppSender;
+  readonly state: "composing" | "paused";
+}
+
+export interface DirectRequest {
+  readonly userId: string;
+  readonly sender: XmppSender;
+  readonly text: RichText;
+  readonly attachments: readonly OutgoingAttachment[];
+  /** Idempotency key, as for `OutgoingMessage`. */
+  readonly key: string;
+}
+
+export interface ReadRequest {
+  readonly channel: string;
+  /** The last remote message the XMPP user displayed. */
+  readonly id: string;
+  readonly sender: XmppSender;
+}
+
 export interface ConnectorCapabilities {
   readonly edits: boolean;
   readonly deletes: boolean;
@@ -243,34 +290,22 @@ export interface Connector {
   /** Posts as `sender`; resolves with the remote id. Throws TransientError/PermanentError (delivery) on failure. */
   send(m: OutgoingMessage): Promise<{ readonly id: string }>;
   /** Replaces the text of a message the bridge posted. (capability: edits) */
-  edit?(o: { channel: string; id: string; sender: XmppSender; text: RichText }): Promise<void>;
+  edit?(o: EditRequest): Promise<void>;
   /** Deletes a message the bridge posted, or any message when `moderator`. (capability: deletes) */
-  delete?(o: { channel: string; id: string; sender: XmppSender; moderator: boolean }): Promise<void>;
+  delete?(o: DeleteRequest): Promise<void>;
   /** Adds or removes one reaction on behalf of `sender`. (capability: reactions) */
-  react?(o: {
-    channel: string;
-    id: string;
-    sender: XmppSender;
-    emoji: string;
-    action: "add" | "remove";
-  }): Promise<void>;
+  react?(o: ReactRequest): Promise<void>;
   /** Shows `sender` typing in `channel`. (capability: typing) */
-  typing?(o: { channel: string; sender: XmppSender; state: "composing" | "paused" }): Promise<void>;
+  typing?(o: TypingRequest): Promise<void>;
   /**
    * Sends a direct message to remote user `userId` from XMPP user `sender`;
    * resolves with the DM channel and message id. (capability: directMessages)
    */
-  sendDirect?(o: {
-    userId: string;
-    sender: XmppSender;
-    text: RichText;
-    attachments: readonly OutgoingAttachment[];
-    key: string;
-  }): Promise<{ readonly channel: string; readonly id: string }>;
+  sendDirect?(o: DirectRequest): Promise<{ readonly channel: string; readonly id: string }>;
   /** An XMPP occupant joined, changed presence or left a linked room. (capability: occupants) */
   occupant?(o: XmppOccupantEvent): Promise<void>;
   /** An XMPP user displayed (read) the room up to the remote message `id` (XEP-0333). (capability: receipts) */
-  read?(o: { channel: string; id: string; sender: XmppSender }): Promise<void>;
+  read?(o: ReadRequest): Promise<void>;
   /** Whether a channel exists and the bridge can post there; used when an admin links a channel. */
   channelExists?(channel: string): Promise<boolean>;
   /** Looks up a user the engine has not seen yet (e.g. an XMPP user writes to their puppet JID). */

@@ -10,7 +10,9 @@ import type {
   Connector,
   ConnectorCapabilities,
   ConnectorHost,
+  EditRequest,
   OutgoingMessage,
+  ReadRequest,
   RemoteUser,
   XmppOccupantEvent,
   XmppSender,
@@ -209,7 +211,7 @@ export class ReferenceConnector implements Connector {
     return { id: posted.id };
   }
 
-  async edit(o: { channel: string; id: string; sender: XmppSender; text: RichText }): Promise<void> {
+  async edit(o: EditRequest): Promise<void> {
     await this.callApi(() => this.net.api.edit({ id: o.id, text: toMarkdown(o.text) }));
   }
 
@@ -237,7 +239,7 @@ export class ReferenceConnector implements Connector {
     );
   }
 
-  async read(o: { channel: string; id: string; sender: XmppSender }): Promise<void> {
+  async read(o: ReadRequest): Promise<void> {
     await this.callApi(() => this.net.api.read({ channel: o.channel, id: o.id, as: o.sender.nick }));
   }
 
