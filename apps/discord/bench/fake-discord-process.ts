@@ -12,8 +12,7 @@
  *   { op: "violations" }             -> { op, violations: string[] }
  *   { op: "stop" }                   -> { op } and the process exits
  */
-import { type FakeDiscord, startFakeDiscord } from "@parley/testkit";
-import { wallNow } from "./arrival-probe.ts";
+import { type FakeDiscord, startFakeDiscord, wallNow } from "@parley/testkit";
 
 type Request =
   | { op: "setup"; channels: number }

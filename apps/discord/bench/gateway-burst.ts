@@ -22,34 +22,38 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bridge, createLogger, loadConfig } from "@parley/bridge";
 import { buildMessage } from "@parley/stanza";
-import { startXmppServer, TestClient, TestComponent } from "@parley/testkit";
+import {
+  ArrivalProbe,
+  type ArrivalRun,
+  alternateRounds,
+  type BenchCleanup,
+  type BurstFigures,
+  benchBody,
+  burstFigures,
+  CpuMeter,
+  describeRun,
+  findProcess,
+  progress,
+  runBench,
+  startXmppServer,
+  TestClient,
+  TestComponent,
+  wallNow,
+  wholeNumberSetting,
+  writeBenchResults,
+} from "@parley/testkit";
 import { DiscordConnector, parseDiscordOptions } from "../src/index.ts";
-import { ArrivalProbe, benchBody, type Expectation, wallNow } from "./arrival-probe.ts";
-import { benchResults, type CpuCost, type RunFigures, resultsTable, runFigures } from "./bench-figures.ts";
-import { cpuMsOf, pidMentioning } from "./process-cpu.ts";
+import { discordResults, discordTable } from "./bench-figures.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PACED_RATE = 200;
 const TIMEOUT_MS = 120_000;
 
-function setting(name: string, fallback: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const n = Number(raw.trim());
-  if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new Error(`${name} must be a whole number from 1 to ${max}`);
-  }
-  return n;
-}
-
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-const progress = (line: string) => process.stderr.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The fake Discord in its own process (see fake-discord-process.ts), one request at a time. */
@@ -81,6 +85,11 @@ class RemoteFake {
     return next;
   }
 
+  /** For an interrupted bench: the child must not outlive it. */
+  kill(): void {
+    this.child.kill("SIGKILL");
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode !== null) return;
     await this.ask({ op: "stop" }).catch(() => undefined);
@@ -88,10 +97,11 @@ class RemoteFake {
   }
 }
 
-async function main(): Promise<void> {
-  const messages = setting("PARLEY_BENCH_MESSAGES", 2000, 100_000);
-  const pacedCount = setting("PARLEY_BENCH_PACED", 1000, 100_000);
-  const rounds = setting("PARLEY_BENCH_ROUNDS", 5, 25);
+async function main(cleanup: BenchCleanup): Promise<void> {
+  const env = process.env;
+  const messages = wholeNumberSetting(env, "PARLEY_BENCH_MESSAGES", { fallback: 2000, min: 1, max: 100_000 });
+  const pacedCount = wholeNumberSetting(env, "PARLEY_BENCH_PACED", { fallback: 1000, min: 1, max: 100_000 });
+  const rounds = wholeNumberSetting(env, "PARLEY_BENCH_ROUNDS", { fallback: 5, min: 1, max: 25 });
   const loadBefore = loadavg()[0] ?? 0;
   const secret = () => randomBytes(12).toString("hex");
   const bridgeComponent = { domain: "discord.parley.test", secret: secret() };
@@ -99,9 +109,10 @@ async function main(): Promise<void> {
 
   progress(`starting Prosody and the fake Discord (${rounds} rounds of ${messages}, ${pacedCount} paced)`);
   const server = await startXmppServer("prosody", { components: [bridgeComponent, ceilingComponent] });
-  cleanups.push(() => server.stop());
+  cleanup.defer(() => server.stop());
   const fake = new RemoteFake();
-  cleanups.push(() => fake.stop());
+  cleanup.defer(() => fake.stop());
+  cleanup.onSignal(() => fake.kill());
   const discord = await fake.ask<{
     token: string;
     restUrl: string;
@@ -119,15 +130,16 @@ async function main(): Promise<void> {
   const account = server.accounts[0];
   if (!account) throw new Error("the server has no account");
   const alice = await TestClient.connect(server, account);
-  cleanups.push(() => alice.stop());
+  cleanup.defer(() => alice.stop());
   for (const room of [paced.room, ...bursts.flatMap((b) => [b.room, b.ceilingRoom])]) {
     await alice.joinRoom(room, "alice");
   }
-  const probe = new ArrivalProbe(alice);
-  cleanups.push(() => probe.detach());
+  // Wall-clock times: posts are timed in the fake's process.
+  const probe = new ArrivalProbe({ now: wallNow });
+  probe.watch(alice);
+  cleanup.defer(() => probe.detach());
 
-  const dir = mkdtempSync(join(tmpdir(), "parley-discord-bench-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = cleanup.tempDir("parley-discord-bench-");
   let warnings = 0;
   const logger = createLogger({
     level: "warn",
@@ -162,10 +174,10 @@ async function main(): Promise<void> {
     allowPrivateAddresses: true,
   });
   const bridge = await Bridge.start({ config, connector, logger });
-  cleanups.push(() => bridge.stop());
+  cleanup.defer(() => bridge.stop());
 
   const ceiling = await TestComponent.connect(server, 1);
-  cleanups.push(() => ceiling.stop());
+  cleanup.defer(() => ceiling.stop());
   const puppet = `poster@${ceilingComponent.domain}/bench`;
   for (const b of bursts) await ceiling.joinRoom(b.ceilingRoom, "Poster", { from: puppet });
 
@@ -173,6 +185,7 @@ async function main(): Promise<void> {
     post: async (bodies, intervalMs) =>
       (await fake.ask<{ sentAt: number[] }>({ op: "post", channel, bodies, intervalMs })).sentAt,
   });
+  let ceilingSent = 0;
   const ceilingSide = (room: string): Side => ({
     post: async (bodies, intervalMs) => {
       const sentAt: number[] = [];
@@ -183,18 +196,10 @@ async function main(): Promise<void> {
           if (wait > 1) await sleep(wait);
         }
         sentAt.push(wallNow());
+        const id = `ceiling-${++ceilingSent}`;
         void ceiling
           // The shape the engine sends (id and XEP-0359 origin-id), as the engine's own bench does.
-          .send(
-            buildMessage({
-              type: "groupchat",
-              id: `ceiling-${body.replaceAll(" ", "-")}`,
-              originId: `ceiling-${body.replaceAll(" ", "-")}`,
-              from: puppet,
-              to: room,
-              body,
-            }),
-          )
+          .send(buildMessage({ type: "groupchat", id, originId: id, from: puppet, to: room, body }))
           .catch((e: unknown) => progress(`ceiling send failed: ${e instanceof Error ? e.message : String(e)}`));
       }
       return sentAt;
@@ -207,92 +212,61 @@ async function main(): Promise<void> {
 
   progress(`paced: ${pacedCount} messages at ${PACED_RATE} msgs/s`);
   const pacedRun = await timed(probe, "paced", paced.room, pacedCount, bridgeSide(paced.channel), 1000 / PACED_RATE);
-  progress(`  p50 ${pacedRun.figures.p50ms} ms  p99 ${pacedRun.figures.p99ms} ms  max ${pacedRun.figures.maxMs} ms`);
+  const p = pacedRun.figures;
+  progress(`  p50 ${p.p50ms.toFixed(1)} ms  p99 ${p.p99ms.toFixed(1)} ms  max ${p.maxMs.toFixed(1)} ms`);
 
-  const bridgeRuns: RunFigures[] = [];
-  const ceilingRuns: RunFigures[] = [];
-  const serverPid = pidMentioning(server.dir);
-  const cost = { bridge: new CpuMeter(serverPid), ceiling: new CpuMeter(serverPid) };
-  let duplicates = pacedRun.expectation.duplicates;
-  const done: Expectation[] = [pacedRun.expectation];
-  for (const [i, b] of bursts.entries()) {
-    const c = await cost.ceiling.measure(messages, () =>
-      timed(probe, `c${i}`, b.ceilingRoom, messages, ceilingSide(b.ceilingRoom)),
-    );
-    progress(`round ${i + 1} ceiling ${c.figures.msgsPerSec} msgs/s  p99 ${c.figures.p99ms} ms`);
-    await sleep(500);
-    const e = await cost.bridge.measure(messages, async () => {
-      const run = await timed(probe, `b${i}`, b.room, messages, bridgeSide(b.channel));
-      // The bridge's work is done once it has handed everything to the engine and the occupant has it all.
+  const serverPid = findProcess(server.dir);
+  const cpu = { bridge: new CpuMeter(serverPid), ceiling: new CpuMeter(serverPid) };
+  const finished: ArrivalRun[] = [pacedRun.run];
+  const runs = await alternateRounds({
+    rounds,
+    ceiling: async (r) => {
+      const b = bursts[r - 1] as (typeof bursts)[number];
+      const c = await cpu.ceiling.measure(messages, () =>
+        timed(probe, `c${r}`, b.ceilingRoom, messages, ceilingSide(b.ceilingRoom)),
+      );
+      progress(describeRun("ceiling", r, c.figures));
+      finished.push(c.run);
+      await sleep(500);
+      return c.figures;
+    },
+    subject: async (r) => {
+      const b = bursts[r - 1] as (typeof bursts)[number];
+      const e = await cpu.bridge.measure(messages, async () => {
+        const run = await timed(probe, `b${r}`, b.room, messages, bridgeSide(b.channel));
+        // The bridge's work is done once it has handed everything to the engine and the occupant has it all.
+        await connector.idle();
+        return run;
+      });
+      const posting = (e.sentAt.at(-1) ?? 0) - (e.sentAt[0] ?? 0);
+      progress(describeRun("bridge", r, e.figures, `(posted in ${posting.toFixed(0)} ms)`));
+      finished.push(e.run);
       await connector.idle();
-      return run;
-    });
-    const posting = (e.expectation.sentAt.at(-1) ?? 0) - (e.expectation.sentAt[0] ?? 0);
-    progress(
-      `round ${i + 1} bridge  ${e.figures.msgsPerSec} msgs/s  p99 ${e.figures.p99ms} ms  (posted in ${posting.toFixed(0)} ms)`,
-    );
-    ceilingRuns.push(c.figures);
-    bridgeRuns.push(e.figures);
-    done.push(c.expectation, e.expectation);
-    await connector.idle();
-    await sleep(500);
-  }
+      await sleep(500);
+      return e.figures;
+    },
+  });
   // Late copies would show up by now.
   await sleep(1000);
-  duplicates = done.reduce((n, e) => n + e.duplicates, 0);
 
-  const results = benchResults({
+  const results = discordResults({
     paced: pacedRun.figures,
     pacedRatePerSec: PACED_RATE,
-    bridge: bridgeRuns,
-    ceiling: ceilingRuns,
-    duplicates,
+    bridge: runs.subject,
+    ceiling: runs.ceiling,
+    duplicates: finished.reduce((n, run) => n + run.duplicates, 0),
     server: "Prosody 0.12 (MUC archive in memory)",
+    node: process.version,
     loadAverage: [loadBefore, loadavg()[0] ?? 0],
-    cpu: { bridge: cost.bridge.perMessage(), ceiling: cost.ceiling.perMessage() },
+    cpu: { bridge: cpu.bridge.perMessage(), ceiling: cpu.ceiling.perMessage() },
     cpus: availableParallelism(),
   });
-  console.log(`\n${resultsTable(results)}\n`);
+  console.log(`\n${discordTable(results)}\n`);
   if (warnings > 0) progress(`the bridge logged ${warnings} warnings (above)`);
   const { violations } = await fake.ask<{ violations: string[] }>({ op: "violations" });
   if (violations.length > 0)
     throw new Error(`the bridge made requests Discord would refuse:\n${violations.join("\n")}`);
-  writeFileSync(join(HERE, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-}
-
-/** CPU spent by this process and by Prosody over timed runs, per message. */
-class CpuMeter {
-  private readonly serverPid: number | undefined;
-  private messages = 0;
-  private ownUs = 0;
-  private serverMs: number | undefined = 0;
-
-  constructor(serverPid: number | undefined) {
-    this.serverPid = serverPid;
-  }
-
-  async measure<T>(messages: number, run: () => Promise<T>): Promise<T> {
-    const own = process.cpuUsage();
-    const server = cpuMsOf(this.serverPid);
-    const result = await run();
-    const used = process.cpuUsage(own);
-    const serverAfter = cpuMsOf(this.serverPid);
-    this.messages += messages;
-    this.ownUs += used.user + used.system;
-    this.serverMs =
-      this.serverMs !== undefined && server !== undefined && serverAfter !== undefined
-        ? this.serverMs + serverAfter - server
-        : undefined;
-    return result;
-  }
-
-  perMessage(): CpuCost {
-    const n = Math.max(this.messages, 1);
-    return {
-      processUs: Math.round(this.ownUs / n),
-      serverUs: this.serverMs === undefined ? null : Math.round((this.serverMs * 1000) / n),
-    };
-  }
+  writeBenchResults(join(HERE, "results.json"), results);
 }
 
 /** Who puts messages into a room: the fake Discord (through the bridge) or the bare component. */
@@ -309,38 +283,14 @@ async function timed(
   count: number,
   side: Side,
   intervalMs = 0,
-): Promise<{ figures: RunFigures; expectation: Expectation }> {
-  const e = probe.expect(tag, room, count, TIMEOUT_MS);
+): Promise<{ figures: BurstFigures; run: ArrivalRun; sentAt: readonly number[] }> {
+  const run = probe.expect({ tag, room, count, timeoutMs: TIMEOUT_MS });
   const bodies = Array.from({ length: count }, (_, i) => benchBody(tag, i));
   const sentAt = await side.post(bodies, intervalMs);
   sentAt.forEach((t, i) => {
-    e.sentAt[i] = t;
+    run.markSent(i, t);
   });
-  await e.done;
-  return { figures: runFigures(e), expectation: e };
+  return { figures: burstFigures(await run.done), run, sentAt };
 }
 
-async function cleanUp(): Promise<void> {
-  for (const step of cleanups.splice(0).reverse()) {
-    try {
-      await step();
-    } catch (e) {
-      progress(`cleanup: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-}
-
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.once(sig, () => {
-    void cleanUp().finally(() => process.kill(process.pid, sig));
-  });
-}
-
-try {
-  await main();
-} catch (e) {
-  process.exitCode = 1;
-  progress(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-} finally {
-  await cleanUp();
-}
+await runBench(main);

@@ -1,75 +1,77 @@
 /**
- * The arithmetic of the transaction-burst benchmark, apart from servers so it
- * can be tested alone: per-burst throughput and latency percentiles, medians
- * over rounds, and the table printed at the end.
+ * What the Matrix bench keeps in results.json and prints: transaction bursts
+ * through the bridge against the bare-component ceiling over alternating
+ * rounds, and the end-to-end run through real Synapse. The arithmetic is the
+ * testkit's (bench/*); the names of the figures are this bench's and stay as
+ * they are, since earlier results are compared by them.
  */
+import {
+  type BenchResults,
+  type BurstFigures,
+  compareRounds,
+  markdownTable,
+  type RoundsComparison,
+  roundTo,
+} from "@parley/testkit";
 
-/** When each message of a burst was sent and arrived (ms, one clock); a hole: it never arrived. */
-export interface BurstTimes {
-  readonly sentAt: readonly number[];
-  readonly arrivedAt: readonly (number | undefined)[];
+/** The bridge's bursts against the ceiling (medians over rounds, named as the testkit names them), then the rest. */
+export interface MatrixFigures extends Omit<RoundsComparison, "vsCeiling"> {
+  /** A real Matrix user sending through Synapse: Synapse sets the pace, so these are figures, not targets. */
+  readonly synapseE2eMsgsPerSec: number;
+  readonly synapseE2eP50ms: number;
+  readonly synapseE2eP99ms: number;
+  readonly synapseE2eMessages: number;
+  readonly eventsPerTransaction: number;
+  /** Warnings and errors the bridge logged (expected: 0). */
+  readonly bridgeWarnings: number;
+  readonly server: string;
+  readonly node: string;
 }
 
-export interface BurstFigures {
-  readonly messages: number;
-  /** messages / (last arrival - first send). */
-  readonly msgsPerSec: number;
-  readonly p50ms: number;
-  readonly p99ms: number;
-  readonly durationMs: number;
-}
+/** `vsCeiling`: median bridge msgs/s over median ceiling msgs/s. */
+export type MatrixResults = BenchResults<MatrixFigures, { readonly vsCeiling: number }>;
 
-/** Nearest-rank quantile of an ascending list; NaN when empty. */
-export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.max(1, Math.ceil(Math.min(1, Math.max(0, q)) * sorted.length));
-  return sorted[rank - 1] as number;
-}
-
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-/** Figures of a complete burst; throws when a message is missing or was never sent. */
-export function burstFigures(t: BurstTimes): BurstFigures {
-  const n = t.sentAt.length;
-  if (n === 0 || t.arrivedAt.length !== n) throw new Error(`a burst needs as many arrivals as sends (${n})`);
-  const latencies: number[] = [];
-  let first = Number.POSITIVE_INFINITY;
-  let last = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    const sent = t.sentAt[i] as number;
-    const arrived = t.arrivedAt[i];
-    if (!Number.isFinite(sent) || arrived === undefined) throw new Error(`message ${i} was not sent or never arrived`);
-    latencies.push(arrived - sent);
-    first = Math.min(first, sent);
-    last = Math.max(last, arrived);
-  }
-  latencies.sort((a, b) => a - b);
-  const durationMs = Math.max(last - first, 0.001);
+/** Medians over rounds (bridge[i] ran just after ceiling[i]); throws RoundsError when they do not pair up. */
+export function matrixResults(
+  o: Pick<MatrixFigures, "eventsPerTransaction" | "bridgeWarnings" | "server" | "node"> & {
+    readonly ceiling: readonly BurstFigures[];
+    readonly bridge: readonly BurstFigures[];
+    readonly e2e: BurstFigures;
+  },
+): MatrixResults {
+  const { vsCeiling, ...rounds } = compareRounds(o.ceiling, o.bridge);
   return {
-    messages: n,
-    msgsPerSec: (n / durationMs) * 1000,
-    p50ms: quantile(latencies, 0.5),
-    p99ms: quantile(latencies, 0.99),
-    durationMs,
+    figures: {
+      ...rounds,
+      synapseE2eMsgsPerSec: Math.round(o.e2e.msgsPerSec),
+      synapseE2eP50ms: roundTo(o.e2e.p50ms, 1),
+      synapseE2eP99ms: roundTo(o.e2e.p99ms, 1),
+      synapseE2eMessages: o.e2e.messages,
+      eventsPerTransaction: o.eventsPerTransaction,
+      bridgeWarnings: o.bridgeWarnings,
+      server: o.server,
+      node: o.node,
+    },
+    ratios: { vsCeiling },
   };
 }
 
-const round1 = (x: number) => Math.round(x * 10) / 10;
-
-/** A fixed-width table of rows of [label, ...cells]. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join("  ");
-  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+/** The printed table (Markdown) and the line of ratios under it. */
+export function matrixTable(r: MatrixResults): string {
+  const f = r.figures;
+  const row = (name: string, rate: number, p50: number, p99: number) => [
+    name,
+    String(rate),
+    p50.toFixed(1),
+    p99.toFixed(1),
+  ];
+  const table = markdownTable(
+    ["run", "msgs/s", "p50 ms", "p99 ms"],
+    [
+      row("ceiling (bare component)", f.ceilingMsgsPerSec, f.ceilingP50ms, f.ceilingP99ms),
+      row("bridge (AS transactions)", f.msgsPerSec, f.p50ms, f.p99ms),
+      row("end to end via Synapse", f.synapseE2eMsgsPerSec, f.synapseE2eP50ms, f.synapseE2eP99ms),
+    ],
+  );
+  return `${table}\n\nbridge / ceiling: ${r.ratios.vsCeiling} (rounds: ${f.roundRatios.join(", ")})`;
 }
-
-export function describeFigures(f: BurstFigures): string[] {
-  return [f.msgsPerSec.toFixed(0), round1(f.p50ms).toFixed(1), round1(f.p99ms).toFixed(1)];
-}
-
-export { round1 };

@@ -22,58 +22,44 @@
  * bench/results.json.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bridge, type BridgeStore, createLogger, loadConfig, openStore, secretsOf } from "@parley/bridge";
 import { buildMessage } from "@parley/stanza";
 import {
+  ArrivalProbe,
+  alternateRounds,
+  type BenchCleanup,
+  type BurstFigures,
+  benchBody,
+  burstFigures,
+  describeRun,
   freePort,
   isPresence,
+  progress,
+  runBench,
   type Synapse,
   startSynapse,
   startXmppServer,
   TestClient,
   TestComponent,
+  wholeNumberSetting,
+  writeBenchResults,
   type XmppServer,
 } from "@parley/testkit";
 import { buildRegistration, MatrixConnector, type MatrixOptions } from "../src/index.ts";
 import { MatrixUser } from "../test/matrix-user.ts";
-import { ArrivalProbe, benchBody } from "./arrival-probe.ts";
-import { type BurstFigures, burstFigures, describeFigures, median, round1, table } from "./bench-figures.ts";
+import { matrixResults, matrixTable } from "./bench-figures.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-function setting(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const n = Number(raw.trim());
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new Error(`${name}: expected a whole number from ${min} to ${max}`);
-  }
-  return n;
-}
-
-const MESSAGES = setting("PARLEY_BENCH_MESSAGES", 3000, 1, 1_000_000);
-const ROUNDS = setting("PARLEY_BENCH_ROUNDS", 5, 1, 25);
-const BATCH = setting("PARLEY_BENCH_BATCH", 50, 1, 100);
-const E2E = setting("PARLEY_BENCH_E2E_MESSAGES", 200, 1, 100_000);
+const setting = (name: string, fallback: number, max: number) =>
+  wholeNumberSetting(process.env, name, { fallback, min: 1, max });
+const MESSAGES = setting("PARLEY_BENCH_MESSAGES", 3000, 1_000_000);
+const ROUNDS = setting("PARLEY_BENCH_ROUNDS", 5, 25);
+const BATCH = setting("PARLEY_BENCH_BATCH", 50, 100);
+const E2E = setting("PARLEY_BENCH_E2E_MESSAGES", 200, 100_000);
 const TIMEOUT_MS = 180_000;
-
-const cleanups: Array<() => Promise<unknown>> = [];
-async function cleanup(): Promise<void> {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-}
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.once(sig, () => {
-    void cleanup().finally(() => process.kill(process.pid, sig));
-  });
-}
-
-function progress(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
 
 interface Setting {
   xmpp: XmppServer;
@@ -92,9 +78,8 @@ interface Setting {
   warnings: () => number;
 }
 
-async function setUp(): Promise<Setting> {
-  const dir = mkdtempSync(join(tmpdir(), "parley-matrix-bench-"));
-  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+async function setUp(cleanup: BenchCleanup): Promise<Setting> {
+  const dir = cleanup.tempDir("parley-matrix-bench-");
   const secret = randomBytes(12).toString("hex");
   const xmpp = await startXmppServer("prosody", {
     components: [
@@ -102,7 +87,7 @@ async function setUp(): Promise<Setting> {
       { domain: "ceiling.parley.test", secret },
     ],
   });
-  cleanups.push(() => xmpp.stop());
+  cleanup.defer(() => xmpp.stop());
   const asPort = await freePort();
   const base: MatrixOptions = {
     homeserverUrl: "http://127.0.0.1:1",
@@ -116,7 +101,7 @@ async function setUp(): Promise<Setting> {
     botLocalpart: "xmppbridge",
   };
   const synapse = await startSynapse({ appservices: [buildRegistration(base)] });
-  cleanups.push(() => synapse.stop());
+  cleanup.defer(() => synapse.stop());
   const options: MatrixOptions = { ...base, homeserverUrl: synapse.url };
   const account = await synapse.registerUser("bench", { displayName: "Bench" });
   const user = new MatrixUser(synapse.url, account.userId, account.accessToken);
@@ -149,12 +134,12 @@ connectors:
     },
   });
   const store = await openStore(config.store.url);
-  cleanups.push(() => store.close());
+  cleanup.defer(() => store.close());
 
   const aliceAccount = xmpp.accounts[0];
   if (!aliceAccount) throw new Error("no XMPP account");
   const alice = await TestClient.connect(xmpp, aliceAccount);
-  cleanups.push(() => alice.stop());
+  cleanup.defer(() => alice.stop());
   await alice.joinRoom(bridgeRoom, "alice");
   await alice.joinRoom(ceilingRoom, "alice");
 
@@ -167,7 +152,7 @@ connectors:
     media: { maxBytes: config.media.maxBytes, allowPrivateAddresses: true },
   });
   const bridge = await Bridge.start({ config, connector, store, logger });
-  cleanups.push(() => bridge.stop());
+  cleanup.defer(() => bridge.stop());
   await relaySeen;
   const deadline = Date.now() + 30_000;
   while (!(await user.joinedMembers(roomId)).includes("@xmppbridge:localhost")) {
@@ -176,7 +161,7 @@ connectors:
   }
 
   const ceiling = await TestComponent.connect(xmpp, 1);
-  cleanups.push(() => ceiling.stop());
+  cleanup.defer(() => ceiling.stop());
   const ceilingFrom = "bench@ceiling.parley.test/bench";
   await ceiling.joinRoom(ceilingRoom, "Bench", { from: ceilingFrom });
 
@@ -200,7 +185,7 @@ connectors:
 
 /** The ceiling: the bare component sends `count` messages as fast as it can. */
 async function ceilingBurst(s: Setting, probe: ArrivalProbe, tag: string, count: number): Promise<BurstFigures> {
-  const burst = probe.expect(tag, count, TIMEOUT_MS);
+  const burst = probe.expect({ tag, room: s.ceilingRoom, count, timeoutMs: TIMEOUT_MS });
   const sends: Promise<void>[] = [];
   for (let i = 0; i < count; i++) {
     const id = `${tag}-${i}`;
@@ -226,7 +211,7 @@ async function ceilingBurst(s: Setting, probe: ArrivalProbe, tag: string, count:
 
 /** The bridge: transactions PUT one after another, as Synapse sends them. */
 async function bridgeBurst(s: Setting, probe: ArrivalProbe, tag: string, count: number): Promise<BurstFigures> {
-  const burst = probe.expect(tag, count, TIMEOUT_MS);
+  const burst = probe.expect({ tag, room: s.bridgeRoom, count, timeoutMs: TIMEOUT_MS });
   for (let start = 0; start < count; start += BATCH) {
     const events = [];
     for (let i = start; i < Math.min(count, start + BATCH); i++) {
@@ -256,7 +241,7 @@ async function bridgeBurst(s: Setting, probe: ArrivalProbe, tag: string, count: 
 
 /** End to end: a real Matrix user sends through Synapse, a few requests in flight. */
 async function synapseBurst(s: Setting, probe: ArrivalProbe, tag: string, count: number): Promise<BurstFigures> {
-  const burst = probe.expect(tag, count, TIMEOUT_MS);
+  const burst = probe.expect({ tag, room: s.bridgeRoom, count, timeoutMs: TIMEOUT_MS });
   let next = 0;
   const worker = async () => {
     while (next < count) {
@@ -270,97 +255,52 @@ async function synapseBurst(s: Setting, probe: ArrivalProbe, tag: string, count:
   return burstFigures(t);
 }
 
-async function main(): Promise<void> {
+async function main(cleanup: BenchCleanup): Promise<void> {
   progress(`matrix transaction burst: ${MESSAGES} messages x ${ROUNDS} rounds, ${BATCH} events per transaction`);
   const started = performance.now();
-  const s = await setUp();
+  const s = await setUp(cleanup);
   progress(`servers and bridge up in ${Math.round(performance.now() - started)} ms`);
   const probe = new ArrivalProbe();
   probe.watch(s.alice);
   probe.silence(s.ceiling);
+  cleanup.defer(() => probe.detach());
   // Warm-up: the Matrix user's puppet joins the room, the component's occupant speaks once.
   await bridgeBurst(s, probe, "warm", 5);
   await ceilingBurst(s, probe, "cwarm", 5);
 
-  const ceilings: BurstFigures[] = [];
-  const bridges: BurstFigures[] = [];
-  for (let r = 1; r <= ROUNDS; r++) {
-    const c = await ceilingBurst(s, probe, `c${r}`, MESSAGES);
-    ceilings.push(c);
-    progress(`round ${r} ceiling ${describeFigures(c).join("  ")}`);
-    const b = await bridgeBurst(s, probe, `b${r}`, MESSAGES);
-    bridges.push(b);
-    progress(`round ${r} bridge  ${describeFigures(b).join("  ")}  (${round1(b.msgsPerSec / c.msgsPerSec)}x)`);
-  }
-  const e2e = await synapseBurst(s, probe, "e2e", E2E);
-  progress(`synapse end to end ${describeFigures(e2e).join("  ")}`);
-  probe.detach();
-
-  const med = (xs: BurstFigures[], k: keyof BurstFigures) => median(xs.map((x) => x[k]));
-  const msgsPerSec = med(bridges, "msgsPerSec");
-  const ceilingMsgsPerSec = med(ceilings, "msgsPerSec");
-  const roundRatios = bridges.map(
-    (b, i) => Math.round((b.msgsPerSec / (ceilings[i] as BurstFigures).msgsPerSec) * 1000) / 1000,
-  );
-  const results = {
-    figures: {
-      msgsPerSec: Math.round(msgsPerSec),
-      ceilingMsgsPerSec: Math.round(ceilingMsgsPerSec),
-      p50ms: round1(med(bridges, "p50ms")),
-      p99ms: round1(med(bridges, "p99ms")),
-      ceilingP50ms: round1(med(ceilings, "p50ms")),
-      ceilingP99ms: round1(med(ceilings, "p99ms")),
-      synapseE2eMsgsPerSec: Math.round(e2e.msgsPerSec),
-      synapseE2eP50ms: round1(e2e.p50ms),
-      synapseE2eP99ms: round1(e2e.p99ms),
-      synapseE2eMessages: E2E,
-      burstMessages: MESSAGES,
-      eventsPerTransaction: BATCH,
-      rounds: ROUNDS,
-      roundRatios,
-      bridgeWarnings: s.warnings(),
-      server: "Prosody 0.12 (MUC archive in memory), Synapse 1.163",
-      node: process.version,
+  const runs = await alternateRounds({
+    rounds: ROUNDS,
+    ceiling: async (r) => {
+      const c = await ceilingBurst(s, probe, `c${r}`, MESSAGES);
+      progress(describeRun("ceiling", r, c));
+      return c;
     },
-    ratios: { vsCeiling: Math.round((msgsPerSec / ceilingMsgsPerSec) * 1000) / 1000 },
-  };
-  process.stdout.write(
-    `\n${table(
-      ["run", "msgs/s", "p50 ms", "p99 ms"],
-      [
-        [
-          "ceiling (bare component)",
-          ...describeFigures({
-            ...bridges[0],
-            msgsPerSec: ceilingMsgsPerSec,
-            p50ms: med(ceilings, "p50ms"),
-            p99ms: med(ceilings, "p99ms"),
-          } as BurstFigures),
-        ],
-        [
-          "bridge (AS transactions)",
-          ...describeFigures({
-            ...bridges[0],
-            msgsPerSec,
-            p50ms: med(bridges, "p50ms"),
-            p99ms: med(bridges, "p99ms"),
-          } as BurstFigures),
-        ],
-        ["end to end via Synapse", ...describeFigures(e2e)],
-      ],
-    )}\n\nbridge / ceiling: ${results.ratios.vsCeiling} (rounds: ${roundRatios.join(", ")})\n`,
+    subject: async (r) => {
+      const b = await bridgeBurst(s, probe, `b${r}`, MESSAGES);
+      progress(describeRun("bridge", r, b));
+      return b;
+    },
+  });
+  const e2e = await synapseBurst(s, probe, "e2e", E2E);
+  progress(
+    `synapse end to end: ${e2e.msgsPerSec.toFixed(0)} msgs/s  p50 ${e2e.p50ms.toFixed(1)} ms  p99 ${e2e.p99ms.toFixed(1)} ms`,
   );
-  writeFileSync(join(HERE, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
-  progress(`wrote ${join(HERE, "results.json")}`);
+
+  const results = matrixResults({
+    ceiling: runs.ceiling,
+    bridge: runs.subject,
+    e2e,
+    eventsPerTransaction: BATCH,
+    bridgeWarnings: s.warnings(),
+    server: "Prosody 0.12 (MUC archive in memory), Synapse 1.163",
+    node: process.version,
+  });
+  console.log(`\n${matrixTable(results)}\n`);
+  const file = join(HERE, "results.json");
+  writeBenchResults(file, results);
+  progress(`wrote ${file}`);
 }
 
-main()
-  .then(cleanup)
-  .then(
-    () => process.exit(0),
-    async (e: unknown) => {
-      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      await cleanup();
-      process.exit(1);
-    },
-  );
+await runBench(main);
+// The Matrix client's and the application service's sockets may outlive the cleanup; the bench is over.
+process.exit();

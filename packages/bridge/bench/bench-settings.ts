@@ -1,4 +1,5 @@
 /** The knobs of `npm run bench`, read from the environment and checked before any server starts. */
+import { wholeNumberSetting } from "@parley/testkit";
 
 export interface BenchSettings {
   /** Messages per burst (PARLEY_BENCH_MESSAGES, default 5,000). */
@@ -11,38 +12,12 @@ export interface BenchSettings {
   readonly timeoutMs: number;
 }
 
-/** A setting the benchmark cannot run with; says which variable and what it accepts. */
-export class BenchSettingsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "BenchSettingsError";
-  }
-}
-
-function whole(
-  env: Readonly<Record<string, string | undefined>>,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-) {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const s = raw.trim().replaceAll("_", "");
-  const n = /^\d{1,12}$/.test(s) ? Number(s) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new BenchSettingsError(
-      `${name}=${JSON.stringify(raw.slice(0, 40))}: expected a whole number from ${min} to ${max}`,
-    );
-  }
-  return n;
-}
-
+/** Throws the testkit's BenchSettingsError, naming the variable, for a setting the bench cannot run with. */
 export function benchSettings(env: Readonly<Record<string, string | undefined>>): BenchSettings {
   return {
-    messages: whole(env, "PARLEY_BENCH_MESSAGES", 5000, 1, 1_000_000),
-    rounds: whole(env, "PARLEY_BENCH_ROUNDS", 5, 1, 25),
-    idlePuppets: whole(env, "PARLEY_BENCH_IDLE_PUPPETS", 10_000, 1, 1_000_000),
-    timeoutMs: whole(env, "PARLEY_BENCH_TIMEOUT_MS", 60_000, 1000, 3_600_000),
+    messages: wholeNumberSetting(env, "PARLEY_BENCH_MESSAGES", { fallback: 5000, min: 1, max: 1_000_000 }),
+    rounds: wholeNumberSetting(env, "PARLEY_BENCH_ROUNDS", { fallback: 5, min: 1, max: 25 }),
+    idlePuppets: wholeNumberSetting(env, "PARLEY_BENCH_IDLE_PUPPETS", { fallback: 10_000, min: 1, max: 1_000_000 }),
+    timeoutMs: wholeNumberSetting(env, "PARLEY_BENCH_TIMEOUT_MS", { fallback: 60_000, min: 1000, max: 3_600_000 }),
   };
 }

@@ -6,10 +6,8 @@
  * the client has seen every message.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import type { TestClient } from "@parley/testkit";
-import { burstFigures, type RunFigures } from "./bench-stats.ts";
-import { type BurstProbe, burstBody } from "./burst-probe.ts";
-import { processCpuMs } from "./process-cpu.ts";
+import { type ArrivalProbe, benchBody, burstFigures, CpuMeter, type TestClient } from "@parley/testkit";
+import type { RunFigures } from "./relay-results.ts";
 
 /** A way to put groupchat messages from a remote user's puppet into a MUC room. */
 export interface BurstSide {
@@ -25,7 +23,8 @@ export interface BurstSide {
 export interface BurstRunOptions {
   readonly side: BurstSide;
   readonly client: TestClient;
-  readonly probe: BurstProbe;
+  /** Watching `client`. */
+  readonly probe: ArrivalProbe;
   readonly room: string;
   /** Unique per run: it is in every body, so copies from another run are never counted. */
   readonly tag: string;
@@ -41,34 +40,29 @@ export async function runBurst(o: BurstRunOptions): Promise<RunFigures> {
     await o.side.prepare(o.room);
     const warm = o.probe.expect({ tag: `${o.tag}w`, room: o.room, count: 1, timeoutMs: o.timeoutMs });
     warm.markSent(0);
-    o.side.post(o.room, burstBody(`${o.tag}w`, 0));
+    o.side.post(o.room, benchBody(`${o.tag}w`, 0));
     await warm.done;
 
     const loop = monitorEventLoopDelay({ resolution: 5 });
     const burst = o.probe.expect({ tag: o.tag, room: o.room, count: o.count, timeoutMs: o.timeoutMs });
+    const cpu = new CpuMeter(o.serverPid);
     loop.enable();
-    const cpuBefore = process.cpuUsage();
-    const serverBefore = processCpuMs(o.serverPid);
-    for (let i = 0; i < o.count; i++) {
-      burst.markSent(i);
-      o.side.post(o.room, burstBody(o.tag, i));
-    }
-    let timings: Awaited<typeof burst.done>;
-    try {
-      timings = await burst.done;
-    } finally {
-      loop.disable();
-    }
-    const cpu = process.cpuUsage(cpuBefore);
-    const serverAfter = processCpuMs(o.serverPid);
-    const serverUs =
-      serverBefore !== undefined && serverAfter !== undefined ? ((serverAfter - serverBefore) * 1000) / o.count : null;
+    const timings = await cpu
+      .measure(o.count, async () => {
+        for (let i = 0; i < o.count; i++) {
+          burst.markSent(i);
+          o.side.post(o.room, benchBody(o.tag, i));
+        }
+        return await burst.done;
+      })
+      .finally(() => loop.disable());
     await o.side.settle(o.room);
     return {
       ...burstFigures(timings),
-      duplicates: timings.duplicates,
+      // Read after settling: copies that came late are duplicates too.
+      duplicates: burst.duplicates,
       loopDelayMaxMs: loop.max / 1e6,
-      cpuUsPerMsg: { bench: (cpu.user + cpu.system) / o.count, server: serverUs },
+      cpu: cpu.perMessage(),
     };
   } finally {
     await o.client.leaveRoom(o.room, "alice").catch(() => undefined);

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { IdlePuppetFigures } from "./bench-stats.ts";
+import type { IdlePuppetFigures } from "./relay-results.ts";
 
 export interface IdleInput {
   readonly host: string;

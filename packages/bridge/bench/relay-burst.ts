@@ -18,66 +18,38 @@
  * Prints a table and writes bench/results.json. Settings: see bench-settings.ts.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startXmppServer, TestClient, type XmppServer } from "@parley/testkit";
+import {
+  ArrivalProbe,
+  alternateRounds,
+  type BenchCleanup,
+  describeRun,
+  findProcess,
+  progress,
+  runBench,
+  startXmppServer,
+  TestClient,
+  writeBenchResults,
+  type XmppServer,
+} from "@parley/testkit";
 import { createLogger } from "../src/ops/logger.ts";
 import { benchSettings } from "./bench-settings.ts";
-import { benchResults, type RunFigures, resultsTable } from "./bench-stats.ts";
-import { BurstProbe } from "./burst-probe.ts";
 import { runBurst } from "./burst-run.ts";
 import { CeilingSide } from "./ceiling-side.ts";
 import { EngineSide } from "./engine-side.ts";
 import { killIdlePuppetProcesses, measureIdlePuppets } from "./idle-puppets.ts";
-import { findProcess } from "./process-cpu.ts";
+import { type RunFigures, relayResults, relayTable } from "./relay-results.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-/** Cleanup steps, run last-registered first, on success, failure and interruption alike. */
-const cleanups: Array<() => Promise<void> | void> = [];
-const tempDirs: string[] = [];
+const note = (f: RunFigures) =>
+  `loop stall ${f.loopDelayMaxMs.toFixed(0)} ms${f.duplicates > 0 ? `  (${f.duplicates} duplicates!)` : ""}`;
 
-function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(d);
-  return d;
-}
-
-function removeTempDirs(): void {
-  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
-}
-
-/** The server's directory, removed on a signal too (the testkit kills the server then, but keeps its files). */
-let serverDir: string | undefined;
-
-// The testkit kills its servers on these signals; the directories go too, then the signal takes its course.
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.once(sig, () => {
-    killIdlePuppetProcesses();
-    removeTempDirs();
-    if (serverDir !== undefined && process.env.PARLEY_KEEP_SERVERS !== "1") {
-      rmSync(serverDir, { recursive: true, force: true });
-    }
-    process.kill(process.pid, sig);
-  });
-}
-
-function progress(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-function describeRun(side: string, round: number, f: RunFigures): string {
-  return (
-    `round ${round} ${side.padEnd(7)} ${f.msgsPerSec.toFixed(0).padStart(6)} msgs/s  ` +
-    `p50 ${f.p50ms.toFixed(1)} ms  p99 ${f.p99ms.toFixed(1)} ms  loop stall ${f.loopDelayMaxMs.toFixed(0)} ms` +
-    (f.duplicates > 0 ? `  (${f.duplicates} duplicates!)` : "")
-  );
-}
-
-async function main(): Promise<void> {
+async function main(cleanup: BenchCleanup): Promise<void> {
   const settings = benchSettings(process.env);
+  cleanup.onSignal(killIdlePuppetProcesses);
   let engineWarnings = 0;
   const logger = createLogger({
     level: "warn",
@@ -94,27 +66,33 @@ async function main(): Promise<void> {
   };
   progress(`starting Prosody (${settings.rounds} rounds of ${settings.messages} messages to come)`);
   const server: XmppServer = await startXmppServer("prosody", { components: Object.values(components) });
-  serverDir = server.dir;
-  cleanups.push(() => server.stop());
+  cleanup.defer(() => server.stop());
+  // The testkit kills the server on a signal but keeps its files; they go too, unless asked to stay.
+  cleanup.onSignal(() => {
+    if (process.env.PARLEY_KEEP_SERVERS !== "1") rmSync(server.dir, { recursive: true, force: true });
+  });
 
   const alice = await TestClient.connect(server, server.accounts[0] ?? (await server.createAccount("alice", "pw")));
-  cleanups.push(() => alice.stop());
-  const probe = new BurstProbe(alice);
-  cleanups.push(() => probe.detach());
+  cleanup.defer(() => alice.stop());
+  const probe = new ArrivalProbe();
+  probe.watch(alice);
+  cleanup.defer(() => probe.detach());
 
   const room = (kind: string, r: number) => `${kind}-${r}-${process.pid}@${server.mucDomain}`;
-  const rounds = Array.from({ length: settings.rounds }, (_, i) => i + 1);
   const engine = await EngineSide.start(
     {
       host: server.host,
       port: server.componentPort,
       ...components.engine,
-      dir: tempDir("parley-bench-engine-"),
-      links: rounds.map((r) => ({ channel: `burst-${r}`, room: room("engine", r) })),
+      dir: cleanup.tempDir("parley-bench-engine-"),
+      links: Array.from({ length: settings.rounds }, (_, i) => ({
+        channel: `burst-${i + 1}`,
+        room: room("engine", i + 1),
+      })),
     },
     { logger, settleTimeoutMs: settings.timeoutMs },
   );
-  cleanups.push(() => engine.stop());
+  cleanup.defer(() => engine.stop());
   let ceilingError: unknown;
   const ceiling = await CeilingSide.start({
     host: server.host,
@@ -124,24 +102,32 @@ async function main(): Promise<void> {
       ceilingError ??= e;
     },
   });
-  cleanups.push(() => ceiling.stop());
+  cleanup.defer(() => ceiling.stop());
 
-  const serverPid = findProcess(server.dir);
-  const ceilingRuns: RunFigures[] = [];
-  const engineRuns: RunFigures[] = [];
-  for (const r of rounds) {
-    const common = { client: alice, probe, count: settings.messages, timeoutMs: settings.timeoutMs, serverPid };
-    const c = await runBurst({ ...common, side: ceiling, room: room("ceiling", r), tag: `c${r}` }).catch(
-      (e: unknown) => {
-        throw ceilingError !== undefined ? new Error(`${String(e)}; first send failure: ${String(ceilingError)}`) : e;
-      },
-    );
-    progress(describeRun("ceiling", r, c));
-    const e = await runBurst({ ...common, side: engine, room: room("engine", r), tag: `e${r}` });
-    progress(describeRun("engine", r, e));
-    ceilingRuns.push(c);
-    engineRuns.push(e);
-  }
+  const common = {
+    client: alice,
+    probe,
+    count: settings.messages,
+    timeoutMs: settings.timeoutMs,
+    serverPid: findProcess(server.dir),
+  };
+  const runs = await alternateRounds({
+    rounds: settings.rounds,
+    ceiling: async (r) => {
+      const c = await runBurst({ ...common, side: ceiling, room: room("ceiling", r), tag: `c${r}` }).catch(
+        (e: unknown) => {
+          throw ceilingError !== undefined ? new Error(`${String(e)}; first send failure: ${String(ceilingError)}`) : e;
+        },
+      );
+      progress(describeRun("ceiling", r, c, note(c)));
+      return c;
+    },
+    subject: async (r) => {
+      const e = await runBurst({ ...common, side: engine, room: room("engine", r), tag: `e${r}` });
+      progress(describeRun("engine", r, e, note(e)));
+      return e;
+    },
+  });
 
   progress(`measuring ${settings.idlePuppets} idle puppets in a child process`);
   const idle = await measureIdlePuppets(
@@ -150,39 +136,21 @@ async function main(): Promise<void> {
       port: server.componentPort,
       ...components.idle,
       count: settings.idlePuppets,
-      dir: tempDir("parley-bench-idle-"),
+      dir: cleanup.tempDir("parley-bench-idle-"),
     },
     settings.timeoutMs * 2,
   );
 
-  const results = benchResults({
-    ceiling: ceilingRuns,
-    engine: engineRuns,
+  const results = relayResults({
+    ceiling: runs.ceiling,
+    engine: runs.subject,
     idle,
     server: "Prosody 0.12 (MUC archive in memory)",
     node: process.version,
     engineWarnings,
   });
-  console.log(`\n${resultsTable(results)}\n`);
-  writeFileSync(join(HERE, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\n${relayTable(results)}\n`);
+  writeBenchResults(join(HERE, "results.json"), results);
 }
 
-async function cleanUp(): Promise<void> {
-  for (const step of cleanups.splice(0).reverse()) {
-    try {
-      await step();
-    } catch (e) {
-      progress(`cleanup: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-  removeTempDirs();
-}
-
-try {
-  await main();
-} catch (e) {
-  process.exitCode = 1;
-  progress(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-} finally {
-  await cleanUp();
-}
+await runBench(main);

@@ -3,6 +3,7 @@
  * @parley/testkit: real XMPP servers for tests (Prosody, ejabberd), and an XMPP
  * test client and component that await stanzas by predicate.
  */
+export * from "./bench/index.ts";
 export * from "./discord/index.ts";
 export * from "./ejabberd.ts";
 export * from "./free-port.ts";

@@ -108,6 +108,9 @@ storage = { archive = "memory"; muc_log = "memory" }
 archive_expires_after = "never"
 
 limits = { c2s = { rate = "100mb/s" }; s2sin = { rate = "100mb/s" } }
+-- Small stanzas leave at once: with Nagle on, a stanza sent while the previous one is unacknowledged
+-- waits for the peer's delayed ACK (up to 40 ms), which measures the TCP stack, not the bridge.
+network_settings = { nagle = false }
 
 VirtualHost ${lua(c.domain)}
 

@@ -3,8 +3,8 @@
  * timestamps, slash-command mentions and `<url>` links (a link whose embed
  * is suppressed). Anything else in angle brackets is text.
  */
+import type { RunLeaf as Leaf } from "@parley/bridge";
 import type { Resolver } from "./context.ts";
-import type { Leaf } from "./runs.ts";
 import { timestampText } from "./timestamp.ts";
 import { isLinkable } from "./urls.ts";
 

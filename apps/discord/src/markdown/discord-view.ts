@@ -10,19 +10,25 @@
  * The result is normalized, so the writer can trust its shape; mentions
  * that have markup are kept as mention nodes marked with RAW_MARKUP.
  */
-import { type Block, type Inline, mentionLabel, normalizeRichText, type RichText } from "@parley/bridge";
+import {
+  type Block,
+  flattenInlines,
+  type Inline,
+  mapInlineContent,
+  mentionLabel,
+  normalizeRichText,
+  type RichText,
+  runsToInlines,
+  trimRunLineEdges,
+} from "@parley/bridge";
 import { CODE_LANG } from "./code-text.ts";
 import { type DiscordWriteContext, mentionMarkup } from "./context.ts";
-import { inlinesToRuns, runsToInlines, trimLineEdges } from "./runs.ts";
 import { isLinkable } from "./urls.ts";
 
 /** `target.network` of a mention whose `name` is Discord markup, written as it is. */
 export const RAW_MARKUP = "\u0000discord-markup";
 
-/**
- * Spaces and tabs at line ends are dropped too, as readers of markup do
- * (see `trimLineEdges` in runs.ts for why not `normalizeRichText`'s own).
- */
+/** Spaces and tabs at line ends are dropped too, as readers of markup do. */
 export function discordView(doc: RichText, ctx: DiscordWriteContext | undefined): RichText {
   // Trimmed before mapping (a link's edge spaces may end a line), in canonical shape (a style around a
   // link that becomes text must stay around its text), and after (an `@name` may end a line).
@@ -30,23 +36,8 @@ export function discordView(doc: RichText, ctx: DiscordWriteContext | undefined)
   return normalizeRichText(trimDoc(viewBlocks(canonical.blocks, ctx, false)));
 }
 
-const trimmed = (children: readonly Inline[]) => runsToInlines(trimLineEdges(inlinesToRuns(children)));
-
 function trimDoc(blocks: readonly Block[]): RichText {
-  const walk = (bs: readonly Block[]): Block[] =>
-    bs.map((b): Block => {
-      switch (b.type) {
-        case "paragraph":
-          return { type: "paragraph", children: trimmed(b.children) };
-        case "quote":
-          return { type: "quote", children: walk(b.children) };
-        case "list":
-          return { ...b, items: b.items.map(walk) };
-        default:
-          return b;
-      }
-    });
-  return { blocks: walk(blocks) };
+  return { blocks: mapInlineContent(blocks, (children) => runsToInlines(trimRunLineEdges(flattenInlines(children)))) };
 }
 
 /** Normalized blocks nest at most MAX_BLOCK_DEPTH deep, so recursion here is bounded. */
@@ -113,15 +104,9 @@ function viewInlines(nodes: readonly Inline[], ctx: DiscordWriteContext | undefi
           out.push({ type: "text", text: ` (${n.url})` });
         }
         break;
-      case "bold":
-      case "italic":
-      case "underline":
-      case "strike":
-      case "spoiler":
-        out.push({ type: n.type, children: viewInlines(n.children, ctx) });
-        break;
       default:
-        out.push(n);
+        // A style keeps its place around what its children become; text, code and line breaks stay.
+        out.push("children" in n ? { type: n.type, children: viewInlines(n.children, ctx) } : n);
     }
   }
   return out;

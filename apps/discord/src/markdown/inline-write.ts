@@ -17,14 +17,29 @@
  * A bare link is written bare unless the text after it would run into it;
  * then it is written `<url>`, which Discord shows without a preview.
  */
-import { type Inline, type InlineStyle, normalizeRichText } from "@parley/bridge";
-import { charAt, charBefore, isWordChar } from "./chars.ts";
+import {
+  bareUrlEnd,
+  buildTree,
+  escapeMarkupText,
+  flattenInlines,
+  type Inline,
+  type InlineRun,
+  ITALIC_MODES,
+  type ItalicMode,
+  type MarkupPiece,
+  normalizeRichText,
+  RUN_STYLE_BIT,
+  resolveItalics,
+  runsToInlines,
+  STYLE_DELIMITER,
+  type TreeOptions,
+  treeInlines,
+  type WrapperOrder,
+} from "@parley/bridge";
 import { encodeBackticks } from "./code-text.ts";
 import type { Resolver } from "./context.ts";
 import { RAW_MARKUP } from "./discord-view.ts";
 import { readInline } from "./inline-read.ts";
-import { buildInlines, inlinesToRuns, type Run, runsToInlines, STYLE_BIT } from "./runs.ts";
-import { bareUrlEnd } from "./urls.ts";
 
 /** Reads written text back for comparison: names are the ids, so equal markup compares equal. */
 const CHECK: Resolver = {
@@ -34,17 +49,23 @@ const CHECK: Resolver = {
   emojiUrl: (id, animated) => `${animated ? "a" : ""}${id}`,
 };
 
-const DELIMITER = { bold: "**", underline: "__", strike: "~~", spoiler: "||" } as const;
-
-/** Nesting orders tried after the canonical tree, outermost first. */
-const ORDERS: ReadonlyArray<readonly InlineStyle[]> = [
-  ["strike", "underline", "spoiler", "bold", "italic"],
-  ["italic", "strike", "underline", "spoiler", "bold"],
-  ["bold", "italic", "underline", "strike", "spoiler"],
+/**
+ * Nesting orders tried after the canonical tree, outermost first: each
+ * opens the first style in its order that covers a run, as far as it
+ * reaches; links are always outermost and never split.
+ */
+const ORDERS: readonly WrapperOrder[] = [
+  ["link", "strike", "underline", "spoiler", "bold", "italic"],
+  ["link", "italic", "strike", "underline", "spoiler", "bold"],
+  ["link", "bold", "italic", "underline", "strike", "spoiler"],
 ];
 
-const ITALIC_MODES = ["underscore", "star", "always-star"] as const;
-type ItalicMode = (typeof ITALIC_MODES)[number];
+/**
+ * How those trees are built. Letting them end wrappers next to spaces is
+ * what this writer has always done; `buildTree`'s own care there would
+ * sometimes find a spelling sooner, and change the text written.
+ */
+const FALLBACK_TREE: TreeOptions = { byOrder: true, endAtSpaces: true };
 
 export interface WrittenInline {
   readonly text: string;
@@ -58,26 +79,28 @@ export interface WrittenInline {
  */
 export function writeInline(children: readonly Inline[], lineStart: boolean): WrittenInline {
   const wanted = comparable(expandMarkup(children));
-  const runs = inlinesToRuns(children);
+  const runs = flattenInlines(children);
   const trees = function* () {
     yield children;
-    for (const order of ORDERS) yield buildInlines(runs, order);
+    for (const order of ORDERS) yield treeInlines(buildTree(runs, order, FALLBACK_TREE));
   };
   let first: string | undefined;
   for (const tree of trees()) {
     const pieces = toPieces(tree, lineStart);
     const modes: readonly ItalicMode[] = pieces.some((p) => "italic" in p) ? ITALIC_MODES : ["always-star"];
     for (const mode of modes) {
-      const text = assemble(resolveItalics(pieces, mode));
+      const text = assemble(resolveItalics(pieces, mode, true));
       first ??= text;
       if (comparable(runsToInlines(readInline(text, CHECK))) === wanted) return { text, exact: true };
     }
   }
-  const withoutItalic = runs.map((r): Run => ({ ...r, styles: r.styles & ~STYLE_BIT.italic }));
+  const withoutItalic = runs.map((r): InlineRun => ({ ...r, styles: r.styles & ~RUN_STYLE_BIT.italic }));
   const tree = normalizeRichText({ blocks: [{ type: "paragraph", children: runsToInlines(withoutItalic) }] });
   const block = tree.blocks[0];
   const text =
-    block?.type === "paragraph" ? assemble(resolveItalics(toPieces(block.children, lineStart), "always-star")) : first;
+    block?.type === "paragraph"
+      ? assemble(resolveItalics(toPieces(block.children, lineStart), "always-star", true))
+      : first;
   return { text: text ?? "", exact: false };
 }
 
@@ -98,18 +121,8 @@ function comparable(children: Inline[]): string {
   return JSON.stringify(normalizeRichText({ blocks: [{ type: "paragraph", children }] }));
 }
 
-/**
- * A written piece. Bare links and italic delimiters are settled once their
- * neighbours are known: a URL is written bare only where it reads back
- * whole, italic is `_` or `*` per pair.
- */
-type Piece =
-  | { readonly s: string; readonly delim?: boolean }
-  | { readonly url: string }
-  | { readonly italic: "open" | "close"; readonly pair: number };
-
-function toPieces(nodes: readonly Inline[], lineStart: boolean): Piece[] {
-  const out: Piece[] = [];
+function toPieces(nodes: readonly Inline[], lineStart: boolean): MarkupPiece[] {
+  const out: MarkupPiece[] = [];
   const state = { lineStart, italics: 0 };
   const walk = (ns: readonly Inline[]) => {
     for (const n of ns) {
@@ -148,7 +161,7 @@ function toPieces(nodes: readonly Inline[], lineStart: boolean): Piece[] {
           break;
         }
         default: {
-          const d = DELIMITER[n.type];
+          const d = STYLE_DELIMITER[n.type];
           out.push({ s: d, delim: true });
           walk(n.children);
           out.push({ s: d, delim: true });
@@ -160,7 +173,7 @@ function toPieces(nodes: readonly Inline[], lineStart: boolean): Piece[] {
   return out;
 }
 
-function assemble(pieces: readonly Piece[]): string {
+function assemble(pieces: readonly MarkupPiece[]): string {
   let out = "";
   pieces.forEach((p, k) => {
     if ("s" in p) out += p.s;
@@ -178,10 +191,10 @@ function bareReadsBack(url: string, after: string): boolean {
  * right after counts as more URL characters, so the first of two is
  * written `<...>`.
  */
-function following(pieces: readonly Piece[], k: number): string {
+function following(pieces: readonly MarkupPiece[], k: number): string {
   let s = "";
   for (let j = k + 1; j < pieces.length && s.length < 64; j++) {
-    const p = pieces[j] as Piece;
+    const p = pieces[j] as MarkupPiece;
     if ("url" in p) return `${s}x`;
     if ("s" in p) s += p.s;
     else s += "*";
@@ -189,62 +202,13 @@ function following(pieces: readonly Piece[], k: number): string {
   return s;
 }
 
-function resolveItalics(input: readonly Piece[], mode: ItalicMode): Piece[] {
-  const pieces = [...input];
-  const opens = new Map<number, number>();
-  pieces.forEach((p, k) => {
-    if ("italic" in p && p.italic === "open") opens.set(p.pair, k);
-  });
-  pieces.forEach((p, q) => {
-    if (!("italic" in p) || p.italic !== "close") return;
-    const o = opens.get(p.pair) as number;
-    const around = [
-      neighbour(pieces, o, -1),
-      neighbour(pieces, o, 1),
-      neighbour(pieces, q, -1),
-      neighbour(pieces, q, 1),
-    ];
-    const touches = (c: string) => around.some((n) => n.delim && n.s.includes(c));
-    const before = (around[0] as Neighbour).s;
-    const outside = [charBefore(before, before.length), charAt((around[3] as Neighbour).s, 0)];
-    const underscore = !touches("_") && !outside.some((c) => isWordChar(c));
-    let d = "*";
-    if (mode === "underscore") d = underscore ? "_" : "*";
-    else if (mode === "star") d = touches("*") && underscore ? "_" : "*";
-    pieces[o] = { s: d, delim: true };
-    pieces[q] = { s: d, delim: true };
-  });
-  return pieces;
-}
-
-interface Neighbour {
-  readonly s: string;
-  readonly delim: boolean;
-}
-
-/** The nearest non-empty piece before (-1) or after (1) piece `k`; a URL counts as a word. */
-function neighbour(pieces: readonly Piece[], k: number, dir: -1 | 1): Neighbour {
-  for (let j = k + dir; j >= 0 && j < pieces.length; j += dir) {
-    const p = pieces[j] as Piece;
-    if ("url" in p) return { s: "h", delim: false };
-    if ("italic" in p) return { s: "*", delim: true };
-    if (p.s !== "") return { s: p.s, delim: p.delim === true };
-  }
-  return { s: "", delim: false };
-}
-
-const ALWAYS_ESCAPED = /[\\`*_~|[\]<]/g;
-
-/** Text with every character that could read as Discord markup escaped. */
+/**
+ * Text with every character that could read as Discord markup escaped
+ * (Discord's lists take only `1.`), and `@everyone` / `@here` too: text
+ * must never ping.
+ */
 export function escapeText(s: string, lineStart: boolean): string {
-  let t = s.replace(ALWAYS_ESCAPED, "\\$&");
-  // A URL in text must stay text (`http\://` is no link), and text must not ping.
-  t = t.replace(/(https?):\/\//gi, "$1\\://").replace(/@(?=everyone|here)/g, "\\@");
-  if (lineStart) {
-    if (/^[#>+-]/.test(t)) t = `\\${t}`;
-    else t = t.replace(/^(\d+)\./, "$1\\.");
-  }
-  return t;
+  return escapeMarkupText(s, lineStart, ".").replace(/@(?=everyone|here)/g, "\\@");
 }
 
 /**

@@ -20,12 +20,19 @@
  * MAX_BLOCK_DEPTH deep; deeper markers are text. The result is in the
  * normal form of `normalizeRichText`, and nothing here throws.
  */
-import { type Block, MAX_BLOCK_DEPTH, normalizeRichText, type RichText } from "@parley/bridge";
-import { isBlank } from "./chars.ts";
+import {
+  type Block,
+  isBlankLine,
+  MAX_BLOCK_DEPTH,
+  normalizeRichText,
+  type RichText,
+  runsToInlines,
+  trimBlanks,
+  trimRunLineEdges,
+} from "@parley/bridge";
 import { CODE_LANG, decodeBackticks } from "./code-text.ts";
 import { type DiscordReadContext, type Resolver, resolverOf } from "./context.ts";
 import { readInline } from "./inline-read.ts";
-import { runsToInlines, trimLineEdges } from "./runs.ts";
 
 export function fromDiscordMarkdown(text: string, ctx: DiscordReadContext): RichText {
   const src = typeof text === "string" ? text.replace(/\r\n?/g, "\n") : "";
@@ -55,7 +62,7 @@ function itemStart(line: string): ItemStart | undefined {
 
 function headingOf(line: string): { level: number; text: string } | undefined {
   const m = HEADING.exec(line);
-  if (!m || isBlank(m[2] as string)) return undefined;
+  if (!m || isBlankLine(m[2] as string)) return undefined;
   return { level: (m[1] as string).length, text: m[2] as string };
 }
 
@@ -141,15 +148,6 @@ function codeText(raw: string): string {
   return decodeBackticks(raw.slice(0, end));
 }
 
-/** `line` without spaces and tabs at its ends. */
-function trimSpaces(line: string): string {
-  let a = 0;
-  let b = line.length;
-  while (a < b && (line[a] === " " || line[a] === "\t")) a++;
-  while (b > a && (line[b - 1] === " " || line[b - 1] === "\t")) b--;
-  return line.slice(a, b);
-}
-
 class BlockReader {
   private readonly ctx: Resolver;
 
@@ -162,7 +160,7 @@ class BlockReader {
     const out: Block[] = [];
     while (!lines.done) {
       const line = lines.line();
-      if (isBlank(line)) {
+      if (isBlankLine(line)) {
         lines.next();
         continue;
       }
@@ -203,7 +201,7 @@ class BlockReader {
         continue;
       }
       const sub = SUBTEXT.exec(line);
-      if (sub && !isBlank(sub[1] as string)) {
+      if (sub && !isBlankLine(sub[1] as string)) {
         out.push({ type: "paragraph", children: this.inline(sub[1] as string) });
         lines.next();
         continue;
@@ -219,7 +217,7 @@ class BlockReader {
   }
 
   private inline(text: string) {
-    return runsToInlines(trimLineEdges(readInline(text, this.ctx)));
+    return runsToInlines(trimRunLineEdges(readInline(text, this.ctx)));
   }
 
   /** Lines of a paragraph, up to an empty line or a line that starts another block. */
@@ -228,18 +226,18 @@ class BlockReader {
     lines.next();
     while (!lines.done) {
       const line = lines.line();
-      if (isBlank(line) || this.startsBlock(lines, line, depth, inQuote)) break;
+      if (isBlankLine(line) || this.startsBlock(lines, line, depth, inQuote)) break;
       para.push(line);
       lines.next();
     }
-    return para.map(trimSpaces).join("\n");
+    return para.map(trimBlanks).join("\n");
   }
 
   private startsBlock(lines: Lines, line: string, depth: number, inQuote: boolean): boolean {
     const lead = indentOf(line);
     if (line.startsWith("```", lead) && fenceAt(lines, lines.pos + lead) !== undefined) return true;
     if (headingOf(line) !== undefined) return true;
-    if (SUBTEXT.test(line) && !isBlank(line.slice(3))) return true;
+    if (SUBTEXT.test(line) && !isBlankLine(line.slice(3))) return true;
     if (depth >= MAX_BLOCK_DEPTH) return false;
     if (!inQuote && (QUOTE_LINE.test(line) || QUOTE_REST.test(line))) return true;
     return itemStart(line) !== undefined;
@@ -259,7 +257,7 @@ class BlockReader {
       lines.next();
       while (!lines.done) {
         const line = lines.line();
-        if (!isBlank(line)) {
+        if (!isBlankLine(line)) {
           if (indentOf(line) === 0) break;
           content.push(stripIndent(line, width));
           lines.next();
@@ -267,7 +265,7 @@ class BlockReader {
         }
         // Empty lines belong to the item only when an indented line follows them.
         let k = lines.lineEnd() + 1;
-        while (k < lines.src.length && isBlank(lines.line(k))) k = lines.lineEnd(k) + 1;
+        while (k < lines.src.length && isBlankLine(lines.line(k))) k = lines.lineEnd(k) + 1;
         if (k >= lines.src.length || indentOf(lines.line(k)) === 0) break;
         while (lines.pos < k) {
           content.push(stripIndent(lines.line(), width));

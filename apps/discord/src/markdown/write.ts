@@ -8,7 +8,7 @@
  * is followed by an empty line when anything comes after it, because
  * Discord would otherwise carry on the last item with the next line.
  */
-import { type Block, needsBlankLine, type RichText } from "@parley/bridge";
+import { type Block, blockLines, listLines, needsBlankLine, type RichText } from "@parley/bridge";
 import { encodeBackticks } from "./code-text.ts";
 import type { DiscordWriteContext } from "./context.ts";
 import { discordView } from "./discord-view.ts";
@@ -38,13 +38,11 @@ class BlockWriter {
   exact = true;
 
   blocks(blocks: readonly Block[]): string[] {
-    const out: string[] = [];
-    blocks.forEach((b, k) => {
-      const prev = blocks[k - 1];
-      if (prev !== undefined && (needsBlankLine(prev, b) || prev.type === "list")) out.push("");
-      for (const line of this.block(b)) out.push(line);
-    });
-    return out;
+    return blockLines(
+      blocks,
+      (b) => this.block(b),
+      (prev, next) => needsBlankLine(prev, next) || prev.type === "list",
+    );
   }
 
   private inline(children: Parameters<typeof writeInline>[0], lineStart: boolean): string {
@@ -63,19 +61,12 @@ class BlockWriter {
         return [`\`\`\`${b.lang ?? ""}`, ...encodeBackticks(b.text).split("\n"), "```"];
       case "quote":
         return this.blocks(b.children).map((l) => `> ${l}`);
-      case "list": {
-        const out: string[] = [];
-        b.items.forEach((item, i) => {
-          const marker = b.ordered ? `${(b.start ?? 1) + i}.` : "-";
-          const pad = " ".repeat(marker.length + 1);
-          const inner = this.blocks(item);
-          if (inner.length === 0) out.push(`${marker} `);
-          inner.forEach((l, k) => {
-            out.push(k === 0 ? `${marker} ${l}` : l === "" ? "" : pad + l);
-          });
-        });
-        return out;
-      }
+      case "list":
+        return listLines(
+          b,
+          (item) => this.blocks(item),
+          (marker) => `${marker} `,
+        );
     }
   }
 }

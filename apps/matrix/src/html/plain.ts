@@ -9,7 +9,14 @@
  * - Markdown's `<@123>` mention syntax means nothing on Matrix, where pills
  *   are HTML, so such text stays text.
  */
-import { type Block, fromMarkdown, type Inline, mentionLabel, normalizeRichText, type RichText } from "@parley/bridge";
+import {
+  fromMarkdown,
+  type Inline,
+  mapInlineContent,
+  mentionLabel,
+  normalizeRichText,
+  type RichText,
+} from "@parley/bridge";
 
 /** `> <@user:server> ...` (or `> * <@user:server> ...` for an emote); the localpart has no `:`, so no backtracking. */
 const FALLBACK_FIRST_LINE = /^> (?:\* )?<@[^\s<>:]+:[^\s<>]+>/;
@@ -26,31 +33,17 @@ export function stripReplyFallback(body: string): string {
 
 export function readMatrixPlain(body: string): RichText {
   const doc = fromMarkdown(stripReplyFallback(body.replace(/\r\n?/g, "\n")));
-  return normalizeRichText({ blocks: doc.blocks.map(mentionsAsText) });
+  return normalizeRichText({ blocks: mapInlineContent(doc.blocks, (children) => children.map(mentionAsText)) });
 }
 
 /** Markdown `<@id>`, `<@&id>` and `<#id>` mentions back to the text they were written as. */
-function mentionsAsText(b: Block): Block {
-  switch (b.type) {
-    case "paragraph":
-    case "heading":
-      return { ...b, children: b.children.map(inlineMentionsAsText) };
-    case "quote":
-      return { type: "quote", children: b.children.map(mentionsAsText) };
-    case "list":
-      return { ...b, items: b.items.map((item) => item.map(mentionsAsText)) };
-    default:
-      return b;
-  }
-}
-
-function inlineMentionsAsText(n: Inline): Inline {
+function mentionAsText(n: Inline): Inline {
   if (n.type === "mention") {
     const id = n.target.remoteId ?? n.name;
     const sigil = n.target.kind === "role" ? "@&" : n.target.kind === "channel" ? "#" : "@";
     return { type: "text", text: id === "" ? mentionLabel(n.name, n.target) : `<${sigil}${id}>` };
   }
-  if (n.type === "link") return { ...n, children: n.children.map(inlineMentionsAsText) };
-  if ("children" in n) return { type: n.type, children: n.children.map(inlineMentionsAsText) };
+  if (n.type === "link") return { ...n, children: n.children.map(mentionAsText) };
+  if ("children" in n) return { type: n.type, children: n.children.map(mentionAsText) };
   return n;
 }

@@ -23,6 +23,7 @@ import {
   type Block,
   type Inline,
   type MentionTarget,
+  mapInlineContent,
   mentionLabel,
   normalizeRichText,
   type RichText,
@@ -66,20 +67,7 @@ function urlsAsText(doc: RichText): RichText {
     if (n.type === "link") return n.children.length === 0 ? { type: "text", text: n.url } : n;
     return "children" in n ? { type: n.type, children: n.children.map(inline) } : n;
   };
-  const block = (b: Block): Block => {
-    switch (b.type) {
-      case "paragraph":
-      case "heading":
-        return { ...b, children: b.children.map(inline) };
-      case "quote":
-        return { type: "quote", children: b.children.map(block) };
-      case "list":
-        return { ...b, items: b.items.map((item) => item.map(block)) };
-      default:
-        return b;
-    }
-  };
-  return normalizeRichText({ blocks: doc.blocks.map(block) });
+  return normalizeRichText({ blocks: mapInlineContent(doc.blocks, (children) => children.map(inline)) });
 }
 
 // --- what Matrix carries ---------------------------------------------------------
@@ -128,20 +116,7 @@ export function matrixDocument(doc: RichText, ctx: MatrixWriteContext): { doc: R
         return [n];
     }
   };
-  const block = (b: Block): Block => {
-    switch (b.type) {
-      case "paragraph":
-      case "heading":
-        return { ...b, children: inlines(b.children, false) };
-      case "quote":
-        return { type: "quote", children: b.children.map(block) };
-      case "list":
-        return { ...b, items: b.items.map((item) => item.map(block)) };
-      default:
-        return b;
-    }
-  };
-  const blocks = normalizeRichText(doc).blocks.map(block);
+  const blocks = mapInlineContent(normalizeRichText(doc).blocks, (children) => inlines(children, false));
   return { doc: normalizeRichText({ blocks }), userIds };
 }
 

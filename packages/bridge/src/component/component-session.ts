@@ -65,6 +65,8 @@ export class ComponentSession extends EventEmitter<SessionEvents> {
   readonly options: ComponentSessionOptions;
   readonly queue: OutboundQueue;
   private socket: Socket | undefined;
+  /** The socket whose writes are held until the end of the tick (see `corkUntilTickEnds`). */
+  private corked: Socket | undefined;
   private stateValue: SessionState = "idle";
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -235,6 +237,21 @@ export class ComponentSession extends EventEmitter<SessionEvents> {
     this.reconnectTimer = setTimeout(() => this.open(), delay);
   }
 
+  /**
+   * Holds writes until the current tick's work is done, so that the stanzas
+   * produced together (a burst relayed in one turn) leave in one write, not
+   * one TCP segment each: fewer system calls here, fewer reads for the server.
+   */
+  private corkUntilTickEnds(s: Socket): void {
+    if (this.corked === s) return;
+    this.corked = s;
+    s.cork();
+    process.nextTick(() => {
+      if (this.corked === s) this.corked = undefined;
+      s.uncork();
+    });
+  }
+
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
@@ -244,6 +261,7 @@ export class ComponentSession extends EventEmitter<SessionEvents> {
         if (this.stateValue !== "online" || !s || s.destroyed || s.writableNeedDrain) return;
         const item = this.queue.shift();
         if (!item) return;
+        this.corkUntilTickEnds(s);
         s.write(item.data, (e) => (e ? item.reject(e) : item.resolve()));
       }
     } finally {

@@ -113,7 +113,13 @@ interface Lane {
   state: "ready" | "running" | "sleeping";
 }
 
-type Step = { readonly outcome: DeliveryOutcome<unknown> } | { readonly retryInMs: number };
+type Step =
+  | {
+      readonly outcome: DeliveryOutcome<unknown>;
+      /** The ledger write of a delivered job: the lane goes on at once, the job's outcome waits for it. */
+      readonly recorded?: Promise<void>;
+    }
+  | { readonly retryInMs: number };
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -308,8 +314,11 @@ export class DeliveryQueue {
     } else {
       this.lanes.delete(lane.name);
     }
-    this.finish(entry, step.outcome);
     this.schedule();
+    // The next job of the lane does not wait for this one's ledger commit (they commit together);
+    // whoever awaits this job's outcome does, so a delivered outcome is always on record.
+    if (step.recorded) await step.recorded;
+    this.finish(entry, step.outcome);
   }
 
   private async attempt(entry: Entry): Promise<Step> {
@@ -335,20 +344,19 @@ export class DeliveryQueue {
     } catch (e) {
       return this.failed(entry, e);
     }
-    if (this.ledger) {
-      try {
-        await this.ledger.markDelivered(job.key, ledgerValue(result));
-      } catch (e) {
-        this.logger.error("delivered, but the ledger did not record it: a replay after a restart may repeat it", {
-          key: job.key,
-          lane: job.lane,
-          describe: job.describe,
-          error: describeFailure(e),
-        });
-      }
-    }
+    const recorded = this.ledger?.markDelivered(job.key, ledgerValue(result)).catch((e: unknown) => {
+      this.logger.error("delivered, but the ledger did not record it: a replay after a restart may repeat it", {
+        key: job.key,
+        lane: job.lane,
+        describe: job.describe,
+        error: describeFailure(e),
+      });
+    });
     this.report(entry, true);
-    return { outcome: { status: "delivered", result, attempts: entry.attempts } };
+    return {
+      outcome: { status: "delivered", result, attempts: entry.attempts },
+      ...(recorded !== undefined && { recorded }),
+    };
   }
 
   private async failed(entry: Entry, error: unknown): Promise<Step> {

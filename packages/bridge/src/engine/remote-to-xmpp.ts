@@ -65,6 +65,8 @@ export class RemoteToXmpp implements ConnectorHost {
   private readonly ctx: EngineContext;
   private readonly direct: DirectChats;
   private readonly joins = new Map<string, Promise<string>>();
+  /** Message-map writes asked for and not yet committed, by remote id. */
+  private readonly unsettled = new Map<string, Promise<void>>();
   private connectedValue = false;
   readonly state: ConnectorState;
 
@@ -129,7 +131,7 @@ export class RemoteToXmpp implements ConnectorHost {
   /** Whether a remote message is the network's echo of something the bridge posted. */
   private async isEcho(author: RemoteUser, id: string): Promise<boolean> {
     if (author.isBridge) return true;
-    const known = await this.ctx.store.byRemoteId(this.network, id);
+    const known = await this.records(id);
     return known.some((r) => r.direction === "to-remote");
   }
 
@@ -231,9 +233,11 @@ export class RemoteToXmpp implements ConnectorHost {
     for (const s of stanzas) {
       const key = `to-xmpp ${this.network} ${s.remoteId} ${room}`;
       const id = stanzaIdFor(key);
-      // Mapped before it is queued, so an edit, reaction or deletion that follows at once
-      // finds it; those queue behind it in the same lane.
-      await this.ctx.store.recordMessage({
+      // Mapped before it is sent: the write is asked for now and committed with the others of
+      // this turn (a connector handing over a burst one message at a time does not wait a
+      // commit per message); the stanza leaves only once it is committed, and an edit,
+      // reaction or deletion that follows at once waits for it (`records`).
+      const recorded = this.ctx.store.recordMessage({
         network: this.network,
         channel: m.channel,
         remoteId: s.remoteId,
@@ -243,6 +247,7 @@ export class RemoteToXmpp implements ConnectorHost {
         direction: "to-xmpp",
         createdAt: m.timestamp ?? received,
       });
+      this.writing(s.remoteId, recorded);
       // Not awaited: the lane keeps the order, and the connector goes on with its next event.
       // Producers still slow down when the queue is full.
       await this.ctx.delivery.waitForRoom();
@@ -251,6 +256,7 @@ export class RemoteToXmpp implements ConnectorHost {
         lane,
         describe: `message ${s.remoteId} to ${room}`,
         run: async () => {
+          await recorded;
           await this.ensureJoined(puppet, room);
           const el = buildMessage({ ...s.input, id, originId: id, from: this.puppetJid(puppet), to: room });
           await this.sendTracked(id, room, el);
@@ -269,8 +275,29 @@ export class RemoteToXmpp implements ConnectorHost {
     await this.ctx.send(el);
   }
 
+  /** Remembers a message-map write in flight, so that lookups of that remote id wait for it. */
+  private writing(remoteId: string, write: Promise<void>): void {
+    const settled = write.then(
+      () => undefined,
+      () => undefined, // the delivery that awaits the write reports the failure
+    );
+    const before = this.unsettled.get(remoteId);
+    const all = before ? Promise.all([before, settled]).then(() => undefined) : settled;
+    this.unsettled.set(remoteId, all);
+    void all.then(() => {
+      if (this.unsettled.get(remoteId) === all) this.unsettled.delete(remoteId);
+    });
+  }
+
+  /** Every room the remote message went to, once the writes of it still in flight are done. */
+  private async records(remoteId: string): Promise<MessageRecord[]> {
+    const pending = this.unsettled.get(remoteId);
+    if (pending) await pending;
+    return this.ctx.store.byRemoteId(this.network, remoteId);
+  }
+
   private async recordIn(remoteId: string, room: string): Promise<MessageRecord | undefined> {
-    const all = await this.ctx.store.byRemoteId(this.network, remoteId);
+    const all = await this.records(remoteId);
     return all.find((r) => r.room === room.toLowerCase() || r.room === room);
   }
 
@@ -288,7 +315,7 @@ export class RemoteToXmpp implements ConnectorHost {
   async edit(e: RemoteEdit): Promise<void> {
     const received = Date.now();
     if (e.author.isBridge || this.ctx.echoes.consume("edit", e.id)) return;
-    const records = (await this.ctx.store.byRemoteId(this.network, e.id)).filter((r) => r.direction === "to-xmpp");
+    const records = (await this.records(e.id)).filter((r) => r.direction === "to-xmpp");
     if (records.length === 0) return;
     const { puppet } = await this.ctx.puppets.ensure(e.author);
     const styled = toStyling(this.resolveMentions(e.text));
@@ -325,10 +352,10 @@ export class RemoteToXmpp implements ConnectorHost {
 
   async delete(d: RemoteDelete): Promise<void> {
     if (this.ctx.echoes.consume("delete", d.id)) return;
-    const records = await this.ctx.store.byRemoteId(this.network, d.id);
+    const records = await this.records(d.id);
     const parts: MessageRecord[] = [...records];
     for (let i = 1; i < 64; i++) {
-      const more = await this.ctx.store.byRemoteId(this.network, `${d.id}#${i}`);
+      const more = await this.records(`${d.id}#${i}`);
       if (more.length === 0) break;
       parts.push(...more);
     }
@@ -405,7 +432,7 @@ export class RemoteToXmpp implements ConnectorHost {
 
   async reaction(x: RemoteReaction): Promise<void> {
     if (x.user.isBridge) return;
-    const records = await this.ctx.store.byRemoteId(this.network, x.id);
+    const records = await this.records(x.id);
     if (records.length === 0) return;
     const { puppet } = await this.ctx.puppets.ensure(x.user);
     for (const r of records) {
@@ -523,7 +550,7 @@ export class RemoteToXmpp implements ConnectorHost {
 
   async read(r: RemoteRead): Promise<void> {
     if (r.user.isBridge) return;
-    const records = await this.ctx.store.byRemoteId(this.network, r.id);
+    const records = await this.records(r.id);
     if (records.length === 0) return;
     const { puppet } = await this.ctx.puppets.ensure(r.user);
     for (const room of this.ctx.links.roomsOf(r.channel)) {

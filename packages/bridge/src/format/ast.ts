@@ -62,3 +62,26 @@ export function mentionLabel(name: string, target: MentionTarget): string {
   const sigil = target.kind === "channel" ? "#" : "@";
   return name.startsWith(sigil) ? name : sigil + name;
 }
+
+/**
+ * `blocks` with the inline content of every paragraph and heading, at any
+ * depth, replaced by `f` of it; code blocks stay as they are. For a
+ * connector that reduces a document to what its network shows. It recurses
+ * once per container level, so give it documents nested no deeper than
+ * MAX_BLOCK_DEPTH, as `normalizeRichText` and every reader return them.
+ */
+export function mapInlineContent(blocks: readonly Block[], f: (children: Inline[]) => Inline[]): Block[] {
+  return blocks.map((b): Block => {
+    switch (b.type) {
+      case "paragraph":
+      case "heading":
+        return { ...b, children: f(b.children) };
+      case "quote":
+        return { type: "quote", children: mapInlineContent(b.children, f) };
+      case "list":
+        return { ...b, items: b.items.map((item) => mapInlineContent(item, f)) };
+      default:
+        return b;
+    }
+  });
+}

@@ -285,6 +285,22 @@ export type WrapperOrder = ReadonlyArray<InlineStyle | "link">;
 
 export const AST_ORDER: WrapperOrder = ["link", "strike", "bold", "italic", "underline", "spoiler"];
 
+export interface TreeOptions {
+  /**
+   * Open the first kind in `order` that covers the run at hand, however far
+   * it reaches, instead of the widest.
+   */
+  readonly byOrder?: boolean;
+  /**
+   * Let a wrapper end next to white space even where another style has to
+   * be split there. Every writer here checks its spelling by reading it
+   * back, so such a tree is only a candidate that may fail; Discord's
+   * writer builds its fallback trees this way, as it always has, so that
+   * its output for a given document does not change.
+   */
+  readonly endAtSpaces?: boolean;
+}
+
 /**
  * The canonical tree of `runs`: at each point the wrapper that covers the
  * most runs opens first (ties go to the earlier kind in `order`). Kinds not
@@ -293,12 +309,13 @@ export const AST_ORDER: WrapperOrder = ["link", "strike", "bold", "italic", "und
  *
  * Overlapping styles force a split (`**a ~~b**c~~` is `**a ~~b~~**~~c~~`),
  * and no syntax can open or close a style on white space, so a wrapper ends
- * early rather than split another style next to a space; a link is never
- * split.
+ * early rather than split another style next to a space (unless
+ * `endAtSpaces`); a link is never split.
  */
-export function buildTree(runs: readonly Run[], order: WrapperOrder = AST_ORDER, byOrder = false): RunTree[] {
-  const mask = order.reduce((m, k) => (k === "link" ? m : m | STYLE_BIT[k]), 0);
-  return build(runs, 0, runs.length, 0, false, { order, mask, byOrder });
+export function buildTree(runs: readonly Run[], order: WrapperOrder = AST_ORDER, options: TreeOptions = {}): RunTree[] {
+  // The styles whose split next to a space makes a wrapper end earlier: none when spaces do not matter.
+  const mask = options.endAtSpaces ? 0 : order.reduce((m, k) => (k === "link" ? m : m | STYLE_BIT[k]), 0);
+  return build(runs, 0, runs.length, 0, false, { order, mask, byOrder: options.byOrder === true });
 }
 
 /**
@@ -309,14 +326,14 @@ export function buildTree(runs: readonly Run[], order: WrapperOrder = AST_ORDER,
 export function alternativeTrees(runs: readonly Run[]): RunTree[][] {
   const tidy = tidyRuns(runs);
   return [
-    buildTree(tidy, ["link", "strike", "underline", "spoiler", "bold", "italic"], true),
-    buildTree(tidy, ["link", "italic", "strike", "underline", "spoiler", "bold"], true),
+    buildTree(tidy, ["link", "strike", "underline", "spoiler", "bold", "italic"], { byOrder: true }),
+    buildTree(tidy, ["link", "italic", "strike", "underline", "spoiler", "bold"], { byOrder: true }),
   ];
 }
 
 interface BuildOptions {
   readonly order: WrapperOrder;
-  /** The styles in `order`. */
+  /** The styles in `order` that must not be split next to a space. */
   readonly mask: number;
   /** Open the first active kind in `order` rather than the widest. */
   readonly byOrder: boolean;
@@ -491,5 +508,26 @@ export function trimRunLine(line: readonly Run[]): Run[] {
       break;
     }
   }
+  return out;
+}
+
+/**
+ * Runs with the spaces and tabs at both ends of every line dropped (line
+ * breaks kept): what `normalizeRichText`'s `trimLineEdges` does to a
+ * paragraph, for a reader that trims before it builds its tree.
+ */
+export function trimRunLineEdges(runs: readonly Run[]): Run[] {
+  const out: Run[] = [];
+  let line: Run[] = [];
+  for (const r of runs) {
+    if (r.leaf.type !== "linebreak") {
+      line.push(r);
+      continue;
+    }
+    append(out, trimRunLine(line));
+    out.push(r);
+    line = [];
+  }
+  append(out, trimRunLine(line));
   return out;
 }

@@ -25,18 +25,10 @@
  * written with (a mention without an id is written `@name`) and custom
  * emoji as `:name:` text. Neither function throws on any input.
  */
-import {
-  type Block,
-  type Inline,
-  MAX_BLOCK_DEPTH,
-  type MentionTarget,
-  mentionLabel,
-  needsBlankLine,
-  type RichText,
-} from "./ast.ts";
+import { type Block, type Inline, MAX_BLOCK_DEPTH, type MentionTarget, mentionLabel, type RichText } from "./ast.ts";
+import { blockLines, listLines } from "./block-lines.ts";
 import {
   alternativeTrees,
-  append,
   canonicalTree,
   flattenInlines,
   type Leaf,
@@ -46,7 +38,8 @@ import {
   STYLE_BIT,
   tidyRuns,
 } from "./inline-runs.ts";
-import { MENTION_ID, parseInlineMarkdown } from "./markdown-inline.ts";
+import { AUTOLINK, MENTION_ID, parseInlineMarkdown } from "./markdown-inline.ts";
+import { escapeMarkupText, ITALIC_MODES, type MarkupPiece, resolveItalics, STYLE_DELIMITER } from "./markup-pieces.ts";
 import { codeLang, normalizeRichText } from "./normalize.ts";
 import { isBlankLine, isWordChar, trimBlanks } from "./text-chars.ts";
 import { bareUrlEnd, isBareUrl } from "./urls.ts";
@@ -210,13 +203,7 @@ class MarkdownWriter {
   exact = true;
 
   blocks(blocks: readonly Block[]): string[] {
-    const out: string[] = [];
-    blocks.forEach((b, k) => {
-      const prev = blocks[k - 1];
-      if (prev !== undefined && needsBlankLine(prev, b)) out.push("");
-      append(out, this.block(b));
-    });
-    return out;
+    return blockLines(blocks, (b) => this.block(b));
   }
 
   private block(b: Block): string[] {
@@ -231,19 +218,12 @@ class MarkdownWriter {
       }
       case "quote":
         return this.blocks(b.children).map((l) => (l === "" ? ">" : `> ${l}`));
-      case "list": {
-        const out: string[] = [];
-        b.items.forEach((item, i) => {
-          const marker = b.ordered ? `${(b.start ?? 1) + i}.` : "-";
-          const pad = " ".repeat(marker.length + 1);
-          const inner = this.blocks(item);
-          if (inner.length === 0) out.push(marker);
-          inner.forEach((l, k) => {
-            out.push(k === 0 ? `${marker} ${l}` : l === "" ? "" : pad + l);
-          });
-        });
-        return out;
-      }
+      case "list":
+        return listLines(
+          b,
+          (item) => this.blocks(item),
+          (marker) => marker,
+        );
     }
   }
 
@@ -256,7 +236,7 @@ class MarkdownWriter {
   private inline(children: readonly Inline[], lineStart: boolean): string {
     const runs = flattenInlines(children);
     const write = (tree: RunTree[]) => {
-      const pieces: Piece[] = [];
+      const pieces: MarkupPiece[] = [];
       writeNodes(tree, pieces, { lineStart, italics: 0 });
       return pieces;
     };
@@ -269,7 +249,7 @@ class MarkdownWriter {
     };
     for (const pieces of attempts()) {
       for (const mode of ITALIC_MODES) {
-        const text = assemble(resolveItalics(pieces, mode));
+        const text = assemble(resolveItalics(pieces, mode, false));
         if (comparable(parseInlineMarkdown(text)) === wanted) return text;
       }
     }
@@ -323,19 +303,7 @@ function comparable(runs: readonly Run[]): string {
   );
 }
 
-const DELIMITER = { bold: "**", underline: "__", strike: "~~", spoiler: "||" } as const;
-
-/**
- * A written piece. Bare links and italic markers are decided once their
- * neighbours are known: a URL is written bare only where it reads back
- * whole; italic is `_` or `*`, chosen per pair (see resolveItalics).
- */
-type Piece =
-  | { readonly s: string; readonly delim?: boolean }
-  | { readonly url: string }
-  | { readonly italic: "open" | "close"; readonly pair: number };
-
-function assemble(pieces: readonly Piece[]): string {
+function assemble(pieces: readonly MarkupPiece[]): string {
   const out: string[] = [];
   let last: string | undefined;
   const put = (s: string) => {
@@ -349,7 +317,7 @@ function assemble(pieces: readonly Piece[]): string {
       return;
     }
     if (!("url" in p)) return;
-    const afterUrl = k > 0 && "url" in (pieces[k - 1] as Piece);
+    const afterUrl = k > 0 && "url" in (pieces[k - 1] as MarkupPiece);
     const bare =
       !afterUrl &&
       !isWordChar(last) &&
@@ -357,64 +325,11 @@ function assemble(pieces: readonly Piece[]): string {
       bareUrlEnd(p.url + following(pieces, k), 0) === p.url.length;
     if (bare) put(p.url);
     else if (AUTOLINK.test(p.url)) put(`<${p.url}>`);
-    else put(`[${escapeText(p.url, false)}](${destination(p.url)})`);
+    else put(`[${escapeMarkupText(p.url, false)}](${destination(p.url)})`);
   });
   return out.join("");
 }
 
-/**
- * How italic pairs are spelled, in the order tried: `_` where it can open
- * and close (outside words, not touching `__`) since a lone `_` between
- * letters is never a delimiter; then `*` unless it touches a `**`; then `*`
- * everywhere.
- */
-const ITALIC_MODES = ["underscore", "star", "always-star"] as const;
-type ItalicMode = (typeof ITALIC_MODES)[number];
-
-function resolveItalics(input: readonly Piece[], mode: ItalicMode): Piece[] {
-  const pieces = [...input];
-  const opens = new Map<number, number>();
-  pieces.forEach((p, k) => {
-    if ("italic" in p && p.italic === "open") opens.set(p.pair, k);
-  });
-  pieces.forEach((p, q) => {
-    if (!("italic" in p) || p.italic !== "close") return;
-    const o = opens.get(p.pair) as number;
-    const around = [
-      neighbour(pieces, o, -1),
-      neighbour(pieces, o, 1),
-      neighbour(pieces, q, -1),
-      neighbour(pieces, q, 1),
-    ];
-    const touches = (c: string) => around.some((n) => n.delim && n.s.includes(c));
-    const underscore =
-      !touches("_") && !isWordChar((around[0] as Neighbour).s.slice(-1)) && !isWordChar((around[3] as Neighbour).s[0]);
-    let d = "*";
-    if (mode === "underscore") d = underscore ? "_" : "*";
-    else if (mode === "star") d = touches("*") && underscore ? "_" : "*";
-    pieces[o] = { s: d, delim: true };
-    pieces[q] = { s: d, delim: true };
-  });
-  return pieces;
-}
-
-interface Neighbour {
-  readonly s: string;
-  readonly delim: boolean;
-}
-
-/** The nearest non-empty piece before (-1) or after (1) piece `k`; a URL counts as a word. */
-function neighbour(pieces: readonly Piece[], k: number, dir: -1 | 1): Neighbour {
-  for (let j = k + dir; j >= 0 && j < pieces.length; j += dir) {
-    const p = pieces[j] as Piece;
-    if ("url" in p) return { s: "h", delim: false };
-    if ("italic" in p) return { s: "*", delim: true };
-    if (p.s !== "") return { s: p.s, delim: p.delim === true };
-  }
-  return { s: "", delim: false };
-}
-
-const AUTOLINK = /^[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*$/;
 const URL_STOP = /[\s<>[\]`|\\]/;
 
 /**
@@ -422,10 +337,10 @@ const URL_STOP = /[\s<>[\]`|\\]/;
  * A later URL reached first counts as more URL characters: the earlier one
  * is then written `<...>`, so the later one cannot be swallowed by it.
  */
-function following(pieces: readonly Piece[], k: number): string {
+function following(pieces: readonly MarkupPiece[], k: number): string {
   let s = "";
   for (let j = k + 1; j < pieces.length; j++) {
-    const p = pieces[j] as Piece;
+    const p = pieces[j] as MarkupPiece;
     if (!("s" in p)) return `${s}x`;
     s += p.s;
     if (URL_STOP.test(p.s)) break;
@@ -438,7 +353,7 @@ interface WriteState {
   italics: number;
 }
 
-function writeNodes(nodes: readonly RunTree[], out: Piece[], state: WriteState): void {
+function writeNodes(nodes: readonly RunTree[], out: MarkupPiece[], state: WriteState): void {
   for (const n of nodes) {
     if ("leaf" in n) writeLeaf(n.leaf, out, state);
     else if ("link" in n.wrap) {
@@ -453,7 +368,7 @@ function writeNodes(nodes: readonly RunTree[], out: Piece[], state: WriteState):
       writeNodes(n.children, out, state);
       out.push({ italic: "close", pair });
     } else {
-      const d = DELIMITER[n.wrap.style];
+      const d = STYLE_DELIMITER[n.wrap.style];
       out.push({ s: d, delim: true });
       state.lineStart = false;
       writeNodes(n.children, out, state);
@@ -462,9 +377,9 @@ function writeNodes(nodes: readonly RunTree[], out: Piece[], state: WriteState):
   }
 }
 
-function writeLeaf(leaf: Leaf, out: Piece[], state: WriteState): void {
+function writeLeaf(leaf: Leaf, out: MarkupPiece[], state: WriteState): void {
   const text = (s: string) => {
-    out.push({ s: escapeText(s, state.lineStart) });
+    out.push({ s: escapeMarkupText(s, state.lineStart) });
     state.lineStart = false;
   };
   switch (leaf.type) {
@@ -496,20 +411,6 @@ function writeLeaf(leaf: Leaf, out: Piece[], state: WriteState): void {
     }
   }
   state.lineStart = false;
-}
-
-const ALWAYS_ESCAPED = /[\\`*_~|[\]<]/g;
-
-/** Text with every character that could read as markup escaped. */
-function escapeText(s: string, lineStart: boolean): string {
-  let t = s.replace(ALWAYS_ESCAPED, "\\$&");
-  // A URL in text must stay text: `http\://` is no bare URL.
-  t = t.replace(/(https?):\/\//gi, "$1\\://");
-  if (lineStart) {
-    if (/^[#>+-]/.test(t)) t = `\\${t}`;
-    else t = t.replace(/^(\d+)([.)])/, "$1\\$2");
-  }
-  return t;
 }
 
 function codeSpan(text: string): string {

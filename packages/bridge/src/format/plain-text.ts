@@ -4,6 +4,7 @@
  * where markup has no meaning (notifications, previews, fallback bodies).
  */
 import { type Block, type Inline, type MentionTarget, mentionLabel, needsBlankLine, type RichText } from "./ast.ts";
+import { listLines } from "./block-lines.ts";
 import { normalizeRichText } from "./normalize.ts";
 import { isBlankLine } from "./text-chars.ts";
 import { splitUrls } from "./urls.ts";
@@ -66,18 +67,14 @@ function blockText(b: Block): string {
     case "quote":
       return blocksText(b.children);
     case "list":
-      return b.items
-        .map((item, i) => {
-          const marker = b.ordered ? `${(b.start ?? 1) + i}.` : "-";
+      return listLines(
+        b,
+        (item) => {
           const text = blocksText(item);
-          if (text === "") return marker;
-          const pad = " ".repeat(marker.length + 1);
-          return `${marker} ${text
-            .split("\n")
-            .map((l, k) => (k === 0 || l === "" ? l : pad + l))
-            .join("\n")}`;
-        })
-        .join("\n");
+          return text === "" ? [] : text.split("\n");
+        },
+        (marker) => marker,
+      ).join("\n");
   }
 }
 

@@ -36,6 +36,7 @@
  */
 import { buildMention, type Reference } from "@parley/stanza";
 import { type Block, mentionLabel, needsBlankLine, type RichText } from "./ast.ts";
+import { listItemMarker } from "./block-lines.ts";
 import {
   append,
   buildTree,
@@ -349,7 +350,7 @@ function writeBlock(b: Block): OutLine[] {
     case "list": {
       const out: OutLine[] = [];
       b.items.forEach((item, i) => {
-        const marker = b.ordered ? `${(b.start ?? 1) + i}.` : "-";
+        const marker = listItemMarker(b, i);
         const pad = " ".repeat(marker.length + 1);
         const inner = writeBlocks(item);
         const first = inner[0];

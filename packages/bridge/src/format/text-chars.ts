@@ -80,3 +80,47 @@ export function trimBlanks(s: string): string {
   while (start < s.length && (s.charCodeAt(start) === 0x20 || s.charCodeAt(start) === 0x09)) start++;
   return trimBlanksEnd(start === 0 ? s : s.slice(start));
 }
+
+/** Length in UTF-16 units of the code point at `i`: 2 for a surrogate pair, else 1. */
+export function codePointWidth(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+    const d = s.charCodeAt(i + 1);
+    if (d >= 0xdc00 && d <= 0xdfff) return 2;
+  }
+  return 1;
+}
+
+/** The character starting at `i`: a whole code point (both halves of a surrogate pair), or undefined at the end. */
+export function characterAt(s: string, i: number): string | undefined {
+  return i < s.length ? s.slice(i, i + codePointWidth(s, i)) : undefined;
+}
+
+/** The character ending just before `i`: a whole code point, or undefined at the start. */
+export function characterBefore(s: string, i: number): string | undefined {
+  if (i <= 0) return undefined;
+  const c = s.charCodeAt(i - 1);
+  if (c >= 0xdc00 && c <= 0xdfff && i >= 2) {
+    const h = s.charCodeAt(i - 2);
+    if (h >= 0xd800 && h <= 0xdbff) return s.slice(i - 2, i);
+  }
+  return s[i - 1];
+}
+
+/**
+ * `s` without the backslash of each escape: a backslash followed by a
+ * character (a whole code point) that `escapable` accepts. Left to right,
+ * so `\\*` is a backslash and a star.
+ */
+export function removeEscapes(s: string, escapable: (ch: string | undefined) => boolean): string {
+  if (!s.includes("\\")) return s;
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    const next = characterAt(s, i + 1);
+    if (s[i] === "\\" && next !== undefined && escapable(next)) {
+      out += next;
+      i += next.length;
+    } else out += s[i];
+  }
+  return out;
+}

@@ -1,0 +1,13 @@
+/**
+ * What the benches share: the arithmetic of a burst, rounds against a
+ * ceiling, CPU per message, the arrival probe, the printed table, the
+ * results file and the frame of a bench script.
+ */
+export * from "./arrival-probe.ts";
+export * from "./bench-run.ts";
+export * from "./process-cpu.ts";
+export * from "./results-file.ts";
+export * from "./rounds.ts";
+export * from "./settings.ts";
+export * from "./statistics.ts";
+export * from "./table.ts";
