@@ -44,6 +44,9 @@ import type { Puppet } from "./puppet-directory.ts";
 /** Errors by which a room says it does not speak the current moderation form (so the legacy one is worth a try). */
 const LEGACY_FALLBACK: ReadonlySet<string> = new Set(["service-unavailable", "feature-not-implemented", "bad-request"]);
 
+/** How many message-map writes may wait for one commit before a new message waits for its own. */
+const MAX_WRITES_IN_FLIGHT = 32;
+
 /** Messages older than this are relayed with their original time (XEP-0203). */
 const DELAY_THRESHOLD_MS = 5_000;
 
@@ -67,6 +70,7 @@ export class RemoteToXmpp implements ConnectorHost {
   private readonly joins = new Map<string, Promise<string>>();
   /** Message-map writes asked for and not yet committed, by remote id. */
   private readonly unsettled = new Map<string, Promise<void>>();
+  private inFlightWrites = 0;
   private connectedValue = false;
   readonly state: ConnectorState;
 
@@ -248,6 +252,9 @@ export class RemoteToXmpp implements ConnectorHost {
         createdAt: m.timestamp ?? received,
       });
       this.writing(s.remoteId, recorded);
+      // A connector handing over a backlog at once would otherwise queue it all behind one
+      // huge commit: past a few dozen writes in flight, wait for this one.
+      if (this.inFlightWrites > MAX_WRITES_IN_FLIGHT) await recorded.catch(() => undefined);
       // Not awaited: the lane keeps the order, and the connector goes on with its next event.
       // Producers still slow down when the queue is full.
       await this.ctx.delivery.waitForRoom();
@@ -281,6 +288,8 @@ export class RemoteToXmpp implements ConnectorHost {
       () => undefined,
       () => undefined, // the delivery that awaits the write reports the failure
     );
+    this.inFlightWrites++;
+    void settled.then(() => this.inFlightWrites--);
     const before = this.unsettled.get(remoteId);
     const all = before ? Promise.all([before, settled]).then(() => undefined) : settled;
     this.unsettled.set(remoteId, all);
