@@ -32,7 +32,7 @@ import { CatchUp } from "./catch-up.ts";
 import type { DiscordOptions } from "./config.ts";
 import { DmRouting } from "./dm-routing.ts";
 import { EventChain } from "./event-chain.ts";
-import { GatewayEvents } from "./gateway-events.ts";
+import { GatewayEvents, RELAYED_EVENTS } from "./gateway-events.ts";
 import { GatewaySession } from "./gateway-session.ts";
 import { GuildDirectory } from "./guild-directory.ts";
 import { remoteUserOf } from "./members.ts";
@@ -51,25 +51,6 @@ const TYPING_EVERY_MS = 8000;
 const STOP_DRAIN_MS = 10_000;
 /** Text and announcement channels: where a webhook can post. */
 const TEXT_CHANNEL_TYPES = new Set([0, 5]);
-
-/** Gateway events the connector reads; the rest are discord.js's business. */
-const RELAYED_EVENTS = new Set([
-  "MESSAGE_CREATE",
-  "MESSAGE_UPDATE",
-  "MESSAGE_DELETE",
-  "MESSAGE_DELETE_BULK",
-  "MESSAGE_REACTION_ADD",
-  "MESSAGE_REACTION_REMOVE",
-  "TYPING_START",
-  "PRESENCE_UPDATE",
-  "GUILD_CREATE",
-  "GUILD_MEMBER_ADD",
-  "GUILD_MEMBER_UPDATE",
-  "GUILD_MEMBER_REMOVE",
-  "THREAD_CREATE",
-  "THREAD_UPDATE",
-  "THREAD_LIST_SYNC",
-]);
 
 const TOKEN_NOTICE =
   "Discord refused the bot token: the bridge is cut off from Discord. Put a valid token " +

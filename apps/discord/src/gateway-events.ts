@@ -45,7 +45,7 @@ export class GatewayEvents {
   /** Handles one dispatch; resolves when the engine took it. Unknown events are ignored. */
   async handle(type: string, d: unknown): Promise<void> {
     if (!isRecord(d)) {
-      if (HANDLED.has(type)) this.skip(type, "the payload is not an object");
+      if (RELAYED_EVENTS.has(type)) this.skip(type, "the payload is not an object");
       return;
     }
     switch (type) {
@@ -318,7 +318,8 @@ export class GatewayEvents {
   }
 }
 
-const HANDLED = new Set([
+/** Gateway events the connector reads; the rest are discord.js's business. */
+export const RELAYED_EVENTS: ReadonlySet<string> = new Set([
   "MESSAGE_CREATE",
   "MESSAGE_UPDATE",
   "MESSAGE_DELETE",
@@ -331,6 +332,9 @@ const HANDLED = new Set([
   "GUILD_MEMBER_ADD",
   "GUILD_MEMBER_UPDATE",
   "GUILD_MEMBER_REMOVE",
+  "THREAD_CREATE",
+  "THREAD_UPDATE",
+  "THREAD_LIST_SYNC",
 ]);
 
 /** A reaction's emoji as the engine takes it: Unicode as is, a custom one as `:name:`. */
