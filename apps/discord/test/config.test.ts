@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
 import { describe, it } from "node:test";
-import { ConfigError } from "@parley/bridge";
+import { ConfigError, runCli } from "@parley/bridge";
 import { createConnector, parseDiscordOptions } from "../src/index.ts";
 
 const TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.secret-token-value";
@@ -84,5 +88,38 @@ describe("connectors.discord options", () => {
     assert.equal(c.network, "discord");
     assert.equal(c.displayName, "Discord");
     assert.equal(c.capabilities.directMessages, true);
+  });
+});
+
+describe("parley --check with a Discord section", () => {
+  it("validates the connector's own settings: 2 and the field named for a bad one, 0 for a good one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "parley-discord-check-"));
+    try {
+      const file = join(dir, "parley.yaml");
+      const run = async (section: string) => {
+        writeFileSync(
+          file,
+          `xmpp: { domain: discord.example.org, secret: s3cret }\nconnectors:\n  discord: ${section}\n`,
+        );
+        let text = "";
+        const out = new Writable({
+          write(chunk, _enc, done) {
+            text += String(chunk);
+            done();
+          },
+        });
+        return { code: await runCli(["--config", file, "--check"], out), text: () => text };
+      };
+      const bad = await run(`{ tokn: "${TOKEN}" }`);
+      assert.equal(bad.code, 2);
+      assert.match(bad.text(), /`connectors\.discord\.token`: is required/);
+      assert.match(bad.text(), /`connectors\.discord\.tokn`/);
+      assert.ok(!bad.text().includes(TOKEN), "the message quotes no token");
+      const good = await run(`{ token: "${TOKEN}" }`);
+      assert.equal(good.code, 0);
+      assert.match(good.text(), /configuration OK/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

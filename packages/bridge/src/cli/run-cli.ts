@@ -97,15 +97,26 @@ export async function runCli(argv: readonly string[], out: NodeJS.WritableStream
     );
     return 2;
   }
+  const logger = createLogger({ level: config.log.level, secrets: secretsOf(config) });
+  const name = names[0] as string;
+  // The connector is built (not started) before --check answers: its own section is validated too.
+  let connector: Connector;
+  try {
+    connector = await connectorFor(name, config.connectors?.[name], config, logger);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) {
+      logger.error("the bridge could not start", { error: e instanceof Error ? e.message : String(e) });
+      return 1;
+    }
+    out.write(`${e.message}\n`);
+    return 2;
+  }
   if (args.values.check) {
     out.write("configuration OK\n");
     return 0;
   }
-  const logger = createLogger({ level: config.log.level, secrets: secretsOf(config) });
-  const name = names[0] as string;
   let bridge: Bridge;
   try {
-    const connector = await connectorFor(name, config.connectors?.[name], config, logger);
     bridge = await Bridge.start({ config, connector, logger });
   } catch (e) {
     logger.error("the bridge could not start", { error: e instanceof Error ? e.message : String(e) });
