@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import type { Bridge } from "@parley/bridge";
 import { buildRegistration, createConnector, type MatrixOptions } from "@parley/matrix";
-import { ensureSynapse, freePort, type Synapse, startSynapse, type XmppServer } from "@parley/testkit";
+import { ensureSynapse, freePort, matrixRequest, type Synapse, startSynapse, type XmppServer } from "@parley/testkit";
 import { envRef, startDemoBridge } from "./demo-bridge.ts";
 
 export interface MatrixSide {
@@ -24,22 +24,22 @@ export interface MatrixSide {
   recent(limit?: number): Promise<Array<{ sender: string; body: string }>>;
 }
 
-async function matrixCall(
+/** One client-server API call as the demo user. */
+function matrixCall(
   synapse: Synapse,
   token: string,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<Record<string, unknown>> {
-  const res = await fetch(`${synapse.url}/_matrix/client/v3${path}`, {
+  return matrixRequest(
+    synapse.url,
+    `${method} ${path.split("?")[0]}`,
     method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok)
-    throw new Error(`${method} ${path}: ${res.status} ${String(json.errcode ?? "")} ${String(json.error ?? "")}`);
-  return json;
+    `/_matrix/client/v3${path}`,
+    body,
+    token,
+  );
 }
 
 export async function startMatrixSide(o: {

@@ -10,4 +10,4 @@ export {
   type SynapseInstall,
 } from "./install.ts";
 export { type FileLockOptions, withFileLock } from "./install-lock.ts";
-export { MatrixRequestError, type RegisteredUser, type RegisterUserOptions } from "./users.ts";
+export { MatrixRequestError, matrixRequest, type RegisteredUser, type RegisterUserOptions } from "./users.ts";
