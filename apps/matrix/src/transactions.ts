@@ -1,10 +1,13 @@
 /**
  * Transactions from the homeserver, handled exactly once and in order. The
  * homeserver sends a transaction again until it gets a 200, also after the
- * bridge restarts, so a transaction id already handled (`txn:<id>` in the
- * connector's state) is acknowledged without touching its events; the id is
- * recorded only once every event has been handed to the engine, which has
- * stored them by then. Transactions run one after another, their events in
+ * bridge restarts, so a transaction id already handled is acknowledged
+ * without touching its events; the id is recorded only once every event has
+ * been handed to the engine, which has stored them by then. A homeserver
+ * moves on to its next transaction only once the last is acknowledged, so
+ * only the most recent ids need remembering: the last `REMEMBERED_TXNS`, kept
+ * under one key of the connector's state (`txn:recent`, a JSON array), so the
+ * state does not grow with the bridge's age. Transactions run one after another, their events in
  * the order given, timeline events before ephemeral ones.
  *
  * An event the engine cannot take fails the transaction (the homeserver sends
@@ -21,6 +24,9 @@ export interface TransactionHandlers {
 }
 
 const SKIP_AFTER_ATTEMPTS = 2;
+/** How many handled transaction ids are remembered across restarts. */
+export const REMEMBERED_TXNS = 256;
+const RECENT_KEY = "txn:recent";
 
 export class Transactions {
   private readonly state: ConnectorState;
@@ -29,7 +35,8 @@ export class Transactions {
   private chain: Promise<void> = Promise.resolve();
   private readonly running = new Map<string, Promise<void>>();
   private readonly failures = new Map<string, number>();
-  private readonly done = new Set<string>();
+  /** The ids handled most recently, oldest first; loaded from the state on first use. */
+  private recent: string[] | undefined;
 
   constructor(o: { state: ConnectorState; handlers: TransactionHandlers; logger: Logger }) {
     this.state = o.state;
@@ -55,7 +62,8 @@ export class Transactions {
   }
 
   private async handle(txnId: string, body: TransactionBody): Promise<void> {
-    if (this.done.has(txnId) || (await this.state.get(`txn:${txnId}`)) !== undefined) {
+    const recent = await this.recentIds();
+    if (recent.includes(txnId)) {
       this.logger.debug("a transaction was sent again; it is already handled", { txnId });
       return;
     }
@@ -75,14 +83,30 @@ export class Transactions {
     };
     for (const raw of body.events) await run("event", raw, (r) => this.handlers.event(r));
     for (const raw of body.ephemeral ?? []) await run("ephemeral event", raw, (r) => this.handlers.ephemeral(r));
-    await this.state.set(`txn:${txnId}`, String(Date.now()));
-    this.done.add(txnId);
-    if (this.done.size > 10_000) this.done.clear();
+    const next = [...recent, txnId].slice(-REMEMBERED_TXNS);
+    await this.state.set(RECENT_KEY, JSON.stringify(next));
+    this.recent = next;
     this.failures.delete(txnId);
     this.logger.debug("transaction handled", {
       txnId,
       events: body.events.length,
       ephemeral: body.ephemeral?.length ?? 0,
     });
+  }
+
+  private async recentIds(): Promise<string[]> {
+    if (this.recent) return this.recent;
+    const stored = await this.state.get(RECENT_KEY);
+    let ids: string[] = [];
+    if (stored !== undefined) {
+      try {
+        const parsed: unknown = JSON.parse(stored);
+        if (Array.isArray(parsed)) ids = parsed.filter((x): x is string => typeof x === "string");
+      } catch {
+        this.logger.warn("the list of handled Matrix transactions is unreadable; starting a new one", {});
+      }
+    }
+    this.recent = ids.slice(-REMEMBERED_TXNS);
+    return this.recent;
   }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type ConnectorState, silentLogger } from "@parley/bridge";
-import { Transactions } from "../src/transactions.ts";
+import { REMEMBERED_TXNS, Transactions } from "../src/transactions.ts";
 
 function memoryState(): ConnectorState & { data: Map<string, string> } {
   const data = new Map<string, string>();
@@ -36,6 +36,10 @@ function recorder(o: { failOn?: string; failTimes?: number } = {}) {
   };
 }
 
+/** The transaction ids the state holds as handled. */
+const handled = (state: { data: Map<string, string> }): string[] =>
+  JSON.parse(state.data.get("txn:recent") ?? "[]") as string[];
+
 const ev = (...ids: string[]) => ids.map((id) => ({ id }));
 
 describe("transactions", () => {
@@ -56,7 +60,32 @@ describe("transactions", () => {
     const again = new Transactions({ state, handlers: r.handlers, logger: silentLogger });
     await again.receive("7", { events: ev("a") });
     assert.deepEqual(r.seen, ["a"]);
-    assert.ok(state.data.has("txn:7"));
+    assert.deepEqual(handled(state), ["7"]);
+  });
+
+  test("the state keeps a bounded list of the latest ids, and a damaged list is started anew", async () => {
+    const state = memoryState();
+    const r = recorder();
+    const t = new Transactions({ state, handlers: r.handlers, logger: silentLogger });
+    for (let i = 0; i < REMEMBERED_TXNS + 40; i++) await t.receive(String(i), { events: [] });
+    assert.deepEqual([...state.data.keys()], ["txn:recent"]);
+    const ids = handled(state);
+    assert.equal(ids.length, REMEMBERED_TXNS);
+    assert.equal(ids.at(-1), String(REMEMBERED_TXNS + 39));
+    assert.equal(ids[0], "40");
+    // The latest is still known after a restart.
+    const restarted = new Transactions({ state, handlers: r.handlers, logger: silentLogger });
+    await restarted.receive(String(REMEMBERED_TXNS + 39), { events: ev("again") });
+    assert.deepEqual(r.seen, []);
+
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (m: string) => void warnings.push(m), child: () => logger };
+    state.data.set("txn:recent", "{not json");
+    const fresh = new Transactions({ state, handlers: r.handlers, logger });
+    await fresh.receive("new", { events: ev("n") });
+    assert.deepEqual(r.seen, ["n"]);
+    assert.deepEqual(handled(state), ["new"]);
+    assert.ok(warnings.some((w) => w.includes("unreadable")));
   });
 
   test("the same id sent again while it runs shares the first run", async () => {
@@ -71,10 +100,10 @@ describe("transactions", () => {
     const r = recorder({ failOn: "b", failTimes: 1 });
     const t = new Transactions({ state, handlers: r.handlers, logger: silentLogger });
     await assert.rejects(t.receive("5", { events: ev("a", "b", "c") }));
-    assert.equal(state.data.has("txn:5"), false);
+    assert.deepEqual(handled(state), []);
     await t.receive("5", { events: ev("a", "b", "c") });
     assert.deepEqual(r.seen, ["a", "a", "b", "c"]);
-    assert.ok(state.data.has("txn:5"));
+    assert.deepEqual(handled(state), ["5"]);
   });
 
   test("an event that fails every time is skipped from the third attempt on, so the rooms behind it go on", async () => {

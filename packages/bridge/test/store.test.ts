@@ -243,6 +243,37 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
         assert.equal(await store.byXmppId("discord", "lobby@muc.parley.test", "s9"), undefined);
       });
 
+      it("a lookup sees every message-map write asked for before it, awaited or not", async () => {
+        const store = await freshStore();
+        const room = "lobby@muc.parley.test";
+        const writes: Promise<void>[] = [];
+        for (let i = 0; i < 50; i++) {
+          writes.push(store.recordMessage(message({ remoteId: `r${i}`, originId: `o${i}` })));
+          // The reflection's stanza-id arrives while the insert may still be in flight.
+          writes.push(store.setStanzaId("discord", room, `o${i}`, `s${i}`));
+        }
+        const [byStanza, byRemote] = await Promise.all([
+          store.byXmppId("discord", room, "s49"),
+          store.byRemoteId("discord", "r49"),
+        ]);
+        assert.equal(byStanza?.remoteId, "r49");
+        assert.equal(byRemote[0]?.stanzaId, "s49");
+        await Promise.all(writes);
+        for (let i = 0; i < 50; i += 7)
+          assert.equal((await store.byXmppId("discord", room, `s${i}`))?.remoteId, `r${i}`);
+      });
+
+      it("close lets a stanza-id update already asked for finish", async () => {
+        const url = await backend.fresh();
+        const first = await openStore(url);
+        const insert = first.recordMessage(message({ originId: "o1" }));
+        const update = first.setStanzaId("discord", "lobby@muc.parley.test", "o1", "s1");
+        await first.close();
+        await Promise.all([insert, update]);
+        const second = await openAt(url);
+        assert.equal((await second.byRemoteId("discord", "r1"))[0]?.stanzaId, "s1");
+      });
+
       it("byXmppId matches the stanza-id or the origin-id within the room, preferring the stanza-id", async () => {
         const store = await freshStore();
         await store.recordMessage(message({ remoteId: "r1", originId: "x", createdAt: 1 }));

@@ -68,8 +68,6 @@ export class RemoteToXmpp implements ConnectorHost {
   private readonly ctx: EngineContext;
   private readonly direct: DirectChats;
   private readonly joins = new Map<string, Promise<string>>();
-  /** Message-map writes asked for and not yet committed, by remote id. */
-  private readonly unsettled = new Map<string, Promise<void>>();
   private inFlightWrites = 0;
   private connectedValue = false;
   readonly state: ConnectorState;
@@ -239,8 +237,8 @@ export class RemoteToXmpp implements ConnectorHost {
       const id = stanzaIdFor(key);
       // Mapped before it is sent: the write is asked for now and committed with the others of
       // this turn (a connector handing over a burst one message at a time does not wait a
-      // commit per message); the stanza leaves only once it is committed, and an edit,
-      // reaction or deletion that follows at once waits for it (`records`).
+      // commit per message); the stanza leaves only once it is committed, and the store makes
+      // a lookup by an edit, reaction or deletion that follows at once wait for it.
       const recorded = this.ctx.store.recordMessage({
         network: this.network,
         channel: m.channel,
@@ -251,7 +249,7 @@ export class RemoteToXmpp implements ConnectorHost {
         direction: "to-xmpp",
         createdAt: m.timestamp ?? received,
       });
-      this.writing(s.remoteId, recorded);
+      this.writing(recorded);
       // A connector handing over a backlog at once would otherwise queue it all behind one
       // huge commit: past a few dozen writes in flight, wait for this one.
       if (this.inFlightWrites > MAX_WRITES_IN_FLIGHT) await recorded.catch(() => undefined);
@@ -282,26 +280,17 @@ export class RemoteToXmpp implements ConnectorHost {
     await this.ctx.send(el);
   }
 
-  /** Remembers a message-map write in flight, so that lookups of that remote id wait for it. */
-  private writing(remoteId: string, write: Promise<void>): void {
-    const settled = write.then(
-      () => undefined,
-      () => undefined, // the delivery that awaits the write reports the failure
-    );
+  /** Counts a message-map write in flight (the store makes later lookups wait for it). */
+  private writing(write: Promise<void>): void {
     this.inFlightWrites++;
-    void settled.then(() => this.inFlightWrites--);
-    const before = this.unsettled.get(remoteId);
-    const all = before ? Promise.all([before, settled]).then(() => undefined) : settled;
-    this.unsettled.set(remoteId, all);
-    void all.then(() => {
-      if (this.unsettled.get(remoteId) === all) this.unsettled.delete(remoteId);
-    });
+    const done = () => {
+      this.inFlightWrites--;
+    };
+    write.then(done, done); // the delivery that awaits the write reports the failure
   }
 
-  /** Every room the remote message went to, once the writes of it still in flight are done. */
-  private async records(remoteId: string): Promise<MessageRecord[]> {
-    const pending = this.unsettled.get(remoteId);
-    if (pending) await pending;
+  /** Every room the remote message went to (the store waits for writes of it still in flight). */
+  private records(remoteId: string): Promise<MessageRecord[]> {
     return this.ctx.store.byRemoteId(this.network, remoteId);
   }
 

@@ -51,6 +51,15 @@ export class SqlStore implements BridgeStore {
   private closing: Promise<void> | undefined;
   /** Migrations in this process run one after another (SQLite cannot nest the transaction). */
   private migrating: Promise<unknown> = Promise.resolve();
+  /**
+   * Message-map writes not yet settled. A lookup (and a stanza-id update,
+   * which finds its row by origin-id) waits for the writes asked for before
+   * it, so what a caller wrote without awaiting is what the next lookup sees:
+   * the reflection of a message stores its stanza-id while a reply or read
+   * marker naming that id may already be on its way, and PostgreSQL runs
+   * pooled queries in any order.
+   */
+  private readonly messageWrites = new Set<Promise<unknown>>();
 
   constructor(db: SqlDriver, options: SqlStoreOptions = {}) {
     this.db = db;
@@ -69,7 +78,8 @@ export class SqlStore implements BridgeStore {
   close(): Promise<void> {
     if (!this.closing) {
       this.closed = true;
-      this.closing = this.migrating.then(() => this.db.close());
+      // Message-map writes already asked for (a stanza-id update waiting for its insert) still run.
+      this.closing = this.migrating.then(() => this.afterMessageWrites()).then(() => this.db.close());
     }
     return this.closing;
   }
@@ -89,13 +99,15 @@ export class SqlStore implements BridgeStore {
       checkOneOf("direction", r.direction, DIRECTIONS),
       checkInteger("createdAt", r.createdAt),
     ];
-    await this.run(
-      `INSERT INTO parley_messages (network, remote_id, room, channel, stanza_id, origin_id, sender, direction, created_at)
+    await this.trackMessageWrite(
+      this.run(
+        `INSERT INTO parley_messages (network, remote_id, room, channel, stanza_id, origin_id, sender, direction, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (network, remote_id, room) DO UPDATE SET
          stanza_id = COALESCE(parley_messages.stanza_id, excluded.stanza_id),
          origin_id = COALESCE(parley_messages.origin_id, excluded.origin_id)`,
-      params,
+        params,
+      ),
     );
   }
 
@@ -108,12 +120,21 @@ export class SqlStore implements BridgeStore {
       checkId("originId", originId),
     ];
     if (params[0] === null || originId === "") return;
-    await this.run("UPDATE parley_messages SET stanza_id = ? WHERE network = ? AND room = ? AND origin_id = ?", params);
+    // The row may be one whose insert is still in flight: the update waits for it, and lookups wait for the update.
+    await this.trackMessageWrite(
+      this.afterMessageWrites().then(() =>
+        this.db.run(
+          "UPDATE parley_messages SET stanza_id = ? WHERE network = ? AND room = ? AND origin_id = ?",
+          params,
+        ),
+      ),
+    );
   }
 
   async byRemoteId(network: string, remoteId: string): Promise<MessageRecord[]> {
     this.open();
     if (!isStorableId("network", network) || !isStorableId("remoteId", remoteId)) return [];
+    await this.afterMessageWrites();
     const rows = await this.all(
       `SELECT ${MESSAGE_COLUMNS} FROM parley_messages WHERE network = ? AND remote_id = ? ORDER BY created_at, room`,
       [network, remoteId],
@@ -125,6 +146,7 @@ export class SqlStore implements BridgeStore {
     this.open();
     if (!isStorableId("network", network) || !isStorableId("room", room) || !isStorableId("id", id)) return undefined;
     if (id === "") return undefined;
+    await this.afterMessageWrites();
     const rows = await this.all(
       `SELECT ${MESSAGE_COLUMNS} FROM parley_messages
        WHERE network = ? AND room = ? AND (stanza_id = ? OR origin_id = ?)
@@ -321,6 +343,22 @@ export class SqlStore implements BridgeStore {
 
   private open(): void {
     if (this.closed) throw new StoreClosedError(this.kind);
+  }
+
+  /** Tracks a message-map write until it settles (see `messageWrites`). */
+  private trackMessageWrite(write: Promise<number>): Promise<number> {
+    const settled: Promise<unknown> = write.then(
+      () => this.messageWrites.delete(settled),
+      () => this.messageWrites.delete(settled),
+    );
+    this.messageWrites.add(settled);
+    return write;
+  }
+
+  /** Settles once every message-map write asked for so far has (writes asked for later are not waited for). */
+  private async afterMessageWrites(): Promise<void> {
+    if (this.messageWrites.size === 0) return;
+    await Promise.all([...this.messageWrites]);
   }
 
   private run(sql: string, params: readonly SqlParam[]): Promise<number> {
