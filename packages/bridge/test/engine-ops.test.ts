@@ -29,6 +29,7 @@ import {
   type Message,
   parseCommand,
   parseVcard,
+  stanzaIdBy,
 } from "@parley/stanza";
 import {
   freePort,
@@ -232,6 +233,36 @@ for (const kind of XMPP_SERVER_KINDS) {
         ),
         "the echo never reaches the room",
       );
+    });
+
+    it("a correction, reaction and reply sent while the post is still retried apply to it once posted", async () => {
+      h.net.failNext(1, 429, 300); // the post waits 300 ms for its second try
+      const id = stanzaId("q");
+      const text = "teh typo";
+      const done = landed(h, text);
+      const reflected = h.alice.waitFor(isMessage((m) => m.id === id && from("alice")(m)));
+      await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id, originId: id, body: text }));
+      const sid = stanzaIdBy((await reflected).stanza as Message, h.room);
+      assert.ok(sid);
+      await h.alice.send(
+        buildMessage({ type: "groupchat", to: h.room, id: stanzaId("q"), body: "the typo", replace: { id } }),
+      );
+      await h.alice.send(
+        buildMessage({ type: "groupchat", to: h.room, id: stanzaId("q"), reactions: { id: sid, emojis: ["👀"] } }),
+      );
+      await h.alice.send(
+        buildMessage({ type: "groupchat", to: h.room, id: stanzaId("q"), body: "see above", reply: { id: sid } }),
+      );
+      await done;
+      const posted = messagesOf(h, "the typo")[0] ?? messagesOf(h, text)[0];
+      assert.ok(posted, "posted once");
+      const edit = await apiCall(h, (c) => c.method === "edit" && c.args.text === "the typo");
+      assert.equal(edit.args.id, posted.id);
+      const reaction = await apiCall(h, (c) => c.method === "react" && c.args.emoji === "👀");
+      assert.equal(reaction.args.id, posted.id);
+      const reply = await apiCall(h, (c) => c.method === "post" && c.args.text === "see above");
+      assert.equal(reply.args.replyTo, posted.id);
+      assert.equal(postsOf(h, text).length, 2, "one refused try, then the one that worked");
     });
 
     it("dead-letters a post after every try failed, counts it on /metrics, and keeps relaying", async () => {

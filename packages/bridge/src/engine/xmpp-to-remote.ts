@@ -20,6 +20,14 @@ const STATUS_OF_SHOW: Readonly<Record<string, RemoteStatus>> = { away: "idle", x
 
 export class XmppToRemote {
   private readonly ctx: EngineContext;
+  /**
+   * New messages being relayed, by room and each id they can be named by
+   * (stanza-id, origin-id, id), from the moment they arrive until they are
+   * mapped: a correction, retraction, reaction, reply or read marker naming
+   * one waits for that instead of finding nothing (a client may correct or
+   * retract at once, and the remote API may be slow or retried).
+   */
+  private readonly relaying = new Map<string, Promise<void>>();
 
   constructor(ctx: EngineContext) {
     this.ctx = ctx;
@@ -79,9 +87,50 @@ export class XmppToRemote {
     }
     if (this.isOwnNick(room, nick) || nick === this.ctx.relay.nickIn(room)) return;
     if (m.delay || m.mamResult) return; // history, not live conversation
+    const relayed = this.relayFrom(room, nick, channels, m, stanzaId);
+    if (m.body !== undefined && !m.replace && !m.retract && !m.reactions) {
+      this.trackRelaying(room, [stanzaId, m.originId, m.id], relayed);
+    }
+    await relayed;
+  }
+
+  /** Marks a new message as on its way until `relayed` settles (see `relaying`). */
+  private trackRelaying(room: string, ids: ReadonlyArray<string | undefined>, relayed: Promise<void>): void {
+    const settled = relayed.then(
+      () => undefined,
+      () => undefined,
+    );
+    const keys = [...new Set(ids)]
+      .filter((id): id is string => id !== undefined && id !== "")
+      .map((id) => this.relayKey(room, id));
+    for (const k of keys) this.relaying.set(k, settled);
+    void settled.then(() => {
+      for (const k of keys) if (this.relaying.get(k) === settled) this.relaying.delete(k);
+    });
+  }
+
+  private relayKey(room: string, id: string): string {
+    return `${room.toLowerCase()} ${id}`;
+  }
+
+  /** The message mapped in `room` under `id`, once a new message of that id still being relayed is mapped. */
+  private async lookup(room: string, id: string): Promise<MessageRecord | undefined> {
+    const relaying = this.relaying.get(this.relayKey(room, id));
+    if (relaying) await relaying;
+    return this.ctx.store.byXmppId(this.ctx.network, room, id);
+  }
+
+  /** What an occupant (not a puppet, not history) said in a linked room, to the linked channels. */
+  private async relayFrom(
+    room: string,
+    nick: string,
+    channels: readonly string[],
+    m: Message,
+    stanzaId: string | undefined,
+  ): Promise<void> {
     const sender = await this.senderOf(room, nick);
     const authorKey = this.authorKey(room, nick);
-    const find = (id: string) => this.ctx.store.byXmppId(this.ctx.network, room, id);
+    const find = (id: string) => this.lookup(room, id);
     const connector = this.ctx.connector;
     const caps = connector.capabilities;
 
@@ -186,7 +235,7 @@ export class XmppToRemote {
   private async displayed(room: string, id: string, sender: XmppSender): Promise<void> {
     const connector = this.ctx.connector;
     if (!connector.capabilities.receipts || !connector.read) return;
-    const r = await this.ctx.store.byXmppId(this.ctx.network, room, id);
+    const r = await this.lookup(room, id);
     if (!r) return;
     await connector.read({ channel: r.channel, id: r.remoteId, sender });
   }
@@ -265,7 +314,7 @@ export class XmppToRemote {
     for (const channel of channels) {
       let replyTo: { id: string; authorName?: string; excerpt?: string } | undefined;
       if (m.reply && connector.capabilities.replies) {
-        const r = await this.ctx.store.byXmppId(this.ctx.network, room, m.reply.id);
+        const r = await this.lookup(room, m.reply.id);
         if (r && r.channel === channel) {
           const authorName = m.reply.to?.split("/")[1];
           replyTo = { id: r.remoteId, ...(authorName !== undefined && { authorName }) };
@@ -355,7 +404,7 @@ export class XmppToRemote {
     // The bridge asked for this one: the remote message is already deleted.
     if (this.ctx.echoes.consume("moderated", `${room} ${id}`)) return;
     if (!this.ctx.connector.capabilities.deletes) return;
-    const r = await this.ctx.store.byXmppId(this.ctx.network, room, id);
+    const r = await this.lookup(room, id);
     if (!r || !channels.includes(r.channel)) return;
     await this.deleteRemote(r, { jid: room, nick: "moderator" }, true);
   }
