@@ -317,6 +317,17 @@ export class MatrixConnector implements Connector {
     return this.r.out.read(o);
   }
 
+  /**
+   * A room linked at runtime: its Matrix members are brought into the MUC
+   * room as at start, in the background (a big room should not hold up the
+   * admin command), and before `stop` resolves.
+   */
+  async linked(link: { readonly channel: string }): Promise<void> {
+    if (!this.running || this.stopped) return;
+    const members = this.catchUpMembers(link.channel);
+    this.settling = Promise.all([this.settling, members]).then(() => undefined);
+  }
+
   /** A room the bot can join (public, or it was invited) can be linked. */
   async channelExists(channel: string): Promise<boolean> {
     if (!/^![^\s/]+$/.test(channel)) return false;

@@ -64,7 +64,7 @@ describe("portals", () => {
 });
 
 describe("linked rooms that want an invitation", () => {
-  test("the bot accepts an invitation; when the room is linked, the bot invites the ghosts it needs", async () => {
+  test("the bot accepts an invitation; when the room is linked, its members join the MUC room and the bot invites the ghosts it needs", async () => {
     const roomId = await h.bob.createRoom({ preset: "private_chat", name: "invite only" });
     await h.bob.invite(roomId, "@xmppbridge:localhost");
     await h.bob.waitFor(
@@ -78,7 +78,13 @@ describe("linked rooms that want an invitation", () => {
     );
     const muc = `private-${process.pid}@${h.xmpp.mucDomain}`;
     await h.alice.joinRoom(muc, "alice");
+    // Bob was in the room before it was linked: the link brings him into the MUC room.
+    const bobJoined = h.alice.waitFor(
+      isPresence((p) => p.from === `${muc}/Bob` && p.type === "available"),
+      T,
+    );
     await h.bridge.connectorHost.link(roomId, muc);
+    await bobJoined;
     await h.alice.send(buildMessage({ type: "groupchat", to: muc, id: "private-1", body: "hello, private room" }));
     const got = await h.bob.waitFor(
       (i) => i.kind === "timeline" && i.roomId === roomId && i.event.content.body === "hello, private room",

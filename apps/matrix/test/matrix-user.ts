@@ -201,6 +201,25 @@ export class MatrixUser {
     );
   }
 
+  /** The room's current m.room.power_levels content. */
+  async powerLevels(roomId: string): Promise<Record<string, unknown>> {
+    return this.request("GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.power_levels/`);
+  }
+
+  /**
+   * Gives `userId` power level `level` in `roomId`. The whole power_levels
+   * content is read and sent back: a state event replaces the previous one,
+   * so sending only `users` would reset every other level to its default.
+   */
+  async setPowerLevel(roomId: string, userId: string, level: number): Promise<void> {
+    const current = await this.powerLevels(roomId);
+    const users = typeof current.users === "object" && current.users !== null ? current.users : {};
+    await this.request("PUT", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.power_levels/`, {
+      ...current,
+      users: { ...users, [userId]: level },
+    });
+  }
+
   async joinedMembers(roomId: string): Promise<string[]> {
     const r = await this.request<{ joined: Record<string, unknown> }>(
       "GET",

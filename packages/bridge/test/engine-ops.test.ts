@@ -339,8 +339,9 @@ for (const kind of XMPP_SERVER_KINDS) {
 
     // --- Admin commands at runtime -------------------------------------------------------
 
-    it("links and unlinks a channel through ad-hoc commands, for the admin only", async () => {
+    it("links and unlinks a channel through ad-hoc commands, for the admin only; the channel's members come along", async () => {
       h.net.addChannel("random");
+      h.net.join("u2", "random"); // a member before the link: Bob shows up in the room once it is linked
       const room = `random-${process.pid}-${Date.now()}@${h.server.mucDomain}`;
       await h.alice.joinRoom(room, "alice");
       const run = (who: TestClient, o: Omit<Parameters<typeof buildCommandRequest>[0], "id" | "to">) =>
@@ -362,6 +363,9 @@ for (const kind of XMPP_SERVER_KINDS) {
       const relayJoined = h.alice.waitFor(
         isPresence((p) => (p.from ?? "").toLowerCase().startsWith(`${room.toLowerCase()}/`) && p.type === "available"),
       );
+      const bobJoined = h.alice.waitFor(
+        isPresence((p) => (p.from ?? "").toLowerCase() === `${room.toLowerCase()}/bob` && p.type === "available"),
+      );
       const linkForm = commandOf(await run(h.alice, { node: "link" }));
       assert.equal(linkForm.status, "executing");
       assert.ok(linkForm.sessionid);
@@ -370,6 +374,7 @@ for (const kind of XMPP_SERVER_KINDS) {
       );
       assert.equal(linked.status, "completed", JSON.stringify(linked.notes));
       await relayJoined;
+      await bobJoined;
       assert.ok((await h.store.listLinks("reference")).some((l) => l.channel === "random" && l.source === "admin"));
 
       const arrived = h.alice.waitFor(isMessage((m) => from("Anna", room)(m) && m.body === "over in random"));

@@ -306,6 +306,13 @@ export interface Connector {
   occupant?(o: XmppOccupantEvent): Promise<void>;
   /** An XMPP user displayed (read) the room up to the remote message `id` (XEP-0333). (capability: receipts) */
   read?(o: ReadRequest): Promise<void>;
+  /**
+   * A channel was linked with a room at runtime (an admin command, or the
+   * connector's own `host.link`): the connector brings what the link should
+   * show, e.g. the channel's members as puppets in the room. Failures are
+   * logged; the link stands.
+   */
+  linked?(link: { readonly channel: string; readonly room: string }): Promise<void>;
   /** Whether a channel exists and the bridge can post there; used when an admin links a channel. */
   channelExists?(channel: string): Promise<boolean>;
   /** Looks up a user the engine has not seen yet (e.g. an XMPP user writes to their puppet JID). */

@@ -575,6 +575,15 @@ export class Bridge {
   private async linkRoom(channel: string, room: string): Promise<void> {
     await this.links.add(channel, room, "admin");
     await this.relay.join(room.toLowerCase());
+    if (this.connector.linked) {
+      await this.connector.linked({ channel, room: room.toLowerCase() }).catch((e: unknown) =>
+        this.logger.warn("the connector could not complete a new link", {
+          channel,
+          room,
+          error: e instanceof Error ? e.message : String(e),
+        }),
+      );
+    }
   }
 
   private async unlinkRoom(channel: string, room: string): Promise<boolean> {

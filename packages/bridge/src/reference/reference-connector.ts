@@ -263,6 +263,16 @@ export class ReferenceConnector implements Connector {
     return { channel, id: posted.id };
   }
 
+  /** A channel linked at runtime: its members show up in the room at once, not only when they speak. */
+  async linked(link: { readonly channel: string }): Promise<void> {
+    const host = this.host;
+    if (!host) return;
+    for (const id of this.net.api.members(link.channel)) {
+      const u = this.net.api.user(id);
+      if (u) await host.membership(link.channel, this.remoteUser(u), "join");
+    }
+  }
+
   async channelExists(channel: string): Promise<boolean> {
     return this.net.api.channelExists(channel);
   }

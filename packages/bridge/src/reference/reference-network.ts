@@ -329,6 +329,8 @@ export class ReferenceNetwork extends EventEmitter<{ event: [RefEvent]; api: [Re
       this.call("read", o);
     },
     channelExists: (id: string): boolean => this.channels.has(id),
+    /** The ids of a channel's members. */
+    members: (channel: string): string[] => [...(this.channels.get(channel)?.members ?? [])],
     user: (id: string): RefUser | undefined => this.users.get(id),
   };
 }
