@@ -314,7 +314,14 @@ export class EventsIn {
       const author = await this.o.senderOf(e.roomId, e.redacts);
       if (author !== undefined && author !== e.sender) by = await this.o.users.remoteUser(e.sender, e.roomId);
     }
-    await this.host.delete({ channel: e.roomId, id: e.redacts, ...(by && { by }) });
+    // A moderator's reason travels with the room's moderation (an author's own redaction needs none).
+    const reason = by ? str(e.content.reason)?.trim().slice(0, 500) : undefined;
+    await this.host.delete({
+      channel: e.roomId,
+      id: e.redacts,
+      ...(by && { by }),
+      ...(reason !== undefined && reason !== "" && { reason }),
+    });
   }
 
   private async member(e: MatrixEvent): Promise<void> {

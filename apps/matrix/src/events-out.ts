@@ -275,7 +275,7 @@ export class EventsOut {
     const client = o.moderator ? this.o.clients.bot : this.o.clients.as(who);
     for (const id of ids) {
       await this.guarded(o.channel, "redact", who, "redacting a message", () =>
-        redactRoomEvent(client, o.channel, id, txnIdFor(`redact ${o.channel} ${id}`, 0)),
+        redactRoomEvent(client, o.channel, id, txnIdFor(`redact ${o.channel} ${id}`, 0), o.reason),
       );
     }
   }

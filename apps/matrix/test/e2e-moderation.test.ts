@@ -49,7 +49,28 @@ const redactionOf =
     (i.event.redacts ?? i.event.content.redacts) === eventId &&
     (sender === undefined || i.event.sender === sender);
 
+/**
+ * Whether `userId` may redact others' events in the linked room. Synapse
+ * creates rooms of version 12 now, where the creator has unbounded power and
+ * is left out of `users`; in older versions the creator has 100 there.
+ */
+async function isModerator(userId: string): Promise<boolean> {
+  const state = await h.bob.request<MatrixEventJson[]>(
+    "GET",
+    `/_matrix/client/v3/rooms/${encodeURIComponent(h.roomId)}/state`,
+  );
+  const create = state.find((e) => e.type === "m.room.create");
+  const levels = state.find((e) => e.type === "m.room.power_levels")?.content ?? {};
+  const additional = Array.isArray(create?.content.additional_creators) ? create.content.additional_creators : [];
+  const creators = [create?.sender, ...additional];
+  if (create?.content.room_version === "12" && creators.includes(userId)) return true;
+  const users = (levels.users ?? {}) as Record<string, unknown>;
+  return Number(users[userId] ?? levels.users_default ?? 0) >= Number(levels.redact ?? 50);
+}
+
 let said = 0;
+/** Bob's message the bot was refused the redaction of; the next test has it moderated again. */
+let refused: { eventId: string; sid: string } | undefined;
 
 /** alice says `body` in the room; resolves with its stanza-id and the event her ghost sent. */
 async function aliceSays(body: string): Promise<{ sid: string; event: MatrixEventJson }> {
@@ -63,11 +84,15 @@ async function aliceSays(body: string): Promise<{ sid: string; event: MatrixEven
   const sid = stanzaIdBy((await reflected).stanza as Message, h.room);
   assert.ok(sid, "the room gave alice's message a stanza-id");
   const item = await h.bob.waitFor(
-    (i) => i.kind === "timeline" && i.roomId === h.roomId && i.event.sender?.startsWith("@_xmpp_") === true,
+    (i) =>
+      i.kind === "timeline" &&
+      i.roomId === h.roomId &&
+      i.event.type === "m.room.message" &&
+      i.event.sender?.startsWith("@_xmpp_") === true &&
+      i.event.content.body === body,
     15_000,
     `"${body}" from alice's ghost`,
   );
-  assert.equal(item.event.content.body, body);
   return { sid, event: item.event };
 }
 
@@ -94,6 +119,21 @@ async function aliceModerates(sid: string, reason: string): Promise<void> {
 }
 
 describe("Matrix moderation <-> XEP-0425", () => {
+  test("without moderator rights in the room, a Matrix moderator's redaction is refused by the room: logged, no crash", async () => {
+    const { sid, event } = await aliceSays("said before the bridge may moderate");
+    const eventId = event.event_id ?? "";
+    const before = h.logs.length;
+    await h.bob.redact(h.roomId, eventId);
+    const line = await eventually("the room's refusal in the bridge's log", () =>
+      h.logs.slice(before).find((l) => l.includes("the room refused to moderate a message deleted on the remote side")),
+    );
+    assert.match(line, /"condition":"forbidden"/);
+    // Nothing was moderated, and the bridge goes on relaying both ways.
+    await bobSays("the bridge still relays to XMPP");
+    await aliceSays("and to Matrix");
+    await assert.rejects(h.alice.waitFor(roomModeration(sid), { timeoutMs: 1 }), "no moderation of alice's message");
+  });
+
   test("a Matrix moderator's redaction of an XMPP user's message makes the room moderate it", async () => {
     // The bridge asks the room from its relay: the room must count the bridge's domain as a moderator.
     const granted = await h.alice.iq(
@@ -102,15 +142,14 @@ describe("Matrix moderation <-> XEP-0425", () => {
     assert.equal(granted.type, "result", `affiliation refused: ${granted.error?.condition}`);
     const { sid, event } = await aliceSays("an unwelcome remark");
     const eventId = event.event_id ?? "";
-    const pl = await h.bob.powerLevels(h.roomId);
-    assert.equal((pl.users as Record<string, number>)[h.bob.userId], 100, "Bob created the room: power 100");
+    assert.ok(await isModerator(h.bob.userId), "Bob, who created the room, may redact others' events");
 
     const moderated = h.alice.waitFor(roomModeration(sid), T);
     await h.bob.redact(h.roomId, eventId, "off topic");
     const m = (await moderated).stanza as Message;
     const mod = moderationOf(m);
     assert.equal(mod?.id, sid);
-    assert.match(mod?.reason ?? "", /deleted on matrix by Bob/);
+    assert.equal(mod?.reason, "deleted on matrix by Bob: off topic", "who, where and why");
 
     // The room's broadcast is the bridge's own doing: nothing goes back to Matrix for it.
     const sentinel = await aliceSays("after the moderation");
@@ -130,19 +169,27 @@ describe("Matrix moderation <-> XEP-0425", () => {
     assert.ok(Number(botLevel) < redactLevel, `the bot starts below the redact level (${botLevel} < ${redactLevel})`);
 
     const { eventId, sid } = await bobSays("buy cheap pills");
+    refused = { eventId, sid };
     const notice = h.alice.waitFor(
       isMessage((x) => x.type === "chat" && x.from === h.domain && /remove other people's messages/.test(x.body ?? "")),
       T,
     );
     await aliceModerates(sid, "spam");
     const body = ((await notice).stanza as Message).body ?? "";
-    assert.match(body, new RegExp(`Matrix refused to let ${bot()} remove other people's messages in room !`));
-    assert.match(body, new RegExp(`grant ${bot()} power level ${redactLevel} there`));
+    assert.ok(
+      body.includes(`Matrix refused to let ${bot()} remove other people's messages in room ${h.roomId}`),
+      `the notice names the bot, the action and the room: ${body}`,
+    );
+    assert.ok(body.includes(`grant ${bot()} power level ${redactLevel} there`), `the notice names the level: ${body}`);
     const line = await eventually("the refusal in the bridge's log", () =>
       h.logs.find((l) => l.includes("refused an action for lack of power") && l.includes('"action":"redact"')),
     );
     assert.ok(line.includes(bot()), "the log line names who lacks the power");
-    assert.ok(line.includes(`"level":${redactLevel}`), "the log line names the level required");
+    const fields = JSON.parse(line) as Record<string, unknown>;
+    assert.ok(
+      Object.entries(fields).some(([k, v]) => k.endsWith("level") && v === redactLevel),
+      `the log line names the level required: ${line}`,
+    );
     assert.ok(!line.includes(h.options.asToken) && !line.includes(h.options.hsToken), "no token in the log");
 
     // Still there on Matrix, and the bridge goes on relaying both ways.
@@ -157,24 +204,25 @@ describe("Matrix moderation <-> XEP-0425", () => {
     await h.bob.setPowerLevel(h.roomId, bot(), 50);
     const users = (await h.bob.powerLevels(h.roomId)).users as Record<string, number>;
     assert.equal(users[bot()], 50);
-    assert.equal(users[h.bob.userId], 100, "Bob keeps his own level");
+    assert.ok(await isModerator(h.bob.userId), "Bob is still a moderator");
 
     // The message the bot could not redact before: moderated again, it is redacted now.
-    const earlier = await eventually("Bob's earlier message in the room's map", async () => {
-      const records = await h.store.byRemoteId("matrix", await firstEventWithBody("buy cheap pills"));
-      return records[0]?.stanzaId !== undefined ? records[0] : undefined;
-    });
-    const earlierId = earlier.remoteId;
-    const landed = h.bob.waitFor(redactionOf(earlierId, bot()), 15_000, "the bot's redaction of the earlier message");
-    await aliceModerates(earlier.stanzaId ?? "", "spam, again");
+    assert.ok(refused, "the previous test left the message the bot could not redact");
+    const landed = h.bob.waitFor(
+      redactionOf(refused.eventId, bot()),
+      15_000,
+      "the bot's redaction of the earlier message",
+    );
+    await aliceModerates(refused.sid, "spam, again");
     await landed;
-    assert.deepEqual((await h.bob.getEvent(h.roomId, earlierId)).content, {}, "the event's content is gone");
+    assert.deepEqual((await h.bob.getEvent(h.roomId, refused.eventId)).content, {}, "the event's content is gone");
 
     // A fresh one goes the same way.
     const { eventId, sid } = await bobSays("more cheap pills");
     const redaction = h.bob.waitFor(redactionOf(eventId, bot()), 15_000, "the bot's redaction");
     await aliceModerates(sid, "spam");
-    await redaction;
+    const redacted = await redaction;
+    assert.equal(redacted.event.content.reason, "spam", "the XMPP moderator's reason is the redaction's");
     assert.deepEqual((await h.bob.getEvent(h.roomId, eventId)).content, {});
 
     // The bot's redaction comes back to the bridge from Matrix: it must not turn into a retraction in the room.
@@ -185,18 +233,9 @@ describe("Matrix moderation <-> XEP-0425", () => {
     await h.bob.sendText(h.roomId, "after the bot's redaction");
     await sentinel;
     const retracted = h.alice.waitFor(
-      isMessage((x) => x.from === `${h.room}/Bob` && x.retract !== undefined && x.retract.id === sid),
+      isMessage((x) => x.from === `${h.room}/Bob` && x.retract !== undefined),
       { timeoutMs: 1 },
     );
     await assert.rejects(retracted, "no XEP-0424 retraction from Bob's puppet for a moderated message");
   });
 });
-
-/** The ID of the event Bob sent with `body` (from his sync history). */
-async function firstEventWithBody(body: string): Promise<string> {
-  const hit = h.bob.seen(
-    (i) => i.kind === "timeline" && i.roomId === h.roomId && i.event.sender === h.bob.userId && i.event.content.body === body,
-  )[0];
-  assert.ok(hit?.event.event_id, `Bob's "${body}" was seen in sync`);
-  return hit.event.event_id;
-}

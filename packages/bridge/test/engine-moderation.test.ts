@@ -73,6 +73,7 @@ describe("engine moderation on prosody (mod_muc_moderation, XEP-0425 v0.2)", () 
     assert.equal(broadcast.legacyModeration?.reason, "spam");
     const call = await apiCall(h, (c) => c.method === "delete" && c.args.id === posted.id);
     assert.equal(call.args.id, posted.id);
+    assert.equal(call.args.reason, "spam", "the moderator's reason goes with the deletion");
     assert.equal(h.net.messages.get(posted.id)?.deleted, true);
   });
 
@@ -83,11 +84,11 @@ describe("engine moderation on prosody (mod_muc_moderation, XEP-0425 v0.2)", () 
     assert.equal(granted.type, "result", `affiliation refused: ${granted.error?.condition}`);
     const { sid, remoteId } = await alicePosts(h, "an unwelcome remark");
     const moderated = h.alice.waitFor(roomModeration(h, sid), { timeoutMs: 10_000 });
-    h.net.remove(remoteId, "u1");
+    h.net.remove(remoteId, "u1", "off topic");
     const m = (await moderated).stanza as Message;
     const mod = moderationOf(m);
     assert.equal(mod?.id, sid);
-    assert.match(mod?.reason ?? "", /deleted on reference by Anna/);
+    assert.equal(mod?.reason, "deleted on reference by Anna: off topic");
     // The relay asked from outside the room, so Prosody names no moderator nick.
     assert.deepEqual(mod?.moderated, {});
     // The room's broadcast is the bridge's own doing: no second deletion goes to the network.

@@ -84,6 +84,8 @@ export interface RemoteDelete {
   readonly id: string;
   /** Who deleted it, when the network says and it is not the author (a moderator). */
   readonly by?: RemoteUser;
+  /** Why, when a moderator said so (carried into the room's XEP-0425 moderation). */
+  readonly reason?: string;
 }
 
 export interface RemoteReaction {
@@ -207,6 +209,8 @@ export interface DeleteRequest {
   readonly sender: XmppSender;
   /** A room moderator removed it: the connector deletes it whoever wrote it. */
   readonly moderator: boolean;
+  /** The moderator's reason (XEP-0425), for networks that keep one with the deletion. */
+  readonly reason?: string;
 }
 
 export interface ReactRequest {

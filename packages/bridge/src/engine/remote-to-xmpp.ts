@@ -389,7 +389,7 @@ export class RemoteToXmpp implements ConnectorHost {
           // An XMPP user's message removed on the remote side by a moderator: ask the room to moderate it.
           await this.moderate(r.room, {
             id: target,
-            reason: d.by ? `deleted on ${this.network} by ${d.by.displayName}` : undefined,
+            reason: moderationReason(this.network, d),
           });
         },
       });
@@ -593,4 +593,12 @@ function departureStatus(kind: MembershipKind, d: MembershipDetails): string | u
 
 function hash(s: string): string {
   return createHash("sha256").update(s).digest("hex").slice(0, 12);
+}
+
+/** The reason a room's moderation of a message deleted remotely gives: where, by whom, and why when they said. */
+function moderationReason(network: string, d: RemoteDelete): string | undefined {
+  const why = d.reason?.trim();
+  if (!d.by) return why !== undefined && why !== "" ? why : undefined;
+  const base = `deleted on ${network} by ${d.by.displayName}`;
+  return why !== undefined && why !== "" ? `${base}: ${why}` : base;
 }

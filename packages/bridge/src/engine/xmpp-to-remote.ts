@@ -7,7 +7,16 @@
  * avatar: new messages, corrections, retractions, moderation, replies,
  * reactions, attachments and typing.
  */
-import { type Element, type Message, moderationOf, NS, parseMessage, stanzaIdBy, stripFallback } from "@parley/stanza";
+import {
+  type Element,
+  type Message,
+  moderationOf,
+  NS,
+  parseMessage,
+  type Retraction,
+  stanzaIdBy,
+  stripFallback,
+} from "@parley/stanza";
 import type { RemoteStatus, XmppSender } from "../connector/connector.ts";
 import { fromStyling, type MentionTarget, type RichText } from "../format/index.ts";
 import type { MessageRecord } from "../store/index.ts";
@@ -82,7 +91,7 @@ export class XmppToRemote {
       // From the room itself: moderation (XEP-0425) is the only thing to carry,
       // in the current form or the fastened v0.2 one Prosody's mod_muc_moderation sends.
       const moderation = moderationOf(m);
-      if (moderation) await this.moderated(room, moderation.id, channels);
+      if (moderation) await this.moderated(room, moderation, channels);
       return;
     }
     if (this.isOwnNick(room, nick) || nick === this.ctx.relay.nickIn(room)) return;
@@ -384,7 +393,7 @@ export class XmppToRemote {
     }
   }
 
-  private async deleteRemote(r: MessageRecord, sender: XmppSender, moderator: boolean): Promise<void> {
+  private async deleteRemote(r: MessageRecord, sender: XmppSender, moderator: boolean, reason?: string): Promise<void> {
     const connector = this.ctx.connector;
     if (!connector.delete) return;
     const del = connector.delete.bind(connector);
@@ -394,19 +403,28 @@ export class XmppToRemote {
       describe: `deletion of ${r.remoteId}`,
       run: () => {
         this.ctx.echoes.expect("delete", r.remoteId);
-        return del({ channel: r.channel, id: r.remoteId, sender, moderator });
+        return del({
+          channel: r.channel,
+          id: r.remoteId,
+          sender,
+          moderator,
+          ...(reason !== undefined && reason !== "" && { reason }),
+        });
       },
     });
   }
 
-  /** A moderator removed a message in the room: remove its remote counterpart. */
-  private async moderated(room: string, id: string, channels: readonly string[]): Promise<void> {
+  /** A moderator removed a message in the room: remove its remote counterpart, with the moderator's reason. */
+  private async moderated(room: string, moderation: Retraction, channels: readonly string[]): Promise<void> {
     // The bridge asked for this one: the remote message is already deleted.
-    if (this.ctx.echoes.consume("moderated", `${room} ${id}`)) return;
+    if (this.ctx.echoes.consume("moderated", `${room} ${moderation.id}`)) return;
     if (!this.ctx.connector.capabilities.deletes) return;
-    const r = await this.lookup(room, id);
+    const r = await this.lookup(room, moderation.id);
     if (!r || !channels.includes(r.channel)) return;
-    await this.deleteRemote(r, { jid: room, nick: "moderator" }, true);
+    // The moderator, where the room names them by occupant JID (room/nick).
+    const by = moderation.moderated?.by;
+    const nick = by?.toLowerCase().startsWith(`${room.toLowerCase()}/`) ? by.slice(room.length + 1) : "moderator";
+    await this.deleteRemote(r, { jid: by ?? room, nick }, true, moderation.reason);
   }
 }
 

@@ -131,7 +131,12 @@ export class ReferenceConnector implements Connector {
         return;
       case "delete": {
         const by = e.by !== undefined ? this.net.users.get(e.by) : undefined;
-        await host.delete({ channel: e.message.channel, id: e.message.id, ...(by && { by: this.remoteUser(by) }) });
+        await host.delete({
+          channel: e.message.channel,
+          id: e.message.id,
+          ...(by && { by: this.remoteUser(by) }),
+          ...(e.reason !== undefined && { reason: e.reason }),
+        });
         return;
       }
       case "reaction": {
@@ -215,8 +220,8 @@ export class ReferenceConnector implements Connector {
     await this.callApi(() => this.net.api.edit({ id: o.id, text: toMarkdown(o.text) }));
   }
 
-  async delete(o: { channel: string; id: string }): Promise<void> {
-    await this.callApi(() => this.net.api.delete({ id: o.id }));
+  async delete(o: { channel: string; id: string; reason?: string }): Promise<void> {
+    await this.callApi(() => this.net.api.delete({ id: o.id, ...(o.reason !== undefined && { reason: o.reason }) }));
   }
 
   async react(o: { id: string; sender: XmppSender; emoji: string; action: "add" | "remove" }): Promise<void> {

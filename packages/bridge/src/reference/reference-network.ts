@@ -49,7 +49,7 @@ export interface RefMessage {
 export type RefEvent =
   | { readonly type: "message"; readonly message: RefMessage }
   | { readonly type: "edit"; readonly message: RefMessage }
-  | { readonly type: "delete"; readonly message: RefMessage; readonly by?: string }
+  | { readonly type: "delete"; readonly message: RefMessage; readonly by?: string; readonly reason?: string }
   | {
       readonly type: "reaction";
       readonly message: RefMessage;
@@ -187,10 +187,15 @@ export class ReferenceNetwork extends EventEmitter<{ event: [RefEvent]; api: [Re
     this.emitEvent({ type: "edit", message: m });
   }
 
-  remove(messageId: string, by?: string): void {
+  remove(messageId: string, by?: string, reason?: string): void {
     const m = this.message(messageId);
     m.deleted = true;
-    this.emitEvent({ type: "delete", message: m, ...(by !== undefined && { by }) });
+    this.emitEvent({
+      type: "delete",
+      message: m,
+      ...(by !== undefined && { by }),
+      ...(reason !== undefined && { reason }),
+    });
   }
 
   react(userId: string, messageId: string, emoji: string, action: "add" | "remove" = "add"): void {
@@ -302,7 +307,7 @@ export class ReferenceNetwork extends EventEmitter<{ event: [RefEvent]; api: [Re
       m.edited = true;
       this.emitEvent({ type: "edit", message: m });
     },
-    delete: (o: { id: string }): void => {
+    delete: (o: { id: string; reason?: string }): void => {
       this.call("delete", o);
       const m = this.message(o.id);
       m.deleted = true;
