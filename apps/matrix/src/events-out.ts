@@ -151,6 +151,13 @@ export class EventsOut {
     await this.guarded(roomId, "invite", botUserId(this.o.names), "bringing a ghost into a room", () =>
       this.o.ghosts.ensureIn(roomId, ghost),
     );
+    // A failure to rename is no reason to lose the message: logged, and tried again next time.
+    await this.o.ghosts.showNameIn(roomId, ghost, sender.nick).catch((e: unknown) =>
+      this.o.logger.warn("a ghost's name in a room could not be set", {
+        room: roomId,
+        error: e instanceof Error ? e.message : String(e),
+      }),
+    );
     return ghost;
   }
 

@@ -1,16 +1,22 @@
 /**
  * XMPP users as Matrix ghost users of the application service. A ghost is
  * registered once (`m.login.application_service`, remembered in the
- * connector's state so a restart does not ask again), carries the XMPP nick
- * as its display name and the XMPP avatar, uploaded to the media repository
- * as the ghost only when it changes, and is brought into a room on first use:
- * it joins, and where the room wants an invitation the bot invites it first.
+ * connector's state so a restart does not ask again), carries the XMPP avatar,
+ * uploaded to the media repository as the ghost only when it changes, and is
+ * brought into a room on first use: it joins, and where the room wants an
+ * invitation the bot invites it first.
+ *
+ * Names are per room, as MUC nicks are: the global display name is the first
+ * nick the ghost was seen with, and in a room where the user's nick differs
+ * the ghost's membership event carries that nick (Matrix clients show the
+ * room's member name). Changing the global name would rewrite the member
+ * events of every room the ghost is in, so it is left alone.
  */
 import type { ConnectorState, Logger, XmppSender } from "@parley/bridge";
 import type { HomeserverClients } from "./homeserver-clients.ts";
 import { callHomeserver, errcodeOf, type RateLimitPolicy } from "./matrix-errors.ts";
 import { ghostUserId, jidOfGhost, type MatrixNames } from "./matrix-ids.ts";
-import { registerAppserviceUser } from "./matrix-rest.ts";
+import { registerAppserviceUser, setOwnMember } from "./matrix-rest.ts";
 import { downloadFile } from "./media.ts";
 
 /** What is remembered per ghost (state key `ghost:<user id>`). */
@@ -39,6 +45,8 @@ export class Ghosts {
   private readonly records = new Map<string, GhostRecord>();
   private readonly memberships = new Map<string, Membership>();
   private readonly pending = new Map<string, Promise<unknown>>();
+  /** The name shown in a room where it is not the global one: `room user` -> name. */
+  private readonly roomNames = new Map<string, string>();
 
   constructor(o: GhostsOptions) {
     this.o = o;
@@ -85,7 +93,7 @@ export class Ghosts {
     const userId = this.userIdOf(sender.jid);
     await this.once(`ensure ${userId}`, async () => {
       if (!(await this.record(userId)).registered) await this.register(userId);
-      if (sender.nick !== "" && (await this.record(userId)).displayName !== sender.nick) {
+      if (sender.nick !== "" && (await this.record(userId)).displayName === undefined) {
         await this.setName(userId, sender.nick);
       }
       if (sender.avatarUrl !== undefined && sender.avatarUrl !== (await this.record(userId)).avatarSource) {
@@ -126,6 +134,8 @@ export class Ghosts {
       );
       await this.call("setting a ghost's avatar", () => client.setAvatarUrl(up.content_uri));
       await this.save(userId, { ...(await this.record(userId)), avatarSource: source, avatarMxc: up.content_uri });
+      // The homeserver rewrote the ghost's member events with its global profile: room names are shown again on use.
+      this.forgetRoomNames(userId);
     } catch (e) {
       this.o.logger.warn("could not set a ghost's avatar; it keeps the old one", {
         error: e instanceof Error ? e.message : String(e),
@@ -135,11 +145,43 @@ export class Ghosts {
     }
   }
 
+  /**
+   * Shows `nick` as the ghost's name in a room it has joined: a membership
+   * event of its own when the nick is not the name the room shows already.
+   */
+  async showNameIn(roomId: string, userId: string, nick: string): Promise<void> {
+    if (nick === "") return;
+    const key = `${roomId} ${userId}`;
+    const record = await this.record(userId);
+    if ((this.roomNames.get(key) ?? record.displayName) === nick) return;
+    await this.once(`name ${key}`, async () => {
+      await this.call("setting a ghost's name in a room", () =>
+        setOwnMember(this.o.clients.as(userId), roomId, userId, {
+          membership: "join",
+          displayname: nick,
+          ...(record.avatarMxc !== undefined && { avatar_url: record.avatarMxc }),
+        }),
+      );
+      this.roomNames.set(key, nick);
+      if (this.roomNames.size > 100_000) {
+        const oldest = this.roomNames.keys().next().value;
+        if (oldest !== undefined) this.roomNames.delete(oldest);
+      }
+    });
+  }
+
+  private forgetRoomNames(userId: string): void {
+    for (const key of this.roomNames.keys()) if (key.endsWith(` ${userId}`)) this.roomNames.delete(key);
+  }
+
   /** Notes a membership the homeserver told about (a ghost's own membership events). */
   noteMembership(roomId: string, userId: string, membership: string): void {
     const key = `${roomId} ${userId}`;
     if (membership === "join" || membership === "invite" || membership === "ban") this.memberships.set(key, membership);
-    else this.memberships.delete(key);
+    else {
+      this.memberships.delete(key);
+      this.roomNames.delete(key); // a new join shows the global name again
+    }
     if (this.memberships.size > 100_000) {
       const oldest = this.memberships.keys().next().value;
       if (oldest !== undefined) this.memberships.delete(oldest);

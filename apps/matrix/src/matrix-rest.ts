@@ -2,8 +2,8 @@
  * The few client-server calls the bridge makes through the SDK's HTTP layer
  * rather than its higher-level methods, which expect a synced client (local
  * echoes, room objects, threads): sending an event with a transaction id of
- * the bridge's choosing, a read receipt, reading one event, and a room's
- * power levels.
+ * the bridge's choosing, a user's own membership in a room (a per-room
+ * name), a read receipt, reading one event, and a room's power levels.
  */
 import { type MatrixClient, Method } from "matrix-js-sdk";
 
@@ -26,6 +26,21 @@ export async function sendRoomEvent(
     content as Record<string, unknown>,
   );
   return r.event_id;
+}
+
+/** Sets the membership event of `client`'s own user in a room (to show a name or avatar there only). */
+export async function setOwnMember(
+  client: MatrixClient,
+  roomId: string,
+  userId: string,
+  content: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  await client.http.authedRequest(
+    Method.Put,
+    path("/rooms/$room/state/m.room.member/$user", { room: roomId, user: userId }),
+    undefined,
+    content as Record<string, unknown>,
+  );
 }
 
 /** Redacts an event as `client`'s user. */

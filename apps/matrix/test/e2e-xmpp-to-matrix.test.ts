@@ -290,6 +290,36 @@ describe("XMPP -> Matrix", () => {
     await h.connector.occupant({ channel: h.roomId, sender, kind: "leave" });
   });
 
+  test("names are per room, as MUC nicks are: another nick elsewhere does not rename the ghost here", async () => {
+    const jid = "zed@parley.test";
+    const ghost = h.ghostOf(jid);
+    const memberName = async (roomId: string) =>
+      (
+        await h.bob.request<{ displayname?: string }>(
+          "GET",
+          `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(ghost)}`,
+        )
+      ).displayname;
+    const other = await h.bob.createRoom({ preset: "public_chat", name: "elsewhere" });
+    assert.equal(await h.connector.channelExists(other), true, "the bot joins the second room");
+
+    await h.connector.occupant({ channel: h.roomId, sender: { jid, nick: "Zed" }, kind: "join" });
+    await h.connector.occupant({ channel: other, sender: { jid, nick: "Zeddy" }, kind: "join" });
+    assert.equal(await memberName(h.roomId), "Zed");
+    assert.equal(await memberName(other), "Zeddy");
+    // A new nick in the first room shows there only; the global profile keeps the first nick.
+    await h.connector.occupant({ channel: h.roomId, sender: { jid, nick: "Zed II" }, kind: "update" });
+    assert.equal(await memberName(h.roomId), "Zed II");
+    assert.equal(await memberName(other), "Zeddy");
+    const profile = await h.bob.request<{ displayname?: string }>(
+      "GET",
+      `/_matrix/client/v3/profile/${encodeURIComponent(ghost)}`,
+    );
+    assert.equal(profile.displayname, "Zed");
+    await h.connector.occupant({ channel: h.roomId, sender: { jid, nick: "Zed II" }, kind: "leave" });
+    await h.connector.occupant({ channel: other, sender: { jid, nick: "Zeddy" }, kind: "leave" });
+  });
+
   test("a room the bot can join can be linked by an admin; a private room it was not invited to cannot", async () => {
     assert.equal(await h.connector.channelExists(h.roomId), true);
     const closed = await h.bob.createRoom({ preset: "private_chat" });
