@@ -1,34 +1,55 @@
 /**
- * Catching up after the bridge was away. Per linked channel the connector
- * state keeps the id of the last Discord message handled (`cursor:<channel>`);
- * after a fresh gateway session (not after a RESUME, where Discord replays
- * what was missed itself) the messages after each cursor are fetched, oldest
- * first, up to a limit, and handled like live ones with their original
- * timestamps. A channel without a cursor starts from now: linking a channel
- * does not dump its history into the room. The engine drops what it relayed
- * already (by Discord id), so an overlap is harmless; that is why cursors are
- * written behind, at most once a second, rather than once per message.
+ * Catching up after the bridge was away. Per linked channel, and per thread
+ * of one, the connector state keeps the id of the last Discord message handled
+ * (`cursor:<channel or thread>`); after a fresh gateway session (not after a
+ * RESUME, where Discord replays what was missed itself) the messages after
+ * each cursor are fetched, oldest first, up to a limit per channel and per
+ * thread, and handled like live ones with their original timestamps. A
+ * channel without a cursor starts from now: linking a channel does not dump
+ * its history into the room. The engine drops what it relayed already (by
+ * Discord id), so an overlap is harmless; that is why cursors are written
+ * behind, at most once a second, rather than once per message.
+ *
+ * Threads come from the guild's active thread list, the only list Discord
+ * gives per guild: a thread archived while the bridge was away is not caught
+ * up (archived threads are listed per channel, page by page, and a thread
+ * usually archives after days of silence, long after its last message).
  */
 import type { ConnectorState, Logger } from "@parley/bridge";
 import type { REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
+import type { GuildDirectory } from "./guild-directory.ts";
 import { isRecord } from "./members.ts";
 import type { ApiFailures } from "./permissions.ts";
 import { compareSnowflakes, isSnowflake, snowflakeAt } from "./snowflake.ts";
 
 const PAGE = 100;
 const FLUSH_EVERY_MS = 1000;
+/** Public, private and announcement threads. */
+const THREAD_TYPES = new Set([10, 11, 12]);
+const PRIVATE_THREAD = 12;
 
 export interface CatchUpOptions {
   readonly rest: REST;
   readonly state: ConnectorState;
   readonly failures: ApiFailures;
   readonly logger: Logger;
-  /** Most messages fetched per channel per catch-up. */
+  /** The guild of a linked channel (whose active threads to list), and where listed threads are learnt. */
+  readonly directory: Pick<GuildDirectory, "fetchChannel" | "learnChannel">;
+  /** Most messages fetched per channel, and per thread, per catch-up. */
   readonly limit: number;
   /** Handles one fetched message like a live MESSAGE_CREATE (advancing the cursor). */
   readonly feed: (message: Record<string, unknown>) => Promise<void>;
   readonly now?: () => number;
+}
+
+/** An active thread of a linked channel, as Discord listed it. */
+interface ActiveThread {
+  readonly id: string;
+  readonly parentId: string;
+  readonly guildId: string;
+  /** Discord's id of the thread's newest message, when it gave one. */
+  readonly lastMessageId?: string;
 }
 
 export class CatchUp {
@@ -43,7 +64,7 @@ export class CatchUp {
     this.o = o;
   }
 
-  /** The cursor of a channel, from memory or the state. */
+  /** The cursor of a channel or thread, from memory or the state. */
   async cursorOf(channel: string): Promise<string | undefined> {
     const known = this.cursors.get(channel);
     if (known !== undefined) return known;
@@ -55,7 +76,10 @@ export class CatchUp {
     return undefined;
   }
 
-  /** A message of `channel` was handled: the cursor moves to it if it is newer. Written within a second. */
+  /**
+   * A message of `channel` (a channel or a thread, by its own id) was handled:
+   * the cursor moves to it if it is newer. Written within a second.
+   */
   advance(channel: string, id: string): void {
     if (!isSnowflake(id)) return;
     const current = this.cursors.get(channel);
@@ -92,31 +116,72 @@ export class CatchUp {
     return this.flushing;
   }
 
-  /** Catches up on each channel in turn; a channel that fails is logged and the others go on. */
+  /**
+   * Catches up on each channel in turn, each followed by its active threads;
+   * a channel or thread that fails is logged and the others go on.
+   */
   async run(channels: readonly string[]): Promise<void> {
+    const threadLists = new Map<string, Promise<ActiveThread[]>>();
     for (const channel of channels) {
+      let from: string | undefined;
       try {
-        await this.channel(channel);
+        const start = await this.startOf(channel);
+        from = start.from;
+        if (!start.fresh) await this.channel(channel, from);
       } catch (e) {
-        this.o.logger.warn("could not catch up on a channel", {
-          channel,
-          error: e instanceof Error ? e.message : String(e),
-        });
+        this.o.logger.warn("could not catch up on a channel", { channel, error: messageOf(e) });
+      }
+      // The channel's own messages failing (a permission, say) need not keep its threads back.
+      if (from === undefined || this.o.limit <= 0) continue;
+      for (const thread of await this.threadsOf(channel, threadLists)) {
+        try {
+          await this.thread(thread, from);
+        } catch (e) {
+          this.o.logger.warn("could not catch up on a thread", { channel, thread: thread.id, error: messageOf(e) });
+        }
       }
     }
     await this.flush();
   }
 
-  private async channel(channel: string): Promise<void> {
+  /** Where a channel's catch-up starts: its cursor, or now (`fresh`, written at once) when it has none. */
+  private async startOf(channel: string): Promise<{ from: string; fresh: boolean }> {
     const cursor = await this.cursorOf(channel);
-    if (cursor === undefined) {
-      // Linked since the last run, or never seen a message: start from now.
-      const now = snowflakeAt((this.o.now ?? Date.now)());
-      this.cursors.set(channel, now);
-      await this.o.state.set(`cursor:${channel}`, now);
-      return;
-    }
-    let after: string = cursor;
+    if (cursor !== undefined) return { from: cursor, fresh: false };
+    // Linked since the last run, or never seen a message: start from now.
+    const now = snowflakeAt((this.o.now ?? Date.now)());
+    this.cursors.set(channel, now);
+    await this.o.state.set(`cursor:${channel}`, now);
+    return { from: now, fresh: true };
+  }
+
+  private async channel(channel: string, from: string): Promise<void> {
+    const fed = await this.fetchAfter(channel, from, {});
+    if (fed > 0) this.o.logger.info("caught up on a channel", { channel, messages: fed });
+  }
+
+  /**
+   * Catches up on a thread from its own cursor. Without one: a thread newer
+   * than the parent's cursor was started while the bridge was away and is
+   * caught up from its first message. An older one (seen live without a
+   * message handled in it, its cursor write lost in a crash, or from before
+   * threads had cursors) starts at the parent's cursor: snowflakes are
+   * time-ordered and the bridge relayed the parent live up to that message,
+   * so anything in the thread after it may have been posted while the bridge
+   * was away, while starting later could lose it; what was relayed already
+   * is dropped by the engine.
+   */
+  private async thread(t: ActiveThread, parentFrom: string): Promise<void> {
+    const cursor = await this.cursorOf(t.id);
+    const after = cursor ?? (compareSnowflakes(t.id, parentFrom) > 0 ? (BigInt(t.id) - 1n).toString() : parentFrom);
+    // Discord tells each thread's newest message id: a quiet thread costs no request.
+    if (t.lastMessageId !== undefined && compareSnowflakes(t.lastMessageId, after) <= 0) return;
+    const fed = await this.fetchAfter(t.id, after, { guild_id: t.guildId });
+    if (fed > 0) this.o.logger.info("caught up on a thread", { channel: t.parentId, thread: t.id, messages: fed });
+  }
+
+  /** Feeds the messages of a channel or thread after `after`, oldest first, up to the limit; returns how many. */
+  private async fetchAfter(channel: string, after: string, extra: Record<string, unknown>): Promise<number> {
     let fed = 0;
     while (fed < this.o.limit) {
       const limit = Math.min(PAGE, this.o.limit - fed);
@@ -130,7 +195,7 @@ export class CatchUp {
         .filter((m) => compareSnowflakes(m.id, after) > 0)
         .sort((a, b) => compareSnowflakes(a.id, b.id));
       for (const m of messages) {
-        await this.o.feed({ ...m, channel_id: channel });
+        await this.o.feed({ ...m, ...extra, channel_id: channel });
         fed++;
       }
       const last = messages.at(-1);
@@ -145,10 +210,82 @@ export class CatchUp {
         limit: this.o.limit,
       });
     }
-    if (fed > 0) this.o.logger.info("caught up on a channel", { channel, messages: fed });
+    return fed;
+  }
+
+  /** The active threads of a linked channel; the guild's list is asked for once per run. */
+  private async threadsOf(channel: string, lists: Map<string, Promise<ActiveThread[]>>): Promise<ActiveThread[]> {
+    let guildId: string | undefined;
+    try {
+      guildId = (await this.o.directory.fetchChannel(channel))?.guildId;
+    } catch (e) {
+      this.o.logger.warn("could not look up a channel's guild to catch up on its threads", {
+        channel,
+        error: messageOf(e),
+      });
+      return [];
+    }
+    if (guildId === undefined) {
+      this.o.logger.debug("a channel's guild is unknown; its threads are not caught up", { channel });
+      return [];
+    }
+    let list = lists.get(guildId);
+    if (!list) {
+      list = this.activeThreads(guildId);
+      lists.set(guildId, list);
+    }
+    return (await list).filter((t) => t.parentId === channel);
+  }
+
+  /** A guild's active threads, oldest first and learnt by the directory; none (logged) when Discord refuses. */
+  private async activeThreads(guildId: string): Promise<ActiveThread[]> {
+    let answer: unknown;
+    try {
+      answer = await this.o.failures.run({ action: "listing the active threads for catch-up" }, () =>
+        this.o.rest.get(Routes.guildActiveThreads(guildId)),
+      );
+    } catch (e) {
+      this.o.logger.warn("could not list a guild's active threads; their messages are not caught up", {
+        guild: guildId,
+        error: messageOf(e),
+      });
+      return [];
+    }
+    const listed = isRecord(answer) && Array.isArray(answer.threads) ? answer.threads : [];
+    // Discord lists the bot's own thread memberships alongside.
+    const joined = new Set(
+      (isRecord(answer) && Array.isArray(answer.members) ? answer.members : []).flatMap((m) =>
+        isRecord(m) && typeof m.id === "string" ? [m.id] : [],
+      ),
+    );
+    const threads: ActiveThread[] = [];
+    for (const t of listed) {
+      if (!isRecord(t) || !isSnowflake(t.id) || !isSnowflake(t.parent_id)) continue;
+      if (typeof t.type !== "number" || !THREAD_TYPES.has(t.type)) continue;
+      // Live, the bot hears a private thread only as a member: catching up on others would be refused.
+      if (t.type === PRIVATE_THREAD && !joined.has(t.id)) continue;
+      this.o.directory.learnChannel({
+        id: t.id,
+        type: t.type,
+        guildId,
+        parentId: t.parent_id,
+        ...(typeof t.name === "string" && { name: t.name }),
+      });
+      threads.push({
+        id: t.id,
+        parentId: t.parent_id,
+        guildId,
+        ...(isSnowflake(t.last_message_id) && { lastMessageId: t.last_message_id }),
+      });
+    }
+    return threads.sort((a, b) => compareSnowflakes(a.id, b.id));
   }
 
   stop(): Promise<void> {
     return this.flush();
   }
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }

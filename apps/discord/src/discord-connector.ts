@@ -209,6 +209,7 @@ export class DiscordConnector implements Connector {
       state,
       failures,
       logger,
+      directory,
       limit: this.options.catchUpLimit,
       feed: (m) => events?.message(m, "history") ?? Promise.resolve(),
     });

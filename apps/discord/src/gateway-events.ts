@@ -133,9 +133,8 @@ export class GatewayEvents {
     const place = await this.o.directory.placeOf(channelId);
     if (!this.isLinked(place.channel)) return;
     const id = d.id;
-    const advance = () => {
-      if (place.thread === undefined) this.o.catchUp.advance(place.channel, id);
-    };
+    // A thread has its own cursor: catch-up resumes each thread after its last handled message.
+    const advance = () => this.o.catchUp.advance(place.thread ?? place.channel, id);
     if (!isConversation(d.type)) return advance();
     const author = this.authorOf(d, guildId);
     if (!author) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { silentLogger } from "@parley/bridge";
+import { type Logger, silentLogger } from "@parley/bridge";
 import type { REST } from "discord.js";
 import { CatchUp } from "../src/catch-up.ts";
 import { ApiFailures } from "../src/permissions.ts";
@@ -27,18 +27,32 @@ function restWith(channel: string, ids: string[]) {
   return { rest: rest as unknown as REST, requests };
 }
 
-function catchUp(state: MemoryState, rest: REST, limit: number, fed: string[], now = () => Date.now()) {
+/** Channels the directory stub knows: linked channels "100" and "200" in guild "1". */
+const directory = {
+  fetchChannel: async (id: string) => (id === "100" || id === "200" ? { id, type: 0, guildId: "1" } : undefined),
+  learnChannel: () => undefined,
+};
+
+function catchUp(
+  state: MemoryState,
+  rest: REST,
+  limit: number,
+  fed: string[],
+  now = () => Date.now(),
+  logger: Logger = silentLogger,
+) {
   const failures = new ApiFailures({ logger: silentLogger, notifyAdmins: async () => {}, channelLabel: (id) => id });
   const c: CatchUp = new CatchUp({
     rest,
     state,
     failures,
-    logger: silentLogger,
+    logger,
+    directory,
     limit,
     now,
     feed: async (m) => {
       fed.push(m.id as string);
-      c.advance("100", m.id as string);
+      c.advance(m.channel_id as string, m.id as string);
     },
   });
   return c;
@@ -101,5 +115,254 @@ describe("catch-up", () => {
     assert.equal(state.values.get("cursor:100"), "50");
     assert.equal(await c.cursorOf("100"), "50");
     await c.stop();
+  });
+});
+
+interface StubThread {
+  readonly id: string;
+  readonly parent_id: string;
+  readonly type?: number;
+  readonly last_message_id?: string | null;
+}
+
+/**
+ * A REST stub for a guild "1" with messages in channels and threads (by id),
+ * its active thread list, and channels or routes that fail.
+ */
+function guildRest(o: {
+  messages: Record<string, string[]>;
+  threads: StubThread[];
+  /** Threads the bot joined (Discord's `members` of the answer). */
+  joined?: string[];
+  failing?: string[];
+  threadsFail?: boolean;
+}) {
+  const requests: string[] = [];
+  const rest = {
+    async get(route: string, options?: { query: URLSearchParams }) {
+      requests.push(options ? `${route}?${options.query}` : route);
+      if (route === "/guilds/1/threads/active") {
+        if (o.threadsFail) throw new Error("the thread list is not available");
+        return {
+          threads: o.threads.map((t) => ({ type: 11, name: `t${t.id}`, guild_id: "1", ...t })),
+          members: (o.joined ?? []).map((id) => ({ id, user_id: "9", join_timestamp: "", flags: 0 })),
+        };
+      }
+      const channel = /^\/channels\/(\d+)\/messages$/.exec(route)?.[1];
+      if (channel === undefined || !options) throw new Error(`unexpected route ${route}`);
+      if (o.failing?.includes(channel)) throw new Error(`channel ${channel} is not available`);
+      const after = options.query.get("after") ?? "0";
+      const limit = Number(options.query.get("limit"));
+      return (o.messages[channel] ?? [])
+        .filter((id) => compareSnowflakes(id, after) > 0)
+        .sort(compareSnowflakes)
+        .slice(0, limit)
+        .reverse()
+        .map((id) => ({ id, channel_id: channel, content: `m${id}`, author: { id: "1", username: "u" } }));
+    },
+  };
+  return { rest: rest as unknown as REST, requests };
+}
+
+/** Records what a CatchUp hands over: ids in feed order, and the channel and guild each came with. */
+function recordingCatchUp(state: MemoryState, rest: REST, limit: number, logger: Logger = silentLogger) {
+  const fed: Array<{ id: string; channel: string; guild: unknown }> = [];
+  const failures = new ApiFailures({ logger: silentLogger, notifyAdmins: async () => {}, channelLabel: (id) => id });
+  const learnt: string[] = [];
+  const c: CatchUp = new CatchUp({
+    rest,
+    state,
+    failures,
+    logger,
+    directory: { ...directory, learnChannel: (t) => void learnt.push(`${t.id}<${t.parentId}`) },
+    limit,
+    feed: async (m) => {
+      fed.push({ id: m.id as string, channel: m.channel_id as string, guild: m.guild_id });
+      c.advance(m.channel_id as string, m.id as string);
+    },
+  });
+  return { c, fed, learnt };
+}
+
+function warningsLogger() {
+  const warnings: string[] = [];
+  const logger: Logger = {
+    ...silentLogger,
+    warn: (m, f) => void warnings.push(`${m} ${JSON.stringify(f)}`),
+    child: () => logger,
+  };
+  return { logger, warnings };
+}
+
+describe("catch-up in threads", () => {
+  it("resumes a thread after its cursor, starts a new thread at its start and an old one at the parent's cursor", async () => {
+    const state = new MemoryState();
+    await state.set("cursor:100", "2000");
+    await state.set("cursor:1500", "2005");
+    const { rest } = guildRest({
+      messages: {
+        "100": ["1990", "2000", "2010"],
+        // seen live up to 2005
+        "1500": ["1501", "2005", "2020", "2021"],
+        // older than the parent's cursor, no cursor of its own: from the parent's cursor
+        "1800": ["1801", "1999", "2000", "2030"],
+        // started while the bridge was away: a forum-like first message with the thread's own id
+        "2040": ["2040", "2041", "2042"],
+        // a thread of a channel that is not linked
+        "1600": ["2050"],
+      },
+      threads: [
+        { id: "2040", parent_id: "100", last_message_id: "2042" },
+        { id: "1500", parent_id: "100", last_message_id: "2021" },
+        { id: "1800", parent_id: "100" },
+        { id: "1600", parent_id: "300", last_message_id: "2050" },
+      ],
+    });
+    const { c, fed, learnt } = recordingCatchUp(state, rest, 500);
+    await c.run(["100"]);
+    assert.deepEqual(
+      fed.map((m) => `${m.channel}:${m.id}`),
+      ["100:2010", "1500:2020", "1500:2021", "1800:2030", "2040:2040", "2040:2041", "2040:2042"],
+      "the channel, then its threads oldest first, each in order",
+    );
+    assert.ok(
+      fed.filter((m) => m.channel !== "100").every((m) => m.guild === "1"),
+      "thread messages carry their guild",
+    );
+    assert.equal(state.values.get("cursor:1500"), "2021");
+    assert.equal(state.values.get("cursor:1800"), "2030");
+    assert.equal(state.values.get("cursor:2040"), "2042");
+    assert.equal(state.values.get("cursor:1600"), undefined, "threads of unlinked channels are left alone");
+    assert.ok(learnt.includes("2040<100"), "listed threads are learnt, so their messages find their room");
+  });
+
+  it("asks nothing of a thread whose newest message was handled already, and lists the guild's threads once", async () => {
+    const state = new MemoryState();
+    await state.set("cursor:100", "2000");
+    await state.set("cursor:200", "2000");
+    await state.set("cursor:1500", "2021");
+    const { rest, requests } = guildRest({
+      messages: { "1500": ["2020", "2021"] },
+      threads: [
+        { id: "1500", parent_id: "100", last_message_id: "2021" },
+        { id: "1700", parent_id: "200", last_message_id: "1999" },
+      ],
+    });
+    const { c, fed } = recordingCatchUp(state, rest, 500);
+    await c.run(["100", "200"]);
+    assert.deepEqual(fed, []);
+    assert.deepEqual(requests.filter((r) => r.includes("/threads/active")).length, 1);
+    assert.ok(!requests.some((r) => r.startsWith("/channels/1500/") || r.startsWith("/channels/1700/")));
+  });
+
+  it("a restart relays nothing again: the cursors written by the first run hold", async () => {
+    const state = new MemoryState();
+    await state.set("cursor:100", "2000");
+    const world = {
+      messages: { "100": ["2001"], "2040": ["2041", "2042"], "1800": ["2003"] },
+      threads: [
+        { id: "2040", parent_id: "100" },
+        { id: "1800", parent_id: "100" },
+      ],
+    };
+    const first = recordingCatchUp(state, guildRest(world).rest, 500);
+    await first.c.run(["100"]);
+    assert.deepEqual(
+      first.fed.map((m) => m.id),
+      ["2001", "2003", "2041", "2042"],
+    );
+    const second = recordingCatchUp(state, guildRest(world).rest, 500);
+    await second.c.run(["100"]);
+    assert.deepEqual(second.fed, []);
+  });
+
+  it("applies the limit to each thread on its own", async () => {
+    const state = new MemoryState();
+    await state.set("cursor:100", "2000");
+    const many = (from: number) => Array.from({ length: 8 }, (_, i) => String(from + i));
+    const { rest } = guildRest({
+      messages: { "100": many(2001), "3000": many(3001), "4000": many(4001) },
+      threads: [
+        { id: "3000", parent_id: "100" },
+        { id: "4000", parent_id: "100" },
+      ],
+    });
+    const { c, fed } = recordingCatchUp(state, rest, 5);
+    await c.run(["100"]);
+    for (const channel of ["100", "3000", "4000"]) {
+      assert.equal(fed.filter((m) => m.channel === channel).length, 5, `5 from ${channel}`);
+    }
+    assert.equal(state.values.get("cursor:3000"), "3005", "the rest waits for the next catch-up");
+  });
+
+  it("keeps going when a thread, the channel or the thread list fails, saying so", async () => {
+    const state = new MemoryState();
+    await state.set("cursor:100", "2000");
+    const { logger, warnings } = warningsLogger();
+    const { rest } = guildRest({
+      messages: { "2040": ["2041"], "2050": ["2051"] },
+      threads: [
+        { id: "2040", parent_id: "100" },
+        { id: "2045", parent_id: "100" },
+        { id: "2050", parent_id: "100" },
+      ],
+      failing: ["100", "2045"],
+    });
+    const { c, fed } = recordingCatchUp(state, rest, 500, logger);
+    await c.run(["100"]);
+    assert.deepEqual(
+      fed.map((m) => m.id),
+      ["2041", "2051"],
+      "the channel and one thread failing keeps no other thread back",
+    );
+    assert.equal(warnings.filter((w) => w.startsWith("could not catch up on a channel")).length, 1);
+    assert.equal(warnings.filter((w) => w.startsWith("could not catch up on a thread")).length, 1);
+    assert.match(warnings.join("\n"), /"thread":"2045"/);
+
+    const listFails = guildRest({ messages: { "100": ["2001"] }, threads: [], threadsFail: true });
+    const second = warningsLogger();
+    const again = new MemoryState();
+    await again.set("cursor:100", "2000");
+    const other = recordingCatchUp(again, listFails.rest, 500, second.logger);
+    await other.c.run(["100"]);
+    assert.deepEqual(
+      other.fed.map((m) => m.id),
+      ["2001"],
+      "the channel is caught up without its threads",
+    );
+    assert.match(second.warnings.join("\n"), /could not list a guild's active threads/);
+  });
+
+  it("catches up on private threads the bot is in, and leaves the others alone", async () => {
+    const state = new MemoryState();
+    await state.set("cursor:100", "2000");
+    const { rest, requests } = guildRest({
+      messages: { "2040": ["2041"], "2050": ["2051"] },
+      threads: [
+        { id: "2040", parent_id: "100", type: 12 },
+        { id: "2050", parent_id: "100", type: 12 },
+      ],
+      joined: ["2050"],
+    });
+    const { c, fed } = recordingCatchUp(state, rest, 500);
+    await c.run(["100"]);
+    assert.deepEqual(
+      fed.map((m) => m.id),
+      ["2051"],
+    );
+    assert.ok(!requests.some((r) => r.startsWith("/channels/2040/")), "no request Discord would refuse");
+  });
+
+  it("with catch-up off (limit 0) asks Discord nothing", async () => {
+    const state = new MemoryState();
+    await state.set("cursor:100", "2000");
+    const { rest, requests } = guildRest({
+      messages: { "100": ["2001"] },
+      threads: [{ id: "2040", parent_id: "100" }],
+    });
+    const { c, fed } = recordingCatchUp(state, rest, 0);
+    await c.run(["100"]);
+    assert.deepEqual(fed, []);
+    assert.deepEqual(requests, []);
   });
 });

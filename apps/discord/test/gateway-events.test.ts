@@ -70,7 +70,7 @@ function setup() {
     book: {
       rememberThread: async (id: string, t: string) => void threads.push(`${id}@${t}`),
     } as unknown as MessageBook,
-    catchUp: { advance: (_c: string, id: string) => void advanced.push(id) } as unknown as CatchUp,
+    catchUp: { advance: (c: string, id: string) => void advanced.push(`${c}:${id}`) } as unknown as CatchUp,
     rehostAttachments: true,
     botId: () => BOT,
   });
@@ -102,7 +102,7 @@ describe("gateway events", () => {
     assert.equal(m?.channel, LINKED);
     assert.deepEqual(m?.author, { id: "20", displayName: "Bobby" });
     assert.equal(m?.timestamp, Date.parse("2025-01-01T00:00:00.000Z"));
-    assert.deepEqual(advanced, ["500"]);
+    assert.deepEqual(advanced, [`${LINKED}:500`]);
   });
 
   it("marks the bridge's own webhook and bot messages as echoes, and relays other webhooks as puppets", async () => {
@@ -127,7 +127,7 @@ describe("gateway events", () => {
     assert.equal(calls[0]?.[1].channel, LINKED);
     assert.equal(calls[0]?.[1].thread, THREAD);
     assert.deepEqual(threads, [`504@${THREAD}`]);
-    assert.deepEqual(advanced, [], "thread messages do not move the channel's cursor");
+    assert.deepEqual(advanced, [`${THREAD}:504`], "a thread message moves the thread's cursor, not the channel's");
   });
 
   it("ignores channels linked to no room, and system notices", async () => {
@@ -135,7 +135,7 @@ describe("gateway events", () => {
     await events.handle("MESSAGE_CREATE", message({ id: "505", channel_id: "999" }));
     await events.handle("MESSAGE_CREATE", message({ id: "506", type: 7 }));
     assert.deepEqual(calls, []);
-    assert.deepEqual(advanced, ["506"]);
+    assert.deepEqual(advanced, [`${LINKED}:506`]);
   });
 
   it("routes DMs to the XMPP user who wrote first, and answers the others", async () => {

@@ -82,11 +82,6 @@ export class MatrixConnector implements Connector {
   private stopped = false;
   /** The work after start (joining rooms, members, ping), awaited by stop so no host call comes after it. */
   private settling: Promise<void> = Promise.resolve();
-  /**
-   * Occupant changes the engine reports before `start` (it joins the linked
-   * rooms first): the latest per occupant, replayed once the connector runs.
-   */
-  private readonly early = new Map<string, XmppOccupantEvent>();
 
   constructor(o: MatrixConnectorOptions) {
     this.o = o;
@@ -214,17 +209,6 @@ export class MatrixConnector implements Connector {
       if (this.stopped) return;
       await this.catchUpMembers(roomId);
     }
-    const early = [...this.early.values()];
-    this.early.clear();
-    for (const o of early) {
-      if (this.stopped) return;
-      await r.out.occupant(o).catch((e: unknown) =>
-        r.logger.warn("an XMPP occupant could not be brought to Matrix", {
-          room: o.channel,
-          error: e instanceof Error ? e.message : String(e),
-        }),
-      );
-    }
   }
 
   /**
@@ -302,15 +286,8 @@ export class MatrixConnector implements Connector {
     return this.r.out.sendDirect(o);
   }
 
-  async occupant(o: XmppOccupantEvent): Promise<void> {
-    if (this.running) return this.running.out.occupant(o);
-    const key = `${o.channel} ${o.sender.jid}`;
-    this.early.delete(key);
-    this.early.set(key, o);
-    if (this.early.size > 10_000) {
-      const oldest = this.early.keys().next().value;
-      if (oldest !== undefined) this.early.delete(oldest);
-    }
+  occupant(o: XmppOccupantEvent): Promise<void> {
+    return this.r.out.occupant(o);
   }
 
   read(o: ReadRequest): Promise<void> {

@@ -47,8 +47,8 @@ export interface Harness {
   room: string;
   dir: string;
   domain: string;
-  /** Stops the bridge (keeping the store) and starts a new one on the same store and network. */
-  restartBridge(): Promise<void>;
+  /** Stops the bridge (keeping the store) and starts a new one on the same store and network, with `connector` if given. */
+  restartBridge(connector?: ReferenceConnector): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -122,9 +122,9 @@ export async function startHarness(kind: XmppServerKind, options: HarnessOptions
     room,
     dir,
     domain: config.xmpp.domain,
-    async restartBridge() {
+    async restartBridge(connector) {
       await h.bridge.stop();
-      h.connector = new ReferenceConnector(net);
+      h.connector = connector ?? new ReferenceConnector(net);
       h.bridge = await Bridge.start({ config, connector: h.connector, store, ...delivery });
     },
     async close() {

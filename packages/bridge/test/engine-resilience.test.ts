@@ -24,6 +24,7 @@ import { isMessage, isPresence, stanzaId, TestClient, XMPP_SERVER_KINDS, type Xm
 import {
   fromMarkdown,
   IqRouter,
+  ReferenceConnector,
   ReflectionTracker,
   type RefMessage,
   RelayOccupant,
@@ -489,6 +490,48 @@ for (const kind of XMPP_SERVER_KINDS) {
       const got = ofBurst(archive, tag);
       assert.deepEqual(got.bodies, expected);
       assertUnique(got.ids);
+    });
+
+    it("holds what the room says while the connector is still starting, and relays it once it has", async () => {
+      let release = () => {};
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      let started = false;
+      const tooEarly: string[] = [];
+      const connector = new ReferenceConnector(h.net);
+      const start = connector.start.bind(connector);
+      connector.start = async (host) => {
+        await gate;
+        await start(host);
+        started = true;
+      };
+      const send = connector.send.bind(connector);
+      connector.send = (m) => {
+        if (!started) tooEarly.push("send");
+        return send(m);
+      };
+      const occupant = connector.occupant.bind(connector);
+      connector.occupant = (o) => {
+        if (!started) tooEarly.push(`occupant ${o.kind}`);
+        return occupant(o);
+      };
+      // The new bridge joins the room first (alice sees its relay come in), then starts the connector.
+      const relayBack = h.alice.waitFor(
+        isPresence((p) => p.from === `${h.room}/Reference bridge` && p.type === "available"),
+      );
+      const restarting = h.restartBridge(connector);
+      await relayBack;
+      const text = "said while the connector starts";
+      const reflected = h.alice.waitFor(isMessage((m) => m.body === text && m.from === `${h.room}/alice`));
+      await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id: stanzaId("early"), body: text }));
+      await reflected;
+      await new Promise((r) => setTimeout(r, 200)); // the relay's copy is in the bridge by now
+      release();
+      await restarting;
+      const call = await apiCall(h, (c) => c.method === "post" && c.args.text === text);
+      assert.equal(call.args.senderName, "alice");
+      assert.deepEqual(tooEarly, [], "nothing reached the connector before its start resolved");
     });
 
     it("joins again and relays on after a moderator kicks the relay", async () => {

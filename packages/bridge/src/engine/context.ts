@@ -52,4 +52,10 @@ export interface EngineContext {
   readonly linkRoom: (channel: string, room: string) => Promise<void>;
   /** Removes a link; a room no channel relays into any more is left by the relay and the puppets. */
   readonly unlinkRoom: (channel: string, room: string) => Promise<boolean>;
+  /**
+   * Settles once `connector.start` has resolved: the rooms are joined before
+   * the connector starts, and what XMPP says meanwhile waits for it (a
+   * connector is never called before it started).
+   */
+  readonly connectorStarted: Promise<void>;
 }

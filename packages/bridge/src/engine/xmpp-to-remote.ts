@@ -137,6 +137,7 @@ export class XmppToRemote {
     m: Message,
     stanzaId: string | undefined,
   ): Promise<void> {
+    await this.ctx.connectorStarted;
     const sender = await this.senderOf(room, nick);
     const authorKey = this.authorKey(room, nick);
     const find = (id: string) => this.lookup(room, id);
@@ -221,6 +222,7 @@ export class XmppToRemote {
             ...(o.status !== undefined && o.status !== "" && { message: o.status }),
           };
     void (async () => {
+      await this.ctx.connectorStarted;
       const sender = await this.senderFor(room, o);
       for (const channel of channels) {
         await occupant({
@@ -419,6 +421,7 @@ export class XmppToRemote {
     // The bridge asked for this one: the remote message is already deleted.
     if (this.ctx.echoes.consume("moderated", `${room} ${moderation.id}`)) return;
     if (!this.ctx.connector.capabilities.deletes) return;
+    await this.ctx.connectorStarted;
     const r = await this.lookup(room, moderation.id);
     if (!r || !channels.includes(r.channel)) return;
     // The moderator, where the room names them by occupant JID (room/nick).
