@@ -497,11 +497,17 @@ for (const kind of XMPP_SERVER_KINDS) {
       const gate = new Promise<void>((r) => {
         release = r;
       });
+      let starting = () => {};
+      // The engine joins the linked rooms first and then starts the connector: once `start` is called, the relay is in.
+      const startCalled = new Promise<void>((r) => {
+        starting = r;
+      });
       let started = false;
       const tooEarly: string[] = [];
       const connector = new ReferenceConnector(h.net);
       const start = connector.start.bind(connector);
       connector.start = async (host) => {
+        starting();
         await gate;
         await start(host);
         started = true;
@@ -516,12 +522,8 @@ for (const kind of XMPP_SERVER_KINDS) {
         if (!started) tooEarly.push(`occupant ${o.kind}`);
         return occupant(o);
       };
-      // The new bridge joins the room first (alice sees its relay come in), then starts the connector.
-      const relayBack = h.alice.waitFor(
-        isPresence((p) => p.from === `${h.room}/Reference bridge` && p.type === "available"),
-      );
       const restarting = h.restartBridge(connector);
-      await relayBack;
+      await startCalled;
       const text = "said while the connector starts";
       const reflected = h.alice.waitFor(isMessage((m) => m.body === text && m.from === `${h.room}/alice`));
       await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id: stanzaId("early"), body: text }));
