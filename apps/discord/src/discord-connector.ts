@@ -370,11 +370,13 @@ export class DiscordConnector implements Connector {
       }
       return;
     }
-    // A Discord user's message removed by an XMPP moderator: the bot deletes it (needs Manage Messages).
+    // A Discord user's message removed by an XMPP moderator: the bot deletes it (needs Manage Messages),
+    // saying in the guild's audit log who did and why.
     const where = (await r.book.threadOf(o.id)) ?? o.channel;
+    const reason = auditLogReason(o);
     await r.failures
       .run({ action: "deleting a message moderated on XMPP", channel: o.channel, permission: "Manage Messages" }, () =>
-        r.rest.delete(Routes.channelMessage(where, o.id)),
+        r.rest.delete(Routes.channelMessage(where, o.id), { reason }),
       )
       .catch((e: unknown) => {
         if (ApiFailures.codeOf(e) !== 10008) throw e; // Unknown Message: gone already
@@ -414,4 +416,15 @@ export class DiscordConnector implements Connector {
     const p = r.directory.personAnywhere(id) ?? (await r.directory.fetchPerson(id));
     return p ? remoteUserOf(r.rest.cdn, p, p.id === r.session.client.user?.id) : undefined;
   }
+}
+
+/** Discord keeps at most 512 characters of an audit-log reason. */
+const MAX_AUDIT_LOG_REASON = 512;
+
+/** The audit-log reason of a deletion an XMPP moderator asked for: who, and why when they said. */
+export function auditLogReason(o: Pick<DeleteRequest, "sender" | "reason">): string {
+  const who = o.sender.nick !== "" && o.sender.nick !== "moderator" ? ` by ${o.sender.nick}` : "";
+  const why = o.reason?.trim();
+  const text = `moderated on XMPP${who}${why !== undefined && why !== "" ? `: ${why}` : ""}`;
+  return Array.from(text).slice(0, MAX_AUDIT_LOG_REASON).join("");
 }

@@ -267,6 +267,8 @@ describe("XMPP to Discord", () => {
     await h.fake.waitFor(() => h.fake.message(h.general.id, posted.id) === undefined || undefined, {
       what: "the spam deleted on Discord",
     });
+    const deletion = h.fake.requests.find((r) => r.method === "DELETE" && r.path.endsWith(`/messages/${posted.id}`));
+    assert.equal(deletion?.auditLogReason, "moderated on XMPP by alice: spam", "who and why, in the audit log");
   });
 
   it("has the room moderate an XMPP message a Discord moderator deleted", async () => {

@@ -38,7 +38,8 @@ export const DIRECTORY_ROUTES: Readonly<Record<string, Route>> = {
       },
     }),
 
-  "GET /users/@me": (w) => ok(w.dir.bot),
+  // The bot's own user carries the private fields an OAuth2 "identify" scope shows.
+  "GET /users/@me": (w) => ok({ ...w.dir.bot, mfa_enabled: w.dir.bot.mfa_enabled ?? false, locale: "en-US" }),
 
   "GET /users/{user_id}": (w, r) => {
     const user = w.dir.user(param(r, "user_id"));
@@ -105,7 +106,8 @@ export const DIRECTORY_ROUTES: Readonly<Record<string, Route>> = {
 
   "GET /guilds/{guild_id}/threads/active": (w, r) => {
     const threads = w.dir.threadsOf(guildId(w, r)).filter((t) => !t.thread_metadata?.archived);
-    return ok({ threads, members: [] });
+    // discord-api-types leaves has_more out of this answer; the OpenAPI description requires it.
+    return ok({ threads, members: [], has_more: false });
   },
 
   "GET /channels/{channel_id}": (w, r) => ok(visibleChannel(w, param(r, "channel_id"))),
@@ -132,17 +134,29 @@ function archivedThreads(w: RestWorld, r: RouteRequest) {
   return ok({ threads: [], members: [], has_more: false });
 }
 
+/** The bot's application as its owner sees it: a private bot, with no interactions endpoint and no team. */
 function application(w: RestWorld) {
   return {
     id: w.applicationId,
     name: w.dir.bot.username,
     icon: null,
     description: "",
+    type: null,
     bot_public: false,
     bot_require_code_grant: false,
     verify_key: "0".repeat(64),
     flags: 0,
+    flags_new: "0",
+    redirect_uris: [],
+    interactions_endpoint_url: null,
+    role_connections_verification_url: null,
+    owner: w.dir.applicationOwner(),
     team: null,
+    approximate_guild_count: w.dir.guildIds().length,
+    approximate_user_install_count: 0,
+    approximate_user_authorization_count: 0,
+    explicit_content_filter: 0,
+    eligible_oauth2_scopes: ["applications.commands", "bot"],
     bot: w.dir.bot,
     install_params: { scopes: ["bot"], permissions: (BOT_PERMISSIONS & ~PermissionFlagsBits.Administrator).toString() },
   };

@@ -90,6 +90,7 @@ export class Directory {
   private readonly dms = new Map<string, string>();
   /** Permission bits taken from the bot, per channel (threads inherit their parent's). */
   private readonly denied = new Map<string, bigint>();
+  private appOwner: APIUser | undefined;
 
   constructor(o: { ids: SnowflakeSource; assets: AssetStore; emit: (d: Dispatch) => void; botName: string }) {
     this.ids = o.ids;
@@ -107,6 +108,7 @@ export class Directory {
       mfa_enabled: false,
       flags: 0 as UserFlags,
       public_flags: 0 as UserFlags,
+      primary_guild: null,
     };
     this.users.set(id, this.bot);
   }
@@ -115,6 +117,16 @@ export class Directory {
 
   user(id: string): APIUser | undefined {
     return this.users.get(id);
+  }
+
+  /**
+   * The human who owns the bot's application, made on first use: the
+   * application object must name an owner, but nothing else in a scenario
+   * involves one.
+   */
+  applicationOwner(): APIUser {
+    this.appOwner ??= this.newUser("app-owner");
+    return this.appOwner;
   }
 
   requireUser(id: string): APIUser {
@@ -165,9 +177,9 @@ export class Directory {
   }
 
   /** The REST guild object (GET /guilds/{id}). */
-  guildObject(id: string, withCounts = false): APIGuild {
+  guildObject(id: string, withCounts = false): SpecGuild {
     const g = this.requireGuild(id);
-    const guild: APIGuild = {
+    const guild: SpecGuild = {
       id: g.id,
       name: g.name,
       icon: null,
@@ -201,6 +213,14 @@ export class Directory {
       safety_alerts_channel_id: null,
       incidents_data: null,
       max_members: 500000,
+      max_presences: null,
+      max_video_channel_users: 25,
+      max_stage_video_channel_users: 50,
+      region: "deprecated",
+      widget_enabled: false,
+      widget_channel_id: null,
+      home_header: null,
+      nsfw: false,
     };
     if (withCounts) {
       guild.approximate_member_count = g.members.size;
@@ -546,12 +566,19 @@ export class Directory {
       banner: null,
       accent_color: null,
       avatar_decoration_data: null,
+      primary_guild: null,
     };
     if (o.bot) user.bot = true;
     this.users.set(id, user);
     return user;
   }
 }
+
+/**
+ * A guild as the OpenAPI description requires it: discord-api-types leaves
+ * out `home_header` and the older `nsfw` flag, which the spec marks required.
+ */
+export type SpecGuild = APIGuild & { home_header: string | null; nsfw: boolean };
 
 export function isThread(c: APIChannel): c is APIThreadChannel {
   return (

@@ -112,6 +112,12 @@ export interface FakeDiscord {
   dropConnection(o?: { code?: number }): void;
   /** Op 7 RECONNECT. */
   requestReconnect(): void;
+  /** The connections open now get no more heartbeat ACKs (a zombied connection); later ones do. */
+  stopAcking(): void;
+  /** Op 1 from the gateway: each client must heartbeat at once, or is closed with 4009. */
+  requestHeartbeat(): void;
+  /** Heartbeats received, and connections closed for a missed one (4009). */
+  readonly heartbeats: { readonly received: number; readonly timeouts: number };
   /** Op 9 INVALID_SESSION; not resumable means the client must IDENTIFY again. */
   invalidateSession(resumable: boolean): void;
   /** The next matching requests get 429 with Discord's headers and body. */
@@ -372,6 +378,18 @@ class RunningFakeDiscord implements FakeDiscord {
   }
 
   // --- failures ----------------------------------------------------------
+
+  stopAcking(): void {
+    this.gateway.stopAcking();
+  }
+
+  requestHeartbeat(): void {
+    this.gateway.requestHeartbeat();
+  }
+
+  get heartbeats(): { readonly received: number; readonly timeouts: number } {
+    return { received: this.gateway.heartbeats, timeouts: this.gateway.heartbeatTimeouts };
+  }
 
   dropConnection(o: { code?: number } = {}): void {
     this.gateway.dropConnection(o.code);

@@ -1,6 +1,8 @@
 /**
  * Gateway v10 over a `ws` server, JSON encoding: HELLO, IDENTIFY (token,
- * intents, shard), READY then one GUILD_CREATE per guild, heartbeats and ACKs,
+ * intents, shard), READY then one GUILD_CREATE per guild, heartbeats and ACKs
+ * (a connection that stops heartbeating is closed with 4009, its session kept
+ * for RESUME; see gateway-heartbeat.ts),
  * RESUME replaying what the session missed then RESUMED, op 7 RECONNECT,
  * op 9 INVALID_SESSION, op 8 member requests, and Discord's close codes.
  * A session outlives its socket, so dispatches made while a client is away
@@ -15,6 +17,7 @@ import { createDeflate, type Deflate, deflateSync, constants as zlibConstants } 
 import type { APIGuildMember, APIUser, GatewayPresenceUpdate } from "discord-api-types/v10";
 import { GatewayCloseCodes, GatewayIntentBits, GatewayOpcodes } from "discord-api-types/v10";
 import { type WebSocket, WebSocketServer } from "ws";
+import { HeartbeatDeadline } from "./gateway-heartbeat.ts";
 import { type Dispatch, has, KNOWN_INTENTS, shapeFor, wants } from "./intents.ts";
 
 export interface GatewayHost {
@@ -52,6 +55,9 @@ interface Connection {
   /** Deflated bytes not yet sent (zlib-stream). */
   readonly pending: Buffer[];
   identifyCompress: boolean;
+  readonly heartbeat: HeartbeatDeadline;
+  /** False once `stopAcking` made this connection a zombie: heartbeats are taken but never ACKed. */
+  acking: boolean;
 }
 
 const REPLAY_LIMIT = 10_000;
@@ -65,6 +71,10 @@ export class Gateway {
   private offline = false;
   identifies = 0;
   resumes = 0;
+  /** Heartbeats (op 1) received from clients. */
+  heartbeats = 0;
+  /** Connections closed because their heartbeat did not come in time. */
+  heartbeatTimeouts = 0;
 
   constructor(host: GatewayHost, o: { heartbeatIntervalMs?: number } = {}) {
     this.host = host;
@@ -130,6 +140,24 @@ export class Gateway {
     if (offline) for (const conn of [...this.connections]) conn.ws.terminate();
   }
 
+  /**
+   * The connections open now stop ACKing heartbeats (they still read them),
+   * as a zombied connection does; discord.js notices the missing ACK at its
+   * next beat, closes and RESUMEs. Connections opened later ACK again.
+   */
+  stopAcking(): void {
+    for (const conn of this.connections) conn.acking = false;
+  }
+
+  /** Op 1 to every connection: the client must answer with a heartbeat at once, or be closed with 4009. */
+  requestHeartbeat(): void {
+    for (const conn of this.connections) {
+      if (conn.ws.readyState !== conn.ws.OPEN) continue;
+      conn.heartbeat.requested();
+      this.send(conn, { op: GatewayOpcodes.Heartbeat, d: null });
+    }
+  }
+
   /** After a token is revoked, its sessions end with 4004. */
   revoke(): void {
     this.sessions.clear();
@@ -140,7 +168,10 @@ export class Gateway {
   }
 
   async close(): Promise<void> {
-    for (const conn of this.connections) conn.ws.terminate();
+    for (const conn of this.connections) {
+      conn.heartbeat.stop();
+      conn.ws.terminate();
+    }
     this.connections.clear();
     this.sessions.clear();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
@@ -152,10 +183,19 @@ export class Gateway {
     const params = new URL(req.url ?? "/", "ws://fake").searchParams;
     const compress = params.get("compress");
     const stream = compress === "zlib-stream" ? createDeflate() : undefined;
-    const conn: Connection = { ws, session: undefined, stream, pending: [], identifyCompress: false };
+    const conn: Connection = {
+      ws,
+      session: undefined,
+      stream,
+      pending: [],
+      identifyCompress: false,
+      heartbeat: new HeartbeatDeadline(this.heartbeatIntervalMs, () => this.heartbeatMissed(conn)),
+      acking: true,
+    };
     stream?.on("data", (chunk: Buffer) => conn.pending.push(chunk));
     this.connections.add(conn);
     ws.on("close", (code) => {
+      conn.heartbeat.stop();
       this.connections.delete(conn);
       if (conn.session?.conn === conn) conn.session.conn = undefined;
       // A client closing with 1000/1001 ends its session, as on Discord; 4xxx closes (discord.js uses 4200) keep it resumable.
@@ -175,6 +215,8 @@ export class Gateway {
     }
     this.send(conn, { op: GatewayOpcodes.Hello, d: { heartbeat_interval: this.heartbeatIntervalMs } });
     ws.on("message", (data) => {
+      // Once the fake has sent its close frame it reads nothing more, as a closing Discord socket would not act on it.
+      if (ws.readyState !== ws.OPEN) return;
       try {
         this.receive(conn, data.toString());
       } catch {
@@ -199,8 +241,11 @@ export class Gateway {
     const d = (data && typeof data === "object" ? data : {}) as Record<string, unknown>;
     switch (op) {
       case GatewayOpcodes.Heartbeat:
-        this.send(conn, { op: GatewayOpcodes.HeartbeatAck, d: null });
-        return;
+        // Any time is fine, early or requested; each one restarts the deadline.
+        conn.heartbeat.beat();
+        this.heartbeats++;
+        if (conn.acking) this.send(conn, { op: GatewayOpcodes.HeartbeatAck, d: null });
+        break;
       case GatewayOpcodes.Identify:
         this.identify(conn, d);
         break;
@@ -316,6 +361,25 @@ export class Gateway {
     conn.session = session;
     for (const p of session.sent) if (p.s > seq) this.sendText(conn, p.text, true);
     this.deliver(session, "RESUMED", null);
+  }
+
+  /**
+   * The heartbeat did not come in time. Discord documents no close code for
+   * this; 4009 "Session timed out" is the one that names a timeout, and
+   * discord.js (@discordjs/ws) answers it with a RESUME. The close code
+   * table marks 4009 "Resume: false", but the Gateway page says of exactly
+   * this case that the client is "forced to Resume", so the session is kept:
+   * a client that resumes gets its missed dispatches, one that identifies
+   * anew (as the table suggests) gets a new session.
+   */
+  private heartbeatMissed(conn: Connection): void {
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    this.heartbeatTimeouts++;
+    // Detached before closing, so that the client echoing a 1000 in its close frame cannot end the session.
+    if (conn.session?.conn === conn) conn.session.conn = undefined;
+    conn.session = undefined;
+    conn.ws.close(GatewayCloseCodes.SessionTimedOut, "Session timed out.");
+    this.host.changed();
   }
 
   private requestMembers(session: Session, d: Record<string, unknown>): void {

@@ -428,7 +428,7 @@ export class MessageStore {
         {
           content: o.name,
           type: MessageType.ThreadCreated,
-          messageReference: { channel_id: id, guild_id: guildId },
+          messageReference: { type: 0, channel_id: id, guild_id: guildId },
         },
       );
     }
@@ -482,6 +482,7 @@ export class MessageStore {
       bot: true,
       public_flags: 0 as UserFlags,
       flags: 0 as UserFlags,
+      primary_guild: null,
     };
   }
 

@@ -2,8 +2,10 @@
  * Checks REST requests against Discord's official OpenAPI description
  * (shared/specs/discord/openapi.json): the path must match a template, and
  * path params, query params and JSON bodies (or the payload_json part of a
- * multipart body) must satisfy the schemas. The spec is 1.2 MB, so it is read
- * once per process and each operation's validators are compiled on first use.
+ * multipart body) must satisfy the schemas. The fake's own answers are held to
+ * the same description, so the bridge is never tested against a shape Discord
+ * does not send. The spec is 1.2 MB, so it is read once per process and each
+ * operation's validators are compiled on first use.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -26,7 +28,12 @@ interface Operation {
   readonly operationId?: string;
   readonly parameters?: Parameter[];
   readonly requestBody?: { content: Record<string, { schema?: JsonObject }>; required?: boolean };
+  readonly responses?: Record<string, ResponseObject | { $ref: string }>;
   readonly security?: Array<Record<string, unknown>>;
+}
+
+interface ResponseObject {
+  readonly content?: Record<string, { schema?: JsonObject }>;
 }
 
 type PathItem = { parameters?: Parameter[] } & Partial<Record<HttpMethod, Operation>>;
@@ -54,6 +61,14 @@ export interface SpecIssue {
   readonly pointer: string;
   readonly field: FieldError;
   /** Ajv's wording, for the violation log. */
+  readonly detail: string;
+}
+
+/** One way an answer of the fake differs from what Discord sends. */
+export interface ResponseIssue {
+  /** JSON pointer into the body: `/0/author/id`; empty for the status or the body as a whole. */
+  readonly pointer: string;
+  /** Ajv's wording, or what is wrong with the status or the presence of a body. */
   readonly detail: string;
 }
 
@@ -106,6 +121,7 @@ export class OpenApiCheck {
   private readonly templates: Template[];
   private readonly ajv: Ajv2020;
   private readonly validators = new Map<string, OperationValidators>();
+  private readonly responseValidators = new Map<string, ValidateFunction>();
 
   constructor(doc: SpecDocument) {
     this.doc = doc;
@@ -118,7 +134,7 @@ export class OpenApiCheck {
     addFormats.default(this.ajv);
     this.ajv.addFormat("snowflake", /^(0|[1-9][0-9]*)$/);
     this.ajv.addFormat("nonce", true);
-    this.ajv.addSchema(rebase({ components: doc.components }) as JsonObject, SPEC_ID);
+    this.ajv.addSchema(withOverrides(rebase({ components: doc.components }) as JsonObject), SPEC_ID);
   }
 
   /** The template `path` (relative to `/api/v10`, not decoded) falls under; literal segments win over parameters. */
@@ -173,6 +189,54 @@ export class OpenApiCheck {
       if (validate && !validate(body.value)) issues.push(...toIssues("body", validate.errors));
     }
     return issues;
+  }
+
+  /**
+   * Everything in an answer that Discord would never send for this operation:
+   * a status the spec does not list (exactly, as `4XX`, or as `default`), a
+   * body on a status without content (a 204 never has one), no body where the
+   * spec describes one, or a body its schema rejects. `body` is the value
+   * before serialization, `undefined` for none. Operations the spec does not
+   * describe are not checked.
+   */
+  checkResponse(method: string, template: string, status: number, body: unknown): ResponseIssue[] {
+    const op = this.operation(template, method);
+    if (!op?.responses) return [];
+    const listed = Object.keys(op.responses);
+    const key = [String(status), `${Math.floor(status / 100)}XX`, "default"].find((k) => listed.includes(k));
+    if (key === undefined) {
+      return [{ pointer: "", detail: `status ${status} is not one the spec lists (${listed.join(", ")})` }];
+    }
+    const validate = this.responseValidator(method, template, key, op);
+    if (status === 204 || validate === null) {
+      return body === undefined ? [] : [{ pointer: "", detail: `a ${status} answer has no body in the spec` }];
+    }
+    if (body === undefined) return [{ pointer: "", detail: `a ${status} answer has a JSON body in the spec` }];
+    if (validate(body)) return [];
+    return pruneUnionNoise(validate.errors ?? []).map((e) => ({
+      pointer: e.keyword === "required" ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.instancePath,
+      detail: e.keyword === "required" ? "is required" : (e.message ?? e.keyword),
+    }));
+  }
+
+  /** The JSON schema validator of a response, `null` when it has no JSON content; shared schemas compile once. */
+  private responseValidator(
+    method: string,
+    template: string,
+    statusKey: string,
+    op: Operation,
+  ): ValidateFunction | null {
+    const response = this.resolve(op.responses?.[statusKey]) as ResponseObject;
+    const schema = response.content?.["application/json"]?.schema;
+    if (!schema) return null;
+    const shared = typeof schema.$ref === "string" && Object.keys(schema).length === 1;
+    const key = shared ? String(schema.$ref) : `${method} ${template} ${statusKey}`;
+    let validate = this.responseValidators.get(key);
+    if (!validate) {
+      validate = this.ajv.compile(rebase(schema) as JsonObject);
+      this.responseValidators.set(key, validate);
+    }
+    return validate;
   }
 
   private operation(template: string, method: string): Operation | undefined {
@@ -405,6 +469,73 @@ function coerceQuery(query: URLSearchParams, types: ReadonlyMap<string, readonly
     else out[name] = raw;
   }
   return out;
+}
+
+/**
+ * Where the spec is stricter than Discord itself, one named entry each; every
+ * entry rewrites one schema of the registered copy, never the check as a whole.
+ */
+const SPEC_OVERRIDES: ReadonlyArray<{ readonly name: string; readonly apply: (components: JsonObject) => void }> = [
+  {
+    // The spec reuses the top-level Error (integer `code`) for the entries of
+    // a 50035 answer's `_errors`, but Discord sends string codes there
+    // (`{ "code": "BASE_TYPE_REQUIRED", "message": "This field is required" }`),
+    // and discord.js reads them as strings.
+    name: "field-error-codes-are-strings",
+    apply: (components) => {
+      const inner = (components.schemas as JsonObject | undefined)?.InnerErrors as JsonObject | undefined;
+      const list = (inner?.properties as JsonObject | undefined)?._errors as JsonObject | undefined;
+      if (!list) return;
+      list.items = {
+        type: "object",
+        properties: { code: { type: "string" }, message: { type: "string" } },
+        required: ["code", "message"],
+      };
+    },
+  },
+  {
+    // RatelimitedResponse builds on Error and so requires `code`, but
+    // Discord's rate-limit documentation gives `code` only "for some limits"
+    // (40062 and the like) and its examples of a plain 429 have none;
+    // discord-api-types has it optional too.
+    name: "rate-limit-code-is-optional",
+    apply: (components) => {
+      const schemas = components.schemas as JsonObject | undefined;
+      const limited = schemas?.RatelimitedResponse as JsonObject | undefined;
+      const error = schemas?.Error as JsonObject | undefined;
+      if (!limited || !error || !Array.isArray(limited.allOf)) return;
+      limited.allOf = limited.allOf.map((part: unknown) =>
+        (part as JsonObject | undefined)?.$ref === `${SPEC_ID}#/components/schemas/Error`
+          ? { ...error, required: ["message"] }
+          : part,
+      );
+    },
+  },
+];
+
+/** The names of the entries in which this checker departs from the spec, for reports. */
+export const specOverrides: readonly string[] = SPEC_OVERRIDES.map((o) => o.name);
+
+function withOverrides(doc: JsonObject): JsonObject {
+  const components = doc.components as JsonObject;
+  for (const o of SPEC_OVERRIDES) o.apply(components);
+  return doc;
+}
+
+const MAX_LOGGED_ISSUES = 10;
+
+/** One line for the violation log, worded as the fake's fault: `response GET /users/@me 200: /id must be string`. */
+export function describeResponseIssues(
+  method: string,
+  template: string,
+  status: number,
+  issues: readonly ResponseIssue[],
+): string {
+  const parts = [...new Set(issues.map((i) => (i.pointer ? `${i.pointer} ${i.detail}` : i.detail)))];
+  // A page of a hundred messages with the same fault would otherwise be one unreadable line.
+  const shown = parts.slice(0, MAX_LOGGED_ISSUES);
+  if (parts.length > shown.length) shown.push(`and ${parts.length - shown.length} more`);
+  return `response ${method} ${template} ${status}: ${shown.join("; ")}`;
 }
 
 /** Copies a schema, pointing its local `#/components/...` references at the registered spec. */

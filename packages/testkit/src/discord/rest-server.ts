@@ -3,8 +3,8 @@
  * `{code:0}` for unknown routes, 405 for unknown methods), the bot token
  * (401), rate limits (429), the request against the OpenAPI description
  * (400 50035), then the route itself. Every answer carries the rate-limit
- * headers; every request is logged, and malformed ones are recorded as
- * violations.
+ * headers; every request is logged, malformed ones are recorded as
+ * violations, and so are answers the spec says Discord never gives.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
@@ -16,7 +16,7 @@ import {
   notFound,
   unauthorized,
 } from "./discord-errors.ts";
-import { describeIssues, formErrorsOf, type OpenApiCheck } from "./openapi-check.ts";
+import { describeIssues, describeResponseIssues, formErrorsOf, type OpenApiCheck } from "./openapi-check.ts";
 import type { RateLimiter } from "./rate-limits.ts";
 import { type ParsedBody, parseBody } from "./request-body.ts";
 import type { RestWorld, Route } from "./route-kit.ts";
@@ -37,6 +37,8 @@ export interface RestRequestRecord {
   readonly query?: string;
   /** For 500s: what went wrong inside the fake. */
   readonly error?: string;
+  /** The `X-Audit-Log-Reason` header, URL-decoded as Discord does. */
+  readonly auditLogReason?: string;
 }
 
 export interface RestPipeline {
@@ -63,6 +65,7 @@ export async function handleRest(p: RestPipeline, req: IncomingMessage, res: Ser
     headers: Record<string, string>,
     extra: Partial<RestRequestRecord>,
   ) => {
+    if (extra.route) checkAnswer(p, method, extra.route, status, body);
     send(res, status, body, headers);
     p.record({ ...base, status, ...extra });
   };
@@ -102,8 +105,11 @@ export async function handleRest(p: RestPipeline, req: IncomingMessage, res: Ser
   const verdict = p.limiter.take(method, path, route.template, major);
   const contentType = req.headers["content-type"];
   const body = await parseBody(raw, contentType);
+  const reasonHeader = req.headers["x-audit-log-reason"];
+  const auditLogReason = typeof reasonHeader === "string" ? decodeAuditLogReason(reasonHeader) : undefined;
   const logged = {
     ...routeInfo,
+    ...(auditLogReason !== undefined ? { auditLogReason } : {}),
     ...(loggableBody(body) !== undefined ? { body: loggableBody(body) } : {}),
     ...(body.kind === "multipart" && body.files.length > 0 ? { files: body.files.map((f) => f.filename) } : {}),
   };
@@ -155,6 +161,23 @@ export async function handleRest(p: RestPipeline, req: IncomingMessage, res: Ser
   }
 }
 
+/**
+ * Holds the fake's answer to the spec before it is sent, so a test that saw
+ * the answer also sees the violation. The body is validated as built, without
+ * a JSON round trip: the routes build plain JSON values.
+ */
+function checkAnswer(p: RestPipeline, method: string, template: string, status: number, body: unknown): void {
+  try {
+    const issues = p.check.checkResponse(method, template, status, body);
+    if (issues.length > 0) p.violation(describeResponseIssues(method, template, status, issues));
+  } catch (e) {
+    // A checker fault must not turn a good answer into a 500; it is still the fake's to fix.
+    p.violation(
+      `response ${method} ${template} ${status}: not checked (${e instanceof Error ? e.message : String(e)})`,
+    );
+  }
+}
+
 /** `content[BASE_TYPE_MAX_LENGTH]: Must be 2000 or fewer in length.`, the way discord.js prints field errors. */
 function flatten(errors: FormErrors, key = ""): string[] {
   const out: string[] = [];
@@ -200,4 +223,13 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
     if (size <= MAX_REQUEST_BYTES) chunks.push(chunk as Buffer);
   }
   return size > MAX_REQUEST_BYTES ? undefined : Buffer.concat(chunks);
+}
+
+/** Discord takes the audit-log reason URL-encoded (so it can hold any Unicode); a malformed one is kept as sent. */
+function decodeAuditLogReason(header: string): string {
+  try {
+    return decodeURIComponent(header);
+  } catch {
+    return header;
+  }
 }
