@@ -52,14 +52,16 @@ export class SqlStore implements BridgeStore {
   /** Migrations in this process run one after another (SQLite cannot nest the transaction). */
   private migrating: Promise<unknown> = Promise.resolve();
   /**
-   * Message-map writes not yet settled. A lookup (and a stanza-id update,
-   * which finds its row by origin-id) waits for the writes asked for before
-   * it, so what a caller wrote without awaiting is what the next lookup sees:
-   * the reflection of a message stores its stanza-id while a reply or read
-   * marker naming that id may already be on its way, and PostgreSQL runs
-   * pooled queries in any order.
+   * Settles once every message-map write asked for so far has. A lookup (and
+   * a stanza-id update, which finds its row by origin-id) waits for it, so
+   * what a caller wrote without awaiting is what the next lookup sees: the
+   * reflection of a message stores its stanza-id while a reply or read marker
+   * naming that id may already be on its way, and PostgreSQL runs pooled
+   * queries in any order. Each write extends the chain by one step, so a
+   * burst costs no more per write than a single write.
    */
-  private readonly messageWrites = new Set<Promise<unknown>>();
+  private messageWritesSoFar: Promise<unknown> = Promise.resolve();
+  private messageWritesPending = 0;
 
   constructor(db: SqlDriver, options: SqlStoreOptions = {}) {
     this.db = db;
@@ -345,20 +347,24 @@ export class SqlStore implements BridgeStore {
     if (this.closed) throw new StoreClosedError(this.kind);
   }
 
-  /** Tracks a message-map write until it settles (see `messageWrites`). */
+  /** Tracks a message-map write until it settles (see `messageWritesSoFar`). */
   private trackMessageWrite(write: Promise<number>): Promise<number> {
-    const settled: Promise<unknown> = write.then(
-      () => this.messageWrites.delete(settled),
-      () => this.messageWrites.delete(settled),
+    const settled = write.then(
+      () => undefined,
+      () => undefined,
     );
-    this.messageWrites.add(settled);
+    this.messageWritesPending++;
+    void settled.then(() => {
+      this.messageWritesPending--;
+    });
+    this.messageWritesSoFar = Promise.all([this.messageWritesSoFar, settled]);
     return write;
   }
 
   /** Settles once every message-map write asked for so far has (writes asked for later are not waited for). */
   private async afterMessageWrites(): Promise<void> {
-    if (this.messageWrites.size === 0) return;
-    await Promise.all([...this.messageWrites]);
+    if (this.messageWritesPending === 0) return;
+    await this.messageWritesSoFar;
   }
 
   private run(sql: string, params: readonly SqlParam[]): Promise<number> {
