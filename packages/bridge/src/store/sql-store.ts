@@ -52,16 +52,22 @@ export class SqlStore implements BridgeStore {
   /** Migrations in this process run one after another (SQLite cannot nest the transaction). */
   private migrating: Promise<unknown> = Promise.resolve();
   /**
-   * Settles once every message-map write asked for so far has. A lookup (and
-   * a stanza-id update, which finds its row by origin-id) waits for it, so
-   * what a caller wrote without awaiting is what the next lookup sees: the
-   * reflection of a message stores its stanza-id while a reply or read marker
-   * naming that id may already be on its way, and PostgreSQL runs pooled
-   * queries in any order. Each write extends the chain by one step, so a
-   * burst costs no more per write than a single write.
+   * Message-map writes not yet settled, chained per remote message and per
+   * room. A lookup waits for the writes asked for before it that concern
+   * what it looks up, so what a caller wrote without awaiting is what the next
+   * lookup sees: the reflection of a message stores its stanza-id while a
+   * reply or read marker naming that id may already be on its way, and
+   * PostgreSQL runs pooled queries in any order. Lookups of other messages do
+   * not wait, so a connector that checks each new message (is it our echo?)
+   * while the writes of earlier ones are in flight still gets them committed
+   * together.
    */
-  private messageWritesSoFar: Promise<unknown> = Promise.resolve();
-  private messageWritesPending = 0;
+  private readonly pendingByRemote = new Map<string, Promise<void>>();
+  private readonly pendingByRoom = new Map<string, Promise<void>>();
+  /** Inserts in flight by network, room and origin-id: a stanza-id update waits for its own row's insert only. */
+  private readonly pendingInserts = new Map<string, Promise<void>>();
+  /** The remote message of a recent insert, by network, room and origin-id, until its stanza-id is set. */
+  private readonly remoteOfOrigin = new Map<string, string>();
 
   constructor(db: SqlDriver, options: SqlStoreOptions = {}) {
     this.db = db;
@@ -81,7 +87,9 @@ export class SqlStore implements BridgeStore {
     if (!this.closing) {
       this.closed = true;
       // Message-map writes already asked for (a stanza-id update waiting for its insert) still run.
-      this.closing = this.migrating.then(() => this.afterMessageWrites()).then(() => this.db.close());
+      this.closing = this.migrating
+        .then(() => Promise.all([...this.pendingByRoom.values()]))
+        .then(() => this.db.close());
     }
     return this.closing;
   }
@@ -101,16 +109,29 @@ export class SqlStore implements BridgeStore {
       checkOneOf("direction", r.direction, DIRECTIONS),
       checkInteger("createdAt", r.createdAt),
     ];
-    await this.trackMessageWrite(
-      this.run(
-        `INSERT INTO parley_messages (network, remote_id, room, channel, stanza_id, origin_id, sender, direction, created_at)
+    const insert = this.run(
+      `INSERT INTO parley_messages (network, remote_id, room, channel, stanza_id, origin_id, sender, direction, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (network, remote_id, room) DO UPDATE SET
          stanza_id = COALESCE(parley_messages.stanza_id, excluded.stanza_id),
          origin_id = COALESCE(parley_messages.origin_id, excluded.origin_id)`,
-        params,
-      ),
+      params,
     );
+    const settled = settledOf(insert);
+    const remote = remoteKey(r.network, r.remoteId);
+    chainInto(this.pendingByRemote, remote, settled);
+    chainInto(this.pendingByRoom, roomKey(r.network, r.room), settled);
+    if (r.originId !== undefined && r.originId !== "") {
+      const origin = originKey(r.network, r.room, r.originId);
+      chainInto(this.pendingInserts, origin, settled);
+      this.remoteOfOrigin.delete(origin);
+      this.remoteOfOrigin.set(origin, remote);
+      if (this.remoteOfOrigin.size > MAX_REMEMBERED_ORIGINS) {
+        const oldest = this.remoteOfOrigin.keys().next().value;
+        if (oldest !== undefined) this.remoteOfOrigin.delete(oldest);
+      }
+    }
+    await insert;
   }
 
   async setStanzaId(network: string, room: string, originId: string, stanzaId: string): Promise<void> {
@@ -122,21 +143,26 @@ export class SqlStore implements BridgeStore {
       checkId("originId", originId),
     ];
     if (params[0] === null || originId === "") return;
-    // The row may be one whose insert is still in flight: the update waits for it, and lookups wait for the update.
-    await this.trackMessageWrite(
-      this.afterMessageWrites().then(() =>
-        this.db.run(
-          "UPDATE parley_messages SET stanza_id = ? WHERE network = ? AND room = ? AND origin_id = ?",
-          params,
-        ),
-      ),
-    );
+    const update = () =>
+      this.db.run("UPDATE parley_messages SET stanza_id = ? WHERE network = ? AND room = ? AND origin_id = ?", params);
+    // The row's insert may still be in flight: the update waits for it, and lookups wait for the update.
+    const origin = originKey(network, room, originId);
+    const insert = this.pendingInserts.get(origin);
+    const write = insert ? insert.then(update) : update();
+    const settled = settledOf(write);
+    chainInto(this.pendingByRoom, roomKey(network, room), settled);
+    const remote = this.remoteOfOrigin.get(origin);
+    if (remote !== undefined) {
+      this.remoteOfOrigin.delete(origin);
+      chainInto(this.pendingByRemote, remote, settled);
+    }
+    await write;
   }
 
   async byRemoteId(network: string, remoteId: string): Promise<MessageRecord[]> {
     this.open();
     if (!isStorableId("network", network) || !isStorableId("remoteId", remoteId)) return [];
-    await this.afterMessageWrites();
+    await this.pendingByRemote.get(remoteKey(network, remoteId));
     const rows = await this.all(
       `SELECT ${MESSAGE_COLUMNS} FROM parley_messages WHERE network = ? AND remote_id = ? ORDER BY created_at, room`,
       [network, remoteId],
@@ -148,7 +174,7 @@ export class SqlStore implements BridgeStore {
     this.open();
     if (!isStorableId("network", network) || !isStorableId("room", room) || !isStorableId("id", id)) return undefined;
     if (id === "") return undefined;
-    await this.afterMessageWrites();
+    await this.pendingByRoom.get(roomKey(network, room));
     const rows = await this.all(
       `SELECT ${MESSAGE_COLUMNS} FROM parley_messages
        WHERE network = ? AND room = ? AND (stanza_id = ? OR origin_id = ?)
@@ -347,26 +373,6 @@ export class SqlStore implements BridgeStore {
     if (this.closed) throw new StoreClosedError(this.kind);
   }
 
-  /** Tracks a message-map write until it settles (see `messageWritesSoFar`). */
-  private trackMessageWrite(write: Promise<number>): Promise<number> {
-    const settled = write.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.messageWritesPending++;
-    void settled.then(() => {
-      this.messageWritesPending--;
-    });
-    this.messageWritesSoFar = Promise.all([this.messageWritesSoFar, settled]);
-    return write;
-  }
-
-  /** Settles once every message-map write asked for so far has (writes asked for later are not waited for). */
-  private async afterMessageWrites(): Promise<void> {
-    if (this.messageWritesPending === 0) return;
-    await this.messageWritesSoFar;
-  }
-
   private run(sql: string, params: readonly SqlParam[]): Promise<number> {
     this.open();
     return this.db.run(sql, params);
@@ -447,4 +453,37 @@ function emojisFromColumn(text: string): string[] {
     throw new StoreSchemaError("store: parley_reactions.emojis is not a JSON array of strings");
   }
   return parsed;
+}
+
+/** Recent inserts whose stanza-id has not come yet, remembered to make lookups of them wait for it. */
+const MAX_REMEMBERED_ORIGINS = 10_000;
+
+function remoteKey(network: string, remoteId: string): string {
+  return `${network}\n${remoteId}`;
+}
+
+function roomKey(network: string, room: string): string {
+  return `${network}\n${room}`;
+}
+
+function originKey(network: string, room: string, originId: string): string {
+  return `${network}\n${room}\n${originId}`;
+}
+
+/** Settles (never rejects) once `p` has; the caller of the write reports its failure. */
+function settledOf(p: Promise<unknown>): Promise<void> {
+  return p.then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
+/** Adds a write to the chain under `key`, which settles once every write chained there has; forgotten when done. */
+function chainInto(map: Map<string, Promise<void>>, key: string, settled: Promise<void>): void {
+  const before = map.get(key);
+  const chain = before ? Promise.all([before, settled]).then(() => undefined) : settled;
+  map.set(key, chain);
+  void chain.then(() => {
+    if (map.get(key) === chain) map.delete(key);
+  });
 }

@@ -70,11 +70,11 @@ export interface BridgeStore {
   close(): Promise<void>;
 
   /**
-   * The message map reads its own writes: a lookup (`byRemoteId`, `byXmppId`)
-   * sees every `recordMessage` and `setStanzaId` asked for before it, whether
-   * or not the caller awaited them, and `setStanzaId` applies to a record
-   * asked for before it. The engine relies on this to send without waiting
-   * for each commit.
+   * The message map reads its own writes: `byRemoteId` sees the
+   * `recordMessage` and `setStanzaId` writes of that remote message, and
+   * `byXmppId` those of that room, asked for before it, whether or not the
+   * caller awaited them; `setStanzaId` applies to a record asked for before
+   * it. The engine relies on this to send without waiting for each commit.
    *
    * Upserts on (network, remoteId, room). A row that exists keeps its fields,
    * except that a missing stanzaId or originId is filled in from `r`; ids are
