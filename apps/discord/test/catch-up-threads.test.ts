@@ -6,36 +6,19 @@
  */
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
-import type { Message } from "@parley/stanza";
 import type { APIMessage } from "discord-api-types/v10";
-import { assertNoViolations, type DiscordHarness, inRoom, postAndSee, roomMessage, startHarness } from "./harness.ts";
+import {
+  assertNoViolations,
+  collectInRoom,
+  type DiscordHarness,
+  inRoom,
+  nothingMoreInRoom,
+  postAndSee,
+  roomMessage,
+  startHarness,
+} from "./harness.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Messages in the room whose body starts with `prefix`, in arrival order, until `count` arrived. */
-async function collect(h: DiscordHarness, prefix: string, count: number): Promise<Message[]> {
-  const got: Message[] = [];
-  while (got.length < count) {
-    const r = await h.alice.waitFor(
-      inRoom(h.room, h.bob.nick, (m) => m.body?.startsWith(prefix) === true),
-      { timeoutMs: 15_000, description: `message ${got.length + 1} of ${count} starting with "${prefix}"` },
-    );
-    got.push(r.stanza as Message);
-  }
-  return got;
-}
-
-/** Nothing starting with `prefix` arrives before a sentinel posted after it does. */
-async function nothingMore(h: DiscordHarness, prefix: string, sentinel: string): Promise<void> {
-  await postAndSee(h, h.bob, h.general, h.room, sentinel);
-  await assert.rejects(
-    h.alice.waitFor(
-      inRoom(h.room, undefined, (m) => m.body?.startsWith(prefix) === true),
-      { timeoutMs: 300 },
-    ),
-    "a caught-up message arrived twice",
-  );
-}
 
 describe("catch-up in threads", () => {
   let h: DiscordHarness;
@@ -70,7 +53,7 @@ describe("catch-up in threads", () => {
     // Older than the engine's 5 s threshold, so the delay stamp is due.
     await sleep(5500);
 
-    const seen = collect(h, "down ", 8);
+    const seen = collectInRoom(h, h.room, h.bob.nick, "down ", 8);
     await h.startBridge();
     const got = await seen;
     for (const [thread, messages] of posted) {
@@ -85,7 +68,7 @@ describe("catch-up in threads", () => {
       }
     }
     assert.equal(got.filter((m) => m.thread === undefined).length, 0, "no thread message lost its XEP-0201 thread");
-    await nothingMore(h, "down ", "sentinel after catch-up");
+    await nothingMoreInRoom(h, h.room, "down ", "sentinel after catch-up");
     await assert.rejects(
       h.alice.waitFor(
         inRoom(h.room, undefined, (m) => m.body === "live in the thread"),
@@ -98,7 +81,7 @@ describe("catch-up in threads", () => {
   it("relays nothing again after another restart", async () => {
     await h.stopBridge();
     await h.startBridge();
-    await nothingMore(h, "down ", "sentinel after the second restart");
+    await nothingMoreInRoom(h, h.room, "down ", "sentinel after the second restart");
     await assert.rejects(
       h.alice.waitFor(
         inRoom(h.room, undefined, (m) => m.body === "live in the thread"),

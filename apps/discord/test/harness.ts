@@ -269,3 +269,39 @@ export async function mapped(h: DiscordHarness, remoteId: string): Promise<void>
 export function assertNoViolations(h: DiscordHarness): void {
   assert.deepEqual(h.fake.violations, [], "requests the real Discord API would reject, or answers it never gives");
 }
+
+/** Collects the messages from `nick` in `room` whose body starts with `prefix`, in arrival order, until `count` arrived. */
+export async function collectInRoom(
+  h: DiscordHarness,
+  room: string,
+  nick: string,
+  prefix: string,
+  count: number,
+): Promise<Message[]> {
+  const got: Message[] = [];
+  while (got.length < count) {
+    const r = await h.alice.waitFor(
+      inRoom(room, nick, (m) => m.body?.startsWith(prefix) === true),
+      { timeoutMs: 15_000, description: `message ${got.length + 1} of ${count} starting with "${prefix}"` },
+    );
+    got.push(r.stanza as Message);
+  }
+  return got;
+}
+
+/** Sends `sentinel` through and checks that nothing else starting with `prefix` arrived meanwhile (no duplicates). */
+export async function nothingMoreInRoom(
+  h: DiscordHarness,
+  room: string,
+  prefix: string,
+  sentinel = `sentinel ${prefix.trim()}`,
+): Promise<void> {
+  await postAndSee(h, h.bob, h.general, room, sentinel);
+  await assert.rejects(
+    h.alice.waitFor(
+      inRoom(room, undefined, (m) => m.body?.startsWith(prefix) === true),
+      { timeoutMs: 300 },
+    ),
+    `a message starting with "${prefix}" arrived twice`,
+  );
+}

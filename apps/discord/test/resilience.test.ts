@@ -12,37 +12,17 @@ import { ConfigError } from "@parley/bridge";
 import { buildMessage, type Message } from "@parley/stanza";
 import { isMessage, stanzaId } from "@parley/testkit";
 import { DiscordConnector } from "../src/index.ts";
-import { assertNoViolations, type DiscordHarness, inRoom, postAndSee, startHarness } from "./harness.ts";
+import {
+  assertNoViolations,
+  collectInRoom,
+  type DiscordHarness,
+  inRoom,
+  nothingMoreInRoom,
+  postAndSee,
+  startHarness,
+} from "./harness.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Collects every message from `nick` in `room` whose body starts with `prefix`, until `count` arrived. */
-async function collect(h: DiscordHarness, room: string, nick: string, prefix: string, count: number) {
-  const got: Message[] = [];
-  while (got.length < count) {
-    const r = await h.alice.waitFor(
-      inRoom(room, nick, (m) => m.body?.startsWith(prefix) === true),
-      {
-        timeoutMs: 15_000,
-        description: `message ${got.length + 1} of ${count} starting with "${prefix}"`,
-      },
-    );
-    got.push(r.stanza as Message);
-  }
-  return got;
-}
-
-/** Sends a sentinel through and checks nothing else with `prefix` arrived meanwhile (no duplicates). */
-async function noMore(h: DiscordHarness, room: string, prefix: string) {
-  await postAndSee(h, h.bob, h.general, room, `sentinel ${prefix.trim()}`);
-  await assert.rejects(
-    h.alice.waitFor(
-      inRoom(room, undefined, (m) => m.body?.startsWith(prefix) === true),
-      { timeoutMs: 200 },
-    ),
-    "a message arrived twice",
-  );
-}
 
 describe("resilience", () => {
   let h: DiscordHarness;
@@ -60,12 +40,12 @@ describe("resilience", () => {
     const resumes = h.fake.resumes;
     h.fake.dropConnection();
     for (let i = 1; i <= 5; i++) h.fake.post(h.general.id, h.bob.id, `resume ${i}`);
-    const got = await collect(h, h.room, h.bob.nick, "resume ", 5);
+    const got = await collectInRoom(h, h.room, h.bob.nick, "resume ", 5);
     assert.deepEqual(
       got.map((m) => m.body),
       [1, 2, 3, 4, 5].map((i) => `resume ${i}`),
     );
-    await noMore(h, h.room, "resume ");
+    await nothingMoreInRoom(h, h.room, "resume ");
     assert.ok(h.fake.resumes > resumes, "discord.js resumed the session");
     assert.equal(h.fake.gatewaySessions, sessions, "no new IDENTIFY");
   });
@@ -75,13 +55,13 @@ describe("resilience", () => {
     h.fake.invalidateSession(false);
     // discord.js waits a moment before identifying again: these go to no session and only catch-up finds them.
     for (let i = 1; i <= 3; i++) h.fake.post(h.general.id, h.bob.id, `fresh ${i}`);
-    const got = await collect(h, h.room, h.bob.nick, "fresh ", 3);
+    const got = await collectInRoom(h, h.room, h.bob.nick, "fresh ", 3);
     assert.deepEqual(
       got.map((m) => m.body),
       ["fresh 1", "fresh 2", "fresh 3"],
     );
     assert.ok(h.fake.gatewaySessions > sessions, "a new IDENTIFY");
-    await noMore(h, h.room, "fresh ");
+    await nothingMoreInRoom(h, h.room, "fresh ");
   });
 
   it("catches up after a restart: messages posted meanwhile arrive once, in order, with their original time", async () => {
@@ -89,7 +69,7 @@ describe("resilience", () => {
     const posted = [1, 2, 3].map((i) => h.fake.post(h.general.id, h.bob.id, `while down ${i}`));
     // Older than the engine's 5 s threshold, so the delay stamp is due.
     await sleep(5500);
-    const seen = collect(h, h.room, h.bob.nick, "while down ", 3);
+    const seen = collectInRoom(h, h.room, h.bob.nick, "while down ", 3);
     await h.startBridge();
     const got = await seen;
     assert.deepEqual(
@@ -99,7 +79,7 @@ describe("resilience", () => {
     for (const [i, m] of got.entries()) {
       assert.equal(m.delay?.stamp?.getTime(), Date.parse(posted[i]?.timestamp ?? ""), "XEP-0203 delay");
     }
-    await noMore(h, h.room, "while down ");
+    await nothingMoreInRoom(h, h.room, "while down ");
     await assert.rejects(
       h.alice.waitFor(
         inRoom(h.room, undefined, (m) => m.body === "warming up"),
