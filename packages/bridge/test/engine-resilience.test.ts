@@ -492,7 +492,19 @@ for (const kind of XMPP_SERVER_KINDS) {
       assertUnique(got.ids);
     });
 
-    it("holds what the room says while the connector is still starting, and relays it once it has", async () => {
+    it("on restart: the puppets leave with the old bridge, and what the room says while the connector starts is held", async () => {
+      // Anna's puppet is in the room before the restart.
+      const annaSpoke = h.alice.waitFor(
+        isMessage((m) => m.from === `${h.room}/Anna` && m.body === "before the restart"),
+      );
+      h.net.post("u1", "general", "before the restart");
+      await annaSpoke;
+      const annaLeft = h.alice.waitFor(
+        isPresence(
+          (p) => p.from === `${h.room}/Anna` && p.type === "unavailable" && p.status === "Reference bridge stopped",
+        ),
+      );
+      const callsBefore = h.net.calls.length;
       let release = () => {};
       const gate = new Promise<void>((r) => {
         release = r;
@@ -523,6 +535,7 @@ for (const kind of XMPP_SERVER_KINDS) {
         return occupant(o);
       };
       const restarting = h.restartBridge(connector);
+      await annaLeft;
       await startCalled;
       const text = "said while the connector starts";
       const reflected = h.alice.waitFor(isMessage((m) => m.body === text && m.from === `${h.room}/alice`));
@@ -534,6 +547,10 @@ for (const kind of XMPP_SERVER_KINDS) {
       const call = await apiCall(h, (c) => c.method === "post" && c.args.text === text);
       assert.equal(call.args.senderName, "alice");
       assert.deepEqual(tooEarly, [], "nothing reached the connector before its start resolved");
+      const puppetsAsOccupants = h.net.calls
+        .slice(callsBefore)
+        .filter((c) => c.method === "occupant" && (c.args.name === "Anna" || c.args.name === "Bob"));
+      assert.deepEqual(puppetsAsOccupants, [], "no puppet of the old bridge is taken for an XMPP occupant");
     });
 
     it("joins again and relays on after a moderator kicks the relay", async () => {

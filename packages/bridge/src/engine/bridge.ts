@@ -621,6 +621,9 @@ export class Bridge {
     if (!drained) this.logger.warn("some deliveries were still queued at shutdown", { depth: this.delivery.depth });
     this.delivery.close();
     for (const room of this.relay.roomList) await this.relay.leave(room).catch(() => undefined);
+    // The puppets leave too: while the bridge is down, nobody on the network is there to read the room,
+    // and the room must not show them present (they join again as they speak or show up).
+    await this.occupancy.leaveAll(`${this.connector.displayName} bridge stopped`);
     await this.session.stop().catch(() => undefined);
     this.router.close();
     await this.http?.close().catch(() => undefined);

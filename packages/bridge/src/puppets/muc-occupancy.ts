@@ -138,6 +138,13 @@ export class MucOccupancy {
     return held;
   }
 
+  /** Every puppet leaves every room it occupies, saying `status` (the bridge is stopping). */
+  async leaveAll(status?: string): Promise<void> {
+    const held: Array<{ room: string; local: string }> = [];
+    for (const [room, m] of this.rooms) for (const local of m.keys()) held.push({ room, local });
+    for (const { room, local } of held) await this.leave(local, room, status).catch(() => undefined);
+  }
+
   /** The puppets occupying `room`. */
   localsIn(room: string): string[] {
     return [...(this.rooms.get(room.toLowerCase())?.keys() ?? [])];
