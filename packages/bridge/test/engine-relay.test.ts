@@ -133,6 +133,16 @@ for (const kind of XMPP_SERVER_KINDS) {
       assert.equal(p?.kind === "presence" ? p.status : undefined, "Kicked by Bob: spam");
     });
 
+    it("a message read the moment it is posted still gets its marker, once the room has given its stanza-id", async () => {
+      const seen = h.alice.waitFor(isMessage((m) => m.body === "read at once"));
+      const marker = h.alice.waitFor(isMessage((m) => from("Bob")(m) && m.marker?.type === "displayed"));
+      const posted = h.net.post("u1", "general", "read at once");
+      h.net.read("u2", posted.id); // before the bridge has even sent it to the room
+      const sid = stanzaIdBy((await seen).stanza as Message, h.room);
+      assert.ok(sid);
+      assert.equal(((await marker).stanza as Message).marker?.id, sid);
+    });
+
     it("carries a read receipt as a displayed marker naming the room's stanza-id", async () => {
       const seen = h.alice.waitFor(isMessage((m) => from("Bob")(m) && m.marker?.type === "displayed"));
       h.net.read("u2", first.remoteId);

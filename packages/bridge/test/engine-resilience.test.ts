@@ -165,6 +165,19 @@ describe("reflection tracker", () => {
     sent.push(id);
   };
 
+  it("tells who waits for a reflection when it comes, and when it does not", async () => {
+    const r = new ReflectionTracker({ logger: silentLogger });
+    assert.equal(await r.reflected("never-sent", 10_000), false, "nothing to wait for");
+    r.track("a", "room@muc", sender([], "a"));
+    const first = r.reflected("a", 10_000);
+    const second = r.reflected("a", 10_000);
+    assert.equal(r.confirm("a"), true);
+    assert.deepEqual(await Promise.all([first, second]), [true, true]);
+    r.track("b", "room@muc", sender([], "b"));
+    assert.equal(await r.reflected("b", 10), false, "no reflection in time");
+    assert.equal(r.isPending("b"), true, "still awaited by the tracker itself");
+  });
+
   it("confirms what the room's archive has after a dropped link, and sends the rest again in order", async () => {
     const r = new ReflectionTracker({ logger: silentLogger, now: () => 1000, archiveSlackMs: 100 });
     const sent: string[] = [];

@@ -224,6 +224,11 @@ export class DeliveryQueue {
     return promise as Promise<DeliveryOutcome<R>>;
   }
 
+  /** The outcome of the job queued or running under `key`; undefined when there is none (not queued, or done). */
+  pending(key: string): Promise<DeliveryOutcome<unknown>> | undefined {
+    return this.byKey.get(key)?.promise;
+  }
+
   /** Resolves when an enqueue would be admitted at once (or the queue is closed): backpressure for producers that do not await outcomes. */
   waitForRoom(): Promise<void> {
     if (this.hasRoom || this.closed) return Promise.resolve();

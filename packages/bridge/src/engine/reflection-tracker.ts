@@ -80,6 +80,8 @@ export interface ReflectionTrackerOptions {
 
 export class ReflectionTracker {
   private readonly pending = new Map<string, Pending>();
+  /** Who waits for the reflection of an id (`reflected`). */
+  private readonly waiters = new Map<string, Array<(seen: boolean) => void>>();
   private readonly plans = new Map<string, RecoveryPlan>();
   /** Per room and sender: the refusals being acted on, one after another. */
   private readonly chains = new Map<string, Promise<unknown>>();
@@ -131,7 +133,36 @@ export class ReflectionTracker {
 
   /** The room reflected `id`: it arrived. Returns whether it was ours. */
   confirm(id: string): boolean {
+    const waiting = this.waiters.get(id);
+    if (waiting) {
+      this.waiters.delete(id);
+      for (const w of waiting) w(true);
+    }
     return this.pending.delete(id);
+  }
+
+  /**
+   * Resolves true once the room reflects `id`, false at once when `id` is
+   * not awaiting its reflection, or after `timeoutMs` without it.
+   */
+  reflected(id: string, timeoutMs: number): Promise<boolean> {
+    if (!this.pending.has(id)) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const list = this.waiters.get(id) ?? [];
+      const done = (seen: boolean) => {
+        clearTimeout(timer);
+        resolve(seen);
+      };
+      const timer = setTimeout(() => {
+        const rest = (this.waiters.get(id) ?? []).filter((w) => w !== done);
+        if (rest.length > 0) this.waiters.set(id, rest);
+        else this.waiters.delete(id);
+        resolve(false);
+      }, timeoutMs);
+      timer.unref();
+      list.push(done);
+      this.waiters.set(id, list);
+    });
   }
 
   isPending(id: string): boolean {

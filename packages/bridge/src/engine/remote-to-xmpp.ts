@@ -44,6 +44,8 @@ import type { Puppet } from "./puppet-directory.ts";
 /** Errors by which a room says it does not speak the current moderation form (so the legacy one is worth a try). */
 const LEGACY_FALLBACK: ReadonlySet<string> = new Set(["service-unavailable", "feature-not-implemented", "bad-request"]);
 
+/** How long a read marker waits for the room to reflect the message it names (and give its stanza-id). */
+const REFLECTION_WAIT_MS = 5000;
 /** How many message-map writes may wait for one commit before a new message waits for its own. */
 const MAX_WRITES_IN_FLIGHT = 32;
 
@@ -554,7 +556,14 @@ export class RemoteToXmpp implements ConnectorHost {
     for (const room of this.ctx.links.roomsOf(r.channel)) {
       // A read marker is no reason to join a room: only a puppet already there sends one.
       if (this.ctx.occupancy.nickIn(room, puppet.local) === undefined) continue;
-      const record = records.find((x) => x.room === room);
+      let record = records.find((x) => x.room === room);
+      // Read as soon as it was posted: it may not even be sent to the room yet, or not reflected by it, and
+      // the stanza-id comes with the reflection.
+      if (record?.stanzaId === undefined && record?.originId !== undefined) {
+        await this.ctx.delivery.pending(`to-xmpp ${this.network} ${r.id} ${room}`);
+        await this.ctx.reflections.reflected(record.originId, REFLECTION_WAIT_MS);
+        record = await this.recordIn(r.id, room);
+      }
       // In a room, markers name the room's stanza-id (XEP-0333 §6); without one there is nothing to name.
       const id = record?.stanzaId;
       if (id === undefined) continue;
