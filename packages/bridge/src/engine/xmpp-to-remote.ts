@@ -20,6 +20,7 @@ import {
 import type { RemoteStatus, XmppSender } from "../connector/connector.ts";
 import { fromStyling, type MentionTarget, type RichText } from "../format/index.ts";
 import type { MessageRecord } from "../store/index.ts";
+import { KeyedChains } from "../store/keyed-chains.ts";
 import type { EngineContext } from "./context.ts";
 import { isEmptyText, mapMentions } from "./mentions.ts";
 import type { Occupant } from "./relay-occupant.ts";
@@ -36,7 +37,7 @@ export class XmppToRemote {
    * one waits for that instead of finding nothing (a client may correct or
    * retract at once, and the remote API may be slow or retried).
    */
-  private readonly relaying = new Map<string, Promise<void>>();
+  private readonly relaying = new KeyedChains();
 
   constructor(ctx: EngineContext) {
     this.ctx = ctx;
@@ -103,19 +104,10 @@ export class XmppToRemote {
     await relayed;
   }
 
-  /** Marks a new message as on its way until `relayed` settles (see `relaying`). */
+  /** Marks a new message as on its way, under each id it can be named by, until `relayed` settles. */
   private trackRelaying(room: string, ids: ReadonlyArray<string | undefined>, relayed: Promise<void>): void {
-    const settled = relayed.then(
-      () => undefined,
-      () => undefined,
-    );
-    const keys = [...new Set(ids)]
-      .filter((id): id is string => id !== undefined && id !== "")
-      .map((id) => this.relayKey(room, id));
-    for (const k of keys) this.relaying.set(k, settled);
-    void settled.then(() => {
-      for (const k of keys) if (this.relaying.get(k) === settled) this.relaying.delete(k);
-    });
+    for (const id of new Set(ids))
+      if (id !== undefined && id !== "") this.relaying.add(this.relayKey(room, id), relayed);
   }
 
   private relayKey(room: string, id: string): string {
@@ -124,8 +116,7 @@ export class XmppToRemote {
 
   /** The message mapped in `room` under `id`, once a new message of that id still being relayed is mapped. */
   private async lookup(room: string, id: string): Promise<MessageRecord | undefined> {
-    const relaying = this.relaying.get(this.relayKey(room, id));
-    if (relaying) await relaying;
+    await this.relaying.settled(this.relayKey(room, id));
     return this.ctx.store.byXmppId(this.ctx.network, room, id);
   }
 

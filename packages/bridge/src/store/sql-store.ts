@@ -5,6 +5,7 @@
  * need a transaction of their own.
  */
 import { type Logger, silentLogger } from "../ops/logger-types.ts";
+import { KeyedChains } from "./keyed-chains.ts";
 import { applyMigrations } from "./migrations.ts";
 import {
   integerColumn,
@@ -62,10 +63,10 @@ export class SqlStore implements BridgeStore {
    * while the writes of earlier ones are in flight still gets them committed
    * together.
    */
-  private readonly pendingByRemote = new Map<string, Promise<void>>();
-  private readonly pendingByRoom = new Map<string, Promise<void>>();
+  private readonly pendingByRemote = new KeyedChains();
+  private readonly pendingByRoom = new KeyedChains();
   /** Inserts in flight by network, room and origin-id: a stanza-id update waits for its own row's insert only. */
-  private readonly pendingInserts = new Map<string, Promise<void>>();
+  private readonly pendingInserts = new KeyedChains();
   /** The remote message of a recent insert, by network, room and origin-id, until its stanza-id is set. */
   private readonly remoteOfOrigin = new Map<string, string>();
 
@@ -87,9 +88,7 @@ export class SqlStore implements BridgeStore {
     if (!this.closing) {
       this.closed = true;
       // Message-map writes already asked for (a stanza-id update waiting for its insert) still run.
-      this.closing = this.migrating
-        .then(() => Promise.all([...this.pendingByRoom.values()]))
-        .then(() => this.db.close());
+      this.closing = this.migrating.then(() => this.pendingByRoom.all()).then(() => this.db.close());
     }
     return this.closing;
   }
@@ -117,13 +116,12 @@ export class SqlStore implements BridgeStore {
          origin_id = COALESCE(parley_messages.origin_id, excluded.origin_id)`,
       params,
     );
-    const settled = settledOf(insert);
     const remote = remoteKey(r.network, r.remoteId);
-    chainInto(this.pendingByRemote, remote, settled);
-    chainInto(this.pendingByRoom, roomKey(r.network, r.room), settled);
+    this.pendingByRemote.add(remote, insert);
+    this.pendingByRoom.add(roomKey(r.network, r.room), insert);
     if (r.originId !== undefined && r.originId !== "") {
       const origin = originKey(r.network, r.room, r.originId);
-      chainInto(this.pendingInserts, origin, settled);
+      this.pendingInserts.add(origin, insert);
       this.remoteOfOrigin.delete(origin);
       this.remoteOfOrigin.set(origin, remote);
       if (this.remoteOfOrigin.size > MAX_REMEMBERED_ORIGINS) {
@@ -147,14 +145,13 @@ export class SqlStore implements BridgeStore {
       this.db.run("UPDATE parley_messages SET stanza_id = ? WHERE network = ? AND room = ? AND origin_id = ?", params);
     // The row's insert may still be in flight: the update waits for it, and lookups wait for the update.
     const origin = originKey(network, room, originId);
-    const insert = this.pendingInserts.get(origin);
+    const insert = this.pendingInserts.settled(origin);
     const write = insert ? insert.then(update) : update();
-    const settled = settledOf(write);
-    chainInto(this.pendingByRoom, roomKey(network, room), settled);
+    this.pendingByRoom.add(roomKey(network, room), write);
     const remote = this.remoteOfOrigin.get(origin);
     if (remote !== undefined) {
       this.remoteOfOrigin.delete(origin);
-      chainInto(this.pendingByRemote, remote, settled);
+      this.pendingByRemote.add(remote, write);
     }
     await write;
   }
@@ -162,7 +159,7 @@ export class SqlStore implements BridgeStore {
   async byRemoteId(network: string, remoteId: string): Promise<MessageRecord[]> {
     this.open();
     if (!isStorableId("network", network) || !isStorableId("remoteId", remoteId)) return [];
-    await this.pendingByRemote.get(remoteKey(network, remoteId));
+    await this.pendingByRemote.settled(remoteKey(network, remoteId));
     const rows = await this.all(
       `SELECT ${MESSAGE_COLUMNS} FROM parley_messages WHERE network = ? AND remote_id = ? ORDER BY created_at, room`,
       [network, remoteId],
@@ -174,7 +171,7 @@ export class SqlStore implements BridgeStore {
     this.open();
     if (!isStorableId("network", network) || !isStorableId("room", room) || !isStorableId("id", id)) return undefined;
     if (id === "") return undefined;
-    await this.pendingByRoom.get(roomKey(network, room));
+    await this.pendingByRoom.settled(roomKey(network, room));
     const rows = await this.all(
       `SELECT ${MESSAGE_COLUMNS} FROM parley_messages
        WHERE network = ? AND room = ? AND (stanza_id = ? OR origin_id = ?)
@@ -468,22 +465,4 @@ function roomKey(network: string, room: string): string {
 
 function originKey(network: string, room: string, originId: string): string {
   return `${network}\n${room}\n${originId}`;
-}
-
-/** Settles (never rejects) once `p` has; the caller of the write reports its failure. */
-function settledOf(p: Promise<unknown>): Promise<void> {
-  return p.then(
-    () => undefined,
-    () => undefined,
-  );
-}
-
-/** Adds a write to the chain under `key`, which settles once every write chained there has; forgotten when done. */
-function chainInto(map: Map<string, Promise<void>>, key: string, settled: Promise<void>): void {
-  const before = map.get(key);
-  const chain = before ? Promise.all([before, settled]).then(() => undefined) : settled;
-  map.set(key, chain);
-  void chain.then(() => {
-    if (map.get(key) === chain) map.delete(key);
-  });
 }

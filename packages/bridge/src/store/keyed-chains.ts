@@ -1,0 +1,35 @@
+/**
+ * Work in flight by key: `add` chains a piece of work under a key, `settled`
+ * says when everything chained under it so far has settled (at once when
+ * nothing is), and a key is forgotten once its work is done. It never
+ * rejects: whoever started the work reports its failure. The store uses it
+ * to let lookups wait for the writes they must see, the engine to let actions
+ * on a message wait until the message is mapped.
+ */
+export class KeyedChains {
+  private readonly chains = new Map<string, Promise<void>>();
+
+  /** Chains `work` under `key`. */
+  add(key: string, work: Promise<unknown>): void {
+    const done = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    const before = this.chains.get(key);
+    const chain = before ? Promise.all([before, done]).then(() => undefined) : done;
+    this.chains.set(key, chain);
+    void chain.then(() => {
+      if (this.chains.get(key) === chain) this.chains.delete(key);
+    });
+  }
+
+  /** Settles once the work chained under `key` so far has; undefined when there is none in flight. */
+  settled(key: string): Promise<void> | undefined {
+    return this.chains.get(key);
+  }
+
+  /** Settles once every piece of work chained so far has. */
+  async all(): Promise<void> {
+    await Promise.all([...this.chains.values()]);
+  }
+}
