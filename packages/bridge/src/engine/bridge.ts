@@ -83,8 +83,8 @@ export class Bridge {
   private readonly startedAt = Date.now();
   private stopping = false;
   private connectorStarted = false;
-  private markConnectorStarted: () => void = () => undefined;
-  private readonly started: Promise<void>;
+  /** Resolved once `connector.start` has; never when it fails (the bridge stops then, and nothing waiting may reach it). */
+  private readonly started = Promise.withResolvers<void>();
 
   /** Opens the store, starts the HTTP endpoint, connects to XMPP, joins linked rooms and starts the connector. */
   static async start(o: BridgeOptions): Promise<Bridge> {
@@ -183,10 +183,6 @@ export class Bridge {
         }),
       }),
     });
-    // Never settles when the connector fails to start: the bridge stops then, and nothing waiting may reach it.
-    this.started = new Promise<void>((resolve) => {
-      this.markConnectorStarted = resolve;
-    });
     const ctx: EngineContext = {
       network,
       domain,
@@ -208,7 +204,7 @@ export class Bridge {
       puppetResource: PUPPET_RESOURCE,
       linkRoom: (channel, room) => this.linkRoom(channel, room),
       unlinkRoom: (channel, room) => this.unlinkRoom(channel, room),
-      connectorStarted: this.started,
+      connectorStarted: this.started.promise,
     };
     this.direct = new DirectChats(ctx);
     this.host = new RemoteToXmpp(ctx, this.direct);
@@ -293,7 +289,7 @@ export class Bridge {
     );
     await this.connector.start(this.host);
     this.connectorStarted = true;
-    this.markConnectorStarted();
+    this.started.resolve();
     this.logger.info("bridge started", { links: this.links.list().length, http: http.url });
   }
 
@@ -326,7 +322,7 @@ export class Bridge {
 
   /** Stanzas addressed to a puppet: direct chats, subscriptions, and errors from rooms. */
   private async toPuppet(el: Element): Promise<void> {
-    await this.started; // answering may ask the connector (who is this user?), which must have started
+    await this.started.promise; // answering may ask the connector (who is this user?), which must have started
     const to = parseJid(el.attrs.to ?? "");
     if (!to.ok || to.value.local === undefined) return;
     const local = to.value.local;

@@ -235,7 +235,7 @@ export class RemoteToXmpp implements ConnectorHost {
       });
     });
     for (const s of stanzas) {
-      const key = `to-xmpp ${this.network} ${s.remoteId} ${room}`;
+      const key = this.messageKey(s.remoteId, room);
       const id = stanzaIdFor(key);
       // Mapped before it is sent: the write is asked for now and committed with the others of
       // this turn (a connector handing over a burst one message at a time does not wait a
@@ -274,6 +274,11 @@ export class RemoteToXmpp implements ConnectorHost {
         if (o.status === "delivered") this.ctx.metrics.relayed(this.network, "to-xmpp", Date.now() - received);
       });
     }
+  }
+
+  /** The delivery key of a remote message (or one part of it) going to a room. */
+  private messageKey(remoteId: string, room: string): string {
+    return `to-xmpp ${this.network} ${remoteId} ${room}`;
   }
 
   /** Sends a groupchat stanza and keeps it until the room reflects it, to send it again after a dropped link. */
@@ -560,7 +565,7 @@ export class RemoteToXmpp implements ConnectorHost {
       // Read as soon as it was posted: it may not even be sent to the room yet, or not reflected by it, and
       // the stanza-id comes with the reflection.
       if (record?.stanzaId === undefined && record?.originId !== undefined) {
-        await this.ctx.delivery.pending(`to-xmpp ${this.network} ${r.id} ${room}`);
+        await this.ctx.delivery.pending(this.messageKey(r.id, room));
         await this.ctx.reflections.reflected(record.originId, REFLECTION_WAIT_MS);
         record = await this.recordIn(r.id, room);
       }

@@ -131,8 +131,7 @@ export class MucOccupancy {
    * have dropped the puppets) and returns what was held, to join again.
    */
   forgetAll(): Array<{ room: string; local: string }> {
-    const held: Array<{ room: string; local: string }> = [];
-    for (const [room, m] of this.rooms) for (const local of m.keys()) held.push({ room, local });
+    const held = this.held();
     this.rooms.clear();
     this.nicks.clear();
     return held;
@@ -140,9 +139,14 @@ export class MucOccupancy {
 
   /** Every puppet leaves every room it occupies, saying `status` (the bridge is stopping). */
   async leaveAll(status?: string): Promise<void> {
+    for (const { room, local } of this.held()) await this.leave(local, room, status).catch(() => undefined);
+  }
+
+  /** Every occupancy, as a list (leaving changes the maps behind it). */
+  private held(): Array<{ room: string; local: string }> {
     const held: Array<{ room: string; local: string }> = [];
     for (const [room, m] of this.rooms) for (const local of m.keys()) held.push({ room, local });
-    for (const { room, local } of held) await this.leave(local, room, status).catch(() => undefined);
+    return held;
   }
 
   /** The puppets occupying `room`. */
