@@ -423,7 +423,8 @@ const MAX_AUDIT_LOG_REASON = 512;
 
 /** The audit-log reason of a deletion an XMPP moderator asked for: who, and why when they said. */
 export function auditLogReason(o: Pick<DeleteRequest, "sender" | "reason">): string {
-  const who = o.sender.nick !== "" && o.sender.nick !== "moderator" ? ` by ${o.sender.nick}` : "";
+  // A moderator the room named comes as its occupant JID (room/nick); otherwise the room's bare JID.
+  const who = o.sender.jid.includes("/") && o.sender.nick !== "" ? ` by ${o.sender.nick}` : "";
   const why = o.reason?.trim();
   const text = `moderated on XMPP${who}${why !== undefined && why !== "" ? `: ${why}` : ""}`;
   return Array.from(text).slice(0, MAX_AUDIT_LOG_REASON).join("");

@@ -207,7 +207,11 @@ export interface DeleteRequest {
   readonly channel: string;
   readonly id: string;
   readonly sender: XmppSender;
-  /** A room moderator removed it: the connector deletes it whoever wrote it. */
+  /**
+   * A room moderator removed it: the connector deletes it whoever wrote it.
+   * `sender` is then the moderator as the room names them (occupant JID
+   * `room/nick`), or the room's bare JID when it does not.
+   */
   readonly moderator: boolean;
   /** The moderator's reason (XEP-0425), for networks that keep one with the deletion. */
   readonly reason?: string;
