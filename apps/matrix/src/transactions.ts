@@ -7,8 +7,9 @@
  * moves on to its next transaction only once the last is acknowledged, so
  * only the most recent ids need remembering: the last `REMEMBERED_TXNS`, kept
  * under one key of the connector's state (`txn:recent`, a JSON array), so the
- * state does not grow with the bridge's age. Transactions run one after another, their events in
- * the order given, timeline events before ephemeral ones.
+ * state does not grow with the bridge's age. Transactions run one after
+ * another, their events in the order given, timeline events before ephemeral
+ * ones.
  *
  * An event the engine cannot take fails the transaction (the homeserver sends
  * it again later), but not forever: from the third attempt of the same
