@@ -708,3 +708,30 @@ for (const kind of XMPP_SERVER_KINDS) {
     });
   });
 }
+
+describe("stopping with the XMPP server gone", () => {
+  it("stops without waiting for the server to come back, the puppets' leave presences dropped", async () => {
+    const h = await startHarness("prosody");
+    try {
+      // A puppet in the room, so that stopping has presences to send.
+      const seen = h.alice.waitFor(isMessage((m) => m.from === `${h.room}/Anna` && m.body === "still here"));
+      h.net.post("u1", "general", "still here");
+      await seen;
+      await h.server.stop();
+      const deadline = Date.now() + 30_000;
+      while (h.bridge.session.state === "online" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.notEqual(h.bridge.session.state, "online", "the bridge saw the server go");
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        h.bridge.stop().then(() => "stopped"),
+        new Promise((r) => {
+          timer = setTimeout(r, 30_000, "still stopping after 30 s");
+        }),
+      ]);
+      clearTimeout(timer);
+      assert.equal(outcome, "stopped");
+    } finally {
+      await h.close();
+    }
+  });
+});

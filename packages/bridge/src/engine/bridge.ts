@@ -616,11 +616,16 @@ export class Bridge {
     const drained = await this.delivery.drain(Math.max(0, deadline - Date.now()));
     if (!drained) this.logger.warn("some deliveries were still queued at shutdown", { depth: this.delivery.depth });
     this.delivery.close();
-    for (const room of this.relay.roomList) await this.relay.leave(room).catch(() => undefined);
-    // The puppets leave too: while the bridge is down, nobody on the network is there to read the room,
-    // and the room must not show them present (they join again as they speak or show up).
-    await this.occupancy.leaveAll(`${this.connector.displayName} bridge stopped`);
+    // The relay leaves, and the puppets too: while the bridge is down, nobody on the network is there to read
+    // the room, and the room must not show them present (they join again as they speak or show up). The relay
+    // goes first, so that the last puppet leaving does not call it back in. The presences are queued, not
+    // awaited: stopping the session sends what it can and drops the rest when the server is gone.
+    const leaving = [
+      ...this.relay.roomList.map((room) => this.relay.leave(room).catch(() => undefined)),
+      this.occupancy.leaveAll(`${this.connector.displayName} bridge stopped`),
+    ];
     await this.session.stop().catch(() => undefined);
+    await Promise.all(leaving);
     this.router.close();
     await this.http?.close().catch(() => undefined);
     if (this.ownsStore) await this.store.close().catch(() => undefined);

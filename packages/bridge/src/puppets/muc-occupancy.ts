@@ -137,9 +137,13 @@ export class MucOccupancy {
     return held;
   }
 
-  /** Every puppet leaves every room it occupies, saying `status` (the bridge is stopping). */
+  /**
+   * Every puppet leaves every room it occupies, saying `status` (the bridge
+   * is stopping). The occupancies are dropped at once; the returned promise
+   * settles when the presences are sent, or dropped with the session.
+   */
   async leaveAll(status?: string): Promise<void> {
-    for (const { room, local } of this.held()) await this.leave(local, room, status).catch(() => undefined);
+    await Promise.all(this.held().map(({ room, local }) => this.leave(local, room, status).catch(() => undefined)));
   }
 
   /** Every occupancy, as a list (leaving changes the maps behind it). */
