@@ -254,8 +254,19 @@ describe("reflection tracker", () => {
     assert.equal(rejoins, 1);
     assert.ok(!r.needsRejoin("m2", "anna"), "m2 was sent before the join: its refusal needs none");
     assert.deepEqual(sent, []);
+    const resending = r.resending("Room@muc.example", "Anna");
+    assert.ok(resending, "a new message of Anna's has something to wait for");
+    assert.equal(r.resending("room@muc.example", "bob"), undefined, "Bob's messages do not wait for Anna's");
+    let waited = false;
+    const waiter = resending.then(() => {
+      waited = true;
+      assert.deepEqual(sent, ["m1", "m2", "m3"], "it settles once every refused message went again");
+    });
     joined();
     assert.deepEqual(await Promise.all(acted), [true, true, true]);
+    await waiter;
+    assert.ok(waited);
+    assert.equal(r.resending("room@muc.example", "anna"), undefined, "nothing left to wait for");
     assert.deepEqual(sent, ["m1", "m2", "m3"]);
     assert.equal(rejoins, 1);
     assert.ok(r.needsRejoin("m1", "anna"), "sent again after the join: refused again, it needs another");
@@ -607,8 +618,14 @@ for (const kind of XMPP_SERVER_KINDS) {
         swallowed = resolve;
       });
       session.emit = ((event: "stanza", el: Element) => {
-        const toAnna = event === "stanza" && el.name === "presence" && el.attrs.to === anna;
-        if (!toAnna || el.attrs.type !== "unavailable") return emit(event, el);
+        // Anna's own removal only: the room also tells her of others leaving (the relay making way for her).
+        const removal = event === "stanza" && el.name === "presence" && el.attrs.to === anna;
+        if (
+          !removal ||
+          el.attrs.type !== "unavailable" ||
+          el.attrs.from?.toLowerCase() !== `${h.room}/${nick}`.toLowerCase()
+        )
+          return emit(event, el);
         swallowed();
         return true;
       }) as typeof session.emit;
@@ -627,6 +644,68 @@ for (const kind of XMPP_SERVER_KINDS) {
       const got = ofBurst(archive, tag);
       assert.deepEqual(got.bodies, expected);
       assertUnique(got.ids);
+    });
+
+    it("sends what a room refused before its sender's next message when the bridge hears of the kick first", async () => {
+      const tag = "kicked";
+      const session = h.bridge.session;
+      const emit = session.emit.bind(session);
+      const send = session.send.bind(session);
+      const anna = `u1@${h.domain}/bridge`;
+      const seen = h.alice.waitFor(isMessage((m) => m.body === `${tag} warm-up`));
+      h.net.post("u1", "general", `${tag} warm-up`); // Anna joins, if she is not in the room yet
+      await seen;
+      const nick = h.bridge.occupancy.nickIn(h.room, "u1");
+      assert.ok(nick, "Anna is in the room");
+      // What the room says to Anna is held back: the notice of her kick, then the refusal of her next message.
+      const notices: Element[] = [];
+      let refusal: Element | undefined;
+      session.emit = ((event: "stanza", el: Element) => {
+        if (event !== "stanza" || el.attrs.to !== anna) return emit(event, el);
+        if (
+          el.name === "presence" &&
+          el.attrs.type === "unavailable" &&
+          el.attrs.from?.toLowerCase() === `${h.room}/${nick}`.toLowerCase()
+        ) {
+          notices.push(el);
+        } else if (el.name === "message" && el.attrs.type === "error") refusal ??= el;
+        else return emit(event, el);
+        return true;
+      }) as typeof session.emit;
+      try {
+        const answer = await h.alice.iq(buildMucKick({ room: h.room, id: stanzaId("kick"), nick }));
+        assert.equal(answer.type, "result", `the kick was refused: ${answer.error?.condition}`);
+        for (let i = 0; i < 200 && notices.length === 0; i++) await sleep(10);
+        assert.ok(notices.length > 0, "the room told Anna she was kicked");
+        h.net.post("u1", "general", `${tag} 000`); // the bridge still believes Anna is in: the room refuses it
+        for (let i = 0; i < 200 && refusal === undefined; i++) await sleep(10);
+        const refused = refusal;
+        assert.ok(refused, "the room refused the message of a puppet it had kicked");
+        // Now the bridge hears of the kick, and Anna's next message has her join again; the refusal of the first
+        // arrives only as that join goes out, so the bridge learns of it while her next message waits to be sent.
+        session.emit = emit;
+        session.send = ((el: Element) => {
+          const joining =
+            el.name === "presence" &&
+            el.attrs.type === undefined &&
+            el.attrs.to?.toLowerCase() === `${h.room}/${nick}`.toLowerCase();
+          if (!joining) return send(el);
+          session.send = send;
+          const out = send(el);
+          emit("stanza", refused);
+          return out;
+        }) as typeof session.send;
+        for (const notice of notices) emit("stanza", notice);
+        assert.equal(h.bridge.occupancy.nickIn(h.room, "u1"), undefined, "the bridge knows Anna left");
+        h.net.post("u1", "general", `${tag} 001`);
+        const archive = await archiveWhen(bob, h.room, (a) => ofBurst(a, tag).bodies.length >= 2);
+        const got = ofBurst(archive, tag);
+        assert.deepEqual(got.bodies, bodies(tag, 0, 2), "what the room refused went first");
+        assertUnique(got.ids);
+      } finally {
+        session.emit = emit;
+        session.send = send;
+      }
     });
 
     it("joins again and relays on after the room is destroyed and created again", async () => {

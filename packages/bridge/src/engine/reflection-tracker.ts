@@ -175,6 +175,16 @@ export class ReflectionTracker {
     return [...this.pending].filter(([, p]) => p.room === key).map(([id]) => id);
   }
 
+  /**
+   * While refusals of `sender`'s messages to `room` are being acted on (the
+   * sender joins again, and what was refused goes again): a promise that
+   * settles once they are, never rejecting. A new message of that sender
+   * waits for it, so as not to overtake what is sent again.
+   */
+  resending(room: string, sender: string): Promise<unknown> | undefined {
+    return this.chains.get(senderKey(room, sender));
+  }
+
   /** Whether `room` awaits its recovery after a dropped link (`beginRecovery` was called, `recover` has not finished). */
   isRecovering(room: string): boolean {
     return this.plans.has(room.toLowerCase());
@@ -286,7 +296,7 @@ export class ReflectionTracker {
   needsRejoin(id: string, sender: string): boolean {
     const p = this.pending.get(id);
     if (!p) return false;
-    return (this.rejoined.get(`${p.room} ${sender}`) ?? 0) < p.seq;
+    return (this.rejoined.get(senderKey(p.room, sender)) ?? 0) < p.seq;
   }
 
   /**
@@ -311,7 +321,7 @@ export class ReflectionTracker {
         return false;
       }
       if (this.needsRejoin(id, sender)) {
-        this.rejoined.set(`${room} ${sender}`, this.seq);
+        this.rejoined.set(senderKey(room, sender), this.seq);
         try {
           await rejoin();
         } catch (e) {
@@ -327,7 +337,7 @@ export class ReflectionTracker {
       if (this.pending.get(id) !== p || p.sends !== refusedSend) return false;
       return this.sendAgain(id, p);
     };
-    const chain = `${room} ${sender}`;
+    const chain = senderKey(room, sender);
     const next = (this.chains.get(chain) ?? Promise.resolve()).then(step, step);
     this.chains.set(chain, next);
     const forget = () => {
@@ -352,4 +362,9 @@ export class ReflectionTracker {
       return false;
     }
   }
+}
+
+/** One sender in one room, as the refusal chains and rejoins are kept. */
+function senderKey(room: string, sender: string): string {
+  return `${room.toLowerCase()} ${sender.toLowerCase()}`;
 }

@@ -132,6 +132,24 @@ export class RemoteToXmpp implements ConnectorHost {
     return pending;
   }
 
+  /**
+   * Joins the puppet to `room` for something it sends there, and waits while
+   * the room's refusals of its earlier messages are acted on: what the room
+   * refused goes again first, and nothing newer overtakes it (the engine may
+   * hear that the room dropped the puppet before it hears of the refusal).
+   */
+  private async readyToSend(p: Puppet, room: string): Promise<void> {
+    for (;;) {
+      const resending = this.ctx.reflections.resending(room, p.local);
+      if (resending) {
+        await resending;
+        continue;
+      }
+      await this.ensureJoined(p, room);
+      if (this.ctx.reflections.resending(room, p.local) === undefined) return;
+    }
+  }
+
   /** Whether a remote message is the network's echo of something the bridge posted. */
   private async isEcho(author: RemoteUser, id: string): Promise<boolean> {
     if (author.isBridge) return true;
@@ -264,7 +282,7 @@ export class RemoteToXmpp implements ConnectorHost {
         describe: `message ${s.remoteId} to ${room}`,
         run: async () => {
           await recorded;
-          await this.ensureJoined(puppet, room);
+          await this.readyToSend(puppet, room);
           const el = buildMessage({ ...s.input, id, originId: id, from: this.puppetJid(puppet), to: room });
           await this.sendTracked(id, room, el);
           return id;
@@ -338,7 +356,7 @@ export class RemoteToXmpp implements ConnectorHost {
         lane: `xmpp:${r.room}`,
         describe: `edit of ${e.id} in ${r.room}`,
         run: async () => {
-          await this.ensureJoined(puppet, r.room);
+          await this.readyToSend(puppet, r.room);
           const el = buildMessage({
             type: "groupchat",
             id,
@@ -381,7 +399,7 @@ export class RemoteToXmpp implements ConnectorHost {
           if (r.direction === "to-xmpp") {
             const puppet = await this.ctx.puppets.byLocal(localFromRemoteId(r.sender));
             if (!puppet) return;
-            await this.ensureJoined(puppet, r.room);
+            await this.readyToSend(puppet, r.room);
             await this.ctx.send(
               buildRetraction({
                 type: "groupchat",
@@ -468,7 +486,7 @@ export class RemoteToXmpp implements ConnectorHost {
           const fresh = (await this.recordIn(x.id, r.room)) ?? r;
           const target = fresh.stanzaId ?? fresh.originId;
           if (target === undefined) return;
-          await this.ensureJoined(puppet, r.room);
+          await this.readyToSend(puppet, r.room);
           await this.ctx.send(
             buildMessage({
               type: "groupchat",
