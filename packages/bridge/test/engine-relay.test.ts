@@ -438,5 +438,22 @@ for (const kind of XMPP_SERVER_KINDS) {
         1,
       );
     });
+
+    it("reads the room without a gap when the reading puppet leaves", async () => {
+      const relay = h.bridge.relay;
+      const reader = relay.readerOf(h.room);
+      assert.ok(reader, "a puppet reads the room");
+      const readerNick = h.bridge.occupancy.nickIn(h.room, reader);
+      assert.ok(readerNick);
+      for (const local of h.bridge.occupancy.localsIn(h.room)) {
+        if (local !== reader) h.net.leave(local, "general");
+      }
+      await until("one puppet left", () => h.bridge.occupancy.localsIn(h.room).length === 1);
+      // As soon as the room says the reader left, alice speaks: the relay must be in by then.
+      const left = h.alice.waitFor(isPresence((p) => p.from === `${h.room}/${readerNick}` && p.type === "unavailable"));
+      h.net.leave(reader, "general");
+      await left;
+      await aliceReachesTheNetwork("said as the reader left");
+    });
   });
 }

@@ -221,7 +221,9 @@ export class RelayOccupant {
       s.reader = next;
       return;
     }
-    void this.enter(key).catch((e: unknown) => {
+    if (s.joined || s.joining) return;
+    // `enter` would see the reader still there and do nothing.
+    void this.joinRoom(key, s).catch((e: unknown) => {
       if (s.reader === local.toLowerCase()) s.reader = undefined;
       this.options.onRemoved?.(key, e instanceof Error ? e.message : "rejoin failed");
     });
@@ -289,15 +291,24 @@ export class RelayOccupant {
   /** Joins `room` without waiting for holds: for the repair work itself, which `join` would wait for. */
   enter(room: string): Promise<void> {
     const key = room.toLowerCase();
-    let state = this.rooms.get(key);
+    const state = this.rooms.get(key);
     // A join in flight is checked first: `joined` turns true before a new room is configured.
     if (state?.joining) return state.joining;
     if (state?.joined) return Promise.resolve();
-    // A puppet reads the room in the relay's place; but one that is leaving hands back to the relay (joining above).
+    // A puppet reads the room in the relay's place; one that is leaving hands back to the relay (`puppetLeaving`).
     if (state?.reader !== undefined) return Promise.resolve();
-    state ??= { nick: resourceFromNick(this.options.nick), joined: false, holds: new Set(), occupants: new Map() };
-    this.rooms.set(key, state);
-    const s = state;
+    return this.joinRoom(key, state);
+  }
+
+  /** Joins the relay to `key` (lower-case), whoever reads it meanwhile. */
+  private joinRoom(key: string, state?: RoomState): Promise<void> {
+    const s: RoomState = state ?? {
+      nick: resourceFromNick(this.options.nick),
+      joined: false,
+      holds: new Set(),
+      occupants: new Map(),
+    };
+    this.rooms.set(key, s);
     const joining = this.joinAs(key, s).finally(() => {
       if (s.joining === joining) s.joining = undefined;
     });
