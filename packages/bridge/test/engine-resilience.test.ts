@@ -406,6 +406,65 @@ describe("relay occupant", () => {
     await t.relay.join(room);
   });
 
+  it("joins at once when the puppet reading the room leaves or is kicked, and counts only the relay's removals", async () => {
+    const t = setting();
+    const inRoom = new Set<string>();
+    const relay = new RelayOccupant({
+      domain: "bridge.example",
+      nick: "Bridge",
+      send: async (el) => {
+        t.sent.push(el);
+      },
+      router: t.router,
+      onRemoved: (r, kind) => t.removed.push(`${r} ${kind}`),
+      puppetsIn: () => [...inRoom],
+      puppetJid: (local) => `${local}@bridge.example/bridge`,
+    });
+    const joins = () => t.sent.filter((el) => el.name === "presence" && el.attrs.type === undefined).length;
+    const puppetPresence = (type: "available" | "unavailable", status: string) =>
+      xml(
+        `<presence${type === "unavailable" ? " type='unavailable'" : ""} from='${room}/Anna' to='anna@bridge.example/bridge'>` +
+          `<x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' role='${type === "available" ? "participant" : "none"}'/>` +
+          `${status}<status code='110'/></x></presence>`,
+      );
+    const readByAnna = async () => {
+      const joining = relay.join(room);
+      relay.dispatch(t.selfPresence());
+      await joining;
+      inRoom.add("anna");
+      relay.dispatch(puppetPresence("available", ""));
+      assert.equal(relay.readerOf(room), "anna");
+      relay.dispatch(
+        xml(
+          `<presence type='unavailable' from='${room}/Bridge' to='${relayJid}'><x xmlns='http://jabber.org/protocol/muc#user'>` +
+            "<item affiliation='none' role='none'/><status code='110'/></x></presence>",
+        ),
+      );
+      assert.ok(!relay.isRelayIn(room), "the relay made way for the reader");
+    };
+    await readByAnna();
+    // Anna leaves of her own accord: the relay's join goes before her leave.
+    let before = joins();
+    inRoom.delete("anna");
+    relay.puppetLeaving(room, "anna");
+    assert.equal(joins(), before + 1, "the relay joins again before the reader's leave is said");
+    relay.dispatch(t.selfPresence());
+    await tick();
+    assert.ok(relay.isRelayIn(room));
+    assert.equal(relay.readerOf(room), undefined, "the relay reads the room again");
+    relay.dispatch(puppetPresence("unavailable", ""));
+    // Anna comes back, reads, and is kicked: the room dropped her, not the relay, which joins at once.
+    await readByAnna();
+    before = joins();
+    inRoom.delete("anna");
+    relay.dispatch(puppetPresence("unavailable", "<status code='307'/>"));
+    assert.equal(joins(), before + 1, "the relay joins at once");
+    relay.dispatch(t.selfPresence());
+    await tick();
+    assert.ok(relay.isRelayIn(room));
+    assert.deepEqual(t.removed, [], "the relay itself was never removed");
+  });
+
   it("counts a destroyed room as a removal even without the self status", async () => {
     const t = await joinedRelay();
     t.relay.dispatch(

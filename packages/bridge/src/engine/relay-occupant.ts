@@ -525,7 +525,14 @@ export class RelayOccupant {
             s.reader = p.mucUser?.destroy !== undefined ? undefined : this.otherPuppet(room, local);
             if (s.reader === undefined && !s.joining) {
               s.occupants.clear();
-              this.options.onRemoved?.(room, kind.kind);
+              if (kind.kind === "kicked" || kind.kind === "banned" || kind.kind === "leave") {
+                // The room dropped the reader, not the relay: the relay reads on from now, without waiting.
+                void this.joinRoom(room, s).catch((e: unknown) =>
+                  this.options.onRemoved?.(room, e instanceof Error ? e.message : "rejoin failed"),
+                );
+              } else {
+                this.options.onRemoved?.(room, kind.kind);
+              }
             }
           }
         }
