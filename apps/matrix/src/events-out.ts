@@ -190,14 +190,15 @@ export class EventsOut {
     text: RichText,
     attachments: readonly OutgoingAttachment[],
     key: string,
-    extra: { replyTo?: string; thread?: string } = {},
+    extra: { replyTo?: string; thread?: string; timestamp?: number } = {},
   ): Promise<string[]> {
     const client = this.o.clients.as(ghost);
     const root = extra.thread !== undefined ? await this.threadRoot(roomId, extra.thread) : undefined;
     const ids: string[] = [];
+    // A message caught up from the room's archive is dated when it was said (the event order stays the sending order).
     const send = (content: Content) =>
       this.guarded(roomId, "m.room.message", ghost, "sending a message", () =>
-        sendRoomEvent(client, roomId, "m.room.message", content, txnIdFor(key, ids.length)),
+        sendRoomEvent(client, roomId, "m.room.message", content, txnIdFor(key, ids.length), extra.timestamp),
       );
     const body = toMatrixContent(text, this.writeContext());
     if (body.body.trim() !== "" || attachments.length === 0) {
@@ -250,6 +251,7 @@ export class EventsOut {
     const ids = await this.post(ghost, m.channel, m.text, m.attachments, m.key, {
       ...(m.replyTo && { replyTo: m.replyTo.id }),
       ...(m.thread !== undefined && { thread: m.thread }),
+      ...(m.timestamp !== undefined && { timestamp: m.timestamp }),
     });
     const first = ids[0];
     if (first === undefined) throw new PermanentError("nothing to send");

@@ -11,18 +11,23 @@ function path(template: string, vars: Readonly<Record<string, string>>): string 
   return template.replace(/\$(\w+)/g, (_, k: string) => encodeURIComponent(vars[k] ?? ""));
 }
 
-/** Sends a room event; the same `txnId` from the same user is deduplicated by the homeserver. Resolves with its ID. */
+/**
+ * Sends a room event; the same `txnId` from the same user is deduplicated by
+ * the homeserver. `ts` dates it (ms since the epoch), which the homeserver
+ * honours for application services only. Resolves with its ID.
+ */
 export async function sendRoomEvent(
   client: MatrixClient,
   roomId: string,
   type: string,
   content: Readonly<Record<string, unknown>>,
   txnId: string,
+  ts?: number,
 ): Promise<string> {
   const r = await client.http.authedRequest<{ event_id: string }>(
     Method.Put,
     path("/rooms/$room/send/$type/$txn", { room: roomId, type, txn: txnId }),
-    undefined,
+    ts !== undefined ? { ts: String(Math.trunc(ts)) } : undefined,
     content as Record<string, unknown>,
   );
   return r.event_id;

@@ -160,8 +160,27 @@ describe("a bridge restart in the middle", () => {
     await h.stopBridge();
     // Synapse cannot deliver this one now: it keeps the transaction and sends it again later.
     await h.bob.sendText(h.roomId, "while the bridge was down");
+    // Nobody reads the room for the bridge now: the room's archive keeps this one for it.
+    await h.alice.send(
+      buildMessage({ type: "groupchat", to: h.room, id: "xmpp-while-down", body: "xmpp while the bridge was down" }),
+    );
+    await h.alice.waitFor(
+      isMessage((m) => m.id === "xmpp-while-down" && m.from === `${h.room}/alice`),
+      T,
+    );
     await new Promise((r) => setTimeout(r, 300));
+    const restartedAt = Date.now();
     await h.startBridge();
+    const caughtUp = await h.bob.waitFor(
+      (i) => i.kind === "timeline" && i.event.content.body === "xmpp while the bridge was down",
+      30_000,
+      "what alice said while the bridge was down",
+    );
+    assert.equal(caughtUp.event.sender, xmppBefore.event.sender, "from alice's ghost");
+    assert.ok(
+      (caughtUp.event.origin_server_ts ?? Number.POSITIVE_INFINITY) < restartedAt,
+      "dated when alice said it, not when the bridge came back",
+    );
 
     await h.alice.waitFor(
       fromBob((m) => m.body === "while the bridge was down"),
@@ -215,6 +234,11 @@ describe("a bridge restart in the middle", () => {
     assert.equal(xmppReply.event.sender, xmppBefore.event.sender, "the same ghost after the restart");
 
     await nothingMore("while the bridge was down");
+    assert.equal(
+      h.bob.seen((i) => i.kind === "timeline" && i.event.content.body === "xmpp while the bridge was down").length,
+      1,
+      "caught up once",
+    );
     await nothingMore("sent twice, relayed once");
   });
 });

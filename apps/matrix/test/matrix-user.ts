@@ -18,6 +18,7 @@ export interface MatrixEventJson {
   readonly event_id?: string;
   readonly state_key?: string;
   readonly redacts?: string;
+  readonly origin_server_ts?: number;
   readonly content: Record<string, unknown> & {
     readonly body?: string;
     readonly msgtype?: string;

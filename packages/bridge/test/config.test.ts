@@ -66,7 +66,13 @@ describe("loadConfig: valid files", () => {
   it("fills every default around the two required fields", () => {
     const c = loadConfig({ text: MINIMAL }, { env: {} });
     const expected: BridgeConfig = {
-      xmpp: { host: "127.0.0.1", port: 5347, domain: "discord.example.org", secret: "s3cr3t-component" },
+      xmpp: {
+        host: "127.0.0.1",
+        port: 5347,
+        domain: "discord.example.org",
+        secret: "s3cr3t-component",
+        catchUp: { maxMessages: 200, maxAgeHours: 24 },
+      },
       store: { url: "sqlite:parley.db" },
       http: { host: "127.0.0.1", port: 8787, publicUrl: "http://127.0.0.1:8787" },
       log: { level: "info" },

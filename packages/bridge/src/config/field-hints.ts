@@ -13,6 +13,10 @@ const HINTS: Readonly<Record<string, string>> = {
     "write the component secret declared on the XMPP server, or ${PARLEY_COMPONENT_SECRET} to read it from the environment",
   "xmpp.mucDomain": "write the MUC service's domain, e.g. conference.example.org, or remove the line",
   "xmpp.uploadService": "write the XEP-0363 upload service's domain, e.g. upload.example.org, or remove the line",
+  "xmpp.catchUp": "write a catchUp section with maxMessages and maxAgeHours, or remove it for the defaults",
+  "xmpp.catchUp.maxMessages":
+    "write how many messages a room may have caught up after the bridge was away, from 0 (off) to 1000",
+  "xmpp.catchUp.maxAgeHours": "write how many hours back a catch-up may reach, from 1 to 720",
   store: "write a store section such as `url: sqlite:parley.db`, or remove it for the default",
   "store.url": "write sqlite:<file> (e.g. sqlite:parley.db) or postgres://user:password@host/database",
   http: "write an http section with host and port, or remove it for the defaults",

@@ -88,6 +88,13 @@ const xmppSection = z.strictObject({
   secret: text(),
   mucDomain: domain().optional(),
   uploadService: domain().optional(),
+  /** What a linked room said while the bridge read no copy of it, read back from the room's archive. */
+  catchUp: z
+    .strictObject({
+      maxMessages: wholeNumber(0, 1000).default(200),
+      maxAgeHours: wholeNumber(1, 720).default(24),
+    })
+    .prefault({}),
 });
 
 const storeSection = z.strictObject({

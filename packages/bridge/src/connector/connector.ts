@@ -189,6 +189,13 @@ export interface OutgoingMessage {
   readonly thread?: string;
   readonly attachments: readonly OutgoingAttachment[];
   /**
+   * When it was said (ms since the epoch), for a message said while the
+   * bridge was away and caught up from the room's archive; absent for live
+   * messages. A network that lets the bridge date a post (Matrix application
+   * services) can use it; others post it now.
+   */
+  readonly timestamp?: number;
+  /**
    * Idempotency key: the same key is never posted twice by the engine, but a
    * connector whose network accepts a nonce should pass it on.
    */

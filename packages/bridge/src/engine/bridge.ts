@@ -38,6 +38,7 @@ import { type AvatarHost, type Puppet, PuppetDirectory } from "./puppet-director
 import { ReflectionTracker } from "./reflection-tracker.ts";
 import { RelayOccupant } from "./relay-occupant.ts";
 import { RemoteToXmpp } from "./remote-to-xmpp.ts";
+import { RoomCatchUp } from "./room-catch-up.ts";
 import { RoomLinks } from "./room-links.ts";
 import { XmppToRemote } from "./xmpp-to-remote.ts";
 
@@ -75,6 +76,7 @@ export class Bridge {
   readonly store: BridgeStore;
   private readonly ownsStore: boolean;
   private readonly reflections: ReflectionTracker;
+  private readonly catchUp: RoomCatchUp;
   private readonly host: RemoteToXmpp;
   private readonly toRemote: XmppToRemote;
   private readonly direct: DirectChats;
@@ -148,6 +150,14 @@ export class Bridge {
       puppetsIn: (room) => this.occupancy.localsIn(room),
       puppetJid: (local) => `${local}@${domain}/${PUPPET_RESOURCE}`,
       onOccupant: (room, occupant, kind, departure) => this.toRemote.occupant(room, occupant, kind, departure),
+      onReadingAgain: (room, joined) => this.catchUp.begin(room, joined, (m) => this.toRemote.fromArchive(room, m)),
+    });
+    this.catchUp = new RoomCatchUp({
+      store,
+      logger: this.logger.child({ part: "catch-up" }),
+      archivedAfter: (room, q) => this.relay.archivedAfter(room, q),
+      maxMessages: c.xmpp.catchUp.maxMessages,
+      maxAgeMs: c.xmpp.catchUp.maxAgeHours * 3_600_000,
     });
     this.reflections = new ReflectionTracker({ logger: this.logger.child({ part: "reflections" }) });
     this.delivery = new DeliveryQueue({
@@ -198,6 +208,7 @@ export class Bridge {
       relay: this.relay,
       delivery: this.delivery,
       reflections: this.reflections,
+      catchUp: this.catchUp,
       echoes: new EchoGuard(),
       media,
       admins: c.admins,
@@ -599,6 +610,7 @@ export class Bridge {
       // that the last puppet leaving does not call the relay back in).
       await this.relay.leave(r);
       for (const local of this.occupancy.localsIn(r)) await this.occupancy.leave(local, r, "unlinked");
+      await this.catchUp.forget(r);
     }
     return removed;
   }
@@ -626,6 +638,8 @@ export class Bridge {
     ];
     await this.session.stop().catch(() => undefined);
     await Promise.all(leaving);
+    this.catchUp.close();
+    await this.catchUp.flush();
     this.router.close();
     await this.http?.close().catch(() => undefined);
     if (this.ownsStore) await this.store.close().catch(() => undefined);

@@ -14,6 +14,7 @@ import type { EchoGuard } from "./echo-guard.ts";
 import type { PuppetDirectory } from "./puppet-directory.ts";
 import type { ReflectionTracker } from "./reflection-tracker.ts";
 import type { RelayOccupant } from "./relay-occupant.ts";
+import type { RoomCatchUp } from "./room-catch-up.ts";
 import type { RoomLinks } from "./room-links.ts";
 
 /** Turns remote attachments into what XMPP users can fetch, and XMPP avatars into URLs the remote side can show. */
@@ -43,6 +44,8 @@ export interface EngineContext {
   readonly relay: RelayOccupant;
   readonly delivery: DeliveryQueue;
   readonly reflections: ReflectionTracker;
+  /** What rooms said while the bridge read no copy of them: live messages wait while it is relayed. */
+  readonly catchUp: RoomCatchUp;
   readonly echoes: EchoGuard;
   readonly media: MediaRelay;
   readonly admins: readonly string[];

@@ -24,6 +24,8 @@ import {
   type Element,
   isRoomCreated,
   isSelfPresence,
+  type MamResult,
+  type Message,
   mucPresenceKind,
   NS,
   type Presence,
@@ -77,10 +79,19 @@ interface SelfWaiter {
   readonly resend: () => Promise<void>;
 }
 
-/** An archive query in progress: what its results say arrived, by origin-id (or message id) -> stanza-id. */
+/** An archive query in progress: each of its results from the room goes to `take`. */
 interface ArchiveQuery {
   readonly room: string;
-  readonly found: Map<string, string>;
+  readonly take: (r: MamResult) => void;
+}
+
+/** A message read back from a room's archive. */
+export interface ArchivedMessage {
+  /** The archive's id for it: the stanza-id the room gave it. */
+  readonly stanzaId: string;
+  /** When the room archived it, when the archive says. */
+  readonly stamp?: Date;
+  readonly message: Message;
 }
 
 export interface RelayOccupantOptions {
@@ -110,6 +121,12 @@ export interface RelayOccupantOptions {
   readonly puppetsIn?: (room: string) => readonly string[];
   /** A puppet's full JID, from its localpart. */
   readonly puppetJid?: (local: string) => string;
+  /**
+   * The relay starts joining a room where nobody of ours read it until now
+   * (start, a rejoin, the room dropped the reader): what the room said
+   * meanwhile was missed. `joined` settles with the join.
+   */
+  readonly onReadingAgain?: (room: string, joined: Promise<void>) => void;
 }
 
 /**
@@ -222,8 +239,8 @@ export class RelayOccupant {
       return;
     }
     if (s.joined || s.joining) return;
-    // `enter` would see the reader still there and do nothing.
-    void this.joinRoom(key, s).catch((e: unknown) => {
+    // `enter` would see the reader still there and do nothing. The reader reads on until the relay is in: no gap.
+    void this.joinRoom(key, s, false).catch((e: unknown) => {
       if (s.reader === local.toLowerCase()) s.reader = undefined;
       this.options.onRemoved?.(key, e instanceof Error ? e.message : "rejoin failed");
     });
@@ -297,11 +314,11 @@ export class RelayOccupant {
     if (state?.joined) return Promise.resolve();
     // A puppet reads the room in the relay's place; one that is leaving hands back to the relay (`puppetLeaving`).
     if (state?.reader !== undefined) return Promise.resolve();
-    return this.joinRoom(key, state);
+    return this.joinRoom(key, state, true);
   }
 
-  /** Joins the relay to `key` (lower-case), whoever reads it meanwhile. */
-  private joinRoom(key: string, state?: RoomState): Promise<void> {
+  /** Joins the relay to `key` (lower-case), whoever reads it meanwhile; `afterGap`: nobody read it until now. */
+  private joinRoom(key: string, state: RoomState | undefined, afterGap: boolean): Promise<void> {
     const s: RoomState = state ?? {
       nick: resourceFromNick(this.options.nick),
       joined: false,
@@ -313,6 +330,7 @@ export class RelayOccupant {
       if (s.joining === joining) s.joining = undefined;
     });
     s.joining = joining;
+    if (afterGap) this.options.onReadingAgain?.(key, joining);
     return joining;
   }
 
@@ -436,7 +454,14 @@ export class RelayOccupant {
   async archivedIds(room: string, since: Date, lookingFor?: ReadonlySet<string>): Promise<Map<string, string>> {
     const key = room.toLowerCase();
     const queryid = `parley-mam-${++this.queryCounter}`;
-    const q: ArchiveQuery = { room: key, found: new Map() };
+    const found = new Map<string, string>();
+    const q: ArchiveQuery = {
+      room: key,
+      take: (r) => {
+        const id = r.forwarded.message.originId ?? r.forwarded.message.id;
+        if (id !== undefined) found.set(id, r.id);
+      },
+    };
     this.archiveQueries.set(queryid, q);
     try {
       let before = "";
@@ -455,10 +480,69 @@ export class RelayOccupant {
         if (!fin?.ok) throw new RoomArchiveError(key, "the answer has no readable <fin/>");
         const first = fin.value.rsm?.first;
         if (fin.value.complete || first === undefined || first === before) break;
-        if (lookingFor && [...lookingFor].every((id) => q.found.has(id))) break;
+        if (lookingFor && [...lookingFor].every((id) => found.has(id))) break;
         before = first;
       }
-      return q.found;
+      return found;
+    } finally {
+      this.archiveQueries.delete(queryid);
+    }
+  }
+
+  /**
+   * The latest messages `room` archived after the one with stanza-id `after`,
+   * at most `max` and none before `since`, oldest first; `more` says that more
+   * came after `after` than `max`. Pages back from the newest until it meets
+   * `after`. Rejects with RoomArchiveError when the room has no archive or
+   * refuses.
+   */
+  async archivedAfter(
+    room: string,
+    o: { readonly after: string; readonly since: Date; readonly max: number },
+  ): Promise<{ messages: ArchivedMessage[]; more: boolean }> {
+    const key = room.toLowerCase();
+    const queryid = `parley-mam-${++this.queryCounter}`;
+    let page: ArchivedMessage[] = [];
+    const q: ArchiveQuery = {
+      room: key,
+      take: (r) =>
+        void page.push({
+          stanzaId: r.id,
+          message: r.forwarded.message,
+          ...(r.forwarded.delay?.stamp !== undefined && { stamp: r.forwarded.delay.stamp }),
+        }),
+    };
+    this.archiveQueries.set(queryid, q);
+    try {
+      let all: ArchivedMessage[] = [];
+      let before = "";
+      for (let pages = 0; pages < ARCHIVE_MAX_PAGES; pages++) {
+        page = [];
+        const answer = await this.options.router.request(
+          {
+            type: "set",
+            to: key,
+            from: this.actorJid(key),
+            payload: buildMamQuery({ queryid, filter: { start: o.since }, rsm: { max: ARCHIVE_PAGE, before } }),
+          },
+          this.options.archiveTimeoutMs,
+        );
+        if (answer.type !== "result") throw new RoomArchiveError(key, answer.error?.condition ?? "no result");
+        const fin = answer.payload ? parseMamFin(answer.payload) : undefined;
+        if (!fin?.ok) throw new RoomArchiveError(key, "the answer has no readable <fin/>");
+        all = [...page, ...all];
+        const at = all.findIndex((m) => m.stanzaId === o.after);
+        if (at >= 0) {
+          const after = all.slice(at + 1);
+          return { messages: after.slice(-o.max), more: after.length > o.max };
+        }
+        if (all.length > o.max) return { messages: all.slice(-o.max), more: true };
+        const first = fin.value.rsm?.first;
+        // The start of the range: `after` is older than `since`, and everything since came after it.
+        if (fin.value.complete || first === undefined || first === before) break;
+        before = first;
+      }
+      return { messages: all.slice(-o.max), more: false };
     } finally {
       this.archiveQueries.delete(queryid);
     }
@@ -473,10 +557,7 @@ export class RelayOccupant {
     if ((el.attrs.from ?? "").toLowerCase() !== q.room) return true;
     const parsed = parseMessage(el);
     const r = parsed.ok ? parsed.value.mamResult : undefined;
-    if (!r) return true;
-    const m = r.forwarded.message;
-    const id = m.originId ?? m.id;
-    if (id !== undefined) q.found.set(id, r.id);
+    if (r) q.take(r);
     return true;
   }
 
@@ -527,7 +608,7 @@ export class RelayOccupant {
               s.occupants.clear();
               if (kind.kind === "kicked" || kind.kind === "banned" || kind.kind === "leave") {
                 // The room dropped the reader, not the relay: the relay reads on from now, without waiting.
-                void this.joinRoom(room, s).catch((e: unknown) =>
+                void this.joinRoom(room, s, true).catch((e: unknown) =>
                   this.options.onRemoved?.(room, e instanceof Error ? e.message : "rejoin failed"),
                 );
               } else {

@@ -23,7 +23,7 @@ import type { MessageRecord } from "../store/index.ts";
 import { KeyedChains } from "../store/keyed-chains.ts";
 import type { EngineContext } from "./context.ts";
 import { isEmptyText, mapMentions } from "./mentions.ts";
-import type { Occupant } from "./relay-occupant.ts";
+import type { ArchivedMessage, Occupant } from "./relay-occupant.ts";
 
 /** XMPP `<show/>` as a remote status (RFC 6121: away and xa are both "not at the keyboard"). */
 const STATUS_OF_SHOW: Readonly<Record<string, RemoteStatus>> = { away: "idle", xa: "idle", dnd: "dnd", chat: "online" };
@@ -84,24 +84,67 @@ export class XmppToRemote {
     const ownId = m.originId ?? m.id;
     if (ownId !== undefined && (this.ctx.reflections.confirm(ownId) || this.isOwnNick(room, nick))) {
       if (stanzaId !== undefined && ownId !== undefined) {
+        this.ctx.catchUp.read(room, stanzaId);
         await this.ctx.store.setStanzaId(this.ctx.network, room, ownId, stanzaId);
       }
       return;
     }
-    if (nick === undefined) {
-      // From the room itself: moderation (XEP-0425) is the only thing to carry,
-      // in the current form or the fastened v0.2 one Prosody's mod_muc_moderation sends.
-      const moderation = moderationOf(m);
-      if (moderation) await this.moderated(room, moderation, channels);
-      return;
-    }
-    if (this.isOwnNick(room, nick) || nick === this.ctx.relay.nickIn(room)) return;
+    if (nick !== undefined && (this.isOwnNick(room, nick) || nick === this.ctx.relay.nickIn(room))) return;
     if (m.delay || m.mamResult) return; // history, not live conversation
-    const relayed = this.relayFrom(room, nick, channels, m, stanzaId);
+    // What the room said while the bridge was away goes first.
+    const catchingUp = this.ctx.catchUp.live(room, stanzaId);
+    const relayed = catchingUp
+      ? catchingUp.then(() => this.fromRoom(room, nick, channels, m, stanzaId))
+      : this.fromRoom(room, nick, channels, m, stanzaId);
     if (m.body !== undefined && !m.replace && !m.retract && !m.reactions) {
       this.trackRelaying(room, [stanzaId, m.originId, m.id], relayed);
     }
-    await relayed;
+    try {
+      await relayed;
+    } finally {
+      if (stanzaId !== undefined) this.ctx.catchUp.read(room, stanzaId);
+    }
+  }
+
+  /**
+   * A message read back from `room`'s archive, said while the bridge read no
+   * copy of the room: relayed as if read live (the bridge's own and its
+   * puppets' are not), with the time it was said.
+   */
+  async fromArchive(room: string, a: ArchivedMessage): Promise<boolean> {
+    const m = a.message;
+    const from = m.from ?? "";
+    const slash = from.indexOf("/");
+    const nick = slash < 0 ? undefined : from.slice(slash + 1);
+    const channels = this.ctx.links.channelsOf(room);
+    if (channels.length === 0) return false;
+    if (nick !== undefined && (this.isOwnNick(room, nick) || nick === this.ctx.relay.nickIn(room))) return false;
+    const ownId = m.originId ?? m.id;
+    if (ownId !== undefined) {
+      // A puppet that has left the room since: its messages are in the map as posted by the bridge.
+      const known = await this.ctx.store.byXmppId(this.ctx.network, room, ownId);
+      if (known?.direction === "to-xmpp") return false;
+    }
+    // Typing and read markers are of the moment; what is said, changed, taken back or reacted to is not.
+    if (m.body === undefined && !m.retract && !m.reactions && moderationOf(m) === undefined) return false;
+    await this.fromRoom(room, nick, channels, m, a.stanzaId, a.stamp?.getTime());
+    return true;
+  }
+
+  /** What the room itself (moderation) or one of its occupants said, to the linked channels. */
+  private async fromRoom(
+    room: string,
+    nick: string | undefined,
+    channels: readonly string[],
+    m: Message,
+    stanzaId: string | undefined,
+    at?: number,
+  ): Promise<void> {
+    if (nick !== undefined) return this.relayFrom(room, nick, channels, m, stanzaId, at);
+    // From the room itself: moderation (XEP-0425) is the only thing to carry,
+    // in the current form or the fastened v0.2 one Prosody's mod_muc_moderation sends.
+    const moderation = moderationOf(m);
+    if (moderation) await this.moderated(room, moderation, channels);
   }
 
   /** Marks a new message as on its way, under each id it can be named by, until `relayed` settles. */
@@ -127,6 +170,7 @@ export class XmppToRemote {
     channels: readonly string[],
     m: Message,
     stanzaId: string | undefined,
+    at?: number,
   ): Promise<void> {
     await this.ctx.connectorStarted;
     const sender = await this.senderOf(room, nick);
@@ -184,7 +228,7 @@ export class XmppToRemote {
       }
       return;
     }
-    await this.post(room, channels, m, sender, authorKey, stanzaId);
+    await this.post(room, channels, m, sender, authorKey, stanzaId, at);
   }
 
   /**
@@ -297,6 +341,7 @@ export class XmppToRemote {
     sender: XmppSender,
     authorKey: string,
     stanzaId: string | undefined,
+    at?: number,
   ): Promise<void> {
     const received = Date.now();
     const connector = this.ctx.connector;
@@ -337,6 +382,7 @@ export class XmppToRemote {
             key,
             ...(replyTo && { replyTo }),
             ...(m.thread && connector.capabilities.threads && { thread: m.thread.id }),
+            ...(at !== undefined && { timestamp: at }),
           });
           await this.ctx.store.recordMessage({
             network: this.ctx.network,
@@ -347,7 +393,7 @@ export class XmppToRemote {
             ...((m.originId ?? m.id) !== undefined && { originId: m.originId ?? m.id }),
             sender: authorKey,
             direction: "to-remote",
-            createdAt: received,
+            createdAt: at ?? received,
           });
           return sent.id;
         },

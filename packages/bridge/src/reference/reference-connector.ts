@@ -211,6 +211,7 @@ export class ReferenceConnector implements Connector {
         ...(m.replyTo && { replyTo: m.replyTo.id }),
         ...(m.thread !== undefined && { thread: m.thread }),
         ...(m.attachments.length > 0 && { attachments: m.attachments.map((a) => ({ ...a })) }),
+        ...(m.timestamp !== undefined && { createdAt: m.timestamp }),
       }),
     );
     return { id: posted.id };

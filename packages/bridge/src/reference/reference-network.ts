@@ -276,6 +276,8 @@ export class ReferenceNetwork extends EventEmitter<{ event: [RefEvent]; api: [Re
       thread?: string;
       attachments?: RefAttachment[];
       dmWith?: string;
+      /** When it was said, for a message the bridge caught up (the reference network dates posts as asked). */
+      createdAt?: number;
     }): RefMessage => {
       this.call("post", o);
       if (o.dmWith === undefined && !this.channels.has(o.channel))
@@ -289,7 +291,7 @@ export class ReferenceNetwork extends EventEmitter<{ event: [RefEvent]; api: [Re
         reactions: new Map(),
         deleted: false,
         edited: false,
-        createdAt: Date.now(),
+        createdAt: o.createdAt ?? Date.now(),
         ...(o.replyTo !== undefined && { replyTo: o.replyTo }),
         ...(o.thread !== undefined && { thread: o.thread }),
         ...(o.dmWith !== undefined && { dmWith: o.dmWith }),
