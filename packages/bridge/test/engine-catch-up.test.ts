@@ -8,9 +8,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { buildMessage, buildMucKick, type Message, stanzaIdBy } from "@parley/stanza";
-import { isMessage, isPresence, stanzaId, XMPP_SERVER_KINDS } from "@parley/testkit";
+import { isMessage, isPresence, stanzaId, TestClient, XMPP_SERVER_KINDS } from "@parley/testkit";
 import type { ArchivedMessage } from "../src/engine/relay-occupant.ts";
 import { RoomCatchUp } from "../src/engine/room-catch-up.ts";
+import { isOwnStanzaId, stanzaIdFor } from "../src/engine/stanza-ids.ts";
 import { type RefApiCall, ReferenceConnector } from "../src/index.ts";
 import { apiCall, type Harness, startHarness } from "./engine-harness.ts";
 import { type LogLine, recordingLogger } from "./recording-logger.ts";
@@ -18,6 +19,21 @@ import { type LogLine, recordingLogger } from "./recording-logger.ts";
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 // --- The part alone ----------------------------------------------------------------------------
+
+describe("stanza ids", () => {
+  it("are stable per key, and tell the bridge's own from another bridge's and from anyone's", () => {
+    const id = stanzaIdFor("to-xmpp reference m1 room@muc.example", "bridge.example");
+    assert.equal(id, stanzaIdFor("to-xmpp reference m1 room@muc.example", "Bridge.Example"), "stable");
+    assert.ok(isOwnStanzaId(id, "bridge.example"));
+    assert.ok(!isOwnStanzaId(id, "discord.example"), "another bridge's");
+    assert.ok(
+      !isOwnStanzaId(stanzaIdFor("to-xmpp reference m1 room@muc.example", "discord.example"), "bridge.example"),
+    );
+    for (const other of ["", "parley-", `${id}x`, id.replace(/.$/, (c) => (c === "A" ? "B" : "A")), "abc-123"]) {
+      assert.ok(!isOwnStanzaId(other, "bridge.example"), other);
+    }
+  });
+});
 
 describe("room catch-up", () => {
   const room = "room@muc.example";
@@ -176,6 +192,48 @@ for (const kind of XMPP_SERVER_KINDS) {
       await say("said after the second start");
       await apiCall(h, (c) => c.method === "post" && c.args.text === "said after the second start");
       assert.deepEqual(relayedSince(again), ["post: said after the second start"]);
+    });
+
+    it("does not relay back what the bridge's own puppets said, found in the archive", async () => {
+      const target = await say("something to react to");
+      await apiCall(h, (c) => c.method === "post" && c.args.text === "something to react to");
+      const targetId = stanzaIdBy(target, h.room) ?? "";
+      await h.bridge.stop();
+      // A puppet's reaction the bridge sent just before it stopped and never saw come back: it carries the
+      // bridge's own id. (Said here by another client under the puppet's nick, since the puppet is gone.)
+      const b = h.server.accounts[1];
+      assert.ok(b);
+      const bob = await TestClient.connect(h.server, b);
+      try {
+        await bob.joinRoom(h.room, "Anna");
+        const own = stanzaIdFor("a reaction the bridge sent", h.domain);
+        const back = bob.waitFor(isMessage((m) => m.id === own));
+        await bob.send(
+          buildMessage({
+            type: "groupchat",
+            to: h.room,
+            id: own,
+            reactions: { id: targetId, emojis: ["🎉"] },
+            hints: ["store"],
+          }),
+        );
+        await back;
+        await bob.leaveRoom(h.room, "Anna");
+      } finally {
+        await bob.stop();
+      }
+      // Clients ask rooms to archive reactions (XEP-0334), as the bridge's puppets do.
+      await say("", { body: undefined, reactions: { id: targetId, emojis: ["👍"] }, hints: ["store"] });
+      const from = h.net.calls.length;
+      await h.restartBridge();
+      await apiCall(h, (c) => c.method === "react" && c.args.emoji === "👍");
+      await say("after the reactions");
+      await apiCall(h, (c) => c.method === "post" && c.args.text === "after the reactions");
+      const reactions = h.net.calls.slice(from).filter((c) => c.method === "react");
+      assert.deepEqual(
+        reactions.map((c) => `${String(c.args.as)} ${String(c.args.action)} ${String(c.args.emoji)}`),
+        ["alice add 👍"],
+      );
     });
 
     it("relays what the room said while the relay was kicked out of it", async () => {

@@ -26,7 +26,7 @@ import type { MessageRecord } from "../store/index.ts";
 import type { EngineContext } from "./context.ts";
 import { isEmptyText } from "./mentions.ts";
 import type { Puppet } from "./puppet-directory.ts";
-import { stanzaIdFor } from "./remote-to-xmpp.ts";
+import { stanzaIdFor } from "./stanza-ids.ts";
 
 export const DM_CHANNEL_PREFIX = "dm:";
 
@@ -98,7 +98,7 @@ export class DirectChats {
     });
     for (const b of bodies) {
       const key = `to-xmpp dm ${this.ctx.network} ${b.remoteId} ${user}`;
-      const id = stanzaIdFor(key);
+      const id = stanzaIdFor(key, this.ctx.domain);
       await this.ctx.delivery.enqueue({
         key,
         lane: `xmpp-dm:${user}`,
@@ -150,7 +150,7 @@ export class DirectChats {
     await this.ctx.send(
       buildMessage({
         type: "chat",
-        id: stanzaIdFor(`reactions ${target} ${puppet.local} ${Date.now()}`),
+        id: stanzaIdFor(`reactions ${target} ${puppet.local} ${Date.now()}`, this.ctx.domain),
         from: this.puppetJid(puppet),
         to: r.room,
         reactions: { id: target, emojis },
@@ -258,7 +258,7 @@ export class DirectChats {
     const text = oobUrls.includes(body.trim()) ? { blocks: [] } : fromStyling(body, m.references);
     const attachments = await Promise.all(oobUrls.map((u) => this.ctx.media.toRemote(u)));
     if (isEmptyText(text) && attachments.length === 0) return;
-    const xmppId = m.originId ?? m.id ?? stanzaIdFor(`${user} ${Date.now()} ${body}`);
+    const xmppId = m.originId ?? m.id ?? stanzaIdFor(`${user} ${Date.now()} ${body}`, this.ctx.domain);
     const key = `to-remote dm ${this.ctx.network} ${user} ${xmppId}`;
     const sendDirect = connector.sendDirect.bind(connector);
     const outcome = await this.ctx.delivery.enqueue({

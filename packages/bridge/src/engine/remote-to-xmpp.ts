@@ -40,6 +40,7 @@ import type { EngineContext } from "./context.ts";
 import type { DirectChats } from "./direct-chats.ts";
 import { isEmptyText, mapMentions } from "./mentions.ts";
 import type { Puppet } from "./puppet-directory.ts";
+import { stanzaIdFor } from "./stanza-ids.ts";
 
 /** Errors by which a room says it does not speak the current moderation form (so the legacy one is worth a try). */
 const LEGACY_FALLBACK: ReadonlySet<string> = new Set(["service-unavailable", "feature-not-implemented", "bad-request"]);
@@ -51,11 +52,6 @@ const MAX_WRITES_IN_FLIGHT = 32;
 
 /** Messages older than this are relayed with their original time (XEP-0203). */
 const DELAY_THRESHOLD_MS = 5_000;
-
-/** A message id derived from the delivery key, so a retry (even after a restart) reuses it. */
-export function stanzaIdFor(key: string): string {
-  return `parley-${createHash("sha256").update(key).digest("base64url").slice(0, 22)}`;
-}
 
 const SHOW: Record<RemotePresence["status"], PresenceShow | undefined> = {
   online: undefined,
@@ -254,7 +250,7 @@ export class RemoteToXmpp implements ConnectorHost {
     });
     for (const s of stanzas) {
       const key = this.messageKey(s.remoteId, room);
-      const id = stanzaIdFor(key);
+      const id = stanzaIdFor(key, this.ctx.domain);
       // Mapped before it is sent: the write is asked for now and committed with the others of
       // this turn (a connector handing over a burst one message at a time does not wait a
       // commit per message); the stanza leaves only once it is committed, and the store makes
@@ -346,7 +342,7 @@ export class RemoteToXmpp implements ConnectorHost {
       if (r.originId === undefined) continue;
       const original = r.originId;
       const key = `to-xmpp edit ${this.network} ${e.id} ${r.room} ${e.timestamp ?? received} ${hash(toPlainText(e.text))}`;
-      const id = stanzaIdFor(key);
+      const id = stanzaIdFor(key, this.ctx.domain);
       if (r.channel !== "" && this.direct.isDirectRecord(r)) {
         await this.direct.sendEdit(r, puppet, styled.body, original, id);
         continue;
@@ -393,7 +389,7 @@ export class RemoteToXmpp implements ConnectorHost {
           const target = fresh.stanzaId ?? fresh.originId;
           if (target === undefined) return;
           if (this.direct.isDirectRecord(r)) {
-            await this.direct.sendRetraction(r, stanzaIdFor(key));
+            await this.direct.sendRetraction(r, stanzaIdFor(key, this.ctx.domain));
             return;
           }
           if (r.direction === "to-xmpp") {
@@ -403,7 +399,7 @@ export class RemoteToXmpp implements ConnectorHost {
             await this.ctx.send(
               buildRetraction({
                 type: "groupchat",
-                id: stanzaIdFor(key),
+                id: stanzaIdFor(key, this.ctx.domain),
                 from: this.puppetJid(puppet),
                 to: r.room,
                 retractId: target,
@@ -490,7 +486,7 @@ export class RemoteToXmpp implements ConnectorHost {
           await this.ctx.send(
             buildMessage({
               type: "groupchat",
-              id: stanzaIdFor(key),
+              id: stanzaIdFor(key, this.ctx.domain),
               from: this.puppetJid(puppet),
               to: r.room,
               reactions: { id: target, emojis },

@@ -24,6 +24,7 @@ import { KeyedChains } from "../store/keyed-chains.ts";
 import type { EngineContext } from "./context.ts";
 import { isEmptyText, mapMentions } from "./mentions.ts";
 import type { ArchivedMessage, Occupant } from "./relay-occupant.ts";
+import { isOwnStanzaId } from "./stanza-ids.ts";
 
 /** XMPP `<show/>` as a remote status (RFC 6121: away and xa are both "not at the keyboard"). */
 const STATUS_OF_SHOW: Readonly<Record<string, RemoteStatus>> = { away: "idle", xa: "idle", dnd: "dnd", chat: "online" };
@@ -119,12 +120,9 @@ export class XmppToRemote {
     const channels = this.ctx.links.channelsOf(room);
     if (channels.length === 0) return false;
     if (nick !== undefined && (this.isOwnNick(room, nick) || nick === this.ctx.relay.nickIn(room))) return false;
-    const ownId = m.originId ?? m.id;
-    if (ownId !== undefined) {
-      // A puppet that has left the room since: its messages are in the map as posted by the bridge.
-      const known = await this.ctx.store.byXmppId(this.ctx.network, room, ownId);
-      if (known?.direction === "to-xmpp") return false;
-    }
+    // Ours, from a puppet that has left the room since (corrections, reactions and retractions included).
+    const id = m.originId ?? m.id;
+    if (id !== undefined && isOwnStanzaId(id, this.ctx.domain)) return false;
     // Typing and read markers are of the moment; what is said, changed, taken back or reacted to is not.
     if (m.body === undefined && !m.retract && !m.reactions && moderationOf(m) === undefined) return false;
     await this.fromRoom(room, nick, channels, m, a.stanzaId, a.stamp?.getTime());
