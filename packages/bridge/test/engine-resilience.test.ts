@@ -152,6 +152,16 @@ async function confirmedPrefix(h: Harness, posted: readonly RefMessage[]): Promi
 
 // --- The parts alone -----------------------------------------------------------------------
 
+/** Anna says a warm-up line (joining the room, if she is not in it yet); resolves with her nick there. */
+async function annaInTheRoom(h: Harness, tag: string): Promise<string> {
+  const seen = h.alice.waitFor(isMessage((m) => m.body === `${tag} warm-up`));
+  h.net.post("u1", "general", `${tag} warm-up`);
+  await seen;
+  const nick = h.bridge.occupancy.nickIn(h.room, "u1");
+  assert.ok(nick, "Anna is in the room");
+  return nick;
+}
+
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 function xml(s: string): Element {
@@ -666,11 +676,7 @@ for (const kind of XMPP_SERVER_KINDS) {
       const session = h.bridge.session;
       const emit = session.emit.bind(session);
       const anna = `u1@${h.domain}/bridge`;
-      const seen = h.alice.waitFor(isMessage((m) => m.body === `${tag} warm-up`));
-      h.net.post("u1", "general", `${tag} warm-up`); // Anna joins, if she is not in the room yet
-      await seen;
-      const nick = h.bridge.occupancy.nickIn(h.room, "u1");
-      assert.ok(nick, "Anna is in the room");
+      const nick = await annaInTheRoom(h, tag);
       // The room drops Anna and the bridge does not hear of it, as with a room that restarted unannounced.
       let swallowed: () => void = () => undefined;
       const unheard = new Promise<void>((resolve) => {
@@ -711,11 +717,7 @@ for (const kind of XMPP_SERVER_KINDS) {
       const emit = session.emit.bind(session);
       const send = session.send.bind(session);
       const anna = `u1@${h.domain}/bridge`;
-      const seen = h.alice.waitFor(isMessage((m) => m.body === `${tag} warm-up`));
-      h.net.post("u1", "general", `${tag} warm-up`); // Anna joins, if she is not in the room yet
-      await seen;
-      const nick = h.bridge.occupancy.nickIn(h.room, "u1");
-      assert.ok(nick, "Anna is in the room");
+      const nick = await annaInTheRoom(h, tag);
       // What the room says to Anna is held back: the notice of her kick, then the refusal of her next message.
       const notices: Element[] = [];
       let refusal: Element | undefined;
