@@ -101,6 +101,26 @@ describe("room catch-up", () => {
     assert.equal(t.asked.length, 2);
   });
 
+  it("stops relaying when the bridge stops, keeping its mark where it stopped", async () => {
+    const t = setting({ archive: [archived("a1"), archived("a2"), archived("a3")] });
+    const c = t.make();
+    c.read(room, "seen");
+    const relayed: string[] = [];
+    c.begin(room, Promise.resolve(), async (m) => {
+      relayed.push(m.stanzaId);
+      c.close(); // the bridge stops while the first is relayed
+      return true;
+    });
+    await c.live(room, "live");
+    c.read(room, "live"); // relayed while stopping: the rest of the catch-up comes first at the next start
+    await c.flush();
+    assert.deepEqual(relayed, ["a1"]);
+    const next = t.make();
+    next.begin(room, Promise.resolve(), async () => true);
+    await next.live(room, undefined);
+    assert.deepEqual(t.asked.at(-1), { after: "a1", max: 10 });
+  });
+
   it("lets live messages through when the archive cannot be read, or nothing was read before, or it is off", async () => {
     const broken = setting({ fails: true });
     const c = broken.make();

@@ -619,6 +619,7 @@ export class Bridge {
   async stop(flushTimeoutMs = 10_000): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.catchUp.close(); // what is left of a catch-up under way is caught up at the next start
     for (const t of this.rejoinTimers) clearTimeout(t);
     // What is queued goes out while the connector can still send it; then the connector stops, and
     // what it handed over while stopping is flushed too.
@@ -638,7 +639,6 @@ export class Bridge {
     ];
     await this.session.stop().catch(() => undefined);
     await Promise.all(leaving);
-    this.catchUp.close();
     await this.catchUp.flush();
     this.router.close();
     await this.http?.close().catch(() => undefined);

@@ -50,6 +50,8 @@ export class RoomCatchUp {
   private readonly heldLive = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Rooms whose catch-up was cut short by `close`. */
+  private readonly cutShort = new Set<string>();
   private writing: Promise<void> = Promise.resolve();
 
   constructor(o: RoomCatchUpOptions) {
@@ -63,7 +65,8 @@ export class RoomCatchUp {
    */
   read(room: string, stanzaId: string): void {
     const key = room.toLowerCase();
-    if (this.running.settled(key) === undefined) this.mark(key, stanzaId);
+    // A room whose catch-up the stop cut short keeps its mark: the rest is caught up at the next start.
+    if (this.running.settled(key) === undefined && !this.cutShort.has(key)) this.mark(key, stanzaId);
   }
 
   private mark(key: string, stanzaId: string): void {
@@ -84,7 +87,11 @@ export class RoomCatchUp {
     await this.o.store.setState(SCOPE, keyOf(key), "");
   }
 
-  /** Stops relaying what catch-ups under way have left (the bridge stops); what they relayed stays marked. */
+  /**
+   * The bridge stops: catch-ups under way stop relaying, and their rooms'
+   * marks stay where they are (the next start catches up the rest; what goes
+   * out twice is posted once, by its delivery key).
+   */
   close(): void {
     this.closed = true;
   }
@@ -177,10 +184,18 @@ export class RoomCatchUp {
     let relayed = 0;
     const heldLive = this.heldLive.get(room);
     for (const m of found.messages) {
-      if (this.closed || heldLive?.has(m.stanzaId)) break; // from here on, read live since the join
+      if (heldLive?.has(m.stanzaId)) break; // from here on, read live since the join
+      if (this.closed) {
+        this.cutShort.add(room);
+        break;
+      }
       try {
         if (await relay(m)) relayed++;
       } catch (e) {
+        if (this.closed) {
+          this.cutShort.add(room); // the bridge is stopping: the next start catches it up
+          break;
+        }
         this.o.logger.warn("a message from a room's archive could not be relayed", {
           room,
           error: e instanceof Error ? e.message : String(e),
