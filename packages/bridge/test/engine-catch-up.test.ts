@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { buildMessage, buildMucKick, type Message, stanzaIdBy } from "@parley/stanza";
+import { buildMessage, buildMucKick, buildRetraction, type Message, stanzaIdBy } from "@parley/stanza";
 import { isMessage, isPresence, stanzaId, TestClient, XMPP_SERVER_KINDS } from "@parley/testkit";
 import type { ArchivedMessage } from "../src/engine/relay-occupant.ts";
 import { RoomCatchUp } from "../src/engine/room-catch-up.ts";
@@ -253,6 +253,57 @@ for (const kind of XMPP_SERVER_KINDS) {
       assert.deepEqual(
         reactions.map((c) => `${String(c.args.as)} ${String(c.args.action)} ${String(c.args.emoji)}`),
         ["alice add 👍"],
+      );
+    });
+
+    it("applies what someone who has left since corrected or took back while the bridge was away", async () => {
+      const b = h.server.accounts[1];
+      assert.ok(b);
+      const bob = await TestClient.connect(h.server, b);
+      try {
+        await bob.joinRoom(h.room, "bob");
+        const bobSays = async (body: string, extra: Partial<Parameters<typeof buildMessage>[0]> = {}) => {
+          const id = stanzaId("b");
+          const back = bob.waitFor(isMessage((m) => m.id === id && m.from === `${h.room}/bob`));
+          await bob.send(buildMessage({ type: "groupchat", to: h.room, id, body, ...extra }));
+          return (await back).stanza as Message;
+        };
+        const first = await bobSays("bob's first");
+        const second = await bobSays("bob's second");
+        await apiCall(h, (c) => c.method === "post" && c.args.text === "bob's second");
+        const firstPosted = [...h.net.messages.values()].find((m) => m.text === "bob's first");
+        const secondPosted = [...h.net.messages.values()].find((m) => m.text === "bob's second");
+        assert.ok(firstPosted && secondPosted);
+        await h.bridge.stop();
+        await bobSays("bob's first, corrected", { replace: { id: first.id ?? "" } });
+        const retraction = stanzaId("r");
+        const retracted = bob.waitFor(isMessage((m) => m.id === retraction));
+        await bob.send(
+          buildRetraction({
+            type: "groupchat",
+            to: h.room,
+            id: retraction,
+            retractId: stanzaIdBy(second, h.room) ?? "",
+          }),
+        );
+        await retracted;
+        await bob.leaveRoom(h.room, "bob");
+      } finally {
+        await bob.stop();
+      }
+      const from = h.net.calls.length;
+      await h.restartBridge();
+      await apiCall(h, (c) => c.method === "delete");
+      const done = h.net.calls.slice(from).filter((c) => c.method === "edit" || c.method === "delete");
+      assert.deepEqual(
+        done.map((c) => `${c.method} ${String(c.args.text ?? "")}`.trim()),
+        ["edit bob's first, corrected", "delete"],
+      );
+      const edited = [...h.net.messages.values()].find((m) => m.text === "bob's first, corrected");
+      assert.ok(edited?.edited, "the network's message is corrected");
+      assert.ok(
+        [...h.net.messages.values()].some((m) => m.text === "bob's second" && m.deleted),
+        "and the other taken back",
       );
     });
 

@@ -26,6 +26,12 @@ import { isEmptyText, mapMentions } from "./mentions.ts";
 import type { ArchivedMessage, Occupant } from "./relay-occupant.ts";
 import { isOwnStanzaId } from "./stanza-ids.ts";
 
+/** What is known of a message read back from the room's archive rather than live. */
+interface Archived {
+  /** When it was said. */
+  readonly at?: number | undefined;
+}
+
 /** XMPP `<show/>` as a remote status (RFC 6121: away and xa are both "not at the keyboard"). */
 const STATUS_OF_SHOW: Readonly<Record<string, RemoteStatus>> = { away: "idle", xa: "idle", dnd: "dnd", chat: "online" };
 
@@ -125,7 +131,7 @@ export class XmppToRemote {
     if (id !== undefined && isOwnStanzaId(id, this.ctx.domain)) return false;
     // Typing and read markers are of the moment; what is said, changed, taken back or reacted to is not.
     if (m.body === undefined && !m.retract && !m.reactions && moderationOf(m) === undefined) return false;
-    await this.fromRoom(room, nick, channels, m, a.stanzaId, a.stamp?.getTime());
+    await this.fromRoom(room, nick, channels, m, a.stanzaId, { at: a.stamp?.getTime() });
     return true;
   }
 
@@ -136,9 +142,9 @@ export class XmppToRemote {
     channels: readonly string[],
     m: Message,
     stanzaId: string | undefined,
-    at?: number,
+    archived?: Archived,
   ): Promise<void> {
-    if (nick !== undefined) return this.relayFrom(room, nick, channels, m, stanzaId, at);
+    if (nick !== undefined) return this.relayFrom(room, nick, channels, m, stanzaId, archived);
     // From the room itself: moderation (XEP-0425) is the only thing to carry,
     // in the current form or the fastened v0.2 one Prosody's mod_muc_moderation sends.
     const moderation = moderationOf(m);
@@ -168,11 +174,20 @@ export class XmppToRemote {
     channels: readonly string[],
     m: Message,
     stanzaId: string | undefined,
-    at?: number,
+    archived?: Archived,
   ): Promise<void> {
     await this.ctx.connectorStarted;
-    const sender = await this.senderOf(room, nick);
-    const authorKey = this.authorKey(room, nick);
+    let sender: XmppSender;
+    let authorKey: string;
+    const present = this.ctx.relay.occupant(room, nick);
+    if (archived && m.occupantId !== undefined && present?.occupantId !== m.occupantId) {
+      // Said by someone who has left since (or whose nick someone else has now): the room's occupant-id says who.
+      sender = await this.senderFor(room, { nick });
+      authorKey = `occupant:${m.occupantId}`;
+    } else {
+      sender = await this.senderOf(room, nick);
+      authorKey = this.authorKey(room, nick);
+    }
     const find = (id: string) => this.lookup(room, id);
     const connector = this.ctx.connector;
     const caps = connector.capabilities;
@@ -226,7 +241,7 @@ export class XmppToRemote {
       }
       return;
     }
-    await this.post(room, channels, m, sender, authorKey, stanzaId, at);
+    await this.post(room, channels, m, sender, authorKey, stanzaId, archived?.at);
   }
 
   /**
