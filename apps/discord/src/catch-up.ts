@@ -10,6 +10,11 @@
  * Discord id), so an overlap is harmless; that is why cursors are written
  * behind, at most once a second, rather than once per message.
  *
+ * Edits made meanwhile to a channel's recent messages are caught up too: the
+ * last `EDIT_WINDOW` messages up to the cursor are fetched once, and those
+ * Discord marks as edited are handled like live MESSAGE_UPDATEs (an edit the
+ * bridge relayed already is dropped by the engine, by its edit time and text).
+ *
  * Threads come from the guild's active thread list, the only list Discord
  * gives per guild: a thread archived while the bridge was away is not caught
  * up (archived threads are listed per channel, page by page, and a thread
@@ -24,6 +29,8 @@ import type { ApiFailures } from "./permissions.ts";
 import { compareSnowflakes, isSnowflake, snowflakeAt } from "./snowflake.ts";
 
 const PAGE = 100;
+/** How many of a channel's messages up to its cursor are looked at for edits made while the bridge was away. */
+const EDIT_WINDOW = 50;
 const FLUSH_EVERY_MS = 1000;
 /** Public, private and announcement threads. */
 const THREAD_TYPES = new Set([10, 11, 12]);
@@ -40,6 +47,8 @@ export interface CatchUpOptions {
   readonly limit: number;
   /** Handles one fetched message like a live MESSAGE_CREATE (advancing the cursor). */
   readonly feed: (message: Record<string, unknown>) => Promise<void>;
+  /** Handles one fetched message, edited since it was posted, like a live MESSAGE_UPDATE. */
+  readonly feedEdit: (message: Record<string, unknown>) => Promise<void>;
   readonly now?: () => number;
 }
 
@@ -127,7 +136,10 @@ export class CatchUp {
       try {
         const start = await this.startOf(channel);
         from = start.from;
-        if (!start.fresh) await this.channel(channel, from);
+        if (!start.fresh) {
+          await this.editsUpTo(channel, from);
+          await this.channel(channel, from);
+        }
       } catch (e) {
         this.o.logger.warn("could not catch up on a channel", { channel, error: messageOf(e) });
       }
@@ -158,6 +170,25 @@ export class CatchUp {
   private async channel(channel: string, from: string): Promise<void> {
     const fed = await this.fetchAfter(channel, from, {});
     if (fed > 0) this.o.logger.info("caught up on a channel", { channel, messages: fed });
+  }
+
+  /** The edits of a channel's last messages up to `cursor` (inclusive), oldest message first. */
+  private async editsUpTo(channel: string, cursor: string): Promise<void> {
+    const limit = Math.min(EDIT_WINDOW, this.o.limit);
+    if (limit <= 0) return;
+    // The same request as for the new messages, with the same permission: a failure is the channel's.
+    const query = new URLSearchParams({ before: (BigInt(cursor) + 1n).toString(), limit: String(limit) });
+    const page: unknown = await this.o.failures.run(
+      { action: "catching up on the channel's messages", channel, permission: "Read Message History" },
+      () => this.o.rest.get(Routes.channelMessages(channel), { query }),
+    );
+    const edited = (Array.isArray(page) ? page : [])
+      .filter(
+        (m): m is Record<string, unknown> & { id: string } =>
+          isRecord(m) && isSnowflake(m.id) && typeof m.edited_timestamp === "string",
+      )
+      .sort((a, b) => compareSnowflakes(a.id, b.id));
+    for (const m of edited) await this.o.feedEdit({ ...m, channel_id: channel });
   }
 
   /**

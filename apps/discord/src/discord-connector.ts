@@ -212,6 +212,7 @@ export class DiscordConnector implements Connector {
       directory,
       limit: this.options.catchUpLimit,
       feed: (m) => events?.message(m, "history") ?? Promise.resolve(),
+      feedEdit: (m) => events?.handle("MESSAGE_UPDATE", m) ?? Promise.resolve(),
     });
     events = new GatewayEvents({
       host,

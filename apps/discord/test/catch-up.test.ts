@@ -7,21 +7,32 @@ import { ApiFailures } from "../src/permissions.ts";
 import { compareSnowflakes, snowflakeAt } from "../src/snowflake.ts";
 import { MemoryState } from "./memory-state.ts";
 
-/** A REST stub serving one channel's messages the way Discord does for `after`: the oldest N after it, newest first. */
-function restWith(channel: string, ids: string[]) {
+/**
+ * A REST stub serving one channel's messages the way Discord does: for
+ * `after`, the oldest N after it; for `before`, the newest N before it; newest
+ * first either way. The `edited` ones carry an edit time.
+ */
+function restWith(channel: string, ids: string[], edited: ReadonlySet<string> = new Set()) {
   const requests: string[] = [];
   const rest = {
     async get(route: string, o: { query: URLSearchParams }) {
       requests.push(`${route}?${o.query}`);
       if (route !== `/channels/${channel}/messages`) throw new Error(`unexpected route ${route}`);
+      const before = o.query.get("before");
       const after = o.query.get("after") ?? "0";
       const limit = Number(o.query.get("limit"));
-      return ids
-        .filter((id) => compareSnowflakes(id, after) > 0)
-        .sort(compareSnowflakes)
-        .slice(0, limit)
-        .reverse()
-        .map((id) => ({ id, channel_id: channel, content: `m${id}`, author: { id: "1", username: "u" } }));
+      const sorted = [...ids].sort(compareSnowflakes);
+      const page =
+        before !== null
+          ? sorted.filter((id) => compareSnowflakes(id, before) < 0).slice(-limit)
+          : sorted.filter((id) => compareSnowflakes(id, after) > 0).slice(0, limit);
+      return page.reverse().map((id) => ({
+        id,
+        channel_id: channel,
+        content: `m${id}`,
+        author: { id: "1", username: "u" },
+        edited_timestamp: edited.has(id) ? "2025-01-01T00:00:00.000Z" : null,
+      }));
     },
   };
   return { rest: rest as unknown as REST, requests };
@@ -40,6 +51,7 @@ function catchUp(
   fed: string[],
   now = () => Date.now(),
   logger: Logger = silentLogger,
+  edits: string[] = [],
 ) {
   const failures = new ApiFailures({ logger: silentLogger, notifyAdmins: async () => {}, channelLabel: (id) => id });
   const c: CatchUp = new CatchUp({
@@ -54,6 +66,7 @@ function catchUp(
       fed.push(m.id as string);
       c.advance(m.channel_id as string, m.id as string);
     },
+    feedEdit: async (m) => void edits.push(m.id as string),
   });
   return c;
 }
@@ -79,7 +92,7 @@ describe("catch-up", () => {
     const fed: string[] = [];
     await catchUp(state, rest, 500, fed).run(["100"]);
     assert.deepEqual(fed, ids.slice(10));
-    assert.equal(requests.length, 3, "240 messages in pages of 100");
+    assert.equal(requests.filter((r) => r.includes("after=")).length, 3, "240 messages in pages of 100");
     assert.equal(state.values.get("cursor:100"), "1249");
   });
 
@@ -90,8 +103,24 @@ describe("catch-up", () => {
     const fed: string[] = [];
     await catchUp(state, rest, 150, fed).run(["100"]);
     assert.deepEqual(fed, ids.slice(0, 150));
-    assert.ok(requests[1]?.includes("limit=50"), "the last page asks only for what is left");
+    assert.ok(
+      requests.filter((r) => r.includes("after="))[1]?.includes("limit=50"),
+      "the last page asks only for what is left",
+    );
     assert.equal(state.values.get("cursor:100"), "1149");
+  });
+
+  it("hands over the edits of the last messages up to the cursor, oldest first, then what came after", async () => {
+    const state = new MemoryState();
+    await state.set("cursor:100", "1200");
+    // 1100 is out of the window of 50; 1200 is the cursor itself; 1210 came after and arrives as it is now.
+    const { rest, requests } = restWith("100", ids, new Set(["1100", "1160", "1200", "1155", "1210"]));
+    const fed: string[] = [];
+    const edits: string[] = [];
+    await catchUp(state, rest, 500, fed, undefined, undefined, edits).run(["100"]);
+    assert.deepEqual(edits, ["1155", "1160", "1200"]);
+    assert.equal(fed[0], "1201");
+    assert.ok(requests[0]?.includes("before=1201") && requests[0].includes("limit=50"), requests[0]);
   });
 
   it("keeps going with the other channels when one fails", async () => {
@@ -180,6 +209,7 @@ function recordingCatchUp(state: MemoryState, rest: REST, limit: number, logger:
       fed.push({ id: m.id as string, channel: m.channel_id as string, guild: m.guild_id });
       c.advance(m.channel_id as string, m.id as string);
     },
+    feedEdit: async () => undefined,
   });
   return { c, fed, learnt };
 }

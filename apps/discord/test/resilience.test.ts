@@ -89,6 +89,23 @@ describe("resilience", () => {
     );
   });
 
+  it("catches up edits made while the bridge was away to messages it relayed before, once", async () => {
+    const { posted, seen } = await postAndSee(h, h.bob, h.general, h.room, "to be edited while down");
+    await h.stopBridge();
+    h.fake.edit(h.general.id, posted.id, "edited while down");
+    const corrected = h.alice.waitFor(
+      inRoom(h.room, h.bob.nick, (m) => m.replace !== undefined && m.body === "edited while down"),
+      { timeoutMs: 15_000, description: "the correction of a message edited while the bridge was down" },
+    );
+    await h.startBridge();
+    const correction = (await corrected).stanza as Message;
+    assert.equal(correction.replace?.id, seen.originId ?? seen.id, "it corrects the message relayed before");
+    // A second restart finds the same edit again, and does not send it twice.
+    await h.stopBridge();
+    await h.startBridge();
+    await nothingMoreInRoom(h, h.room, "edited while down");
+  });
+
   it("reuses its channel webhook across restarts", async () => {
     const post = async (body: string) => {
       await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id: stanzaId("w"), body }));
