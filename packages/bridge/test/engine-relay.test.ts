@@ -361,6 +361,21 @@ for (const kind of XMPP_SERVER_KINDS) {
       assert.equal(call.args.replyTo, old.id);
     });
 
+    it("after a restart, a puppet that acts before it speaks again does so under its name", async () => {
+      const seen = h.alice.waitFor(isMessage((m) => from("Bob")(m) && m.body === "deleted after a restart"));
+      const posted = h.net.post("u2", "general", "deleted after a restart");
+      const sid = stanzaIdBy((await seen).stanza as Message, h.room);
+      assert.ok(sid);
+      for (let i = 0; i < 100 && (await h.store.byRemoteId("reference", posted.id))[0]?.stanzaId !== sid; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await h.restartBridge();
+      // A deletion names no author: the puppet is known by its localpart alone.
+      const retracted = h.alice.waitFor(isMessage((m) => m.retract?.id === sid));
+      h.net.remove(posted.id);
+      assert.equal(((await retracted).stanza as Message).from, `${h.room}/Bob`);
+    });
+
     it("survives a barrage of malformed and hostile stanzas and keeps relaying", async () => {
       const junk = [
         buildMessage({ type: "groupchat", to: h.room, id: stanzaId("j"), body: "x".repeat(200_000) }),

@@ -69,6 +69,9 @@ export class PuppetDirectory {
   async ensure(user: RemoteUser): Promise<{ puppet: Puppet; changed: boolean }> {
     const local = localFromRemoteId(user.id);
     let p = this.byLocalMap.get(local);
+    // A puppet first seen is written down even when nothing about it changes from here: after a restart, a
+    // puppet that acts before it speaks again (a deletion, a membership) is known by its name, not its id.
+    let unsaved = false;
     if (!p) {
       const saved = await this.store.getPuppet(this.network, user.id);
       p = {
@@ -81,7 +84,10 @@ export class PuppetDirectory {
         presence: undefined,
       };
       this.byLocalMap.set(local, p);
-      if (!saved) await this.store.setState(LOCAL_SCOPE, `${this.network} ${local}`, user.id);
+      if (!saved) {
+        unsaved = true;
+        await this.store.setState(LOCAL_SCOPE, `${this.network} ${local}`, user.id);
+      }
     }
     let changed = false;
     if (user.displayName && user.displayName !== p.displayName) {
@@ -95,7 +101,7 @@ export class PuppetDirectory {
     } else if (p.avatarHash === undefined) {
       p.avatarHash = "";
     }
-    if (changed) {
+    if (changed || unsaved) {
       await this.store.putPuppet({
         network: this.network,
         remoteId: p.remoteId,
