@@ -10,10 +10,13 @@
  * Discord id), so an overlap is harmless; that is why cursors are written
  * behind, at most once a second, rather than once per message.
  *
- * Edits made meanwhile to a channel's recent messages are caught up too: the
- * last `EDIT_WINDOW` messages up to the cursor are fetched once, and those
- * Discord marks as edited are handled like live MESSAGE_UPDATEs (an edit the
- * bridge relayed already is dropped by the engine, by its edit time and text).
+ * Edits and deletions made meanwhile to a channel's recent messages are
+ * caught up too: the last `EDIT_WINDOW` messages up to the cursor are fetched
+ * once; those Discord marks as edited are handled like live MESSAGE_UPDATEs
+ * (an edit the bridge relayed already is dropped by the engine, by its edit
+ * time and text), and those the bridge relayed (it keeps their ids per
+ * channel, `recent:<channel>`) and Discord no longer lists like live
+ * MESSAGE_DELETEs.
  *
  * Threads come from the guild's active thread list, the only list Discord
  * gives per guild: a thread archived while the bridge was away is not caught
@@ -49,6 +52,8 @@ export interface CatchUpOptions {
   readonly feed: (message: Record<string, unknown>) => Promise<void>;
   /** Handles one fetched message, edited since it was posted, like a live MESSAGE_UPDATE. */
   readonly feedEdit: (message: Record<string, unknown>) => Promise<void>;
+  /** Handles the deletion of a message (`{ id, channel_id }`) like a live MESSAGE_DELETE. */
+  readonly feedDelete: (deletion: Record<string, unknown>) => Promise<void>;
   readonly now?: () => number;
 }
 
@@ -68,6 +73,9 @@ export class CatchUp {
   private readonly cursors = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  /** Per channel: the ids of the last messages of Discord users relayed, oldest first (at most EDIT_WINDOW). */
+  private readonly recent = new Map<string, string[]>();
+  private readonly recentDirty = new Set<string>();
 
   constructor(o: CatchUpOptions) {
     this.o = o;
@@ -95,16 +103,59 @@ export class CatchUp {
     if (current !== undefined && compareSnowflakes(current, id) >= 0) return;
     this.cursors.set(channel, id);
     this.dirty.set(channel, id);
-    if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        void this.flush();
-      }, FLUSH_EVERY_MS);
-      this.timer.unref();
-    }
+    this.schedule();
   }
 
-  /** Writes the cursors advanced since the last write. */
+  /** A Discord user's message in `channel` was relayed: a deletion of it while the bridge is away is caught up. */
+  relayed(channel: string, id: string): void {
+    if (!isSnowflake(id)) return;
+    const ids = this.recent.get(channel) ?? [];
+    if (ids.includes(id)) return;
+    ids.push(id);
+    ids.sort(compareSnowflakes);
+    this.recent.set(channel, ids.slice(-EDIT_WINDOW));
+    this.recentDirty.add(channel);
+    this.schedule();
+  }
+
+  /** A message of `channel` was deleted, live: nothing to catch up about it. */
+  deleted(channel: string, id: string): void {
+    const ids = this.recent.get(channel);
+    if (!ids?.includes(id)) return;
+    this.recent.set(
+      channel,
+      ids.filter((i) => i !== id),
+    );
+    this.recentDirty.add(channel);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, FLUSH_EVERY_MS);
+    this.timer.unref();
+  }
+
+  /** The ids of the last messages relayed in `channel`, from memory or the state. */
+  private async recentOf(channel: string): Promise<string[]> {
+    const known = this.recent.get(channel);
+    if (known) return known;
+    const saved = await this.o.state.get(`recent:${channel}`);
+    let ids: string[] = [];
+    try {
+      const parsed: unknown = saved === undefined ? [] : JSON.parse(saved);
+      if (Array.isArray(parsed)) ids = parsed.filter(isSnowflake).sort(compareSnowflakes).slice(-EDIT_WINDOW);
+    } catch {
+      // A damaged value: no deletions to catch up on in this channel this time.
+    }
+    this.recent.set(channel, ids);
+    return ids;
+  }
+
+  /** Writes the cursors advanced, and the lists of relayed messages changed, since the last write. */
   flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -112,11 +163,17 @@ export class CatchUp {
     }
     const batch = [...this.dirty];
     this.dirty.clear();
+    const lists = [...this.recentDirty].map((channel) => [channel, JSON.stringify(this.recent.get(channel) ?? [])]);
+    this.recentDirty.clear();
     this.flushing = this.flushing.then(async () => {
-      for (const [channel, id] of batch) {
-        await this.o.state.set(`cursor:${channel}`, id).catch((e: unknown) => {
+      const writes = [
+        ...batch.map(([channel, id]) => ({ channel, key: `cursor:${channel}`, value: id })),
+        ...lists.map(([channel = "", value = "[]"]) => ({ channel, key: `recent:${channel}`, value })),
+      ];
+      for (const w of writes) {
+        await this.o.state.set(w.key, w.value).catch((e: unknown) => {
           this.o.logger.warn("a catch-up cursor could not be saved", {
-            channel,
+            channel: w.channel,
             error: e instanceof Error ? e.message : String(e),
           });
         });
@@ -137,7 +194,7 @@ export class CatchUp {
         const start = await this.startOf(channel);
         from = start.from;
         if (!start.fresh) {
-          await this.editsUpTo(channel, from);
+          await this.changesUpTo(channel, from);
           await this.channel(channel, from);
         }
       } catch (e) {
@@ -172,8 +229,8 @@ export class CatchUp {
     if (fed > 0) this.o.logger.info("caught up on a channel", { channel, messages: fed });
   }
 
-  /** The edits of a channel's last messages up to `cursor` (inclusive), oldest message first. */
-  private async editsUpTo(channel: string, cursor: string): Promise<void> {
+  /** The edits and deletions of a channel's last messages up to `cursor` (inclusive), oldest message first. */
+  private async changesUpTo(channel: string, cursor: string): Promise<void> {
     const limit = Math.min(EDIT_WINDOW, this.o.limit);
     if (limit <= 0) return;
     // The same request as for the new messages, with the same permission: a failure is the channel's.
@@ -182,13 +239,27 @@ export class CatchUp {
       { action: "catching up on the channel's messages", channel, permission: "Read Message History" },
       () => this.o.rest.get(Routes.channelMessages(channel), { query }),
     );
-    const edited = (Array.isArray(page) ? page : [])
-      .filter(
-        (m): m is Record<string, unknown> & { id: string } =>
-          isRecord(m) && isSnowflake(m.id) && typeof m.edited_timestamp === "string",
-      )
+    const listed = (Array.isArray(page) ? page : [])
+      .filter((m): m is Record<string, unknown> & { id: string } => isRecord(m) && isSnowflake(m.id))
       .sort((a, b) => compareSnowflakes(a.id, b.id));
-    for (const m of edited) await this.o.feedEdit({ ...m, channel_id: channel });
+    for (const m of listed) {
+      if (typeof m.edited_timestamp === "string") await this.o.feedEdit({ ...m, channel_id: channel });
+    }
+    // What the bridge relayed up to the cursor and Discord no longer lists was deleted. A full page covers only
+    // back to its oldest message: anything older is not known either way.
+    const present = new Set(listed.map((m) => m.id));
+    const oldest = listed.length >= limit ? listed[0]?.id : undefined;
+    const gone = (await this.recentOf(channel)).filter(
+      (id) =>
+        !present.has(id) &&
+        compareSnowflakes(id, cursor) <= 0 &&
+        (oldest === undefined || compareSnowflakes(id, oldest) >= 0),
+    );
+    for (const id of gone) {
+      await this.o.feedDelete({ id, channel_id: channel });
+      this.deleted(channel, id);
+    }
+    if (gone.length > 0) this.o.logger.info("caught up on deletions in a channel", { channel, messages: gone.length });
   }
 
   /**

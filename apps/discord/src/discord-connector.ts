@@ -213,6 +213,7 @@ export class DiscordConnector implements Connector {
       limit: this.options.catchUpLimit,
       feed: (m) => events?.message(m, "history") ?? Promise.resolve(),
       feedEdit: (m) => events?.handle("MESSAGE_UPDATE", m) ?? Promise.resolve(),
+      feedDelete: (d) => events?.handle("MESSAGE_DELETE", d) ?? Promise.resolve(),
     });
     events = new GatewayEvents({
       host,

@@ -156,6 +156,7 @@ export class GatewayEvents {
       ...(place.thread !== undefined && { thread: place.thread }),
       ...(content && content.attachments.length > 0 && { attachments: content.attachments }),
     });
+    if (!author.isBridge && place.thread === undefined) this.o.catchUp.relayed(place.channel, id);
     advance();
   }
 
@@ -214,6 +215,7 @@ export class GatewayEvents {
     const guildId = typeof d.guild_id === "string" ? d.guild_id : this.o.directory.guildOf(d.channel_id);
     const place = guildId === undefined ? { channel: d.channel_id } : await this.o.directory.placeOf(d.channel_id);
     if (guildId !== undefined && !this.isLinked(place.channel)) return;
+    this.o.catchUp.deleted(place.channel, id);
     await this.o.host.delete({ channel: place.channel, id });
   }
 

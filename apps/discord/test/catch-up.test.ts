@@ -52,6 +52,7 @@ function catchUp(
   now = () => Date.now(),
   logger: Logger = silentLogger,
   edits: string[] = [],
+  deletions: string[] = [],
 ) {
   const failures = new ApiFailures({ logger: silentLogger, notifyAdmins: async () => {}, channelLabel: (id) => id });
   const c: CatchUp = new CatchUp({
@@ -67,6 +68,7 @@ function catchUp(
       c.advance(m.channel_id as string, m.id as string);
     },
     feedEdit: async (m) => void edits.push(m.id as string),
+    feedDelete: async (d) => void deletions.push(d.id as string),
   });
   return c;
 }
@@ -121,6 +123,29 @@ describe("catch-up", () => {
     assert.deepEqual(edits, ["1155", "1160", "1200"]);
     assert.equal(fed[0], "1201");
     assert.ok(requests[0]?.includes("before=1201") && requests[0].includes("limit=50"), requests[0]);
+  });
+
+  it("hands over the deletions of relayed messages it can see are gone, and remembers what it relayed", async () => {
+    const state = new MemoryState();
+    await state.set("cursor:100", "1200");
+    // Relayed before: 1100 (older than the window of 50 up to the cursor: unknown either way), 1160 and 1170, and
+    // 1210 (after the cursor, not relayed really: a damaged list must not delete what came after).
+    await state.set("recent:100", JSON.stringify(["1100", "1160", "1170", "1210"]));
+    const listed = ids.filter((id) => id !== "1100" && id !== "1160");
+    const { rest } = restWith("100", listed);
+    const fed: string[] = [];
+    const deletions: string[] = [];
+    const c = catchUp(state, rest, 500, fed, undefined, undefined, [], deletions);
+    await c.run(["100"]);
+    assert.deepEqual(deletions, ["1160"]);
+    c.relayed("100", "1201");
+    c.deleted("100", "1170");
+    await c.flush();
+    assert.deepEqual(JSON.parse(state.values.get("recent:100") ?? "[]"), ["1100", "1201", "1210"]);
+    // A second run has nothing more to delete.
+    const again: string[] = [];
+    await catchUp(state, rest, 500, [], undefined, undefined, [], again).run(["100"]);
+    assert.deepEqual(again, []);
   });
 
   it("keeps going with the other channels when one fails", async () => {
@@ -210,6 +235,7 @@ function recordingCatchUp(state: MemoryState, rest: REST, limit: number, logger:
       c.advance(m.channel_id as string, m.id as string);
     },
     feedEdit: async () => undefined,
+    feedDelete: async () => undefined,
   });
   return { c, fed, learnt };
 }

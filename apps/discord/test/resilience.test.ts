@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import type { ConnectorHost, Logger } from "@parley/bridge";
 import { ConfigError } from "@parley/bridge";
-import { buildMessage, type Message } from "@parley/stanza";
+import { buildMessage, type Message, stanzaIdBy } from "@parley/stanza";
 import { isMessage, stanzaId } from "@parley/testkit";
 import { DiscordConnector } from "../src/index.ts";
 import {
@@ -104,6 +104,31 @@ describe("resilience", () => {
     await h.stopBridge();
     await h.startBridge();
     await nothingMoreInRoom(h, h.room, "edited while down");
+  });
+
+  it("catches up deletions made while the bridge was away to messages it relayed before, once", async () => {
+    const { posted, seen } = await postAndSee(h, h.bob, h.general, h.room, "to be deleted while down");
+    await postAndSee(h, h.bob, h.general, h.room, "kept while down");
+    await h.stopBridge();
+    h.fake.remove(h.general.id, posted.id);
+    const retracted = h.alice.waitFor(
+      inRoom(h.room, h.bob.nick, (m) => m.retract !== undefined),
+      { timeoutMs: 15_000, description: "the retraction of a message deleted while the bridge was down" },
+    );
+    await h.startBridge();
+    const retraction = (await retracted).stanza as Message;
+    assert.equal(retraction.retract?.id, stanzaIdBy(seen, h.room), "it retracts the message deleted on Discord");
+    // A second restart retracts nothing again, and never the message that is still there.
+    await h.stopBridge();
+    await h.startBridge();
+    await postAndSee(h, h.bob, h.general, h.room, "sentinel after the deletions");
+    await assert.rejects(
+      h.alice.waitFor(
+        inRoom(h.room, h.bob.nick, (m) => m.retract !== undefined),
+        { timeoutMs: 300 },
+      ),
+      "a second retraction, or one of the message still there",
+    );
   });
 
   it("reuses its channel webhook across restarts", async () => {
