@@ -7,7 +7,15 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { buildMessage, buildMucKick, buildRetraction, type Message, stanzaIdBy } from "@parley/stanza";
+import {
+  buildMessage,
+  buildMucKick,
+  buildRetraction,
+  type Element,
+  type Message,
+  type MessageInput,
+  stanzaIdBy,
+} from "@parley/stanza";
 import { isMessage, isPresence, stanzaId, TestClient, XMPP_SERVER_KINDS } from "@parley/testkit";
 import type { ArchivedMessage } from "../src/engine/relay-occupant.ts";
 import { RoomCatchUp } from "../src/engine/room-catch-up.ts";
@@ -17,6 +25,15 @@ import { apiCall, type Harness, startHarness } from "./engine-harness.ts";
 import { type LogLine, recordingLogger } from "./recording-logger.ts";
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A client says something in a room (a message input, or a built stanza); resolves with the room's copy of it. */
+async function sayAs(client: TestClient, said: MessageInput | Element): Promise<Message> {
+  const el = "attrs" in said ? said : buildMessage(said);
+  const id = el.attrs.id;
+  const back = client.waitFor(isMessage((m) => m.id === id && m.type === "groupchat"));
+  await client.send(el);
+  return (await back).stanza as Message;
+}
 
 // --- The part alone ----------------------------------------------------------------------------
 
@@ -152,11 +169,8 @@ for (const kind of XMPP_SERVER_KINDS) {
     });
 
     /** Alice says `body` in the room; resolves with the room's copy of it once the room has it. */
-    async function say(body: string, extra: Partial<Parameters<typeof buildMessage>[0]> = {}): Promise<Message> {
-      const id = stanzaId("c");
-      const back = h.alice.waitFor(isMessage((m) => m.id === id && m.from === `${h.room}/alice`));
-      await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id, body, ...extra }));
-      return (await back).stanza as Message;
+    function say(body: string, extra: Partial<MessageInput> = {}): Promise<Message> {
+      return sayAs(h.alice, { type: "groupchat", to: h.room, id: stanzaId("c"), body, ...extra });
     }
 
     /** What the bridge did on the network since call `from`: posts and edits, as "post: text" and "edit: text". */
@@ -226,18 +240,13 @@ for (const kind of XMPP_SERVER_KINDS) {
       const bob = await TestClient.connect(h.server, b);
       try {
         await bob.joinRoom(h.room, "Anna");
-        const own = stanzaIdFor("a reaction the bridge sent", h.domain);
-        const back = bob.waitFor(isMessage((m) => m.id === own));
-        await bob.send(
-          buildMessage({
-            type: "groupchat",
-            to: h.room,
-            id: own,
-            reactions: { id: targetId, emojis: ["🎉"] },
-            hints: ["store"],
-          }),
-        );
-        await back;
+        await sayAs(bob, {
+          type: "groupchat",
+          to: h.room,
+          id: stanzaIdFor("a reaction the bridge sent", h.domain),
+          reactions: { id: targetId, emojis: ["🎉"] },
+          hints: ["store"],
+        });
         await bob.leaveRoom(h.room, "Anna");
       } finally {
         await bob.stop();
@@ -262,12 +271,8 @@ for (const kind of XMPP_SERVER_KINDS) {
       const bob = await TestClient.connect(h.server, b);
       try {
         await bob.joinRoom(h.room, "bob");
-        const bobSays = async (body: string, extra: Partial<Parameters<typeof buildMessage>[0]> = {}) => {
-          const id = stanzaId("b");
-          const back = bob.waitFor(isMessage((m) => m.id === id && m.from === `${h.room}/bob`));
-          await bob.send(buildMessage({ type: "groupchat", to: h.room, id, body, ...extra }));
-          return (await back).stanza as Message;
-        };
+        const bobSays = (body: string, extra: Partial<MessageInput> = {}) =>
+          sayAs(bob, { type: "groupchat", to: h.room, id: stanzaId("b"), body, ...extra });
         const first = await bobSays("bob's first");
         const second = await bobSays("bob's second");
         await apiCall(h, (c) => c.method === "post" && c.args.text === "bob's second");
@@ -276,17 +281,15 @@ for (const kind of XMPP_SERVER_KINDS) {
         assert.ok(firstPosted && secondPosted);
         await h.bridge.stop();
         await bobSays("bob's first, corrected", { replace: { id: first.id ?? "" } });
-        const retraction = stanzaId("r");
-        const retracted = bob.waitFor(isMessage((m) => m.id === retraction));
-        await bob.send(
+        await sayAs(
+          bob,
           buildRetraction({
             type: "groupchat",
             to: h.room,
-            id: retraction,
+            id: stanzaId("r"),
             retractId: stanzaIdBy(second, h.room) ?? "",
           }),
         );
-        await retracted;
         await bob.leaveRoom(h.room, "bob");
       } finally {
         await bob.stop();
