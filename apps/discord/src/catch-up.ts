@@ -66,6 +66,9 @@ interface ActiveThread {
   readonly lastMessageId?: string;
 }
 
+/** What the live side tells catch-up: messages handled, Discord users' messages relayed, and deletions. */
+export type CatchUpNotes = Pick<CatchUp, "advance" | "relayed" | "deleted">;
+
 export class CatchUp {
   private readonly o: CatchUpOptions;
   /** Cursors advanced in memory and not written yet. */

@@ -8,7 +8,7 @@
  */
 import type { ConnectorHost, Logger, RemoteUser } from "@parley/bridge";
 import type { CDN } from "discord.js";
-import type { CatchUp } from "./catch-up.ts";
+import type { CatchUpNotes } from "./catch-up.ts";
 import type { DmRouting } from "./dm-routing.ts";
 import type { GuildDirectory } from "./guild-directory.ts";
 import { contentOf, type IncomingContext, isConversation } from "./incoming-message.ts";
@@ -25,7 +25,8 @@ export interface GatewayEventsOptions {
   readonly webhooks: ChannelWebhooks;
   readonly dms: DmRouting;
   readonly book: MessageBook;
-  readonly catchUp: CatchUp;
+  /** Told what was handled, relayed and deleted, for the next catch-up. */
+  readonly catchUp: CatchUpNotes;
   readonly rehostAttachments: boolean;
   /** The bot's user id, once logged in. */
   readonly botId: () => string | undefined;

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type ConnectorHost, silentLogger } from "@parley/bridge";
 import { CDN } from "discord.js";
-import type { CatchUp } from "../src/catch-up.ts";
+import type { CatchUpNotes } from "../src/catch-up.ts";
 import type { DmRouting } from "../src/dm-routing.ts";
 import { GatewayEvents, reactionEmoji } from "../src/gateway-events.ts";
 import type { GuildDirectory } from "../src/guild-directory.ts";
@@ -59,6 +59,8 @@ function setup() {
     answerUnroutable: async (_c: string, id: string) => void answered.push(id),
   } as unknown as DmRouting;
   const advanced: string[] = [];
+  /** What catch-up was told: "relayed <channel>:<id>" and "deleted <channel>:<id>". */
+  const relayed: string[] = [];
   const threads: string[] = [];
   const events = new GatewayEvents({
     host,
@@ -70,11 +72,15 @@ function setup() {
     book: {
       rememberThread: async (id: string, t: string) => void threads.push(`${id}@${t}`),
     } as unknown as MessageBook,
-    catchUp: { advance: (c: string, id: string) => void advanced.push(`${c}:${id}`) } as unknown as CatchUp,
+    catchUp: {
+      advance: (c: string, id: string) => void advanced.push(`${c}:${id}`),
+      relayed: (c: string, id: string) => void relayed.push(`relayed ${c}:${id}`),
+      deleted: (c: string, id: string) => void relayed.push(`deleted ${c}:${id}`),
+    } satisfies CatchUpNotes,
     rehostAttachments: true,
     botId: () => BOT,
   });
-  return { events, calls, answered, advanced, threads };
+  return { events, calls, answered, advanced, relayed, threads };
 }
 
 const isBridge = (user: unknown): boolean =>
@@ -95,7 +101,7 @@ const message = (extra: Record<string, unknown>) => ({
 
 describe("gateway events", () => {
   it("hands a member's message over with their guild name, its time, and moves the cursor", async () => {
-    const { events, calls, advanced } = setup();
+    const { events, calls, advanced, relayed } = setup();
     await events.handle("MESSAGE_CREATE", message({}));
     const [name, m] = calls[0] ?? [];
     assert.equal(name, "message");
@@ -103,6 +109,8 @@ describe("gateway events", () => {
     assert.deepEqual(m?.author, { id: "20", displayName: "Bobby" });
     assert.equal(m?.timestamp, Date.parse("2025-01-01T00:00:00.000Z"));
     assert.deepEqual(advanced, [`${LINKED}:500`]);
+    await events.handle("MESSAGE_DELETE", { id: "500", channel_id: LINKED, guild_id: GUILD });
+    assert.deepEqual(relayed, [`relayed ${LINKED}:500`, `deleted ${LINKED}:500`], "catch-up knows what to look for");
   });
 
   it("marks the bridge's own webhook and bot messages as echoes, and relays other webhooks as puppets", async () => {
