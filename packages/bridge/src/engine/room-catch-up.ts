@@ -11,8 +11,9 @@
  * away gets its latest `maxMessages` of the last `maxAgeMs`, with a log line
  * saying how much was left out. A message relayed both from the archive and
  * live is posted once: both carry the room's stanza-id, which keys delivery.
- * A room never read before, or whose archive no longer knows the last message
- * read, has nothing caught up.
+ * A room never read before has nothing caught up; one whose archive no longer
+ * has the last message read (expired, or the room was made again) gets the
+ * latest it has within those bounds.
  */
 import type { Logger } from "../ops/logger-types.ts";
 import { KeyedChains } from "../store/keyed-chains.ts";
