@@ -113,10 +113,17 @@ export class CatchUp {
   relayed(channel: string, id: string): void {
     if (!isSnowflake(id)) return;
     const ids = this.recent.get(channel) ?? [];
-    if (ids.includes(id)) return;
-    ids.push(id);
-    ids.sort(compareSnowflakes);
-    this.recent.set(channel, ids.slice(-EDIT_WINDOW));
+    const last = ids.at(-1);
+    if (last === undefined || compareSnowflakes(id, last) > 0) {
+      ids.push(id); // the usual case: newer than anything before
+    } else if (!ids.includes(id)) {
+      ids.push(id);
+      ids.sort(compareSnowflakes);
+    } else {
+      return;
+    }
+    if (ids.length > EDIT_WINDOW) ids.splice(0, ids.length - EDIT_WINDOW);
+    this.recent.set(channel, ids);
     this.recentDirty.add(channel);
     this.schedule();
   }

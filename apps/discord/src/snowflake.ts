@@ -10,14 +10,24 @@ export const DISCORD_EPOCH_MS = 1_420_070_400_000;
 const SNOWFLAKE = /^\d{1,20}$/;
 
 export function isSnowflake(s: unknown): s is string {
-  return typeof s === "string" && SNOWFLAKE.test(s) && BigInt(s) < 2n ** 64n;
+  // Up to 19 digits is always below 2^64 (20 digits): only the longest need the big-number check.
+  return typeof s === "string" && SNOWFLAKE.test(s) && (s.length < 20 || BigInt(s) < 2n ** 64n);
 }
 
-/** Orders two snowflakes (negative, zero, positive like a sort comparator). */
+/**
+ * Orders two snowflakes (negative, zero, positive like a sort comparator), as
+ * numbers: by length once leading zeros are off, then digit by digit. Called
+ * for every message handled, so without big-number arithmetic.
+ */
 export function compareSnowflakes(a: string, b: string): number {
-  const x = BigInt(a);
-  const y = BigInt(b);
+  const x = withoutLeadingZeros(a);
+  const y = withoutLeadingZeros(b);
+  if (x.length !== y.length) return x.length < y.length ? -1 : 1;
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function withoutLeadingZeros(s: string): string {
+  return s.length > 1 && s.startsWith("0") ? s.replace(/^0+(?=\d)/, "") : s;
 }
 
 /** The smallest snowflake of the given millisecond: every message posted at or after it sorts after it. */

@@ -7,6 +7,17 @@ describe("snowflakes", () => {
     assert.ok(compareSnowflakes("9", "10") < 0);
     assert.ok(compareSnowflakes("1234567890123456789", "234567890123456789") > 0);
     assert.equal(compareSnowflakes("42", "42"), 0);
+    assert.equal(compareSnowflakes("0042", "42"), 0, "leading zeros do not count");
+    assert.ok(compareSnowflakes("0", "00") === 0 && compareSnowflakes("007", "10") < 0);
+    assert.ok(compareSnowflakes("18446744073709551615", "9999999999999999999") > 0);
+    // Against big-number arithmetic, on random ids of every length.
+    for (let i = 0; i < 2000; i++) {
+      const id = () =>
+        String(BigInt(Math.floor(Math.random() * 2 ** 53)) * BigInt(1 + Math.floor(Math.random() * 2047)));
+      const [a, b] = [id(), id()];
+      const expected = BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
+      assert.equal(Math.sign(compareSnowflakes(a, b)), expected, `${a} vs ${b}`);
+    }
   });
 
   it("makes the smallest id of a millisecond, which reads back as that time", () => {
@@ -25,5 +36,8 @@ describe("snowflakes", () => {
     assert.ok(!isSnowflake("12a"));
     assert.ok(!isSnowflake(1759288472));
     assert.ok(!isSnowflake("99999999999999999999"));
+    assert.ok(isSnowflake("18446744073709551615"), "2^64 - 1");
+    assert.ok(!isSnowflake("18446744073709551616"), "2^64");
+    assert.ok(isSnowflake("9999999999999999999"), "19 digits");
   });
 });
