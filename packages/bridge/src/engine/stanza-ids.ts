@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 
 /**
  * A message id derived from the delivery key, so a retry (even after a
- * restart) reuses it, and signed with `owner` (the bridge's component
+ * restart) reuses it, and tagged with `owner` (the bridge's component
  * domain), so that the bridge knows its own stanzas again where nothing else
  * tells (`isOwnStanzaId`), such as in a room's archive.
  */
@@ -18,6 +18,24 @@ export function isOwnStanzaId(id: string, owner: string): boolean {
   return m !== null && m[2] === ownerTag(m[1] ?? "", owner);
 }
 
+const TAG_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/**
+ * Six characters (30 bits) of a 32-bit FNV-1a hash of the owner and the id:
+ * enough to tell one bridge's ids from another's (not a signature against
+ * forgery: nothing is gained by forging one), at a fraction of the cost of a
+ * second SHA-256 for every stanza sent.
+ */
 function ownerTag(base: string, owner: string): string {
-  return createHash("sha256").update(`${owner.toLowerCase()} ${base}`).digest("base64url").slice(0, 6);
+  let h = 0x811c9dc5;
+  const s = `${owner.toLowerCase()} ${base}`;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  let tag = "";
+  for (let i = 0; i < 6; i++) {
+    tag += TAG_ALPHABET[(h >>> (i * 5)) & 31];
+  }
+  return tag;
 }
