@@ -32,6 +32,21 @@ interface Archived {
   readonly at?: number | undefined;
 }
 
+/** The room (lower-case) a groupchat message came from, and the occupant's nick (none: the room itself). */
+function speakerOf(m: Message): { room: string; nick: string | undefined } {
+  const from = m.from ?? "";
+  const slash = from.indexOf("/");
+  return {
+    room: (slash < 0 ? from : from.slice(0, slash)).toLowerCase(),
+    nick: slash < 0 ? undefined : from.slice(slash + 1),
+  };
+}
+
+/** Who wrote it, as the message map keeps it: occupant-id where the room has them, else the occupant JID. */
+function authorKeyOf(room: string, o: Occupant): string {
+  return o.occupantId !== undefined ? `occupant:${o.occupantId}` : (o.jid ?? `${room}/${o.nick}`);
+}
+
 /** XMPP `<show/>` as a remote status (RFC 6121: away and xa are both "not at the keyboard"). */
 const STATUS_OF_SHOW: Readonly<Record<string, RemoteStatus>> = { away: "idle", xa: "idle", dnd: "dnd", chat: "online" };
 
@@ -79,13 +94,10 @@ export class XmppToRemote {
     }
     const m = parsed.value;
     if (m.type === "error") return;
-    const from = m.from ?? "";
-    const slash = from.indexOf("/");
-    const room = (slash < 0 ? from : from.slice(0, slash)).toLowerCase();
-    const nick = slash < 0 ? undefined : from.slice(slash + 1);
+    const { room, nick } = speakerOf(m);
     const channels = this.ctx.links.channelsOf(room);
     if (channels.length === 0) return;
-    const stanzaId = stanzaIdBy(m, room) ?? stanzaIdBy(m, from.slice(0, slash < 0 ? undefined : slash));
+    const stanzaId = stanzaIdBy(m, room) ?? stanzaIdBy(m, (m.from ?? "").split("/")[0] ?? "");
 
     // Our own messages reflected by the room: confirm them and learn the stanza-id.
     const ownId = m.originId ?? m.id;
@@ -96,7 +108,7 @@ export class XmppToRemote {
       }
       return;
     }
-    if (nick !== undefined && (this.isOwnNick(room, nick) || nick === this.ctx.relay.nickIn(room))) return;
+    if (this.isBridgeNick(room, nick)) return;
     if (m.delay || m.mamResult) return; // history, not live conversation
     // What the room said while the bridge was away goes first.
     const catchingUp = this.ctx.catchUp.live(room, stanzaId);
@@ -120,12 +132,10 @@ export class XmppToRemote {
    */
   async fromArchive(room: string, a: ArchivedMessage): Promise<boolean> {
     const m = a.message;
-    const from = m.from ?? "";
-    const slash = from.indexOf("/");
-    const nick = slash < 0 ? undefined : from.slice(slash + 1);
+    const { nick } = speakerOf(m);
     const channels = this.ctx.links.channelsOf(room);
     if (channels.length === 0) return false;
-    if (nick !== undefined && (this.isOwnNick(room, nick) || nick === this.ctx.relay.nickIn(room))) return false;
+    if (this.isBridgeNick(room, nick)) return false;
     // Ours, from a puppet that has left the room since (corrections, reactions and retractions included).
     const id = m.originId ?? m.id;
     if (id !== undefined && isOwnStanzaId(id, this.ctx.domain)) return false;
@@ -177,17 +187,13 @@ export class XmppToRemote {
     archived?: Archived,
   ): Promise<void> {
     await this.ctx.connectorStarted;
-    let sender: XmppSender;
-    let authorKey: string;
     const present = this.ctx.relay.occupant(room, nick);
-    if (archived && m.occupantId !== undefined && present?.occupantId !== m.occupantId) {
-      // Said by someone who has left since (or whose nick someone else has now): the room's occupant-id says who.
-      sender = await this.senderFor(room, { nick });
-      authorKey = `occupant:${m.occupantId}`;
-    } else {
-      sender = await this.senderOf(room, nick);
-      authorKey = this.authorKey(room, nick);
-    }
+    // From the archive, said by someone who has left since (or whose nick someone else has now): the room's
+    // occupant-id says who.
+    const departed = archived !== undefined && m.occupantId !== undefined && present?.occupantId !== m.occupantId;
+    const author: Occupant = departed ? { nick, occupantId: m.occupantId } : (present ?? { nick });
+    const sender = await this.senderFor(room, author);
+    const authorKey = authorKeyOf(room, author);
     const find = (id: string) => this.lookup(room, id);
     const connector = this.ctx.connector;
     const caps = connector.capabilities;
@@ -303,14 +309,9 @@ export class XmppToRemote {
     return nick !== undefined && this.ctx.occupancy.localByNick(room, nick) !== undefined;
   }
 
-  /** Who wrote it, as the message map keeps it: occupant-id where the room has them, else the occupant JID. */
-  private authorKey(room: string, nick: string): string {
-    const o = this.ctx.relay.occupant(room, nick);
-    return o?.occupantId !== undefined ? `occupant:${o.occupantId}` : (o?.jid ?? `${room}/${nick}`);
-  }
-
-  private async senderOf(room: string, nick: string): Promise<XmppSender> {
-    return this.senderFor(room, this.ctx.relay.occupant(room, nick) ?? { nick });
+  /** A nick of the bridge's own in `room`: one of its puppets, or the relay. */
+  private isBridgeNick(room: string, nick: string | undefined): boolean {
+    return nick !== undefined && (this.isOwnNick(room, nick) || nick === this.ctx.relay.nickIn(room));
   }
 
   private async senderFor(room: string, o: Occupant): Promise<XmppSender> {
