@@ -452,41 +452,15 @@ export class RelayOccupant {
    * Rejects with RoomArchiveError when the room has no archive or refuses.
    */
   async archivedIds(room: string, since: Date, lookingFor?: ReadonlySet<string>): Promise<Map<string, string>> {
-    const key = room.toLowerCase();
-    const queryid = `parley-mam-${++this.queryCounter}`;
     const found = new Map<string, string>();
-    const q: ArchiveQuery = {
-      room: key,
-      take: (r) => {
+    await this.pageBack(room, since, (results) => {
+      for (const r of results) {
         const id = r.forwarded.message.originId ?? r.forwarded.message.id;
         if (id !== undefined) found.set(id, r.id);
-      },
-    };
-    this.archiveQueries.set(queryid, q);
-    try {
-      let before = "";
-      for (let page = 0; page < ARCHIVE_MAX_PAGES; page++) {
-        const answer = await this.options.router.request(
-          {
-            type: "set",
-            to: key,
-            from: this.actorJid(key),
-            payload: buildMamQuery({ queryid, filter: { start: since }, rsm: { max: ARCHIVE_PAGE, before } }),
-          },
-          this.options.archiveTimeoutMs,
-        );
-        if (answer.type !== "result") throw new RoomArchiveError(key, answer.error?.condition ?? "no result");
-        const fin = answer.payload ? parseMamFin(answer.payload) : undefined;
-        if (!fin?.ok) throw new RoomArchiveError(key, "the answer has no readable <fin/>");
-        const first = fin.value.rsm?.first;
-        if (fin.value.complete || first === undefined || first === before) break;
-        if (lookingFor && [...lookingFor].every((id) => found.has(id))) break;
-        before = first;
       }
-      return found;
-    } finally {
-      this.archiveQueries.delete(queryid);
-    }
+      return lookingFor !== undefined && [...lookingFor].every((id) => found.has(id));
+    });
+    return found;
   }
 
   /**
@@ -500,49 +474,63 @@ export class RelayOccupant {
     room: string,
     o: { readonly after: string; readonly since: Date; readonly max: number },
   ): Promise<{ messages: ArchivedMessage[]; more: boolean }> {
-    const key = room.toLowerCase();
-    const queryid = `parley-mam-${++this.queryCounter}`;
-    let page: ArchivedMessage[] = [];
-    const q: ArchiveQuery = {
-      room: key,
-      take: (r) =>
-        void page.push({
+    let all: ArchivedMessage[] = [];
+    let found: { messages: ArchivedMessage[]; more: boolean } | undefined;
+    await this.pageBack(room, o.since, (results) => {
+      all = [
+        ...results.map((r) => ({
           stanzaId: r.id,
           message: r.forwarded.message,
           ...(r.forwarded.delay?.stamp !== undefined && { stamp: r.forwarded.delay.stamp }),
-        }),
-    };
-    this.archiveQueries.set(queryid, q);
+        })),
+        ...all,
+      ];
+      const at = all.findIndex((m) => m.stanzaId === o.after);
+      if (at >= 0) {
+        const after = all.slice(at + 1);
+        found = { messages: after.slice(-o.max), more: after.length > o.max };
+      } else if (all.length > o.max) {
+        found = { messages: all.slice(-o.max), more: true };
+      }
+      return found !== undefined;
+    });
+    // Without `after` in range: it is older than `since`, and everything since came after it.
+    return found ?? { messages: all.slice(-o.max), more: false };
+  }
+
+  /**
+   * Pages back through what `room` archived since `since`, newest page
+   * first, handing each page's results (oldest first, only those from the
+   * room itself) to `page` until it says it has enough, the archive has no
+   * more, or ARCHIVE_MAX_PAGES were read. Rejects with RoomArchiveError when
+   * the room has no archive or refuses.
+   */
+  private async pageBack(room: string, since: Date, page: (results: MamResult[]) => boolean): Promise<void> {
+    const key = room.toLowerCase();
+    const queryid = `parley-mam-${++this.queryCounter}`;
+    let results: MamResult[] = [];
+    this.archiveQueries.set(queryid, { room: key, take: (r) => void results.push(r) });
     try {
-      let all: ArchivedMessage[] = [];
       let before = "";
-      for (let pages = 0; pages < ARCHIVE_MAX_PAGES; pages++) {
-        page = [];
+      for (let n = 0; n < ARCHIVE_MAX_PAGES; n++) {
+        results = [];
         const answer = await this.options.router.request(
           {
             type: "set",
             to: key,
             from: this.actorJid(key),
-            payload: buildMamQuery({ queryid, filter: { start: o.since }, rsm: { max: ARCHIVE_PAGE, before } }),
+            payload: buildMamQuery({ queryid, filter: { start: since }, rsm: { max: ARCHIVE_PAGE, before } }),
           },
           this.options.archiveTimeoutMs,
         );
         if (answer.type !== "result") throw new RoomArchiveError(key, answer.error?.condition ?? "no result");
         const fin = answer.payload ? parseMamFin(answer.payload) : undefined;
         if (!fin?.ok) throw new RoomArchiveError(key, "the answer has no readable <fin/>");
-        all = [...page, ...all];
-        const at = all.findIndex((m) => m.stanzaId === o.after);
-        if (at >= 0) {
-          const after = all.slice(at + 1);
-          return { messages: after.slice(-o.max), more: after.length > o.max };
-        }
-        if (all.length > o.max) return { messages: all.slice(-o.max), more: true };
+        if (page(results)) return;
         const first = fin.value.rsm?.first;
-        // The start of the range: `after` is older than `since`, and everything since came after it.
-        if (fin.value.complete || first === undefined || first === before) break;
+        if (fin.value.complete || first === undefined || first === before) return;
         before = first;
       }
-      return { messages: all.slice(-o.max), more: false };
     } finally {
       this.archiveQueries.delete(queryid);
     }
