@@ -243,15 +243,7 @@ export class CatchUp {
   private async changesUpTo(channel: string, cursor: string): Promise<void> {
     const limit = Math.min(EDIT_WINDOW, this.o.limit);
     if (limit <= 0) return;
-    // The same request as for the new messages, with the same permission: a failure is the channel's.
-    const query = new URLSearchParams({ before: (BigInt(cursor) + 1n).toString(), limit: String(limit) });
-    const page: unknown = await this.o.failures.run(
-      { action: "catching up on the channel's messages", channel, permission: "Read Message History" },
-      () => this.o.rest.get(Routes.channelMessages(channel), { query }),
-    );
-    const listed = (Array.isArray(page) ? page : [])
-      .filter((m): m is Record<string, unknown> & { id: string } => isRecord(m) && isSnowflake(m.id))
-      .sort((a, b) => compareSnowflakes(a.id, b.id));
+    const listed = await this.messages(channel, { before: (BigInt(cursor) + 1n).toString(), limit: String(limit) });
     for (const m of listed) {
       if (typeof m.edited_timestamp === "string") await this.o.feedEdit({ ...m, channel_id: channel });
     }
@@ -292,20 +284,29 @@ export class CatchUp {
     if (fed > 0) this.o.logger.info("caught up on a thread", { channel: t.parentId, thread: t.id, messages: fed });
   }
 
+  /** One page of a channel's (or thread's) messages as Discord lists them for `query`, oldest first. */
+  private async messages(
+    channel: string,
+    query: Readonly<Record<string, string>>,
+  ): Promise<Array<Record<string, unknown> & { id: string }>> {
+    const page: unknown = await this.o.failures.run(
+      { action: "catching up on the channel's messages", channel, permission: "Read Message History" },
+      () => this.o.rest.get(Routes.channelMessages(channel), { query: new URLSearchParams(query) }),
+    );
+    return (Array.isArray(page) ? page : [])
+      .filter((m): m is Record<string, unknown> & { id: string } => isRecord(m) && isSnowflake(m.id))
+      .sort((a, b) => compareSnowflakes(a.id, b.id));
+  }
+
   /** Feeds the messages of a channel or thread after `after`, oldest first, up to the limit; returns how many. */
   private async fetchAfter(channel: string, after: string, extra: Record<string, unknown>): Promise<number> {
     let fed = 0;
     while (fed < this.o.limit) {
       const limit = Math.min(PAGE, this.o.limit - fed);
-      const query = new URLSearchParams({ after, limit: String(limit) });
-      const page: unknown = await this.o.failures.run(
-        { action: "catching up on the channel's messages", channel, permission: "Read Message History" },
-        () => this.o.rest.get(Routes.channelMessages(channel), { query }),
+      const since = after;
+      const messages = (await this.messages(channel, { after: since, limit: String(limit) })).filter(
+        (m) => compareSnowflakes(m.id, since) > 0,
       );
-      const messages = (Array.isArray(page) ? page : [])
-        .filter((m): m is Record<string, unknown> & { id: string } => isRecord(m) && isSnowflake(m.id))
-        .filter((m) => compareSnowflakes(m.id, after) > 0)
-        .sort((a, b) => compareSnowflakes(a.id, b.id));
       for (const m of messages) {
         await this.o.feed({ ...m, ...extra, channel_id: channel });
         fed++;
