@@ -1,10 +1,14 @@
 /**
- * The `parley` command: load one config file, start the connector it names,
- * run until SIGTERM/SIGINT, then shut down gracefully (the delivery queue is
- * flushed before the process exits). Connectors are found by name: `reference`
- * is built in; any other name `x` is loaded from the package `@parley/x`,
- * which exports `createConnector(options, context)`.
+ * The `parley` command. `parley [run] --config <file>` loads one config file,
+ * starts the connector it names, runs until SIGTERM/SIGINT, then shuts down
+ * gracefully (the delivery queue is flushed before the process exits);
+ * `parley init` writes a configuration, `parley doctor` checks the live
+ * systems one names, `parley --version` says which release this is.
+ * Connectors are found by name: `reference` is built in; any other name `x`
+ * is loaded from the package `@parley/x`, which exports
+ * `createConnector(options, context)`.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { type BridgeConfig, ConfigError, loadConfig, redactedConfig, secretsOf } from "../config/index.ts";
 import type { Connector } from "../connector/connector.ts";
@@ -20,12 +24,30 @@ export type ConnectorFactory = (
   context: { logger: Logger; config: BridgeConfig },
 ) => Connector | Promise<Connector>;
 
-const USAGE = `usage: parley --config <file> [--check] [--print-config]
+const USAGE = `usage: parley [run] --config <file> [--check] [--print-config]
+       parley init [options]      write parley.yaml and the XMPP server's settings (parley init --help)
+       parley doctor --config <file>   check the XMPP server, the rooms and the network (parley doctor --help)
+       parley --version
 
   --config, -c      the YAML configuration (see examples/parley.example.yaml)
   --check           validate the configuration and exit
   --print-config    print the configuration with secrets redacted and exit
 `;
+
+/** Where a subcommand reads and writes: the process's own streams unless a test gives others. */
+export interface CliStreams {
+  readonly stdin: NodeJS.ReadableStream;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+/** This package's version, from its package.json (the same relative place from src/cli and dist/cli). */
+export function parleyVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version?: unknown;
+  };
+  return typeof manifest.version === "string" ? manifest.version : "unknown";
+}
 
 async function connectorFor(name: string, options: unknown, config: BridgeConfig, logger: Logger): Promise<Connector> {
   if (name === "reference") return new ReferenceConnector(new ReferenceNetwork());
@@ -49,8 +71,27 @@ async function connectorFor(name: string, options: unknown, config: BridgeConfig
   return mod.createConnector(options, { logger, config });
 }
 
-/** Runs the CLI; resolves with the process exit code (the bridge keeps running until a signal when it starts). */
-export async function runCli(argv: readonly string[], out: NodeJS.WritableStream = process.stderr): Promise<number> {
+/**
+ * Runs the CLI; resolves with the process exit code (the bridge keeps running
+ * until a signal when it starts). `out` takes the bridge's own messages
+ * (usage, config errors); `streams` is what `init` and `doctor` talk through.
+ */
+export async function runCli(
+  argv: readonly string[],
+  out: NodeJS.WritableStream = process.stderr,
+  streams: CliStreams = { stdin: process.stdin, stdout: process.stdout, stderr: out },
+): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === "--version" || first === "-v" || first === "version") {
+    streams.stdout.write(`parley ${parleyVersion()}\n`);
+    return 0;
+  }
+  if (first === "init") return (await import("./init-command.ts")).runInit(rest, streams);
+  if (first === "doctor") return (await import("./doctor-command.ts")).runDoctor(rest, streams);
+  return runBridge(first === "run" ? rest : argv, out);
+}
+
+async function runBridge(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
   let args: ReturnType<
     typeof parseArgs<{
       options: {
