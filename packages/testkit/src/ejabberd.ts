@@ -41,7 +41,17 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Xm
   const componentPort = await freePort();
   const config = join(dir, "ejabberd.yml");
   const ctlConfig = join(dir, "ejabberdctl.cfg");
-  await writeFile(config, ejabberdConfig({ domain, mucDomain, components, c2sPort, componentPort }));
+  await writeFile(
+    config,
+    ejabberdConfig({
+      domain,
+      mucDomain,
+      components,
+      c2sPort,
+      componentPort,
+      archive: options.muc?.archive ?? true,
+    }),
+  );
   await writeFile(ctlConfig, "# empty: keeps ejabberdctl from reading /etc/ejabberd/ejabberdctl.cfg\n");
   await writeFile(join(dir, "inetrc"), "{lookup, [file, native]}.\n");
   const { uid, gid } = await ejabberdUser();
@@ -140,7 +150,10 @@ function ejabberdConfig(c: {
   components: readonly XmppComponentConfig[];
   c2sPort: number;
   componentPort: number;
+  /** Off: no mod_mam, so rooms keep no archive. (ejabberd 23.01 has no XEP-0425 moderation to turn off.) */
+  archive: boolean;
 }): string {
+  const mam = c.archive ? "  mod_mam:\n    default: always\n" : "";
   const comps = c.components.map((x) => `      ${yaml(x.domain)}:\n        password: ${yaml(x.secret)}`).join("\n");
   return `# Written by @parley/testkit for one test run.
 hosts:
@@ -181,9 +194,7 @@ modules:
   mod_adhoc: {}
   mod_caps: {}
   mod_disco: {}
-  mod_mam:
-    default: always
-  mod_muc:
+${mam}  mod_muc:
     host: ${yaml(c.mucDomain)}
     access: all
     access_create: muc_create
@@ -191,7 +202,7 @@ modules:
     access_admin: none
     history_size: 20
     default_room_options:
-      mam: true
+      mam: ${c.archive}
       persistent: false
   mod_ping: {}
   mod_roster: {}

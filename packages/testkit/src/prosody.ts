@@ -29,7 +29,18 @@ export async function startProsody(options: XmppServerOptions = {}): Promise<Xmp
   const configFile = join(dir, "prosody.cfg.lua");
   await writeFile(
     configFile,
-    prosodyConfig({ dir, dataDir, logFile, domain, mucDomain, components, c2sPort, componentPort }),
+    prosodyConfig({
+      dir,
+      dataDir,
+      logFile,
+      domain,
+      mucDomain,
+      components,
+      c2sPort,
+      componentPort,
+      archive: options.muc?.archive ?? true,
+      moderation: options.muc?.moderation ?? true,
+    }),
   );
   const stdoutLog = join(dir, "stdout.log");
   const spawn = () =>
@@ -68,7 +79,12 @@ function prosodyConfig(c: {
   components: readonly XmppComponentConfig[];
   c2sPort: number;
   componentPort: number;
+  archive: boolean;
+  moderation: boolean;
 }): string {
+  const mucModules = [c.archive && "muc_mam", c.moderation && "muc_moderation"]
+    .filter(Boolean)
+    .map((m) => lua(m as string));
   const comps = c.components
     .map((x) => `Component ${lua(x.domain)}\n  component_secret = ${lua(x.secret)}\n`)
     .join("\n");
@@ -116,7 +132,7 @@ VirtualHost ${lua(c.domain)}
 
 Component ${lua(c.mucDomain)} "muc"
   -- muc_moderation: XEP-0425 as v0.2 (fastened, urn:xmpp:message-moderate:0), from prosody-modules.
-  modules_enabled = { "muc_mam", "muc_moderation" }
+  modules_enabled = { ${mucModules.join(", ")} }
   muc_log_by_default = true
   muc_log_all_rooms = true
   restrict_room_creation = false

@@ -62,6 +62,19 @@ export interface XmppServerOptions {
   readonly accounts?: ReadonlyArray<{ local: string; password: string }>;
   /** How long to wait for the server to come up; default 30 s. */
   readonly startTimeoutMs?: number;
+  /**
+   * What the MUC service offers; both default to true, as the bridge needs.
+   * Off, the server is set up the way an operator might get it wrong (for
+   * tests of `parley doctor`): `archive: false` leaves out the MUC archive
+   * (XEP-0313), `moderation: false` message moderation (XEP-0425; ejabberd
+   * 23.01 has none either way).
+   */
+  readonly muc?: XmppMucOptions;
+}
+
+export interface XmppMucOptions {
+  readonly archive?: boolean;
+  readonly moderation?: boolean;
 }
 
 export const DEFAULT_ACCOUNTS = [
