@@ -37,7 +37,7 @@ export interface FakeDiscordOptions {
   readonly token?: string;
   /** The bot user's username; "Parley Bridge" by default. */
   readonly botName?: string;
-  /** Where Discord's OpenAPI description is; `shared/specs/discord/openapi.json` by default. */
+  /** Where Discord's OpenAPI description is; `PARLEY_DISCORD_OPENAPI`, else the package's `vendor/discord/openapi.json`. */
   readonly openapiPath?: string;
   /** Per-bucket rate limits (50 requests per second by default). */
   readonly rateLimit?: RateLimitOptions;

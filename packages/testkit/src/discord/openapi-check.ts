@@ -1,8 +1,8 @@
 /**
  * Checks REST requests against Discord's official OpenAPI description
- * (shared/specs/discord/openapi.json): the path must match a template, and
- * path params, query params and JSON bodies (or the payload_json part of a
- * multipart body) must satisfy the schemas. The fake's own answers are held to
+ * (vendored in this package, vendor/discord/openapi.json): the path must match
+ * a template, and path params, query params and JSON bodies (or the
+ * payload_json part of a multipart body) must satisfy the schemas. The fake's own answers are held to
  * the same description, so the bridge is never tested against a shape Discord
  * does not send. The spec is 1.2 MB, so it is read once per process and each
  * operation's validators are compiled on first use.
@@ -76,9 +76,10 @@ export interface ResponseIssue {
 export type CheckedBody = { kind: "none" } | { kind: "json" | "multipart"; value: unknown };
 
 const SPEC_ID = "discord-openapi";
-const DEFAULT_SPEC = fileURLToPath(new URL("../../../../../shared/specs/discord/openapi.json", import.meta.url));
+// The same depth from src/discord/ (tests) and dist/discord/ (the packed package), which ships vendor/.
+const DEFAULT_SPEC = fileURLToPath(new URL("../../vendor/discord/openapi.json", import.meta.url));
 
-/** Where the spec is read from: `PARLEY_DISCORD_OPENAPI`, else `shared/specs` next to the repository. */
+/** Where the spec is read from: `PARLEY_DISCORD_OPENAPI`, else the copy vendored in this package. */
 export function defaultSpecPath(): string {
   return process.env.PARLEY_DISCORD_OPENAPI ?? DEFAULT_SPEC;
 }
