@@ -80,6 +80,8 @@ export interface IqInput {
   readonly id: string;
   readonly from?: string;
   readonly to?: string;
+  /** xml:lang of the stanza. */
+  readonly lang?: string;
   readonly payload?: Element;
   readonly error?: StanzaErrorInput;
 }
@@ -91,7 +93,7 @@ export function buildIq(iq: IqInput): Element {
   if (iq.type === "error" && iq.error === undefined) throw new TypeError("an iq of type error needs an error");
   return element(
     "iq",
-    { type: iq.type, id: iq.id, from: iq.from, to: iq.to },
+    { type: iq.type, id: iq.id, from: iq.from, to: iq.to, "xml:lang": iq.lang },
     iq.payload,
     iq.error ? buildStanzaError(iq.error) : undefined,
   );

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  buildIq,
   buildIqError,
   buildIqResult,
   buildPresence,
@@ -30,6 +31,12 @@ describe("iq (RFC 6120 §8.2.3)", () => {
     const e = unwrap(parseIq(buildIqError(req, { condition: "service-unavailable", text: "no" })));
     assert.equal(e.type, "error");
     assert.deepEqual(e.error, { type: "cancel", condition: "service-unavailable", text: "no" });
+  });
+  it("writes the xml:lang it reads", () => {
+    const request = `<iq type="get" id="c1" xml:lang="fr-ca"><command xmlns="${NS.commands}" node="n"/></iq>`;
+    const iq = unwrap(parseIq(el(request)));
+    assert.equal(iq.lang, "fr-ca");
+    assert.equal(buildIq(iq).toString(), request);
   });
 });
 
