@@ -1,4 +1,4 @@
-/** Field-by-field golden tests on XEP examples, builder round-trips, and refusals. */
+/** Field-by-field golden tests on XEP examples (test/protocol-cases), builder round-trips, and refusals. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
@@ -30,7 +30,7 @@ import {
   unwrap,
   verifyCaps,
 } from "../src/index.ts";
-import { example } from "./xep-examples.ts";
+import { xepExample } from "./protocol-cases.ts";
 
 const el = (s: string) => unwrap(parseXml(s));
 const msg = (s: string) => unwrap(parseMessage(el(s)));
@@ -38,7 +38,7 @@ const pres = (s: string) => unwrap(parsePresence(el(s)));
 
 describe("XEP-0045 MUC presence meanings", () => {
   it("reads the self-presence of a join with status 110", () => {
-    const p = pres(example("0045", "Service Sends New Occupant's Presence to New Occupant"));
+    const p = pres(xepExample("0045", "Service Sends New Occupant's Presence to New Occupant"));
     assert.deepEqual(p.mucUser?.statusCodes.includes(110), true);
     assert.equal(p.mucUser?.items[0]?.role, "participant");
     assert.equal(mucPresenceKind(p).kind, "join");
@@ -49,9 +49,9 @@ describe("XEP-0045 MUC presence meanings", () => {
     assert.deepEqual(mucPresenceKind(p), { kind: "nick-change", newNick: "oldhag" });
   });
   it("tells a kick (307) and a ban (301) with actor and reason", () => {
-    const kicked = mucPresenceKind(pres(example("0045", "Service Removes Kicked Occupant")));
+    const kicked = mucPresenceKind(pres(xepExample("0045", "Service Removes Kicked Occupant")));
     assert.equal(kicked.kind, "kicked");
-    const banned = mucPresenceKind(pres(example("0045", "Service Removes Banned User")));
+    const banned = mucPresenceKind(pres(xepExample("0045", "Service Removes Banned User")));
     assert.equal(banned.kind, "banned");
     assert.ok("reason" in banned && banned.reason?.includes("Treason"));
   });
@@ -84,10 +84,10 @@ describe("XEP-0045 MUC presence meanings", () => {
 
 describe("XEP-0444 reactions, XEP-0461 replies, XEP-0428 fallback", () => {
   it("reads reactions from the spec", () => {
-    const m = msg(example("0444", "Juliet adds a 🐢 reaction"));
+    const m = msg(xepExample("0444", "Juliet adds a 🐢 reaction"));
     assert.equal(m.reactions?.id, "744f6e18-a57a-11e9-a656-4889e7820c76");
     assert.deepEqual(m.reactions?.emojis, ["👋", "🐢"]);
-    assert.deepEqual(msg(example("0444", "Juliet removes all reactions")).reactions?.emojis, []);
+    assert.deepEqual(msg(xepExample("0444", "Juliet removes all reactions")).reactions?.emojis, []);
   });
   it("dedupes reactions, keeps order, refuses a missing id", () => {
     const m = msg(
@@ -132,10 +132,10 @@ describe("XEP-0444 reactions, XEP-0461 replies, XEP-0428 fallback", () => {
 
 describe("XEP-0424 retraction and XEP-0425 moderation", () => {
   it("reads a retraction and its tombstone from the spec", () => {
-    assert.deepEqual(msg(example("0424", "The client sends out a retraction")).retract, { id: "wrong-recipient-1" });
+    assert.deepEqual(msg(xepExample("0424", "The client sends out a retraction")).retract, { id: "wrong-recipient-1" });
   });
   it("reads the room's moderation message with moderator occupant id and reason", () => {
-    const m = msg(example("0425", "The MUC sends a moderation message"));
+    const m = msg(xepExample("0425", "The MUC sends a moderation message"));
     assert.equal(m.retract?.id, "stanza-id-1");
     assert.equal(m.retract?.moderated?.by, "room@muc.example.com/macbeth");
     assert.equal(m.retract?.moderated?.occupantId, "dd72603deec90a38ba552f7c68cbcc61bca202cd");
@@ -173,7 +173,7 @@ describe("XEP-0425 v0.2 (fastened) moderation, as Prosody's mod_muc_moderation s
     assert.deepEqual(m.invalid, []);
   });
   it("prefers the current form and says undefined for a plain message", () => {
-    const current = msg(example("0425", "The MUC sends a moderation message"));
+    const current = msg(xepExample("0425", "The MUC sends a moderation message"));
     assert.equal(moderationOf(current)?.id, "stanza-id-1");
     assert.equal(moderationOf(current)?.moderated?.occupantId, "dd72603deec90a38ba552f7c68cbcc61bca202cd");
     assert.equal(moderationOf(msg("<message type='groupchat'><body>hi</body></message>")), undefined);
