@@ -25,6 +25,7 @@ export function benchBridgeConfig(s: BenchBridgeSetup): BridgeConfig {
     xmpp: { host: s.host, port: s.port, domain: s.domain, secret: "${SECRET}" },
     store: { url: `sqlite:${join(s.dir, "parley.db")}` },
     http: { host: "127.0.0.1", port: 0 },
+    ops: { host: "127.0.0.1", port: 0 },
     log: { level: "warn" },
     media: { dir: join(s.dir, "media") },
     links: s.links.map((l) => ({ network: "reference", channel: l.channel, room: l.room })),

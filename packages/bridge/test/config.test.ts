@@ -73,8 +73,9 @@ describe("loadConfig: valid files", () => {
         secret: "s3cr3t-component",
         catchUp: { maxMessages: 200, maxAgeHours: 24 },
       },
-      store: { url: "sqlite:parley.db" },
+      store: { url: "sqlite:parley.db", retention: { messagesDays: 90, ledgerDays: 30 } },
       http: { host: "127.0.0.1", port: 8787, publicUrl: "http://127.0.0.1:8787" },
+      ops: { host: "127.0.0.1", port: 8788 },
       log: { level: "info" },
       admins: [],
       media: { maxBytes: 26_214_400, dir: "./media", allowPrivateAddresses: false },
@@ -93,6 +94,24 @@ describe("loadConfig: valid files", () => {
     assert.equal(free.http.publicUrl, undefined);
     assert.equal(publicUrlFor(free.http, 41234), "http://127.0.0.1:41234");
     assert.equal(publicUrlFor(given.http, 41234), "https://bridge.example.org");
+  });
+
+  it("reads the ops listener, a metrics token and the retention periods", () => {
+    const c = loadConfig(
+      {
+        text: `${MINIMAL}ops: { host: "::1", port: 0, metricsToken: \${TOKEN} }\nstore: { retention: { messagesDays: 0, ledgerDays: "7" } }\n`,
+      },
+      { env: { TOKEN: "a-long-metrics-token-0123456789" } },
+    );
+    assert.deepEqual(c.ops, { host: "::1", port: 0, metricsToken: "a-long-metrics-token-0123456789" });
+    assert.deepEqual(c.store.retention, { messagesDays: 0, ledgerDays: 7 });
+    const both = loadConfig({ text: `${MINIMAL}http: { port: 0 }\nops: { port: 0 }\n` }, { env: {} });
+    assert.equal(both.ops.port, 0, "two free ports never clash");
+    const apart = loadConfig(
+      { text: `${MINIMAL}http: { host: 10.0.0.1, port: 9000 }\nops: { port: 9000 }\n` },
+      { env: {} },
+    );
+    assert.equal(apart.ops.port, 9000, "one port on two distinct addresses is fine");
   });
 
   it("normalizes JIDs and resolves bare room names against xmpp.mucDomain", () => {
@@ -186,7 +205,7 @@ describe("loadConfig: errors name the field, the problem and the fix", () => {
     assert.equal(issueAt(e, "log.verbosity").fix, "remove it; the fields here are level");
     assert.match(
       issueAt(e, "metrics").fix,
-      /remove it; the fields here are xmpp, store, http, log, admins, media, links, connectors/,
+      /remove it; the fields here are xmpp, store, http, ops, log, admins, media, links, connectors/,
     );
   });
 
@@ -209,6 +228,54 @@ describe("loadConfig: errors name the field, the problem and the fix", () => {
     assert.equal(issueAt(e, "media.allowPrivateAddresses").problem, "must be true or false, not text");
     assert.match(issueAt(e, "links[0].channel").fix, /in quotes/);
     assert.match(issueAt(e, "links[0].room").problem, /not a room JID/);
+  });
+
+  it("refuses an ops listener on the http listener's address, naming ops.port and the fix", () => {
+    for (const text of [
+      "http: { port: 9000 }\nops: { port: 9000 }\n",
+      "http: { host: 0.0.0.0, port: 9000 }\nops: { port: 9000 }\n",
+      'ops: { host: "::", port: 8787 }\n',
+      "http: { host: Bridge.Example.org, port: 9000 }\nops: { host: bridge.example.org, port: 9000 }\n",
+    ]) {
+      const e = configError(`${MINIMAL}${text}`);
+      assert.equal(e.issues.length, 1, text);
+      assert.equal(
+        e.message,
+        "config field `ops.port`: is the port the public http endpoint listens on, at the same or an overlapping host; the ops endpoint needs a listener of its own; write a port from 1 to 65535 that http.port does not use (default 8788), or 0 to pick a free one",
+      );
+    }
+  });
+
+  it("refuses a metrics token that is short or cannot be a bearer token, quoting neither", () => {
+    const short = configError(`${MINIMAL}ops: { metricsToken: tiny }\n`);
+    assert.equal(issueAt(short, "ops.metricsToken").problem, "is shorter than 16 characters");
+    assert.match(issueAt(short, "ops.metricsToken").fix, /at least 16 letters and digits.*or remove it/);
+    const spaced = configError(`${MINIMAL}ops: { metricsToken: "has spaces in the-token value" }\n`);
+    assert.match(issueAt(spaced, "ops.metricsToken").problem, /characters a bearer token cannot carry/);
+    assert.ok(!spaced.message.includes("the-token"));
+  });
+
+  it("refuses retention periods that are not whole days, or shorter than a catch-up reaches", () => {
+    const e = configError(`${MINIMAL}store: { retention: { messagesDays: -1, ledgerDays: 1.5, keepAll: true } }\n`);
+    assert.equal(issueAt(e, "store.retention.messagesDays").problem, "must be at least 0");
+    assert.match(issueAt(e, "store.retention.messagesDays").fix, /or 0 to keep every message for ever/);
+    assert.equal(issueAt(e, "store.retention.ledgerDays").problem, "must be a whole number");
+    assert.match(issueAt(e, "store.retention.keepAll").fix, /the fields here are messagesDays, ledgerDays/);
+    const short = configError(
+      `${MINIMAL}  catchUp: { maxAgeHours: 49 }\nstore: { retention: { messagesDays: 2, ledgerDays: 3 } }\n`,
+    );
+    assert.equal(short.issues.length, 1);
+    assert.equal(
+      short.message,
+      "config field `store.retention.messagesDays`: is shorter than a catch-up reaches back (xmpp.catchUp.maxAgeHours); write how many days edits, deletions, replies and reactions can still find a message (default 90), at least xmpp.catchUp.maxAgeHours / 24, or 0 to keep every message for ever",
+    );
+    const forever = loadConfig(
+      {
+        text: `${MINIMAL}  catchUp: { maxAgeHours: 720 }\nstore: { retention: { messagesDays: 0, ledgerDays: 30 } }\n`,
+      },
+      { env: {} },
+    );
+    assert.deepEqual(forever.store.retention, { messagesDays: 0, ledgerDays: 30 });
   });
 
   it("refuses a bare room name without xmpp.mucDomain", () => {
@@ -292,9 +359,10 @@ describe("secrets", () => {
   const withSecrets = [
     "xmpp:\n  domain: discord.example.org\n  secret: ${S}\n",
     "store: { url: 'postgres://parley:p%40ss-w0rd-long@db.example.org/parley' }\n",
+    "ops: { metricsToken: ${M} }\n",
     "connectors:\n  discord: { token: ${T}, botName: Parley, nested: { apiKey: key-value-123 } }\n",
   ].join("");
-  const env = { S: "component-secret-xyz", T: "discord-token-xyz" };
+  const env = { S: "component-secret-xyz", T: "discord-token-xyz", M: "metrics-token-0123456789" };
 
   it("secretsOf finds the component secret, the URL password and connector credentials", () => {
     const c = loadConfig({ text: withSecrets }, { env });
@@ -305,6 +373,7 @@ describe("secrets", () => {
       "key-value-123",
       "p%40ss-w0rd-long",
       "p@ss-w0rd-long",
+      "metrics-token-0123456789",
     ]) {
       assert.ok(s.includes(v), `missing ${v}`);
     }
@@ -317,6 +386,8 @@ describe("secrets", () => {
     const printed = JSON.stringify(r);
     for (const v of secretsOf(c)) assert.ok(!printed.includes(v), `${v} printed`);
     assert.equal(r.xmpp.secret, "[redacted]");
+    assert.deepEqual(r.ops, { host: "127.0.0.1", port: 8788, metricsToken: "[redacted]" });
+    assert.deepEqual(r.store.retention, { messagesDays: 90, ledgerDays: 30 });
     assert.equal(r.store.url, "postgres://parley:[redacted]@db.example.org/parley");
     assert.deepEqual(r.connectors.discord, {
       token: "[redacted]",

@@ -74,6 +74,9 @@ store:
 http:
   host: 127.0.0.1
   port: 0
+ops:
+  host: 127.0.0.1
+  port: 0
 log:
   level: ${process.env.PARLEY_TEST_LOG ?? "error"}
 admins: ["${server.accounts[0]?.jid}"]

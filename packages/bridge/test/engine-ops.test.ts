@@ -1,7 +1,8 @@
 /**
  * What an operator relies on, end to end on real Prosody and ejabberd with a
  * real XMPP client: delivery that retries and dead-letters, the health and
- * metrics endpoints, admin commands changing links at runtime, avatars both
+ * metrics endpoints (on their own listener, apart from the public media one),
+ * store retention, admin commands changing links at runtime, avatars both
  * ways, re-hosted and refused attachments, and the `parley` command itself.
  */
 import assert from "node:assert/strict";
@@ -40,7 +41,7 @@ import {
   XMPP_SERVER_KINDS,
   type XmppComponentConfig,
 } from "@parley/testkit";
-import { type RefEvent, runCli } from "../src/index.ts";
+import { DAY_MS, type RefEvent, runCli } from "../src/index.ts";
 import { apiCall, type Harness, startHarness } from "./engine-harness.ts";
 
 const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -187,7 +188,7 @@ for (const kind of XMPP_SERVER_KINDS) {
     const dora = randomBytes(300);
     const from = (nick: string, room?: string) => (m: Message) => m.from === `${room ?? h.room}/${nick}`;
     const metrics = async () => {
-      const r = await getText(`${h.bridge.httpUrl}/metrics`);
+      const r = await getText(`${h.bridge.opsUrl}/metrics`);
       assert.equal(r.status, 200);
       return r.body;
     };
@@ -316,10 +317,11 @@ for (const kind of XMPP_SERVER_KINDS) {
     // --- Ops endpoints -----------------------------------------------------------------
 
     it("answers /healthz, /readyz with its checks, and /metrics with relay counts and the XMPP link", async () => {
-      const health = await getText(`${h.bridge.httpUrl}/healthz`);
+      assert.notEqual(h.bridge.opsUrl, h.bridge.httpUrl, "the ops endpoint has a listener of its own");
+      const health = await getText(`${h.bridge.opsUrl}/healthz`);
       assert.equal(health.status, 200);
       assert.deepEqual(JSON.parse(health.body), { status: "ok" });
-      const ready = await getText(`${h.bridge.httpUrl}/readyz`);
+      const ready = await getText(`${h.bridge.opsUrl}/readyz`);
       assert.equal(ready.status, 200);
       assert.deepEqual(JSON.parse(ready.body), { ready: true, checks: { xmpp: true, connector: true } });
 
@@ -335,6 +337,38 @@ for (const kind of XMPP_SERVER_KINDS) {
       const text = await metrics();
       assert.ok((sample(text, 'parley_relayed_messages_total{network="reference",direction="to-remote"}') ?? 0) > 0);
       assert.equal(sample(text, "parley_xmpp_connected"), 1);
+    });
+
+    it("keeps /healthz, /readyz and /metrics off the public media endpoint, and media off the ops one", async () => {
+      for (const path of ["/healthz", "/readyz", "/metrics"]) {
+        assert.equal((await getText(`${h.bridge.httpUrl}${path}`)).status, 404, `public ${path}`);
+      }
+      assert.equal((await getText(`${h.bridge.opsUrl}/media/anything.png`)).status, 404);
+    });
+
+    // --- Store retention ----------------------------------------------------------------
+
+    it("prunes messages older than store.retention.messagesDays at start; recent ones still take corrections", async () => {
+      const oldSeen = h.alice.waitFor(isMessage((m) => from("Bob")(m) && m.body === "from last season"));
+      const old = h.net.post("u2", "general", "from last season", { createdAt: Date.now() - 91 * DAY_MS });
+      await oldSeen;
+      const recentSeen = h.alice.waitFor(isMessage((m) => from("Bob")(m) && m.body === "from this week"));
+      const recent = h.net.post("u2", "general", "from this week");
+      const recentMsg = (await recentSeen).stanza as Message;
+      assert.equal((await h.store.byRemoteId("reference", old.id)).length, 1, "recorded before the restart");
+
+      await h.restartBridge(); // retention sweeps at start, with the default of 90 days
+      await eventually("pruned rows counted on /metrics", async () => {
+        const pruned = sample(await metrics(), 'parley_store_pruned_rows_total{records="messages"}');
+        return pruned !== undefined && pruned >= 1 ? pruned : undefined;
+      });
+      assert.deepEqual(await h.store.byRemoteId("reference", old.id), [], "the old message is gone");
+      assert.equal((await h.store.byRemoteId("reference", recent.id)).length, 1, "the recent message stays");
+      const edited = h.alice.waitFor(
+        isMessage((m) => from("Bob")(m) && m.replace !== undefined && m.body === "from this week, edited"),
+      );
+      h.net.edit(recent.id, "from this week, edited");
+      assert.equal(((await edited).stanza as Message).replace?.id, recentMsg.id);
     });
 
     // --- Admin commands at runtime -------------------------------------------------------
@@ -496,7 +530,7 @@ for (const kind of XMPP_SERVER_KINDS) {
     describe("the parley command", () => {
       let dir: string;
       let child: ChildProcess | undefined;
-      const configText = (port: number, extra = "") => `
+      const configText = (port: number, opsPort: number, extra = "") => `
 xmpp:
   host: ${h.server.host}
   port: ${h.server.componentPort}
@@ -507,6 +541,9 @@ store:
 http:
   host: 127.0.0.1
   port: ${port}
+ops:
+  host: 127.0.0.1
+  port: ${opsPort}
 log:
   level: debug
 media:
@@ -528,23 +565,33 @@ ${extra}`;
 
       it("checks a good config with exit code 0 and a bad one with 2, naming the field", async () => {
         const good = join(dir, "good.yaml");
-        writeFileSync(good, configText(8787));
+        writeFileSync(good, configText(8787, 8788));
         const ok = capture();
         assert.equal(await runCli(["--config", good, "--check"], ok.stream), 0);
         assert.match(ok.text(), /configuration OK/);
 
         const bad = join(dir, "bad.yaml");
-        writeFileSync(bad, configText(8787).replace("port: 8787", "port: 99999"));
+        writeFileSync(bad, configText(8787, 8788).replace("port: 8787", "port: 99999"));
         const out = capture();
         assert.equal(await runCli(["--config", bad, "--check"], out.stream), 2);
         assert.match(out.text(), /`http\.port`/);
         assert.ok(!out.text().includes(cliComponent.secret), "the message quotes no secret");
+
+        const clash = join(dir, "clash.yaml");
+        writeFileSync(clash, configText(8787, 8787));
+        const clashed = capture();
+        assert.equal(await runCli(["--config", clash, "--check"], clashed.stream), 2);
+        assert.match(
+          clashed.text(),
+          /`ops\.port`: is the port the public http endpoint listens on.*or 0 to pick a free one/,
+        );
       });
 
       it("runs as a process: ready on /readyz, exits 0 on SIGTERM, and never prints the secret", async () => {
         const port = await freePort();
+        const opsPort = await freePort();
         const file = join(dir, "run.yaml");
-        writeFileSync(file, configText(port));
+        writeFileSync(file, configText(port, opsPort));
         const output: string[] = [];
         const proc = spawn(process.execPath, ["src/cli/parley.ts", "--config", file], {
           cwd: PACKAGE_DIR,
@@ -557,7 +604,7 @@ ${extra}`;
           "the spawned bridge being ready",
           async () => {
             if (proc.exitCode !== null) assert.fail(`the bridge exited with ${proc.exitCode}:\n${output.join("")}`);
-            const r = await getText(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+            const r = await getText(`http://127.0.0.1:${opsPort}/readyz`).catch(() => undefined);
             return r?.status === 200 ? r : undefined;
           },
           30_000,

@@ -1,11 +1,17 @@
-/** The HTTP endpoint, over real HTTP on a free port: health, readiness, metrics and media. */
+/**
+ * The two HTTP endpoints, over real HTTP on free ports: the public one serves
+ * media and nothing else; the operator's serves health, readiness and
+ * metrics (behind a token when one is set) and no media.
+ */
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { Readable } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import { type MediaFile, type MediaSource, type RunningHttpServer, startHttpServer } from "../src/ops/http-server.ts";
+import type { RunningHttpServer } from "../src/ops/http-listener.ts";
 import { createLogger } from "../src/ops/logger.ts";
+import { type MediaFile, type MediaSource, startMediaServer } from "../src/ops/media-server.ts";
 import { BridgeMetrics } from "../src/ops/metrics.ts";
+import { isLoopbackHost, startOpsServer } from "../src/ops/ops-server.ts";
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4]);
 
@@ -42,10 +48,15 @@ class FakeMedia implements MediaSource {
 }
 
 /** A raw HTTP request, so paths reach the server exactly as written (fetch would normalize `..`). */
-function raw(base: string, method: string, path: string): Promise<{ status: number; body: string }> {
+function raw(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, method, path }, (res) => {
+    const req = request({ host: u.hostname, port: u.port, method, path, headers }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (c: string) => {
@@ -58,24 +69,16 @@ function raw(base: string, method: string, path: string): Promise<{ status: numb
   });
 }
 
-describe("startHttpServer", () => {
+describe("the media endpoint (public)", () => {
   let server: RunningHttpServer;
   const media = new FakeMedia();
-  const metrics = new BridgeMetrics();
   const logLines: Record<string, unknown>[] = [];
-  let state = { ready: false, checks: { xmpp: false, store: true } as Record<string, boolean> };
-  let readinessThrows = false;
 
   before(async () => {
-    server = await startHttpServer({
+    server = await startMediaServer({
       host: "127.0.0.1",
       port: 0,
-      metrics,
       media,
-      readiness: () => {
-        if (readinessThrows) throw new Error("readiness exploded with internal detail");
-        return state;
-      },
       logger: createLogger({ level: "debug", write: (l) => logLines.push(JSON.parse(l)) }),
     });
   });
@@ -88,38 +91,13 @@ describe("startHttpServer", () => {
     assert.equal(server.url, `http://127.0.0.1:${server.port}`);
   });
 
-  it("GET /healthz answers ok", async () => {
-    const res = await fetch(`${server.url}/healthz`);
-    assert.equal(res.status, 200);
-    assert.equal(res.headers.get("content-type"), "application/json");
-    assert.equal(res.headers.get("x-content-type-options"), "nosniff");
-    assert.deepEqual(await res.json(), { status: "ok" });
-    const head = await fetch(`${server.url}/healthz?probe=1`, { method: "HEAD" });
-    assert.equal(head.status, 200);
-    assert.equal(await head.text(), "");
-  });
-
-  it("GET /readyz follows readiness and shows the checks", async () => {
-    let res = await fetch(`${server.url}/readyz`);
-    assert.equal(res.status, 503);
-    assert.deepEqual(await res.json(), { ready: false, checks: { xmpp: false, store: true } });
-    state = { ready: true, checks: { xmpp: true, store: true } };
-    res = await fetch(`${server.url}/readyz`);
-    assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { ready: true, checks: { xmpp: true, store: true } });
-    state = { ready: false, checks: { xmpp: false, store: true } };
-    assert.equal((await fetch(`${server.url}/readyz`)).status, 503);
-  });
-
-  it("GET /metrics serves the Prometheus text", async () => {
-    metrics.xmppConnected(true);
-    metrics.badInput("xmpp");
-    const res = await fetch(`${server.url}/metrics`);
-    assert.equal(res.status, 200);
-    assert.equal(res.headers.get("content-type"), metrics.contentType);
-    const text = await res.text();
-    assert.match(text, /^parley_xmpp_connected 1$/m);
-    assert.match(text, /^parley_bad_input_total\{source="xmpp"\} 1$/m);
+  it("refuses the operator's paths: /healthz, /readyz and /metrics are not found here", async () => {
+    for (const path of ["/healthz", "/readyz", "/metrics", "/metrics?x=1"]) {
+      const res = await raw(server.url, "GET", path);
+      assert.equal(res.status, 404, path);
+      assert.equal(res.body, "not found\n");
+    }
+    assert.equal((await raw(server.url, "POST", "/metrics")).status, 404, "not even a 405 gives them away");
   });
 
   it("serves an image inline with the hardening headers", async () => {
@@ -133,7 +111,6 @@ describe("startHttpServer", () => {
     assert.equal(res.headers.get("content-security-policy"), "default-src 'none'");
     assert.equal(res.headers.get("content-disposition"), "inline");
   });
-
   it("serves anything not image/audio/video (and SVG) as an attachment, with a safe filename", async () => {
     const pdf = await fetch(`${server.url}/media/report.pdf`);
     assert.equal(pdf.status, 200);
@@ -152,7 +129,6 @@ describe("startHttpServer", () => {
     assert.equal(bad.headers.get("content-disposition"), "attachment");
     await bad.arrayBuffer();
   });
-
   it("streams a stream body", async () => {
     const res = await fetch(`${server.url}/media/clip`);
     assert.equal(res.status, 200);
@@ -160,7 +136,6 @@ describe("startHttpServer", () => {
     assert.equal(res.headers.get("content-disposition"), "inline");
     assert.equal(await res.text(), "hello world");
   });
-
   it("HEAD sends the headers without the body, and releases a stream", async () => {
     const res = await fetch(`${server.url}/media/avatar.png`, { method: "HEAD" });
     assert.equal(res.status, 200);
@@ -175,14 +150,12 @@ describe("startHttpServer", () => {
     assert.equal(media.streams.length, before + 1);
     assert.equal(media.streams.at(-1)?.destroyed, true);
   });
-
   it("cuts the connection when a stream is shorter than its size, and keeps serving", async () => {
     const res = await fetch(`${server.url}/media/short`);
     assert.equal(res.status, 200);
     await assert.rejects(res.text());
-    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+    assert.equal((await fetch(`${server.url}/media/avatar.png`)).status, 200);
   });
-
   it("answers 404 to unknown media and to ids outside the pattern, without asking the source", async () => {
     assert.equal((await fetch(`${server.url}/media/nothing-here.png`)).status, 404);
     media.opened.length = 0;
@@ -215,15 +188,106 @@ describe("startHttpServer", () => {
     );
   });
 
-  it("answers 404 to any other path, and 405 to other methods on known ones", async () => {
-    for (const path of ["/", "/nope", "/healthz/", "/HEALTHZ", "/metrics/x", "/mediax/avatar.png"]) {
+  it("answers 404 to any other path, and 405 to other methods on media", async () => {
+    for (const path of ["/", "/nope", "/mediax/avatar.png", "/MEDIA/avatar.png"]) {
+      assert.equal((await raw(server.url, "GET", path)).status, 404, path);
+    }
+    for (const method of ["POST", "DELETE", "OPTIONS"]) {
+      const res = await fetch(`${server.url}/media/avatar.png`, { method });
+      assert.equal(res.status, 405, method);
+      assert.equal(res.headers.get("allow"), "GET, HEAD");
+      await res.text();
+    }
+  });
+
+  it("turns a failing source into a bare 500 and a log line, then keeps serving", async () => {
+    logLines.length = 0;
+    const res = await fetch(`${server.url}/media/broken`);
+    assert.equal(res.status, 500);
+    assert.equal(await res.text(), "internal error\n");
+    const errors = logLines.filter((l) => l.level === "error" && l.msg === "http handler failed");
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0]?.path, "/media/broken");
+    assert.match(JSON.stringify(errors[0]), /disk on fire/);
+    assert.equal((await fetch(`${server.url}/media/avatar.png`)).status, 200);
+  });
+});
+
+describe("the ops endpoint (operator)", () => {
+  let server: RunningHttpServer;
+  const metrics = new BridgeMetrics();
+  const logLines: Record<string, unknown>[] = [];
+  let state = { ready: false, checks: { xmpp: false, store: true } as Record<string, boolean> };
+  let readinessThrows = false;
+
+  before(async () => {
+    server = await startOpsServer({
+      host: "127.0.0.1",
+      port: 0,
+      metrics,
+      readiness: () => {
+        if (readinessThrows) throw new Error("readiness exploded with internal detail");
+        return state;
+      },
+      logger: createLogger({ level: "debug", write: (l) => logLines.push(JSON.parse(l)) }),
+    });
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  it("GET /healthz answers ok", async () => {
+    const res = await fetch(`${server.url}/healthz`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/json");
+    assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+    assert.deepEqual(await res.json(), { status: "ok" });
+    const head = await fetch(`${server.url}/healthz?probe=1`, { method: "HEAD" });
+    assert.equal(head.status, 200);
+    assert.equal(await head.text(), "");
+  });
+
+  it("GET /readyz follows readiness and shows the checks", async () => {
+    let res = await fetch(`${server.url}/readyz`);
+    assert.equal(res.status, 503);
+    assert.deepEqual(await res.json(), { ready: false, checks: { xmpp: false, store: true } });
+    state = { ready: true, checks: { xmpp: true, store: true } };
+    res = await fetch(`${server.url}/readyz`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { ready: true, checks: { xmpp: true, store: true } });
+    state = { ready: false, checks: { xmpp: false, store: true } };
+    assert.equal((await fetch(`${server.url}/readyz`)).status, 503);
+  });
+
+  it("GET /metrics serves the Prometheus text, without a token when none is set", async () => {
+    metrics.xmppConnected(true);
+    metrics.badInput("xmpp");
+    metrics.pruned("messages", 3);
+    const res = await fetch(`${server.url}/metrics`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), metrics.contentType);
+    const text = await res.text();
+    assert.match(text, /^parley_xmpp_connected 1$/m);
+    assert.match(text, /^parley_bad_input_total\{source="xmpp"\} 1$/m);
+    assert.match(text, /^parley_store_pruned_rows_total\{records="messages"\} 3$/m);
+  });
+
+  it("refuses media: /media/<id> is not found here", async () => {
+    for (const path of ["/media/avatar.png", "/media/", "/media/clip"]) {
+      const res = await raw(server.url, "GET", path);
+      assert.equal(res.status, 404, path);
+      assert.equal(res.body, "not found\n");
+    }
+  });
+
+  it("answers 404 to any other path, and 405 to other methods on its own", async () => {
+    for (const path of ["/", "/nope", "/healthz/", "/HEALTHZ", "/metrics/x"]) {
       assert.equal((await raw(server.url, "GET", path)).status, 404, path);
     }
     assert.equal((await raw(server.url, "POST", "/nope")).status, 404);
     for (const [method, path] of [
       ["POST", "/healthz"],
       ["PUT", "/readyz"],
-      ["DELETE", "/media/avatar.png"],
       ["OPTIONS", "/metrics"],
     ] as const) {
       const res = await fetch(`${server.url}${path}`, { method });
@@ -233,60 +297,96 @@ describe("startHttpServer", () => {
     }
   });
 
-  it("turns a handler error into a bare 500 and a log line, then keeps serving", async () => {
+  it("turns a failing readiness check into a bare 500 and a log line, then keeps serving", async () => {
     logLines.length = 0;
-    const res = await fetch(`${server.url}/media/broken`);
-    assert.equal(res.status, 500);
-    const body = await res.text();
-    assert.equal(body, "internal error\n");
     readinessThrows = true;
     const ready = await fetch(`${server.url}/readyz`);
     readinessThrows = false;
     assert.equal(ready.status, 500);
     assert.ok(!(await ready.text()).includes("exploded"));
     const errors = logLines.filter((l) => l.level === "error" && l.msg === "http handler failed");
-    assert.equal(errors.length, 2);
-    assert.equal(errors[0]?.path, "/media/broken");
-    assert.match(JSON.stringify(errors[0]), /disk on fire/);
-    assert.equal(errors[1]?.path, "/readyz");
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0]?.path, "/readyz");
     assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
   });
 });
 
-describe("startHttpServer without media, and closing", () => {
-  it("answers 404 to media when no source is given, and stops on close", async () => {
-    const s = await startHttpServer({
+describe("the ops endpoint with ops.metricsToken", () => {
+  const token = "m3tr1cs-t0ken-0123456789abcdef";
+  let server: RunningHttpServer;
+
+  before(async () => {
+    server = await startOpsServer({
       host: "127.0.0.1",
       port: 0,
       metrics: new BridgeMetrics(),
       readiness: () => ({ ready: true, checks: {} }),
+      metricsToken: token,
     });
-    assert.equal((await fetch(`${s.url}/media/avatar.png`)).status, 404);
-    assert.equal((await fetch(`${s.url}/readyz`)).status, 200);
-    await s.close();
-    await s.close();
-    await assert.rejects(fetch(`${s.url}/healthz`));
+  });
+  after(async () => {
+    await server?.close();
   });
 
-  it("rejects with HttpListenError when the port is taken", async () => {
-    const a = await startHttpServer({
-      host: "127.0.0.1",
-      port: 0,
-      metrics: new BridgeMetrics(),
-      readiness: () => ({ ready: true, checks: {} }),
-    });
+  it("requires the bearer token for /metrics", async () => {
+    const none = await raw(server.url, "GET", "/metrics");
+    assert.equal(none.status, 401);
+    assert.doesNotMatch(none.body, /parley_/);
+    const res = await fetch(`${server.url}/metrics`);
+    assert.equal(res.headers.get("www-authenticate"), 'Bearer realm="parley metrics"');
+    await res.text();
+    for (const header of [`Bearer ${token}x`, `Bearer ${token.slice(1)}`, `Basic ${token}`, token, "Bearer "]) {
+      assert.equal((await raw(server.url, "GET", "/metrics", { authorization: header })).status, 401, header);
+    }
+    const good = await raw(server.url, "GET", "/metrics", { authorization: `Bearer ${token}` });
+    assert.equal(good.status, 200);
+    assert.match(good.body, /^parley_xmpp_connected 0$/m);
+    assert.equal((await raw(server.url, "GET", "/metrics", { authorization: `bearer  ${token}` })).status, 200);
+  });
+
+  it("leaves /healthz and /readyz open to probes", async () => {
+    assert.equal((await raw(server.url, "GET", "/healthz")).status, 200);
+    assert.equal((await raw(server.url, "GET", "/readyz")).status, 200);
+  });
+});
+
+describe("listening and closing", () => {
+  it("answers 404 to media when no source is given, and stops on close", async () => {
+    const s = await startMediaServer({ host: "127.0.0.1", port: 0 });
+    assert.equal((await fetch(`${s.url}/media/avatar.png`)).status, 404);
+    await s.close();
+    await s.close();
+    await assert.rejects(fetch(`${s.url}/media/avatar.png`));
+  });
+
+  it("rejects with an HttpListenError naming the config fields when the port is taken", async () => {
+    const media = await startMediaServer({ host: "127.0.0.1", port: 0 });
     try {
       await assert.rejects(
-        startHttpServer({
+        startOpsServer({
           host: "127.0.0.1",
-          port: a.port,
+          port: media.port,
           metrics: new BridgeMetrics(),
           readiness: () => ({ ready: true, checks: {} }),
         }),
-        (e: unknown) => e instanceof Error && e.name === "HttpListenError" && /EADDRINUSE/.test(e.message),
+        (e: unknown) =>
+          e instanceof Error &&
+          e.name === "HttpListenError" &&
+          /^the ops endpoint could not listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\); set ops\.host\/ops\.port .*ops\.port to 0$/.test(
+            e.message,
+          ),
+      );
+      await assert.rejects(
+        startMediaServer({ host: "127.0.0.1", port: media.port }),
+        (e: unknown) => e instanceof Error && /^the media endpoint .*set http\.host\/http\.port/.test(e.message),
       );
     } finally {
-      await a.close();
+      await media.close();
     }
+  });
+
+  it("tells loopback hosts from the others", () => {
+    for (const h of ["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]"]) assert.equal(isLoopbackHost(h), true, h);
+    for (const h of ["0.0.0.0", "::", "10.0.0.1", "bridge.example.org"]) assert.equal(isLoopbackHost(h), false, h);
   });
 });

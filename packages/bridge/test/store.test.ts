@@ -6,11 +6,9 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
-import { freePort, type PostgresServer, startPostgres } from "@parley/testkit";
+import { freePort } from "@parley/testkit";
 import fc from "fast-check";
-import pg from "pg";
 import {
   type BridgeStore,
   checkMigrationList,
@@ -27,73 +25,7 @@ import {
   StoreUnavailableError,
   StoreValueError,
 } from "../src/store/index.ts";
-
-/** What a backend gives the suite: fresh databases, and raw SQL against one (to look under the store). */
-interface Backend {
-  readonly name: "sqlite" | "postgres";
-  setup(): Promise<void>;
-  teardown(): Promise<void>;
-  /** The URL of a new, empty database. */
-  fresh(): Promise<string>;
-  /** Runs SQL on the database at `url` without the store, resolving with its rows. */
-  raw(url: string, sql: string): Promise<Array<Record<string, unknown>>>;
-}
-
-function sqliteBackend(): Backend {
-  let dir = "";
-  let n = 0;
-  return {
-    name: "sqlite",
-    async setup() {
-      dir = mkdtempSync(join(tmpdir(), "parley-store-"));
-    },
-    async teardown() {
-      rmSync(dir, { recursive: true, force: true });
-    },
-    async fresh() {
-      n++;
-      return `sqlite:${join(dir, `store-${n}.db`)}`;
-    },
-    async raw(url, sql) {
-      const target = parseStoreUrl(url);
-      assert.equal(target.kind, "sqlite");
-      const db = new DatabaseSync(target.kind === "sqlite" ? target.path : "");
-      try {
-        return db.prepare(sql).all();
-      } finally {
-        db.close();
-      }
-    },
-  };
-}
-
-function postgresBackend(): Backend {
-  let server: PostgresServer | undefined;
-  let n = 0;
-  return {
-    name: "postgres",
-    async setup() {
-      server = await startPostgres();
-    },
-    async teardown() {
-      await server?.stop();
-    },
-    async fresh() {
-      assert.ok(server);
-      n++;
-      return server.createDatabase(`store_${n}`);
-    },
-    async raw(url, sql) {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        return (await client.query<Record<string, unknown>>(sql)).rows;
-      } finally {
-        await client.end();
-      }
-    },
-  };
-}
+import { postgresBackend, sqliteBackend } from "./store-backends.ts";
 
 const message = (over: Partial<MessageRecord> = {}): MessageRecord => ({
   network: "discord",
@@ -564,6 +496,7 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
         () => store.listDeadLetters(),
         () => store.getState("s", "k"),
         () => store.setState("s", "k", "v"),
+        () => store.prune("messages", 1, 1),
       ];
       for (const call of calls) {
         await assert.rejects(call(), (e: Error) => e instanceof StoreClosedError && /closed/.test(e.message));

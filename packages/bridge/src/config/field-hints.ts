@@ -19,10 +19,21 @@ const HINTS: Readonly<Record<string, string>> = {
   "xmpp.catchUp.maxAgeHours": "write how many hours back a catch-up may reach, from 1 to 720",
   store: "write a store section such as `url: sqlite:parley.db`, or remove it for the default",
   "store.url": "write sqlite:<file> (e.g. sqlite:parley.db) or postgres://user:password@host/database",
+  "store.retention": "write a retention section with messagesDays and ledgerDays, or remove it for the defaults",
+  "store.retention.messagesDays":
+    "write how many days edits, deletions, replies and reactions can still find a message (default 90), at least xmpp.catchUp.maxAgeHours / 24, or 0 to keep every message for ever",
+  "store.retention.ledgerDays":
+    "write how many days to remember what was delivered (default 30), at least xmpp.catchUp.maxAgeHours / 24, or 0 to keep it for ever",
   http: "write an http section with host and port, or remove it for the defaults",
   "http.host": "write the address to listen on, e.g. 127.0.0.1, or 0.0.0.0 for every interface",
   "http.port": "write a port from 1 to 65535, or 0 to pick a free one",
   "http.publicUrl": "write the http(s) URL remote networks reach this bridge at, e.g. https://bridge.example.org",
+  ops: "write an ops section with host and port, or remove it for the defaults (127.0.0.1:8788)",
+  "ops.host":
+    "write the address the health and metrics endpoint listens on, e.g. 127.0.0.1 (the default: only this machine)",
+  "ops.port": "write a port from 1 to 65535 that http.port does not use (default 8788), or 0 to pick a free one",
+  "ops.metricsToken":
+    "write a random string of at least 16 letters and digits (e.g. from `openssl rand -hex 32`) or ${PARLEY_METRICS_TOKEN}, or remove it to serve /metrics without a token",
   log: "write a log section such as `level: info`, or remove it",
   "log.level": "write one of debug, info, warn, error",
   admins: "write a list of bare JIDs, e.g. [admin@example.org]",

@@ -44,6 +44,7 @@ function problemOf(issue: z.core.$ZodIssue, value: unknown): string {
     case "invalid_type":
       if (value === undefined) return "is required";
       if (value === null) return `is empty; it must be ${expectedPhrase(issue.expected)}`;
+      if (issue.expected === "int" && typeof value === "number") return "must be a whole number";
       return `must be ${expectedPhrase(issue.expected)}, not ${kindOf(value)}`;
     case "too_small":
       return sizePhrase("at least", issue.origin, issue.minimum, issue.inclusive);
@@ -84,8 +85,9 @@ function expectedPhrase(expected: string): string {
     case "string":
       return "text";
     case "number":
-    case "int":
       return "a number";
+    case "int":
+      return "a whole number";
     case "boolean":
       return "true or false";
     case "array":

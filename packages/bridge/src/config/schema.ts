@@ -97,8 +97,20 @@ const xmppSection = z.strictObject({
     .prefault({}),
 });
 
+/** Days of retention, 0 for ever; at most a century. */
+const days = (fallback: number) => wholeNumber(0, 36_500).default(fallback);
+
+/** How long the store keeps what only grows; pruned at start and hourly. */
+const retentionSection = z.strictObject({
+  /** The message map: after this, edits, deletions, replies and reactions no longer find a message. */
+  messagesDays: days(90),
+  /** The delivery ledger (what was delivered already, so it is never sent twice) and the dead letters. */
+  ledgerDays: days(30),
+});
+
 const storeSection = z.strictObject({
   url: text().refine(isStoreUrl, "is not a sqlite: or postgres:// URL").default("sqlite:parley.db"),
+  retention: retentionSection.prefault({}),
 });
 
 const httpSection = z
@@ -120,6 +132,35 @@ const httpSection = z
      */
     publicUrl: h.publicUrl ?? (h.port === 0 ? undefined : httpUrlOf(h.host, h.port)),
   }));
+
+/** A bearer token is a token68 (RFC 7235): letters, digits, a few symbols, and = padding at the end. */
+const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+const MIN_TOKEN_LENGTH = 16;
+
+/** The operator's endpoint: /healthz, /readyz and /metrics, apart from the public media endpoint. */
+const opsSection = z.strictObject({
+  host: host().default("127.0.0.1"),
+  port: wholeNumber(0, 65535).default(8788),
+  metricsToken: z
+    .string()
+    .refine((s) => s.length >= MIN_TOKEN_LENGTH, `is shorter than ${MIN_TOKEN_LENGTH} characters`)
+    .refine(
+      (s) => BEARER_TOKEN.test(s),
+      "holds characters a bearer token cannot carry (only letters, digits, - . _ ~ + / and = at the end)",
+    )
+    .optional(),
+});
+
+/** Addresses that take connections on every interface, so they overlap any other host on the same port. */
+const WILDCARD_HOSTS = new Set(["0.0.0.0", "::", "[::]"]);
+
+/** Whether two listeners would want the same socket (a port of 0 is a free port, never shared). */
+function sameListener(a: { host: string; port: number }, b: { host: string; port: number }): boolean {
+  if (a.port === 0 || a.port !== b.port) return false;
+  const ha = a.host.toLowerCase();
+  const hb = b.host.toLowerCase();
+  return ha === hb || WILDCARD_HOSTS.has(ha) || WILDCARD_HOSTS.has(hb);
+}
 
 const logSection = z.strictObject({
   level: z.enum(LOG_LEVELS).default("info"),
@@ -171,6 +212,7 @@ export function configSchema(connectorSchemas?: Readonly<Record<string, z.ZodTyp
       xmpp: xmppSection,
       store: storeSection.prefault({}),
       http: httpSection.prefault({}),
+      ops: opsSection.prefault({}),
       log: logSection.prefault({}),
       admins: z.array(bareJid()).default([]),
       media: mediaSection.prefault({}),
@@ -178,6 +220,29 @@ export function configSchema(connectorSchemas?: Readonly<Record<string, z.ZodTyp
       connectors: connectorsSection(connectorSchemas).prefault({}),
     })
     .transform((c, ctx) => {
+      if (sameListener(c.http, c.ops)) {
+        ctx.addIssue({
+          code: "custom",
+          message:
+            "is the port the public http endpoint listens on, at the same or an overlapping host; the ops endpoint needs a listener of its own",
+          path: ["ops", "port"],
+          input: c.ops.port,
+        });
+      }
+      // A catch-up relays what a room said up to maxAgeHours ago: forgetting sooner that it was delivered, or which
+      // message it was, would let it be relayed twice or its edits go astray.
+      const catchUpDays = Math.ceil(c.xmpp.catchUp.maxAgeHours / 24);
+      for (const field of ["messagesDays", "ledgerDays"] as const) {
+        const kept = c.store.retention[field];
+        if (kept !== 0 && kept < catchUpDays) {
+          ctx.addIssue({
+            code: "custom",
+            message: "is shorter than a catch-up reaches back (xmpp.catchUp.maxAgeHours)",
+            path: ["store", "retention", field],
+            input: kept,
+          });
+        }
+      }
       const links = c.links.map((l, i) => {
         if (networks && !networks.includes(l.network)) {
           ctx.addIssue({

@@ -1,8 +1,8 @@
 /**
  * Which configured values are secrets, so the logger can scrub them from
  * every line and `parley --print-config` can show the rest. Secrets are the
- * component secret, the password in a PostgreSQL URL, and every connector
- * setting whose name says token, secret, password or key.
+ * component secret, the password in a PostgreSQL URL, the metrics token, and
+ * every connector setting whose name says token, secret, password or key.
  */
 import type { BridgeConfig } from "./schema.ts";
 
@@ -18,6 +18,7 @@ export function secretsOf(config: BridgeConfig): string[] {
     if (s !== "") found.add(s);
   };
   add(config.xmpp.secret);
+  if (config.ops.metricsToken !== undefined) add(config.ops.metricsToken);
   const password = urlPassword(config.store.url);
   if (password !== undefined) {
     add(password);
@@ -67,11 +68,16 @@ export function redactedConfig(config: BridgeConfig): BridgeConfig {
       domain: scrub(config.xmpp.domain),
       secret: REDACTED,
     },
-    store: { url: redactUrlPassword(config.store.url) },
+    store: { url: redactUrlPassword(config.store.url), retention: { ...config.store.retention } },
     http: {
       ...config.http,
       host: scrub(config.http.host),
       publicUrl: config.http.publicUrl === undefined ? undefined : scrub(config.http.publicUrl),
+    },
+    ops: {
+      ...config.ops,
+      host: scrub(config.ops.host),
+      ...(config.ops.metricsToken !== undefined && { metricsToken: REDACTED }),
     },
     log: { ...config.log },
     admins: config.admins.map(scrub),

@@ -119,14 +119,35 @@ export interface MembershipDetails {
   readonly reason?: string;
 }
 
+/** How long a connector's state key is kept; see `ConnectorState.set`. */
+export interface StateKeyOptions {
+  /** Forget the key this many milliseconds after this write (a positive whole number). */
+  readonly ttlMs?: number;
+  /**
+   * Forget the key when the message map forgets a message recorded now
+   * (after `store.retention.messagesDays`; never when that is 0): for what
+   * only serves to edit, delete or react to one message (how it was posted,
+   * its parts, its thread), useless once the message can no longer be found.
+   * `ttlMs` wins when both are given.
+   */
+  readonly expiresWithMessage?: boolean;
+}
+
 /**
  * A connector's own small persistent state, kept in the bridge's store and
  * scoped to its network: catch-up cursors, handled transaction ids, registered
  * ghosts. Values survive a restart; writes are atomic per key.
  */
 export interface ConnectorState {
+  /** The value, or undefined when the key was never written or has expired. */
   get(key: string): Promise<string | undefined>;
-  set(key: string, value: string): Promise<void>;
+  /**
+   * Writes the key. Every write sets its expiry anew: without options the key
+   * is kept for ever, which is what cursors and other state still in use
+   * need; per-message keys should say `expiresWithMessage` so they do not
+   * only grow.
+   */
+  set(key: string, value: string, options?: StateKeyOptions): Promise<void>;
 }
 
 /** What the engine offers a connector: the remote side's events go in here. */

@@ -24,12 +24,15 @@ import { type BridgeConfig, publicUrlFor, secretsOf } from "../config/index.ts";
 import type { Connector } from "../connector/connector.ts";
 import { DeliveryQueue, type DeliveryQueueOptions } from "../delivery/index.ts";
 import { fetchMedia, HttpUploader, MediaStore } from "../media/index.ts";
-import { startHttpServer } from "../ops/http-server.ts";
+import type { RunningHttpServer } from "../ops/http-listener.ts";
 import { createLogger } from "../ops/logger.ts";
 import type { Logger } from "../ops/logger-types.ts";
+import { startMediaServer } from "../ops/media-server.ts";
 import { BridgeMetrics } from "../ops/metrics.ts";
+import { isLoopbackHost, startOpsServer } from "../ops/ops-server.ts";
 import { MucOccupancy } from "../puppets/muc-occupancy.ts";
-import { type BridgeStore, openStore } from "../store/index.ts";
+import { connectorStateIn } from "../store/connector-state.ts";
+import { type BridgeStore, openStore, StoreRetention } from "../store/index.ts";
 import type { EngineContext } from "./context.ts";
 import { DirectChats } from "./direct-chats.ts";
 import { EchoGuard } from "./echo-guard.ts";
@@ -49,6 +52,8 @@ export interface BridgeOptions {
   readonly logger?: Logger;
   /** Default: opened from `config.store.url`. A store passed in is not closed by `stop`. */
   readonly store?: BridgeStore;
+  /** The clock store retention measures ages by; default `Date.now` (tests inject one). */
+  readonly now?: () => number;
   /**
    * The retry policy of the delivery queue (default: the queue's own, 6 tries
    * from 250 ms doubling to 30 s). Tests shorten it so that a run of failures
@@ -81,14 +86,19 @@ export class Bridge {
   private readonly toRemote: XmppToRemote;
   private readonly direct: DirectChats;
   private readonly mediaStore: MediaStore;
-  private http: { url: string; port: number; close(): Promise<void> } | undefined;
+  private readonly retention: StoreRetention;
+  private http: RunningHttpServer | undefined;
+  private ops: RunningHttpServer | undefined;
   private readonly startedAt = Date.now();
   private stopping = false;
   private connectorStarted = false;
   /** Resolved once `connector.start` has; never when it fails (the bridge stops then, and nothing waiting may reach it). */
   private readonly started = Promise.withResolvers<void>();
 
-  /** Opens the store, starts the HTTP endpoint, connects to XMPP, joins linked rooms and starts the connector. */
+  /**
+   * Opens the store and starts pruning it, starts the media and ops
+   * endpoints, connects to XMPP, joins linked rooms and starts the connector.
+   */
   static async start(o: BridgeOptions): Promise<Bridge> {
     const store = o.store ?? (await openStore(o.config.store.url));
     const bridge = new Bridge(o, store, o.store === undefined);
@@ -174,6 +184,13 @@ export class Bridge {
       onDepth: (n) => this.metrics.queueDepth("delivery", n),
     });
     this.links = new RoomLinks(network, store);
+    this.retention = new StoreRetention({
+      store,
+      policy: c.store.retention,
+      logger: this.logger.child({ part: "retention" }),
+      ...(o.now !== undefined && { now: o.now }),
+      onPruned: (records, rows) => this.metrics.pruned(records, rows),
+    });
     this.mediaStore = new MediaStore({ dir: c.media.dir, logger: this.logger });
     // The public URL is known once the HTTP endpoint listens (port 0 picks a free one).
     const publicUrl = () => publicUrlFor(c.http, this.http?.port ?? c.http.port);
@@ -198,6 +215,7 @@ export class Bridge {
       domain,
       connector: o.connector,
       store,
+      connectorState: connectorStateIn(store, network, c.store.retention),
       logger: this.logger,
       metrics: this.metrics,
       send: (el) => this.session.send(el),
@@ -228,9 +246,14 @@ export class Bridge {
     }).install(this.router, disco);
   }
 
-  /** Where the HTTP endpoint listens (health, metrics, media). */
+  /** Where the public media endpoint (`http`) listens: /media/<id>. */
   get httpUrl(): string | undefined {
     return this.http?.url;
+  }
+
+  /** Where the operator's endpoint (`ops`) listens: /healthz, /readyz, /metrics. */
+  get opsUrl(): string | undefined {
+    return this.ops?.url;
   }
 
   /** The host the connector feeds; exposed for tests and tools that inject remote events. */
@@ -264,15 +287,31 @@ export class Bridge {
 
   private async run(): Promise<void> {
     const c = this.config;
-    const http = await startHttpServer({
+    this.retention.start();
+    const http = await startMediaServer({
       host: c.http.host,
       port: c.http.port,
-      metrics: this.metrics,
-      readiness: () => this.readiness(),
       media: this.mediaStore,
       logger: this.logger.child({ part: "http" }),
     });
     this.http = http;
+    const ops = await startOpsServer({
+      host: c.ops.host,
+      port: c.ops.port,
+      metrics: this.metrics,
+      readiness: () => this.readiness(),
+      ...(c.ops.metricsToken !== undefined && { metricsToken: c.ops.metricsToken }),
+      logger: this.logger.child({ part: "ops" }),
+    });
+    this.ops = ops;
+    if (!isLoopbackHost(c.ops.host) && c.ops.metricsToken === undefined) {
+      this.logger.warn(
+        "the ops endpoint listens beyond this machine and /metrics needs no token; set ops.metricsToken",
+        {
+          ops: ops.url,
+        },
+      );
+    }
     await this.links.load(
       c.links.filter((l) => l.network === this.connector.network).map((l) => ({ channel: l.channel, room: l.room })),
     );
@@ -301,7 +340,7 @@ export class Bridge {
     await this.connector.start(this.host);
     this.connectorStarted = true;
     this.started.resolve();
-    this.logger.info("bridge started", { links: this.links.list().length, http: http.url });
+    this.logger.info("bridge started", { links: this.links.list().length, http: http.url, ops: ops.url });
   }
 
   readiness(): { ready: boolean; checks: Record<string, boolean> } {
@@ -641,7 +680,8 @@ export class Bridge {
     await Promise.all(leaving);
     await this.catchUp.flush();
     this.router.close();
-    await this.http?.close().catch(() => undefined);
+    await Promise.all([this.http?.close(), this.ops?.close()]);
+    await this.retention.stop();
     if (this.ownsStore) await this.store.close().catch(() => undefined);
     this.logger.info("bridge stopped");
   }

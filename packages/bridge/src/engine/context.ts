@@ -4,7 +4,7 @@
  */
 import type { Element } from "@parley/stanza";
 import type { IqRouter } from "../component/iq-router.ts";
-import type { Connector, OutgoingAttachment, RemoteAttachment } from "../connector/connector.ts";
+import type { Connector, ConnectorState, OutgoingAttachment, RemoteAttachment } from "../connector/connector.ts";
 import type { DeliveryQueue } from "../delivery/index.ts";
 import type { Logger } from "../ops/logger-types.ts";
 import type { BridgeMetrics } from "../ops/metrics.ts";
@@ -34,6 +34,8 @@ export interface EngineContext {
   readonly domain: string;
   readonly connector: Connector;
   readonly store: BridgeStore;
+  /** The connector's own keys in the store, with expiries as the retention policy sets them. */
+  readonly connectorState: ConnectorState;
   readonly logger: Logger;
   readonly metrics: BridgeMetrics;
   readonly send: (el: Element) => Promise<void>;

@@ -75,11 +75,7 @@ export class RemoteToXmpp implements ConnectorHost {
     this.direct = direct;
     this.network = ctx.network;
     this.logger = ctx.logger.child({ part: "connector", network: ctx.network });
-    const scope = `connector:${ctx.network}`;
-    this.state = {
-      get: (key) => ctx.store.getState(scope, key),
-      set: (key, value) => ctx.store.setState(scope, key, value),
-    };
+    this.state = ctx.connectorState;
   }
 
   linkedChannels(): readonly string[] {

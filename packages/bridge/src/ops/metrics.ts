@@ -32,6 +32,7 @@ export class BridgeMetrics {
   private readonly puppetsGauge: Gauge<"network">;
   private readonly xmppConnectedGauge: Gauge;
   private readonly badInputTotal: Counter<"source">;
+  private readonly prunedRowsTotal: Counter<"records">;
 
   constructor(options: BridgeMetricsOptions = {}) {
     const registers = [this.registry];
@@ -83,6 +84,12 @@ export class BridgeMetrics {
       labelNames: ["source"],
       registers,
     });
+    this.prunedRowsTotal = new Counter({
+      name: "parley_store_pruned_rows_total",
+      help: "Store rows removed by retention, by kind (messages, deliveries, dead-letters, expired-state)",
+      labelNames: ["records"],
+      registers,
+    });
     this.xmppConnectedGauge.set(0);
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
@@ -118,6 +125,11 @@ export class BridgeMetrics {
   /** A stanza or remote payload was dropped as malformed or hostile; `source` is e.g. "xmpp" or "discord". */
   badInput(source: string): void {
     this.badInputTotal.inc({ source: label(source) });
+  }
+
+  /** Store retention removed `rows` rows of one kind. */
+  pruned(records: string, rows: number): void {
+    if (Number.isFinite(rows) && rows > 0) this.prunedRowsTotal.inc({ records: label(records) }, rows);
   }
 
   /** The Prometheus text exposition of every metric. */

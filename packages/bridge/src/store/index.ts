@@ -10,12 +10,22 @@ export {
   StoreUnavailableError,
   StoreValueError,
 } from "./store-errors.ts";
+export {
+  DAY_MS,
+  messageLifetimeMs,
+  type PrunedCounts,
+  type RetentionPolicy,
+  StoreRetention,
+  type StoreRetentionOptions,
+} from "./store-retention.ts";
 export type {
   BridgeStore,
   DeadLetter,
   MessageRecord,
+  PrunableRecords,
   PuppetRecord,
   RoomLink,
+  StateWriteOptions,
   StoreKind,
 } from "./store-types.ts";
 export { parseStoreUrl, redactStoreUrl, type StoreTarget } from "./store-url.ts";

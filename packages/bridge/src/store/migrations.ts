@@ -85,6 +85,17 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: "retention: state expiry, and indexes to prune messages, deliveries and state by age",
+    sql: [
+      // NULL: kept for ever, as every key written before this migration is.
+      "ALTER TABLE parley_state ADD COLUMN expires_at BIGINT",
+      "CREATE INDEX parley_state_by_expiry ON parley_state (expires_at)",
+      "CREATE INDEX parley_messages_by_age ON parley_messages (created_at)",
+      "CREATE INDEX parley_deliveries_by_age ON parley_deliveries (delivered_at)",
+    ],
+  },
 ];
 
 export function migrationStatements(m: Migration, dialect: Dialect): readonly string[] {

@@ -15,8 +15,17 @@ import {
   type SqlRow,
   textColumn,
 } from "./sql-driver.ts";
-import { StoreClosedError, StoreSchemaError } from "./store-errors.ts";
-import type { BridgeStore, DeadLetter, MessageRecord, PuppetRecord, RoomLink, StoreKind } from "./store-types.ts";
+import { StoreClosedError, StoreSchemaError, StoreValueError } from "./store-errors.ts";
+import type {
+  BridgeStore,
+  DeadLetter,
+  MessageRecord,
+  PrunableRecords,
+  PuppetRecord,
+  RoomLink,
+  StateWriteOptions,
+  StoreKind,
+} from "./store-types.ts";
 import {
   checkId,
   checkInteger,
@@ -29,7 +38,7 @@ import {
 
 export interface SqlStoreOptions {
   readonly logger?: Logger;
-  /** The clock for the times the store stamps itself (delivery and migration times); default `Date.now`. */
+  /** The clock for the times the store stamps itself (delivery, state expiry, migration times); default `Date.now`. */
   readonly now?: () => number;
 }
 
@@ -42,6 +51,20 @@ const MESSAGE_COLUMNS = "network, channel, remote_id, room, stanza_id, origin_id
 const LINK_COLUMNS = "network, channel, room, source, created_at";
 const PUPPET_COLUMNS = "network, remote_id, display_name, avatar_url, avatar_hash, updated_at";
 const DEAD_LETTER_COLUMNS = "delivery_key, lane, payload, error, attempts, dead_at";
+
+const PRUNABLE = ["messages", "deliveries", "dead-letters", "expired-state"] as const;
+
+/** One batch of each kind: the oldest `?` rows dated before `?`, found through the date's index. */
+const PRUNE: Readonly<Record<PrunableRecords, string>> = {
+  messages: `DELETE FROM parley_messages WHERE (network, remote_id, room) IN (
+    SELECT network, remote_id, room FROM parley_messages WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
+  deliveries: `DELETE FROM parley_deliveries WHERE delivery_key IN (
+    SELECT delivery_key FROM parley_deliveries WHERE delivered_at < ? ORDER BY delivered_at LIMIT ?)`,
+  "dead-letters": `DELETE FROM parley_dead_letters WHERE delivery_key IN (
+    SELECT delivery_key FROM parley_dead_letters WHERE dead_at < ? ORDER BY dead_at LIMIT ?)`,
+  "expired-state": `DELETE FROM parley_state WHERE (scope, state_key) IN (
+    SELECT scope, state_key FROM parley_state WHERE expires_at < ? ORDER BY expires_at LIMIT ?)`,
+};
 
 export class SqlStore implements BridgeStore {
   readonly kind: StoreKind;
@@ -349,19 +372,38 @@ export class SqlStore implements BridgeStore {
   async getState(scope: string, key: string): Promise<string | undefined> {
     this.open();
     if (!isStorableId("scope", scope) || !isStorableId("key", key)) return undefined;
-    const rows = await this.all("SELECT value FROM parley_state WHERE scope = ? AND state_key = ?", [scope, key]);
+    const rows = await this.all(
+      "SELECT value FROM parley_state WHERE scope = ? AND state_key = ? AND (expires_at IS NULL OR expires_at > ?)",
+      [scope, key, this.now()],
+    );
     const row = rows[0];
     return row ? textColumn(row, "value") : undefined;
   }
 
-  async setState(scope: string, key: string, value: string): Promise<void> {
+  async setState(scope: string, key: string, value: string, options: StateWriteOptions = {}): Promise<void> {
     this.open();
-    const params = [checkId("scope", scope), checkId("key", key), checkText("value", value)];
+    const ttl = options.ttlMs === undefined ? undefined : checkInteger("ttlMs", options.ttlMs);
+    if (ttl !== undefined && ttl <= 0) throw new StoreValueError("ttlMs", `must be at least 1, got ${ttl}`);
+    const params = [
+      checkId("scope", scope),
+      checkId("key", key),
+      checkText("value", value),
+      ttl === undefined ? null : this.now() + ttl,
+    ];
     await this.run(
-      `INSERT INTO parley_state (scope, state_key, value) VALUES (?, ?, ?)
-       ON CONFLICT (scope, state_key) DO UPDATE SET value = excluded.value`,
+      `INSERT INTO parley_state (scope, state_key, value, expires_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (scope, state_key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
       params,
     );
+  }
+
+  // --- retention -------------------------------------------------------------
+
+  async prune(records: PrunableRecords, before: number, limit: number): Promise<number> {
+    this.open();
+    const params = [checkInteger("before", before), checkInteger("limit", limit)];
+    if (limit <= 0) return 0;
+    return this.run(PRUNE[checkOneOf("records", records, PRUNABLE)], params);
   }
 
   // --- plumbing --------------------------------------------------------------

@@ -54,6 +54,19 @@ export type { DeadLetter };
 
 export type StoreKind = "sqlite" | "postgres";
 
+/** How `setState` keeps a key. */
+export interface StateWriteOptions {
+  /**
+   * Forget the key this many milliseconds after this write (a positive whole
+   * number). Every write sets the expiry anew: one without `ttlMs` keeps the
+   * key for ever, which is what cursors and other state still in use need.
+   */
+  readonly ttlMs?: number;
+}
+
+/** What `prune` removes, each kind by its own date. */
+export type PrunableRecords = "messages" | "deliveries" | "dead-letters" | "expired-state";
+
 /**
  * The bridge's persistent state. Every method is async and every write is a
  * single atomic statement, so a crash leaves each row either old or new.
@@ -114,7 +127,18 @@ export interface BridgeStore {
   /** The most recent dead letters first; `limit` defaults to 100. */
   listDeadLetters(limit?: number): Promise<DeadLetter[]>;
 
-  /** Small key/value state: catch-up cursors, last transaction ids. */
+  /** Small key/value state: catch-up cursors, last transaction ids. A key past its expiry reads as undefined. */
   getState(scope: string, key: string): Promise<string | undefined>;
-  setState(scope: string, key: string, value: string): Promise<void>;
+  setState(scope: string, key: string, value: string, options?: StateWriteOptions): Promise<void>;
+
+  /**
+   * Deletes at most `limit` rows of one kind dated before `before`
+   * (milliseconds since the epoch): messages by their `createdAt`,
+   * deliveries by when they were marked delivered, dead letters by their
+   * `at`, state by its expiry (keys without one are never pruned). Resolves
+   * with how many went; fewer than `limit` means none are left. Each call is
+   * one short statement, so pruning in batches never holds up other writes
+   * for long. Used by `StoreRetention`.
+   */
+  prune(records: PrunableRecords, before: number, limit: number): Promise<number>;
 }
