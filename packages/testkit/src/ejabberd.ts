@@ -1,8 +1,9 @@
 /**
  * Real ejabberd (Debian's 23.01) for tests: its own config, spool and log
  * directories (owned by the `ejabberd` user, which ejabberdctl switches to),
- * its own Erlang node name, free ports, a MUC service with MAM, and XEP-0114
- * components. ejabberdctl is given --config-dir, --config and --ctl-config
+ * its own Erlang node name, free ports, and, included from @parley/xmpp-setup
+ * exactly as an operator includes it, the MUC service with MAM and the
+ * XEP-0114 components. ejabberdctl is given --config-dir, --config and --ctl-config
  * together so that nothing under /etc/ejabberd is read.
  */
 import { execFile } from "node:child_process";
@@ -11,13 +12,13 @@ import { chmod, chown, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { EJABBERD_FILE_NAME, ejabberdConfig, yamlString } from "@parley/xmpp-setup";
 import { freePort } from "./free-port.ts";
 import { portOpen, ServerProcess } from "./process.ts";
-import type { XmppComponentConfig, XmppServer, XmppServerOptions } from "./server.ts";
+import type { XmppServer, XmppServerOptions } from "./server.ts";
 import { finishLaunch, serverNames } from "./server-launch.ts";
 
 const run = promisify(execFile);
-const yaml = (s: string) => JSON.stringify(s); // JSON strings are valid YAML scalars
 
 async function ejabberdUser(): Promise<{ uid: number; gid: number }> {
   const { stdout: uid } = await run("id", ["-u", "ejabberd"]);
@@ -38,24 +39,17 @@ export async function startEjabberd(options: XmppServerOptions = {}): Promise<Xm
   await mkdir(spool);
   await mkdir(logs);
   const c2sPort = options.c2sPort ?? (await freePort());
-  const componentPort = await freePort();
+  const componentPort = options.componentPort ?? (await freePort());
   const config = join(dir, "ejabberd.yml");
   const ctlConfig = join(dir, "ejabberdctl.cfg");
-  await writeFile(
-    config,
-    ejabberdConfig({
-      domain,
-      mucDomain,
-      components,
-      c2sPort,
-      componentPort,
-      archive: options.muc?.archive ?? true,
-    }),
-  );
+  // What the bridge needs comes from @parley/xmpp-setup, included as an operator includes it.
+  const bridgeConfig = join(dir, EJABBERD_FILE_NAME);
+  await writeFile(bridgeConfig, ejabberdConfig({ domain, mucDomain, components, componentPort, muc: options.muc }));
+  await writeFile(config, testServerConfig({ domain, c2sPort, include: bridgeConfig }));
   await writeFile(ctlConfig, "# empty: keeps ejabberdctl from reading /etc/ejabberd/ejabberdctl.cfg\n");
   await writeFile(join(dir, "inetrc"), "{lookup, [file, native]}.\n");
   const { uid, gid } = await ejabberdUser();
-  for (const p of [dir, spool, logs, config, ctlConfig, join(dir, "inetrc")]) await chown(p, uid, gid);
+  for (const p of [dir, spool, logs, config, bridgeConfig, ctlConfig, join(dir, "inetrc")]) await chown(p, uid, gid);
   await chmod(dir, 0o755);
 
   const node = `parley-${randomBytes(4).toString("hex")}@localhost`;
@@ -144,37 +138,24 @@ async function waitForNoProcess(pattern: string, timeoutMs: number): Promise<voi
   await run("pkill", ["-KILL", "-f", pattern]).catch(() => undefined);
 }
 
-function ejabberdConfig(c: {
-  domain: string;
-  mucDomain: string;
-  components: readonly XmppComponentConfig[];
-  c2sPort: number;
-  componentPort: number;
-  /** Off: no mod_mam, so rooms keep no archive. (ejabberd 23.01 has no XEP-0425 moderation to turn off.) */
-  archive: boolean;
-}): string {
-  const mam = c.archive ? "  mod_mam:\n    default: always\n" : "";
-  const comps = c.components.map((x) => `      ${yaml(x.domain)}:\n        password: ${yaml(x.secret)}`).join("\n");
+/** What only a test server has: loopback client port, no TLS, plain passwords, nobody registers. */
+function testServerConfig(c: { domain: string; c2sPort: number; include: string }): string {
   return `# Written by @parley/testkit for one test run.
 hosts:
-  - ${yaml(c.domain)}
+  - ${yamlString(c.domain)}
 loglevel: info
 log_rotate_count: 0
 certfiles: []
 auth_method: internal
 auth_password_format: plain
 s2s_access: none
+include_config_file: ${yamlString(c.include)}
 listen:
   - port: ${c.c2sPort}
     ip: "127.0.0.1"
     module: ejabberd_c2s
     starttls_required: false
     max_stanza_size: 1048576
-  - port: ${c.componentPort}
-    ip: "127.0.0.1"
-    module: ejabberd_service
-    hosts:
-${comps}
 acl:
   local:
     user_regexp: ""
@@ -186,24 +167,12 @@ access_rules:
     allow: local
   c2s:
     allow: all
-  muc_create:
-    allow: all
   register:
     deny: all
 modules:
   mod_adhoc: {}
   mod_caps: {}
   mod_disco: {}
-${mam}  mod_muc:
-    host: ${yaml(c.mucDomain)}
-    access: all
-    access_create: muc_create
-    access_persistent: all
-    access_admin: none
-    history_size: 20
-    default_room_options:
-      mam: ${c.archive}
-      persistent: false
   mod_ping: {}
   mod_roster: {}
   mod_vcard: {}

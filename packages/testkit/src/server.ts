@@ -56,6 +56,11 @@ export interface XmppServerOptions {
    * that any XMPP client finds the server without settings.
    */
   readonly c2sPort?: number;
+  /**
+   * The port components connect to; default a free one. A test that wrote a
+   * bridge's configuration first (`parley init --component-port`) passes its port.
+   */
+  readonly componentPort?: number;
   /** Components to accept; default one, `bridge.<domain>` with a random secret. */
   readonly components?: readonly XmppComponentConfig[];
   /** Accounts to create before the server is handed over; default alice and bob. */

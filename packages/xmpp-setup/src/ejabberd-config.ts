@@ -1,0 +1,67 @@
+/**
+ * The part of ejabberd.yml a Parley bridge needs, as a file of its own for
+ * `include_config_file` (ejabberd adds its `listen` entries to the main
+ * file's, and its `acl`, `access_rules` and `modules` entries alongside the
+ * main file's): the component listener with each bridge's secret, the MUC
+ * service with its archive, and the rules that let the bridges create the
+ * rooms they are linked to.
+ */
+import { yamlString } from "./quoting.ts";
+import { bridgesPhrase, resolveSetup, type ServerSetup } from "./server-setup.ts";
+
+/** The file name `parley init` writes it to and the guide uses. */
+export const EJABBERD_FILE_NAME = "ejabberd-parley.yml";
+
+/** The names this file adds to ejabberd's acl and access_rules. */
+export const EJABBERD_ACL = "parley_bridges";
+export const EJABBERD_MUC_CREATE_RULE = "parley_muc_create";
+
+export function ejabberdConfig(setup: ServerSetup): string {
+  const s = resolveSetup(setup);
+  const lines = [
+    `# Parley: what ejabberd needs for ${bridgesPhrase(s.components)} (server ${s.domain}).`,
+    "# Include it from ejabberd.yml, then restart ejabberd:",
+    `#   include_config_file: ${`/etc/ejabberd/${EJABBERD_FILE_NAME}`}`,
+    "# If ejabberd.yml configures mod_muc or mod_mam itself, move these options there instead.",
+    "",
+    "listen:",
+    "  # Bridges connect as external components (XEP-0114) on this port.",
+    `  - port: ${s.componentPort}`,
+    `    ip: ${yamlString(s.componentInterface)}`,
+    "    module: ejabberd_service",
+    "    hosts:",
+    ...s.components.flatMap((c) => [`      ${yamlString(c.domain)}:`, `        password: ${yamlString(c.secret)}`]),
+    "",
+    "acl:",
+    `  ${EJABBERD_ACL}:`,
+    "    server:",
+    ...s.components.map((c) => `      - ${yamlString(c.domain)}`),
+    "",
+    "access_rules:",
+    "  # Local users and the bridges may create rooms (a bridge creates a linked room that is missing).",
+    `  ${EJABBERD_MUC_CREATE_RULE}:`,
+    "    - allow: local",
+    `    - allow: ${EJABBERD_ACL}`,
+    "",
+    "modules:",
+  ];
+  if (s.archive) {
+    lines.push(
+      "  # The room archive (XEP-0313): the bridge reads it to catch up after an outage and",
+      "  # to confirm what arrived.",
+      "  mod_mam: {}",
+    );
+  }
+  lines.push(
+    "  mod_muc:",
+    "    hosts:",
+    `      - ${yamlString(s.mucDomain)}`,
+    `    access_create: ${EJABBERD_MUC_CREATE_RULE}`,
+    "    # Every member of a bridged channel is an occupant of its room (ejabberd's default is 200).",
+    `    max_users: ${s.maxOccupants}`,
+    "    default_room_options:",
+    `      mam: ${s.archive}`,
+    `      max_users: ${s.maxOccupants}`,
+  );
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,52 @@
+/**
+ * The part of prosody.cfg.lua a Parley bridge needs, as a file of its own to
+ * `Include` (Prosody reads an included file from the global section, so its
+ * first options are global wherever the Include line stands): the component
+ * port, the MUC service with its archive and moderation modules, and one
+ * Component per bridge with its secret.
+ */
+import { luaString } from "./quoting.ts";
+import { bridgesPhrase, resolveSetup, type ServerSetup } from "./server-setup.ts";
+
+/** The file name `parley init` writes it to and the guide uses. */
+export const PROSODY_FILE_NAME = "prosody-parley.cfg.lua";
+
+export function prosodyConfig(setup: ServerSetup): string {
+  const s = resolveSetup(setup);
+  const mucModules = [s.archive && "muc_mam", s.moderation && "muc_moderation"].filter(
+    (m): m is string => typeof m === "string",
+  );
+  const lines = [
+    `-- Parley: what Prosody needs for ${bridgesPhrase(s.components)} (server ${s.domain}).`,
+    `-- Include it from prosody.cfg.lua: Include ${luaString(`/etc/prosody/${PROSODY_FILE_NAME}`)}`,
+    "-- (or copy it into /etc/prosody/conf.d/), then restart Prosody.",
+    "",
+    "-- Bridges connect as external components (XEP-0114) on this port.",
+    `component_ports = { ${s.componentPort} }`,
+    `component_interfaces = { ${luaString(s.componentInterface)} }`,
+    "-- A bridge that reconnects before Prosody noticed it was gone takes over its own session.",
+    'component_conflict_resolve = "kick_old"',
+    "",
+    "-- The rooms. The bridge reads their archive (XEP-0313, muc_mam) to catch up after an",
+    "-- outage and to confirm what arrived; it asks them to moderate (XEP-0425,",
+    "-- muc_moderation from prosody-modules) a message deleted on the network. In each linked",
+    `-- room it needs the admin affiliation for ${s.components.map((c) => c.domain).join(", ")}.`,
+    `Component ${luaString(s.mucDomain)} "muc"`,
+    `  modules_enabled = { ${mucModules.map(luaString).join(", ")} }`,
+  ];
+  if (s.archive) lines.push("  muc_log_by_default = true");
+  lines.push(
+    "  -- Rooms kept in memory; beyond this Prosody writes rooms to disk and reads them back",
+    "  -- at their next message. Keep it above the number of rooms in use.",
+    `  muc_room_cache_size = ${s.roomCacheSize}`,
+  );
+  for (const c of s.components) {
+    lines.push(
+      "",
+      `-- The bridge ${c.domain}: the same domain and secret as xmpp.domain and xmpp.secret in its parley.yaml.`,
+      `Component ${luaString(c.domain)}`,
+      `  component_secret = ${luaString(c.secret)}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
