@@ -53,7 +53,7 @@ export class BotReactions {
           if (ApiFailures.codeOf(e) !== UNKNOWN_MESSAGE) throw e;
         });
     }
-    await this.o.state.set(key, JSON.stringify([...reactors]));
+    await this.o.state.set(key, JSON.stringify([...reactors]), { expiresWithMessage: true });
   }
 
   /** The emoji as the reaction route takes it (URL-encoded), or undefined when Discord has no such emoji. */

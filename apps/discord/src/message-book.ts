@@ -25,6 +25,8 @@ export interface SentRecord {
 }
 
 const CACHE_SIZE = 10_000;
+/** These keys serve one message each: they go when the message map forgets the message. */
+const PER_MESSAGE = { expiresWithMessage: true } as const;
 
 export class MessageBook {
   private readonly state: ConnectorState;
@@ -38,13 +40,13 @@ export class MessageBook {
   async rememberSent(id: string, r: SentRecord): Promise<void> {
     remember(this.sentCache, id, r);
     const { parts, ...rest } = r;
-    await this.state.set(`posted:${id}`, JSON.stringify(rest));
-    if (parts && parts.length > 0) await this.state.set(`parts:${id}`, JSON.stringify(parts));
+    await this.state.set(`posted:${id}`, JSON.stringify(rest), PER_MESSAGE);
+    if (parts && parts.length > 0) await this.state.set(`parts:${id}`, JSON.stringify(parts), PER_MESSAGE);
     else await this.clearParts(id);
   }
 
   private async clearParts(id: string): Promise<void> {
-    if ((await this.state.get(`parts:${id}`)) !== undefined) await this.state.set(`parts:${id}`, "[]");
+    if ((await this.state.get(`parts:${id}`)) !== undefined) await this.state.set(`parts:${id}`, "[]", PER_MESSAGE);
   }
 
   /** How the bridge posted message `id`; undefined when it did not (or does not remember). */
@@ -60,7 +62,7 @@ export class MessageBook {
 
   async rememberThread(id: string, thread: string): Promise<void> {
     remember(this.threadCache, id, thread);
-    await this.state.set(`thread:${id}`, thread);
+    await this.state.set(`thread:${id}`, thread, PER_MESSAGE);
   }
 
   /** The thread a message sits in, when it is in one the bridge saw. */

@@ -15,6 +15,16 @@ describe("MessageBook", () => {
     assert.equal(await later.sent("99"), undefined);
   });
 
+  it("writes its per-message keys to expire with the message (store.retention.messagesDays)", async () => {
+    const state = new MemoryState();
+    const book = new MessageBook(state);
+    await book.rememberSent("10", { webhookId: "w", parts: ["11"] });
+    await book.rememberThread("20", "30");
+    for (const key of ["posted:10", "parts:10", "thread:20"]) {
+      assert.deepEqual(state.options.get(key), { expiresWithMessage: true }, key);
+    }
+  });
+
   it("drops parts an edit no longer has", async () => {
     const state = new MemoryState();
     const book = new MessageBook(state);

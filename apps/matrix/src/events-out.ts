@@ -52,6 +52,9 @@ export interface EventsOutOptions {
 
 type Content = Record<string, unknown>;
 
+/** Thread roots, parts and reaction ids serve one message each: they go when the message map forgets it. */
+const PER_MESSAGE = { expiresWithMessage: true } as const;
+
 /** A transaction id derived from the engine's idempotency key: a retry sends the same one. */
 function txnIdFor(key: string, part: number): string {
   return `parley.${createHash("sha256").update(`${key}#${part}`).digest("base64url").slice(0, 32)}`;
@@ -209,9 +212,9 @@ export class EventsOut {
       ids.push(await send({ ...content, ...this.relations(ids.length === 0 ? extra.replyTo : undefined, root) }));
     }
     if (extra.thread !== undefined && root === undefined && ids[0] !== undefined) {
-      await this.state.set(`thread:${roomId} ${extra.thread}`, ids[0]);
+      await this.state.set(`thread:${roomId} ${extra.thread}`, ids[0], PER_MESSAGE);
     }
-    if (ids.length > 1) await this.state.set(`parts:${ids[0]}`, JSON.stringify(ids.slice(1)));
+    if (ids.length > 1) await this.state.set(`parts:${ids[0]}`, JSON.stringify(ids.slice(1)), PER_MESSAGE);
     return ids;
   }
 
@@ -303,7 +306,7 @@ export class EventsOut {
           `parley.${randomUUID()}`,
         ),
       );
-      await this.state.set(key, id);
+      await this.state.set(key, id, PER_MESSAGE);
       return;
     }
     const id = await this.state.get(key);
@@ -311,7 +314,7 @@ export class EventsOut {
     await this.guarded(o.channel, "redact", ghost, "removing a reaction", () =>
       redactRoomEvent(client, o.channel, id, txnIdFor(`redact ${o.channel} ${id}`, 0)),
     );
-    await this.state.set(key, "");
+    await this.state.set(key, "", PER_MESSAGE);
   }
 
   async typing(o: TypingRequest): Promise<void> {
