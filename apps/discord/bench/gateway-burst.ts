@@ -159,6 +159,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
         `  secret: "${bridgeComponent.secret}"`,
         `store: { url: "sqlite:${join(dir, "parley.db")}" }`,
         "http: { host: 127.0.0.1, port: 0 }",
+        "ops: { host: 127.0.0.1, port: 0 }",
         "log: { level: warn }",
         `media: { dir: "${join(dir, "media")}", allowPrivateAddresses: true }`,
         "links:",

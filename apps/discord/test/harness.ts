@@ -112,6 +112,9 @@ store:
 http:
   host: 127.0.0.1
   port: 0
+ops:
+  host: 127.0.0.1
+  port: 0
 log:
   level: warn
 admins: ["${account.jid}"]

@@ -115,6 +115,7 @@ async function setUp(cleanup: BenchCleanup): Promise<Setting> {
 xmpp: { host: ${xmpp.host}, port: ${xmpp.componentPort}, domain: bridge.parley.test, secret: \${SECRET} }
 store: { url: "sqlite:${join(dir, "parley.db")}" }
 http: { host: 127.0.0.1, port: 0 }
+ops: { host: 127.0.0.1, port: 0 }
 log: { level: warn }
 media: { dir: ${join(dir, "media")}, allowPrivateAddresses: true }
 links: [{ network: matrix, channel: "${roomId}", room: "${bridgeRoom}" }]

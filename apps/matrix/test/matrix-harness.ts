@@ -146,6 +146,7 @@ xmpp:
 store:
   url: sqlite:${join(dir, "parley.db")}
 http: { host: 127.0.0.1, port: 0 }
+ops: { host: 127.0.0.1, port: 0 }
 log: { level: debug }
 admins: ["${xmpp.accounts[0]?.jid}"]
 media: { dir: ${join(dir, "media")}, allowPrivateAddresses: true }
