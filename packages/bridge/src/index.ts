@@ -13,6 +13,7 @@ export * from "./component/stream-parser.ts";
 export * from "./config/index.ts";
 export * from "./connector/connector.ts";
 export * from "./delivery/index.ts";
+export * from "./doctor/doctor-check.ts";
 export * from "./engine/bridge.ts";
 export * from "./engine/reflection-tracker.ts";
 export * from "./engine/relay-occupant.ts";
