@@ -305,12 +305,8 @@ export class Bridge {
     });
     this.ops = ops;
     if (!isLoopbackHost(c.ops.host) && c.ops.metricsToken === undefined) {
-      this.logger.warn(
-        "the ops endpoint listens beyond this machine and /metrics needs no token; set ops.metricsToken",
-        {
-          ops: ops.url,
-        },
-      );
+      const why = "the ops endpoint listens beyond this machine and serves /metrics to anyone";
+      this.logger.warn(`${why}; set ops.metricsToken, or ops.host to 127.0.0.1`, { ops: ops.url });
     }
     await this.links.load(
       c.links.filter((l) => l.network === this.connector.network).map((l) => ({ channel: l.channel, room: l.room })),
