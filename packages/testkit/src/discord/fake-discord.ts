@@ -23,6 +23,12 @@ import { MESSAGE_ROUTES } from "./message-routes.ts";
 import { MessageStore } from "./message-store.ts";
 import { openApiCheck } from "./openapi-check.ts";
 import type { DeniablePermission } from "./permissions.ts";
+import {
+  applicationFlags,
+  asksForDisallowed,
+  PRIVILEGED_INTENT_NAMES,
+  type PrivilegedIntent,
+} from "./privileged-intents.ts";
 import { RateLimiter, type RateLimitOptions, type RateLimitRule } from "./rate-limits.ts";
 import { parseReactionEmoji, type ReactionEmoji } from "./reaction-emoji.ts";
 import { handleRest, type RestRequestRecord } from "./rest-server.ts";
@@ -126,6 +132,12 @@ export interface FakeDiscord {
   denyPermission(channelId: string, permission: DeniablePermission): void;
   /** REST 401 and gateway close 4004 from now on. */
   revokeToken(): void;
+  /**
+   * Turns privileged intents on or off, as the Developer Portal's Bot page
+   * does (all on at start): GET /applications/@me shows them in `flags`, and
+   * an IDENTIFY asking for one that is off is closed with 4014.
+   */
+  setPrivilegedIntents(o: Partial<Record<PrivilegedIntent, boolean>>): void;
   /** While offline, gateway connections are cut and refused; scenario calls still happen and are kept. */
   setOffline(offline: boolean): void;
 
@@ -186,6 +198,7 @@ class RunningFakeDiscord implements FakeDiscord {
     this.requests.slice(-5).map((r) => `${r.method} ${r.path} -> ${r.status}`),
   );
   private tokenValid = true;
+  private readonly privilegedIntents = new Set<PrivilegedIntent>(PRIVILEGED_INTENT_NAMES);
 
   constructor(server: Server, port: number, check: ReturnType<typeof openApiCheck>, o: FakeDiscordOptions) {
     this.server = server;
@@ -209,6 +222,8 @@ class RunningFakeDiscord implements FakeDiscord {
         token: () => (this.tokenValid ? this.token : undefined),
         bot: this.bot,
         applicationId: this.applicationId,
+        applicationFlags: () => applicationFlags(this.privilegedIntents),
+        disallowed: (intents) => asksForDisallowed(intents, this.privilegedIntents),
         url: this.gatewayUrl,
         guildIds: () => dir.guildIds(),
         guildCreate: (id) => dir.guildCreatePayload(id),
@@ -227,6 +242,7 @@ class RunningFakeDiscord implements FakeDiscord {
       webhooks: this.webhooks,
       gatewayUrl: this.gatewayUrl,
       applicationId: this.applicationId,
+      applicationFlags: () => applicationFlags(this.privilegedIntents),
       sessionStarts: () => this.gateway.identifies,
     };
     const pipeline = {
@@ -414,6 +430,13 @@ class RunningFakeDiscord implements FakeDiscord {
   revokeToken(): void {
     this.tokenValid = false;
     this.gateway.revoke();
+  }
+
+  setPrivilegedIntents(o: Partial<Record<PrivilegedIntent, boolean>>): void {
+    for (const [name, on] of Object.entries(o) as Array<[PrivilegedIntent, boolean | undefined]>) {
+      if (on === true) this.privilegedIntents.add(name);
+      else if (on === false) this.privilegedIntents.delete(name);
+    }
   }
 
   setOffline(offline: boolean): void {

@@ -25,6 +25,10 @@ export interface GatewayHost {
   token(): string | undefined;
   readonly bot: APIUser;
   readonly applicationId: string;
+  /** The application's flags (privileged intents turned on), as READY shows them. */
+  applicationFlags(): number;
+  /** Whether IDENTIFY with these intents asks for a privileged one the application has off (closed with 4014). */
+  disallowed(intents: number): boolean;
   /** What READY announces as resume_gateway_url. */
   readonly url: string;
   guildIds(): string[];
@@ -281,6 +285,10 @@ export class Gateway {
       conn.ws.close(GatewayCloseCodes.InvalidIntents, "Invalid intent(s).");
       return;
     }
+    if (this.host.disallowed(intents)) {
+      conn.ws.close(GatewayCloseCodes.DisallowedIntents, "Disallowed intent(s).");
+      return;
+    }
     const shard = Array.isArray(d.shard) ? d.shard : [0, 1];
     const [shardId, shardCount] = shard;
     if (
@@ -315,7 +323,7 @@ export class Gateway {
       session_id: session.id,
       resume_gateway_url: this.host.url,
       shard: [shardId, shardCount],
-      application: { id: this.host.applicationId, flags: 0 },
+      application: { id: this.host.applicationId, flags: this.host.applicationFlags() },
       private_channels: [],
       presences: [],
       relationships: [],

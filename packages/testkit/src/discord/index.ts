@@ -12,5 +12,6 @@ export type {
 } from "./fake-discord.ts";
 export { startFakeDiscord } from "./fake-discord.ts";
 export type { DeniablePermission } from "./permissions.ts";
+export type { PrivilegedIntent } from "./privileged-intents.ts";
 export type { RateLimitOptions, RateLimitRule } from "./rate-limits.ts";
 export { compareSnowflakes, snowflakeTime } from "./snowflake.ts";

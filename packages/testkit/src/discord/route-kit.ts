@@ -17,6 +17,8 @@ export interface RestWorld {
   readonly webhooks: WebhookStore;
   readonly gatewayUrl: string;
   readonly applicationId: string;
+  /** The application's flags: which privileged intents are turned on. */
+  applicationFlags(): number;
   /** Sessions started so far, for session_start_limit. */
   sessionStarts(): number;
 }
