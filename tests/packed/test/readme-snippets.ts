@@ -43,6 +43,9 @@ export function snippetsOf(root: string, file: string): Snippet[] {
   return out;
 }
 
+/** The line a snippet module prints at exit, followed by how many claims it checked. */
+export const CHECKED = "readme-claims-checked:";
+
 const EXPECTATION = /^(\s*)(.+?);\s*\/\/\s*=>\s*(.+)$/;
 
 /**
@@ -59,11 +62,16 @@ export function withExpectations(s: Snippet): { code: string; claims: number } {
     const [, indent, expression, value] = m;
     return `${indent}__expect(${expression}, ${value}, ${JSON.stringify(`${s.file}:${s.line + 1 + i}`)});`;
   });
+  // Claims inside a branch that is not taken are not checked: the module reports how many were, at exit.
   const prelude = [
     'import { deepStrictEqual as __deepStrictEqual } from "node:assert/strict";',
-    "const __expect = (actual: unknown, expected: unknown, where: string) =>",
+    "let __checked = 0;",
+    `process.on("exit", () => process.stdout.write(\`\\n${CHECKED} \${__checked}\\n\`));`,
+    "const __expect = (actual: unknown, expected: unknown, where: string) => {",
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a template literal of the generated module
     "  __deepStrictEqual(JSON.parse(JSON.stringify(actual)), expected, `${where}: the README's claim`);",
+    "  __checked++;",
+    "};",
   ];
   return { code: `${prelude.join("\n")}\n${body.join("\n")}`, claims };
 }
