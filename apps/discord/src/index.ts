@@ -9,6 +9,7 @@ import { DiscordConnector } from "./discord-connector.ts";
 
 export { type DiscordOptions, discordOptionsSchema, parseDiscordOptions } from "./config.ts";
 export { DiscordConnector, type DiscordConnectorContext } from "./discord-connector.ts";
+export { diagnose } from "./doctor.ts";
 export { INTENTS } from "./gateway-session.ts";
 export { webhookUsername } from "./webhook-username.ts";
 
