@@ -1,21 +1,32 @@
 /**
  * Transactions from the homeserver, handled exactly once and in order. The
  * homeserver sends a transaction again until it gets a 200, also after the
- * bridge restarts, so a transaction id already handled is acknowledged
- * without touching its events; the id is recorded only once every event has
- * been handed to the engine, which has stored them by then. A homeserver
- * moves on to its next transaction only once the last is acknowledged, so
- * only the most recent ids need remembering: the last `REMEMBERED_TXNS`, kept
- * under one key of the connector's state (`txn:recent`, a JSON array), so the
- * state does not grow with the bridge's age. Transactions run one after
- * another, their events in the order given, timeline events before ephemeral
- * ones.
+ * bridge restarts, so a transaction already handled is acknowledged without
+ * touching its events. "Already handled" means the same id *and* the same
+ * events: a homeserver may number its transactions from 1 again (Synapse on
+ * SQLite does after a restart while it had nothing to send), and a new
+ * transaction that reuses an old id must be handled, not acknowledged unread.
+ * The events are compared by their event IDs (the body itself is not stable
+ * between retries: `unsigned.age` is computed at each attempt). A transaction
+ * with no timeline events carries only ephemeral data (typing, receipts,
+ * presence), which says how things are now: it is always handled, since
+ * handling it twice changes nothing.
+ *
+ * A transaction is recorded only once every event has been handed to the
+ * engine, which has stored them by then. A homeserver moves on to its next
+ * transaction only once the last is acknowledged, so only the most recent
+ * need remembering: the last `REMEMBERED_TXNS`, kept under one key of the
+ * connector's state (`txn:recent`, a JSON array of `[txnId, fingerprint]`),
+ * so the state does not grow with the bridge's age. Transactions run one
+ * after another, their events in the order given, timeline events before
+ * ephemeral ones.
  *
  * An event the engine cannot take fails the transaction (the homeserver sends
  * it again later), but not forever: from the third attempt of the same
  * transaction on, a failing event is logged and skipped so that one poisoned
  * event cannot hold up every room behind it.
  */
+import { createHash } from "node:crypto";
 import type { ConnectorState, Logger } from "@parley/bridge";
 import type { TransactionBody } from "./appservice-server.ts";
 
@@ -25,35 +36,58 @@ export interface TransactionHandlers {
 }
 
 const SKIP_AFTER_ATTEMPTS = 2;
-/** How many handled transaction ids are remembered across restarts. */
+/** How many handled transactions are remembered across restarts. */
 export const REMEMBERED_TXNS = 256;
 const RECENT_KEY = "txn:recent";
+
+/** A handled transaction: its id and the fingerprint of its timeline events. */
+type HandledTransaction = readonly [txnId: string, fingerprint: string];
+
+/**
+ * What identifies a transaction's content across retries: its timeline
+ * events' IDs, in order (an event without one, which no homeserver sends,
+ * counts by its JSON). Undefined when it has no timeline events.
+ */
+export function transactionFingerprint(body: TransactionBody): string | undefined {
+  if (body.events.length === 0) return undefined;
+  const hash = createHash("sha256");
+  for (const raw of body.events) {
+    const eventId = (raw as { event_id?: unknown } | null)?.event_id;
+    hash.update(typeof eventId === "string" ? eventId : `json:${JSON.stringify(raw)}`);
+    hash.update("\n");
+  }
+  return hash.digest("base64url").slice(0, 22);
+}
 
 export class Transactions {
   private readonly state: ConnectorState;
   private readonly handlers: TransactionHandlers;
   private readonly logger: Logger;
   private chain: Promise<void> = Promise.resolve();
+  /** Runs in progress, by id and fingerprint. */
   private readonly running = new Map<string, Promise<void>>();
+  /** Failed attempts, by id and fingerprint. */
   private readonly failures = new Map<string, number>();
-  /** The ids handled most recently, oldest first; loaded from the state on first use. */
-  private recent: string[] | undefined;
+  /** The transactions handled most recently, oldest first; loaded from the state on first use. */
+  private recent: HandledTransaction[] | undefined;
 
-  constructor(o: { state: ConnectorState; handlers: TransactionHandlers; logger: Logger }) {
-    this.state = o.state;
-    this.handlers = o.handlers;
-    this.logger = o.logger;
+  constructor(options: { state: ConnectorState; handlers: TransactionHandlers; logger: Logger }) {
+    this.state = options.state;
+    this.handlers = options.handlers;
+    this.logger = options.logger;
   }
 
   /** Resolves once the transaction is handled (now or before); rejects when it must be sent again. */
   receive(txnId: string, body: TransactionBody): Promise<void> {
-    // The same id again while it runs (the homeserver timed out and retried): wait for the first run.
-    const running = this.running.get(txnId);
+    const fingerprint = transactionFingerprint(body);
+    const runKey = `${txnId}\n${fingerprint ?? ""}`;
+    // The same transaction again while it runs (the homeserver timed out and retried): wait for the first run.
+    const running = this.running.get(runKey);
     if (running) return running;
-    const run = this.chain.then(() => this.handle(txnId, body));
+    const run = this.chain.then(() => this.handle(txnId, fingerprint, runKey, body));
     this.chain = run.catch(() => undefined);
-    const tracked = run.finally(() => this.running.delete(txnId));
-    this.running.set(txnId, tracked);
+    const tracked = run.finally(() => this.running.delete(runKey));
+    this.running.set(runKey, tracked);
     return tracked;
   }
 
@@ -62,32 +96,48 @@ export class Transactions {
     return this.chain;
   }
 
-  private async handle(txnId: string, body: TransactionBody): Promise<void> {
-    const recent = await this.recentIds();
-    if (recent.includes(txnId)) {
-      this.logger.debug("a transaction was sent again; it is already handled", { txnId });
-      return;
+  private async handle(
+    txnId: string,
+    fingerprint: string | undefined,
+    runKey: string,
+    body: TransactionBody,
+  ): Promise<void> {
+    const recent = await this.recentTransactions();
+    if (fingerprint !== undefined) {
+      const seen = recent.filter(([id]) => id === txnId);
+      if (seen.some(([, print]) => print === fingerprint)) {
+        this.logger.debug("a transaction was sent again; it is already handled", { txnId });
+        return;
+      }
+      if (seen.length > 0) {
+        this.logger.info("a transaction id came again with other events (the homeserver numbers anew); handled", {
+          txnId,
+        });
+      }
     }
-    const lenient = (this.failures.get(txnId) ?? 0) >= SKIP_AFTER_ATTEMPTS;
-    const run = async (what: string, raw: unknown, f: (raw: unknown) => Promise<void>) => {
+    const lenient = (this.failures.get(runKey) ?? 0) >= SKIP_AFTER_ATTEMPTS;
+    const run = async (what: string, raw: unknown, handler: (raw: unknown) => Promise<void>) => {
       try {
-        await f(raw);
+        await handler(raw);
       } catch (e) {
         const error = e instanceof Error ? e.message : String(e);
         if (!lenient) {
-          this.failures.set(txnId, (this.failures.get(txnId) ?? 0) + 1);
+          this.failures.set(runKey, (this.failures.get(runKey) ?? 0) + 1);
           if (this.failures.size > 1000) this.failures.clear();
           throw e;
         }
         this.logger.error(`a Matrix ${what} failed again and again; it is skipped`, { txnId, error });
       }
     };
-    for (const raw of body.events) await run("event", raw, (r) => this.handlers.event(r));
-    for (const raw of body.ephemeral ?? []) await run("ephemeral event", raw, (r) => this.handlers.ephemeral(r));
-    const next = [...recent, txnId].slice(-REMEMBERED_TXNS);
-    await this.state.set(RECENT_KEY, JSON.stringify(next));
-    this.recent = next;
-    this.failures.delete(txnId);
+    for (const raw of body.events) await run("event", raw, (event) => this.handlers.event(event));
+    for (const raw of body.ephemeral ?? [])
+      await run("ephemeral event", raw, (event) => this.handlers.ephemeral(event));
+    this.failures.delete(runKey);
+    if (fingerprint !== undefined) {
+      const next = [...recent, [txnId, fingerprint] as const].slice(-REMEMBERED_TXNS);
+      await this.state.set(RECENT_KEY, JSON.stringify(next));
+      this.recent = next;
+    }
     this.logger.debug("transaction handled", {
       txnId,
       events: body.events.length,
@@ -95,19 +145,25 @@ export class Transactions {
     });
   }
 
-  private async recentIds(): Promise<string[]> {
+  private async recentTransactions(): Promise<HandledTransaction[]> {
     if (this.recent) return this.recent;
     const stored = await this.state.get(RECENT_KEY);
-    let ids: string[] = [];
+    let handled: HandledTransaction[] = [];
     if (stored !== undefined) {
       try {
         const parsed: unknown = JSON.parse(stored);
-        if (Array.isArray(parsed)) ids = parsed.filter((x): x is string => typeof x === "string");
+        // Entries of other shapes (bare ids, from before fingerprints were kept) match nothing: the
+        // transaction is handled again, and the engine's delivery ledger knows its events by their IDs.
+        if (Array.isArray(parsed)) handled = parsed.filter(isHandledTransaction);
       } catch {
         this.logger.warn("the list of handled Matrix transactions is unreadable; starting a new one", {});
       }
     }
-    this.recent = ids.slice(-REMEMBERED_TXNS);
+    this.recent = handled.slice(-REMEMBERED_TXNS);
     return this.recent;
   }
+}
+
+function isHandledTransaction(entry: unknown): entry is HandledTransaction {
+  return Array.isArray(entry) && entry.length === 2 && typeof entry[0] === "string" && typeof entry[1] === "string";
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type ConnectorState, silentLogger } from "@parley/bridge";
-import { REMEMBERED_TXNS, Transactions } from "../src/transactions.ts";
+import { REMEMBERED_TXNS, Transactions, transactionFingerprint } from "../src/transactions.ts";
 
 function memoryState(): ConnectorState & { data: Map<string, string> } {
   const data = new Map<string, string>();
@@ -38,9 +38,10 @@ function recorder(o: { failOn?: string; failTimes?: number } = {}) {
 
 /** The transaction ids the state holds as handled. */
 const handled = (state: { data: Map<string, string> }): string[] =>
-  JSON.parse(state.data.get("txn:recent") ?? "[]") as string[];
+  (JSON.parse(state.data.get("txn:recent") ?? "[]") as Array<[string, string]>).map(([txnId]) => txnId);
 
-const ev = (...ids: string[]) => ids.map((id) => ({ id }));
+/** Timeline events as the homeserver sends them: each with its event ID (the recorder reads `id`). */
+const ev = (...ids: string[]) => ids.map((id) => ({ id, event_id: `$${id}` }));
 
 describe("transactions", () => {
   test("events are handled in order, timeline before ephemeral, transactions one after another", async () => {
@@ -67,7 +68,8 @@ describe("transactions", () => {
     const state = memoryState();
     const r = recorder();
     const t = new Transactions({ state, handlers: r.handlers, logger: silentLogger });
-    for (let i = 0; i < REMEMBERED_TXNS + 40; i++) await t.receive(String(i), { events: [] });
+    for (let i = 0; i < REMEMBERED_TXNS + 40; i++) await t.receive(String(i), { events: ev(String(i)) });
+    r.seen.length = 0;
     assert.deepEqual([...state.data.keys()], ["txn:recent"]);
     const ids = handled(state);
     assert.equal(ids.length, REMEMBERED_TXNS);
@@ -75,7 +77,7 @@ describe("transactions", () => {
     assert.equal(ids[0], "40");
     // The latest is still known after a restart.
     const restarted = new Transactions({ state, handlers: r.handlers, logger: silentLogger });
-    await restarted.receive(String(REMEMBERED_TXNS + 39), { events: ev("again") });
+    await restarted.receive(String(REMEMBERED_TXNS + 39), { events: ev(String(REMEMBERED_TXNS + 39)) });
     assert.deepEqual(r.seen, []);
 
     const warnings: string[] = [];
@@ -117,5 +119,56 @@ describe("transactions", () => {
     await t.receive("p", body);
     assert.deepEqual(r.seen, ["ok", "ok", "ok", "after"]);
     assert.ok(lines.some((l) => l.includes("skipped")));
+  });
+
+  test("an id seen before with other events is a new transaction (a homeserver numbering from 1 again)", async () => {
+    const state = memoryState();
+    const r = recorder();
+    const infos: string[] = [];
+    const logger = { ...silentLogger, info: (m: string) => void infos.push(m), child: () => logger };
+    await new Transactions({ state, handlers: r.handlers, logger }).receive("1", { events: ev("a", "b") });
+    // The homeserver restarted and numbers from 1 again; so does the bridge.
+    const restarted = new Transactions({ state, handlers: r.handlers, logger });
+    await restarted.receive("1", { events: ev("c") });
+    await restarted.receive("2", { events: ev("d") });
+    // A retry of that new "1" is still recognised, whatever else changed in the body (unsigned.age does).
+    await restarted.receive("1", { events: [{ id: "c", event_id: "$c", unsigned: { age: 9000 } }] });
+    assert.deepEqual(r.seen, ["a", "b", "c", "d"]);
+    assert.deepEqual(handled(state), ["1", "1", "2"]);
+    assert.ok(infos.some((line) => line.includes("numbers anew")));
+    // The same events in another order are another transaction too.
+    await restarted.receive("2", { events: ev("b", "a") });
+    assert.deepEqual(r.seen, ["a", "b", "c", "d", "b", "a"]);
+  });
+
+  test("a transaction of ephemeral data only is handled each time, and not remembered", async () => {
+    const state = memoryState();
+    const r = recorder();
+    const t = new Transactions({ state, handlers: r.handlers, logger: silentLogger });
+    await t.receive("e", { events: [], ephemeral: ev("typing") });
+    await t.receive("e", { events: [], ephemeral: ev("receipt") });
+    assert.deepEqual(r.seen, ["eph typing", "eph receipt"]);
+    assert.deepEqual(handled(state), []);
+  });
+
+  test("a list kept by an older version (bare ids) matches nothing: the transaction is handled, the list rewritten", async () => {
+    const state = memoryState();
+    state.data.set("txn:recent", JSON.stringify(["3", "4"]));
+    const r = recorder();
+    await new Transactions({ state, handlers: r.handlers, logger: silentLogger }).receive("4", { events: ev("x") });
+    assert.deepEqual(r.seen, ["x"]);
+    assert.deepEqual(handled(state), ["4"]);
+  });
+
+  test("fingerprints follow the timeline events' IDs, in order, and nothing else", () => {
+    const a = { event_id: "$a", unsigned: { age: 1 } };
+    const b = { event_id: "$b" };
+    assert.equal(transactionFingerprint({ events: [] }), undefined);
+    assert.equal(
+      transactionFingerprint({ events: [a, b] }),
+      transactionFingerprint({ events: [{ ...a, unsigned: { age: 500 } }, b], ephemeral: [{ type: "m.typing" }] }),
+    );
+    assert.notEqual(transactionFingerprint({ events: [a, b] }), transactionFingerprint({ events: [b, a] }));
+    assert.notEqual(transactionFingerprint({ events: [a] }), transactionFingerprint({ events: [a, b] }));
   });
 });
