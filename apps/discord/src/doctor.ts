@@ -92,7 +92,7 @@ async function intentsCheck(rest: DoctorRest): Promise<DoctorCheck> {
   const names = off.map((p) => p.name).join(", ");
   return failed(
     "Discord intents",
-    `the application has ${names} turned off, and the bridge asks for ${needed.length === 1 ? "it" : "them"}: Discord would close its gateway connection (4014 Disallowed intents)`,
+    `the application has ${names} turned off, and the bridge asks for ${off.length === 1 ? "it" : "them"}: Discord would close its gateway connection (4014 Disallowed intents)`,
     `in the Developer Portal, your application > Bot > Privileged Gateway Intents: turn on ${names}, then start the bridge`,
   );
 }

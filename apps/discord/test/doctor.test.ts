@@ -6,9 +6,13 @@
  * with roles and overwrites the fake does not set up, is tested alone.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import { type DoctorCheck, loadConfig, silentLogger } from "@parley/bridge";
-import { type FakeDiscord, startFakeDiscord } from "@parley/testkit";
+import { type DoctorCheck, loadConfig, runCli, silentLogger } from "@parley/bridge";
+import { type FakeDiscord, freePort, startFakeDiscord } from "@parley/testkit";
 import type { APIChannel } from "discord-api-types/v10";
 import { OverwriteType, PermissionFlagsBits } from "discord-api-types/v10";
 import { diagnose } from "../src/doctor.ts";
@@ -96,6 +100,43 @@ describe("parley doctor for Discord, against the fake Discord", () => {
     const noReactions = about(checks, /#noreactions/);
     assert.equal(noReactions.status, "warn");
     assert.match(noReactions.finding, /Add Reactions/);
+  });
+
+  it("runs through `parley doctor`, which loads diagnose from this package by its name", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "parley-discord-doctor-"));
+    try {
+      const path = join(dir, "parley.yaml");
+      writeFileSync(
+        path,
+        [
+          // No XMPP server: the handshake fails, and the Discord checks run all the same.
+          `xmpp: { port: ${await freePort()}, domain: discord.parley.test, secret: component-secret, mucDomain: muc.parley.test }`,
+          `store: { url: "sqlite:${join(dir, "parley.db")}" }`,
+          "ops: { port: 0 }",
+          `links: [{ network: discord, channel: "${hooks.id}", room: lobby }]`,
+          `connectors: { discord: { token: "${fake.token}", apiUrl: "${fake.restUrl}" } }`,
+        ].join("\n"),
+      );
+      const out = new PassThrough();
+      let text = "";
+      out.on("data", (chunk: Buffer) => {
+        text += chunk.toString("utf8");
+      });
+      const code = await runCli(["doctor", "--config", path], out, {
+        stdin: new PassThrough(),
+        stdout: out,
+        stderr: out,
+      });
+      assert.equal(code, 1);
+      assert.match(text, /^ok {4}Discord token: accepted/m);
+      assert.match(
+        text,
+        new RegExp(`^FAIL {2}Discord channel #nohooks \\(${hooks.id}\\): the bot lacks Manage Webhooks`, "m"),
+      );
+      assert.ok(!text.includes(fake.token), "the token stays out of the output");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("fails a channel the bot cannot see, and one that does not exist", async () => {
