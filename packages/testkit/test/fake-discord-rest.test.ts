@@ -403,6 +403,49 @@ describe("fake Discord REST through discord.js", () => {
     assert.deepEqual(await raw.json(), { message: "You are being rate limited.", retry_after: 1.5, global: true });
   });
 
+  it("failNext answers 5xx as Discord does; afterProcessing keeps what the request did", async () => {
+    const channel = (await client.channels.fetch(generalId)) as TextChannel;
+    const violationsBefore = fake.violations.length;
+    // This client retries nothing (retries: 0): the failure reaches the caller, and nothing was posted.
+    fake.failNext({ method: "POST", pathIncludes: `/channels/${generalId}/messages`, count: 2, status: 502 });
+    const start = fake.requests.length;
+    for (let i = 0; i < 2; i++) {
+      const failed = await channel.send("through the outage").then(
+        () => assert.fail("the send went through an outage"),
+        (e: unknown) => e as { status?: number },
+      );
+      assert.equal(failed.status, 502);
+    }
+    const sent = await channel.send("through the outage");
+    assert.deepEqual(
+      fake.requests.slice(start).map((r) => r.status),
+      [502, 502, 200],
+    );
+    assert.equal(fake.messages(generalId).filter((m) => m.content === "through the outage").length, 1);
+    assert.equal(fake.message(generalId, sent.id)?.content, "through the outage");
+
+    const raw = await fetch(`${fake.restUrl}/v10/users/@me`, { headers: { authorization: `Bot ${fake.token}` } });
+    assert.equal(raw.status, 200, "a rule that is used up fails nothing more");
+    fake.failNext({ pathIncludes: "/users/@me" });
+    const failed = await fetch(`${fake.restUrl}/v10/users/@me`, { headers: { authorization: `Bot ${fake.token}` } });
+    assert.equal(failed.status, 500);
+    assert.deepEqual(await failed.json(), { message: "500: Internal Server Error", code: 0 });
+
+    // The request did its work, yet its answer is a 500: posting again duplicates the message.
+    const before = fake.messages(generalId).length;
+    fake.failNext({ method: "POST", pathIncludes: `/channels/${generalId}/messages`, afterProcessing: true });
+    const posted = await fetch(`${fake.restUrl}/v10/channels/${generalId}/messages`, {
+      method: "POST",
+      headers: { authorization: `Bot ${fake.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ content: "done, answered 500" }),
+    });
+    assert.equal(posted.status, 500);
+    assert.equal(fake.messages(generalId).length, before + 1);
+    assert.equal(fake.messages(generalId).at(-1)?.content, "done, answered 500");
+    assert.deepEqual(fake.violations.slice(violationsBefore), [], "5xx answers are not spec violations");
+    assert.throws(() => fake.failNext({ count: 0 }), /count must be a positive integer/);
+  });
+
   it("denyPermission makes the routes that need it answer 403 50013", async () => {
     const locked = fake.createChannel(guildId, { name: "locked" }).id;
     const theirs = fake.post(locked, aliceId, "someone else's");

@@ -33,6 +33,7 @@ import { RateLimiter, type RateLimitOptions, type RateLimitRule } from "./rate-l
 import { parseReactionEmoji, type ReactionEmoji } from "./reaction-emoji.ts";
 import { handleRest, type RestRequestRecord } from "./rest-server.ts";
 import type { RestWorld } from "./route-kit.ts";
+import { type ServerErrorRule, ServerErrors } from "./server-errors.ts";
 import { SnowflakeSource } from "./snowflake.ts";
 import { Waiters } from "./waiters.ts";
 import { WEBHOOK_ROUTES } from "./webhook-routes.ts";
@@ -128,6 +129,12 @@ export interface FakeDiscord {
   invalidateSession(resumable: boolean): void;
   /** The next matching requests get 429 with Discord's headers and body. */
   rateLimitNext(o: RateLimitRule): void;
+  /**
+   * The next matching requests fail as Discord's outages do: 500 with the API's JSON error,
+   * or 502 with the edge's HTML page; `afterProcessing` does the work first (a message is
+   * created, yet the client sees the failure).
+   */
+  failNext(o?: ServerErrorRule): void;
   /** From now on the routes needing it answer 403 50013 (ViewChannel: 50001 Missing Access, and no events). */
   denyPermission(channelId: string, permission: DeniablePermission): void;
   /** REST 401 and gateway close 4004 from now on. */
@@ -193,6 +200,7 @@ class RunningFakeDiscord implements FakeDiscord {
   private readonly webhooks: WebhookStore;
   private readonly gateway: Gateway;
   private readonly limiter: RateLimiter;
+  private readonly serverErrors = new ServerErrors();
   private readonly events = new EventEmitter();
   private readonly waiters = new Waiters(() =>
     this.requests.slice(-5).map((r) => `${r.method} ${r.path} -> ${r.status}`),
@@ -248,6 +256,7 @@ class RunningFakeDiscord implements FakeDiscord {
     const pipeline = {
       check,
       limiter: this.limiter,
+      serverErrors: this.serverErrors,
       world,
       routes: { ...DIRECTORY_ROUTES, ...MESSAGE_ROUTES, ...WEBHOOK_ROUTES },
       token: () => (this.tokenValid ? this.token : undefined),
@@ -421,6 +430,10 @@ class RunningFakeDiscord implements FakeDiscord {
 
   rateLimitNext(o: RateLimitRule): void {
     this.limiter.force(o);
+  }
+
+  failNext(o: ServerErrorRule = {}): void {
+    this.serverErrors.failNext(o);
   }
 
   denyPermission(channelId: string, permission: DeniablePermission): void {

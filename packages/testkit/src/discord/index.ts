@@ -14,4 +14,5 @@ export { startFakeDiscord } from "./fake-discord.ts";
 export type { DeniablePermission } from "./permissions.ts";
 export type { PrivilegedIntent } from "./privileged-intents.ts";
 export type { RateLimitOptions, RateLimitRule } from "./rate-limits.ts";
+export type { ServerErrorRule } from "./server-errors.ts";
 export { compareSnowflakes, snowflakeTime } from "./snowflake.ts";

@@ -20,6 +20,7 @@ import { describeIssues, describeResponseIssues, formErrorsOf, type OpenApiCheck
 import type { RateLimiter } from "./rate-limits.ts";
 import { type ParsedBody, parseBody } from "./request-body.ts";
 import type { RestWorld, Route } from "./route-kit.ts";
+import type { ServerErrorAnswer, ServerErrors } from "./server-errors.ts";
 
 /** One REST request as the fake saw it. */
 export interface RestRequestRecord {
@@ -44,6 +45,8 @@ export interface RestRequestRecord {
 export interface RestPipeline {
   readonly check: OpenApiCheck;
   readonly limiter: RateLimiter;
+  /** Injected 5xx answers (Discord's outages). */
+  readonly serverErrors: ServerErrors;
   readonly world: RestWorld;
   readonly routes: Readonly<Record<string, Route>>;
   token(): string | undefined;
@@ -117,6 +120,16 @@ export async function handleRest(p: RestPipeline, req: IncomingMessage, res: Ser
     answer(429, verdict.limited, verdict.headers, logged);
     return;
   }
+  const outage = p.serverErrors.take(method, path);
+  const failWith = (o: ServerErrorAnswer) => {
+    // Not checked against the spec: it lists no 5xx, yet Discord gives them.
+    sendRaw(res, o.status, o.contentType, o.body);
+    p.record({ ...base, status: o.status, ...logged });
+  };
+  if (outage && !outage.afterProcessing) {
+    failWith(outage);
+    return;
+  }
   if (body.kind === "invalid") {
     p.violation(`${method} ${route.template}: ${body.reason}`);
     answer(400, { code: 50109, message: body.reason }, verdict.headers, logged);
@@ -146,6 +159,10 @@ export async function handleRest(p: RestPipeline, req: IncomingMessage, res: Ser
       body.kind === "json" && isObject(body.value) ? body.value : body.kind === "multipart" ? body.value : {};
     const files = body.kind === "multipart" ? body.files : [];
     const out = handler(p.world, { method, params: route.params, query: url.searchParams, json, files });
+    if (outage) {
+      failWith(outage);
+      return;
+    }
     answer(out.status, out.body, verdict.headers, logged);
   } catch (e) {
     if (e instanceof DiscordError) {
@@ -206,6 +223,13 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   }
   const text = JSON.stringify(body);
   res.writeHead(status, { ...common, "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** An answer from in front of the API (the edge's HTML page, or an outage's JSON), as it is. */
+function sendRaw(res: ServerResponse, status: number, contentType: string, text: string): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(text) });
   res.end(text);
 }
 
