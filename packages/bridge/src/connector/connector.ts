@@ -229,6 +229,13 @@ export interface EditRequest {
   readonly id: string;
   readonly sender: XmppSender;
   readonly text: RichText;
+  /**
+   * Idempotency key (the engine's delivery key): the same request made again
+   * (a retry, a resend after a crash) has the same key, another request never
+   * does. A connector whose network accepts a transaction id or nonce derives
+   * it from this; absent only when the engine has nothing stable to go by.
+   */
+  readonly key?: string;
 }
 
 export interface DeleteRequest {
@@ -243,6 +250,13 @@ export interface DeleteRequest {
   readonly moderator: boolean;
   /** The moderator's reason (XEP-0425), for networks that keep one with the deletion. */
   readonly reason?: string;
+  /**
+   * Idempotency key (the engine's delivery key): the same request made again
+   * (a retry, a resend after a crash) has the same key, another request never
+   * does. A connector whose network accepts a transaction id or nonce derives
+   * it from this; absent only when the engine has nothing stable to go by.
+   */
+  readonly key?: string;
 }
 
 export interface ReactRequest {
@@ -252,6 +266,13 @@ export interface ReactRequest {
   /** A Unicode emoji (XEP-0444 carries nothing else). */
   readonly emoji: string;
   readonly action: "add" | "remove";
+  /**
+   * Idempotency key (the engine's delivery key): the same request made again
+   * (a retry, a resend after a crash) has the same key, another request never
+   * does. A connector whose network accepts a transaction id or nonce derives
+   * it from this; absent only when the engine has nothing stable to go by.
+   */
+  readonly key?: string;
 }
 
 export interface TypingRequest {

@@ -220,11 +220,21 @@ export class DirectChats {
     const sender: XmppSender = { jid: user, nick: user.split("@")[0] ?? user };
     const lane = `remote-dm:${user}`;
     const find = (id: string) => this.ctx.store.byXmppId(this.ctx.network, user, id);
+    // What the connector may derive a transaction id from: this stanza's own id, when it has one.
+    const ownId = m.originId ?? m.id;
+    const keyFor = (what: string) =>
+      ownId !== undefined ? { key: `to-remote dm ${what} ${this.ctx.network} ${user} ${ownId}` } : {};
     if (m.replace) {
       const r = await find(m.replace.id);
       if (r?.direction !== "to-remote" || !connector.edit) return;
       const text = fromStyling(m.body ?? "", m.references);
-      await connector.edit({ channel: r.channel.slice(DM_CHANNEL_PREFIX.length), id: r.remoteId, sender, text });
+      await connector.edit({
+        channel: r.channel.slice(DM_CHANNEL_PREFIX.length),
+        id: r.remoteId,
+        sender,
+        text,
+        ...keyFor("edit"),
+      });
       return;
     }
     if (m.retract) {
@@ -235,6 +245,7 @@ export class DirectChats {
         id: r.remoteId,
         sender,
         moderator: false,
+        ...keyFor("delete"),
       });
       return;
     }
@@ -246,10 +257,18 @@ export class DirectChats {
       await this.ctx.store.setReactions(this.ctx.network, setKey, user, m.reactions.emojis);
       const channel = r.channel.slice(DM_CHANNEL_PREFIX.length);
       for (const e of m.reactions.emojis)
-        if (!before.includes(e)) await connector.react({ channel, id: r.remoteId, sender, emoji: e, action: "add" });
+        if (!before.includes(e))
+          await connector.react({ channel, id: r.remoteId, sender, emoji: e, action: "add", ...keyFor(`add ${e}`) });
       for (const e of before)
         if (!m.reactions.emojis.includes(e))
-          await connector.react({ channel, id: r.remoteId, sender, emoji: e, action: "remove" });
+          await connector.react({
+            channel,
+            id: r.remoteId,
+            sender,
+            emoji: e,
+            action: "remove",
+            ...keyFor(`remove ${e}`),
+          });
       return;
     }
     if (m.body === undefined) return;

@@ -204,13 +204,14 @@ export class XmppToRemote {
       if (r?.direction !== "to-remote" || r.sender !== authorKey) return;
       const text = this.textOf(m);
       const edit = connector.edit.bind(connector);
+      const key = `to-remote edit ${this.ctx.network} ${room} ${m.id ?? m.originId ?? stanzaId}`;
       await this.ctx.delivery.enqueue({
-        key: `to-remote edit ${this.ctx.network} ${room} ${m.id ?? m.originId ?? stanzaId}`,
+        key,
         lane: `remote:${r.channel}`,
         describe: `edit of ${r.remoteId}`,
         run: () => {
           this.ctx.echoes.expect("edit", r.remoteId);
-          return edit({ channel: r.channel, id: r.remoteId, sender, text });
+          return edit({ channel: r.channel, id: r.remoteId, sender, text, key });
         },
       });
       return;
@@ -226,7 +227,10 @@ export class XmppToRemote {
       if (!caps.reactions || !connector.react) return;
       const r = await find(m.reactions.id);
       if (!r) return;
-      await this.react(room, r, sender, authorKey, m.reactions.emojis, m.reactions.id);
+      // The reaction stanza's own id (the room's stanza-id first, which its archive keeps) keys its deliveries,
+      // so the same update read again after a crash is the same request; only a stanza with no id at all gets a time.
+      const update = stanzaId ?? m.originId ?? m.id ?? `at ${Date.now()}`;
+      await this.react(room, r, sender, authorKey, m.reactions.emojis, m.reactions.id, update);
       return;
     }
     if (m.body === undefined && m.marker?.type === "displayed") {
@@ -424,6 +428,7 @@ export class XmppToRemote {
     authorKey: string,
     emojis: readonly string[],
     targetId: string,
+    update: string,
   ): Promise<void> {
     const connector = this.ctx.connector;
     if (!connector.react) return;
@@ -437,11 +442,12 @@ export class XmppToRemote {
       ...added.map((e) => [e, "add"] as const),
       ...removed.map((e) => [e, "remove"] as const),
     ]) {
+      const key = `to-remote reaction ${this.ctx.network} ${r.remoteId} ${authorKey} ${emoji} ${action} ${update}`;
       await this.ctx.delivery.enqueue({
-        key: `to-remote reaction ${this.ctx.network} ${r.remoteId} ${authorKey} ${emoji} ${action} ${Date.now()}`,
+        key,
         lane: `remote:${r.channel}`,
         describe: `reaction on ${r.remoteId}`,
-        run: () => react({ channel: r.channel, id: r.remoteId, sender, emoji, action }),
+        run: () => react({ channel: r.channel, id: r.remoteId, sender, emoji, action, key }),
       });
     }
   }
@@ -450,8 +456,9 @@ export class XmppToRemote {
     const connector = this.ctx.connector;
     if (!connector.delete) return;
     const del = connector.delete.bind(connector);
+    const key = `to-remote delete ${this.ctx.network} ${r.remoteId} ${r.channel}`;
     await this.ctx.delivery.enqueue({
-      key: `to-remote delete ${this.ctx.network} ${r.remoteId} ${r.channel}`,
+      key,
       lane: `remote:${r.channel}`,
       describe: `deletion of ${r.remoteId}`,
       run: () => {
@@ -461,6 +468,7 @@ export class XmppToRemote {
           id: r.remoteId,
           sender,
           moderator,
+          key,
           ...(reason !== undefined && reason !== "" && { reason }),
         });
       },
