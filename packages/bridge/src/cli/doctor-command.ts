@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { type BridgeConfig, ConfigError, loadConfig, secretsOf } from "../config/index.ts";
+import { scrubSecrets } from "../config/secrets.ts";
 import type { Connector } from "../connector/connector.ts";
 import { type LoadConnectorModule, loadConnectorModule } from "../doctor/connector-module.ts";
 import { runDoctorChecks } from "../doctor/doctor.ts";
@@ -88,9 +89,13 @@ export async function runDoctor(
     module = await load(name);
     connector = await module.createConnector(config.connectors[name], { logger, config });
   } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    streams.stderr.write(`${e.message}\n`);
-    return 2;
+    if (e instanceof ConfigError) {
+      streams.stderr.write(`${e.message}\n`);
+      return 2;
+    }
+    const why = scrubSecrets(e instanceof Error ? e.message : String(e), secrets);
+    streams.stderr.write(`the ${name} connector could not be built: ${why}\n`);
+    return 1;
   }
 
   const report = new DoctorReport(streams.stdout, secrets);
