@@ -11,6 +11,7 @@ export { type DiscordOptions, discordOptionsSchema, parseDiscordOptions } from "
 export { DiscordConnector, type DiscordConnectorContext } from "./discord-connector.ts";
 export { diagnose } from "./doctor.ts";
 export { INTENTS } from "./gateway-session.ts";
+export { INVITE_PERMISSIONS, initConnector, initQuestions } from "./init-connector.ts";
 export { webhookUsername } from "./webhook-username.ts";
 
 /** The factory the bridge CLI calls; throws a ConfigError naming `connectors.discord.<field>` for bad options. */

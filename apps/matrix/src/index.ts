@@ -10,6 +10,7 @@ import { MatrixConnector } from "./matrix-connector.ts";
 export { type AppserviceServer, startAppserviceServer, type TransactionBody } from "./appservice-server.ts";
 export { appserviceUrlOf, type MatrixOptions, matrixOptionsSchema, parseMatrixOptions } from "./config.ts";
 export { diagnose } from "./doctor.ts";
+export { initConnector, initQuestions, REGISTRATION_FILE_NAME } from "./init-connector.ts";
 export { MatrixConnector, type MatrixConnectorOptions } from "./matrix-connector.ts";
 export { MatrixForbiddenError } from "./matrix-errors.ts";
 export {

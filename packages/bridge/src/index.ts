@@ -4,6 +4,7 @@
  * connector in src/reference/); `Bridge.start` runs it against an XMPP server.
  */
 export * from "./admin/index.ts";
+export type { ConnectorInitResult, InitContext, InitFile, InitQuestion } from "./cli/init-connector.ts";
 export * from "./cli/run-cli.ts";
 export * from "./component/component-session.ts";
 export * from "./component/disco-responder.ts";

@@ -57,7 +57,9 @@ export function nextSteps(input: {
   );
   for (const b of bridges) {
     for (const v of b.result.environment ?? []) {
-      steps.push(`Set ${v.name} in the ${b.network} bridge's environment: ${v.what}.`);
+      steps.push(
+        `Set ${v.name} in the ${b.network} bridge's environment (as a service: a line ${v.name}=... in /etc/parley/${b.network}.env, chmod 600): ${v.what}.`,
+      );
     }
     steps.push(...(b.result.nextSteps ?? []));
   }
@@ -65,7 +67,7 @@ export function nextSteps(input: {
     const config = shown(b.configName);
     steps.push(`Check the ${b.network} bridge's setup: parley doctor --config ${config}`);
     steps.push(
-      `Run it: parley --config ${config}, or as a service with ${SYSTEMD_UNIT} (copy the file to /etc/parley/${b.network}.yaml, then systemctl enable --now parley@${b.network})`,
+      `Run it: parley --config ${config}; or as a service: copy ${SYSTEMD_UNIT} to /etc/systemd/system/, ${config} to /etc/parley/${b.network}.yaml, then systemctl enable --now parley@${b.network}`,
     );
   }
   out.push("", "Next:");
