@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type AppserviceRegistration, portOpen, type Synapse, startSynapse } from "../src/index.ts";
+import { type AppserviceRegistration, portOpen, type Synapse, startPostgres, startSynapse } from "../src/index.ts";
 
 interface Transaction {
   readonly txnId: string;
@@ -340,6 +340,30 @@ describe("startSynapse with an application service", () => {
     assert.match(tail, /homeserver\.log/);
     assert.match(tail, /STARTING SERVER/);
     assert.ok(!tail.includes(reg.as_token) && !tail.includes(alice.accessToken), "no tokens in the log tail");
+  });
+});
+
+describe("startSynapse on PostgreSQL", () => {
+  it("keeps its data in the given database, across a restart", async () => {
+    const pg = await startPostgres();
+    try {
+      const database = "synapse_data";
+      await pg.createDatabase(database);
+      const hs = await startSynapse({ postgres: { ...pg, database } });
+      try {
+        const user = await hs.registerUser("pat");
+        await hs.restart();
+        const who = await api(hs, "GET", "/_matrix/client/v3/account/whoami", { token: user.accessToken });
+        assert.equal(who.body.user_id, user.userId);
+        const rows = await pg.psql("SELECT name FROM users", { database });
+        assert.ok(rows.split("\n").includes(user.userId), rows);
+        assert.equal(existsSync(join(hs.dataDir, "homeserver.db")), false, "no SQLite file");
+      } finally {
+        await hs.stop();
+      }
+    } finally {
+      await pg.stop();
+    }
   });
 });
 

@@ -48,6 +48,8 @@ export function homeserverConfig(c: {
   macaroonSecretKey: string;
   formSecret: string;
   appserviceFiles: readonly string[];
+  /** Synapse's `database` section; default its own SQLite file in the directory. */
+  database?: Record<string, unknown>;
 }): Record<string, unknown> {
   const { paths } = c;
   return {
@@ -65,7 +67,7 @@ export function homeserverConfig(c: {
         resources: [{ names: ["client"], compress: false }],
       },
     ],
-    database: { name: "sqlite3", args: { database: paths.databaseFile } },
+    database: c.database ?? { name: "sqlite3", args: { database: paths.databaseFile } },
     log_config: paths.logConfigFile,
     media_store_path: paths.mediaStore,
     enable_authenticated_media: true,
@@ -105,6 +107,35 @@ export function homeserverConfig(c: {
     rc_delayed_event_mgmt: UNLIMITED,
     rc_reports: UNLIMITED,
     rc_key_requests: UNLIMITED,
+  };
+}
+
+/** Where a homeserver on PostgreSQL finds its database (a `PostgresServer` from the testkit has these fields). */
+export interface SynapsePostgres {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly database: string;
+  readonly password?: string;
+}
+
+/**
+ * Synapse's `database` section for PostgreSQL through psycopg2. The database
+ * must be empty or Synapse's, and use the C collation (the testkit's
+ * PostgreSQL is initialised without a locale, which gives that).
+ */
+export function postgresDatabaseConfig(pg: SynapsePostgres): Record<string, unknown> {
+  return {
+    name: "psycopg2",
+    args: {
+      host: pg.host,
+      port: pg.port,
+      user: pg.user,
+      database: pg.database,
+      ...(pg.password !== undefined && { password: pg.password }),
+      cp_min: 1,
+      cp_max: 5,
+    },
   };
 }
 

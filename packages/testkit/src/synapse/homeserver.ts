@@ -1,7 +1,8 @@
 /**
  * A real Synapse per test: its own directory (config, SQLite database, media,
  * logs), one HTTP listener on a free loopback port, application services
- * registered from the test, and stop() that leaves nothing behind.
+ * registered from the test, and stop() that leaves nothing behind. With
+ * `postgres`, its data goes to that PostgreSQL database instead of SQLite.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -12,7 +13,15 @@ import { freePort } from "../free-port.ts";
 import { logTail, ServerProcess, waitUntilReady } from "../process.ts";
 import { keepRequested } from "../server.ts";
 import { type AppserviceRegistration, checkRegistrations } from "./appservice.ts";
-import { homeserverConfig, homeserverPaths, logConfig, mergeConfig, toYaml } from "./config.ts";
+import {
+  homeserverConfig,
+  homeserverPaths,
+  logConfig,
+  mergeConfig,
+  postgresDatabaseConfig,
+  type SynapsePostgres,
+  toYaml,
+} from "./config.ts";
 import { ensureSynapse } from "./install.ts";
 import { synapseSigningKey } from "./signing-key.ts";
 import { type RegisteredUser, type RegisterUserOptions, registerUser } from "./users.ts";
@@ -28,6 +37,12 @@ export interface StartSynapseOptions {
   readonly venv?: string;
   /** How long to wait for the homeserver to answer /health; default 60 s. */
   readonly startTimeoutMs?: number;
+  /**
+   * Keep the homeserver's data in this PostgreSQL database (e.g. a fresh one
+   * from `startPostgres().createDatabase()`) instead of a SQLite file; the
+   * database outlives stop(), its server belongs to the caller.
+   */
+  readonly postgres?: SynapsePostgres;
 }
 
 export interface Synapse {
@@ -72,7 +87,10 @@ export async function startSynapse(o: StartSynapseOptions = {}): Promise<Synapse
   if (o.extraConfig !== undefined && (typeof o.extraConfig !== "object" || o.extraConfig === null)) {
     throw new Error("extraConfig must be an object");
   }
-  const { python } = await ensureSynapse(o.venv === undefined ? {} : { venv: o.venv });
+  const { python } = await ensureSynapse({
+    ...(o.venv !== undefined && { venv: o.venv }),
+    ...(o.postgres !== undefined && { postgres: true }),
+  });
 
   const dir = await mkdtemp(join(tmpdir(), "parley-synapse-"));
   const paths = homeserverPaths(dir);
@@ -93,6 +111,7 @@ export async function startSynapse(o: StartSynapseOptions = {}): Promise<Synapse
       macaroonSecretKey: randomBytes(24).toString("hex"),
       formSecret: randomBytes(24).toString("hex"),
       appserviceFiles,
+      ...(o.postgres !== undefined && { database: postgresDatabaseConfig(o.postgres) }),
     });
     await writeFile(paths.configFile, toYaml(mergeConfig(config, o.extraConfig ?? {})), { mode: 0o600 });
   } catch (e) {

@@ -3,6 +3,8 @@
  * reused afterwards. The version is pinned so that every machine tests against
  * the same homeserver; the check for an existing install reads pip's metadata
  * instead of starting Python, because every Matrix test file goes through it.
+ * psycopg2 (the binary wheel: no compiler or libpq headers needed) is
+ * installed with it, for homeservers on PostgreSQL.
  */
 import { execFile } from "node:child_process";
 import { access, mkdir, readdir } from "node:fs/promises";
@@ -16,6 +18,9 @@ const run = promisify(execFile);
 /** The matrix-synapse release the Matrix tests run against. */
 export const SYNAPSE_VERSION = "1.163.2";
 
+/** The psycopg2 release installed beside Synapse, which Synapse needs to use PostgreSQL. */
+export const PSYCOPG2_VERSION = "2.9.13";
+
 const VERSION_SYNTAX = /^\d+\.\d+\.\d+(?:rc\d+)?$/;
 
 export interface EnsureSynapseOptions {
@@ -25,6 +30,8 @@ export interface EnsureSynapseOptions {
   readonly version?: string;
   /** The interpreter that creates the virtualenv when it is missing; default `python3`. */
   readonly python?: string;
+  /** Also make sure psycopg2 is there (a virtualenv made before it was installed with Synapse gets it now). */
+  readonly postgres?: boolean;
 }
 
 export interface SynapseInstall {
@@ -51,17 +58,19 @@ export async function ensureSynapse(o: EnsureSynapseOptions = {}): Promise<Synap
   }
   const python = join(venv, "bin", "python");
   const done = { python, version };
-  if ((await installedVersion(venv)) === version) return done;
+  const complete = async () => (await installedVersion(venv)) === version && (!o.postgres || (await hasPsycopg2(venv)));
+  if (await complete()) return done;
 
   const bootstrap = o.python ?? "python3";
-  const byHand = `${bootstrap} -m venv ${venv} && ${join(venv, "bin", "pip")} install 'matrix-synapse==${version}'`;
+  const psycopg2 = `psycopg2-binary==${PSYCOPG2_VERSION}`;
+  const byHand = `${bootstrap} -m venv ${venv} && ${join(venv, "bin", "pip")} install 'matrix-synapse==${version}' '${psycopg2}'`;
   try {
     await mkdir(dirname(venv), { recursive: true });
   } catch (e) {
     throw installError(`create ${dirname(venv)}`, e, byHand);
   }
   return withFileLock(`${venv}.lock`, async () => {
-    if ((await installedVersion(venv)) === version) return done;
+    if (await complete()) return done;
     if (!(await exists(python))) {
       try {
         await run(bootstrap, ["-m", "venv", venv], { timeout: 5 * 60_000 });
@@ -74,17 +83,29 @@ export async function ensureSynapse(o: EnsureSynapseOptions = {}): Promise<Synap
     try {
       await run(
         python,
-        ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--quiet", `matrix-synapse==${version}`],
+        [
+          "-m",
+          "pip",
+          "install",
+          "--disable-pip-version-check",
+          "--no-input",
+          "--quiet",
+          psycopg2,
+          `matrix-synapse==${version}`,
+        ],
         { timeout: 20 * 60_000, maxBuffer: 16 * 1024 * 1024 },
       );
     } catch (e) {
-      throw installError(`install matrix-synapse==${version} into ${venv}`, e, byHand);
+      throw installError(`install matrix-synapse==${version} and ${psycopg2} into ${venv}`, e, byHand);
     }
     const got = await installedVersion(venv);
     if (got !== version) {
       throw new Error(
         `pip finished but ${venv} holds matrix-synapse ${got ?? "(none)"}, not ${version}; install it by hand: ${byHand}`,
       );
+    }
+    if (o.postgres && !(await hasPsycopg2(venv))) {
+      throw new Error(`pip finished but ${venv} holds no psycopg2; install it by hand: ${byHand}`);
     }
     return done;
   });
@@ -102,6 +123,16 @@ export async function installedVersion(venv: string): Promise<string | undefined
     }
   }
   return undefined;
+}
+
+/** Whether pip recorded psycopg2 (the binary wheel or the source build) in the virtualenv. */
+export async function hasPsycopg2(venv: string): Promise<boolean> {
+  const libs = await readdir(join(venv, "lib")).catch(() => [] as string[]);
+  for (const lib of libs.filter((l) => l.startsWith("python"))) {
+    const entries = await readdir(join(venv, "lib", lib, "site-packages")).catch(() => [] as string[]);
+    if (entries.some((entry) => /^psycopg2(?:_binary)?-.+\.dist-info$/.test(entry))) return true;
+  }
+  return false;
 }
 
 function exists(path: string): Promise<boolean> {
