@@ -55,9 +55,28 @@ type Content = Record<string, unknown>;
 /** Thread roots, parts and reaction ids serve one message each: they go when the message map forgets it. */
 const PER_MESSAGE = { expiresWithMessage: true } as const;
 
-/** A transaction id derived from the engine's idempotency key: a retry sends the same one. */
-function txnIdFor(key: string, part: number): string {
+/**
+ * A transaction id derived from the engine's idempotency key: a retry, or a
+ * resend after a crash, sends the same one, and the homeserver answers it
+ * with the event it already made instead of making another. Synapse keeps
+ * this for an application service's requests (which act as a ghost through
+ * `user_id`) by the request path (room, event type, transaction id) and the
+ * application service, not by the ghost, in memory for 30 to 60 minutes and
+ * not across its own restarts; the key, unique per delivery, keeps ghosts
+ * apart.
+ */
+export function txnIdFor(key: string, part: number): string {
   return `parley.${createHash("sha256").update(`${key}#${part}`).digest("base64url").slice(0, 32)}`;
+}
+
+/**
+ * The transaction id of a request the engine keyed; one it could not key (a
+ * direct-chat stanza with no id at all) gets a fresh id, since reusing one
+ * derived from the content would make the homeserver swallow a later request
+ * that happens to look the same (an edit back to an earlier text).
+ */
+function requestTxnId(key: string | undefined, what: string): string {
+  return key !== undefined ? txnIdFor(`${what} ${key}`, 0) : `parley.${randomUUID()}`;
 }
 
 const ACTION_WORDS: Readonly<Record<string, string>> = {
@@ -275,7 +294,7 @@ export class EventsOut {
       "m.relates_to": { rel_type: "m.replace", event_id: o.id },
     };
     await this.guarded(o.channel, "m.room.message", ghost, "editing a message", () =>
-      sendRoomEvent(this.o.clients.as(ghost), o.channel, "m.room.message", content, `parley.${randomUUID()}`),
+      sendRoomEvent(this.o.clients.as(ghost), o.channel, "m.room.message", content, requestTxnId(o.key, "edit")),
     );
   }
 
@@ -303,7 +322,7 @@ export class EventsOut {
           o.channel,
           "m.reaction",
           { "m.relates_to": { rel_type: "m.annotation", event_id: o.id, key: o.emoji } },
-          `parley.${randomUUID()}`,
+          requestTxnId(o.key, "reaction"),
         ),
       );
       await this.state.set(key, id, PER_MESSAGE);

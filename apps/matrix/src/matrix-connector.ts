@@ -44,7 +44,7 @@ export interface MatrixConnectorOptions {
   readonly logger?: Logger;
   /** From the bridge config's media section: limits for files and avatars uploaded to Matrix. */
   readonly media?: { readonly maxBytes: number; readonly allowPrivateAddresses: boolean };
-  /** How rate limits are waited out before the delivery queue is told to retry (tests shorten it). */
+  /** Whether rate limits are waited out inside a call before the delivery queue is told (default: never). */
   readonly rateLimit?: RateLimitPolicy;
 }
 
@@ -145,7 +145,13 @@ export class MatrixConnector implements Connector {
       mediaUrl: (mxc) => proxy.urlFor(mxc),
       senderOf: (roomId, eventId) => senderOfEvent(clients.bot, roomId, eventId),
     });
-    const transactions = new Transactions({ state: host.state, handlers: eventsIn, logger });
+    const settled = host.settled?.bind(host);
+    const transactions = new Transactions({
+      state: host.state,
+      handlers: eventsIn,
+      logger,
+      ...(settled && { settled }),
+    });
     const out = new EventsOut({ ...shared, ghosts, portals, media, host: () => host });
     const server = await startAppserviceServer({
       host: o.listen.host,

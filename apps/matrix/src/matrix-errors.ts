@@ -1,10 +1,12 @@
 /**
- * What a failed homeserver call means for delivery. Rate limits are waited
- * out here (Synapse says how long in `retry_after_ms`) and retried a few
- * times before the delivery queue is told to come back later; a missing
- * permission can only be fixed by a person (PermanentError); a dropped
- * connection or a 5xx may go away (TransientError). Messages never carry the
- * request URL, which holds the ghost's user ID and could hold a token.
+ * What a failed homeserver call means for delivery. A rate limit is a
+ * TransientError carrying how long Synapse asked to wait (`retry_after_ms`),
+ * which the delivery queue honours: the call is not slept on here, since a
+ * delivery job that sleeps holds its lane unconfirmed and cannot be drained
+ * at a stop. A missing permission can only be fixed by a person
+ * (PermanentError); a dropped connection or a 5xx may go away
+ * (TransientError). Messages never carry the request URL, which holds the
+ * ghost's user ID and could hold a token.
  */
 import { type Logger, PermanentError, TransientError } from "@parley/bridge";
 import { MatrixError } from "matrix-js-sdk";
@@ -83,7 +85,10 @@ export function toDeliveryError(e: unknown, what: string): Error {
 }
 
 export interface RateLimitPolicy {
-  /** How many times a rate-limited call is waited out and tried again here (default 3). */
+  /**
+   * How many times a rate-limited call is waited out and tried again here
+   * (default 0: the delivery queue waits, and the job does not hold its lane meanwhile).
+   */
   readonly maxWaits?: number;
   /** The longest single wait (default 60 s); a longer ask goes back to the delivery queue. */
   readonly maxWaitMs?: number;
@@ -93,9 +98,10 @@ export interface RateLimitPolicy {
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
- * Runs one homeserver call; waits out M_LIMIT_EXCEEDED as asked (logging
- * once per wait) and tries again; any failure left is rethrown as a delivery
- * error. Never throws anything but TransientError or PermanentError.
+ * Runs one homeserver call; a failure is rethrown as a delivery error, a
+ * rate limit (M_LIMIT_EXCEEDED) with a warning saying how long the homeserver
+ * asked to wait. Only a policy with `maxWaits` waits here instead. Never
+ * throws anything but TransientError or PermanentError.
  */
 export async function callHomeserver<T>(
   what: string,
@@ -103,7 +109,7 @@ export async function callHomeserver<T>(
   logger: Logger,
   policy: RateLimitPolicy = {},
 ): Promise<T> {
-  const maxWaits = policy.maxWaits ?? 3;
+  const maxWaits = policy.maxWaits ?? 0;
   const maxWaitMs = policy.maxWaitMs ?? 60_000;
   const sleep = policy.sleep ?? defaultSleep;
   for (let attempt = 0; ; attempt++) {
@@ -119,6 +125,12 @@ export async function callHomeserver<T>(
         });
         await sleep(asked);
         continue;
+      }
+      if (isRateLimited(e)) {
+        logger.warn("the homeserver rate-limited the bridge (M_LIMIT_EXCEEDED); the delivery queue tries again", {
+          what,
+          retryAfterMs: retryAfterMsOf(e),
+        });
       }
       throw toDeliveryError(e, what);
     }

@@ -12,8 +12,8 @@
  * presence), which says how things are now: it is always handled, since
  * handling it twice changes nothing.
  *
- * A transaction is recorded only once every event has been handed to the
- * engine, which has stored them by then. A homeserver moves on to its next
+ * A transaction is recorded and acknowledged only once every event has been
+ * handed to the engine and the engine has them on record (`settled`). A homeserver moves on to its next
  * transaction only once the last is acknowledged, so only the most recent
  * need remembering: the last `REMEMBERED_TXNS`, kept under one key of the
  * connector's state (`txn:recent`, a JSON array of `[txnId, fingerprint]`),
@@ -71,10 +71,19 @@ export class Transactions {
   /** The transactions handled most recently, oldest first; loaded from the state on first use. */
   private recent: HandledTransaction[] | undefined;
 
-  constructor(options: { state: ConnectorState; handlers: TransactionHandlers; logger: Logger }) {
+  /** Resolves once what was handed to the engine so far is on its record (the host's `settled`). */
+  private readonly settled: (() => Promise<void>) | undefined;
+
+  constructor(options: {
+    state: ConnectorState;
+    handlers: TransactionHandlers;
+    logger: Logger;
+    settled?: () => Promise<void>;
+  }) {
     this.state = options.state;
     this.handlers = options.handlers;
     this.logger = options.logger;
+    this.settled = options.settled;
   }
 
   /** Resolves once the transaction is handled (now or before); rejects when it must be sent again. */
@@ -132,6 +141,8 @@ export class Transactions {
     for (const raw of body.events) await run("event", raw, (event) => this.handlers.event(event));
     for (const raw of body.ephemeral ?? [])
       await run("ephemeral event", raw, (event) => this.handlers.ephemeral(event));
+    // The homeserver forgets a transaction once it is acknowledged: not before the engine has it on record.
+    await this.settled?.();
     this.failures.delete(runKey);
     if (fingerprint !== undefined) {
       const next = [...recent, [txnId, fingerprint] as const].slice(-REMEMBERED_TXNS);

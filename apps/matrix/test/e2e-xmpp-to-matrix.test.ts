@@ -348,7 +348,7 @@ describe("XMPP -> Matrix", () => {
     await aliceSays("allowed again");
   });
 
-  test("M_LIMIT_EXCEEDED is waited out as Synapse asks: every message arrives, in order, and the bridge goes on", async () => {
+  test("M_LIMIT_EXCEEDED is waited out as Synapse asks, by the delivery queue: every message arrives, in order, and the bridge goes on", async () => {
     const { event } = await aliceSays("before the limit");
     const ghost = event.sender ?? "";
     const admin = await h.synapse.registerUser("admin", { admin: true });

@@ -36,7 +36,30 @@ describe("homeserver failures", () => {
     );
   });
 
-  test("a rate limit is waited out as asked and the call tried again, with a log line each time", async () => {
+  test("by default a rate limit is not slept on: it goes to the delivery queue with the wait asked, and a warning", async () => {
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (m: string) => void warnings.push(m), child: () => logger };
+    let calls = 0;
+    let sleeps = 0;
+    await assert.rejects(
+      callHomeserver(
+        "sending",
+        async () => {
+          calls++;
+          throw limited(1500);
+        },
+        logger,
+        { sleep: async () => void sleeps++ },
+      ),
+      (e: unknown) => e instanceof TransientError && e.retryAfterMs === 1500,
+    );
+    assert.equal(calls, 1);
+    assert.equal(sleeps, 0);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] ?? "", /M_LIMIT_EXCEEDED/);
+  });
+
+  test("with maxWaits, a rate limit is waited out as asked and the call tried again, with a log line each time", async () => {
     const waits: number[] = [];
     const warnings: string[] = [];
     const logger = { ...silentLogger, warn: (m: string) => void warnings.push(m), child: () => logger };
@@ -49,7 +72,7 @@ describe("homeserver failures", () => {
         return "ok";
       },
       logger,
-      { sleep: async (ms) => void waits.push(ms) },
+      { maxWaits: 3, sleep: async (ms) => void waits.push(ms) },
     );
     assert.equal(result, "ok");
     assert.deepEqual(waits, [40, 80]);
@@ -66,6 +89,7 @@ describe("homeserver failures", () => {
     let sleeps = 0;
     await assert.rejects(
       callHomeserver("x", () => Promise.reject(limited(120_000)), silentLogger, {
+        maxWaits: 3,
         sleep: async () => void sleeps++,
       }),
       (e: unknown) => e instanceof TransientError && e.retryAfterMs === 120_000,

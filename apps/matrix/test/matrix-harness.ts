@@ -23,6 +23,8 @@ import {
   freePort,
   isPresence,
   type Synapse,
+  type SynapsePostgres,
+  startPostgres,
   startSynapse,
   startXmppServer,
   TestClient,
@@ -37,6 +39,8 @@ export interface HarnessOptions {
   readonly delivery?: DeliveryRetryPolicy;
   /** Bob's room is public (default) or invite-only (the bot is invited then). */
   readonly inviteOnly?: boolean;
+  /** Synapse keeps its data in PostgreSQL (a server of the test's own) instead of SQLite. */
+  readonly synapseOnPostgres?: boolean;
 }
 
 export interface Harness {
@@ -119,7 +123,14 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
       botLocalpart: "xmppbridge",
     };
     const registration = { ...buildRegistration(options), rate_limited: o.rateLimited ?? false };
-    const synapse = await startSynapse({ appservices: [registration] });
+    let postgres: SynapsePostgres | undefined;
+    if (o.synapseOnPostgres) {
+      const pg = await startPostgres();
+      cleanups.push(() => pg.stop());
+      await pg.createDatabase("synapse");
+      postgres = { ...pg, database: "synapse" };
+    }
+    const synapse = await startSynapse({ appservices: [registration], ...(postgres && { postgres }) });
     cleanups.push(() => synapse.stop());
     const opts: MatrixOptions = { ...options, homeserverUrl: synapse.url };
 
@@ -186,7 +197,6 @@ connectors:
       new MatrixConnector({
         options: opts,
         media: { maxBytes: config.media.maxBytes, allowPrivateAddresses: true },
-        rateLimit: { maxWaits: 3, maxWaitMs: 10_000 },
       });
     const start = async () =>
       Bridge.start({ config, connector: h.connector, store, logger, ...(o.delivery && { delivery: o.delivery }) });

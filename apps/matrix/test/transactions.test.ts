@@ -171,4 +171,25 @@ describe("transactions", () => {
     assert.notEqual(transactionFingerprint({ events: [a, b] }), transactionFingerprint({ events: [b, a] }));
     assert.notEqual(transactionFingerprint({ events: [a] }), transactionFingerprint({ events: [a, b] }));
   });
+
+  test("a transaction is recorded (and acknowledged) only once the engine has its events on record", async () => {
+    const state = memoryState();
+    const r = recorder();
+    let release = () => {};
+    const onRecord = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const t = new Transactions({ state, handlers: r.handlers, logger: silentLogger, settled: () => onRecord });
+    let acknowledged = false;
+    const receiving = t.receive("s", { events: ev("a") }).then(() => {
+      acknowledged = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(r.seen, ["a"]);
+    assert.equal(acknowledged, false);
+    assert.deepEqual(handled(state), []);
+    release();
+    await receiving;
+    assert.deepEqual(handled(state), ["s"]);
+  });
 });
