@@ -145,6 +145,20 @@ describe("fetchMedia", () => {
     assert.equal(seen.length, before, "the server never saw a request");
   });
 
+  it("checks the address it connects to: a name that resolves to a public address, then to loopback, is refused (DNS rebinding)", async () => {
+    const before = seen.length;
+    const port = new URL(base).port;
+    let lookups = 0;
+    // The first answer (the early check) is public; every later one (the connection's own) points at this machine.
+    const rebinding = async () => [{ address: lookups++ === 0 ? "93.184.216.34" : "127.0.0.1" }];
+    await assert.rejects(
+      fetchMedia(`http://rebind.example:${port}/files/cat.png`, { maxBytes: 10_000, lookup: rebinding }),
+      fetchError("private-address"),
+    );
+    assert.ok(lookups >= 2, "the connection resolved the name again, through the same check");
+    assert.equal(seen.length, before, "the server never saw a request");
+  });
+
   it("checks every address a name resolves to", async () => {
     let fetched = 0;
     const never: typeof fetch = async () => {

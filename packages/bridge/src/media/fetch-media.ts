@@ -7,13 +7,15 @@
  * longer than `timeoutMs` in all; at most 5 redirects, and request headers
  * (which may carry credentials) are not sent on to another origin.
  *
- * Known limit: the address check resolves the name before `fetch` resolves it
- * again, so a DNS server answering differently within that window (DNS
- * rebinding) is not caught. Closing it needs a connect-time check in the HTTP
- * agent (undici's `connect.lookup`), which the global fetch does not expose.
+ * The address is checked twice: once before the request, for a clear error,
+ * and again when the connection is made (undici's `connect.lookup`), where the
+ * address checked is the one connected to. A DNS server that answers a public
+ * address to the first look-up and a private one to the second (DNS
+ * rebinding) is refused there.
  */
 import { lookup as dnsLookup } from "node:dns/promises";
-import { isIP } from "node:net";
+import { isIP, type LookupFunction } from "node:net";
+import { Agent, fetch as undiciFetch } from "undici";
 import { isPrivateAddress } from "./address-policy.ts";
 import { MediaFetchError, MediaTooLargeError } from "./media-errors.ts";
 import { sanitizeContentType, sanitizeFilename } from "./media-names.ts";
@@ -48,6 +50,50 @@ export interface FetchedMedia {
 }
 
 const defaultLookup: HostLookup = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+
+/**
+ * A socket `lookup` that resolves through `lookup` and refuses to connect when
+ * any address is private: the check is made on the very addresses the socket
+ * connects to, so no second resolution can slip past it.
+ */
+export function pinnedLookup(lookup: HostLookup): LookupFunction {
+  return (hostname, options, callback) => {
+    lookup(hostname).then(
+      (found) => {
+        const addresses = found.map((a) => ({ address: a.address, family: isIP(a.address) }));
+        const bad = addresses.find((a) => isPrivateAddress(a.address));
+        if (bad !== undefined || addresses.length === 0) {
+          const why =
+            bad === undefined
+              ? `${hostname} has no address`
+              : `refusing to connect to ${hostname}: ${bad.address} is a loopback, private or reserved address`;
+          callback(new MediaFetchError(bad === undefined ? "dns" : "private-address", why), "", 0);
+          return;
+        }
+        if (options.all === true) {
+          (callback as unknown as (e: null, all: typeof addresses) => void)(null, addresses);
+          return;
+        }
+        const first = addresses[0] as { address: string; family: number };
+        callback(null, first.address, first.family);
+      },
+      (e: unknown) => callback(new MediaFetchError("dns", `cannot resolve ${hostname}`, { cause: e }), "", 0),
+    );
+  };
+}
+
+/** One connection pool per look-up function, whose sockets connect only to public addresses. */
+const pinnedAgents = new WeakMap<HostLookup, Agent>();
+function pinnedFetch(lookup: HostLookup): typeof fetch {
+  let agent = pinnedAgents.get(lookup);
+  if (agent === undefined) {
+    agent = new Agent({ connect: { lookup: pinnedLookup(lookup) } });
+    pinnedAgents.set(lookup, agent);
+  }
+  const dispatcher = agent;
+  return ((input: string, init?: RequestInit) =>
+    undiciFetch(input, { ...(init as object), dispatcher })) as unknown as typeof fetch;
+}
 
 function parseUrl(raw: string): URL {
   let url: URL;
@@ -128,6 +174,8 @@ function declaredLength(res: Response): number | undefined {
 function asFetchError(e: unknown, signal: AbortSignal): Error {
   if (e instanceof MediaFetchError || e instanceof MediaTooLargeError) return e;
   if (signal.aborted && signal.reason instanceof MediaFetchError) return signal.reason;
+  // fetch wraps what the connect-time look-up refused in a TypeError("fetch failed").
+  if (e instanceof Error && e.cause instanceof MediaFetchError) return e.cause;
   return new MediaFetchError("network", `the download failed: ${e instanceof Error ? e.message : String(e)}`, {
     cause: e,
   });
@@ -172,8 +220,8 @@ async function* counted(
 }
 
 export async function fetchMedia(rawUrl: string, o: FetchMediaOptions): Promise<FetchedMedia> {
-  const doFetch = o.fetch ?? globalThis.fetch;
   const lookup = o.lookup ?? defaultLookup;
+  const doFetch = o.fetch ?? (o.allowPrivateAddresses ? globalThis.fetch : pinnedFetch(lookup));
   const maxRedirects = o.maxRedirects ?? 5;
   const timeoutMs = o.timeoutMs ?? 30_000;
   let url = parseUrl(rawUrl);
