@@ -2,7 +2,7 @@
  * The part of ejabberd.yml a Parley bridge needs, as a file of its own for
  * `include_config_file` (ejabberd adds its `listen` entries to the main
  * file's, and its `acl`, `access_rules` and `modules` entries alongside the
- * main file's): the component listener with each bridge's secret, the MUC
+ * main file's, refusing a module configured in both): the component listener with each bridge's secret, the MUC
  * service with its archive, and the rules that let the bridges create the
  * rooms they are linked to.
  */
@@ -22,7 +22,8 @@ export function ejabberdConfig(setup: ServerSetup): string {
     `# Parley: what ejabberd needs for ${bridgesPhrase(s.components)} (server ${s.domain}).`,
     "# Include it from ejabberd.yml, then restart ejabberd:",
     `#   include_config_file: ${`/etc/ejabberd/${EJABBERD_FILE_NAME}`}`,
-    "# If ejabberd.yml configures mod_muc or mod_mam itself, move these options there instead.",
+    "# ejabberd refuses a module configured twice: take mod_muc and mod_mam out of ejabberd.yml",
+    "# (Debian's configures both), moving any option of yours into this file.",
     "",
     "listen:",
     "  # Bridges connect as external components (XEP-0114) on this port.",

@@ -18,8 +18,8 @@ export function prosodyConfig(setup: ServerSetup): string {
   );
   const lines = [
     `-- Parley: what Prosody needs for ${bridgesPhrase(s.components)} (server ${s.domain}).`,
-    `-- Include it from prosody.cfg.lua: Include ${luaString(`/etc/prosody/${PROSODY_FILE_NAME}`)}`,
-    "-- (or copy it into /etc/prosody/conf.d/), then restart Prosody.",
+    "-- Copy it into /etc/prosody/conf.d/ (Debian's prosody.cfg.lua includes every file there),",
+    `-- or add  Include ${luaString(`/etc/prosody/${PROSODY_FILE_NAME}`)}  to prosody.cfg.lua; then restart Prosody.`,
     "",
     "-- Bridges connect as external components (XEP-0114) on this port.",
     `component_ports = { ${s.componentPort} }`,

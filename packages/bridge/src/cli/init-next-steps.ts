@@ -16,14 +16,13 @@ export const SYSTEMD_UNIT = fileURLToPath(new URL("../../examples/parley@.servic
 
 function serverSteps(answers: InitAnswers, snippet: string): string[] {
   if (answers.server === "prosody") {
-    const target = `/etc/prosody/${PROSODY_FILE_NAME}`;
     return [
-      `Copy ${snippet} to ${target} (owned by root, readable by the prosody group: chown root:prosody, chmod 640), add the line  Include "${target}"  at the end of /etc/prosody/prosody.cfg.lua, and remove any other Component "${answers.mucDomain}" there. Prosody 0.12 takes mod_muc_moderation from the prosody-modules package (apt-get install prosody-modules). Then restart Prosody: systemctl restart prosody`,
+      `Copy ${snippet} into /etc/prosody/conf.d/ (Debian's prosody.cfg.lua includes every file there; elsewhere copy it next to prosody.cfg.lua and add the line  Include "${PROSODY_FILE_NAME}"  to it), owned by root and readable by the prosody group (chown root:prosody, chmod 640). Remove any other Component "${answers.mucDomain}" from the configuration. Prosody 0.12 takes mod_muc_moderation from the prosody-modules package (apt-get install prosody-modules). Then restart Prosody: systemctl restart prosody`,
     ];
   }
   const target = `/etc/ejabberd/${EJABBERD_FILE_NAME}`;
   return [
-    `Copy ${snippet} to ${target} (readable by the ejabberd user only: chown ejabberd, chmod 600), add the line  include_config_file: ${target}  to /etc/ejabberd/ejabberd.yml, and move any mod_muc or mod_mam options there into the copy. Then restart ejabberd: systemctl restart ejabberd`,
+    `Copy ${snippet} to ${target} (readable by the ejabberd user only: chown ejabberd, chmod 600), add the line  include_config_file: ${target}  to /etc/ejabberd/ejabberd.yml, and take mod_muc and mod_mam out of ejabberd.yml (ejabberd refuses a module configured twice; move any option of yours into the copy). Then restart ejabberd: systemctl restart ejabberd`,
   ];
 }
 
