@@ -33,7 +33,18 @@ export async function startProsody(options: XmppServerOptions = {}): Promise<Xmp
     join(dir, PROSODY_FILE_NAME),
     prosodyConfig({ domain, mucDomain, components, componentPort, muc: options.muc }),
   );
-  await writeFile(configFile, testServerConfig({ dir, dataDir, logFile, domain, c2sPort }));
+  await writeFile(
+    configFile,
+    testServerConfig({
+      dir,
+      dataDir,
+      logFile,
+      domain,
+      c2sPort,
+      archiveItemLimit: options.archiveItemLimit,
+      durableRooms: options.durableRooms ?? false,
+    }),
+  );
   const stdoutLog = join(dir, "stdout.log");
   const spawn = () =>
     new ServerProcess({
@@ -69,7 +80,26 @@ function testServerConfig(c: {
   logFile: string;
   domain: string;
   c2sPort: number;
+  archiveItemLimit: number | undefined;
+  durableRooms: boolean;
 }): string {
+  const limit =
+    c.archiveItemLimit === undefined
+      ? ""
+      : `-- Messages one archive holds (muc_mam drops the oldest beyond it).\nstorage_archive_item_limit = ${c.archiveItemLimit}\n`;
+  const storage = c.durableRooms
+    ? `-- Accounts, rosters, rooms and archives on disk: they outlive a restart or a kill -9.
+default_storage = "internal"
+storage = { archive = "internal"; muc_log = "internal" }
+archive_expires_after = "never"
+${limit}-- Rooms stay when their last occupant leaves, and across restarts.
+muc_room_default_persistent = true`
+    : `-- Accounts and rosters on disk (prosodyctl writes them); archives in memory.
+default_storage = "internal"
+storage = { archive = "memory"; muc_log = "memory" }
+archive_expires_after = "never"
+${limit}-- Rooms go when their last occupant leaves (read by the MUC service from here).
+muc_room_default_persistent = false`;
   return `-- Written by @parley/testkit for one test run.
 run_as_root = true
 pidfile = ${luaString(join(c.dir, "prosody.pid"))}
@@ -97,12 +127,7 @@ c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
 s2s_require_encryption = false
 
--- Accounts and rosters on disk (prosodyctl writes them); archives in memory.
-default_storage = "internal"
-storage = { archive = "memory"; muc_log = "memory" }
-archive_expires_after = "never"
--- Rooms go when their last occupant leaves (read by the MUC service from here).
-muc_room_default_persistent = false
+${storage}
 
 limits = { c2s = { rate = "100mb/s" }; s2sin = { rate = "100mb/s" } }
 -- Small stanzas leave at once: with Nagle on, a stanza sent while the previous one is unacknowledged

@@ -75,6 +75,20 @@ export interface XmppServerOptions {
    * 23.01 has none either way).
    */
   readonly muc?: XmppMucOptions;
+  /**
+   * Prosody: how many messages one room's archive holds (`storage_archive_item_limit`).
+   * Default Prosody's own: 1,000 for archives in memory, beyond which muc_mam drops the
+   * oldest to make room, so a query answers with only the last ~1,000. A test that
+   * counts a long run in the archive raises it. (ejabberd's archive has no such cap.)
+   */
+  readonly archiveItemLimit?: number;
+  /**
+   * Prosody: rooms persistent and their archives on disk (Prosody's internal store), so
+   * both outlive `restart()` and a kill -9 of the server. Off by default: archives stay
+   * in memory, which is faster at volume, and rooms go with their last occupant.
+   * (ejabberd keeps its archives on disk either way.)
+   */
+  readonly durableRooms?: boolean;
 }
 
 export interface XmppMucOptions {

@@ -427,8 +427,10 @@ describe("fake Discord REST through discord.js", () => {
     const raw = await fetch(`${fake.restUrl}/v10/users/@me`, { headers: { authorization: `Bot ${fake.token}` } });
     assert.equal(raw.status, 200, "a rule that is used up fails nothing more");
     fake.failNext({ pathIncludes: "/users/@me" });
+    assert.equal(fake.pendingFailures, 1);
     const failed = await fetch(`${fake.restUrl}/v10/users/@me`, { headers: { authorization: `Bot ${fake.token}` } });
     assert.equal(failed.status, 500);
+    assert.equal(fake.pendingFailures, 0);
     assert.deepEqual(await failed.json(), { message: "500: Internal Server Error", code: 0 });
 
     // The request did its work, yet its answer is a 500: posting again duplicates the message.

@@ -135,6 +135,8 @@ export interface FakeDiscord {
    * created, yet the client sees the failure).
    */
   failNext(o?: ServerErrorRule): void;
+  /** How many of the failures asked for with failNext are still to come. */
+  readonly pendingFailures: number;
   /** From now on the routes needing it answer 403 50013 (ViewChannel: 50001 Missing Access, and no events). */
   denyPermission(channelId: string, permission: DeniablePermission): void;
   /** REST 401 and gateway close 4004 from now on. */
@@ -434,6 +436,10 @@ class RunningFakeDiscord implements FakeDiscord {
 
   failNext(o: ServerErrorRule = {}): void {
     this.serverErrors.failNext(o);
+  }
+
+  get pendingFailures(): number {
+    return this.serverErrors.pending;
   }
 
   denyPermission(channelId: string, permission: DeniablePermission): void {

@@ -1,0 +1,79 @@
+/**
+ * The numbered messages every scenario sends (`fault <scenario> 0001`), and
+ * what a receiving side's sequence of them says: how many arrived, which are
+ * missing, which came twice, which came after a later one.
+ */
+
+export function numberedText(scenario: string, n: number): string {
+  return `fault ${scenario} ${String(n).padStart(4, "0")}`;
+}
+
+/** The number a received text carries for `scenario`, or undefined for any other text. */
+export function numberIn(scenario: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const m = new RegExp(`fault ${escapeRegExp(scenario)} (\\d{4,})`).exec(text);
+  return m?.[1] === undefined ? undefined : Number(m[1]);
+}
+
+export interface Tally {
+  readonly sent: number;
+  /** Distinct numbers seen. */
+  readonly received: number;
+  readonly lost: number;
+  /** Copies beyond the first. */
+  readonly duplicated: number;
+  /** Messages whose first copy came after the first copy of a later-numbered one. */
+  readonly outOfOrder: number;
+  /** The missing numbers, as ranges ("764-2000"). */
+  readonly missing: string;
+  /** The numbers seen more than once, as ranges. */
+  readonly doubled: string;
+}
+
+/** Counts `seen` (numbers in the order the receiving side holds them) against 1..sent. */
+export function tally(sent: number, seen: readonly number[]): Tally {
+  const copies = new Map<number, number>();
+  let highest = 0;
+  let outOfOrder = 0;
+  for (const n of seen) {
+    const before = copies.get(n) ?? 0;
+    copies.set(n, before + 1);
+    if (before > 0) continue;
+    if (n < highest) outOfOrder++;
+    else highest = n;
+  }
+  const missing: number[] = [];
+  for (let n = 1; n <= sent; n++) if (!copies.has(n)) missing.push(n);
+  const doubled = [...copies].filter(([, c]) => c > 1).map(([n]) => n);
+  const strays = [...copies.keys()].filter((n) => n < 1 || n > sent).length;
+  return {
+    sent,
+    received: copies.size - strays,
+    lost: missing.length,
+    duplicated: seen.length - copies.size,
+    outOfOrder,
+    missing: ranges(missing),
+    doubled: ranges(doubled.sort((a, b) => a - b)),
+  };
+}
+
+/** 1,2,3,7,9,10 -> "1-3, 7, 9-10"; long lists are cut after 8 ranges. */
+export function ranges(sorted: readonly number[]): string {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < sorted.length) {
+    const start = sorted[i] as number;
+    let end = start;
+    while (i + 1 < sorted.length && sorted[i + 1] === end + 1) {
+      i++;
+      end = sorted[i] as number;
+    }
+    parts.push(start === end ? `${start}` : `${start}-${end}`);
+    i++;
+  }
+  return parts.length > 8 ? `${parts.slice(0, 8).join(", ")}, … (${parts.length} ranges)` : parts.join(", ");
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

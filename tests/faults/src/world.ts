@@ -1,0 +1,258 @@
+/**
+ * What one scenario runs against, started fresh for it: the XMPP server
+ * (Prosody or ejabberd) with a room archive that holds the whole run, the
+ * network (the fake Discord, or Synapse with the bridge's registration), an
+ * XMPP user in the linked room, a user on the network side, and the bridge
+ * as its own process with a parley.yaml. It hands the scenario a sender and
+ * a receiver for its direction, each only about texts.
+ */
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { buildRegistration, parseMatrixOptions } from "@parley/matrix";
+import {
+  type FakeDiscord,
+  freePort,
+  type Synapse,
+  startFakeDiscord,
+  startSynapse,
+  startXmppServer,
+  type XmppServer,
+  type XmppServerKind,
+} from "@parley/testkit";
+import { BridgeRun } from "./bridge-process.ts";
+import { MatrixUser } from "./matrix-user.ts";
+import { writeParleyConfig } from "./parley-config.ts";
+import { RoomWatcher } from "./room-watcher.ts";
+
+export type Network = "discord" | "matrix";
+/** `to-xmpp`: the network's users send, the XMPP room receives; `from-xmpp`: the other way. */
+export type Direction = "to-xmpp" | "from-xmpp";
+
+export interface WorldOptions {
+  readonly dir: string;
+  readonly network: Network;
+  readonly direction: Direction;
+  readonly xmppServer: XmppServerKind;
+  /** Prosody's rooms and archive on disk, to outlive a kill -9 of the server. */
+  readonly durableRooms: boolean;
+}
+
+export interface Receiver {
+  /** What arrived, in arrival order. */
+  live(): readonly string[];
+  /** What the receiving side's history holds, oldest first. */
+  history(): Promise<string[]>;
+}
+
+export interface World {
+  readonly xmpp: XmppServer;
+  readonly bridge: BridgeRun;
+  readonly watcher: RoomWatcher;
+  readonly discord?: FakeDiscord;
+  readonly synapse?: Synapse;
+  readonly send: (text: string) => Promise<void>;
+  readonly receiver: Receiver;
+  close(): Promise<void>;
+}
+
+/** Prosody's own cap (1,000 in memory) keeps only the end of a long run; this holds every run here. */
+const ARCHIVE_ITEM_LIMIT = 1_000_000;
+
+export async function startWorld(o: WorldOptions): Promise<World> {
+  const closers: Array<() => Promise<unknown>> = [];
+  const close = async () => {
+    for (const c of closers.reverse()) {
+      await c().catch((e: unknown) => process.stderr.write(`faults: cleanup: ${String(e)}\n`));
+    }
+  };
+  try {
+    const xmpp = await startXmppServer(o.xmppServer, {
+      archiveItemLimit: ARCHIVE_ITEM_LIMIT,
+      durableRooms: o.durableRooms,
+    });
+    closers.push(() => xmpp.stop());
+    const component = xmpp.components[0];
+    const account = xmpp.accounts[0];
+    if (!component || !account) throw new Error("the XMPP server came without a component or an account");
+    const room = `faults-${randomBytes(4).toString("hex")}@${xmpp.mucDomain}`;
+    const watcher = await RoomWatcher.connect({ server: xmpp, account, room, nick: "alice" });
+    closers.push(() => watcher.stop());
+    const xmppPart = {
+      host: xmpp.host,
+      componentPort: xmpp.componentPort,
+      componentDomain: component.domain,
+      admin: account.jid,
+    };
+    const logFile = join(o.dir, "bridge.log");
+    const world =
+      o.network === "discord"
+        ? await discordSide(o, xmpp, xmppPart, room, watcher, logFile, component.secret, closers)
+        : await matrixSide(o, xmpp, xmppPart, room, watcher, logFile, component.secret, closers);
+    return { ...world, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+type Side = Omit<World, "close">;
+
+async function discordSide(
+  o: WorldOptions,
+  xmpp: XmppServer,
+  xmppPart: Parameters<typeof writeParleyConfig>[0]["xmpp"],
+  room: string,
+  watcher: RoomWatcher,
+  logFile: string,
+  secret: string,
+  closers: Array<() => Promise<unknown>>,
+): Promise<Side> {
+  const discord = await startFakeDiscord({ botName: "Parley" });
+  closers.push(() => discord.stop());
+  const guild = discord.createGuild({ name: "Faults" });
+  const channel = discord.createChannel(guild.id, { name: "lobby" });
+  const ada = discord.addMember(guild.id, { username: "ada", globalName: "Ada" });
+  const configFile = writeParleyConfig({
+    dir: o.dir,
+    xmpp: xmppPart,
+    link: { network: "discord", channel: channel.id, room },
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: `${NAME}` is parley.yaml's syntax, read from the environment
+    connector: ["token: ${DISCORD_TOKEN}", `apiUrl: ${discord.restUrl}`, `cdnUrl: ${discord.cdnUrl}`],
+  });
+  const bridge = new BridgeRun({
+    configFile,
+    logFile,
+    env: { PARLEY_COMPONENT_SECRET: secret, DISCORD_TOKEN: discord.token },
+  });
+  closers.push(() => bridge.kill("SIGKILL"));
+  await bridge.start();
+  await watcher.untilOtherOccupant(30_000);
+
+  const isRelayed = (m: { webhook_id?: string; author: { id: string } }) =>
+    m.webhook_id !== undefined || m.author.id === discord.bot.id;
+  const liveTexts: string[] = [];
+  discord.on("dispatch", (d) => {
+    if (d.t !== "MESSAGE_CREATE") return;
+    const m = d.d as { channel_id?: string; content?: string; webhook_id?: string; author: { id: string } };
+    if (m.channel_id === channel.id && isRelayed(m) && typeof m.content === "string") liveTexts.push(m.content);
+  });
+
+  if (o.direction === "to-xmpp") {
+    let posted = 0;
+    return {
+      xmpp,
+      bridge,
+      watcher,
+      discord,
+      send: async (text) => {
+        discord.post(channel.id, ada.user.id, text);
+        // Let the fake's gateway write what it dispatched now and then: a burst, not a stall.
+        if (++posted % 25 === 0) await new Promise((r) => setImmediate(r));
+      },
+      receiver: {
+        live: () => watcher.live.map((m) => m.body),
+        history: async () => (await watcher.archive()).map((m) => m.body),
+      },
+    };
+  }
+  return {
+    xmpp,
+    bridge,
+    watcher,
+    discord,
+    send: (text) => watcher.say(text),
+    receiver: {
+      live: () => liveTexts,
+      history: async () =>
+        discord
+          .messages(channel.id)
+          .filter(isRelayed)
+          .map((m) => m.content),
+    },
+  };
+}
+
+async function matrixSide(
+  o: WorldOptions,
+  xmpp: XmppServer,
+  xmppPart: Parameters<typeof writeParleyConfig>[0]["xmpp"],
+  room: string,
+  watcher: RoomWatcher,
+  logFile: string,
+  secret: string,
+  closers: Array<() => Promise<unknown>>,
+): Promise<Side> {
+  const asPort = await freePort();
+  const asToken = `as-${randomBytes(16).toString("hex")}`;
+  const hsToken = `hs-${randomBytes(16).toString("hex")}`;
+  const options = parseMatrixOptions({
+    homeserverUrl: "http://127.0.0.1:1", // the registration does not name it; the config below does
+    serverName: "localhost",
+    asToken,
+    hsToken,
+    listen: { host: "127.0.0.1", port: asPort },
+  });
+  const synapse = await startSynapse({ appservices: [buildRegistration(options)] });
+  closers.push(() => synapse.stop());
+  const bobAccount = await synapse.registerUser("bob", { displayName: "Bob" });
+  const bob = new MatrixUser(synapse.url, bobAccount.userId, bobAccount.accessToken);
+  closers.push(() => bob.stop());
+  const roomId = await bob.createPublicRoom("Faults");
+  const configFile = writeParleyConfig({
+    dir: o.dir,
+    xmpp: xmppPart,
+    link: { network: "matrix", channel: roomId, room },
+    connector: [
+      `homeserverUrl: ${synapse.url}`,
+      "serverName: localhost",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: `${NAME}` is parley.yaml's syntax, read from the environment
+      "asToken: ${MATRIX_AS_TOKEN}",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: `${NAME}` is parley.yaml's syntax, read from the environment
+      "hsToken: ${MATRIX_HS_TOKEN}",
+      `appserviceId: ${options.appserviceId}`,
+      `listen: { host: 127.0.0.1, port: ${asPort} }`,
+    ],
+  });
+  const bridge = new BridgeRun({
+    configFile,
+    logFile,
+    env: { PARLEY_COMPONENT_SECRET: secret, MATRIX_AS_TOKEN: asToken, MATRIX_HS_TOKEN: hsToken },
+  });
+  closers.push(() => bridge.kill("SIGKILL"));
+  await bridge.start();
+  await watcher.untilOtherOccupant(30_000);
+  const bot = `@${options.botLocalpart}:localhost`;
+  const deadline = Date.now() + 30_000;
+  while (!(await bob.joinedMembers(roomId)).includes(bot)) {
+    if (Date.now() > deadline) throw new Error(`the bridge bot ${bot} did not join the Matrix room in 30 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await bob.startSync(roomId);
+
+  if (o.direction === "to-xmpp") {
+    return {
+      xmpp,
+      bridge,
+      watcher,
+      synapse,
+      send: async (text) => {
+        await bob.send(roomId, text);
+      },
+      receiver: {
+        live: () => watcher.live.map((m) => m.body),
+        history: async () => (await watcher.archive()).map((m) => m.body),
+      },
+    };
+  }
+  return {
+    xmpp,
+    bridge,
+    watcher,
+    synapse,
+    send: (text) => watcher.say(text),
+    receiver: {
+      live: () => bob.live.map((m) => m.body),
+      history: async () => (await bob.history(roomId)).map((m) => m.body),
+    },
+  };
+}
