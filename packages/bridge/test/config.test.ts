@@ -71,11 +71,13 @@ describe("loadConfig: valid files", () => {
         port: 5347,
         domain: "discord.example.org",
         secret: "s3cr3t-component",
-        catchUp: { maxMessages: 200, maxAgeHours: 24 },
+        // Bounded by age: the message count is only a safety bound, far above what a room says in a day.
+        catchUp: { maxMessages: 1_000_000, maxAgeHours: 24 },
       },
       store: { url: "sqlite:parley.db", retention: { messagesDays: 90, ledgerDays: 30 } },
       http: { host: "127.0.0.1", port: 8787, publicUrl: "http://127.0.0.1:8787" },
       ops: { host: "127.0.0.1", port: 8788 },
+      delivery: { drainSeconds: 10 },
       log: { level: "info" },
       admins: [],
       media: { maxBytes: 26_214_400, dir: "./media", allowPrivateAddresses: false },
@@ -205,7 +207,7 @@ describe("loadConfig: errors name the field, the problem and the fix", () => {
     assert.equal(issueAt(e, "log.verbosity").fix, "remove it; the fields here are level");
     assert.match(
       issueAt(e, "metrics").fix,
-      /remove it; the fields here are xmpp, store, http, ops, log, admins, media, links, connectors/,
+      /remove it; the fields here are xmpp, store, http, ops, delivery, log, admins, media, links, connectors/,
     );
   });
 

@@ -15,7 +15,7 @@ const HINTS: Readonly<Record<string, string>> = {
   "xmpp.uploadService": "write the XEP-0363 upload service's domain, e.g. upload.example.org, or remove the line",
   "xmpp.catchUp": "write a catchUp section with maxMessages and maxAgeHours, or remove it for the defaults",
   "xmpp.catchUp.maxMessages":
-    "write how many messages a room may have caught up after the bridge was away, from 0 (off) to 1000",
+    "write the most messages one room's catch-up may relay (a safety bound; default 1000000), or 0 to turn catch-up off",
   "xmpp.catchUp.maxAgeHours": "write how many hours back a catch-up may reach, from 1 to 720",
   store: "write a store section such as `url: sqlite:parley.db`, or remove it for the default",
   "store.url": "write sqlite:<file> (e.g. sqlite:parley.db) or postgres://user:password@host/database",
@@ -34,6 +34,9 @@ const HINTS: Readonly<Record<string, string>> = {
   "ops.port": "write a port from 1 to 65535 that http.port does not use (default 8788), or 0 to pick a free one",
   "ops.metricsToken":
     "write a random string of at least 16 letters and digits (e.g. from `openssl rand -hex 32`) or ${PARLEY_METRICS_TOKEN}, or remove it to serve /metrics without a token",
+  delivery: "write a delivery section such as `drainSeconds: 10`, or remove it for the default",
+  "delivery.drainSeconds":
+    "write how many seconds a stop waits for sent messages to be confirmed, from 0 to 600 (default 10)",
   log: "write a log section such as `level: info`, or remove it",
   "log.level": "write one of debug, info, warn, error",
   admins: "write a list of bare JIDs, e.g. [admin@example.org]",

@@ -81,6 +81,9 @@ export function httpUrlOf(hostName: string, port: number): string {
   return `http://${h}:${port}`;
 }
 
+/** The most a room's catch-up relays, and its default: far more than any room says in a day. */
+export const MAX_CATCH_UP_MESSAGES = 1_000_000;
+
 const xmppSection = z.strictObject({
   host: host().default("127.0.0.1"),
   port: wholeNumber(1, 65535).default(5347),
@@ -88,13 +91,28 @@ const xmppSection = z.strictObject({
   secret: text(),
   mucDomain: domain().optional(),
   uploadService: domain().optional(),
-  /** What a linked room said while the bridge read no copy of it, read back from the room's archive. */
+  /**
+   * What a linked room said while the bridge read no copy of it, read back
+   * from the room's archive: everything of the last `maxAgeHours`.
+   * `maxMessages` is only a safety bound per room and catch-up (0 turns
+   * catch-up off).
+   */
   catchUp: z
     .strictObject({
-      maxMessages: wholeNumber(0, 1000).default(200),
+      maxMessages: wholeNumber(0, MAX_CATCH_UP_MESSAGES).default(MAX_CATCH_UP_MESSAGES),
       maxAgeHours: wholeNumber(1, 720).default(24),
     })
     .prefault({}),
+});
+
+/** How deliveries end when the bridge stops. */
+const deliverySection = z.strictObject({
+  /**
+   * How long a stop (SIGTERM, SIGINT) waits for what was sent to be
+   * confirmed by the other side (the room's reflection, the network's
+   * answer); what is still unconfirmed then is reconciled at the next start.
+   */
+  drainSeconds: wholeNumber(0, 600).default(10),
 });
 
 /** Days of retention, 0 for ever; at most a century. */
@@ -213,6 +231,7 @@ export function configSchema(connectorSchemas?: Readonly<Record<string, z.ZodTyp
       store: storeSection.prefault({}),
       http: httpSection.prefault({}),
       ops: opsSection.prefault({}),
+      delivery: deliverySection.prefault({}),
       log: logSection.prefault({}),
       admins: z.array(bareJid()).default([]),
       media: mediaSection.prefault({}),

@@ -69,6 +69,7 @@ export function redactedConfig(config: BridgeConfig): BridgeConfig {
       secret: REDACTED,
     },
     store: { url: redactUrlPassword(config.store.url), retention: { ...config.store.retention } },
+    delivery: { ...config.delivery },
     http: {
       ...config.http,
       host: scrub(config.http.host),

@@ -183,6 +183,12 @@ export interface ConnectorHost {
   connected(up: boolean): void;
   /** Tells the bridge's admins something they must act on (a missing permission, a bad token). */
   notifyAdmins(text: string): Promise<void>;
+  /**
+   * Resolves once what was handed over so far is on record in the engine's
+   * store (each message kept until the other side confirms it): a connector
+   * waits for it before it moves a catch-up cursor past those messages.
+   */
+  settled?(): Promise<void>;
 }
 
 /** An XMPP user as the remote side should show them. */

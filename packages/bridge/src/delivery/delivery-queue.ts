@@ -16,8 +16,13 @@
  * - Bounded: past `maxPending` jobs, new jobs wait outside the lanes (in
  *   enqueue order) until others finish; `waitForRoom()` lets a producer that
  *   does not await outcomes slow down instead.
+ * - Confirmed by the other side: a job that `awaitsConfirmation` is only
+ *   *sent* when it returns (its outcome says "sent"); it is delivered once the
+ *   other side says it has it (`confirm`), which the ledger records. Until
+ *   then its key counts as pending here (enqueued again, it is not run twice)
+ *   and `drain()` waits for it.
  * - Flushed on shutdown: `close()` refuses new jobs, `drain()` waits for the
- *   rest.
+ *   rest, confirmations included.
  *
  * The hot path (a job that succeeds first time) costs one entry object, one
  * promise and a few map operations: no timer, no scan.
@@ -38,6 +43,12 @@ export interface DeliveryJob<R = unknown> {
   /** JSON kept with a dead letter so that the action can be inspected or replayed. Never logged. */
   readonly payload?: string;
   /**
+   * The job only sends: it is delivered once the other side confirms it
+   * (`DeliveryQueue.confirm`), not when `run` returns. The caller records what
+   * it takes to send it again (`DeliveryLedger.recordUnconfirmed`).
+   */
+  readonly awaitsConfirmation?: boolean;
+  /**
    * Performs the action. `attempt` is 1 on the first try; above 1, an earlier
    * try may or may not have reached the network. Throw a TransientError or
    * PermanentError (or anything `isTransient` knows) to say whether to retry.
@@ -48,6 +59,8 @@ export interface DeliveryJob<R = unknown> {
 
 export type DeliveryOutcome<R = unknown> =
   | { readonly status: "delivered"; readonly result: R; readonly attempts: number }
+  /** Sent, awaiting the other side's confirmation (a job that `awaitsConfirmation`). */
+  | { readonly status: "sent"; readonly result: R; readonly attempts: number }
   /** Already delivered (the ledger says so): not run again; `result` is what was stored. */
   | { readonly status: "duplicate"; readonly result?: string }
   | { readonly status: "dead"; readonly error: unknown; readonly attempts: number };
@@ -88,6 +101,8 @@ export interface DeliveryQueueOptions {
   readonly onAttemptFailed?: (o: { readonly lane: string; readonly transient: boolean }) => void;
   /** Jobs not finished yet, after every change. */
   readonly onDepth?: (n: number) => void;
+  /** Jobs sent and awaiting their confirmation, after every change. */
+  readonly onUnconfirmed?: (n: number) => void;
   /** Every job that ran to an end (delivered or dead); duplicates are not reported. */
   readonly onResult?: (o: DeliveryResultReport) => void;
   readonly logger?: Logger;
@@ -150,6 +165,10 @@ export class DeliveryQueue {
 
   /** Every job not finished yet, admitted or waiting, by key. */
   private readonly byKey = new Map<string, Entry>();
+  /** Jobs sent and awaiting the other side's confirmation, by key: what they returned. */
+  private readonly awaiting = new Map<string, unknown>();
+  /** Keys confirmed while their job was still finishing its send (the other side can be that quick). */
+  private readonly confirmedEarly = new Set<string>();
   private readonly lanes = new Map<string, Lane>();
   private readonly readyLanes = new Fifo<Lane>();
   /** Jobs enqueued while the queue was full, in enqueue order. */
@@ -178,6 +197,16 @@ export class DeliveryQueue {
   /** Jobs not finished yet: queued, running, sleeping before a retry, or waiting for room. */
   get depth(): number {
     return this.byKey.size;
+  }
+
+  /** Jobs sent and not yet confirmed by the other side. */
+  get unconfirmed(): number {
+    return this.awaiting.size;
+  }
+
+  /** Whether `key` was sent and awaits its confirmation. */
+  isAwaitingConfirmation(key: string): boolean {
+    return this.awaiting.has(key);
   }
 
   /** Jobs held back because the queue is full. */
@@ -215,6 +244,10 @@ export class DeliveryQueue {
     }
     const existing = this.byKey.get(job.key);
     if (existing) return existing.promise as Promise<DeliveryOutcome<R>>;
+    if (this.awaiting.has(job.key)) {
+      // Sent already, and not confirmed yet: whoever awaits the confirmation sends it again if need be.
+      return Promise.resolve({ status: "duplicate" } as DeliveryOutcome<R>);
+    }
     const { promise, resolve } = Promise.withResolvers<DeliveryOutcome<unknown>>();
     const entry: Entry = { job, promise, resolve, attempts: 0, startedAt: 0, ledgerChecked: false };
     this.byKey.set(job.key, entry);
@@ -235,9 +268,12 @@ export class DeliveryQueue {
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
-  /** Resolves true once every job enqueued so far has finished, false if `timeoutMs` passes first. */
+  /**
+   * Resolves true once every job enqueued so far has finished and every job
+   * sent has been confirmed, false if `timeoutMs` passes first.
+   */
   drain(timeoutMs?: number): Promise<boolean> {
-    if (this.byKey.size === 0) return Promise.resolve(true);
+    if (this.isDrained()) return Promise.resolve(true);
     return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const done = () => {
@@ -252,6 +288,80 @@ export class DeliveryQueue {
         }, timeoutMs);
       }
     });
+  }
+
+  /**
+   * `key`, sent by a job that `awaitsConfirmation`, is confirmed by the other
+   * side: it is recorded delivered (with `result`, or what the job returned).
+   * Also for a key sent by an earlier run of the bridge (reconciled at start).
+   * Resolves once recorded; a failure to record is logged, never thrown (the
+   * unconfirmed record stays, and is reconciled at the next start).
+   */
+  async confirm(key: string, result?: string): Promise<void> {
+    const returned = this.awaiting.get(key);
+    if (!this.awaiting.delete(key) && this.byKey.has(key)) this.confirmedEarly.add(key);
+    this.settledConfirmation();
+    if (!this.ledger) return;
+    try {
+      const value = result ?? ledgerValue(returned);
+      if (this.ledger.confirmDelivery) await this.ledger.confirmDelivery(key, value);
+      else await this.ledger.markDelivered(key, value);
+    } catch (e) {
+      this.logger.error("confirmed, but the ledger did not record it; it is looked up again at the next start", {
+        key,
+        error: describeFailure(e),
+      });
+    }
+  }
+
+  /**
+   * Counts `key` as sent and awaiting its confirmation (a delivery of an
+   * earlier run sent again at start): `drain` waits for it, and an enqueue of
+   * it is a duplicate until `confirm` or `abandon`.
+   */
+  expectConfirmation(key: string, result?: unknown): void {
+    this.awaiting.set(key, result);
+    this.unconfirmedChanged();
+  }
+
+  /**
+   * No confirmation of `key` is awaited any more in this run. With `drop`,
+   * its unconfirmed record goes too (given up for good: the caller logs why);
+   * without, it stays on record and is reconciled at the next start.
+   */
+  async abandon(key: string, o: { readonly drop?: boolean } = {}): Promise<void> {
+    this.awaiting.delete(key);
+    this.settledConfirmation();
+    if (!o.drop || !this.ledger?.dropUnconfirmed) return;
+    try {
+      await this.ledger.dropUnconfirmed(key);
+    } catch (e) {
+      this.logger.warn("could not forget an abandoned delivery; it is looked up again at the next start", {
+        key,
+        error: describeFailure(e),
+      });
+    }
+  }
+
+  private isDrained(): boolean {
+    return this.byKey.size === 0 && this.awaiting.size === 0;
+  }
+
+  private unconfirmedChanged(): void {
+    try {
+      this.o.onUnconfirmed?.(this.awaiting.size);
+    } catch (e) {
+      this.logger.warn("onUnconfirmed threw", { error: describeFailure(e) });
+    }
+  }
+
+  private settledConfirmation(): void {
+    this.unconfirmedChanged();
+    if (this.isDrained() && this.drainWaiters.size > 0) {
+      const waiters = [...this.drainWaiters];
+      this.drainWaiters.clear();
+      for (const w of waiters) w();
+    }
   }
 
   /** Refuses further enqueues; jobs already enqueued still run (call `drain()` to wait for them). */
@@ -349,6 +459,14 @@ export class DeliveryQueue {
     } catch (e) {
       return this.failed(entry, e);
     }
+    if (job.awaitsConfirmation) {
+      if (!this.confirmedEarly.delete(job.key)) {
+        this.awaiting.set(job.key, result);
+        this.unconfirmedChanged();
+      }
+      this.report(entry, true);
+      return { outcome: { status: "sent", result, attempts: entry.attempts } };
+    }
     const recorded = this.ledger?.markDelivered(job.key, ledgerValue(result)).catch((e: unknown) => {
       this.logger.error("delivered, but the ledger did not record it: a replay after a restart may repeat it", {
         key: job.key,
@@ -412,6 +530,15 @@ export class DeliveryQueue {
     } catch (e) {
       this.logger.warn("onDeadLetter threw", { key: job.key, error: describeFailure(e) });
     }
+    if (this.ledger?.dropUnconfirmed && job.awaitsConfirmation && !this.closed) {
+      // The dead letter holds it now. While shutting down it stays unconfirmed instead: sent again at the next start.
+      await this.ledger.dropUnconfirmed(job.key).catch((e: unknown) => {
+        this.logger.warn("could not forget a dead-lettered delivery's unconfirmed record", {
+          key: job.key,
+          error: describeFailure(e),
+        });
+      });
+    }
     if (this.ledger) {
       try {
         await this.ledger.addDeadLetter({
@@ -465,10 +592,6 @@ export class DeliveryQueue {
     if (this.hasRoom) for (let w = this.roomWaiters.shift(); w; w = this.roomWaiters.shift()) w();
     entry.resolve(outcome);
     this.depthChanged();
-    if (this.byKey.size === 0 && this.drainWaiters.size > 0) {
-      const waiters = [...this.drainWaiters];
-      this.drainWaiters.clear();
-      for (const w of waiters) w();
-    }
+    this.settledConfirmation();
   }
 }

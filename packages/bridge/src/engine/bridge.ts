@@ -165,11 +165,22 @@ export class Bridge {
     this.catchUp = new RoomCatchUp({
       store,
       logger: this.logger.child({ part: "catch-up" }),
-      archivedAfter: (room, q) => this.relay.archivedAfter(room, q),
+      archivedAfter: (room, q) => this.relay.archivePage(room, q),
       maxMessages: c.xmpp.catchUp.maxMessages,
       maxAgeMs: c.xmpp.catchUp.maxAgeHours * 3_600_000,
+      notice: (text) => this.host.notifyAdmins(text),
+      onProgress: (_room, n) => this.metrics.caughtUp(network, "to-remote", n),
     });
-    this.reflections = new ReflectionTracker({ logger: this.logger.child({ part: "reflections" }) });
+    this.reflections = new ReflectionTracker({
+      logger: this.logger.child({ part: "reflections" }),
+      // What awaits its reflection is sent again (after a dropped link, or at the next start) as long as a
+      // catch-up would still relay it.
+      maxAgeMs: c.xmpp.catchUp.maxAgeHours * 3_600_000,
+      onSettled: ({ id, key, how }) => {
+        if (how === "confirmed") void this.delivery.confirm(key, id);
+        else void this.delivery.abandon(key, { drop: how === "given-up" });
+      },
+    });
     this.delivery = new DeliveryQueue({
       ...o.delivery,
       ledger: store,
@@ -182,6 +193,7 @@ export class Bridge {
           transient ? "transient" : "permanent",
         ),
       onDepth: (n) => this.metrics.queueDepth("delivery", n),
+      onUnconfirmed: (n) => this.metrics.unconfirmed(network, n),
     });
     this.links = new RoomLinks(network, store);
     this.retention = new StoreRetention({
@@ -333,6 +345,8 @@ export class Bridge {
         ),
       ),
     );
+    // What the last run sent and never saw confirmed goes first: found in the rooms' archives, or sent again.
+    await this.reconcileUnconfirmed();
     await this.connector.start(this.host);
     this.connectorStarted = true;
     this.started.resolve();
@@ -528,9 +542,73 @@ export class Bridge {
     }
   }
 
+  /**
+   * At start, before the connector hands over anything new: what the last
+   * run sent to rooms and never saw confirmed (it crashed, or its stop timed
+   * out). Each is looked up in its room's archive by origin-id: found, it is
+   * confirmed (and its stanza-id mapped); absent, it is sent again, in the
+   * original order, with the original ids, and awaited like anything sent.
+   * The rooms' recoveries after a dropped link do exactly this, so this
+   * takes the same path.
+   */
+  private async reconcileUnconfirmed(): Promise<void> {
+    const network = this.connector.network;
+    const rows = await this.store.unconfirmed(network);
+    if (rows.length === 0) return;
+    const rooms = new Set<string>();
+    let confirmedBefore = 0;
+    for (const u of rows) {
+      // Confirmed, then the process died before its unconfirmed record went.
+      if ((await this.store.deliveredResult(u.key)) !== undefined) {
+        await this.store.dropUnconfirmed(u.key);
+        confirmedBefore++;
+        continue;
+      }
+      const parsed = parseXml(u.data);
+      if (!parsed.ok) {
+        this.logger.error("an unconfirmed delivery of the last run is unreadable and is given up", { key: u.key });
+        await this.store.dropUnconfirmed(u.key);
+        continue;
+      }
+      if (this.links.channelsOf(u.target).length === 0) {
+        this.logger.warn("an unconfirmed delivery of the last run is for a room no longer linked; given up", {
+          key: u.key,
+          room: u.target,
+        });
+        await this.store.dropUnconfirmed(u.key);
+        continue;
+      }
+      const el = parsed.value;
+      this.reflections.track(u.id, u.target, () => this.session.send(el), { key: u.key, sender: u.sender, at: u.at });
+      this.delivery.expectConfirmation(u.key, u.id);
+      rooms.add(u.target.toLowerCase());
+    }
+    this.logger.info("reconciling what the last run sent and never saw confirmed", {
+      unconfirmed: rows.length - confirmedBefore,
+      rooms: rooms.size,
+    });
+    const recovery = this.reflections.beginRecovery();
+    let joins = 0;
+    await Promise.all(
+      [...rooms].map((room) =>
+        this.relay
+          .holdWhile(room, () => this.recoverRoom(room, recovery, []))
+          .catch((e: unknown) => {
+            joins++;
+            this.logger.error("could not reconcile a room's unconfirmed deliveries", {
+              room,
+              error: e instanceof Error ? e.message : String(e),
+            });
+          }),
+      ),
+    );
+    this.reflections.endRecovery(recovery);
+    if (joins > 0) this.logger.warn("some rooms could not be reconciled; they are tried again at the next start");
+  }
+
   /** Puppets (by localpart) whose messages to `room` await their reflection, from the message map. */
   private async sendersAwaitingReflection(room: string): Promise<string[]> {
-    const out: string[] = [];
+    const out: string[] = [...this.reflections.sendersIn(room)];
     for (const id of this.reflections.unconfirmedIn(room)) {
       const r = await this.store.byXmppId(this.connector.network, room, id).catch(() => undefined);
       if (r?.direction === "to-xmpp") out.push(localFromRemoteId(r.sender));
@@ -650,19 +728,31 @@ export class Bridge {
     return removed;
   }
 
-  /** Stops the connector, flushes what is queued, leaves the rooms and closes everything. Safe to call twice. */
-  async stop(flushTimeoutMs = 10_000): Promise<void> {
+  /**
+   * Stops the connector, drains the deliveries (up to `flushTimeoutMs`,
+   * default `delivery.drainSeconds`: what is queued goes out and what was
+   * sent is confirmed), leaves the rooms and closes everything. Safe to call
+   * twice.
+   */
+  async stop(flushTimeoutMs = this.config.delivery.drainSeconds * 1000): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     this.catchUp.close(); // what is left of a catch-up under way is caught up at the next start
     for (const t of this.rejoinTimers) clearTimeout(t);
-    // What is queued goes out while the connector can still send it; then the connector stops, and
-    // what it handed over while stopping is flushed too.
+    // What is queued goes out while the connector can still send it, and what was sent is confirmed by the
+    // other side (the room's reflection, the network's answer); then the connector stops, and what it handed
+    // over while stopping is drained too. What is still unconfirmed then stays on record for the next start.
     const deadline = Date.now() + flushTimeoutMs;
     await this.delivery.drain(flushTimeoutMs);
     if (this.connectorStarted) await this.connector.stop().catch(() => undefined);
     const drained = await this.delivery.drain(Math.max(0, deadline - Date.now()));
-    if (!drained) this.logger.warn("some deliveries were still queued at shutdown", { depth: this.delivery.depth });
+    if (!drained) {
+      this.logger.warn("stopping with deliveries not confirmed yet; they are reconciled at the next start", {
+        queued: this.delivery.depth,
+        unconfirmed: this.delivery.unconfirmed,
+        drainSeconds: flushTimeoutMs / 1000,
+      });
+    }
     this.delivery.close();
     // The relay leaves, and the puppets too: while the bridge is down, nobody on the network is there to read
     // the room, and the room must not show them present (they join again as they speak or show up). The relay

@@ -21,14 +21,24 @@
  * stanza-id, which the message map needs for replies, reactions and
  * retractions from XMPP clients.
  *
- * Bounded: at most `limit` unconfirmed entries; the oldest are given up (with a
- * warning) past it, or once older than `maxAgeMs`.
+ * Bounded: at most `limit` unconfirmed entries; past it the oldest is no
+ * longer tracked in memory (it stays unconfirmed on record, and the next
+ * start reconciles it); once older than `maxAgeMs` an entry is given up.
+ *
+ * Each entry may carry the delivery key it was sent under: `onSettled` tells
+ * the engine when that delivery is confirmed (reflected, or found in the
+ * archive), given up, or no longer tracked, so that the delivery ledger
+ * follows.
  */
 import type { Logger } from "../ops/logger-types.ts";
 
 interface Pending {
   readonly room: string;
   readonly at: number;
+  /** The delivery key it was sent under, when it has one. */
+  readonly key: string | undefined;
+  /** The puppet (localpart) that sends it. */
+  readonly sender: string | undefined;
   readonly resend: () => Promise<void>;
   /** How many times it was sent so far. */
   sends: number;
@@ -64,8 +74,18 @@ export interface RecoverOptions {
   readonly onArchived?: (id: string, stanzaId: string) => Promise<void>;
 }
 
+/** How a tracked delivery ended: `stanzaId` when the room told it. */
+export interface SettledReflection {
+  readonly id: string;
+  readonly key: string;
+  readonly how: "confirmed" | "given-up" | "untracked";
+  readonly stanzaId?: string;
+}
+
 export interface ReflectionTrackerOptions {
   readonly logger: Logger;
+  /** A tracked message with a delivery key was confirmed, given up, or is no longer tracked (past `limit`). */
+  readonly onSettled?: (s: SettledReflection) => void;
   readonly limit?: number;
   readonly maxAgeMs?: number;
   /** How many refusals of one message are acted on before it is given up (default 3). */
@@ -95,8 +115,10 @@ export class ReflectionTracker {
   private readonly archiveSlackMs: number;
   private readonly logger: Logger;
   private readonly now: () => number;
+  private readonly o: ReflectionTrackerOptions;
 
   constructor(o: ReflectionTrackerOptions) {
+    this.o = o;
     this.logger = o.logger;
     this.limit = o.limit ?? 20_000;
     this.maxAgeMs = o.maxAgeMs ?? 10 * 60_000;
@@ -109,36 +131,72 @@ export class ReflectionTracker {
     return this.pending.size;
   }
 
-  /** Remembers a message sent to `room` with id `id` until its reflection is seen. */
-  track(id: string, room: string, resend: () => Promise<void>): void {
+  /**
+   * Remembers a message sent to `room` with id `id` until its reflection is
+   * seen; `key` is its delivery key, `sender` the puppet sending it, `at` when
+   * it was first sent (default now: a delivery of an earlier run keeps its own).
+   */
+  track(
+    id: string,
+    room: string,
+    resend: () => Promise<void>,
+    o: { readonly key?: string; readonly sender?: string; readonly at?: number } = {},
+  ): void {
     // The same id again (a retried delivery) is one more send of the same message, and now the newest.
     const before = this.pending.get(id);
     this.pending.delete(id);
     this.pending.set(id, {
       room: room.toLowerCase(),
-      at: before?.at ?? this.now(),
+      at: before?.at ?? o.at ?? this.now(),
+      key: o.key ?? before?.key,
+      sender: o.sender ?? before?.sender,
       resend,
       sends: (before?.sends ?? 0) + 1,
       seq: ++this.seq,
       refusals: before?.refusals ?? 0,
     });
     if (this.pending.size > this.limit) {
-      const oldest = this.pending.keys().next().value;
+      const oldest = this.pending.entries().next().value;
       if (oldest !== undefined) {
-        this.pending.delete(oldest);
-        this.logger.warn("too many messages await their reflection; the oldest is no longer tracked", { id: oldest });
+        this.pending.delete(oldest[0]);
+        this.logger.warn(
+          "too many messages await their reflection; the oldest is no longer tracked (the next start reconciles it)",
+          { id: oldest[0] },
+        );
+        this.settle(oldest[0], oldest[1], "untracked");
       }
     }
   }
 
-  /** The room reflected `id`: it arrived. Returns whether it was ours. */
-  confirm(id: string): boolean {
+  /** The room reflected `id` (with `stanzaId`, when it gave one): it arrived. Returns whether it was ours. */
+  confirm(id: string, stanzaId?: string): boolean {
     const waiting = this.waiters.get(id);
     if (waiting) {
       this.waiters.delete(id);
       for (const w of waiting) w(true);
     }
-    return this.pending.delete(id);
+    const p = this.pending.get(id);
+    if (!p) return false;
+    this.pending.delete(id);
+    this.settle(id, p, "confirmed", stanzaId);
+    return true;
+  }
+
+  private settle(id: string, p: Pending, how: SettledReflection["how"], stanzaId?: string): void {
+    if (p.key === undefined || !this.o.onSettled) return;
+    try {
+      this.o.onSettled({ id, key: p.key, how, ...(stanzaId !== undefined && { stanzaId }) });
+    } catch (e) {
+      this.logger.warn("onSettled threw", { id, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /** The puppets (localparts) sending the messages to `room` that await their reflection, where known. */
+  sendersIn(room: string): string[] {
+    const key = room.toLowerCase();
+    const out = new Set<string>();
+    for (const p of this.pending.values()) if (p.room === key && p.sender !== undefined) out.add(p.sender);
+    return [...out];
   }
 
   /**
@@ -243,6 +301,7 @@ export class ReflectionTracker {
             id: e.id,
             room: key,
           });
+          this.settle(e.id, p, "given-up");
           continue;
         }
         if (await this.sendAgain(e.id, p)) resent++;
@@ -275,7 +334,10 @@ export class ReflectionTracker {
     let arrived = 0;
     for (const id of ids) {
       const stanzaId = found.get(id);
-      if (stanzaId === undefined || !this.pending.delete(id)) continue;
+      const p = this.pending.get(id);
+      if (stanzaId === undefined || !p) continue;
+      this.pending.delete(id);
+      this.settle(id, p, "confirmed", stanzaId);
       arrived++;
       await o.onArchived?.(id, stanzaId).catch((e: unknown) =>
         this.logger.warn("could not note the stanza-id of a message the room archived", {
@@ -317,6 +379,7 @@ export class ReflectionTracker {
       if (this.pending.get(id) !== p || p.sends !== refusedSend) return false;
       if (++p.refusals > this.maxRefusals) {
         this.pending.delete(id);
+        this.settle(id, p, "given-up");
         this.logger.warn("a room keeps refusing a message; it is given up", { id, room, refusals: p.refusals - 1 });
         return false;
       }
@@ -326,6 +389,7 @@ export class ReflectionTracker {
           await rejoin();
         } catch (e) {
           this.pending.delete(id);
+          this.settle(id, p, "given-up");
           this.logger.warn("a room refused a message and its sender could not join again; the message is given up", {
             id,
             room,

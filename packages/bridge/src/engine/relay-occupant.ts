@@ -151,9 +151,23 @@ export class RoomArchiveError extends Error {
   }
 }
 
-/** Page size of archive queries, and how many pages one lookup reads at most. */
+/**
+ * Page size of archive queries, and how many pages one lookup back from the
+ * newest reads at most (100,000 messages: a lookup by origin-id after a
+ * restart may have a long burst to read past).
+ */
 const ARCHIVE_PAGE = 100;
-const ARCHIVE_MAX_PAGES = 20;
+const ARCHIVE_MAX_PAGES = 1000;
+
+/** One page of a room's archive read forward (`RelayOccupant.archivePage`). */
+export interface ArchivePage {
+  /** Oldest first. */
+  readonly messages: ArchivedMessage[];
+  /** Whether the archive has more after the last of these. */
+  readonly more: boolean;
+  /** The archive does not hold the message the page was to start after (pruned, or the room was made again). */
+  readonly afterMissing?: boolean;
+}
 
 export class RelayOccupant {
   readonly jid: string;
@@ -496,6 +510,57 @@ export class RelayOccupant {
     });
     // Without `after` in range: it is older than `since`, and everything since came after it.
     return found ?? { messages: all.slice(-o.max), more: false };
+  }
+
+  /**
+   * One page of what `room` archived, read forward: the messages after the
+   * one with stanza-id `after` (XEP-0059 `<after/>`), or, without `after`,
+   * the first ones since `since`; at most `max`, oldest first. A page that
+   * was to start after a message the archive no longer holds comes back
+   * empty with `afterMissing`. Rejects with RoomArchiveError when the room
+   * has no archive or refuses.
+   */
+  async archivePage(
+    room: string,
+    o: { readonly after?: string; readonly since: Date; readonly max: number },
+  ): Promise<ArchivePage> {
+    const key = room.toLowerCase();
+    const queryid = `parley-mam-${++this.queryCounter}`;
+    const results: MamResult[] = [];
+    this.archiveQueries.set(queryid, { room: key, take: (r) => void results.push(r) });
+    try {
+      const max = Math.max(1, Math.min(ARCHIVE_PAGE, Math.floor(o.max)));
+      const answer = await this.options.router.request(
+        {
+          type: "set",
+          to: key,
+          from: this.actorJid(key),
+          payload: buildMamQuery({
+            queryid,
+            // After a message: it sets the start itself (and a start filter could hide it from the server).
+            ...(o.after === undefined && { filter: { start: o.since } }),
+            rsm: { max, ...(o.after !== undefined && { after: o.after }) },
+          }),
+        },
+        this.options.archiveTimeoutMs,
+      );
+      if (answer.type !== "result") {
+        const condition = answer.error?.condition ?? "no result";
+        if (o.after !== undefined && condition === "item-not-found")
+          return { messages: [], more: false, afterMissing: true };
+        throw new RoomArchiveError(key, condition);
+      }
+      const fin = answer.payload ? parseMamFin(answer.payload) : undefined;
+      if (!fin?.ok) throw new RoomArchiveError(key, "the answer has no readable <fin/>");
+      const messages = results.map((r) => ({
+        stanzaId: r.id,
+        message: r.forwarded.message,
+        ...(r.forwarded.delay?.stamp !== undefined && { stamp: r.forwarded.delay.stamp }),
+      }));
+      return { messages, more: !fin.value.complete && messages.length > 0 };
+    } finally {
+      this.archiveQueries.delete(queryid);
+    }
   }
 
   /**

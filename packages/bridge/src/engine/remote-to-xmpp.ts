@@ -50,6 +50,9 @@ const REFLECTION_WAIT_MS = 5000;
 /** How many message-map writes may wait for one commit before a new message waits for its own. */
 const MAX_WRITES_IN_FLIGHT = 32;
 
+/** How long the count of reaction changes on a message is kept: long after anyone reacts to it any more. */
+const REACTION_COUNT_TTL_MS = 90 * 24 * 3_600_000;
+
 /** Messages older than this are relayed with their original time (XEP-0203). */
 const DELAY_THRESHOLD_MS = 5_000;
 
@@ -67,6 +70,10 @@ export class RemoteToXmpp implements ConnectorHost {
   private readonly direct: DirectChats;
   private readonly joins = new Map<string, Promise<string>>();
   private inFlightWrites = 0;
+  /** Writes asked for and not settled yet (`settled` waits for them). */
+  private readonly writes = new Set<Promise<void>>();
+  /** Orders the unconfirmed records of one millisecond (`UnconfirmedDelivery.seq`). */
+  private seq = 0;
   private connectedValue = false;
   readonly state: ConnectorState;
 
@@ -247,6 +254,7 @@ export class RemoteToXmpp implements ConnectorHost {
     for (const s of stanzas) {
       const key = this.messageKey(s.remoteId, room);
       const id = stanzaIdFor(key, this.ctx.domain);
+      const el = buildMessage({ ...s.input, id, originId: id, from: this.puppetJid(puppet), to: room });
       // Mapped before it is sent: the write is asked for now and committed with the others of
       // this turn (a connector handing over a burst one message at a time does not wait a
       // commit per message); the stanza leaves only once it is committed, and the store makes
@@ -262,9 +270,12 @@ export class RemoteToXmpp implements ConnectorHost {
         createdAt: m.timestamp ?? received,
       });
       this.writing(recorded);
+      // Kept until the room confirms it, with the stanza: what a crash or a stop leaves unconfirmed is looked
+      // up in the room's archive at the next start and sent again only when the room does not have it.
+      const unconfirmed = this.recordUnconfirmed(key, room, puppet, id, el, received);
       // A connector handing over a backlog at once would otherwise queue it all behind one
       // huge commit: past a few dozen writes in flight, wait for this one.
-      if (this.inFlightWrites > MAX_WRITES_IN_FLIGHT) await recorded.catch(() => undefined);
+      if (this.inFlightWrites > MAX_WRITES_IN_FLIGHT) await unconfirmed.catch(() => undefined);
       // Not awaited: the lane keeps the order, and the connector goes on with its next event.
       // Producers still slow down when the queue is full.
       await this.ctx.delivery.waitForRoom();
@@ -272,16 +283,17 @@ export class RemoteToXmpp implements ConnectorHost {
         key,
         lane,
         describe: `message ${s.remoteId} to ${room}`,
+        awaitsConfirmation: true,
         run: async () => {
           await recorded;
+          await unconfirmed;
           await this.readyToSend(puppet, room);
-          const el = buildMessage({ ...s.input, id, originId: id, from: this.puppetJid(puppet), to: room });
-          await this.sendTracked(id, room, el);
+          await this.sendTracked(key, id, room, el, puppet);
           return id;
         },
       });
       void outcome.then((o) => {
-        if (o.status === "delivered") this.ctx.metrics.relayed(this.network, "to-xmpp", Date.now() - received);
+        if (o.status === "sent") this.ctx.metrics.relayed(this.network, "to-xmpp", Date.now() - received);
       });
     }
   }
@@ -291,19 +303,60 @@ export class RemoteToXmpp implements ConnectorHost {
     return `to-xmpp ${this.network} ${remoteId} ${room}`;
   }
 
-  /** Sends a groupchat stanza and keeps it until the room reflects it, to send it again after a dropped link. */
-  private async sendTracked(id: string, room: string, el: Element): Promise<void> {
-    this.ctx.reflections.track(id, room, () => this.ctx.send(el));
+  /**
+   * Sends a groupchat stanza and keeps it until the room reflects it, to send
+   * it again after a dropped link; the reflection confirms delivery `key`.
+   */
+  private async sendTracked(key: string, id: string, room: string, el: Element, puppet: Puppet): Promise<void> {
+    this.ctx.reflections.track(id, room, () => this.ctx.send(el), { key, sender: puppet.local });
     await this.ctx.send(el);
   }
 
-  /** Counts a message-map write in flight (the store makes later lookups wait for it). */
+  /**
+   * Records delivery `key` of stanza `el` as unconfirmed (unless it was
+   * confirmed already: a message handed over again), to be reconciled at the
+   * next start if the room never confirms it.
+   */
+  private recordUnconfirmed(
+    key: string,
+    room: string,
+    puppet: Puppet,
+    id: string,
+    el: Element,
+    at: number,
+  ): Promise<void> {
+    const write = this.ctx.store.recordUnconfirmed({
+      key,
+      network: this.network,
+      target: room,
+      sender: puppet.local,
+      id,
+      data: el.toString(),
+      at,
+      seq: this.seq++,
+    });
+    this.writing(write);
+    return write;
+  }
+
+  /** Counts a store write in flight (the store makes later lookups of the message map wait for it). */
   private writing(write: Promise<void>): void {
     this.inFlightWrites++;
+    this.writes.add(write);
     const done = () => {
       this.inFlightWrites--;
+      this.writes.delete(write);
     };
     write.then(done, done); // the delivery that awaits the write reports the failure
+  }
+
+  /**
+   * Resolves once every store write asked for so far has settled: what was
+   * handed over is on record, so that a connector may move its own cursor
+   * past it (a crash then loses nothing the engine was handed).
+   */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.writes]);
   }
 
   /** Every room the remote message went to (the store waits for writes of it still in flight). */
@@ -337,29 +390,33 @@ export class RemoteToXmpp implements ConnectorHost {
     for (const r of records) {
       if (r.originId === undefined) continue;
       const original = r.originId;
-      const key = `to-xmpp edit ${this.network} ${e.id} ${r.room} ${e.timestamp ?? received} ${hash(toPlainText(e.text))}`;
+      // Keyed by what the edit says and when it was made: the same edit handed over again is the same key.
+      const key = `to-xmpp edit ${this.network} ${e.id} ${r.room} ${e.timestamp ?? "untimed"} ${hash(toPlainText(e.text))}`;
       const id = stanzaIdFor(key, this.ctx.domain);
       if (r.channel !== "" && this.direct.isDirectRecord(r)) {
         await this.direct.sendEdit(r, puppet, styled.body, original, id);
         continue;
       }
+      const el = buildMessage({
+        type: "groupchat",
+        id,
+        originId: id,
+        from: this.puppetJid(puppet),
+        to: r.room,
+        body: styled.body,
+        ...(styled.references.length > 0 && { references: styled.references }),
+        replace: { id: original },
+      });
+      const unconfirmed = this.recordUnconfirmed(key, r.room, puppet, id, el, received);
       await this.ctx.delivery.enqueue({
         key,
         lane: `xmpp:${r.room}`,
         describe: `edit of ${e.id} in ${r.room}`,
+        awaitsConfirmation: true,
         run: async () => {
+          await unconfirmed;
           await this.readyToSend(puppet, r.room);
-          const el = buildMessage({
-            type: "groupchat",
-            id,
-            originId: id,
-            from: this.puppetJid(puppet),
-            to: r.room,
-            body: styled.body,
-            ...(styled.references.length > 0 && { references: styled.references }),
-            replace: { id: original },
-          });
-          await this.sendTracked(id, r.room, el);
+          await this.sendTracked(key, id, r.room, el, puppet);
         },
       });
     }
@@ -461,6 +518,9 @@ export class RemoteToXmpp implements ConnectorHost {
             : [...current, x.emoji]
           : current.filter((e) => e !== x.emoji);
       if (next.length === current.length && next.every((e, i) => e === current[i])) continue;
+      // The how-manyth change of this user's set on this message: with the set, a key no retry or replay changes,
+      // and that a set coming back to an earlier value does not share.
+      const changes = await this.reactionChange(setKey, x.user.id);
       await this.ctx.store.setReactions(this.network, setKey, x.user.id, next);
       // A custom emoji has no Unicode form: XMPP gets its `:name:` shortcode as it is.
       const emojis = next;
@@ -468,7 +528,7 @@ export class RemoteToXmpp implements ConnectorHost {
         if (r.originId !== undefined) await this.direct.sendReactions(r, puppet, r.originId, emojis);
         continue;
       }
-      const key = `to-xmpp reaction ${this.network} ${x.id} ${r.room} ${x.user.id} ${next.join(",")} ${Date.now()}`;
+      const key = `to-xmpp reaction ${this.network} ${x.id} ${r.room} ${x.user.id} ${next.join(",")} #${changes}`;
       await this.ctx.delivery.enqueue({
         key,
         lane: `xmpp:${r.room}`,
@@ -492,6 +552,15 @@ export class RemoteToXmpp implements ConnectorHost {
         },
       });
     }
+  }
+
+  /** Counts one more change of `user`'s reactions on `setKey` (kept as long as the message map keeps messages). */
+  private async reactionChange(setKey: string, user: string): Promise<number> {
+    const key = `reaction-changes ${this.network} ${setKey} ${user}`;
+    const before = Number((await this.ctx.store.getState("engine", key)) ?? "0");
+    const n = (Number.isSafeInteger(before) ? before : 0) + 1;
+    await this.ctx.store.setState("engine", key, String(n), { ttlMs: REACTION_COUNT_TTL_MS });
+    return n;
   }
 
   async typing(t: RemoteTyping): Promise<void> {

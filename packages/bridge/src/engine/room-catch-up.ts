@@ -7,13 +7,16 @@
  * archive (XEP-0313) for what came after that message and relays it, oldest
  * first, before anything said live from then on.
  *
- * Bounded by count and age: a room that talked for days while the bridge was
- * away gets its latest `maxMessages` of the last `maxAgeMs`, with a log line
- * saying how much was left out. A message relayed both from the archive and
- * live is posted once: both carry the room's stanza-id, which keys delivery.
- * A room never read before has nothing caught up; one whose archive no longer
- * has the last message read (expired, or the room was made again) gets the
- * latest it has within those bounds.
+ * Bounded by age: everything the room said in the last `maxAgeMs` after the
+ * last message read comes through, read forward from that message page by
+ * page (progress in the log, and `onProgress` for a metric); `maxMessages` is
+ * only a safety bound. A message relayed both from the archive and live is
+ * posted once: both carry the room's stanza-id, which keys delivery. A room
+ * never read before has nothing caught up. What cannot be caught up is said,
+ * with its range, in the log and to the bridge's admins (`notice`): what is
+ * older than `maxAgeMs`, and what the archive no longer has (it was pruned, or
+ * the room was made again: then the catch-up starts at the oldest message it
+ * has since the last one read).
  */
 import type { Logger } from "../ops/logger-types.ts";
 import { KeyedChains } from "../store/keyed-chains.ts";
@@ -24,18 +27,51 @@ import type { ArchivedMessage } from "./relay-occupant.ts";
 const SCOPE = "engine";
 const keyOf = (room: string) => `xmpp-seen ${room.toLowerCase()}`;
 
+/** Messages per archive page; and how often (in pages) a long catch-up logs its progress. */
+const PAGE = 100;
+const PROGRESS_EVERY_PAGES = 50;
+
+/** The last message read in a room: its stanza-id, and when it was said (when known). */
+interface Mark {
+  readonly id: string;
+  readonly at?: number;
+}
+
+/** A mark as kept in the store: JSON `{id, at}`, or a bare stanza-id as written before marks had a time. */
+function parseMark(saved: string | undefined): Mark | undefined {
+  if (saved === undefined || saved === "") return undefined;
+  if (!saved.startsWith("{")) return { id: saved };
+  try {
+    const v: unknown = JSON.parse(saved);
+    if (typeof v !== "object" || v === null) return undefined;
+    const { id, at } = v as { id?: unknown; at?: unknown };
+    if (typeof id !== "string" || id === "") return undefined;
+    return { id, ...(typeof at === "number" && Number.isSafeInteger(at) && { at }) };
+  } catch {
+    return undefined;
+  }
+}
+
 export interface RoomCatchUpOptions {
   readonly store: Pick<BridgeStore, "getState" | "setState">;
   readonly logger: Logger;
-  /** What a room archived after a message, oldest first (RelayOccupant.archivedAfter). */
+  /**
+   * One page of what a room archived, oldest first: after the message
+   * `after`, or without it since `since` (RelayOccupant.archivePage).
+   * `afterMissing`: the archive no longer has `after`.
+   */
   readonly archivedAfter: (
     room: string,
-    o: { readonly after: string; readonly since: Date; readonly max: number },
-  ) => Promise<{ messages: ArchivedMessage[]; more: boolean }>;
-  /** At most this many messages per room and catch-up; 0 turns catch-up off. */
+    o: { readonly after?: string; readonly since: Date; readonly max: number },
+  ) => Promise<{ messages: ArchivedMessage[]; more: boolean; afterMissing?: boolean }>;
+  /** A safety bound: at most this many messages per room and catch-up; 0 turns catch-up off. */
   readonly maxMessages: number;
   /** Nothing older than this is caught up. */
   readonly maxAgeMs: number;
+  /** Tells the bridge's admins what could not be caught up (the engine's admin notices). */
+  readonly notice?: (text: string) => Promise<void>;
+  /** Messages relayed from the archive, as they are (for a metric). */
+  readonly onProgress?: (room: string, relayed: number) => void;
   /** How long a newly read stanza-id may wait before it is written (default 1 s). */
   readonly flushMs?: number;
   readonly now?: () => number;
@@ -43,8 +79,8 @@ export interface RoomCatchUpOptions {
 
 export class RoomCatchUp {
   private readonly o: RoomCatchUpOptions;
-  /** Per room: the stanza-id of the last message read, as far as it is known in memory. */
-  private readonly last = new Map<string, string>();
+  /** Per room: the last message read, as far as it is known in memory. */
+  private readonly last = new Map<string, Mark>();
   private readonly unwritten = new Set<string>();
   private readonly running = new KeyedChains();
   /** Per room under catch-up: stanza-ids of the messages read live meanwhile (the catch-up stops short of them). */
@@ -64,14 +100,20 @@ export class RoomCatchUp {
    * with): the next catch-up starts after it. Ignored while a catch-up of the
    * room is under way, which sets the mark itself as it relays.
    */
-  read(room: string, stanzaId: string): void {
+  read(room: string, stanzaId: string, at?: number): void {
     const key = room.toLowerCase();
     // A room whose catch-up the stop cut short keeps its mark: the rest is caught up at the next start.
-    if (this.running.settled(key) === undefined && !this.cutShort.has(key)) this.mark(key, stanzaId);
+    if (this.running.settled(key) === undefined && !this.cutShort.has(key)) {
+      this.mark(key, { id: stanzaId, at: at ?? this.now() });
+    }
   }
 
-  private mark(key: string, stanzaId: string): void {
-    this.last.set(key, stanzaId);
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  private mark(key: string, mark: Mark): void {
+    this.last.set(key, mark);
     this.unwritten.add(key);
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
@@ -105,9 +147,9 @@ export class RoomCatchUp {
     this.unwritten.clear();
     this.writing = this.writing.then(async () => {
       for (const room of rooms) {
-        const id = this.last.get(room);
-        if (id === undefined) continue;
-        await this.o.store.setState(SCOPE, keyOf(room), id).catch((e: unknown) => {
+        const mark = this.last.get(room);
+        if (mark === undefined) continue;
+        await this.o.store.setState(SCOPE, keyOf(room), JSON.stringify(mark)).catch((e: unknown) => {
           this.unwritten.add(room);
           this.o.logger.warn("could not note the last message read in a room", {
             room,
@@ -159,59 +201,108 @@ export class RoomCatchUp {
   ): Promise<void> {
     await previous;
     // Live reads do not move the mark from here until this catch-up is done.
-    const after =
-      this.last.get(room) || (await this.o.store.getState(SCOPE, keyOf(room)).catch(() => undefined)) || undefined;
+    const mark =
+      this.last.get(room) ?? parseMark(await this.o.store.getState(SCOPE, keyOf(room)).catch(() => undefined));
     try {
       await joined;
     } catch {
       return; // not in the room: the next join catches up
     }
-    if (after === undefined) return;
-    const now = (this.o.now ?? Date.now)();
-    let found: { messages: ArchivedMessage[]; more: boolean };
+    if (mark === undefined) return;
+    const sinceMs = this.now() - this.o.maxAgeMs;
+    // Older than the catch-up reaches: from the oldest it reaches, and that much is said.
+    let after: string | undefined = mark.id;
+    if (mark.at !== undefined && mark.at < sinceMs) {
+      after = undefined;
+      await this.lost(room, mark.at, sinceMs, "it is older than xmpp.catchUp.maxAgeHours");
+    }
+    const since = new Date(Math.max(sinceMs, mark.at ?? sinceMs));
+    let relayed = 0;
+    let read = 0;
+    let pages = 0;
+    let more = true;
+    const heldLive = this.heldLive.get(room);
     try {
-      found = await this.o.archivedAfter(room, {
-        after,
-        since: new Date(now - this.o.maxAgeMs),
-        max: this.o.maxMessages,
-      });
+      reading: while (more && read < this.o.maxMessages) {
+        const page = await this.o.archivedAfter(room, {
+          ...(after !== undefined && { after }),
+          since,
+          max: Math.min(PAGE, this.o.maxMessages - read),
+        });
+        pages++;
+        if (page.afterMissing) {
+          // The archive no longer has the last message read: from the oldest it has since then.
+          after = undefined;
+          const first = await this.o.archivedAfter(room, { since, max: 1 });
+          const firstAt = first.messages[0]?.stamp?.getTime() ?? this.now();
+          await this.lost(room, mark.at, firstAt, "the room's archive no longer has it");
+          continue;
+        }
+        more = page.more;
+        for (const m of page.messages) {
+          if (heldLive?.has(m.stanzaId)) break reading; // from here on, read live since the join
+          if (this.closed) {
+            this.cutShort.add(room);
+            break reading;
+          }
+          read++;
+          try {
+            if (await relay(m)) relayed++;
+          } catch (e) {
+            if (this.closed) {
+              this.cutShort.add(room); // the bridge is stopping: the next start catches it up
+              break reading;
+            }
+            this.o.logger.warn("a message from a room's archive could not be relayed", {
+              room,
+              error: e instanceof Error ? e.message : String(e),
+            });
+          }
+          this.mark(room, { id: m.stanzaId, ...(m.stamp !== undefined && { at: m.stamp.getTime() }) });
+          after = m.stanzaId;
+        }
+        if (page.messages.length > 0) this.o.onProgress?.(room, page.messages.length);
+        if (page.messages.length === 0) break;
+        if (pages % PROGRESS_EVERY_PAGES === 0) {
+          this.o.logger.info("catching up with what a room said while the bridge was away", { room, read, relayed });
+        }
+      }
     } catch (e) {
-      this.o.logger.info("could not read what a room said while the bridge was away; it is not caught up", {
+      this.o.logger.warn("could not read what a room said while the bridge was away; the rest is not caught up", {
         room,
+        read,
         error: e instanceof Error ? e.message : String(e),
       });
+      await this.lost(room, this.last.get(room)?.at ?? mark.at, this.now(), "the room's archive could not be read");
       return;
     }
-    let relayed = 0;
-    const heldLive = this.heldLive.get(room);
-    for (const m of found.messages) {
-      if (heldLive?.has(m.stanzaId)) break; // from here on, read live since the join
-      if (this.closed) {
-        this.cutShort.add(room);
-        break;
-      }
-      try {
-        if (await relay(m)) relayed++;
-      } catch (e) {
-        if (this.closed) {
-          this.cutShort.add(room); // the bridge is stopping: the next start catches it up
-          break;
-        }
-        this.o.logger.warn("a message from a room's archive could not be relayed", {
-          room,
-          error: e instanceof Error ? e.message : String(e),
-        });
-      }
-      this.mark(room, m.stanzaId);
+    if (relayed > 0 || read > 0) {
+      this.o.logger.info("caught up with what a room said while the bridge was away", { room, read, relayed, pages });
     }
-    if (relayed > 0) {
-      this.o.logger.info("caught up with what a room said while the bridge was away", { room, messages: relayed });
-    }
-    if (found.more) {
-      this.o.logger.warn("a room said more while the bridge was away than is caught up; the rest is not relayed", {
+    if (more && read >= this.o.maxMessages) {
+      await this.lost(
         room,
-        caughtUp: this.o.maxMessages,
-      });
+        this.last.get(room)?.at,
+        this.now(),
+        `the catch-up stopped at its safety bound of ${this.o.maxMessages} messages (xmpp.catchUp.maxMessages)`,
+      );
     }
+  }
+
+  /** What a room said from `from` to `to` (ms; `from` unknown for a mark kept without a time) is not caught up. */
+  private async lost(room: string, from: number | undefined, to: number, why: string): Promise<void> {
+    const range = `${from === undefined ? "the last message the bridge read" : new Date(from).toISOString()} to ${new Date(to).toISOString()}`;
+    this.o.logger.warn("part of what a room said while the bridge was away cannot be caught up", {
+      room,
+      from: from === undefined ? undefined : new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      why,
+    });
+    await this.o.notice?.(`What ${room} said from ${range} was not relayed: ${why}.`).catch((e: unknown) =>
+      this.o.logger.warn("could not tell the admins what a room's catch-up missed", {
+        room,
+        error: e instanceof Error ? e.message : String(e),
+      }),
+    );
   }
 }

@@ -101,7 +101,7 @@ export class XmppToRemote {
 
     // Our own messages reflected by the room: confirm them and learn the stanza-id.
     const ownId = m.originId ?? m.id;
-    if (ownId !== undefined && (this.ctx.reflections.confirm(ownId) || this.isOwnNick(room, nick))) {
+    if (ownId !== undefined && (this.ctx.reflections.confirm(ownId, stanzaId) || this.isOwnNick(room, nick))) {
       if (stanzaId !== undefined && ownId !== undefined) {
         this.ctx.catchUp.read(room, stanzaId);
         await this.ctx.store.setStanzaId(this.ctx.network, room, ownId, stanzaId);

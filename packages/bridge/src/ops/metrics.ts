@@ -33,6 +33,8 @@ export class BridgeMetrics {
   private readonly xmppConnectedGauge: Gauge;
   private readonly badInputTotal: Counter<"source">;
   private readonly prunedRowsTotal: Counter<"records">;
+  private readonly caughtUpTotal: Counter<"network" | "direction">;
+  private readonly unconfirmedGauge: Gauge<"network">;
 
   constructor(options: BridgeMetricsOptions = {}) {
     const registers = [this.registry];
@@ -90,6 +92,18 @@ export class BridgeMetrics {
       labelNames: ["records"],
       registers,
     });
+    this.caughtUpTotal = new Counter({
+      name: "parley_catch_up_messages_total",
+      help: "Messages read back from history (a room's archive, a channel's history) after the bridge was away",
+      labelNames: ["network", "direction"],
+      registers,
+    });
+    this.unconfirmedGauge = new Gauge({
+      name: "parley_unconfirmed_deliveries",
+      help: "Deliveries sent and not yet confirmed by the other side (a room's reflection or archive)",
+      labelNames: ["network"],
+      registers,
+    });
     this.xmppConnectedGauge.set(0);
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
@@ -116,6 +130,16 @@ export class BridgeMetrics {
 
   puppets(network: string, n: number): void {
     if (Number.isFinite(n)) this.puppetsGauge.set({ network: label(network) }, n);
+  }
+
+  /** `n` more messages read back from history in `direction` (to-remote: from a room's archive). */
+  caughtUp(network: string, direction: RelayDirection, n: number): void {
+    if (Number.isFinite(n) && n > 0) this.caughtUpTotal.inc({ network: label(network), direction }, n);
+  }
+
+  /** Deliveries sent and awaiting their confirmation now. */
+  unconfirmed(network: string, n: number): void {
+    if (Number.isFinite(n)) this.unconfirmedGauge.set({ network: label(network) }, n);
   }
 
   xmppConnected(up: boolean): void {

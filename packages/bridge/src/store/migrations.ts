@@ -96,6 +96,23 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX parley_deliveries_by_age ON parley_deliveries (delivered_at)",
     ],
   },
+  {
+    version: 3,
+    name: "unconfirmed deliveries: sent and not yet seen by the other side, kept to reconcile at start",
+    sql: [
+      `CREATE TABLE parley_unconfirmed (
+        delivery_key TEXT PRIMARY KEY,
+        network TEXT NOT NULL,
+        target TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        sent_id TEXT NOT NULL,
+        data TEXT NOT NULL,
+        queued_at BIGINT NOT NULL,
+        seq BIGINT NOT NULL
+      )`,
+      "CREATE INDEX parley_unconfirmed_in_order ON parley_unconfirmed (network, queued_at, seq)",
+    ],
+  },
 ];
 
 export function migrationStatements(m: Migration, dialect: Dialect): readonly string[] {

@@ -25,6 +25,7 @@ import type {
   RoomLink,
   StateWriteOptions,
   StoreKind,
+  UnconfirmedDelivery,
 } from "./store-types.ts";
 import {
   checkId,
@@ -51,6 +52,7 @@ const MESSAGE_COLUMNS = "network, channel, remote_id, room, stanza_id, origin_id
 const LINK_COLUMNS = "network, channel, room, source, created_at";
 const PUPPET_COLUMNS = "network, remote_id, display_name, avatar_url, avatar_hash, updated_at";
 const DEAD_LETTER_COLUMNS = "delivery_key, lane, payload, error, attempts, dead_at";
+const UNCONFIRMED_COLUMNS = "delivery_key, network, target, sender, sent_id, data, queued_at, seq";
 
 const PRUNABLE = ["messages", "deliveries", "dead-letters", "expired-state"] as const;
 
@@ -334,6 +336,51 @@ export class SqlStore implements BridgeStore {
     );
   }
 
+  async recordUnconfirmed(u: UnconfirmedDelivery): Promise<void> {
+    this.open();
+    const params = [
+      checkId("key", u.key),
+      checkId("network", u.network),
+      checkId("target", u.target),
+      checkText("sender", u.sender),
+      checkId("id", u.id),
+      checkText("data", u.data),
+      checkInteger("at", u.at),
+      checkInteger("seq", u.seq),
+    ];
+    // Not for a key confirmed already (a message handed over again): it would be looked up, or sent, for nothing.
+    await this.run(
+      `INSERT INTO parley_unconfirmed (${UNCONFIRMED_COLUMNS})
+       SELECT ?, ?, ?, ?, ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT)
+       WHERE NOT EXISTS (SELECT 1 FROM parley_deliveries WHERE delivery_key = ?)
+       ON CONFLICT (delivery_key) DO UPDATE SET
+         target = excluded.target,
+         sender = excluded.sender,
+         sent_id = excluded.sent_id,
+         data = excluded.data`,
+      [...params, params[0] as SqlParam],
+    );
+  }
+
+  async unconfirmed(network: string): Promise<UnconfirmedDelivery[]> {
+    this.open();
+    const rows = await this.all(
+      `SELECT ${UNCONFIRMED_COLUMNS} FROM parley_unconfirmed WHERE network = ? ORDER BY queued_at, seq, delivery_key`,
+      [checkId("network", network)],
+    );
+    return rows.map(unconfirmedFromRow);
+  }
+
+  async confirmDelivery(key: string, result?: string): Promise<void> {
+    await this.markDelivered(key, result);
+    await this.dropUnconfirmed(key);
+  }
+
+  async dropUnconfirmed(key: string): Promise<void> {
+    this.open();
+    await this.run("DELETE FROM parley_unconfirmed WHERE delivery_key = ?", [checkId("key", key)]);
+  }
+
   async addDeadLetter(d: DeadLetter): Promise<void> {
     this.open();
     const params = [
@@ -478,6 +525,19 @@ function deadLetterFromRow(row: SqlRow): DeadLetter {
     error: textColumn(row, "error"),
     attempts: integerColumn(row, "attempts"),
     at: integerColumn(row, "dead_at"),
+  };
+}
+
+function unconfirmedFromRow(row: SqlRow): UnconfirmedDelivery {
+  return {
+    key: textColumn(row, "delivery_key"),
+    network: textColumn(row, "network"),
+    target: textColumn(row, "target"),
+    sender: textColumn(row, "sender"),
+    id: textColumn(row, "sent_id"),
+    data: textColumn(row, "data"),
+    at: integerColumn(row, "queued_at"),
+    seq: integerColumn(row, "seq"),
   };
 }
 

@@ -48,9 +48,9 @@ export interface PuppetRecord {
 }
 
 /** Dead letters are the delivery queue's; the store keeps them (it is the queue's ledger). */
-import type { DeadLetter } from "../delivery/delivery-ledger.ts";
+import type { DeadLetter, UnconfirmedDelivery } from "../delivery/delivery-ledger.ts";
 
-export type { DeadLetter };
+export type { DeadLetter, UnconfirmedDelivery };
 
 export type StoreKind = "sqlite" | "postgres";
 
@@ -121,6 +121,14 @@ export interface BridgeStore {
   deliveredResult(key: string): Promise<string | undefined | null>;
   /** Marks `key` delivered for good; a later call may add a result that was missing, never change one. */
   markDelivered(key: string, result?: string): Promise<void>;
+  /** Records a delivery sent and not yet confirmed by the other side (replacing an earlier record of its key). */
+  recordUnconfirmed(u: UnconfirmedDelivery): Promise<void>;
+  /** `network`'s unconfirmed deliveries, oldest first (by when they were queued, then `seq`). */
+  unconfirmed(network: string): Promise<UnconfirmedDelivery[]>;
+  /** Marks `key` delivered and forgets its unconfirmed record (in that order: a crash between leaves it delivered). */
+  confirmDelivery(key: string, result?: string): Promise<void>;
+  /** Forgets the unconfirmed record of `key`. */
+  dropUnconfirmed(key: string): Promise<void>;
 
   /** Records a dead letter; a key dead-lettered again replaces its earlier entry. */
   addDeadLetter(d: DeadLetter): Promise<void>;
