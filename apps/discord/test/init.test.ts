@@ -104,5 +104,8 @@ describe("parley init for Discord", () => {
     const room = await init(["--discord-channel", "123456789012345678", "--discord-room", "a/b"]);
     assert.equal(room.code, 2);
     assert.match(room.err, /--discord-room is not a room name/);
+    const alone = await init(["--discord-room", "general"]);
+    assert.equal(alone.code, 2);
+    assert.match(alone.err, /--discord-room goes unused with the other answers given/);
   });
 });

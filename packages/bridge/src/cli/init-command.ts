@@ -109,7 +109,16 @@ async function gatherAnswers(
     const init = inits[i] as (typeof inits)[number];
     const answers: Record<string, string> = {};
     for (const q of init.questions) {
-      if (q.when && !q.when(answers)) continue;
+      if (q.when && !q.when(answers)) {
+        if (flags.values.has(q.flag)) {
+          throw new InitUsageError(
+            `--${q.flag}`,
+            "goes unused with the other answers given",
+            "leave it out, or give the answer it goes with (parley init --help)",
+          );
+        }
+        continue;
+      }
       answers[q.name] = await answer(q, { ...basics, componentDomain }, how);
     }
     bridges.push({ network, componentDomain, answers, init });
