@@ -1,0 +1,92 @@
+/**
+ * XMPP -> Matrix deliveries sent again (a retry, or a resend after a crash,
+ * by the engine under the same delivery key) reach the room once: every send,
+ * edit and reaction carries a transaction id derived from the key, and
+ * Synapse answers a known one with the event it already made. A new request
+ * (another key) is never swallowed, also when it looks like an earlier one.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { RichText } from "@parley/bridge";
+import { type Harness, startHarness } from "./matrix-harness.ts";
+import type { MatrixEventJson, SyncItem } from "./matrix-user.ts";
+
+let h: Harness;
+before(async () => {
+  h = await startHarness();
+});
+after(async () => {
+  await h?.close();
+});
+
+const carol = { jid: "carol@parley.test", nick: "Carol" };
+const text = (s: string): RichText => ({ blocks: [{ type: "paragraph", children: [{ type: "text", text: s }] }] });
+const inRoom = (extra: (e: MatrixEventJson) => boolean) => (i: SyncItem) =>
+  i.kind === "timeline" && i.roomId === h.roomId && extra(i.event);
+
+/** Bob has read the room up to a new message of his own: what came before it is all in `seen`. */
+async function roomReadToHere(): Promise<void> {
+  const marker = `marker ${Date.now()} ${Math.random()}`;
+  await h.bob.sendText(h.roomId, marker);
+  await h.bob.waitFor(
+    inRoom((e) => e.content.body === marker),
+    15_000,
+    "bob's marker",
+  );
+}
+
+describe("the same delivery sent again", () => {
+  test("a message sent twice under one key, also by a restarted bridge, is one event with one ID", async () => {
+    const key = `to-remote test ${Date.now()} message`;
+    const message = { channel: h.roomId, sender: carol, text: text("said once"), attachments: [], key };
+    const first = await h.connector.send(message);
+    const retried = await h.connector.send(message);
+    assert.equal(retried.id, first.id);
+    // As after a crash: another connector, nothing of the first in memory.
+    await h.stopBridge();
+    await h.startBridge();
+    const resent = await h.connector.send(message);
+    assert.equal(resent.id, first.id, "the homeserver answers with the event it made the first time");
+
+    const other = await h.connector.send({ ...message, key: `${key} again` });
+    assert.notEqual(other.id, first.id, "another key is another message, even with the same text");
+    await roomReadToHere();
+    assert.equal(h.bob.seen(inRoom((e) => e.content.body === "said once")).length, 2);
+  });
+
+  test("an edit and a reaction sent twice are one event each; a reaction taken back and given again is new", async () => {
+    const key = `to-remote test ${Date.now()}`;
+    const { id } = await h.connector.send({
+      channel: h.roomId,
+      sender: carol,
+      text: text("to be edited"),
+      attachments: [],
+      key: `${key} message`,
+    });
+    const edit = { channel: h.roomId, id, sender: carol, text: text("edited once"), key: `${key} edit` };
+    await h.connector.edit(edit);
+    await h.connector.edit(edit);
+    const reaction = { channel: h.roomId, id, sender: carol, emoji: "👍", key: `${key} add 1` };
+    await h.connector.react({ ...reaction, action: "add" });
+    await h.connector.react({ ...reaction, action: "add" });
+    await h.connector.react({ ...reaction, action: "remove", key: `${key} remove 1` });
+    await h.connector.react({ ...reaction, action: "add", key: `${key} add 2` });
+    await roomReadToHere();
+
+    const edits = h.bob.seen(
+      inRoom((e) => (e.content["m.new_content"] as { body?: string } | undefined)?.body === "edited once"),
+    );
+    assert.equal(edits.length, 1, "one edit");
+    const reactions = h.bob.seen(
+      inRoom(
+        (e) =>
+          e.type === "m.reaction" && (e.content["m.relates_to"] as { event_id?: string } | undefined)?.event_id === id,
+      ),
+    );
+    assert.equal(reactions.length, 2, "the first reaction once, and the one given again after it was taken back");
+    const redactions = h.bob.seen(
+      inRoom((e) => e.type === "m.room.redaction" && (e.redacts ?? e.content.redacts) === reactions[0]?.event.event_id),
+    );
+    assert.equal(redactions.length, 1, "the first reaction was taken back");
+  });
+});
