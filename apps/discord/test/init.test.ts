@@ -94,6 +94,13 @@ describe("parley init for Discord", () => {
     assert.deepEqual(loadConfig({ path: join(r.dir, "parley.yaml") }, { env: { DISCORD_TOKEN: "t" } }).links, []);
   });
 
+  it("lists its flags in parley init --help", async () => {
+    const r = await init(["--help"]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /discord:\n {2}--discord-application-id </);
+    assert.match(r.out, /--discord-channel <\d+> +A Discord channel id to link now/);
+  });
+
   it("names a bad Discord flag and its fix", async () => {
     const r = await init(["--discord-channel", "general"]);
     assert.equal(r.code, 2);

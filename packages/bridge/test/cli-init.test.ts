@@ -231,7 +231,10 @@ describe("parley init at a terminal", () => {
     const r = await init(["--dir", dir], terminal(answers));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /XMPP server \(prosody or ejabberd\): +that is not one of prosody, ejabberd/);
-    assert.match(r.stdout, /The MUC service the rooms live on \[conference\.example\.net\]: +that is the server's own domain/);
+    assert.match(
+      r.stdout,
+      /The MUC service the rooms live on \[conference\.example\.net\]: +that is the server's own domain/,
+    );
     const config = readConfig(dir);
     assert.equal(config.xmpp.domain, "reference.example.net");
     assert.equal(config.xmpp.mucDomain, "conference.example.net");
@@ -309,6 +312,19 @@ describe("parley init for several networks", () => {
     assert.ok(snippet.includes(alpha.xmpp.secret) && snippet.includes(beta.xmpp.secret));
     assert.equal(statSync(join(dir, "beta-extra.txt")).mode & 0o777, 0o640);
     assert.match(out.text(), /alpha is red/);
+  });
+
+  it("lists the networks' own flags in --help", async () => {
+    const out = capture();
+    const stdin = new PassThrough();
+    stdin.end();
+    const code = await runInit(
+      ["--help", "--network", "alpha"],
+      { stdin, stdout: out.stream, stderr: capture().stream },
+      { loadConnectorInit: load },
+    );
+    assert.equal(code, 0);
+    assert.match(out.text(), /alpha:\n {2}--alpha-colour <red> {2}Colour\n/);
   });
 
   it("refuses --component-domain, which could name either", async () => {

@@ -46,10 +46,30 @@ At a terminal, what the flags leave out is asked.
   --admin             your XMPP address, for the bridge's admin commands
   --dir               where to write the files (default: this folder)
   --force             overwrite files that exist
-
-  discord:  --discord-application-id <id>  --discord-channel <id>  --discord-room <name>
-  matrix:   --matrix-homeserver-url <url>  --matrix-server-name <name>  --matrix-listen-port <port>
 `;
+
+/** The networks whose flags --help lists when no --network is given. */
+const KNOWN_NETWORKS = ["discord", "matrix"];
+
+/** Each network's own flags, from its package's questions (networks not installed are left out). */
+async function networkFlagsHelp(
+  networks: readonly string[],
+  load: (network: string) => Promise<ConnectorInit>,
+): Promise<string> {
+  const sections: Array<{ network: string; rows: Array<[string, string]> }> = [];
+  for (const network of networks) {
+    const init = await load(network).catch(() => undefined);
+    if (!init || init.questions.length === 0) continue;
+    sections.push({ network, rows: init.questions.map((q) => [`--${q.flag} <${q.example}>`, q.prompt]) });
+  }
+  const width = Math.max(0, ...sections.flatMap((s) => s.rows.map(([flag]) => flag.length)));
+  const lines = sections.flatMap((s) => [
+    "",
+    `${s.network}:`,
+    ...s.rows.map(([flag, what]) => `  ${flag.padEnd(width)}  ${what}`),
+  ]);
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+}
 
 const COMMON_FLAGS = [
   "server",
@@ -159,13 +179,17 @@ export async function runInit(
   let prompter: Prompter | undefined;
   try {
     const flags = readInitFlags(argv);
+    const load = options.loadConnectorInit ?? loadConnectorInit;
     if (flags.help) {
-      streams.stdout.write(INIT_USAGE);
+      const networks = (flags.values.get("network") ?? []).flatMap(splitList);
+      streams.stdout.write(
+        INIT_USAGE + (await networkFlagsHelp(networks.length > 0 ? networks : KNOWN_NETWORKS, load)),
+      );
       return 0;
     }
     if (isTerminal(streams.stdin) && requiredMissing(flags)) prompter = new Prompter(streams.stdin, streams.stdout);
     const dir = resolve(singleValue(flags, "dir") ?? ".");
-    const answers = await gatherAnswers(flags, prompter, options.loadConnectorInit ?? loadConnectorInit);
+    const answers = await gatherAnswers(flags, prompter, load);
     prompter?.close();
     const bridges = planBridges(answers, dir);
     const files = planFiles(answers, bridges);
