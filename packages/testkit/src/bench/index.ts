@@ -5,9 +5,13 @@
  */
 export * from "./arrival-probe.ts";
 export * from "./bench-run.ts";
+export * from "./bridge-process.ts";
+export * from "./heap-summary.ts";
+export * from "./inspector-session.ts";
 export * from "./process-cpu.ts";
 export * from "./results-file.ts";
 export * from "./rounds.ts";
 export * from "./settings.ts";
+export * from "./soak-figures.ts";
 export * from "./statistics.ts";
 export * from "./table.ts";
