@@ -380,4 +380,11 @@ export interface Connector {
   channelExists?(channel: string): Promise<boolean>;
   /** Looks up a user the engine has not seen yet (e.g. an XMPP user writes to their puppet JID). */
   lookupUser?(id: string): Promise<RemoteUser | undefined>;
+  /**
+   * Entries in the connector's in-memory caches (its own and its network
+   * library's), by a short stable name such as `discord.members`; asked on
+   * every scrape of /metrics (`parley_cache_entries{cache}`), so it must be
+   * cheap and must not throw.
+   */
+  cacheSizes?(): Readonly<Record<string, number>>;
 }

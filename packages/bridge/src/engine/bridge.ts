@@ -256,6 +256,22 @@ export class Bridge {
       actions: this.adminActions(),
       logger: this.logger.child({ part: "admin" }),
     }).install(this.router, disco);
+    this.metrics.onScrape(() => this.reportSizes());
+  }
+
+  /** parley_puppets and parley_cache_entries: what the engine and the connector hold in memory now. */
+  private reportSizes(): void {
+    this.metrics.puppets(this.connector.network, this.puppets.size);
+    for (const [cache, n] of Object.entries(this.engineCacheSizes())) this.metrics.cacheEntries(`engine.${cache}`, n);
+    const connectorSizes = this.connector.cacheSizes?.() ?? {};
+    for (const [cache, n] of Object.entries(connectorSizes)) this.metrics.cacheEntries(cache, n);
+  }
+
+  /** Entries in the engine's long-lived maps, by part. */
+  private engineCacheSizes(): Record<string, number> {
+    return {
+      puppets: this.puppets.size,
+    };
   }
 
   /** Where the public media endpoint (`http`) listens: /media/<id>. */

@@ -35,6 +35,9 @@ export class BridgeMetrics {
   private readonly prunedRowsTotal: Counter<"records">;
   private readonly caughtUpTotal: Counter<"network" | "direction">;
   private readonly unconfirmedGauge: Gauge<"network">;
+  private readonly cacheEntriesGauge: Gauge<"cache">;
+  /** Run before each exposition; one per part that reports sizes, registered at start (a handful). */
+  private readonly samplers: Array<() => void> = [];
 
   constructor(options: BridgeMetricsOptions = {}) {
     const registers = [this.registry];
@@ -92,6 +95,12 @@ export class BridgeMetrics {
       labelNames: ["records"],
       registers,
     });
+    this.cacheEntriesGauge = new Gauge({
+      name: "parley_cache_entries",
+      help: "Entries in an in-memory map or cache of the bridge or its network library, by cache",
+      labelNames: ["cache"],
+      registers,
+    });
     this.caughtUpTotal = new Counter({
       name: "parley_catch_up_messages_total",
       help: "Messages read back from history (a room's archive, a channel's history) after the bridge was away",
@@ -132,6 +141,20 @@ export class BridgeMetrics {
     if (Number.isFinite(n)) this.puppetsGauge.set({ network: label(network) }, n);
   }
 
+  /** Entries in the in-memory cache `cache` (e.g. `engine.occupancy`, `discord.members`). */
+  cacheEntries(cache: string, n: number): void {
+    if (Number.isFinite(n)) this.cacheEntriesGauge.set({ cache: label(cache) }, n);
+  }
+
+  /**
+   * Has `sample` run before every exposition, to set gauges from sizes that
+   * are cheap to read but not worth reporting on every change. A failing
+   * sampler is skipped: a scrape must not fail for one gauge.
+   */
+  onScrape(sample: () => void): void {
+    this.samplers.push(sample);
+  }
+
   /** `n` more messages read back from history in `direction` (to-remote: from a room's archive). */
   caughtUp(network: string, direction: RelayDirection, n: number): void {
     if (Number.isFinite(n) && n > 0) this.caughtUpTotal.inc({ network: label(network), direction }, n);
@@ -158,6 +181,13 @@ export class BridgeMetrics {
 
   /** The Prometheus text exposition of every metric. */
   text(): Promise<string> {
+    for (const sample of this.samplers) {
+      try {
+        sample();
+      } catch {
+        // the gauges it sets keep their last values; the rest of the exposition is still worth having
+      }
+    }
     return this.registry.metrics();
   }
 
