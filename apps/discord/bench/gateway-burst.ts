@@ -20,7 +20,6 @@
  * PARLEY_BENCH_MESSAGES (burst size, default 2000), PARLEY_BENCH_PACED
  * (paced messages, default 1000), PARLEY_BENCH_ROUNDS (default 5).
  */
-import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
@@ -49,53 +48,13 @@ import {
 } from "@parley/testkit";
 import { DiscordConnector, parseDiscordOptions } from "../src/index.ts";
 import { discordResults, discordTable } from "./bench-figures.ts";
+import { RemoteFake } from "./remote-fake.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PACED_RATE = 200;
 const TIMEOUT_MS = 120_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The fake Discord in its own process (see fake-discord-process.ts), one request at a time. */
-class RemoteFake {
-  private readonly child: ChildProcess;
-  private queue: Promise<unknown> = Promise.resolve();
-
-  constructor() {
-    this.child = fork(join(HERE, "fake-discord-process.ts"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  }
-
-  ask<T>(request: { op: string } & Record<string, unknown>): Promise<T> {
-    const next = this.queue.then(
-      () =>
-        new Promise<T>((resolve, reject) => {
-          const onMessage = (m: { op: string; message?: string }) => {
-            this.child.off("message", onMessage);
-            this.child.off("exit", onExit);
-            if (m.op === "error") reject(new Error(`fake Discord: ${m.message}`));
-            else resolve(m as T);
-          };
-          const onExit = () => reject(new Error("the fake Discord process exited"));
-          this.child.on("message", onMessage);
-          this.child.once("exit", onExit);
-          this.child.send(request);
-        }),
-    );
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
-
-  /** For an interrupted bench: the child must not outlive it. */
-  kill(): void {
-    this.child.kill("SIGKILL");
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    await this.ask({ op: "stop" }).catch(() => undefined);
-    this.child.kill();
-  }
-}
 
 async function main(cleanup: BenchCleanup): Promise<void> {
   const env = process.env;
@@ -110,7 +69,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   progress(`starting Prosody and the fake Discord (${rounds} rounds of ${messages}, ${pacedCount} paced)`);
   const server = await startXmppServer("prosody", { components: [bridgeComponent, ceilingComponent] });
   cleanup.defer(() => server.stop());
-  const fake = new RemoteFake();
+  const fake = new RemoteFake(join(HERE, "fake-discord-process.ts"));
   cleanup.defer(() => fake.stop());
   cleanup.onSignal(() => fake.kill());
   const discord = await fake.ask<{

@@ -6,9 +6,11 @@
  * writes. A DM from someone nobody wrote to first gets one polite answer
  * (at most once an hour per user) and goes nowhere.
  */
+
 import type { ConnectorState, Logger } from "@parley/bridge";
 import type { REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
+import { addBounded, setBounded } from "./bounded.ts";
 import { isRecord } from "./members.ts";
 import type { ApiFailures } from "./permissions.ts";
 
@@ -26,11 +28,24 @@ export interface DmRoutingOptions {
   readonly now?: () => number;
 }
 
+/**
+ * Entries each map below keeps, newest first: one per Discord user in a DM
+ * with the bridge. Past it the oldest are forgotten: a route is read from the
+ * store again, a DM channel opened again (Discord answers with the same one),
+ * a DM channel not recognised as one unless its message says so, and a
+ * polite answer may come once more within the hour.
+ */
+export const DM_MEMORY = 10_000;
+
 export class DmRouting {
   private readonly o: DmRoutingOptions;
+  /** Discord user -> the XMPP user their DMs go to (a cache of the store; bounded by DM_MEMORY). */
   private readonly routes = new Map<string, string>();
+  /** Discord user -> their DM channel with the bot, opened or being opened (bounded by DM_MEMORY). */
   private readonly channels = new Map<string, Promise<string>>();
+  /** DM channels seen (bounded by DM_MEMORY). */
   private readonly dmChannels = new Set<string>();
+  /** Discord user -> when the bridge last answered that their DM reached nobody (bounded by DM_MEMORY). */
   private readonly answered = new Map<string, number>();
 
   constructor(o: DmRoutingOptions) {
@@ -42,15 +57,20 @@ export class DmRouting {
     const cached = this.routes.get(userId);
     if (cached !== undefined) return cached;
     const saved = await this.o.state.get(`dm:${userId}`);
-    if (saved !== undefined && saved !== "") this.routes.set(userId, saved);
+    if (saved !== undefined && saved !== "") setBounded(this.routes, userId, saved, DM_MEMORY);
     return saved === "" ? undefined : saved;
   }
 
   /** An XMPP user writes to a Discord user: their answers go to that XMPP user from now on. */
   async remember(userId: string, jid: string): Promise<void> {
     if (this.routes.get(userId) === jid) return;
-    this.routes.set(userId, jid);
+    setBounded(this.routes, userId, jid, DM_MEMORY);
     await this.o.state.set(`dm:${userId}`, jid);
+  }
+
+  /** Entries in memory, for /metrics. */
+  get size(): number {
+    return this.routes.size + this.channels.size + this.dmChannels.size + this.answered.size;
   }
 
   /** Whether `channelId` is a DM channel the bridge has seen. */
@@ -59,7 +79,7 @@ export class DmRouting {
   }
 
   learnChannel(channelId: string): void {
-    this.dmChannels.add(channelId);
+    addBounded(this.dmChannels, channelId, DM_MEMORY);
   }
 
   /** The DM channel between the bot and a user, opened once per process. */
@@ -67,7 +87,7 @@ export class DmRouting {
     let pending = this.channels.get(userId);
     if (!pending) {
       pending = this.open(userId);
-      this.channels.set(userId, pending);
+      setBounded(this.channels, userId, pending, DM_MEMORY);
       pending.catch(() => this.channels.delete(userId));
     }
     return pending;
@@ -78,7 +98,7 @@ export class DmRouting {
       this.o.rest.post(Routes.userChannels(), { body: { recipient_id: userId } }),
     );
     if (!isRecord(answer) || typeof answer.id !== "string") throw new Error("Discord answered without a channel id");
-    this.dmChannels.add(answer.id);
+    addBounded(this.dmChannels, answer.id, DM_MEMORY);
     return answer.id;
   }
 
@@ -87,7 +107,7 @@ export class DmRouting {
     const now = (this.o.now ?? Date.now)();
     const last = this.answered.get(userId);
     if (last !== undefined && now - last < POLITE_EVERY_MS) return;
-    this.answered.set(userId, now);
+    setBounded(this.answered, userId, now, DM_MEMORY);
     this.o.logger.info("a Discord DM from a user nobody on XMPP wrote to was not relayed", { user: userId });
     await this.o.failures
       .run({ action: "answering a DM" }, () =>

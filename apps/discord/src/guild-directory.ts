@@ -5,10 +5,13 @@
  * thread belongs to, and which guild emoji a `:name:` means.
  */
 import type { Client, GuildMember, User } from "discord.js";
+import { setBounded } from "./bounded.ts";
 import type { DiscordPerson } from "./members.ts";
 import { isSnowflake } from "./snowflake.ts";
 
 const THREAD_TYPES = new Set([10, 11, 12]);
+/** Channels remembered beyond discord.js's cache; an older one is asked of Discord again when needed. */
+const KNOWN_CHANNELS = 50_000;
 
 export interface ChannelFacts {
   readonly id: string;
@@ -21,8 +24,9 @@ export interface ChannelFacts {
 
 export class GuildDirectory {
   private readonly client: Client;
-  /** Channel facts learnt from payloads and look-ups, for channels discord.js does not cache (archived threads). */
+  /** Channel facts learnt from payloads and look-ups, for channels discord.js does not cache (archived threads); at most KNOWN_CHANNELS, oldest dropped. */
   private readonly known = new Map<string, ChannelFacts>();
+  /** Guild -> when its emoji were last fetched: one per guild of the bot's. */
   private readonly emojiFetches = new Map<string, number>();
 
   constructor(client: Client) {
@@ -31,11 +35,12 @@ export class GuildDirectory {
 
   /** Remembers a channel seen in a payload (THREAD_CREATE, a REST answer). */
   learnChannel(c: ChannelFacts): void {
-    this.known.set(c.id, c);
-    if (this.known.size > 50_000) {
-      const oldest = this.known.keys().next().value;
-      if (oldest !== undefined) this.known.delete(oldest);
-    }
+    setBounded(this.known, c.id, c, KNOWN_CHANNELS);
+  }
+
+  /** Entries in memory, for /metrics. */
+  get size(): number {
+    return this.known.size + this.emojiFetches.size;
   }
 
   /** What is known of a channel without asking Discord. */

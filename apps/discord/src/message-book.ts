@@ -6,7 +6,9 @@
  * thread a Discord user's message sits (the engine only knows its channel).
  * Kept in the connector state, with a bounded cache in front.
  */
+
 import type { ConnectorState } from "@parley/bridge";
+import { setBounded } from "./bounded.ts";
 import { isRecord } from "./members.ts";
 
 export interface SentRecord {
@@ -30,11 +32,18 @@ const PER_MESSAGE = { expiresWithMessage: true } as const;
 
 export class MessageBook {
   private readonly state: ConnectorState;
+  /** Recent messages' records, in front of the store: at most CACHE_SIZE, the oldest dropped. */
   private readonly sentCache = new Map<string, SentRecord | null>();
+  /** Recent messages' threads, in front of the store: at most CACHE_SIZE, the oldest dropped. */
   private readonly threadCache = new Map<string, string | null>();
 
   constructor(state: ConnectorState) {
     this.state = state;
+  }
+
+  /** Entries in memory, for /metrics. */
+  get size(): number {
+    return this.sentCache.size + this.threadCache.size;
   }
 
   async rememberSent(id: string, r: SentRecord): Promise<void> {
@@ -77,12 +86,7 @@ export class MessageBook {
 }
 
 function remember<V>(cache: Map<string, V>, key: string, value: V): void {
-  cache.delete(key);
-  cache.set(key, value);
-  if (cache.size > CACHE_SIZE) {
-    const oldest = cache.keys().next().value;
-    if (oldest !== undefined) cache.delete(oldest);
-  }
+  setBounded(cache, key, value, CACHE_SIZE);
 }
 
 function parseSent(raw: string, partsRaw: string | undefined): SentRecord | undefined {

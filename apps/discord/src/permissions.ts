@@ -42,7 +42,7 @@ const UNKNOWN_CHANNEL = 10003;
 
 export class ApiFailures {
   private readonly o: ApiFailuresOptions;
-  /** Causes already told to the admins: "channel permission", "channel gone", "token". */
+  /** Causes already told to the admins: "channel permission", "channel gone", "token"; a few per linked channel at most. */
   private readonly told = new Set<string>();
 
   constructor(o: ApiFailuresOptions) {

@@ -31,7 +31,13 @@ const INCOMING_WEBHOOK = 1;
 
 export class ChannelWebhooks {
   private readonly o: ChannelWebhooksOptions;
+  /** One per linked channel the bridge posted in (threads post through their parent's webhook). */
   private readonly byChannel = new Map<string, Promise<WebhookRef>>();
+  /**
+   * The bridge's webhook ids, never dropped (a forgotten one would relay the
+   * bridge's own posts back): one per linked channel, plus one per webhook
+   * made again after Discord lost one, which is rare.
+   */
   private readonly own = new Set<string>();
 
   constructor(o: ChannelWebhooksOptions) {
@@ -44,6 +50,11 @@ export class ChannelWebhooks {
       const id = await this.o.state.get(`webhook:${channel}`);
       if (id !== undefined) this.own.add(id);
     }
+  }
+
+  /** Entries in memory, for /metrics. */
+  get size(): number {
+    return this.byChannel.size + this.own.size;
   }
 
   /** Whether a message's `webhook_id` is one of the bridge's webhooks. */

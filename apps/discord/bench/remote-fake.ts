@@ -1,0 +1,47 @@
+/**
+ * A fake Discord in a process of its own (a script answering one IPC request
+ * at a time with the same `op`, or `{ op: "error", message }`), so that its
+ * work is not charged to what a bench measures.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+
+export class RemoteFake {
+  private readonly child: ChildProcess;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(script: string) {
+    this.child = fork(script, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  }
+
+  ask<T>(request: { op: string } & Record<string, unknown>): Promise<T> {
+    const next = this.queue.then(
+      () =>
+        new Promise<T>((resolve, reject) => {
+          const onMessage = (m: { op: string; message?: string }) => {
+            this.child.off("message", onMessage);
+            this.child.off("exit", onExit);
+            if (m.op === "error") reject(new Error(`fake Discord: ${m.message}`));
+            else resolve(m as T);
+          };
+          const onExit = () => reject(new Error("the fake Discord process exited"));
+          this.child.on("message", onMessage);
+          this.child.once("exit", onExit);
+          this.child.send(request);
+        }),
+    );
+    // One request at a time: a failed one must not stop the next.
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** For an interrupted bench: the child must not outlive it. */
+  kill(): void {
+    this.child.kill("SIGKILL");
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    await this.ask({ op: "stop" }).catch(() => undefined);
+    this.child.kill();
+  }
+}

@@ -1,0 +1,343 @@
+/**
+ * The Discord soak (`npm run bench:soak` at the root, or `node bench/soak.ts`
+ * here): does the bridge's memory stay flat over a long run, and what does an
+ * online member cost? Measured as an operator would see it: the bridge runs
+ * as its own process (the real `parley` CLI, a config file, SQLite), next to a
+ * real Prosody and the fake Discord (a process of its own too).
+ *
+ * 1. A guild with `--members` members, all online, and `--rooms` channels,
+ *    each linked with a MUC room where one XMPP user sits.
+ * 2. Warm-up: `--warmup` messages, network -> XMPP and XMPP -> network in
+ *    the run's proportion; memory read after a full collection.
+ * 3. The run: `--to-xmpp` messages posted on Discord and `--to-network`
+ *    messages written in the rooms, interleaved, in batches that each wait
+ *    for the last to arrive; memory read again after a full collection. The
+ *    growth between the two readings is what relaying costs for good.
+ * 4. A second guild, with no linked channel, where members join and come
+ *    online until `--crowd` members are online in all: RSS per member from
+ *    `--members` to `--crowd`, discord.js's caches included.
+ *
+ * The bridge's memory is read through its inspector (--inspect on a free
+ * loopback port): `--snapshots <dir>` also writes heap snapshots after the
+ * warm-up and after the run and prints what grew, by constructor.
+ * Prints a table and writes bench/soak.json.
+ */
+import { writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { buildMessage, type Element } from "@parley/stanza";
+import {
+  type BenchCleanup,
+  BridgeProcess,
+  bytesPerMember,
+  freePort,
+  growthMiB,
+  heapGrowth,
+  type MemoryReading,
+  progress,
+  retainersOf,
+  runBench,
+  type SoakFigures,
+  soakMemory,
+  soakTable,
+  startXmppServer,
+  summarizeHeapSnapshot,
+  TestClient,
+  writeBenchResults,
+} from "@parley/testkit";
+import { RemoteFake } from "./remote-fake.ts";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PARLEY = resolve(HERE, "../../../packages/bridge/bin/parley.js");
+/** A batch that makes no progress for this long has lost messages. */
+const STALL_MS = 60_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface SoakSettings {
+  readonly members: number;
+  readonly rooms: number;
+  readonly warmup: number;
+  readonly toXmpp: number;
+  readonly toNetwork: number;
+  readonly crowd: number;
+  readonly batch: number;
+  readonly snapshots: string | undefined;
+}
+
+function settings(argv: string[]): SoakSettings {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      members: { type: "string", default: "1000" },
+      rooms: { type: "string", default: "100" },
+      warmup: { type: "string", default: "5000" },
+      "to-xmpp": { type: "string", default: "100000" },
+      "to-network": { type: "string", default: "20000" },
+      crowd: { type: "string", default: "10000" },
+      batch: { type: "string", default: "1000" },
+      snapshots: { type: "string" },
+    },
+  });
+  const whole = (name: keyof typeof values, min: number): number => {
+    const raw = String(values[name]).replaceAll("_", "");
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min) {
+      throw new RangeError(`--${name} ${values[name]}: expected a whole number of at least ${min}`);
+    }
+    return n;
+  };
+  const s = {
+    members: whole("members", 1),
+    rooms: whole("rooms", 1),
+    warmup: whole("warmup", 0),
+    toXmpp: whole("to-xmpp", 1),
+    toNetwork: whole("to-network", 0),
+    crowd: whole("crowd", 0),
+    batch: whole("batch", 1),
+    snapshots: values.snapshots,
+  };
+  if (s.crowd !== 0 && s.crowd <= s.members) {
+    throw new RangeError(`--crowd ${s.crowd}: must be above --members (${s.members}), or 0 to skip`);
+  }
+  return s;
+}
+
+/** Counts the bench messages that reach the XMPP user from others, and drops every stanza after the joins. */
+class Arrivals {
+  count = 0;
+  constructor(client: TestClient, nick: string) {
+    const inbox = client.inbox;
+    inbox.push = (el: Element) => {
+      if (el.name !== "message" || el.attrs.type !== "groupchat") return;
+      const body = el.getChildText("body");
+      const from = String(el.attrs.from ?? "");
+      if (body?.startsWith("bench ") && !from.endsWith(`/${nick}`)) this.count++;
+    };
+  }
+}
+
+/** Waits until `done()` reaches `target`; fails when it stops moving for STALL_MS. */
+async function reach(what: string, target: number, done: () => Promise<number> | number): Promise<void> {
+  let last = -1;
+  let movedAt = Date.now();
+  for (;;) {
+    const now = await done();
+    if (now >= target) return;
+    if (now !== last) {
+      last = now;
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt > STALL_MS) {
+      throw new Error(`${what}: ${now} of ${target} arrived, and nothing more for ${STALL_MS / 1000} s`);
+    }
+    await sleep(now + 50 >= target ? 20 : 100);
+  }
+}
+
+async function main(cleanup: BenchCleanup): Promise<void> {
+  const s = settings(process.argv.slice(2));
+  if (s.rooms > 900) throw new RangeError(`--rooms ${s.rooms}: the testkit's Prosody keeps 1000 rooms in memory`);
+  const notes: string[] = [];
+  progress(
+    `discord soak: ${s.rooms} rooms, ${s.members} members online, warm-up ${s.warmup}, ` +
+      `${s.toXmpp} -> XMPP, ${s.toNetwork} -> Discord, then ${s.crowd} online`,
+  );
+  const secret = "soak-secret-for-a-loopback-bench";
+  const component = { domain: "discord.parley.test", secret };
+  // Prosody's own default room cache (100) would swap rooms to disk on nearly every message; the
+  // testkit's servers keep 1000 (@parley/xmpp-setup's default).
+  const server = await startXmppServer("prosody", { components: [component] });
+  cleanup.defer(() => server.stop());
+  const fake = new RemoteFake(join(HERE, "soak-fake-discord.ts"));
+  cleanup.defer(() => fake.stop());
+  cleanup.onSignal(() => fake.kill());
+  progress(`creating a guild of ${s.members} members`);
+  const discord = await fake.ask<{ token: string; restUrl: string; cdnUrl: string; channels: string[] }>({
+    op: "setup",
+    channels: s.rooms,
+    members: s.members,
+  });
+  const rooms = discord.channels.map((_, i) => `soak-${i + 1}@${server.mucDomain}`);
+
+  const account = server.accounts[0];
+  if (!account) throw new Error("the server has no account");
+  const alice = await TestClient.connect(server, account);
+  cleanup.defer(() => alice.stop());
+  for (const room of rooms) await alice.joinRoom(room, "alice");
+  const arrivals = new Arrivals(alice, "alice");
+
+  const dir = cleanup.tempDir("parley-discord-soak-");
+  const opsPort = await freePort();
+  const configFile = join(dir, "parley.yaml");
+  writeFileSync(
+    configFile,
+    [
+      "xmpp:",
+      `  host: ${server.host}`,
+      `  port: ${server.componentPort}`,
+      `  domain: ${component.domain}`,
+      `  secret: "${component.secret}"`,
+      `store: { url: "sqlite:${join(dir, "parley.db")}" }`,
+      "http: { host: 127.0.0.1, port: 0 }",
+      `ops: { host: 127.0.0.1, port: ${opsPort} }`,
+      "log: { level: warn }",
+      `media: { dir: "${join(dir, "media")}", allowPrivateAddresses: true }`,
+      "links:",
+      ...discord.channels.map((c, i) => `  - { network: discord, channel: "${c}", room: "${rooms[i]}" }`),
+      "connectors:",
+      `  discord: ${JSON.stringify({ token: discord.token, apiUrl: discord.restUrl, cdnUrl: discord.cdnUrl })}`,
+      "",
+    ].join("\n"),
+  );
+  const logFile = join(dir, "bridge.log");
+  progress("starting the bridge: parley --config parley.yaml");
+  const bridge = await BridgeProcess.start({
+    script: PARLEY,
+    args: ["--config", configFile],
+    logFile,
+    opsUrl: `http://127.0.0.1:${opsPort}`,
+  });
+  cleanup.defer(() => bridge.stop());
+  cleanup.onSignal(() => bridge.kill());
+  const started = await bridge.memoryAfterGc();
+
+  let sentToXmpp = 0;
+  let sentToNetwork = 0;
+  let relayedBefore = 0;
+  const toXmpp = async (count: number) => {
+    const target = arrivals.count + count;
+    await fake.ask({ op: "post", tag: "d", from: sentToXmpp, count });
+    sentToXmpp += count;
+    await reach("Discord -> XMPP", target, () => arrivals.count);
+  };
+  const toNetwork = async (count: number) => {
+    const target = relayedBefore + count;
+    for (let i = 0; i < count; i++) {
+      const seq = sentToNetwork + i;
+      const room = rooms[seq % rooms.length] as string;
+      await alice.send(buildMessage({ type: "groupchat", to: room, id: `x${seq}`, body: `bench x ${seq} soak` }));
+    }
+    sentToNetwork += count;
+    await reach("XMPP -> Discord", target, async () => (await fake.ask<{ count: number }>({ op: "relayed" })).count);
+    relayedBefore = target;
+  };
+  /** `xmpp` messages to XMPP and `network` to Discord, interleaved batch by batch. */
+  const relay = async (xmpp: number, network: number) => {
+    const batches = Math.max(1, Math.ceil(xmpp / s.batch));
+    let doneX = 0;
+    let doneN = 0;
+    const began = performance.now();
+    let xmppMs = 0;
+    let networkMs = 0;
+    for (let b = 1; b <= batches; b++) {
+      const x = Math.round((xmpp * b) / batches) - doneX;
+      const n = Math.round((network * b) / batches) - doneN;
+      let t = performance.now();
+      if (x > 0) await toXmpp(x);
+      xmppMs += performance.now() - t;
+      t = performance.now();
+      if (n > 0) await toNetwork(n);
+      networkMs += performance.now() - t;
+      doneX += x;
+      doneN += n;
+      if (b % 10 === 0 || b === batches) {
+        progress(`  ${doneX} -> XMPP, ${doneN} -> Discord (${((performance.now() - began) / 1000).toFixed(0)} s)`);
+      }
+    }
+    return {
+      xmppPerSec: xmppMs > 0 ? Math.round((xmpp * 1000) / xmppMs) : 0,
+      networkPerSec: networkMs > 0 ? Math.round((network * 1000) / networkMs) : 0,
+    };
+  };
+
+  const ratio = s.toNetwork / (s.toXmpp + s.toNetwork);
+  const warmNetwork = Math.round(s.warmup * ratio);
+  progress(`warm-up: ${s.warmup - warmNetwork} -> XMPP, ${warmNetwork} -> Discord`);
+  if (s.warmup > 0) await relay(s.warmup - warmNetwork, warmNetwork);
+  const afterWarmup = await bridge.memoryAfterGc();
+  const snapshot = async (name: string) => {
+    if (s.snapshots === undefined) return undefined;
+    const file = join(s.snapshots, `discord-${name}.heapsnapshot`);
+    await bridge.heapSnapshot(file);
+    progress(`  heap snapshot: ${file}`);
+    return file;
+  };
+  const warmSnapshot = await snapshot("after-warmup");
+
+  progress(`run: ${s.toXmpp} -> XMPP, ${s.toNetwork} -> Discord`);
+  const pace = await relay(s.toXmpp, s.toNetwork);
+  // What is still in flight (delivery confirmations, timers of a few seconds) is not growth.
+  await sleep(5000);
+  const afterRun = await bridge.memoryAfterGc();
+  const runSnapshot = await snapshot("after-run");
+  const caches = Object.fromEntries(
+    [...(await bridge.metrics())]
+      .filter(([name]) => name.startsWith("parley_cache_entries") || name.startsWith("parley_puppets"))
+      .map(([name, value]) => [name.replace(/^parley_cache_entries\{cache="([^"]+)"\}$/, "$1"), value]),
+  );
+
+  let crowdReading: MemoryReading = afterRun;
+  if (s.crowd > 0) {
+    const joining = s.crowd - s.members;
+    const before = await bridge.memoryAfterGc();
+    progress(`crowd: ${joining} members join a second guild and come online`);
+    await fake.ask({ op: "crowd", members: joining });
+    await reach("members online", s.crowd, async () => {
+      const m = await bridge.metrics();
+      return [...m].filter(([k]) => k.startsWith("parley_puppets")).reduce((sum, [, v]) => sum + v, 0);
+    });
+    await sleep(2000);
+    crowdReading = await bridge.memoryAfterGc();
+    const perMember = bytesPerMember(before, crowdReading, joining);
+    progress(`  ${perMember} bytes of RSS per online member`);
+  } else {
+    notes.push("--crowd 0: the cost per online member was not measured");
+  }
+
+  const growth = growthMiB(soakMemory(afterWarmup), soakMemory(afterRun));
+  const figures: SoakFigures = {
+    network: "discord",
+    rooms: s.rooms,
+    onlineMembers: s.members,
+    warmupMessages: s.warmup,
+    toXmppMessages: s.toXmpp,
+    toNetworkMessages: s.toNetwork,
+    rssGrowthMiB: growth.rss,
+    heapGrowthMiB: growth.heap,
+    bytesPerOnlineMember: s.crowd > 0 ? bytesPerMember(afterRun, crowdReading, s.crowd - s.members) : 0,
+    membersMeasured: s.crowd > 0 ? s.crowd : s.members,
+    toXmppMsgsPerSec: pace.xmppPerSec,
+    toNetworkMsgsPerSec: pace.networkPerSec,
+    memory: {
+      started: soakMemory(started),
+      afterWarmup: soakMemory(afterWarmup),
+      afterRun: soakMemory(afterRun),
+      membersMeasured: soakMemory(crowdReading),
+    },
+    caches,
+    node: process.version,
+    notes,
+  };
+  console.log(`\n${soakTable(figures)}\n`);
+  if (warmSnapshot && runSnapshot) printGrowth(warmSnapshot, runSnapshot);
+  const { violations } = await fake.ask<{ violations: string[] }>({ op: "violations" });
+  if (violations.length > 0)
+    throw new Error(`the bridge made requests Discord would refuse:\n${violations.join("\n")}`);
+  writeBenchResults(join(HERE, "soak.json"), { figures, ratios: {} });
+}
+
+/** What grew between two snapshots, by constructor, and who holds the biggest grower. */
+function printGrowth(before: string, after: string): void {
+  const rows = heapGrowth(summarizeHeapSnapshot(before), summarizeHeapSnapshot(after), 20);
+  console.log("heap growth by constructor (count, bytes):");
+  for (const r of rows)
+    console.log(`  ${r.name.padEnd(50)} ${String(r.count).padStart(9)} ${String(r.bytes).padStart(12)}`);
+  for (const r of rows.slice(0, 5)) {
+    if (r.count <= 0) continue;
+    console.log(`held by (${r.name}):`);
+    for (const h of retainersOf(after, r.name, 8)) console.log(`  ${h.holder.padEnd(60)} ${h.count}`);
+  }
+}
+
+await runBench(main);
