@@ -38,6 +38,36 @@ export const INTENTS = [
   GatewayIntentBits.DirectMessageTyping,
 ];
 
+/**
+ * What discord.js keeps in memory, cut to what the bridge reads (GuildDirectory):
+ * guilds, channels and threads, roles, guild emoji, members and their users
+ * (names and avatars, for a PRESENCE_UPDATE that carries only a user id).
+ * Everything else is read from the raw dispatches, or over REST when needed,
+ * so a cache of it would only cost memory per message or per member:
+ * messages and their reactions, presences (the connector mirrors them as they
+ * arrive), thread members, voice and stage state, events, invites, bans,
+ * stickers, automod rules, commands, entitlements. Members stay unlimited: a
+ * look-up per presence change over REST would cost more than the cache (about
+ * 1.5 KiB per online member in all, see bench/soak.ts).
+ */
+export const CACHE_LIMITS = {
+  MessageManager: 0,
+  PresenceManager: 0,
+  ReactionManager: 0,
+  ReactionUserManager: 0,
+  ThreadMemberManager: 0,
+  VoiceStateManager: 0,
+  StageInstanceManager: 0,
+  GuildScheduledEventManager: 0,
+  GuildInviteManager: 0,
+  GuildBanManager: 0,
+  GuildStickerManager: 0,
+  AutoModerationRuleManager: 0,
+  ApplicationCommandManager: 0,
+  ApplicationEmojiManager: 0,
+  EntitlementManager: 0,
+} as const;
+
 export interface GatewaySessionOptions {
   readonly token: string;
   readonly apiUrl?: string;
@@ -81,8 +111,7 @@ export class GatewaySession {
       },
       // Nobody is pinged by anything the bot sends unless a message says so.
       allowedMentions: { parse: [] },
-      // Messages are read from the raw dispatches and looked up over REST when needed: caching them is only cost.
-      makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
+      makeCache: Options.cacheWithLimits(CACHE_LIMITS),
     });
     this.attach();
   }

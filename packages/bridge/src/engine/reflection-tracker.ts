@@ -98,6 +98,9 @@ export interface ReflectionTrackerOptions {
   readonly now?: () => number;
 }
 
+/** Senders whose last rejoin after a refusal is remembered (see `rejoined`). */
+const REJOINS_KEPT = 10_000;
+
 export class ReflectionTracker {
   private readonly pending = new Map<string, Pending>();
   /** Who waits for the reflection of an id (`reflected`). */
@@ -105,7 +108,11 @@ export class ReflectionTracker {
   private readonly plans = new Map<string, RecoveryPlan>();
   /** Per room and sender: the refusals being acted on, one after another. */
   private readonly chains = new Map<string, Promise<unknown>>();
-  /** Per room and sender: the `seq` at which the sender last joined again after a refusal. */
+  /**
+   * Per room and sender: the `seq` at which the sender last joined again after
+   * a refusal. At most REJOINS_KEPT, the oldest dropped: a forgotten entry
+   * costs at most one needless rejoin.
+   */
   private readonly rejoined = new Map<string, number>();
   private seq = 0;
   private generation = 0;
@@ -384,7 +391,11 @@ export class ReflectionTracker {
         return false;
       }
       if (this.needsRejoin(id, sender)) {
-        this.rejoined.set(senderKey(room, sender), this.seq);
+        const key = senderKey(room, sender);
+        this.rejoined.delete(key);
+        this.rejoined.set(key, this.seq);
+        const oldest = this.rejoined.keys().next();
+        if (this.rejoined.size > REJOINS_KEPT && !oldest.done) this.rejoined.delete(oldest.value);
         try {
           await rejoin();
         } catch (e) {
