@@ -3,12 +3,16 @@
  * of one, the connector state keeps the id of the last Discord message handled
  * (`cursor:<channel or thread>`); after a fresh gateway session (not after a
  * RESUME, where Discord replays what was missed itself) the messages after
- * each cursor are fetched, oldest first, up to a limit per channel and per
- * thread, and handled like live ones with their original timestamps. A
- * channel without a cursor starts from now: linking a channel does not dump
- * its history into the room. The engine drops what it relayed already (by
- * Discord id), so an overlap is harmless; that is why cursors are written
- * behind, at most once a second, rather than once per message.
+ * each cursor are fetched, oldest first, page by page, back as far as
+ * `maxAgeMs` reaches (`limit` is only a safety bound), and handled like live
+ * ones with their original timestamps. What lies beyond the age (a cursor
+ * older than that) is not fetched, and the log and the admins are told
+ * which range. A channel without a cursor starts from now: linking a channel
+ * does not dump its history into the room. The engine drops what it relayed
+ * already (by its delivery key), so an overlap is harmless; that is why
+ * cursors are written behind, at most once a second, rather than once per
+ * message, and only once the engine has on record what it was handed up to
+ * them (`settled`).
  *
  * Edits and deletions made meanwhile to a channel's recent messages are
  * caught up too: the last `EDIT_WINDOW` messages up to the cursor are fetched
@@ -29,9 +33,12 @@ import { Routes } from "discord-api-types/v10";
 import type { GuildDirectory } from "./guild-directory.ts";
 import { isRecord } from "./members.ts";
 import type { ApiFailures } from "./permissions.ts";
-import { compareSnowflakes, isSnowflake, snowflakeAt } from "./snowflake.ts";
+import { compareSnowflakes, DISCORD_EPOCH_MS, isSnowflake, snowflakeAt, timeOfSnowflake } from "./snowflake.ts";
 
 const PAGE = 100;
+/** How often (in pages) a long catch-up logs its progress. */
+const PROGRESS_EVERY_PAGES = 20;
+const DEFAULT_MAX_AGE_MS = 24 * 3_600_000;
 /** How many of a channel's messages up to its cursor are looked at for edits made while the bridge was away. */
 const EDIT_WINDOW = 50;
 const FLUSH_EVERY_MS = 1000;
@@ -46,8 +53,14 @@ export interface CatchUpOptions {
   readonly logger: Logger;
   /** The guild of a linked channel (whose active threads to list), and where listed threads are learnt. */
   readonly directory: Pick<GuildDirectory, "fetchChannel" | "learnChannel">;
-  /** Most messages fetched per channel, and per thread, per catch-up. */
+  /** A safety bound: most messages fetched per channel, and per thread, per catch-up. */
   readonly limit: number;
+  /** How far back a catch-up reaches (default 24 hours). */
+  readonly maxAgeMs?: number;
+  /** Resolves once what was handed to the engine so far is on record there (before cursors move past it). */
+  readonly settled?: () => Promise<void>;
+  /** Tells the bridge's admins what could not be caught up. */
+  readonly notice?: (text: string) => Promise<void>;
   /** Handles one fetched message like a live MESSAGE_CREATE (advancing the cursor). */
   readonly feed: (message: Record<string, unknown>) => Promise<void>;
   /** Handles one fetched message, edited since it was posted, like a live MESSAGE_UPDATE. */
@@ -175,7 +188,16 @@ export class CatchUp {
     this.dirty.clear();
     const lists = [...this.recentDirty].map((channel) => [channel, JSON.stringify(this.recent.get(channel) ?? [])]);
     this.recentDirty.clear();
+    const settled = this.o.settled;
     this.flushing = this.flushing.then(async () => {
+      // A cursor moves past a message only once the engine has it on record: a crash then loses nothing.
+      if (settled) {
+        await settled().catch((e: unknown) =>
+          this.o.logger.warn("could not wait for the engine's writes before moving the catch-up cursors", {
+            error: messageOf(e),
+          }),
+        );
+      }
       const writes = [
         ...batch.map(([channel, id]) => ({ channel, key: `cursor:${channel}`, value: id })),
         ...lists.map(([channel = "", value = "[]"]) => ({ channel, key: `recent:${channel}`, value })),
@@ -235,8 +257,42 @@ export class CatchUp {
   }
 
   private async channel(channel: string, from: string): Promise<void> {
-    const fed = await this.fetchAfter(channel, from, {});
+    const fed = await this.fetchAfter(channel, await this.withinAge(channel, from), {});
     if (fed > 0) this.o.logger.info("caught up on a channel", { channel, messages: fed });
+  }
+
+  /**
+   * Where a catch-up after `from` may start: `from`, or, when that is older
+   * than the catch-up reaches, the oldest point it reaches (and the range
+   * left out is told).
+   */
+  private async withinAge(channel: string, from: string, thread?: string): Promise<string> {
+    const reach = (this.o.now ?? Date.now)() - (this.o.maxAgeMs ?? DEFAULT_MAX_AGE_MS);
+    if (reach <= DISCORD_EPOCH_MS) return from; // reaches back before any message there can be
+    const oldest = snowflakeAt(reach);
+    if (compareSnowflakes(from, oldest) >= 0) return from;
+    const range = {
+      from: new Date(timeOfSnowflake(from)).toISOString(),
+      to: new Date(timeOfSnowflake(oldest)).toISOString(),
+    };
+    this.o.logger.warn("part of a channel's history is older than the catch-up reaches and is not relayed", {
+      channel,
+      ...(thread !== undefined && { thread }),
+      ...range,
+    });
+    const where = thread !== undefined ? `thread ${thread} of channel ${channel}` : `channel ${channel}`;
+    await this.tell(
+      `Discord messages in ${where} from ${range.from} to ${range.to} were not relayed: they are older than the catch-up reaches (connectors.discord.catchUpMaxAgeHours).`,
+    );
+    return oldest;
+  }
+
+  private async tell(text: string): Promise<void> {
+    await this.o
+      .notice?.(text)
+      .catch((e: unknown) =>
+        this.o.logger.warn("could not tell the admins what catch-up left out", { error: messageOf(e) }),
+      );
   }
 
   /** The edits and deletions of a channel's last messages up to `cursor` (inclusive), oldest message first. */
@@ -280,7 +336,8 @@ export class CatchUp {
     const after = cursor ?? (compareSnowflakes(t.id, parentFrom) > 0 ? (BigInt(t.id) - 1n).toString() : parentFrom);
     // Discord tells each thread's newest message id: a quiet thread costs no request.
     if (t.lastMessageId !== undefined && compareSnowflakes(t.lastMessageId, after) <= 0) return;
-    const fed = await this.fetchAfter(t.id, after, { guild_id: t.guildId });
+    const start = await this.withinAge(t.parentId, after, t.id);
+    const fed = await this.fetchAfter(t.id, start, { guild_id: t.guildId });
     if (fed > 0) this.o.logger.info("caught up on a thread", { channel: t.parentId, thread: t.id, messages: fed });
   }
 
@@ -301,7 +358,10 @@ export class CatchUp {
   /** Feeds the messages of a channel or thread after `after`, oldest first, up to the limit; returns how many. */
   private async fetchAfter(channel: string, after: string, extra: Record<string, unknown>): Promise<number> {
     let fed = 0;
+    let pages = 0;
     while (fed < this.o.limit) {
+      if (++pages % PROGRESS_EVERY_PAGES === 0)
+        this.o.logger.info("catching up on a channel", { channel, messages: fed });
       const limit = Math.min(PAGE, this.o.limit - fed);
       const since = after;
       const messages = (await this.messages(channel, { after: since, limit: String(limit) })).filter(
@@ -318,10 +378,14 @@ export class CatchUp {
       if (messages.length < limit) break;
     }
     if (fed >= this.o.limit) {
-      this.o.logger.warn("catch-up stopped at its limit; older messages were relayed, newer ones were not", {
+      this.o.logger.warn("catch-up stopped at its safety bound; older messages were relayed, newer ones were not", {
         channel,
+        after,
         limit: this.o.limit,
       });
+      await this.tell(
+        `Discord messages in channel ${channel} after message ${after} were not relayed: the catch-up stopped at its safety bound of ${this.o.limit} messages (connectors.discord.catchUpLimit).`,
+      );
     }
     return fed;
   }

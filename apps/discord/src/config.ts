@@ -18,11 +18,18 @@ const FIXES: Readonly<Record<string, string>> = {
   apiUrl: "write the base URL of the Discord REST API (e.g. https://discord.com/api), or remove the line",
   cdnUrl: "write the base URL of the Discord CDN (e.g. https://cdn.discordapp.com), or remove the line",
   webhookName: 'write a name of 1 to 80 characters without "discord" or "clyde", e.g. Parley, or remove the line',
-  catchUpLimit: "write a whole number from 0 (no catch-up) to 10000, or remove the line for the default 500",
+  catchUpLimit:
+    "write the most messages one channel's (or thread's) catch-up may fetch, a safety bound from 0 (no catch-up) to 10000000, or remove the line for the default 1000000",
+  catchUpMaxAgeHours:
+    "write how many hours back a catch-up reaches, from 1 to 720, or remove the line for the default 24 (the engine's xmpp.catchUp.maxAgeHours)",
   rehostAttachments: "write true (re-host Discord's expiring CDN links) or false",
 };
 
 const httpUrl = z.url({ protocol: /^https?$/ });
+
+/** Catch-up is bounded by age; its count bound is for safety only, far above what a channel says in a day. */
+const DEFAULT_CATCH_UP_LIMIT = 1_000_000;
+const MAX_CATCH_UP_LIMIT = 10_000_000;
 
 export const discordOptionsSchema = z.strictObject({
   token: z.string().trim().min(1),
@@ -37,7 +44,9 @@ export const discordOptionsSchema = z.strictObject({
       message: 'contains "discord" or "clyde", which Discord refuses in webhook names',
     })
     .default("Parley"),
-  catchUpLimit: z.int().min(0).max(10_000).default(500),
+  /** A safety bound per channel and thread and catch-up; what bounds a catch-up is its age (`catchUpMaxAgeHours`). */
+  catchUpLimit: z.int().min(0).max(MAX_CATCH_UP_LIMIT).default(DEFAULT_CATCH_UP_LIMIT),
+  catchUpMaxAgeHours: z.int().min(1).max(720).default(24),
   rehostAttachments: z.boolean().default(true),
 });
 

@@ -24,7 +24,7 @@ import {
   TransientError,
   type TypingRequest,
 } from "@parley/bridge";
-import type { RawFile, REST } from "discord.js";
+import { type RawFile, REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
 import { BotDms } from "./bot-dms.ts";
 import { BotReactions } from "./bot-reactions.ts";
@@ -42,7 +42,9 @@ import { composeMessage } from "./outgoing-message.ts";
 import { ApiFailures } from "./permissions.ts";
 import { ReplyQuotes } from "./reply-quotes.ts";
 import { isSnowflake } from "./snowflake.ts";
+import { PostsInFlight } from "./posts-in-flight.ts";
 import { WebhookPosts } from "./webhook-posts.ts";
+import { webhookUsername } from "./webhook-username.ts";
 import { ChannelWebhooks } from "./webhooks.ts";
 
 /** Discord shows "typing" for 10 s; one request per channel every 8 s keeps it up. */
@@ -79,6 +81,7 @@ interface Running {
   readonly book: MessageBook;
   readonly catchUp: CatchUp;
   readonly chain: EventChain;
+  readonly inFlight: PostsInFlight;
 }
 
 export class DiscordConnector implements Connector {
@@ -211,6 +214,9 @@ export class DiscordConnector implements Connector {
       logger,
       directory,
       limit: this.options.catchUpLimit,
+      maxAgeMs: this.options.catchUpMaxAgeHours * 3_600_000,
+      ...(host.settled !== undefined && { settled: () => host.settled?.() ?? Promise.resolve() }),
+      notice: (text) => host.notifyAdmins(text),
       feed: (m) => events?.message(m, "history") ?? Promise.resolve(),
       feedEdit: (m) => events?.handle("MESSAGE_UPDATE", m) ?? Promise.resolve(),
       feedDelete: (d) => events?.handle("MESSAGE_DELETE", d) ?? Promise.resolve(),
@@ -235,13 +241,20 @@ export class DiscordConnector implements Connector {
       directory,
       failures,
       webhooks,
-      posts: new WebhookPosts({ rest, failures, webhooks }),
+      posts: new WebhookPosts({ rest: this.webhookRest(), failures, webhooks }),
       quotes: new ReplyQuotes({ rest, directory, book }),
       reactions: new BotReactions({ rest, state, directory, book, failures, logger }),
       dms: new BotDms({ rest, dms: routing, book, failures, files: (a) => this.files(logger, a) }),
       book,
       catchUp,
       chain,
+      inFlight: new PostsInFlight({
+        state,
+        rest,
+        failures,
+        logger,
+        isKnown: async (id) => (await book.sent(id)) !== undefined,
+      }),
     };
   }
 
@@ -263,6 +276,21 @@ export class DiscordConnector implements Connector {
     r.host.connected(false);
     this.running = undefined;
     this.stopping = false;
+  }
+
+  /**
+   * The REST client webhook posts, edits and deletions go through: without
+   * discord.js's own retries. A 5xx may come after Discord did the work, and
+   * a retry below the delivery queue would post the message again; retried
+   * by the queue instead, a post first looks for itself (`PostsInFlight`).
+   * Webhook calls carry their token in the URL, so this client has none.
+   */
+  private webhookRest(): REST {
+    return new REST({
+      retries: 0,
+      ...(this.options.apiUrl !== undefined && { api: this.options.apiUrl }),
+      ...(this.options.cdnUrl !== undefined && { cdn: this.options.cdnUrl }),
+    });
   }
 
   /** The running parts; a request during or after `stop` fails as transient, so the engine keeps it for later. */
@@ -303,6 +331,22 @@ export class DiscordConnector implements Connector {
       links,
       hasFiles: files.length > 0,
       ...(quote !== undefined && { quote }),
+    });
+    // Posted already, its answer lost (a crash, a dropped connection, a 5xx after the work was done)?
+    const posted = await r.inFlight.alreadyPosted(m.key);
+    if (posted !== undefined) {
+      await r.book.rememberSent(posted, {
+        webhookId: webhook.id,
+        ...(thread !== undefined && { thread }),
+        ...(composed.quote !== undefined && { quote: composed.quote }),
+      });
+      return { id: posted };
+    }
+    await r.inFlight.sending(m.key, {
+      where: thread ?? m.channel,
+      webhookId: webhook.id,
+      username: webhookUsername(m.sender.nick),
+      content: composed.parts[0] ?? "",
     });
     const ids: string[] = [];
     for (const [i, content] of composed.parts.entries()) {

@@ -62,6 +62,8 @@ function catchUp(
     logger,
     directory,
     limit,
+    // The ids here are small numbers, snowflakes of 2015: the age bound has its own test.
+    maxAgeMs: Number.POSITIVE_INFINITY,
     now,
     feed: async (m) => {
       fed.push(m.id as string);
@@ -96,6 +98,86 @@ describe("catch-up", () => {
     assert.deepEqual(fed, ids.slice(10));
     assert.equal(requests.filter((r) => r.includes("after=")).length, 3, "240 messages in pages of 100");
     assert.equal(state.values.get("cursor:100"), "1249");
+  });
+
+  it("is bounded by age, not count: everything since the cursor comes through, past the old caps", async () => {
+    const now = Date.now();
+    const base = now - 2 * 3_600_000; // said two hours ago, within the default day
+    const recent = Array.from({ length: 2_500 }, (_, i) => snowflakeAt(base + i * 10));
+    const state = new MemoryState();
+    await state.set("cursor:100", snowflakeAt(base - 1000));
+    const { rest } = restWith("100", recent);
+    const fed: string[] = [];
+    const settledBeforeWrites: boolean[] = [];
+    let settledCalls = 0;
+    const failures = new ApiFailures({ logger: silentLogger, notifyAdmins: async () => {}, channelLabel: (id) => id });
+    const c: CatchUp = new CatchUp({
+      rest,
+      state,
+      failures,
+      logger: silentLogger,
+      directory,
+      limit: 1_000_000,
+      now: () => now,
+      settled: async () => {
+        settledCalls++;
+      },
+      feed: async (m) => {
+        fed.push(m.id as string);
+        c.advance(m.channel_id as string, m.id as string);
+      },
+      feedEdit: async () => undefined,
+      feedDelete: async () => undefined,
+    });
+    const set = state.set.bind(state);
+    state.set = async (key, value, o) => {
+      if (key === "cursor:100") settledBeforeWrites.push(settledCalls > 0);
+      return set(key, value, o);
+    };
+    await c.run(["100"]);
+    assert.equal(fed.length, 2_500, "the old cap was 500 (and 200 before that)");
+    assert.deepEqual(fed, recent, "all of them, oldest first");
+    assert.equal(state.values.get("cursor:100"), recent.at(-1));
+    assert.ok(
+      settledBeforeWrites.length > 0 && settledBeforeWrites.every(Boolean),
+      "the cursor moves only once the engine has what it was handed on record",
+    );
+  });
+
+  it("does not reach past its age, and tells the admins which range it left out", async () => {
+    const now = Date.now();
+    const old = [snowflakeAt(now - 30 * 3_600_000), snowflakeAt(now - 26 * 3_600_000)];
+    const recent = [snowflakeAt(now - 3_600_000), snowflakeAt(now - 60_000)];
+    const state = new MemoryState();
+    await state.set("cursor:100", snowflakeAt(now - 40 * 3_600_000));
+    const { rest } = restWith("100", [...old, ...recent]);
+    const fed: string[] = [];
+    const notices: string[] = [];
+    const failures = new ApiFailures({ logger: silentLogger, notifyAdmins: async () => {}, channelLabel: (id) => id });
+    const c: CatchUp = new CatchUp({
+      rest,
+      state,
+      failures,
+      logger: silentLogger,
+      directory,
+      limit: 1_000_000,
+      maxAgeMs: 24 * 3_600_000,
+      now: () => now,
+      notice: async (text) => void notices.push(text),
+      feed: async (m) => {
+        fed.push(m.id as string);
+        c.advance(m.channel_id as string, m.id as string);
+      },
+      feedEdit: async () => undefined,
+      feedDelete: async () => undefined,
+    });
+    await c.run(["100"]);
+    assert.deepEqual(fed, recent);
+    assert.equal(notices.length, 1);
+    const from = new Date(now - 40 * 3_600_000).toISOString().slice(0, 16);
+    const to = new Date(now - 24 * 3_600_000).toISOString().slice(0, 16);
+    assert.ok(notices[0]?.includes(from) && notices[0]?.includes(to), notices[0]);
+    assert.match(notices[0] ?? "", /channel 100/);
   });
 
   it("stops at the limit", async () => {
@@ -230,6 +312,7 @@ function recordingCatchUp(state: MemoryState, rest: REST, limit: number, logger:
     logger,
     directory: { ...directory, learnChannel: (t) => void learnt.push(`${t.id}<${t.parentId}`) },
     limit,
+    maxAgeMs: Number.POSITIVE_INFINITY, // snowflakes of 2015, as above
     feed: async (m) => {
       fed.push({ id: m.id as string, channel: m.channel_id as string, guild: m.guild_id });
       c.advance(m.channel_id as string, m.id as string);

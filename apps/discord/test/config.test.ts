@@ -24,7 +24,9 @@ describe("connectors.discord options", () => {
     assert.deepEqual(parseDiscordOptions({ token: TOKEN }), {
       token: TOKEN,
       webhookName: "Parley",
-      catchUpLimit: 500,
+      // Bounded by age; the count is a safety bound far above a day of any channel (it was 500, which lost the rest).
+      catchUpLimit: 1_000_000,
+      catchUpMaxAgeHours: 24,
       rehostAttachments: true,
     });
   });

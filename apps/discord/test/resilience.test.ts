@@ -251,6 +251,7 @@ describe("an invalid token", () => {
         cdnUrl: fake.cdnUrl,
         webhookName: "Parley",
         catchUpLimit: 5,
+        catchUpMaxAgeHours: 24,
         rehostAttachments: true,
       },
       { logger },

@@ -106,6 +106,25 @@ describe("XMPP to Discord", () => {
     );
   });
 
+  it("does not post twice when Discord did the post but its answer was lost (a 5xx after the work)", async () => {
+    const body = "posted once, answered never";
+    h.fake.failNext({ method: "POST", pathIncludes: "/webhooks/", afterProcessing: true });
+    await alicePosts(h, h.room, body);
+    const msg = await onDiscord(h, h.general.id, (m) => m.content === body, "the post Discord made");
+    // The retry looks for its post in the channel, finds it, and maps it instead of posting again.
+    await until(
+      "the message map to know the post",
+      async () => (await h.store.byRemoteId("discord", msg.id)).length > 0,
+    );
+    assert.equal(h.fake.pendingFailures, 0, "the post met the failure");
+    const sentinel = "after the lost answer";
+    await alicePosts(h, h.room, sentinel);
+    await onDiscord(h, h.general.id, (m) => m.content === sentinel, "the next post");
+    assert.equal(h.fake.messages(h.general.id).filter((m) => m.content === body).length, 1, "posted once");
+    const posts = webhookRequests(h, "POST").filter((r) => (r.body as { content?: string }).content === body);
+    assert.equal(posts.length, 1, "the retry did not post again");
+  });
+
   it("adjusts nicks Discord refuses as webhook names", async () => {
     const account = h.server.accounts[1];
     assert.ok(account);

@@ -1,0 +1,147 @@
+/**
+ * Webhook posts whose answer may have been lost. A webhook post is delivered
+ * when Discord answers with the message id; when the answer never comes (the
+ * bridge crashed or was killed mid-request, the connection dropped, Discord
+ * answered 5xx after doing the work), posting again could show the message
+ * twice. Discord offers no idempotency key for webhooks (`nonce` and
+ * `enforce_nonce` exist only for the bot's own Create Message, and a webhook
+ * message does not echo a nonce back), so each post is recorded, before it is
+ * sent, under its delivery key with what makes it recognisable: the channel
+ * (or thread), the webhook, the per-message username, the text of its first
+ * part and when it was sent. Before a delivery key is posted again (a retry,
+ * or the same XMPP message relayed again after a restart), the channel's
+ * messages since that time are looked at: a message of the same webhook with
+ * the same username and text that the bridge does not already know as another
+ * of its posts is the one that went through, and its id is the answer.
+ *
+ * The record costs one state write per post; it expires after a day (a
+ * delivery is retried, or caught up again, well within that).
+ */
+import type { ConnectorState, Logger } from "@parley/bridge";
+import type { REST } from "discord.js";
+import { Routes } from "discord-api-types/v10";
+import { isRecord } from "./members.ts";
+import type { ApiFailures } from "./permissions.ts";
+import { compareSnowflakes, isSnowflake, snowflakeAt } from "./snowflake.ts";
+
+/** What a webhook post is recognised by in the channel's messages. */
+export interface PostInFlight {
+  /** The channel, or the thread, it was posted in. */
+  readonly where: string;
+  readonly webhookId: string;
+  readonly username: string;
+  /** The text of the first part, as sent. */
+  readonly content: string;
+  /** When it was sent (milliseconds since the epoch). */
+  readonly at: number;
+}
+
+export interface PostsInFlightOptions {
+  readonly state: ConnectorState;
+  readonly rest: REST;
+  readonly failures: ApiFailures;
+  readonly logger: Logger;
+  /** Whether a Discord message id is already known as one of the bridge's posts (then it is another one). */
+  readonly isKnown: (id: string) => Promise<boolean>;
+  readonly now?: () => number;
+}
+
+const KEY_PREFIX = "inflight:";
+const TTL_MS = 24 * 3_600_000;
+/** Our clock and Discord's may disagree: the search starts this much before the post was sent. */
+const CLOCK_SLACK_MS = 10_000;
+const PAGE = 100;
+/** Pages of the channel looked at, at most, for one post (the post is among the first after its time). */
+const MAX_PAGES = 10;
+
+export class PostsInFlight {
+  private readonly o: PostsInFlightOptions;
+
+  constructor(o: PostsInFlightOptions) {
+    this.o = o;
+  }
+
+  /** Records that the post of delivery `key` is about to be sent; resolves once it is on record. */
+  async sending(key: string, post: Omit<PostInFlight, "at">): Promise<void> {
+    const record: PostInFlight = { ...post, at: (this.o.now ?? Date.now)() };
+    await this.o.state.set(KEY_PREFIX + key, JSON.stringify(record), { ttlMs: TTL_MS });
+  }
+
+  /**
+   * The id of the message that delivery `key` posted already, when an
+   * earlier attempt recorded a post and the channel shows it; undefined when
+   * nothing was recorded, or the channel does not have it (then posting is
+   * safe). Rejects when the channel cannot be read (the delivery is retried).
+   */
+  async alreadyPosted(key: string): Promise<string | undefined> {
+    const saved = await this.o.state.get(KEY_PREFIX + key);
+    const post = parsePost(saved);
+    if (!post) return undefined;
+    let after = snowflakeAt(Math.max(0, post.at - CLOCK_SLACK_MS));
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const listed = await this.page(post.where, after);
+      for (const m of listed) {
+        if (!this.matches(m, post)) continue;
+        if (await this.o.isKnown(m.id)) continue; // the same text posted again later, already delivered
+        this.o.logger.info("a webhook post whose answer was lost is on Discord already; not posting it again", {
+          channel: post.where,
+          id: m.id,
+        });
+        return m.id;
+      }
+      const last = listed.at(-1);
+      if (last === undefined || listed.length < PAGE) return undefined;
+      after = last.id;
+    }
+    return undefined;
+  }
+
+  private matches(m: Record<string, unknown>, post: PostInFlight): boolean {
+    const author = isRecord(m.author) ? m.author : undefined;
+    return (
+      m.webhook_id === post.webhookId &&
+      author?.username === post.username &&
+      typeof m.content === "string" &&
+      m.content.trim() === post.content.trim()
+    );
+  }
+
+  /** Messages of a channel after `after`, oldest first. */
+  private async page(where: string, after: string): Promise<Array<Record<string, unknown> & { id: string }>> {
+    const answer: unknown = await this.o.failures.run(
+      {
+        action: "looking for a webhook post whose answer was lost",
+        channel: where,
+        permission: "Read Message History",
+      },
+      () =>
+        this.o.rest.get(Routes.channelMessages(where), {
+          query: new URLSearchParams({ after, limit: String(PAGE) }),
+        }),
+    );
+    return (Array.isArray(answer) ? answer : [])
+      .filter((m): m is Record<string, unknown> & { id: string } => isRecord(m) && isSnowflake(m.id))
+      .sort((a, b) => compareSnowflakes(a.id, b.id));
+  }
+}
+
+function parsePost(saved: string | undefined): PostInFlight | undefined {
+  if (saved === undefined || saved === "") return undefined;
+  try {
+    const v: unknown = JSON.parse(saved);
+    if (!isRecord(v)) return undefined;
+    const { where, webhookId, username, content, at } = v;
+    if (
+      typeof where !== "string" ||
+      typeof webhookId !== "string" ||
+      typeof username !== "string" ||
+      typeof content !== "string" ||
+      typeof at !== "number"
+    ) {
+      return undefined;
+    }
+    return { where, webhookId, username, content, at };
+  } catch {
+    return undefined; // a damaged record: as if none (the post goes again)
+  }
+}
