@@ -7,12 +7,26 @@
  * the new ones unread and lost them.
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
 import type { Message } from "@parley/stanza";
 import { isMessage } from "@parley/testkit";
-import { type Harness, startHarness } from "./matrix-harness.ts";
+import { eventually, type Harness, startHarness } from "./matrix-harness.ts";
 
 const MESSAGES = 50;
+const run = promisify(execFile);
+
+/** How many application-service transactions Synapse's SQLite database still holds (sent, not yet acknowledged). */
+async function pendingTransactions(dataDir: string): Promise<number> {
+  const { stdout } = await run("python3", [
+    "-c",
+    "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT count(*) FROM application_services_txns').fetchone()[0])",
+    join(dataDir, "homeserver.db"),
+  ]);
+  return Number(stdout.trim());
+}
 
 function restartScenario(database: "SQLite" | "PostgreSQL"): void {
   describe(`Synapse on ${database} restarted while the bridge runs`, () => {
@@ -34,6 +48,13 @@ function restartScenario(database: "SQLite" | "PostgreSQL"): void {
         await h.alice.waitFor(
           fromBob((m) => m.body === body),
           { timeoutMs: 15_000 },
+        );
+      }
+      if (database === "SQLite") {
+        // Idle: Synapse has forgotten every transaction it sent, as it does once each is acknowledged. Its
+        // next transaction id is then the largest one it still holds plus one: 1 again after the restart.
+        await eventually("Synapse done with its transactions", async () =>
+          (await pendingTransactions(h.synapse.dataDir)) === 0 ? true : undefined,
         );
       }
       await h.synapse.restart();
