@@ -5,6 +5,23 @@ import { register as globalRegistry } from "prom-client";
 import { BridgeMetrics } from "../src/ops/metrics.ts";
 
 describe("BridgeMetrics", () => {
+  it("sets the sizes sampled on each scrape, and a failing sampler spoils nothing", async () => {
+    const m = new BridgeMetrics();
+    let puppets = 3;
+    m.onScrape(() => {
+      m.puppets("discord", puppets);
+      m.cacheEntries("engine.room-seats", puppets * 2);
+    });
+    m.onScrape(() => {
+      throw new Error("a broken sampler");
+    });
+    assert.match(await m.text(), /^parley_puppets\{network="discord"\} 3$/m);
+    puppets = 5;
+    const text = await m.text();
+    assert.match(text, /^parley_puppets\{network="discord"\} 5$/m);
+    assert.match(text, /^parley_cache_entries\{cache="engine.room-seats"\} 10$/m);
+  });
+
   it("exposes every series with its labels after the typed calls", async () => {
     const m = new BridgeMetrics();
     m.relayed("discord", "to-xmpp", 12);

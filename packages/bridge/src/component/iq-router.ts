@@ -39,7 +39,9 @@ export class IqTimeoutError extends Error {
 }
 
 export class IqRouter {
+  /** One per namespace served, installed at start. */
   private readonly handlers = new Map<string, IqHandler>();
+  /** Requests awaiting their answer, each removed on the answer or its timeout. */
   private readonly pending = new Map<string, { to: string; resolve: (iq: Iq) => void; timer: NodeJS.Timeout }>();
   private readonly options: IqRouterOptions;
   private counter = 0;

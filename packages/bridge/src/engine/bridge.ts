@@ -271,6 +271,8 @@ export class Bridge {
   private engineCacheSizes(): Record<string, number> {
     return {
       puppets: this.puppets.size,
+      "room-seats": this.occupancy.seats,
+      "direct-chats": this.direct.size,
     };
   }
 
@@ -632,6 +634,7 @@ export class Bridge {
     return out;
   }
 
+  /** Rejoins scheduled after a room kicked the bridge: one per room at most, removed as each fires. */
   private readonly rejoinTimers = new Set<NodeJS.Timeout>();
 
   private onRelayRemoved(room: string, kind: string): void {

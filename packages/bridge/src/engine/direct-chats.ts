@@ -30,10 +30,17 @@ import { stanzaIdFor } from "./stanza-ids.ts";
 
 export const DM_CHANNEL_PREFIX = "dm:";
 
+const SUBSCRIBERS_KEPT = 10_000;
+
 export class DirectChats {
   private readonly ctx: EngineContext;
+  /**
+   * Puppet -> the XMPP users subscribed to its presence, a cache of the store
+   * (asked on every presence change of every puppet): at most
+   * SUBSCRIBERS_KEPT puppets, the least recently used dropped.
+   */
   private readonly subscribers = new Map<string, Set<string>>();
-  /** DM channel -> the XMPP user it is with (a bounded cache in front of the store). */
+  /** DM channel -> the XMPP user it is with (a cache in front of the store, at most 10,000, oldest dropped). */
   private readonly dmUsers = new Map<string, string>();
 
   constructor(ctx: EngineContext) {
@@ -53,6 +60,11 @@ export class DirectChats {
     return r.channel.startsWith(DM_CHANNEL_PREFIX);
   }
 
+  /** Entries in memory, for /metrics. */
+  get size(): number {
+    return this.subscribers.size + this.dmUsers.size;
+  }
+
   private puppetJid(p: Puppet): string {
     return `${p.local}@${this.ctx.domain}/${this.ctx.puppetResource}`;
   }
@@ -61,9 +73,13 @@ export class DirectChats {
     let set = this.subscribers.get(local);
     if (!set) {
       const saved = await this.ctx.store.getState("subscribers", `${this.ctx.network} ${local}`);
-      set = new Set(saved ? (JSON.parse(saved) as string[]) : []);
-      this.subscribers.set(local, set);
+      set = this.subscribers.get(local) ?? new Set(saved ? (JSON.parse(saved) as string[]) : []);
     }
+    // Most recently used last; the set in use is the one saved, so dropping it from here loses nothing.
+    this.subscribers.delete(local);
+    this.subscribers.set(local, set);
+    const oldest = this.subscribers.keys().next();
+    if (this.subscribers.size > SUBSCRIBERS_KEPT && !oldest.done) this.subscribers.delete(oldest.value);
     return set;
   }
 

@@ -46,8 +46,11 @@ async function collect(body: AsyncIterable<Uint8Array>, limit: number): Promise<
   return Buffer.concat(chunks);
 }
 
+const AVATARS_KEPT = 10_000;
+
 export class EngineMediaRelay implements MediaRelay {
   private readonly o: MediaRelayOptions;
+  /** Avatar hash -> its URL: at most AVATARS_KEPT, emptied past it (each is only a look-up saved). */
   private readonly avatarByHash = new Map<string, string>();
 
   constructor(o: MediaRelayOptions) {
@@ -107,7 +110,7 @@ export class EngineMediaRelay implements MediaRelay {
     if (!photo?.data) return undefined;
     const stored = await this.o.store.put(photo.data, { contentType: photo.type ?? "image/png" }, this.o.maxBytes);
     const url = this.o.store.urlFor(stored.id, this.o.publicUrl());
-    if (this.avatarByHash.size > 10_000) this.avatarByHash.clear();
+    if (this.avatarByHash.size > AVATARS_KEPT) this.avatarByHash.clear();
     this.avatarByHash.set(hash, url);
     return url;
   }

@@ -38,6 +38,12 @@ export interface Puppet {
 const LOCAL_SCOPE = "puppet-local";
 
 export class PuppetDirectory {
+  /**
+   * Every puppet seen since the start: one short object per remote user who
+   * was online, spoke or was looked up, so bounded by the members of the
+   * linked places (about 0.5 KiB each, see bench/idle-puppets.ts); the
+   * directory is the store's, and `size` is parley_puppets.
+   */
   private readonly byLocalMap = new Map<string, Puppet>();
   private readonly network: string;
   private readonly domain: string;

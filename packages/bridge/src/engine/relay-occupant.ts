@@ -172,8 +172,11 @@ export interface ArchivePage {
 export class RelayOccupant {
   readonly jid: string;
   private readonly options: RelayOccupantOptions;
+  /** One per linked room (its occupants: the room's own, gone as they leave). */
   private readonly rooms = new Map<string, RoomState>();
+  /** Joins awaiting their self-presence: one per room being joined, removed on the answer or the timeout. */
   private readonly waiting = new Map<string, SelfWaiter>();
+  /** Archive queries in flight, removed when they end or time out. */
   private readonly archiveQueries = new Map<string, ArchiveQuery>();
   private queryCounter = 0;
 

@@ -9,6 +9,7 @@ import type { BridgeStore, RoomLink } from "../store/index.ts";
 export class RoomLinks {
   private readonly network: string;
   private readonly store: BridgeStore;
+  /** The links, both ways: one entry per link the operator or an admin made, removed with it. */
   private readonly byChannel = new Map<string, Set<string>>();
   private readonly byRoom = new Map<string, Set<string>>();
   private readonly sources = new Map<string, RoomLink["source"]>();

@@ -72,17 +72,31 @@ export class MucOccupancy {
   private readonly rooms = new Map<string, Map<string, string>>();
   /** room (lower-case bare JID) -> nick -> puppet local: who of ours holds a nick. */
   private readonly nicks = new Map<string, Map<string, string>>();
+  /**
+   * The two maps above hold one entry per puppet seated in a room, removed as
+   * it leaves or is removed: bounded by the rooms times the members who spoke
+   * there. The two below hold joins in flight, removed on the answer or the
+   * timeout.
+   */
   private readonly pending = new Map<string, PendingJoin>();
   private readonly joining = new Map<string, Promise<string>>();
   /**
    * room (lower-case) -> nicks a puppet asked for: the room shows other
    * occupants a puppet's arrival before it confirms the join to the puppet,
    * and its departure after the bridge forgot it, so these say "ours" then.
+   * A claim goes LEFT_CLAIM_MS after its puppet left.
    */
   private readonly claimed = new Map<string, Set<string>>();
 
   constructor(options: MucOccupancyOptions) {
     this.options = options;
+  }
+
+  /** Puppets seated in rooms, summed over the rooms (for /metrics). */
+  get seats(): number {
+    let n = 0;
+    for (const seated of this.rooms.values()) n += seated.size;
+    return n;
   }
 
   private jidOf(local: string): string {

@@ -25,6 +25,7 @@ export interface PostgresStoreOptions {
   readonly connectTimeoutMs?: number;
 }
 
+/** SQL text -> numbered: one per statement of the store's, which are constants (no SQL is built per value). */
 const numbered = new Map<string, string>();
 
 /** `?` placeholders as PostgreSQL's `$1, $2...`. Our SQL has no `?` inside string literals. */

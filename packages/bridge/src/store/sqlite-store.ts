@@ -53,6 +53,7 @@ class SqliteDriver implements SqlDriver {
   readonly dialect = "sqlite";
   private readonly db: DatabaseSync;
   private readonly file: string;
+  /** Prepared statements by SQL text: one per statement of the store's, which are constants. */
   private readonly statements = new Map<string, StatementSync>();
   private pending: PendingWrite[] = [];
   private flushScheduled = false;
