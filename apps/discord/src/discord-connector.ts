@@ -7,6 +7,7 @@
  * `ApiFailures`, which classifies it for the delivery queue and tells the
  * admins what to fix.
  */
+
 import {
   type Connector,
   type ConnectorCapabilities,
@@ -28,6 +29,7 @@ import { type RawFile, REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
 import { BotDms } from "./bot-dms.ts";
 import { BotReactions } from "./bot-reactions.ts";
+import { setBounded } from "./bounded.ts";
 import { CatchUp } from "./catch-up.ts";
 import type { DiscordOptions } from "./config.ts";
 import { DmRouting } from "./dm-routing.ts";
@@ -40,15 +42,17 @@ import { MessageBook } from "./message-book.ts";
 import { fetchOutgoingFiles } from "./outgoing-files.ts";
 import { composeMessage } from "./outgoing-message.ts";
 import { ApiFailures } from "./permissions.ts";
+import { PostsInFlight } from "./posts-in-flight.ts";
 import { ReplyQuotes } from "./reply-quotes.ts";
 import { isSnowflake } from "./snowflake.ts";
-import { PostsInFlight } from "./posts-in-flight.ts";
 import { WebhookPosts } from "./webhook-posts.ts";
 import { webhookUsername } from "./webhook-username.ts";
 import { ChannelWebhooks } from "./webhooks.ts";
 
 /** Discord shows "typing" for 10 s; one request per channel every 8 s keeps it up. */
 const TYPING_EVERY_MS = 8000;
+/** Channels whose last typing time is kept; past it the oldest is forgotten (typing is then shown once more). */
+const TYPING_CHANNELS = 10_000;
 /** How long `stop` waits for events already received to reach the engine. */
 const STOP_DRAIN_MS = 10_000;
 /** Text and announcement channels: where a webhook can post. */
@@ -78,6 +82,7 @@ interface Running {
   readonly quotes: ReplyQuotes;
   readonly reactions: BotReactions;
   readonly dms: BotDms;
+  readonly dmRouting: DmRouting;
   readonly book: MessageBook;
   readonly catchUp: CatchUp;
   readonly chain: EventChain;
@@ -106,6 +111,7 @@ export class DiscordConnector implements Connector {
   private stopped = false;
   /** Set as `stop` begins: requests from the engine fail as transient and wait for the next start. */
   private stopping = false;
+  /** Channel -> when typing was last shown there: linked channels and DM channels, at most TYPING_CHANNELS. */
   private readonly lastTyping = new Map<string, number>();
 
   constructor(options: DiscordOptions, context: DiscordConnectorContext = {}) {
@@ -117,6 +123,41 @@ export class DiscordConnector implements Connector {
   /** The discord.js client, while running (for tools and tests). */
   get client(): GatewaySession["client"] | undefined {
     return this.running?.session.client;
+  }
+
+  /**
+   * Entries in the connector's caches and discord.js's, for /metrics: what
+   * grows with a guild's members (members, users) and with traffic, if
+   * anything does.
+   */
+  cacheSizes(): Record<string, number> {
+    const r = this.running;
+    if (!r) return {};
+    const client = r.session.client;
+    let members = 0;
+    let presences = 0;
+    let roles = 0;
+    let emojis = 0;
+    for (const guild of client.guilds.cache.values()) {
+      members += guild.members.cache.size;
+      presences += guild.presences.cache.size;
+      roles += guild.roles.cache.size;
+      emojis += guild.emojis.cache.size;
+    }
+    return {
+      "discord.js.guilds": client.guilds.cache.size,
+      "discord.js.channels": client.channels.cache.size,
+      "discord.js.users": client.users.cache.size,
+      "discord.js.members": members,
+      "discord.js.presences": presences,
+      "discord.js.roles": roles,
+      "discord.js.emojis": emojis,
+      "discord.channels": r.directory.size,
+      "discord.messages": r.book.size,
+      "discord.webhooks": r.webhooks.size,
+      "discord.dms": r.dmRouting.size,
+      "discord.typing": this.lastTyping.size,
+    };
   }
 
   /** Resolves once every gateway event received so far has been handed to the engine. */
@@ -244,6 +285,7 @@ export class DiscordConnector implements Connector {
       posts: new WebhookPosts({ rest: this.webhookRest(), failures, webhooks }),
       quotes: new ReplyQuotes({ rest, directory, book }),
       reactions: new BotReactions({ rest, state, directory, book, failures, logger }),
+      dmRouting: routing,
       dms: new BotDms({ rest, dms: routing, book, failures, files: (a) => this.files(logger, a) }),
       book,
       catchUp,
@@ -439,7 +481,7 @@ export class DiscordConnector implements Connector {
     const now = Date.now();
     const last = this.lastTyping.get(o.channel);
     if (last !== undefined && now - last < TYPING_EVERY_MS) return;
-    this.lastTyping.set(o.channel, now);
+    setBounded(this.lastTyping, o.channel, now, TYPING_CHANNELS);
     await r.failures.run({ action: "showing typing", channel: o.channel, permission: "Send Messages" }, () =>
       r.rest.post(Routes.channelTyping(o.channel)),
     );
