@@ -25,8 +25,7 @@
 import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
-import { buildMessage, type Element } from "@parley/stanza";
+import { buildMessage } from "@parley/stanza";
 import {
   type BenchCleanup,
   BridgeProcess,
@@ -36,107 +35,29 @@ import {
   heapGrowth,
   type MemoryReading,
   progress,
+  relayInterleaved,
   retainersOf,
   runBench,
+  SoakArrivals,
+  type SoakDirections,
   type SoakFigures,
   soakMemory,
+  soakSettings,
   soakTable,
   startXmppServer,
   summarizeHeapSnapshot,
   TestClient,
+  waitForCount,
   writeBenchResults,
 } from "@parley/testkit";
 import { RemoteFake } from "./remote-fake.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PARLEY = resolve(HERE, "../../../packages/bridge/bin/parley.js");
-/** A batch that makes no progress for this long has lost messages. */
-const STALL_MS = 60_000;
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface SoakSettings {
-  readonly members: number;
-  readonly rooms: number;
-  readonly warmup: number;
-  readonly toXmpp: number;
-  readonly toNetwork: number;
-  readonly crowd: number;
-  readonly batch: number;
-  readonly snapshots: string | undefined;
-}
-
-function settings(argv: string[]): SoakSettings {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      members: { type: "string", default: "1000" },
-      rooms: { type: "string", default: "100" },
-      warmup: { type: "string", default: "5000" },
-      "to-xmpp": { type: "string", default: "100000" },
-      "to-network": { type: "string", default: "20000" },
-      crowd: { type: "string", default: "10000" },
-      batch: { type: "string", default: "1000" },
-      snapshots: { type: "string" },
-    },
-  });
-  const whole = (name: keyof typeof values, min: number): number => {
-    const raw = String(values[name]).replaceAll("_", "");
-    const n = Number(raw);
-    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min) {
-      throw new RangeError(`--${name} ${values[name]}: expected a whole number of at least ${min}`);
-    }
-    return n;
-  };
-  const s = {
-    members: whole("members", 1),
-    rooms: whole("rooms", 1),
-    warmup: whole("warmup", 0),
-    toXmpp: whole("to-xmpp", 1),
-    toNetwork: whole("to-network", 0),
-    crowd: whole("crowd", 0),
-    batch: whole("batch", 1),
-    snapshots: values.snapshots,
-  };
-  if (s.crowd !== 0 && s.crowd <= s.members) {
-    throw new RangeError(`--crowd ${s.crowd}: must be above --members (${s.members}), or 0 to skip`);
-  }
-  return s;
-}
-
-/** Counts the bench messages that reach the XMPP user from others, and drops every stanza after the joins. */
-class Arrivals {
-  count = 0;
-  constructor(client: TestClient, nick: string) {
-    const inbox = client.inbox;
-    inbox.push = (el: Element) => {
-      if (el.name !== "message" || el.attrs.type !== "groupchat") return;
-      const body = el.getChildText("body");
-      const from = String(el.attrs.from ?? "");
-      if (body?.startsWith("bench ") && !from.endsWith(`/${nick}`)) this.count++;
-    };
-  }
-}
-
-/** Waits until `done()` reaches `target`; fails when it stops moving for STALL_MS. */
-async function reach(what: string, target: number, done: () => Promise<number> | number): Promise<void> {
-  let last = -1;
-  let movedAt = Date.now();
-  for (;;) {
-    const now = await done();
-    if (now >= target) return;
-    if (now !== last) {
-      last = now;
-      movedAt = Date.now();
-    } else if (Date.now() - movedAt > STALL_MS) {
-      throw new Error(`${what}: ${now} of ${target} arrived, and nothing more for ${STALL_MS / 1000} s`);
-    }
-    await sleep(now + 50 >= target ? 20 : 100);
-  }
-}
-
 async function main(cleanup: BenchCleanup): Promise<void> {
-  const s = settings(process.argv.slice(2));
+  const s = soakSettings(process.argv.slice(2));
   if (s.rooms > 900) throw new RangeError(`--rooms ${s.rooms}: the testkit's Prosody keeps 1000 rooms in memory`);
   const notes: string[] = [];
   progress(
@@ -165,7 +86,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const alice = await TestClient.connect(server, account);
   cleanup.defer(() => alice.stop());
   for (const room of rooms) await alice.joinRoom(room, "alice");
-  const arrivals = new Arrivals(alice, "alice");
+  const arrivals = new SoakArrivals(alice, "alice");
 
   const dir = cleanup.tempDir("parley-discord-soak-");
   const opsPort = await freePort();
@@ -205,51 +126,31 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   let sentToXmpp = 0;
   let sentToNetwork = 0;
   let relayedBefore = 0;
-  const toXmpp = async (count: number) => {
-    const target = arrivals.count + count;
-    await fake.ask({ op: "post", tag: "d", from: sentToXmpp, count });
-    sentToXmpp += count;
-    await reach("Discord -> XMPP", target, () => arrivals.count);
-  };
-  const toNetwork = async (count: number) => {
-    const target = relayedBefore + count;
-    for (let i = 0; i < count; i++) {
-      const seq = sentToNetwork + i;
-      const room = rooms[seq % rooms.length] as string;
-      await alice.send(buildMessage({ type: "groupchat", to: room, id: `x${seq}`, body: `bench x ${seq} soak` }));
-    }
-    sentToNetwork += count;
-    await reach("XMPP -> Discord", target, async () => (await fake.ask<{ count: number }>({ op: "relayed" })).count);
-    relayedBefore = target;
-  };
-  /** `xmpp` messages to XMPP and `network` to Discord, interleaved batch by batch. */
-  const relay = async (xmpp: number, network: number) => {
-    const batches = Math.max(1, Math.ceil(xmpp / s.batch));
-    let doneX = 0;
-    let doneN = 0;
-    const began = performance.now();
-    let xmppMs = 0;
-    let networkMs = 0;
-    for (let b = 1; b <= batches; b++) {
-      const x = Math.round((xmpp * b) / batches) - doneX;
-      const n = Math.round((network * b) / batches) - doneN;
-      let t = performance.now();
-      if (x > 0) await toXmpp(x);
-      xmppMs += performance.now() - t;
-      t = performance.now();
-      if (n > 0) await toNetwork(n);
-      networkMs += performance.now() - t;
-      doneX += x;
-      doneN += n;
-      if (b % 10 === 0 || b === batches) {
-        progress(`  ${doneX} -> XMPP, ${doneN} -> Discord (${((performance.now() - began) / 1000).toFixed(0)} s)`);
+  const directions: SoakDirections = {
+    toXmpp: async (count) => {
+      const target = arrivals.count + count;
+      await fake.ask({ op: "post", tag: "d", from: sentToXmpp, count });
+      sentToXmpp += count;
+      await waitForCount("Discord -> XMPP", target, () => arrivals.count);
+    },
+    toNetwork: async (count) => {
+      const target = relayedBefore + count;
+      for (let i = 0; i < count; i++) {
+        const seq = sentToNetwork + i;
+        const room = rooms[seq % rooms.length] as string;
+        await alice.send(buildMessage({ type: "groupchat", to: room, id: `x${seq}`, body: `bench x ${seq} soak` }));
       }
-    }
-    return {
-      xmppPerSec: xmppMs > 0 ? Math.round((xmpp * 1000) / xmppMs) : 0,
-      networkPerSec: networkMs > 0 ? Math.round((network * 1000) / networkMs) : 0,
-    };
+      sentToNetwork += count;
+      await waitForCount(
+        "XMPP -> Discord",
+        target,
+        async () => (await fake.ask<{ count: number }>({ op: "relayed" })).count,
+      );
+      relayedBefore = target;
+    },
   };
+  const relay = (xmpp: number, network: number) =>
+    relayInterleaved(directions, { xmpp, network, batch: s.batch, label: "Discord" });
 
   const ratio = s.toNetwork / (s.toXmpp + s.toNetwork);
   const warmNetwork = Math.round(s.warmup * ratio);
@@ -283,7 +184,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     const before = await bridge.memoryAfterGc();
     progress(`crowd: ${joining} members join a second guild and come online`);
     await fake.ask({ op: "crowd", members: joining });
-    await reach("members online", s.crowd, async () => {
+    await waitForCount("members online", s.crowd, async () => {
       const m = await bridge.metrics();
       return [...m].filter(([k]) => k.startsWith("parley_puppets")).reduce((sum, [, v]) => sum + v, 0);
     });

@@ -3,15 +3,18 @@
  * ceiling, CPU per message, the arrival probe, the printed table, the
  * results file and the frame of a bench script.
  */
+export * from "./arrival-order.ts";
 export * from "./arrival-probe.ts";
 export * from "./bench-run.ts";
 export * from "./bridge-process.ts";
 export * from "./heap-summary.ts";
 export * from "./inspector-session.ts";
+export * from "./merged-results.ts";
 export * from "./process-cpu.ts";
 export * from "./results-file.ts";
 export * from "./rounds.ts";
 export * from "./settings.ts";
 export * from "./soak-figures.ts";
+export * from "./soak-run.ts";
 export * from "./statistics.ts";
 export * from "./table.ts";
