@@ -256,7 +256,7 @@ describe("every README snippet runs", () => {
   function world(name: string, yaml: string, env: Record<string, string>): World {
     const dir = mkdtempSync(join(tmpdir(), `parley-readme-${name}-`));
     worlds.push(dir);
-    writeFileSync(join(dir, "parley.yaml"), yaml);
+    if (yaml !== "") writeFileSync(join(dir, "parley.yaml"), yaml);
     return { dir, env };
   }
 
