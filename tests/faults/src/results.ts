@@ -32,7 +32,19 @@ export function writeResults(results: ReadonlyMap<string, ScenarioResult>, order
 }
 
 export function table(results: ReadonlyMap<string, ScenarioResult>): string {
-  const head = ["scenario", "sent", "received", "lost", "dup", "out of order", "recovery", "burst", "total", "result"];
+  const head = [
+    "scenario",
+    "sent",
+    "received",
+    "lost",
+    "dup",
+    "out of order",
+    "recovery",
+    "sending",
+    "burst",
+    "total",
+    "result",
+  ];
   const rows = [...results].map(([name, r]) => [
     name,
     String(r.sent),
@@ -41,6 +53,7 @@ export function table(results: ReadonlyMap<string, ScenarioResult>): string {
     String(r.duplicated),
     String(r.outOfOrder),
     r.recoveryMs === null ? "never" : seconds(r.recoveryMs),
+    r.sendMs === undefined ? "?" : seconds(r.sendMs),
     seconds(r.burstMs),
     seconds(r.durationMs),
     r.passed ? "ok" : "FAIL",
@@ -68,7 +81,8 @@ export function table(results: ReadonlyMap<string, ScenarioResult>): string {
   return [
     ...out,
     "",
-    `recovery: from the end of the fault to the receiving side holding every message; burst: first message sent to the last received; total: ${seconds(total)} in all`,
+    "recovery: from the end of the fault to the receiving side holding every message; sending: first message sent to the last",
+    `one taken by the sending side; burst: first message sent to the last received; total: ${seconds(total)} in all`,
     ...(notes.length > 0 ? ["", ...notes] : []),
     "",
     `written to ${RESULTS_PATH_IN_REPO}`,

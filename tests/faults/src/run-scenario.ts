@@ -27,6 +27,8 @@ export interface ScenarioResult {
   readonly durationMs: number;
   /** From the first message sent until the receiving side held them all (or gave up). */
   readonly burstMs: number;
+  /** From the first message sent until the sending side took the last one (the sender's own pace, the fault included). */
+  readonly sendMs: number;
   readonly description: string;
   readonly fault: string;
   readonly live: Tally & { readonly counted: boolean };
@@ -68,6 +70,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
   let recoveryMs: number | null = null;
   let burstStart = Date.now();
   let burstEnd = Date.now();
+  let sendEnd: number | undefined;
   let liveSeen: number[] = [];
   let historySeen: number[] = [];
   let exits: readonly string[] = [];
@@ -104,6 +107,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     let sendingDone = false;
     void sending.then(() => {
       sendingDone = true;
+      sendEnd = Date.now();
     });
 
     // The fault comes once a quarter arrived; if the bridge is stuck before that, it comes anyway.
@@ -185,6 +189,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     ...result,
     durationMs: Date.now() - began,
     burstMs: burstEnd - burstStart,
+    sendMs: (sendEnd ?? burstEnd) - burstStart,
     description: s.description,
     fault: faultNote,
     live: liveTally,
