@@ -1,0 +1,279 @@
+/**
+ * The Matrix soak (`npm run bench:soak` at the root, or `node bench/soak.ts`
+ * here): does the bridge's memory stay flat over a long run, and what does an
+ * online member cost? The bridge runs as its own process (the real `parley`
+ * CLI, a config file, SQLite) next to a real Prosody and a real Synapse.
+ *
+ * 1. `--rooms` public Matrix rooms, each linked with a MUC room where one XMPP
+ *    user sits; `--members` Matrix users come online (m.presence).
+ * 2. Warm-up, then the run: `--to-xmpp` messages Matrix -> XMPP and
+ *    `--to-network` XMPP -> Matrix, interleaved in batches that each wait for
+ *    the last to arrive; memory read after a full collection after each.
+ * 3. More users come online until `--crowd` are: RSS per online member.
+ *
+ * Matrix -> XMPP events are PUT into the bridge's application-service API as
+ * Synapse sends them (transactions of 50 events, one at a time), so the pace
+ * is the bridge's; the presences arrive the same way, as ephemeral events.
+ * XMPP -> Matrix goes through the real Synapse, which takes a few dozen
+ * messages a second here: `--to-network` is the issue's 20,000 by default,
+ * and a smaller number keeps the run short (see the note it leaves).
+ * Prints a table and writes bench/soak.json.
+ */
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildMessage } from "@parley/stanza";
+import {
+  type BenchCleanup,
+  BridgeProcess,
+  benchBody,
+  bytesPerMember,
+  freePort,
+  growthMiB,
+  type MemoryReading,
+  progress,
+  relayInterleaved,
+  runBench,
+  SoakArrivals,
+  type SoakDirections,
+  type SoakFigures,
+  soakMemory,
+  soakSettings,
+  soakTable,
+  startSynapse,
+  startXmppServer,
+  TestClient,
+  waitForCount,
+  writeBenchResults,
+} from "@parley/testkit";
+import { buildRegistration, type MatrixOptions } from "../src/index.ts";
+import { MatrixUser } from "../test/matrix-user.ts";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PARLEY = resolve(HERE, "../../../packages/bridge/bin/parley.js");
+const EVENTS_PER_TRANSACTION = 50;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The sum of the samples of `name` in /metrics, whatever their labels. */
+async function metricSum(bridge: BridgeProcess, name: string, labels = ""): Promise<number> {
+  let sum = 0;
+  for (const [key, value] of await bridge.metrics()) {
+    if ((key === name || key.startsWith(`${name}{`)) && key.includes(labels)) sum += value;
+  }
+  return sum;
+}
+
+async function main(cleanup: BenchCleanup): Promise<void> {
+  const s = soakSettings(process.argv.slice(2));
+  if (s.rooms > 900) throw new RangeError(`--rooms ${s.rooms}: the testkit's Prosody keeps 1000 rooms in memory`);
+  const notes: string[] = [];
+  progress(
+    `matrix soak: ${s.rooms} rooms, ${s.members} members online, warm-up ${s.warmup}, ` +
+      `${s.toXmpp} -> XMPP, ${s.toNetwork} -> Matrix, then ${s.crowd} online`,
+  );
+  const secret = randomBytes(12).toString("hex");
+  const component = { domain: "bridge.parley.test", secret };
+  const xmpp = await startXmppServer("prosody", { components: [component] });
+  cleanup.defer(() => xmpp.stop());
+  const asPort = await freePort();
+  const base: MatrixOptions = {
+    homeserverUrl: "http://127.0.0.1:1",
+    serverName: "localhost",
+    asToken: `as-${randomBytes(16).toString("hex")}`,
+    hsToken: `hs-${randomBytes(16).toString("hex")}`,
+    appserviceId: "parley-soak",
+    listen: { host: "127.0.0.1", port: asPort },
+    userPrefix: "_xmpp_",
+    aliasPrefix: "_xmpp_",
+    botLocalpart: "xmppbridge",
+  };
+  progress("starting Synapse");
+  const synapse = await startSynapse({ appservices: [buildRegistration(base)] });
+  cleanup.defer(() => synapse.stop());
+  const options: MatrixOptions = { ...base, homeserverUrl: synapse.url };
+  const account = await synapse.registerUser("soak", { displayName: "Soak" });
+  const poster = new MatrixUser(synapse.url, account.userId, account.accessToken);
+  progress(`creating ${s.rooms} Matrix rooms`);
+  const matrixRooms: string[] = [];
+  for (let i = 0; i < s.rooms; i++)
+    matrixRooms.push(await poster.createRoom({ preset: "public_chat", name: `soak ${i + 1}` }));
+  const rooms = matrixRooms.map((_, i) => `soak-${i + 1}@${xmpp.mucDomain}`);
+
+  const aliceAccount = xmpp.accounts[0];
+  if (!aliceAccount) throw new Error("the server has no account");
+  const alice = await TestClient.connect(xmpp, aliceAccount);
+  cleanup.defer(() => alice.stop());
+  for (const room of rooms) await alice.joinRoom(room, "alice");
+  const arrivals = new SoakArrivals(alice, "alice");
+
+  const dir = cleanup.tempDir("parley-matrix-soak-");
+  const opsPort = await freePort();
+  const configFile = join(dir, "parley.yaml");
+  const { homeserverUrl, serverName, asToken, hsToken, appserviceId, listen, userPrefix, aliasPrefix, botLocalpart } =
+    options;
+  writeFileSync(
+    configFile,
+    [
+      "xmpp:",
+      `  host: ${xmpp.host}`,
+      `  port: ${xmpp.componentPort}`,
+      `  domain: ${component.domain}`,
+      `  secret: "${component.secret}"`,
+      `store: { url: "sqlite:${join(dir, "parley.db")}" }`,
+      "http: { host: 127.0.0.1, port: 0 }",
+      `ops: { host: 127.0.0.1, port: ${opsPort} }`,
+      "log: { level: warn }",
+      `media: { dir: "${join(dir, "media")}", allowPrivateAddresses: true }`,
+      "links:",
+      ...matrixRooms.map((c, i) => `  - { network: matrix, channel: "${c}", room: "${rooms[i]}" }`),
+      "connectors:",
+      `  matrix: ${JSON.stringify({ homeserverUrl, serverName, asToken, hsToken, appserviceId, listen, userPrefix, aliasPrefix, botLocalpart })}`,
+      "",
+    ].join("\n"),
+  );
+  const logFile = join(dir, "bridge.log");
+  progress("starting the bridge: parley --config parley.yaml");
+  const bridge = await BridgeProcess.start({
+    script: PARLEY,
+    args: ["--config", configFile],
+    logFile,
+    opsUrl: `http://127.0.0.1:${opsPort}`,
+    readyTimeoutMs: 180_000,
+  });
+  cleanup.defer(() => bridge.stop());
+  cleanup.onSignal(() => bridge.kill());
+
+  let transactions = 0;
+  const put = async (body: { events: unknown[]; ephemeral?: unknown[] }) => {
+    const id = `soak-${process.pid}-${++transactions}`;
+    const res = await fetch(`http://127.0.0.1:${asPort}/_matrix/app/v1/transactions/${id}`, {
+      method: "PUT",
+      headers: { "content-type": "application/json", authorization: `Bearer ${hsToken}` },
+      body: JSON.stringify(body),
+    });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`transaction ${id}: HTTP ${res.status}`);
+  };
+  /** Users `from`..`to - 1` come online, as presence EDUs carrying their names. */
+  const online = async (from: number, to: number) => {
+    for (let start = from; start < to; start += 500) {
+      const ephemeral = [];
+      for (let i = start; i < Math.min(to, start + 500); i++) {
+        ephemeral.push({
+          type: "m.presence",
+          sender: `@member${i + 1}:${serverName}`,
+          content: { presence: "online", displayname: `Member ${i + 1}`, currently_active: true },
+        });
+      }
+      await put({ events: [], ephemeral });
+    }
+    await waitForCount("members online", to, () => metricSum(bridge, "parley_puppets"));
+  };
+  progress(`${s.members} Matrix users come online`);
+  await online(0, s.members);
+  const started = await bridge.memoryAfterGc();
+
+  let sentToXmpp = 0;
+  let sentToNetwork = 0;
+  const relayedToMatrix = () => metricSum(bridge, "parley_relayed_messages_total", 'direction="to-remote"');
+  const directions: SoakDirections = {
+    toXmpp: async (count) => {
+      const target = arrivals.count + count;
+      for (let start = 0; start < count; start += EVENTS_PER_TRANSACTION) {
+        const events = [];
+        for (let i = start; i < Math.min(count, start + EVENTS_PER_TRANSACTION); i++) {
+          const seq = sentToXmpp + i;
+          events.push({
+            type: "m.room.message",
+            room_id: matrixRooms[seq % matrixRooms.length],
+            sender: poster.userId,
+            event_id: `$soak-${process.pid}-${seq}`,
+            origin_server_ts: Date.now(),
+            content: { msgtype: "m.text", body: benchBody("m", seq) },
+            unsigned: { age: 0 },
+          });
+        }
+        await put({ events });
+      }
+      sentToXmpp += count;
+      await waitForCount("Matrix -> XMPP", target, () => arrivals.count);
+    },
+    toNetwork: async (count) => {
+      const target = (await relayedToMatrix()) + count;
+      for (let i = 0; i < count; i++) {
+        const seq = sentToNetwork + i;
+        const room = rooms[seq % rooms.length] as string;
+        await alice.send(buildMessage({ type: "groupchat", to: room, id: `x${seq}`, body: `bench x ${seq} soak` }));
+      }
+      sentToNetwork += count;
+      // Synapse's pace, and a ghost's first message in a room waits for its registration and join.
+      await waitForCount("XMPP -> Matrix", target, relayedToMatrix, 180_000);
+    },
+  };
+  const relay = (xmppCount: number, network: number) =>
+    relayInterleaved(directions, { xmpp: xmppCount, network, batch: s.batch, label: "Matrix" });
+
+  const ratio = s.toNetwork / (s.toXmpp + s.toNetwork);
+  const warmNetwork = Math.round(s.warmup * ratio);
+  progress(`warm-up: ${s.warmup - warmNetwork} -> XMPP, ${warmNetwork} -> Matrix`);
+  if (s.warmup > 0) await relay(s.warmup - warmNetwork, warmNetwork);
+  const afterWarmup = await bridge.memoryAfterGc();
+  if (s.snapshots !== undefined) await bridge.heapSnapshot(join(s.snapshots, "matrix-after-warmup.heapsnapshot"));
+
+  progress(`run: ${s.toXmpp} -> XMPP, ${s.toNetwork} -> Matrix`);
+  const pace = await relay(s.toXmpp, s.toNetwork);
+  await sleep(5000);
+  const afterRun = await bridge.memoryAfterGc();
+  if (s.snapshots !== undefined) await bridge.heapSnapshot(join(s.snapshots, "matrix-after-run.heapsnapshot"));
+  const caches = Object.fromEntries(
+    [...(await bridge.metrics())]
+      .filter(([name]) => name.startsWith("parley_cache_entries") || name.startsWith("parley_puppets"))
+      .map(([name, value]) => [name.replace(/^parley_cache_entries\{cache="([^"]+)"\}$/, "$1"), value]),
+  );
+
+  let crowdReading: MemoryReading = afterRun;
+  if (s.crowd > 0) {
+    progress(`crowd: ${s.crowd - s.members} more Matrix users come online`);
+    await online(s.members, s.crowd);
+    await sleep(2000);
+    crowdReading = await bridge.memoryAfterGc();
+  } else {
+    notes.push("--crowd 0: the cost per online member was not measured");
+  }
+  if (s.toNetwork < 20_000) {
+    notes.push(`${s.toNetwork} messages XMPP -> Matrix (the issue asks 20,000): Synapse sets that pace`);
+  }
+
+  const growth = growthMiB(soakMemory(afterWarmup), soakMemory(afterRun));
+  const figures: SoakFigures = {
+    network: "matrix",
+    rooms: s.rooms,
+    onlineMembers: s.members,
+    warmupMessages: s.warmup,
+    toXmppMessages: s.toXmpp,
+    toNetworkMessages: s.toNetwork,
+    rssGrowthMiB: growth.rss,
+    heapGrowthMiB: growth.heap,
+    bytesPerOnlineMember: s.crowd > 0 ? bytesPerMember(afterRun, crowdReading, s.crowd - s.members) : 0,
+    membersMeasured: s.crowd > 0 ? s.crowd : s.members,
+    toXmppMsgsPerSec: pace.xmppPerSec,
+    toNetworkMsgsPerSec: pace.networkPerSec,
+    memory: {
+      started: soakMemory(started),
+      afterWarmup: soakMemory(afterWarmup),
+      afterRun: soakMemory(afterRun),
+      membersMeasured: soakMemory(crowdReading),
+    },
+    caches,
+    node: process.version,
+    notes,
+  };
+  console.log(`\n${soakTable(figures)}\n`);
+  writeBenchResults(join(HERE, "soak.json"), { figures, ratios: {} });
+}
+
+await runBench(main);
+// The application service's and Synapse's sockets may outlive the cleanup; the bench is over.
+process.exit();
