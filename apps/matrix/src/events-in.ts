@@ -132,6 +132,7 @@ export interface EventsInOptions {
 export class EventsIn {
   private readonly o: EventsInOptions;
   private readonly host: ConnectorHost;
+  /** Bridged room -> who types there now: one entry per bridged room, each as many as type at once. */
   private readonly typing = new Map<string, Set<string>>();
 
   constructor(host: ConnectorHost, o: EventsInOptions) {

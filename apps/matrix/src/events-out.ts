@@ -89,6 +89,7 @@ const ACTION_WORDS: Readonly<Record<string, string>> = {
 
 export class EventsOut {
   private readonly o: EventsOutOptions;
+  /** Refusals already told to the admins (`room action who`): at most 1,000, then it starts over (a notice may come again). */
   private readonly noticed = new Set<string>();
 
   constructor(o: EventsOutOptions) {
@@ -141,6 +142,7 @@ export class EventsOut {
       const key = `${roomId} ${action} ${who}`;
       this.o.logger.warn("the homeserver refused an action for lack of power", { room: roomId, action, who, level });
       if (!this.noticed.has(key)) {
+        if (this.noticed.size >= 1000) this.noticed.clear();
         this.noticed.add(key);
         await this.o
           .host()

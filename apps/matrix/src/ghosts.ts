@@ -40,12 +40,18 @@ export interface GhostsOptions {
 /** Memberships known without asking: `room user` -> membership. */
 type Membership = "join" | "invite" | "leave" | "ban";
 
+/** Ghost records kept in memory; the store has them all. */
+const GHOST_RECORDS = 10_000;
+
 export class Ghosts {
   private readonly o: GhostsOptions;
+  /** Ghost -> its record, a cache of the store: at most GHOST_RECORDS, the least recently used dropped. */
   private readonly records = new Map<string, GhostRecord>();
+  /** `room user` -> membership: at most 100,000, the oldest dropped (asked of the homeserver again). */
   private readonly memberships = new Map<string, Membership>();
+  /** Work in flight by key, removed as it settles. */
   private readonly pending = new Map<string, Promise<unknown>>();
-  /** The name shown in a room where it is not the global one: `room user` -> name. */
+  /** The name shown in a room where it is not the global one: `room user` -> name (at most 100,000, oldest dropped). */
   private readonly roomNames = new Map<string, string>();
 
   constructor(o: GhostsOptions) {
@@ -77,14 +83,28 @@ export class Ghosts {
     let r = this.records.get(userId);
     if (!r) {
       const saved = await this.o.state.get(`ghost:${userId}`);
-      r = saved !== undefined ? (JSON.parse(saved) as GhostRecord) : { registered: false };
-      this.records.set(userId, r);
+      r =
+        this.records.get(userId) ?? (saved !== undefined ? (JSON.parse(saved) as GhostRecord) : { registered: false });
     }
+    this.keep(userId, r);
     return r;
   }
 
-  private async save(userId: string, r: GhostRecord): Promise<void> {
+  /** Keeps `r` as the most recently used record, dropping the least recently used past GHOST_RECORDS. */
+  private keep(userId: string, r: GhostRecord): void {
+    this.records.delete(userId);
     this.records.set(userId, r);
+    const oldest = this.records.keys().next();
+    if (this.records.size > GHOST_RECORDS && !oldest.done) this.records.delete(oldest.value);
+  }
+
+  /** Entries in memory, for /metrics. */
+  get size(): number {
+    return this.records.size + this.memberships.size + this.roomNames.size;
+  }
+
+  private async save(userId: string, r: GhostRecord): Promise<void> {
+    this.keep(userId, r);
     await this.o.state.set(`ghost:${userId}`, JSON.stringify(r));
   }
 
@@ -141,7 +161,7 @@ export class Ghosts {
         error: e instanceof Error ? e.message : String(e),
       });
       // Not tried again for the same URL until it changes.
-      this.records.set(userId, { ...(await this.record(userId)), avatarSource: source });
+      this.keep(userId, { ...(await this.record(userId)), avatarSource: source });
     }
   }
 

@@ -58,6 +58,7 @@ interface Running {
   readonly portals: Portals;
   readonly users: MatrixUsers;
   readonly out: EventsOut;
+  readonly ghosts: Ghosts;
 }
 
 export class MatrixConnector implements Connector {
@@ -90,6 +91,13 @@ export class MatrixConnector implements Connector {
 
   private get names(): MatrixNames {
     return this.options;
+  }
+
+  /** Entries in the connector's caches, for /metrics: ghost clients and records (matrix-js-sdk's stores live in the clients). */
+  cacheSizes(): Record<string, number> {
+    const r = this.running;
+    if (!r) return {};
+    return { "matrix.ghost-clients": r.clients.size, "matrix.ghosts": r.ghosts.size };
   }
 
   /** Where the application service listens (once started). */
@@ -166,7 +174,7 @@ export class MatrixConnector implements Connector {
       },
     });
     proxy.setBaseUrl(appserviceUrlOf(o, server.port));
-    this.running = { host, logger, clients, server, transactions, portals, users, out };
+    this.running = { host, logger, clients, server, transactions, portals, users, out, ghosts };
     this.stopped = false;
     host.connected(true);
     logger.info("the Matrix application service listens", { url: server.url });

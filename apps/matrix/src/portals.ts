@@ -31,7 +31,9 @@ export interface PortalsOptions {
 export class Portals {
   private readonly o: PortalsOptions;
   private host: ConnectorHost | undefined;
+  /** Rooms the bot is in: one per bridged room or portal. */
   private readonly botRooms = new Set<string>();
+  /** DM rooms, a cache of the store: at most 10,000, the oldest dropped. */
   private readonly dms = new Map<string, DirectRoom | null>();
 
   constructor(o: PortalsOptions) {
