@@ -2,7 +2,8 @@
 // other, and gathers their figures in bench/soak.json at the root: per network under
 // `figures.networks`, and the worst of each headline figure at the top (rssGrowthMiB,
 // heapGrowthMiB, bytesPerOnlineMember). Arguments are passed on to every soak (e.g.
-// `npm run bench:soak -- --to-xmpp 20000`); `--only discord` runs one network.
+// `npm run bench:soak -- --to-xmpp 20000`); `--only discord` runs one network; `--gather` runs
+// nothing and gathers the figures the soaks last wrote.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -11,7 +12,8 @@ import { fileURLToPath } from "node:url";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const NETWORKS = ["discord", "matrix", "slack"];
 
-const args = process.argv.slice(2);
+const gather = process.argv.includes("--gather");
+const args = process.argv.slice(2).filter((a) => a !== "--gather");
 const onlyAt = args.indexOf("--only");
 const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
 const passed = onlyAt >= 0 ? [...args.slice(0, onlyAt), ...args.slice(onlyAt + 2)] : args;
@@ -31,6 +33,10 @@ for (const network of NETWORKS) {
     continue;
   }
   const results = join(dir, "bench", "soak.json");
+  if (gather) {
+    if (existsSync(results)) networks[network] = JSON.parse(readFileSync(results, "utf8")).figures;
+    continue;
+  }
   const before = existsSync(results) ? readFileSync(results, "utf8") : undefined;
   process.stderr.write(`bench:soak: ${network}\n`);
   const run = spawnSync(process.execPath, [soak, ...passed], { cwd: dir, stdio: "inherit" });
