@@ -247,36 +247,3 @@ describe("backoff", () => {
     );
   });
 });
-
-describe("stream parser", () => {
-  it("reads stanzas split across chunks and refuses a stanza that never ends", async () => {
-    const { StreamParser } = await import("../src/index.ts");
-    const seen: string[] = [];
-    const errors: string[] = [];
-    const p = new StreamParser(
-      {
-        header: (a) => seen.push(`header ${a.id}`),
-        element: (el) => seen.push(el.toString()),
-        end: () => seen.push("end"),
-        error: (e) => errors.push(e),
-      },
-      { maxStanzaLength: 200, maxDepth: 4 },
-    );
-    const stream = `<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='s1'><handshake/> <message to='a@b'><body>h&amp;i</body></message>`;
-    for (let i = 0; i < stream.length; i += 7) p.write(stream.slice(i, i + 7));
-    assert.deepEqual(seen, ["header s1", "<handshake/>", '<message to="a@b"><body>h&amp;i</body></message>']);
-    p.write(`<message><body>${"x".repeat(300)}`);
-    assert.equal(errors.length, 1);
-    assert.match(errors[0] ?? "", /over 200 characters/);
-  });
-  it("refuses deep nesting", async () => {
-    const { StreamParser } = await import("../src/index.ts");
-    const errors: string[] = [];
-    const p = new StreamParser(
-      { header: () => undefined, element: () => undefined, end: () => undefined, error: (e) => errors.push(e) },
-      { maxStanzaLength: 10_000, maxDepth: 4 },
-    );
-    p.write(`<stream:stream id='x'>${"<a>".repeat(10)}`);
-    assert.match(errors[0] ?? "", /deeper than 4/);
-  });
-});

@@ -73,6 +73,7 @@ describe("loadConfig: valid files", () => {
         secret: "s3cr3t-component",
         // Bounded by age: the message count is only a safety bound, far above what a room says in a day.
         catchUp: { maxMessages: 1_000_000, maxAgeHours: 24 },
+        limits: { maxDepth: 256, maxStanzaLength: 1_000_000 },
       },
       store: { url: "sqlite:parley.db", retention: { messagesDays: 90, ledgerDays: 30 } },
       http: { host: "127.0.0.1", port: 8787, publicUrl: "http://127.0.0.1:8787" },
@@ -255,6 +256,16 @@ describe("loadConfig: errors name the field, the problem and the fix", () => {
     const spaced = configError(`${MINIMAL}ops: { metricsToken: "has spaces in the-token value" }\n`);
     assert.match(issueAt(spaced, "ops.metricsToken").problem, /characters a bearer token cannot carry/);
     assert.ok(!spaced.message.includes("the-token"));
+  });
+
+  it("refuses stanza limits too small for ordinary messages, naming the field and the range", () => {
+    const e = configError(`${MINIMAL}  limits: { maxDepth: 4, maxStanzaLength: 500 }\n`);
+    assert.equal(issueAt(e, "xmpp.limits.maxDepth").problem, "must be at least 16");
+    assert.match(issueAt(e, "xmpp.limits.maxDepth").fix, /from 16 to 10000 \(default 256\)/);
+    assert.equal(issueAt(e, "xmpp.limits.maxStanzaLength").problem, "must be at least 10000");
+    assert.match(issueAt(e, "xmpp.limits.maxStanzaLength").fix, /dropped on its own/);
+    const set = loadConfig({ text: `${MINIMAL}  limits: { maxDepth: 64 }\n` }, { env: {} });
+    assert.deepEqual(set.xmpp.limits, { maxDepth: 64, maxStanzaLength: 1_000_000 });
   });
 
   it("refuses retention periods that are not whole days, or shorter than a catch-up reaches", () => {

@@ -35,6 +35,8 @@ export interface HarnessOptions {
   readonly users?: ReadonlyArray<{ readonly id: string; readonly name: string; readonly avatarUrl?: string }>;
   /** The delivery queue's retry policy (default: the engine's). */
   readonly delivery?: DeliveryRetryPolicy;
+  /** `xmpp.limits.maxDepth` in the bridge config (default: the config default). */
+  readonly maxDepth?: number;
 }
 
 export interface Harness {
@@ -57,7 +59,7 @@ export function bridgeConfig(
   dir: string,
   room: string,
   extra = "",
-  options: { mediaMaxBytes?: number } = {},
+  options: { mediaMaxBytes?: number; maxDepth?: number } = {},
 ) {
   const c = server.components[0];
   if (!c) throw new Error("the test server has no component");
@@ -68,7 +70,7 @@ xmpp:
   host: ${server.host}
   port: ${server.componentPort}
   domain: ${c.domain}
-  secret: \${SECRET}
+  secret: \${SECRET}${options.maxDepth !== undefined ? `\n  limits: { maxDepth: ${options.maxDepth} }` : ""}
 store:
   url: sqlite:${join(dir, "parley.db")}
 http:
@@ -102,13 +104,10 @@ export async function startHarness(kind: XmppServerKind, options: HarnessOptions
   net.addUser("u1", "Anna", undefined);
   net.addUser("u2", "Bob");
   for (const u of options.users ?? []) net.addUser(u.id, u.name, u.avatarUrl);
-  const config = bridgeConfig(
-    server,
-    dir,
-    room,
-    "",
-    options.mediaMaxBytes !== undefined ? { mediaMaxBytes: options.mediaMaxBytes } : {},
-  );
+  const config = bridgeConfig(server, dir, room, "", {
+    ...(options.mediaMaxBytes !== undefined && { mediaMaxBytes: options.mediaMaxBytes }),
+    ...(options.maxDepth !== undefined && { maxDepth: options.maxDepth }),
+  });
   const delivery = options.delivery !== undefined ? { delivery: options.delivery } : {};
   const store = await openStore(config.store.url);
   const a = server.accounts[0];

@@ -10,7 +10,7 @@ import { EventEmitter } from "node:events";
 import { connect, type Socket } from "node:net";
 import { buildPing, type Element, NS } from "@parley/stanza";
 import { OutboundQueue, type OutboundQueueOptions } from "./outbound-queue.ts";
-import { StreamParser } from "./stream-parser.ts";
+import { DEFAULT_STREAM_LIMITS, type DroppedStanza, StreamParser, type StreamParserLimits } from "./stream-parser.ts";
 
 export interface ComponentSessionOptions {
   readonly host: string;
@@ -25,7 +25,8 @@ export interface ComponentSessionOptions {
   readonly keepaliveTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
   readonly queue?: OutboundQueueOptions;
-  readonly maxStanzaLength?: number;
+  /** What one stanza from the server may be (xmpp.limits); a stanza over them is dropped on its own (`dropped`). */
+  readonly limits?: StreamParserLimits;
 }
 
 export type SessionState = "idle" | "connecting" | "online" | "waiting" | "stopped";
@@ -40,6 +41,8 @@ export class ComponentAuthError extends Error {
 
 interface SessionEvents {
   stanza: [Element];
+  /** A stanza over the limits, left out (the link stays up): its skeleton, to log it or answer it. */
+  dropped: [DroppedStanza];
   online: [];
   offline: [reason: string];
   /** Something went wrong that the session is handling (it will reconnect). */
@@ -158,6 +161,9 @@ export class ComponentSession extends EventEmitter<SessionEvents> {
           socket.write(`<handshake>${handshakeDigest(id, o.secret)}</handshake>`);
         },
         element: (el) => this.onElement(el, socket, (r) => (closedReason = r)),
+        dropped: (stanza) => {
+          if (this.stateValue === "online") this.emit("dropped", stanza);
+        },
         end: () => {
           closedReason = "the server closed the stream";
           socket.end();
@@ -167,7 +173,7 @@ export class ComponentSession extends EventEmitter<SessionEvents> {
           socket.destroy();
         },
       },
-      { maxStanzaLength: o.maxStanzaLength ?? 1_000_000, maxDepth: 256 },
+      o.limits ?? DEFAULT_STREAM_LIMITS,
     );
     socket.on("connect", () => {
       clearTimeout(connectTimer);

@@ -17,6 +17,11 @@ const HINTS: Readonly<Record<string, string>> = {
   "xmpp.catchUp.maxMessages":
     "write the most messages one room's catch-up may relay (a safety bound; default 1000000), or 0 to turn catch-up off",
   "xmpp.catchUp.maxAgeHours": "write how many hours back a catch-up may reach, from 1 to 720",
+  "xmpp.limits": "write a limits section with maxDepth and maxStanzaLength, or remove it for the defaults",
+  "xmpp.limits.maxDepth":
+    "write how deep one stanza's elements may nest, from 16 to 10000 (default 256); a deeper stanza is dropped on its own",
+  "xmpp.limits.maxStanzaLength":
+    "write how many characters one stanza may have, from 10000 to 100000000 (default 1000000); a longer stanza is dropped on its own",
   store: "write a store section such as `url: sqlite:parley.db`, or remove it for the default",
   "store.url": "write sqlite:<file> (e.g. sqlite:parley.db) or postgres://user:password@host/database",
   "store.retention": "write a retention section with messagesDays and ledgerDays, or remove it for the defaults",

@@ -84,6 +84,14 @@ export function httpUrlOf(hostName: string, port: number): string {
 /** The most a room's catch-up relays, and its default: far more than any room says in a day. */
 export const MAX_CATCH_UP_MESSAGES = 1_000_000;
 
+/**
+ * The least xmpp.limits may be: an archived message wrapped in its result
+ * nests about 8 deep and replies, reactions and markup add a few more; a
+ * stanza of a few kilobytes is an ordinary message.
+ */
+export const MIN_STANZA_DEPTH = 16;
+export const MIN_STANZA_LENGTH = 10_000;
+
 const xmppSection = z.strictObject({
   host: host().default("127.0.0.1"),
   port: wholeNumber(1, 65535).default(5347),
@@ -101,6 +109,17 @@ const xmppSection = z.strictObject({
     .strictObject({
       maxMessages: wholeNumber(0, MAX_CATCH_UP_MESSAGES).default(MAX_CATCH_UP_MESSAGES),
       maxAgeHours: wholeNumber(1, 720).default(24),
+    })
+    .prefault({}),
+  /**
+   * What one stanza from the server may be: deeper or longer, it is dropped
+   * on its own (logged, answered with policy-violation where an answer is
+   * due) and the link stays up.
+   */
+  limits: z
+    .strictObject({
+      maxDepth: wholeNumber(MIN_STANZA_DEPTH, 10_000).default(256),
+      maxStanzaLength: wholeNumber(MIN_STANZA_LENGTH, 100_000_000).default(1_000_000),
     })
     .prefault({}),
 });

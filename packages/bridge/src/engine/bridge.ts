@@ -18,6 +18,7 @@ import {
 import { AdminActionError, type AdminActions, AdminCommands } from "../admin/index.ts";
 import { ComponentSession } from "../component/component-session.ts";
 import { DiscoResponder } from "../component/disco-responder.ts";
+import { answerForDropped, describeDropped } from "../component/dropped-stanza.ts";
 import { IqRouter } from "../component/iq-router.ts";
 import type { QueuedItem } from "../component/outbound-queue.ts";
 import { type BridgeConfig, publicUrlFor, secretsOf } from "../config/index.ts";
@@ -122,7 +123,13 @@ export class Bridge {
     });
     const network = o.connector.network;
     const domain = c.xmpp.domain.toLowerCase();
-    this.session = new ComponentSession({ host: c.xmpp.host, port: c.xmpp.port, domain, secret: c.xmpp.secret });
+    this.session = new ComponentSession({
+      host: c.xmpp.host,
+      port: c.xmpp.port,
+      domain,
+      secret: c.xmpp.secret,
+      limits: c.xmpp.limits,
+    });
     this.router = new IqRouter({
       send: (el) => this.session.send(el),
       onHandlerError: (e) =>
@@ -342,12 +349,29 @@ export class Bridge {
       c.links.filter((l) => l.network === this.connector.network).map((l) => ({ channel: l.channel, room: l.room })),
     );
     this.session.on("stanza", (el) => this.dispatch(el));
+    this.session.on("dropped", ({ skeleton, reason }) => {
+      this.metrics.badInput("xmpp");
+      this.logger.warn("a stanza over xmpp.limits was dropped; the link stays up", {
+        reason,
+        ...describeDropped(skeleton),
+      });
+      const answer = answerForDropped(skeleton);
+      if (answer)
+        void this.session
+          .send(answer)
+          .catch((e: unknown) =>
+            this.logger.warn("could not answer a dropped stanza", {
+              error: e instanceof Error ? e.message : String(e),
+            }),
+          );
+    });
     this.session.on("online", () => {
       this.metrics.xmppConnected(true);
       if (this.session.connections > 1) void this.afterReconnect();
     });
     this.session.on("offline", (why) => {
       this.metrics.xmppConnected(false);
+      this.metrics.xmppLinkDropped();
       if (!this.stopping) this.logger.warn("the link to the XMPP server dropped; reconnecting", { reason: why });
     });
     this.session.on("warning", (msg) => this.logger.warn(msg));

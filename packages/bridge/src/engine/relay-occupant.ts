@@ -167,6 +167,12 @@ export interface ArchivePage {
   readonly more: boolean;
   /** The archive does not hold the message the page was to start after (pruned, or the room was made again). */
   readonly afterMissing?: boolean;
+  /**
+   * The archive's id of the last message of the page (RSM `<last/>`), also
+   * when that message never arrived readable (dropped over xmpp.limits, or
+   * not a message we can read): the next page starts after it.
+   */
+  readonly last?: string;
 }
 
 export class RelayOccupant {
@@ -560,7 +566,8 @@ export class RelayOccupant {
         message: r.forwarded.message,
         ...(r.forwarded.delay?.stamp !== undefined && { stamp: r.forwarded.delay.stamp }),
       }));
-      return { messages, more: !fin.value.complete && messages.length > 0 };
+      const last = fin.value.rsm?.last || messages.at(-1)?.stanzaId;
+      return { messages, more: !fin.value.complete && last !== undefined, ...(last !== undefined && { last }) };
     } finally {
       this.archiveQueries.delete(queryid);
     }

@@ -63,7 +63,7 @@ export interface RoomCatchUpOptions {
   readonly archivedAfter: (
     room: string,
     o: { readonly after?: string; readonly since: Date; readonly max: number },
-  ) => Promise<{ messages: ArchivedMessage[]; more: boolean; afterMissing?: boolean }>;
+  ) => Promise<{ messages: ArchivedMessage[]; more: boolean; afterMissing?: boolean; last?: string }>;
   /** A safety bound: at most this many messages per room and catch-up; 0 turns catch-up off. */
   readonly maxMessages: number;
   /** Nothing older than this is caught up. */
@@ -230,6 +230,7 @@ export class RoomCatchUp {
           max: Math.min(PAGE, this.o.maxMessages - read),
         });
         pages++;
+        const pageAfter = after;
         if (page.afterMissing) {
           // The archive no longer has the last message read: from the oldest it has since then.
           after = undefined;
@@ -262,7 +263,19 @@ export class RoomCatchUp {
           after = m.stanzaId;
         }
         if (page.messages.length > 0) this.o.onProgress?.(room, page.messages.length);
-        if (page.messages.length === 0) break;
+        // A message the page held but never handed over readable (a stanza over xmpp.limits) is skipped once:
+        // the mark moves past it, so no catch-up reads it again.
+        if (page.last !== undefined && page.last !== after) {
+          this.o.logger.warn("a message in a room's archive could not be read; it is skipped", {
+            room,
+            archiveId: page.last,
+          });
+          const at = this.last.get(room)?.at;
+          this.mark(room, at === undefined ? { id: page.last } : { id: page.last, at });
+          after = page.last;
+        }
+        // A page that brought nothing and moved nowhere ends the catch-up (it would only be asked again).
+        if (page.messages.length === 0 && after === pageAfter) break;
         if (pages % PROGRESS_EVERY_PAGES === 0) {
           this.o.logger.info("catching up with what a room said while the bridge was away", { room, read, relayed });
         }

@@ -31,6 +31,7 @@ export class BridgeMetrics {
   private readonly deadLetters: Counter<"network">;
   private readonly puppetsGauge: Gauge<"network">;
   private readonly xmppConnectedGauge: Gauge;
+  private readonly xmppLinkDropsTotal: Counter;
   private readonly badInputTotal: Counter<"source">;
   private readonly prunedRowsTotal: Counter<"records">;
   private readonly caughtUpTotal: Counter<"network" | "direction">;
@@ -81,6 +82,11 @@ export class BridgeMetrics {
     this.xmppConnectedGauge = new Gauge({
       name: "parley_xmpp_connected",
       help: "1 while the component is connected to the XMPP server, else 0",
+      registers,
+    });
+    this.xmppLinkDropsTotal = new Counter({
+      name: "parley_xmpp_link_drops_total",
+      help: "Times the link to the XMPP server dropped while it was up (the component reconnects after each)",
       registers,
     });
     this.badInputTotal = new Counter({
@@ -167,6 +173,11 @@ export class BridgeMetrics {
 
   xmppConnected(up: boolean): void {
     this.xmppConnectedGauge.set(up ? 1 : 0);
+  }
+
+  /** The link to the XMPP server dropped while it was up. */
+  xmppLinkDropped(): void {
+    this.xmppLinkDropsTotal.inc();
   }
 
   /** A stanza or remote payload was dropped as malformed or hostile; `source` is e.g. "xmpp" or "discord". */
