@@ -253,7 +253,11 @@ describe("delivery confirmation against Prosody", () => {
     let last: Promise<unknown> = Promise.resolve();
     for (let i = 0; i < total; i++) {
       const id = stanzaId("gap");
-      if (i === total - 1) last = h.alice.waitFor(isMessage((m) => (m as Message).id === id));
+      if (i === total - 1)
+        last = h.alice.waitFor(
+          isMessage((m) => (m as Message).id === id),
+          { timeoutMs: 60_000 },
+        );
       await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id, body: `away ${i}` }));
     }
     await last;
