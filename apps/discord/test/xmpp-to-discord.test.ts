@@ -117,7 +117,7 @@ describe("XMPP to Discord", () => {
       async () => (await h.store.byRemoteId("discord", msg.id)).length > 0,
     );
     assert.equal(h.fake.pendingFailures, 0, "the post met the failure");
-    const sentinel = "after the lost answer";
+    const sentinel = "next one, after the 5xx";
     await alicePosts(h, h.room, sentinel);
     await onDiscord(h, h.general.id, (m) => m.content === sentinel, "the next post");
     assert.equal(h.fake.messages(h.general.id).filter((m) => m.content === body).length, 1, "posted once");
