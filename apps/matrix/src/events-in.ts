@@ -234,6 +234,17 @@ export class EventsIn {
         this.o.logger.warn("a Matrix edit was skipped", { problem: "no m.new_content or target event" });
         return;
       }
+      // The homeserver lets anyone send an m.replace; only the original sender's counts (as Matrix clients show it).
+      const originalSender = await this.o.senderOf(e.roomId, original);
+      if (originalSender !== undefined && originalSender !== e.sender) {
+        this.o.logger.warn("a Matrix edit was skipped", {
+          problem: "it edits a message someone else sent",
+          room: e.roomId,
+          sender: e.sender,
+          original,
+        });
+        return;
+      }
       await this.host.edit({
         channel: e.roomId,
         id: original,

@@ -83,6 +83,40 @@ describe("Matrix -> XMPP", () => {
     assert.equal(fix.replace?.id, got.originId ?? got.id);
   });
 
+  test("an edit of someone else's message is not relayed, and the log says so", async () => {
+    const eve = await h.addMatrixUser(`eve${process.pid}`, "Eve");
+    const { eventId } = await bobSays("bob's own words");
+    await eve.send(h.roomId, {
+      msgtype: "m.text",
+      body: "* words eve put in bob's mouth",
+      "m.new_content": { msgtype: "m.text", body: "words eve put in bob's mouth" },
+      "m.relates_to": { rel_type: "m.replace", event_id: eventId },
+    });
+    // Bob's own edit after Eve's comes through: Eve's, sent first, did not.
+    await h.bob.send(h.roomId, {
+      msgtype: "m.text",
+      body: "* bob's own words, edited",
+      "m.new_content": { msgtype: "m.text", body: "bob's own words, edited" },
+      "m.relates_to": { rel_type: "m.replace", event_id: eventId },
+    });
+    await h.alice.waitFor(
+      isMessage((m) => m.body === "bob's own words, edited"),
+      T,
+    );
+    // Relayed in order, so Eve's edit would have come before Bob's: it is not among what alice has unread.
+    const leaked = await h.alice
+      .waitFor(
+        isMessage((m) => (m.body ?? "").includes("words eve put")),
+        { timeoutMs: 1 },
+      )
+      .then(
+        () => true,
+        () => false,
+      );
+    assert.equal(leaked, false, "nothing of Eve's edit reached XMPP");
+    assert.ok(h.logs.some((l) => l.includes("it edits a message someone else sent")));
+  });
+
   test("a reply (m.in_reply_to) is an XEP-0461 reply, without Matrix's quoted fallback", async () => {
     const { eventId, stanzaId } = await bobSays("the question");
     await h.bob.send(h.roomId, {

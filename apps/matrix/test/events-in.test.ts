@@ -98,6 +98,27 @@ describe("reading Matrix events", () => {
 });
 
 describe("Matrix events into engine calls", () => {
+  test("an m.replace counts only from the original sender", async () => {
+    const { calls, inbound } = setup();
+    const edit = (sender: string, id: string) =>
+      msg({
+        sender,
+        event_id: id,
+        content: {
+          body: "* changed",
+          "m.new_content": { msgtype: "m.text", body: "changed" },
+          "m.relates_to": { rel_type: "m.replace", event_id: "$orig" },
+        },
+      });
+    await inbound.event(edit("@eve:hs", "$eve-edit"));
+    assert.equal(calls.length, 0, "Eve's edit of Bob's message is dropped");
+    await inbound.event(edit("@bob:hs", "$bob-edit"));
+    assert.deepEqual(
+      calls.map(([name]) => name),
+      ["edit"],
+    );
+  });
+
   test("a message in a linked room; nothing from a room that is neither linked nor a DM", async () => {
     const { calls, inbound } = setup();
     await inbound.event(msg({}));

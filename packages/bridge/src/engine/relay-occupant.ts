@@ -54,6 +54,12 @@ export interface Occupant {
   readonly removed?: "kick" | "ban";
   /** On a kick or ban: the reason the moderator gave. */
   readonly reason?: string;
+  /**
+   * The nick this occupant had when the relay first saw them, kept across
+   * nick changes the room announced (for a room without occupant-id, the
+   * only way to tell it is the same person under a new nick).
+   */
+  readonly firstNick?: string;
 }
 
 interface RoomState {
@@ -762,6 +768,7 @@ export class RelayOccupant {
     const item = p.mucUser?.items[0];
     const occupant: Occupant = {
       nick,
+      firstNick: s.occupants.get(nick)?.firstNick ?? unclaimedFirstNick(s.occupants, nick),
       ...(item?.jid !== undefined && { jid: item.jid.split("/")[0] }),
       ...(p.occupantId !== undefined && { occupantId: p.occupantId }),
       ...(p.vcardUpdate?.photo !== undefined && { avatarHash: p.vcardUpdate.photo }),
@@ -777,4 +784,16 @@ export class RelayOccupant {
 function bareOf(jid: string): string {
   const slash = jid.indexOf("/");
   return (slash < 0 ? jid : jid.slice(0, slash)).toLowerCase();
+}
+
+/**
+ * The first nick for a newcomer: their nick, unless someone present came in
+ * under it and has renamed since (then the newcomer would pass for them), in
+ * which case it is told apart by a number.
+ */
+function unclaimedFirstNick(occupants: ReadonlyMap<string, Occupant>, nick: string): string {
+  const claimed = new Set<string>();
+  for (const o of occupants.values()) if (o.firstNick !== undefined) claimed.add(o.firstNick);
+  if (!claimed.has(nick)) return nick;
+  for (let n = 2; ; n++) if (!claimed.has(`${nick} (${n})`)) return `${nick} (${n})`;
 }

@@ -383,7 +383,18 @@ export class RemoteToXmpp implements ConnectorHost {
   async edit(e: RemoteEdit): Promise<void> {
     const received = Date.now();
     if (e.author.isBridge || this.ctx.echoes.consume("edit", e.id)) return;
-    const records = (await this.records(e.id)).filter((r) => r.direction === "to-xmpp");
+    const mapped = (await this.records(e.id)).filter((r) => r.direction === "to-xmpp");
+    // Only the author corrects a message: an edit by anyone else (a network that lets it through, a forged event)
+    // would put words in the author's mouth on XMPP.
+    const records = mapped.filter((r) => r.sender === e.author.id);
+    if (records.length < mapped.length) {
+      this.ctx.metrics.badInput(this.network);
+      this.logger.warn("an edit of a message by someone else was dropped", {
+        channel: e.channel,
+        id: e.id,
+        editor: e.author.id,
+      });
+    }
     if (records.length === 0) return;
     const { puppet } = await this.ctx.puppets.ensure(e.author);
     const styled = toStyling(this.resolveMentions(e.text));

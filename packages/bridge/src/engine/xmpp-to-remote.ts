@@ -23,6 +23,7 @@ import type { MessageRecord } from "../store/index.ts";
 import { KeyedChains } from "../store/keyed-chains.ts";
 import type { EngineContext } from "./context.ts";
 import { isEmptyText, mapMentions } from "./mentions.ts";
+import { OccupantIdentities } from "./occupant-identity.ts";
 import type { ArchivedMessage, Occupant } from "./relay-occupant.ts";
 import { isOwnStanzaId } from "./stanza-ids.ts";
 
@@ -42,9 +43,12 @@ function speakerOf(m: Message): { room: string; nick: string | undefined } {
   };
 }
 
-/** Who wrote it, as the message map keeps it: occupant-id where the room has them, else the occupant JID. */
+/**
+ * Who wrote it, as the message map keeps it: occupant-id where the room has
+ * them, else the real JID, else the occupant JID under the nick they first had.
+ */
 function authorKeyOf(room: string, o: Occupant): string {
-  return o.occupantId !== undefined ? `occupant:${o.occupantId}` : (o.jid ?? `${room}/${o.nick}`);
+  return o.occupantId !== undefined ? `occupant:${o.occupantId}` : (o.jid ?? `${room}/${o.firstNick ?? o.nick}`);
 }
 
 /** XMPP `<show/>` as a remote status (RFC 6121: away and xa are both "not at the keyboard"). */
@@ -60,9 +64,12 @@ export class XmppToRemote {
    * retract at once, and the remote API may be slow or retried).
    */
   private readonly relaying = new KeyedChains();
+  /** Who an occupant without a disclosed JID is, by occupant-id, so a nick change keeps their puppet or ghost. */
+  private readonly identities: OccupantIdentities;
 
   constructor(ctx: EngineContext) {
     this.ctx = ctx;
+    this.identities = new OccupantIdentities(ctx.store);
   }
 
   /**
@@ -201,7 +208,8 @@ export class XmppToRemote {
     if (m.replace) {
       if (!caps.edits || !connector.edit) return;
       const r = await find(m.replace.id);
-      if (r?.direction !== "to-remote" || r.sender !== authorKey) return;
+      if (r?.direction !== "to-remote") return;
+      if (r.sender !== authorKey) return this.notTheAuthor(room, "correction", nick, m.replace.id);
       const text = this.textOf(m);
       const edit = connector.edit.bind(connector);
       const key = `to-remote edit ${this.ctx.network} ${room} ${m.id ?? m.originId ?? stanzaId}`;
@@ -219,7 +227,8 @@ export class XmppToRemote {
     if (m.retract) {
       if (!caps.deletes || !connector.delete) return;
       const r = await find(m.retract.id);
-      if (r?.direction !== "to-remote" || r.sender !== authorKey) return;
+      if (r?.direction !== "to-remote") return;
+      if (r.sender !== authorKey) return this.notTheAuthor(room, "retraction", nick, m.retract.id);
       await this.deleteRemote(r, sender, false);
       return;
     }
@@ -318,13 +327,20 @@ export class XmppToRemote {
     return nick !== undefined && (this.isOwnNick(room, nick) || nick === this.ctx.relay.nickIn(room));
   }
 
+  /** A correction or retraction of someone else's message: never relayed (only moderation may touch it). */
+  private notTheAuthor(room: string, what: string, nick: string, target: string): void {
+    this.ctx.metrics.badInput("xmpp");
+    this.ctx.logger.warn(`a ${what} of a message by someone else was dropped`, { room, nick, target });
+  }
+
   private async senderFor(room: string, o: Occupant): Promise<XmppSender> {
     const nick = o.nick;
     const avatarUrl =
       o.avatarHash !== undefined && o.avatarHash !== ""
         ? await this.ctx.media.occupantAvatar(`${room}/${nick}`, o.avatarHash).catch(() => undefined)
         : undefined;
-    return { jid: o.jid ?? `${room}/${nick}`, nick, ...(avatarUrl !== undefined && { avatarUrl }) };
+    const jid = await this.identities.jidOf(room, o);
+    return { jid, nick, ...(avatarUrl !== undefined && { avatarUrl }) };
   }
 
   private textOf(m: Message): RichText {
