@@ -159,7 +159,21 @@ export interface ConnectorHost {
   delete(d: RemoteDelete): Promise<void>;
   reaction(r: RemoteReaction): Promise<void>;
   typing(t: RemoteTyping): Promise<void>;
+  /**
+   * The user's status changed. Offline takes their puppet out of every room
+   * (unavailable); online, idle or dnd seats it again in the rooms of the
+   * channels it was last reported a member of (`memberPresence`, `membership`).
+   */
   presence(user: RemoteUser, presence: RemotePresence): Promise<void>;
+  /**
+   * `user` can read `channel` (a linked one) and has `presence` there: the
+   * engine seats their puppet in the channel's rooms while they are online,
+   * idle or dnd (up to the room's cap, most recently active first), and takes
+   * it out when they go offline. A connector reports each member it learns is
+   * present (at start, as they come online, when a channel is linked); members
+   * it reports offline, or never reports, are not seated until they speak.
+   */
+  memberPresence(channel: string, user: RemoteUser, presence: RemotePresence): Promise<void>;
   /** The user's display name or avatar changed. */
   profile(user: RemoteUser): Promise<void>;
   /** A user joined or left a channel (kicked or banned: their puppet leaves the rooms saying so). */

@@ -22,6 +22,7 @@ import { answerForDropped, describeDropped } from "../component/dropped-stanza.t
 import { IqRouter } from "../component/iq-router.ts";
 import type { QueuedItem } from "../component/outbound-queue.ts";
 import { type BridgeConfig, publicUrlFor, secretsOf } from "../config/index.ts";
+import { roomPresenceOptionsOf } from "../config/room-presence-options.ts";
 import type { Connector } from "../connector/connector.ts";
 import { DeliveryQueue, type DeliveryQueueOptions } from "../delivery/index.ts";
 import { fetchMedia, HttpUploader, MediaStore } from "../media/index.ts";
@@ -249,6 +250,7 @@ export class Bridge {
       echoes: new EchoGuard(),
       media,
       admins: c.admins,
+      roomPresence: roomPresenceOptionsOf(c.connectors[network]),
       puppetResource: PUPPET_RESOURCE,
       linkRoom: (channel, room) => this.linkRoom(channel, room),
       unlinkRoom: (channel, room) => this.unlinkRoom(channel, room),
@@ -280,6 +282,7 @@ export class Bridge {
       puppets: this.puppets.size,
       "room-seats": this.occupancy.seats,
       "direct-chats": this.direct.size,
+      "room-presence": this.host.roomPresence.size,
     };
   }
 

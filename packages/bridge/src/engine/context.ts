@@ -51,6 +51,8 @@ export interface EngineContext {
   readonly echoes: EchoGuard;
   readonly media: MediaRelay;
   readonly admins: readonly string[];
+  /** `connectors.<network>.roomPresence`: how many present members' puppets sit in each room. */
+  readonly roomPresence: { readonly maxOccupants: number };
   /** The resource puppets use for their full JIDs. */
   readonly puppetResource: string;
   /** Links a channel with a room and has the relay join it (admin commands and connectors' portals). */

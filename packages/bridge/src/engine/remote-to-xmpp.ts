@@ -40,6 +40,7 @@ import type { EngineContext } from "./context.ts";
 import type { DirectChats } from "./direct-chats.ts";
 import { isEmptyText, mapMentions } from "./mentions.ts";
 import type { Puppet } from "./puppet-directory.ts";
+import { RoomPresence } from "./room-presence.ts";
 import { stanzaIdFor } from "./stanza-ids.ts";
 
 /** Errors by which a room says it does not speak the current moderation form (so the legacy one is worth a try). */
@@ -76,6 +77,8 @@ export class RemoteToXmpp implements ConnectorHost {
   private seq = 0;
   private connectedValue = false;
   readonly state: ConnectorState;
+  /** Who of each channel's present members sits in its rooms. */
+  readonly roomPresence: RoomPresence;
 
   constructor(ctx: EngineContext, direct: DirectChats) {
     this.ctx = ctx;
@@ -83,6 +86,22 @@ export class RemoteToXmpp implements ConnectorHost {
     this.network = ctx.network;
     this.logger = ctx.logger.child({ part: "connector", network: ctx.network });
     this.state = ctx.connectorState;
+    this.roomPresence = new RoomPresence({
+      maxOccupants: ctx.roomPresence.maxOccupants,
+      logger: this.logger.child({ part: "room-presence" }),
+      seating: {
+        seated: (room) => ctx.occupancy.localsIn(room),
+        join: async (puppet, room) => {
+          await this.ensureJoined(puppet, room);
+        },
+        leave: (local, room) => ctx.occupancy.leave(local, room),
+        announce: async (puppet, room) => {
+          const nick = ctx.occupancy.nickIn(room, puppet.local);
+          if (nick !== undefined) await ctx.send(this.presenceStanza(puppet, `${room}/${nick}`, puppet.presence));
+        },
+        puppet: (local) => ctx.puppets.peek(local),
+      },
+    });
   }
 
   linkedChannels(): readonly string[] {
@@ -145,6 +164,7 @@ export class RemoteToXmpp implements ConnectorHost {
         continue;
       }
       await this.ensureJoined(p, room);
+      await this.roomPresence.spoke(room, p);
       if (this.ctx.reflections.resending(room, p.local) === undefined) return;
     }
   }
@@ -595,23 +615,33 @@ export class RemoteToXmpp implements ConnectorHost {
     if (user.isBridge) return;
     const { puppet } = await this.ctx.puppets.ensure(user);
     puppet.presence = presence;
-    for (const room of this.ctx.occupancy.roomsOf(puppet.local)) {
-      const nick = this.ctx.occupancy.nickIn(room, puppet.local);
-      if (nick === undefined) continue;
-      await this.ctx.send(this.presenceStanza(puppet, `${room}/${nick}`, presence));
-    }
+    // The rooms of the channels the member belongs to, and any other room the puppet sits in (it spoke there).
+    const linked = this.roomPresence.roomsOf(puppet.local).filter((room) => this.ctx.links.channelsOf(room).length > 0);
+    const rooms = new Set([...linked, ...this.ctx.occupancy.roomsOf(puppet.local)]);
+    await Promise.all([...rooms].map((room) => this.roomPresence.report(room, puppet, presence)));
     await this.direct.broadcastPresence(puppet);
   }
 
+  async memberPresence(channel: string, user: RemoteUser, presence: RemotePresence): Promise<void> {
+    if (user.isBridge) return;
+    const { puppet } = await this.ctx.puppets.ensure(user);
+    const before = puppet.presence;
+    puppet.presence = presence;
+    await Promise.all(this.ctx.links.roomsOf(channel).map((room) => this.roomPresence.report(room, puppet, presence)));
+    if (before?.status !== presence.status || before?.message !== presence.message) {
+      await this.direct.broadcastPresence(puppet);
+    }
+  }
+
+  /** A seated puppet's presence in a room (an offline puppet leaves instead: see `presence`). */
   presenceStanza(p: Puppet, to: string, presence: RemotePresence | undefined): Element {
     const status = presence?.status ?? "online";
-    const show = SHOW[status] ?? (status === "offline" ? "xa" : undefined);
+    const show = SHOW[status];
     return buildPresence({
       from: this.puppetJid(p),
       to,
       ...(show !== undefined && { show }),
       ...(presence?.message !== undefined && { status: presence.message }),
-      ...(status === "offline" && presence?.message === undefined && { status: "offline" }),
       nick: p.displayName,
       vcardUpdate: { photo: p.avatarHash ?? "" },
     });
@@ -638,8 +668,13 @@ export class RemoteToXmpp implements ConnectorHost {
     const { puppet } = await this.ctx.puppets.ensure(user);
     const status = departureStatus(kind, details);
     for (const room of this.ctx.links.roomsOf(channel)) {
-      if (kind === "join") await this.ensureJoined(puppet, room);
-      else await this.ctx.occupancy.leave(puppet.local, room, status);
+      if (kind === "join") {
+        // A member who joins is seated like any present member: while not offline, within the room's cap.
+        await this.roomPresence.report(room, puppet, puppet.presence ?? { status: "online" });
+      } else {
+        this.roomPresence.forget(room, puppet.local);
+        await this.ctx.occupancy.leave(puppet.local, room, status);
+      }
     }
   }
 

@@ -1,0 +1,256 @@
+/**
+ * Who of a channel's members sits in its rooms: a member the connector reports
+ * present (online, idle, dnd) in a linked channel joins the room as a puppet,
+ * and leaves it (unavailable) when they go offline. A room holds at most
+ * `maxOccupants` puppets: past that, the most recently active are seated
+ * (last spoke in the room; never-active members after, first come first
+ * seated) and the others wait for a seat, so a guild of 100,000 members does
+ * not flood a room.
+ *
+ * Each room's changes run one after the other, so two presences of one room
+ * never race for the last seat.
+ */
+import type { RemotePresence } from "../connector/connector.ts";
+import type { Logger } from "../ops/logger-types.ts";
+import type { Puppet } from "./puppet-directory.ts";
+
+/** What the engine's other parts do for this one: seat a puppet, take it out, tell the room its presence. */
+export interface RoomSeating {
+  /** The puppets seated in `room` now (whatever seated them: presence or speaking). */
+  seated(room: string): readonly string[];
+  /** Joins the puppet to the room (sharing a join in flight). */
+  join(puppet: Puppet, room: string): Promise<void>;
+  /** The puppet leaves the room with an unavailable presence. */
+  leave(local: string, room: string): Promise<void>;
+  /** Sends the puppet's current presence (show, status) to the room it sits in. */
+  announce(puppet: Puppet, room: string): Promise<void>;
+  /** The puppet behind a localpart, if the engine knows it. */
+  puppet(local: string): Puppet | undefined;
+}
+
+export interface RoomPresenceOptions {
+  readonly maxOccupants: number;
+  readonly seating: RoomSeating;
+  readonly logger: Logger;
+}
+
+/**
+ * Members waiting for a seat are remembered up to this many times the cap per
+ * room (the least active dropped first): they get a seat as seated members go
+ * offline, and a member dropped from the list gets one again when their
+ * presence next changes or they speak.
+ */
+const WAITING_PER_SEAT = 4;
+/** Rooms a member is known to belong to, for presences that name no channel; at most this many members. */
+const KNOWN_MEMBERS = 100_000;
+
+export class RoomPresence {
+  private readonly o: RoomPresenceOptions;
+  /**
+   * room -> member localpart -> when they last spoke there (0: never seen
+   * active). Holds the members present in the room, seated or waiting: at
+   * most the cap times (1 + WAITING_PER_SEAT) per room.
+   */
+  private readonly present = new Map<string, Map<string, number>>();
+  /** member localpart -> rooms they belong to: at most KNOWN_MEMBERS members, least recently heard of dropped. */
+  private readonly memberships = new Map<string, Set<string>>();
+  /** room -> the tail of its chain of changes; removed when the chain runs dry. */
+  private readonly lanes = new Map<string, Promise<void>>();
+
+  constructor(o: RoomPresenceOptions) {
+    this.o = o;
+  }
+
+  get maxOccupants(): number {
+    return this.o.maxOccupants;
+  }
+
+  /** Members known present in rooms, seated or waiting, summed over the rooms (for /metrics). */
+  get size(): number {
+    let n = 0;
+    for (const members of this.present.values()) n += members.size;
+    return n;
+  }
+
+  /** The rooms `local` was last reported a member of. */
+  roomsOf(local: string): readonly string[] {
+    return [...(this.memberships.get(local) ?? [])];
+  }
+
+  /** `puppet` is a member of `room` with `presence` (already set on the puppet): seat, update or unseat it. */
+  report(room: string, puppet: Puppet, presence: RemotePresence): Promise<void> {
+    this.remember(puppet.local, room);
+    return this.inLane(room, async () => {
+      if (presence.status === "offline") {
+        this.present.get(room)?.delete(puppet.local);
+        if (this.isSeated(room, puppet.local)) await this.o.seating.leave(puppet.local, room);
+        await this.fill(room);
+        return;
+      }
+      const members = this.membersOf(room);
+      if (!members.has(puppet.local)) members.set(puppet.local, 0);
+      if (this.isSeated(room, puppet.local)) {
+        await this.o.seating.announce(puppet, room);
+        return;
+      }
+      await this.admit(room, puppet);
+    });
+  }
+
+  /** `local` is no member of `room` any more (left, kicked, banned, unlinked). */
+  forget(room: string, local: string): void {
+    this.present.get(room)?.delete(local);
+    const rooms = this.memberships.get(local);
+    rooms?.delete(room);
+    if (rooms?.size === 0) this.memberships.delete(local);
+  }
+
+  /**
+   * `puppet` spoke (or acted) in `room` and sits there now: it is the most
+   * recently active member, and when its seat takes the room past the cap the
+   * least active other puppet leaves.
+   */
+  spoke(room: string, puppet: Puppet): Promise<void> {
+    this.remember(puppet.local, room);
+    this.membersOf(room).set(puppet.local, Date.now());
+    if (this.o.seating.seated(room).length <= this.o.maxOccupants) return Promise.resolve();
+    return this.inLane(room, () => this.trim(room, puppet.local));
+  }
+
+  /** Resolves once every change asked for so far has been applied (tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.lanes.size > 0) await Promise.all([...this.lanes.values()]);
+  }
+
+  private membersOf(room: string): Map<string, number> {
+    let members = this.present.get(room);
+    if (!members) {
+      members = new Map();
+      this.present.set(room, members);
+    }
+    return members;
+  }
+
+  private remember(local: string, room: string): void {
+    const rooms = this.memberships.get(local) ?? new Set<string>();
+    rooms.add(room);
+    this.memberships.delete(local);
+    this.memberships.set(local, rooms);
+    while (this.memberships.size > KNOWN_MEMBERS) {
+      const oldest = this.memberships.keys().next();
+      if (oldest.done) break;
+      this.memberships.delete(oldest.value);
+    }
+  }
+
+  private isSeated(room: string, local: string): boolean {
+    return this.o.seating.seated(room).includes(local);
+  }
+
+  private activity(room: string, local: string): number {
+    return this.present.get(room)?.get(local) ?? 0;
+  }
+
+  /** Seats `puppet` when there is room, or in place of a less active seated puppet; else it waits. */
+  private async admit(room: string, puppet: Puppet): Promise<void> {
+    const seated = this.o.seating.seated(room);
+    if (seated.length < this.o.maxOccupants) {
+      await this.seat(room, puppet);
+      return;
+    }
+    const weakest = this.leastActive(room, seated, puppet.local);
+    if (weakest !== undefined && this.activity(room, weakest) < this.activity(room, puppet.local)) {
+      await this.o.seating.leave(weakest, room);
+      await this.seat(room, puppet);
+      return;
+    }
+    this.trimWaiting(room);
+  }
+
+  private async seat(room: string, puppet: Puppet): Promise<void> {
+    try {
+      await this.o.seating.join(puppet, room);
+    } catch (e) {
+      this.o.logger.warn("a present member could not join the room", {
+        room,
+        puppet: puppet.local,
+        error: e instanceof Error ? e.message : String(e),
+      });
+      return;
+    }
+    const status = puppet.presence?.status ?? "online";
+    if (status !== "online" || puppet.presence?.message !== undefined) await this.o.seating.announce(puppet, room);
+  }
+
+  /** Takes the room back to the cap, least active first, never `keep`. */
+  private async trim(room: string, keep: string): Promise<void> {
+    for (;;) {
+      const seated = this.o.seating.seated(room);
+      if (seated.length <= this.o.maxOccupants) return;
+      const weakest = this.leastActive(room, seated, keep);
+      if (weakest === undefined) return;
+      await this.o.seating.leave(weakest, room);
+    }
+  }
+
+  /** Gives free seats to the most active waiting members. */
+  private async fill(room: string): Promise<void> {
+    const members = this.present.get(room);
+    if (!members) return;
+    for (;;) {
+      const seated = this.o.seating.seated(room);
+      if (seated.length >= this.o.maxOccupants) return;
+      let best: { local: string; at: number } | undefined;
+      for (const [local, at] of members) {
+        if (seated.includes(local) || this.o.seating.puppet(local) === undefined) continue;
+        if (!best || at > best.at) best = { local, at };
+      }
+      if (!best) return;
+      const puppet = this.o.seating.puppet(best.local);
+      if (!puppet) return;
+      // A member whose join fails is not tried again for this seat.
+      members.delete(best.local);
+      await this.seat(room, puppet);
+      if (this.isSeated(room, best.local)) members.set(best.local, best.at);
+    }
+  }
+
+  /** The seated puppet with the oldest activity (the latest seated among equals), other than `keep`. */
+  private leastActive(room: string, seated: readonly string[], keep: string): string | undefined {
+    let weakest: { local: string; at: number } | undefined;
+    for (const local of seated) {
+      if (local === keep) continue;
+      const at = this.activity(room, local);
+      if (!weakest || at <= weakest.at) weakest = { local, at };
+    }
+    return weakest?.local;
+  }
+
+  /** Keeps the waiting list of a room within WAITING_PER_SEAT times the cap, dropping the least active. */
+  private trimWaiting(room: string): void {
+    const members = this.present.get(room);
+    if (!members) return;
+    const bound = this.o.maxOccupants * (1 + WAITING_PER_SEAT);
+    if (members.size <= bound) return;
+    const seated = new Set(this.o.seating.seated(room));
+    const waiting = [...members].filter(([local]) => !seated.has(local)).sort((a, b) => a[1] - b[1]);
+    for (const [local] of waiting) {
+      if (members.size <= bound) return;
+      members.delete(local);
+    }
+  }
+
+  private inLane(room: string, work: () => Promise<void>): Promise<void> {
+    const before = this.lanes.get(room) ?? Promise.resolve();
+    const run = before.then(work);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.lanes.set(room, tail);
+    void tail.then(() => {
+      if (this.lanes.get(room) === tail) this.lanes.delete(room);
+    });
+    return run;
+  }
+}
