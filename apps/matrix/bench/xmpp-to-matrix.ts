@@ -1,0 +1,358 @@
+/**
+ * `npm run bench` (in apps/matrix, after transaction-burst.ts): XMPP ->
+ * Matrix through real Prosody, the bridge and real Synapse, against the
+ * ceiling measured in the same run on the same Synapse.
+ *
+ * - Bridge, one room: one XMPP user sends a burst of groupchat messages to a
+ *   linked MUC room; each message is timed from its send to the moment a
+ *   Matrix user's /sync hands it over (matrix-arrivals.ts), and the order the
+ *   Matrix room shows them in is checked.
+ * - Ceiling: a bare HTTP client sends the same messages to the same room as
+ *   sequential PUTs (each waits for the previous answer), as the same ghost,
+ *   timed by the same /sync. Rounds alternate ceiling and bridge; figures are
+ *   medians. The bridge's own requests are counted (homeserver-requests.ts):
+ *   per message, at most in flight, and the time with none in flight.
+ * - Ten rooms at once: the XMPP user sends into ten linked rooms, the
+ *   messages interleaved, and the bare client's ten chains of PUTs likewise.
+ * - Catch-up: the bridge is stopped, each side says PARLEY_BENCH_CATCH_UP
+ *   messages (XMPP into a room's archive, Matrix into the homeserver's queue
+ *   for the application service), the bridge starts again; from its start to
+ *   the last arrival on each side.
+ *
+ * Settings (environment): PARLEY_BENCH_TO_MATRIX (burst, default 1000),
+ * PARLEY_BENCH_ROUNDS (3), PARLEY_BENCH_ROOM_MESSAGES (per room of the ten,
+ * 200), PARLEY_BENCH_CATCH_UP (10000). Prints a table and writes its figures
+ * into bench/results.json, next to transaction-burst.ts's.
+ */
+import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Bridge, type BridgeStore, createLogger, loadConfig, openStore } from "@parley/bridge";
+import { buildMessage } from "@parley/stanza";
+import {
+  ArrivalProbe,
+  alternateRounds,
+  type BenchCleanup,
+  type BurstFigures,
+  benchBody,
+  burstFigures,
+  describeRun,
+  freePort,
+  isPresence,
+  progress,
+  runBench,
+  startSynapse,
+  startXmppServer,
+  TestClient,
+  wallNow,
+  wholeNumberSetting,
+  writeMergedBenchResults,
+} from "@parley/testkit";
+import { buildRegistration, MatrixConnector, type MatrixOptions } from "../src/index.ts";
+import { MatrixUser } from "../test/matrix-user.ts";
+import { HomeserverRequests } from "./homeserver-requests.ts";
+import { MatrixArrivals, type MatrixBurstTimings } from "./matrix-arrivals.ts";
+import { type OrderedBurst, toMatrixResults, toMatrixTable } from "./xmpp-to-matrix-figures.ts";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const setting = (name: string, fallback: number, max: number) =>
+  wholeNumberSetting(process.env, name, { fallback, min: 1, max });
+const MESSAGES = setting("PARLEY_BENCH_TO_MATRIX", 1000, 100_000);
+const ROUNDS = setting("PARLEY_BENCH_ROUNDS", 3, 25);
+const ROOM_MESSAGES = setting("PARLEY_BENCH_ROOM_MESSAGES", 200, 10_000);
+const CATCH_UP = setting("PARLEY_BENCH_CATCH_UP", 10_000, 100_000);
+const ROOMS = 10;
+const TIMEOUT_MS = 900_000;
+
+const ordered = (t: MatrixBurstTimings): OrderedBurst => {
+  if (t.duplicates > 0) throw new Error(`${t.duplicates} messages reached Matrix twice`);
+  return { ...burstFigures(t), outOfOrder: t.outOfOrder };
+};
+
+interface Link {
+  readonly room: string;
+  readonly roomId: string;
+}
+
+async function main(cleanup: BenchCleanup): Promise<void> {
+  progress(
+    `XMPP -> Matrix: ${MESSAGES} messages x ${ROUNDS} rounds, ${ROOMS} rooms x ${ROOM_MESSAGES}, catch-up of ${CATCH_UP}`,
+  );
+  const dir = cleanup.tempDir("parley-matrix-to-bench-");
+  const secret = randomBytes(12).toString("hex");
+  const xmpp = await startXmppServer("prosody", {
+    components: [{ domain: "bridge.parley.test", secret }],
+    archiveItemLimit: CATCH_UP + 1000,
+  });
+  cleanup.defer(() => xmpp.stop());
+  const asPort = await freePort();
+  const base: MatrixOptions = {
+    homeserverUrl: "http://127.0.0.1:1",
+    serverName: "localhost",
+    asToken: `as-${randomBytes(16).toString("hex")}`,
+    hsToken: `hs-${randomBytes(16).toString("hex")}`,
+    appserviceId: "parley-bench-out",
+    listen: { host: "127.0.0.1", port: asPort },
+    userPrefix: "_xmpp_",
+    aliasPrefix: "_xmpp_",
+    botLocalpart: "xmppbridge",
+  };
+  const synapse = await startSynapse({ appservices: [buildRegistration(base)] });
+  cleanup.defer(() => synapse.stop());
+  const options: MatrixOptions = { ...base, homeserverUrl: synapse.url };
+  const account = await synapse.registerUser("bench", { displayName: "Bench" });
+  const user = new MatrixUser(synapse.url, account.userId, account.accessToken);
+  const stamp = process.pid;
+  const newLink = async (name: string): Promise<Link> => ({
+    room: `${name}-${stamp}@${xmpp.mucDomain}`,
+    roomId: await user.createRoom({ preset: "public_chat", name }),
+  });
+  const one = await newLink("one");
+  const ten: Link[] = [];
+  for (let i = 0; i < ROOMS; i++) ten.push(await newLink(`ten${i}`));
+  const catchUp = await newLink("catchup");
+  const links = [one, ...ten, catchUp];
+
+  const config = loadConfig(
+    {
+      text: [
+        "xmpp:",
+        `  host: ${xmpp.host}`,
+        `  port: ${xmpp.componentPort}`,
+        "  domain: bridge.parley.test",
+        `  secret: "${secret}"`,
+        `store: { url: "sqlite:${join(dir, "parley.db")}" }`,
+        "http: { host: 127.0.0.1, port: 0 }",
+        "ops: { host: 127.0.0.1, port: 0 }",
+        "log: { level: warn }",
+        `media: { dir: "${join(dir, "media")}", allowPrivateAddresses: true }`,
+        "links:",
+        ...links.map((l) => `  - { network: matrix, channel: "${l.roomId}", room: "${l.room}" }`),
+        "connectors:",
+        "  matrix: {}",
+      ].join("\n"),
+    },
+    { env: {} },
+  );
+  let warnings = 0;
+  const logger = createLogger({
+    level: "warn",
+    secrets: [options.asToken, options.hsToken, secret],
+    write: (line) => {
+      warnings++;
+      if (warnings <= 20) progress(`bridge: ${line}`);
+    },
+  });
+  const store: BridgeStore = await openStore(config.store.url);
+  cleanup.defer(() => store.close());
+
+  const aliceAccount = xmpp.accounts[0];
+  if (!aliceAccount) throw new Error("no XMPP account");
+  const alice = await TestClient.connect(xmpp, aliceAccount);
+  cleanup.defer(() => alice.stop());
+  for (const l of links) await alice.joinRoom(l.room, "alice");
+  // Alice's own copies of what she says are dropped unread; what comes from Matrix is timed.
+  const probe = new ArrivalProbe({ now: wallNow });
+  probe.watch(alice);
+  cleanup.defer(() => probe.detach());
+
+  const requests = new HomeserverRequests();
+  requests.install(options.asToken);
+  cleanup.defer(() => requests.uninstall());
+  let bridge: Bridge | undefined;
+  const startBridge = async (): Promise<Bridge> => {
+    const connector = new MatrixConnector({ options, media: { maxBytes: 1 << 20, allowPrivateAddresses: true } });
+    bridge = await Bridge.start({ config, connector, store, logger });
+    return bridge;
+  };
+  cleanup.defer(() => bridge?.stop());
+  const relayIn = (room: string) =>
+    alice.waitFor(
+      isPresence((p) => (p.from ?? "").toLowerCase().startsWith(`${room}/`) && p.from !== `${room}/alice`),
+      { timeoutMs: 60_000, description: `the bridge's relay in ${room}` },
+    );
+  const relaysSeen = Promise.all(links.map((l) => relayIn(l.room)));
+  await startBridge();
+  await relaysSeen;
+  for (const l of links) {
+    const deadline = Date.now() + 60_000;
+    while (!(await user.joinedMembers(l.roomId)).includes("@xmppbridge:localhost")) {
+      if (Date.now() > deadline) throw new Error(`the bridge bot never joined ${l.roomId}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  const arrivals = new MatrixArrivals(synapse.url, account.accessToken);
+  await arrivals.start();
+  cleanup.defer(() => arrivals.stop());
+
+  /** Alice says `count` messages in each of `rooms` (interleaved), timed until Matrix shows them all. */
+  const fromXmpp = async (tag: string, rooms: readonly Link[], count: number): Promise<OrderedBurst[]> => {
+    const bursts = rooms.map((l, r) =>
+      arrivals.expect({ tag: `${tag}r${r}`, roomId: l.roomId, count, timeoutMs: TIMEOUT_MS }),
+    );
+    for (let i = 0; i < count; i++) {
+      for (const [r, l] of rooms.entries()) {
+        const id = `${tag}-${r}-${i}`;
+        bursts[r]?.markSent(i);
+        await alice.send(buildMessage({ type: "groupchat", id, to: l.room, body: benchBody(`${tag}r${r}`, i) }));
+      }
+    }
+    return Promise.all(bursts.map(async (b) => ordered(await b.done)));
+  };
+
+  /**
+   * The ceiling: a bare HTTP client's sequential PUTs (each waits for the
+   * previous answer), one chain per room, all rooms at once. It speaks as the
+   * bridge's own ghost of the XMPP user, into the same linked rooms, so that
+   * the homeserver does for each event just what it does for the bridge's
+   * (the same members to notify, the same push to the application service,
+   * which the bridge recognises as its own and drops).
+   */
+  let txn = 0;
+  const bareSend = async (roomId: string, body: string): Promise<void> => {
+    // Alice's ghost in that room (the rooms do not disclose real JIDs, so her ghost is per room).
+    const ghost = arrivals.senderIn(roomId) ?? "";
+    if (!ghost.startsWith("@_xmpp_")) throw new Error(`the bridge's ghost was not seen in ${roomId}: ${ghost}`);
+    const url =
+      `${synapse.url}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/` +
+      `bench-${stamp}-${++txn}?user_id=${encodeURIComponent(ghost)}`;
+    const res = await fetch(url, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${options.asToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ msgtype: "m.text", body }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`the bare client's PUT: HTTP ${res.status} ${text.slice(0, 200)}`);
+  };
+  const fromBareClient = async (tag: string, roomIds: readonly string[], count: number): Promise<OrderedBurst[]> => {
+    const bursts = roomIds.map((roomId, r) =>
+      arrivals.expect({ tag: `${tag}r${r}`, roomId, count, timeoutMs: TIMEOUT_MS }),
+    );
+    await Promise.all(
+      roomIds.map(async (roomId, r) => {
+        for (let i = 0; i < count; i++) {
+          bursts[r]?.markSent(i);
+          await bareSend(roomId, benchBody(`${tag}r${r}`, i));
+        }
+      }),
+    );
+    return Promise.all(bursts.map(async (b) => ordered(await b.done)));
+  };
+
+  /** All the bursts of a run as one: first send to last arrival, latencies pooled. */
+  const pooled = (runs: readonly OrderedBurst[]): OrderedBurst => {
+    const messages = runs.reduce((n, r) => n + r.messages, 0);
+    const durationMs = Math.max(...runs.map((r) => r.durationMs));
+    return {
+      messages,
+      msgsPerSec: messages / (durationMs / 1000),
+      p50ms: Math.max(...runs.map((r) => r.p50ms)),
+      p99ms: Math.max(...runs.map((r) => r.p99ms)),
+      maxMs: Math.max(...runs.map((r) => r.maxMs)),
+      durationMs,
+      outOfOrder: runs.reduce((n, r) => n + r.outOfOrder, 0),
+    };
+  };
+
+  // Warm-up: the ghost is registered and joins every room; the bare client speaks once as that ghost.
+  await fromXmpp("warm", links, 2);
+  await fromBareClient("cwarm", [one.roomId, ...ten.map((l) => l.roomId)], 2);
+  progress("warmed up");
+  requests.take();
+  let requestsPerMessage = 0;
+
+  const runs = await alternateRounds<BurstFigures | OrderedBurst>({
+    rounds: ROUNDS,
+    ceiling: async (round) => {
+      requests.take();
+      const [c] = await fromBareClient(`c${round}`, [one.roomId], MESSAGES);
+      if (!c) throw new Error("no ceiling run");
+      const asked = requests.take();
+      progress(describeRun("ceiling", round, c));
+      progress(`  the bare client's PUTs: ${asked.meanMs} ms each, ${asked.idleMs} ms with none in flight`);
+      return c;
+    },
+    subject: async (round) => {
+      requests.take();
+      const [b] = await fromXmpp(`b${round}`, [one], MESSAGES);
+      if (!b) throw new Error("no bridge run");
+      const asked = requests.take();
+      requestsPerMessage = Math.max(requestsPerMessage, asked.total / MESSAGES);
+      progress(describeRun("bridge", round, b, `${b.outOfOrder} out of order`));
+      progress(
+        `  the bridge's requests: ${JSON.stringify(asked.byShape)}, at most ${asked.maxInFlight} at once, ` +
+          `${asked.meanMs} ms each, ${asked.idleMs} ms with none in flight`,
+      );
+      return b;
+    },
+  });
+
+  const tenCeiling = pooled(
+    await fromBareClient(
+      "tc",
+      ten.map((l) => l.roomId),
+      ROOM_MESSAGES,
+    ),
+  );
+  progress(`10 rooms, bare client: ${tenCeiling.msgsPerSec.toFixed(1)} msgs/s`);
+  requests.take();
+  const tenRooms = pooled(await fromXmpp("tb", ten, ROOM_MESSAGES));
+  const tenAsked = requests.take();
+  progress(`  the bridge's requests: ${JSON.stringify(tenAsked.byShape)}, at most ${tenAsked.maxInFlight} at once`);
+  progress(`10 rooms, bridge: ${tenRooms.msgsPerSec.toFixed(1)} msgs/s, ${tenRooms.outOfOrder} out of order`);
+
+  // Catch-up: the bridge stops, both sides talk, the bridge starts again.
+  await bridge?.stop();
+  bridge = undefined;
+  progress(`bridge stopped; ${CATCH_UP} messages on each side`);
+  const toMatrix = arrivals.expect({ tag: "cux", roomId: catchUp.roomId, count: CATCH_UP, timeoutMs: TIMEOUT_MS });
+  for (let i = 0; i < CATCH_UP; i++) {
+    toMatrix.markSent(i);
+    await alice.send(buildMessage({ type: "groupchat", id: `cux-${i}`, to: catchUp.room, body: benchBody("cux", i) }));
+  }
+  const toXmpp = probe.expect({ tag: "cum", room: catchUp.room, count: CATCH_UP, timeoutMs: TIMEOUT_MS });
+  let next = 0;
+  const worker = async () => {
+    while (next < CATCH_UP) {
+      const i = next++;
+      toXmpp.markSent(i);
+      await user.sendText(catchUp.roomId, benchBody("cum", i));
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
+  progress("both sides said their part; the bridge starts again");
+  const restartedAt = wallNow();
+  await startBridge();
+  const [toMatrixDone, toXmppDone] = await Promise.all([
+    toMatrix.done.then((t) => {
+      const ms = Math.max(...t.receivedAt.map((r) => r ?? Number.NaN)) - restartedAt;
+      progress(`catch-up to Matrix: ${CATCH_UP} in ${Math.round(ms)} ms, ${t.outOfOrder} out of order`);
+      return ms;
+    }),
+    toXmpp.done.then((t) => {
+      const ms = Math.max(...t.receivedAt.map((r) => r ?? Number.NaN)) - restartedAt;
+      progress(`catch-up to XMPP: ${CATCH_UP} in ${Math.round(ms)} ms`);
+      return ms;
+    }),
+  ]);
+
+  const results = toMatrixResults({
+    ceiling: runs.ceiling,
+    bridge: runs.subject as OrderedBurst[],
+    tenRooms,
+    tenRoomsCeiling: tenCeiling,
+    catchUp: { messages: CATCH_UP, toMatrixMs: toMatrixDone, toXmppMs: toXmppDone },
+    bridgeWarnings: warnings,
+    requestsPerMessage,
+    tenRoomsRequestsInFlight: tenAsked.maxInFlight,
+  });
+  console.log(`\n${toMatrixTable(results)}\n`);
+  const file = join(HERE, "results.json");
+  writeMergedBenchResults(file, results);
+  progress(`wrote ${file}`);
+}
+
+await runBench(main);
+// The Matrix clients' and the application service's sockets may outlive the cleanup; the bench is over.
+process.exit();
