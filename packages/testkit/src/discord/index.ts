@@ -13,6 +13,6 @@ export type {
 export { startFakeDiscord } from "./fake-discord.ts";
 export type { DeniablePermission } from "./permissions.ts";
 export type { PrivilegedIntent } from "./privileged-intents.ts";
-export type { RateLimitOptions, RateLimitRule } from "./rate-limits.ts";
+export { DISCORD_RATE_LIMITS, type RateLimitOptions, type RateLimitRule, type RouteRateLimit } from "./rate-limits.ts";
 export type { ServerErrorRule } from "./server-errors.ts";
 export { compareSnowflakes, snowflakeTime } from "./snowflake.ts";

@@ -105,7 +105,7 @@ export async function handleRest(p: RestPipeline, req: IncomingMessage, res: Ser
     route.params.channel_id ??
     route.params.guild_id ??
     (route.params.webhook_id ? `${route.params.webhook_id}/${route.params.webhook_token ?? ""}` : "global");
-  const verdict = p.limiter.take(method, path, route.template, major);
+  const verdict = p.limiter.take(method, path, route.template, major, authorized ? "bot" : "anonymous");
   const contentType = req.headers["content-type"];
   const body = await parseBody(raw, contentType);
   const reasonHeader = req.headers["x-audit-log-reason"];
