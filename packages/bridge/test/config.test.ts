@@ -81,6 +81,7 @@ describe("loadConfig: valid files", () => {
       delivery: { drainSeconds: 10 },
       log: { level: "info" },
       admins: [],
+      permissions: {},
       media: { maxBytes: 26_214_400, dir: "./media", allowPrivateAddresses: false },
       links: [],
       connectors: {},

@@ -37,6 +37,8 @@ export interface HarnessOptions {
   readonly delivery?: DeliveryRetryPolicy;
   /** `xmpp.limits.maxDepth` in the bridge config (default: the config default). */
   readonly maxDepth?: number;
+  /** Top-level sections added to the bridge config (e.g. `permissions`), as YAML. */
+  readonly extraConfig?: string;
 }
 
 export interface Harness {
@@ -104,7 +106,7 @@ export async function startHarness(kind: XmppServerKind, options: HarnessOptions
   net.addUser("u1", "Anna", undefined);
   net.addUser("u2", "Bob");
   for (const u of options.users ?? []) net.addUser(u.id, u.name, u.avatarUrl);
-  const config = bridgeConfig(server, dir, room, "", {
+  const config = bridgeConfig(server, dir, room, options.extraConfig ?? "", {
     ...(options.mediaMaxBytes !== undefined && { mediaMaxBytes: options.mediaMaxBytes }),
     ...(options.maxDepth !== undefined && { maxDepth: options.maxDepth }),
   });

@@ -34,6 +34,8 @@ export interface AdminCommandsOptions {
   readonly domain: string;
   /** Who may list and run the commands (bare JIDs; a resource, if given, is ignored). */
   readonly admins: readonly string[];
+  /** Also an admin: whom this says is (the `admin` level of `permissions`, which may name a whole domain). */
+  readonly isAdmin?: (bare: string) => boolean;
   readonly actions: AdminActions;
   readonly logger?: Logger;
   /** Idle time after which a multi-stage run expires; default 10 minutes. */
@@ -58,6 +60,7 @@ export class AdminCommands {
   private readonly admins: ReadonlySet<string>;
   private readonly actions: AdminActions;
   private readonly log: Logger;
+  private readonly isAdmin: ((bare: string) => boolean) | undefined;
   private readonly sessions: CommandSessions<CommandState>;
   private readonly commands = new Map<string, AdminCommand>(BRIDGE_COMMANDS.map((c) => [c.node, c]));
 
@@ -73,6 +76,7 @@ export class AdminCommands {
       admins.add(bare);
     }
     this.admins = admins;
+    this.isAdmin = options.isAdmin;
     this.actions = options.actions;
     this.log = (options.logger ?? silentLogger).child({ part: "admin" });
     this.sessions = new CommandSessions({
@@ -119,7 +123,7 @@ export class AdminCommands {
   /** The requester's normalized bare JID when it is an admin. */
   private adminOf(from: string | undefined): string | undefined {
     const bare = from === undefined ? undefined : bareJid(from);
-    return bare !== undefined && this.admins.has(bare) ? bare : undefined;
+    return bare !== undefined && (this.admins.has(bare) || this.isAdmin?.(bare) === true) ? bare : undefined;
   }
 
   /** Whether `to` is the component itself (with or without a resource), not a puppet. */

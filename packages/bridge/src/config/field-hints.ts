@@ -46,6 +46,12 @@ const HINTS: Readonly<Record<string, string>> = {
   "log.level": "write one of debug, info, warn, error",
   admins: "write a list of bare JIDs, e.g. [admin@example.org]",
   "admins[]": "write a bare JID such as admin@example.org",
+  "xmpp.serverDomain":
+    "write the XMPP server's own domain, e.g. example.org (its users may write to remote users directly), or remove the line to take xmpp.domain without its first label",
+  permissions:
+    'write a mapping from a bare JID, a domain or "*" to one of none, relay, dm, admin, e.g. { "*": relay, "example.org": dm }',
+  "permissions.*":
+    'key each entry by a bare JID, a domain or "*", and give it one of none, relay, dm, admin (each includes the ones before it)',
   media: "write a media section with maxBytes, dir and allowPrivateAddresses, or remove it for the defaults",
   "media.maxBytes": "write a size in bytes, e.g. 26214400 for 25 MiB",
   "media.dir": "write a directory the bridge may write to, e.g. ./media",
@@ -62,7 +68,10 @@ const HINTS: Readonly<Record<string, string>> = {
 
 /** Advice for `path` (as formatted by formatConfigPath), if the field is one we know. */
 export function hintFor(path: string): string | undefined {
-  const pattern = path.replace(/\[\d+\]/g, "[]").replace(/^connectors\.[^.[]+$/, "connectors.*");
+  const pattern = path
+    .replace(/\[\d+\]/g, "[]")
+    .replace(/^connectors\.[^.[]+$/, "connectors.*")
+    .replace(/^permissions\..+$/, "permissions.*");
   return HINTS[pattern];
 }
 

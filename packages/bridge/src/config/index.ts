@@ -3,5 +3,12 @@ export * from "./config-error.ts";
 export { interpolateEnv, MAX_CONFIG_DEPTH } from "./interpolate-env.ts";
 export * from "./load-config.ts";
 export * from "./room-presence-options.ts";
-export { type BridgeConfig, bridgeConfigSchema, configSchema, LOG_LEVELS, publicUrlFor } from "./schema.ts";
+export {
+  type BridgeConfig,
+  bridgeConfigSchema,
+  configSchema,
+  LOG_LEVELS,
+  publicUrlFor,
+  serverDomainOf,
+} from "./schema.ts";
 export { REDACTED, redactedConfig, SECRET_SETTING, secretsOf } from "./secrets.ts";

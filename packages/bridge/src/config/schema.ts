@@ -97,6 +97,12 @@ const xmppSection = z.strictObject({
   port: wholeNumber(1, 65535).default(5347),
   domain: domain(),
   secret: text(),
+  /**
+   * The XMPP server's own domain, whose users may write to remote users
+   * directly by default (see `permissions`); default: xmpp.domain without its
+   * first label (discord.example.org -> example.org).
+   */
+  serverDomain: domain().optional(),
   mucDomain: domain().optional(),
   uploadService: domain().optional(),
   /**
@@ -133,6 +139,20 @@ const deliverySection = z.strictObject({
    */
   drainSeconds: wholeNumber(0, 600).default(10),
 });
+
+/** Who may use the bridge for what: a bare JID, a domain or `*`, each with a level (see engine/permissions.ts). */
+const permissionsSection = z.record(
+  z.string().transform((s, ctx) => {
+    if (s === "*") return s;
+    const r = parseJid(s);
+    if (!r.ok || r.value.resource !== undefined) {
+      ctx.addIssue({ code: "custom", message: "is not a bare JID, a domain or *", input: s });
+      return z.NEVER;
+    }
+    return r.value.local === undefined ? r.value.domain : `${r.value.local}@${r.value.domain}`;
+  }),
+  z.enum(["none", "relay", "dm", "admin"]),
+);
 
 /** Days of retention, 0 for ever; at most a century. */
 const days = (fallback: number) => wholeNumber(0, 36_500).default(fallback);
@@ -253,6 +273,7 @@ export function configSchema(connectorSchemas?: Readonly<Record<string, z.ZodTyp
       delivery: deliverySection.prefault({}),
       log: logSection.prefault({}),
       admins: z.array(bareJid()).default([]),
+      permissions: permissionsSection.default({}),
       media: mediaSection.prefault({}),
       links: z.array(linkEntry).default([]),
       connectors: connectorsSection(connectorSchemas).prefault({}),
@@ -314,4 +335,11 @@ export type BridgeConfig = z.output<typeof bridgeConfigSchema>;
 /** The public base URL for media once the HTTP server listens on `boundPort` (needed when http.port is 0). */
 export function publicUrlFor(http: BridgeConfig["http"], boundPort: number): string {
   return http.publicUrl ?? httpUrlOf(http.host, boundPort);
+}
+
+/** The XMPP server's own domain: xmpp.serverDomain, else xmpp.domain without its first label. */
+export function serverDomainOf(xmpp: BridgeConfig["xmpp"]): string {
+  if (xmpp.serverDomain !== undefined) return xmpp.serverDomain;
+  const dot = xmpp.domain.indexOf(".");
+  return dot < 0 ? xmpp.domain : xmpp.domain.slice(dot + 1);
 }

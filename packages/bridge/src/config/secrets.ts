@@ -82,6 +82,7 @@ export function redactedConfig(config: BridgeConfig): BridgeConfig {
     },
     log: { ...config.log },
     admins: config.admins.map(scrub),
+    permissions: Object.fromEntries(Object.entries(config.permissions).map(([who, level]) => [scrub(who), level])),
     media: { ...config.media, dir: scrub(config.media.dir) },
     links: config.links.map((l) => ({ network: scrub(l.network), channel: scrub(l.channel), room: scrub(l.room) })),
     connectors,

@@ -21,7 +21,7 @@ import { DiscoResponder } from "../component/disco-responder.ts";
 import { answerForDropped, describeDropped } from "../component/dropped-stanza.ts";
 import { IqRouter } from "../component/iq-router.ts";
 import type { QueuedItem } from "../component/outbound-queue.ts";
-import { type BridgeConfig, publicUrlFor, secretsOf } from "../config/index.ts";
+import { type BridgeConfig, publicUrlFor, secretsOf, serverDomainOf } from "../config/index.ts";
 import { roomPresenceOptionsOf } from "../config/room-presence-options.ts";
 import type { Connector } from "../connector/connector.ts";
 import { DeliveryQueue, type DeliveryQueueOptions } from "../delivery/index.ts";
@@ -39,6 +39,7 @@ import type { EngineContext } from "./context.ts";
 import { DirectChats } from "./direct-chats.ts";
 import { EchoGuard } from "./echo-guard.ts";
 import { EngineMediaRelay } from "./media-relay.ts";
+import { Permissions } from "./permissions.ts";
 import { type AvatarHost, type Puppet, PuppetDirectory } from "./puppet-directory.ts";
 import { ReflectionTracker } from "./reflection-tracker.ts";
 import { RelayOccupant } from "./relay-occupant.ts";
@@ -73,6 +74,8 @@ export class Bridge {
   readonly connector: Connector;
   readonly logger: Logger;
   readonly metrics = new BridgeMetrics();
+  /** Who may use the bridge for what (`permissions`, `admins`, the server's own domain). */
+  private readonly permissions: Permissions;
   readonly session: ComponentSession;
   readonly router: IqRouter;
   readonly links: RoomLinks;
@@ -124,6 +127,11 @@ export class Bridge {
     });
     const network = o.connector.network;
     const domain = c.xmpp.domain.toLowerCase();
+    this.permissions = new Permissions({
+      entries: c.permissions,
+      admins: c.admins,
+      serverDomain: serverDomainOf(c.xmpp),
+    });
     this.session = new ComponentSession({
       host: c.xmpp.host,
       port: c.xmpp.port,
@@ -250,6 +258,7 @@ export class Bridge {
       echoes: new EchoGuard(),
       media,
       admins: c.admins,
+      permissions: this.permissions,
       roomPresence: roomPresenceOptionsOf(c.connectors[network]),
       puppetResource: PUPPET_RESOURCE,
       linkRoom: (channel, room) => this.linkRoom(channel, room),
@@ -262,6 +271,7 @@ export class Bridge {
     new AdminCommands({
       domain,
       admins: c.admins,
+      isAdmin: (bare) => this.permissions.allows(bare, "admin"),
       actions: this.adminActions(),
       logger: this.logger.child({ part: "admin" }),
     }).install(this.router, disco);
@@ -360,13 +370,11 @@ export class Bridge {
       });
       const answer = answerForDropped(skeleton);
       if (answer)
-        void this.session
-          .send(answer)
-          .catch((e: unknown) =>
-            this.logger.warn("could not answer a dropped stanza", {
-              error: e instanceof Error ? e.message : String(e),
-            }),
-          );
+        void this.session.send(answer).catch((e: unknown) =>
+          this.logger.warn("could not answer a dropped stanza", {
+            error: e instanceof Error ? e.message : String(e),
+          }),
+        );
     });
     this.session.on("online", () => {
       this.metrics.xmppConnected(true);
@@ -431,9 +439,12 @@ export class Bridge {
     const to = parseJid(el.attrs.to ?? "");
     if (!to.ok || to.value.local === undefined) return;
     const local = to.value.local;
+    // Writing to remote users (and subscribing to them) is for those `permissions` let: a stranger makes the
+    // bridge look up no remote id and store no puppet.
+    const mayWrite = this.permissions.allows(el.attrs.from, "dm");
     if (el.name === "presence") {
       const p = parsePresence(el);
-      if (!p.ok) return;
+      if (!p.ok || !mayWrite) return;
       const puppet = await this.puppets.byLocal(local);
       if (puppet) await this.direct.handlePresence(p.value, puppet);
       return;
@@ -481,6 +492,13 @@ export class Bridge {
           await this.occupancy.join(this.puppets.identity(puppet), room);
         });
       await (forgotten ? this.relay.holdWhile(room, act) : act());
+      return;
+    }
+    if (!mayWrite) {
+      this.logger.debug("a direct message from someone permissions do not let write to remote users", {
+        from: el.attrs.from,
+      });
+      await this.direct.bounce(el, "forbidden", "this bridge does not take direct messages from you (permissions)");
       return;
     }
     const puppet = (await this.puppets.byLocal(local)) ?? (await this.lookupPuppet(local));

@@ -13,6 +13,7 @@ import type { BridgeStore } from "../store/index.ts";
 import type { EchoGuard } from "./echo-guard.ts";
 import type { PuppetDirectory } from "./puppet-directory.ts";
 import type { ReflectionTracker } from "./reflection-tracker.ts";
+import type { Permissions } from "./permissions.ts";
 import type { RelayOccupant } from "./relay-occupant.ts";
 import type { RoomCatchUp } from "./room-catch-up.ts";
 import type { RoomLinks } from "./room-links.ts";
@@ -51,6 +52,8 @@ export interface EngineContext {
   readonly echoes: EchoGuard;
   readonly media: MediaRelay;
   readonly admins: readonly string[];
+  /** Who may use the bridge for what. */
+  readonly permissions: Permissions;
   /** `connectors.<network>.roomPresence`: how many present members' puppets sit in each room. */
   readonly roomPresence: { readonly maxOccupants: number };
   /** The resource puppets use for their full JIDs. */

@@ -199,6 +199,11 @@ export class XmppToRemote {
     // occupant-id says who.
     const departed = archived !== undefined && m.occupantId !== undefined && present?.occupantId !== m.occupantId;
     const author: Occupant = departed ? { nick, occupantId: m.occupantId } : (present ?? { nick });
+    // An occupant whose real JID the room does not tell is judged by `*`.
+    if (!this.ctx.permissions.allows(author.jid, "relay")) {
+      this.ctx.logger.debug("a message from someone permissions leave out was not relayed", { room, nick });
+      return;
+    }
     const sender = await this.senderFor(room, author);
     const authorKey = authorKeyOf(room, author);
     const find = (id: string) => this.lookup(room, id);
