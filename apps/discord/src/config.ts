@@ -5,7 +5,7 @@
  * value, since the token is a secret.
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the hints show users the literal ${NAME} syntax of the config file
-import { ConfigError, type ConfigIssue } from "@parley/bridge";
+import { ConfigError, type ConfigIssue, ROOM_PRESENCE_FIX, roomPresenceOptionsSchema } from "@parley/bridge";
 import { z } from "zod";
 
 /** Discord refuses webhook names containing these (case-insensitively). */
@@ -23,6 +23,7 @@ const FIXES: Readonly<Record<string, string>> = {
   catchUpMaxAgeHours:
     "write how many hours back a catch-up reaches, from 1 to 720, or remove the line for the default 24 (the engine's xmpp.catchUp.maxAgeHours)",
   rehostAttachments: "write true (re-host Discord's expiring CDN links) or false",
+  roomPresence: ROOM_PRESENCE_FIX,
 };
 
 const httpUrl = z.url({ protocol: /^https?$/ });
@@ -48,6 +49,8 @@ export const discordOptionsSchema = z.strictObject({
   catchUpLimit: z.int().min(0).max(MAX_CATCH_UP_LIMIT).default(DEFAULT_CATCH_UP_LIMIT),
   catchUpMaxAgeHours: z.int().min(1).max(720).default(24),
   rehostAttachments: z.boolean().default(true),
+  /** How many members who can read a linked channel and are online sit in its rooms (the engine reads it). */
+  roomPresence: roomPresenceOptionsSchema,
 });
 
 export type DiscordOptions = z.output<typeof discordOptionsSchema>;

@@ -43,6 +43,7 @@ import { fetchOutgoingFiles } from "./outgoing-files.ts";
 import { composeMessage } from "./outgoing-message.ts";
 import { ApiFailures } from "./permissions.ts";
 import { PostsInFlight } from "./posts-in-flight.ts";
+import { PresentMembers } from "./present-members.ts";
 import { ReplyQuotes } from "./reply-quotes.ts";
 import { isSnowflake } from "./snowflake.ts";
 import { WebhookPosts } from "./webhook-posts.ts";
@@ -87,6 +88,7 @@ interface Running {
   readonly catchUp: CatchUp;
   readonly chain: EventChain;
   readonly inFlight: PostsInFlight;
+  readonly present: PresentMembers;
 }
 
 export class DiscordConnector implements Connector {
@@ -157,6 +159,7 @@ export class DiscordConnector implements Connector {
       "discord.webhooks": r.webhooks.size,
       "discord.dms": r.dmRouting.size,
       "discord.typing": this.lastTyping.size,
+      "discord.present": r.present.size,
     };
   }
 
@@ -262,6 +265,7 @@ export class DiscordConnector implements Connector {
       feedEdit: (m) => events?.handle("MESSAGE_UPDATE", m) ?? Promise.resolve(),
       feedDelete: (d) => events?.handle("MESSAGE_DELETE", d) ?? Promise.resolve(),
     });
+    const present = new PresentMembers();
     events = new GatewayEvents({
       host,
       logger,
@@ -273,6 +277,7 @@ export class DiscordConnector implements Connector {
       catchUp,
       rehostAttachments: this.options.rehostAttachments,
       botId: () => client.user?.id,
+      present,
     });
     return {
       host,
@@ -290,6 +295,7 @@ export class DiscordConnector implements Connector {
       book,
       catchUp,
       chain,
+      present,
       inFlight: new PostsInFlight({
         state,
         rest,
@@ -489,6 +495,20 @@ export class DiscordConnector implements Connector {
 
   async sendDirect(o: DirectRequest): Promise<{ channel: string; id: string }> {
     return this.need().dms.send(o);
+  }
+
+  /** A channel linked at runtime: the guild's members who are present and can read it sit in its room. */
+  async linked(link: { readonly channel: string }): Promise<void> {
+    const r = this.need();
+    // A channel created since the gateway told the bridge of its guild is asked of Discord (and cached).
+    const guildId = (await r.directory.fetchChannel(link.channel))?.guildId;
+    if (guildId === undefined) return;
+    for (const { userId, presence } of r.present.in(guildId)) {
+      if (r.directory.canView(link.channel, userId) === false) continue;
+      const person = r.directory.person(userId, guildId);
+      if (!person || person.bot) continue;
+      await r.host.memberPresence(link.channel, remoteUserOf(r.rest.cdn, person), presence);
+    }
   }
 
   async channelExists(channel: string): Promise<boolean> {

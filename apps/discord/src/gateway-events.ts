@@ -6,7 +6,7 @@
  * own webhooks and bot are handed over as echoes (`isBridge`), which the
  * engine drops.
  */
-import type { ConnectorHost, Logger, RemoteUser } from "@parley/bridge";
+import type { ConnectorHost, Logger, RemotePresence, RemoteUser } from "@parley/bridge";
 import type { CDN } from "discord.js";
 import type { CatchUpNotes } from "./catch-up.ts";
 import type { DmRouting } from "./dm-routing.ts";
@@ -14,6 +14,7 @@ import type { GuildDirectory } from "./guild-directory.ts";
 import { contentOf, type IncomingContext, isConversation } from "./incoming-message.ts";
 import { isRecord, personFromPayload, presenceOf, remoteUserOf } from "./members.ts";
 import type { MessageBook } from "./message-book.ts";
+import type { PresentMembers } from "./present-members.ts";
 import { isSnowflake } from "./snowflake.ts";
 import type { ChannelWebhooks } from "./webhooks.ts";
 
@@ -30,6 +31,8 @@ export interface GatewayEventsOptions {
   readonly rehostAttachments: boolean;
   /** The bot's user id, once logged in. */
   readonly botId: () => string | undefined;
+  /** Who of each guild is present, for channels linked later. */
+  readonly present?: PresentMembers;
 }
 
 type Payload = Record<string, unknown>;
@@ -261,10 +264,28 @@ export class GatewayEvents {
         ? (this.o.directory.person(u.id, guildId) ?? personFromPayload(u, undefined, guildId))
         : await this.o.directory.fetchPerson(u.id, guildId);
     if (!p || p.bot) return;
-    await this.o.host.presence(remoteUserOf(this.o.cdn, p), presenceOf(d));
+    await this.reportPresence(remoteUserOf(this.o.cdn, p), presenceOf(d), guildId);
   }
 
-  /** A guild becomes available: its threads are learnt and its members' presences mirrored. */
+  /**
+   * A member's status, told for each linked channel of the guild they can
+   * read (the engine seats them in its rooms while they are not offline), or
+   * alone when the guild has no such channel (direct chats, rooms they spoke in).
+   */
+  private async reportPresence(user: RemoteUser, presence: RemotePresence, guildId: string | undefined): Promise<void> {
+    if (guildId !== undefined) this.o.present?.set(guildId, user.id, presence);
+    const channels =
+      guildId === undefined
+        ? []
+        : this.linkedChannelsOf(guildId).filter((c) => this.o.directory.canView(c, user.id) !== false);
+    if (channels.length === 0) {
+      await this.o.host.presence(user, presence);
+      return;
+    }
+    for (const channel of channels) await this.o.host.memberPresence(channel, user, presence);
+  }
+
+  /** A guild becomes available: its threads are learnt and its present members seated in its linked channels' rooms. */
   private async guildCreate(d: Payload): Promise<void> {
     if (typeof d.id !== "string") return;
     const guildId = d.id;
@@ -286,7 +307,7 @@ export class GatewayEvents {
       if (!p || p.bot || p.id === this.o.botId()) continue;
       const status = presenceOf(presence);
       if (status.status === "offline") continue;
-      await this.o.host.presence(remoteUserOf(this.o.cdn, p), status);
+      await this.reportPresence(remoteUserOf(this.o.cdn, p), status, guildId);
     }
   }
 
@@ -309,6 +330,7 @@ export class GatewayEvents {
     if (!p || p.id === this.o.botId()) return;
     // Still in the caches as the event arrives: the puppet leaves under the name it had.
     const user = remoteUserOf(this.o.cdn, this.o.directory.person(p.id, d.guild_id) ?? p);
+    this.o.present?.forget(d.guild_id, p.id);
     for (const channel of this.linkedChannelsOf(d.guild_id)) await this.o.host.membership(channel, user, "leave");
   }
 

@@ -4,7 +4,7 @@
  * who a user is in a guild, what a role or channel is called, which channel a
  * thread belongs to, and which guild emoji a `:name:` means.
  */
-import type { Client, GuildMember, User } from "discord.js";
+import { type Client, type GuildMember, PermissionFlagsBits, type User } from "discord.js";
 import { setBounded } from "./bounded.ts";
 import type { DiscordPerson } from "./members.ts";
 import { isSnowflake } from "./snowflake.ts";
@@ -90,6 +90,19 @@ export class GuildDirectory {
   /** The guild a channel is in, when known without asking. */
   guildOf(channelId: string): string | undefined {
     return this.channel(channelId)?.guildId;
+  }
+
+  /**
+   * Whether a guild member can read a channel (View Channel, with the
+   * channel's overwrites); undefined when the caches cannot tell (the member
+   * or the channel is not cached).
+   */
+  canView(channelId: string, userId: string): boolean | undefined {
+    const channel = this.client.channels.cache.get(channelId);
+    if (!channel || channel.isDMBased()) return undefined;
+    const member = channel.guild.members.cache.get(userId);
+    if (!member) return undefined;
+    return channel.permissionsFor(member)?.has(PermissionFlagsBits.ViewChannel);
   }
 
   /** "#general (123)" or the id alone. */

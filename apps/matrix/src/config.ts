@@ -6,7 +6,13 @@
  * secrets).
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the hints show users the literal ${NAME} syntax of the config file
-import { ConfigError, type ConfigIssue, formatConfigPath } from "@parley/bridge";
+import {
+  ConfigError,
+  type ConfigIssue,
+  formatConfigPath,
+  ROOM_PRESENCE_FIX,
+  roomPresenceOptionsSchema,
+} from "@parley/bridge";
 import { z } from "zod";
 
 /** Characters Matrix allows in a user localpart (the prefixes are written verbatim into user IDs and aliases). */
@@ -64,6 +70,8 @@ export const matrixOptionsSchema = z
     userPrefix: localpart().default("_xmpp_"),
     aliasPrefix: localpart().default("_xmpp_"),
     botLocalpart: localpart().default("xmppbridge"),
+    /** How many of a linked room's joined members sit in the MUC room (the engine reads it). */
+    roomPresence: roomPresenceOptionsSchema,
   })
   .superRefine((o, ctx) => {
     if (o.asToken === o.hsToken) {
@@ -91,6 +99,7 @@ const HINTS: Readonly<Record<string, string>> = {
   userPrefix: "write a lower-case prefix for ghost users such as _xmpp_ (letters, digits, . _ = - /)",
   aliasPrefix: "write a lower-case prefix for portal aliases such as _xmpp_ (letters, digits, . _ = - /)",
   botLocalpart: "write the localpart of the bridge bot such as xmppbridge; it must not start with userPrefix",
+  roomPresence: ROOM_PRESENCE_FIX,
 };
 
 function problemOf(issue: z.core.$ZodIssue): string {

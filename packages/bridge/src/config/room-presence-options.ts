@@ -11,19 +11,20 @@ export const DEFAULT_ROOM_OCCUPANTS = 50;
 /** Beyond this a room is a member list, not a room; XMPP servers cap rooms near here too. */
 export const MAX_ROOM_OCCUPANTS = 5_000;
 
+/** Optional in a connector's section (connectors take no part in it; the engine applies the defaults). */
 export const roomPresenceOptionsSchema = z
   .strictObject({
     /** Puppets seated in one room at most: the most recently active present members first. */
     maxOccupants: z.int().min(0).max(MAX_ROOM_OCCUPANTS).default(DEFAULT_ROOM_OCCUPANTS),
   })
-  .prefault({});
+  .optional();
 
-export type RoomPresenceOptions = z.output<typeof roomPresenceOptionsSchema>;
+export type RoomPresenceOptions = NonNullable<z.output<typeof roomPresenceOptionsSchema>>;
 
 /** What `connectors.<network>.roomPresence` says, defaults applied (the connector's schema validated it already). */
 export function roomPresenceOptionsOf(section: Readonly<Record<string, unknown>> | undefined): RoomPresenceOptions {
-  const parsed = roomPresenceOptionsSchema.safeParse(section?.roomPresence);
-  return parsed.success ? parsed.data : { maxOccupants: DEFAULT_ROOM_OCCUPANTS };
+  const parsed = roomPresenceOptionsSchema.safeParse(section?.roomPresence ?? {});
+  return parsed.success && parsed.data !== undefined ? parsed.data : { maxOccupants: DEFAULT_ROOM_OCCUPANTS };
 }
 
 /** How to fix `roomPresence.maxOccupants`, for connectors' error messages. */
