@@ -7,21 +7,29 @@
  * subtract them from arrival times taken in its own process.
  *
  * Protocol (parent -> child, each answered once with the same `op`):
- *   { op: "setup", channels: n }     -> { op, token, restUrl, cdnUrl, userId, channels: string[] }
+ *   { op: "setup", channels: n, discordRateLimits? } -> { op, token, restUrl, cdnUrl, userId, channels: string[] }
+ *     (discordRateLimits: Discord's own limits, DISCORD_RATE_LIMITS, instead of the lenient default)
  *   { op: "post", channel, bodies, intervalMs } -> { op, sentAt: number[] }
+ *   { op: "arrivals", channel }       -> { op, arrivals: [content, wall-clock ms][] } (messages created, in order)
+ *   { op: "limited" }                -> { op, limited: number } (requests answered 429 so far)
  *   { op: "violations" }             -> { op, violations: string[] }
  *   { op: "stop" }                   -> { op } and the process exits
  */
-import { type FakeDiscord, startFakeDiscord, wallNow } from "@parley/testkit";
+import { DISCORD_RATE_LIMITS, type FakeDiscord, startFakeDiscord, wallNow } from "@parley/testkit";
 
 type Request =
-  | { op: "setup"; channels: number }
+  | { op: "setup"; channels: number; discordRateLimits?: boolean }
+  | { op: "arrivals"; channel: string }
+  | { op: "limited" }
   | { op: "post"; channel: string; bodies: string[]; intervalMs: number }
   | { op: "violations" }
   | { op: "stop" };
 
 let fake: FakeDiscord | undefined;
 let userId = "";
+/** Messages created, by channel: content and when (wall clock), in the order Discord made them. */
+const created = new Map<string, Array<[string, number]>>();
+let limited = 0;
 
 const reply = (m: object) => process.send?.(m);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -29,7 +37,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function handle(r: Request): Promise<void> {
   switch (r.op) {
     case "setup": {
-      fake = await startFakeDiscord({ botName: "Parley" });
+      fake = await startFakeDiscord({
+        botName: "Parley",
+        ...(r.discordRateLimits === true && { rateLimit: DISCORD_RATE_LIMITS }),
+      });
+      fake.on("dispatch", (event) => {
+        if (event.t !== "MESSAGE_CREATE") return;
+        const d = event.d as { channel_id: string; content: string };
+        const list = created.get(d.channel_id) ?? [];
+        created.set(d.channel_id, list);
+        list.push([d.content, wallNow()]);
+      });
+      fake.on("request", (request) => {
+        if (request.status === 429) limited++;
+      });
       const guild = fake.createGuild({ name: "bench" });
       userId = fake.addMember(guild.id, { username: "poster", globalName: "Poster" }).user.id;
       const channels = Array.from({ length: r.channels }, (_, i) => {
@@ -55,6 +76,15 @@ async function handle(r: Request): Promise<void> {
       reply({ op: "post", sentAt });
       return;
     }
+    case "arrivals": {
+      const arrivals = created.get(r.channel) ?? [];
+      created.set(r.channel, []);
+      reply({ op: "arrivals", arrivals });
+      return;
+    }
+    case "limited":
+      reply({ op: "limited", limited });
+      return;
     case "violations":
       reply({ op: "violations", violations: [...(fake?.violations ?? [])] });
       return;

@@ -1,0 +1,247 @@
+/**
+ * `npm run bench` (in apps/discord, after gateway-burst.ts): XMPP -> Discord
+ * through real Prosody and the bridge to the fake Discord, which holds every
+ * client to Discord's own rate limits (DISCORD_RATE_LIMITS: a webhook
+ * executes 5 times per 2 s, 50 requests a second in all), headers included.
+ * The ceiling is what those limits allow for the same burst
+ * (to-discord-figures.ts), so the ratio says how much of it the bridge uses.
+ *
+ * - One XMPP user sends a burst into one linked room, then into ten at once
+ *   (interleaved); each burst is timed from its first send to the last
+ *   message the fake made, and the order Discord shows them in is checked.
+ * - Catch-up: the bridge is stopped; the XMPP user says some messages in a
+ *   linked room (the bridge reads them from the room's archive when back)
+ *   and the fake Discord posts others in the linked channel (read from the
+ *   channel's history); from the bridge's start to the last arrival on each
+ *   side.
+ *
+ * The fake runs in a process of its own (fake-discord-process.ts). Settings
+ * (environment): PARLEY_BENCH_TO_DISCORD (burst, default 100),
+ * PARLEY_BENCH_CHANNEL_MESSAGES (per channel of the ten, 25),
+ * PARLEY_BENCH_CATCH_UP (Discord -> XMPP, 10000), PARLEY_BENCH_CATCH_UP_TO_DISCORD
+ * (XMPP -> Discord, which the webhook's limit holds to 2.5 a second: 100).
+ * Prints a table and writes its figures into bench/results.json.
+ */
+import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Bridge, createLogger, loadConfig } from "@parley/bridge";
+import { buildMessage } from "@parley/stanza";
+import {
+  ArrivalProbe,
+  type BenchCleanup,
+  BurstIncompleteError,
+  benchBody,
+  DISCORD_RATE_LIMITS,
+  outOfOrderCount,
+  parseBenchBody,
+  progress,
+  runBench,
+  startXmppServer,
+  TestClient,
+  wallNow,
+  wholeNumberSetting,
+  writeMergedBenchResults,
+} from "@parley/testkit";
+import { DiscordConnector, parseDiscordOptions } from "../src/index.ts";
+import { RemoteFake } from "./remote-fake.ts";
+import { type Limits, type ToDiscordRun, toDiscordResults, toDiscordTable } from "./to-discord-figures.ts";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const setting = (name: string, fallback: number, max: number) =>
+  wholeNumberSetting(process.env, name, { fallback, min: 1, max });
+const MESSAGES = setting("PARLEY_BENCH_TO_DISCORD", 100, 100_000);
+const PER_CHANNEL = setting("PARLEY_BENCH_CHANNEL_MESSAGES", 25, 10_000);
+const CATCH_UP_TO_XMPP = setting("PARLEY_BENCH_CATCH_UP", 10_000, 100_000);
+const CATCH_UP_TO_DISCORD = setting("PARLEY_BENCH_CATCH_UP_TO_DISCORD", 100, 100_000);
+const CHANNELS = 10;
+const TIMEOUT_MS = 1_800_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function limitsOf(): Limits {
+  const webhook = DISCORD_RATE_LIMITS.routes?.find((r) => r.route === "/webhooks/{webhook_id}/{webhook_token}");
+  const global = DISCORD_RATE_LIMITS.global;
+  if (!webhook || !global) throw new Error("DISCORD_RATE_LIMITS has no webhook or global limit");
+  return { perWebhook: { limit: webhook.limit, windowMs: webhook.windowMs }, global };
+}
+
+interface Link {
+  readonly channel: string;
+  readonly room: string;
+}
+
+async function main(cleanup: BenchCleanup): Promise<void> {
+  progress(
+    `XMPP -> Discord: ${MESSAGES} messages, ${CHANNELS} channels x ${PER_CHANNEL}, ` +
+      `catch-up ${CATCH_UP_TO_DISCORD} to Discord and ${CATCH_UP_TO_XMPP} to XMPP`,
+  );
+  const component = { domain: "discord.parley.test", secret: randomBytes(12).toString("hex") };
+  const server = await startXmppServer("prosody", {
+    components: [component],
+    archiveItemLimit: CATCH_UP_TO_DISCORD + 1000,
+  });
+  cleanup.defer(() => server.stop());
+  const fake = new RemoteFake(join(HERE, "fake-discord-process.ts"));
+  cleanup.defer(() => fake.stop());
+  cleanup.onSignal(() => fake.kill());
+  const discord = await fake.ask<{ token: string; restUrl: string; cdnUrl: string; channels: string[] }>({
+    op: "setup",
+    channels: CHANNELS + 2,
+    discordRateLimits: true,
+  });
+  const stamp = `${process.pid}-${Date.now()}`;
+  const links: Link[] = discord.channels.map((channel, i) => ({
+    channel,
+    room: `to-discord-${i}-${stamp}@${server.mucDomain}`,
+  }));
+  const [one, catchUp, ...ten] = links as [Link, Link, ...Link[]];
+
+  const account = server.accounts[0];
+  if (!account) throw new Error("the server has no account");
+  const alice = await TestClient.connect(server, account);
+  cleanup.defer(() => alice.stop());
+  for (const l of links) await alice.joinRoom(l.room, "alice");
+  const probe = new ArrivalProbe({ now: wallNow });
+  probe.watch(alice);
+  cleanup.defer(() => probe.detach());
+
+  const dir = cleanup.tempDir("parley-discord-to-bench-");
+  let warnings = 0;
+  const logger = createLogger({
+    level: "warn",
+    write: (line) => {
+      warnings++;
+      if (warnings <= 20) progress(`bridge: ${line}`);
+    },
+  });
+  const config = loadConfig(
+    {
+      text: [
+        "xmpp:",
+        `  host: ${server.host}`,
+        `  port: ${server.componentPort}`,
+        `  domain: ${component.domain}`,
+        `  secret: "${component.secret}"`,
+        `store: { url: "sqlite:${join(dir, "parley.db")}" }`,
+        "http: { host: 127.0.0.1, port: 0 }",
+        "ops: { host: 127.0.0.1, port: 0 }",
+        "log: { level: warn }",
+        `media: { dir: "${join(dir, "media")}", allowPrivateAddresses: true }`,
+        "links:",
+        ...links.map((l) => `  - { network: discord, channel: "${l.channel}", room: "${l.room}" }`),
+        "connectors:",
+        `  discord: ${JSON.stringify({ token: discord.token, apiUrl: discord.restUrl, cdnUrl: discord.cdnUrl })}`,
+      ].join("\n"),
+    },
+    { env: {} },
+  );
+  let bridge: Bridge | undefined;
+  const startBridge = async () => {
+    const connector = new DiscordConnector(parseDiscordOptions(config.connectors.discord), {
+      logger,
+      allowPrivateAddresses: true,
+    });
+    bridge = await Bridge.start({ config, connector, logger });
+  };
+  cleanup.defer(() => bridge?.stop());
+  await startBridge();
+
+  /** Waits until the fake made `count` bench messages of `tag` in `channel`: the last one's time and their order. */
+  const madeOnDiscord = async (tag: string, channel: string, count: number) => {
+    const seen = new Map<number, number>();
+    const order: number[] = [];
+    const deadline = Date.now() + TIMEOUT_MS;
+    while (seen.size < count) {
+      if (Date.now() > deadline) throw new BurstIncompleteError(tag, seen.size, count, TIMEOUT_MS);
+      const { arrivals } = await fake.ask<{ arrivals: Array<[string, number]> }>({ op: "arrivals", channel });
+      for (const [content, at] of arrivals) {
+        const parsed = parseBenchBody(content);
+        if (!parsed || parsed.tag !== tag) continue;
+        if (seen.has(parsed.seq)) throw new Error(`burst ${tag}: message ${parsed.seq} reached Discord twice`);
+        seen.set(parsed.seq, at);
+        order.push(parsed.seq);
+      }
+      if (seen.size < count) await sleep(100);
+    }
+    return { lastAt: Math.max(...seen.values()), outOfOrder: outOfOrderCount(order) };
+  };
+
+  /** Alice says `count` messages in each room (interleaved); timed until Discord has them all. */
+  const fromXmpp = async (tag: string, rooms: readonly Link[], count: number): Promise<ToDiscordRun> => {
+    const firstAt = wallNow();
+    for (let i = 0; i < count; i++) {
+      for (const [r, l] of rooms.entries()) {
+        await alice.send(
+          buildMessage({ type: "groupchat", id: `${tag}-${r}-${i}`, to: l.room, body: benchBody(`${tag}r${r}`, i) }),
+        );
+      }
+    }
+    const made = await Promise.all(rooms.map((l, r) => madeOnDiscord(`${tag}r${r}`, l.channel, count)));
+    return {
+      channels: rooms.length,
+      perChannel: count,
+      durationMs: Math.max(...made.map((m) => m.lastAt)) - firstAt,
+      outOfOrder: made.reduce((n, m) => n + m.outOfOrder, 0),
+    };
+  };
+
+  // Warm-up: each channel's webhook is found or made; then the windows pass.
+  await fromXmpp("warm", links, 1);
+  await sleep(2500);
+  const limitedBefore = (await fake.ask<{ limited: number }>({ op: "limited" })).limited;
+  const oneRun = await fromXmpp("one", [one], MESSAGES);
+  progress(`1 channel: ${MESSAGES} in ${Math.round(oneRun.durationMs)} ms, ${oneRun.outOfOrder} out of order`);
+  await sleep(2500);
+  const tenRun = await fromXmpp("ten", ten, PER_CHANNEL);
+  progress(`10 channels: ${CHANNELS * PER_CHANNEL} in ${Math.round(tenRun.durationMs)} ms`);
+  const rateLimited = (await fake.ask<{ limited: number }>({ op: "limited" })).limited - limitedBefore;
+
+  // Catch-up: the bridge stops, both sides talk, the bridge starts again.
+  await bridge?.stop();
+  bridge = undefined;
+  progress(`bridge stopped; ${CATCH_UP_TO_DISCORD} messages on XMPP, ${CATCH_UP_TO_XMPP} on Discord`);
+  for (let i = 0; i < CATCH_UP_TO_DISCORD; i++) {
+    await alice.send(buildMessage({ type: "groupchat", id: `cux-${i}`, to: catchUp.room, body: benchBody("cux", i) }));
+  }
+  const toXmpp = probe.expect({ tag: "cud", room: catchUp.room, count: CATCH_UP_TO_XMPP, timeoutMs: TIMEOUT_MS });
+  const bodies = Array.from({ length: CATCH_UP_TO_XMPP }, (_, i) => benchBody("cud", i));
+  await fake.ask({ op: "post", channel: catchUp.channel, bodies, intervalMs: 0 });
+  await fake.ask({ op: "arrivals", channel: catchUp.channel }); // the fake's own posts are not the bridge's
+  await sleep(1000);
+  progress("both sides said their part; the bridge starts again");
+  const restartedAt = wallNow();
+  await startBridge();
+  const [toDiscordMs, toXmppMs] = await Promise.all([
+    madeOnDiscord("cux", catchUp.channel, CATCH_UP_TO_DISCORD).then((m) => {
+      progress(`catch-up to Discord: ${Math.round(m.lastAt - restartedAt)} ms, ${m.outOfOrder} out of order`);
+      return m.lastAt - restartedAt;
+    }),
+    toXmpp.done.then((t) => {
+      const ms = Math.max(...t.receivedAt.map((r) => r ?? Number.NaN)) - restartedAt;
+      progress(`catch-up to XMPP: ${Math.round(ms)} ms`);
+      return ms;
+    }),
+  ]);
+
+  const results = toDiscordResults({
+    limits: limitsOf(),
+    one: oneRun,
+    ten: tenRun,
+    rateLimited,
+    catchUp: {
+      toDiscord: { messages: CATCH_UP_TO_DISCORD, ms: toDiscordMs },
+      toXmpp: { messages: CATCH_UP_TO_XMPP, ms: toXmppMs },
+    },
+  });
+  console.log(`\n${toDiscordTable(results)}\n`);
+  if (warnings > 0) progress(`the bridge logged ${warnings} warnings (above)`);
+  const { violations } = await fake.ask<{ violations: string[] }>({ op: "violations" });
+  if (violations.length > 0) {
+    throw new Error(`the bridge made requests Discord would refuse:\n${violations.join("\n")}`);
+  }
+  writeMergedBenchResults(join(HERE, "results.json"), results);
+}
+
+await runBench(main);
+process.exit();
