@@ -267,6 +267,21 @@ describe("Matrix -> XMPP", () => {
     await h.bob.setPresence("online");
   });
 
+  test("presence: offline takes the puppet out of the room (unavailable, not show=xa); online seats it again", async () => {
+    const left = h.alice.waitFor(
+      isPresence((p) => p.from === `${h.room}/Bob` && (p.type === "unavailable" || p.show === "xa")),
+      T,
+    );
+    await h.bob.setPresence("offline");
+    assert.equal((await left).stanza?.kind === "presence" && (await left).stanza?.type, "unavailable");
+    const back = h.alice.waitFor(
+      isPresence((p) => p.from === `${h.room}/Bob` && p.type === "available"),
+      T,
+    );
+    await h.bob.setPresence("online");
+    await back;
+  });
+
   test("a display name change renames the puppet in the room", async () => {
     await h.bob.setDisplayName("Robert");
     await h.alice.waitFor(
