@@ -11,6 +11,7 @@ import {
   type BurstFigures,
   compareRounds,
   markdownTable,
+  median,
   roundTo,
   targetVerdict,
 } from "@parley/testkit";
@@ -48,6 +49,9 @@ export interface ToMatrixFigures {
   readonly toMatrixRequestsPerMessage: number;
   /** The most requests the bridge had in flight at once during the ten-room run (rooms in parallel: about 10). */
   readonly toMatrix10RoomsRequestsInFlight: number;
+  /** Synapse's CPU per message, medians over rounds: where the machine's time went in each run. */
+  readonly toMatrixSynapseCpuMsPerMsg: number;
+  readonly toMatrixCeilingSynapseCpuMsPerMsg: number;
 }
 
 export type ToMatrixResults = BenchResults<ToMatrixFigures, { readonly toMatrixVsCeiling: number }>;
@@ -66,6 +70,7 @@ export function toMatrixResults(o: {
   readonly bridgeWarnings: number;
   readonly requestsPerMessage: number;
   readonly tenRoomsRequestsInFlight: number;
+  readonly synapseCpuMsPerMessage: { readonly ceiling: readonly number[]; readonly bridge: readonly number[] };
 }): ToMatrixResults {
   const c = compareRounds(o.ceiling, o.bridge);
   return {
@@ -92,6 +97,8 @@ export function toMatrixResults(o: {
       toMatrixBridgeWarnings: o.bridgeWarnings,
       toMatrixRequestsPerMessage: roundTo(o.requestsPerMessage, 3),
       toMatrix10RoomsRequestsInFlight: o.tenRoomsRequestsInFlight,
+      toMatrixSynapseCpuMsPerMsg: roundTo(median(o.synapseCpuMsPerMessage.bridge), 1),
+      toMatrixCeilingSynapseCpuMsPerMsg: roundTo(median(o.synapseCpuMsPerMessage.ceiling), 1),
     },
     ratios: { toMatrixVsCeiling: c.vsCeiling },
   };
@@ -130,6 +137,8 @@ export function toMatrixTable(r: ToMatrixResults): string {
     `${table}\n\n` +
     `bridge / ceiling, 1 room: ${r.ratios.toMatrixVsCeiling} (rounds: ${f.toMatrixRoundRatios.join(", ")}; ` +
     `target ${TO_MATRIX_TARGETS.vsCeiling} and 0 out of order: ${targetVerdict(oneRoom)})\n` +
-    `10 rooms: ${f.toMatrix10RoomsMsgsPerSec} msgs/s (target ${TO_MATRIX_TARGETS.tenRoomsMsgsPerSec} in order: ${targetVerdict(tenRooms)})`
+    `10 rooms: ${f.toMatrix10RoomsMsgsPerSec} msgs/s (target ${TO_MATRIX_TARGETS.tenRoomsMsgsPerSec} in order: ${targetVerdict(tenRooms)})` +
+    `\nthe bridge's requests per message: ${f.toMatrixRequestsPerMessage}; Synapse CPU per message: ` +
+    `${f.toMatrixSynapseCpuMsPerMsg} ms (bridge), ${f.toMatrixCeilingSynapseCpuMsPerMsg} ms (bare client)`
   );
 }

@@ -37,8 +37,10 @@ import {
   benchBody,
   burstFigures,
   describeRun,
+  findProcess,
   freePort,
   isPresence,
+  processCpuMs,
   progress,
   runBench,
   startSynapse,
@@ -255,6 +257,20 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     };
   };
 
+  // Where the CPU went during a run, per message: Synapse, Prosody, and this process (the bridge, and the bench's clients).
+  const processes = { synapse: findProcess(synapse.dataDir), prosody: findProcess(xmpp.dir) };
+  const cpuNow = () => ({
+    synapse: processCpuMs(processes.synapse) ?? Number.NaN,
+    prosody: processCpuMs(processes.prosody) ?? Number.NaN,
+    bridge: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000,
+  });
+  const cpuPerMessage = (before: ReturnType<typeof cpuNow>, messages: number) => {
+    const after = cpuNow();
+    const per = (k: keyof typeof after) => Math.round(((after[k] - before[k]) / messages) * 10) / 10;
+    return { synapse: per("synapse"), prosody: per("prosody"), bridge: per("bridge") };
+  };
+  const synapseCpu: { ceiling: number[]; bridge: number[] } = { ceiling: [], bridge: [] };
+
   // Warm-up: the ghost is registered and joins every room; the bare client speaks once as that ghost.
   await fromXmpp("warm", links, 2);
   await fromBareClient("cwarm", [one.roomId, ...ten.map((l) => l.roomId)], 2);
@@ -266,23 +282,32 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     rounds: ROUNDS,
     ceiling: async (round) => {
       requests.take();
+      const cpu = cpuNow();
       const [c] = await fromBareClient(`c${round}`, [one.roomId], MESSAGES);
       if (!c) throw new Error("no ceiling run");
       const asked = requests.take();
+      const used = cpuPerMessage(cpu, MESSAGES);
+      synapseCpu.ceiling.push(used.synapse);
       progress(describeRun("ceiling", round, c));
-      progress(`  the bare client's PUTs: ${asked.meanMs} ms each, ${asked.idleMs} ms with none in flight`);
+      progress(
+        `  the bare client's PUTs: ${asked.meanMs} ms each, ${asked.idleMs} ms with none in flight; ` +
+          `CPU ms per message: ${JSON.stringify(used)}`,
+      );
       return c;
     },
     subject: async (round) => {
       requests.take();
+      const cpu = cpuNow();
       const [b] = await fromXmpp(`b${round}`, [one], MESSAGES);
       if (!b) throw new Error("no bridge run");
       const asked = requests.take();
+      const used = cpuPerMessage(cpu, MESSAGES);
+      synapseCpu.bridge.push(used.synapse);
       requestsPerMessage = Math.max(requestsPerMessage, asked.total / MESSAGES);
       progress(describeRun("bridge", round, b, `${b.outOfOrder} out of order`));
       progress(
         `  the bridge's requests: ${JSON.stringify(asked.byShape)}, at most ${asked.maxInFlight} at once, ` +
-          `${asked.meanMs} ms each, ${asked.idleMs} ms with none in flight`,
+          `${asked.meanMs} ms each, ${asked.idleMs} ms with none in flight; CPU ms per message: ${JSON.stringify(used)}`,
       );
       return b;
     },
@@ -346,6 +371,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     bridgeWarnings: warnings,
     requestsPerMessage,
     tenRoomsRequestsInFlight: tenAsked.maxInFlight,
+    synapseCpuMsPerMessage: synapseCpu,
   });
   console.log(`\n${toMatrixTable(results)}\n`);
   const file = join(HERE, "results.json");

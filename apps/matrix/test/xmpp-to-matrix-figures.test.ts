@@ -27,6 +27,7 @@ describe("XMPP -> Matrix bench results", () => {
     bridgeWarnings: 0,
     requestsPerMessage: 1,
     tenRoomsRequestsInFlight: 10,
+    synapseCpuMsPerMessage: { ceiling: [40, 42, 41], bridge: [43, 41, 45] },
   });
 
   it("names the ratio toMatrixVsCeiling: median bridge over median ceiling", () => {
@@ -38,6 +39,8 @@ describe("XMPP -> Matrix bench results", () => {
 
   it("keeps the worst out-of-order count over rounds", () => {
     assert.equal(results.figures.toMatrixOutOfOrder, 2);
+    assert.equal(results.figures.toMatrixSynapseCpuMsPerMsg, 43);
+    assert.equal(results.figures.toMatrixCeilingSynapseCpuMsPerMsg, 41);
   });
 
   it("reports the ten rooms and the catch-up in each direction", () => {
