@@ -94,7 +94,13 @@ export interface DeliveryQueueOptions {
   readonly isTransient?: (e: unknown) => boolean;
   /** Jobs admitted across all lanes before new ones wait (default 10,000). */
   readonly maxPending?: number;
-  /** Lanes running at once (default 16). */
+  /**
+   * Lanes running at once (default 256). A running lane may be waiting on its
+   * network's rate limit (a Discord webhook's bucket resets every 2 s) with
+   * nothing in flight; a small bound would make busy rooms hold up other
+   * rooms and the other direction. What is in flight is bounded by the
+   * networks' own limits and by the number of linked rooms.
+   */
   readonly concurrency?: number;
   readonly onDeadLetter?: (d: DeadLetterReport) => void;
   /** Every failed attempt, retried or not (for a failure metric). */
@@ -135,6 +141,9 @@ type Step =
       readonly recorded?: Promise<void>;
     }
   | { readonly retryInMs: number };
+
+/** Lanes running at once unless told otherwise: enough that rooms do not wait for one another. */
+export const DEFAULT_CONCURRENCY = 256;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -187,7 +196,7 @@ export class DeliveryQueue {
     this.maxDelayMs = Math.max(this.baseDelayMs, o.maxDelayMs ?? 30_000);
     this.isTransient = o.isTransient ?? isTransientFailure;
     this.maxPending = Math.max(1, Math.floor(o.maxPending ?? 10_000));
-    this.concurrency = Math.max(1, Math.floor(o.concurrency ?? 16));
+    this.concurrency = Math.max(1, Math.floor(o.concurrency ?? DEFAULT_CONCURRENCY));
     this.logger = (o.logger ?? silentLogger).child({ part: "delivery" });
     this.sleep = o.sleep ?? defaultSleep;
     this.random = o.random ?? Math.random;
