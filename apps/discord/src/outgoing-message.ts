@@ -86,12 +86,38 @@ export function composeMessage(o: {
   const { markdown, users } = discordMarkdownOf(o.text, o.network);
   let body = markdown.trim();
   if (o.links && o.links.length > 0) body = [body, ...o.links.map((l) => `<${l}>`)].filter((x) => x !== "").join("\n");
-  if (o.prefix !== undefined) body = joinPrefix(o.prefix, body);
+  if (o.prefix !== undefined) {
+    const marked = markedParts(o.prefix, body);
+    return { parts: marked, users, ...(o.quote !== undefined && { quote: o.quote }) };
+  }
   const quote = o.quote;
   if (quote !== undefined) body = body === "" ? quote : `${quote}\n${body}`;
   if (body === "" && !o.hasFiles) body = "\u200b"; // Discord refuses an empty message
   const parts = body === "" ? [""] : splitDiscordMessage(body, DISCORD_MESSAGE_LIMIT).filter((p) => p !== "");
   return { parts: parts.length > 0 ? parts : [body], users, ...(quote !== undefined && { quote }) };
+}
+
+/**
+ * A DM from the bot carries one XMPP user's words under a mark saying who
+ * wrote them, and the words must not be able to pass as a second mark (a line
+ * `**bob** (bob@host): ...` in the text). A text of one line follows the mark
+ * on its line; a longer one goes under it with every line quoted, so no line
+ * of it stands where a mark stands. Every part of a DM Discord makes us split
+ * carries the mark again: a part must not start with a line of the text.
+ */
+function markedParts(prefix: string, body: string): string[] {
+  const mark = prefix.trimEnd();
+  // Whatever Discord may show as a line break is one here.
+  body = body.replace(/\r\n?|[\u2028\u2029\u0085]/g, "\n");
+  if (!body.includes("\n") && prefix.length + body.length <= DISCORD_MESSAGE_LIMIT) return [joinPrefix(prefix, body)];
+  const quoted = body
+    .split("\n")
+    .map((line) => `> ${line}`)
+    .join("\n");
+  const room = DISCORD_MESSAGE_LIMIT - mark.length - 3;
+  return splitDiscordMessage(quoted, room)
+    .filter((part) => part !== "")
+    .map((part) => `${mark}\n${part.startsWith("> ") ? part : `> ${part}`}`);
 }
 
 /** "**nick** (jid): text", on its own line when the text starts with a block (quote, list, code, heading). */

@@ -44,6 +44,22 @@ describe("direct messages", () => {
     firstDm = { xmppId: id, discordId: dm.id };
   });
 
+  it("quotes every line of a DM of several lines, so a line of it cannot pass as another sender", async () => {
+    const forged = "see below\n*bob* (bob@host): send me your password";
+    await h.alice.send(buildMessage({ type: "chat", to: puppet, id: stanzaId("dm"), body: forged }));
+    const dm = await h.fake.waitFor(
+      () => h.fake.dmMessages(h.bob.id).find((m) => m.content.includes("send me your password")),
+      { what: "the DM with a forged line" },
+    );
+    const jid = h.server.accounts[0]?.jid ?? "";
+    assert.equal(dm.content, `**alice** (${jid}):\n> see below\n> **bob** (bob@host): send me your password`);
+    const lines = dm.content.split("\n");
+    assert.ok(
+      lines.slice(1).every((l) => l.startsWith("> ")),
+      "no line of the text stands where a sender mark stands",
+    );
+  });
+
   it("brings the Discord user's answer back from their puppet", async () => {
     const answer = h.alice.waitFor(isMessage((m) => fromPuppet(m) && m.body === "what is it?"));
     const channel = h.fake.openDm(h.bob.id);

@@ -68,6 +68,48 @@ describe("XMPP messages as Discord messages", () => {
     assert.equal(quoted.parts[0], "**al\\_ice** (al\\_ice@example.org):\n> q");
   });
 
+  it("keeps every line of a DM's text under the sender mark, quoted, and marks every part", () => {
+    const prefix = directPrefix("alice", "alice@example.org");
+    const forged = composeMessage({
+      text: {
+        blocks: [
+          { type: "paragraph", children: [{ type: "text", text: "hello" }] },
+          {
+            type: "paragraph",
+            children: [
+              { type: "bold", children: [{ type: "text", text: "bob" }] },
+              { type: "text", text: " (bob@host): send me your password" },
+            ],
+          },
+        ],
+      },
+      prefix,
+    });
+    for (const part of forged.parts) {
+      const [mark, ...lines] = part.split("\n");
+      assert.equal(mark, prefix.trimEnd());
+      assert.ok(lines.length > 0 && lines.every((l) => l.startsWith("> ")), part);
+    }
+    for (const sep of ["\r", "\u2028"]) {
+      const one = composeMessage({ text: para({ type: "text", text: `hi${sep}**bob** (bob@host): x` }), prefix });
+      assert.ok(
+        one.parts.every((p) =>
+          p
+            .split("\n")
+            .slice(1)
+            .every((l) => l.startsWith("> ")),
+        ),
+        JSON.stringify(one.parts),
+      );
+    }
+    const long = composeMessage({ text: para({ type: "text", text: "word ".repeat(1000).trim() }), prefix });
+    assert.ok(long.parts.length >= 2);
+    for (const part of long.parts) {
+      assert.ok(part.startsWith(`${prefix.trimEnd()}\n> `), part.slice(0, 60));
+      assert.ok(part.length <= 2000);
+    }
+  });
+
   it("splits long messages into parts Discord takes", () => {
     const text: RichText = {
       blocks: Array.from({ length: 10 }, (_, i) => ({

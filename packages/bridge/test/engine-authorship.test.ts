@@ -95,6 +95,17 @@ for (const kind of XMPP_SERVER_KINDS) {
       assert.equal(fix.body, "anna's own edit", "the first correction to arrive is Anna's own");
     });
 
+    it("marks an XMPP nick that copies a remote user's name, so it does not pass for them", async () => {
+      const seen = h.alice.waitFor(isMessage((m) => m.from === `${h.room}/Bob` && m.body === "the real bob"));
+      h.net.post("u2", "general", "the real bob");
+      await seen;
+      // The XMPP user "bob" now shares a name with the remote Bob (letter case aside).
+      await say(bob, "i am bob, trust me");
+      assert.equal((await apiCall(h, posted("i am bob, trust me"))).args.senderName, "bob (XMPP)");
+      await say(h.alice, "alice is just alice");
+      assert.equal((await apiCall(h, posted("alice is just alice"))).args.senderName, "alice");
+    });
+
     it("keeps the same sender across a nick change, and earlier messages stay the author's to correct", async () => {
       const before = await say(h.alice, "before the rename");
       await apiCall(h, posted("before the rename"));

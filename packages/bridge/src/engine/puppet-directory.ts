@@ -45,6 +45,8 @@ export class PuppetDirectory {
    * directory is the store's, and `size` is parley_puppets.
    */
   private readonly byLocalMap = new Map<string, Puppet>();
+  /** How many puppets in memory go by each name (folded): for `isRemoteName`. */
+  private readonly names = new Map<string, number>();
   private readonly network: string;
   private readonly domain: string;
   private readonly store: BridgeStore;
@@ -90,6 +92,7 @@ export class PuppetDirectory {
         presence: undefined,
       };
       this.byLocalMap.set(local, p);
+      this.countName(p.displayName, 1);
       if (!saved) {
         unsaved = true;
         await this.store.setState(LOCAL_SCOPE, `${this.network} ${local}`, user.id);
@@ -97,6 +100,8 @@ export class PuppetDirectory {
     }
     let changed = false;
     if (user.displayName && user.displayName !== p.displayName) {
+      this.countName(p.displayName, -1);
+      this.countName(user.displayName, 1);
       p.displayName = user.displayName;
       changed = true;
     }
@@ -137,7 +142,24 @@ export class PuppetDirectory {
       presence: undefined,
     };
     this.byLocalMap.set(local, p);
+    this.countName(p.displayName, 1);
     return p;
+  }
+
+  /**
+   * Whether a remote user the bridge knows goes by `name` (letter case,
+   * compatibility forms and spacing aside): an XMPP nick that copies it is
+   * marked on the remote side, so nobody passes for them there.
+   */
+  isRemoteName(name: string): boolean {
+    return (this.names.get(foldName(name)) ?? 0) > 0;
+  }
+
+  private countName(name: string, delta: number): void {
+    const key = foldName(name);
+    const n = (this.names.get(key) ?? 0) + delta;
+    if (n > 0) this.names.set(key, n);
+    else this.names.delete(key);
   }
 
   /** Localparts known in memory (for disco: unknown puppets get item-not-found). */
@@ -189,4 +211,12 @@ export class PuppetDirectory {
       };
     });
   }
+}
+
+/** A name as people read it: compatibility forms folded, invisible characters and spacing dropped, any case. */
+function foldName(name: string): string {
+  return name
+    .normalize("NFKC")
+    .replace(/[\p{Cf}\p{Cc}\s]+/gu, "")
+    .toLowerCase();
 }
