@@ -23,6 +23,7 @@ import type { MessageRecord } from "../store/index.ts";
 import { KeyedChains } from "../store/keyed-chains.ts";
 import type { EngineContext } from "./context.ts";
 import { isEmptyText, mapMentions } from "./mentions.ts";
+import { mentionNicks, type NickCandidate } from "./nick-mentions.ts";
 import { OccupantIdentities } from "./occupant-identity.ts";
 import type { ArchivedMessage, Occupant } from "./relay-occupant.ts";
 import { isOwnStanzaId } from "./stanza-ids.ts";
@@ -215,7 +216,7 @@ export class XmppToRemote {
       const r = await find(m.replace.id);
       if (r?.direction !== "to-remote") return;
       if (r.sender !== authorKey) return this.notTheAuthor(room, "correction", nick, m.replace.id);
-      const text = this.textOf(m);
+      const text = this.textOf(m, room);
       const edit = connector.edit.bind(connector);
       const key = `to-remote edit ${this.ctx.network} ${room} ${m.id ?? m.originId ?? stanzaId}`;
       await this.ctx.delivery.enqueue({
@@ -350,13 +351,24 @@ export class XmppToRemote {
     return { jid, nick: shown, ...(avatarUrl !== undefined && { avatarUrl }) };
   }
 
-  private textOf(m: Message): RichText {
+  private textOf(m: Message, room: string): RichText {
     const body = stripFallback(m.body ?? "", m.fallbacks, NS.reply);
-    const doc = fromStyling(body, shiftReferences(m, body));
-    // Mentions of puppets become mentions of the remote users behind them.
+    const doc = mentionNicks(fromStyling(body, shiftReferences(m, body)), this.nickCandidates(room));
+    // Mentions of puppets (by their JID, or by their occupant JID in this room) become mentions of the remote
+    // users behind them.
     return mapMentions(doc, (target: MentionTarget, _name: string) => {
       const jid = target.jid;
       if (jid === undefined) return undefined;
+      const slash = jid.indexOf("/");
+      if (slash > 0 && jid.slice(0, slash).toLowerCase() === room.toLowerCase()) {
+        const local = this.ctx.occupancy.localByNick(room, jid.slice(slash + 1));
+        const puppet = local !== undefined ? this.ctx.puppets.peek(local) : undefined;
+        if (!puppet) return undefined;
+        return {
+          target: { network: this.ctx.network, remoteId: puppet.remoteId, kind: "user" },
+          name: puppet.displayName,
+        };
+      }
       const at = jid.indexOf("@");
       if (
         at < 0 ||
@@ -375,6 +387,27 @@ export class XmppToRemote {
     });
   }
 
+  /** Who a nick in `room` may name: its puppets (as mentions of their remote users) and its XMPP occupants. */
+  private nickCandidates(room: string): NickCandidate[] {
+    const candidates: NickCandidate[] = [];
+    for (const local of this.ctx.occupancy.localsIn(room)) {
+      const nick = this.ctx.occupancy.nickIn(room, local);
+      const puppet = this.ctx.puppets.peek(local);
+      if (nick === undefined || !puppet) continue;
+      candidates.push({
+        nick,
+        mention: {
+          target: { network: this.ctx.network, remoteId: puppet.remoteId, kind: "user" },
+          name: puppet.displayName,
+        },
+      });
+    }
+    for (const occupant of this.ctx.relay.occupants(room)) {
+      if (!this.isBridgeNick(room, occupant.nick)) candidates.push({ nick: occupant.nick });
+    }
+    return candidates;
+  }
+
   private async post(
     room: string,
     channels: readonly string[],
@@ -388,7 +421,7 @@ export class XmppToRemote {
     const connector = this.ctx.connector;
     const oobUrls = (m.oob ?? []).map((o) => o.url);
     const strippedBody = stripFallback(m.body ?? "", m.fallbacks, NS.reply).trim();
-    const text = oobUrls.includes(strippedBody) ? { blocks: [] } : this.textOf(m);
+    const text = oobUrls.includes(strippedBody) ? { blocks: [] } : this.textOf(m, room);
     const attachments = connector.capabilities.attachments
       ? await Promise.all(oobUrls.map((u) => this.ctx.media.toRemote(u)))
       : [];
