@@ -48,10 +48,28 @@ async function collect(body: AsyncIterable<Uint8Array>, limit: number): Promise<
 
 const AVATARS_KEPT = 10_000;
 
+/**
+ * How long a hash whose vCard gave no photo (or no answer) is not asked for
+ * again: every message of that occupant would otherwise wait for the same
+ * fruitless round trip (up to the 5 s timeout).
+ */
+const MISSING_AVATAR_RETRY_MS = 10 * 60_000;
+
+interface AvatarLookup {
+  readonly url: Promise<string | undefined>;
+  /** When the look-up ended without a URL. */
+  missingSince?: number;
+}
+
 export class EngineMediaRelay implements MediaRelay {
   private readonly o: MediaRelayOptions;
-  /** Avatar hash -> its URL: at most AVATARS_KEPT, emptied past it (each is only a look-up saved). */
-  private readonly avatarByHash = new Map<string, string>();
+  /**
+   * Avatar hash -> its look-up, in flight or done: at most AVATARS_KEPT,
+   * emptied past it (each is only a look-up saved). Messages from an occupant
+   * share one look-up, so a burst costs one vCard request, not one per
+   * message, and they reach the lane in the order they came.
+   */
+  private readonly avatarByHash = new Map<string, AvatarLookup>();
 
   constructor(o: MediaRelayOptions) {
     this.o = o;
@@ -92,9 +110,33 @@ export class EngineMediaRelay implements MediaRelay {
     return { url, ...(filename !== undefined && { filename }) };
   }
 
-  async occupantAvatar(occupantJid: string, hash: string): Promise<string | undefined> {
+  occupantAvatar(occupantJid: string, hash: string): Promise<string | undefined> {
     const known = this.avatarByHash.get(hash);
-    if (known !== undefined) return known;
+    if (known && (known.missingSince === undefined || Date.now() - known.missingSince < MISSING_AVATAR_RETRY_MS)) {
+      return known.url;
+    }
+    if (this.avatarByHash.size >= AVATARS_KEPT) this.avatarByHash.clear();
+    const lookup: AvatarLookup = {
+      url: this.readAvatar(occupantJid).then(
+        (url) => {
+          if (url === undefined) lookup.missingSince = Date.now();
+          return url;
+        },
+        (e: unknown) => {
+          lookup.missingSince = Date.now();
+          this.o.logger.debug("an occupant's vCard could not be read; its avatar is left out", {
+            error: e instanceof Error ? e.message : String(e),
+          });
+          return undefined;
+        },
+      ),
+    };
+    this.avatarByHash.set(hash, lookup);
+    return lookup.url;
+  }
+
+  /** The occupant's vCard photo, stored and served on the media endpoint; undefined when it has none. */
+  private async readAvatar(occupantJid: string): Promise<string | undefined> {
     const answer = await this.o.router.request(
       {
         type: "get",
@@ -109,9 +151,6 @@ export class EngineMediaRelay implements MediaRelay {
     const photo = vcard.ok ? vcard.value.photo : undefined;
     if (!photo?.data) return undefined;
     const stored = await this.o.store.put(photo.data, { contentType: photo.type ?? "image/png" }, this.o.maxBytes);
-    const url = this.o.store.urlFor(stored.id, this.o.publicUrl());
-    if (this.avatarByHash.size > AVATARS_KEPT) this.avatarByHash.clear();
-    this.avatarByHash.set(hash, url);
-    return url;
+    return this.o.store.urlFor(stored.id, this.o.publicUrl());
   }
 }
