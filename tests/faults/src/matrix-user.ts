@@ -121,8 +121,8 @@ export class MatrixUser {
     return first;
   }
 
-  /** The room's whole history of m.room.message events from others, oldest first. */
-  async history(roomId: string): Promise<MatrixMessage[]> {
+  /** The room's whole history of m.room.message events, oldest first: from others, or this user's own. */
+  async history(roomId: string, whose: "others" | "own" = "others"): Promise<MatrixMessage[]> {
     const out: MatrixMessage[] = [];
     let from: string | undefined;
     for (let page = 0; page < 10_000; page++) {
@@ -132,7 +132,7 @@ export class MatrixUser {
         chunk?: TimelineEvent[];
         end?: string;
       };
-      for (const e of r.chunk ?? []) this.take(e, out);
+      for (const e of r.chunk ?? []) this.take(e, out, whose);
       if (r.end === undefined || (r.chunk ?? []).length === 0) return out;
       from = r.end;
     }
@@ -144,8 +144,9 @@ export class MatrixUser {
     await this.syncLoop;
   }
 
-  private take(e: TimelineEvent, into: MatrixMessage[]): void {
-    if (e.type !== "m.room.message" || e.sender === this.userId || typeof e.content?.body !== "string") return;
+  private take(e: TimelineEvent, into: MatrixMessage[], whose: "others" | "own" = "others"): void {
+    if (e.type !== "m.room.message" || typeof e.content?.body !== "string") return;
+    if ((e.sender === this.userId) !== (whose === "own")) return;
     // An edit (m.replace) repeats the text with "* ": it is not a message of its own.
     if (e.content["m.relates_to"] !== undefined) return;
     into.push({ sender: e.sender ?? "", body: e.content.body, eventId: e.event_id ?? "", at: e.origin_server_ts ?? 0 });

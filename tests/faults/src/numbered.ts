@@ -30,8 +30,17 @@ export interface Tally {
   readonly doubled: string;
 }
 
-/** Counts `seen` (numbers in the order the receiving side holds them) against 1..sent. */
-export function tally(sent: number, seen: readonly number[]): Tally {
+/**
+ * Counts `seen` (numbers in the order the receiving side holds them) against 1..sent.
+ * `sentOrder` is the order the sending side recorded them in, when it may differ from
+ * their numbers (messages sent several at a time); by default 1, 2, 3...
+ */
+export function tally(sent: number, seen: readonly number[], sentOrder?: readonly number[]): Tally {
+  const rank = new Map<number, number>();
+  sentOrder?.forEach((n, i) => {
+    if (!rank.has(n)) rank.set(n, i + 1);
+  });
+  const rankOf = (n: number) => (sentOrder === undefined ? n : (rank.get(n) ?? n));
   const copies = new Map<number, number>();
   let highest = 0;
   let outOfOrder = 0;
@@ -39,8 +48,8 @@ export function tally(sent: number, seen: readonly number[]): Tally {
     const before = copies.get(n) ?? 0;
     copies.set(n, before + 1);
     if (before > 0) continue;
-    if (n < highest) outOfOrder++;
-    else highest = n;
+    if (rankOf(n) < highest) outOfOrder++;
+    else highest = rankOf(n);
   }
   const missing: number[] = [];
   for (let n = 1; n <= sent; n++) if (!copies.has(n)) missing.push(n);

@@ -45,6 +45,10 @@ export interface Receiver {
 }
 
 export interface World {
+  /** How many sends may be in flight at once (1: each waits for the one before). */
+  readonly sendWindow: number;
+  /** The order the sending side recorded the texts in, when several were in flight at once. */
+  readonly sentOrder?: () => Promise<string[]>;
   readonly xmpp: XmppServer;
   readonly bridge: BridgeRun;
   readonly watcher: RoomWatcher;
@@ -54,6 +58,9 @@ export interface World {
   readonly receiver: Receiver;
   close(): Promise<void>;
 }
+
+/** Matrix messages in flight at once from the Matrix user (more is allowed: the order counted is Synapse's). */
+const MATRIX_SEND_WINDOW = 1;
 
 /** Prosody's own cap (1,000 in memory) keeps only the end of a long run; this holds every run here. */
 const ARCHIVE_ITEM_LIMIT = 1_000_000;
@@ -140,6 +147,7 @@ async function discordSide(
   if (o.direction === "to-xmpp") {
     let posted = 0;
     return {
+      sendWindow: 1,
       xmpp,
       bridge,
       watcher,
@@ -156,6 +164,7 @@ async function discordSide(
     };
   }
   return {
+    sendWindow: 1,
     xmpp,
     bridge,
     watcher,
@@ -231,6 +240,10 @@ async function matrixSide(
 
   if (o.direction === "to-xmpp") {
     return {
+      // One at a time: with four in flight Synapse took them no faster here. The order is
+      // read back from the room all the same, and counted against.
+      sendWindow: MATRIX_SEND_WINDOW,
+      sentOrder: async () => (await bob.history(roomId, "own")).map((m) => m.body),
       xmpp,
       bridge,
       watcher,
@@ -245,6 +258,7 @@ async function matrixSide(
     };
   }
   return {
+    sendWindow: 1,
     xmpp,
     bridge,
     watcher,
