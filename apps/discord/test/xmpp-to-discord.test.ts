@@ -14,7 +14,7 @@ import {
   moderationOf,
   stanzaIdBy,
 } from "@parley/stanza";
-import { isMessage, stanzaId, TestClient } from "@parley/testkit";
+import { isMessage, isPresence, stanzaId, TestClient } from "@parley/testkit";
 import type { APIMessage } from "discord-api-types/v10";
 import { assertNoViolations, type DiscordHarness, inRoom, mapped, postAndSee, startHarness, until } from "./harness.ts";
 
@@ -151,6 +151,23 @@ describe("XMPP to Discord", () => {
       parse: [],
       users: [h.bob.id],
     });
+  });
+
+  it("turns Nick: at the start and @Nick into Discord mentions of the members behind the puppets", async () => {
+    // Bob is online, so his puppet sits in the room whether he spoke or not.
+    const seated = h.alice.waitFor(
+      isPresence((p) => p.from === `${h.room}/${h.bob.nick}` && p.type === "available"),
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    h.fake.setPresence(h.bob.id, { status: "online" });
+    await seated;
+    await alicePosts(h, h.room, `${h.bob.nick}: ping, and @${h.bob.nick} again`);
+    const msg = await onDiscord(h, h.general.id, (m) => m.content.includes("ping, and"), "the nick mentions");
+    assert.equal(msg.content, `<@${h.bob.id}>: ping, and <@${h.bob.id}> again`);
+    const post = webhookRequests(h, "POST").find((r) => (r.body as { content?: string }).content === msg.content);
+    assert.deepEqual(mentionsOf(post?.body), { parse: [], users: [h.bob.id] });
   });
 
   it("carries a correction as an edit of the webhook message", async () => {

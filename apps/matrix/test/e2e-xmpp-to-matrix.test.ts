@@ -81,6 +81,16 @@ describe("XMPP -> Matrix", () => {
     assert.match(String(event.content.formatted_body), /<strong>bold<\/strong> and <em>italic<\/em>/);
   });
 
+  test("Bob: at the start and @Bob become pills of the Matrix user, listed in m.mentions", async () => {
+    // Bob's puppet sits in the room once the bridge has brought the linked room's members in.
+    await eventually("Bob's puppet in the room", () => h.bridge.occupancy.localsIn(h.room).length > 0 || undefined);
+    const { event } = await aliceSays("Bob: look, @Bob", {}, (e) => String(e.content.body).includes("look"));
+    assert.deepEqual(event.content["m.mentions"], { user_ids: [h.bob.userId] });
+    const pills = String(event.content.formatted_body).match(/<a href="https:\/\/matrix\.to\/#\/[^"]+">/g) ?? [];
+    assert.equal(pills.length, 2, `two pills in ${String(event.content.formatted_body)}`);
+    assert.ok(pills.every((pill) => decodeURIComponent(pill).includes(h.bob.userId)));
+  });
+
   test("an XEP-0308 correction is an m.replace with m.new_content", async () => {
     const { reflected, event } = await aliceSays("helo");
     await h.alice.send(
