@@ -139,7 +139,7 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
         onPruned: (records, rows) => void counted.push([records, rows]),
       });
       const counts = await retention.sweep();
-      assert.deepEqual(counts, { messages: 5, deliveries: 1, "dead-letters": 1, "expired-state": 1 });
+      assert.deepEqual(counts, { messages: 5, deliveries: 1, "dead-letters": 1, unconfirmed: 0, "expired-state": 1 });
       assert.deepEqual(counted, [
         ["messages", 5],
         ["deliveries", 1],
@@ -152,6 +152,7 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
         messages: 5,
         deliveries: 1,
         "dead-letters": 1,
+        unconfirmed: 0,
         "expired-state": 1,
         messagesDays: 90,
         ledgerDays: 30,
@@ -176,7 +177,13 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
       assert.equal(await store.getState("connector:discord", "cursor:c1"), "12345", "a cursor is never pruned");
 
       lines.length = 0;
-      assert.deepEqual(await retention.sweep(), { messages: 0, deliveries: 0, "dead-letters": 0, "expired-state": 0 });
+      assert.deepEqual(await retention.sweep(), {
+        messages: 0,
+        deliveries: 0,
+        "dead-letters": 0,
+        unconfirmed: 0,
+        "expired-state": 0,
+      });
       assert.deepEqual(
         lines.map((l) => [l.level, l.msg]),
         [["debug", "store retention found nothing to prune"]],
@@ -197,7 +204,13 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
         logger: recordingLogger([]),
         now: clock.read,
       });
-      assert.deepEqual(await retention.sweep(), { messages: 0, deliveries: 0, "dead-letters": 0, "expired-state": 1 });
+      assert.deepEqual(await retention.sweep(), {
+        messages: 0,
+        deliveries: 0,
+        "dead-letters": 0,
+        unconfirmed: 0,
+        "expired-state": 1,
+      });
       assert.equal((await store.byRemoteId("discord", "ancient")).length, 1);
       assert.equal(await store.deliveredResult("ancient-key"), null);
     });
@@ -220,7 +233,13 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
         logger: recordingLogger([]),
         now: clock.read,
       });
-      assert.deepEqual(await retention.sweep(), { messages: 1, deliveries: 0, "dead-letters": 0, "expired-state": 2 });
+      assert.deepEqual(await retention.sweep(), {
+        messages: 1,
+        deliveries: 0,
+        "dead-letters": 0,
+        unconfirmed: 0,
+        "expired-state": 2,
+      });
       assert.equal(await state.get("posted:1"), undefined);
       assert.equal(await state.get("recent:c1"), "[1]");
       const forever = connectorStateIn(store, "matrix", { messagesDays: 0, ledgerDays: 30 });
@@ -296,19 +315,21 @@ describe("StoreRetention's schedule", () => {
     });
     retention.start();
     assert.deepEqual(watched.calls, ["messages"], "the first sweep starts at once");
-    await watched.until(8); // the first sweep's four kinds, then the second sweep's
+    await watched.until(10); // the first sweep's five kinds, then the second sweep's
     await retention.stop();
     const made = watched.calls.length;
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(watched.calls.length, made, "nothing after stop");
-    assert.deepEqual(watched.calls.slice(0, 8), [
+    assert.deepEqual(watched.calls.slice(0, 10), [
       "messages",
       "deliveries",
       "dead-letters",
+      "unconfirmed",
       "expired-state",
       "messages",
       "deliveries",
       "dead-letters",
+      "unconfirmed",
       "expired-state",
     ]);
   });

@@ -215,6 +215,8 @@ export class Bridge {
     this.retention = new StoreRetention({
       store,
       policy: c.store.retention,
+      // An unconfirmed delivery is pruned only once the next start would no longer send it again.
+      unconfirmedReachMs: c.xmpp.catchUp.maxAgeHours * 3_600_000,
       logger: this.logger.child({ part: "retention" }),
       ...(o.now !== undefined && { now: o.now }),
       onPruned: (records, rows) => this.metrics.pruned(records, rows),

@@ -32,7 +32,7 @@ import type {
   RemoteTyping,
   RemoteUser,
 } from "../connector/connector.ts";
-import { TransientError } from "../delivery/index.ts";
+import { PermanentError, TransientError } from "../delivery/index.ts";
 import { toPlainText, toStyling } from "../format/index.ts";
 import { MucJoinError } from "../puppets/muc-occupancy.ts";
 import type { MessageRecord } from "../store/index.ts";
@@ -125,7 +125,11 @@ export class RemoteToXmpp implements ConnectorHost {
   }
 
   private puppetJid(p: Puppet): string {
-    return `${p.local}@${this.ctx.domain}/${this.ctx.puppetResource}`;
+    return this.puppetJidOf(p.local);
+  }
+
+  private puppetJidOf(local: string): string {
+    return `${local}@${this.ctx.domain}/${this.ctx.puppetResource}`;
   }
 
   /** Joins the relay and the puppet to `room` once; later calls share the result. */
@@ -345,11 +349,23 @@ export class RemoteToXmpp implements ConnectorHost {
     el: Element,
     at: number,
   ): Promise<void> {
+    return this.recordUnconfirmedFrom(key, room, puppet.local, id, el, at);
+  }
+
+  /** `recordUnconfirmed` for a sender known by its localpart. */
+  private recordUnconfirmedFrom(
+    key: string,
+    room: string,
+    local: string,
+    id: string,
+    el: Element,
+    at: number,
+  ): Promise<void> {
     const write = this.ctx.store.recordUnconfirmed({
       key,
       network: this.network,
       target: room,
-      sender: puppet.local,
+      sender: local,
       id,
       data: el.toString(),
       at,
@@ -454,6 +470,7 @@ export class RemoteToXmpp implements ConnectorHost {
   }
 
   async delete(d: RemoteDelete): Promise<void> {
+    const received = Date.now();
     if (this.ctx.echoes.consume("delete", d.id)) return;
     const records = await this.records(d.id);
     const parts: MessageRecord[] = [...records];
@@ -464,6 +481,29 @@ export class RemoteToXmpp implements ConnectorHost {
     }
     for (const r of parts) {
       const key = `to-xmpp delete ${this.network} ${r.remoteId} ${r.room}`;
+      const id = stanzaIdFor(key, this.ctx.domain);
+      const known = r.stanzaId ?? r.originId;
+      if (known === undefined) continue;
+      if (r.direction === "to-xmpp" && !this.direct.isDirectRecord(r)) {
+        // A puppet takes back its own message: counted once the room reflects the retraction, like a message.
+        const local = localFromRemoteId(r.sender);
+        await this.sendConfirmedToRoom({
+          key,
+          id,
+          room: r.room,
+          local,
+          describe: `deletion of ${r.remoteId} in ${r.room}`,
+          target: known,
+          freshTarget: async () => {
+            const fresh = (await this.recordIn(r.remoteId, r.room)) ?? r;
+            return fresh.stanzaId ?? fresh.originId;
+          },
+          build: (target) =>
+            buildRetraction({ type: "groupchat", id, from: this.puppetJidOf(local), to: r.room, retractId: target }),
+          received,
+        });
+        continue;
+      }
       await this.ctx.delivery.enqueue({
         key,
         lane: `xmpp:${r.room}`,
@@ -473,22 +513,7 @@ export class RemoteToXmpp implements ConnectorHost {
           const target = fresh.stanzaId ?? fresh.originId;
           if (target === undefined) return;
           if (this.direct.isDirectRecord(r)) {
-            await this.direct.sendRetraction(r, stanzaIdFor(key, this.ctx.domain));
-            return;
-          }
-          if (r.direction === "to-xmpp") {
-            const puppet = await this.ctx.puppets.byLocal(localFromRemoteId(r.sender));
-            if (!puppet) return;
-            await this.readyToSend(puppet, r.room);
-            await this.ctx.send(
-              buildRetraction({
-                type: "groupchat",
-                id: stanzaIdFor(key, this.ctx.domain),
-                from: this.puppetJid(puppet),
-                to: r.room,
-                retractId: target,
-              }),
-            );
+            await this.direct.sendRetraction(r, id);
             return;
           }
           // An XMPP user's message removed on the remote side by a moderator: ask the room to moderate it.
@@ -499,6 +524,52 @@ export class RemoteToXmpp implements ConnectorHost {
         },
       });
     }
+  }
+
+  /**
+   * Queues a stanza from puppet `local` to `room` that counts once the room
+   * reflects it (or its archive has it), like a message: kept unconfirmed on
+   * record with its stanza until then, so that a crash or a stop leaves it to
+   * the next start's reconcile. `build` makes the stanza for the id of the
+   * message it is about; that id is read again at delivery time (the room
+   * has usually told its stanza-id by then), and a stanza that changed with
+   * it is recorded again before it goes.
+   */
+  private async sendConfirmedToRoom(o: {
+    readonly key: string;
+    readonly id: string;
+    readonly room: string;
+    readonly local: string;
+    readonly describe: string;
+    readonly target: string;
+    readonly freshTarget: () => Promise<string | undefined>;
+    readonly build: (target: string) => Element;
+    readonly received: number;
+    /** Runs once the delivery is on record, before it is queued. */
+    readonly onRecorded?: () => Promise<void>;
+  }): Promise<void> {
+    const first = o.build(o.target);
+    await this.recordUnconfirmedFrom(o.key, o.room, o.local, o.id, first, o.received);
+    await o.onRecorded?.();
+    await this.ctx.delivery.enqueue({
+      key: o.key,
+      lane: `xmpp:${o.room}`,
+      describe: o.describe,
+      awaitsConfirmation: true,
+      run: async () => {
+        const puppet = await this.ctx.puppets.byLocal(o.local);
+        if (!puppet) throw new PermanentError(`the puppet ${o.local} is no longer known`);
+        const target = (await o.freshTarget()) ?? o.target;
+        let el = first;
+        if (target !== o.target) {
+          el = o.build(target);
+          await this.recordUnconfirmedFrom(o.key, o.room, o.local, o.id, el, o.received);
+        }
+        await this.readyToSend(puppet, o.room);
+        await this.sendTracked(o.key, o.id, o.room, el, puppet);
+        return o.id;
+      },
+    });
   }
 
   /**
@@ -534,6 +605,7 @@ export class RemoteToXmpp implements ConnectorHost {
   }
 
   async reaction(x: RemoteReaction): Promise<void> {
+    const received = Date.now();
     if (x.user.isBridge) return;
     const records = await this.records(x.id);
     if (records.length === 0) return;
@@ -552,35 +624,45 @@ export class RemoteToXmpp implements ConnectorHost {
       // The how-manyth change of this user's set on this message: with the set, a key no retry or replay changes,
       // and that a set coming back to an earlier value does not share.
       const changes = await this.reactionChange(setKey, x.user.id);
-      await this.ctx.store.setReactions(this.network, setKey, x.user.id, next);
+      const saveSet = () => this.ctx.store.setReactions(this.network, setKey, x.user.id, next);
       // A custom emoji has no Unicode form: XMPP gets its `:name:` shortcode as it is.
       const emojis = next;
       if (this.direct.isDirectRecord(r)) {
+        await saveSet();
         if (r.originId !== undefined) await this.direct.sendReactions(r, puppet, r.originId, emojis);
         continue;
       }
       const key = `to-xmpp reaction ${this.network} ${x.id} ${r.room} ${x.user.id} ${next.join(",")} #${changes}`;
-      await this.ctx.delivery.enqueue({
+      const id = stanzaIdFor(key, this.ctx.domain);
+      const known = r.stanzaId ?? r.originId;
+      if (known === undefined) continue;
+      // Counted once the room reflects it; what is left unconfirmed is reconciled at the next start (a reaction
+      // is the full set, so one sent again is the same state).
+      await this.sendConfirmedToRoom({
         key,
-        lane: `xmpp:${r.room}`,
+        id,
+        room: r.room,
+        local: puppet.local,
         describe: `reactions on ${x.id} in ${r.room}`,
-        run: async () => {
-          // Read at delivery time: by then the room has usually told its stanza-id (XEP-0444 wants it in groupchat).
+        target: known,
+        // XEP-0444 wants the room's stanza-id in groupchat: by delivery time the room has usually told it.
+        freshTarget: async () => {
           const fresh = (await this.recordIn(x.id, r.room)) ?? r;
-          const target = fresh.stanzaId ?? fresh.originId;
-          if (target === undefined) return;
-          await this.readyToSend(puppet, r.room);
-          await this.ctx.send(
-            buildMessage({
-              type: "groupchat",
-              id: stanzaIdFor(key, this.ctx.domain),
-              from: this.puppetJid(puppet),
-              to: r.room,
-              reactions: { id: target, emojis },
-              hints: ["store"],
-            }),
-          );
+          return fresh.stanzaId ?? fresh.originId;
         },
+        build: (target) =>
+          buildMessage({
+            type: "groupchat",
+            id,
+            originId: id,
+            from: this.puppetJid(puppet),
+            to: r.room,
+            reactions: { id: target, emojis },
+            hints: ["store"],
+          }),
+        received,
+        // The set is saved once its delivery is on record: a crash between loses neither.
+        onRecorded: saveSet,
       });
     }
   }

@@ -82,6 +82,13 @@ export class RoomCatchUp {
   /** Per room: the last message read, as far as it is known in memory. */
   private readonly last = new Map<string, Mark>();
   private readonly unwritten = new Set<string>();
+  /**
+   * Per room: messages read live and not dealt with yet, in the order they
+   * came (with their mark once dealt with, while one before them is not).
+   * Bounded by what is in flight: each entry goes once it and those before it
+   * are dealt with.
+   */
+  private readonly inFlight = new Map<string, Map<string, { done?: Mark }>>();
   private readonly running = new KeyedChains();
   /** Per room under catch-up: stanza-ids of the messages read live meanwhile (the catch-up stops short of them). */
   private readonly heldLive = new Map<string, Set<string>>();
@@ -102,10 +109,41 @@ export class RoomCatchUp {
    */
   read(room: string, stanzaId: string, at?: number): void {
     const key = room.toLowerCase();
-    // A room whose catch-up the stop cut short keeps its mark: the rest is caught up at the next start.
-    if (this.running.settled(key) === undefined && !this.cutShort.has(key)) {
-      this.mark(key, { id: stanzaId, at: at ?? this.now() });
+    const mark = { id: stanzaId, at: at ?? this.now() };
+    // The mark never passes a message still on its way (to any of the room's channels): a message read after it
+    // waits in line, and the mark moves past both once the earlier one is done.
+    const flight = this.inFlight.get(key);
+    let settled: Mark | undefined = mark;
+    if (flight !== undefined) {
+      const entry = flight.get(stanzaId);
+      if (entry !== undefined) entry.done = mark;
+      else flight.set(stanzaId, { done: mark });
+      settled = undefined;
+      for (const [id, e] of flight) {
+        if (e.done === undefined) break;
+        settled = e.done;
+        flight.delete(id);
+      }
+      if (flight.size === 0) this.inFlight.delete(key);
     }
+    // A room whose catch-up the stop cut short keeps its mark: the rest is caught up at the next start.
+    if (settled !== undefined && this.running.settled(key) === undefined && !this.cutShort.has(key)) {
+      this.mark(key, settled);
+    }
+  }
+
+  /**
+   * A message of `room` with stanza-id `stanzaId` was read live and is on its
+   * way (`read` says when it is dealt with): until then the mark stays before
+   * it, whatever is read after it.
+   */
+  private arrived(room: string, stanzaId: string): void {
+    let flight = this.inFlight.get(room);
+    if (flight === undefined) {
+      flight = new Map();
+      this.inFlight.set(room, flight);
+    }
+    if (!flight.has(stanzaId)) flight.set(stanzaId, {});
   }
 
   private now(): number {
@@ -163,12 +201,14 @@ export class RoomCatchUp {
 
   /**
    * A message of `room` read live: what it must wait for (a catch-up of the
-   * room under way), or undefined. Call it as the message arrives: the
+   * room under way), or undefined. Call it as the message arrives, and `read`
+   * once it is dealt with: the mark does not pass it meanwhile. The
    * catch-up stops short of it, since the room's archive has everything said
    * after the join twice over (live, and archived).
    */
   live(room: string, stanzaId: string | undefined): Promise<void> | undefined {
     const key = room.toLowerCase();
+    if (stanzaId !== undefined) this.arrived(key, stanzaId);
     const running = this.running.settled(key);
     if (running && stanzaId !== undefined) this.heldLive.get(key)?.add(stanzaId);
     return running;

@@ -65,6 +65,8 @@ export class XmppToRemote {
    * retract at once, and the remote API may be slow or retried).
    */
   private readonly relaying = new KeyedChains();
+  /** Reaction updates in flight, per message and reacting user (each waits for the one before). */
+  private readonly reactionUpdates = new KeyedChains();
   /** Who an occupant without a disclosed JID is, by occupant-id, so a nick change keeps their puppet or ghost. */
   private readonly identities: OccupantIdentities;
 
@@ -490,22 +492,36 @@ export class XmppToRemote {
     if (!connector.react) return;
     const react = connector.react.bind(connector);
     const setKey = `${room} ${targetId}`;
-    const before = await this.ctx.store.getReactions(this.ctx.network, setKey, authorKey);
-    const added = emojis.filter((e) => !before.includes(e));
-    const removed = before.filter((e) => !emojis.includes(e));
-    await this.ctx.store.setReactions(this.ctx.network, setKey, authorKey, emojis);
-    for (const [emoji, action] of [
-      ...added.map((e) => [e, "add"] as const),
-      ...removed.map((e) => [e, "remove"] as const),
-    ]) {
-      const key = `to-remote reaction ${this.ctx.network} ${r.remoteId} ${authorKey} ${emoji} ${action} ${update}`;
-      await this.ctx.delivery.enqueue({
-        key,
-        lane: `remote:${r.channel}`,
-        describe: `reaction on ${r.remoteId}`,
-        run: () => react({ channel: r.channel, id: r.remoteId, sender, emoji, action, key }),
-      });
-    }
+    // One update of a user's set on a message at a time: each diffs against the set the one before saved.
+    const updateKey = `${setKey} ${authorKey}`;
+    const previous = this.reactionUpdates.settled(updateKey);
+    const work = (async () => {
+      await previous;
+      const before = await this.ctx.store.getReactions(this.ctx.network, setKey, authorKey);
+      const changes = [
+        ...emojis.filter((e) => !before.includes(e)).map((e) => [e, "add"] as const),
+        ...before.filter((e) => !emojis.includes(e)).map((e) => [e, "remove"] as const),
+      ];
+      if (changes.length === 0) return;
+      const done = new Set<string>();
+      for (const [emoji, action] of changes) {
+        const key = `to-remote reaction ${this.ctx.network} ${r.remoteId} ${authorKey} ${emoji} ${action} ${update}`;
+        const outcome = await this.ctx.delivery.enqueue({
+          key,
+          lane: `remote:${r.channel}`,
+          describe: `reaction on ${r.remoteId}`,
+          run: () => react({ channel: r.channel, id: r.remoteId, sender, emoji, action, key }),
+        });
+        if (outcome.status !== "dead") done.add(`${action} ${emoji}`);
+      }
+      // Saved once the network has the changes, and only those it has: a crash before this leaves the set as it
+      // was, so the same update read again from the archive still shows the change (its keys say what went).
+      const has = (e: string) => (before.includes(e) ? !done.has(`remove ${e}`) : done.has(`add ${e}`));
+      const saved = [...new Set([...emojis, ...before])].filter(has);
+      await this.ctx.store.setReactions(this.ctx.network, setKey, authorKey, saved);
+    })();
+    this.reactionUpdates.add(updateKey, work);
+    await work;
   }
 
   private async deleteRemote(r: MessageRecord, sender: XmppSender, moderator: boolean, reason?: string): Promise<void> {

@@ -97,7 +97,7 @@ export class BridgeMetrics {
     });
     this.prunedRowsTotal = new Counter({
       name: "parley_store_pruned_rows_total",
-      help: "Store rows removed by retention, by kind (messages, deliveries, dead-letters, expired-state)",
+      help: "Store rows removed by retention, by kind (messages, deliveries, dead-letters, unconfirmed, expired-state)",
       labelNames: ["records"],
       registers,
     });

@@ -54,7 +54,7 @@ const PUPPET_COLUMNS = "network, remote_id, display_name, avatar_url, avatar_has
 const DEAD_LETTER_COLUMNS = "delivery_key, lane, payload, error, attempts, dead_at";
 const UNCONFIRMED_COLUMNS = "delivery_key, network, target, sender, sent_id, data, queued_at, seq";
 
-const PRUNABLE = ["messages", "deliveries", "dead-letters", "expired-state"] as const;
+const PRUNABLE = ["messages", "deliveries", "dead-letters", "unconfirmed", "expired-state"] as const;
 
 /** One batch of each kind: the oldest `?` rows dated before `?`, found through the date's index. */
 const PRUNE: Readonly<Record<PrunableRecords, string>> = {
@@ -64,6 +64,8 @@ const PRUNE: Readonly<Record<PrunableRecords, string>> = {
     SELECT delivery_key FROM parley_deliveries WHERE delivered_at < ? ORDER BY delivered_at LIMIT ?)`,
   "dead-letters": `DELETE FROM parley_dead_letters WHERE delivery_key IN (
     SELECT delivery_key FROM parley_dead_letters WHERE dead_at < ? ORDER BY dead_at LIMIT ?)`,
+  unconfirmed: `DELETE FROM parley_unconfirmed WHERE delivery_key IN (
+    SELECT delivery_key FROM parley_unconfirmed WHERE queued_at < ? ORDER BY queued_at LIMIT ?)`,
   "expired-state": `DELETE FROM parley_state WHERE (scope, state_key) IN (
     SELECT scope, state_key FROM parley_state WHERE expires_at < ? ORDER BY expires_at LIMIT ?)`,
 };

@@ -1,7 +1,15 @@
 /**
  * Retention by age for what would otherwise only grow: the message map, the
- * delivery ledger with its dead letters, and connector state written with an
- * expiry. A sweep runs at start and then every hour; each deletes in small
+ * delivery ledger with its dead letters and its unconfirmed deliveries, and
+ * connector state written with an expiry.
+ *
+ * An unconfirmed delivery (sent, never seen by the other side: one the
+ * tracker stopped following, or left by a crash or a stop) is only pruned
+ * once it is older than both `ledgerDays` and `unconfirmedReachMs`, how far
+ * back the next start's reconcile still sends one again
+ * (`xmpp.catchUp.maxAgeHours`): an older one is given up by that reconcile
+ * anyway, so pruning it cannot lose a message that could still go. What it
+ * loses is at most the stanza-id the room's archive would have told for it. A sweep runs at start and then every hour; each deletes in small
  * batches and yields between them, so relaying goes on meanwhile. A failed
  * sweep is logged and tried again at the next hour; `stop` waits for the
  * batch under way and ends the schedule.
@@ -27,6 +35,12 @@ export interface StoreRetentionOptions {
   readonly intervalMs?: number;
   /** Rows per delete; default 500. */
   readonly batchSize?: number;
+  /**
+   * How far back (ms) the next start still sends an unconfirmed delivery
+   * again: unconfirmed rows younger than this are never pruned, whatever
+   * `ledgerDays` says. Default 0.
+   */
+  readonly unconfirmedReachMs?: number;
   /** Told how many rows of a kind a sweep removed (for a metric); only called when some were. */
   readonly onPruned?: (records: PrunableRecords, rows: number) => void;
 }
@@ -80,10 +94,17 @@ export class StoreRetention {
       ["messages", cutoff(messagesDays)],
       ["deliveries", cutoff(ledgerDays)],
       ["dead-letters", cutoff(ledgerDays)],
+      ["unconfirmed", this.unconfirmedCutoff(now)],
       // Expiry was set by whoever wrote the key, so it is honoured whatever the policy says.
       ["expired-state", now],
     ];
-    const counts: PrunedCounts = { messages: 0, deliveries: 0, "dead-letters": 0, "expired-state": 0 };
+    const counts: PrunedCounts = {
+      messages: 0,
+      deliveries: 0,
+      "dead-letters": 0,
+      unconfirmed: 0,
+      "expired-state": 0,
+    };
     for (const [records, before] of plan) {
       if (before === undefined) continue;
       counts[records] = await this.pruneAll(records, before);
@@ -93,6 +114,13 @@ export class StoreRetention {
     if (total > 0) this.o.logger.info("store retention pruned old rows", { ...counts, messagesDays, ledgerDays });
     else this.o.logger.debug("store retention found nothing to prune", { messagesDays, ledgerDays });
     return counts;
+  }
+
+  /** Unconfirmed rows queued before this go: past the ledger's days and past the reconcile's reach. */
+  private unconfirmedCutoff(now: number): number | undefined {
+    const { ledgerDays } = this.o.policy;
+    if (ledgerDays === 0) return undefined;
+    return now - Math.max(ledgerDays * DAY_MS, this.o.unconfirmedReachMs ?? 0);
   }
 
   private async pruneAll(records: PrunableRecords, before: number): Promise<number> {

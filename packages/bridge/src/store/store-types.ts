@@ -65,7 +65,7 @@ export interface StateWriteOptions {
 }
 
 /** What `prune` removes, each kind by its own date. */
-export type PrunableRecords = "messages" | "deliveries" | "dead-letters" | "expired-state";
+export type PrunableRecords = "messages" | "deliveries" | "dead-letters" | "unconfirmed" | "expired-state";
 
 /**
  * The bridge's persistent state. Every method is async and every write is a
@@ -143,7 +143,8 @@ export interface BridgeStore {
    * Deletes at most `limit` rows of one kind dated before `before`
    * (milliseconds since the epoch): messages by their `createdAt`,
    * deliveries by when they were marked delivered, dead letters by their
-   * `at`, state by its expiry (keys without one are never pruned). Resolves
+   * `at`, unconfirmed deliveries by when they were queued, state by its
+   * expiry (keys without one are never pruned). Resolves
    * with how many went; fewer than `limit` means none are left. Each call is
    * one short statement, so pruning in batches never holds up other writes
    * for long. Used by `StoreRetention`.
