@@ -52,6 +52,13 @@ export interface ToMatrixFigures {
   /** Synapse's CPU per message, medians over rounds: where the machine's time went in each run. */
   readonly toMatrixSynapseCpuMsPerMsg: number;
   readonly toMatrixCeilingSynapseCpuMsPerMsg: number;
+  /**
+   * For comparison, not a ceiling: a Matrix user's sequential PUTs into a room
+   * the bridge is not in (Synapse pushes nothing to an application service
+   * and notifies fewer members there).
+   */
+  readonly unbridgedRoomMsgsPerSec: number;
+  readonly unbridgedRoomSynapseCpuMsPerMsg: number;
 }
 
 export type ToMatrixResults = BenchResults<ToMatrixFigures, { readonly toMatrixVsCeiling: number }>;
@@ -71,6 +78,7 @@ export function toMatrixResults(o: {
   readonly requestsPerMessage: number;
   readonly tenRoomsRequestsInFlight: number;
   readonly synapseCpuMsPerMessage: { readonly ceiling: readonly number[]; readonly bridge: readonly number[] };
+  readonly plainRoom: { readonly msgsPerSec: number; readonly synapseCpuMsPerMsg: number };
 }): ToMatrixResults {
   const c = compareRounds(o.ceiling, o.bridge);
   return {
@@ -99,6 +107,8 @@ export function toMatrixResults(o: {
       toMatrix10RoomsRequestsInFlight: o.tenRoomsRequestsInFlight,
       toMatrixSynapseCpuMsPerMsg: roundTo(median(o.synapseCpuMsPerMessage.bridge), 1),
       toMatrixCeilingSynapseCpuMsPerMsg: roundTo(median(o.synapseCpuMsPerMessage.ceiling), 1),
+      unbridgedRoomMsgsPerSec: roundTo(o.plainRoom.msgsPerSec, 1),
+      unbridgedRoomSynapseCpuMsPerMsg: roundTo(o.plainRoom.synapseCpuMsPerMsg, 1),
     },
     ratios: { toMatrixVsCeiling: c.vsCeiling },
   };
@@ -124,6 +134,7 @@ export function toMatrixTable(r: ToMatrixResults): string {
         f.toMatrixP99ms.toFixed(1),
         String(f.toMatrixOutOfOrder),
       ],
+      ["(for comparison: a Matrix user's PUTs, unbridged room)", String(f.unbridgedRoomMsgsPerSec), "", "", "-"],
       ["bare client, 10 rooms at once", String(f.toMatrix10RoomsCeilingMsgsPerSec), "", "", "-"],
       ["bridge, 10 rooms at once", String(f.toMatrix10RoomsMsgsPerSec), "", "", String(f.toMatrix10RoomsOutOfOrder)],
       [`catch-up of ${f.catchUpMessages}, XMPP -> Matrix`, String(f.catchUpMsgsPerSec.toMatrix), "", "", ""],
@@ -139,6 +150,7 @@ export function toMatrixTable(r: ToMatrixResults): string {
     `target ${TO_MATRIX_TARGETS.vsCeiling} and 0 out of order: ${targetVerdict(oneRoom)})\n` +
     `10 rooms: ${f.toMatrix10RoomsMsgsPerSec} msgs/s (target ${TO_MATRIX_TARGETS.tenRoomsMsgsPerSec} in order: ${targetVerdict(tenRooms)})` +
     `\nthe bridge's requests per message: ${f.toMatrixRequestsPerMessage}; Synapse CPU per message: ` +
-    `${f.toMatrixSynapseCpuMsPerMsg} ms (bridge), ${f.toMatrixCeilingSynapseCpuMsPerMsg} ms (bare client)`
+    `${f.toMatrixSynapseCpuMsPerMsg} ms (bridge), ${f.toMatrixCeilingSynapseCpuMsPerMsg} ms (bare client), ` +
+    `${f.unbridgedRoomSynapseCpuMsPerMsg} ms (unbridged room)`
   );
 }

@@ -19,6 +19,10 @@
  *   for the application service), the bridge starts again; from its start to
  *   the last arrival on each side.
  *
+ * The XMPP user shows an avatar hash in her room presence, as most clients
+ * do, so the bridge's look-up of her vCard is on the path (PARLEY_BENCH_AVATAR=0
+ * leaves it out).
+ *
  * Settings (environment): PARLEY_BENCH_TO_MATRIX (burst, default 1000),
  * PARLEY_BENCH_ROUNDS (3), PARLEY_BENCH_ROOM_MESSAGES (per room of the ten,
  * 200), PARLEY_BENCH_CATCH_UP (10000). Prints a table and writes its figures
@@ -28,7 +32,7 @@ import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bridge, type BridgeStore, createLogger, loadConfig, openStore } from "@parley/bridge";
-import { buildMessage } from "@parley/stanza";
+import { buildMessage, buildPresence } from "@parley/stanza";
 import {
   ArrivalProbe,
   alternateRounds,
@@ -63,6 +67,8 @@ const MESSAGES = setting("PARLEY_BENCH_TO_MATRIX", 1000, 100_000);
 const ROUNDS = setting("PARLEY_BENCH_ROUNDS", 3, 25);
 const ROOM_MESSAGES = setting("PARLEY_BENCH_ROOM_MESSAGES", 200, 10_000);
 const CATCH_UP = setting("PARLEY_BENCH_CATCH_UP", 10_000, 100_000);
+/** 1: the XMPP user shows an avatar in the rooms, as most clients do (the bridge looks it up in her vCard); 0: none. */
+const AVATAR = wholeNumberSetting(process.env, "PARLEY_BENCH_AVATAR", { fallback: 1, min: 0, max: 1 }) === 1;
 const ROOMS = 10;
 const TIMEOUT_MS = 900_000;
 
@@ -78,7 +84,8 @@ interface Link {
 
 async function main(cleanup: BenchCleanup): Promise<void> {
   progress(
-    `XMPP -> Matrix: ${MESSAGES} messages x ${ROUNDS} rounds, ${ROOMS} rooms x ${ROOM_MESSAGES}, catch-up of ${CATCH_UP}`,
+    `XMPP -> Matrix: ${MESSAGES} messages x ${ROUNDS} rounds, ${ROOMS} rooms x ${ROOM_MESSAGES}, ` +
+      `catch-up of ${CATCH_UP}, ${AVATAR ? "with" : "without"} an avatar`,
   );
   const dir = cleanup.tempDir("parley-matrix-to-bench-");
   const secret = randomBytes(12).toString("hex");
@@ -114,6 +121,8 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   for (let i = 0; i < ROOMS; i++) ten.push(await newLink(`ten${i}`));
   const catchUp = await newLink("catchup");
   const links = [one, ...ten, catchUp];
+  // A room the bridge is not in: what the same PUTs cost where no application service is interested.
+  const plainRoom = await user.createRoom({ preset: "public_chat", name: "plain" });
 
   const config = loadConfig(
     {
@@ -152,7 +161,13 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   if (!aliceAccount) throw new Error("no XMPP account");
   const alice = await TestClient.connect(xmpp, aliceAccount);
   cleanup.defer(() => alice.stop());
-  for (const l of links) await alice.joinRoom(l.room, "alice");
+  for (const l of links) {
+    await alice.joinRoom(l.room, "alice");
+    // Her client has no vCard to give (the bridge asks, and is told so); the hash is what clients put in presence.
+    if (AVATAR) {
+      await alice.send(buildPresence({ to: `${l.room}/alice`, vcardUpdate: { photo: "a".repeat(40) } }));
+    }
+  }
   // Alice's own copies of what she says are dropped unread; what comes from Matrix is timed.
   const probe = new ArrivalProbe({ now: wallNow });
   probe.watch(alice);
@@ -313,6 +328,18 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     },
   });
 
+  // For comparison only: the bench user's own PUTs into a room the bridge is not in.
+  const plainBurst = arrivals.expect({ tag: "plain", roomId: plainRoom, count: MESSAGES, timeoutMs: TIMEOUT_MS });
+  const plainCpu = cpuNow();
+  for (let i = 0; i < MESSAGES; i++) {
+    plainBurst.markSent(i);
+    await user.sendText(plainRoom, benchBody("plain", i));
+  }
+  const plain = ordered(await plainBurst.done);
+  const plainUsed = cpuPerMessage(plainCpu, MESSAGES);
+  progress(
+    `a room the bridge is not in, bare client: ${plain.msgsPerSec.toFixed(1)} msgs/s; CPU ms per message: ${JSON.stringify(plainUsed)}`,
+  );
   const tenCeiling = pooled(
     await fromBareClient(
       "tc",
@@ -372,6 +399,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     requestsPerMessage,
     tenRoomsRequestsInFlight: tenAsked.maxInFlight,
     synapseCpuMsPerMessage: synapseCpu,
+    plainRoom: { msgsPerSec: plain.msgsPerSec, synapseCpuMsPerMsg: plainUsed.synapse },
   });
   console.log(`\n${toMatrixTable(results)}\n`);
   const file = join(HERE, "results.json");

@@ -28,6 +28,7 @@ describe("XMPP -> Matrix bench results", () => {
     requestsPerMessage: 1,
     tenRoomsRequestsInFlight: 10,
     synapseCpuMsPerMessage: { ceiling: [40, 42, 41], bridge: [43, 41, 45] },
+    plainRoom: { msgsPerSec: 24.04, synapseCpuMsPerMsg: 30.01 },
   });
 
   it("names the ratio toMatrixVsCeiling: median bridge over median ceiling", () => {
