@@ -435,6 +435,21 @@ export class Bridge {
     }
   }
 
+  /**
+   * The sender of a private message through a linked room (XEP-0045 §7.5,
+   * from `room/nick`) to puppet `local` seated there, with the real JID the
+   * room tells of them (undefined when it does not: judged by `*`); undefined
+   * for anything else.
+   */
+  private roomOccupantWriting(from: string | undefined, local: string): { realJid?: string } | undefined {
+    const slash = from?.indexOf("/") ?? -1;
+    if (from === undefined || slash < 0) return undefined;
+    const room = from.slice(0, slash).toLowerCase();
+    if (this.links.channelsOf(room).length === 0 || this.occupancy.nickIn(room, local) === undefined) return undefined;
+    const realJid = this.relay.occupant(room, from.slice(slash + 1))?.jid;
+    return realJid !== undefined ? { realJid } : {};
+  }
+
   /** Stanzas addressed to a puppet: direct chats, subscriptions, and errors from rooms. */
   private async toPuppet(el: Element): Promise<void> {
     await this.started.promise; // answering may ask the connector (who is this user?), which must have started
@@ -443,7 +458,11 @@ export class Bridge {
     const local = to.value.local;
     // Writing to remote users (and subscribing to them) is for those `permissions` let: a stranger makes the
     // bridge look up no remote id and store no puppet.
-    const mayWrite = this.permissions.allows(el.attrs.from, "dm");
+    // A private message through a linked room to a puppet seated there needs no more than speaking in the room.
+    const viaRoom = this.roomOccupantWriting(el.attrs.from, local);
+    const mayWrite = viaRoom
+      ? this.permissions.allows(viaRoom.realJid, "relay")
+      : this.permissions.allows(el.attrs.from, "dm");
     if (el.name === "presence") {
       const p = parsePresence(el);
       if (!p.ok || !mayWrite) return;

@@ -7,6 +7,21 @@
  * Message-map rows of a DM use the XMPP user's bare JID as `room` and the DM
  * channel behind the `dm:` prefix as `channel`, so edits, retractions and
  * reactions resolve through the same map as room messages.
+ *
+ * When a DM to an XMPP user counts as delivered: there is no room to reflect
+ * it, the user's client may be offline (or not offer XEP-0184 receipts), and a
+ * component stream (XEP-0114) has no stream management. What the bridge can
+ * know is that the user's server has it: after the message it pings the
+ * user's domain on the same stream, and since a stream is read in order, the
+ * answer (a result or an error, either way) comes only once the server has
+ * dealt with the message: stored it offline or in the user's archive, or
+ * passed it on. Until then the message is kept unconfirmed, with its stanza;
+ * what a crash or a stop leaves unconfirmed is sent again at the next start,
+ * before anything newer. The server's archive of a user is not the bridge's
+ * to read, so a message the server had just before a crash goes twice, with
+ * the same id and origin-id (clients that dedupe by them show it once): a DM
+ * is delivered at least once, never lost silently. Corrections, retractions
+ * and reactions in DMs are still sent once, without this confirmation.
  */
 import {
   bareJid,
@@ -14,6 +29,7 @@ import {
   buildPresence,
   buildRetraction,
   type Element,
+  element,
   localFromRemoteId,
   type Message,
   NS,
@@ -21,6 +37,7 @@ import {
   stripFallback,
 } from "@parley/stanza";
 import type { RemoteMessage, XmppSender } from "../connector/connector.ts";
+import { TransientError } from "../delivery/index.ts";
 import { fromStyling, type RichText, toStyling } from "../format/index.ts";
 import type { MessageRecord } from "../store/index.ts";
 import type { EngineContext } from "./context.ts";
@@ -32,6 +49,17 @@ export const DM_CHANNEL_PREFIX = "dm:";
 
 const SUBSCRIBERS_KEPT = 10_000;
 
+/** How long the user's server has to answer the ping that follows a direct message. */
+const SERVER_ANSWER_MS = 15_000;
+
+/** The domain of a JID (`user@domain/resource`). */
+function domainOf(jid: string): string {
+  const at = jid.indexOf("@");
+  const rest = at < 0 ? jid : jid.slice(at + 1);
+  const slash = rest.indexOf("/");
+  return slash < 0 ? rest : rest.slice(0, slash);
+}
+
 export class DirectChats {
   private readonly ctx: EngineContext;
   /**
@@ -42,6 +70,8 @@ export class DirectChats {
   private readonly subscribers = new Map<string, Set<string>>();
   /** DM channel -> the XMPP user it is with (a cache in front of the store, at most 10,000, oldest dropped). */
   private readonly dmUsers = new Map<string, string>();
+  /** Orders the unconfirmed records of one millisecond (`UnconfirmedDelivery.seq`). */
+  private seq = 0;
 
   constructor(ctx: EngineContext) {
     this.ctx = ctx;
@@ -115,10 +145,33 @@ export class DirectChats {
     for (const b of bodies) {
       const key = `to-xmpp dm ${this.ctx.network} ${b.remoteId} ${user}`;
       const id = stanzaIdFor(key, this.ctx.domain);
+      const el = buildMessage({
+        type: "chat",
+        id,
+        originId: id,
+        from: this.puppetJid(puppet),
+        to: user,
+        body: b.body,
+        ...(b.references && b.references.length > 0 && { references: b.references }),
+        ...(b.oob !== undefined && { oob: [{ url: b.oob }] }),
+        markable: true,
+      });
+      // On record before it is queued: a crash or a stop before the user's server has it leaves it to the next start.
+      await this.ctx.store.recordUnconfirmed({
+        key,
+        network: this.ctx.network,
+        target: user,
+        sender: puppet.local,
+        id,
+        data: el.toString(),
+        at: Date.now(),
+        seq: this.seq++,
+      });
       await this.ctx.delivery.enqueue({
         key,
         lane: `xmpp-dm:${user}`,
         describe: `direct message ${b.remoteId} to an XMPP user`,
+        awaitsConfirmation: true,
         run: async () => {
           await this.ctx.store.recordMessage({
             network: this.ctx.network,
@@ -130,21 +183,44 @@ export class DirectChats {
             direction: "to-xmpp",
             createdAt: m.timestamp ?? Date.now(),
           });
-          await this.ctx.send(
-            buildMessage({
-              type: "chat",
-              id,
-              originId: id,
-              from: this.puppetJid(puppet),
-              to: user,
-              body: b.body,
-              ...(b.references && b.references.length > 0 && { references: b.references }),
-              ...(b.oob !== undefined && { oob: [{ url: b.oob }] }),
-              markable: true,
-            }),
-          );
+          await this.sendConfirmed(key, id, user, el);
+          return id;
         },
       });
+    }
+  }
+
+  /**
+   * Sends a 1:1 stanza and confirms delivery `key` once the user's server
+   * has it (see the top of this file). Throws a TransientError when the
+   * server does not answer; the delivery then stays unconfirmed.
+   */
+  async sendConfirmed(key: string, id: string, user: string, el: Element): Promise<void> {
+    await this.ctx.send(el);
+    await this.serverHasRead(user);
+    await this.ctx.delivery.confirm(key, id);
+  }
+
+  /**
+   * Resolves once the server of `user` has dealt with everything the bridge
+   * wrote before this call: it answered a ping (XEP-0199) sent after it on
+   * the same stream. An error answer is an answer too; none within
+   * SERVER_ANSWER_MS, or the link closing first, is not.
+   */
+  private async serverHasRead(user: string): Promise<void> {
+    const domain = domainOf(user);
+    let answer: Awaited<ReturnType<EngineContext["router"]["request"]>>;
+    try {
+      answer = await this.ctx.router.request(
+        { type: "get", to: domain, from: this.ctx.domain, payload: element("ping", { xmlns: NS.ping }) },
+        SERVER_ANSWER_MS,
+      );
+    } catch (e) {
+      throw new TransientError(`${domain} did not confirm a direct message`, { cause: e });
+    }
+    // The router answers its own pending requests so when the link closes: that is no word from the server.
+    if (answer.type === "error" && answer.error?.condition === "remote-server-timeout") {
+      throw new TransientError(`${domain} did not confirm a direct message (remote-server-timeout)`);
     }
   }
 
@@ -223,17 +299,34 @@ export class DirectChats {
     }
   }
 
-  /** A 1:1 message from an XMPP user to a puppet. */
+  /**
+   * The occupant behind a private message sent through a linked room
+   * (XEP-0045 §7.5: `room@muc/Nick` to the puppet's occupant JID, which the
+   * room hands on from the sender's occupant JID): the conversation is with
+   * that occupant, and answers go back through the room.
+   */
+  private roomOccupant(from: string): { readonly jid: string; readonly nick: string } | undefined {
+    const slash = from.indexOf("/");
+    if (slash < 0) return undefined;
+    const room = bareJid(from);
+    const nick = from.slice(slash + 1);
+    if (room === undefined || nick === "" || this.ctx.links.channelsOf(room).length === 0) return undefined;
+    return { jid: `${room}/${nick}`, nick };
+  }
+
+  /** A 1:1 message from an XMPP user to a puppet, or a private message from an occupant of a linked room. */
   async fromXmpp(m: Message, el: Element, puppet: Puppet): Promise<void> {
     const from = m.from ?? "";
-    const user = bareJid(from);
+    const occupant = this.roomOccupant(from);
+    // Who the conversation is with: the user's bare JID, or the occupant JID of a private message in a room.
+    const user = occupant?.jid ?? bareJid(from);
     if (user === undefined) return;
     const connector = this.ctx.connector;
     if (!connector.capabilities.directMessages || !connector.sendDirect) {
       await this.bounce(el, "feature-not-implemented", `${connector.displayName} direct messages are not bridged`);
       return;
     }
-    const sender: XmppSender = { jid: user, nick: user.split("@")[0] ?? user };
+    const sender: XmppSender = occupant ?? { jid: user, nick: user.split("@")[0] ?? user };
     const lane = `remote-dm:${user}`;
     const find = (id: string) => this.ctx.store.byXmppId(this.ctx.network, user, id);
     // What the connector may derive a transaction id from: this stanza's own id, when it has one.
