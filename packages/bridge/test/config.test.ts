@@ -73,7 +73,7 @@ describe("loadConfig: valid files", () => {
         secret: "s3cr3t-component",
         // Bounded by age: the message count is only a safety bound, far above what a room says in a day.
         catchUp: { maxMessages: 1_000_000, maxAgeHours: 24 },
-        limits: { maxDepth: 256, maxStanzaLength: 1_000_000 },
+        limits: { maxDepth: 256, maxStanzaLength: 1_000_000, maxPostsPerMessage: 5, messagesPerMinute: 0, burst: 10 },
       },
       store: { url: "sqlite:parley.db", retention: { messagesDays: 90, ledgerDays: 30 } },
       http: { host: "127.0.0.1", port: 8787, publicUrl: "http://127.0.0.1:8787" },
@@ -209,7 +209,7 @@ describe("loadConfig: errors name the field, the problem and the fix", () => {
     assert.equal(issueAt(e, "log.verbosity").fix, "remove it; the fields here are level");
     assert.match(
       issueAt(e, "metrics").fix,
-      /remove it; the fields here are xmpp, store, http, ops, delivery, log, admins, media, links, connectors/,
+      /remove it; the fields here are xmpp, store, http, ops, delivery, log, admins, permissions, media, links, connectors/,
     );
   });
 
@@ -266,7 +266,13 @@ describe("loadConfig: errors name the field, the problem and the fix", () => {
     assert.equal(issueAt(e, "xmpp.limits.maxStanzaLength").problem, "must be at least 10000");
     assert.match(issueAt(e, "xmpp.limits.maxStanzaLength").fix, /dropped on its own/);
     const set = loadConfig({ text: `${MINIMAL}  limits: { maxDepth: 64 }\n` }, { env: {} });
-    assert.deepEqual(set.xmpp.limits, { maxDepth: 64, maxStanzaLength: 1_000_000 });
+    assert.deepEqual(set.xmpp.limits, {
+      maxDepth: 64,
+      maxStanzaLength: 1_000_000,
+      maxPostsPerMessage: 5,
+      messagesPerMinute: 0,
+      burst: 10,
+    });
   });
 
   it("refuses retention periods that are not whole days, or shorter than a catch-up reaches", () => {

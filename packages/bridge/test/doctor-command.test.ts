@@ -164,7 +164,7 @@ describe("parley doctor: the words of checks a test server cannot be put in the 
     domain: "discord.example.org",
     secret: "s",
     catchUp: { maxMessages: 200, maxAgeHours: 24 },
-    limits: { maxDepth: 256, maxStanzaLength: 1_000_000 },
+    limits: { maxDepth: 256, maxStanzaLength: 1_000_000, maxPostsPerMessage: 5, messagesPerMinute: 0, burst: 10 },
   };
 
   it("tells a virtual host's domain (ejabberd's conflict) from a component connected already (Prosody's kick_new)", () => {

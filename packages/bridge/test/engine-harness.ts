@@ -37,6 +37,8 @@ export interface HarnessOptions {
   readonly delivery?: DeliveryRetryPolicy;
   /** `xmpp.limits.maxDepth` in the bridge config (default: the config default). */
   readonly maxDepth?: number;
+  /** Other `xmpp.limits` fields (default: the config defaults). */
+  readonly limits?: Readonly<Record<string, number>>;
   /** Top-level sections added to the bridge config (e.g. `permissions`), as YAML. */
   readonly extraConfig?: string;
 }
@@ -61,7 +63,7 @@ export function bridgeConfig(
   dir: string,
   room: string,
   extra = "",
-  options: { mediaMaxBytes?: number; maxDepth?: number } = {},
+  options: { mediaMaxBytes?: number; maxDepth?: number; limits?: Readonly<Record<string, number>> } = {},
 ) {
   const c = server.components[0];
   if (!c) throw new Error("the test server has no component");
@@ -72,7 +74,7 @@ xmpp:
   host: ${server.host}
   port: ${server.componentPort}
   domain: ${c.domain}
-  secret: \${SECRET}${options.maxDepth !== undefined ? `\n  limits: { maxDepth: ${options.maxDepth} }` : ""}
+  secret: \${SECRET}${limitsYaml({ ...options.limits, ...(options.maxDepth !== undefined && { maxDepth: options.maxDepth }) })}
 store:
   url: sqlite:${join(dir, "parley.db")}
 http:
@@ -97,6 +99,12 @@ ${extra}`,
   );
 }
 
+/** An `xmpp.limits` line for the fields given, or nothing. */
+function limitsYaml(limits: Readonly<Record<string, number>>): string {
+  const fields = Object.entries(limits).map(([k, v]) => `${k}: ${v}`);
+  return fields.length === 0 ? "" : `\n  limits: { ${fields.join(", ")} }`;
+}
+
 export async function startHarness(kind: XmppServerKind, options: HarnessOptions = {}): Promise<Harness> {
   const server = await startXmppServer(kind, options.server);
   const dir = mkdtempSync(join(tmpdir(), "parley-engine-"));
@@ -109,6 +117,7 @@ export async function startHarness(kind: XmppServerKind, options: HarnessOptions
   const config = bridgeConfig(server, dir, room, options.extraConfig ?? "", {
     ...(options.mediaMaxBytes !== undefined && { mediaMaxBytes: options.mediaMaxBytes }),
     ...(options.maxDepth !== undefined && { maxDepth: options.maxDepth }),
+    ...(options.limits !== undefined && { limits: options.limits }),
   });
   const delivery = options.delivery !== undefined ? { delivery: options.delivery } : {};
   const store = await openStore(config.store.url);

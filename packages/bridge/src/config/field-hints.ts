@@ -17,9 +17,16 @@ const HINTS: Readonly<Record<string, string>> = {
   "xmpp.catchUp.maxMessages":
     "write the most messages one room's catch-up may relay (a safety bound; default 1000000), or 0 to turn catch-up off",
   "xmpp.catchUp.maxAgeHours": "write how many hours back a catch-up may reach, from 1 to 720",
-  "xmpp.limits": "write a limits section with maxDepth and maxStanzaLength, or remove it for the defaults",
+  "xmpp.limits":
+    "write a limits section with maxDepth, maxStanzaLength, maxPostsPerMessage, messagesPerMinute and burst, or remove it for the defaults",
   "xmpp.limits.maxDepth":
     "write how deep one stanza's elements may nest, from 16 to 10000 (default 256); a deeper stanza is dropped on its own",
+  "xmpp.limits.maxPostsPerMessage":
+    "write the most posts one XMPP message may become on the other network, from 1 to 100 (default 5); the rest is cut with a notice",
+  "xmpp.limits.messagesPerMinute":
+    "write how many messages a minute one sender may have relayed, from 1 to 6000, or 0 for no limit (the default); the excess is dropped with one notice",
+  "xmpp.limits.burst":
+    "write how many messages one sender may send at once before messagesPerMinute applies, from 1 to 1000 (default 10)",
   "xmpp.limits.maxStanzaLength":
     "write how many characters one stanza may have, from 10000 to 100000000 (default 1000000); a longer stanza is dropped on its own",
   store: "write a store section such as `url: sqlite:parley.db`, or remove it for the default",

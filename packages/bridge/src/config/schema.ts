@@ -126,6 +126,15 @@ const xmppSection = z.strictObject({
     .strictObject({
       maxDepth: wholeNumber(MIN_STANZA_DEPTH, 10_000).default(256),
       maxStanzaLength: wholeNumber(MIN_STANZA_LENGTH, 100_000_000).default(1_000_000),
+      /** The most posts one XMPP message becomes on the other network; the rest is cut, with a notice. */
+      maxPostsPerMessage: wholeNumber(1, 100).default(5),
+      /**
+       * Per sender, both ways: messages a minute (0: no limit, the default,
+       * as benches and bulk imports send thousands from one sender), and how
+       * many may come at once; the excess is dropped, said once.
+       */
+      messagesPerMinute: wholeNumber(0, 6000).default(0),
+      burst: wholeNumber(1, 1000).default(10),
     })
     .prefault({}),
 });

@@ -46,6 +46,7 @@ import { RelayOccupant } from "./relay-occupant.ts";
 import { RemoteToXmpp } from "./remote-to-xmpp.ts";
 import { RoomCatchUp } from "./room-catch-up.ts";
 import { RoomLinks } from "./room-links.ts";
+import { SenderRate } from "./sender-rate.ts";
 import { XmppToRemote } from "./xmpp-to-remote.ts";
 
 export interface BridgeOptions {
@@ -261,6 +262,11 @@ export class Bridge {
       media,
       admins: c.admins,
       permissions: this.permissions,
+      limits: {
+        maxPostsPerMessage: c.xmpp.limits.maxPostsPerMessage,
+        senders: new SenderRate({ perMinute: c.xmpp.limits.messagesPerMinute, burst: c.xmpp.limits.burst }),
+        // 0 messages a minute: no limit (SenderRate lets everything through).
+      },
       roomPresence: roomPresenceOptionsOf(c.connectors[network]),
       puppetResource: PUPPET_RESOURCE,
       linkRoom: (channel, room) => this.linkRoom(channel, room),

@@ -17,6 +17,7 @@ import type { ReflectionTracker } from "./reflection-tracker.ts";
 import type { RelayOccupant } from "./relay-occupant.ts";
 import type { RoomCatchUp } from "./room-catch-up.ts";
 import type { RoomLinks } from "./room-links.ts";
+import type { SenderRate } from "./sender-rate.ts";
 
 /** Turns remote attachments into what XMPP users can fetch, and XMPP avatars into URLs the remote side can show. */
 export interface MediaRelay {
@@ -54,6 +55,8 @@ export interface EngineContext {
   readonly admins: readonly string[];
   /** Who may use the bridge for what. */
   readonly permissions: Permissions;
+  /** Bounds on what comes from outside: posts per XMPP message, and each sender's rate (both ways). */
+  readonly limits: { readonly maxPostsPerMessage: number; readonly senders: SenderRate };
   /** `connectors.<network>.roomPresence`: how many present members' puppets sit in each room. */
   readonly roomPresence: { readonly maxOccupants: number };
   /** The resource puppets use for their full JIDs. */

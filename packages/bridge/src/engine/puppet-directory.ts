@@ -14,6 +14,7 @@ import type { RemotePresence, RemoteUser } from "../connector/connector.ts";
 import type { Logger } from "../ops/logger-types.ts";
 import type { PuppetIdentity } from "../puppets/muc-occupancy.ts";
 import type { BridgeStore } from "../store/index.ts";
+import { boundedName } from "./message-bounds.ts";
 
 /** Fetches and re-hosts avatars; implemented by the engine over its media store. */
 export interface AvatarHost {
@@ -74,7 +75,9 @@ export class PuppetDirectory {
   }
 
   /** The puppet of a remote user, created or updated; `changed` says whether the name or avatar changed. */
-  async ensure(user: RemoteUser): Promise<{ puppet: Puppet; changed: boolean }> {
+  async ensure(remote: RemoteUser): Promise<{ puppet: Puppet; changed: boolean }> {
+    // A name from outside becomes a MUC nick and a vCard: bounded before either, and before the store.
+    const user = { ...remote, displayName: boundedName(remote.displayName) };
     const local = localFromRemoteId(user.id);
     let p = this.byLocalMap.get(local);
     // A puppet first seen is written down even when nothing about it changes from here: after a restart, a

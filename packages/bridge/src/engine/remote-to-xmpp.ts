@@ -39,6 +39,7 @@ import type { MessageRecord } from "../store/index.ts";
 import type { EngineContext } from "./context.ts";
 import type { DirectChats } from "./direct-chats.ts";
 import { isEmptyText, mapMentions } from "./mentions.ts";
+import { idFits, MAX_ID_BYTES, MAX_REACTION_CODE_POINTS, reactionFits } from "./message-bounds.ts";
 import type { Puppet } from "./puppet-directory.ts";
 import { RoomPresence } from "./room-presence.ts";
 import { stanzaIdFor } from "./stanza-ids.ts";
@@ -189,7 +190,9 @@ export class RemoteToXmpp implements ConnectorHost {
 
   async message(m: RemoteMessage): Promise<void> {
     const received = Date.now();
+    if (!this.withinBounds("message", [m.id, m.channel, m.author.id, m.replyTo, m.thread])) return;
     if (await this.isEcho(m.author, m.id)) return;
+    if (!this.withinRate(m.author)) return;
     const { puppet } = await this.ctx.puppets.ensure(m.author);
     const text = this.resolveMentions(m.text);
     const parts = await this.attachmentParts(m);
@@ -416,9 +419,33 @@ export class RemoteToXmpp implements ConnectorHost {
     return this.ctx.occupancy.nickIn(room, local);
   }
 
+  /** Whether every id of an event fits MAX_ID_BYTES; an event with one that does not is dropped, and said. */
+  private withinBounds(what: string, ids: ReadonlyArray<string | undefined>): boolean {
+    if (ids.every(idFits)) return true;
+    this.ctx.metrics.badInput(this.network);
+    this.logger.warn(`a ${what} with an id over ${MAX_ID_BYTES} bytes was not relayed`);
+    return false;
+  }
+
+  /** Whether `user` is within their rate (xmpp.limits); the first message over it is logged, the rest only counted. */
+  private withinRate(user: RemoteUser): boolean {
+    if (user.isBridge) return true;
+    const verdict = this.ctx.limits.senders.take(`remote ${this.network} ${user.id}`);
+    if (verdict === "ok") return true;
+    this.ctx.metrics.badInput(this.network);
+    if (verdict === "first-drop") {
+      this.logger.warn("a remote user is over xmpp.limits.messagesPerMinute; their messages are dropped for now", {
+        user: user.id,
+      });
+    }
+    return false;
+  }
+
   async edit(e: RemoteEdit): Promise<void> {
     const received = Date.now();
+    if (!this.withinBounds("edit", [e.id, e.channel, e.author.id])) return;
     if (e.author.isBridge || this.ctx.echoes.consume("edit", e.id)) return;
+    if (!this.withinRate(e.author)) return;
     const mapped = (await this.records(e.id)).filter((r) => r.direction === "to-xmpp");
     // Only the author corrects a message: an edit by anyone else (a network that lets it through, a forged event)
     // would put words in the author's mouth on XMPP.
@@ -471,6 +498,7 @@ export class RemoteToXmpp implements ConnectorHost {
 
   async delete(d: RemoteDelete): Promise<void> {
     const received = Date.now();
+    if (!this.withinBounds("deletion", [d.id, d.channel, d.by?.id])) return;
     if (this.ctx.echoes.consume("delete", d.id)) return;
     const records = await this.records(d.id);
     const parts: MessageRecord[] = [...records];
@@ -606,7 +634,14 @@ export class RemoteToXmpp implements ConnectorHost {
 
   async reaction(x: RemoteReaction): Promise<void> {
     const received = Date.now();
+    if (!this.withinBounds("reaction", [x.id, x.channel, x.user.id])) return;
+    if (!reactionFits(x.emoji)) {
+      this.ctx.metrics.badInput(this.network);
+      this.logger.warn(`a reaction over ${MAX_REACTION_CODE_POINTS} characters was not relayed`, { id: x.id });
+      return;
+    }
     if (x.user.isBridge) return;
+    if (!this.withinRate(x.user)) return;
     const records = await this.records(x.id);
     if (records.length === 0) return;
     const { puppet } = await this.ctx.puppets.ensure(x.user);

@@ -8,6 +8,7 @@
  * reactions, attachments and typing.
  */
 import {
+  buildMessage,
   type Element,
   type Message,
   moderationOf,
@@ -23,6 +24,7 @@ import type { MessageRecord } from "../store/index.ts";
 import { KeyedChains } from "../store/keyed-chains.ts";
 import type { EngineContext } from "./context.ts";
 import { isEmptyText, mapMentions } from "./mentions.ts";
+import { boundedBody, boundedName, boundedReactions, MAX_ID_BYTES, oversizedIdOf } from "./message-bounds.ts";
 import { mentionNicks, type NickCandidate } from "./nick-mentions.ts";
 import { OccupantIdentities } from "./occupant-identity.ts";
 import type { ArchivedMessage, Occupant } from "./relay-occupant.ts";
@@ -164,6 +166,16 @@ export class XmppToRemote {
     stanzaId: string | undefined,
     archived?: Archived,
   ): Promise<void> {
+    // An id too long to record would be lost to the message map and the ledger: the message is not relayed.
+    const oversized = oversizedIdOf(m);
+    if (oversized !== undefined) {
+      this.ctx.metrics.badInput("xmpp");
+      this.ctx.logger.warn(`a message whose ${oversized} is over ${MAX_ID_BYTES} bytes was not relayed`, {
+        room,
+        nick,
+      });
+      return;
+    }
     if (nick !== undefined) return this.relayFrom(room, nick, channels, m, stanzaId, archived);
     // From the room itself: moderation (XEP-0425) is the only thing to carry,
     // in the current form or the fastened v0.2 one Prosody's mod_muc_moderation sends.
@@ -207,6 +219,11 @@ export class XmppToRemote {
       this.ctx.logger.debug("a message from someone permissions leave out was not relayed", { room, nick });
       return;
     }
+    // Each sender's rate, for what is said now (a catch-up relays what was said at its own pace back then).
+    if (archived === undefined && (m.body !== undefined || m.replace || m.retract || m.reactions)) {
+      const verdict = this.ctx.limits.senders.take(`xmpp ${room} ${authorKeyOf(room, author)}`);
+      if (verdict !== "ok") return this.tooFast(room, nick, verdict === "first-drop");
+    }
     const sender = await this.senderFor(room, author);
     const authorKey = authorKeyOf(room, author);
     const find = (id: string) => this.lookup(room, id);
@@ -247,7 +264,12 @@ export class XmppToRemote {
       // The reaction stanza's own id (the room's stanza-id first, which its archive keeps) keys its deliveries,
       // so the same update read again after a crash is the same request; only a stanza with no id at all gets a time.
       const update = stanzaId ?? m.originId ?? m.id ?? `at ${Date.now()}`;
-      await this.react(room, r, sender, authorKey, m.reactions.emojis, m.reactions.id, update);
+      const { kept, dropped } = boundedReactions(m.reactions.emojis);
+      if (dropped > 0) {
+        this.ctx.metrics.badInput("xmpp");
+        this.ctx.logger.warn("reactions over their bounds were left out", { room, nick, dropped });
+      }
+      await this.react(room, r, sender, authorKey, kept, m.reactions.id, update);
       return;
     }
     if (m.body === undefined && m.marker?.type === "displayed") {
@@ -335,6 +357,32 @@ export class XmppToRemote {
     return nick !== undefined && (this.isOwnNick(room, nick) || nick === this.ctx.relay.nickIn(room));
   }
 
+  /** A message over its sender's rate: dropped; the first of a run is logged and the sender told, privately. */
+  private async tooFast(room: string, nick: string, first: boolean): Promise<void> {
+    this.ctx.metrics.badInput("xmpp");
+    if (!first) return;
+    this.ctx.logger.warn("a sender is over xmpp.limits.messagesPerMinute; their messages are dropped for now", {
+      room,
+      nick,
+    });
+    await this.ctx
+      .send(
+        buildMessage({
+          type: "chat",
+          id: `parley-rate-${Date.now().toString(36)}`,
+          from: this.ctx.relay.actorJid(room),
+          to: `${room}/${nick}`,
+          body: "You are sending faster than this bridge relays: some of your messages were not relayed. Wait a little.",
+        }),
+      )
+      .catch((e: unknown) =>
+        this.ctx.logger.warn("could not tell a sender they are over the rate", {
+          room,
+          error: e instanceof Error ? e.message : String(e),
+        }),
+      );
+  }
+
   /** A correction or retraction of someone else's message: never relayed (only moderation may touch it). */
   private notTheAuthor(room: string, what: string, nick: string, target: string): void {
     this.ctx.metrics.badInput("xmpp");
@@ -349,13 +397,17 @@ export class XmppToRemote {
         : undefined;
     const jid = await this.identities.jidOf(room, o);
     // A nick that copies a remote user's name is marked: on the other side it must not pass for them.
-    const shown = this.ctx.puppets.isRemoteName(nick) ? `${nick} (XMPP)` : nick;
+    const shown = boundedName(this.ctx.puppets.isRemoteName(nick) ? `${nick} (XMPP)` : nick);
     return { jid, nick: shown, ...(avatarUrl !== undefined && { avatarUrl }) };
   }
 
   private textOf(m: Message, room: string): RichText {
-    const body = stripFallback(m.body ?? "", m.fallbacks, NS.reply);
-    const doc = mentionNicks(fromStyling(body, shiftReferences(m, body)), this.nickCandidates(room));
+    const stripped = stripFallback(m.body ?? "", m.fallbacks, NS.reply);
+    // One message becomes at most xmpp.limits.maxPostsPerMessage posts: the rest is cut, and the cut said.
+    const body = boundedBody(stripped, this.ctx.limits.maxPostsPerMessage);
+    const kept = Array.from(body).length;
+    const references = shiftReferences(m, stripped)?.filter((r) => body === stripped || (r.end ?? 0) <= kept);
+    const doc = mentionNicks(fromStyling(body, references), this.nickCandidates(room));
     // Mentions of puppets (by their JID, or by their occupant JID in this room) become mentions of the remote
     // users behind them.
     return mapMentions(doc, (target: MentionTarget, _name: string) => {
