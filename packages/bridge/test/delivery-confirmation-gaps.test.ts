@@ -174,6 +174,37 @@ describe("reactions and retractions to a room, confirmed by its reflection (Pros
     await waitUntil("the retraction confirmed", async () => (await h.store.unconfirmed("reference")).length === 0);
   });
 
+  it("a direct message in flight when the link dies is sent again at the next start, not lost", async () => {
+    const puppet = `u2@${h.domain}`;
+    await h.alice.send(buildMessage({ type: "chat", to: puppet, id: stanzaId("dm"), body: "are you there?" }));
+    const call = await apiCall(h, (c) => c.method === "post" && c.args.dmWith === "u2");
+    // The link dies as the answer is written: neither it nor anything after it reaches the server.
+    const session = h.bridge.session;
+    const write = session.send.bind(session);
+    const dead = Promise.withResolvers<void>();
+    let linkDead = false;
+    session.send = async (el: Element) => {
+      if (el.attrs.type === "chat" && el.getChildText("body") === "yes, here") {
+        linkDead = true;
+        dead.resolve();
+      }
+      if (!linkDead) return write(el);
+    };
+    h.net.directMessage("u2", call.args.channel as string, "yes, here");
+    await dead.promise;
+    await stopAbruptly();
+    const left = (await h.store.unconfirmed("reference")).filter((u) => u.key.startsWith("to-xmpp dm "));
+    assert.equal(left.length, 1, "written to the socket is not delivered: it waits for the user's server");
+    const answer = h.alice.waitFor(
+      isMessage((m) => m.type === "chat" && (m.from ?? "").startsWith(`${puppet}/`) && m.body === "yes, here"),
+      { timeoutMs: 30_000 },
+    );
+    await h.restartBridge();
+    await answer;
+    await waitUntil("the direct message confirmed", async () => (await h.store.unconfirmed("reference")).length === 0);
+    assert.equal(await h.store.deliveredResult(left[0]?.key ?? ""), left[0]?.id);
+  });
+
   it("an XMPP user's reaction whose delivery a crash cut short is relayed after the restart", async () => {
     // A network whose first reaction call never answers (the bridge dies while it waits).
     class StuckOnce extends ReferenceConnector {

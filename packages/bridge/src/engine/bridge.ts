@@ -646,6 +646,7 @@ export class Bridge {
     const rows = await this.store.unconfirmed(network);
     if (rows.length === 0) return;
     const rooms = new Set<string>();
+    const directs: Array<{ key: string; id: string; user: string; el: Element }> = [];
     let confirmedBefore = 0;
     for (const u of rows) {
       // Confirmed, then the process died before its unconfirmed record went.
@@ -658,6 +659,10 @@ export class Bridge {
       if (!parsed.ok) {
         this.logger.error("an unconfirmed delivery of the last run is unreadable and is given up", { key: u.key });
         await this.store.dropUnconfirmed(u.key);
+        continue;
+      }
+      if (parsed.value.attrs.type === "chat") {
+        directs.push({ key: u.key, id: u.id, user: u.target, el: parsed.value });
         continue;
       }
       if (this.links.channelsOf(u.target).length === 0) {
@@ -694,6 +699,30 @@ export class Bridge {
     );
     this.reflections.endRecovery(recovery);
     if (joins > 0) this.logger.warn("some rooms could not be reconciled; they are tried again at the next start");
+    await this.resendDirect(directs);
+  }
+
+  /**
+   * Direct messages the last run sent and never saw the user's server
+   * confirm: no archive of the user's is the bridge's to look in, so each
+   * goes again with its own ids, in order, confirmed like a new one (see
+   * DirectChats). One that cannot go stays on record for the next start.
+   */
+  private async resendDirect(
+    rows: ReadonlyArray<{ key: string; id: string; user: string; el: Element }>,
+  ): Promise<void> {
+    for (const d of rows) {
+      this.delivery.expectConfirmation(d.key, d.id);
+      try {
+        await this.direct.sendConfirmed(d.key, d.id, d.user, d.el);
+      } catch (e) {
+        await this.delivery.abandon(d.key);
+        this.logger.warn("a direct message of the last run could not be sent again; it is tried at the next start", {
+          key: d.key,
+          error: e instanceof Error ? e.message : String(e),
+        });
+      }
+    }
   }
 
   /** Puppets (by localpart) whose messages to `room` await their reflection, from the message map. */

@@ -167,7 +167,10 @@ export class DirectChats {
         at: Date.now(),
         seq: this.seq++,
       });
-      await this.ctx.delivery.enqueue({
+      // Not awaited (the lane keeps the order, and the outcome waits for the server): producers still slow down
+      // when the queue is full.
+      await this.ctx.delivery.waitForRoom();
+      const queued = this.ctx.delivery.enqueue({
         key,
         lane: `xmpp-dm:${user}`,
         describe: `direct message ${b.remoteId} to an XMPP user`,
@@ -187,6 +190,12 @@ export class DirectChats {
           return id;
         },
       });
+      queued.catch((e: unknown) =>
+        this.ctx.logger.warn("a direct message could not be queued; it is sent at the next start", {
+          key,
+          error: e instanceof Error ? e.message : String(e),
+        }),
+      );
     }
   }
 
