@@ -40,6 +40,7 @@ import { DirectChats } from "./direct-chats.ts";
 import { EchoGuard } from "./echo-guard.ts";
 import { EngineMediaRelay } from "./media-relay.ts";
 import { Permissions } from "./permissions.ts";
+import { installPuppetAvatarPep } from "./puppet-avatar-pep.ts";
 import { type AvatarHost, type Puppet, PuppetDirectory } from "./puppet-directory.ts";
 import { ReflectionTracker } from "./reflection-tracker.ts";
 import { RelayOccupant } from "./relay-occupant.ts";
@@ -159,6 +160,7 @@ export class Bridge {
     });
     disco.install(this.router);
     this.puppets.installVcard(this.router);
+    installPuppetAvatarPep(this.router, { domain, avatarOf: (local) => this.puppets.avatarOf(local) });
     this.occupancy = new MucOccupancy({
       domain,
       send: (el) => this.session.send(el),

@@ -195,6 +195,21 @@ export class PuppetDirectory {
     }
   }
 
+  /**
+   * The avatar of the puppet behind `local` (fetched again when only its URL
+   * is known): undefined for no such puppet, null for a puppet without one.
+   */
+  async avatarOf(
+    local: string,
+  ): Promise<{ readonly hash: string; readonly bytes: Uint8Array; readonly contentType: string } | null | undefined> {
+    const p = await this.byLocal(local);
+    if (!p) return undefined;
+    if (p.avatarMediaId === undefined && p.avatarUrl !== undefined && this.avatars) await this.refreshAvatar(p);
+    const photo = p.avatarMediaId !== undefined ? await this.avatars?.read(p.avatarMediaId) : undefined;
+    if (!photo || p.avatarHash === undefined || p.avatarHash === "") return null;
+    return { hash: p.avatarHash, bytes: photo.bytes, contentType: photo.contentType };
+  }
+
   /** Serves vCard-temp for puppets (name, nickname, photo). */
   installVcard(router: IqRouter): void {
     router.handle("get", NS.vcardTemp, "vCard", async (iq) => {

@@ -1,0 +1,109 @@
+/**
+ * XEP-0084 avatars of puppets: the component answers for each puppet JID as
+ * its PEP service, the metadata node naming the image by its SHA-1 (the
+ * XEP-0153 hash of the puppet's presence) and the data node carrying it; a
+ * puppet without an avatar has empty metadata. On real Prosody and ejabberd,
+ * asked by a real XMPP client.
+ */
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { buildIq, childOf, element, type Iq, NS, parseAvatarData, parseAvatarMetadata } from "@parley/stanza";
+import { isPresence, stanzaId, XMPP_SERVER_KINDS } from "@parley/testkit";
+import { type Harness, startHarness } from "./engine-harness.ts";
+
+const picture = randomBytes(400);
+const pictureHash = createHash("sha1").update(picture).digest("hex");
+
+/** An items request of one avatar node of `jid`, optionally for one item. */
+function itemsRequest(jid: string, node: string, itemId?: string) {
+  return buildIq({
+    type: "get",
+    id: stanzaId("pep"),
+    to: jid,
+    payload: element(
+      "pubsub",
+      { xmlns: NS.pubsub },
+      element("items", { node }, ...(itemId !== undefined ? [element("item", { id: itemId })] : [])),
+    ),
+  });
+}
+
+/** The payload of the one item of an items result. */
+function itemPayload(answer: Iq, node: string) {
+  assert.equal(answer.type, "result", answer.error?.condition);
+  const items = answer.payload ? childOf(answer.payload, "items", NS.pubsub) : undefined;
+  assert.equal(items?.attrs.node, node);
+  const item = items ? childOf(items, "item", NS.pubsub) : undefined;
+  assert.ok(item, "one item");
+  return { id: item.attrs.id as string | undefined, payload: item.getChildElements()[0] };
+}
+
+for (const kind of XMPP_SERVER_KINDS) {
+  describe(`puppet avatars over XEP-0084 on ${kind}`, () => {
+    let h: Harness;
+    let files: Server;
+
+    before(async () => {
+      files = createServer((req, res) => {
+        if (req.url === "/grace.png") res.writeHead(200, { "content-type": "image/png" }).end(picture);
+        else res.writeHead(404).end();
+      });
+      await new Promise<void>((resolve) => files.listen(0, "127.0.0.1", resolve));
+      const url = `http://127.0.0.1:${(files.address() as AddressInfo).port}/grace.png`;
+      h = await startHarness(kind, { users: [{ id: "u7", name: "Grace", avatarUrl: url }] });
+      const seated = h.alice.waitFor(
+        isPresence((p) => p.from === `${h.room}/Grace` && p.vcardUpdate?.photo === pictureHash),
+      );
+      await h.bridge.connectorHost.memberPresence(
+        "general",
+        { id: "u7", displayName: "Grace", avatarUrl: url },
+        { status: "online" },
+      );
+      await seated;
+      await h.bridge.connectorHost.memberPresence("general", { id: "u1", displayName: "Anna" }, { status: "online" });
+    });
+    after(async () => {
+      await h?.close();
+      await new Promise((resolve) => files?.close(resolve));
+    });
+
+    it("names the image in the metadata node by its SHA-1, the hash of the puppet's presence", async () => {
+      const answer = await h.alice.iq(itemsRequest(`u7@${h.domain}`, NS.avatarMetadata));
+      const { id, payload } = itemPayload(answer, NS.avatarMetadata);
+      assert.equal(id, pictureHash);
+      assert.ok(payload);
+      const metadata = parseAvatarMetadata(payload);
+      assert.ok(metadata.ok);
+      assert.deepEqual(metadata.value.infos, [{ id: pictureHash, bytes: picture.length, type: "image/png" }]);
+    });
+
+    it("serves the image in the data node, by its item id or without one", async () => {
+      for (const itemId of [pictureHash, undefined]) {
+        const answer = await h.alice.iq(itemsRequest(`u7@${h.domain}`, NS.avatarData, itemId));
+        const { id, payload } = itemPayload(answer, NS.avatarData);
+        assert.equal(id, pictureHash);
+        assert.ok(payload);
+        const data = parseAvatarData(payload);
+        assert.ok(data.ok);
+        assert.deepEqual(Buffer.from(data.value), picture);
+      }
+      const stale = await h.alice.iq(itemsRequest(`u7@${h.domain}`, NS.avatarData, "0".repeat(40)));
+      assert.equal(stale.type, "error");
+      assert.equal(stale.error?.condition, "item-not-found");
+    });
+
+    it("gives a puppet without an avatar empty metadata, and an unknown JID item-not-found", async () => {
+      const answer = await h.alice.iq(itemsRequest(`u1@${h.domain}`, NS.avatarMetadata));
+      const { payload } = itemPayload(answer, NS.avatarMetadata);
+      assert.ok(payload);
+      const metadata = parseAvatarMetadata(payload);
+      assert.ok(metadata.ok);
+      assert.deepEqual(metadata.value.infos, []);
+      const unknown = await h.alice.iq(itemsRequest(`nobody@${h.domain}`, NS.avatarMetadata));
+      assert.equal(unknown.error?.condition, "item-not-found");
+    });
+  });
+}
