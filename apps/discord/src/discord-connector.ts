@@ -380,24 +380,20 @@ export class DiscordConnector implements Connector {
       hasFiles: files.length > 0,
       ...(quote !== undefined && { quote }),
     });
-    // Posted already, its answer lost (a crash, a dropped connection, a 5xx after the work was done)?
-    const posted = await r.inFlight.alreadyPosted(m.key);
-    if (posted !== undefined) {
-      await r.book.rememberSent(posted, {
+    // Posted already, its answer lost (a crash, a dropped connection, a 5xx after the work was done)? Then only
+    // the parts not found in the channel go.
+    const ids = await r.inFlight.alreadyPosted(m.key);
+    if (ids.length === 0) {
+      await r.inFlight.sending(m.key, {
+        where: thread ?? m.channel,
         webhookId: webhook.id,
-        ...(thread !== undefined && { thread }),
-        ...(composed.quote !== undefined && { quote: composed.quote }),
+        username: webhookUsername(m.sender.nick),
+        content: composed.parts[0] ?? "",
+        ...(composed.parts.length > 1 && { later: composed.parts.slice(1) }),
       });
-      return { id: posted };
     }
-    await r.inFlight.sending(m.key, {
-      where: thread ?? m.channel,
-      webhookId: webhook.id,
-      username: webhookUsername(m.sender.nick),
-      content: composed.parts[0] ?? "",
-    });
-    const ids: string[] = [];
     for (const [i, content] of composed.parts.entries()) {
+      if (i < ids.length) continue;
       const post = { channel: m.channel, webhook, thread, sender: m.sender, content, users: composed.users };
       try {
         ids.push(await r.posts.post({ ...post, ...(i === 0 && { files }) }));

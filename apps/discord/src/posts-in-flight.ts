@@ -12,7 +12,10 @@
  * or the same XMPP message relayed again after a restart), the channel's
  * messages since that time are looked at: a message of the same webhook with
  * the same username and text that the bridge does not already know as another
- * of its posts is the one that went through, and its id is the answer.
+ * of its posts is the one that went through, and its id is the answer. A long
+ * message goes in several parts, one after another: the record holds the text
+ * of each, and the parts found after the first are the ones that went too
+ * (the rest is still to post).
  *
  * The record costs one state write per post; it expires after a day (a
  * delivery is retried, or caught up again, well within that).
@@ -32,6 +35,8 @@ export interface PostInFlight {
   readonly username: string;
   /** The text of the first part, as sent. */
   readonly content: string;
+  /** The text of each later part, as sent (a long message goes in several). */
+  readonly later?: readonly string[];
   /** When it was sent (milliseconds since the epoch). */
   readonly at: number;
 }
@@ -68,41 +73,49 @@ export class PostsInFlight {
   }
 
   /**
-   * The id of the message that delivery `key` posted already, when an
-   * earlier attempt recorded a post and the channel shows it; undefined when
-   * nothing was recorded, or the channel does not have it (then posting is
-   * safe). Rejects when the channel cannot be read (the delivery is retried).
+   * The ids of the parts that delivery `key` posted already, in order (the
+   * first part, then as many later ones as went), when an earlier attempt
+   * recorded a post and the channel shows it; [] when nothing was recorded
+   * or the channel does not have the first part (then posting is safe).
+   * Rejects when the channel cannot be read (the delivery is retried).
    */
-  async alreadyPosted(key: string): Promise<string | undefined> {
+  async alreadyPosted(key: string): Promise<string[]> {
     const saved = await this.o.state.get(KEY_PREFIX + key);
     const post = parsePost(saved);
-    if (!post) return undefined;
+    if (!post) return [];
+    const parts = [post.content, ...(post.later ?? [])];
+    const found: string[] = [];
     let after = snowflakeAt(Math.max(0, post.at - CLOCK_SLACK_MS));
-    for (let page = 0; page < MAX_PAGES; page++) {
+    for (let page = 0; page < MAX_PAGES && found.length < parts.length; page++) {
       const listed = await this.page(post.where, after);
       for (const m of listed) {
-        if (!this.matches(m, post)) continue;
+        const content = parts[found.length];
+        if (content === undefined) break;
+        if (!this.matches(m, post, content)) continue;
         if (await this.o.isKnown(m.id)) continue; // the same text posted again later, already delivered
-        this.o.logger.info("a webhook post whose answer was lost is on Discord already; not posting it again", {
-          channel: post.where,
-          id: m.id,
-        });
-        return m.id;
+        found.push(m.id);
       }
       const last = listed.at(-1);
-      if (last === undefined || listed.length < PAGE) return undefined;
+      if (last === undefined || listed.length < PAGE) break;
       after = last.id;
     }
-    return undefined;
+    if (found.length > 0) {
+      this.o.logger.info("a webhook post whose answer was lost is on Discord already; not posting it again", {
+        channel: post.where,
+        id: found[0],
+        parts: `${found.length} of ${parts.length}`,
+      });
+    }
+    return found;
   }
 
-  private matches(m: Record<string, unknown>, post: PostInFlight): boolean {
+  private matches(m: Record<string, unknown>, post: PostInFlight, content: string): boolean {
     const author = isRecord(m.author) ? m.author : undefined;
     return (
       m.webhook_id === post.webhookId &&
       author?.username === post.username &&
       typeof m.content === "string" &&
-      m.content.trim() === post.content.trim()
+      m.content.trim() === content.trim()
     );
   }
 
@@ -130,17 +143,18 @@ function parsePost(saved: string | undefined): PostInFlight | undefined {
   try {
     const v: unknown = JSON.parse(saved);
     if (!isRecord(v)) return undefined;
-    const { where, webhookId, username, content, at } = v;
+    const { where, webhookId, username, content, at, later } = v;
     if (
       typeof where !== "string" ||
       typeof webhookId !== "string" ||
       typeof username !== "string" ||
       typeof content !== "string" ||
-      typeof at !== "number"
+      typeof at !== "number" ||
+      (later !== undefined && !(Array.isArray(later) && later.every((p) => typeof p === "string")))
     ) {
       return undefined;
     }
-    return { where, webhookId, username, content, at };
+    return { where, webhookId, username, content, at, ...(Array.isArray(later) && { later: later as string[] }) };
   } catch {
     return undefined; // a damaged record: as if none (the post goes again)
   }

@@ -125,6 +125,31 @@ describe("XMPP to Discord", () => {
     assert.equal(posts.length, 1, "the retry did not post again");
   });
 
+  it("posts the parts still missing of a long message whose first part's answer was lost", async () => {
+    const body = `${"first half ".repeat(150)}\n\n${"second half ".repeat(150)}`.trim();
+    h.fake.failNext({ method: "POST", pathIncludes: "/webhooks/", afterProcessing: true });
+    await alicePosts(h, h.room, body);
+    const second = await onDiscord(
+      h,
+      h.general.id,
+      (m) => m.content.startsWith("second half"),
+      "the second part, posted by the retry",
+    );
+    assert.equal(h.fake.pendingFailures, 0, "the first part met the failure");
+    const first = await onDiscord(h, h.general.id, (m) => m.content.startsWith("first half"), "the first part");
+    assert.ok(BigInt(first.id) < BigInt(second.id), "the first part before the second");
+    await until(
+      "the message map to know the post by its first part",
+      async () => (await h.store.byRemoteId("discord", first.id)).length > 0,
+    );
+    const sentinel = "next one, after the long one";
+    await alicePosts(h, h.room, sentinel);
+    await onDiscord(h, h.general.id, (m) => m.content === sentinel, "the next post");
+    const posted = h.fake.messages(h.general.id).map((m) => m.content);
+    assert.equal(posted.filter((c) => c.startsWith("first half")).length, 1, "the first part once");
+    assert.equal(posted.filter((c) => c.startsWith("second half")).length, 1, "the second part once");
+  });
+
   it("adjusts nicks Discord refuses as webhook names", async () => {
     const account = h.server.accounts[1];
     assert.ok(account);
