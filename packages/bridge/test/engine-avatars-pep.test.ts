@@ -10,9 +10,22 @@ import { createHash, randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { buildIq, childOf, element, type Iq, NS, parseAvatarData, parseAvatarMetadata } from "@parley/stanza";
+import {
+  buildAvatarDataPublish,
+  buildAvatarMetadataPublish,
+  buildDataForm,
+  buildIq,
+  buildMessage,
+  buildPresence,
+  childOf,
+  element,
+  type Iq,
+  NS,
+  parseAvatarData,
+  parseAvatarMetadata,
+} from "@parley/stanza";
 import { isPresence, stanzaId, XMPP_SERVER_KINDS } from "@parley/testkit";
-import { type Harness, startHarness } from "./engine-harness.ts";
+import { apiCall, type Harness, startHarness } from "./engine-harness.ts";
 
 const picture = randomBytes(400);
 const pictureHash = createHash("sha1").update(picture).digest("hex");
@@ -104,6 +117,92 @@ for (const kind of XMPP_SERVER_KINDS) {
       assert.deepEqual(metadata.value.infos, []);
       const unknown = await h.alice.iq(itemsRequest(`nobody@${h.domain}`, NS.avatarMetadata));
       assert.equal(unknown.error?.condition, "item-not-found");
+    });
+  });
+}
+
+/** A pubsub publish made readable by anyone (publish-options), as clients publish avatars for rooms to read. */
+function openToAll(publish: ReturnType<typeof buildIq>): ReturnType<typeof buildIq> {
+  const pubsub = childOf(publish, "pubsub", NS.pubsub);
+  pubsub?.cnode(
+    element(
+      "publish-options",
+      {},
+      buildDataForm({
+        type: "submit",
+        fields: [
+          { var: "FORM_TYPE", type: "hidden", values: ["http://jabber.org/protocol/pubsub#publish-options"] },
+          { var: "pubsub#access_model", values: ["open"] },
+        ],
+      }),
+    ),
+  );
+  return publish;
+}
+
+for (const kind of XMPP_SERVER_KINDS) {
+  describe(`XMPP users' XEP-0084 avatars on ${kind}`, () => {
+    let h: Harness;
+
+    before(async () => {
+      h = await startHarness(kind);
+    });
+    after(async () => {
+      await h?.close();
+    });
+
+    it("reads an occupant's XEP-0084 avatar when they have no vCard one, where the room tells who they are", async () => {
+      // The room tells every occupant who the others are (alice created it and owns it).
+      const configured = await h.alice.iq(
+        buildIq({
+          type: "set",
+          id: stanzaId("cfg"),
+          to: h.room,
+          payload: element(
+            "query",
+            { xmlns: "http://jabber.org/protocol/muc#owner" },
+            buildDataForm({
+              type: "submit",
+              fields: [
+                { var: "FORM_TYPE", type: "hidden", values: ["http://jabber.org/protocol/muc#roomconfig"] },
+                { var: "muc#roomconfig_whois", values: ["anyone"] },
+              ],
+            }),
+          ),
+        }),
+      );
+      assert.equal(configured.type, "result", `configuring the room: ${configured.error?.condition}`);
+      const face = randomBytes(300);
+      const hash = createHash("sha1").update(face).digest("hex");
+      const data = await h.alice.iq(openToAll(buildAvatarDataPublish({ id: stanzaId("av"), hash, bytes: face })));
+      assert.equal(data.type, "result", `publishing the avatar data: ${data.error?.condition}`);
+      const metadata = await h.alice.iq(
+        openToAll(
+          buildAvatarMetadataPublish({
+            id: stanzaId("av"),
+            metadata: { infos: [{ id: hash, bytes: face.length, type: "image/png" }] },
+          }),
+        ),
+      );
+      assert.equal(metadata.type, "result", `publishing the avatar metadata: ${metadata.error?.condition}`);
+      await h.alice.send(buildPresence({ to: `${h.room}/alice`, vcardUpdate: { photo: hash } }));
+      for (let i = 0; i < 200; i++) {
+        const alice = h.bridge.relay.occupant(h.room, "alice");
+        if (alice?.avatarHash === hash && alice.jid !== undefined) break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      const seen = h.bridge.relay.occupant(h.room, "alice");
+      assert.ok(seen?.jid, "the room told the bridge alice's real JID");
+      assert.equal(seen?.avatarHash, hash);
+
+      const text = "my face is on PEP only";
+      await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id: stanzaId("a"), body: text }));
+      const call = await apiCall(h, (c) => c.method === "post" && c.args.text === text);
+      const url = String(call.args.avatarUrl ?? "");
+      assert.ok(url.startsWith(`${h.bridge.httpUrl}/media/`), `the post carries the avatar's URL: ${url}`);
+      const served = await fetch(url);
+      assert.equal(served.status, 200);
+      assert.deepEqual(Buffer.from(await served.arrayBuffer()), face);
     });
   });
 }

@@ -174,6 +174,11 @@ modules:
   mod_caps: {}
   mod_disco: {}
   mod_ping: {}
+  # PEP (users' XEP-0084 avatars), as ejabberd's stock configuration has it.
+  mod_pubsub:
+    plugins:
+      - flat
+      - pep
   mod_roster: {}
   mod_vcard: {}
   mod_version: {}

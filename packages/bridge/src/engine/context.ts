@@ -28,7 +28,8 @@ export interface MediaRelay {
   /** A URL the remote side can fetch for an XMPP file (usually the same URL). */
   toRemote(url: string): Promise<OutgoingAttachment>;
   /** The media-endpoint URL of an occupant's avatar, when it can be had. */
-  occupantAvatar(occupantJid: string, hash: string): Promise<string | undefined>;
+  /** `realJid`: the occupant's real JID when the room tells it (their XEP-0084 avatar is read there when the vCard has none). */
+  occupantAvatar(occupantJid: string, hash: string, realJid?: string): Promise<string | undefined>;
 }
 
 export interface EngineContext {

@@ -3,8 +3,8 @@
  * short-lived are re-hosted (through the XMPP server's XEP-0363 upload service
  * when one is configured, else on the bridge's own media endpoint); files over
  * the size limit become a notice instead of vanishing. XMPP occupants' avatars
- * are read from their vCard once per hash and served on the media endpoint so
- * the remote network can show them.
+ * are read once per hash, from their vCard or else their XEP-0084 avatar, and
+ * served on the media endpoint so the remote network can show them.
  */
 import { buildVcardRequest, type Element, parseVcard } from "@parley/stanza";
 import type { IqRouter } from "../component/iq-router.ts";
@@ -12,6 +12,7 @@ import type { OutgoingAttachment, RemoteAttachment } from "../connector/connecto
 import { fetchMedia, type HttpUploader, type MediaStore, MediaTooLargeError, tooLargeNotice } from "../media/index.ts";
 import type { Logger } from "../ops/logger-types.ts";
 import type { MediaRelay } from "./context.ts";
+import { readPepAvatar } from "./pep-avatar-reader.ts";
 
 export interface MediaRelayOptions {
   readonly store: MediaStore;
@@ -110,14 +111,14 @@ export class EngineMediaRelay implements MediaRelay {
     return { url, ...(filename !== undefined && { filename }) };
   }
 
-  occupantAvatar(occupantJid: string, hash: string): Promise<string | undefined> {
+  occupantAvatar(occupantJid: string, hash: string, realJid?: string): Promise<string | undefined> {
     const known = this.avatarByHash.get(hash);
     if (known && (known.missingSince === undefined || Date.now() - known.missingSince < MISSING_AVATAR_RETRY_MS)) {
       return known.url;
     }
     if (this.avatarByHash.size >= AVATARS_KEPT) this.avatarByHash.clear();
     const lookup: AvatarLookup = {
-      url: this.readAvatar(occupantJid).then(
+      url: this.readAvatar(occupantJid, hash, realJid).then(
         (url) => {
           if (url === undefined) lookup.missingSince = Date.now();
           return url;
@@ -135,8 +136,36 @@ export class EngineMediaRelay implements MediaRelay {
     return lookup.url;
   }
 
-  /** The occupant's vCard photo, stored and served on the media endpoint; undefined when it has none. */
-  private async readAvatar(occupantJid: string): Promise<string | undefined> {
+  /**
+   * The occupant's vCard photo, else (when the room tells who they are) their
+   * XEP-0084 avatar, stored and served on the media endpoint; undefined when
+   * they have neither.
+   */
+  private async readAvatar(occupantJid: string, hash: string, realJid?: string): Promise<string | undefined> {
+    const maxBytes = Math.min(this.o.maxBytes, 2 * 1024 * 1024);
+    const photo =
+      (await this.readVcardPhoto(occupantJid, maxBytes)) ?? (await this.readPep(occupantJid, hash, realJid, maxBytes));
+    if (!photo) return undefined;
+    const stored = await this.o.store.put(photo.data, { contentType: photo.type }, this.o.maxBytes);
+    return this.o.store.urlFor(stored.id, this.o.publicUrl());
+  }
+
+  private async readPep(
+    occupantJid: string,
+    hash: string,
+    realJid: string | undefined,
+    maxBytes: number,
+  ): Promise<{ data: Uint8Array; type: string } | undefined> {
+    const owner = realJid?.split("/")[0];
+    if (owner === undefined || owner === "") return undefined;
+    const from = this.o.requesterFor(occupantJid.split("/")[0] ?? occupantJid);
+    return readPepAvatar(this.o.router, { owner, from, hash, maxBytes });
+  }
+
+  private async readVcardPhoto(
+    occupantJid: string,
+    maxBytes: number,
+  ): Promise<{ data: Uint8Array; type: string } | undefined> {
     const answer = await this.o.router.request(
       {
         type: "get",
@@ -147,10 +176,9 @@ export class EngineMediaRelay implements MediaRelay {
       5000,
     );
     if (answer.type !== "result" || !answer.payload) return undefined;
-    const vcard = parseVcard(answer.payload, { maxPhotoBytes: Math.min(this.o.maxBytes, 2 * 1024 * 1024) });
+    const vcard = parseVcard(answer.payload, { maxPhotoBytes: maxBytes });
     const photo = vcard.ok ? vcard.value.photo : undefined;
     if (!photo?.data) return undefined;
-    const stored = await this.o.store.put(photo.data, { contentType: photo.type ?? "image/png" }, this.o.maxBytes);
-    return this.o.store.urlFor(stored.id, this.o.publicUrl());
+    return { data: photo.data, type: photo.type ?? "image/png" };
   }
 }

@@ -393,7 +393,7 @@ export class XmppToRemote {
     const nick = o.nick;
     const avatarUrl =
       o.avatarHash !== undefined && o.avatarHash !== ""
-        ? await this.ctx.media.occupantAvatar(`${room}/${nick}`, o.avatarHash).catch(() => undefined)
+        ? await this.ctx.media.occupantAvatar(`${room}/${nick}`, o.avatarHash, o.jid).catch(() => undefined)
         : undefined;
     const jid = await this.identities.jidOf(room, o);
     // A nick that copies a remote user's name is marked: on the other side it must not pass for them.
