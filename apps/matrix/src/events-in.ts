@@ -151,6 +151,20 @@ export class EventsIn {
     };
   }
 
+  /**
+   * Who a reply fallback quotes: a ghost by the nick it shows (never its
+   * escaped localpart), a Matrix user by their display name.
+   */
+  private async quotedName(userId: string, roomId: string): Promise<string> {
+    const jid = jidOfGhost(userId, this.o.names);
+    if (jid === undefined) return this.o.users.nameOf(userId, roomId) ?? localpartOf(userId);
+    const shown = await this.o.ghosts.nameIn(roomId, userId);
+    if (shown !== undefined && shown !== "") return shown;
+    // An occupant JID names the nick; a real JID its user.
+    const slash = jid.indexOf("/");
+    return slash >= 0 ? jid.slice(slash + 1) : (jid.split("@")[0] ?? jid);
+  }
+
   /** Mentions of ghosts name the XMPP user behind them; other mentions stay Matrix users. */
   private resolveMentions(doc: RichText): RichText {
     return mapInlineMentions(doc, (m) => {
@@ -276,7 +290,7 @@ export class EventsIn {
     }
     let replyQuote: { authorName: string; text: string } | undefined;
     if (replyTo !== undefined && quote) {
-      const authorName = this.o.users.nameOf(quote.userId, e.roomId) ?? localpartOf(quote.userId);
+      const authorName = await this.quotedName(quote.userId, e.roomId);
       replyQuote = { authorName, text: quote.text };
     }
     await this.host.message({
@@ -286,7 +300,11 @@ export class EventsIn {
       text,
       ...(replyTo !== undefined && { replyTo }),
       ...(replyQuote && { replyQuote }),
-      ...(isThread && str(relates.event_id) !== undefined && { thread: str(relates.event_id) }),
+      // A message in a thread names its root; any other message in a room may become a thread root (Matrix threads
+      // hang off an existing event), so it carries a thread of its own id: replies in its thread join it on XMPP.
+      ...(isThread && str(relates.event_id) !== undefined
+        ? { thread: str(relates.event_id) }
+        : !where.direct && { thread: e.eventId }),
       ...(attachments.length > 0 && { attachments }),
       ...(e.ts !== undefined && { timestamp: e.ts }),
       ...(where.direct && { direct: true, directTo: where.directTo }),

@@ -166,6 +166,14 @@ export class Ghosts {
   }
 
   /**
+   * The name a ghost shows in a room (its nick there), else its own name;
+   * undefined when the bridge never named it.
+   */
+  async nameIn(roomId: string, userId: string): Promise<string | undefined> {
+    return this.roomNames.get(`${roomId} ${userId}`) ?? (await this.record(userId)).displayName;
+  }
+
+  /**
    * Shows `nick` as the ghost's name in a room it has joined: a membership
    * event of its own when the nick is not the name the room shows already.
    */

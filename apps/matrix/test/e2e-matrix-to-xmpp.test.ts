@@ -137,6 +137,42 @@ describe("Matrix -> XMPP", () => {
     assert.ok(!reply.body?.includes(h.bob.userId), "the Matrix fallback is not carried as text");
   });
 
+  test("a reply to an XMPP user's message quotes their nick in the fallback, never the ghost's localpart", async () => {
+    const said = "a question from XMPP";
+    await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id: "alice-question", body: said }));
+    const onMatrix = await h.bob.waitFor(
+      (i) =>
+        i.kind === "timeline" &&
+        i.roomId === h.roomId &&
+        i.event.sender?.startsWith("@_xmpp_") === true &&
+        i.event.content.body === said,
+      15_000,
+      "alice's message from her ghost",
+    );
+    const ghost = onMatrix.event.sender ?? "";
+    await h.bob.send(h.roomId, {
+      msgtype: "m.text",
+      body: `> <${ghost}> ${said}\n\nan answer for alice`,
+      format: "org.matrix.custom.html",
+      formatted_body: `<mx-reply><blockquote>${said}</blockquote></mx-reply>an answer for alice`,
+      "m.relates_to": { "m.in_reply_to": { event_id: onMatrix.event.event_id } },
+    });
+    const reply = (
+      await h.alice.waitFor(
+        fromPuppet("Bob", (m) => m.reply !== undefined && (m.body ?? "").endsWith("an answer for alice")),
+        T,
+      )
+    ).stanza as Message;
+    assert.match(reply.body ?? "", /alice/, reply.body);
+    assert.ok(!(reply.body ?? "").includes("_xmpp_"), `no ghost localpart in ${reply.body}`);
+    assert.ok(!(reply.body ?? "").includes("=40"), `no escaped JID in ${reply.body}`);
+  });
+
+  test("a message that becomes a thread root carries the thread its replies carry (XEP-0201)", async () => {
+    const { eventId, got } = await bobSays("thread root to be");
+    assert.equal(got.thread?.id, eventId, "the root is marked with its own thread");
+  });
+
   test("a thread (m.thread) carries the root as the XEP-0201 thread", async () => {
     const { eventId } = await bobSays("thread root");
     await h.bob.send(h.roomId, {
