@@ -18,6 +18,7 @@ import {
   Partials,
 } from "discord.js";
 import { GatewayCloseCodes } from "discord-api-types/v10";
+import { guardPackets } from "./packet-guard.ts";
 
 /**
  * The intents the brief of the bridge needs, plus GuildExpressions (not
@@ -119,6 +120,12 @@ export class GatewaySession {
   private attach(): void {
     const c = this.client;
     const log = this.o.logger;
+    guardPackets(c, (type, e) =>
+      log.warn("a gateway event discord.js could not read was skipped", {
+        type,
+        error: e instanceof Error ? e.message : String(e),
+      }),
+    );
     c.on("raw", (packet: unknown) => {
       if (this.closed) return;
       try {

@@ -149,6 +149,11 @@ export interface FakeDiscord {
   setPrivilegedIntents(o: Partial<Record<PrivilegedIntent, boolean>>): void;
   /** While offline, gateway connections are cut and refused; scenario calls still happen and are kept. */
   setOffline(offline: boolean): void;
+  /**
+   * A gateway event exactly as given, to every session (nothing stored, no
+   * shape checked): malformed and hostile payloads for robustness tests.
+   */
+  dispatchRaw(t: string, d: unknown, guildId?: string): void;
 
   // --- what happened ---
   /** Current messages, oldest first, webhook-posted ones included. */
@@ -463,6 +468,10 @@ class RunningFakeDiscord implements FakeDiscord {
   }
 
   // --- what happened -----------------------------------------------------
+
+  dispatchRaw(t: string, d: unknown, guildId?: string): void {
+    this.gateway.publish({ t, d, ...(guildId !== undefined && { guildId }) });
+  }
 
   messages(channelId: string): APIMessage[] {
     this.dir.requireChannel(channelId);
