@@ -281,6 +281,26 @@ export class DirectChats {
     }
   }
 
+  /**
+   * An XMPP user who writes to a puppet gets it as a contact: the puppet asks
+   * once for a subscription (RFC 6121 §3.1); a user who accepts and
+   * subscribes back (clients offer to) gets the puppet's presence from then on.
+   */
+  private async offerContact(puppet: Puppet, user: string): Promise<void> {
+    if ((await this.subscribersOf(puppet.local)).has(user)) return;
+    const key = `${this.ctx.network} ${puppet.local} ${user}`;
+    if ((await this.ctx.store.getState("contact-offered", key)) !== undefined) return;
+    await this.ctx.store.setState("contact-offered", key, String(Date.now()));
+    await this.ctx.send(
+      buildPresence({
+        type: "subscribe",
+        from: `${puppet.local}@${this.ctx.domain}`,
+        to: user,
+        nick: puppet.displayName,
+      }),
+    );
+  }
+
   /** A presence addressed to a puppet's bare JID: subscription management and probes. */
   async handlePresence(p: Presence, puppet: Puppet): Promise<void> {
     const user = bareJid(p.from ?? "");
@@ -390,6 +410,7 @@ export class DirectChats {
       return;
     }
     if (m.body === undefined) return;
+    if (!occupant) await this.offerContact(puppet, user);
     const body = stripFallback(m.body, m.fallbacks, NS.reply);
     const oobUrls = (m.oob ?? []).map((o) => o.url);
     const text = oobUrls.includes(body.trim()) ? { blocks: [] } : fromStyling(body, m.references);
