@@ -9,7 +9,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { buildMessage, buildPresence, type Message, stanzaIdBy } from "@parley/stanza";
-import { isMessage, TestClient } from "@parley/testkit";
+import { isMessage, isPresence, TestClient } from "@parley/testkit";
 import { eventually, type Harness, startHarness } from "./matrix-harness.ts";
 import type { MatrixEventJson, SyncItem } from "./matrix-user.ts";
 
@@ -108,6 +108,49 @@ describe("XMPP -> Matrix", () => {
     );
     assert.equal(edit.event.content["m.relates_to"]?.event_id, event.event_id);
     assert.equal((edit.event.content["m.new_content"] as { body?: string }).body, "hello");
+  });
+
+  test("a nick change keeps one ghost, whose earlier messages stay its to correct", async () => {
+    const { reflected, event: before } = await aliceSays("said before the rename");
+    const rename = async (nick: string) => {
+      const seen = h.alice.waitFor(
+        isPresence((p) => p.from === `${h.room}/${nick}`),
+        { timeoutMs: 10_000 },
+      );
+      await h.alice.send(buildPresence({ to: `${h.room}/${nick}` }));
+      await seen;
+    };
+    await rename("alicia");
+    try {
+      await h.alice.send(
+        buildMessage({ type: "groupchat", to: h.room, id: "renamed-1", body: "said after the rename" }),
+      );
+      const after = await h.bob.waitFor(
+        fromGhost((e) => e.content.body === "said after the rename"),
+        15_000,
+      );
+      assert.equal(after.event.sender, before.sender, "one ghost before and after the nick change");
+      await h.alice.send(
+        buildMessage({
+          type: "groupchat",
+          to: h.room,
+          id: "renamed-fix",
+          body: "said before the rename, corrected",
+          replace: { id: reflected.originId ?? reflected.id ?? "" },
+        }),
+      );
+      const edit = await h.bob.waitFor(
+        fromGhost(
+          (e) =>
+            e.content["m.relates_to"]?.rel_type === "m.replace" &&
+            e.content["m.relates_to"]?.event_id === before.event_id,
+        ),
+        15_000,
+      );
+      assert.equal(edit.event.sender, before.sender, "the correction comes from the author's ghost");
+    } finally {
+      await rename("alice");
+    }
   });
 
   test("an XEP-0424 retraction redacts the event", async () => {
