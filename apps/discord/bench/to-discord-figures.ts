@@ -54,7 +54,10 @@ export interface ToDiscordFigures {
   readonly toDiscord10RoomsOutOfOrder: number;
   /** Requests the fake answered 429 (a client that reads the headers waits instead: expected 0). */
   readonly toDiscordRateLimited: number;
+  /** Messages caught up (that arrived), per direction. */
   readonly catchUpMessages: { readonly toDiscord: number; readonly toXmpp: number };
+  /** Messages said during the outage that the catch-up did not bring to Discord (expected 0). */
+  readonly catchUpMissingToDiscord: number;
   readonly catchUpMsgsPerSec: { readonly toDiscord: number; readonly toXmpp: number };
   readonly rateLimits: string;
 }
@@ -72,7 +75,7 @@ export function toDiscordResults(o: {
   readonly ten: ToDiscordRun;
   readonly rateLimited: number;
   readonly catchUp: {
-    readonly toDiscord: { readonly messages: number; readonly ms: number };
+    readonly toDiscord: { readonly messages: number; readonly ms: number; readonly missing?: number };
     readonly toXmpp: { readonly messages: number; readonly ms: number };
   };
 }): ToDiscordResults {
@@ -97,6 +100,7 @@ export function toDiscordResults(o: {
       toDiscord10RoomsOutOfOrder: o.ten.outOfOrder,
       toDiscordRateLimited: o.rateLimited,
       catchUpMessages: { toDiscord: o.catchUp.toDiscord.messages, toXmpp: o.catchUp.toXmpp.messages },
+      catchUpMissingToDiscord: o.catchUp.toDiscord.missing ?? 0,
       catchUpMsgsPerSec: {
         toDiscord: roundTo(rate(o.catchUp.toDiscord.messages, o.catchUp.toDiscord.ms), 1),
         toXmpp: roundTo(rate(o.catchUp.toXmpp.messages, o.catchUp.toXmpp.ms), 1),
@@ -129,7 +133,7 @@ export function toDiscordTable(r: ToDiscordResults): string {
         String(f.toDiscord10RoomsOutOfOrder),
       ],
       [
-        `catch-up of ${f.catchUpMessages.toDiscord}, XMPP -> Discord`,
+        `catch-up of ${f.catchUpMessages.toDiscord} (${f.catchUpMissingToDiscord} missing), XMPP -> Discord`,
         String(f.catchUpMsgsPerSec.toDiscord),
         "",
         "",

@@ -42,6 +42,8 @@ interface SyncBody {
 export interface MatrixBurstTimings extends ArrivalTimings {
   /** Messages the room shows after one sent later than them. */
   readonly outOfOrder: number;
+  /** Messages that arrived (fewer than sent only for a burst settled by `quietMs`). */
+  readonly arrived: number;
 }
 
 export interface MatrixBurst {
@@ -54,6 +56,8 @@ interface Run {
   readonly sentAt: number[];
   readonly receivedAt: (number | undefined)[];
   readonly shown: number[];
+  readonly quietMs: number | undefined;
+  quietTimer?: NodeJS.Timeout;
   received: number;
   duplicates: number;
   readonly settle: (e?: Error) => void;
@@ -91,6 +95,8 @@ export class MatrixArrivals {
     readonly roomId: string;
     readonly count: number;
     readonly timeoutMs: number;
+    /** Settle with what arrived once nothing new came for this long after the first arrival (a catch-up). */
+    readonly quietMs?: number;
   }): MatrixBurst {
     const sentAt = new Array<number>(o.count).fill(Number.NaN);
     const receivedAt = new Array<number | undefined>(o.count).fill(undefined);
@@ -101,15 +107,20 @@ export class MatrixArrivals {
       sentAt,
       receivedAt,
       shown: [],
+      quietMs: o.quietMs,
       received: 0,
       duplicates: 0,
       settle: (e) => {
         if (!pending) return;
         pending = false;
         clearTimeout(timer);
+        clearTimeout(run.quietTimer);
         this.runs.delete(o.tag);
         if (e) reject(e);
-        else resolve({ sentAt, receivedAt, duplicates: run.duplicates, outOfOrder: outOfOrderCount(run.shown) });
+        else {
+          const outOfOrder = outOfOrderCount(run.shown);
+          resolve({ sentAt, receivedAt, duplicates: run.duplicates, outOfOrder, arrived: run.received });
+        }
       },
     };
     const timer = setTimeout(
@@ -186,5 +197,9 @@ export class MatrixArrivals {
     run.shown.push(parsed.seq);
     run.received++;
     if (run.received === run.receivedAt.length) run.settle();
+    else if (run.quietMs !== undefined) {
+      clearTimeout(run.quietTimer);
+      run.quietTimer = setTimeout(() => run.settle(), run.quietMs);
+    }
   }
 }

@@ -358,7 +358,13 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   await bridge?.stop();
   bridge = undefined;
   progress(`bridge stopped; ${CATCH_UP} messages on each side`);
-  const toMatrix = arrivals.expect({ tag: "cux", roomId: catchUp.roomId, count: CATCH_UP, timeoutMs: TIMEOUT_MS });
+  const toMatrix = arrivals.expect({
+    tag: "cux",
+    roomId: catchUp.roomId,
+    count: CATCH_UP,
+    timeoutMs: TIMEOUT_MS,
+    quietMs: 60_000,
+  });
   for (let i = 0; i < CATCH_UP; i++) {
     toMatrix.markSent(i);
     await alice.send(buildMessage({ type: "groupchat", id: `cux-${i}`, to: catchUp.room, body: benchBody("cux", i) }));
@@ -378,9 +384,9 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   await startBridge();
   const [toMatrixDone, toXmppDone] = await Promise.all([
     toMatrix.done.then((t) => {
-      const ms = Math.max(...t.receivedAt.map((r) => r ?? Number.NaN)) - restartedAt;
-      progress(`catch-up to Matrix: ${CATCH_UP} in ${Math.round(ms)} ms, ${t.outOfOrder} out of order`);
-      return ms;
+      const ms = Math.max(...t.receivedAt.filter((r) => r !== undefined)) - restartedAt;
+      progress(`catch-up to Matrix: ${t.arrived} of ${CATCH_UP} in ${Math.round(ms)} ms, ${t.outOfOrder} out of order`);
+      return { ms, arrived: t.arrived };
     }),
     toXmpp.done.then((t) => {
       const ms = Math.max(...t.receivedAt.map((r) => r ?? Number.NaN)) - restartedAt;
@@ -394,7 +400,12 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     bridge: runs.subject as OrderedBurst[],
     tenRooms,
     tenRoomsCeiling: tenCeiling,
-    catchUp: { messages: CATCH_UP, toMatrixMs: toMatrixDone, toXmppMs: toXmppDone },
+    catchUp: {
+      messages: CATCH_UP,
+      toMatrixMs: toMatrixDone.ms,
+      toMatrixArrived: toMatrixDone.arrived,
+      toXmppMs: toXmppDone,
+    },
     bridgeWarnings: warnings,
     requestsPerMessage,
     tenRoomsRequestsInFlight: tenAsked.maxInFlight,
