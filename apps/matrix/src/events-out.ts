@@ -353,7 +353,8 @@ export class EventsOut {
   async sendDirect(o: DirectRequest): Promise<{ channel: string; id: string }> {
     if (!/^@[^:]+:.+$/.test(o.userId))
       throw new PermanentError("a direct message for something that is not a Matrix user ID");
-    const sender = { ...o.sender, jid: o.sender.jid.split("/")[0] ?? o.sender.jid };
+    // A user's bare JID, or for a private message through a MUC room the occupant's JID: the ghost the room shows.
+    const sender = o.sender;
     const ghost = await this.o.ghosts.ensure(sender);
     let roomId = await this.o.portals.directRoomFor(ghost, o.userId);
     if (roomId === undefined) {

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { buildMessage, localFromRemoteId, type Message } from "@parley/stanza";
 import { isMessage, isPresence } from "@parley/testkit";
-import { type Harness, startHarness } from "./matrix-harness.ts";
+import { eventually, type Harness, startHarness } from "./matrix-harness.ts";
 import { MatrixHttpError } from "./matrix-user.ts";
 
 let h: Harness;
@@ -172,5 +172,30 @@ describe("direct messages", () => {
       )
     ).stanza as Message;
     assert.equal(back.from?.split("/")[0], puppet);
+  });
+  test("a private message through the MUC room reaches the Matrix member from the occupant's nick; the answer comes back through the room", async () => {
+    const bobPuppet = localFromRemoteId(h.bob.userId);
+    await eventually("Bob's puppet in the room", () => h.bridge.occupancy.nickIn(h.room, bobPuppet) ?? undefined);
+    await h.alice.send(buildMessage({ type: "chat", to: `${h.room}/Bob`, id: "pm-1", body: "psst, Bob" }));
+    const invite = await h.bob.waitFor(
+      (i) => i.kind === "invite" && i.event.type === "m.room.member" && i.event.state_key === h.bob.userId,
+      15_000,
+      "the private message's DM invitation",
+    );
+    assert.equal(invite.event.sender, h.ghostOf(`${h.room}/alice`), "from the occupant's own ghost, not the room's");
+    await h.bob.join(invite.roomId);
+    await h.bob.waitFor(
+      (i) => i.kind === "timeline" && i.roomId === invite.roomId && i.event.content.body === "psst, Bob",
+      15_000,
+      "the private message",
+    );
+    await h.bob.sendText(invite.roomId, "got it, alice");
+    const back = (
+      await h.alice.waitFor(
+        isMessage((m) => m.type === "chat" && m.body === "got it, alice"),
+        T,
+      )
+    ).stanza as Message;
+    assert.equal(back.from, `${h.room}/Bob`, "through the room, from Bob's occupant JID");
   });
 });
