@@ -118,4 +118,20 @@ describe("direct messages", () => {
     // Once an hour at most: the second DM got no second answer.
     assert.equal(h.fake.dmMessages(h.anna.id).filter((m) => m.content === POLITE_ANSWER).length, 1);
   });
+
+  it("carries a private message through the room from the occupant's nick, and the answer back through the room", async () => {
+    await h.alice.send(
+      buildMessage({ type: "chat", to: `${h.room}/${h.bob.nick}`, id: stanzaId("pm"), body: "via the room" }),
+    );
+    const dm = await h.fake.waitFor(() => h.fake.dmMessages(h.bob.id).find((m) => m.content.endsWith("via the room")), {
+      what: "the private message to Bob",
+    });
+    assert.equal(dm.content, `**alice** (${h.room}/alice): via the room`, "from the occupant, not the room");
+    const answer = h.alice.waitFor(
+      isMessage((m) => m.type === "chat" && m.from === `${h.room}/${h.bob.nick}` && m.body === "heard you"),
+      { timeoutMs: 10_000 },
+    );
+    h.fake.post(h.fake.openDm(h.bob.id).id, h.bob.id, "heard you");
+    await answer;
+  });
 });
