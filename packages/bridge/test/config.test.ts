@@ -78,7 +78,7 @@ describe("loadConfig: valid files", () => {
       store: { url: "sqlite:parley.db", retention: { messagesDays: 90, ledgerDays: 30 } },
       http: { host: "127.0.0.1", port: 8787, publicUrl: "http://127.0.0.1:8787" },
       ops: { host: "127.0.0.1", port: 8788 },
-      delivery: { drainSeconds: 10 },
+      delivery: { drainSeconds: 10, retrySeconds: 600 },
       log: { level: "info" },
       admins: [],
       permissions: {},

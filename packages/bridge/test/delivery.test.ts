@@ -203,6 +203,34 @@ describe("delivery queue", () => {
     assert.equal(runs, 1);
   });
 
+  it("with retryForMs, outlives an outage by time: keeps retrying past maxAttempts until that long has passed", async () => {
+    let clock = 0;
+    const { queue } = queueWith({ maxAttempts: 3, retryForMs: 60_000, now: () => clock });
+    let runs = 0;
+    // Thirty failures in a row, each a second apart: more than maxAttempts, less than retryForMs.
+    const outcome = await queue.enqueue(
+      job("k-outage", "room-1", async () => {
+        runs++;
+        clock += 1000;
+        if (runs <= 30) throw new TransientError("502 Bad Gateway");
+        return "posted";
+      }),
+    );
+    assert.deepEqual(outcome, { status: "delivered", result: "posted", attempts: 31 });
+
+    // And gives up once the time is spent and maxAttempts tries were made.
+    let more = 0;
+    const dead = await queue.enqueue(
+      job("k-outage-long", "room-1", async () => {
+        more++;
+        clock += 20_000;
+        throw new TransientError("502 Bad Gateway");
+      }),
+    );
+    assert.equal(dead.status, "dead");
+    assert.equal(more, 3, "three tries, the last one 60 s after the first");
+  });
+
   it("dead-letters after maxAttempts: logs without the payload, calls back, records, moves on", async () => {
     const lines: LogLine[] = [];
     const ledger = new MemoryDeliveryLedger();

@@ -49,6 +49,8 @@ const HINTS: Readonly<Record<string, string>> = {
   delivery: "write a delivery section such as `drainSeconds: 10`, or remove it for the default",
   "delivery.drainSeconds":
     "write how many seconds a stop waits for sent messages to be confirmed, from 0 to 600 (default 10)",
+  "delivery.retrySeconds":
+    "write how many seconds a failure worth retrying (a 5xx, a dropped connection) is retried, from 0 to 86400 (default 600)",
   log: "write a log section such as `level: info`, or remove it",
   "log.level": "write one of debug, info, warn, error",
   admins: "write a list of bare JIDs, e.g. [admin@example.org]",

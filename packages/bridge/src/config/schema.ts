@@ -147,6 +147,12 @@ const deliverySection = z.strictObject({
    * answer); what is still unconfirmed then is reconciled at the next start.
    */
   drainSeconds: wholeNumber(0, 600).default(10),
+  /**
+   * How long a transient failure (a 5xx, a dropped connection, a rate limit)
+   * is retried, with backoff, before the action is dead-lettered and the
+   * admins are told.
+   */
+  retrySeconds: wholeNumber(0, 86_400).default(600),
 });
 
 /** Who may use the bridge for what: a bare JID, a domain or `*`, each with a level (see engine/permissions.ts). */

@@ -10,7 +10,8 @@
  * - Idempotent: a key pending or running is not queued twice (the caller gets
  *   the same outcome), and with a ledger a key already delivered, even before a
  *   restart, is not run again.
- * - Retried on transient failures with backoff; after `maxAttempts`, or at once
+ * - Retried on transient failures with backoff; after `maxAttempts` (and, with
+ *   `retryForMs`, not before that long has passed since the first try), or at once
  *   on a permanent failure, dead-lettered: logged, reported, recorded, and the
  *   lane moves on.
  * - Bounded: past `maxPending` jobs, new jobs wait outside the lanes (in
@@ -87,6 +88,12 @@ export interface DeliveryQueueOptions {
   readonly ledger?: DeliveryLedger;
   /** Tries before a transient failure is dead-lettered (default 6). */
   readonly maxAttempts?: number;
+  /**
+   * With it, a transient failure is retried until both `maxAttempts` tries
+   * were made and this long has passed since the first: an outage is outlived
+   * by time, not by how many requests it answered with an error.
+   */
+  readonly retryForMs?: number;
   /** Backoff between tries: full jitter, doubling from `baseDelayMs` (250) up to `maxDelayMs` (30,000). */
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
@@ -161,6 +168,7 @@ function ledgerValue(result: unknown): string | undefined {
 export class DeliveryQueue {
   private readonly ledger: DeliveryLedger | undefined;
   private readonly maxAttempts: number;
+  private readonly retryForMs: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly isTransient: (e: unknown) => boolean;
@@ -192,6 +200,7 @@ export class DeliveryQueue {
     this.o = o;
     this.ledger = o.ledger;
     this.maxAttempts = Math.max(1, Math.floor(o.maxAttempts ?? 6));
+    this.retryForMs = Math.max(0, o.retryForMs ?? 0);
     this.baseDelayMs = Math.max(0, o.baseDelayMs ?? 250);
     this.maxDelayMs = Math.max(this.baseDelayMs, o.maxDelayMs ?? 30_000);
     this.isTransient = o.isTransient ?? isTransientFailure;
@@ -504,7 +513,8 @@ export class DeliveryQueue {
     } catch {
       // a metric hook must not change the delivery
     }
-    if (transient && entry.attempts < this.maxAttempts) {
+    const retryable = entry.attempts < this.maxAttempts || this.now() - entry.startedAt < this.retryForMs;
+    if (transient && retryable) {
       const retryAfterMs = error instanceof TransientError ? error.retryAfterMs : undefined;
       const retryInMs = retryDelayMs(
         { baseDelayMs: this.baseDelayMs, maxDelayMs: this.maxDelayMs, random: this.random },

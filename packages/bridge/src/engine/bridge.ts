@@ -67,7 +67,10 @@ export interface BridgeOptions {
   readonly delivery?: DeliveryRetryPolicy;
 }
 
-export type DeliveryRetryPolicy = Pick<DeliveryQueueOptions, "maxAttempts" | "baseDelayMs" | "maxDelayMs" | "sleep">;
+export type DeliveryRetryPolicy = Pick<
+  DeliveryQueueOptions,
+  "maxAttempts" | "retryForMs" | "baseDelayMs" | "maxDelayMs" | "sleep"
+>;
 
 const PUPPET_RESOURCE = "bridge";
 
@@ -201,7 +204,8 @@ export class Bridge {
       },
     });
     this.delivery = new DeliveryQueue({
-      ...o.delivery,
+      // A policy given in code (tests) is used as it is; otherwise transient failures are retried for delivery.retrySeconds.
+      ...(o.delivery ?? { retryForMs: c.delivery.retrySeconds * 1000 }),
       ledger: store,
       logger: this.logger.child({ part: "delivery" }),
       onDeadLetter: () => this.metrics.deadLetter(network),
