@@ -214,7 +214,7 @@ for (const kind of XMPP_SERVER_KINDS) {
     // --- Delivery ----------------------------------------------------------------------
 
     it("retries a post the network refused with 503 and posts it exactly once", async () => {
-      h.net.failNext(2, 503);
+      h.net.failNext(2, 503, undefined, "post");
       const text = "third time lucky";
       const done = landed(h, text);
       const reflected = h.alice.waitFor(isMessage((m) => from("alice")(m) && m.body === text));
@@ -237,7 +237,7 @@ for (const kind of XMPP_SERVER_KINDS) {
     });
 
     it("a correction, reaction and reply sent while the post is still retried apply to it once posted", async () => {
-      h.net.failNext(1, 429, 300); // the post waits 300 ms for its second try
+      h.net.failNext(1, 429, 300, "post"); // the post waits 300 ms for its second try
       const id = stanzaId("q");
       const text = "teh typo";
       const done = landed(h, text);
@@ -268,7 +268,7 @@ for (const kind of XMPP_SERVER_KINDS) {
 
     it("dead-letters a post after every try failed, counts it on /metrics, and keeps relaying", async () => {
       const before = (await h.store.listDeadLetters()).length;
-      h.net.failNext(10, 500);
+      h.net.failNext(10, 500, undefined, "post");
       const text = "doomed message";
       const id = stanzaId("d");
       await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id, originId: id, body: text }));
@@ -296,7 +296,7 @@ for (const kind of XMPP_SERVER_KINDS) {
 
     it("does not retry a post refused with 403", async () => {
       const before = (await h.store.listDeadLetters()).length;
-      h.net.failNext(1, 403);
+      h.net.failNext(1, 403, undefined, "post");
       const text = "not allowed here";
       await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id: stanzaId("d"), body: text }));
       await eventually("a dead letter", async () =>

@@ -94,7 +94,7 @@ export class ReferenceNetwork extends EventEmitter<{ event: [RefEvent]; api: [Re
   /** Every bridge API call, in order (tests read it). */
   readonly calls: RefApiCall[] = [];
   private counter = 0;
-  private failures: Array<{ status: number; retryAfterMs?: number }> = [];
+  private failures: Array<{ status: number; retryAfterMs?: number; method?: string }> = [];
 
   addUser(id: string, name: string, avatarUrl?: string): RefUser {
     const u: RefUser = { id, name, status: "online", ...(avatarUrl !== undefined && { avatarUrl }) };
@@ -106,9 +106,19 @@ export class ReferenceNetwork extends EventEmitter<{ event: [RefEvent]; api: [Re
     if (!this.channels.has(id)) this.channels.set(id, { id, members: new Set() });
   }
 
-  /** The next `count` API calls fail with `status` (429 and 5xx are transient, 403 is not). */
-  failNext(count: number, status: number, retryAfterMs?: number): void {
-    for (let i = 0; i < count; i++) this.failures.push({ status, ...(retryAfterMs !== undefined && { retryAfterMs }) });
+  /**
+   * The next `count` API calls fail with `status` (429 and 5xx are transient,
+   * 403 is not); with `method`, only calls of that method (e.g. "post"), so
+   * that other calls made meanwhile (an occupant shown joining) take none.
+   */
+  failNext(count: number, status: number, retryAfterMs?: number, method?: string): void {
+    for (let i = 0; i < count; i++) {
+      this.failures.push({
+        status,
+        ...(retryAfterMs !== undefined && { retryAfterMs }),
+        ...(method !== undefined && { method }),
+      });
+    }
   }
 
   private nextId(): string {
@@ -262,7 +272,8 @@ export class ReferenceNetwork extends EventEmitter<{ event: [RefEvent]; api: [Re
     const c = { method, args };
     this.calls.push(c);
     this.emit("api", c);
-    const f = this.failures.shift();
+    const at = this.failures.findIndex((f) => f.method === undefined || f.method === method);
+    const f = at < 0 ? undefined : this.failures.splice(at, 1)[0];
     if (f) throw new RefApiError(f.status, `${method} failed with ${f.status}`, f.retryAfterMs);
   }
 
