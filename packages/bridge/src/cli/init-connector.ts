@@ -6,6 +6,7 @@
  * the steps left to the operator. Found by name as the CLI finds connectors:
  * `reference` is built in, any other `x` is the package `@parley/x`.
  */
+import { ConnectorPackageError, importConnectorPackage } from "./connector-package.ts";
 import type { ConnectorFactory } from "./run-cli.ts";
 
 /** One thing `parley init` asks: from its flag, or at the prompt. */
@@ -103,14 +104,17 @@ export const NETWORK_NAME = /^[a-z][a-z0-9-]*$/;
 
 export async function loadConnectorInit(network: string): Promise<ConnectorInit> {
   if (network === "reference") return referenceInit;
-  let mod: { initConnector?: unknown; initQuestions?: unknown; createConnector?: unknown };
+  let mod: Record<string, unknown>;
   try {
-    mod = (await import(`@parley/${network}`)) as typeof mod;
-  } catch {
+    mod = await importConnectorPackage(network);
+  } catch (e) {
+    if (!(e instanceof ConnectorPackageError)) throw e;
     throw new InitUsageError(
       "--network",
-      `names ${network}, but no connector package @parley/${network} is installed`,
-      `install it (npm install @parley/${network}), or choose discord or matrix`,
+      `names ${network}, but ${e.message}`,
+      e.missing
+        ? `install it (npm install @parley/${network}), or choose discord or matrix`
+        : `install it again (npm install @parley/${network}), or mend what the error names`,
     );
   }
   if (typeof mod.initConnector !== "function") {

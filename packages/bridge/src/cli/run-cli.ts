@@ -12,11 +12,10 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { type BridgeConfig, ConfigError, loadConfig, redactedConfig, secretsOf } from "../config/index.ts";
 import type { Connector } from "../connector/connector.ts";
+import { loadConnectorModule } from "../doctor/connector-module.ts";
 import { Bridge } from "../engine/bridge.ts";
 import { createLogger } from "../ops/logger.ts";
 import type { Logger } from "../ops/logger-types.ts";
-import { ReferenceConnector } from "../reference/reference-connector.ts";
-import { ReferenceNetwork } from "../reference/reference-network.ts";
 
 /** What a connector package exports for the CLI. */
 export type ConnectorFactory = (
@@ -50,25 +49,8 @@ export function parleyVersion(): string {
 }
 
 async function connectorFor(name: string, options: unknown, config: BridgeConfig, logger: Logger): Promise<Connector> {
-  if (name === "reference") return new ReferenceConnector(new ReferenceNetwork());
-  let mod: { createConnector?: ConnectorFactory };
-  try {
-    mod = (await import(`@parley/${name}`)) as { createConnector?: ConnectorFactory };
-  } catch {
-    throw new ConfigError([
-      {
-        path: `connectors.${name}`,
-        problem: `no connector package @parley/${name} is installed`,
-        fix: `install it (npm install @parley/${name}) or remove connectors.${name}`,
-      },
-    ]);
-  }
-  if (typeof mod.createConnector !== "function") {
-    throw new ConfigError([
-      { path: `connectors.${name}`, problem: `@parley/${name} exports no createConnector`, fix: "update the package" },
-    ]);
-  }
-  return mod.createConnector(options, { logger, config });
+  const { createConnector } = await loadConnectorModule(name);
+  return createConnector(options, { logger, config });
 }
 
 /**
