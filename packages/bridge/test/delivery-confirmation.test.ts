@@ -172,7 +172,12 @@ describe("delivery confirmation against Prosody", () => {
     await arrived;
     const keyA = `to-xmpp reference ${a.id} ${room}`;
     const idA = stanzaIdFor(keyA, h.domain);
-    await waitUntil("A confirmed by its reflection", async () => (await h.store.deliveredResult(keyA)) !== undefined);
+    // The confirmation and the end of the unconfirmed record are two writes: wait for both.
+    await waitUntil(
+      "A confirmed by its reflection",
+      async () =>
+        (await h.store.deliveredResult(keyA)) !== undefined && (await h.store.unconfirmed("reference")).length === 0,
+    );
     assert.deepEqual(await h.store.unconfirmed("reference"), [], "the reflection confirmed it");
     await h.bridge.stop();
 

@@ -51,10 +51,14 @@ export async function checkMucServices(
     }
     const conference = info.value.identities.find((i) => i.category === "conference");
     if (!info.value.features.includes(NS.muc) || !conference) {
-      const what = info.value.identities[0];
-      const is = what
-        ? `${what.category}/${what.type}${what.name ? ` "${what.name}"` : ""}`
-        : "something without identity";
+      // Every identity it gives, the server's own first: a server domain can also be a PEP service.
+      const identities = [...info.value.identities].sort(
+        (a, b) => Number(b.category === "server") - Number(a.category === "server"),
+      );
+      const is =
+        identities.length > 0
+          ? identities.map((i) => `${i.category}/${i.type}${i.name ? ` "${i.name}"` : ""}`).join(", ")
+          : "something without identity";
       checks.push(
         failed(
           subject,
