@@ -31,7 +31,6 @@ import {
   BridgeProcess,
   bytesPerMember,
   freePort,
-  growthMiB,
   heapGrowth,
   type MemoryReading,
   progress,
@@ -40,8 +39,7 @@ import {
   runBench,
   SoakArrivals,
   type SoakDirections,
-  type SoakFigures,
-  soakMemory,
+  soakFiguresOf,
   soakSettings,
   soakTable,
   startXmppServer,
@@ -196,30 +194,17 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     notes.push("--crowd 0: the cost per online member was not measured");
   }
 
-  const growth = growthMiB(soakMemory(afterWarmup), soakMemory(afterRun));
-  const figures: SoakFigures = {
+  const figures = soakFiguresOf({
     network: "discord",
-    rooms: s.rooms,
-    onlineMembers: s.members,
-    warmupMessages: s.warmup,
-    toXmppMessages: s.toXmpp,
-    toNetworkMessages: s.toNetwork,
-    rssGrowthMiB: growth.rss,
-    heapGrowthMiB: growth.heap,
-    bytesPerOnlineMember: s.crowd > 0 ? bytesPerMember(afterRun, crowdReading, s.crowd - s.members) : 0,
-    membersMeasured: s.crowd > 0 ? s.crowd : s.members,
-    toXmppMsgsPerSec: pace.xmppPerSec,
-    toNetworkMsgsPerSec: pace.networkPerSec,
-    memory: {
-      started: soakMemory(started),
-      afterWarmup: soakMemory(afterWarmup),
-      afterRun: soakMemory(afterRun),
-      membersMeasured: soakMemory(crowdReading),
-    },
+    settings: s,
+    started,
+    afterWarmup,
+    afterRun,
+    crowdReading,
+    pace,
     caches,
-    node: process.version,
     notes,
-  };
+  });
   console.log(`\n${soakTable(figures)}\n`);
   if (warmSnapshot && runSnapshot) printGrowth(warmSnapshot, runSnapshot);
   const { violations } = await fake.ask<{ violations: string[] }>({ op: "violations" });

@@ -28,17 +28,14 @@ import {
   type BenchCleanup,
   BridgeProcess,
   benchBody,
-  bytesPerMember,
   freePort,
-  growthMiB,
   type MemoryReading,
   progress,
   relayInterleaved,
   runBench,
   SoakArrivals,
   type SoakDirections,
-  type SoakFigures,
-  soakMemory,
+  soakFiguresOf,
   soakSettings,
   soakTable,
   startSynapse,
@@ -246,30 +243,17 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     notes.push(`${s.toNetwork} messages XMPP -> Matrix (the issue asks 20,000): Synapse sets that pace`);
   }
 
-  const growth = growthMiB(soakMemory(afterWarmup), soakMemory(afterRun));
-  const figures: SoakFigures = {
+  const figures = soakFiguresOf({
     network: "matrix",
-    rooms: s.rooms,
-    onlineMembers: s.members,
-    warmupMessages: s.warmup,
-    toXmppMessages: s.toXmpp,
-    toNetworkMessages: s.toNetwork,
-    rssGrowthMiB: growth.rss,
-    heapGrowthMiB: growth.heap,
-    bytesPerOnlineMember: s.crowd > 0 ? bytesPerMember(afterRun, crowdReading, s.crowd - s.members) : 0,
-    membersMeasured: s.crowd > 0 ? s.crowd : s.members,
-    toXmppMsgsPerSec: pace.xmppPerSec,
-    toNetworkMsgsPerSec: pace.networkPerSec,
-    memory: {
-      started: soakMemory(started),
-      afterWarmup: soakMemory(afterWarmup),
-      afterRun: soakMemory(afterRun),
-      membersMeasured: soakMemory(crowdReading),
-    },
+    settings: s,
+    started,
+    afterWarmup,
+    afterRun,
+    crowdReading,
+    pace,
     caches,
-    node: process.version,
     notes,
-  };
+  });
   console.log(`\n${soakTable(figures)}\n`);
   if (s.snapshots !== undefined) {
     // Taking a snapshot makes V8 allocate outside the heap, which RSS keeps: these figures are not comparable.

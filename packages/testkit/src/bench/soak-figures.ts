@@ -62,6 +62,57 @@ export function bytesPerMember(before: MemoryReading, after: MemoryReading, memb
   return Math.round((after.rss - before.rss) / Math.max(1, members));
 }
 
+/** What one soak run read, as each network's bench gathers it. */
+export interface SoakReadings {
+  readonly network: string;
+  readonly settings: {
+    readonly rooms: number;
+    readonly members: number;
+    readonly warmup: number;
+    readonly toXmpp: number;
+    readonly toNetwork: number;
+    /** Members online for the per-member reading (0: not measured). */
+    readonly crowd: number;
+  };
+  readonly started: MemoryReading;
+  readonly afterWarmup: MemoryReading;
+  readonly afterRun: MemoryReading;
+  /** After `settings.crowd` members are online (`afterRun` when not measured). */
+  readonly crowdReading: MemoryReading;
+  readonly pace: { readonly xmppPerSec: number; readonly networkPerSec: number };
+  readonly caches: Readonly<Record<string, number>>;
+  readonly notes: readonly string[];
+}
+
+/** The figures of one soak run, the same arithmetic for every network. */
+export function soakFiguresOf(r: SoakReadings): SoakFigures {
+  const s = r.settings;
+  const growth = growthMiB(soakMemory(r.afterWarmup), soakMemory(r.afterRun));
+  return {
+    network: r.network,
+    rooms: s.rooms,
+    onlineMembers: s.members,
+    warmupMessages: s.warmup,
+    toXmppMessages: s.toXmpp,
+    toNetworkMessages: s.toNetwork,
+    rssGrowthMiB: growth.rss,
+    heapGrowthMiB: growth.heap,
+    bytesPerOnlineMember: s.crowd > 0 ? bytesPerMember(r.afterRun, r.crowdReading, s.crowd - s.members) : 0,
+    membersMeasured: s.crowd > 0 ? s.crowd : s.members,
+    toXmppMsgsPerSec: r.pace.xmppPerSec,
+    toNetworkMsgsPerSec: r.pace.networkPerSec,
+    memory: {
+      started: soakMemory(r.started),
+      afterWarmup: soakMemory(r.afterWarmup),
+      afterRun: soakMemory(r.afterRun),
+      membersMeasured: soakMemory(r.crowdReading),
+    },
+    caches: r.caches,
+    node: process.version,
+    notes: r.notes,
+  };
+}
+
 /** The figures as a Markdown table, each target with its verdict. */
 export function soakTable(f: SoakFigures): string {
   const growthOk = f.rssGrowthMiB < SOAK_TARGETS.rssGrowthMiB;
