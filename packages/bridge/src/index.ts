@@ -12,6 +12,7 @@ export * from "./component/iq-router.ts";
 export * from "./component/outbound-queue.ts";
 export * from "./component/stream-parser.ts";
 export * from "./config/index.ts";
+export * from "./connector/admin-notices.ts";
 export * from "./connector/connector.ts";
 export * from "./delivery/index.ts";
 export * from "./doctor/doctor-check.ts";
