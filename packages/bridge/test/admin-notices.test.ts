@@ -21,13 +21,15 @@ describe("AdminNotices", () => {
     const notices = new AdminNotices({ notify: async (t) => void r.sent.push(t), logger: r.logger });
     await notices.notice("c1 Send Messages", "The bot lacks Send Messages.\nGrant it.");
     await notices.notice("c1 Send Messages", "The bot lacks Send Messages.\nGrant it.");
-    await notices.notice("c2 Send Messages", "The bot lacks Send Messages in c2.");
+    await notices.notice("c2 Send Messages", "The bot lacks Send Messages in c2.", { channel: "c2" });
     assert.deepEqual(r.sent, ["The bot lacks Send Messages.\nGrant it.", "The bot lacks Send Messages in c2."]);
     assert.deepEqual(
       r.logged.map((l) => l.message),
       ["The bot lacks Send Messages.", "The bot lacks Send Messages.", "The bot lacks Send Messages in c2."],
     );
     assert.equal(r.logged[1]?.fields?.toldBefore, true);
+    assert.equal(r.logged[2]?.fields?.channel, "c2", "the caller's fields go with the log line");
+    assert.equal(r.logged[2]?.fields?.cause, "c2 Send Messages");
   });
 
   it("remembers at most maxCauses, forgetting the oldest first", async () => {

@@ -6,7 +6,7 @@
  * often it happens stays visible.
  */
 import { describeFailure } from "../delivery/delivery-errors.ts";
-import type { Logger } from "../ops/logger-types.ts";
+import type { LogFields, Logger } from "../ops/logger-types.ts";
 
 export interface AdminNoticesOptions {
   /** Sends a notice (a connector passes its host's `notifyAdmins`). */
@@ -39,12 +39,13 @@ export class AdminNotices {
   }
 
   /**
-   * Logs the first line of `text`, and tells the admins `text` if `cause`
-   * was not told yet. Never rejects: a notice that cannot be sent is logged.
+   * Logs the first line of `text` (with `fields`, for the log only), and
+   * tells the admins `text` if `cause` was not told yet. Never rejects: a
+   * notice that cannot be sent is logged.
    */
-  async notice(cause: string, text: string): Promise<void> {
+  async notice(cause: string, text: string, fields: LogFields = {}): Promise<void> {
     const first = !this.told.has(cause);
-    this.o.logger.warn(text.split("\n", 1)[0] ?? text, { cause, ...(!first && { toldBefore: true }) });
+    this.o.logger.warn(text.split("\n", 1)[0] ?? text, { ...fields, cause, ...(!first && { toldBefore: true }) });
     if (!first) return;
     if (this.told.size >= this.max) {
       const oldest = this.told.values().next().value;
