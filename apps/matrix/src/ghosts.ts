@@ -14,7 +14,7 @@
  */
 import type { ConnectorState, Logger, XmppSender } from "@parley/bridge";
 import type { HomeserverClients } from "./homeserver-clients.ts";
-import { callHomeserver, errcodeOf, type RateLimitPolicy } from "./matrix-errors.ts";
+import { callHomeserver, errcodeOf } from "./matrix-errors.ts";
 import { ghostUserId, jidOfGhost, type MatrixNames } from "./matrix-ids.ts";
 import { registerAppserviceUser, setOwnMember } from "./matrix-rest.ts";
 import { downloadFile } from "./media.ts";
@@ -34,7 +34,6 @@ export interface GhostsOptions {
   readonly state: ConnectorState;
   readonly logger: Logger;
   readonly media: { readonly maxBytes: number; readonly allowPrivateAddresses: boolean };
-  readonly rateLimit?: RateLimitPolicy;
 }
 
 /** Memberships known without asking: `room user` -> membership. */
@@ -67,7 +66,7 @@ export class Ghosts {
   }
 
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return callHomeserver(what, fn, this.o.logger, this.o.rateLimit);
+    return callHomeserver(what, fn, this.o.logger);
   }
 
   /** Runs `fn` once at a time per key: concurrent callers share the run in flight. */

@@ -28,7 +28,7 @@ import { EventsIn } from "./events-in.ts";
 import { EventsOut } from "./events-out.ts";
 import { Ghosts } from "./ghosts.ts";
 import { HomeserverClients } from "./homeserver-clients.ts";
-import { describeMatrixError, errcodeOf, type RateLimitPolicy } from "./matrix-errors.ts";
+import { describeMatrixError, errcodeOf } from "./matrix-errors.ts";
 import { botUserId, isOwnUser, jidOfGhost, type MatrixNames } from "./matrix-ids.ts";
 import { senderOfEvent } from "./matrix-rest.ts";
 import { MatrixUsers } from "./matrix-users.ts";
@@ -44,8 +44,6 @@ export interface MatrixConnectorOptions {
   readonly logger?: Logger;
   /** From the bridge config's media section: limits for files and avatars uploaded to Matrix. */
   readonly media?: { readonly maxBytes: number; readonly allowPrivateAddresses: boolean };
-  /** Whether rate limits are waited out inside a call before the delivery queue is told (default: never). */
-  readonly rateLimit?: RateLimitPolicy;
 }
 
 /** Everything that exists while the connector runs. */
@@ -132,7 +130,7 @@ export class MatrixConnector implements Connector {
       logger,
       maxBytes: media.maxBytes,
     });
-    const shared = { names: this.names, clients, logger, ...(this.o.rateLimit && { rateLimit: this.o.rateLimit }) };
+    const shared = { names: this.names, clients, logger };
     const ghosts = new Ghosts({ ...shared, state: host.state, media });
     const portals = new Portals(shared);
     portals.attach(host);

@@ -84,55 +84,23 @@ export function toDeliveryError(e: unknown, what: string): Error {
   return new TransientError(`${what}: ${reason}`, { cause: e });
 }
 
-export interface RateLimitPolicy {
-  /**
-   * How many times a rate-limited call is waited out and tried again here
-   * (default 0: the delivery queue waits, and the job does not hold its lane meanwhile).
-   */
-  readonly maxWaits?: number;
-  /** The longest single wait (default 60 s); a longer ask goes back to the delivery queue. */
-  readonly maxWaitMs?: number;
-  readonly sleep?: (ms: number) => Promise<void>;
-}
-
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /**
  * Runs one homeserver call; a failure is rethrown as a delivery error, a
  * rate limit (M_LIMIT_EXCEEDED) with a warning saying how long the homeserver
- * asked to wait. Only a policy with `maxWaits` waits here instead. Never
- * throws anything but TransientError or PermanentError.
+ * asked to wait. Nothing is retried here: retries are the delivery queue's,
+ * which honours the wait. Never throws anything but TransientError or
+ * PermanentError.
  */
-export async function callHomeserver<T>(
-  what: string,
-  fn: () => Promise<T>,
-  logger: Logger,
-  policy: RateLimitPolicy = {},
-): Promise<T> {
-  const maxWaits = policy.maxWaits ?? 0;
-  const maxWaitMs = policy.maxWaitMs ?? 60_000;
-  const sleep = policy.sleep ?? defaultSleep;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      const asked = retryAfterMsOf(e) ?? 1000;
-      if (isRateLimited(e) && attempt < maxWaits && asked <= maxWaitMs) {
-        logger.warn("the homeserver rate-limited the bridge (M_LIMIT_EXCEEDED); waiting as asked, then trying again", {
-          what,
-          retryAfterMs: asked,
-          attempt: attempt + 1,
-        });
-        await sleep(asked);
-        continue;
-      }
-      if (isRateLimited(e)) {
-        logger.warn("the homeserver rate-limited the bridge (M_LIMIT_EXCEEDED); the delivery queue tries again", {
-          what,
-          retryAfterMs: retryAfterMsOf(e),
-        });
-      }
-      throw toDeliveryError(e, what);
+export async function callHomeserver<T>(what: string, fn: () => Promise<T>, logger: Logger): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (isRateLimited(e)) {
+      logger.warn("the homeserver rate-limited the bridge (M_LIMIT_EXCEEDED); the delivery queue tries again", {
+        what,
+        retryAfterMs: retryAfterMsOf(e),
+      });
     }
+    throw toDeliveryError(e, what);
   }
 }

@@ -11,7 +11,7 @@
 import type { ConnectorHost, Logger } from "@parley/bridge";
 import { Preset, Visibility } from "matrix-js-sdk";
 import type { HomeserverClients } from "./homeserver-clients.ts";
-import { callHomeserver, describeMatrixError, errcodeOf, type RateLimitPolicy } from "./matrix-errors.ts";
+import { callHomeserver, describeMatrixError, errcodeOf } from "./matrix-errors.ts";
 import { type MatrixNames, portalAliasLocalpart, roomJidOfAlias } from "./matrix-ids.ts";
 
 /** A direct-message room: one ghost (an XMPP user) and one Matrix user. */
@@ -25,7 +25,6 @@ export interface PortalsOptions {
   readonly names: MatrixNames;
   readonly clients: HomeserverClients;
   readonly logger: Logger;
-  readonly rateLimit?: RateLimitPolicy;
 }
 
 export class Portals {
@@ -63,12 +62,7 @@ export class Portals {
   async ensureBotIn(roomId: string): Promise<boolean> {
     if (this.botRooms.has(roomId)) return true;
     try {
-      await callHomeserver(
-        "the bot joining a room",
-        () => this.o.clients.bot.joinRoom(roomId),
-        this.o.logger,
-        this.o.rateLimit,
-      );
+      await callHomeserver("the bot joining a room", () => this.o.clients.bot.joinRoom(roomId), this.o.logger);
       this.botRooms.add(roomId);
       return true;
     } catch (e) {
@@ -97,7 +91,6 @@ export class Portals {
       "listing a room's members",
       () => this.o.clients.bot.getJoinedRoomMembers(roomId),
       this.o.logger,
-      this.o.rateLimit,
     );
     return Object.entries(r.joined).map(([userId, m]) => ({
       userId,
@@ -114,7 +107,7 @@ export class Portals {
     const room = roomJidOfAlias(alias, this.o.names);
     if (room === undefined) return false;
     const bot = this.o.clients.bot;
-    const call = <T>(what: string, fn: () => Promise<T>) => callHomeserver(what, fn, this.o.logger, this.o.rateLimit);
+    const call = <T>(what: string, fn: () => Promise<T>) => callHomeserver(what, fn, this.o.logger);
     let roomId: string;
     try {
       const created = await call("creating a portal room", () =>
