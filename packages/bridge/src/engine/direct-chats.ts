@@ -4,6 +4,12 @@
  * it 1:1; the connector carries the conversation to the remote user's DMs, and
  * the remote user's answers come back from the puppet.
  *
+ * A user who writes to a puppet first gets it as a contact: put into their
+ * roster by the bridge where their server grants it the roster privilege
+ * (XEP-0356, see roster-privilege.ts), else asked to accept a subscription
+ * request from the puppet. Either way the puppet's presence follows the remote
+ * user's from then on.
+ *
  * Message-map rows of a DM use the XMPP user's bare JID as `room` and the DM
  * channel behind the `dm:` prefix as `channel`, so edits, retractions and
  * reactions resolve through the same map as room messages.
@@ -43,11 +49,15 @@ import type { MessageRecord } from "../store/index.ts";
 import type { EngineContext } from "./context.ts";
 import { isEmptyText } from "./mentions.ts";
 import type { Puppet } from "./puppet-directory.ts";
+import { RosterPrivilege } from "./roster-privilege.ts";
 import { stanzaIdFor } from "./stanza-ids.ts";
 
 export const DM_CHANNEL_PREFIX = "dm:";
 
 const SUBSCRIBERS_KEPT = 10_000;
+
+/** How long a count of reaction changes on one DM message is kept (reactions on older messages start again at 1). */
+const REACTION_COUNT_TTL_MS = 30 * 24 * 3600_000;
 
 /** How long the user's server has to answer the ping that follows a direct message. */
 const SERVER_ANSWER_MS = 15_000;
@@ -72,9 +82,24 @@ export class DirectChats {
   private readonly dmUsers = new Map<string, string>();
   /** Orders the unconfirmed records of one millisecond (`UnconfirmedDelivery.seq`). */
   private seq = 0;
+  /** What the XMPP servers granted the bridge (XEP-0356): contacts go into rosters where they let it. */
+  readonly privilege: RosterPrivilege;
+  /** Contacts being offered now ("puppet user"): a user's next message does not offer again meanwhile. */
+  private readonly offering = new Set<string>();
 
   constructor(ctx: EngineContext) {
     this.ctx = ctx;
+    this.privilege = new RosterPrivilege({
+      domain: ctx.domain,
+      router: ctx.router,
+      logger: ctx.logger,
+      onUserAvailable: (user) => this.onUserAvailable(user),
+    });
+  }
+
+  /** Takes the stanzas of the roster privilege (its advertisement, users' forwarded presence); false for others. */
+  dispatch(el: Element): boolean {
+    return this.privilege.dispatch(el);
   }
 
   private rememberDmUser(channel: string, user: string): void {
@@ -248,10 +273,17 @@ export class DirectChats {
   }
 
   async sendReactions(r: MessageRecord, puppet: Puppet, target: string, emojis: readonly string[]): Promise<void> {
+    // The id comes from the message, the sender, the set and how many times this sender's set on it changed: the
+    // same for the same change, and a set coming back to an earlier value is a new change with a new id.
+    const counter = `dm-reaction-changes ${this.ctx.network} ${r.room} ${target} ${puppet.local}`;
+    const before = Number((await this.ctx.store.getState("engine", counter)) ?? "0");
+    const change = (Number.isSafeInteger(before) ? before : 0) + 1;
+    await this.ctx.store.setState("engine", counter, String(change), { ttlMs: REACTION_COUNT_TTL_MS });
+    const key = `to-xmpp dm reactions ${this.ctx.network} ${r.room} ${target} ${puppet.local} ${emojis.join(",")} #${change}`;
     await this.ctx.send(
       buildMessage({
         type: "chat",
-        id: stanzaIdFor(`reactions ${target} ${puppet.local} ${Date.now()}`, this.ctx.domain),
+        id: stanzaIdFor(key, this.ctx.domain),
         from: this.puppetJid(puppet),
         to: r.room,
         reactions: { id: target, emojis },
@@ -282,21 +314,84 @@ export class DirectChats {
   }
 
   /**
-   * An XMPP user who writes to a puppet gets it as a contact: the puppet asks
-   * once for a subscription (RFC 6121 §3.1); a user who accepts and
-   * subscribes back (clients offer to) gets the puppet's presence from then on.
+   * An XMPP user who writes to a puppet gets it as a contact, once: put into
+   * their roster by the bridge where their server grants it (XEP-0356), with
+   * the puppet's presence at once; else asked by the puppet for a
+   * subscription (RFC 6121 §3.1), and a user who accepts and subscribes back
+   * (clients offer to) gets the puppet's presence from then on. Not awaited
+   * by the message that prompted it: the message does not wait for the
+   * user's server, and the next one does not overtake it.
    */
-  private async offerContact(puppet: Puppet, user: string): Promise<void> {
-    if ((await this.subscribersOf(puppet.local)).has(user)) return;
+  private offerContact(puppet: Puppet, user: string): void {
     const key = `${this.ctx.network} ${puppet.local} ${user}`;
+    if (this.offering.has(key)) return;
+    this.offering.add(key);
+    this.makeContact(puppet, user, key)
+      .catch((e: unknown) =>
+        this.ctx.logger.warn("could not offer a remote user as a contact; the next message offers again", {
+          puppet: puppet.local,
+          error: e instanceof Error ? e.message : String(e),
+        }),
+      )
+      .finally(() => this.offering.delete(key));
+  }
+
+  private async makeContact(puppet: Puppet, user: string, key: string): Promise<void> {
+    const subs = await this.subscribersOf(puppet.local);
+    if (subs.has(user)) return;
     if ((await this.ctx.store.getState("contact-offered", key)) !== undefined) return;
-    await this.ctx.store.setState("contact-offered", key, String(Date.now()));
-    await this.ctx.send(
-      buildPresence({
-        type: "subscribe",
-        from: `${puppet.local}@${this.ctx.domain}`,
-        to: user,
-        nick: puppet.displayName,
+    const bare = `${puppet.local}@${this.ctx.domain}`;
+    if (this.privilege.maySetRoster(domainOf(user))) {
+      const refused = await this.privilege.addContact(user, {
+        jid: bare,
+        name: puppet.displayName,
+        group: this.ctx.connector.displayName,
+      });
+      if (refused === undefined) {
+        subs.add(user);
+        await this.saveSubscribers(puppet.local, subs);
+        await this.rememberContact(user, puppet.local);
+        await this.ctx.store.setState("contact-offered", key, "roster");
+        await this.broadcastPresence(puppet, user);
+        return;
+      }
+      this.ctx.logger.warn("the user's server refused a roster privilege it granted; asking the user instead", {
+        puppet: puppet.local,
+        condition: refused,
+      });
+    }
+    await this.ctx.store.setState("contact-offered", key, "subscription");
+    await this.ctx.send(buildPresence({ type: "subscribe", from: bare, to: user, nick: puppet.displayName }));
+  }
+
+  /**
+   * The puppets the bridge put into a user's roster, for sending them their
+   * contacts' presence when they come online (their server may not probe a
+   * contact it keeps at subscription `none`, as ejabberd 23.01 does).
+   */
+  private async rememberContact(user: string, local: string): Promise<void> {
+    const key = `${this.ctx.network} ${user}`;
+    const saved = await this.ctx.store.getState("contacts", key);
+    const locals = new Set(saved ? (JSON.parse(saved) as string[]) : []);
+    if (locals.has(local)) return;
+    locals.add(local);
+    await this.ctx.store.setState("contacts", key, JSON.stringify([...locals]));
+  }
+
+  /** A user of a server granting presence came online: their puppet contacts' presence goes to that session. */
+  private onUserAvailable(fullJid: string): void {
+    const user = bareJid(fullJid);
+    if (user === undefined) return;
+    void (async () => {
+      const saved = await this.ctx.store.getState("contacts", `${this.ctx.network} ${user}`);
+      if (saved === undefined) return;
+      for (const local of JSON.parse(saved) as string[]) {
+        const puppet = await this.ctx.puppets.byLocal(local);
+        if (puppet && (await this.subscribersOf(local)).has(user)) await this.broadcastPresence(puppet, fullJid);
+      }
+    })().catch((e: unknown) =>
+      this.ctx.logger.warn("could not send a user their contacts' presence", {
+        error: e instanceof Error ? e.message : String(e),
       }),
     );
   }
@@ -410,13 +505,13 @@ export class DirectChats {
       return;
     }
     if (m.body === undefined) return;
-    if (!occupant) await this.offerContact(puppet, user);
+    if (!occupant) this.offerContact(puppet, user);
     const body = stripFallback(m.body, m.fallbacks, NS.reply);
     const oobUrls = (m.oob ?? []).map((o) => o.url);
     const text = oobUrls.includes(body.trim()) ? { blocks: [] } : fromStyling(body, m.references);
     const attachments = await Promise.all(oobUrls.map((u) => this.ctx.media.toRemote(u)));
     if (isEmptyText(text) && attachments.length === 0) return;
-    const xmppId = m.originId ?? m.id ?? stanzaIdFor(`${user} ${Date.now()} ${body}`, this.ctx.domain);
+    const xmppId = m.originId ?? m.id ?? (await this.idForUnnamed(user, puppet, body));
     const key = `to-remote dm ${this.ctx.network} ${user} ${xmppId}`;
     const sendDirect = connector.sendDirect.bind(connector);
     const outcome = await this.ctx.delivery.enqueue({
@@ -444,6 +539,20 @@ export class DirectChats {
     if (outcome.status === "dead") {
       await this.bounce(el, "recipient-unavailable", `could not deliver to ${connector.displayName}`);
     }
+  }
+
+  /**
+   * An id for a message that came without one: from its text and its place
+   * among this user's messages without an id (counted in the store), so that
+   * two alike are two messages, and a restart does not take a new one for one
+   * already delivered.
+   */
+  private async idForUnnamed(user: string, puppet: Puppet, body: string): Promise<string> {
+    const counter = `dm-unnamed ${this.ctx.network} ${user}`;
+    const before = Number((await this.ctx.store.getState("engine", counter)) ?? "0");
+    const n = (Number.isSafeInteger(before) ? before : 0) + 1;
+    await this.ctx.store.setState("engine", counter, String(n));
+    return stanzaIdFor(`from-xmpp dm unnamed ${user} ${puppet.local} #${n} ${body}`, this.ctx.domain);
   }
 
   /** Answers a message that cannot be carried with an error, so the XMPP user knows. */
