@@ -432,6 +432,7 @@ export class Bridge {
   private dispatch(el: Element): void {
     try {
       if (this.router.dispatch(el)) return;
+      if (this.direct.dispatch(el)) return; // XEP-0356: the server's grant, and users' presence it forwards
       if (this.relay.dispatch(el)) return;
       if (this.occupancy.dispatch(el)) return;
       if (this.toRemote.dispatch(el)) return;
