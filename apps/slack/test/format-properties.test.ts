@@ -56,14 +56,12 @@ const line = fc.array(fc.oneof(text, styled, code, link, mention), { minLength: 
   });
   return out;
 });
-const paragraph = fc
-  .array(line, { minLength: 1, maxLength: 3 })
-  .map(
-    (lines): Block => ({
-      type: "paragraph",
-      children: lines.flatMap((l, k) => (k === 0 ? l : [{ type: "linebreak" } as Inline, ...l])),
-    }),
-  );
+const paragraph = fc.array(line, { minLength: 1, maxLength: 3 }).map(
+  (lines): Block => ({
+    type: "paragraph",
+    children: lines.flatMap((l, k) => (k === 0 ? l : [{ type: "linebreak" } as Inline, ...l])),
+  }),
+);
 const codeBlock = fc
   .array(fc.string({ unit: fc.constantFrom(..."ab *_&<>"), minLength: 1, maxLength: 8 }), {
     minLength: 1,
