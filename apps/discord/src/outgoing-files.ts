@@ -6,7 +6,7 @@
  * larger, or cannot be downloaded, goes as a link in the text instead, so
  * nothing is lost.
  */
-import { describeFailure, fetchMedia, MediaTooLargeError, type OutgoingAttachment } from "@parley/bridge";
+import { describeFailure, downloadMedia, MediaTooLargeError, type OutgoingAttachment } from "@parley/bridge";
 import type { RawFile } from "discord.js";
 
 export const DISCORD_UPLOAD_LIMIT = 10 * 1024 * 1024;
@@ -51,7 +51,11 @@ export async function fetchOutgoingFiles(
       asLink(a.url, "larger than Discord's upload limit");
       continue;
     }
-    const got = await download(a.url, budget, o).catch((e: unknown) => ({
+    const got = await downloadMedia(a.url, {
+      maxBytes: budget,
+      timeoutMs: o.timeoutMs ?? 30_000,
+      allowPrivateAddresses: o.allowPrivateAddresses === true,
+    }).catch((e: unknown) => ({
       failed: e instanceof MediaTooLargeError ? "larger than Discord's upload limit" : describeFailure(e),
     }));
     if ("failed" in got) {
@@ -67,21 +71,6 @@ export async function fetchOutgoingFiles(
     });
   }
   return { files, links };
-}
-
-async function download(
-  url: string,
-  maxBytes: number,
-  o: FileFetchOptions,
-): Promise<{ bytes: Buffer; contentType?: string } | { failed: string }> {
-  const got = await fetchMedia(url, {
-    maxBytes,
-    timeoutMs: o.timeoutMs ?? 30_000,
-    allowPrivateAddresses: o.allowPrivateAddresses === true,
-  });
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of got.body) chunks.push(chunk);
-  return { bytes: Buffer.concat(chunks), ...(got.contentType !== undefined && { contentType: got.contentType }) };
 }
 
 /** The attachment's name, else the URL's last path segment, made safe for a multipart header. */

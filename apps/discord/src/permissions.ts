@@ -8,7 +8,14 @@
  *
  * Messages never carry request URLs: webhook URLs contain the webhook token.
  */
-import { describeFailure, isTransientFailure, type Logger, PermanentError, TransientError } from "@parley/bridge";
+import {
+  AdminNotices,
+  describeFailure,
+  isTransientFailure,
+  type Logger,
+  PermanentError,
+  TransientError,
+} from "@parley/bridge";
 import { DiscordAPIError, HTTPError, RateLimitError } from "discord.js";
 
 /** Permissions as the Discord client names them, so an admin finds them in the settings. */
@@ -42,11 +49,12 @@ const UNKNOWN_CHANNEL = 10003;
 
 export class ApiFailures {
   private readonly o: ApiFailuresOptions;
-  /** Causes already told to the admins: "channel permission", "channel gone", "token"; a few per linked channel at most. */
-  private readonly told = new Set<string>();
+  /** Causes told to the admins: "channel permission", "channel gone", "token"; a few per linked channel. */
+  private readonly notices: AdminNotices;
 
   constructor(o: ApiFailuresOptions) {
     this.o = o;
+    this.notices = new AdminNotices({ notify: o.notifyAdmins, logger: o.logger });
   }
 
   /** Runs one REST call; a failure is rethrown classified (and the admins told when they must act). */
@@ -72,7 +80,8 @@ export class ApiFailures {
       const code = typeof e.code === "number" ? e.code : Number(e.code);
       const said = `Discord answered ${e.status} (code ${String(e.code)}: ${e.message.split("\n")[0]})`;
       if (e.status === 401) {
-        this.tell(
+        // Not waited for: the failure goes on to the delivery queue; AdminNotices never rejects.
+        void this.notices.notice(
           "token",
           "Discord refused the bot token (401 Unauthorized): it was reset or revoked. Put the new token from the " +
             "Developer Portal (your application > Bot > Reset Token) in connectors.discord.token and restart the bridge.",
@@ -83,7 +92,7 @@ export class ApiFailures {
         const permission: DiscordPermission =
           code === MISSING_ACCESS ? "View Channel" : (call.permission ?? "Send Messages");
         const channel = call.channel ?? "?";
-        this.tell(
+        void this.notices.notice(
           `${channel} ${permission}`,
           `The Discord bot lacks the "${permission}" permission${where}, so ${call.action} fails there. ` +
             `Grant it to the bot's role (Server Settings > Roles) or in the channel's permission overrides.`,
@@ -92,7 +101,7 @@ export class ApiFailures {
       }
       if (code === UNKNOWN_CHANNEL) {
         const label = call.channel !== undefined ? ` ${this.o.channelLabel(call.channel)}` : "";
-        this.tell(
+        void this.notices.notice(
           `${call.channel ?? "?"} gone`,
           `Discord channel${label} does not exist any more (or the bot was removed from its server). ` +
             "Unlink it from its room (the bridge's unlink command, or remove it from `links` in the config).",
@@ -100,7 +109,11 @@ export class ApiFailures {
         return new PermanentError(`${call.action}${where}: ${said}; the channel does not exist`, { cause: e });
       }
       if (e.status === 429 || e.status >= 500) {
-        return new TransientError(`${call.action}${where}: ${said}`, { cause: e });
+        const retryAfterMs = retryAfterMsOf(e);
+        return new TransientError(`${call.action}${where}: ${said}`, {
+          cause: e,
+          ...(retryAfterMs !== undefined && { retryAfterMs }),
+        });
       }
       return new PermanentError(`${call.action}${where}: ${said}`, { cause: e });
     }
@@ -121,16 +134,14 @@ export class ApiFailures {
       ? new TransientError(message, { cause: e })
       : new PermanentError(message, { cause: e });
   }
+}
 
-  /** Tells the admins once per cause; the log gets every occurrence's first line. */
-  private tell(cause: string, text: string): void {
-    if (this.told.has(cause)) return;
-    this.told.add(cause);
-    this.o.logger.error(text);
-    this.o
-      .notifyAdmins(text)
-      .catch((e: unknown) => this.o.logger.warn("an admin notice could not be sent", { error: describeFailure(e) }));
-  }
+/** A 429's `retry_after` (seconds, in the body), in milliseconds. */
+function retryAfterMsOf(e: DiscordAPIError): number | undefined {
+  const raw = e.rawError as { retry_after?: unknown };
+  return typeof raw.retry_after === "number" && Number.isFinite(raw.retry_after) && raw.retry_after >= 0
+    ? Math.ceil(raw.retry_after * 1000)
+    : undefined;
 }
 
 function isAbort(e: unknown): boolean {

@@ -116,4 +116,19 @@ describe("ApiFailures", () => {
     );
     assert.equal(ApiFailures.codeOf(apiError(404, 10008, "Unknown Message")), 10008);
   });
+
+  it("hands a 429's retry_after to the delivery queue, in milliseconds, instead of waiting here", () => {
+    const { failures } = setup();
+    const limited = new DiscordAPIError(
+      { code: 0, message: "You are being rate limited.", retry_after: 1.5, global: false } as never,
+      0,
+      429,
+      "POST",
+      WEBHOOK_URL,
+      { body: undefined, files: undefined },
+    );
+    const e = failures.classify(limited, { action: "posting", channel: "1" });
+    assert.ok(e instanceof TransientError);
+    assert.equal(e.retryAfterMs, 1500);
+  });
 });

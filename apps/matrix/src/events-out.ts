@@ -13,9 +13,11 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import {
+  AdminNotices,
   type ConnectorHost,
   type DeleteRequest,
   type DirectRequest,
+  describeFailure,
   type EditRequest,
   type Logger,
   MediaTooLargeError,
@@ -33,7 +35,7 @@ import { Preset } from "matrix-js-sdk";
 import type { Ghosts } from "./ghosts.ts";
 import type { HomeserverClients } from "./homeserver-clients.ts";
 import { type MatrixWriteContext, toMatrixContent } from "./html/index.ts";
-import { callHomeserver, errcodeOf, type RateLimitPolicy } from "./matrix-errors.ts";
+import { callHomeserver, errcodeOf } from "./matrix-errors.ts";
 import { botUserId, ghostUserId, type MatrixNames } from "./matrix-ids.ts";
 import { redactRoomEvent, requiredPowerLevel, sendReadReceipt, sendRoomEvent } from "./matrix-rest.ts";
 import { downloadFile, msgtypeFor } from "./media.ts";
@@ -46,7 +48,6 @@ export interface EventsOutOptions {
   readonly portals: Portals;
   readonly logger: Logger;
   readonly media: { readonly maxBytes: number; readonly allowPrivateAddresses: boolean };
-  readonly rateLimit?: RateLimitPolicy;
   readonly host: () => ConnectorHost;
 }
 
@@ -79,6 +80,15 @@ function requestTxnId(key: string | undefined, what: string): string {
   return key !== undefined ? txnIdFor(`${what} ${key}`, 0) : `parley.${randomUUID()}`;
 }
 
+/**
+ * The transaction id of redacting event `id`: from the request's key (one
+ * per part of a message), else from the event itself, since redacting the
+ * same event again is the same request and must not make a second redaction.
+ */
+function redactionTxnId(key: string | undefined, roomId: string, id: string): string {
+  return txnIdFor(key !== undefined ? `redact ${key} ${id}` : `redact ${roomId} ${id}`, 0);
+}
+
 const ACTION_WORDS: Readonly<Record<string, string>> = {
   redact: "remove other people's messages",
   invite: "invite XMPP users' ghosts",
@@ -89,15 +99,16 @@ const ACTION_WORDS: Readonly<Record<string, string>> = {
 
 export class EventsOut {
   private readonly o: EventsOutOptions;
-  /** Refusals already told to the admins (`room action who`): at most 1,000, then it starts over (a notice may come again). */
-  private readonly noticed = new Set<string>();
+  /** Refusals told to the admins, by `room action who` (AdminNotices bounds them). */
+  private readonly notices: AdminNotices;
 
   constructor(o: EventsOutOptions) {
     this.o = o;
+    this.notices = new AdminNotices({ notify: (text) => o.host().notifyAdmins(text), logger: o.logger });
   }
 
   private call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    return callHomeserver(what, fn, this.o.logger, this.o.rateLimit);
+    return callHomeserver(what, fn, this.o.logger);
   }
 
   private get state() {
@@ -131,7 +142,8 @@ export class EventsOut {
       return await this.call(what, fn);
     } catch (e) {
       if (errcodeOf(e) !== "M_FORBIDDEN") throw e;
-      const level = await requiredPowerLevel(this.o.clients.bot, roomId, action).catch(() => undefined);
+      // Never rejects: a room whose power levels cannot be read gives no level to name.
+      const level = await requiredPowerLevel(this.o.clients.bot, roomId, action);
       const words = ACTION_WORDS[action] ?? action;
       const notice =
         `Matrix refused to let ${who} ${words} in room ${roomId}` +
@@ -139,16 +151,7 @@ export class EventsOut {
           ? `: grant ${who} power level ${level} there (or lower the level the room requires)`
           : "") +
         ".";
-      const key = `${roomId} ${action} ${who}`;
-      this.o.logger.warn("the homeserver refused an action for lack of power", { room: roomId, action, who, level });
-      if (!this.noticed.has(key)) {
-        if (this.noticed.size >= 1000) this.noticed.clear();
-        this.noticed.add(key);
-        await this.o
-          .host()
-          .notifyAdmins(notice)
-          .catch(() => undefined);
-      }
+      await this.notices.notice(`${roomId} ${action} ${who}`, notice, { room: roomId, action, who, level });
       throw new PermanentError(`${what}: forbidden (${who} needs power level ${level ?? "?"} to ${words})`, {
         cause: e,
       });
@@ -251,7 +254,7 @@ export class EventsOut {
       });
     } catch (e) {
       this.o.logger.warn("an XMPP file could not be uploaded to Matrix; its link is sent instead", {
-        error: e instanceof MediaTooLargeError ? "too large" : e instanceof Error ? e.message : String(e),
+        error: e instanceof MediaTooLargeError ? "too large" : describeFailure(e),
       });
       return { msgtype: "m.text", body: a.url };
     }
@@ -308,7 +311,7 @@ export class EventsOut {
     const client = o.moderator ? this.o.clients.bot : this.o.clients.as(who);
     for (const id of ids) {
       await this.guarded(o.channel, "redact", who, "redacting a message", () =>
-        redactRoomEvent(client, o.channel, id, txnIdFor(`redact ${o.channel} ${id}`, 0), o.reason),
+        redactRoomEvent(client, o.channel, id, redactionTxnId(o.key, o.channel, id), o.reason),
       );
     }
   }
@@ -333,7 +336,7 @@ export class EventsOut {
     const id = await this.state.get(key);
     if (id === undefined || id === "") return;
     await this.guarded(o.channel, "redact", ghost, "removing a reaction", () =>
-      redactRoomEvent(client, o.channel, id, txnIdFor(`redact ${o.channel} ${id}`, 0)),
+      redactRoomEvent(client, o.channel, id, redactionTxnId(o.key, o.channel, id)),
     );
     await this.state.set(key, "", PER_MESSAGE);
   }

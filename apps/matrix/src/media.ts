@@ -11,7 +11,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { fetchMedia, type Logger, MediaTooLargeError, type RemoteAttachment } from "@parley/bridge";
+import { downloadMedia, type Logger, type RemoteAttachment } from "@parley/bridge";
 
 export interface MxcParts {
   readonly server: string;
@@ -84,21 +84,18 @@ export interface DownloadedFile {
   readonly filename: string;
 }
 
-/** Downloads an XMPP-side file (or avatar) to upload it to Matrix; bounded by `maxBytes`. */
+/**
+ * Downloads an XMPP-side file (or avatar) to upload it to Matrix, through the
+ * engine's bounded download: MediaTooLargeError past `maxBytes`,
+ * MediaFetchError otherwise.
+ */
 export async function downloadFile(
   url: string,
   o: { maxBytes: number; allowPrivateAddresses: boolean; filename?: string; contentType?: string },
 ): Promise<DownloadedFile> {
-  const got = await fetchMedia(url, { maxBytes: o.maxBytes, allowPrivateAddresses: o.allowPrivateAddresses });
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const c of got.body) {
-    size += c.byteLength;
-    if (size > o.maxBytes) throw new MediaTooLargeError(size, o.maxBytes);
-    chunks.push(c);
-  }
+  const got = await downloadMedia(url, { maxBytes: o.maxBytes, allowPrivateAddresses: o.allowPrivateAddresses });
   return {
-    bytes: Buffer.concat(chunks),
+    bytes: got.bytes,
     contentType: o.contentType ?? got.contentType ?? "application/octet-stream",
     filename: o.filename ?? got.filename ?? "file",
   };

@@ -6,17 +6,26 @@
  * (another key) is never swallowed, also when it looks like an earlier one.
  */
 import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { RichText } from "@parley/bridge";
 import { type Harness, startHarness } from "./matrix-harness.ts";
 import type { MatrixEventJson, SyncItem } from "./matrix-user.ts";
 
 let h: Harness;
+/** Serves one small file, for a message in two parts (its text and the file). */
+let files: Server;
+let fileUrl: string;
 before(async () => {
+  files = createServer((_req, res) => res.writeHead(200, { "content-type": "text/plain" }).end("a small file\n"));
+  await new Promise<void>((resolve) => files.listen(0, "127.0.0.1", resolve));
+  fileUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}/note.txt`;
   h = await startHarness();
 });
 after(async () => {
   await h?.close();
+  files?.close();
 });
 
 const carol = { jid: "carol@parley.test", nick: "Carol" };
@@ -88,5 +97,41 @@ describe("the same delivery sent again", () => {
       inRoom((e) => e.type === "m.room.redaction" && (e.redacts ?? e.content.redacts) === reactions[0]?.event.event_id),
     );
     assert.equal(redactions.length, 1, "the first reaction was taken back");
+  });
+
+  test("a deletion and a reaction's removal sent twice are one redaction of each event", async () => {
+    const key = `to-remote test ${Date.now()} parts`;
+    const { id } = await h.connector.send({
+      channel: h.roomId,
+      sender: carol,
+      text: text("two parts, deleted once"),
+      attachments: [{ url: fileUrl, filename: "note.txt", contentType: "text/plain" }],
+      key: `${key} message`,
+    });
+    const reaction = { channel: h.roomId, id, sender: carol, emoji: "🎉", key: `${key} add` };
+    await h.connector.react({ ...reaction, action: "add" });
+    const removal = { ...reaction, action: "remove" as const, key: `${key} remove` };
+    await h.connector.react(removal);
+    await h.connector.react(removal);
+    const deletion = { channel: h.roomId, id, sender: carol, moderator: false, key: `${key} delete` };
+    await h.connector.delete(deletion);
+    // As after a crash between the redactions and their record: a new connector sends the same request again.
+    await h.stopBridge();
+    await h.startBridge();
+    await h.connector.delete(deletion);
+    await roomReadToHere();
+
+    const file = h.bob.seen(inRoom((e) => e.content.body === "note.txt"))[0];
+    assert.ok(file, "the file is the message's second part");
+    const redactionsOf = (target: string | undefined) =>
+      h.bob.seen(inRoom((e) => e.type === "m.room.redaction" && (e.redacts ?? e.content.redacts) === target)).length;
+    const given = h.bob.seen(
+      inRoom(
+        (e) => e.type === "m.reaction" && (e.content["m.relates_to"] as { key?: string } | undefined)?.key === "🎉",
+      ),
+    )[0];
+    assert.equal(redactionsOf(given?.event.event_id), 1, "the reaction taken back once");
+    assert.equal(redactionsOf(id), 1, "the text redacted once");
+    assert.equal(redactionsOf(file.event.event_id), 1, "the file redacted once");
   });
 });
