@@ -63,6 +63,19 @@ describe("loadConfig: valid files", () => {
     assert.deepEqual(c.connectors.discord, { token: "t1234567", intents: 513 });
   });
 
+  it("takes connectors.<name>.package out of the connector's section, a relative path made absolute", () => {
+    const text = `${MINIMAL}connectors:\n  discord: { token: t1234567, package: ./vendor/discord }\n  acme: { package: "@acme/parley-chat" }\n`;
+    const c = loadConfig({ path: "/etc/parley/parley.yaml", text }, { env: {} });
+    assert.deepEqual(c.connectors, { discord: { token: "t1234567" }, acme: {} });
+    assert.deepEqual(c.connectorPackages, { discord: "/etc/parley/vendor/discord", acme: "@acme/parley-chat" });
+    const strict = loadConfig(
+      { text: `${MINIMAL}connectors:\n  discord: { token: t1234567, package: "@parley/discord" }\n` },
+      { env: {}, connectorSchemas: { discord: z.strictObject({ token: z.string() }) } },
+    );
+    assert.deepEqual(strict.connectors.discord, { token: "t1234567" }, "a connector's strict schema allows it");
+    assert.equal(strict.connectorPackages.discord, "@parley/discord");
+  });
+
   it("fills every default around the two required fields", () => {
     const c = loadConfig({ text: MINIMAL }, { env: {} });
     const expected: BridgeConfig = {
@@ -85,6 +98,7 @@ describe("loadConfig: valid files", () => {
       media: { maxBytes: 26_214_400, dir: "./media", allowPrivateAddresses: false },
       links: [],
       connectors: {},
+      connectorPackages: {},
     };
     assert.deepEqual(c, expected);
   });

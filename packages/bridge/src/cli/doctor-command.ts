@@ -86,7 +86,7 @@ export async function runDoctor(
   let module: Awaited<ReturnType<LoadConnectorModule>>;
   let connector: Connector;
   try {
-    module = await load(name);
+    module = await load(name, config.connectorPackages[name]);
     connector = await module.createConnector(config.connectors[name], { logger, config });
   } catch (e) {
     if (e instanceof ConfigError) {

@@ -5,8 +5,8 @@
  * `parley init` writes a configuration, `parley doctor` checks the live
  * systems one names, `parley --version` says which release this is.
  * Connectors are found by name: `reference` is built in; any other name `x`
- * is loaded from the package `@parley/x`, which exports
- * `createConnector(options, context)`.
+ * is loaded from the package `connectors.x.package` names (by default
+ * `@parley/x`), which exports `createConnector(options, context)`.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -48,9 +48,9 @@ export function parleyVersion(): string {
   return typeof manifest.version === "string" ? manifest.version : "unknown";
 }
 
-async function connectorFor(name: string, options: unknown, config: BridgeConfig, logger: Logger): Promise<Connector> {
-  const { createConnector } = await loadConnectorModule(name);
-  return createConnector(options, { logger, config });
+async function connectorFor(name: string, config: BridgeConfig, logger: Logger): Promise<Connector> {
+  const { createConnector } = await loadConnectorModule(name, config.connectorPackages[name]);
+  return createConnector(config.connectors[name], { logger, config });
 }
 
 /**
@@ -125,7 +125,7 @@ async function runBridge(argv: readonly string[], out: NodeJS.WritableStream): P
   // The connector is built (not started) before --check answers: its own section is validated too.
   let connector: Connector;
   try {
-    connector = await connectorFor(name, config.connectors?.[name], config, logger);
+    connector = await connectorFor(name, config, logger);
   } catch (e) {
     if (!(e instanceof ConfigError)) {
       logger.error("the bridge could not start", { error: e instanceof Error ? e.message : String(e) });

@@ -73,6 +73,8 @@ const HINTS: Readonly<Record<string, string>> = {
   "links[].room": "write the room's JID, e.g. lobby@conference.example.org, or set xmpp.mucDomain to use bare names",
   connectors: "write one section per connector, e.g. `discord: { token: ${DISCORD_TOKEN} }`",
   "connectors.*": "write this connector's settings as a mapping, e.g. `{ token: ${DISCORD_TOKEN} }`",
+  "connectors.*.package":
+    "write the package the connector comes from, e.g. @parley/discord (the default for discord) or acme-parley-chat, or a path to its directory such as ./connectors/acme",
 };
 
 /** Advice for `path` (as formatted by formatConfigPath), if the field is one we know. */
@@ -80,6 +82,7 @@ export function hintFor(path: string): string | undefined {
   const pattern = path
     .replace(/\[\d+\]/g, "[]")
     .replace(/^connectors\.[^.[]+$/, "connectors.*")
+    .replace(/^connectors\.[^.[]+\.package$/, "connectors.*.package")
     .replace(/^permissions\..+$/, "permissions.*");
   return HINTS[pattern];
 }

@@ -5,7 +5,7 @@
  * second guard every secret and environment value is scrubbed from them.
  */
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { isNode, LineCounter, parseDocument } from "yaml";
 import type { ZodType } from "zod";
 import { ConfigError, type ConfigIssue, formatConfigPath } from "./config-error.ts";
@@ -95,7 +95,7 @@ export function loadConfig(source: ConfigSource, options: LoadConfigOptions = {}
       if (!coveredBy(issue.path, interpolated.failedPaths)) issues.push(issue);
     }
   }
-  if (issues.length === 0 && parsed.success) return parsed.data;
+  if (issues.length === 0 && parsed.success) return withPackagePaths(parsed.data, source.path);
 
   /** Where the field is written, or else its nearest written parent. */
   const locate = (path: string): { line?: number; column?: number } => {
@@ -116,6 +116,20 @@ export function loadConfig(source: ConfigSource, options: LoadConfigOptions = {}
     fix: scrubSecrets(i.fix, hidden),
   }));
   throw new ConfigError(safe, name);
+}
+
+/**
+ * A connector package given as a relative path is relative to the config
+ * file (to the working directory for a config given as text), wherever the
+ * bridge is started from.
+ */
+function withPackagePaths(config: BridgeConfig, path: string | undefined): BridgeConfig {
+  const base = path !== undefined ? dirname(resolve(path)) : process.cwd();
+  const connectorPackages: Record<string, string> = {};
+  for (const [name, from] of Object.entries(config.connectorPackages)) {
+    connectorPackages[name] = from.startsWith("./") || from.startsWith("../") ? resolve(base, from) : from;
+  }
+  return { ...config, connectorPackages };
 }
 
 function readSource(path: string | undefined): string {

@@ -263,17 +263,56 @@ function normalizedBare(jid: string): string {
 
 type ConnectorSections = Record<string, Record<string, unknown>>;
 
+/** An npm package name (`name` or `@scope/name`). */
+const PACKAGE_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
+/** A path to a package's directory (or its entry file): absolute, or relative to the config file. */
+const PACKAGE_PATH = /^(\/|\.\.?\/)/;
+
+/**
+ * `connectors.<name>.package`: where the connector comes from, for the engine
+ * only (it is taken out of the section before the connector sees it).
+ */
+const connectorPackage = () =>
+  text().refine(
+    (s) => PACKAGE_NAME.test(s) || PACKAGE_PATH.test(s),
+    "is neither a package name (name or @scope/name) nor a path to a package (starting with /, ./ or ../)",
+  );
+
 /**
  * The `connectors` section: without schemas, any mapping per connector; with
  * them, exactly the connectors given (a missing section is validated as {}).
+ * Either way a section may say which `package` its connector comes from.
  */
 function connectorsSection(schemas?: Readonly<Record<string, z.ZodType>>): z.ZodType<ConnectorSections> {
   const mapping = z.record(z.string(), z.unknown());
   const asMapping = (v: unknown) => v ?? {};
-  if (!schemas) return z.record(z.string(), z.preprocess(asMapping, mapping));
+  if (!schemas) {
+    return z.record(z.string(), z.preprocess(asMapping, z.looseObject({ package: connectorPackage().optional() })));
+  }
   const shape: Record<string, z.ZodType<Record<string, unknown>>> = {};
-  for (const [name, schema] of Object.entries(schemas)) shape[name] = z.preprocess(asMapping, schema.pipe(mapping));
+  for (const [name, schema] of Object.entries(schemas)) {
+    const own = schema instanceof z.ZodObject ? schema.extend({ package: connectorPackage().optional() }) : schema;
+    shape[name] = z.preprocess(asMapping, own.pipe(mapping));
+  }
   return z.strictObject(shape);
+}
+
+/**
+ * Each section's `package` taken out: the connector's options are the rest,
+ * and the packages written are kept by network name.
+ */
+function splitPackages(sections: ConnectorSections): {
+  connectors: ConnectorSections;
+  connectorPackages: Readonly<Record<string, string>>;
+} {
+  const connectors: ConnectorSections = {};
+  const connectorPackages: Record<string, string> = {};
+  for (const [name, section] of Object.entries(sections)) {
+    const { package: from, ...options } = section;
+    if (typeof from === "string") connectorPackages[name] = from;
+    connectors[name] = options;
+  }
+  return { connectors, connectorPackages };
 }
 
 /** The whole file's schema; `connectorSchemas` validate the matching `connectors.<name>` sections. */
@@ -338,7 +377,7 @@ export function configSchema(connectorSchemas?: Readonly<Record<string, z.ZodTyp
         }
         return { ...l, room: normalizedBare(`${l.room}@${c.xmpp.mucDomain}`) };
       });
-      return { ...c, links };
+      return { ...c, links, ...splitPackages(c.connectors) };
     });
 }
 

@@ -86,6 +86,9 @@ export function redactedConfig(config: BridgeConfig): BridgeConfig {
     media: { ...config.media, dir: scrub(config.media.dir) },
     links: config.links.map((l) => ({ network: scrub(l.network), channel: scrub(l.channel), room: scrub(l.room) })),
     connectors,
+    connectorPackages: Object.fromEntries(
+      Object.entries(config.connectorPackages).map(([n, from]) => [n, scrub(from)]),
+    ),
   };
 }
 
