@@ -9,7 +9,14 @@
 import { buildVcardRequest, type Element, parseVcard } from "@parley/stanza";
 import type { IqRouter } from "../component/iq-router.ts";
 import type { OutgoingAttachment, RemoteAttachment } from "../connector/connector.ts";
-import { fetchMedia, type HttpUploader, type MediaStore, MediaTooLargeError, tooLargeNotice } from "../media/index.ts";
+import {
+  fetchMedia,
+  type HttpUploader,
+  type MediaStore,
+  MediaTooLargeError,
+  readStreamWithLimit,
+  tooLargeNotice,
+} from "../media/index.ts";
 import type { Logger } from "../ops/logger-types.ts";
 import type { MediaRelay } from "./context.ts";
 import { readPepAvatar } from "./pep-avatar-reader.ts";
@@ -34,17 +41,6 @@ function filenameOf(url: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function collect(body: AsyncIterable<Uint8Array>, limit: number): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const c of body) {
-    size += c.byteLength;
-    if (size > limit) throw new MediaTooLargeError(size, limit);
-    chunks.push(c);
-  }
-  return Buffer.concat(chunks);
 }
 
 const AVATARS_KEPT = 10_000;
@@ -92,7 +88,7 @@ export class EngineMediaRelay implements MediaRelay {
       const contentType = a.contentType ?? fetched.contentType ?? "application/octet-stream";
       const name = filename ?? fetched.filename ?? "file";
       if (this.o.uploader) {
-        const bytes = await collect(fetched.body, this.o.maxBytes);
+        const bytes = await readStreamWithLimit(fetched.body, this.o.maxBytes);
         return { url: await this.o.uploader.upload(bytes, { filename: name, contentType }), filename: name };
       }
       const stored = await this.o.store.put(fetched.body, { contentType, filename: name }, this.o.maxBytes);
