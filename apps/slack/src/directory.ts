@@ -1,0 +1,146 @@
+/**
+ * Who and what the bridge talks about: Slack users as `RemoteUser`s (nick =
+ * display name, else real name, else handle; avatar), channel names, and
+ * the bot's own identity. Answers come from a bounded cache filled by
+ * users.info / conversations.info and kept fresh by `user_change` events;
+ * a failed look-up shows the id rather than stopping a message.
+ */
+import type { Logger, RemoteUser } from "@parley/bridge";
+import type { webApi } from "@slack/bolt";
+
+/** Users and channels kept; past it the oldest entry is dropped (and asked again when needed). */
+const MAX_ENTRIES = 20_000;
+
+/** The fields of a Slack user object the bridge reads. */
+export interface SlackUserObject {
+  readonly id?: string;
+  readonly name?: string;
+  readonly real_name?: string;
+  readonly deleted?: boolean;
+  readonly is_bot?: boolean;
+  readonly profile?: {
+    readonly display_name?: string;
+    readonly real_name?: string;
+    readonly image_192?: string;
+    readonly image_72?: string;
+    readonly image_512?: string;
+    readonly bot_id?: string;
+    readonly status_text?: string;
+  };
+}
+
+export interface BotIdentity {
+  readonly userId: string;
+  readonly botId?: string;
+}
+
+function nonEmpty(s: unknown): string | undefined {
+  return typeof s === "string" && s.trim() !== "" ? s.trim() : undefined;
+}
+
+export class SlackDirectory {
+  private readonly client: webApi.WebClient;
+  private readonly logger: Logger;
+  private readonly users = new Map<string, SlackUserObject>();
+  private readonly channels = new Map<string, string>();
+  bot: BotIdentity | undefined;
+
+  constructor(client: webApi.WebClient, logger: Logger) {
+    this.client = client;
+    this.logger = logger;
+  }
+
+  get size(): number {
+    return this.users.size + this.channels.size;
+  }
+
+  /** A user object as Slack gave it (an event, users.info): the cache keeps the newest. */
+  remember(user: SlackUserObject): RemoteUser | undefined {
+    if (typeof user.id !== "string") return undefined;
+    setBounded(this.users, user.id, user);
+    return this.remoteUser(user);
+  }
+
+  remoteUser(user: SlackUserObject): RemoteUser {
+    const id = user.id ?? "";
+    const p = user.profile ?? {};
+    const displayName =
+      nonEmpty(p.display_name) ?? nonEmpty(p.real_name) ?? nonEmpty(user.real_name) ?? nonEmpty(user.name) ?? id;
+    const avatarUrl = nonEmpty(p.image_192) ?? nonEmpty(p.image_72) ?? nonEmpty(p.image_512);
+    const isBridge =
+      this.bot !== undefined && (id === this.bot.userId || (p.bot_id !== undefined && p.bot_id === this.bot.botId));
+    return { id, displayName, ...(avatarUrl !== undefined && { avatarUrl }), ...(isBridge && { isBridge }) };
+  }
+
+  /** The status text a user set, if any (for presence). */
+  statusText(id: string): string | undefined {
+    return nonEmpty(this.users.get(id)?.profile?.status_text);
+  }
+
+  /** The user, from the cache or users.info; a failed look-up gives a user named by their id. */
+  async user(id: string): Promise<RemoteUser> {
+    const known = this.users.get(id);
+    if (known) return this.remoteUser(known);
+    try {
+      const r = await this.client.users.info({ user: id });
+      if (r.user) return this.remember(r.user as SlackUserObject) ?? { id, displayName: id };
+    } catch (e) {
+      this.logger.debug("a Slack user could not be looked up", {
+        user: id,
+        error: e instanceof Error ? e.message : String(e),
+      });
+    }
+    return { id, displayName: id };
+  }
+
+  /** The user's name, if the cache has them (the formatting readers' resolver). */
+  cachedName(id: string): string | undefined {
+    const u = this.users.get(id);
+    return u ? this.remoteUser(u).displayName : undefined;
+  }
+
+  cachedChannel(id: string): string | undefined {
+    return this.channels.get(id);
+  }
+
+  /** Looks up whatever of `users` and `channels` the cache lacks, so the synchronous resolvers can answer. */
+  async prefetch(users: Iterable<string>, channels: Iterable<string>): Promise<void> {
+    for (const id of users) if (!this.users.has(id)) await this.user(id);
+    for (const id of channels) if (!this.channels.has(id)) await this.channelName(id);
+  }
+
+  /** `#name`, or the id when Slack will not say. */
+  async channelName(id: string): Promise<string> {
+    const known = this.channels.get(id);
+    if (known !== undefined) return known;
+    try {
+      const r = await this.client.conversations.info({ channel: id });
+      const name = nonEmpty(r.channel?.name);
+      if (name !== undefined) {
+        setBounded(this.channels, id, name);
+        return name;
+      }
+    } catch (e) {
+      this.logger.debug("a Slack channel could not be looked up", {
+        channel: id,
+        error: e instanceof Error ? e.message : String(e),
+      });
+    }
+    return id;
+  }
+
+  /** How notices name a channel: `#general (C123)` when its name is known. */
+  channelLabel(id: string): string {
+    const name = this.channels.get(id);
+    return name === undefined ? id : `#${name} (${id})`;
+  }
+}
+
+function setBounded<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MAX_ENTRIES) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Direct messages between XMPP users and Slack users go through the bot's
+ * DM with the Slack user (conversations.open), one per Slack user, shared
+ * by every XMPP user who writes to them. A Slack user's answer in a thread
+ * goes to the XMPP user whose message started it; any other answer goes to
+ * the XMPP user who wrote last. Kept in the connector's state, so answers
+ * still find their way after a restart.
+ */
+import type { ConnectorState } from "@parley/bridge";
+import type { webApi } from "@slack/bolt";
+import type { SlackFailures } from "./slack-failures.ts";
+
+export class DmRouting {
+  private readonly state: ConnectorState;
+  private readonly client: webApi.WebClient;
+  private readonly failures: SlackFailures;
+  private readonly channels = new Map<string, string>();
+  /** DM channel -> Slack user, for DM channels the bridge opened. */
+  private readonly users = new Map<string, string>();
+
+  constructor(o: { state: ConnectorState; client: webApi.WebClient; failures: SlackFailures }) {
+    this.state = o.state;
+    this.client = o.client;
+    this.failures = o.failures;
+  }
+
+  get size(): number {
+    return this.channels.size;
+  }
+
+  /** The bot's DM channel with `userId`, opened once. */
+  async channelOf(userId: string): Promise<string> {
+    const known = this.channels.get(userId) ?? (await this.state.get(`dm:${userId}`));
+    if (known !== undefined) {
+      this.channels.set(userId, known);
+      this.users.set(known, userId);
+      return known;
+    }
+    const r = await this.failures.run({ action: "opening a direct message" }, () =>
+      this.client.conversations.open({ users: userId }),
+    );
+    const id = r.channel?.id;
+    if (typeof id !== "string") throw new Error("conversations.open gave no channel");
+    this.channels.set(userId, id);
+    this.users.set(id, userId);
+    await this.state.set(`dm:${userId}`, id);
+    return id;
+  }
+
+  /** `jid` wrote message `ts` in DM `channel`: answers go to them. */
+  async wrote(channel: string, ts: string, jid: string): Promise<void> {
+    await this.state.set(`dm-last:${channel}`, jid);
+    await this.state.set(`dm-msg:${channel}:${ts}`, jid, { expiresWithMessage: true });
+  }
+
+  /** The XMPP user a Slack user's message in DM `channel` is for, if any XMPP user wrote there. */
+  async recipient(channel: string, threadTs: string | undefined): Promise<string | undefined> {
+    if (threadTs !== undefined) {
+      const byThread = await this.state.get(`dm-msg:${channel}:${threadTs}`);
+      if (byThread !== undefined) return byThread;
+    }
+    return this.state.get(`dm-last:${channel}`);
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * Slack's events as the engine's calls: messages (new, changed, deleted,
+ * thread replies, shared files), reactions, channel membership and profile
+ * changes. One event at a time, in the order Slack sent them (the
+ * connector's chain calls `handle`); each is handed over once (see
+ * HandledOnce), and a message's channel cursor moves with it (catch-up
+ * starts after it).
+ */
+import type { ConnectorHost, Logger, RemoteAttachment, RemoteUser, RichText } from "@parley/bridge";
+import type { SlackDirectory, SlackUserObject } from "./directory.ts";
+import type { DmRouting } from "./dm-routing.ts";
+import { fromMrkdwn, fromRichTextBlocks, mentionedIds, reactionEmoji } from "./format/index.ts";
+import { type HandledOnce, messageKey } from "./handled-once.ts";
+import { isSlackTs, tsMillis } from "./slack-ts.ts";
+
+/** The fields of a Slack file object the bridge reads. */
+export interface SlackFile {
+  readonly id?: string;
+  readonly name?: string;
+  readonly title?: string;
+  readonly mimetype?: string;
+  readonly size?: number;
+  readonly mode?: string;
+  readonly url_private?: string;
+  readonly url_private_download?: string;
+}
+
+/** A message as events and conversations.history give it. */
+export interface SlackMessage {
+  readonly type?: string;
+  readonly subtype?: string;
+  readonly channel?: string;
+  readonly channel_type?: string;
+  readonly user?: string;
+  readonly bot_id?: string;
+  readonly username?: string;
+  readonly bot_profile?: { readonly name?: string; readonly icons?: { readonly image_72?: string } };
+  readonly text?: string;
+  readonly blocks?: unknown;
+  readonly ts?: string;
+  readonly thread_ts?: string;
+  readonly files?: readonly SlackFile[];
+  readonly message?: SlackMessage;
+  readonly previous_message?: SlackMessage;
+  readonly deleted_ts?: string;
+  readonly reply_count?: number;
+  readonly latest_reply?: string;
+}
+
+/** Subtypes that are messages people said; the others (joins, topic changes...) are not relayed as text. */
+const SAID = new Set([undefined, "file_share", "thread_broadcast", "me_message", "bot_message"]);
+
+export interface IncomingEventsOptions {
+  readonly host: ConnectorHost;
+  readonly logger: Logger;
+  readonly directory: SlackDirectory;
+  readonly once: HandledOnce;
+  readonly dms: DmRouting;
+  readonly botToken: string;
+  /** A message was handed over in a linked channel: its cursor may move past it. */
+  readonly handed: (channel: string, ts: string, thread: string | undefined) => void;
+}
+
+export class IncomingEvents {
+  private readonly o: IncomingEventsOptions;
+
+  constructor(o: IncomingEventsOptions) {
+    this.o = o;
+  }
+
+  /** One event from the Events API; `eventId` (the envelope's) makes a redelivery a no-op. */
+  async handle(event: Record<string, unknown>, eventId: string | undefined): Promise<void> {
+    const type = event.type;
+    if (type === "message") {
+      await this.messageEvent(event as SlackMessage, eventId);
+      return;
+    }
+    const run = async (hand: () => Promise<void>) => {
+      if (eventId === undefined) await hand();
+      else await this.o.once.once(`ev:${eventId}`, hand);
+    };
+    switch (type) {
+      case "reaction_added":
+      case "reaction_removed":
+        await run(() => this.reaction(event, type === "reaction_added" ? "add" : "remove"));
+        return;
+      case "member_joined_channel":
+      case "member_left_channel":
+        await run(() => this.membership(event, type === "member_joined_channel" ? "join" : "leave"));
+        return;
+      case "user_change":
+      case "user_profile_changed":
+        await run(async () => {
+          const user = isRecord(event.user) ? (event.user as SlackUserObject) : undefined;
+          const remote = user ? this.o.directory.remember(user) : undefined;
+          if (remote && !remote.isBridge) await this.o.host.profile(remote);
+        });
+        return;
+      default:
+        this.o.logger.debug("a Slack event the bridge does not relay", { type: String(type) });
+    }
+  }
+
+  private isRelayed(channel: string | undefined): channel is string {
+    return channel !== undefined && (this.o.host.linkedChannels().includes(channel) || isDmChannel(channel));
+  }
+
+  private async messageEvent(m: SlackMessage, eventId: string | undefined): Promise<void> {
+    const channel = m.channel;
+    if (!this.isRelayed(channel)) return;
+    switch (m.subtype) {
+      case "message_changed": {
+        const now = m.message;
+        if (!now || !isSlackTs(now.ts) || this.isOwn(now) || !changed(now, m.previous_message)) return;
+        const key = `ev:${eventId ?? `${channel}:${now.ts}:${now.text ?? ""}`}`;
+        await this.o.once.once(key, async () => {
+          const author = await this.authorOf(now);
+          await this.o.host.edit({
+            channel,
+            id: now.ts as string,
+            author,
+            text: await this.textOf(now),
+            timestamp: Date.now(),
+          });
+        });
+        return;
+      }
+      case "message_deleted": {
+        const ts = m.deleted_ts ?? m.previous_message?.ts;
+        if (!isSlackTs(ts) || (m.previous_message && this.isOwn(m.previous_message))) return;
+        await this.o.once.once(`del:${channel}:${ts}`, () => this.o.host.delete({ channel, id: ts }));
+        return;
+      }
+      default:
+        if (SAID.has(m.subtype)) await this.message({ ...m, channel });
+    }
+  }
+
+  /**
+   * A message said on Slack, live or caught up: handed over once (by its
+   * channel and ts), dated by its ts (the engine marks old ones as delayed),
+   * as a direct message when it is in a DM with the bot.
+   */
+  async message(m: SlackMessage & { readonly channel: string }): Promise<void> {
+    const ts = m.ts;
+    if (!isSlackTs(ts) || this.isOwn(m)) return;
+    const channel = m.channel;
+    const thread = isSlackTs(m.thread_ts) && m.thread_ts !== ts ? m.thread_ts : undefined;
+    const handed = await this.o.once.once(messageKey(channel, ts), async () => {
+      const author = await this.authorOf(m);
+      if (author.isBridge) return;
+      const attachments = this.attachmentsOf(m.files);
+      const base = {
+        channel,
+        id: ts,
+        author,
+        text: await this.textOf(m),
+        ...(thread !== undefined && { thread, replyTo: thread }),
+        ...(attachments.length > 0 && { attachments }),
+        timestamp: tsMillis(ts),
+      };
+      if (isDmChannel(channel)) {
+        const to = await this.o.dms.recipient(channel, thread);
+        if (to === undefined) {
+          this.o.logger.info("a direct message to the bot is not an answer to any XMPP user; dropped", { channel });
+          return;
+        }
+        await this.o.host.message({ ...base, direct: true, directTo: to });
+        return;
+      }
+      await this.o.host.message(base);
+    });
+    if (handed && !isDmChannel(channel)) this.o.handed(channel, ts, thread);
+  }
+
+  /** Messages the bridge posted (its bot user, or its bot id) are echoes: never relayed. */
+  private isOwn(m: SlackMessage): boolean {
+    const bot = this.o.directory.bot;
+    if (!bot) return false;
+    return m.user === bot.userId || (m.bot_id !== undefined && m.bot_id === bot.botId);
+  }
+
+  private async authorOf(m: SlackMessage): Promise<RemoteUser> {
+    if (typeof m.user === "string") return this.o.directory.user(m.user);
+    // An integration's message: named as it posted itself.
+    const id = m.bot_id ?? "unknown-bot";
+    const name = m.username ?? m.bot_profile?.name ?? id;
+    const avatarUrl = m.bot_profile?.icons?.image_72;
+    return { id, displayName: name, ...(avatarUrl !== undefined && { avatarUrl }) };
+  }
+
+  /** The message's rich text: its rich_text blocks when it has them, else its mrkdwn text. */
+  private async textOf(m: SlackMessage): Promise<RichText> {
+    const ids = mentionedIds(m.text, m.blocks);
+    await this.o.directory.prefetch(ids.users, ids.channels);
+    const ctx = {
+      user: (id: string) => this.o.directory.cachedName(id),
+      channel: (id: string) => this.o.directory.cachedChannel(id),
+    };
+    return fromRichTextBlocks(m.blocks, ctx) ?? fromMrkdwn(m.text ?? "", ctx);
+  }
+
+  /** Files are private to the workspace: the engine downloads them with the bot token and re-hosts them. */
+  private attachmentsOf(files: readonly SlackFile[] | undefined): RemoteAttachment[] {
+    if (!Array.isArray(files)) return [];
+    const out: RemoteAttachment[] = [];
+    for (const f of files) {
+      const url = f.url_private_download ?? f.url_private;
+      if (typeof url !== "string" || f.mode === "tombstone" || f.mode === "hidden_by_limit") continue;
+      out.push({
+        url,
+        ...(typeof f.name === "string" && { filename: f.name }),
+        ...(typeof f.mimetype === "string" && { contentType: f.mimetype }),
+        ...(typeof f.size === "number" && { size: f.size }),
+        ephemeral: true,
+        headers: { Authorization: `Bearer ${this.o.botToken}` },
+      });
+    }
+    return out;
+  }
+
+  private async reaction(event: Record<string, unknown>, action: "add" | "remove"): Promise<void> {
+    const item = isRecord(event.item) ? event.item : {};
+    const channel = typeof item.channel === "string" ? item.channel : undefined;
+    if (item.type !== "message" || !this.isRelayed(channel) || !isSlackTs(item.ts) || typeof event.user !== "string")
+      return;
+    if (typeof event.reaction !== "string") return;
+    const user = await this.o.directory.user(event.user);
+    if (user.isBridge) return;
+    await this.o.host.reaction({ channel, id: item.ts, user, emoji: reactionEmoji(event.reaction), action });
+  }
+
+  private async membership(event: Record<string, unknown>, kind: "join" | "leave"): Promise<void> {
+    const channel = typeof event.channel === "string" ? event.channel : undefined;
+    if (channel === undefined || !this.o.host.linkedChannels().includes(channel) || typeof event.user !== "string")
+      return;
+    const user = await this.o.directory.user(event.user);
+    if (user.isBridge) return;
+    await this.o.host.membership(channel, user, kind);
+  }
+}
+
+/** DM channels' ids start with D. */
+export function isDmChannel(channel: string): boolean {
+  return channel.startsWith("D");
+}
+
+/** Whether a message_changed changed what people read (not only its thread's reply count or an unfurl). */
+function changed(now: SlackMessage, before: SlackMessage | undefined): boolean {
+  if (!before) return true;
+  return now.text !== before.text || JSON.stringify(now.blocks ?? null) !== JSON.stringify(before.blocks ?? null);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}

@@ -1,0 +1,231 @@
+/**
+ * The engine's requests as Web API calls: XMPP users' messages posted with
+ * chat.postMessage under their own name and avatar (`username`,
+ * `icon_url`: the chat:write.customize scope), in the thread they answer
+ * (`thread_ts`); corrections with chat.update, retractions with
+ * chat.delete, reactions with reactions.add/remove by the bot, and direct
+ * messages in the bot's DM with the Slack user, marked with the sender.
+ */
+import {
+  type ConnectorState,
+  type DeleteRequest,
+  type DirectRequest,
+  type EditRequest,
+  type Logger,
+  type MentionTarget,
+  type OutgoingAttachment,
+  type OutgoingMessage,
+  PermanentError,
+  type ReactRequest,
+  type RichText,
+  type XmppSender,
+} from "@parley/bridge";
+import type { webApi } from "@slack/bolt";
+import type { DmRouting } from "./dm-routing.ts";
+import { escapeEntities, slackNameOfEmoji, toMrkdwn } from "./format/index.ts";
+import { uploadFiles } from "./outgoing-files.ts";
+import { type SlackFailures, slackErrorCode } from "./slack-failures.ts";
+import { isSlackTs } from "./slack-ts.ts";
+
+/** Slack cuts `username` at 80 characters. */
+const MAX_USERNAME = 80;
+/** chat.postMessage truncates text past 40,000 characters. */
+const MAX_TEXT = 40_000;
+
+export interface SlackPostsOptions {
+  readonly client: webApi.WebClient;
+  readonly state: ConnectorState;
+  readonly failures: SlackFailures;
+  readonly dms: DmRouting;
+  readonly logger: Logger;
+  readonly allowPrivateAddresses: boolean;
+}
+
+/** How the mrkdwn writer spells a mention of something on Slack. */
+export function slackMention(t: MentionTarget): string | undefined {
+  if (t.network !== "slack" || t.remoteId === undefined || !/^[A-Za-z0-9]+$/.test(t.remoteId)) return undefined;
+  switch (t.kind) {
+    case "channel":
+      return `<#${t.remoteId}>`;
+    case "role":
+      return `<!subteam^${t.remoteId}>`;
+    case "everyone":
+      return ["here", "channel", "everyone"].includes(t.remoteId) ? `<!${t.remoteId}>` : undefined;
+    default:
+      return `<@${t.remoteId}>`;
+  }
+}
+
+export function mrkdwnOf(text: RichText): string {
+  const s = toMrkdwn(text, { mentionOf: slackMention });
+  return s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT - 1)}…` : s;
+}
+
+function usernameOf(sender: XmppSender): string {
+  const nick = sender.nick.trim() === "" ? sender.jid : sender.nick.trim();
+  return Array.from(nick).slice(0, MAX_USERNAME).join("");
+}
+
+/** A direct message names who wrote it: several XMPP users may write to one Slack user through the bot. */
+function directMark(sender: XmppSender): string {
+  return `*${escapeEntities(usernameOf(sender))}* (${escapeEntities(sender.jid)}): `;
+}
+
+export class SlackPosts {
+  private readonly o: SlackPostsOptions;
+
+  constructor(o: SlackPostsOptions) {
+    this.o = o;
+  }
+
+  async send(m: OutgoingMessage): Promise<{ id: string }> {
+    const thread = await this.threadOf(m.channel, m.thread, m.replyTo?.id);
+    const id = await this.post(m.channel, m.sender, mrkdwnOf(m.text), m.attachments, thread);
+    return { id };
+  }
+
+  async sendDirect(o: DirectRequest): Promise<{ channel: string; id: string }> {
+    const channel = await this.o.dms.channelOf(o.userId);
+    const id = await this.post(channel, o.sender, directMark(o.sender) + mrkdwnOf(o.text), o.attachments, undefined);
+    await this.o.dms.wrote(channel, id, o.sender.jid);
+    return { channel, id };
+  }
+
+  async edit(o: EditRequest): Promise<void> {
+    const mark = o.channel.startsWith("D") ? directMark(o.sender) : "";
+    await this.o.failures.run({ action: "editing a message", channel: o.channel }, () =>
+      this.o.client.chat.update({ channel: o.channel, ts: o.id, text: mark + mrkdwnOf(o.text) }),
+    );
+  }
+
+  async delete(o: DeleteRequest): Promise<void> {
+    try {
+      await this.o.failures.run({ action: "deleting a message", channel: o.channel }, () =>
+        this.o.client.chat.delete({ channel: o.channel, ts: o.id }),
+      );
+    } catch (e) {
+      const code = slackErrorCode((e as Error).cause);
+      if (code === "message_not_found") return; // gone already
+      if (code === "cant_delete_message" && o.moderator)
+        throw new PermanentError(
+          "Slack lets a bot delete only the messages it posted: a Slack user's message moderated on XMPP stays on Slack",
+          { cause: e },
+        );
+      throw e;
+    }
+  }
+
+  /**
+   * Reactions are the bot's: one per emoji and message, however many XMPP
+   * users gave it. Who gave it is kept in the state, so the bot's reaction
+   * goes only when the last of them takes theirs back.
+   */
+  async react(o: ReactRequest): Promise<void> {
+    const name = slackNameOfEmoji(o.emoji);
+    if (name === undefined) {
+      this.o.logger.info("a reaction has no Slack emoji name; not relayed", { emoji: o.emoji });
+      return;
+    }
+    const key = `react:${o.channel}:${o.id}:${name}`;
+    const givers = new Set<string>(parseList(await this.o.state.get(key)));
+    const before = givers.size;
+    if (o.action === "add") givers.add(o.sender.jid);
+    else givers.delete(o.sender.jid);
+    if (before === 0 && givers.size > 0) await this.reaction("add", o.channel, o.id, name);
+    if (before > 0 && givers.size === 0) await this.reaction("remove", o.channel, o.id, name);
+    await this.o.state.set(key, JSON.stringify([...givers]), { expiresWithMessage: true });
+  }
+
+  private async reaction(action: "add" | "remove", channel: string, ts: string, name: string): Promise<void> {
+    try {
+      await this.o.failures.run(
+        { action: action === "add" ? "adding a reaction" : "removing a reaction", channel },
+        () =>
+          action === "add"
+            ? this.o.client.reactions.add({ channel, timestamp: ts, name })
+            : this.o.client.reactions.remove({ channel, timestamp: ts, name }),
+      );
+    } catch (e) {
+      const code = slackErrorCode((e as Error).cause);
+      if (code === "already_reacted" || code === "no_reaction") return; // already as asked
+      throw e;
+    }
+  }
+
+  /**
+   * Posts the text under the sender's name, then the files. Once the text
+   * is posted the request has succeeded (a retry would post it twice): a
+   * file that will not upload goes as a link added to the text.
+   */
+  private async post(
+    channel: string,
+    sender: XmppSender,
+    text: string,
+    attachments: readonly OutgoingAttachment[],
+    thread: string | undefined,
+  ): Promise<string> {
+    const shown = text.trim() !== "" ? text : attachments.map((a) => escapeEntities(a.filename ?? "a file")).join(", ");
+    const r = await this.o.failures.run({ action: "posting a message", channel }, () =>
+      this.o.client.chat.postMessage({
+        channel,
+        text: shown === "" ? " " : shown,
+        username: usernameOf(sender),
+        ...(sender.avatarUrl !== undefined && { icon_url: sender.avatarUrl }),
+        ...(thread !== undefined && { thread_ts: thread }),
+        unfurl_media: true,
+      }),
+    );
+    const ts = r.ts;
+    if (!isSlackTs(ts)) throw new PermanentError("chat.postMessage gave no ts");
+    if (thread !== undefined) await this.o.state.set(`root:${channel}:${ts}`, thread, { expiresWithMessage: true });
+    if (attachments.length > 0) {
+      const links = await uploadFiles(
+        attachments,
+        { channel, ...(thread !== undefined && { thread }) },
+        {
+          client: this.o.client,
+          logger: this.o.logger,
+          allowPrivateAddresses: this.o.allowPrivateAddresses,
+        },
+      );
+      if (links.length > 0) {
+        await this.o.client.chat
+          .update({
+            channel,
+            ts,
+            text: [text, ...links.map((l) => `<${escapeEntities(l)}>`)].filter((s) => s !== "").join("\n"),
+          })
+          .catch((e: unknown) =>
+            this.o.logger.warn("the links of files that would not upload could not be added", { error: String(e) }),
+          );
+      }
+    }
+    return ts;
+  }
+
+  /** The Slack thread a message goes in: the XMPP thread when it is a Slack one, else the thread of the message it answers. */
+  private async threadOf(
+    channel: string,
+    thread: string | undefined,
+    replyTo: string | undefined,
+  ): Promise<string | undefined> {
+    if (isSlackTs(thread)) return (await this.o.state.get(`root:${channel}:${thread}`)) ?? thread;
+    if (isSlackTs(replyTo)) return (await this.o.state.get(`root:${channel}:${replyTo}`)) ?? replyTo;
+    return undefined;
+  }
+
+  /** Remembers the thread root of a Slack message handed to the engine, for answers from XMPP. */
+  async rememberRoot(channel: string, ts: string, root: string): Promise<void> {
+    await this.o.state.set(`root:${channel}:${ts}`, root, { expiresWithMessage: true });
+  }
+}
+
+function parseList(raw: string | undefined): string[] {
+  if (raw === undefined) return [];
+  try {
+    const v: unknown = JSON.parse(raw);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,381 @@
+/**
+ * The Slack connector, assembled: a Bolt app (Socket Mode by default, the
+ * HTTP Events API with signature verification as the option) whose events
+ * are queued in order and handed to the engine by `IncomingEvents`; catch-up
+ * from each channel's cursor at start and after every reconnection;
+ * members' presence polled within Slack's rate limits; the engine's
+ * requests as Web API calls (`SlackPosts`). Every Web API failure goes
+ * through `SlackFailures`, which classifies it for the delivery queue and
+ * tells the admins what to fix.
+ *
+ * Slack has no typing indicator for bots in the Events API (only the
+ * legacy RTM API had one), so `typing` is off.
+ */
+import type { AddressInfo } from "node:net";
+import {
+  type Connector,
+  type ConnectorCapabilities,
+  type ConnectorHost,
+  type DeleteRequest,
+  type DirectRequest,
+  type EditRequest,
+  type Logger,
+  type OutgoingMessage,
+  type ReactRequest,
+  type RemoteUser,
+  silentLogger,
+  TransientError,
+} from "@parley/bridge";
+import { App, HTTPReceiver, SocketModeReceiver, type webApi } from "@slack/bolt";
+import { boltLogger } from "./bolt-logger.ts";
+import { CatchUp } from "./catch-up.ts";
+import { ChannelCursors } from "./channel-cursors.ts";
+import type { SlackOptions } from "./config.ts";
+import { SlackDirectory } from "./directory.ts";
+import { DmRouting } from "./dm-routing.ts";
+import { EventQueue } from "./event-queue.ts";
+import { HandledOnce } from "./handled-once.ts";
+import { IncomingEvents } from "./incoming-events.ts";
+import { MemberPresence } from "./member-presence.ts";
+import { SlackPosts } from "./outgoing-posts.ts";
+import { SlackFailures, slackErrorCode } from "./slack-failures.ts";
+
+/** How long `stop` waits for events already received to reach the engine. */
+const STOP_DRAIN_MS = 10_000;
+/** How long handled envelopes and messages are remembered (redeliveries come within minutes, catch-up within a day). */
+const HANDLED_TTL_MS = 3 * 24 * 3_600_000;
+
+const TOKEN_CODES = new Set(["invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"]);
+
+export interface SlackConnectorContext {
+  /** Used until `start` hands over the engine's logger. */
+  readonly logger?: Logger;
+  /** Whether XMPP users' files may be downloaded from private addresses (the engine's `media.allowPrivateAddresses`). */
+  readonly allowPrivateAddresses?: boolean;
+}
+
+/**
+ * The WebClient's options: no retries and no waiting out rate limits
+ * inside the client. A retry there would post a message twice when Slack
+ * did the work but the answer was lost, and would hold the room's lane
+ * blind; the engine's delivery queue retries instead, after Retry-After.
+ */
+export function webClientOptions(o: Pick<SlackOptions, "apiUrl">): webApi.WebClientOptions {
+  return {
+    ...(o.apiUrl !== undefined && { slackApiUrl: o.apiUrl }),
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+  };
+}
+
+/** Everything that exists while the connector runs. */
+interface Running {
+  readonly host: ConnectorHost;
+  readonly logger: Logger;
+  readonly app: App;
+  readonly client: webApi.WebClient;
+  readonly directory: SlackDirectory;
+  readonly queue: EventQueue;
+  readonly events: IncomingEvents;
+  readonly posts: SlackPosts;
+  readonly dms: DmRouting;
+  readonly cursors: ChannelCursors;
+  readonly catchUp: CatchUp;
+  readonly presence: MemberPresence | undefined;
+  readonly receiver: SocketModeReceiver | HTTPReceiver;
+}
+
+export class SlackConnector implements Connector {
+  readonly network = "slack";
+  readonly displayName = "Slack";
+  readonly capabilities: ConnectorCapabilities = {
+    edits: true,
+    deletes: true,
+    replies: true,
+    reactions: true,
+    attachments: true,
+    threads: true,
+    typing: false,
+    directMessages: true,
+    presence: true,
+  };
+  readonly options: SlackOptions;
+  private readonly initialLogger: Logger;
+  private readonly allowPrivateAddresses: boolean;
+  private running: Running | undefined;
+  private stopping = false;
+  private stopped = false;
+  /** The address the HTTP Events listener is bound to (HTTP mode), for tools and tests. */
+  httpAddress: AddressInfo | undefined;
+
+  constructor(options: SlackOptions, context: SlackConnectorContext = {}) {
+    this.options = options;
+    this.initialLogger = context.logger ?? silentLogger;
+    this.allowPrivateAddresses = context.allowPrivateAddresses === true;
+  }
+
+  cacheSizes(): Record<string, number> {
+    const r = this.running;
+    if (!r) return {};
+    return {
+      "slack.directory": r.directory.size,
+      "slack.dms": r.dms.size,
+      "slack.presence": r.presence?.size ?? 0,
+      "slack.queued": r.queue.size,
+    };
+  }
+
+  /** Resolves once every event received so far has been handed to the engine. */
+  idle(): Promise<void> {
+    return this.running?.queue.idle() ?? Promise.resolve();
+  }
+
+  async start(host: ConnectorHost): Promise<void> {
+    if (this.running) throw new Error("the Slack connector is already started");
+    this.stopped = false;
+    const logger = host.logger ?? this.initialLogger;
+    const r = this.assemble(host, logger);
+    try {
+      await r.app.init();
+      const auth = await r.client.auth.test().catch((e: unknown) => {
+        throw this.startError(e);
+      });
+      if (typeof auth.user_id !== "string") throw new Error("Slack's auth.test named no bot user");
+      r.directory.bot = { userId: auth.user_id, ...(typeof auth.bot_id === "string" && { botId: auth.bot_id }) };
+      this.running = r;
+      if (this.options.mode === "http") {
+        const server = await (r.receiver as HTTPReceiver).start({ port: this.options.port, host: this.options.host });
+        this.httpAddress = server.address() as AddressInfo;
+        host.connected(true);
+        this.afterConnect(r, "start");
+      } else {
+        await (r.receiver as SocketModeReceiver).start();
+      }
+    } catch (e) {
+      this.running = undefined;
+      await r.app.stop().catch(() => undefined);
+      throw e;
+    }
+    logger.info("connected to Slack", { mode: this.options.mode, team: undefined, bot: r.directory.bot?.userId });
+    if (r.presence) {
+      const presence = r.presence;
+      void presence.start(host.linkedChannels()).catch((e: unknown) => {
+        logger.warn("members' presence could not be read", { error: String(e) });
+      });
+    }
+  }
+
+  /** A bad token at start names the setting to fix. */
+  private startError(e: unknown): Error {
+    const code = slackErrorCode(e);
+    if (code !== undefined && TOKEN_CODES.has(code))
+      return new Error(
+        `Slack refused connectors.slack.botToken (${code}): put the Bot User OAuth Token (xoxb-...) of the installed app there`,
+        { cause: e },
+      );
+    return new Error(`Slack could not be reached at start: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
+  }
+
+  private assemble(host: ConnectorHost, logger: Logger): Running {
+    const o = this.options;
+    const boltLog = boltLogger(logger);
+    const clientOptions = webClientOptions(o);
+    const receiver =
+      o.mode === "http"
+        ? new HTTPReceiver({
+            signingSecret: o.signingSecret ?? "",
+            endpoints: o.path,
+            logger: boltLog,
+            // Slack's retries of an unacknowledged request come back with the same event_id: HandledOnce drops them.
+            unhandledRequestTimeoutMillis: 3000,
+          })
+        : new SocketModeReceiver({
+            appToken: o.appToken ?? "",
+            logger: boltLog,
+            installerOptions: { clientOptions },
+          });
+    const app = new App({
+      token: o.botToken,
+      receiver,
+      logger: boltLog,
+      clientOptions,
+      deferInitialization: true,
+      ignoreSelf: true,
+    });
+    const client = app.client;
+    const directory = new SlackDirectory(client, logger);
+    const failures = new SlackFailures({
+      logger,
+      notifyAdmins: (text) => host.notifyAdmins(text),
+      channelLabel: (id) => directory.channelLabel(id),
+    });
+    const queue = new EventQueue(logger);
+    const once = new HandledOnce(host.state, HANDLED_TTL_MS);
+    const dms = new DmRouting({ state: host.state, client, failures });
+    const cursors = new ChannelCursors(host, logger);
+    const posts = new SlackPosts({
+      client,
+      state: host.state,
+      failures,
+      dms,
+      logger,
+      allowPrivateAddresses: this.allowPrivateAddresses,
+    });
+    const events = new IncomingEvents({
+      host,
+      logger,
+      directory,
+      once,
+      dms,
+      botToken: o.botToken,
+      handed: (channel, ts, thread) => {
+        cursors.handed(channel, ts, thread);
+        if (thread !== undefined) void posts.rememberRoot(channel, ts, thread).catch(() => undefined);
+      },
+    });
+    const catchUp = new CatchUp({
+      client,
+      cursors,
+      failures,
+      logger,
+      limit: o.catchUpLimit,
+      maxAgeMs: o.catchUpMaxAgeHours * 3_600_000,
+      feed: (m) => events.message(m),
+      settled: () => host.settled?.() ?? Promise.resolve(),
+    });
+    const presence = o.presence
+      ? new MemberPresence({ client, host, logger, directory, failures, intervalMs: o.presenceIntervalSeconds * 1000 })
+      : undefined;
+    const r: Running = {
+      host,
+      logger,
+      app,
+      client,
+      directory,
+      queue,
+      events,
+      posts,
+      dms,
+      cursors,
+      catchUp,
+      presence,
+      receiver,
+    };
+
+    app.event(/.*/, async ({ event, body }) => {
+      const envelope = body as { event_id?: unknown };
+      const eventId = typeof envelope.event_id === "string" ? envelope.event_id : undefined;
+      await queue.push(String(event.type), () =>
+        this.stopped ? undefined : events.handle(event as unknown as Record<string, unknown>, eventId),
+      );
+    });
+    app.error(async (e) => {
+      logger.warn("Bolt reported an error", { error: e instanceof Error ? e.message : String(e) });
+    });
+    if (receiver instanceof SocketModeReceiver) {
+      receiver.client.on("connected", () => {
+        host.connected(true);
+        this.afterConnect(r, "socket");
+      });
+      receiver.client.on("disconnected", () => host.connected(false));
+      receiver.client.on("reconnecting", () => {
+        host.connected(false);
+        logger.warn("the Slack Socket Mode connection dropped; reconnecting");
+      });
+    }
+    return r;
+  }
+
+  /**
+   * Once connected (at start, and again after a dropped socket), what was
+   * said meanwhile is caught up, queued ahead of the events that come
+   * after the connection.
+   */
+  private afterConnect(r: Running, why: string): void {
+    void r.queue.push(`catch-up (${why})`, async () => {
+      if (this.stopped || this.stopping) return;
+      await r.catchUp.run(r.host.linkedChannels());
+    });
+  }
+
+  async stop(): Promise<void> {
+    const r = this.running;
+    if (!r) return;
+    this.stopping = true;
+    r.catchUp.stop();
+    r.presence?.stop();
+    await r.app.stop().catch((e: unknown) => r.logger.warn("Bolt did not stop cleanly", { error: String(e) }));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      r.queue.idle(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, STOP_DRAIN_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    this.stopped = true;
+    await r.cursors.flush();
+    r.cursors.stop();
+    r.host.connected(false);
+    this.running = undefined;
+    this.stopping = false;
+  }
+
+  /** The running parts; a request during or after `stop` fails as transient, so the engine keeps it for later. */
+  private need(): Running {
+    if (!this.running || this.stopping)
+      throw new TransientError("the Slack connector is stopped; retried after it starts");
+    return this.running;
+  }
+
+  async send(m: OutgoingMessage): Promise<{ id: string }> {
+    return this.need().posts.send(m);
+  }
+
+  async edit(o: EditRequest): Promise<void> {
+    await this.need().posts.edit(o);
+  }
+
+  async delete(o: DeleteRequest): Promise<void> {
+    await this.need().posts.delete(o);
+  }
+
+  async react(o: ReactRequest): Promise<void> {
+    await this.need().posts.react(o);
+  }
+
+  async sendDirect(o: DirectRequest): Promise<{ channel: string; id: string }> {
+    return this.need().posts.sendDirect(o);
+  }
+
+  /** A channel linked at runtime: its cursor starts now, and its present members sit in its room. */
+  async linked(link: { readonly channel: string }): Promise<void> {
+    const r = this.need();
+    await r.queue.push("linked", () => r.catchUp.run([link.channel]));
+    await r.presence?.channel(link.channel);
+  }
+
+  async channelExists(channel: string): Promise<boolean> {
+    const r = this.need();
+    if (!/^[CG][A-Z0-9]+$/.test(channel)) return false;
+    try {
+      const info = await r.client.conversations.info({ channel });
+      return info.channel !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  async lookupUser(id: string): Promise<RemoteUser | undefined> {
+    const r = this.need();
+    if (!/^[UW][A-Z0-9]+$/.test(id)) return undefined;
+    try {
+      const info = await r.client.users.info({ user: id });
+      return info.user ? r.directory.remember(info.user) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
