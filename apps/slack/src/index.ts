@@ -8,7 +8,10 @@ import { parseSlackOptions } from "./config.ts";
 import { SlackConnector } from "./slack-connector.ts";
 
 export { parseSlackOptions, type SlackOptions, slackOptionsSchema } from "./config.ts";
+export { diagnose } from "./doctor.ts";
 export * from "./format/index.ts";
+export { initConnector, initQuestions } from "./init-connector.ts";
+export { APP_TOKEN_SCOPE, BOT_EVENTS, BOT_SCOPES } from "./slack-app.ts";
 export { SlackConnector, type SlackConnectorContext, webClientOptions } from "./slack-connector.ts";
 
 /** The factory the bridge CLI calls; throws a ConfigError naming `connectors.slack.<field>` for bad options. */
