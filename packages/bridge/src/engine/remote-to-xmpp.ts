@@ -32,7 +32,7 @@ import type {
   RemoteTyping,
   RemoteUser,
 } from "../connector/connector.ts";
-import { PermanentError, TransientError } from "../delivery/index.ts";
+import { describeFailure, PermanentError, TransientError } from "../delivery/index.ts";
 import { toPlainText, toStyling } from "../format/index.ts";
 import { MucJoinError } from "../puppets/muc-occupancy.ts";
 import type { MessageRecord } from "../store/index.ts";
@@ -57,6 +57,9 @@ const REACTION_COUNT_TTL_MS = 90 * 24 * 3_600_000;
 
 /** Messages older than this are relayed with their original time (XEP-0203). */
 const DELAY_THRESHOLD_MS = 5_000;
+
+/** A delivery the queue refused (it is closing): `queued` says so. */
+const NOT_QUEUED = () => undefined;
 
 const SHOW: Record<RemotePresence["status"], PresenceShow | undefined> = {
   online: undefined,
@@ -319,9 +322,10 @@ export class RemoteToXmpp implements ConnectorHost {
           return id;
         },
       });
+      this.queued(key, outcome);
       void outcome.then((o) => {
         if (o.status === "sent") this.ctx.metrics.relayed(this.network, "to-xmpp", Date.now() - received);
-      });
+      }, NOT_QUEUED);
     }
   }
 
@@ -481,19 +485,39 @@ export class RemoteToXmpp implements ConnectorHost {
         ...(styled.references.length > 0 && { references: styled.references }),
         replace: { id: original },
       });
+      // On record (`settled` waits for the write) and queued behind the message it corrects; not awaited, so that
+      // a room that does not take it holds up nothing but its own lane.
       const unconfirmed = this.recordUnconfirmed(key, r.room, puppet, id, el, received);
-      await this.ctx.delivery.enqueue({
+      await this.ctx.delivery.waitForRoom();
+      this.queued(
         key,
-        lane: `xmpp:${r.room}`,
-        describe: `edit of ${e.id} in ${r.room}`,
-        awaitsConfirmation: true,
-        run: async () => {
-          await unconfirmed;
-          await this.readyToSend(puppet, r.room);
-          await this.sendTracked(key, id, r.room, el, puppet);
-        },
-      });
+        this.ctx.delivery.enqueue({
+          key,
+          lane: `xmpp:${r.room}`,
+          describe: `edit of ${e.id} in ${r.room}`,
+          awaitsConfirmation: true,
+          run: async () => {
+            await unconfirmed;
+            await this.readyToSend(puppet, r.room);
+            await this.sendTracked(key, id, r.room, el, puppet);
+          },
+        }),
+      );
     }
+  }
+
+  /**
+   * A delivery queued and not awaited: its failures are the queue's to report;
+   * only a queue that refused it (closing) is said here. What was on record
+   * stays there for the next start.
+   */
+  private queued(key: string, outcome: Promise<unknown>): void {
+    outcome.catch((e: unknown) =>
+      this.logger.warn("a delivery was not queued; what is on record of it goes at the next start", {
+        key,
+        error: describeFailure(e),
+      }),
+    );
   }
 
   async delete(d: RemoteDelete): Promise<void> {
@@ -532,26 +556,42 @@ export class RemoteToXmpp implements ConnectorHost {
         });
         continue;
       }
-      await this.ctx.delivery.enqueue({
+      // Nothing to keep on record for it: `settled` waits for it instead, and the connector does not.
+      await this.ctx.delivery.waitForRoom();
+      this.handedOver(
         key,
-        lane: `xmpp:${r.room}`,
-        describe: `deletion of ${r.remoteId} in ${r.room}`,
-        run: async () => {
-          const fresh = (await this.recordIn(r.remoteId, r.room)) ?? r;
-          const target = fresh.stanzaId ?? fresh.originId;
-          if (target === undefined) return;
-          if (this.direct.isDirectRecord(r)) {
-            await this.direct.sendRetraction(r, id);
-            return;
-          }
-          // An XMPP user's message removed on the remote side by a moderator: ask the room to moderate it.
-          await this.moderate(r.room, {
-            id: target,
-            reason: moderationReason(this.network, d),
-          });
-        },
-      });
+        this.ctx.delivery.enqueue({
+          key,
+          lane: `xmpp:${r.room}`,
+          describe: `deletion of ${r.remoteId} in ${r.room}`,
+          run: async () => {
+            const fresh = (await this.recordIn(r.remoteId, r.room)) ?? r;
+            const target = fresh.stanzaId ?? fresh.originId;
+            if (target === undefined) return;
+            if (this.direct.isDirectRecord(r)) {
+              await this.direct.sendRetraction(r, id);
+              return;
+            }
+            // An XMPP user's message removed on the remote side by a moderator: ask the room to moderate it.
+            await this.moderate(r.room, {
+              id: target,
+              reason: moderationReason(this.network, d),
+            });
+          },
+        }),
+      );
     }
+  }
+
+  /** A delivery with nothing on record until it is done: `settled` waits for it. */
+  private handedOver(key: string, outcome: Promise<unknown>): void {
+    this.queued(key, outcome);
+    const done = outcome.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.writes.add(done);
+    void done.then(() => this.writes.delete(done));
   }
 
   /**
@@ -579,25 +619,30 @@ export class RemoteToXmpp implements ConnectorHost {
     const first = o.build(o.target);
     await this.recordUnconfirmedFrom(o.key, o.room, o.local, o.id, first, o.received);
     await o.onRecorded?.();
-    await this.ctx.delivery.enqueue({
-      key: o.key,
-      lane: `xmpp:${o.room}`,
-      describe: o.describe,
-      awaitsConfirmation: true,
-      run: async () => {
-        const puppet = await this.ctx.puppets.byLocal(o.local);
-        if (!puppet) throw new PermanentError(`the puppet ${o.local} is no longer known`);
-        const target = (await o.freshTarget()) ?? o.target;
-        let el = first;
-        if (target !== o.target) {
-          el = o.build(target);
-          await this.recordUnconfirmedFrom(o.key, o.room, o.local, o.id, el, o.received);
-        }
-        await this.readyToSend(puppet, o.room);
-        await this.sendTracked(o.key, o.id, o.room, el, puppet);
-        return o.id;
-      },
-    });
+    // On record: queued, not awaited (a room that does not take it holds up nothing but its own lane).
+    await this.ctx.delivery.waitForRoom();
+    this.queued(
+      o.key,
+      this.ctx.delivery.enqueue({
+        key: o.key,
+        lane: `xmpp:${o.room}`,
+        describe: o.describe,
+        awaitsConfirmation: true,
+        run: async () => {
+          const puppet = await this.ctx.puppets.byLocal(o.local);
+          if (!puppet) throw new PermanentError(`the puppet ${o.local} is no longer known`);
+          const target = (await o.freshTarget()) ?? o.target;
+          let el = first;
+          if (target !== o.target) {
+            el = o.build(target);
+            await this.recordUnconfirmedFrom(o.key, o.room, o.local, o.id, el, o.received);
+          }
+          await this.readyToSend(puppet, o.room);
+          await this.sendTracked(o.key, o.id, o.room, el, puppet);
+          return o.id;
+        },
+      }),
+    );
   }
 
   /**

@@ -19,6 +19,7 @@ import {
   stripFallback,
 } from "@parley/stanza";
 import type { RemoteStatus, XmppSender } from "../connector/connector.ts";
+import { describeFailure } from "../delivery/index.ts";
 import { fromStyling, type MentionTarget, type RichText } from "../format/index.ts";
 import type { MessageRecord } from "../store/index.ts";
 import { KeyedChains } from "../store/keyed-chains.ts";
@@ -28,6 +29,7 @@ import { boundedBody, boundedName, boundedReactions, MAX_ID_BYTES, oversizedIdOf
 import { mentionNicks, type NickCandidate } from "./nick-mentions.ts";
 import { OccupantIdentities } from "./occupant-identity.ts";
 import type { ArchivedMessage, Occupant } from "./relay-occupant.ts";
+import { RoomPipeline } from "./room-pipeline.ts";
 import { isOwnStanzaId } from "./stanza-ids.ts";
 
 /** What is known of a message read back from the room's archive rather than live. */
@@ -54,6 +56,14 @@ function authorKeyOf(room: string, o: Occupant): string {
   return o.occupantId !== undefined ? `occupant:${o.occupantId}` : (o.jid ?? `${room}/${o.firstNick ?? o.nick}`);
 }
 
+/** What relaying something has started: `done` settles once it is delivered, or given up. */
+interface Handed {
+  readonly done: Promise<unknown>;
+}
+
+/** Nothing to relay, or nothing left to wait for. */
+const NOTHING: Handed = { done: Promise.resolve() };
+
 /** XMPP `<show/>` as a remote status (RFC 6121: away and xa are both "not at the keyboard"). */
 const STATUS_OF_SHOW: Readonly<Record<string, RemoteStatus>> = { away: "idle", xa: "idle", dnd: "dnd", chat: "online" };
 
@@ -71,10 +81,26 @@ export class XmppToRemote {
   private readonly reactionUpdates = new KeyedChains();
   /** Who an occupant without a disclosed JID is, by occupant-id, so a nick change keeps their puppet or ghost. */
   private readonly identities: OccupantIdentities;
+  /** What each room says, taken up in the order it was said (rooms in parallel). */
+  private readonly pipeline: RoomPipeline;
 
   constructor(ctx: EngineContext) {
     this.ctx = ctx;
     this.identities = new OccupantIdentities(ctx.store);
+    this.pipeline = new RoomPipeline({
+      onError: (room, e) => this.relayFailed(room, e),
+      onOverflow: (room) => {
+        this.ctx.metrics.badInput("xmpp");
+        this.ctx.logger.error("a room's pipeline is full (its relaying is stuck); a message from it was not relayed", {
+          room,
+        });
+      },
+    });
+  }
+
+  /** Rooms with messages being taken up (for the cache-size metric). */
+  get roomsInFlight(): number {
+    return this.pipeline.size;
   }
 
   /**
@@ -88,53 +114,70 @@ export class XmppToRemote {
     const read = this.ctx.relay.isReadCopy(el);
     if (read === undefined) return false;
     if (!read) return true;
-    void this.handle(el).catch((e: unknown) => {
-      this.ctx.metrics.badInput("xmpp");
-      this.ctx.logger.warn("a message from a room could not be relayed", {
-        room: (el.attrs.from ?? "").split("/")[0],
-        error: e instanceof Error ? e.message : String(e),
-      });
-    });
-    return true;
-  }
-
-  private async handle(el: Element): Promise<void> {
     const parsed = parseMessage(el);
     if (!parsed.ok) {
       this.ctx.metrics.badInput("xmpp");
-      return;
+      return true;
     }
     const m = parsed.value;
-    if (m.type === "error") return;
+    if (m.type === "error") return true;
     const { room, nick } = speakerOf(m);
     const channels = this.ctx.links.channelsOf(room);
-    if (channels.length === 0) return;
+    if (channels.length === 0) return true;
     const stanzaId = stanzaIdBy(m, room) ?? stanzaIdBy(m, (m.from ?? "").split("/")[0] ?? "");
-
-    // Our own messages reflected by the room: confirm them and learn the stanza-id.
+    // Our own messages reflected by the room: confirmed at once (they go to no network, so they wait for nothing).
     const ownId = m.originId ?? m.id;
     if (ownId !== undefined && (this.ctx.reflections.confirm(ownId, stanzaId) || this.isOwnNick(room, nick))) {
-      if (stanzaId !== undefined && ownId !== undefined) {
+      if (stanzaId !== undefined) {
         this.ctx.catchUp.read(room, stanzaId);
-        await this.ctx.store.setStanzaId(this.ctx.network, room, ownId, stanzaId);
+        void this.ctx.store.setStanzaId(this.ctx.network, room, ownId, stanzaId).catch((e: unknown) => {
+          this.ctx.logger.warn("the stanza-id of a message the bridge sent could not be recorded", {
+            room,
+            error: describeFailure(e),
+          });
+        });
       }
-      return;
+      return true;
     }
-    if (this.isBridgeNick(room, nick)) return;
-    if (m.delay || m.mamResult) return; // history, not live conversation
-    // What the room said while the bridge was away goes first.
+    if (this.isBridgeNick(room, nick)) return true;
+    if (m.delay || m.mamResult) return true; // history, not live conversation
+    // What the room said while the bridge was away goes first (told now: the catch-up skips what arrived live).
     const catchingUp = this.ctx.catchUp.live(room, stanzaId);
-    const relayed = catchingUp
-      ? catchingUp.then(() => this.fromRoom(room, nick, channels, m, stanzaId))
-      : this.fromRoom(room, nick, channels, m, stanzaId);
-    if (m.body !== undefined && !m.replace && !m.retract && !m.reactions) {
-      this.trackRelaying(room, [stanzaId, m.originId, m.id], relayed);
-    }
+    // What the room says is taken up in its order: a speaker whose avatar is being fetched is not overtaken.
+    this.pipeline.push(room, () => this.live(room, nick, channels, m, stanzaId, catchingUp));
+    return true;
+  }
+
+  /** One live message of `room`, in the room's order: handed to delivery (or to the network), not awaited. */
+  private async live(
+    room: string,
+    nick: string | undefined,
+    channels: readonly string[],
+    m: Message,
+    stanzaId: string | undefined,
+    catchingUp: Promise<void> | undefined,
+  ): Promise<void> {
+    if (catchingUp) await catchingUp;
+    let done: Promise<unknown>;
     try {
-      await relayed;
-    } finally {
+      ({ done } = await this.fromRoom(room, nick, channels, m, stanzaId));
+    } catch (e) {
       if (stanzaId !== undefined) this.ctx.catchUp.read(room, stanzaId);
+      throw e;
     }
+    if (m.body !== undefined && !m.replace && !m.retract && !m.reactions) {
+      this.trackRelaying(room, [stanzaId, m.originId, m.id], done);
+    }
+    void done
+      .catch((e: unknown) => this.relayFailed(room, e))
+      .finally(() => {
+        if (stanzaId !== undefined) this.ctx.catchUp.read(room, stanzaId);
+      });
+  }
+
+  private relayFailed(room: string, e: unknown): void {
+    this.ctx.metrics.badInput("xmpp");
+    this.ctx.logger.warn("a message from a room could not be relayed", { room, error: describeFailure(e) });
   }
 
   /**
@@ -153,11 +196,17 @@ export class XmppToRemote {
     if (id !== undefined && isOwnStanzaId(id, this.ctx.domain)) return false;
     // Typing and read markers are of the moment; what is said, changed, taken back or reacted to is not.
     if (m.body === undefined && !m.retract && !m.reactions && moderationOf(m) === undefined) return false;
-    await this.fromRoom(room, nick, channels, m, a.stanzaId, { at: a.stamp?.getTime() });
+    // The catch-up moves its mark past a message once it is delivered: awaited to the end.
+    const { done } = await this.fromRoom(room, nick, channels, m, a.stanzaId, { at: a.stamp?.getTime() });
+    await done;
     return true;
   }
 
-  /** What the room itself (moderation) or one of its occupants said, to the linked channels. */
+  /**
+   * What the room itself (moderation) or one of its occupants said, to the
+   * linked channels. Resolves once it is handed to delivery, with what settles
+   * when it is delivered (or given up).
+   */
   private async fromRoom(
     room: string,
     nick: string | undefined,
@@ -165,7 +214,7 @@ export class XmppToRemote {
     m: Message,
     stanzaId: string | undefined,
     archived?: Archived,
-  ): Promise<void> {
+  ): Promise<Handed> {
     // An id too long to record would be lost to the message map and the ledger: the message is not relayed.
     const oversized = oversizedIdOf(m);
     if (oversized !== undefined) {
@@ -174,17 +223,17 @@ export class XmppToRemote {
         room,
         nick,
       });
-      return;
+      return NOTHING;
     }
     if (nick !== undefined) return this.relayFrom(room, nick, channels, m, stanzaId, archived);
     // From the room itself: moderation (XEP-0425) is the only thing to carry,
     // in the current form or the fastened v0.2 one Prosody's mod_muc_moderation sends.
     const moderation = moderationOf(m);
-    if (moderation) await this.moderated(room, moderation, channels);
+    return moderation ? this.moderated(room, moderation, channels) : NOTHING;
   }
 
   /** Marks a new message as on its way, under each id it can be named by, until `relayed` settles. */
-  private trackRelaying(room: string, ids: ReadonlyArray<string | undefined>, relayed: Promise<void>): void {
+  private trackRelaying(room: string, ids: ReadonlyArray<string | undefined>, relayed: Promise<unknown>): void {
     for (const id of new Set(ids))
       if (id !== undefined && id !== "") this.relaying.add(this.relayKey(room, id), relayed);
   }
@@ -193,13 +242,31 @@ export class XmppToRemote {
     return `${room.toLowerCase()} ${id}`;
   }
 
-  /** The message mapped in `room` under `id`, once a new message of that id still being relayed is mapped. */
+  /**
+   * The message mapped in `room` under `id`, once a new message of that id
+   * still being relayed is mapped. Never from inside a delivery job: a job
+   * waiting for another job's outcome could wait for one behind it in its own
+   * lane (see `mapped`).
+   */
   private async lookup(room: string, id: string): Promise<MessageRecord | undefined> {
     await this.relaying.settled(this.relayKey(room, id));
+    return this.mapped(room, id);
+  }
+
+  /**
+   * The message mapped in `room` under `id` now. From inside a delivery job
+   * of a channel's lane: whatever the room said before it in that channel was
+   * sent (and mapped) by the jobs ahead of it.
+   */
+  private mapped(room: string, id: string): Promise<MessageRecord | undefined> {
     return this.ctx.store.byXmppId(this.ctx.network, room, id);
   }
 
-  /** What an occupant (not a puppet, not history) said in a linked room, to the linked channels. */
+  /**
+   * What an occupant (not a puppet, not history) said in a linked room, to
+   * the linked channels: handed to delivery in the room's order; resolves
+   * with what settles once it is delivered.
+   */
   private async relayFrom(
     room: string,
     nick: string,
@@ -207,7 +274,7 @@ export class XmppToRemote {
     m: Message,
     stanzaId: string | undefined,
     archived?: Archived,
-  ): Promise<void> {
+  ): Promise<Handed> {
     await this.ctx.connectorStarted;
     const present = this.ctx.relay.occupant(room, nick);
     // From the archive, said by someone who has left since (or whose nick someone else has now): the room's
@@ -217,80 +284,150 @@ export class XmppToRemote {
     // An occupant whose real JID the room does not tell is judged by `*`.
     if (!this.ctx.permissions.allows(author.jid, "relay")) {
       this.ctx.logger.debug("a message from someone permissions leave out was not relayed", { room, nick });
-      return;
+      return NOTHING;
     }
     // Each sender's rate, for what is said now (a catch-up relays what was said at its own pace back then).
     if (archived === undefined && (m.body !== undefined || m.replace || m.retract || m.reactions)) {
       const verdict = this.ctx.limits.senders.take(`xmpp ${room} ${authorKeyOf(room, author)}`);
-      if (verdict !== "ok") return this.tooFast(room, nick, verdict === "first-drop");
+      if (verdict !== "ok") return { done: this.tooFast(room, nick, verdict === "first-drop") };
     }
+    // Within the room's order, with a bounded wait (the avatar look-up gives up after a few seconds).
     const sender = await this.senderFor(room, author);
     const authorKey = authorKeyOf(room, author);
-    const find = (id: string) => this.lookup(room, id);
     const connector = this.ctx.connector;
     const caps = connector.capabilities;
 
     if (m.replace) {
-      if (!caps.edits || !connector.edit) return;
-      const r = await find(m.replace.id);
-      if (r?.direction !== "to-remote") return;
-      if (r.sender !== authorKey) return this.notTheAuthor(room, "correction", nick, m.replace.id);
-      const text = this.textOf(m, room);
+      if (!caps.edits || !connector.edit) return NOTHING;
       const edit = connector.edit.bind(connector);
-      const key = `to-remote edit ${this.ctx.network} ${room} ${m.id ?? m.originId ?? stanzaId}`;
-      await this.ctx.delivery.enqueue({
-        key,
-        lane: `remote:${r.channel}`,
-        describe: `edit of ${r.remoteId}`,
-        run: () => {
-          this.ctx.echoes.expect("edit", r.remoteId);
-          return edit({ channel: r.channel, id: r.remoteId, sender, text, key });
-        },
-      });
-      return;
+      const target = m.replace.id;
+      const text = this.textOf(m, room);
+      const editId = m.id ?? m.originId ?? stanzaId;
+      // Queued in each channel's lane behind the message it corrects, and looked up there once that is sent.
+      return {
+        done: this.inEachChannel(room, channels, `to-remote edit ${this.ctx.network} ${room} ${editId}`, {
+          describe: `edit of ${target}`,
+          run: async (channel, key) => {
+            const r = await this.mapped(room, target);
+            if (r?.direction !== "to-remote" || r.channel !== channel) return;
+            if (r.sender !== authorKey) return this.notTheAuthor(room, "correction", nick, target);
+            this.ctx.echoes.expect("edit", r.remoteId);
+            await edit({ channel, id: r.remoteId, sender, text, key });
+          },
+        }),
+      };
     }
     if (m.retract) {
-      if (!caps.deletes || !connector.delete) return;
-      const r = await find(m.retract.id);
-      if (r?.direction !== "to-remote") return;
-      if (r.sender !== authorKey) return this.notTheAuthor(room, "retraction", nick, m.retract.id);
-      await this.deleteRemote(r, sender, false);
-      return;
+      if (!caps.deletes || !connector.delete) return NOTHING;
+      const target = m.retract.id;
+      return {
+        done: this.deleteInEachChannel(room, channels, target, async (channel) => {
+          const r = await this.mapped(room, target);
+          if (r?.direction !== "to-remote" || r.channel !== channel) return undefined;
+          if (r.sender !== authorKey) {
+            this.notTheAuthor(room, "retraction", nick, target);
+            return undefined;
+          }
+          return { record: r, sender, moderator: false };
+        }),
+      };
     }
     if (m.reactions) {
-      if (!caps.reactions || !connector.react) return;
-      const r = await find(m.reactions.id);
-      if (!r) return;
+      if (!caps.reactions || !connector.react) return NOTHING;
       // The reaction stanza's own id (the room's stanza-id first, which its archive keeps) keys its deliveries,
-      // so the same update read again after a crash is the same request; only a stanza with no id at all gets a time.
-      const update = stanzaId ?? m.originId ?? m.id ?? `at ${Date.now()}`;
+      // so the same update read again after a crash is the same request. A stanza with no id at all could not
+      // be told from a repeat of itself: it is not relayed.
+      const update = stanzaId ?? m.originId ?? m.id;
+      if (update === undefined) {
+        this.ctx.logger.debug("a reaction without any id was not relayed", { room, nick });
+        return NOTHING;
+      }
       const { kept, dropped } = boundedReactions(m.reactions.emojis);
       if (dropped > 0) {
         this.ctx.metrics.badInput("xmpp");
         this.ctx.logger.warn("reactions over their bounds were left out", { room, nick, dropped });
       }
-      await this.react(room, r, sender, authorKey, kept, m.reactions.id, update);
-      return;
+      const targetId = m.reactions.id;
+      // Not in the room's order: a reaction waits for the message it is on, which the room's next words must not.
+      return { done: this.react(room, sender, authorKey, kept, targetId, update) };
     }
     if (m.body === undefined && m.marker?.type === "displayed") {
-      await this.displayed(room, m.marker.id, sender);
-      return;
+      return { done: this.displayed(room, m.marker.id, sender) };
     }
     if (m.body === undefined) {
       if (m.chatState && caps.typing && connector.typing && (m.chatState === "composing" || m.chatState === "paused")) {
         const state = m.chatState;
         const typing = connector.typing.bind(connector);
-        await Promise.all(
-          channels.map((channel) =>
-            typing({ channel, sender, state }).catch((e: unknown) =>
-              this.ctx.logger.debug("typing notification failed", { error: String(e) }),
-            ),
-          ),
-        );
+        // Of the moment, and never worth holding the room's order for.
+        for (const channel of channels) {
+          void typing({ channel, sender, state }).catch((e: unknown) =>
+            this.ctx.logger.debug("typing notification failed", { error: describeFailure(e) }),
+          );
+        }
       }
-      return;
+      return NOTHING;
     }
-    await this.post(room, channels, m, sender, authorKey, stanzaId, archived?.at);
+    return this.post(room, channels, m, sender, authorKey, stanzaId, archived?.at);
+  }
+
+  /**
+   * Queues one job per linked channel, each in its channel's lane, keyed by
+   * `key` (and the channel, where the room has several); resolves with their
+   * outcomes. `run` finds the message the job is about from inside the lane.
+   */
+  private inEachChannel(
+    room: string,
+    channels: readonly string[],
+    key: string,
+    job: { readonly describe: string; run(channel: string, key: string): Promise<void> },
+  ): Promise<unknown> {
+    const outcomes = channels.map((channel) => {
+      const channelKey = channels.length === 1 ? key : `${key} ${channel}`;
+      return this.ctx.delivery.enqueue({
+        key: channelKey,
+        lane: `remote:${channel}`,
+        describe: `${job.describe} in ${room} to channel ${channel}`,
+        run: () => job.run(channel, channelKey),
+      });
+    });
+    return Promise.all(outcomes);
+  }
+
+  /** Deletions of the message `target` of `room`, as `find` says who deletes it, in each channel's lane. */
+  private deleteInEachChannel(
+    room: string,
+    channels: readonly string[],
+    target: string,
+    find: (channel: string) => Promise<
+      | {
+          readonly record: MessageRecord;
+          readonly sender: XmppSender;
+          readonly moderator: boolean;
+          readonly reason?: string;
+        }
+      | undefined
+    >,
+  ): Promise<unknown> {
+    const connector = this.ctx.connector;
+    if (!connector.delete) return NOTHING.done;
+    const del = connector.delete.bind(connector);
+    return this.inEachChannel(room, channels, `to-remote delete ${this.ctx.network} ${room} ${target}`, {
+      describe: `deletion of ${target}`,
+      run: async (channel, key) => {
+        const found = await find(channel);
+        if (!found) return;
+        const { record: r, sender, moderator, reason } = found;
+        this.ctx.echoes.expect("delete", r.remoteId);
+        await del({
+          channel: r.channel,
+          id: r.remoteId,
+          sender,
+          moderator,
+          key,
+          ...(reason !== undefined && reason !== "" && { reason }),
+        });
+      },
+    });
   }
 
   /**
@@ -318,25 +455,25 @@ export class XmppToRemote {
             status: STATUS_OF_SHOW[o.show ?? "chat"] ?? "online",
             ...(o.status !== undefined && o.status !== "" && { message: o.status }),
           };
-    void (async () => {
+    // In the room's order (a join shows before what the newcomer says next); the network calls are not awaited.
+    this.pipeline.push(room, async () => {
       await this.ctx.connectorStarted;
       const sender = await this.senderFor(room, o);
-      for (const channel of channels) {
-        await occupant({
-          channel,
-          sender,
-          kind,
-          presence,
-          ...(departure.removed !== undefined && { removed: departure.removed }),
-          ...(departure.reason !== undefined && { reason: departure.reason }),
-        });
-      }
-    })().catch((e: unknown) =>
-      this.ctx.logger.warn("an occupant change could not be relayed", {
-        room,
-        error: e instanceof Error ? e.message : String(e),
-      }),
-    );
+      void (async () => {
+        for (const channel of channels) {
+          await occupant({
+            channel,
+            sender,
+            kind,
+            presence,
+            ...(departure.removed !== undefined && { removed: departure.removed }),
+            ...(departure.reason !== undefined && { reason: departure.reason }),
+          });
+        }
+      })().catch((e: unknown) =>
+        this.ctx.logger.warn("an occupant change could not be relayed", { room, error: describeFailure(e) }),
+      );
+    });
   }
 
   /** An XEP-0333 displayed marker from an occupant: a read receipt on the message it names. */
@@ -470,38 +607,41 @@ export class XmppToRemote {
     authorKey: string,
     stanzaId: string | undefined,
     at?: number,
-  ): Promise<void> {
+  ): Promise<Handed> {
     const received = Date.now();
     const connector = this.ctx.connector;
+    const caps = connector.capabilities;
     const oobUrls = (m.oob ?? []).map((o) => o.url);
     const strippedBody = stripFallback(m.body ?? "", m.fallbacks, NS.reply).trim();
     const text = oobUrls.includes(strippedBody) ? { blocks: [] } : this.textOf(m, room);
-    const attachments = connector.capabilities.attachments
-      ? await Promise.all(oobUrls.map((u) => this.ctx.media.toRemote(u)))
-      : [];
+    const attachments = caps.attachments ? await Promise.all(oobUrls.map((u) => this.ctx.media.toRemote(u))) : [];
     const finalText =
-      !connector.capabilities.attachments && oobUrls.length > 0 && isEmptyText(text)
-        ? fromStyling(oobUrls.join("\n"))
-        : text;
-    if (isEmptyText(finalText) && attachments.length === 0) return;
+      !caps.attachments && oobUrls.length > 0 && isEmptyText(text) ? fromStyling(oobUrls.join("\n")) : text;
+    if (isEmptyText(finalText) && attachments.length === 0) return NOTHING;
     const xmppId = stanzaId ?? m.originId ?? m.id;
-    if (xmppId === undefined) return; // nothing to key it on: a retry could not be told from a new message
-    for (const channel of channels) {
-      let replyTo: { id: string; authorName?: string; excerpt?: string } | undefined;
-      if (m.reply && connector.capabilities.replies) {
-        const r = await this.lookup(room, m.reply.id);
-        if (r && r.channel === channel) {
-          const authorName = m.reply.to?.split("/")[1];
-          replyTo = { id: r.remoteId, ...(authorName !== undefined && { authorName }) };
-        }
-      }
+    if (xmppId === undefined) return NOTHING; // nothing to key it on: a retry could not be told from a new message
+    const ownIds = new Set([stanzaId, m.originId, m.id]);
+    // A reply names an earlier message, found from inside the lane (sent by then); never the message itself.
+    const replyId = m.reply && caps.replies && !ownIds.has(m.reply.id) ? m.reply.id : undefined;
+    const replyAuthor = m.reply?.to?.split("/")[1];
+    const thread = m.thread && caps.threads ? { thread: m.thread.id } : {};
+    const timestamp = at !== undefined ? { timestamp: at } : {};
+    const originId = m.originId ?? m.id;
+    const send = connector.send.bind(connector);
+    const outcomes = channels.map((channel) => {
       const key = `to-remote ${this.ctx.network} ${room} ${xmppId} ${channel}`;
-      const send = connector.send.bind(connector);
-      const outcome = await this.ctx.delivery.enqueue({
+      return this.ctx.delivery.enqueue({
         key,
         lane: `remote:${channel}`,
         describe: `message from ${room} to channel ${channel}`,
         run: async () => {
+          let replyTo: { id: string; authorName?: string } | undefined;
+          if (replyId !== undefined) {
+            const r = await this.mapped(room, replyId);
+            if (r && r.channel === channel) {
+              replyTo = { id: r.remoteId, ...(replyAuthor !== undefined && { authorName: replyAuthor }) };
+            }
+          }
           const sent = await send({
             channel,
             sender,
@@ -509,8 +649,8 @@ export class XmppToRemote {
             attachments,
             key,
             ...(replyTo && { replyTo }),
-            ...(m.thread && connector.capabilities.threads && { thread: m.thread.id }),
-            ...(at !== undefined && { timestamp: at }),
+            ...thread,
+            ...timestamp,
           });
           await this.ctx.store.recordMessage({
             network: this.ctx.network,
@@ -518,7 +658,7 @@ export class XmppToRemote {
             remoteId: sent.id,
             room,
             ...(stanzaId !== undefined && { stanzaId }),
-            ...((m.originId ?? m.id) !== undefined && { originId: m.originId ?? m.id }),
+            ...(originId !== undefined && { originId }),
             sender: authorKey,
             direction: "to-remote",
             createdAt: at ?? received,
@@ -526,14 +666,24 @@ export class XmppToRemote {
           return sent.id;
         },
       });
-      if (outcome.status === "delivered")
-        this.ctx.metrics.relayed(this.ctx.network, "to-remote", Date.now() - received);
-    }
+    });
+    const done = Promise.all(outcomes).then((all) => {
+      for (const outcome of all) {
+        if (outcome.status === "delivered")
+          this.ctx.metrics.relayed(this.ctx.network, "to-remote", Date.now() - received);
+      }
+    });
+    return { done };
   }
 
+  /**
+   * An occupant's reactions on a message: the changes against the set last
+   * saved, one delivery each. Waits for the message to be mapped, so it runs
+   * beside the room's order, not in it; updates of one user's set on one
+   * message go one at a time.
+   */
   private async react(
     room: string,
-    r: MessageRecord,
     sender: XmppSender,
     authorKey: string,
     emojis: readonly string[],
@@ -548,6 +698,8 @@ export class XmppToRemote {
     const updateKey = `${setKey} ${authorKey}`;
     const previous = this.reactionUpdates.settled(updateKey);
     const work = (async () => {
+      const r = await this.lookup(room, targetId);
+      if (!r) return;
       await previous;
       const before = await this.ctx.store.getReactions(this.ctx.network, setKey, authorKey);
       const changes = [
@@ -555,17 +707,19 @@ export class XmppToRemote {
         ...before.filter((e) => !emojis.includes(e)).map((e) => [e, "remove"] as const),
       ];
       if (changes.length === 0) return;
-      const done = new Set<string>();
-      for (const [emoji, action] of changes) {
+      // Queued together, in order, in the channel's lane; saved once the network has them.
+      const outcomes = changes.map(([emoji, action]) => {
         const key = `to-remote reaction ${this.ctx.network} ${r.remoteId} ${authorKey} ${emoji} ${action} ${update}`;
-        const outcome = await this.ctx.delivery.enqueue({
-          key,
-          lane: `remote:${r.channel}`,
-          describe: `reaction on ${r.remoteId}`,
-          run: () => react({ channel: r.channel, id: r.remoteId, sender, emoji, action, key }),
-        });
-        if (outcome.status !== "dead") done.add(`${action} ${emoji}`);
-      }
+        return this.ctx.delivery
+          .enqueue({
+            key,
+            lane: `remote:${r.channel}`,
+            describe: `reaction on ${r.remoteId}`,
+            run: () => react({ channel: r.channel, id: r.remoteId, sender, emoji, action, key }),
+          })
+          .then((outcome) => (outcome.status !== "dead" ? `${action} ${emoji}` : undefined));
+      });
+      const done = new Set(await Promise.all(outcomes));
       // Saved once the network has the changes, and only those it has: a crash before this leaves the set as it
       // was, so the same update read again from the archive still shows the change (its keys say what went).
       const has = (e: string) => (before.includes(e) ? !done.has(`remove ${e}`) : done.has(`add ${e}`));
@@ -576,41 +730,27 @@ export class XmppToRemote {
     await work;
   }
 
-  private async deleteRemote(r: MessageRecord, sender: XmppSender, moderator: boolean, reason?: string): Promise<void> {
-    const connector = this.ctx.connector;
-    if (!connector.delete) return;
-    const del = connector.delete.bind(connector);
-    const key = `to-remote delete ${this.ctx.network} ${r.remoteId} ${r.channel}`;
-    await this.ctx.delivery.enqueue({
-      key,
-      lane: `remote:${r.channel}`,
-      describe: `deletion of ${r.remoteId}`,
-      run: () => {
-        this.ctx.echoes.expect("delete", r.remoteId);
-        return del({
-          channel: r.channel,
-          id: r.remoteId,
-          sender,
-          moderator,
-          key,
-          ...(reason !== undefined && reason !== "" && { reason }),
-        });
-      },
-    });
-  }
-
   /** A moderator removed a message in the room: remove its remote counterpart, with the moderator's reason. */
-  private async moderated(room: string, moderation: Retraction, channels: readonly string[]): Promise<void> {
+  private async moderated(room: string, moderation: Retraction, channels: readonly string[]): Promise<Handed> {
     // The bridge asked for this one: the remote message is already deleted.
-    if (this.ctx.echoes.consume("moderated", `${room} ${moderation.id}`)) return;
-    if (!this.ctx.connector.capabilities.deletes) return;
+    if (this.ctx.echoes.consume("moderated", `${room} ${moderation.id}`)) return NOTHING;
+    if (!this.ctx.connector.capabilities.deletes) return NOTHING;
     await this.ctx.connectorStarted;
-    const r = await this.lookup(room, moderation.id);
-    if (!r || !channels.includes(r.channel)) return;
     // The moderator, where the room names them by occupant JID (room/nick).
     const by = moderation.moderated?.by;
     const nick = by?.toLowerCase().startsWith(`${room.toLowerCase()}/`) ? by.slice(room.length + 1) : "moderator";
-    await this.deleteRemote(r, { jid: by ?? room, nick }, true, moderation.reason);
+    const sender: XmppSender = { jid: by ?? room, nick };
+    const done = this.deleteInEachChannel(room, channels, moderation.id, async (channel) => {
+      const r = await this.mapped(room, moderation.id);
+      if (!r || r.channel !== channel) return undefined;
+      return {
+        record: r,
+        sender,
+        moderator: true,
+        ...(moderation.reason !== undefined && { reason: moderation.reason }),
+      };
+    });
+    return { done };
   }
 }
 
