@@ -7,6 +7,14 @@
  * spec says, and in both cases nothing is read or processed. Bodies are
  * bounded; malformed JSON is 400. A handler's failure is a 500, which makes
  * the homeserver send the transaction again later.
+ *
+ * The server also tells when the homeserver went away (`homeserverGone`): a
+ * request of the homeserver's cut off before its answer, or a connection the
+ * homeserver closed. Idle connections are closed by this side first
+ * (`KEEP_ALIVE_MS`, shorter than Synapse's two minutes), so a homeserver
+ * closing one is its process ending (a restart), or something between the two
+ * failing; Synapse then loses the events it had queued for the service
+ * (missed-events.ts reads them back).
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -41,6 +49,8 @@ export interface AppserviceServerOptions {
   readonly logger: Logger;
   /** Largest body accepted (default 16 MiB: 100 events of at most 64 KiB each, and ephemeral data). */
   readonly maxBodyBytes?: number;
+  /** The homeserver went away: one of its requests was cut off, or it closed its connection (`reason` says which). */
+  readonly homeserverGone?: (reason: string) => void;
 }
 
 export interface AppserviceServer {
@@ -66,6 +76,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(data) });
   res.end(data);
 }
+
+/**
+ * How long an idle connection is kept open: shorter than the two minutes Synapse keeps one in its pool,
+ * so that idle connections are closed by this side and one closed by the homeserver says something.
+ */
+const KEEP_ALIVE_MS = 75_000;
 
 function digest(s: string): Buffer {
   return createHash("sha256").update(s).digest();
@@ -140,6 +156,12 @@ export async function startAppserviceServer(o: AppserviceServerOptions): Promise
   const max = o.maxBodyBytes ?? 16 * 1024 * 1024;
   const log = o.logger;
   const inFlight = new Set<Promise<void>>();
+  /** Connections that carried a request with the hs_token (the homeserver's), and when one was last answered. */
+  const homeserverSockets = new WeakMap<object, number>();
+  let closing = false;
+  const gone = (reason: string) => {
+    if (!closing) o.homeserverGone?.(reason);
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://appservice.invalid");
@@ -168,6 +190,13 @@ export async function startAppserviceServer(o: AppserviceServerOptions): Promise
       sendJson(res, 403, { errcode: "M_FORBIDDEN", error: "the hs_token is wrong" });
       return;
     }
+    const socket = req.socket;
+    homeserverSockets.set(socket, Date.now());
+    const kind = route.kind;
+    res.on("close", () => {
+      homeserverSockets.set(socket, Date.now());
+      if (!res.writableFinished) gone(`a ${kind} request was cut off before its answer`);
+    });
     switch (route.kind) {
       case "transaction": {
         const body = await readJson(req, max);
@@ -216,8 +245,20 @@ export async function startAppserviceServer(o: AppserviceServerOptions): Promise
       .finally(() => inFlight.delete(p));
     inFlight.add(p);
   });
+  server.on("connection", (socket) => {
+    // This side closes an idle connection only after KEEP_ALIVE_MS (or when stopping): one that ends sooner
+    // after its last request was closed by the homeserver. (Node ends its own side on the peer's FIN before
+    // "end" is emitted, so the time is what tells the two apart.)
+    socket.on("close", () => {
+      const lastUse = homeserverSockets.get(socket);
+      if (lastUse !== undefined && Date.now() - lastUse < KEEP_ALIVE_MS - 1000) {
+        gone("the homeserver closed its connection");
+      }
+    });
+  });
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(o.port, o.host, () => {
@@ -231,6 +272,7 @@ export async function startAppserviceServer(o: AppserviceServerOptions): Promise
     port,
     url: `http://${host}:${port}`,
     async close() {
+      closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await Promise.allSettled([...inFlight]);

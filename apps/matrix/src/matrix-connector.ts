@@ -33,6 +33,7 @@ import { botUserId, isOwnUser, jidOfGhost, type MatrixNames } from "./matrix-ids
 import { senderOfEvent } from "./matrix-rest.ts";
 import { MatrixUsers } from "./matrix-users.ts";
 import { MediaProxy } from "./media.ts";
+import { MissedEvents, type TimelinePage } from "./missed-events.ts";
 import { Portals } from "./portals.ts";
 import { type AppserviceRegistration, buildRegistration } from "./registration.ts";
 import { Transactions } from "./transactions.ts";
@@ -152,10 +153,24 @@ export class MatrixConnector implements Connector {
       senderOf: (roomId, eventId) => senderOfEvent(clients.bot, roomId, eventId),
     });
     const settled = host.settled?.bind(host);
+    const missed = new MissedEvents({
+      page: (roomId, from, limit) =>
+        clients.bot.http.authedRequest<TimelinePage>(
+          Method.Get,
+          `/rooms/${encodeURIComponent(roomId)}/messages`,
+          { dir: "b", limit: String(limit), ...(from !== undefined && { from }) },
+          undefined,
+          { priority: "auto" },
+        ),
+      rooms: () => host.linkedChannels(),
+      handle: (raw) => eventsIn.event(raw),
+      logger,
+    });
     const transactions = new Transactions({
       state: host.state,
       handlers: eventsIn,
       logger,
+      missed,
       ...(settled && { settled }),
     });
     const out = new EventsOut({ ...shared, ghosts, portals, media, host: () => host });
@@ -164,6 +179,9 @@ export class MatrixConnector implements Connector {
       port: o.listen.port,
       hsToken: o.hsToken,
       logger,
+      homeserverGone: (reason) => {
+        if (!this.stopped) transactions.homeserverGone(reason);
+      },
       handlers: {
         transaction: (txnId, body) => transactions.receive(txnId, body),
         queryUser: (userId) => this.queryUser(userId, ghosts),

@@ -21,6 +21,12 @@
  * after another, their events in the order given, timeline events before
  * ephemeral ones.
  *
+ * When the homeserver went away (appservice-server.ts tells), the rooms are
+ * read back (missed-events.ts) in turn with transactions, before the next
+ * one: what the homeserver accepted and lost on the way out is relayed
+ * before what it sends next. An event handed over recently (read back, or
+ * pushed twice) is not handed over again.
+ *
  * An event the engine cannot take fails the transaction (the homeserver sends
  * it again later), but not forever: from the third attempt of the same
  * transaction on, a failing event is logged and skipped so that one poisoned
@@ -29,6 +35,7 @@
 import { createHash } from "node:crypto";
 import type { ConnectorState, Logger } from "@parley/bridge";
 import type { TransactionBody } from "./appservice-server.ts";
+import type { MissedEvents } from "./missed-events.ts";
 
 export interface TransactionHandlers {
   event(raw: unknown): Promise<void>;
@@ -73,17 +80,38 @@ export class Transactions {
 
   /** Resolves once what was handed to the engine so far is on its record (the host's `settled`). */
   private readonly settled: (() => Promise<void>) | undefined;
+  /** Events the homeserver lost when it went away: read back from the rooms before the next transaction. */
+  private readonly missed: MissedEvents | undefined;
 
   constructor(options: {
     state: ConnectorState;
     handlers: TransactionHandlers;
     logger: Logger;
     settled?: () => Promise<void>;
+    missed?: MissedEvents;
   }) {
     this.state = options.state;
     this.handlers = options.handlers;
     this.logger = options.logger;
     this.settled = options.settled;
+    this.missed = options.missed;
+  }
+
+  /**
+   * The homeserver went away: its rooms are read back now, in turn with transactions (those that
+   * come meanwhile wait), so what it lost is relayed before what it sends next.
+   */
+  homeserverGone(reason: string): void {
+    if (!this.missed) return;
+    this.missed.suspect(reason);
+    const run = this.chain.then(() => this.catchUpMissed());
+    this.chain = run.catch(() => undefined);
+  }
+
+  private async catchUpMissed(): Promise<void> {
+    if (!this.missed?.due) return;
+    await this.missed.catchUp();
+    await this.settled?.();
   }
 
   /** Resolves once the transaction is handled (now or before); rejects when it must be sent again. */
@@ -111,6 +139,7 @@ export class Transactions {
     runKey: string,
     body: TransactionBody,
   ): Promise<void> {
+    await this.catchUpMissed();
     const recent = await this.recentTransactions();
     if (fingerprint !== undefined) {
       const seen = recent.filter(([id]) => id === txnId);
@@ -138,7 +167,13 @@ export class Transactions {
         this.logger.error(`a Matrix ${what} failed again and again; it is skipped`, { txnId, error });
       }
     };
-    for (const raw of body.events) await run("event", raw, (event) => this.handlers.event(event));
+    for (const raw of body.events) {
+      // Read back already (the homeserver pushed it after all): the engine would drop it; skip the work.
+      const id = (raw as { event_id?: unknown } | null)?.event_id;
+      if (typeof id === "string" && this.missed?.wasHandled(id)) continue;
+      await run("event", raw, (event) => this.handlers.event(event));
+      this.missed?.handled(raw);
+    }
     for (const raw of body.ephemeral ?? [])
       await run("ephemeral event", raw, (event) => this.handlers.ephemeral(event));
     // The homeserver forgets a transaction once it is acknowledged: not before the engine has it on record.

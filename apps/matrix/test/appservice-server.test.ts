@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { connect, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { silentLogger } from "@parley/bridge";
 import { type AppserviceServer, startAppserviceServer, type TransactionBody } from "../src/appservice-server.ts";
@@ -122,5 +123,84 @@ describe("the application-service HTTP server", () => {
     assert.equal((await req("GET", "/_matrix/app/v1/nothing", { token: HS })).status, 404);
     assert.equal((await req("GET", "/_matrix/app/v1/users/%E0%A4%A", { token: HS })).status, 400);
     assert.equal((await req("GET", "/extra")).body.text, "extra");
+  });
+});
+
+describe("the application-service HTTP server tells when the homeserver went away", () => {
+  /** A server whose transaction handler waits for `release`, and what it reported as gone. */
+  async function watched() {
+    const reasons: string[] = [];
+    let release: () => void = () => {};
+    const holding = new Promise<void>((r) => {
+      release = r;
+    });
+    const s = await startAppserviceServer({
+      host: "127.0.0.1",
+      port: 0,
+      hsToken: HS,
+      logger: silentLogger,
+      homeserverGone: (reason) => reasons.push(reason),
+      handlers: {
+        transaction: async (id) => {
+          if (id === "slow") await holding;
+        },
+        queryUser: async () => false,
+        queryAlias: async () => false,
+      },
+    });
+    return { s, reasons, release };
+  }
+
+  /** One PUT over a raw socket; resolves with the socket once the answer's head is in (or at once when `wait` is false). */
+  async function rawPut(url: string, txnId: string, token: string, wait: boolean): Promise<Socket> {
+    const { port } = new URL(url);
+    const socket = connect(Number(port), "127.0.0.1");
+    await new Promise((r) => socket.once("connect", r));
+    const body = JSON.stringify({ events: [] });
+    socket.write(
+      `PUT /_matrix/app/v1/transactions/${txnId} HTTP/1.1\r\nhost: hs\r\nauthorization: Bearer ${token}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+    );
+    if (wait) await new Promise((r) => socket.once("data", r));
+    return socket;
+  }
+
+  const settle = () => new Promise((r) => setTimeout(r, 100));
+
+  test("a transaction cut off before its answer, and a connection the homeserver closes, are reported", async () => {
+    const { s, reasons, release } = await watched();
+    try {
+      const cut = await rawPut(s.url, "slow", HS, false);
+      await settle();
+      cut.destroy();
+      await settle();
+      assert.ok(
+        reasons.some((r) => r.includes("cut off")),
+        `reported: ${reasons.join("; ")}`,
+      );
+      release();
+
+      reasons.length = 0;
+      const idle = await rawPut(s.url, "quick", HS, true);
+      idle.end();
+      await settle();
+      assert.deepEqual(reasons, ["the homeserver closed its connection"]);
+    } finally {
+      release();
+      await s.close();
+    }
+  });
+
+  test("connections without the hs_token, and those this side closes when stopping, are not reported", async () => {
+    const { s, reasons } = await watched();
+    const stranger = await rawPut(s.url, "quick", "not-the-token", true);
+    stranger.end();
+    await settle();
+    assert.deepEqual(reasons, []);
+    const open = await rawPut(s.url, "quick", HS, true);
+    const closed = new Promise((r) => open.once("close", r));
+    await s.close();
+    await closed;
+    await settle();
+    assert.deepEqual(reasons, []);
   });
 });

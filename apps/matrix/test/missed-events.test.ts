@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { type ConnectorState, silentLogger } from "@parley/bridge";
+import { MissedEvents, type TimelinePage } from "../src/missed-events.ts";
+import { Transactions } from "../src/transactions.ts";
+
+function memoryState(): ConnectorState {
+  const data = new Map<string, string>();
+  return { get: async (k) => data.get(k), set: async (k, v) => void data.set(k, v) };
+}
+
+const ev = (room: string, n: number, ts = 1_000_000 + n) => ({
+  type: "m.room.message",
+  room_id: room,
+  sender: "@bob:hs",
+  event_id: `$${room}-${n}`,
+  origin_server_ts: ts,
+  content: { body: `m${n}` },
+});
+
+/** A homeserver's rooms: their timelines, read newest first in pages of `size`; `down` answers fail. */
+function homeserver(size = 2) {
+  const timelines = new Map<string, ReturnType<typeof ev>[]>();
+  let down = 0;
+  const reads: string[] = [];
+  return {
+    timelines,
+    reads,
+    goDown(times: number) {
+      down = times;
+    },
+    add(room: string, ...ns: number[]) {
+      const t = timelines.get(room) ?? [];
+      for (const n of ns) t.push(ev(room, n));
+      timelines.set(room, t);
+    },
+    async page(roomId: string, from: string | undefined): Promise<TimelinePage> {
+      reads.push(`${roomId} ${from ?? "end"}`);
+      if (down > 0) {
+        down--;
+        throw new Error("connect ECONNREFUSED");
+      }
+      const t = [...(timelines.get(roomId) ?? [])].reverse();
+      const start = from === undefined ? 0 : Number(from);
+      const chunk = t.slice(start, start + size);
+      return { chunk, ...(start + size < t.length && { end: String(start + size) }) };
+    },
+  };
+}
+
+describe("events the homeserver lost when it went away", () => {
+  test("after a restart, every room is read back to its last handled event and the rest is handed over in order, before the next transaction", async () => {
+    const hs = homeserver();
+    const relayed: string[] = [];
+    const handlers = {
+      event: async (raw: unknown) => void relayed.push(String((raw as { event_id: string }).event_id)),
+      ephemeral: async () => {},
+    };
+    const missed = new MissedEvents({
+      page: (r, f) => hs.page(r, f),
+      rooms: () => ["!a", "!b"],
+      handle: (raw) => handlers.event(raw),
+      logger: silentLogger,
+      now: () => 1_000_000,
+    });
+    const t = new Transactions({ state: memoryState(), handlers, logger: silentLogger, missed });
+    hs.add("!a", 1, 2);
+    await t.receive("1", { events: [ev("!a", 1), ev("!a", 2)] });
+    // The homeserver accepted 3..6 in !a and 1 in !b, pushed none of them, and went away.
+    hs.add("!a", 3, 4, 5, 6);
+    hs.timelines.set("!b", [ev("!b", 0, 999_000)]); // before the bridge started: not for this read-back
+    hs.add("!b", 1);
+    hs.goDown(3);
+    t.homeserverGone("the homeserver closed its connection");
+    // Its first transaction after the restart: 7 (and 6, which it had in a transaction after all).
+    hs.add("!a", 7);
+    await t.receive("1", { events: [ev("!a", 6), ev("!a", 7)] });
+    assert.deepEqual(relayed, ["$!a-1", "$!a-2", "$!a-3", "$!a-4", "$!a-5", "$!a-6", "$!a-7", "$!b-1"]);
+    // !a was read back page by page to event 2 (3 refusals while the homeserver was away, then 3 pages).
+    assert.deepEqual(
+      hs.reads.filter((r) => r.startsWith("!a")),
+      ["!a end", "!a end", "!a end", "!a end", "!a 2", "!a 4"],
+    );
+    // Nothing is due any more: the next transaction reads nothing back.
+    const before = hs.reads.length;
+    await t.receive("2", { events: [ev("!a", 8)] });
+    assert.equal(hs.reads.length, before);
+    assert.equal(relayed.at(-1), "$!a-8");
+  });
+
+  test("a room the homeserver refuses to show (4xx) is given up at once; nothing due, nothing read", async () => {
+    const reads: string[] = [];
+    const missed = new MissedEvents({
+      page: async (roomId) => {
+        reads.push(roomId);
+        throw Object.assign(new Error("M_FORBIDDEN"), { httpStatus: 403 });
+      },
+      rooms: () => ["!gone"],
+      handle: async () => {},
+      logger: silentLogger,
+    });
+    assert.equal(await missed.catchUp(), 0);
+    assert.deepEqual(reads, []);
+    missed.suspect("test");
+    assert.equal(await missed.catchUp(), 0);
+    assert.deepEqual(reads, ["!gone"]);
+  });
+});
