@@ -12,6 +12,7 @@ export * from "./process.ts";
 export * from "./prosody.ts";
 export * from "./server.ts";
 export * from "./server-launch.ts";
+export * from "./slack/index.ts";
 export * from "./stanza-inbox.ts";
 export * from "./start-server.ts";
 export * from "./synapse/index.ts";
