@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { luaString, PROSODY_FILE_NAME, prosodyConfig } from "@parley/xmpp-setup";
+import { luaString, PROSODY_FILE_NAME, prosodyConfig, prosodyHostModules } from "@parley/xmpp-setup";
 import { freePort } from "./free-port.ts";
 import { portOpen, ServerProcess } from "./process.ts";
 import type { XmppServer, XmppServerOptions } from "./server.ts";
@@ -29,10 +29,8 @@ export async function startProsody(options: XmppServerOptions = {}): Promise<Xmp
   const logFile = join(dir, "prosody.log");
   const configFile = join(dir, "prosody.cfg.lua");
   // What the bridge needs comes from @parley/xmpp-setup, included as an operator includes it.
-  await writeFile(
-    join(dir, PROSODY_FILE_NAME),
-    prosodyConfig({ domain, mucDomain, components, componentPort, muc: options.muc }),
-  );
+  const setup = { domain, mucDomain, components, componentPort, muc: options.muc };
+  await writeFile(join(dir, PROSODY_FILE_NAME), prosodyConfig(setup));
   await writeFile(
     configFile,
     testServerConfig({
@@ -43,6 +41,8 @@ export async function startProsody(options: XmppServerOptions = {}): Promise<Xmp
       c2sPort,
       archiveItemLimit: options.archiveItemLimit,
       durableRooms: options.durableRooms ?? false,
+      // What the bridges need on the users' host (mod_privilege), where an operator adds it by hand.
+      hostModules: prosodyHostModules(setup),
     }),
   );
   const stdoutLog = join(dir, "stdout.log");
@@ -82,6 +82,7 @@ function testServerConfig(c: {
   c2sPort: number;
   archiveItemLimit: number | undefined;
   durableRooms: boolean;
+  hostModules: readonly string[];
 }): string {
   const limit =
     c.archiveItemLimit === undefined
@@ -117,7 +118,7 @@ https_ports = { }
 
 modules_enabled = {
   "roster"; "saslauth"; "disco"; "ping"; "vcard_legacy"; "private";
-  "blocklist"; "carbons"; "pep"; "mam"; "dialback"; "time"; "version"; "uptime"; "posix";
+  "blocklist"; "carbons"; "pep"; "mam"; "dialback"; "time"; "version"; "uptime"; "posix";${c.hostModules.map((m) => ` ${luaString(m)};`).join("")}
 }
 modules_disabled = { "s2s"; "tls"; "http"; "offline" }
 

@@ -13,6 +13,8 @@ export interface XmppComponentConfig {
   /** The component's domain, e.g. `bridge.parley.test`. */
   readonly domain: string;
   readonly secret: string;
+  /** XEP-0356 roster and presence privileges for the component, as @parley/xmpp-setup grants them; default true. */
+  readonly rosterPrivilege?: boolean;
 }
 
 export interface XmppServer {

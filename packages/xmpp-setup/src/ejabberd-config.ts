@@ -3,8 +3,8 @@
  * `include_config_file` (ejabberd adds its `listen` entries to the main
  * file's, and its `acl`, `access_rules` and `modules` entries alongside the
  * main file's, refusing a module configured in both): the component listener with each bridge's secret, the MUC
- * service with its archive, and the rules that let the bridges create the
- * rooms they are linked to.
+ * service with its archive, the rules that let the bridges create the
+ * rooms they are linked to, and the bridges' privileges (XEP-0356, mod_privilege).
  */
 import { yamlString } from "./quoting.ts";
 import { bridgesPhrase, resolveSetup, type ServerSetup } from "./server-setup.ts";
@@ -15,9 +15,12 @@ export const EJABBERD_FILE_NAME = "ejabberd-parley.yml";
 /** The names this file adds to ejabberd's acl and access_rules. */
 export const EJABBERD_ACL = "parley_bridges";
 export const EJABBERD_MUC_CREATE_RULE = "parley_muc_create";
+/** The acl and access rule of the bridges granted contacts (XEP-0356). */
+export const EJABBERD_CONTACTS_RULE = "parley_contacts";
 
 export function ejabberdConfig(setup: ServerSetup): string {
   const s = resolveSetup(setup);
+  const privileged = s.components.filter((c) => c.rosterPrivilege);
   const lines = [
     `# Parley: what ejabberd needs for ${bridgesPhrase(s.components)} (server ${s.domain}).`,
     "# Include it from ejabberd.yml, then restart ejabberd:",
@@ -37,15 +40,37 @@ export function ejabberdConfig(setup: ServerSetup): string {
     `  ${EJABBERD_ACL}:`,
     "    server:",
     ...s.components.map((c) => `      - ${yamlString(c.domain)}`),
+  ];
+  if (privileged.length > 0) {
+    lines.push(
+      `  ${EJABBERD_CONTACTS_RULE}:`,
+      "    server:",
+      ...privileged.map((c) => `      - ${yamlString(c.domain)}`),
+    );
+  }
+  lines.push(
     "",
     "access_rules:",
     "  # Local users and the bridges may create rooms (a bridge creates a linked room that is missing).",
     `  ${EJABBERD_MUC_CREATE_RULE}:`,
     "    - allow: local",
     `    - allow: ${EJABBERD_ACL}`,
-    "",
-    "modules:",
-  ];
+  );
+  if (privileged.length > 0) lines.push(`  ${EJABBERD_CONTACTS_RULE}:`, `    - allow: ${EJABBERD_CONTACTS_RULE}`);
+  lines.push("", "modules:");
+  if (privileged.length > 0) {
+    lines.push(
+      "  # Contacts (XEP-0356): a bridge puts the remote users an XMPP user writes to into that",
+      "  # user's roster, and sends them their presence when the user comes online. ejabberd before",
+      "  # 23.10 grants it but fails the roster set (ejabberd issue #3942): the bridge then asks",
+      "  # each user with a subscription request instead, as it does without this module.",
+      "  mod_privilege:",
+      "    roster:",
+      `      set: ${EJABBERD_CONTACTS_RULE}`,
+      "    presence:",
+      `      managed_entity: ${EJABBERD_CONTACTS_RULE}`,
+    );
+  }
   if (s.archive) {
     lines.push(
       "  # The room archive (XEP-0313): the bridge reads it to catch up after an outage and",

@@ -10,6 +10,22 @@ export interface BridgeComponent {
   readonly domain: string;
   /** The shared secret (xmpp.secret in parley.yaml). */
   readonly secret: string;
+  /**
+   * Contacts through XEP-0356 (Privileged Entity): the server lets this bridge
+   * write its users' rosters (`roster: set`), so a remote user an XMPP user
+   * writes to appears in their roster at once, and tells it when its users
+   * come online (`presence: managed_entity`), so those contacts show their
+   * presence. Default true. Off, the bridge asks each user with a subscription
+   * request from the puppet instead, which the user accepts.
+   */
+  readonly rosterPrivilege?: boolean;
+}
+
+/** A bridge with its defaults filled in. */
+export interface ResolvedComponent {
+  readonly domain: string;
+  readonly secret: string;
+  readonly rosterPrivilege: boolean;
 }
 
 /** What the MUC service offers the bridges. Both default to true: the bridge needs them. */
@@ -55,7 +71,7 @@ export interface ServerSetup {
 export interface ResolvedSetup {
   readonly domain: string;
   readonly mucDomain: string;
-  readonly components: readonly BridgeComponent[];
+  readonly components: readonly ResolvedComponent[];
   readonly componentPort: number;
   readonly componentInterface: string;
   readonly archive: boolean;
@@ -135,7 +151,7 @@ export function resolveSetup(setup: ServerSetup): ResolvedSetup {
         "use the secret `parley init` wrote into parley.yaml, or one from `openssl rand -hex 24`",
       );
     }
-    return { domain: componentDomain, secret: c.secret };
+    return { domain: componentDomain, secret: c.secret, rosterPrivilege: c.rosterPrivilege ?? true };
   });
   const componentInterface = setup.componentInterface ?? "127.0.0.1";
   if (!ADDRESS.test(componentInterface)) {

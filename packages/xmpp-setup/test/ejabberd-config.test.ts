@@ -2,7 +2,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { EJABBERD_ACL, EJABBERD_MUC_CREATE_RULE, ejabberdConfig, type ServerSetup } from "../src/index.ts";
+import {
+  EJABBERD_ACL,
+  EJABBERD_CONTACTS_RULE,
+  EJABBERD_MUC_CREATE_RULE,
+  ejabberdConfig,
+  type ServerSetup,
+} from "../src/index.ts";
 
 const SETUP: ServerSetup = {
   domain: "example.org",
@@ -57,6 +63,25 @@ describe("ejabberdConfig", () => {
     const file = read({ ...SETUP, muc: { archive: false } });
     assert.equal(file.modules.mod_mam, undefined);
     assert.deepEqual(file.modules.mod_muc?.default_room_options, { mam: false, max_users: 1000 });
+  });
+
+  it("grants contacts (XEP-0356: roster set, users' presence) only to the bridges that want them", () => {
+    const file = read({
+      ...SETUP,
+      components: [
+        { domain: "discord.example.org", secret: "first-secret-0123" },
+        { domain: "matrix.example.org", secret: "second-secret-4567", rosterPrivilege: false },
+      ],
+    });
+    assert.deepEqual(file.acl[EJABBERD_CONTACTS_RULE], { server: ["discord.example.org"] });
+    assert.deepEqual(file.access_rules[EJABBERD_CONTACTS_RULE], [{ allow: EJABBERD_CONTACTS_RULE }]);
+    assert.deepEqual(file.modules.mod_privilege, {
+      roster: { set: EJABBERD_CONTACTS_RULE },
+      presence: { managed_entity: EJABBERD_CONTACTS_RULE },
+    });
+    const none = read({ ...SETUP, components: SETUP.components.map((c) => ({ ...c, rosterPrivilege: false })) });
+    assert.equal(none.modules.mod_privilege, undefined);
+    assert.equal(none.acl[EJABBERD_CONTACTS_RULE], undefined);
   });
 
   it("keeps any secret intact", () => {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { describe, it } from "node:test";
-import { PROSODY_FILE_NAME, prosodyConfig, type ServerSetup } from "../src/index.ts";
+import { PROSODY_FILE_NAME, prosodyConfig, prosodyHostModules, type ServerSetup } from "../src/index.ts";
 
 const LUA = "lua5.4";
 
@@ -30,7 +30,13 @@ local env = setmetatable({}, {
 })
 local chunk = assert(load(io.read("a"), "config", "t", env)); chunk()
 local function dump(v)
-  if type(v) == "table" then
+  if type(v) == "table" and next(v) ~= nil and #v == 0 then
+    local keys, parts = {}, {}
+    for k in pairs(v) do keys[#keys + 1] = k end
+    table.sort(keys)
+    for i, k in ipairs(keys) do parts[i] = string.format("%q:%s", k, dump(v[k])) end
+    return "{" .. table.concat(parts, ",") .. "}"
+  elseif type(v) == "table" then
     local parts = {}
     for i, x in ipairs(v) do parts[i] = dump(x) end
     return "[" .. table.concat(parts, ",") .. "]"
@@ -75,6 +81,10 @@ describe("prosodyConfig", () => {
       component_ports: [5999],
       component_interfaces: ["127.0.0.1"],
       component_conflict_resolve: "kick_old",
+      privileged_entities: {
+        "discord.example.org": { presence: "managed_entity", roster: "set" },
+        "matrix.example.org": { presence: "managed_entity", roster: "set" },
+      },
     });
     assert.deepEqual(hosts["conference.example.org"], {
       component_module: "muc",
@@ -82,8 +92,33 @@ describe("prosodyConfig", () => {
       muc_log_by_default: true,
       muc_room_cache_size: 1000,
     });
-    assert.deepEqual(hosts["discord.example.org"], { component_secret: "first-secret-0123" });
-    assert.deepEqual(hosts["matrix.example.org"], { component_secret: "second-secret-4567" });
+    assert.deepEqual(hosts["discord.example.org"], {
+      component_secret: "first-secret-0123",
+      modules_enabled: ["privilege"],
+    });
+    assert.deepEqual(hosts["matrix.example.org"], {
+      component_secret: "second-secret-4567",
+      modules_enabled: ["privilege"],
+    });
+  });
+
+  it("grants contacts (XEP-0356) only to the bridges that want them, and names the module the host needs", () => {
+    const components = [
+      { domain: "discord.example.org", secret: "first-secret-0123" },
+      { domain: "matrix.example.org", secret: "second-secret-4567", rosterPrivilege: false },
+    ];
+    const text = prosodyConfig({ ...SETUP, components });
+    const hosts = evaluate(text);
+    assert.deepEqual(hosts["*"]?.privileged_entities, {
+      "discord.example.org": { presence: "managed_entity", roster: "set" },
+    });
+    assert.equal(hosts["matrix.example.org"]?.modules_enabled, undefined);
+    assert.deepEqual(prosodyHostModules({ ...SETUP, components }), ["privilege"]);
+    assert.match(text, /add "privilege" to modules_enabled/, "tells the operator what the host needs");
+
+    const none = components.map((c) => ({ ...c, rosterPrivilege: false }));
+    assert.equal(evaluate(prosodyConfig({ ...SETUP, components: none }))["*"]?.privileged_entities, undefined);
+    assert.deepEqual(prosodyHostModules({ ...SETUP, components: none }), []);
   });
 
   it("leaves out the archive or moderation module when asked", () => {
