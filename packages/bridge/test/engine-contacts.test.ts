@@ -1,13 +1,14 @@
 /**
- * Contacts: an XMPP user who writes to a puppet is asked once to take it as a
- * contact (a presence subscription request from the puppet, RFC 6121); once
- * they accept and subscribe back, the puppet is in their roster and its
- * presence follows the remote user. On real Prosody and ejabberd.
- *
- * XEP-0356 (privileged entity: roster push without asking) is not used yet on
- * either server; this is the fallback every server supports.
+ * Contacts where the server grants the bridge no roster privilege (XEP-0356
+ * Privileged Entity; both Prosody and ejabberd can, see
+ * engine-contacts-privilege.test.ts, and here the bridge is set up without):
+ * an XMPP user who writes to a puppet is asked once to take it as a contact
+ * (a presence subscription request from the puppet, RFC 6121); once they
+ * accept and subscribe back, the puppet is in their roster and its presence
+ * follows the remote user. On real Prosody and ejabberd.
  */
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { buildIq, buildMessage, buildPresence, childOf, childrenOf, element, type Presence } from "@parley/stanza";
 import { isPresence, stanzaId, XMPP_SERVER_KINDS } from "@parley/testkit";
@@ -21,7 +22,8 @@ for (const kind of XMPP_SERVER_KINDS) {
     const puppet = () => `u2@${h.domain}`;
 
     before(async () => {
-      h = await startHarness(kind);
+      const bridge = { domain: "bridge.parley.test", secret: randomBytes(12).toString("hex"), rosterPrivilege: false };
+      h = await startHarness(kind, { server: { components: [bridge] } });
     });
     after(async () => {
       await h?.close();

@@ -355,7 +355,7 @@ export class DirectChats {
         await this.broadcastPresence(puppet, user);
         return;
       }
-      this.ctx.logger.warn("the user's server refused a roster privilege it granted; asking the user instead", {
+      this.ctx.logger.info("the user's server did not take the puppet into the roster; asking the user instead", {
         puppet: puppet.local,
         condition: refused,
       });

@@ -26,6 +26,9 @@ export const NS_PRIVILEGE = "urn:xmpp:privilege:2";
 export const NS_PRIVILEGE_1 = "urn:xmpp:privilege:1";
 const NS_ROSTER = "jabber:iq:roster";
 
+/** Answers to a roster set that say the grant itself does not work, whatever the item. */
+const SERVER_FAULTS = new Set(["internal-server-error", "forbidden", "not-allowed", "feature-not-implemented"]);
+
 /** What one server domain lets the bridge do (XEP-0356 §3–§6); `none` where it says nothing. */
 export interface PrivilegeGrant {
   readonly roster: "none" | "get" | "set" | "both";
@@ -91,6 +94,8 @@ export class RosterPrivilege {
   private readonly options: RosterPrivilegeOptions;
   /** Server domain -> what it granted, as last advertised (a reconnect advertises again). */
   private readonly grants = new Map<string, PrivilegeGrant>();
+  /** Server domains that granted roster set but failed one, until they advertise again. */
+  private readonly failing = new Set<string>();
 
   constructor(options: RosterPrivilegeOptions) {
     this.options = options;
@@ -104,7 +109,7 @@ export class RosterPrivilege {
   /** Whether the bridge may write rosters of users of `server`. */
   maySetRoster(server: string): boolean {
     const roster = this.grantOf(server)?.roster;
-    return roster === "set" || roster === "both";
+    return (roster === "set" || roster === "both") && !this.failing.has(server.toLowerCase());
   }
 
   /**
@@ -117,6 +122,7 @@ export class RosterPrivilege {
       const advertised = parsePrivilegeGrant(el);
       if (!advertised) return false;
       this.grants.set(advertised.server, advertised.grant);
+      this.failing.delete(advertised.server);
       this.options.logger.info("the XMPP server grants the bridge privileges (XEP-0356)", {
         server: advertised.server,
         ...advertised.grant,
@@ -140,7 +146,11 @@ export class RosterPrivilege {
    * puppet's presence and their server probes it at login. (ejabberd 23.01
    * keeps the item's subscription as it was, `none` for a new one; the bridge
    * then sends presence when the user comes online, on the presence grant.)
-   * Resolves with the server's error condition, or undefined once done.
+   * Resolves with the server's error condition, or undefined once done. A
+   * server that fails a roster set it granted (ejabberd before 23.10 answers
+   * internal-server-error: its mod_roster looks up its options for the
+   * component's domain, ejabberd issue #3942) is not asked again until it
+   * advertises its grant again.
    */
   async addContact(user: string, item: ContactItem): Promise<string | undefined> {
     const to = bareJid(user);
@@ -159,6 +169,15 @@ export class RosterPrivilege {
       this.options.timeoutMs ?? 15_000,
     );
     if (answer.type === "result") return undefined;
-    return answer.error?.condition ?? "undefined-condition";
+    const condition = answer.error?.condition ?? "undefined-condition";
+    if (SERVER_FAULTS.has(condition)) {
+      const server = parseJid(to);
+      if (server.ok) this.failing.add(server.value.domain.toLowerCase());
+      this.options.logger.warn(
+        "the XMPP server granted roster privilege (XEP-0356) but fails roster sets; its users get subscription requests instead (ejabberd before 23.10 does: upgrade it, or leave mod_privilege out)",
+        { server: server.ok ? server.value.domain : to, condition },
+      );
+    }
+    return condition;
   }
 }
