@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the section holds the literal ${SLACK_...} references
 /** parley init for Slack: tokens from the environment, a first link, the steps left on Slack's side. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -14,7 +15,6 @@ const context = (answers: Record<string, string>): InitContext => ({
   pathOf: (name) => `/tmp/${name}`,
 });
 
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the section holds the literal ${SLACK_...} references
 describe("parley init for Slack", () => {
   it("writes a section that reads the tokens from the environment and links a first channel", () => {
     const r = initConnector(context({ channel: "C0123456789", room: "lobby" }));
