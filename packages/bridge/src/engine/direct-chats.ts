@@ -86,6 +86,8 @@ export class DirectChats {
   readonly privilege: RosterPrivilege;
   /** Contacts being offered now ("puppet user"): a user's next message does not offer again meanwhile. */
   private readonly offering = new Set<string>();
+  /** The last count of messages without an id (`idForUnnamed`), which the next waits for. */
+  private unnamedCounting: Promise<void> = Promise.resolve();
 
   constructor(ctx: EngineContext) {
     this.ctx = ctx;
@@ -366,8 +368,8 @@ export class DirectChats {
 
   /**
    * The puppets the bridge put into a user's roster, for sending them their
-   * contacts' presence when they come online (their server may not probe a
-   * contact it keeps at subscription `none`, as ejabberd 23.01 does).
+   * contacts' presence when they come online (a server that keeps the item
+   * at subscription `none`, ignoring the `both` asked for, does not probe it).
    */
   private async rememberContact(user: string, local: string): Promise<void> {
     const key = `${this.ctx.network} ${user}`;
@@ -547,7 +549,18 @@ export class DirectChats {
    * two alike are two messages, and a restart does not take a new one for one
    * already delivered.
    */
-  private async idForUnnamed(user: string, puppet: Puppet, body: string): Promise<string> {
+  private idForUnnamed(user: string, puppet: Puppet, body: string): Promise<string> {
+    // One count at a time: two such messages handled at once must not read the same count.
+    const id = this.unnamedCounting.then(() => this.countUnnamed(user, puppet, body));
+    // The chain goes on after a failed count; the failure itself reaches the caller through `id`.
+    this.unnamedCounting = id.then(
+      () => undefined,
+      () => undefined,
+    );
+    return id;
+  }
+
+  private async countUnnamed(user: string, puppet: Puppet, body: string): Promise<string> {
     const counter = `dm-unnamed ${this.ctx.network} ${user}`;
     const before = Number((await this.ctx.store.getState("engine", counter)) ?? "0");
     const n = (Number.isSafeInteger(before) ? before : 0) + 1;
