@@ -6,14 +6,21 @@ import { type FakeSlack, startFakeSlack } from "../src/slack/index.ts";
 
 const { App, SocketModeReceiver } = bolt;
 
-/** A bolt app in Socket Mode against the fake, collecting the events it is given. */
-async function socketApp(fake: FakeSlack, o: { clientPingTimeout?: number } = {}) {
-  const seen: Array<{ type: string; event: Record<string, unknown>; retryNum?: number; retryReason?: string }> = [];
+interface Seen {
+  type: string;
+  event: Record<string, unknown>;
+  retryNum: number | undefined;
+  retryReason: string | undefined;
+}
+
+/** A bolt app in Socket Mode against the fake, collecting the events its listeners are given. */
+async function socketApp(fake: FakeSlack) {
+  const seen: Seen[] = [];
   // The receiver is built here to shorten the client's reconnect delay (clientPingTimeout × failures: 5 s by default).
   const receiver = new SocketModeReceiver({
     appToken: fake.appToken,
     logLevel: LogLevel.ERROR,
-    clientPingTimeout: o.clientPingTimeout ?? 1000,
+    clientPingTimeout: 1000,
     installerOptions: { clientOptions: { slackApiUrl: fake.apiUrl } },
   });
   const app = new App({
@@ -22,41 +29,133 @@ async function socketApp(fake: FakeSlack, o: { clientPingTimeout?: number } = {}
     logLevel: LogLevel.ERROR,
     clientOptions: { slackApiUrl: fake.apiUrl },
   });
-  app.event(/.*/, async ({ event, body }) => {
-    const b = body as { retry_attempt?: number };
-    seen.push({ type: event.type, event: event as unknown as Record<string, unknown>, retryNum: b.retry_attempt });
+  app.event(/.*/, async ({ event, context }) => {
+    seen.push({
+      type: event.type,
+      event: event as unknown as Record<string, unknown>,
+      retryNum: context.retryNum,
+      retryReason: context.retryReason,
+    });
   });
+  const opened = fake.connections.opened;
   await app.start();
+  await fake.waitForConnection(opened + 1);
   return { app, seen };
 }
 
 describe("fake Slack: Socket Mode with the real bolt App", () => {
   let fake: FakeSlack;
+  let app: InstanceType<typeof App>;
+  let seen: Seen[];
+  let alice: string;
+  let channel: string;
   before(async () => {
-    fake = await startFakeSlack({ ackTimeoutMs: 300 });
+    fake = await startFakeSlack({ ackTimeoutMs: 400 });
+    alice = fake.createUser({ name: "alice", realName: "Alice Liddell" }).id;
+    channel = fake.createChannel({ name: "general", members: [alice] }).id;
+    ({ app, seen } = await socketApp(fake));
   });
   after(async () => {
+    await app.stop();
     await fake.stop();
   });
 
-  it("says hello, delivers a user's message as an events_api envelope, and gets it acked", async () => {
-    const { app, seen } = await socketApp(fake);
-    try {
-      await fake.waitForConnection();
-      const alice = fake.createUser({ name: "alice", realName: "Alice Liddell" });
-      const c = fake.createChannel({ name: "general", members: [alice.id] });
-      const m = fake.post(c.id, alice.id, "hello <@" + fake.botUser.id + ">");
-      await fake.waitFor(() => seen.find((s) => s.type === "message" && s.event.ts === m.ts), { what: "the message" });
-      await fake.waitForAcks();
-      const record = fake.envelopes.find((r) => (r.envelope.payload.event as { ts?: string }).ts === m.ts);
-      assert.ok(record);
-      assert.equal(record.acked, true);
-      assert.equal(record.sends, 1);
-      assert.equal(record.envelope.type, "events_api");
-      assert.equal(record.envelope.payload.type, "event_callback");
-      assert.deepEqual(fake.violations, []);
-    } finally {
-      await app.stop();
-    }
+  const messageSeen = (ts: string) =>
+    fake.waitFor(() => seen.find((s) => s.type === "message" && s.event.ts === ts), {
+      what: `message ${ts} at the app`,
+    });
+
+  it("says hello, delivers a user's message in an events_api envelope, and gets it acked once", async () => {
+    const m = fake.post(channel, alice, `hello <@${fake.botUser.id}>`);
+    const got = await messageSeen(m.ts);
+    assert.equal(got.event.user, alice);
+    assert.equal(got.event.channel, channel);
+    assert.equal(got.event.channel_type, "channel");
+    const blocks = got.event.blocks as Array<{ type: string; elements: Array<{ elements: unknown[] }> }>;
+    assert.equal(blocks[0]?.type, "rich_text");
+    assert.deepEqual(blocks[0]?.elements[0]?.elements[1], { type: "user", user_id: fake.botUser.id });
+    await fake.waitForAcks();
+    const record = fake.envelopes.find((r) => (r.envelope.payload.event as { ts?: string }).ts === m.ts);
+    assert.ok(record);
+    assert.equal(record.envelope.type, "events_api");
+    assert.equal(record.envelope.payload.type, "event_callback");
+    assert.equal(record.envelope.payload.team_id, fake.teamId);
+    assert.equal(record.acked, true);
+    assert.equal(record.sends, 1);
+    assert.deepEqual(fake.violations, []);
+  });
+
+  it("redelivers an envelope whose ack was lost, with retry_attempt 1 and retry_reason timeout", async () => {
+    fake.loseAcks(1);
+    const m = fake.post(channel, alice, "is anybody there?");
+    await fake.waitFor(() => seen.filter((s) => s.event.ts === m.ts).length === 2, { what: "the redelivery" });
+    const deliveries = seen.filter((s) => s.event.ts === m.ts);
+    assert.deepEqual(
+      deliveries.map((d) => [d.retryNum, d.retryReason]),
+      [
+        [0, ""],
+        [1, "timeout"],
+      ],
+    );
+    await fake.waitForAcks();
+    const record = fake.envelopes.find((r) => (r.envelope.payload.event as { ts?: string }).ts === m.ts);
+    assert.equal(record?.sends, 2);
+    assert.equal(record?.envelope.retry_attempt, 1);
+  });
+
+  it("edits, deletions, thread replies and reactions arrive as Slack sends them", async () => {
+    const root = fake.post(channel, alice, "root");
+    const reply = fake.post(channel, alice, "reply", { threadTs: root.ts });
+    fake.edit(channel, root.ts, "root (edited)");
+    fake.react(channel, root.ts, alice, "thumbsup");
+    fake.remove(channel, reply.ts);
+    await fake.waitFor(() =>
+      seen.some((s) => s.event.subtype === "message_deleted" && s.event.deleted_ts === reply.ts),
+    );
+    const got = seen.filter(
+      (s) => s.event.ts === reply.ts || s.event.subtype !== undefined || s.type.startsWith("reaction"),
+    );
+    const r = got.find((s) => s.event.ts === reply.ts);
+    assert.equal(r?.event.thread_ts, root.ts);
+    assert.equal(r?.event.parent_user_id, alice);
+    const changed = got.find((s) => s.event.subtype === "message_changed");
+    assert.equal((changed?.event.message as { text: string }).text, "root (edited)");
+    assert.equal((changed?.event.previous_message as { text: string }).text, "root");
+    assert.ok((changed?.event.message as { edited?: { user: string } }).edited);
+    const reaction = seen.find((s) => s.type === "reaction_added");
+    assert.deepEqual(reaction?.event.item, { type: "message", channel, ts: root.ts });
+    assert.equal(reaction?.event.reaction, "thumbsup");
+  });
+
+  it("after disconnect(refresh_requested) the client reconnects and events flow on the new connection", async () => {
+    const before = fake.connections.opened;
+    fake.disconnect("refresh_requested");
+    await fake.waitForConnection(before + 1);
+    const m = fake.post(channel, alice, "after the refresh");
+    await messageSeen(m.ts);
+    await fake.waitForAcks();
+  });
+
+  it("an envelope sent while the socket is cut goes out once the client is back", async () => {
+    const before = fake.connections.opened;
+    fake.dropSockets();
+    await fake.waitFor(() => fake.connections.open === 0 || fake.connections.opened > before);
+    const m = fake.post(channel, alice, "while you were away");
+    await fake.waitForConnection(before + 1);
+    await messageSeen(m.ts);
+    await fake.waitForAcks();
+  });
+
+  it("events of a channel the bot is not in are not delivered", async () => {
+    const other = fake.createChannel({ name: "elsewhere", members: [alice], bot: false });
+    const hidden = fake.post(other.id, alice, "not for the bot");
+    const shown = fake.post(channel, alice, "for the bot");
+    await messageSeen(shown.ts);
+    assert.equal(
+      seen.some((s) => s.event.ts === hidden.ts),
+      false,
+    );
+    fake.joinChannel(other.id, fake.botUser.id);
+    await fake.waitFor(() => seen.find((s) => s.type === "member_joined_channel" && s.event.channel === other.id));
   });
 });
