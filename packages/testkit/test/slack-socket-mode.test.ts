@@ -146,6 +146,25 @@ describe("fake Slack: Socket Mode with the real bolt App", () => {
     await fake.waitForAcks();
   });
 
+  it("a user writing to the bot in a DM arrives with channel_type im", async () => {
+    const dm = fake.openDm(alice);
+    const m = fake.post(dm.id, alice, "psst");
+    const got = await messageSeen(m.ts);
+    assert.equal(got.event.channel_type, "im");
+    assert.equal(got.event.channel, dm.id);
+  });
+
+  it("after disconnect(link_disabled) no new connection is accepted until Socket Mode is enabled again", async () => {
+    const before = fake.connections.opened;
+    fake.disconnect("link_disabled");
+    await fake.waitFor(() => fake.connections.open === 0, { what: "the socket to close" });
+    const m = fake.post(channel, alice, "queued while disabled");
+    assert.equal(fake.connections.opened, before);
+    fake.enableSocketMode();
+    await fake.waitForConnection(before + 1, { timeoutMs: 30_000 });
+    await messageSeen(m.ts);
+  });
+
   it("events of a channel the bot is not in are not delivered", async () => {
     const other = fake.createChannel({ name: "elsewhere", members: [alice], bot: false });
     const hidden = fake.post(other.id, alice, "not for the bot");

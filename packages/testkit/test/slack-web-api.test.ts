@@ -89,6 +89,14 @@ describe("fake Slack: Web API with the real WebClient", () => {
     assert.equal(fake.message(channel, root.ts)?.reply_count, 0);
   });
 
+  it("chat.postMessage to a user id lands in the bot's DM with them; conversations.open finds the same DM", async () => {
+    const r = await web.chat.postMessage({ channel: alice, text: "a private word" });
+    assert.equal(fake.dmPosts(alice).at(-1)?.text, "a private word");
+    const open = await web.conversations.open({ users: alice });
+    assert.equal(open.channel?.id, r.channel);
+    assert.match(String(r.channel), /^D/);
+  });
+
   it("reactions.add and reactions.remove round trip; a Unicode emoji is not a reaction name", async () => {
     const m = fake.post(channel, alice, "react to me");
     await web.reactions.add({ channel, timestamp: m.ts, name: "tada" });

@@ -94,7 +94,7 @@ export interface FakeSlackOptions {
   readonly pingIntervalMs?: number;
   /** After `disconnect("refresh_requested")`, the old socket is closed by the fake after this long (10 s). */
   readonly refreshGraceMs?: number;
-  /** Event types delivered to the app (its event subscriptions); all by default. */
+  /** The app's event subscriptions (`message.channels`, `reaction_added`..., or `message` for every message event); all by default. */
   readonly events?: readonly string[];
   /** "reject" (default): an argument the method does not take is invalid_arguments; "ignore": let through, as Slack does. Either way it is a `violations` line. */
   readonly unknownArguments?: "reject" | "ignore";
@@ -197,6 +197,8 @@ export interface FakeSlack {
   botActions(channel: string): BotAction[];
   /** botActions of kind "post". */
   botPosts(channel: string): BotAction[];
+  /** The bot's posts in its DM with the user (empty when there is no DM). */
+  dmPosts(user: string): BotAction[];
   reactionsOn(channel: string, ts: string): Reaction[];
   /** A file with its bytes (uploaded by the bot or shared by a user). */
   file(id: string): StoredFile | undefined;
@@ -597,6 +599,11 @@ class RunningFakeSlack implements FakeSlack {
     return this.botActions(channel).filter((a) => a.kind === "post");
   }
 
+  dmPosts(user: string): BotAction[] {
+    const dm = this.ws.dmOf(user);
+    return dm ? this.botPosts(dm) : [];
+  }
+
   reactionsOn(channel: string, ts: string): Reaction[] {
     return structuredClone(this.store.get(channel, ts)?.reactions ?? []);
   }
@@ -694,8 +701,7 @@ class RunningFakeSlack implements FakeSlack {
   /** Events of a channel reach the app only while its bot is a member, and only subscribed types. */
   private emitEvent(event: SlackEvent, scope: { channel?: string }): void {
     if (scope.channel && !this.ws.botIsMember(scope.channel)) return;
-    const subscriptionName = event.type;
-    if (this.subscribed && !this.subscribed.has(subscriptionName)) return;
+    if (this.subscribed && !this.subscribed.has(event.type) && !this.subscribed.has(subscriptionOf(event))) return;
     this.dispatch(event);
   }
 
@@ -720,6 +726,13 @@ class RunningFakeSlack implements FakeSlack {
   private changed(): void {
     this.waiters.changed();
   }
+}
+
+/** The Events API subscription a message event comes under: message.channels, message.groups, message.im, message.mpim. */
+function subscriptionOf(event: SlackEvent): string {
+  if (event.type !== "message") return event.type;
+  const t = event.channel_type;
+  return t === "channel" ? "message.channels" : t === "group" ? "message.groups" : `message.${String(t)}`;
 }
 
 function digits(n: number): string {

@@ -58,7 +58,7 @@
  * Failures: failNext(method | "*", { error?, count?, retryAfterSeconds?, extra? }),
  *   rateLimitNext(method, { retryAfterSeconds?, count? }), revokeToken(), setScopes([...]).
  * Read back: messages(c), message(c, ts), botActions(c) (post/update/delete/react/unreact
- *   with username, icon_url, icon_emoji, thread_ts, blocks, mrkdwn, files), botPosts(c),
+ *   with username, icon_url, icon_emoji, thread_ts, blocks, mrkdwn, files), botPosts(c), dmPosts(user),
  *   reactionsOn(c, ts), file(id) (with bytes), requests, violations.
  * Waiters: waitFor(pred), waitForPosts(c, n), waitForConnection(n?), waitForAcks().
  */
