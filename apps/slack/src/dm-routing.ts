@@ -47,9 +47,13 @@ export class DmRouting {
     return id;
   }
 
-  /** `jid` wrote message `ts` in DM `channel`: answers go to them. */
-  async wrote(channel: string, ts: string, jid: string): Promise<void> {
+  /** `jid` is writing in DM `channel`: answers go to them from now on. */
+  async writing(channel: string, jid: string): Promise<void> {
     await this.state.set(`dm-last:${channel}`, jid);
+  }
+
+  /** `jid` wrote message `ts` in DM `channel`: answers in its thread go to them. */
+  async wrote(channel: string, ts: string, jid: string): Promise<void> {
     await this.state.set(`dm-msg:${channel}:${ts}`, jid, { expiresWithMessage: true });
   }
 

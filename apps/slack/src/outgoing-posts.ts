@@ -86,6 +86,8 @@ export class SlackPosts {
 
   async sendDirect(o: DirectRequest): Promise<{ channel: string; id: string }> {
     const channel = await this.o.dms.channelOf(o.userId);
+    // Before the post: an answer may come before chat.postMessage's own answer does.
+    await this.o.dms.writing(channel, o.sender.jid);
     const id = await this.post(channel, o.sender, directMark(o.sender) + mrkdwnOf(o.text), o.attachments, undefined);
     await this.o.dms.wrote(channel, id, o.sender.jid);
     return { channel, id };

@@ -1,0 +1,302 @@
+/**
+ * The Slack bridge as deployed, in one process: a real XMPP server, the
+ * fake Slack (the real Bolt talks to it over HTTP and Socket Mode), the
+ * engine on a SQLite store, and an XMPP user, alice, in the linked room.
+ * One harness per test file; tests tell their traffic apart by its text.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Bridge, type BridgeConfig, type BridgeStore, type Logger, loadConfig, openStore } from "@parley/bridge";
+import { localFromRemoteId, type Message, stanzaIdBy } from "@parley/stanza";
+import {
+  type FakeSlack,
+  isMessage,
+  isPresence,
+  type Received,
+  type SlackChannel,
+  type SlackPostOptions,
+  startFakeSlack,
+  startXmppServer,
+  TestClient,
+  type XmppServer,
+  type XmppServerKind,
+} from "@parley/testkit";
+import { parseSlackOptions, SlackConnector } from "../src/index.ts";
+
+export interface Member {
+  readonly id: string;
+  /** How the member's puppet is named in rooms. */
+  readonly nick: string;
+  /** The puppet's bare JID. */
+  readonly jid: string;
+}
+
+export interface SlackHarness {
+  readonly server: XmppServer;
+  readonly fake: FakeSlack;
+  /** The linked channel and its room. */
+  readonly general: SlackChannel;
+  readonly room: string;
+  readonly anna: Member;
+  readonly bob: Member;
+  readonly alice: TestClient;
+  readonly domain: string;
+  readonly store: BridgeStore;
+  readonly config: BridgeConfig;
+  bridge: Bridge | undefined;
+  connector: SlackConnector | undefined;
+  /** Lines the bridge logged at warn and above. */
+  readonly warnings: string[];
+  startBridge(): Promise<void>;
+  stopBridge(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  readonly server?: XmppServerKind;
+  /** Extra `connectors.slack` settings (`undefined` removes a default). */
+  readonly slack?: Readonly<Record<string, unknown>>;
+  /** Runs once the fake is up, before the bridge starts (e.g. to point HTTP events at the bridge). */
+  readonly beforeBridge?: (fake: FakeSlack) => void;
+}
+
+function recordingLogger(warnings: string[]): Logger {
+  const level = process.env.PARLEY_TEST_LOG;
+  const write = (lvl: string, msg: string, fields?: Readonly<Record<string, unknown>>) => {
+    const line = `${lvl} ${msg}${fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : ""}`;
+    if (lvl === "warn" || lvl === "error") warnings.push(line);
+    if (level === "debug" || (level === "info" && lvl !== "debug")) process.stderr.write(`${line}\n`);
+  };
+  const make = (base: Readonly<Record<string, unknown>>): Logger => ({
+    debug: (m, f) => write("debug", m, { ...base, ...f }),
+    info: (m, f) => write("info", m, { ...base, ...f }),
+    warn: (m, f) => write("warn", m, { ...base, ...f }),
+    error: (m, f) => write("error", m, { ...base, ...f }),
+    child: (f) => make({ ...base, ...f }),
+  });
+  return make({});
+}
+
+export async function startHarness(o: HarnessOptions = {}): Promise<SlackHarness> {
+  const server = await startXmppServer(o.server ?? "prosody");
+  const fake = await startFakeSlack({ botName: "Parley" });
+  const annaU = fake.createUser({ name: "anna", realName: "Anna Smith", displayName: "Annie", presence: "active" });
+  const bobU = fake.createUser({ name: "bob", realName: "Bob", presence: "away" });
+  const general = fake.createChannel({ name: "general", members: [annaU.id, bobU.id] });
+  const dir = mkdtempSync(join(tmpdir(), "parley-slack-"));
+  const room = `general-${process.pid}-${Date.now()}@${server.mucDomain}`;
+  const component = server.components[0];
+  const account = server.accounts[0];
+  assert.ok(component && account, "the test server has a component and an account");
+  const slack = {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: loadConfig's ${NAME} syntax, read from env below
+    botToken: "${SLACK_BOT_TOKEN}",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: as above
+    appToken: "${SLACK_APP_TOKEN}",
+    apiUrl: fake.apiUrl,
+    presenceIntervalSeconds: 30,
+    ...o.slack,
+  };
+  const config = loadConfig(
+    {
+      text: `
+xmpp:
+  host: ${server.host}
+  port: ${server.componentPort}
+  domain: ${component.domain}
+  secret: \${SECRET}
+store:
+  url: sqlite:${join(dir, "parley.db")}
+http:
+  host: 127.0.0.1
+  port: 0
+ops:
+  host: 127.0.0.1
+  port: 0
+log:
+  level: warn
+admins: ["${account.jid}"]
+media:
+  dir: ${join(dir, "media")}
+  allowPrivateAddresses: true
+links:
+  - { network: slack, channel: "${general.id}", room: "${room}" }
+connectors:
+  slack: ${JSON.stringify(slack)}
+`,
+    },
+    {
+      env: {
+        SECRET: component.secret,
+        SLACK_BOT_TOKEN: fake.botToken,
+        SLACK_APP_TOKEN: fake.appToken,
+        SLACK_SIGNING_SECRET: fake.signingSecret,
+      },
+    },
+  );
+  const store = await openStore(config.store.url);
+  const alice = await TestClient.connect(server, account);
+  await alice.joinRoom(room, "alice");
+  const warnings: string[] = [];
+  const logger = recordingLogger(warnings);
+  const member = (id: string, nick: string): Member => ({
+    id,
+    nick,
+    jid: `${localFromRemoteId(id)}@${component.domain}`,
+  });
+  const h: SlackHarness = {
+    server,
+    fake,
+    general,
+    room,
+    anna: member(annaU.id, "Annie"),
+    bob: member(bobU.id, "Bob"),
+    alice,
+    domain: component.domain,
+    store,
+    config,
+    bridge: undefined,
+    connector: undefined,
+    warnings,
+    async startBridge() {
+      const relaySeen = alice.waitFor(
+        isPresence(
+          (p) => (p.from ?? "").toLowerCase().startsWith(`${room.toLowerCase()}/`) && p.type !== "unavailable",
+        ),
+        { timeoutMs: 15_000, description: "the bridge's relay in the room" },
+      );
+      const connector = new SlackConnector(parseSlackOptions(config.connectors.slack), {
+        logger,
+        allowPrivateAddresses: true,
+      });
+      h.connector = connector;
+      h.bridge = await Bridge.start({
+        config,
+        connector,
+        store,
+        logger,
+        delivery: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 500 },
+      });
+      await relaySeen;
+    },
+    async stopBridge() {
+      await h.bridge?.stop();
+      h.bridge = undefined;
+      h.connector = undefined;
+    },
+    async close() {
+      await h.bridge?.stop().catch(() => undefined);
+      await alice.stop();
+      await store.close().catch(() => undefined);
+      await fake.stop();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  o.beforeBridge?.(fake);
+  try {
+    await h.startBridge();
+  } catch (e) {
+    await h.close();
+    throw e;
+  }
+  return h;
+}
+
+/** A groupchat message in `room` from `nick` (any occupant when undefined) matching `extra`. */
+export const inRoom =
+  (room: string, nick: string | undefined, extra: (m: Message) => boolean = () => true) =>
+  (r: Received): boolean =>
+    isMessage(
+      (m) =>
+        m.type === "groupchat" &&
+        (nick === undefined ? (m.from ?? "").startsWith(`${room}/`) : m.from === `${room}/${nick}`) &&
+        extra(m),
+    )(r);
+
+/** Posts on Slack as `member` and waits for the message in the room from their puppet. */
+export async function postAndSee(
+  h: SlackHarness,
+  member: Member,
+  text: string,
+  o?: SlackPostOptions,
+  shown = text,
+): Promise<{ ts: string; seen: Message; stanzaId: string }> {
+  const seen = h.alice.waitFor(
+    inRoom(h.room, member.nick, (m) => m.body?.includes(shown) === true),
+    { timeoutMs: 15_000, description: `"${shown.slice(0, 40)}" from ${member.nick}` },
+  );
+  const posted = h.fake.post(h.general.id, member.id, text, o);
+  const m = (await seen).stanza as Message;
+  const sid = stanzaIdBy(m, h.room);
+  assert.ok(sid, "the room gave the message a stanza-id");
+  return { ts: posted.ts, seen: m, stanzaId: sid };
+}
+
+/** Polls `check` until it returns something, failing with `what`. */
+export async function until<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Waits until the engine's message map knows a Slack message by its ts. */
+export async function mapped(h: SlackHarness, ts: string): Promise<void> {
+  await until(`the message map to know ${ts}`, async () => {
+    const rows = await h.store.byRemoteId("slack", ts);
+    return rows.some((r) => r.stanzaId !== undefined) || undefined;
+  });
+}
+
+/** No request the real Slack would refuse was made. */
+export function assertNoViolations(h: SlackHarness): void {
+  assert.deepEqual(h.fake.violations, [], "requests the real Slack Web API would reject");
+}
+
+/** Alice says something in the room; resolves with its id and the room's stanza-id once reflected. */
+export async function alicePosts(
+  h: SlackHarness,
+  send: (id: string) => Promise<void>,
+  id: string,
+): Promise<{ id: string; sid: string }> {
+  const reflected = h.alice.waitFor(isMessage((m) => m.id === id && m.from === `${h.room}/alice`));
+  await send(id);
+  const sid = stanzaIdBy((await reflected).stanza as Message, h.room);
+  assert.ok(sid, "the room gave the message a stanza-id");
+  return { id, sid };
+}
+
+/** Collects the messages from `nick` whose body starts with `prefix`, in arrival order, until `count` arrived. */
+export async function collectInRoom(h: SlackHarness, nick: string, prefix: string, count: number): Promise<Message[]> {
+  const got: Message[] = [];
+  while (got.length < count) {
+    const r = await h.alice.waitFor(
+      inRoom(h.room, nick, (m) => m.body?.startsWith(prefix) === true),
+      { timeoutMs: 20_000, description: `message ${got.length + 1} of ${count} starting with "${prefix}"` },
+    );
+    got.push(r.stanza as Message);
+  }
+  return got;
+}
+
+/** Sends a sentinel through and checks nothing else starting with `prefix` arrived meanwhile (no duplicates). */
+export async function nothingMoreInRoom(h: SlackHarness, prefix: string): Promise<void> {
+  await postAndSee(h, h.bob, `sentinel ${prefix.trim()} ${Date.now()}`);
+  await assert.rejects(
+    h.alice.waitFor(
+      inRoom(h.room, undefined, (m) => m.body?.startsWith(prefix) === true),
+      { timeoutMs: 300 },
+    ),
+    `a message starting with "${prefix}" arrived twice`,
+  );
+}

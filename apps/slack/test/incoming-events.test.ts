@@ -1,0 +1,121 @@
+/**
+ * The connector's half of "once": a redelivered envelope (same event_id), a
+ * message both delivered live and caught up (same channel and ts), and the
+ * bot's own echoes are handed to the engine once or not at all, whatever
+ * the engine would make of a second copy.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { type ConnectorHost, type ConnectorState, silentLogger } from "@parley/bridge";
+import type { webApi } from "@slack/bolt";
+import { SlackDirectory } from "../src/directory.ts";
+import { DmRouting } from "../src/dm-routing.ts";
+import { HandledOnce } from "../src/handled-once.ts";
+import { IncomingEvents } from "../src/incoming-events.ts";
+import { SlackFailures } from "../src/slack-failures.ts";
+
+function memoryState(): ConnectorState {
+  const m = new Map<string, string>();
+  return {
+    get: async (k) => m.get(k),
+    set: async (k, v) => {
+      m.set(k, v);
+    },
+  };
+}
+
+function setUp() {
+  const calls: string[] = [];
+  const state = memoryState();
+  const host = {
+    network: "slack",
+    logger: silentLogger,
+    state,
+    linkedChannels: () => ["C1"],
+    message: async (m: { id: string; text: unknown }) => {
+      calls.push(`message ${m.id}`);
+    },
+    edit: async (e: { id: string }) => {
+      calls.push(`edit ${e.id}`);
+    },
+    delete: async (d: { id: string }) => {
+      calls.push(`delete ${d.id}`);
+    },
+    reaction: async (r: { id: string; emoji: string; action: string }) => {
+      calls.push(`reaction ${r.action} ${r.emoji} ${r.id}`);
+    },
+  } as unknown as ConnectorHost;
+  const client = {
+    users: { info: async ({ user }: { user: string }) => ({ ok: true, user: { id: user, name: user.toLowerCase() } }) },
+    conversations: { info: async () => ({ ok: true, channel: { name: "general" } }) },
+  } as unknown as webApi.WebClient;
+  const directory = new SlackDirectory(client, silentLogger);
+  directory.bot = { userId: "UBOT", botId: "BBOT" };
+  const failures = new SlackFailures({ logger: silentLogger, notifyAdmins: async () => undefined });
+  const events = new IncomingEvents({
+    host,
+    logger: silentLogger,
+    directory,
+    once: new HandledOnce(state, 60_000),
+    dms: new DmRouting({ state, client, failures }),
+    botToken: "xoxb-secret",
+    handed: () => undefined,
+  });
+  return { events, calls };
+}
+
+const message = { type: "message", channel: "C1", user: "U1", text: "hi", ts: "1700000000.000100" };
+
+describe("IncomingEvents", () => {
+  it("hands a redelivered message, and one also caught up, over once", async () => {
+    const { events, calls } = setUp();
+    await events.handle(message, "Ev1");
+    await events.handle(message, "Ev1"); // redelivered: retry_attempt 1
+    await events.message({ ...message }); // and fetched again by catch-up
+    assert.deepEqual(calls, ["message 1700000000.000100"]);
+  });
+
+  it("hands a redelivered reaction over once, and a later removal too", async () => {
+    const { events, calls } = setUp();
+    const reaction = {
+      type: "reaction_added",
+      user: "U2",
+      reaction: "+1",
+      item: { type: "message", channel: "C1", ts: "1.2" },
+    };
+    await events.handle(reaction, "Ev2");
+    await events.handle(reaction, "Ev2");
+    await events.handle({ ...reaction, type: "reaction_removed" }, "Ev3");
+    assert.deepEqual(calls, ["reaction add 👍 1.2", "reaction remove 👍 1.2"]);
+  });
+
+  it("never relays the bot's own posts, edits or unlinked channels", async () => {
+    const { events, calls } = setUp();
+    await events.handle({ ...message, user: "UBOT", bot_id: "BBOT" }, "Ev4");
+    await events.handle({ ...message, channel: "C9" }, "Ev5");
+    await events.handle(
+      {
+        type: "message",
+        subtype: "message_changed",
+        channel: "C1",
+        message: { ...message, bot_id: "BBOT", text: "x" },
+      },
+      "Ev6",
+    );
+    assert.deepEqual(calls, []);
+  });
+
+  it("skips a message_changed that changed nothing people read (a thread's reply count)", async () => {
+    const { events, calls } = setUp();
+    const changed = (text: string) => ({
+      type: "message",
+      subtype: "message_changed",
+      channel: "C1",
+      message: { ...message, text, reply_count: 1 },
+      previous_message: message,
+    });
+    await events.handle(changed("hi"), "Ev7");
+    await events.handle(changed("hi, edited"), "Ev8");
+    assert.deepEqual(calls, ["edit 1700000000.000100"]);
+  });
+});
