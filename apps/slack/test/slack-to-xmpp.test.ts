@@ -130,4 +130,13 @@ describe("Slack to XMPP", () => {
     h.fake.updateUser(h.anna.id, { displayName: "Anna B" });
     await renamed;
   });
+
+  it("carries a member leaving the channel as their puppet leaving the room", async () => {
+    const left = h.alice.waitFor(
+      isPresence((p) => p.from === `${h.room}/${h.bob.nick}` && p.type === "unavailable"),
+      { timeoutMs: 15_000, description: "Bob's puppet leaving" },
+    );
+    h.fake.leaveChannel(h.general.id, h.bob.id);
+    await left;
+  });
 });

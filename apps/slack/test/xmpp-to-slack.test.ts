@@ -164,4 +164,19 @@ describe("XMPP to Slack", () => {
     );
     assert.equal(tries.length, 1, "a permanent error is not retried");
   });
+
+  it("tells the admins to reinstall when the token is revoked (last: the bridge is cut off after it)", async () => {
+    h.fake.revokeToken();
+    const notice = h.alice.waitFor(
+      isMessage((m: Message) => m.type !== "groupchat" && (m.body ?? "").includes("token_revoked")),
+      { timeoutMs: 15_000, description: "the admin notice" },
+    );
+    await alicePosts(h, groupchat(h, "into the void"), stanzaId("v"));
+    assert.match((await notice).element.toString(), /reinstall/);
+    assert.ok(
+      h.warnings.some((w) => w.includes("token_revoked")),
+      "logged",
+    );
+    assert.ok(!h.warnings.some((w) => w.includes(h.fake.botToken)), "the token itself is never logged");
+  });
 });
