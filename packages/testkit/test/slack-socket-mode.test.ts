@@ -119,9 +119,11 @@ describe("fake Slack: Socket Mode with the real bolt App", () => {
     assert.equal(r?.event.thread_ts, root.ts);
     assert.equal(r?.event.parent_user_id, alice);
     const changed = got.find((s) => s.event.subtype === "message_changed");
-    assert.equal((changed?.event.message as { text: string }).text, "root (edited)");
-    assert.equal((changed?.event.previous_message as { text: string }).text, "root");
-    assert.ok((changed?.event.message as { edited?: { user: string } }).edited);
+    assert.ok(changed);
+    const now = changed.event.message as { text: string; edited?: { user: string } };
+    assert.equal(now.text, "root (edited)");
+    assert.equal((changed.event.previous_message as { text: string }).text, "root");
+    assert.equal(now.edited?.user, alice);
     const reaction = seen.find((s) => s.type === "reaction_added");
     assert.deepEqual(reaction?.event.item, { type: "message", channel, ts: root.ts });
     assert.equal(reaction?.event.reaction, "thumbsup");

@@ -278,3 +278,58 @@ describe("fake Slack: Web API with the real WebClient", () => {
     assert.ok(limitedCalls.length >= 1, "a burst over 10 in one channel met a 429");
   });
 });
+
+describe("fake Slack: answers as Slack's description says", () => {
+  it("every method's successful answer conforms to the vendored success schema", async () => {
+    const fake = await startFakeSlack({ rateLimits: false });
+    try {
+      const web = new WebClient(fake.botToken, { slackApiUrl: fake.apiUrl, logLevel: LogLevel.ERROR });
+      const alice = fake.createUser({ name: "alice", statusText: "away", statusEmoji: ":palm_tree:" }).id;
+      const c = fake.createChannel({ name: "general", members: [alice], topic: "talk" }).id;
+      const outside = fake.createChannel({ name: "outside", members: [alice], bot: false }).id;
+      fake.createUsergroup({ handle: "devs", users: [alice] });
+      fake.addEmoji("parrot");
+      const m = fake.post(c, alice, `hi <@${alice}>`, { files: [{ name: "a.png" }] });
+      fake.post(c, alice, "reply", { threadTs: m.ts });
+      fake.react(c, m.ts, alice, "tada");
+      const fileId = (m.files?.[0] as { id: string }).id;
+      const calls: Array<[string, Record<string, unknown>]> = [
+        ["auth.test", {}],
+        ["conversations.list", { types: "public_channel,private_channel,im" }],
+        ["conversations.info", { channel: c, include_num_members: true }],
+        ["conversations.members", { channel: c }],
+        ["conversations.history", { channel: c }],
+        ["conversations.replies", { channel: c, ts: m.ts }],
+        ["conversations.join", { channel: outside }],
+        ["conversations.join", { channel: outside }],
+        ["conversations.open", { users: alice }],
+        ["conversations.open", { users: alice, return_im: true }],
+        ["users.info", { user: alice }],
+        ["users.list", {}],
+        ["users.getPresence", { user: alice }],
+        ["users.profile.get", { user: alice }],
+        ["usergroups.list", { include_users: true }],
+        ["team.info", {}],
+        ["emoji.list", {}],
+        ["bots.info", { bot: fake.botId }],
+        ["chat.getPermalink", { channel: c, message_ts: m.ts }],
+        ["files.info", { file: fileId }],
+        ["reactions.add", { channel: c, timestamp: m.ts, name: "eyes" }],
+        ["reactions.remove", { channel: c, timestamp: m.ts, name: "eyes" }],
+      ];
+      for (const [method, args] of calls) assert.equal((await web.apiCall(method, args)).ok, true, method);
+      const r = await web.chat.postMessage({
+        channel: c,
+        text: "x",
+        username: "u",
+        icon_url: "https://example.org/a.png",
+      });
+      await web.chat.update({ channel: c, ts: String(r.ts), text: "y" });
+      await web.chat.delete({ channel: c, ts: String(r.ts) });
+      await web.filesUploadV2({ channel_id: c, filename: "b.txt", file: Buffer.from("b") });
+      assert.deepEqual(fake.violations, []);
+    } finally {
+      await fake.stop();
+    }
+  });
+});

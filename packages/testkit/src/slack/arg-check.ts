@@ -109,17 +109,20 @@ export function argCheck(path = process.env.PARLEY_SLACK_OPENAPI ?? DEFAULT_SPEC
   }
   const doc = JSON.parse(readFileSync(path, "utf8")) as SpecDocument;
   if (typeof doc.paths !== "object") throw new Error(`${path} is not an OpenAPI document (no paths)`);
-  const check = new ArgCheck(doc);
+  const check = new ArgCheck(doc, path);
   loaded.set(path, check);
   return check;
 }
 
 export class ArgCheck {
+  /** The description's path, for the response checker. */
+  readonly specPath: string;
   private readonly methods = new Map<string, MethodArgs>();
   private readonly ajv = new Ajv({ allErrors: true, coerceTypes: true, strict: false });
   private readonly validators = new Map<string, ValidateFunction>();
 
-  constructor(doc: SpecDocument) {
+  constructor(doc: SpecDocument, specPath: string) {
+    this.specPath = specPath;
     for (const [path, item] of Object.entries(doc.paths)) {
       const op = item.post ?? item.get;
       if (!op) continue;

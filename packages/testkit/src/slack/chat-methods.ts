@@ -137,7 +137,7 @@ export const CHAT_METHODS: Record<string, MethodSpec> = {
         team: w.ws.teamId,
         ...(threadTs ? { thread_ts: threadTs } : {}),
         ...(username ? { username } : {}),
-        ...(iconUrl ? { icons: { image_48: iconUrl } } : iconEmoji ? { icons: { emoji: iconEmoji } } : {}),
+        ...(iconUrl ? { icons: { image_64: iconUrl } } : iconEmoji ? { icons: { emoji: iconEmoji } } : {}),
       });
       w.recordAction({
         kind: "post",

@@ -135,7 +135,7 @@ export const DIRECTORY_METHODS: Record<string, MethodSpec> = {
   },
   "users.profile.get": {
     scopes: scopes("users.profile:read"),
-    run: (w, args) => ({ profile: structuredClone(user(w, args.user ?? w.ws.botUser.id).profile) }),
+    run: (w, args) => ({ profile: { ...structuredClone(user(w, args.user ?? w.ws.botUser.id).profile), fields: {} } }),
   },
   "usergroups.list": {
     scopes: scopes("usergroups:read"),

@@ -29,6 +29,7 @@ import {
   type SlackMessage,
 } from "./message-store.ts";
 import { type RateLimitOptions, SlackRateLimiter } from "./rate-limits.ts";
+import { responseCheck } from "./response-check.ts";
 import { richTextBlock } from "./rich-text.ts";
 import { SlackScenarioError } from "./slack-errors.ts";
 import { type DisconnectReason, type EnvelopeRecord, SocketMode } from "./socket-mode.ts";
@@ -313,6 +314,7 @@ class RunningFakeSlack implements FakeSlack {
       world,
       methods: { ...DIRECTORY_METHODS, ...CHAT_METHODS, ...FILE_METHODS },
       check,
+      responses: responseCheck(check.specPath),
       limiter: new SlackRateLimiter(o.rateLimits),
       failures: this.failures,
       tokens: () => ({ bot: this.botToken, app: this.appToken, revokedBot: this.revoked }),

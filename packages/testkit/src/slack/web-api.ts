@@ -14,6 +14,7 @@ import type { FileStore } from "./file-store.ts";
 import type { IdSource } from "./ids.ts";
 import type { BotAction, MessageStore } from "./message-store.ts";
 import type { SlackRateLimiter } from "./rate-limits.ts";
+import type { ResponseCheck } from "./response-check.ts";
 import { invalidArguments, SlackApiError } from "./slack-errors.ts";
 import type { SocketMode } from "./socket-mode.ts";
 import type { Workspace } from "./workspace.ts";
@@ -70,6 +71,7 @@ export interface Pipeline {
   readonly world: SlackWorld;
   readonly methods: Readonly<Record<string, MethodSpec>>;
   readonly check: ArgCheck;
+  readonly responses: ResponseCheck;
   readonly limiter: SlackRateLimiter;
   readonly failures: ForcedFailure[];
   readonly tokens: () => { bot?: string; app?: string; revokedBot: boolean };
@@ -183,6 +185,7 @@ function answer(
     ...(error?.headers ?? {}),
   });
   res.end(JSON.stringify(out));
+  if (!error) for (const issue of p.responses.issues(method, out)) p.violation(`response ${method}: ${issue}`);
   p.record({ method, args, status, ok: !error, ...(error ? { error: error.code } : {}) });
 }
 

@@ -85,6 +85,7 @@ export interface SlackUsergroup {
   id: string;
   team_id: string;
   is_usergroup: boolean;
+  is_subteam: boolean;
   name: string;
   description: string;
   handle: string;
@@ -93,6 +94,8 @@ export interface SlackUsergroup {
   date_update: number;
   date_delete: number;
   auto_type: null;
+  auto_provision: boolean;
+  enterprise_subteam_id: string;
   created_by: string;
   updated_by: string;
   deleted_by: null;
@@ -420,6 +423,7 @@ export class Workspace {
       id,
       team_id: this.teamId,
       is_usergroup: true,
+      is_subteam: true,
       name: o.name ?? o.handle,
       description: o.description ?? "",
       handle: o.handle,
@@ -428,6 +432,8 @@ export class Workspace {
       date_update: t,
       date_delete: 0,
       auto_type: null,
+      auto_provision: false,
+      enterprise_subteam_id: "",
       created_by: this.botUser.id,
       updated_by: this.botUser.id,
       deleted_by: null,

@@ -1,0 +1,105 @@
+/**
+ * Holds the fake's successful answers to the success schema Slack's Web API
+ * description gives for each method (vendor/slack/web-api-openapi-v2.json),
+ * so the bridge is not tested against a shape Slack does not send. A
+ * departure is a `violations` line starting `response `. The 2021 schemas
+ * lack fields Slack has added since (TOP_LEVEL_ADDITIONS and withCorrections, with where
+ * they come from); methods the description lacks are not checked.
+ */
+import { readFileSync } from "node:fs";
+import { Ajv, type ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
+
+type Json = { [key: string]: unknown };
+
+interface SpecDocument {
+  readonly paths: Record<string, Partial<Record<"get" | "post", { responses?: Record<string, { schema?: Json }> }>>>;
+  readonly definitions: Json;
+}
+
+/**
+ * Fields of today's answers the 2021 success schemas do not list (they set
+ * additionalProperties: false): `response_metadata` (cursor pagination and
+ * warnings, on every method since 2019) and `warning` (conversations.join's
+ * already_in_channel).
+ */
+const TOP_LEVEL_ADDITIONS: Json = {
+  response_metadata: { type: "object" },
+  warning: { type: "string" },
+};
+
+/**
+ * Corrections to the 2021 definitions, each a field today's Slack sends that
+ * the description refuses: a bot message's `app_id` (docs.slack.dev
+ * "message" event reference), a file's `file_access` (files.info reference),
+ * a file's `shares`, keyed by channel id, which the description closes
+ * to every key, and the team's `url` and `is_verified` (team.info reference).
+ */
+function withCorrections(definitions: Json): Json {
+  const d = structuredClone(definitions) as Record<string, { properties?: Json }>;
+  const message = d.objs_message?.properties;
+  if (message) message.app_id = { type: "string" };
+  const file = d.objs_file?.properties;
+  if (file) {
+    file.file_access = { type: "string" };
+    file.shares = { type: "object" };
+  }
+  const team = d.objs_team?.properties;
+  if (team) {
+    team.url = { type: "string" };
+    team.is_verified = { type: "boolean" };
+  }
+  return d;
+}
+
+const loaded = new Map<string, ResponseCheck>();
+
+export function responseCheck(specPath: string): ResponseCheck {
+  const cached = loaded.get(specPath);
+  if (cached) return cached;
+  const doc = JSON.parse(readFileSync(specPath, "utf8")) as SpecDocument;
+  const check = new ResponseCheck(doc);
+  loaded.set(specPath, check);
+  return check;
+}
+
+export class ResponseCheck {
+  private readonly doc: SpecDocument;
+  private readonly ajv = new Ajv({ allErrors: true, strict: false });
+  private readonly validators = new Map<string, ValidateFunction | null>();
+
+  constructor(doc: SpecDocument) {
+    this.doc = doc;
+    addFormats.default(this.ajv);
+    this.ajv.addSchema({ definitions: rebase(withCorrections(doc.definitions)) }, "slack");
+  }
+
+  /** Where a successful answer departs from the method's success schema; empty when it conforms or there is none. */
+  issues(method: string, body: unknown): string[] {
+    const v = this.validator(method);
+    if (!v || v(body)) return [];
+    return (v.errors ?? []).map(
+      (e) =>
+        `${e.instancePath || "/"} ${e.message ?? "invalid"}${e.keyword === "additionalProperties" ? `: ${String(e.params.additionalProperty)}` : ""}`,
+    );
+  }
+
+  private validator(method: string): ValidateFunction | null {
+    const cached = this.validators.get(method);
+    if (cached !== undefined) return cached;
+    const item = this.doc.paths[`/${method}`];
+    const schema = (item?.post ?? item?.get)?.responses?.["200"]?.schema;
+    let v: ValidateFunction | null = null;
+    if (schema) {
+      const s = rebase(schema) as Json;
+      s.properties = { ...(s.properties as Json), ...TOP_LEVEL_ADDITIONS };
+      v = this.ajv.compile(s);
+    }
+    this.validators.set(method, v);
+    return v;
+  }
+}
+
+function rebase(x: unknown): unknown {
+  return JSON.parse(JSON.stringify(x).replaceAll('"#/definitions/', '"slack#/definitions/'));
+}
