@@ -38,6 +38,7 @@ import {
   describeRun,
   findProcess,
   progress,
+  RemoteFake,
   runBench,
   startXmppServer,
   TestClient,
@@ -48,7 +49,6 @@ import {
 } from "@parley/testkit";
 import { DiscordConnector, parseDiscordOptions } from "../src/index.ts";
 import { discordResults, discordTable } from "./bench-figures.ts";
-import { RemoteFake } from "./remote-fake.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PACED_RATE = 200;
@@ -69,7 +69,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   progress(`starting Prosody and the fake Discord (${rounds} rounds of ${messages}, ${pacedCount} paced)`);
   const server = await startXmppServer("prosody", { components: [bridgeComponent, ceilingComponent] });
   cleanup.defer(() => server.stop());
-  const fake = new RemoteFake(join(HERE, "fake-discord-process.ts"));
+  const fake = new RemoteFake(join(HERE, "fake-discord-process.ts"), "fake Discord");
   cleanup.defer(() => fake.stop());
   cleanup.onSignal(() => fake.kill());
   const discord = await fake.ask<{

@@ -34,6 +34,7 @@ import {
   heapGrowth,
   type MemoryReading,
   progress,
+  RemoteFake,
   relayInterleaved,
   retainersOf,
   runBench,
@@ -48,7 +49,6 @@ import {
   waitForCount,
   writeBenchResults,
 } from "@parley/testkit";
-import { RemoteFake } from "./remote-fake.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PARLEY = resolve(HERE, "../../../packages/bridge/bin/parley.js");
@@ -68,7 +68,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   // testkit's servers keep 1000 (@parley/xmpp-setup's default).
   const server = await startXmppServer("prosody", { components: [component] });
   cleanup.defer(() => server.stop());
-  const fake = new RemoteFake(join(HERE, "soak-fake-discord.ts"));
+  const fake = new RemoteFake(join(HERE, "soak-fake-discord.ts"), "fake Discord");
   cleanup.defer(() => fake.stop());
   cleanup.onSignal(() => fake.kill());
   progress(`creating a guild of ${s.members} members`);

@@ -29,13 +29,12 @@ import { Bridge, createLogger, loadConfig } from "@parley/bridge";
 import { buildMessage } from "@parley/stanza";
 import {
   ArrivalProbe,
+  awaitNetworkArrivals,
   type BenchCleanup,
-  BurstIncompleteError,
   benchBody,
   DISCORD_RATE_LIMITS,
-  outOfOrderCount,
-  parseBenchBody,
   progress,
+  RemoteFake,
   runBench,
   startXmppServer,
   TestClient,
@@ -44,7 +43,6 @@ import {
   writeMergedBenchResults,
 } from "@parley/testkit";
 import { DiscordConnector, parseDiscordOptions } from "../src/index.ts";
-import { RemoteFake } from "./remote-fake.ts";
 import { type Limits, type ToDiscordRun, toDiscordResults, toDiscordTable } from "./to-discord-figures.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -82,7 +80,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     archiveItemLimit: CATCH_UP_TO_DISCORD + 1000,
   });
   cleanup.defer(() => server.stop());
-  const fake = new RemoteFake(join(HERE, "fake-discord-process.ts"));
+  const fake = new RemoteFake(join(HERE, "fake-discord-process.ts"), "fake Discord");
   cleanup.defer(() => fake.stop());
   cleanup.onSignal(() => fake.kill());
   const discord = await fake.ask<{ token: string; restUrl: string; cdnUrl: string; channels: string[] }>({
@@ -152,28 +150,14 @@ async function main(cleanup: BenchCleanup): Promise<void> {
    * and their order. With `quietMs`, it settles for fewer once nothing new came for that long (a catch-up
    * that could not read everything).
    */
-  const madeOnDiscord = async (tag: string, channel: string, count: number, quietMs?: number) => {
-    const seen = new Map<number, number>();
-    const order: number[] = [];
-    const deadline = Date.now() + TIMEOUT_MS;
-    let lastNewAt = Date.now();
-    while (seen.size < count) {
-      if (quietMs !== undefined && seen.size > 0 && Date.now() - lastNewAt > quietMs) break;
-      if (Date.now() > deadline) throw new BurstIncompleteError(tag, seen.size, count, TIMEOUT_MS);
-      const before = seen.size;
-      const { arrivals } = await fake.ask<{ arrivals: Array<[string, number]> }>({ op: "arrivals", channel });
-      for (const [content, at] of arrivals) {
-        const parsed = parseBenchBody(content);
-        if (!parsed || parsed.tag !== tag) continue;
-        if (seen.has(parsed.seq)) throw new Error(`burst ${tag}: message ${parsed.seq} reached Discord twice`);
-        seen.set(parsed.seq, at);
-        order.push(parsed.seq);
-      }
-      if (seen.size > before) lastNewAt = Date.now();
-      if (seen.size < count) await sleep(100);
-    }
-    return { lastAt: Math.max(...seen.values()), arrived: seen.size, outOfOrder: outOfOrderCount(order) };
-  };
+  const madeOnDiscord = (tag: string, channel: string, count: number, quietMs?: number) =>
+    awaitNetworkArrivals({
+      tag,
+      count,
+      timeoutMs: TIMEOUT_MS,
+      ...(quietMs !== undefined && { quietMs }),
+      poll: async () => (await fake.ask<{ arrivals: Array<[string, number]> }>({ op: "arrivals", channel })).arrivals,
+    });
 
   /** Alice says `count` messages in each room (interleaved); timed until Discord has them all. */
   const fromXmpp = async (tag: string, rooms: readonly Link[], count: number): Promise<ToDiscordRun> => {

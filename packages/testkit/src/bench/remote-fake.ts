@@ -1,16 +1,20 @@
 /**
- * A fake Discord in a process of its own (a script answering one IPC request
- * at a time with the same `op`, or `{ op: "error", message }`), so that its
- * work is not charged to what a bench measures.
+ * A fake network (Discord, Slack...) in a process of its own, driven by a
+ * bench over IPC: a script answering one request at a time with the same
+ * `op`, or `{ op: "error", message }`. In a deployment the network is
+ * another machine, so its work must not be charged to what a bench measures.
  */
 import { type ChildProcess, fork } from "node:child_process";
 
 export class RemoteFake {
   private readonly child: ChildProcess;
+  private readonly name: string;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(script: string) {
+  /** `name` says which fake in errors ("fake Discord"). */
+  constructor(script: string, name = "fake") {
     this.child = fork(script, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    this.name = name;
   }
 
   ask<T>(request: { op: string } & Record<string, unknown>): Promise<T> {
@@ -20,10 +24,10 @@ export class RemoteFake {
           const onMessage = (m: { op: string; message?: string }) => {
             this.child.off("message", onMessage);
             this.child.off("exit", onExit);
-            if (m.op === "error") reject(new Error(`fake Discord: ${m.message}`));
+            if (m.op === "error") reject(new Error(`${this.name}: ${m.message}`));
             else resolve(m as T);
           };
-          const onExit = () => reject(new Error("the fake Discord process exited"));
+          const onExit = () => reject(new Error(`the ${this.name} process exited`));
           this.child.on("message", onMessage);
           this.child.once("exit", onExit);
           this.child.send(request);
