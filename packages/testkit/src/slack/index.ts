@@ -29,6 +29,9 @@
  * invalid_name, thread_not_found, file_not_found...; rate limits: HTTP 429,
  * Retry-After, `error: "ratelimited"` (Slack's tiers, on by default:
  * rate-limits.ts; `rateLimits: false` turns them off).
+ * The fake's successful answers are checked against the same description's
+ * success schemas, and event payloads against Slack's wrapper schema: a
+ * departure is a `violations` line (`response <method>: ...`, `event <type>: ...`).
  *
  * Socket Mode: hello; envelopes `events_api` with envelope_id, payload (the
  * event_callback wrapper), accepts_response_payload, retry_attempt,
