@@ -283,7 +283,7 @@ export class MatrixConnector implements Connector {
     this.stopped = true;
     await this.settling;
     await r.server.close();
-    await r.transactions.idle();
+    await r.transactions.close();
     r.host.connected(false);
   }
 

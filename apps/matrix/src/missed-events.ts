@@ -15,14 +15,15 @@
  * The bridge cannot see the queue, but it sees the homeserver go away: a
  * push cut off before the bridge answered, or a connection the homeserver
  * closed (the bridge closes idle ones first, so the homeserver closing one is
- * its process ending, or something between the two failing). Then every
- * room the bridge follows is read back (`/messages`, newest first) down to
- * the last event handled in it, and what was never handed over is handled
- * like a transaction's events, oldest first, before the next transaction:
- * nothing is relayed out of order, and an event read back that comes again
- * in a transaction is dropped by the engine (its delivery key is the event
- * ID). A room with no event handled since the connector started is read back
- * to the events older than the start.
+ * its process ending, or something between the two failing). Then, before
+ * the first transaction the homeserver sends once back (or after a while if
+ * it sends none), every room the bridge follows is read back (`/messages`,
+ * newest first) down to the last event handled in it, and what was never
+ * handed over and lies before that transaction's events is handled like a
+ * transaction's events, oldest first: nothing is relayed out of order, and
+ * an event read back that comes again in a transaction is not handed over
+ * twice. A room with no event handled since the connector started is read
+ * back to the events older than the start.
  *
  * The last event handled per room is kept in memory (one entry per room
  * that had an event), and the IDs of the last `SEEN_IDS` events, so that
@@ -128,14 +129,28 @@ export class MissedEvents {
    * Reads every room back when due, handing over what was missed; waits for a
    * homeserver that is starting again (up to `giveUpMs`). Resolves with how
    * many events were handed over.
+   *
+   * `pushed`: the events of the transaction about to be handled, the first
+   * the homeserver pushes since it came back. In their rooms, they and what
+   * came after them are left to the homeserver, which sends them in its own
+   * order (the order it persisted them in, which can differ from the room's
+   * order that `/messages` gives when events were made at the same time);
+   * what is read back is what lies before them.
    */
-  async catchUp(): Promise<number> {
+  async catchUp(pushed: readonly unknown[] = []): Promise<number> {
     const reason = this.dueReason;
     if (reason === undefined) return 0;
     this.dueReason = undefined;
+    const firstPushed = new Map<string, string>();
+    for (const raw of pushed) {
+      const e = raw as RawEvent | null;
+      if (typeof e?.event_id === "string" && typeof e.room_id === "string" && !firstPushed.has(e.room_id)) {
+        firstPushed.set(e.room_id, e.event_id);
+      }
+    }
     const rooms = [...new Set([...this.marks.keys(), ...this.o.rooms()])];
     let total = 0;
-    for (const roomId of rooms) total += await this.catchUpRoom(roomId);
+    for (const roomId of rooms) total += await this.catchUpRoom(roomId, firstPushed.get(roomId));
     if (total > 0) {
       this.o.logger.warn("events the homeserver did not push were read back from its rooms and relayed", {
         reason,
@@ -145,8 +160,10 @@ export class MissedEvents {
     return total;
   }
 
-  private async catchUpRoom(roomId: string): Promise<number> {
+  private async catchUpRoom(roomId: string, pushedFirst: string | undefined): Promise<number> {
     const mark = this.marks.get(roomId);
+    /** How many of `missed` (newest first) are the homeserver's to push: those read before its first pushed one. */
+    let pushedPart: number | undefined;
     const oldest = mark ? mark.ts - MARK_SLACK_MS : this.startedAt;
     const missed: RawEvent[] = [];
     let from: string | undefined;
@@ -163,11 +180,16 @@ export class MissedEvents {
           reached = true;
           break;
         }
+        if (e.event_id === pushedFirst) {
+          pushedPart = missed.length;
+          continue;
+        }
         if (!this.seenIds.has(e.event_id)) missed.push({ ...e, room_id: roomId });
       }
       if (p.end === undefined || p.chunk.length === 0) reached = true;
       from = p.end;
     }
+    if (pushedPart !== undefined) missed.splice(0, pushedPart);
     if (!reached) {
       this.o.logger.warn("a room was read back only in part: the last event handled in it is further back", {
         room: roomId,

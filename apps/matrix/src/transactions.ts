@@ -43,6 +43,8 @@ export interface TransactionHandlers {
 }
 
 const SKIP_AFTER_ATTEMPTS = 2;
+/** How long after the homeserver went away its rooms are read back when it sends no transaction. */
+const MISSED_FALLBACK_MS = 10_000;
 /** How many handled transactions are remembered across restarts. */
 export const REMEMBERED_TXNS = 256;
 const RECENT_KEY = "txn:recent";
@@ -82,6 +84,7 @@ export class Transactions {
   private readonly settled: (() => Promise<void>) | undefined;
   /** Events the homeserver lost when it went away: read back from the rooms before the next transaction. */
   private readonly missed: MissedEvents | undefined;
+  private fallback: NodeJS.Timeout | undefined;
 
   constructor(options: {
     state: ConnectorState;
@@ -98,19 +101,25 @@ export class Transactions {
   }
 
   /**
-   * The homeserver went away: its rooms are read back now, in turn with transactions (those that
-   * come meanwhile wait), so what it lost is relayed before what it sends next.
+   * The homeserver went away: its rooms are read back before the next transaction (the first it
+   * sends once back), so that what it lost is relayed before what it sends next; or, when it sends
+   * none for `MISSED_FALLBACK_MS` (what it lost was the last it had), in turn with transactions then.
    */
   homeserverGone(reason: string): void {
     if (!this.missed) return;
     this.missed.suspect(reason);
-    const run = this.chain.then(() => this.catchUpMissed());
-    this.chain = run.catch(() => undefined);
+    clearTimeout(this.fallback);
+    this.fallback = setTimeout(() => {
+      const run = this.chain.then(() => this.catchUpMissed([]));
+      this.chain = run.catch(() => undefined);
+    }, MISSED_FALLBACK_MS);
+    this.fallback.unref();
   }
 
-  private async catchUpMissed(): Promise<void> {
+  private async catchUpMissed(pushed: readonly unknown[]): Promise<void> {
     if (!this.missed?.due) return;
-    await this.missed.catchUp();
+    clearTimeout(this.fallback);
+    await this.missed.catchUp(pushed);
     await this.settled?.();
   }
 
@@ -133,13 +142,19 @@ export class Transactions {
     return this.chain;
   }
 
+  /** No more reading back (the connector stops); waits for the transactions in progress. */
+  close(): Promise<void> {
+    clearTimeout(this.fallback);
+    return this.chain;
+  }
+
   private async handle(
     txnId: string,
     fingerprint: string | undefined,
     runKey: string,
     body: TransactionBody,
   ): Promise<void> {
-    await this.catchUpMissed();
+    await this.catchUpMissed(body.events);
     const recent = await this.recentTransactions();
     if (fingerprint !== undefined) {
       const seen = recent.filter(([id]) => id === txnId);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, mock, test } from "node:test";
 import { type ConnectorState, silentLogger } from "@parley/bridge";
 import { MissedEvents, type TimelinePage } from "../src/missed-events.ts";
 import { Transactions } from "../src/transactions.ts";
@@ -72,10 +72,11 @@ describe("events the homeserver lost when it went away", () => {
     hs.add("!b", 1);
     hs.goDown(3);
     t.homeserverGone("the homeserver closed its connection");
-    // Its first transaction after the restart: 7 (and 6, which it had in a transaction after all).
+    // Its first transaction once back: 6 (it had it in a transaction after all) and 7, new. They are
+    // the homeserver's to send, in its order; what lies before them in the room is read back.
     hs.add("!a", 7);
     await t.receive("1", { events: [ev("!a", 6), ev("!a", 7)] });
-    assert.deepEqual(relayed, ["$!a-1", "$!a-2", "$!a-3", "$!a-4", "$!a-5", "$!a-6", "$!a-7", "$!b-1"]);
+    assert.deepEqual(relayed, ["$!a-1", "$!a-2", "$!a-3", "$!a-4", "$!a-5", "$!b-1", "$!a-6", "$!a-7"]);
     // !a was read back page by page to event 2 (3 refusals while the homeserver was away, then 3 pages).
     assert.deepEqual(
       hs.reads.filter((r) => r.startsWith("!a")),
@@ -86,6 +87,37 @@ describe("events the homeserver lost when it went away", () => {
     await t.receive("2", { events: [ev("!a", 8)] });
     assert.equal(hs.reads.length, before);
     assert.equal(relayed.at(-1), "$!a-8");
+    await t.close();
+  });
+
+  test("when the homeserver sends nothing once back, its rooms are read back all the same", async () => {
+    const hs = homeserver();
+    const relayed: string[] = [];
+    const handlers = {
+      event: async (raw: unknown) => void relayed.push(String((raw as { event_id: string }).event_id)),
+      ephemeral: async () => {},
+    };
+    const missed = new MissedEvents({
+      page: (r, f) => hs.page(r, f),
+      rooms: () => ["!a"],
+      handle: (raw) => handlers.event(raw),
+      logger: silentLogger,
+      now: () => 1_000_000,
+    });
+    const t = new Transactions({ state: memoryState(), handlers, logger: silentLogger, missed });
+    hs.add("!a", 1);
+    await t.receive("1", { events: [ev("!a", 1)] });
+    hs.add("!a", 2, 3);
+    mock.timers.enable({ apis: ["setTimeout"] });
+    try {
+      t.homeserverGone("the homeserver closed its connection");
+      mock.timers.tick(10_000);
+    } finally {
+      mock.timers.reset();
+    }
+    await t.idle();
+    assert.deepEqual(relayed, ["$!a-1", "$!a-2", "$!a-3"]);
+    await t.close();
   });
 
   test("a room the homeserver refuses to show (4xx) is given up at once; nothing due, nothing read", async () => {
