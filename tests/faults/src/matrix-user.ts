@@ -26,6 +26,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class MatrixUser {
   /** Every m.room.message from someone else in the followed room, in the order /sync gave them. */
   readonly live: MatrixMessage[] = [];
+  /**
+   * This user's own m.room.message events in the followed room, in the order /sync gave them:
+   * the order Synapse persisted them in (its stream order), which is the order it pushes them to
+   * application services. /messages gives the room's DAG order instead, which differs from it when
+   * several were sent at once (two made at the same time may point to the same predecessor).
+   */
+  readonly ownLive: MatrixMessage[] = [];
   /** /sync answers whose timeline for the room was cut short (`limited`): live may have missed events then. */
   gaps = 0;
   private syncing = false;
@@ -112,7 +119,10 @@ export class MatrixUser {
         const timeline = r.rooms?.join?.[roomId]?.timeline;
         if (since !== undefined) {
           if (timeline?.limited) this.gaps++;
-          for (const e of timeline?.events ?? []) this.take(e, this.live);
+          for (const e of timeline?.events ?? []) {
+            this.take(e, this.live);
+            this.take(e, this.ownLive, "own");
+          }
         }
         since = r.next_batch ?? since;
         resolveFirst();

@@ -28,6 +28,8 @@ export interface Tally {
   readonly missing: string;
   /** The numbers seen more than once, as ranges. */
   readonly doubled: string;
+  /** The numbers that came after a later one (out of order), each with the one it came after: "501 after 503". */
+  readonly late: string;
 }
 
 /**
@@ -44,12 +46,19 @@ export function tally(sent: number, seen: readonly number[], sentOrder?: readonl
   const copies = new Map<number, number>();
   let highest = 0;
   let outOfOrder = 0;
+  let highestN = 0;
+  const late: string[] = [];
   for (const n of seen) {
     const before = copies.get(n) ?? 0;
     copies.set(n, before + 1);
     if (before > 0) continue;
-    if (rankOf(n) < highest) outOfOrder++;
-    else highest = rankOf(n);
+    if (rankOf(n) < highest) {
+      outOfOrder++;
+      if (late.length < 8) late.push(`${n} after ${highestN}`);
+    } else {
+      highest = rankOf(n);
+      highestN = n;
+    }
   }
   const missing: number[] = [];
   for (let n = 1; n <= sent; n++) if (!copies.has(n)) missing.push(n);
@@ -63,6 +72,7 @@ export function tally(sent: number, seen: readonly number[], sentOrder?: readonl
     outOfOrder,
     missing: ranges(missing),
     doubled: ranges(doubled.sort((a, b) => a - b)),
+    late: late.join(", "),
   };
 }
 

@@ -10,6 +10,7 @@
  *   node src/run-faults.ts --only <name>    one scenario (repeatable)
  *   node src/run-faults.ts --list           the scenarios' names
  *   --keep                                  keep each scenario's bridge log and store
+ *   --serial                                one scenario at a time (by default the two lanes of scenarios.ts run side by side)
  *   --messages <n>                          fewer messages while developing (such a run fails: below 2,000)
  *
  * The packages must be built first (`npx turbo run build`; the `faults` script does it).
@@ -19,7 +20,8 @@ import { parseArgs } from "node:util";
 import { PARLEY_BIN } from "./bridge-process.ts";
 import { table, writeResults } from "./results.ts";
 import { runScenario, type ScenarioResult } from "./run-scenario.ts";
-import { SCENARIOS } from "./scenarios.ts";
+import { SCENARIOS, type Scenario } from "./scenarios.ts";
+import { stopSharedServers } from "./world.ts";
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -29,6 +31,7 @@ async function main(): Promise<number> {
       only: { type: "string", multiple: true },
       list: { type: "boolean" },
       keep: { type: "boolean" },
+      serial: { type: "boolean" },
       messages: { type: "string" },
     },
   });
@@ -53,20 +56,32 @@ async function main(): Promise<number> {
   }
   const chosen = only.length > 0 ? SCENARIOS.filter((s) => only.includes(s.name)) : SCENARIOS;
   const results = new Map<string, ScenarioResult>();
-  for (const s of chosen) {
-    say(`${s.name}: ${s.description}, ${messages} messages`);
-    const r = await runScenario(s, { messages, keep: args.values.keep ?? false, say });
-    results.set(s.name, r);
-    say(
-      `  ${s.name}: ${r.passed ? "ok" : "FAIL"}, ${r.received} of ${r.sent} received, ${r.lost} lost, ${r.duplicated} duplicated, ${r.outOfOrder} out of order (${(r.durationMs / 1000).toFixed(1)} s)`,
-    );
-    writeResults(
-      results,
-      SCENARIOS.map((x) => x.name),
-    );
+  const began = Date.now();
+  const runLane = async (lane: readonly Scenario[]) => {
+    for (const s of lane) {
+      say(`${s.name}: ${s.description}, ${messages} messages`);
+      const r = await runScenario(s, { messages, keep: args.values.keep ?? false, say });
+      results.set(s.name, r);
+      say(
+        `  ${s.name}: ${r.passed ? "ok" : "FAIL"}, ${r.received} of ${r.sent} received, ${r.lost} lost, ${r.duplicated} duplicated, ${r.outOfOrder} out of order (${(r.durationMs / 1000).toFixed(1)} s)`,
+      );
+      writeResults(
+        results,
+        SCENARIOS.map((x) => x.name),
+      );
+    }
+  };
+  const lanes = args.values.serial ? [chosen] : [1, 2].map((n) => chosen.filter((s) => s.lane === n));
+  try {
+    await Promise.all(lanes.map(runLane));
+  } finally {
+    await stopSharedServers();
   }
   say("");
   say(table(results));
+  say(
+    `\nthe suite took ${((Date.now() - began) / 1000).toFixed(1)} s${args.values.serial ? " (one scenario at a time)" : " (two lanes side by side)"}`,
+  );
   if (messages < 2000) say(`\nthis run sent ${messages} messages per scenario: a run counts only with 2,000 or more`);
   return [...results.values()].every((r) => r.passed) ? 0 : 1;
 }

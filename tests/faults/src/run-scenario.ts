@@ -90,6 +90,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
       direction: s.direction,
       xmppServer: s.xmppServer,
       durableRooms: s.fault === "xmpp-server-kill9",
+      synapseDatabase: s.synapseDatabase,
     });
     const w = world;
     const live = () => numbers(w.receiver.live());
