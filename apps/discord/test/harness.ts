@@ -19,6 +19,7 @@ import {
   startXmppServer,
   TestClient,
   type XmppServer,
+  type XmppServerOptions,
 } from "@parley/testkit";
 import type { APIChannel, APIGuild, APIMessage, APIUser } from "discord-api-types/v10";
 import { DiscordConnector, parseDiscordOptions } from "../src/index.ts";
@@ -58,6 +59,8 @@ export interface DiscordHarness {
 export interface HarnessOptions {
   /** Extra `connectors.discord` settings (YAML flow mapping entries, e.g. `catchUpLimit: 3`). */
   readonly discord?: Readonly<Record<string, unknown>>;
+  /** For the XMPP server (e.g. a second component whose users a test plays); the bridge is its first component. */
+  readonly xmpp?: XmppServerOptions;
 }
 
 function recordingLogger(warnings: string[]): Logger {
@@ -78,7 +81,7 @@ function recordingLogger(warnings: string[]): Logger {
 }
 
 export async function startHarness(o: HarnessOptions = {}): Promise<DiscordHarness> {
-  const server = await startXmppServer("prosody");
+  const server = await startXmppServer("prosody", o.xmpp);
   const fake = await startFakeDiscord({ botName: "Parley" });
   const guild = fake.createGuild({ name: "Parley test guild" });
   const general = fake.createChannel(guild.id, { name: "general" });
