@@ -292,7 +292,7 @@ describe("fake Slack: answers as Slack's description says", () => {
       const m = fake.post(c, alice, `hi <@${alice}>`, { files: [{ name: "a.png" }] });
       fake.post(c, alice, "reply", { threadTs: m.ts });
       fake.react(c, m.ts, alice, "tada");
-      const fileId = (m.files?.[0] as { id: string }).id;
+      const fileId = String((m.files?.[0] as { id?: string } | undefined)?.id);
       const calls: Array<[string, Record<string, unknown>]> = [
         ["auth.test", {}],
         ["conversations.list", { types: "public_channel,private_channel,im" }],
