@@ -29,6 +29,7 @@ import {
   startXmppServer,
   TestClient,
   type XmppServer,
+  type XmppServerOptions,
 } from "@parley/testkit";
 import { type AppserviceRegistration, buildRegistration, MatrixConnector, type MatrixOptions } from "../src/index.ts";
 import { MatrixUser } from "./matrix-user.ts";
@@ -41,6 +42,8 @@ export interface HarnessOptions {
   readonly inviteOnly?: boolean;
   /** Synapse keeps its data in PostgreSQL (a server of the test's own) instead of SQLite. */
   readonly synapseOnPostgres?: boolean;
+  /** For the XMPP server (e.g. a second component whose users a test plays); the bridge is its first component. */
+  readonly xmpp?: XmppServerOptions;
 }
 
 export interface Harness {
@@ -108,7 +111,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const xmpp = await startXmppServer("prosody");
+    const xmpp = await startXmppServer("prosody", o.xmpp);
     cleanups.push(() => xmpp.stop());
     const asPort = await freePort();
     const options: MatrixOptions = {
