@@ -25,24 +25,24 @@ import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bridge, createLogger, loadConfig } from "@parley/bridge";
-import { buildMessage } from "@parley/stanza";
 import {
   ArrivalProbe,
   type ArrivalRun,
   alternateRounds,
   type BenchCleanup,
-  type BurstFigures,
-  benchBody,
-  burstFigures,
+  type BurstSide,
   CpuMeter,
+  componentSide,
   describeRun,
   findProcess,
   progress,
   RemoteFake,
+  remoteFakeSide,
   runBench,
   startXmppServer,
   TestClient,
   TestComponent,
+  timedBurst,
   wallNow,
   wholeNumberSetting,
   writeBenchResults,
@@ -141,30 +141,8 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const puppet = `poster@${ceilingComponent.domain}/bench`;
   for (const b of bursts) await ceiling.joinRoom(b.ceilingRoom, "Poster", { from: puppet });
 
-  const bridgeSide = (channel: string): Side => ({
-    post: async (bodies, intervalMs) =>
-      (await fake.ask<{ sentAt: number[] }>({ op: "post", channel, bodies, intervalMs })).sentAt,
-  });
-  let ceilingSent = 0;
-  const ceilingSide = (room: string): Side => ({
-    post: async (bodies, intervalMs) => {
-      const sentAt: number[] = [];
-      const start = wallNow();
-      for (const [i, body] of bodies.entries()) {
-        if (intervalMs > 0) {
-          const wait = start + i * intervalMs - wallNow();
-          if (wait > 1) await sleep(wait);
-        }
-        sentAt.push(wallNow());
-        const id = `ceiling-${++ceilingSent}`;
-        void ceiling
-          // The shape the engine sends (id and XEP-0359 origin-id), as the engine's own bench does.
-          .send(buildMessage({ type: "groupchat", id, originId: id, from: puppet, to: room, body }))
-          .catch((e: unknown) => progress(`ceiling send failed: ${e instanceof Error ? e.message : String(e)}`));
-      }
-      return sentAt;
-    },
-  });
+  const bridgeSide = (channel: string) => remoteFakeSide(fake, channel);
+  const ceilingSide = (room: string) => componentSide(ceiling, puppet, room);
 
   // Warm-up: the puppet joins each bridged room, caches and JIT are paid before any clock starts.
   for (const [i, l] of [paced, ...bursts].entries()) await timed(probe, `w${i}`, l.room, 1, bridgeSide(l.channel));
@@ -229,28 +207,8 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   writeBenchResults(join(HERE, "results.json"), results);
 }
 
-/** Who puts messages into a room: the fake Discord (through the bridge) or the bare component. */
-interface Side {
-  /** Posts the bodies (all at once, or one every `intervalMs`); resolves with each post's wall-clock time. */
-  post(bodies: string[], intervalMs: number): Promise<number[]>;
-}
-
 /** Has `side` post `count` messages and times their arrival at the occupant. */
-async function timed(
-  probe: ArrivalProbe,
-  tag: string,
-  room: string,
-  count: number,
-  side: Side,
-  intervalMs = 0,
-): Promise<{ figures: BurstFigures; run: ArrivalRun; sentAt: readonly number[] }> {
-  const run = probe.expect({ tag, room, count, timeoutMs: TIMEOUT_MS });
-  const bodies = Array.from({ length: count }, (_, i) => benchBody(tag, i));
-  const sentAt = await side.post(bodies, intervalMs);
-  sentAt.forEach((t, i) => {
-    run.markSent(i, t);
-  });
-  return { figures: burstFigures(await run.done), run, sentAt };
-}
+const timed = (probe: ArrivalProbe, tag: string, room: string, count: number, side: BurstSide, intervalMs = 0) =>
+  timedBurst(probe, { tag, room, count, side, intervalMs, timeoutMs: TIMEOUT_MS });
 
 await runBench(main);
