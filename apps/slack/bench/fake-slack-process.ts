@@ -1,0 +1,150 @@
+/**
+ * The fake Slack in a process of its own, driven over IPC by the bench: in a
+ * deployment Slack is another machine, so its work (building events, sending
+ * Socket Mode frames, answering the Web API) must not be charged to the
+ * bridge's process. Times are wall-clock (wallNow), comparable between the
+ * two processes. Slack's rate limits (SLACK_METHOD_LIMITS) are on, as they
+ * are by default in the fake.
+ *
+ * Protocol (parent -> child, each answered once with the same `op`):
+ *   { op: "setup", channels: n } -> { op, botToken, appToken, apiUrl, userId, channels: string[] }
+ *   { op: "post", channel, bodies, intervalMs } -> { op, sentAt: number[] } (a member posts: Socket Mode events)
+ *   { op: "arrivals", channel } -> { op, arrivals: [text, wall-clock ms][] } (the bot's posts since the last ask)
+ *   { op: "limited" } -> { op, limited: number } (calls answered 429 so far)
+ *   { op: "calls" } -> { op, calls: Record<method, number> } (Web API calls so far, by method)
+ *   { op: "violations" } -> { op, violations: string[] }
+ *   { op: "stop" } -> { op } and the process exits
+ */
+import { randomUUID } from "node:crypto";
+import { type FakeSlack, startFakeSlack, wallNow } from "@parley/testkit";
+
+type Request =
+  | { op: "setup"; channels: number }
+  | { op: "arrivals"; channel: string }
+  | { op: "limited" }
+  | { op: "calls" }
+  | { op: "post"; channel: string; bodies: string[]; intervalMs: number }
+  | { op: "violations" }
+  | { op: "stop" };
+
+let fake: FakeSlack | undefined;
+let userId = "";
+let teamId = "";
+/** The bot's successful chat.postMessage calls, by channel: text and when (wall clock), in the order Slack took them. */
+const posted = new Map<string, Array<[string, number]>>();
+let limited = 0;
+/** Seconds part of the ts of the bench's posts; the micro-seconds part counts them, so each ts is new and later. */
+const tsSeconds = Math.floor(Date.now() / 1000);
+let posts = 0;
+
+/**
+ * A member's post, as the `message` event `fake.post` sends (a rich_text
+ * block of the text, client_msg_id, team, event_ts, channel_type), delivered
+ * without storing the message: the fake's store sorts a channel's whole list
+ * on every post, which makes a burst of thousands in one channel the fake's
+ * bottleneck rather than the bridge's (reported; use `fake.post` once it
+ * inserts in place). The bench never reads these messages back.
+ */
+function postEvent(f: FakeSlack, channel: string, text: string): void {
+  posts++;
+  const ts = `${tsSeconds}.${String(posts).padStart(6, "0")}`;
+  f.deliverEvent({
+    type: "message",
+    user: userId,
+    text,
+    blocks: [
+      {
+        type: "rich_text",
+        block_id: `b${posts}`,
+        elements: [{ type: "rich_text_section", elements: [{ type: "text", text }] }],
+      },
+    ],
+    team: teamId,
+    client_msg_id: randomUUID(),
+    ts,
+    channel,
+    event_ts: ts,
+    channel_type: "channel",
+  });
+}
+
+const reply = (m: object) => process.send?.(m);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function handle(r: Request): Promise<void> {
+  switch (r.op) {
+    case "setup": {
+      fake = await startFakeSlack({ botName: "Parley" });
+      fake.on("request", (request) => {
+        if (request.status === 429) limited++;
+        if (request.method !== "chat.postMessage" || !request.ok) return;
+        const channel = String(request.args.channel);
+        const list = posted.get(channel) ?? [];
+        posted.set(channel, list);
+        list.push([String(request.args.text ?? ""), wallNow()]);
+      });
+      teamId = fake.teamId;
+      userId = fake.createUser({ name: "poster", realName: "Poster", presence: "active" }).id;
+      const channels = Array.from({ length: r.channels }, (_, i) => {
+        const c = fake?.createChannel({ name: `bench-${i + 1}`, members: [userId] });
+        if (!c) throw new Error("no fake");
+        return c.id;
+      });
+      reply({
+        op: "setup",
+        botToken: fake.botToken,
+        appToken: fake.appToken,
+        apiUrl: fake.apiUrl,
+        userId,
+        channels,
+      });
+      return;
+    }
+    case "post": {
+      if (!fake) throw new Error("post before setup");
+      const sentAt: number[] = [];
+      const start = wallNow();
+      for (const [i, body] of r.bodies.entries()) {
+        if (r.intervalMs > 0) {
+          const wait = start + i * r.intervalMs - wallNow();
+          if (wait > 1) await sleep(wait);
+        }
+        sentAt.push(wallNow());
+        postEvent(fake, r.channel, body);
+      }
+      reply({ op: "post", sentAt });
+      return;
+    }
+    case "arrivals": {
+      const arrivals = posted.get(r.channel) ?? [];
+      posted.set(r.channel, []);
+      reply({ op: "arrivals", arrivals });
+      return;
+    }
+    case "calls": {
+      const calls: Record<string, number> = {};
+      for (const q of fake?.requests ?? []) calls[q.method] = (calls[q.method] ?? 0) + 1;
+      reply({ op: "calls", calls });
+      return;
+    }
+    case "limited":
+      reply({ op: "limited", limited });
+      return;
+    case "violations":
+      reply({ op: "violations", violations: [...(fake?.violations ?? [])] });
+      return;
+    case "stop":
+      await fake?.stop();
+      reply({ op: "stop" });
+      process.exit(0);
+  }
+}
+
+process.on("message", (r: Request) => {
+  handle(r).catch((e: unknown) => {
+    reply({ op: "error", message: e instanceof Error ? e.message : String(e) });
+  });
+});
+process.on("disconnect", () => {
+  void fake?.stop().finally(() => process.exit(0));
+});

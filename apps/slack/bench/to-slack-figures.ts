@@ -1,0 +1,123 @@
+/**
+ * What the XMPP -> Slack bench keeps in results.json: bursts from one XMPP
+ * user into one linked channel and into ten at once, against what Slack's
+ * rate limit on chat.postMessage allows for them. The fake holds every
+ * client to that limit (a bucket per channel: 10 posts at once, then one a
+ * second; SLACK_METHOD_LIMITS), answering 429 with Retry-After beyond it,
+ * so no run can beat it; the ratio says how much of it the bridge uses.
+ * Kept next to the Slack -> XMPP figures under names of their own (`toSlack…`).
+ */
+import { type BenchResults, markdownTable, roundTo, targetVerdict } from "@parley/testkit";
+
+/** Issue 16's target for the network direction, as for Discord. */
+export const TO_SLACK_TARGET = 0.9;
+
+/** chat.postMessage's limit as the bench needs it (a SlackMethodRateLimit). */
+export interface PostLimit {
+  readonly perMinute: number;
+  readonly burst: number;
+}
+
+/**
+ * The shortest time, from the first post to the last, in which each of
+ * `channels` channels takes `perChannel` posts from full buckets: the first
+ * `burst` at once, then one every 60 / perMinute seconds. Channels have
+ * buckets of their own, so more channels take no longer.
+ */
+export function allowedMs(limit: PostLimit, perChannel: number): number {
+  return (Math.max(0, perChannel - limit.burst) * 60_000) / limit.perMinute;
+}
+
+/** Messages per second the limit allows for that burst. */
+export function allowedMsgsPerSec(limit: PostLimit, channels: number, perChannel: number): number {
+  return (channels * perChannel) / (Math.max(allowedMs(limit, perChannel), 1) / 1000);
+}
+
+export interface ToSlackRun {
+  readonly channels: number;
+  readonly perChannel: number;
+  /** First send on XMPP to the last post Slack took. */
+  readonly durationMs: number;
+  readonly outOfOrder: number;
+}
+
+export interface ToSlackFigures {
+  readonly toSlackMessages: number;
+  readonly toSlackMsgsPerSec: number;
+  readonly toSlackAllowedMsgsPerSec: number;
+  readonly toSlackOutOfOrder: number;
+  readonly toSlack10RoomsMessages: number;
+  readonly toSlack10RoomsMsgsPerSec: number;
+  readonly toSlack10RoomsAllowedMsgsPerSec: number;
+  readonly toSlack10RoomsOutOfOrder: number;
+  /** Calls the fake answered 429: expected, since Slack gives no headers to wait by before the limit is hit. */
+  readonly toSlackRateLimited: number;
+  readonly toSlackRateLimit: string;
+}
+
+export type ToSlackResults = BenchResults<
+  ToSlackFigures,
+  { readonly toSlackVsRateLimit: number; readonly toSlack10RoomsVsRateLimit: number }
+>;
+
+const rate = (messages: number, ms: number) => messages / (Math.max(ms, 0.001) / 1000);
+
+export function toSlackResults(o: {
+  readonly limit: PostLimit;
+  readonly one: ToSlackRun;
+  readonly ten: ToSlackRun;
+  readonly rateLimited: number;
+}): ToSlackResults {
+  const figures = (r: ToSlackRun) => {
+    const messages = r.channels * r.perChannel;
+    const measured = rate(messages, r.durationMs);
+    const allowed = allowedMsgsPerSec(o.limit, r.channels, r.perChannel);
+    return { messages, measured, allowed, ratio: roundTo(measured / allowed, 3) };
+  };
+  const one = figures(o.one);
+  const ten = figures(o.ten);
+  return {
+    figures: {
+      toSlackMessages: one.messages,
+      toSlackMsgsPerSec: roundTo(one.measured, 2),
+      toSlackAllowedMsgsPerSec: roundTo(one.allowed, 2),
+      toSlackOutOfOrder: o.one.outOfOrder,
+      toSlack10RoomsMessages: ten.messages,
+      toSlack10RoomsMsgsPerSec: roundTo(ten.measured, 2),
+      toSlack10RoomsAllowedMsgsPerSec: roundTo(ten.allowed, 2),
+      toSlack10RoomsOutOfOrder: o.ten.outOfOrder,
+      toSlackRateLimited: o.rateLimited,
+      toSlackRateLimit: `chat.postMessage ${o.limit.burst} at once, then ${o.limit.perMinute} a minute per channel`,
+    },
+    ratios: { toSlackVsRateLimit: one.ratio, toSlack10RoomsVsRateLimit: ten.ratio },
+  };
+}
+
+export function toSlackTable(r: ToSlackResults): string {
+  const f = r.figures;
+  const table = markdownTable(
+    ["XMPP -> Slack", "msgs/s", "limit allows", "ratio", "out of order"],
+    [
+      [
+        `1 channel, ${f.toSlackMessages} messages`,
+        String(f.toSlackMsgsPerSec),
+        String(f.toSlackAllowedMsgsPerSec),
+        String(r.ratios.toSlackVsRateLimit),
+        String(f.toSlackOutOfOrder),
+      ],
+      [
+        `10 channels, ${f.toSlack10RoomsMessages} messages`,
+        String(f.toSlack10RoomsMsgsPerSec),
+        String(f.toSlack10RoomsAllowedMsgsPerSec),
+        String(r.ratios.toSlack10RoomsVsRateLimit),
+        String(f.toSlack10RoomsOutOfOrder),
+      ],
+    ],
+  );
+  const met = r.ratios.toSlackVsRateLimit >= TO_SLACK_TARGET && f.toSlackOutOfOrder === 0;
+  return (
+    `${table}\n\nrate limit: ${f.toSlackRateLimit}; ${f.toSlackRateLimited} calls answered 429\n` +
+    `bridge / what the limit allows, 1 channel: ${r.ratios.toSlackVsRateLimit} ` +
+    `(target ${TO_SLACK_TARGET} and 0 out of order: ${targetVerdict(met)})`
+  );
+}

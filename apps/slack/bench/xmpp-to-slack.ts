@@ -1,0 +1,178 @@
+/**
+ * `npm run bench` (in apps/slack, after socket-burst.ts): XMPP -> Slack
+ * through real Prosody and the bridge to the fake Slack, which holds every
+ * client to Slack's rate limits (chat.postMessage: a bucket of 10 per
+ * channel refilled at one a second; 429 with Retry-After beyond it). The
+ * ceiling is what that limit allows for the same burst (to-slack-figures.ts),
+ * so the ratio says how much of it the bridge uses: the bridge does not wait
+ * out limits inside the Web API client, its delivery queue retries after
+ * Retry-After, in order.
+ *
+ * One XMPP user sends a burst into one linked room, then into ten at once
+ * (interleaved); each burst is timed from its first send to the last post
+ * Slack took, and the order Slack has them in is checked.
+ *
+ * The fake runs in a process of its own (fake-slack-process.ts). Settings
+ * (environment): PARLEY_BENCH_TO_SLACK (burst, default 40: 10 at once, then
+ * 30 s at one a second), PARLEY_BENCH_SLACK_CHANNEL_MESSAGES (per channel of
+ * the ten, default 20). Prints a table and writes its figures into
+ * bench/results.json, next to socket-burst.ts's.
+ */
+import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Bridge, createLogger, loadConfig } from "@parley/bridge";
+import { buildMessage } from "@parley/stanza";
+import {
+  awaitNetworkArrivals,
+  type BenchCleanup,
+  benchBody,
+  progress,
+  RemoteFake,
+  runBench,
+  SLACK_METHOD_LIMITS,
+  startXmppServer,
+  TestClient,
+  wallNow,
+  wholeNumberSetting,
+  writeMergedBenchResults,
+} from "@parley/testkit";
+import { parseSlackOptions, SlackConnector } from "../src/index.ts";
+import { type PostLimit, type ToSlackRun, toSlackResults, toSlackTable } from "./to-slack-figures.ts";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const setting = (name: string, fallback: number, max: number) =>
+  wholeNumberSetting(process.env, name, { fallback, min: 1, max });
+const MESSAGES = setting("PARLEY_BENCH_TO_SLACK", 40, 10_000);
+const PER_CHANNEL = setting("PARLEY_BENCH_SLACK_CHANNEL_MESSAGES", 20, 10_000);
+const CHANNELS = 10;
+const TIMEOUT_MS = 600_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function postLimit(): PostLimit {
+  const limit = SLACK_METHOD_LIMITS["chat.postMessage"];
+  if (!limit?.perChannel) throw new Error("SLACK_METHOD_LIMITS has no per-channel limit for chat.postMessage");
+  return { perMinute: limit.perMinute, burst: limit.burst };
+}
+
+interface Link {
+  readonly channel: string;
+  readonly room: string;
+}
+
+async function main(cleanup: BenchCleanup): Promise<void> {
+  progress(`XMPP -> Slack: ${MESSAGES} messages, ${CHANNELS} channels x ${PER_CHANNEL}`);
+  const limit = postLimit();
+  const component = { domain: "slack.parley.test", secret: randomBytes(12).toString("hex") };
+  const server = await startXmppServer("prosody", { components: [component] });
+  cleanup.defer(() => server.stop());
+  const fake = new RemoteFake(join(HERE, "fake-slack-process.ts"), "fake Slack");
+  cleanup.defer(() => fake.stop());
+  cleanup.onSignal(() => fake.kill());
+  const slack = await fake.ask<{ botToken: string; appToken: string; apiUrl: string; channels: string[] }>({
+    op: "setup",
+    channels: CHANNELS + 1,
+  });
+  const stamp = `${process.pid}-${Date.now()}`;
+  const links: Link[] = slack.channels.map((channel, i) => ({
+    channel,
+    room: `to-slack-${i}-${stamp}@${server.mucDomain}`,
+  }));
+  const [one, ...ten] = links as [Link, ...Link[]];
+
+  const account = server.accounts[0];
+  if (!account) throw new Error("the server has no account");
+  const alice = await TestClient.connect(server, account);
+  cleanup.defer(() => alice.stop());
+  for (const l of links) await alice.joinRoom(l.room, "alice");
+
+  const dir = cleanup.tempDir("parley-slack-to-bench-");
+  let warnings = 0;
+  const logger = createLogger({
+    level: "warn",
+    write: (line) => {
+      // Slack's 429s are expected here (each is logged at warn); other warnings are shown.
+      if (line.includes("rate-limited")) return;
+      warnings++;
+      if (warnings <= 20) progress(`bridge: ${line}`);
+    },
+  });
+  const section = { botToken: slack.botToken, appToken: slack.appToken, apiUrl: slack.apiUrl, presence: false };
+  const config = loadConfig(
+    {
+      text: [
+        "xmpp:",
+        `  host: ${server.host}`,
+        `  port: ${server.componentPort}`,
+        `  domain: ${component.domain}`,
+        `  secret: "${component.secret}"`,
+        `store: { url: "sqlite:${join(dir, "parley.db")}" }`,
+        "http: { host: 127.0.0.1, port: 0 }",
+        "ops: { host: 127.0.0.1, port: 0 }",
+        "log: { level: warn }",
+        `media: { dir: "${join(dir, "media")}", allowPrivateAddresses: true }`,
+        "links:",
+        ...links.map((l) => `  - { network: slack, channel: "${l.channel}", room: "${l.room}" }`),
+        "connectors:",
+        `  slack: ${JSON.stringify(section)}`,
+      ].join("\n"),
+    },
+    { env: {} },
+  );
+  const connector = new SlackConnector(parseSlackOptions(config.connectors.slack), {
+    logger,
+    allowPrivateAddresses: true,
+  });
+  const bridge = await Bridge.start({ config, connector, logger });
+  cleanup.defer(() => bridge.stop());
+
+  const madeOnSlack = (tag: string, channel: string, count: number) =>
+    awaitNetworkArrivals({
+      tag,
+      count,
+      timeoutMs: TIMEOUT_MS,
+      poll: async () => (await fake.ask<{ arrivals: Array<[string, number]> }>({ op: "arrivals", channel })).arrivals,
+    });
+
+  /** Alice says `count` messages in each room (interleaved); timed until Slack took them all. */
+  const fromXmpp = async (tag: string, rooms: readonly Link[], count: number): Promise<ToSlackRun> => {
+    const firstAt = wallNow();
+    for (let i = 0; i < count; i++) {
+      for (const [r, l] of rooms.entries()) {
+        await alice.send(
+          buildMessage({ type: "groupchat", id: `${tag}-${r}-${i}`, to: l.room, body: benchBody(`${tag}r${r}`, i) }),
+        );
+      }
+    }
+    const made = await Promise.all(rooms.map((l, r) => madeOnSlack(`${tag}r${r}`, l.channel, count)));
+    return {
+      channels: rooms.length,
+      perChannel: count,
+      durationMs: Math.max(...made.map((m) => m.lastAt)) - firstAt,
+      outOfOrder: made.reduce((n, m) => n + m.outOfOrder, 0),
+    };
+  };
+
+  // Warm-up: each room's relay and each channel's first post; then the buckets fill again.
+  await fromXmpp("warm", links, 1);
+  await sleep((60_000 / limit.perMinute) * 2);
+  const limitedBefore = (await fake.ask<{ limited: number }>({ op: "limited" })).limited;
+  const oneRun = await fromXmpp("one", [one], MESSAGES);
+  progress(`1 channel: ${MESSAGES} in ${Math.round(oneRun.durationMs)} ms, ${oneRun.outOfOrder} out of order`);
+  const tenRun = await fromXmpp("ten", ten, PER_CHANNEL);
+  progress(`10 channels: ${CHANNELS * PER_CHANNEL} in ${Math.round(tenRun.durationMs)} ms`);
+  const rateLimited = (await fake.ask<{ limited: number }>({ op: "limited" })).limited - limitedBefore;
+
+  const results = toSlackResults({ limit, one: oneRun, ten: tenRun, rateLimited });
+  console.log(`\n${toSlackTable(results)}\n`);
+  if (warnings > 0) progress(`the bridge logged ${warnings} warnings other than rate limits (above)`);
+  const violations = (await fake.ask<{ violations: string[] }>({ op: "violations" })).violations.filter(
+    (v) => !v.startsWith("response "),
+  );
+  if (violations.length > 0) throw new Error(`the bridge made requests Slack would refuse:\n${violations.join("\n")}`);
+  writeMergedBenchResults(join(HERE, "results.json"), results);
+}
+
+await runBench(main);
+process.exit();

@@ -1,0 +1,105 @@
+/**
+ * The Slack bench's own arithmetic and names: what chat.postMessage's limit
+ * allows, and the figures results.json keeps (the root summary and later runs
+ * read them by name). The shared arithmetic is tested in @parley/testkit.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { type BurstFigures, RoundsError, SLACK_METHOD_LIMITS } from "@parley/testkit";
+import { slackResults, slackTable } from "../bench/bench-figures.ts";
+import { allowedMs, allowedMsgsPerSec, toSlackResults, toSlackTable } from "../bench/to-slack-figures.ts";
+
+const POST = { perMinute: 60, burst: 10 };
+
+describe("what Slack's chat.postMessage limit allows", () => {
+  it("takes the first 10 posts of a channel at once, then one a second", () => {
+    assert.equal(allowedMs(POST, 10), 0);
+    assert.equal(allowedMs(POST, 11), 1000);
+    assert.equal(allowedMs(POST, 40), 30_000);
+    assert.equal(Math.round(allowedMsgsPerSec(POST, 1, 40) * 100) / 100, 1.33);
+  });
+
+  it("counts each channel on its own, so ten channels take as long as one", () => {
+    assert.equal(allowedMsgsPerSec(POST, 10, 20), 20);
+    assert.equal(allowedMsgsPerSec(POST, 1, 20), 2);
+  });
+
+  it("is the limit the fake Slack enforces", () => {
+    const limit = SLACK_METHOD_LIMITS["chat.postMessage"];
+    assert.deepEqual(
+      { perMinute: limit?.perMinute, burst: limit?.burst, perChannel: limit?.perChannel },
+      {
+        ...POST,
+        perChannel: true,
+      },
+    );
+  });
+});
+
+describe("XMPP -> Slack bench results", () => {
+  const r = toSlackResults({
+    limit: POST,
+    one: { channels: 1, perChannel: 40, durationMs: 33_000, outOfOrder: 0 },
+    ten: { channels: 10, perChannel: 20, durationMs: 11_000, outOfOrder: 1 },
+    rateLimited: 50,
+  });
+
+  it("names the ratios against what the limit allows", () => {
+    assert.deepEqual(r.ratios, { toSlackVsRateLimit: 0.909, toSlack10RoomsVsRateLimit: 0.909 });
+    assert.equal(r.figures.toSlackMsgsPerSec, 1.21);
+    assert.equal(r.figures.toSlackAllowedMsgsPerSec, 1.33);
+    assert.equal(r.figures.toSlack10RoomsOutOfOrder, 1);
+    assert.equal(r.figures.toSlackRateLimited, 50);
+  });
+
+  it("prints the verdict: met only with the ratio and nothing out of order", () => {
+    assert.match(toSlackTable(r), /1 channel: 0\.909 \(target 0\.9 and 0 out of order: meets target\)/);
+    const slow = toSlackResults({
+      limit: POST,
+      one: { channels: 1, perChannel: 40, durationMs: 60_000, outOfOrder: 0 },
+      ten: { channels: 10, perChannel: 20, durationMs: 11_000, outOfOrder: 0 },
+      rateLimited: 0,
+    });
+    assert.match(toSlackTable(slow), /MISSES target/);
+  });
+});
+
+const run = (msgsPerSec: number, p99ms = 10, p50ms = 1): BurstFigures => ({
+  messages: 100,
+  msgsPerSec,
+  p50ms,
+  p99ms,
+  maxMs: p99ms,
+  durationMs: 100_000 / msgsPerSec,
+});
+const common = {
+  pacedRatePerSec: 200,
+  duplicates: 0,
+  server: "test",
+  node: "v0",
+  loadAverage: [0.501, 0.7549] as const,
+  cpus: 2,
+  cpu: { bridge: { processUs: 150.4, serverUs: 259.6 }, ceiling: { processUs: 40, serverUs: null } },
+};
+
+describe("Slack -> XMPP bench results", () => {
+  it("keeps vsCeiling and figures.p99ms (the paced p99) under the names the Discord bench uses", () => {
+    const r = slackResults({
+      ...common,
+      paced: { ...run(200, 7.04, 0.84), messages: 1000 },
+      bridge: [run(900, 300, 100), run(3000, 500, 200), run(800.4, 400, 150)],
+      ceiling: [run(1000, 250), run(1000, 350), run(1000, 450)],
+    });
+    assert.equal(r.ratios.vsCeiling, 0.9);
+    assert.equal(r.figures.p99ms, 7);
+    assert.equal(r.figures.msgsPerSec, 900);
+    assert.equal(r.figures.ceilingMsgsPerSec, 1000);
+    assert.deepEqual(r.figures.roundRatios, [0.9, 3, 0.8]);
+    assert.deepEqual(r.figures.cpuUsPerMsg.bridge, { processUs: 150, serverUs: 260 });
+    assert.match(slackTable(r), /ratio to the ceiling\s+\| 0\.90 \(target >= 0\.8: meets target\)/);
+  });
+
+  it("refuses rounds that do not pair up", () => {
+    assert.throws(() => slackResults({ ...common, paced: run(200), bridge: [run(1)], ceiling: [] }), RoundsError);
+  });
+});
