@@ -3,10 +3,12 @@
  * Starts a real Prosody (localhost, MUC conference.localhost, account
  * demo@localhost / demo), the testkit's fake Discord with a guild, a #lobby
  * channel and a few members, the Discord bridge (SQLite store) linking #lobby
- * with lobby@conference.localhost, and, when Synapse can be had, a real
- * Synapse with the Matrix bridge linking #lobby:localhost with the same room.
- * Then a prompt acts as the Discord members (and the Matrix demo user), and
- * what XMPP users write shows up as it reaches Discord.
+ * with lobby@conference.localhost, the testkit's fake Slack with its own
+ * #lobby and the Slack bridge (the real Bolt, Socket Mode) linking it with the
+ * same room, and, when Synapse can be had, a real Synapse with the Matrix
+ * bridge linking #lobby:localhost with the same room too. Then a prompt acts
+ * as the Discord and Slack members (and the Matrix demo user), and what XMPP
+ * users write shows up as it reaches Discord and Slack.
  * Ctrl-C (or `quit`) stops everything it started.
  */
 import { randomBytes } from "node:crypto";
@@ -20,6 +22,7 @@ import { envRef, startDemoBridge } from "./demo-bridge.ts";
 import { type MatrixSide, startMatrixSide } from "./matrix-side.ts";
 import { runPrompt } from "./prompt.ts";
 import { ensureProsody } from "./prosody-check.ts";
+import { startSlackSide } from "./slack-side.ts";
 
 const DOMAIN = "localhost";
 const MUC = `conference.${DOMAIN}`;
@@ -61,6 +64,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "parley-demo-"));
   cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
   const discordComponent = { domain: `discord.${DOMAIN}`, secret: randomBytes(12).toString("hex") };
+  const slackComponent = { domain: `slack.${DOMAIN}`, secret: randomBytes(12).toString("hex") };
   const matrixComponent = { domain: `matrix.${DOMAIN}`, secret: randomBytes(12).toString("hex") };
 
   say("starting Prosody…");
@@ -69,7 +73,7 @@ async function main(): Promise<void> {
     domain: DOMAIN,
     mucDomain: MUC,
     ...(c2sPort !== undefined && { c2sPort }),
-    components: [discordComponent, matrixComponent],
+    components: [discordComponent, slackComponent, matrixComponent],
     accounts: [{ local: "demo", password: "demo" }],
   });
   cleanups.push(() => server.stop());
@@ -104,6 +108,16 @@ async function main(): Promise<void> {
   });
   cleanups.push(() => discordBridge.bridge.stop());
 
+  const slack = await startSlackSide({
+    server,
+    domain: slackComponent.domain,
+    secret: slackComponent.secret,
+    dir,
+    room: ROOM,
+    say,
+    cleanups,
+  });
+
   let matrix: MatrixSide | undefined;
   if (process.env.PARLEY_DEMO_MATRIX !== "0") {
     try {
@@ -127,22 +141,22 @@ Parley demo is running.
 
   XMPP server   ${DOMAIN}, port ${port}${port === 5222 ? "" : " (5222 was taken)"}, no TLS
   account       demo@${DOMAIN}   password: demo
-  room          ${ROOM}   (linked to #lobby on the fake Discord${matrix ? " and #lobby:localhost on Matrix" : ""})
+  room          ${ROOM}   (linked to #lobby on the fake Discord, #lobby on the fake Slack${matrix ? " and #lobby:localhost on Matrix" : ""})
 ${
   matrix
     ? `  Matrix        homeserver ${matrix.synapse.url}   user: demo   password: demo   room: #lobby:localhost\n`
     : ""
-}  logs          ${discordBridge.logFile}${matrix ? `\n                ${matrix.logFile}` : ""}
+}  logs          ${discordBridge.logFile}\n                ${slack.logFile}${matrix ? `\n                ${matrix.logFile}` : ""}
 
 Connect any XMPP client (Gajim, Dino, Conversations, profanity…) as demo@${DOMAIN}
 with password "demo"${port === 5222 ? "" : `, server 127.0.0.1 port ${port}`}, allow plain-text login on localhost,
-and join ${ROOM}. Ada, Grace and Linus are there, from Discord.${
+and join ${ROOM}. Ada, Grace and Linus are there, from Discord; Hedy and Barbara, from Slack.${
     matrix ? `\nA Matrix client (Element…) pointed at ${matrix.synapse.url} sees the same conversation.` : ""
   }
-Type "help" below to act as them; what you write in the room shows up here as it reaches Discord.
+Type "help" below to act as them; what you write in the room shows up here as it reaches Discord and Slack.
 `);
 
-  await runPrompt({ discord, guildId: guild.id, channelId: lobby.id, members, matrix, say });
+  await runPrompt({ discord, guildId: guild.id, channelId: lobby.id, members, slack, matrix, say });
   await stopAll(0);
 }
 

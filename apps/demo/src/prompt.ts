@@ -1,17 +1,20 @@
 /**
  * The demo's prompt: acts as the fake Discord's members (post, reply, edit,
- * delete, react, type, change presence) and prints what the bridge posts to
- * Discord on behalf of XMPP users.
+ * delete, react, type, change presence) and the fake Slack's, and prints what
+ * the bridges post to Discord (and, from slack-side.ts, to Slack) on behalf of
+ * XMPP users.
  */
 import { createInterface } from "node:readline/promises";
 import type { FakeDiscord } from "@parley/testkit";
 import type { MatrixSide } from "./matrix-side.ts";
+import type { SlackSide } from "./slack-side.ts";
 
 export interface DemoWorld {
   readonly discord: FakeDiscord;
   readonly guildId: string;
   readonly channelId: string;
   readonly members: ReadonlyArray<{ readonly user: { readonly id: string; readonly username: string } }>;
+  readonly slack: SlackSide;
   /** Absent when Synapse could not be had. */
   readonly matrix: MatrixSide | undefined;
   readonly say: (line: string) => void;
@@ -27,6 +30,9 @@ const HELP = `commands (member = ada, grace or linus):
   presence <member> <online|idle|dnd|offline> [status text]
   nick <member> <new nick>      change the member's server nickname
   history                       the last messages of #lobby as Discord has them
+  slack <hedy|barbara> <text>   post in #lobby on Slack
+  sedit <hedy|barbara> <text>   edit the Slack member's latest message
+  shistory                      the last messages of #lobby as Slack has them
   matrix <text>                 post as the Matrix user "demo" in #lobby:localhost
   mhistory                      the last messages of #lobby:localhost as Matrix has them
   quit                          stop everything`;
@@ -75,6 +81,10 @@ export async function runPrompt(w: DemoWorld): Promise<void> {
     }
     if (cmd === "history") {
       for (const m of d.messages(w.channelId).slice(-10)) w.say(`  ${m.author.username}: ${m.content}`);
+      continue;
+    }
+    if (cmd === "slack" || cmd === "sedit" || cmd === "shistory") {
+      slackCommand(w, cmd, name, text);
       continue;
     }
     if (cmd === "matrix" || cmd === "mhistory") {
@@ -156,4 +166,35 @@ export async function runPrompt(w: DemoWorld): Promise<void> {
     }
   }
   rl.close();
+}
+
+/** The Slack commands: a member posts or edits in #lobby, or the channel's last messages as Slack has them. */
+function slackCommand(w: DemoWorld, cmd: string, name: string | undefined, text: string): void {
+  const s = w.slack;
+  if (cmd === "shistory") {
+    const nameOf = (id: string | undefined) => s.members.find((m) => m.id === id)?.name;
+    for (const m of s.fake.messages(s.channelId).slice(-10)) {
+      w.say(`  ${m.username ?? nameOf(m.user) ?? m.user ?? "?"}: ${m.text ?? ""}`);
+    }
+    return;
+  }
+  const member = s.members.find((m) => m.name === (name ?? "").toLowerCase());
+  if (!member) {
+    w.say(`no Slack member "${name ?? ""}": ${s.members.map((m) => m.name).join(", ")}`);
+    return;
+  }
+  try {
+    if (cmd === "slack") {
+      s.fake.post(s.channelId, member.id, text);
+      return;
+    }
+    const mine = s.fake
+      .messages(s.channelId)
+      .filter((m) => m.user === member.id)
+      .at(-1);
+    if (mine) s.fake.edit(s.channelId, mine.ts, text);
+    else w.say(`${member.name} has not posted on Slack yet`);
+  } catch (e) {
+    w.say(`that did not work: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }

@@ -1,8 +1,9 @@
 /**
  * `npm run demo` end to end: the demo starts, an XMPP client logs in with the
  * account it prints and joins the room it names, a Discord member's post from
- * the prompt reaches the client, the client's answer reaches Discord and is
- * shown at the prompt, and `quit` stops everything.
+ * the prompt reaches the client (and Slack), the client's answer reaches
+ * Discord and Slack and is shown at the prompt, a Slack member's post reaches
+ * the client and Discord, and `quit` stops everything.
  */
 import assert from "node:assert/strict";
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
@@ -63,6 +64,8 @@ describe("npm run demo", () => {
     await waitForOutput(/Parley demo is running/);
     assert.match(out, /demo@localhost\s+password: demo/);
     assert.match(out, new RegExp(ROOM.replace(/\./g, "\\.")));
+    assert.match(out, /linked to #lobby on the fake Discord, #lobby on the fake Slack/);
+    assert.match(out, /Hedy and Barbara, from Slack/);
   });
 
   it("relays a Discord member's post from the prompt to an XMPP client, and the client's answer back", async () => {
@@ -80,6 +83,20 @@ describe("npm run demo", () => {
     await fromAda;
     await client.send(buildMessage({ type: "groupchat", to: ROOM, body: "hi from XMPP" }));
     await waitForOutput(/\[discord #lobby\] tester: hi from XMPP/, 30_000);
+    // The Slack bridge posts both: Ada (an occupant of the room, from Discord) and the XMPP user, each under their name.
+    await waitForOutput(/\[slack #lobby\] Ada: hello \*from Discord\*/, 30_000);
+    await waitForOutput(/\[slack #lobby\] tester: hi from XMPP/, 30_000);
+  });
+
+  it("relays a Slack member's post from the prompt to the XMPP client and on to Discord", async () => {
+    assert.ok(client);
+    const fromHedy = client.waitFor(
+      isMessage((m: Message) => m.from === `${ROOM}/Hedy` && m.body === "hello from Slack"),
+      { timeoutMs: 30_000 },
+    );
+    demo.stdin.write("slack hedy hello from Slack\n");
+    await fromHedy;
+    await waitForOutput(/\[discord #lobby\] Hedy: hello from Slack/, 30_000);
   });
 
   it("carries the conversation to Matrix and back, through the same room", async () => {
