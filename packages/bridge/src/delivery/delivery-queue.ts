@@ -50,6 +50,12 @@ export interface DeliveryJob<R = unknown> {
    */
   readonly awaitsConfirmation?: boolean;
   /**
+   * The caller knows this key was never queued before (not in this run, not
+   * in an earlier one): the ledger is not asked whether it was delivered.
+   * Only for what the caller has just recorded for the first time.
+   */
+  readonly firstTime?: boolean;
+  /**
    * Performs the action. `attempt` is 1 on the first try; above 1, an earlier
    * try may or may not have reached the network. Throw a TransientError or
    * PermanentError (or anything `isTransient` knows) to say whether to retry.
@@ -458,7 +464,7 @@ export class DeliveryQueue {
     const { job } = entry;
     entry.attempts++;
     if (entry.startedAt === 0) entry.startedAt = this.now();
-    if (this.ledger && !entry.ledgerChecked) {
+    if (this.ledger && !entry.ledgerChecked && !job.firstTime) {
       try {
         const prior = await this.ledger.deliveredResult(job.key);
         entry.ledgerChecked = true;

@@ -215,8 +215,6 @@ export class Bridge {
           lane.startsWith("remote") ? "to-remote" : "to-xmpp",
           transient ? "transient" : "permanent",
         ),
-      onDepth: (n) => this.metrics.queueDepth("delivery", n),
-      onUnconfirmed: (n) => this.metrics.unconfirmed(network, n),
     });
     this.links = new RoomLinks(network, store);
     this.retention = new StoreRetention({
@@ -292,8 +290,15 @@ export class Bridge {
     this.metrics.onScrape(() => this.reportSizes());
   }
 
-  /** parley_puppets and parley_cache_entries: what the engine and the connector hold in memory now. */
+  /**
+   * parley_puppets, parley_cache_entries and the delivery queue's depth and
+   * unconfirmed count: what the engine and the connector hold now, read when
+   * scraped (set on every change, the labelled gauges cost more than the rest
+   * of a delivery's bookkeeping).
+   */
   private reportSizes(): void {
+    this.metrics.queueDepth("delivery", this.delivery.depth);
+    this.metrics.unconfirmed(this.connector.network, this.delivery.unconfirmed);
     this.metrics.puppets(this.connector.network, this.puppets.size);
     for (const [cache, n] of Object.entries(this.engineCacheSizes())) this.metrics.cacheEntries(`engine.${cache}`, n);
     const connectorSizes = this.connector.cacheSizes?.() ?? {};

@@ -58,6 +58,8 @@ const REACTION_COUNT_TTL_MS = 90 * 24 * 3_600_000;
 /** Messages older than this are relayed with their original time (XEP-0203). */
 const DELAY_THRESHOLD_MS = 5_000;
 
+const DAY_MS = 86_400_000;
+
 /** A delivery the queue refused (it is closing): `queued` says so. */
 const NOT_QUEUED = () => undefined;
 
@@ -177,13 +179,6 @@ export class RemoteToXmpp implements ConnectorHost {
     }
   }
 
-  /** Whether a remote message is the network's echo of something the bridge posted. */
-  private async isEcho(author: RemoteUser, id: string): Promise<boolean> {
-    if (author.isBridge) return true;
-    const known = await this.records(id);
-    return known.some((r) => r.direction === "to-remote");
-  }
-
   private resolveMentions(m: RemoteMessage["text"]): RemoteMessage["text"] {
     return mapMentions(m, (target, name) => {
       if (target.remoteId === undefined || target.kind === "role" || target.kind === "channel") return undefined;
@@ -194,7 +189,13 @@ export class RemoteToXmpp implements ConnectorHost {
   async message(m: RemoteMessage): Promise<void> {
     const received = Date.now();
     if (!this.withinBounds("message", [m.id, m.channel, m.author.id, m.replyTo, m.thread])) return;
-    if (await this.isEcho(m.author, m.id)) return;
+    if (m.author.isBridge) return;
+    const known = await this.records(m.id);
+    // The network's echo of something the bridge posted.
+    if (known.some((r) => r.direction === "to-remote")) return;
+    // Said within the day and never handed over before (the message map keeps a day at the very least): its
+    // deliveries cannot be on record, and the queue need not look them up.
+    const firstTime = known.length === 0 && m.timestamp !== undefined && Math.abs(received - m.timestamp) < DAY_MS;
     if (!this.withinRate(m.author)) return;
     const { puppet } = await this.ctx.puppets.ensure(m.author);
     const text = this.resolveMentions(m.text);
@@ -208,7 +209,7 @@ export class RemoteToXmpp implements ConnectorHost {
       this.logger.debug("message in a channel linked to no room", { channel: m.channel });
       return;
     }
-    await Promise.all(rooms.map((room) => this.postToRoom(m, puppet, text, parts, room, received)));
+    await Promise.all(rooms.map((room) => this.postToRoom(m, puppet, text, parts, room, received, firstTime)));
   }
 
   private async attachmentParts(m: RemoteMessage): Promise<Array<{ url: string } | { notice: string }>> {
@@ -224,6 +225,7 @@ export class RemoteToXmpp implements ConnectorHost {
     parts: Array<{ url: string } | { notice: string }>,
     room: string,
     received: number,
+    firstTime: boolean,
   ): Promise<void> {
     const lane = `xmpp:${room}`;
     const stanzas: Array<{ remoteId: string; input: MessageInput }> = [];
@@ -314,6 +316,7 @@ export class RemoteToXmpp implements ConnectorHost {
         lane,
         describe: `message ${s.remoteId} to ${room}`,
         awaitsConfirmation: true,
+        ...(firstTime && { firstTime }),
         run: async () => {
           await recorded;
           await unconfirmed;

@@ -98,11 +98,6 @@ export class XmppToRemote {
     });
   }
 
-  /** Rooms with messages being taken up (for the cache-size metric). */
-  get roomsInFlight(): number {
-    return this.pipeline.size;
-  }
-
   /**
    * Takes the copy of room traffic the engine reads (the relay's, or the
    * reader puppet's where a puppet reads the room in the relay's place), and
@@ -302,7 +297,12 @@ export class XmppToRemote {
       const edit = connector.edit.bind(connector);
       const target = m.replace.id;
       const text = this.textOf(m, room);
-      const editId = m.id ?? m.originId ?? stanzaId;
+      // Keyed by the correction's own id: the same correction read again is the same request.
+      const editId = stanzaId ?? m.originId ?? m.id;
+      if (editId === undefined) {
+        this.ctx.logger.debug("a correction without any id was not relayed", { room, nick });
+        return NOTHING;
+      }
       // Queued in each channel's lane behind the message it corrects, and looked up there once that is sent.
       return {
         done: this.inEachChannel(room, channels, `to-remote edit ${this.ctx.network} ${room} ${editId}`, {
