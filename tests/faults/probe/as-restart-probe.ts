@@ -3,9 +3,10 @@
  * A bare AS (acks every transaction after ackDelayMs), one sender sending one at a time,
  * Synapse restarted every `every` messages. Prints which sent events never reached the AS.
  */
-import { createServer } from "node:http";
+
 import { randomBytes } from "node:crypto";
-import { freePort, startSynapse, startPostgres } from "@parley/testkit";
+import { createServer } from "node:http";
+import { freePort, startPostgres, startSynapse } from "@parley/testkit";
 
 const n = Number(process.argv[2] ?? 300);
 const every = Number(process.argv[3] ?? 50);
@@ -43,7 +44,10 @@ const synapse = await startSynapse({
       as_token: `as-${randomBytes(8).toString("hex")}`,
       hs_token: `hs-${randomBytes(8).toString("hex")}`,
       sender_localpart: "probebot",
-      namespaces: { users: [{ exclusive: true, regex: "@probe_.*:localhost" }], rooms: [{ exclusive: false, regex: ".*" }] },
+      namespaces: {
+        users: [{ exclusive: true, regex: "@probe_.*:localhost" }],
+        rooms: [{ exclusive: false, regex: ".*" }],
+      },
     },
   ],
   ...(pg && { postgres: { host: pg.host, port: pg.port, user: pg.user, database: "synapse" } }),
@@ -52,7 +56,11 @@ const synapse = await startSynapse({
   const { readFileSync, writeFileSync } = await import("node:fs");
   const f = `${synapse.dataDir}/log.config.yaml`;
   const c = JSON.parse(readFileSync(f, "utf8"));
-  c.loggers = { "synapse.appservice": { level: "DEBUG" }, "synapse.handlers.appservice": { level: "DEBUG" }, "synapse.app": { level: "INFO" } };
+  c.loggers = {
+    "synapse.appservice": { level: "DEBUG" },
+    "synapse.handlers.appservice": { level: "DEBUG" },
+    "synapse.app": { level: "INFO" },
+  };
   writeFileSync(f, JSON.stringify(c));
   await synapse.restart();
 }
@@ -99,7 +107,9 @@ await restarting;
 const deadline = Date.now() + 30_000;
 while (Date.now() < deadline && [...sent.keys()].some((id) => !received.has(id))) await sleep(500);
 const missing = [...sent].filter(([id]) => !received.has(id));
-console.log(`sent ${sent.size} in ${sendMs} ms (${((sent.size * 1000) / sendMs).toFixed(1)}/s incl. restarts), received ${received.size}, missing: ${missing.map(([id, b]) => `${b} ${id}`).join("; ")}`);
+console.log(
+  `sent ${sent.size} in ${sendMs} ms (${((sent.size * 1000) / sendMs).toFixed(1)}/s incl. restarts), received ${received.size}, missing: ${missing.map(([id, b]) => `${b} ${id}`).join("; ")}`,
+);
 if (missing.length > 0) {
   for (const [, b] of missing) {
     const i = txnLog.findIndex((l) => l.endsWith(`sent ${b}`));

@@ -61,6 +61,26 @@ const HARD_CAP_MS = 10 * 60_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The receiving side's history, asked again for a while when it fails: after a kill of the XMPP
+ * server the watching user logs in and joins again by itself, which takes seconds on a loaded machine.
+ */
+async function historyOf(w: {
+  receiver: { history(): Promise<string[]> };
+  watcher: { untilJoined(ms: number): Promise<void> };
+}): Promise<string[]> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await w.watcher.untilJoined(Math.max(0, deadline - Date.now()));
+      return await w.receiver.history();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await sleep(1000);
+    }
+  }
+}
+
 export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioResult> {
   const began = Date.now();
   const dir = mkdtempSync(join(tmpdir(), `parley-faults-${s.name}-`));
@@ -165,7 +185,9 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
       // once live has stalled, look there (every few seconds: it is a walk through the whole archive).
       if (!s.liveCounts && sendingDone && Date.now() - progressAt > 3000 && Date.now() - lastHistoryLook > 5000) {
         lastHistoryLook = Date.now();
-        if (new Set(numbers(await w.receiver.history())).size >= n) {
+        // The watcher may still be reconnecting (a loaded machine takes seconds to log in again): look later.
+        const held = await w.receiver.history().catch(() => [] as string[]);
+        if (new Set(numbers(held)).size >= n) {
           recoveryMs = Date.now() - overAt;
           break;
         }
@@ -177,7 +199,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     if (recoveryMs !== null) await sleep(SETTLE_MS);
     else if (!sendingDone) o.say(`  ${s.name}: the sender is stuck at ${sent} of ${n}`);
     liveSeen = live();
-    historySeen = numbers(await w.receiver.history());
+    historySeen = numbers(await historyOf(w));
     if (w.sentOrder) sentOrder = numbers(await w.sentOrder());
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
