@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { type DroppedStanza, StreamParser } from "../src/component/stream-parser.ts";
 
 const HEADER = `<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' id='s1'>`;
@@ -91,5 +93,33 @@ describe("stream parser", () => {
     const other = parserWith({ maxStanzaLength: 1000, maxDepth: 8 });
     other.parser.write("<html>");
     assert.match(other.errors[0] ?? "", /opened with <html>/);
+  });
+
+  it("keeps no socket chunk alive through the values it hands out", () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const kept: string[] = [];
+    const parser = new StreamParser({
+      header: () => undefined,
+      // What the engine keeps of an occupant's presence for as long as they stay: their occupant id and nick.
+      element: (el) => kept.push(String(el.attrs.from), String(el.getChild("occupant-id")?.attrs.id)),
+      end: () => undefined,
+      error: (e) => assert.fail(e),
+    });
+    parser.write(HEADER);
+    const padding = " ".repeat(20_000);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 100; i++) {
+      // One chunk per presence, as a socket may hand them over, each with 20 kB of keepalive whitespace.
+      parser.write(
+        `<presence from='room@muc.example/member number ${i}'><occupant-id xmlns='urn:xmpp:occupant-id:0' id='occupant-id-of-member-${i}'/></presence>${padding}`,
+      );
+    }
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    assert.equal(kept.length, 200);
+    // Values cut from the chunks would keep all 100 of them (4 MB); copies keep a few kB.
+    assert.ok(grown < 1_000_000, `${grown} bytes kept for 200 short values`);
   });
 });

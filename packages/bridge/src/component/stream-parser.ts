@@ -82,7 +82,7 @@ export class StreamParser {
         this.skip(this.tooLong());
         return;
       }
-      this.open.at(-1)?.t(text);
+      this.open.at(-1)?.t(own(text));
     });
   }
 
@@ -118,7 +118,7 @@ export class StreamParser {
       return;
     }
     const el = new Element(name);
-    el.attrs = attrs;
+    el.attrs = ownAttributes(attrs);
     this.stanzaChars = (this.open.length === 0 ? 0 : this.stanzaChars) + name.length + attributeChars(attrs);
     if (this.open.length === 0) {
       this.open.push(el);
@@ -191,6 +191,24 @@ export class StreamParser {
     this.failed = true;
     this.on.error(message);
   }
+}
+
+/**
+ * A copy of `s` that shares nothing with the chunk it was cut from. The
+ * tokenizer cuts names, values and text out of the socket's chunks, and V8
+ * keeps a whole chunk (often tens of kB) alive for as long as a piece cut from
+ * it is: an occupant id or a nick the engine holds for as long as an occupant
+ * stays would hold their presence's chunk. V8 copies pieces shorter than 13
+ * characters already; a longer one is joined to a space, which makes V8 copy
+ * it into a string of its own, and cut back out of that.
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : ` ${s}`.slice(1);
+}
+
+function ownAttributes(attrs: Record<string, string>): Record<string, string> {
+  for (const key of Object.keys(attrs)) attrs[key] = own(attrs[key] as string);
+  return attrs;
 }
 
 function attributeChars(attrs: Record<string, string>): number {
