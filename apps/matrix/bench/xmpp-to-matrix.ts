@@ -13,7 +13,8 @@
  *   medians. The bridge's own requests are counted (homeserver-requests.ts):
  *   per message, at most in flight, and the time with none in flight.
  * - Ten rooms at once: the XMPP user sends into ten linked rooms, the
- *   messages interleaved, and the bare client's ten chains of PUTs likewise.
+ *   messages interleaved, and the bare client's ten chains of PUTs likewise,
+ *   in alternating rounds too.
  * - Catch-up: the bridge is stopped, each side says PARLEY_BENCH_CATCH_UP
  *   messages (XMPP into a room's archive, Matrix into the homeserver's queue
  *   for the application service), the bridge starts again; from its start to
@@ -23,12 +24,24 @@
  * do, so the bridge's look-up of her vCard is on the path (PARLEY_BENCH_AVATAR=0
  * leaves it out).
  *
+ * Synapse keeps its data in PostgreSQL by default, as a homeserver at scale
+ * does (Synapse's documentation calls SQLite fit for testing only), with
+ * Synapse's own default pool of 5 to 10 connections; on SQLite it has one
+ * connection, so every room's writes wait for one another.
+ *
  * Settings (environment): PARLEY_BENCH_TO_MATRIX (burst, default 1000),
  * PARLEY_BENCH_ROUNDS (3), PARLEY_BENCH_ROOM_MESSAGES (per room of the ten,
- * 200), PARLEY_BENCH_CATCH_UP (10000). Prints a table and writes its figures
- * into bench/results.json, next to transaction-burst.ts's.
+ * 200), PARLEY_BENCH_TEN_ROOMS_ROUNDS (as PARLEY_BENCH_ROUNDS),
+ * PARLEY_BENCH_CATCH_UP (10000), PARLEY_BENCH_SYNAPSE_DB (postgres or sqlite),
+ * PARLEY_BENCH_PARTS (which parts run: a comma-separated list of one-room,
+ * ten-rooms, catch-up; all by default), PARLEY_BENCH_RESULTS (the file the
+ * figures go to, default bench/results.json: a side run, e.g. on SQLite for
+ * comparison, can leave the package's figures alone). Prints a table and
+ * writes the figures of the parts that ran into that file, next to
+ * transaction-burst.ts's.
  */
 import { randomBytes } from "node:crypto";
+import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bridge, type BridgeStore, createLogger, loadConfig, openStore } from "@parley/bridge";
@@ -47,6 +60,7 @@ import {
   processCpuMs,
   progress,
   runBench,
+  startPostgres,
   startSynapse,
   startXmppServer,
   TestClient,
@@ -58,7 +72,14 @@ import { buildRegistration, MatrixConnector, type MatrixOptions } from "../src/i
 import { MatrixUser } from "../test/matrix-user.ts";
 import { HomeserverRequests } from "./homeserver-requests.ts";
 import { MatrixArrivals, type MatrixBurstTimings } from "./matrix-arrivals.ts";
-import { type OrderedBurst, toMatrixResults, toMatrixTable } from "./xmpp-to-matrix-figures.ts";
+import {
+  benchParts,
+  type OrderedBurst,
+  type PartConditions,
+  synapseDatabase,
+  toMatrixResults,
+  toMatrixTable,
+} from "./xmpp-to-matrix-figures.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const setting = (name: string, fallback: number, max: number) =>
@@ -66,11 +87,19 @@ const setting = (name: string, fallback: number, max: number) =>
 const MESSAGES = setting("PARLEY_BENCH_TO_MATRIX", 1000, 100_000);
 const ROUNDS = setting("PARLEY_BENCH_ROUNDS", 3, 25);
 const ROOM_MESSAGES = setting("PARLEY_BENCH_ROOM_MESSAGES", 200, 10_000);
+const TEN_ROOMS_ROUNDS = setting("PARLEY_BENCH_TEN_ROOMS_ROUNDS", ROUNDS, 25);
 const CATCH_UP = setting("PARLEY_BENCH_CATCH_UP", 10_000, 100_000);
+const SYNAPSE_DB = synapseDatabase(process.env.PARLEY_BENCH_SYNAPSE_DB);
+const PARTS = benchParts(process.env.PARLEY_BENCH_PARTS);
 /** 1: the XMPP user shows an avatar in the rooms, as most clients do (the bridge looks it up in her vCard); 0: none. */
 const AVATAR = wholeNumberSetting(process.env, "PARLEY_BENCH_AVATAR", { fallback: 1, min: 0, max: 1 }) === 1;
 const ROOMS = 10;
 const TIMEOUT_MS = 900_000;
+/** A catch-up is one room's messages in order: at the slowest rate seen on a loaded machine (4 msgs/s), with room to spare. */
+const CATCH_UP_TIMEOUT_MS = Math.max(TIMEOUT_MS, CATCH_UP * 250);
+/** Synapse's own pool size for PostgreSQL (the testkit keeps 1 to 5 for its many short-lived homeservers). */
+const SYNAPSE_POOL = { cp_min: 5, cp_max: 10 };
+const loadNow = () => loadavg()[0] ?? 0;
 
 const ordered = (t: MatrixBurstTimings): OrderedBurst => {
   if (t.duplicates > 0) throw new Error(`${t.duplicates} messages reached Matrix twice`);
@@ -84,8 +113,9 @@ interface Link {
 
 async function main(cleanup: BenchCleanup): Promise<void> {
   progress(
-    `XMPP -> Matrix: ${MESSAGES} messages x ${ROUNDS} rounds, ${ROOMS} rooms x ${ROOM_MESSAGES}, ` +
-      `catch-up of ${CATCH_UP}, ${AVATAR ? "with" : "without"} an avatar`,
+    `XMPP -> Matrix on Synapse/${SYNAPSE_DB} (${[...PARTS].join(", ")}): ${MESSAGES} messages x ${ROUNDS} rounds, ` +
+      `${ROOMS} rooms x ${ROOM_MESSAGES} x ${TEN_ROOMS_ROUNDS} rounds, catch-up of ${CATCH_UP}, ` +
+      `${AVATAR ? "with" : "without"} an avatar; load average ${loadNow().toFixed(1)}`,
   );
   const dir = cleanup.tempDir("parley-matrix-to-bench-");
   const secret = randomBytes(12).toString("hex");
@@ -106,7 +136,17 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     aliasPrefix: "_xmpp_",
     botLocalpart: "xmppbridge",
   };
-  const synapse = await startSynapse({ appservices: [buildRegistration(base)] });
+  let postgres: { host: string; port: number; user: string; database: string } | undefined;
+  if (SYNAPSE_DB === "postgres") {
+    const pg = await startPostgres();
+    cleanup.defer(() => pg.stop());
+    await pg.createDatabase("synapse");
+    postgres = { host: pg.host, port: pg.port, user: pg.user, database: "synapse" };
+  }
+  const synapse = await startSynapse({
+    appservices: [buildRegistration(base)],
+    ...(postgres && { postgres, extraConfig: { database: { args: SYNAPSE_POOL } } }),
+  });
   cleanup.defer(() => synapse.stop());
   const options: MatrixOptions = { ...base, homeserverUrl: synapse.url };
   const account = await synapse.registerUser("bench", { displayName: "Bench" });
@@ -284,138 +324,190 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     const per = (k: keyof typeof after) => Math.round(((after[k] - before[k]) / messages) * 10) / 10;
     return { synapse: per("synapse"), prosody: per("prosody"), bridge: per("bridge") };
   };
-  const synapseCpu: { ceiling: number[]; bridge: number[] } = { ceiling: [], bridge: [] };
 
   // Warm-up: the ghost is registered and joins every room; the bare client speaks once as that ghost.
   await fromXmpp("warm", links, 2);
   await fromBareClient("cwarm", [one.roomId, ...ten.map((l) => l.roomId)], 2);
   progress("warmed up");
   requests.take();
-  let requestsPerMessage = 0;
 
-  const runs = await alternateRounds<BurstFigures | OrderedBurst>({
-    rounds: ROUNDS,
-    ceiling: async (round) => {
-      requests.take();
-      const cpu = cpuNow();
-      const [c] = await fromBareClient(`c${round}`, [one.roomId], MESSAGES);
-      if (!c) throw new Error("no ceiling run");
-      const asked = requests.take();
-      const used = cpuPerMessage(cpu, MESSAGES);
-      synapseCpu.ceiling.push(used.synapse);
-      progress(describeRun("ceiling", round, c));
-      progress(
-        `  the bare client's PUTs: ${asked.meanMs} ms each, ${asked.idleMs} ms with none in flight; ` +
-          `CPU ms per message: ${JSON.stringify(used)}`,
-      );
-      return c;
-    },
-    subject: async (round) => {
-      requests.take();
-      const cpu = cpuNow();
-      const [b] = await fromXmpp(`b${round}`, [one], MESSAGES);
-      if (!b) throw new Error("no bridge run");
-      const asked = requests.take();
-      const used = cpuPerMessage(cpu, MESSAGES);
-      synapseCpu.bridge.push(used.synapse);
-      requestsPerMessage = Math.max(requestsPerMessage, asked.total / MESSAGES);
-      progress(describeRun("bridge", round, b, `${b.outOfOrder} out of order`));
-      progress(
-        `  the bridge's requests: ${JSON.stringify(asked.byShape)}, at most ${asked.maxInFlight} at once, ` +
-          `${asked.meanMs} ms each, ${asked.idleMs} ms with none in flight; CPU ms per message: ${JSON.stringify(used)}`,
-      );
-      return b;
-    },
+  const conditions = (loadBefore: number): PartConditions => ({
+    synapseDatabase: SYNAPSE_DB,
+    loadAverage: [loadBefore, loadNow()],
   });
+  const oneRoom = PARTS.has("one-room") ? await oneRoomPart() : undefined;
+  const tenRooms = PARTS.has("ten-rooms") ? await tenRoomsPart() : undefined;
+  const catchUpFigures = PARTS.has("catch-up") ? await catchUpPart() : undefined;
 
-  // For comparison only: the bench user's own PUTs into a room the bridge is not in.
-  const plainBurst = arrivals.expect({ tag: "plain", roomId: plainRoom, count: MESSAGES, timeoutMs: TIMEOUT_MS });
-  const plainCpu = cpuNow();
-  for (let i = 0; i < MESSAGES; i++) {
-    plainBurst.markSent(i);
-    await user.sendText(plainRoom, benchBody("plain", i));
+  async function oneRoomPart() {
+    const loadBefore = loadNow();
+    let requestsPerMessage = 0;
+    const synapseCpu: { ceiling: number[]; bridge: number[] } = { ceiling: [], bridge: [] };
+    const runs = await alternateRounds<BurstFigures | OrderedBurst>({
+      rounds: ROUNDS,
+      ceiling: async (round) => {
+        requests.take();
+        const cpu = cpuNow();
+        const [c] = await fromBareClient(`c${round}`, [one.roomId], MESSAGES);
+        if (!c) throw new Error("no ceiling run");
+        const asked = requests.take();
+        const used = cpuPerMessage(cpu, MESSAGES);
+        synapseCpu.ceiling.push(used.synapse);
+        progress(describeRun("ceiling", round, c, `load ${loadNow().toFixed(1)}`));
+        progress(
+          `  the bare client's PUTs: ${asked.meanMs} ms each, ${asked.idleMs} ms with none in flight; ` +
+            `CPU ms per message: ${JSON.stringify(used)}`,
+        );
+        return c;
+      },
+      subject: async (round) => {
+        requests.take();
+        const cpu = cpuNow();
+        const [b] = await fromXmpp(`b${round}`, [one], MESSAGES);
+        if (!b) throw new Error("no bridge run");
+        const asked = requests.take();
+        const used = cpuPerMessage(cpu, MESSAGES);
+        synapseCpu.bridge.push(used.synapse);
+        requestsPerMessage = Math.max(requestsPerMessage, asked.total / MESSAGES);
+        progress(describeRun("bridge", round, b, `${b.outOfOrder} out of order, load ${loadNow().toFixed(1)}`));
+        progress(
+          `  the bridge's requests: ${JSON.stringify(asked.byShape)}, at most ${asked.maxInFlight} at once, ` +
+            `${asked.meanMs} ms each, ${asked.idleMs} ms with none in flight; CPU ms per message: ${JSON.stringify(used)}`,
+        );
+        return b;
+      },
+    });
+
+    // For comparison only: the bench user's own PUTs into a room the bridge is not in.
+    const plainBurst = arrivals.expect({ tag: "plain", roomId: plainRoom, count: MESSAGES, timeoutMs: TIMEOUT_MS });
+    const plainCpu = cpuNow();
+    for (let i = 0; i < MESSAGES; i++) {
+      plainBurst.markSent(i);
+      await user.sendText(plainRoom, benchBody("plain", i));
+    }
+    const plain = ordered(await plainBurst.done);
+    const plainUsed = cpuPerMessage(plainCpu, MESSAGES);
+    progress(
+      `a room the bridge is not in, bare client: ${plain.msgsPerSec.toFixed(1)} msgs/s; CPU ms per message: ${JSON.stringify(plainUsed)}`,
+    );
+    return {
+      ...conditions(loadBefore),
+      ceiling: runs.ceiling,
+      bridge: runs.subject as OrderedBurst[],
+      requestsPerMessage,
+      synapseCpuMsPerMessage: synapseCpu,
+      plainRoom: { msgsPerSec: plain.msgsPerSec, synapseCpuMsPerMsg: plainUsed.synapse },
+    };
   }
-  const plain = ordered(await plainBurst.done);
-  const plainUsed = cpuPerMessage(plainCpu, MESSAGES);
-  progress(
-    `a room the bridge is not in, bare client: ${plain.msgsPerSec.toFixed(1)} msgs/s; CPU ms per message: ${JSON.stringify(plainUsed)}`,
-  );
-  const tenCeiling = pooled(
-    await fromBareClient(
-      "tc",
-      ten.map((l) => l.roomId),
-      ROOM_MESSAGES,
-    ),
-  );
-  progress(`10 rooms, bare client: ${tenCeiling.msgsPerSec.toFixed(1)} msgs/s`);
-  requests.take();
-  const tenRooms = pooled(await fromXmpp("tb", ten, ROOM_MESSAGES));
-  const tenAsked = requests.take();
-  progress(`  the bridge's requests: ${JSON.stringify(tenAsked.byShape)}, at most ${tenAsked.maxInFlight} at once`);
-  progress(`10 rooms, bridge: ${tenRooms.msgsPerSec.toFixed(1)} msgs/s, ${tenRooms.outOfOrder} out of order`);
+
+  async function tenRoomsPart() {
+    const loadBefore = loadNow();
+    let requestsInFlight = 0;
+    let requestsPerMessage = 0;
+    const runs = await alternateRounds<OrderedBurst>({
+      rounds: TEN_ROOMS_ROUNDS,
+      ceiling: async (round) => {
+        const c = pooled(
+          await fromBareClient(
+            `tc${round}`,
+            ten.map((l) => l.roomId),
+            ROOM_MESSAGES,
+          ),
+        );
+        progress(describeRun("ceiling", round, c, `10 rooms, load ${loadNow().toFixed(1)}`));
+        return c;
+      },
+      subject: async (round) => {
+        requests.take();
+        const b = pooled(await fromXmpp(`tb${round}`, ten, ROOM_MESSAGES));
+        const asked = requests.take();
+        requestsInFlight = Math.max(requestsInFlight, asked.maxInFlight);
+        requestsPerMessage = Math.max(requestsPerMessage, asked.total / b.messages);
+        progress(
+          describeRun("bridge", round, b, `10 rooms, ${b.outOfOrder} out of order, load ${loadNow().toFixed(1)}`),
+        );
+        progress(
+          `  the bridge's requests: ${JSON.stringify(asked.byShape)}, at most ${asked.maxInFlight} at once, ` +
+            `${asked.meanMs} ms each, ${asked.idleMs} ms with none in flight`,
+        );
+        return b;
+      },
+    });
+    return {
+      ...conditions(loadBefore),
+      ceiling: runs.ceiling,
+      bridge: runs.subject,
+      requestsInFlight,
+      requestsPerMessage,
+    };
+  }
 
   // Catch-up: the bridge stops, both sides talk, the bridge starts again.
-  await bridge?.stop();
-  bridge = undefined;
-  progress(`bridge stopped; ${CATCH_UP} messages on each side`);
-  const toMatrix = arrivals.expect({
-    tag: "cux",
-    roomId: catchUp.roomId,
-    count: CATCH_UP,
-    timeoutMs: TIMEOUT_MS,
-    quietMs: 60_000,
-  });
-  for (let i = 0; i < CATCH_UP; i++) {
-    toMatrix.markSent(i);
-    await alice.send(buildMessage({ type: "groupchat", id: `cux-${i}`, to: catchUp.room, body: benchBody("cux", i) }));
-  }
-  const toXmpp = probe.expect({ tag: "cum", room: catchUp.room, count: CATCH_UP, timeoutMs: TIMEOUT_MS });
-  let next = 0;
-  const worker = async () => {
-    while (next < CATCH_UP) {
-      const i = next++;
-      toXmpp.markSent(i);
-      await user.sendText(catchUp.roomId, benchBody("cum", i));
+  async function catchUpPart() {
+    const loadBefore = loadNow();
+    await bridge?.stop();
+    bridge = undefined;
+    progress(`bridge stopped; ${CATCH_UP} messages on each side`);
+    const toMatrix = arrivals.expect({
+      tag: "cux",
+      roomId: catchUp.roomId,
+      count: CATCH_UP,
+      timeoutMs: CATCH_UP_TIMEOUT_MS,
+      quietMs: 60_000,
+    });
+    for (let i = 0; i < CATCH_UP; i++) {
+      toMatrix.markSent(i);
+      await alice.send(
+        buildMessage({ type: "groupchat", id: `cux-${i}`, to: catchUp.room, body: benchBody("cux", i) }),
+      );
     }
-  };
-  await Promise.all(Array.from({ length: 4 }, worker));
-  progress("both sides said their part; the bridge starts again");
-  const restartedAt = wallNow();
-  await startBridge();
-  const [toMatrixDone, toXmppDone] = await Promise.all([
-    toMatrix.done.then((t) => {
-      const ms = Math.max(...t.receivedAt.filter((r) => r !== undefined)) - restartedAt;
-      progress(`catch-up to Matrix: ${t.arrived} of ${CATCH_UP} in ${Math.round(ms)} ms, ${t.outOfOrder} out of order`);
-      return { ms, arrived: t.arrived };
-    }),
-    toXmpp.done.then((t) => {
-      const ms = Math.max(...t.receivedAt.map((r) => r ?? Number.NaN)) - restartedAt;
-      progress(`catch-up to XMPP: ${CATCH_UP} in ${Math.round(ms)} ms`);
-      return ms;
-    }),
-  ]);
-
-  const results = toMatrixResults({
-    ceiling: runs.ceiling,
-    bridge: runs.subject as OrderedBurst[],
-    tenRooms,
-    tenRoomsCeiling: tenCeiling,
-    catchUp: {
+    const toXmpp = probe.expect({ tag: "cum", room: catchUp.room, count: CATCH_UP, timeoutMs: CATCH_UP_TIMEOUT_MS });
+    let next = 0;
+    const worker = async () => {
+      while (next < CATCH_UP) {
+        const i = next++;
+        toXmpp.markSent(i);
+        await user.sendText(catchUp.roomId, benchBody("cum", i));
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, worker));
+    progress(`both sides said their part; the bridge starts again (load ${loadNow().toFixed(1)})`);
+    const restartedAt = wallNow();
+    await startBridge();
+    const [toMatrixDone, toXmppDone] = await Promise.all([
+      toMatrix.done.then((t) => {
+        const ms = Math.max(...t.receivedAt.filter((r) => r !== undefined)) - restartedAt;
+        progress(
+          `catch-up to Matrix: ${t.arrived} of ${CATCH_UP} in ${Math.round(ms)} ms, ${t.outOfOrder} out of order`,
+        );
+        return { ms, arrived: t.arrived, outOfOrder: t.outOfOrder };
+      }),
+      toXmpp.done.then((t) => {
+        const ms = Math.max(...t.receivedAt.map((r) => r ?? Number.NaN)) - restartedAt;
+        progress(`catch-up to XMPP: ${CATCH_UP} in ${Math.round(ms)} ms`);
+        return ms;
+      }),
+    ]);
+    return {
+      ...conditions(loadBefore),
       messages: CATCH_UP,
       toMatrixMs: toMatrixDone.ms,
       toMatrixArrived: toMatrixDone.arrived,
+      toMatrixOutOfOrder: toMatrixDone.outOfOrder,
       toXmppMs: toXmppDone,
-    },
+    };
+  }
+
+  const results = toMatrixResults({
+    ...(oneRoom && { oneRoom }),
+    ...(tenRooms && { tenRooms }),
+    ...(catchUpFigures && { catchUp: catchUpFigures }),
     bridgeWarnings: warnings,
-    requestsPerMessage,
-    tenRoomsRequestsInFlight: tenAsked.maxInFlight,
-    synapseCpuMsPerMessage: synapseCpu,
-    plainRoom: { msgsPerSec: plain.msgsPerSec, synapseCpuMsPerMsg: plainUsed.synapse },
   });
   console.log(`\n${toMatrixTable(results)}\n`);
-  const file = join(HERE, "results.json");
+  const file = process.env.PARLEY_BENCH_RESULTS || join(HERE, "results.json");
   writeMergedBenchResults(file, results);
-  progress(`wrote ${file}`);
+  progress(`wrote ${file}; load average ${loadNow().toFixed(1)}`);
 }
 
 await runBench(main);
