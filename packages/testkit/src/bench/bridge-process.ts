@@ -60,7 +60,16 @@ export class BridgeProcess {
       url = inspectorUrlIn(readFileSync(o.logFile, "utf8"));
       if (url === undefined) await sleep(50);
     }
-    const inspector = await InspectorSession.connect(url);
+    let inspector: InspectorSession;
+    try {
+      inspector = await InspectorSession.connect(url);
+    } catch (e) {
+      // The process may print its inspector's address and exit before we connect: say that, not "refused".
+      const exitDeadline = Date.now() + 2000;
+      while (child.exitCode === null && Date.now() < exitDeadline) await sleep(50);
+      if (child.exitCode !== null) throw fail(`exited with ${child.exitCode} before it was ready`);
+      throw fail(`took no inspector connection at ${url}: ${e instanceof Error ? e.message : String(e)}`);
+    }
     const bridge = new BridgeProcess(child, inspector, o);
     for (;;) {
       if (child.exitCode !== null) throw fail(`exited with ${child.exitCode} before it was ready`);
