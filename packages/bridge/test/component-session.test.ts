@@ -181,7 +181,11 @@ describe("component session failure modes", () => {
   });
 
   it("survives garbage from the server and comes back", async () => {
-    const server = createServer((sock) => sock.end("<<<not xml at all & <stream:stream>"));
+    const server = createServer((sock) => {
+      // The session may reset the connection while this end still writes: not this test's concern.
+      sock.on("error", () => undefined);
+      sock.end("<<<not xml at all & <stream:stream>");
+    });
     server.listen(0, "127.0.0.1");
     await once(server, "listening");
     const addr = server.address();
@@ -196,7 +200,7 @@ describe("component session failure modes", () => {
     const warnings: string[] = [];
     s.on("warning", (w) => warnings.push(w));
     s.start().catch(() => undefined);
-    for (let i = 0; i < 50 && warnings.length < 2; i++) await sleep(20);
+    for (let i = 0; i < 500 && warnings.length < 2; i++) await sleep(20);
     assert.ok(warnings.length >= 2, "keeps retrying with a warning each time");
     assert.equal(s.state === "waiting" || s.state === "connecting", true);
     await s.stop();
