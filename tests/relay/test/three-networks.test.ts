@@ -167,6 +167,13 @@ describe("one XMPP room linked to Discord, Slack and Matrix at once", () => {
     });
   }
 
+  it("makes no request the real Discord or Slack would refuse", () => {
+    assert.deepEqual(w.discord.violations, [], "requests Discord's API would refuse");
+    // "response ..." lines are the fake Slack checking its own answers, not the bridge's requests.
+    const slackRequests = w.slack.violations.filter((v) => !v.startsWith("response "));
+    assert.deepEqual(slackRequests, [], "requests Slack's Web API would refuse");
+  });
+
   it("leaves no warning or error in any bridge's log", () => {
     for (const network of NETWORKS) {
       const lines = readFileSync(join(w.dir, `${network}.log`), "utf8")
