@@ -54,10 +54,10 @@ export class SlackDirectory {
     return this.users.size + this.channels.size;
   }
 
-  /** A user object as Slack gave it (an event, users.info): the cache keeps the newest. */
+  /** A user object as Slack gave it (an event, users.info): the cache keeps the newest, what the bridge reads of it. */
   remember(user: SlackUserObject): RemoteUser | undefined {
     if (typeof user.id !== "string") return undefined;
-    setBounded(this.users, user.id, user);
+    setBounded(this.users, user.id, readFields(user));
     return this.remoteUser(user);
   }
 
@@ -134,6 +134,32 @@ export class SlackDirectory {
     const name = this.channels.get(id);
     return name === undefined ? id : `#${name} (${id})`;
   }
+}
+
+/**
+ * The fields of `user` the bridge reads: Slack's user object carries dozens
+ * more (five more avatar sizes, time zone, colour...), about 1 kB a member
+ * that the cache would keep for nothing.
+ */
+function readFields(user: SlackUserObject): SlackUserObject {
+  const p = user.profile;
+  const profile = p && {
+    ...(p.display_name !== undefined && { display_name: p.display_name }),
+    ...(p.real_name !== undefined && { real_name: p.real_name }),
+    ...(p.image_192 !== undefined && { image_192: p.image_192 }),
+    ...(p.image_72 !== undefined && { image_72: p.image_72 }),
+    ...(p.image_512 !== undefined && { image_512: p.image_512 }),
+    ...(p.bot_id !== undefined && { bot_id: p.bot_id }),
+    ...(p.status_text !== undefined && { status_text: p.status_text }),
+  };
+  return {
+    ...(user.id !== undefined && { id: user.id }),
+    ...(user.name !== undefined && { name: user.name }),
+    ...(user.real_name !== undefined && { real_name: user.real_name }),
+    ...(user.deleted !== undefined && { deleted: user.deleted }),
+    ...(user.is_bot !== undefined && { is_bot: user.is_bot }),
+    ...(profile !== undefined && { profile }),
+  };
 }
 
 function setBounded<K, V>(map: Map<K, V>, key: K, value: V): void {

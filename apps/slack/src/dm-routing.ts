@@ -10,13 +10,15 @@ import type { ConnectorState } from "@parley/bridge";
 import type { webApi } from "@slack/bolt";
 import type { SlackFailures } from "./slack-failures.ts";
 
+/** DM channels kept in memory. */
+const MAX_CHANNELS = 10_000;
+
 export class DmRouting {
   private readonly state: ConnectorState;
   private readonly client: webApi.WebClient;
   private readonly failures: SlackFailures;
+  /** Slack user -> the bot's DM channel with them: at most MAX_CHANNELS, the least recently used dropped (the state has them all). */
   private readonly channels = new Map<string, string>();
-  /** DM channel -> Slack user, for DM channels the bridge opened. */
-  private readonly users = new Map<string, string>();
 
   constructor(o: { state: ConnectorState; client: webApi.WebClient; failures: SlackFailures }) {
     this.state = o.state;
@@ -32,8 +34,7 @@ export class DmRouting {
   async channelOf(userId: string): Promise<string> {
     const known = this.channels.get(userId) ?? (await this.state.get(`dm:${userId}`));
     if (known !== undefined) {
-      this.channels.set(userId, known);
-      this.users.set(known, userId);
+      this.remember(userId, known);
       return known;
     }
     const r = await this.failures.run({ action: "opening a direct message" }, () =>
@@ -41,10 +42,18 @@ export class DmRouting {
     );
     const id = r.channel?.id;
     if (typeof id !== "string") throw new Error("conversations.open gave no channel");
-    this.channels.set(userId, id);
-    this.users.set(id, userId);
+    this.remember(userId, id);
     await this.state.set(`dm:${userId}`, id);
     return id;
+  }
+
+  private remember(userId: string, channel: string): void {
+    this.channels.delete(userId);
+    this.channels.set(userId, channel);
+    if (this.channels.size > MAX_CHANNELS) {
+      const oldest = this.channels.keys().next();
+      if (!oldest.done) this.channels.delete(oldest.value);
+    }
   }
 
   /** `jid` is writing in DM `channel`: answers go to them from now on. */

@@ -8,6 +8,9 @@
  */
 import type { ConnectorState } from "@parley/bridge";
 
+/** Keys kept in memory; older ones are asked of the store. */
+const RECENT_KEYS = 10_000;
+
 export class HandledOnce {
   private readonly state: ConnectorState;
   private readonly ttlMs: number;
@@ -19,6 +22,11 @@ export class HandledOnce {
     this.ttlMs = ttlMs;
   }
 
+  /** Keys kept in memory (at most RECENT_KEYS). */
+  get size(): number {
+    return this.recent.size;
+  }
+
   async seen(key: string): Promise<boolean> {
     if (this.recent.has(key)) return true;
     return (await this.state.get(`once:${key}`)) !== undefined;
@@ -26,7 +34,7 @@ export class HandledOnce {
 
   async mark(key: string): Promise<void> {
     this.recent.add(key);
-    if (this.recent.size > 10_000) {
+    if (this.recent.size > RECENT_KEYS) {
       const oldest = this.recent.values().next();
       if (!oldest.done) this.recent.delete(oldest.value);
     }

@@ -76,6 +76,7 @@ interface Running {
   readonly client: webApi.WebClient;
   readonly directory: SlackDirectory;
   readonly queue: EventQueue;
+  readonly once: HandledOnce;
   readonly events: IncomingEvents;
   readonly posts: SlackPosts;
   readonly dms: DmRouting;
@@ -120,6 +121,7 @@ export class SlackConnector implements Connector {
     return {
       "slack.directory": r.directory.size,
       "slack.dms": r.dms.size,
+      "slack.handled": r.once.size,
       "slack.presence": r.presence?.size ?? 0,
       "slack.queued": r.queue.size,
     };
@@ -255,6 +257,7 @@ export class SlackConnector implements Connector {
       client,
       directory,
       queue,
+      once,
       events,
       posts,
       dms,
