@@ -14,8 +14,9 @@
  * PARLEY_PROBE_CP_MAX sets the PostgreSQL pool's size (the testkit's is 5).
  */
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { freePort, startPostgres, startSynapse } from "@parley/testkit";
+import { findProcess, freePort, processCpuMs, startPostgres, startSynapse } from "@parley/testkit";
 
 const [db = "sqlite", perRoomArg = "100", ...roomArgs] = process.argv.slice(2);
 if (db !== "sqlite" && db !== "postgres") throw new Error("the first argument must be sqlite or postgres");
@@ -86,9 +87,28 @@ for (let r = 0; r < maxRooms; r++) {
   rooms.push({ roomId, ghost });
 }
 
+// CPU of Synapse's process, and of PostgreSQL's (the server and its backends, which are its children).
+const synapsePid = findProcess(synapse.dataDir);
+const postgresPid = pg ? findProcess(pg.dir) : undefined;
+const children = (pid: number): number[] => {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+};
+const cpu = () => ({
+  synapse: processCpuMs(synapsePid) ?? Number.NaN,
+  postgres:
+    postgresPid === undefined
+      ? 0
+      : [postgresPid, ...children(postgresPid)].reduce((n, p) => n + (processCpuMs(p) ?? 0), 0),
+});
+
 let txn = 0;
 const run = async (count: number) => {
   const before = pushed;
+  const cpuBefore = cpu();
   const started = performance.now();
   await Promise.all(
     rooms.slice(0, count).map(async ({ roomId, ghost }) => {
@@ -108,9 +128,12 @@ const run = async (count: number) => {
     await new Promise((r) => setTimeout(r, 50));
   }
   const load = (await import("node:os")).loadavg()[0]?.toFixed(1);
+  const cpuAfter = cpu();
+  const perMsg = (k: "synapse" | "postgres") => ((cpuAfter[k] - cpuBefore[k]) / total).toFixed(1);
   console.log(
     `${db}${cpMax ? ` cp_max ${cpMax}` : ""}, ${count} rooms x ${perRoom}: ${((total * 1000) / ms).toFixed(1)} msgs/s ` +
-      `(${Math.round(ms)} ms); pushed ${pushed - before}; load ${load}`,
+      `(${Math.round(ms)} ms); pushed ${pushed - before}; CPU ms per message: Synapse ${perMsg("synapse")}` +
+      `${pg ? `, PostgreSQL ${perMsg("postgres")}` : ""}; load ${load}`,
   );
 };
 for (let pass = 1; pass <= passes; pass++) {
