@@ -475,7 +475,8 @@ async function main(cleanup: BenchCleanup): Promise<void> {
         await user.sendText(catchUp.roomId, benchBody("cum", i));
       }
     };
-    await Promise.all(Array.from({ length: 4 }, worker));
+    // Eight in flight, as a busy room's users would have: Synapse persists a room's waiting events together.
+    await Promise.all(Array.from({ length: 8 }, worker));
     progress(`both sides said their part; the bridge starts again (load ${loadNow().toFixed(1)})`);
     const restartedAt = wallNow();
     await startBridge();
