@@ -1,0 +1,251 @@
+/**
+ * The Slack soak (`npm run bench:soak` at the root, or `node bench/soak.ts`
+ * here): does the bridge's memory stay flat over a long run, and what does an
+ * online member cost? The bridge runs as its own process (the real `parley`
+ * CLI, a config file, SQLite) next to a real Prosody and the fake Slack (a
+ * process of its own too, soak-fake-slack.ts), in Socket Mode.
+ *
+ * 1. `--rooms` channels, each linked with a MUC room where one XMPP user
+ *    sits. One active member per channel is there from the start: the bridge
+ *    lists its channels' members and asks each one's presence
+ *    (users.getPresence, Tier 3, so it spaces its calls 1.3 s apart), then
+ *    polls them every 30 s for the whole run. The others, up to `--members`,
+ *    join the channels once it runs (member_joined_channel), which seats
+ *    them as present: asked one by one, 1,000 members would take 22 minutes.
+ * 2. Warm-up, then the run: `--to-xmpp` messages Slack -> XMPP (Socket Mode
+ *    events) and `--to-network` XMPP -> Slack (chat.postMessage), interleaved
+ *    in batches that each wait for the last to arrive; memory read after a
+ *    full collection after each. The growth between them is what relaying
+ *    costs for good.
+ * 3. More members join the linked channels until `--crowd` are online: RSS
+ *    per online member (the user cache, puppets, seats in the rooms).
+ *
+ * The fake's rate limits are off (the soak measures memory, not Slack's
+ * pace). `--snapshots <dir>` writes heap snapshots after the warm-up, after
+ * the run and with `--crowd` online. Prints a table and writes bench/soak.json.
+ */
+import { writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildMessage } from "@parley/stanza";
+import {
+  type BenchCleanup,
+  BridgeProcess,
+  freePort,
+  type MemoryReading,
+  progress,
+  RemoteFake,
+  relayInterleaved,
+  runBench,
+  SoakArrivals,
+  type SoakDirections,
+  soakFiguresOf,
+  soakSettings,
+  soakTable,
+  startXmppServer,
+  TestClient,
+  waitForCount,
+  writeBenchResults,
+} from "@parley/testkit";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PARLEY = resolve(HERE, "../../../packages/bridge/bin/parley.js");
+/** The least presence polling interval the connector takes: the poll runs all through the soak. */
+const PRESENCE_INTERVAL_SECONDS = 30;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The sum of the samples of `name` in /metrics, whatever their labels. */
+async function metricSum(bridge: BridgeProcess, name: string): Promise<number> {
+  let sum = 0;
+  for (const [key, value] of await bridge.metrics()) if (key === name || key.startsWith(`${name}{`)) sum += value;
+  return sum;
+}
+
+/** Resolves once `read()` has not changed for `quietMs` (puppets still taking their seats in the rooms). */
+async function quiet(read: () => Promise<number>, quietMs = 5000): Promise<void> {
+  let last = await read();
+  let since = Date.now();
+  while (Date.now() - since < quietMs) {
+    await sleep(500);
+    const now = await read();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    }
+  }
+}
+
+async function main(cleanup: BenchCleanup): Promise<void> {
+  const s = soakSettings(process.argv.slice(2));
+  if (s.rooms > 900) throw new RangeError(`--rooms ${s.rooms}: the testkit's Prosody keeps 1000 rooms in memory`);
+  const atStart = Math.min(s.members, s.rooms);
+  const notes: string[] = [
+    `${atStart} members were in the channels at start (presence asked 1.3 s apart, then polled every ` +
+      `${PRESENCE_INTERVAL_SECONDS} s); the others joined the linked channels while the bridge ran`,
+  ];
+  progress(
+    `slack soak: ${s.rooms} rooms, ${s.members} members online, warm-up ${s.warmup}, ` +
+      `${s.toXmpp} -> XMPP, ${s.toNetwork} -> Slack, then ${s.crowd} online`,
+  );
+  const component = { domain: "slack.parley.test", secret: "soak-secret-for-a-loopback-bench" };
+  const server = await startXmppServer("prosody", { components: [component] });
+  cleanup.defer(() => server.stop());
+  const fake = new RemoteFake(join(HERE, "soak-fake-slack.ts"), "fake Slack");
+  cleanup.defer(() => fake.stop());
+  cleanup.onSignal(() => fake.kill());
+  const slack = await fake.ask<{ botToken: string; appToken: string; apiUrl: string; channels: string[] }>({
+    op: "setup",
+    channels: s.rooms,
+    members: atStart,
+  });
+  const rooms = slack.channels.map((_, i) => `soak-${i + 1}@${server.mucDomain}`);
+
+  const account = server.accounts[0];
+  if (!account) throw new Error("the server has no account");
+  const alice = await TestClient.connect(server, account);
+  cleanup.defer(() => alice.stop());
+  for (const room of rooms) await alice.joinRoom(room, "alice");
+  const arrivals = new SoakArrivals(alice, "alice");
+
+  const dir = cleanup.tempDir("parley-slack-soak-");
+  const opsPort = await freePort();
+  const configFile = join(dir, "parley.yaml");
+  const connector = {
+    botToken: slack.botToken,
+    appToken: slack.appToken,
+    apiUrl: slack.apiUrl,
+    presenceIntervalSeconds: PRESENCE_INTERVAL_SECONDS,
+  };
+  writeFileSync(
+    configFile,
+    [
+      "xmpp:",
+      `  host: ${server.host}`,
+      `  port: ${server.componentPort}`,
+      `  domain: ${component.domain}`,
+      `  secret: "${component.secret}"`,
+      `store: { url: "sqlite:${join(dir, "parley.db")}" }`,
+      "http: { host: 127.0.0.1, port: 0 }",
+      `ops: { host: 127.0.0.1, port: ${opsPort} }`,
+      "log: { level: warn }",
+      `media: { dir: "${join(dir, "media")}", allowPrivateAddresses: true }`,
+      "links:",
+      ...slack.channels.map((c, i) => `  - { network: slack, channel: "${c}", room: "${rooms[i]}" }`),
+      "connectors:",
+      `  slack: ${JSON.stringify(connector)}`,
+      "",
+    ].join("\n"),
+  );
+  progress("starting the bridge: parley --config parley.yaml");
+  const bridge = await BridgeProcess.start({
+    script: PARLEY,
+    args: ["--config", configFile],
+    logFile: join(dir, "bridge.log"),
+    opsUrl: `http://127.0.0.1:${opsPort}`,
+  });
+  cleanup.defer(() => bridge.stop());
+  cleanup.onSignal(() => bridge.kill());
+
+  const online = () => metricSum(bridge, "parley_puppets");
+  const seats = () => metricSum(bridge, 'parley_cache_entries{cache="engine.room-seats"}');
+  progress(`${atStart} members present at start, their presence asked one by one`);
+  await waitForCount("members seated by presence", atStart, () =>
+    metricSum(bridge, 'parley_cache_entries{cache="slack.presence"}'),
+  );
+  await waitForCount("members online", atStart, online);
+  if (s.members > atStart) {
+    progress(`${s.members - atStart} more members join the channels`);
+    await fake.ask({ op: "join", members: s.members, posting: true });
+    await waitForCount("members online", s.members, online);
+  }
+  await quiet(seats);
+  const started = await bridge.memoryAfterGc();
+
+  let sentToXmpp = 0;
+  let sentToNetwork = 0;
+  let relayedBefore = 0;
+  const directions: SoakDirections = {
+    toXmpp: async (count) => {
+      const target = arrivals.count + count;
+      await fake.ask({ op: "post", tag: "s", from: sentToXmpp, count });
+      sentToXmpp += count;
+      await waitForCount("Slack -> XMPP", target, () => arrivals.count);
+    },
+    toNetwork: async (count) => {
+      const target = relayedBefore + count;
+      for (let i = 0; i < count; i++) {
+        const seq = sentToNetwork + i;
+        const room = rooms[seq % rooms.length] as string;
+        await alice.send(buildMessage({ type: "groupchat", to: room, id: `x${seq}`, body: `bench x ${seq} soak` }));
+      }
+      sentToNetwork += count;
+      await waitForCount(
+        "XMPP -> Slack",
+        target,
+        async () => (await fake.ask<{ count: number }>({ op: "relayed" })).count,
+      );
+      relayedBefore = target;
+    },
+  };
+  const relay = (xmpp: number, network: number) =>
+    relayInterleaved(directions, { xmpp, network, batch: s.batch, label: "Slack" });
+
+  const ratio = s.toNetwork / (s.toXmpp + s.toNetwork);
+  const warmNetwork = Math.round(s.warmup * ratio);
+  progress(`warm-up: ${s.warmup - warmNetwork} -> XMPP, ${warmNetwork} -> Slack`);
+  if (s.warmup > 0) await relay(s.warmup - warmNetwork, warmNetwork);
+  const afterWarmup = await bridge.memoryAfterGc();
+  if (s.snapshots !== undefined) await bridge.heapSnapshot(join(s.snapshots, "slack-after-warmup.heapsnapshot"));
+
+  progress(`run: ${s.toXmpp} -> XMPP, ${s.toNetwork} -> Slack`);
+  const pace = await relay(s.toXmpp, s.toNetwork);
+  // What is still in flight (delivery confirmations, cursors saved a moment later) is not growth.
+  await sleep(5000);
+  const afterRun = await bridge.memoryAfterGc();
+  if (s.snapshots !== undefined) await bridge.heapSnapshot(join(s.snapshots, "slack-after-run.heapsnapshot"));
+  const caches = Object.fromEntries(
+    [...(await bridge.metrics())]
+      .filter(([name]) => name.startsWith("parley_cache_entries") || name.startsWith("parley_puppets"))
+      .map(([name, value]) => [name.replace(/^parley_cache_entries\{cache="([^"]+)"\}$/, "$1"), value]),
+  );
+
+  let crowdReading: MemoryReading = afterRun;
+  if (s.crowd > 0) {
+    progress(`crowd: ${s.crowd - s.members} more members join the linked channels`);
+    await fake.ask({ op: "join", members: s.crowd, posting: false });
+    await waitForCount("members online", s.crowd, online);
+    await quiet(seats);
+    crowdReading = await bridge.memoryAfterGc();
+    if (s.snapshots !== undefined) await bridge.heapSnapshot(join(s.snapshots, `slack-${s.crowd}-online.heapsnapshot`));
+  } else {
+    notes.push("--crowd 0: the cost per online member was not measured");
+  }
+  const { count: redelivered } = await fake.ask<{ count: number }>({ op: "redelivered" });
+  if (redelivered > 0) notes.push(`${redelivered} Socket Mode envelopes were sent again (acked after 3 s)`);
+
+  const figures = soakFiguresOf({
+    network: "slack",
+    settings: s,
+    started,
+    afterWarmup,
+    afterRun,
+    crowdReading,
+    pace,
+    caches,
+    notes,
+  });
+  console.log(`\n${soakTable(figures)}\n`);
+  const { violations } = await fake.ask<{ violations: string[] }>({ op: "violations" });
+  // `response ...` lines are the fake's own answers departing from Slack's description, not the bridge's doing.
+  const refused = violations.filter((v) => !v.startsWith("response "));
+  if (refused.length > 0)
+    throw new Error(`the bridge made requests Slack would refuse:\n${refused.slice(0, 20).join("\n")}`);
+  if (s.snapshots !== undefined) {
+    // Taking a snapshot makes V8 allocate outside the heap, which RSS keeps: these figures are not comparable.
+    progress("heap snapshots were taken: bench/soak.json is left as it was");
+  } else {
+    writeBenchResults(join(HERE, "soak.json"), { figures, ratios: {} });
+  }
+}
+
+await runBench(main);
