@@ -8,14 +8,13 @@
  *
  * Protocol (parent -> child, each answered once with the same `op`):
  *   { op: "setup", channels: n } -> { op, botToken, appToken, apiUrl, userId, channels: string[] }
- *   { op: "post", channel, bodies, intervalMs } -> { op, sentAt: number[] } (a member posts: Socket Mode events)
+ *   { op: "post", channel, bodies, intervalMs } -> { op, sentAt: number[] } (a member posts with fake.post: Socket Mode events)
  *   { op: "arrivals", channel } -> { op, arrivals: [text, wall-clock ms][] } (the bot's posts since the last ask)
  *   { op: "limited" } -> { op, limited: number } (calls answered 429 so far)
  *   { op: "calls" } -> { op, calls: Record<method, number> } (Web API calls so far, by method)
  *   { op: "violations" } -> { op, violations: string[] }
  *   { op: "stop" } -> { op } and the process exits
  */
-import { randomUUID } from "node:crypto";
 import { type FakeSlack, startFakeSlack, wallNow } from "@parley/testkit";
 
 type Request =
@@ -29,45 +28,9 @@ type Request =
 
 let fake: FakeSlack | undefined;
 let userId = "";
-let teamId = "";
 /** The bot's successful chat.postMessage calls, by channel: text and when (wall clock), in the order Slack took them. */
 const posted = new Map<string, Array<[string, number]>>();
 let limited = 0;
-/** Seconds part of the ts of the bench's posts; the micro-seconds part counts them, so each ts is new and later. */
-const tsSeconds = Math.floor(Date.now() / 1000);
-let posts = 0;
-
-/**
- * A member's post, as the `message` event `fake.post` sends (a rich_text
- * block of the text, client_msg_id, team, event_ts, channel_type), delivered
- * without storing the message: the fake's store sorts a channel's whole list
- * on every post, which makes a burst of thousands in one channel the fake's
- * bottleneck rather than the bridge's (reported; use `fake.post` once it
- * inserts in place). The bench never reads these messages back.
- */
-function postEvent(f: FakeSlack, channel: string, text: string): void {
-  posts++;
-  const ts = `${tsSeconds}.${String(posts).padStart(6, "0")}`;
-  f.deliverEvent({
-    type: "message",
-    user: userId,
-    text,
-    blocks: [
-      {
-        type: "rich_text",
-        block_id: `b${posts}`,
-        elements: [{ type: "rich_text_section", elements: [{ type: "text", text }] }],
-      },
-    ],
-    team: teamId,
-    client_msg_id: randomUUID(),
-    ts,
-    channel,
-    event_ts: ts,
-    channel_type: "channel",
-  });
-}
-
 const reply = (m: object) => process.send?.(m);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -83,7 +46,6 @@ async function handle(r: Request): Promise<void> {
         posted.set(channel, list);
         list.push([String(request.args.text ?? ""), wallNow()]);
       });
-      teamId = fake.teamId;
       userId = fake.createUser({ name: "poster", realName: "Poster", presence: "active" }).id;
       const channels = Array.from({ length: r.channels }, (_, i) => {
         const c = fake?.createChannel({ name: `bench-${i + 1}`, members: [userId] });
@@ -110,7 +72,7 @@ async function handle(r: Request): Promise<void> {
           if (wait > 1) await sleep(wait);
         }
         sentAt.push(wallNow());
-        postEvent(fake, r.channel, body);
+        fake.post(r.channel, userId, body);
       }
       reply({ op: "post", sentAt });
       return;

@@ -167,9 +167,8 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const results = toSlackResults({ limit, one: oneRun, ten: tenRun, rateLimited });
   console.log(`\n${toSlackTable(results)}\n`);
   if (warnings > 0) progress(`the bridge logged ${warnings} warnings other than rate limits (above)`);
-  const violations = (await fake.ask<{ violations: string[] }>({ op: "violations" })).violations.filter(
-    (v) => !v.startsWith("response "),
-  );
+  // "response ..." lines would be the fake's own answers departing from Slack's description: a fake bug, also fatal.
+  const { violations } = await fake.ask<{ violations: string[] }>({ op: "violations" });
   if (violations.length > 0) throw new Error(`the bridge made requests Slack would refuse:\n${violations.join("\n")}`);
   writeMergedBenchResults(join(HERE, "results.json"), results);
 }

@@ -287,6 +287,8 @@ describe("fake Slack: answers as Slack's description says", () => {
       const alice = fake.createUser({ name: "alice", statusText: "away", statusEmoji: ":palm_tree:" }).id;
       const c = fake.createChannel({ name: "general", members: [alice], topic: "talk" }).id;
       const outside = fake.createChannel({ name: "outside", members: [alice], bot: false }).id;
+      // Slack answers `messages: []` here; the 2021 schema's minItems: 1 is corrected.
+      const empty = fake.createChannel({ name: "empty", members: [alice] }).id;
       fake.createUsergroup({ handle: "devs", users: [alice] });
       fake.addEmoji("parrot");
       const m = fake.post(c, alice, `hi <@${alice}>`, { files: [{ name: "a.png" }] });
@@ -299,6 +301,7 @@ describe("fake Slack: answers as Slack's description says", () => {
         ["conversations.info", { channel: c, include_num_members: true }],
         ["conversations.members", { channel: c }],
         ["conversations.history", { channel: c }],
+        ["conversations.history", { channel: empty }],
         ["conversations.replies", { channel: c, ts: m.ts }],
         ["conversations.join", { channel: outside }],
         ["conversations.join", { channel: outside }],

@@ -124,8 +124,7 @@ export class MessageStore {
       }
     }
     const list = this.byChannel.get(channel) ?? [];
-    list.push(message);
-    list.sort((a, b) => compareTs(a.ts, b.ts));
+    insertByTs(list, message);
     this.byChannel.set(channel, list);
     this.emit(
       {
@@ -255,4 +254,27 @@ export class MessageStore {
     if (!m) throw new SlackScenarioError(`no message ${ts} in ${channel}`);
     return m;
   }
+}
+
+/**
+ * Puts `m` into `list` (oldest first) where its ts belongs. A new message is
+ * nearly always the newest, so it is pushed; a scenario's older ts is placed
+ * by binary search. Re-sorting the whole list on each message made posting N
+ * messages O(N² log N), which made the fake the bench's bottleneck.
+ */
+export function insertByTs(list: SlackMessage[], m: SlackMessage): void {
+  const last = list.at(-1);
+  if (!last || compareTs(m.ts, last.ts) >= 0) {
+    list.push(m);
+    return;
+  }
+  let lo = 0;
+  let hi = list.length - 1;
+  // Invariant: list[hi].ts > m.ts; find the first such index. Equal ts go after the ones already there.
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareTs((list[mid] as SlackMessage).ts, m.ts) > 0) hi = mid;
+    else lo = mid + 1;
+  }
+  list.splice(lo, 0, m);
 }
