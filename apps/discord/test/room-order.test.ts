@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { buildMessage, buildPresence, buildVcard, type Element, type Message, NS } from "@parley/stanza";
-import { isMessage, stanzaId, TestComponent, type XmppServer } from "@parley/testkit";
+import { isMessage, stanzaId, TestComponent } from "@parley/testkit";
 import { assertNoViolations, type DiscordHarness, postAndSee, startHarness, until } from "./harness.ts";
 
 const SLOW_DOMAIN = "slow.parley.test";
@@ -34,7 +34,7 @@ describe("one ordered pipeline per room, XMPP and Discord", () => {
     });
     // Carol is an XMPP user whose client answers vCard requests only when the test says so (Prosody sends a
     // vCard request to an occupant on to their own server, which is the test's here).
-    carol = await connectPatiently(h.server);
+    carol = await TestComponent.connect(h.server, 1);
     await postAndSee(h, h.bob, h.general, h.room, "bob is here");
   });
   after(async () => {
@@ -124,19 +124,4 @@ function isCorrectionTo(el: Element, room: string): boolean {
     (el.attrs.to ?? "").toLowerCase() === room.toLowerCase() &&
     el.getChild("replace", NS.correction) !== undefined
   );
-}
-
-/**
- * Connects as the server's second component, trying again when the server is
- * slow to answer the stream header (@xmpp/component gives it 2 s, which a
- * busy test machine can take).
- */
-async function connectPatiently(server: XmppServer): Promise<TestComponent> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await TestComponent.connect(server, 1);
-    } catch (e) {
-      if (attempt >= 5) throw e;
-    }
-  }
 }

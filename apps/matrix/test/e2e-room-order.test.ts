@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { buildMessage, buildPresence, buildVcard, type Element, type Message, NS } from "@parley/stanza";
-import { isMessage, stanzaId, TestComponent, type XmppServer } from "@parley/testkit";
+import { isMessage, stanzaId, TestComponent } from "@parley/testkit";
 import { eventually, type Harness, startHarness } from "./matrix-harness.ts";
 import type { SyncItem } from "./matrix-user.ts";
 
@@ -21,21 +21,6 @@ const PNG = Buffer.from(
 /** The iq handlers of a test component's client (@xmpp/component's iq callee): a handler may answer later. */
 function iqAnswers(c: TestComponent): { get(ns: string, name: string, handler: () => Promise<Element>): void } {
   return (c as unknown as { entity: { iqCallee: ReturnType<typeof iqAnswers> } }).entity.iqCallee;
-}
-
-/**
- * Connects as the server's second component, trying again when the server is
- * slow to answer the stream header (@xmpp/component gives it 2 s, which a
- * busy test machine can take).
- */
-async function connectPatiently(server: XmppServer): Promise<TestComponent> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await TestComponent.connect(server, 1);
-    } catch (e) {
-      if (attempt >= 5) throw e;
-    }
-  }
 }
 
 describe("one ordered pipeline per room, XMPP to Matrix", () => {
@@ -53,7 +38,7 @@ describe("one ordered pipeline per room, XMPP to Matrix", () => {
     });
     // Carol is an XMPP user whose client answers vCard requests only when the test says so (Prosody sends a
     // vCard request to an occupant on to their own server, which is the test's here).
-    carol = await connectPatiently(h.xmpp);
+    carol = await TestComponent.connect(h.xmpp, 1);
   });
   after(async () => {
     await carol?.stop();

@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { buildMessage, buildPresence, buildVcard, type Element, type Message, NS } from "@parley/stanza";
-import { isMessage, stanzaId, TestComponent, XMPP_SERVER_KINDS, type XmppServer } from "@parley/testkit";
+import { isMessage, stanzaId, TestComponent, XMPP_SERVER_KINDS } from "@parley/testkit";
 import { TransientError } from "../src/index.ts";
 import { apiCall, type Harness, startHarness } from "./engine-harness.ts";
 
@@ -35,7 +35,7 @@ for (const kind of XMPP_SERVER_KINDS) {
         },
       });
       // Carol is an occupant whose client answers vCard requests only when the test says so.
-      if (kind === "prosody") carol = await connectPatiently(h.server);
+      if (kind === "prosody") carol = await TestComponent.connect(h.server, 1);
     });
     after(async () => {
       await carol?.stop();
@@ -153,19 +153,4 @@ function vcardAnswers(c: TestComponent): {
   get(ns: string, name: string, handler: () => Promise<Element>): void;
 } {
   return (c as unknown as { entity: { iqCallee: ReturnType<typeof vcardAnswers> } }).entity.iqCallee;
-}
-
-/**
- * Connects as the server's second component, trying again when the server is
- * slow to answer the stream header (@xmpp/component gives it 2 s, which a
- * busy test machine can take).
- */
-async function connectPatiently(server: XmppServer): Promise<TestComponent> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await TestComponent.connect(server, 1);
-    } catch (e) {
-      if (attempt >= 5) throw e;
-    }
-  }
 }

@@ -20,8 +20,15 @@ export class TestComponent extends XmppSession {
       domain: config.domain,
       password: config.secret,
     });
+    // @xmpp/connection gives the server 2 s to open the stream, which a busy test machine can take.
+    (entity as unknown as { timeout: number }).timeout = 15_000;
     const c = new TestComponent(entity, config.domain);
-    await c.startEntity();
+    try {
+      await c.startEntity();
+    } catch (e) {
+      await c.stop(); // a failed start must not leave an entity reconnecting behind (it keeps a test file alive)
+      throw e;
+    }
     return c;
   }
 }
