@@ -26,24 +26,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bridge, createLogger, loadConfig } from "@parley/bridge";
 import {
-  ArrivalProbe,
-  type ArrivalRun,
-  alternateRounds,
   type BenchCleanup,
-  type BurstSide,
-  CpuMeter,
-  componentSide,
-  describeRun,
-  findProcess,
+  benchBridgeConfigText,
+  burstRooms,
   progress,
   RemoteFake,
-  remoteFakeSide,
   runBench,
+  runNetworkBursts,
   startXmppServer,
-  TestClient,
-  TestComponent,
-  timedBurst,
-  wallNow,
   wholeNumberSetting,
   writeBenchResults,
 } from "@parley/testkit";
@@ -53,8 +43,6 @@ import { discordResults, discordTable } from "./bench-figures.ts";
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PACED_RATE = 200;
 const TIMEOUT_MS = 120_000;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(cleanup: BenchCleanup): Promise<void> {
   const env = process.env;
@@ -78,25 +66,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     cdnUrl: string;
     channels: string[];
   }>({ op: "setup", channels: rounds + 1 });
-  const stamp = `${process.pid}-${Date.now()}`;
-  const paced = { channel: discord.channels[0] as string, room: `paced-${stamp}@${server.mucDomain}` };
-  const bursts = Array.from({ length: rounds }, (_, i) => ({
-    channel: discord.channels[i + 1] as string,
-    room: `burst-${i + 1}-${stamp}@${server.mucDomain}`,
-    ceilingRoom: `ceiling-${i + 1}-${stamp}@${server.mucDomain}`,
-  }));
-
-  const account = server.accounts[0];
-  if (!account) throw new Error("the server has no account");
-  const alice = await TestClient.connect(server, account);
-  cleanup.defer(() => alice.stop());
-  for (const room of [paced.room, ...bursts.flatMap((b) => [b.room, b.ceilingRoom])]) {
-    await alice.joinRoom(room, "alice");
-  }
-  // Wall-clock times: posts are timed in the fake's process.
-  const probe = new ArrivalProbe({ now: wallNow });
-  probe.watch(alice);
-  cleanup.defer(() => probe.detach());
+  const rooms = await burstRooms(server, discord.channels, rounds, cleanup);
 
   const dir = cleanup.tempDir("parley-discord-bench-");
   let warnings = 0;
@@ -107,25 +77,16 @@ async function main(cleanup: BenchCleanup): Promise<void> {
       process.stderr.write(`${line}\n`);
     },
   });
-  const links = [paced, ...bursts].map((l) => `  - { network: discord, channel: "${l.channel}", room: "${l.room}" }`);
   const config = loadConfig(
     {
-      text: [
-        "xmpp:",
-        `  host: ${server.host}`,
-        `  port: ${server.componentPort}`,
-        `  domain: ${bridgeComponent.domain}`,
-        `  secret: "${bridgeComponent.secret}"`,
-        `store: { url: "sqlite:${join(dir, "parley.db")}" }`,
-        "http: { host: 127.0.0.1, port: 0 }",
-        "ops: { host: 127.0.0.1, port: 0 }",
-        "log: { level: warn }",
-        `media: { dir: "${join(dir, "media")}", allowPrivateAddresses: true }`,
-        "links:",
-        ...links,
-        "connectors:",
-        `  discord: ${JSON.stringify({ token: discord.token, apiUrl: discord.restUrl, cdnUrl: discord.cdnUrl })}`,
-      ].join("\n"),
+      text: benchBridgeConfigText({
+        server,
+        component: bridgeComponent,
+        dir,
+        network: "discord",
+        links: [rooms.paced, ...rooms.bursts],
+        section: { token: discord.token, apiUrl: discord.restUrl, cdnUrl: discord.cdnUrl },
+      }),
     },
     { env: {} },
   );
@@ -136,67 +97,30 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const bridge = await Bridge.start({ config, connector, logger });
   cleanup.defer(() => bridge.stop());
 
-  const ceiling = await TestComponent.connect(server, 1);
-  cleanup.defer(() => ceiling.stop());
-  const puppet = `poster@${ceilingComponent.domain}/bench`;
-  for (const b of bursts) await ceiling.joinRoom(b.ceilingRoom, "Poster", { from: puppet });
-
-  const bridgeSide = (channel: string) => remoteFakeSide(fake, channel);
-  const ceilingSide = (room: string) => componentSide(ceiling, puppet, room);
-
-  // Warm-up: the puppet joins each bridged room, caches and JIT are paid before any clock starts.
-  for (const [i, l] of [paced, ...bursts].entries()) await timed(probe, `w${i}`, l.room, 1, bridgeSide(l.channel));
-  for (const [i, b] of bursts.entries()) await timed(probe, `cw${i}`, b.ceilingRoom, 1, ceilingSide(b.ceilingRoom));
-
-  progress(`paced: ${pacedCount} messages at ${PACED_RATE} msgs/s`);
-  const pacedRun = await timed(probe, "paced", paced.room, pacedCount, bridgeSide(paced.channel), 1000 / PACED_RATE);
-  const p = pacedRun.figures;
-  progress(`  p50 ${p.p50ms.toFixed(1)} ms  p99 ${p.p99ms.toFixed(1)} ms  max ${p.maxMs.toFixed(1)} ms`);
-
-  const serverPid = findProcess(server.dir);
-  const cpu = { bridge: new CpuMeter(serverPid), ceiling: new CpuMeter(serverPid) };
-  const finished: ArrivalRun[] = [pacedRun.run];
-  const runs = await alternateRounds({
+  const runs = await runNetworkBursts({
+    server,
+    rooms,
+    fake,
+    ceilingDomain: ceilingComponent.domain,
+    idle: () => connector.idle(),
+    pacedCount,
+    pacedRate: PACED_RATE,
+    messages,
     rounds,
-    ceiling: async (r) => {
-      const b = bursts[r - 1] as (typeof bursts)[number];
-      const c = await cpu.ceiling.measure(messages, () =>
-        timed(probe, `c${r}`, b.ceilingRoom, messages, ceilingSide(b.ceilingRoom)),
-      );
-      progress(describeRun("ceiling", r, c.figures));
-      finished.push(c.run);
-      await sleep(500);
-      return c.figures;
-    },
-    subject: async (r) => {
-      const b = bursts[r - 1] as (typeof bursts)[number];
-      const e = await cpu.bridge.measure(messages, async () => {
-        const run = await timed(probe, `b${r}`, b.room, messages, bridgeSide(b.channel));
-        // The bridge's work is done once it has handed everything to the engine and the occupant has it all.
-        await connector.idle();
-        return run;
-      });
-      const posting = (e.sentAt.at(-1) ?? 0) - (e.sentAt[0] ?? 0);
-      progress(describeRun("bridge", r, e.figures, `(posted in ${posting.toFixed(0)} ms)`));
-      finished.push(e.run);
-      await connector.idle();
-      await sleep(500);
-      return e.figures;
-    },
+    timeoutMs: TIMEOUT_MS,
+    cleanup,
   });
-  // Late copies would show up by now.
-  await sleep(1000);
 
   const results = discordResults({
-    paced: pacedRun.figures,
+    paced: runs.paced,
     pacedRatePerSec: PACED_RATE,
-    bridge: runs.subject,
+    bridge: runs.bridge,
     ceiling: runs.ceiling,
-    duplicates: finished.reduce((n, run) => n + run.duplicates, 0),
+    duplicates: runs.duplicates,
     server: "Prosody 0.12 (MUC archive in memory)",
     node: process.version,
     loadAverage: [loadBefore, loadavg()[0] ?? 0],
-    cpu: { bridge: cpu.bridge.perMessage(), ceiling: cpu.ceiling.perMessage() },
+    cpu: runs.cpu,
     cpus: availableParallelism(),
   });
   console.log(`\n${discordTable(results)}\n`);
@@ -206,9 +130,5 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     throw new Error(`the bridge made requests Discord would refuse:\n${violations.join("\n")}`);
   writeBenchResults(join(HERE, "results.json"), results);
 }
-
-/** Has `side` post `count` messages and times their arrival at the occupant. */
-const timed = (probe: ArrivalProbe, tag: string, room: string, count: number, side: BurstSide, intervalMs = 0) =>
-  timedBurst(probe, { tag, room, count, side, intervalMs, timeoutMs: TIMEOUT_MS });
 
 await runBench(main);

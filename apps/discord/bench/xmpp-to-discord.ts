@@ -32,6 +32,7 @@ import {
   awaitNetworkArrivals,
   type BenchCleanup,
   benchBody,
+  benchBridgeConfigText,
   DISCORD_RATE_LIMITS,
   progress,
   RemoteFake,
@@ -115,22 +116,14 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   });
   const config = loadConfig(
     {
-      text: [
-        "xmpp:",
-        `  host: ${server.host}`,
-        `  port: ${server.componentPort}`,
-        `  domain: ${component.domain}`,
-        `  secret: "${component.secret}"`,
-        `store: { url: "sqlite:${join(dir, "parley.db")}" }`,
-        "http: { host: 127.0.0.1, port: 0 }",
-        "ops: { host: 127.0.0.1, port: 0 }",
-        "log: { level: warn }",
-        `media: { dir: "${join(dir, "media")}", allowPrivateAddresses: true }`,
-        "links:",
-        ...links.map((l) => `  - { network: discord, channel: "${l.channel}", room: "${l.room}" }`),
-        "connectors:",
-        `  discord: ${JSON.stringify({ token: discord.token, apiUrl: discord.restUrl, cdnUrl: discord.cdnUrl })}`,
-      ].join("\n"),
+      text: benchBridgeConfigText({
+        server,
+        component,
+        dir,
+        network: "discord",
+        links,
+        section: { token: discord.token, apiUrl: discord.restUrl, cdnUrl: discord.cdnUrl },
+      }),
     },
     { env: {} },
   );

@@ -27,6 +27,7 @@ import {
   awaitNetworkArrivals,
   type BenchCleanup,
   benchBody,
+  benchBridgeConfigText,
   progress,
   RemoteFake,
   runBench,
@@ -101,22 +102,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const section = { botToken: slack.botToken, appToken: slack.appToken, apiUrl: slack.apiUrl, presence: false };
   const config = loadConfig(
     {
-      text: [
-        "xmpp:",
-        `  host: ${server.host}`,
-        `  port: ${server.componentPort}`,
-        `  domain: ${component.domain}`,
-        `  secret: "${component.secret}"`,
-        `store: { url: "sqlite:${join(dir, "parley.db")}" }`,
-        "http: { host: 127.0.0.1, port: 0 }",
-        "ops: { host: 127.0.0.1, port: 0 }",
-        "log: { level: warn }",
-        `media: { dir: "${join(dir, "media")}", allowPrivateAddresses: true }`,
-        "links:",
-        ...links.map((l) => `  - { network: slack, channel: "${l.channel}", room: "${l.room}" }`),
-        "connectors:",
-        `  slack: ${JSON.stringify(section)}`,
-      ].join("\n"),
+      text: benchBridgeConfigText({ server, component, dir, network: "slack", links, section: section }),
     },
     { env: {} },
   );
