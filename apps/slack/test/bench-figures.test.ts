@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type BurstFigures, RoundsError, SLACK_METHOD_LIMITS } from "@parley/testkit";
+import { type BurstFigures, SLACK_METHOD_LIMITS } from "@parley/testkit";
 import { slackResults, slackTable } from "../bench/bench-figures.ts";
 import { allowedMs, allowedMsgsPerSec, toSlackResults, toSlackTable } from "../bench/to-slack-figures.ts";
 
@@ -64,42 +64,23 @@ describe("XMPP -> Slack bench results", () => {
   });
 });
 
-const run = (msgsPerSec: number, p99ms = 10, p50ms = 1): BurstFigures => ({
-  messages: 100,
-  msgsPerSec,
-  p50ms,
-  p99ms,
-  maxMs: p99ms,
-  durationMs: 100_000 / msgsPerSec,
-});
-const common = {
-  pacedRatePerSec: 200,
-  duplicates: 0,
-  server: "test",
-  node: "v0",
-  loadAverage: [0.501, 0.7549] as const,
-  cpus: 2,
-  cpu: { bridge: { processUs: 150.4, serverUs: 259.6 }, ceiling: { processUs: 40, serverUs: null } },
-};
-
 describe("Slack -> XMPP bench results", () => {
-  it("keeps vsCeiling and figures.p99ms (the paced p99) under the names the Discord bench uses", () => {
+  // The figures, their names and the verdicts are the testkit's (test/bench-network-burst-figures.test.ts).
+  it("names the bridged path Slack's socket", () => {
+    const one: BurstFigures = { messages: 10, msgsPerSec: 50, p50ms: 2, p99ms: 7, maxMs: 7, durationMs: 200 };
     const r = slackResults({
-      ...common,
-      paced: { ...run(200, 7.04, 0.84), messages: 1000 },
-      bridge: [run(900, 300, 100), run(3000, 500, 200), run(800.4, 400, 150)],
-      ceiling: [run(1000, 250), run(1000, 350), run(1000, 450)],
+      paced: one,
+      bridge: [one],
+      ceiling: [{ ...one, msgsPerSec: 100 }],
+      pacedRatePerSec: 200,
+      duplicates: 0,
+      server: "test",
+      node: "v0",
+      loadAverage: [0, 0],
+      cpus: 2,
+      cpu: { bridge: { processUs: 1, serverUs: 2 }, ceiling: { processUs: 1, serverUs: 2 } },
     });
-    assert.equal(r.ratios.vsCeiling, 0.9);
-    assert.equal(r.figures.p99ms, 7);
-    assert.equal(r.figures.msgsPerSec, 900);
-    assert.equal(r.figures.ceilingMsgsPerSec, 1000);
-    assert.deepEqual(r.figures.roundRatios, [0.9, 3, 0.8]);
-    assert.deepEqual(r.figures.cpuUsPerMsg.bridge, { processUs: 150, serverUs: 260 });
-    assert.match(slackTable(r), /ratio to the ceiling\s+\| 0\.90 \(target >= 0\.8: meets target\)/);
-  });
-
-  it("refuses rounds that do not pair up", () => {
-    assert.throws(() => slackResults({ ...common, paced: run(200), bridge: [run(1)], ceiling: [] }), RoundsError);
+    assert.equal(r.ratios.vsCeiling, 0.5);
+    assert.match(slackTable(r), /\| burst throughput, Slack socket -> occupant \(msgs\/s\) +\| 50 +\|/);
   });
 });
