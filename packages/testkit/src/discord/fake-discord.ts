@@ -12,6 +12,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { APIChannel, APIEmoji, APIGuild, APIGuildMember, APIMessage, APIUser } from "discord-api-types/v10";
 import { ChannelType } from "discord-api-types/v10";
+import { Waiters } from "../fake-waiters.ts";
 import { AssetStore } from "./assets.ts";
 import { AttachmentStore } from "./attachment-store.ts";
 import { handleCdn } from "./cdn.ts";
@@ -35,7 +36,6 @@ import { handleRest, type RestRequestRecord } from "./rest-server.ts";
 import type { RestWorld } from "./route-kit.ts";
 import { type ServerErrorRule, ServerErrors } from "./server-errors.ts";
 import { SnowflakeSource } from "./snowflake.ts";
-import { Waiters } from "./waiters.ts";
 import { WEBHOOK_ROUTES } from "./webhook-routes.ts";
 import { WebhookStore } from "./webhook-store.ts";
 
@@ -209,9 +209,12 @@ class RunningFakeDiscord implements FakeDiscord {
   private readonly limiter: RateLimiter;
   private readonly serverErrors = new ServerErrors();
   private readonly events = new EventEmitter();
-  private readonly waiters = new Waiters(() =>
-    this.requests.slice(-5).map((r) => `${r.method} ${r.path} -> ${r.status}`),
-  );
+  private readonly waiters = new Waiters({
+    fake: "fake Discord",
+    recentLabel: "last requests",
+    recentRequests: () => this.requests.slice(-5).map((r) => `${r.method} ${r.path} -> ${r.status}`),
+    defaultTimeoutMs: 5000,
+  });
   private tokenValid = true;
   private readonly privilegedIntents = new Set<PrivilegedIntent>(PRIVILEGED_INTENT_NAMES);
 

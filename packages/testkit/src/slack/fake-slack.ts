@@ -11,6 +11,7 @@ import { EventEmitter } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tinyPng } from "../discord/png.ts";
+import { Waiters } from "../fake-waiters.ts";
 import { argCheck } from "./arg-check.ts";
 import { CHAT_METHODS } from "./chat-methods.ts";
 import { DIRECTORY_METHODS } from "./directory-methods.ts";
@@ -33,7 +34,6 @@ import { responseCheck } from "./response-check.ts";
 import { richTextBlock } from "./rich-text.ts";
 import { SlackScenarioError } from "./slack-errors.ts";
 import { type DisconnectReason, type EnvelopeRecord, SocketMode } from "./socket-mode.ts";
-import { Waiters } from "./waiters.ts";
 import {
   type ForcedFailure,
   handleWebApi,
@@ -277,7 +277,12 @@ class RunningFakeSlack implements FakeSlack {
     this.appToken = `xapp-1-${this.ws.appId}-${digits(13)}-${randomHex(32)}`;
     this.scopeList = [...(o.scopes ?? DEFAULT_BOT_SCOPES)];
     this.subscribed = o.events ? new Set(o.events) : undefined;
-    this.waiters = new Waiters(() => this.requests.slice(-8).map((r) => `${r.method} -> ${r.ok ? "ok" : r.error}`));
+    this.waiters = new Waiters({
+      fake: "fake Slack",
+      recentLabel: "last Web API calls",
+      recentRequests: () => this.requests.slice(-8).map((r) => `${r.method} -> ${r.ok ? "ok" : r.error}`),
+      defaultTimeoutMs: 10_000,
+    });
     const emit: Emit = (event, scope) => this.emitEvent(event, scope);
     this.store = new MessageStore({ ids: this.ids, ws: this.ws, emit });
     this.files = new FileStore({

@@ -1,9 +1,10 @@
 /**
- * `waitFor` for the fake: a predicate over the fake's state, re-checked after
- * every request and event (and every 50 ms, for state the fake cannot see
- * change, like a client's cache). A predicate that throws counts as "not yet";
- * on timeout the error names what was awaited, the predicate's last error and
- * the last requests, which is usually where the answer is.
+ * `waitFor` for a fake network (Discord, Slack): a predicate over the fake's
+ * state, re-checked after every request and event (and every 50 ms, for state
+ * the fake cannot see change, like a client's cache). A predicate that throws
+ * counts as "not yet"; on timeout the error names what was awaited, the
+ * predicate's last error and the last requests, which is usually where the
+ * answer is.
  */
 
 interface Waiter {
@@ -13,14 +14,29 @@ interface Waiter {
 
 export class Waiters {
   private readonly pending = new Set<Waiter>();
+  private readonly fake: string;
+  private readonly recentLabel: string;
   private readonly recentRequests: () => string[];
+  private readonly defaultTimeoutMs: number;
 
-  constructor(recentRequests: () => string[]) {
-    this.recentRequests = recentRequests;
+  /**
+   * `fake` names the fake in errors ("fake Slack"), `recentLabel` what
+   * `recentRequests` lists ("last Web API calls").
+   */
+  constructor(o: {
+    readonly fake: string;
+    readonly recentLabel: string;
+    readonly recentRequests: () => string[];
+    readonly defaultTimeoutMs: number;
+  }) {
+    this.fake = o.fake;
+    this.recentLabel = o.recentLabel;
+    this.recentRequests = o.recentRequests;
+    this.defaultTimeoutMs = o.defaultTimeoutMs;
   }
 
   waitFor<T>(predicate: () => T | undefined | null | false, o: { timeoutMs?: number; what?: string } = {}): Promise<T> {
-    const timeoutMs = o.timeoutMs ?? 5000;
+    const timeoutMs = o.timeoutMs ?? this.defaultTimeoutMs;
     return new Promise<T>((resolve, reject) => {
       let lastError: unknown;
       const check = () => {
@@ -48,8 +64,8 @@ export class Waiters {
         const recent = this.recentRequests().map((r) => `  ${r}`);
         waiter.abort(
           new Error(
-            `fake Discord: timed out after ${timeoutMs} ms waiting for ${o.what ?? "the predicate"}${why}\n` +
-              `last requests:\n${recent.join("\n") || "  (none)"}`,
+            `${this.fake}: timed out after ${timeoutMs} ms waiting for ${o.what ?? "the predicate"}${why}\n` +
+              `${this.recentLabel}:\n${recent.join("\n") || "  (none)"}`,
           ),
         );
       }, timeoutMs);
