@@ -24,6 +24,11 @@ export class HomeserverRequests {
   private idleMs = 0;
   private idleSince: number | undefined;
   private durationsMs = 0;
+  /** Per room: when its last request was answered, and whether one is in flight. */
+  private readonly rooms = new Map<string, { answeredAt?: number; inFlight: number }>();
+  /** Time a room waited between an answer and its next request, summed, and how many such waits. */
+  private roomGapMs = 0;
+  private roomGaps = 0;
   private restore: (() => void) | undefined;
 
   /** Starts counting the requests that carry `token`. */
@@ -38,6 +43,13 @@ export class HomeserverRequests {
       const shape = requestShape(method, url);
       this.byShape.set(shape, (this.byShape.get(shape) ?? 0) + 1);
       const started = performance.now();
+      const roomId = /\/rooms\/([^/]+)\//.exec(new URL(url).pathname)?.[1];
+      const room = roomId === undefined ? undefined : this.roomState(roomId);
+      if (room && room.inFlight === 0 && room.answeredAt !== undefined) {
+        this.roomGapMs += started - room.answeredAt;
+        this.roomGaps++;
+      }
+      if (room) room.inFlight++;
       if (this.inFlight === 0 && this.idleSince !== undefined) this.idleMs += started - this.idleSince;
       this.inFlight++;
       this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -49,12 +61,25 @@ export class HomeserverRequests {
         this.inFlight--;
         const ended = performance.now();
         this.durationsMs += ended - started;
+        if (room) {
+          room.inFlight--;
+          room.answeredAt = ended;
+        }
         if (this.inFlight === 0) this.idleSince = ended;
       }
     };
     this.restore = () => {
       globalThis.fetch = original;
     };
+  }
+
+  private roomState(roomId: string): { answeredAt?: number; inFlight: number } {
+    let r = this.rooms.get(roomId);
+    if (!r) {
+      r = { inFlight: 0 };
+      this.rooms.set(roomId, r);
+    }
+    return r;
   }
 
   uninstall(): void {
@@ -71,6 +96,12 @@ export class HomeserverRequests {
     readonly meanMs: number;
     /** Time between requests (none in flight), from the first request to the last answer. */
     readonly idleMs: number;
+    /**
+     * Mean time a room waited between the answer to one request and its next
+     * request (rooms with none in flight): the sender's own time per message
+     * in that room, beyond the homeserver's answer.
+     */
+    readonly roomGapMs: number;
   } {
     const byShape = Object.fromEntries([...this.byShape.entries()].sort((a, b) => b[1] - a[1]));
     const total = [...this.byShape.values()].reduce((n, c) => n + c, 0);
@@ -80,12 +111,16 @@ export class HomeserverRequests {
       byShape,
       meanMs: total === 0 ? 0 : Math.round((this.durationsMs / total) * 10) / 10,
       idleMs: Math.round(this.idleMs),
+      roomGapMs: this.roomGaps === 0 ? 0 : Math.round((this.roomGapMs / this.roomGaps) * 10) / 10,
     };
     this.byShape.clear();
     this.maxInFlight = this.inFlight;
     this.idleMs = 0;
     this.idleSince = undefined;
     this.durationsMs = 0;
+    this.roomGapMs = 0;
+    this.roomGaps = 0;
+    for (const r of this.rooms.values()) r.answeredAt = undefined;
     return taken;
   }
 }

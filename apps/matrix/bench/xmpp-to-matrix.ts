@@ -362,7 +362,8 @@ async function main(cleanup: BenchCleanup): Promise<void> {
         synapseCpu.ceiling.push(used.synapse);
         progress(describeRun("ceiling", round, c, `load ${loadNow().toFixed(1)}`));
         progress(
-          `  the bare client's PUTs: ${asked.meanMs} ms each, ${asked.idleMs} ms with none in flight; ` +
+          `  the bare client's PUTs: ${asked.meanMs} ms each, ${asked.idleMs} ms with none in flight ` +
+            `(${asked.roomGapMs} ms from an answer to the next PUT); ` +
             `CPU ms per message: ${JSON.stringify(used)}`,
         );
         return c;
@@ -379,7 +380,8 @@ async function main(cleanup: BenchCleanup): Promise<void> {
         progress(describeRun("bridge", round, b, `${b.outOfOrder} out of order, load ${loadNow().toFixed(1)}`));
         progress(
           `  the bridge's requests: ${JSON.stringify(asked.byShape)}, at most ${asked.maxInFlight} at once, ` +
-            `${asked.meanMs} ms each, ${asked.idleMs} ms with none in flight; CPU ms per message: ${JSON.stringify(used)}`,
+            `${asked.meanMs} ms each, ${asked.idleMs} ms with none in flight (${asked.roomGapMs} ms from an answer ` +
+            `to the next request); CPU ms per message: ${JSON.stringify(used)}`,
         );
         return b;
       },
@@ -414,6 +416,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     const runs = await alternateRounds<OrderedBurst>({
       rounds: TEN_ROOMS_ROUNDS,
       ceiling: async (round) => {
+        requests.take();
         const c = pooled(
           await fromBareClient(
             `tc${round}`,
@@ -421,7 +424,12 @@ async function main(cleanup: BenchCleanup): Promise<void> {
             ROOM_MESSAGES,
           ),
         );
+        const asked = requests.take();
         progress(describeRun("ceiling", round, c, `10 rooms, load ${loadNow().toFixed(1)}`));
+        progress(
+          `  the bare client's PUTs: ${asked.meanMs} ms each, ${asked.roomGapMs} ms between an answer and ` +
+            `the room's next PUT`,
+        );
         return c;
       },
       subject: async (round) => {
@@ -435,7 +443,8 @@ async function main(cleanup: BenchCleanup): Promise<void> {
         );
         progress(
           `  the bridge's requests: ${JSON.stringify(asked.byShape)}, at most ${asked.maxInFlight} at once, ` +
-            `${asked.meanMs} ms each, ${asked.idleMs} ms with none in flight`,
+            `${asked.meanMs} ms each, ${asked.idleMs} ms with none in flight, ${asked.roomGapMs} ms between ` +
+            `an answer and the room's next request`,
         );
         return b;
       },
