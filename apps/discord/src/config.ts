@@ -5,7 +5,13 @@
  * value, since the token is a secret.
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the hints show users the literal ${NAME} syntax of the config file
-import { ConfigError, type ConfigIssue, ROOM_PRESENCE_FIX, roomPresenceOptionsSchema } from "@parley/bridge";
+import {
+  ConfigError,
+  type ConnectorOptionsHelp,
+  connectorOptionIssues,
+  ROOM_PRESENCE_FIX,
+  roomPresenceOptionsSchema,
+} from "@parley/bridge";
 import { z } from "zod";
 
 /** Discord refuses webhook names containing these (case-insensitively). */
@@ -59,44 +65,12 @@ export type DiscordOptions = z.output<typeof discordOptionsSchema>;
 export function parseDiscordOptions(options: unknown): DiscordOptions {
   const parsed = discordOptionsSchema.safeParse(options ?? {});
   if (parsed.success) return parsed.data;
-  throw new ConfigError(parsed.error.issues.flatMap((issue) => issuesOf(issue, options)));
+  throw new ConfigError(connectorOptionIssues(parsed.error.issues, options, HELP));
 }
 
-function issuesOf(issue: z.core.$ZodIssue, input: unknown): ConfigIssue[] {
-  if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => ({
-      path: `connectors.discord.${key}`,
-      problem: "is not a setting of the Discord connector",
-      fix: `remove it; the settings are ${Object.keys(FIXES).join(", ")}`,
-    }));
-  }
-  const field = typeof issue.path[0] === "string" ? issue.path[0] : "";
-  const path = field === "" ? "connectors.discord" : `connectors.discord.${field}`;
-  const value = field !== "" && isRecord(input) ? input[field] : input;
-  return [{ path, problem: problemOf(issue, value), fix: FIXES[field] ?? "write a mapping such as { token: ... }" }];
-}
-
-function problemOf(issue: z.core.$ZodIssue, value: unknown): string {
-  switch (issue.code) {
-    case "invalid_type":
-      if (value === undefined) return "is required";
-      if (value === null) return "is empty";
-      return `must be ${issue.expected === "int" ? "a whole number" : `a ${issue.expected}`}`;
-    case "too_small":
-      return issue.origin === "string" ? "must not be empty" : `must be at least ${String(issue.minimum)}`;
-    case "too_big":
-      return issue.origin === "string"
-        ? `must be at most ${String(issue.maximum)} characters long`
-        : `must be at most ${String(issue.maximum)}`;
-    case "invalid_format":
-      return "is not an http(s) URL";
-    case "custom":
-      return issue.message;
-    default:
-      return "is not valid";
-  }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
+const HELP: ConnectorOptionsHelp = {
+  connector: "discord",
+  label: "the Discord connector",
+  fixes: FIXES,
+  example: "write a mapping such as { token: ... }",
+};

@@ -10,7 +10,13 @@
  * `links` list, as for every network.
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the hints show users the literal ${NAME} syntax of the config file
-import { ConfigError, type ConfigIssue, ROOM_PRESENCE_FIX, roomPresenceOptionsSchema } from "@parley/bridge";
+import {
+  ConfigError,
+  type ConnectorOptionsHelp,
+  connectorOptionIssues,
+  ROOM_PRESENCE_FIX,
+  roomPresenceOptionsSchema,
+} from "@parley/bridge";
 import { z } from "zod";
 
 const FIXES: Readonly<Record<string, string>> = {
@@ -84,50 +90,13 @@ export type SlackOptions = z.output<typeof slackOptionsSchema>;
 export function parseSlackOptions(options: unknown): SlackOptions {
   const parsed = slackOptionsSchema.safeParse(options ?? {});
   if (parsed.success) return parsed.data;
-  throw new ConfigError(parsed.error.issues.flatMap((issue) => issuesOf(issue, options)));
+  throw new ConfigError(connectorOptionIssues(parsed.error.issues, options, HELP));
 }
 
-function issuesOf(issue: z.core.$ZodIssue, input: unknown): ConfigIssue[] {
-  if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((key) => ({
-      path: `connectors.slack.${key}`,
-      problem: "is not a setting of the Slack connector",
-      fix: `remove it; the settings are ${Object.keys(FIXES).join(", ")}`,
-    }));
-  }
-  const field = typeof issue.path[0] === "string" ? issue.path[0] : "";
-  const path = field === "" ? "connectors.slack" : `connectors.slack.${field}`;
-  const value = field !== "" && isRecord(input) ? input[field] : input;
-  return [
-    {
-      path,
-      problem: problemOf(issue, value),
-      fix: FIXES[field] ?? "write a mapping such as { botToken: ..., appToken: ... }",
-    },
-  ];
-}
-
-function problemOf(issue: z.core.$ZodIssue, value: unknown): string {
-  switch (issue.code) {
-    case "invalid_type":
-      if (value === undefined) return "is required";
-      if (value === null) return "is empty";
-      return `must be ${issue.expected === "int" ? "a whole number" : `a ${issue.expected}`}`;
-    case "too_small":
-      return issue.origin === "string" ? "must not be empty" : `must be at least ${String(issue.minimum)}`;
-    case "too_big":
-      return `must be at most ${String(issue.maximum)}`;
-    case "invalid_format":
-      return issue.format === "regex" ? "must start with /" : "is not an http(s) URL";
-    case "invalid_value":
-      return "is not one of the choices";
-    case "custom":
-      return issue.message;
-    default:
-      return "is not valid";
-  }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
+const HELP: ConnectorOptionsHelp = {
+  connector: "slack",
+  label: "the Slack connector",
+  fixes: FIXES,
+  example: "write a mapping such as { botToken: ..., appToken: ... }",
+  formats: { regex: "must start with /" },
+};

@@ -3,7 +3,7 @@
  * timestamps, slash-command mentions and `<url>` links (a link whose embed
  * is suppressed). Anything else in angle brackets is text.
  */
-import type { RunLeaf as Leaf } from "@parley/bridge";
+import { angleTokenClose, type RunLeaf as Leaf } from "@parley/bridge";
 import type { Resolver } from "./context.ts";
 import { timestampText } from "./timestamp.ts";
 import { isLinkable } from "./urls.ts";
@@ -26,15 +26,8 @@ export interface AngleToken {
 
 /** The token starting with the `<` at `i`, or undefined when that `<` is text. */
 export function angleToken(src: string, i: number, ctx: Resolver): AngleToken | undefined {
-  let k = i + 1;
-  const limit = Math.min(src.length, i + 1 + MAX_TOKEN);
-  while (k < limit) {
-    const c = src.charCodeAt(k);
-    if (c === 0x3e /* > */) break;
-    if (c === 0x3c /* < */ || c === 0x0a) return undefined;
-    k++;
-  }
-  if (k >= limit) return undefined;
+  const k = angleTokenClose(src, i, MAX_TOKEN);
+  if (k === undefined) return undefined;
   const leaf = tokenLeaf(src.slice(i + 1, k), ctx);
   return leaf === undefined ? undefined : { leaf, end: k + 1 };
 }

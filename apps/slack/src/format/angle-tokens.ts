@@ -5,7 +5,7 @@
  * escapes every literal `<`, so a `<` that starts none of these is shown as
  * it is.
  */
-import { type RunLeaf as Leaf, newLink, type InlineRun as Run } from "@parley/bridge";
+import { angleTokenClose, type RunLeaf as Leaf, newLink, type InlineRun as Run } from "@parley/bridge";
 import { broadcastTarget, channelTarget, type Names, usergroupTarget, userTarget } from "./context.ts";
 import { unescapeEntities } from "./entities.ts";
 
@@ -26,15 +26,8 @@ export function angleToken(
   names: Names,
   styles: number,
 ): { runs: Run[]; end: number } | undefined {
-  let k = i + 1;
-  const limit = Math.min(src.length, i + 1 + MAX_TOKEN);
-  while (k < limit) {
-    const c = src.charCodeAt(k);
-    if (c === 0x3e /* > */) break;
-    if (c === 0x3c /* < */ || c === 0x0a) return undefined;
-    k++;
-  }
-  if (k >= limit) return undefined;
+  const k = angleTokenClose(src, i, MAX_TOKEN);
+  if (k === undefined) return undefined;
   const runs = tokenRuns(src.slice(i + 1, k), names, styles);
   return runs === undefined ? undefined : { runs, end: k + 1 };
 }

@@ -1,5 +1,6 @@
 /** The bridge's configuration: parley.yaml, validated, with `${ENV}` secrets and redaction. */
 export * from "./config-error.ts";
+export * from "./connector-options.ts";
 export { interpolateEnv, MAX_CONFIG_DEPTH } from "./interpolate-env.ts";
 export * from "./load-config.ts";
 export * from "./room-presence-options.ts";

@@ -13,6 +13,8 @@ export { fromStyling, toStyling } from "./styling.ts";
  * for a package-wide namespace (`Run` is `InlineRun`).
  */
 
+/** Where a `<...>` token (Discord's, Slack's markup) closes. */
+export { angleTokenClose } from "./angle-brackets.ts";
 /** Block layout for writers of lines: gaps between blocks, list markers and indentation. */
 export { blockLines, type ListBlock, listItemMarker, listLines } from "./block-lines.ts";
 /**
