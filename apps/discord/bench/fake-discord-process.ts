@@ -15,7 +15,14 @@
  *   { op: "violations" }             -> { op, violations: string[] }
  *   { op: "stop" }                   -> { op } and the process exits
  */
-import { DISCORD_RATE_LIMITS, type FakeDiscord, startFakeDiscord, wallNow } from "@parley/testkit";
+import {
+  DISCORD_RATE_LIMITS,
+  type FakeDiscord,
+  postPaced,
+  serveRemoteFake,
+  startFakeDiscord,
+  wallNow,
+} from "@parley/testkit";
 
 type Request =
   | { op: "setup"; channels: number; discordRateLimits?: boolean }
@@ -32,7 +39,6 @@ const created = new Map<string, Array<[string, number]>>();
 let limited = 0;
 
 const reply = (m: object) => process.send?.(m);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function handle(r: Request): Promise<void> {
   switch (r.op) {
@@ -62,17 +68,9 @@ async function handle(r: Request): Promise<void> {
       return;
     }
     case "post": {
-      if (!fake) throw new Error("post before setup");
-      const sentAt: number[] = [];
-      const start = wallNow();
-      for (const [i, body] of r.bodies.entries()) {
-        if (r.intervalMs > 0) {
-          const wait = start + i * r.intervalMs - wallNow();
-          if (wait > 1) await sleep(wait);
-        }
-        sentAt.push(wallNow());
-        fake.post(r.channel, userId, body);
-      }
+      const f = fake;
+      if (!f) throw new Error("post before setup");
+      const sentAt = await postPaced(r.bodies, r.intervalMs, (body) => f.post(r.channel, userId, body));
       reply({ op: "post", sentAt });
       return;
     }
@@ -95,11 +93,4 @@ async function handle(r: Request): Promise<void> {
   }
 }
 
-process.on("message", (r: Request) => {
-  handle(r).catch((e: unknown) => {
-    reply({ op: "error", message: e instanceof Error ? e.message : String(e) });
-  });
-});
-process.on("disconnect", () => {
-  void fake?.stop().finally(() => process.exit(0));
-});
+serveRemoteFake<Request>(handle, async () => fake?.stop());

@@ -57,6 +57,30 @@ export function remoteFakeSide(fake: RemoteFake, channel: string): BurstSide {
   };
 }
 
+/**
+ * Calls `send` for each body, all at once or one every `intervalMs` (kept to
+ * the schedule from the first, so a slow send does not push the rest back);
+ * resolves with each send's wall-clock time. A fake's process answers a
+ * bench's `post` request with it.
+ */
+export async function postPaced(
+  bodies: readonly string[],
+  intervalMs: number,
+  send: (body: string) => void,
+): Promise<number[]> {
+  const sentAt: number[] = [];
+  const start = wallNow();
+  for (const [i, body] of bodies.entries()) {
+    if (intervalMs > 0) {
+      const wait = start + i * intervalMs - wallNow();
+      if (wait > 1) await sleep(wait);
+    }
+    sentAt.push(wallNow());
+    send(body);
+  }
+  return sentAt;
+}
+
 let ceilingSent = 0;
 
 /**
@@ -66,21 +90,12 @@ let ceilingSent = 0;
  */
 export function componentSide(component: XmppSession, from: string, room: string): BurstSide {
   return {
-    post: async (bodies, intervalMs) => {
-      const sentAt: number[] = [];
-      const start = wallNow();
-      for (const [i, body] of bodies.entries()) {
-        if (intervalMs > 0) {
-          const wait = start + i * intervalMs - wallNow();
-          if (wait > 1) await sleep(wait);
-        }
-        sentAt.push(wallNow());
+    post: (bodies, intervalMs) =>
+      postPaced(bodies, intervalMs, (body) => {
         const id = `ceiling-${++ceilingSent}`;
         void component
           .send(buildMessage({ type: "groupchat", id, originId: id, from, to: room, body }))
           .catch((e: unknown) => progress(`ceiling send failed: ${e instanceof Error ? e.message : String(e)}`));
-      }
-      return sentAt;
-    },
+      }),
   };
 }

@@ -49,3 +49,23 @@ export class RemoteFake {
     this.child.kill();
   }
 }
+
+/**
+ * The fake's side of a RemoteFake, in the fake's process: each request goes
+ * to `handle` (which replies with `process.send`), a failure is answered
+ * `{ op: "error", message }`, and when the bench goes away `stop` runs and
+ * the process exits.
+ */
+export function serveRemoteFake<R extends { op: string }>(
+  handle: (request: R) => Promise<void>,
+  stop: () => Promise<unknown>,
+): void {
+  process.on("message", (r: R) => {
+    handle(r).catch((e: unknown) => {
+      process.send?.({ op: "error", message: e instanceof Error ? e.message : String(e) });
+    });
+  });
+  process.on("disconnect", () => {
+    void stop().finally(() => process.exit(0));
+  });
+}
