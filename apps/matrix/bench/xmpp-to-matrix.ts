@@ -43,6 +43,7 @@
 import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { Bridge, type BridgeStore, createLogger, loadConfig, openStore } from "@parley/bridge";
 import { buildMessage, buildPresence } from "@parley/stanza";
@@ -409,6 +410,21 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     };
   }
 
+  /** This process's event-loop delay during `run` (the bridge and the bench's clients share it): p50 and p99, ms. */
+  const withLoopDelay = async <T>(run: () => Promise<T>): Promise<[T, string]> => {
+    const h = monitorEventLoopDelay({ resolution: 10 });
+    h.enable();
+    try {
+      const result = await run();
+      return [
+        result,
+        `event loop delay p50 ${(h.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(0)} ms`,
+      ];
+    } finally {
+      h.disable();
+    }
+  };
+
   async function tenRoomsPart() {
     const loadBefore = loadNow();
     let requestsInFlight = 0;
@@ -417,24 +433,26 @@ async function main(cleanup: BenchCleanup): Promise<void> {
       rounds: TEN_ROOMS_ROUNDS,
       ceiling: async (round) => {
         requests.take();
-        const c = pooled(
-          await fromBareClient(
+        const [runs, delay] = await withLoopDelay(() =>
+          fromBareClient(
             `tc${round}`,
             ten.map((l) => l.roomId),
             ROOM_MESSAGES,
           ),
         );
+        const c = pooled(runs);
         const asked = requests.take();
         progress(describeRun("ceiling", round, c, `10 rooms, load ${loadNow().toFixed(1)}`));
         progress(
           `  the bare client's PUTs: ${asked.meanMs} ms each, ${asked.roomGapMs} ms between an answer and ` +
-            `the room's next PUT`,
+            `the room's next PUT; ${delay}`,
         );
         return c;
       },
       subject: async (round) => {
         requests.take();
-        const b = pooled(await fromXmpp(`tb${round}`, ten, ROOM_MESSAGES));
+        const [runs, delay] = await withLoopDelay(() => fromXmpp(`tb${round}`, ten, ROOM_MESSAGES));
+        const b = pooled(runs);
         const asked = requests.take();
         requestsInFlight = Math.max(requestsInFlight, asked.maxInFlight);
         requestsPerMessage = Math.max(requestsPerMessage, asked.total / b.messages);
@@ -444,7 +462,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
         progress(
           `  the bridge's requests: ${JSON.stringify(asked.byShape)}, at most ${asked.maxInFlight} at once, ` +
             `${asked.meanMs} ms each, ${asked.idleMs} ms with none in flight, ${asked.roomGapMs} ms between ` +
-            `an answer and the room's next request`,
+            `an answer and the room's next request; ${delay}`,
         );
         return b;
       },
