@@ -411,19 +411,17 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   }
 
   /** This process's event-loop delay during `run` (the bridge and the bench's clients share it): p50 and p99, ms. */
-  const withLoopDelay = async <T>(run: () => Promise<T>): Promise<[T, string]> => {
+  async function withLoopDelay<T>(run: () => Promise<T>): Promise<[T, string]> {
     const h = monitorEventLoopDelay({ resolution: 10 });
     h.enable();
     try {
       const result = await run();
-      return [
-        result,
-        `event loop delay p50 ${(h.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(0)} ms`,
-      ];
+      const ms = (p: number) => (h.percentile(p) / 1e6).toFixed(0);
+      return [result, `event loop delay p50 ${ms(50)} ms, p99 ${ms(99)} ms`];
     } finally {
       h.disable();
     }
-  };
+  }
 
   async function tenRoomsPart() {
     const loadBefore = loadNow();
