@@ -85,7 +85,7 @@ async function handle(r: Request): Promise<void> {
         const id = addMember(f, k);
         if (r.posting) posters[k % channels.length]?.push(id);
         // Let the Socket Mode frames go out as they are made, as Slack's would, instead of all at the end.
-        if (k % 200 === 199) await new Promise((resolve) => setImmediate(resolve));
+        if (k % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
       }
       members = Math.max(members, r.members);
       reply({ op: "join" });
@@ -99,7 +99,7 @@ async function handle(r: Request): Promise<void> {
         const author = authors[Math.floor(seq / channels.length) % authors.length];
         if (author === undefined) throw new Error(`channel ${c + 1} has no member to post`);
         f.post(channels[c] as string, author, benchBody(r.tag, seq));
-        if (seq % 200 === 199) await new Promise((resolve) => setImmediate(resolve));
+        if (seq % 20 === 19) await new Promise((resolve) => setImmediate(resolve));
       }
       reply({ op: "post" });
       return;
