@@ -9,6 +9,15 @@
 //
 //   node scripts/with-node.mjs <command> [args...]   run a command (one argument: through the shell)
 //   node scripts/with-node.mjs --print-bin           print the directory of a suitable node
+//   node scripts/with-node.mjs --print-npm-globalconfig
+//                                                     print the npm global config to keep (may be empty)
+//
+// npm reads its global config (registry, proxy, cafile) from <prefix>/etc/npmrc,
+// the prefix being where `node` lives. Put another Node first on PATH and npm
+// silently stops reading the machine's file: a machine whose registry is
+// reached through its own certificate authority then fails every install.
+// So the command gets npm_config_globalconfig naming the file of the Node it
+// replaces, unless the caller chose one.
 //
 // Plain JavaScript that any Node since 14 parses: it must run on the old Node it replaces.
 import { execFileSync, spawn } from "node:child_process";
@@ -24,7 +33,6 @@ function say(line) {
   process.stderr.write(`parley: ${line}\n`);
 }
 
-// biome-ignore lint/suspicious/noUndeclaredEnvVars: read by this script before turbo runs, not by a turbo task
 const prefix = process.env.PARLEY_NODE_PREFIX || join(homedir(), ".cache", "parley-node");
 const cachedNode = join(prefix, "node_modules", "node", "bin", "node");
 const handInstall = `npm install --prefix ${prefix} node@${WANTED_MAJOR} && export PATH=${dirname(cachedNode)}:$PATH`;
@@ -62,6 +70,15 @@ function suitableNodeDir() {
   return installed !== undefined && canRunParley(installed) ? dirname(cachedNode) : undefined;
 }
 
+/** The npm global config the `node` that runs this script would use, when it exists and no other was chosen. */
+function npmGlobalConfigToKeep() {
+  if (process.env.npm_config_globalconfig) return undefined;
+  // npm's prefix is the folder above the one holding node (POSIX); Windows keeps it beside node.
+  const nodeDir = dirname(process.execPath);
+  const file = join(process.platform === "win32" ? nodeDir : dirname(nodeDir), "etc", "npmrc");
+  return existsSync(file) ? file : undefined;
+}
+
 function main(argv) {
   const dir = suitableNodeDir();
   if (dir === undefined) {
@@ -74,8 +91,12 @@ function main(argv) {
     process.stdout.write(`${dir}\n`);
     return;
   }
+  if (argv[0] === "--print-npm-globalconfig") {
+    process.stdout.write(`${dir === dirname(process.execPath) ? "" : (npmGlobalConfigToKeep() ?? "")}\n`);
+    return;
+  }
   if (argv.length === 0) {
-    say("usage: node scripts/with-node.mjs <command> [args...] | --print-bin");
+    say("usage: node scripts/with-node.mjs <command> [args...] | --print-bin | --print-npm-globalconfig");
     return process.exit(2);
   }
   const nodeBinary = join(dir, "node");
@@ -85,6 +106,8 @@ function main(argv) {
     NODE: nodeBinary,
     npm_node_execpath: nodeBinary,
   };
+  const globalconfig = dir === dirname(process.execPath) ? undefined : npmGlobalConfigToKeep();
+  if (globalconfig !== undefined) env.npm_config_globalconfig = globalconfig;
   const [command, ...args] = argv;
   const child = spawn(command, args, { stdio: "inherit", env, shell: args.length === 0 });
   // The terminal sends Ctrl-C to the whole process group: the child gets it too, and this

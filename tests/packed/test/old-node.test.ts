@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -38,6 +38,33 @@ describe("a Node older than Parley needs", () => {
       canRunParley(stdout.trim()),
       `the command ran under ${stdout.trim()} (started by ${await versionOf(starter)})`,
     );
+  });
+
+  it("npm under the Node it brings keeps reading the npm settings of the Node it replaces", async (t) => {
+    const starter = existsSync(SYSTEM_NODE) ? SYSTEM_NODE : process.execPath;
+    const { stdout: replacing } = await run(starter, [join(ROOT, "scripts/with-node.mjs"), "--print-bin"]);
+    if (replacing.trim() === dirname(starter)) {
+      t.diagnostic(`${starter} can run Parley: nothing is replaced, npm reads its settings as always`);
+      return;
+    }
+    // npm's global config lives in <prefix>/etc/npmrc beside the node that runs npm; a machine's
+    // registry settings (proxy, certificate authority) are there.
+    const own = join(dirname(dirname(starter)), "etc", "npmrc");
+    const env: Record<string, string | undefined> = { ...process.env, PATH: `/usr/bin:${process.env.PATH ?? ""}` };
+    delete env.npm_config_globalconfig;
+    const { stdout } = await run(
+      starter,
+      [join(ROOT, "scripts/with-node.mjs"), "node", "-p", "process.env.npm_config_globalconfig ?? '(unset)'"],
+      { cwd: ROOT, env },
+    );
+    assert.equal(stdout.trim(), existsSync(own) ? own : "(unset)");
+    // A caller's own choice is left alone.
+    const chosen = await run(
+      starter,
+      [join(ROOT, "scripts/with-node.mjs"), "node", "-p", "process.env.npm_config_globalconfig"],
+      { cwd: ROOT, env: { ...env, npm_config_globalconfig: "/somewhere/npmrc" } },
+    );
+    assert.equal(chosen.stdout.trim(), "/somewhere/npmrc");
   });
 
   it("the parley executable refuses an old Node with the line to run, before anything else", async (t) => {

@@ -22,11 +22,14 @@ import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { APP_TOKEN_SCOPE, BOT_EVENTS, BOT_SCOPES } from "@parley/slack";
 import {
   type FakeDiscord,
+  type FakeSlack,
   freePort,
   type Synapse,
   startFakeDiscord,
+  startFakeSlack,
   startSynapse,
   startXmppServer,
   type XmppServer,
@@ -51,6 +54,7 @@ const RUN = [
   "packages/xmpp-setup/README.md",
   "apps/discord/README.md",
   "apps/matrix/README.md",
+  "apps/slack/README.md",
 ];
 
 interface World {
@@ -118,7 +122,37 @@ async function runTypeScript(s: Snippet, world: World): Promise<void> {
   assert.equal(Number(checked), claims, `${whereIs(s)}: every \`// =>\` claim was reached and checked`);
 }
 
+/**
+ * A Slack app manifest (```yaml slack-app-manifest): it asks for exactly the bot scopes and
+ * events the Slack bridge uses, and Socket Mode, whose app-level token needs connections:write.
+ */
+function checkSlackManifest(s: Snippet): void {
+  const manifest = parseYaml(s.code) as {
+    oauth_config?: { scopes?: { bot?: string[] } };
+    settings?: { event_subscriptions?: { bot_events?: string[] }; socket_mode_enabled?: boolean };
+  };
+  const sorted = (list: readonly string[] | undefined) => [...(list ?? [])].sort();
+  assert.deepEqual(
+    sorted(manifest.oauth_config?.scopes?.bot),
+    sorted(BOT_SCOPES.map((s) => s.scope)),
+    `${whereIs(s)}: the manifest's bot scopes are those @parley/slack uses`,
+  );
+  assert.deepEqual(
+    sorted(manifest.settings?.event_subscriptions?.bot_events),
+    sorted(BOT_EVENTS),
+    `${whereIs(s)}: the manifest's bot events are those @parley/slack listens to`,
+  );
+  assert.equal(manifest.settings?.socket_mode_enabled, true, `${whereIs(s)}: Socket Mode is on`);
+  assert.match(
+    readFileSync(join(ROOT, s.file), "utf8"),
+    new RegExp(APP_TOKEN_SCOPE),
+    `${s.file} names the app-token scope`,
+  );
+}
+
 async function checkYaml(s: Snippet, world: World): Promise<void> {
+  if (s.kind === "slack-app-manifest") return checkSlackManifest(s);
+  assert.equal(s.kind, "", `${whereIs(s)}: a \`\`\`yaml ${s.kind} block; the README check knows slack-app-manifest`);
   const file = join(world.dir, `snippet-${s.line}.yaml`);
   writeFileSync(file, s.code);
   const ran = await runIn(world, ["parley", "--config", file, "--check"], whereIs(s));
@@ -228,6 +262,7 @@ async function readmes(): Promise<string[]> {
 describe("every README snippet runs", () => {
   let server: XmppServer;
   let discord: FakeDiscord;
+  let slack: FakeSlack;
   let synapse: Synapse;
   const worlds: string[] = [];
   const tokens = { MATRIX_AS_TOKEN: "as-token-of-the-snippet-test", MATRIX_HS_TOKEN: "hs-token-of-the-snippet-test" };
@@ -240,14 +275,17 @@ describe("every README snippet runs", () => {
         { domain: "reference.parley.test", secret: "reference-secret" },
         { domain: "discord.parley.test", secret: "discord-secret" },
         { domain: "matrix.parley.test", secret: "matrix-secret" },
+        { domain: "slack.parley.test", secret: "slack-secret" },
       ],
     });
     discord = await startFakeDiscord({ botName: "Parley" });
+    slack = await startFakeSlack();
   });
 
   after(async () => {
     await synapse?.stop();
     await discord?.stop();
+    await slack?.stop();
     await server?.stop();
     for (const dir of worlds) rmSync(dir, { recursive: true, force: true });
     rmSync(MODULES, { recursive: true, force: true });
@@ -306,6 +344,23 @@ connectors:
     cdnUrl: ${discord.cdnUrl}
 `,
         { PARLEY_COMPONENT_SECRET: "discord-secret", DISCORD_TOKEN: discord.token },
+      );
+    }
+    if (readme === "apps/slack/README.md") {
+      const member = slack.createUser({ name: "ada" });
+      const channel = slack.createChannel({ name: "lobby", members: [member.id] });
+      return world(
+        "slack",
+        `${common("slack.parley.test", "PARLEY_COMPONENT_SECRET")}
+links:
+  - { network: slack, channel: "${channel.id}", room: lobby }
+connectors:
+  slack:
+    botToken: \${SLACK_BOT_TOKEN}
+    appToken: \${SLACK_APP_TOKEN}
+    apiUrl: ${slack.apiUrl}
+`,
+        { PARLEY_COMPONENT_SECRET: "slack-secret", SLACK_BOT_TOKEN: slack.botToken, SLACK_APP_TOKEN: slack.appToken },
       );
     }
     if (readme === "apps/matrix/README.md") {

@@ -13,6 +13,8 @@ export interface Snippet {
   /** The 1-based line of the opening fence. */
   readonly line: number;
   readonly lang: string;
+  /** The words after the language on the opening fence (```yaml slack-app-manifest): what the block is. */
+  readonly kind: string;
   readonly code: string;
 }
 
@@ -25,18 +27,18 @@ export function whereIs(s: Snippet): string {
 export function snippetsOf(root: string, file: string): Snippet[] {
   const lines = readFileSync(join(root, file), "utf8").split("\n");
   const out: Snippet[] = [];
-  let open: { line: number; lang: string; body: string[] } | undefined;
+  let open: { line: number; lang: string; kind: string; body: string[] } | undefined;
   lines.forEach((text, i) => {
-    const fence = /^```(\S*)\s*$/.exec(text);
+    const fence = /^```(\S*)(?:[ \t]+(\S.*?))?\s*$/.exec(text);
     if (fence === null) {
       open?.body.push(text);
       return;
     }
     if (open === undefined) {
-      open = { line: i + 1, lang: fence[1] ?? "", body: [] };
+      open = { line: i + 1, lang: fence[1] ?? "", kind: fence[2] ?? "", body: [] };
       return;
     }
-    out.push({ file, line: open.line, lang: open.lang, code: `${open.body.join("\n")}\n` });
+    out.push({ file, line: open.line, lang: open.lang, kind: open.kind, code: `${open.body.join("\n")}\n` });
     open = undefined;
   });
   if (open !== undefined) throw new Error(`${file}:${open.line}: a code fence is never closed`);
