@@ -8,16 +8,19 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Bridge, type BridgeConfig, type BridgeStore, type Logger, loadConfig, openStore } from "@parley/bridge";
+import { Bridge, type BridgeConfig, type BridgeStore, loadConfig, openStore } from "@parley/bridge";
 import { type Message, stanzaIdBy } from "@parley/stanza";
 import {
+  assertNoMoreInRoom,
+  collectRoomMessages,
   type FakeDiscord,
-  isMessage,
-  isPresence,
-  type Received,
+  inRoom,
+  pollUntil,
+  recordingLogger,
   startFakeDiscord,
   startXmppServer,
   TestClient,
+  waitForRelay,
   type XmppServer,
   type XmppServerOptions,
 } from "@parley/testkit";
@@ -61,23 +64,6 @@ export interface HarnessOptions {
   readonly discord?: Readonly<Record<string, unknown>>;
   /** For the XMPP server (e.g. a second component whose users a test plays); the bridge is its first component. */
   readonly xmpp?: XmppServerOptions;
-}
-
-function recordingLogger(warnings: string[]): Logger {
-  const level = process.env.PARLEY_TEST_LOG;
-  const write = (lvl: string, msg: string, fields?: Readonly<Record<string, unknown>>) => {
-    const line = `${lvl} ${msg}${fields ? ` ${JSON.stringify(fields)}` : ""}`;
-    if (lvl === "warn" || lvl === "error") warnings.push(line);
-    if (level === "debug" || (level === "info" && lvl !== "debug")) process.stderr.write(`${line}\n`);
-  };
-  const make = (base: Readonly<Record<string, unknown>>): Logger => ({
-    debug: (m, f) => write("debug", m, { ...base, ...f }),
-    info: (m, f) => write("info", m, { ...base, ...f }),
-    warn: (m, f) => write("warn", m, { ...base, ...f }),
-    error: (m, f) => write("error", m, { ...base, ...f }),
-    child: (f) => make({ ...base, ...f }),
-  });
-  return make({});
 }
 
 export async function startHarness(o: HarnessOptions = {}): Promise<DiscordHarness> {
@@ -158,12 +144,7 @@ connectors:
     connector: undefined,
     warnings,
     async startBridge() {
-      const relaySeen = alice.waitFor(
-        isPresence(
-          (p) => (p.from ?? "").toLowerCase().startsWith(`${room.toLowerCase()}/`) && p.type !== "unavailable",
-        ),
-        { timeoutMs: 15_000, description: "the bridge's relay in the room" },
-      );
+      const relaySeen = waitForRelay(alice, room);
       const connector = new DiscordConnector(parseDiscordOptions(config.connectors.discord), {
         logger,
         allowPrivateAddresses: true,
@@ -201,16 +182,7 @@ connectors:
   return h;
 }
 
-/** A groupchat message in `room` from `nick` matching `extra`. */
-export const inRoom =
-  (room: string, nick: string | undefined, extra: (m: Message) => boolean = () => true) =>
-  (r: Received): boolean =>
-    isMessage(
-      (m) =>
-        m.type === "groupchat" &&
-        (nick === undefined ? (m.from ?? "").startsWith(`${room}/`) : m.from === `${room}/${nick}`) &&
-        extra(m),
-    )(r);
+export { inRoom };
 
 /** Waits for a groupchat message and returns it parsed. */
 export async function roomMessage(
@@ -254,13 +226,7 @@ export async function until<T>(
   check: () => T | undefined | false | Promise<T | undefined | false>,
   timeoutMs = 10_000,
 ): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return pollUntil(what, check, { timeoutMs, intervalMs: 20 });
 }
 
 /** Waits until the engine's message map has the room's stanza-id for a Discord message. */
@@ -284,15 +250,7 @@ export async function collectInRoom(
   prefix: string,
   count: number,
 ): Promise<Message[]> {
-  const got: Message[] = [];
-  while (got.length < count) {
-    const r = await h.alice.waitFor(
-      inRoom(room, nick, (m) => m.body?.startsWith(prefix) === true),
-      { timeoutMs: 15_000, description: `message ${got.length + 1} of ${count} starting with "${prefix}"` },
-    );
-    got.push(r.stanza as Message);
-  }
-  return got;
+  return collectRoomMessages(h.alice, { room, nick, prefix, count, timeoutMs: 15_000 });
 }
 
 /** Sends `sentinel` through and checks that nothing else starting with `prefix` arrived meanwhile (no duplicates). */
@@ -303,11 +261,5 @@ export async function nothingMoreInRoom(
   sentinel = `sentinel ${prefix.trim()}`,
 ): Promise<void> {
   await postAndSee(h, h.bob, h.general, room, sentinel);
-  await assert.rejects(
-    h.alice.waitFor(
-      inRoom(room, undefined, (m) => m.body?.startsWith(prefix) === true),
-      { timeoutMs: 300 },
-    ),
-    `a message starting with "${prefix}" arrived twice`,
-  );
+  await assertNoMoreInRoom(h.alice, room, prefix);
 }

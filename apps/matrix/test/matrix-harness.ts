@@ -21,13 +21,13 @@ import {
 } from "@parley/bridge";
 import {
   freePort,
-  isPresence,
   type Synapse,
   type SynapsePostgres,
   startPostgres,
   startSynapse,
   startXmppServer,
   TestClient,
+  waitForRelay,
   type XmppServer,
   type XmppServerOptions,
 } from "@parley/testkit";
@@ -203,10 +203,7 @@ connectors:
       });
     const start = async () =>
       Bridge.start({ config, connector: h.connector, store, logger, ...(o.delivery && { delivery: o.delivery }) });
-    const relaySeen = alice.waitFor(
-      isPresence((p) => (p.from ?? "").toLowerCase().startsWith(`${room.toLowerCase()}/`)),
-      { timeoutMs: 20_000, description: "the bridge's relay in the room" },
-    );
+    const relaySeen = waitForRelay(alice, room, 20_000);
     const h: Harness = {
       xmpp,
       synapse,

@@ -8,18 +8,22 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Bridge, type BridgeConfig, type BridgeStore, type Logger, loadConfig, openStore } from "@parley/bridge";
+import { Bridge, type BridgeConfig, type BridgeStore, loadConfig, openStore } from "@parley/bridge";
 import { localFromRemoteId, type Message, stanzaIdBy } from "@parley/stanza";
 import {
+  assertNoMoreInRoom,
+  collectRoomMessages,
   type FakeSlack,
+  inRoom,
   isMessage,
-  isPresence,
-  type Received,
+  pollUntil,
+  recordingLogger,
   type SlackChannel,
   type SlackPostOptions,
   startFakeSlack,
   startXmppServer,
   TestClient,
+  waitForRelay,
   type XmppServer,
   type XmppServerKind,
 } from "@parley/testkit";
@@ -60,23 +64,6 @@ export interface HarnessOptions {
   readonly slack?: Readonly<Record<string, unknown>>;
   /** Runs once the fake is up, before the bridge starts (e.g. to point HTTP events at the bridge). */
   readonly beforeBridge?: (fake: FakeSlack) => void;
-}
-
-function recordingLogger(warnings: string[]): Logger {
-  const level = process.env.PARLEY_TEST_LOG;
-  const write = (lvl: string, msg: string, fields?: Readonly<Record<string, unknown>>) => {
-    const line = `${lvl} ${msg}${fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : ""}`;
-    if (lvl === "warn" || lvl === "error") warnings.push(line);
-    if (level === "debug" || (level === "info" && lvl !== "debug")) process.stderr.write(`${line}\n`);
-  };
-  const make = (base: Readonly<Record<string, unknown>>): Logger => ({
-    debug: (m, f) => write("debug", m, { ...base, ...f }),
-    info: (m, f) => write("info", m, { ...base, ...f }),
-    warn: (m, f) => write("warn", m, { ...base, ...f }),
-    error: (m, f) => write("error", m, { ...base, ...f }),
-    child: (f) => make({ ...base, ...f }),
-  });
-  return make({});
 }
 
 export async function startHarness(o: HarnessOptions = {}): Promise<SlackHarness> {
@@ -161,12 +148,7 @@ connectors:
     connector: undefined,
     warnings,
     async startBridge() {
-      const relaySeen = alice.waitFor(
-        isPresence(
-          (p) => (p.from ?? "").toLowerCase().startsWith(`${room.toLowerCase()}/`) && p.type !== "unavailable",
-        ),
-        { timeoutMs: 15_000, description: "the bridge's relay in the room" },
-      );
+      const relaySeen = waitForRelay(alice, room);
       const connector = new SlackConnector(parseSlackOptions(config.connectors.slack), {
         logger,
         allowPrivateAddresses: true,
@@ -205,16 +187,7 @@ connectors:
   return h;
 }
 
-/** A groupchat message in `room` from `nick` (any occupant when undefined) matching `extra`. */
-export const inRoom =
-  (room: string, nick: string | undefined, extra: (m: Message) => boolean = () => true) =>
-  (r: Received): boolean =>
-    isMessage(
-      (m) =>
-        m.type === "groupchat" &&
-        (nick === undefined ? (m.from ?? "").startsWith(`${room}/`) : m.from === `${room}/${nick}`) &&
-        extra(m),
-    )(r);
+export { inRoom };
 
 /** Posts on Slack as `member` and waits for the message in the room from their puppet. */
 export async function postAndSee(
@@ -241,13 +214,7 @@ export async function until<T>(
   check: () => T | undefined | false | Promise<T | undefined | false>,
   timeoutMs = 15_000,
 ): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  return pollUntil(what, check, { timeoutMs, intervalMs: 25 });
 }
 
 /** Waits until the engine's message map knows a Slack message by its ts. */
@@ -278,25 +245,11 @@ export async function alicePosts(
 
 /** Collects the messages from `nick` whose body starts with `prefix`, in arrival order, until `count` arrived. */
 export async function collectInRoom(h: SlackHarness, nick: string, prefix: string, count: number): Promise<Message[]> {
-  const got: Message[] = [];
-  while (got.length < count) {
-    const r = await h.alice.waitFor(
-      inRoom(h.room, nick, (m) => m.body?.startsWith(prefix) === true),
-      { timeoutMs: 20_000, description: `message ${got.length + 1} of ${count} starting with "${prefix}"` },
-    );
-    got.push(r.stanza as Message);
-  }
-  return got;
+  return collectRoomMessages(h.alice, { room: h.room, nick, prefix, count, timeoutMs: 20_000 });
 }
 
 /** Sends a sentinel through and checks nothing else starting with `prefix` arrived meanwhile (no duplicates). */
 export async function nothingMoreInRoom(h: SlackHarness, prefix: string): Promise<void> {
   await postAndSee(h, h.bob, `sentinel ${prefix.trim()} ${Date.now()}`);
-  await assert.rejects(
-    h.alice.waitFor(
-      inRoom(h.room, undefined, (m) => m.body?.startsWith(prefix) === true),
-      { timeoutMs: 300 },
-    ),
-    `a message starting with "${prefix}" arrived twice`,
-  );
+  await assertNoMoreInRoom(h.alice, h.room, prefix);
 }

@@ -28,10 +28,10 @@ import { buildMessage } from "@parley/stanza";
 import {
   type FakeDiscord,
   isMessage,
-  isPresence,
   startFakeDiscord,
   startXmppServer,
   TestClient,
+  waitForRelay,
   type XmppServer,
 } from "@parley/testkit";
 
@@ -220,10 +220,7 @@ describe("the packed packages, installed into an empty folder", () => {
       );
       alice = await TestClient.connect(server, account);
       await alice.joinRoom(room, "alice");
-      const relayJoined = alice.waitFor(
-        isPresence((p) => (p.from ?? "").toLowerCase().startsWith(`${room}/`) && p.type !== "unavailable"),
-        { timeoutMs: 30_000, description: "the bridge's relay in the room" },
-      );
+      const relayJoined = waitForRelay(alice, room, 30_000);
       const child = spawn(join(app, "node_modules/.bin/parley"), ["--config", config], {
         cwd: app,
         env: { ...process.env, PARLEY_COMPONENT_SECRET: component.secret, DISCORD_TOKEN: discord.token },
