@@ -59,6 +59,8 @@ export interface IncomingEventsOptions {
   readonly botToken: string;
   /** A message was handed over in a linked channel: its cursor may move past it. */
   readonly handed: (channel: string, ts: string, thread: string | undefined) => void;
+  /** A member (not the bot) joined or left a linked channel, after the engine was told (presence polling follows). */
+  readonly membershipChanged?: (channel: string, user: string, kind: "join" | "leave") => void;
 }
 
 export class IncomingEvents {
@@ -237,6 +239,7 @@ export class IncomingEvents {
     const user = await this.o.directory.user(event.user);
     if (user.isBridge) return;
     await this.o.host.membership(channel, user, kind);
+    this.o.membershipChanged?.(channel, event.user, kind);
   }
 }
 

@@ -6,6 +6,13 @@
  * users.getPresence is a Tier 3 method (about 50 calls a minute), so calls
  * are spaced out: one every `gapMs`, whatever the number of members.
  * `active` is online and `away` idle; the status text goes along.
+ *
+ * Who is polled follows the linked channels' membership: a member who
+ * joins one later (member_joined_channel, `joined`) is asked at once and
+ * polled from then on; one who leaves every linked channel
+ * (member_left_channel, `left`) is no longer asked about. Every
+ * users.getPresence call, the poll's and a joiner's, takes the next free
+ * slot `gapMs` after the previous one.
  */
 import type { ConnectorHost, Logger, RemotePresence } from "@parley/bridge";
 import type { webApi } from "@slack/bolt";
@@ -29,7 +36,11 @@ export interface MemberPresenceOptions {
 export class MemberPresence {
   private readonly o: MemberPresenceOptions;
   /** Member -> last presence reported, for the members of linked channels. */
-  private readonly last = new Map<string, RemotePresence["status"]>();
+  private readonly last = new Map<string, RemotePresence["status"] | undefined>();
+  /** Member -> the linked channels they are known to be in; a member with none is not polled. */
+  private readonly channelsOf = new Map<string, Set<string>>();
+  /** When the next users.getPresence call may go (Date.now() time). */
+  private nextCallAt = 0;
   private stopped = false;
   /** Sleeps in progress (the poll's and a linked channel's): `stop` ends them all. */
   private readonly sleeping = new Set<() => void>();
@@ -62,13 +73,50 @@ export class MemberPresence {
     }
     for (const id of members) {
       if (this.stopped) return;
-      const user = await this.o.directory.user(id);
-      if (user.isBridge) continue;
-      const presence = await this.presenceOf(id);
-      if (presence === undefined) continue;
-      this.last.set(id, presence.status);
-      await this.o.host.memberPresence(channel, user, presence);
+      await this.seat(channel, id);
     }
+  }
+
+  /**
+   * A member joined a linked channel (after start): asked at once and
+   * polled from then on, like the members found at start.
+   */
+  async joined(channel: string, id: string): Promise<void> {
+    if (this.stopped) return;
+    await this.seat(channel, id);
+  }
+
+  /** A member left a channel: no longer polled once they are in no linked channel. */
+  left(channel: string, id: string): void {
+    const channels = this.channelsOf.get(id);
+    channels?.delete(channel);
+    if (channels !== undefined && channels.size > 0) return;
+    this.channelsOf.delete(id);
+    this.last.delete(id);
+  }
+
+  /** Whether a member's presence is polled (for tests and cache sizes). */
+  polls(id: string): boolean {
+    return this.last.has(id);
+  }
+
+  /** Records the member in `channel`, asks their presence and reports it there; they are polled from now on. */
+  private async seat(channel: string, id: string): Promise<void> {
+    const user = await this.o.directory.user(id);
+    if (user.isBridge) return;
+    let channels = this.channelsOf.get(id);
+    if (!channels) {
+      channels = new Set();
+      this.channelsOf.set(id, channels);
+    }
+    channels.add(channel);
+    // Polled even when this first ask fails: the poll reports them once Slack answers.
+    if (!this.last.has(id)) this.last.set(id, undefined);
+    const presence = await this.presenceOf(id);
+    // They may have left meanwhile: reporting them now would seat them again.
+    if (presence === undefined || this.stopped || !this.channelsOf.get(id)?.has(channel)) return;
+    this.last.set(id, presence.status);
+    await this.o.host.memberPresence(channel, user, presence);
   }
 
   stop(): void {
@@ -82,7 +130,8 @@ export class MemberPresence {
       for (const id of [...this.last.keys()]) {
         if (this.stopped) return;
         const presence = await this.presenceOf(id);
-        if (presence === undefined || presence.status === this.last.get(id)) continue;
+        // Left every linked channel while being asked: not reported.
+        if (presence === undefined || !this.last.has(id) || presence.status === this.last.get(id)) continue;
         this.last.set(id, presence.status);
         await this.o.host.presence(await this.o.directory.user(id), presence).catch((e: unknown) => {
           this.o.logger.warn("a presence change could not be handed over", { error: String(e) });
@@ -104,10 +153,15 @@ export class MemberPresence {
     return out.slice(0, MAX_MEMBERS_PER_CHANNEL);
   }
 
-  /** The user's presence, after the gap Slack's rate limit asks for; undefined when Slack will not say. */
+  /** The user's presence, in the next free call slot (Slack's rate limit); undefined when Slack will not say. */
   private async presenceOf(id: string): Promise<RemotePresence | undefined> {
-    await this.sleep(this.o.gapMs ?? 1300);
-    if (this.stopped) return undefined;
+    const gap = this.o.gapMs ?? 1300;
+    const now = Date.now();
+    const at = Math.max(now + gap, this.nextCallAt);
+    this.nextCallAt = at + gap;
+    await this.sleep(at - now);
+    // Stopped, or left every linked channel while waiting for the slot: not asked.
+    if (this.stopped || !this.last.has(id)) return undefined;
     try {
       const r = await this.o.failures.run({ action: "asking a member's presence" }, () =>
         this.o.client.users.getPresence({ user: id }),

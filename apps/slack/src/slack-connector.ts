@@ -225,6 +225,9 @@ export class SlackConnector implements Connector {
       logger,
       allowPrivateAddresses: this.allowPrivateAddresses,
     });
+    const presence = o.presence
+      ? new MemberPresence({ client, host, logger, directory, failures, intervalMs: o.presenceIntervalSeconds * 1000 })
+      : undefined;
     const events = new IncomingEvents({
       host,
       logger,
@@ -235,6 +238,15 @@ export class SlackConnector implements Connector {
       handed: (channel, ts, thread) => {
         cursors.handed(channel, ts, thread);
         if (thread !== undefined) void posts.rememberRoot(channel, ts, thread).catch(() => undefined);
+      },
+      // Not awaited: asking a joiner's presence waits for a users.getPresence slot, which the events behind must not.
+      membershipChanged: (channel, user, kind) => {
+        if (!presence) return;
+        if (kind === "leave") presence.left(channel, user);
+        else
+          void presence.joined(channel, user).catch((e: unknown) => {
+            logger.warn("a joining member's presence could not be read", { error: String(e) });
+          });
       },
     });
     const catchUp = new CatchUp({
@@ -247,9 +259,6 @@ export class SlackConnector implements Connector {
       feed: (m) => events.message(m),
       settled: () => host.settled?.() ?? Promise.resolve(),
     });
-    const presence = o.presence
-      ? new MemberPresence({ client, host, logger, directory, failures, intervalMs: o.presenceIntervalSeconds * 1000 })
-      : undefined;
     const r: Running = {
       host,
       logger,

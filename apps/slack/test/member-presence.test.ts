@@ -57,4 +57,81 @@ describe("MemberPresence", () => {
     assert.deepEqual(seen.slice(2), ["U2 online"]);
     assert.ok(!asked.includes("UBOT"), "the bot's own presence is not asked");
   });
+
+  it("polls a member who joins after start, and stops when they have left every linked channel", async () => {
+    const presence = new Map([["U1", "active"]]);
+    const asked: string[] = [];
+    const client = {
+      conversations: {
+        members: async ({ channel }: { channel: string }) => ({ ok: true, members: channel === "C1" ? ["U1"] : [] }),
+      },
+      users: {
+        info: async ({ user }: { user: string }) => ({ ok: true, user: { id: user, name: user } }),
+        getPresence: async ({ user }: { user: string }) => {
+          asked.push(user);
+          return { ok: true, presence: presence.get(user) ?? "away" };
+        },
+      },
+    } as unknown as webApi.WebClient;
+    const seen: string[] = [];
+    const waiters: Array<{ line: string; resolve: () => void }> = [];
+    const record = (line: string) => {
+      seen.push(line);
+      for (const w of waiters.filter((x) => x.line === line)) w.resolve();
+    };
+    const reported = (line: string) =>
+      seen.includes(line) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ line, resolve }));
+    const host = {
+      memberPresence: async (channel: string, user: { id: string }, p: { status: string }) => {
+        record(`${channel} ${user.id} ${p.status}`);
+      },
+      presence: async (user: { id: string }, p: { status: string }) => {
+        record(`${user.id} ${p.status}`);
+      },
+    } as unknown as ConnectorHost;
+    const directory = new SlackDirectory(client, silentLogger);
+    directory.bot = { userId: "UBOT" };
+    const members = new MemberPresence({
+      client,
+      host,
+      logger: silentLogger,
+      directory,
+      failures: new SlackFailures({ logger: silentLogger, notifyAdmins: async () => undefined }),
+      intervalMs: 5,
+      gapMs: 0,
+    });
+    try {
+      await members.start(["C1", "C2"]);
+      assert.equal(members.polls("U9"), false);
+      // U9 joins both linked channels after start: asked at once, and polled from then on.
+      presence.set("U9", "active");
+      await members.joined("C1", "U9");
+      await members.joined("C2", "U9");
+      assert.ok(seen.includes("C1 U9 online") && seen.includes("C2 U9 online"), seen.join(", "));
+      assert.equal(members.polls("U9"), true);
+      presence.set("U9", "away");
+      await reported("U9 idle");
+      // Leaving one of the two: still polled.
+      members.left("C1", "U9");
+      assert.equal(members.polls("U9"), true);
+      presence.set("U9", "active");
+      await reported("U9 online");
+      // Leaving the other: no longer asked about, while U1 still is.
+      members.left("C2", "U9");
+      assert.equal(members.polls("U9"), false);
+      assert.equal(members.size, 1);
+      const before = asked.filter((u) => u === "U9").length;
+      const u1Asked = asked.filter((u) => u === "U1").length;
+      presence.set("U1", "away");
+      await reported("U1 idle");
+      await new Promise<void>((resolve) => {
+        const more = () => (asked.filter((u) => u === "U1").length > u1Asked + 2 ? resolve() : setImmediate(more));
+        more();
+      });
+      assert.equal(asked.filter((u) => u === "U9").length, before, "U9 is not asked about after leaving");
+      assert.ok(!seen.slice(seen.indexOf("U9 online") + 1).some((l) => l.includes("U9")), seen.join(", "));
+    } finally {
+      members.stop();
+    }
+  });
 });
