@@ -243,6 +243,21 @@ export interface OutgoingMessage {
   readonly key: string;
 }
 
+/**
+ * What `findPosted` is asked about: a post of the engine's that an earlier
+ * attempt may have made while its answer was lost.
+ */
+export interface FindPostedRequest {
+  /** The message as the engine is about to send it again: the same key, channel, sender and text as before. */
+  readonly message: OutgoingMessage;
+  /**
+   * When the first attempt to post it started (ms since the epoch, by the
+   * bridge's clock): the post, if it landed, is not older than that (allow
+   * for the network's clock disagreeing by a few seconds).
+   */
+  readonly since: number;
+}
+
 /** What the engine asks of a connector besides `send`: one named shape each, for connectors to implement against. */
 export interface EditRequest {
   readonly channel: string;
@@ -366,6 +381,26 @@ export interface Connector {
   stop(): Promise<void>;
   /** Posts as `sender`; resolves with the remote id. Throws TransientError/PermanentError (delivery) on failure. */
   send(m: OutgoingMessage): Promise<{ readonly id: string }>;
+  /**
+   * Looks on the network for the post of `request.message` (known by its
+   * `key`) that an earlier attempt made although its answer never came back:
+   * the bridge was killed mid-request, the connection dropped, the network
+   * answered 5xx after doing the work. Without it a post in flight at a crash
+   * shows twice.
+   *
+   * The engine asks only before it sends a message again that an earlier
+   * attempt may have posted (a retry, or the same XMPP message read again
+   * from the room's archive after a restart), never before a first attempt.
+   * Resolve with the remote id of the post found (the engine then maps it and
+   * does not post), or undefined when the network does not have it (the
+   * engine posts). A connector that posts one message in several parts may
+   * post the parts still missing before it answers. Throw `TransientError`
+   * when the network cannot be read now (asked again later); after any other
+   * failure the engine posts (a duplicate is possible, a loss is not).
+   * Optional: a network that takes an idempotency key with the post (Matrix
+   * transaction ids) needs none.
+   */
+  findPosted?(request: FindPostedRequest): Promise<{ readonly id: string } | undefined>;
   /** Replaces the text of a message the bridge posted. (capability: edits) */
   edit?(o: EditRequest): Promise<void>;
   /** Deletes a message the bridge posted, or any message when `moderator`. (capability: deletes) */

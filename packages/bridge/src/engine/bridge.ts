@@ -44,6 +44,7 @@ import { installPuppetAvatarPep } from "./puppet-avatar-pep.ts";
 import { type AvatarHost, type Puppet, PuppetDirectory } from "./puppet-directory.ts";
 import { ReflectionTracker } from "./reflection-tracker.ts";
 import { RelayOccupant } from "./relay-occupant.ts";
+import { RemotePosts } from "./remote-posts.ts";
 import { RemoteToXmpp } from "./remote-to-xmpp.ts";
 import { RoomCatchUp } from "./room-catch-up.ts";
 import { RoomLinks } from "./room-links.ts";
@@ -279,7 +280,15 @@ export class Bridge {
     };
     this.direct = new DirectChats(ctx);
     this.host = new RemoteToXmpp(ctx, this.direct);
-    this.toRemote = new XmppToRemote(ctx);
+    const posts = new RemotePosts({
+      network,
+      connector: o.connector,
+      store,
+      logger: this.logger.child({ part: "posts" }),
+      // A post's first attempt is remembered for as long as a catch-up may read its message again, retries included.
+      keepMs: c.xmpp.catchUp.maxAgeHours * 3_600_000 + c.delivery.retrySeconds * 1000 + 3_600_000,
+    });
+    this.toRemote = new XmppToRemote(ctx, posts);
     new AdminCommands({
       domain,
       admins: c.admins,

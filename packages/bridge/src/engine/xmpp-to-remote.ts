@@ -29,6 +29,7 @@ import { boundedBody, boundedName, boundedReactions, MAX_ID_BYTES, oversizedIdOf
 import { mentionNicks, type NickCandidate } from "./nick-mentions.ts";
 import { OccupantIdentities } from "./occupant-identity.ts";
 import type { ArchivedMessage, Occupant } from "./relay-occupant.ts";
+import type { RemotePosts } from "./remote-posts.ts";
 import { RoomPipeline } from "./room-pipeline.ts";
 import { isOwnStanzaId } from "./stanza-ids.ts";
 
@@ -84,8 +85,12 @@ export class XmppToRemote {
   /** What each room says, taken up in the order it was said (rooms in parallel). */
   private readonly pipeline: RoomPipeline;
 
-  constructor(ctx: EngineContext) {
+  /** Posts to the channels, once across retries and restarts. */
+  private readonly posts: RemotePosts;
+
+  constructor(ctx: EngineContext, posts: RemotePosts) {
     this.ctx = ctx;
+    this.posts = posts;
     this.identities = new OccupantIdentities(ctx.store);
     this.pipeline = new RoomPipeline({
       onError: (room, e) => this.relayFailed(room, e),
@@ -367,7 +372,7 @@ export class XmppToRemote {
       }
       return NOTHING;
     }
-    return this.post(room, channels, m, sender, authorKey, stanzaId, archived?.at);
+    return this.post(room, channels, m, sender, authorKey, stanzaId, archived);
   }
 
   /**
@@ -606,8 +611,9 @@ export class XmppToRemote {
     sender: XmppSender,
     authorKey: string,
     stanzaId: string | undefined,
-    at?: number,
+    archived: Archived | undefined,
   ): Promise<Handed> {
+    const at = archived?.at;
     const received = Date.now();
     const connector = this.ctx.connector;
     const caps = connector.capabilities;
@@ -627,14 +633,13 @@ export class XmppToRemote {
     const thread = m.thread && caps.threads ? { thread: m.thread.id } : {};
     const timestamp = at !== undefined ? { timestamp: at } : {};
     const originId = m.originId ?? m.id;
-    const send = connector.send.bind(connector);
     const outcomes = channels.map((channel) => {
       const key = `to-remote ${this.ctx.network} ${room} ${xmppId} ${channel}`;
       return this.ctx.delivery.enqueue({
         key,
         lane: `remote:${channel}`,
         describe: `message from ${room} to channel ${channel}`,
-        run: async () => {
+        run: async (attempt) => {
           let replyTo: { id: string; authorName?: string } | undefined;
           if (replyId !== undefined) {
             const r = await this.mapped(room, replyId);
@@ -642,28 +647,28 @@ export class XmppToRemote {
               replyTo = { id: r.remoteId, ...(replyAuthor !== undefined && { authorName: replyAuthor }) };
             }
           }
-          const sent = await send({
-            channel,
-            sender,
-            text: finalText,
-            attachments,
-            key,
-            ...(replyTo && { replyTo }),
-            ...thread,
-            ...timestamp,
-          });
-          await this.ctx.store.recordMessage({
-            network: this.ctx.network,
-            channel,
-            remoteId: sent.id,
+          // Once: a retry, or a message read again from the archive, first looks for an earlier attempt's post.
+          const { id } = await this.posts.post({
+            message: {
+              channel,
+              sender,
+              text: finalText,
+              attachments,
+              key,
+              ...(replyTo && { replyTo }),
+              ...thread,
+              ...timestamp,
+            },
             room,
+            xmppId,
             ...(stanzaId !== undefined && { stanzaId }),
             ...(originId !== undefined && { originId }),
-            sender: authorKey,
-            direction: "to-remote",
+            author: authorKey,
             createdAt: at ?? received,
+            attempt,
+            replay: archived !== undefined,
           });
-          return sent.id;
+          return id;
         },
       });
     });

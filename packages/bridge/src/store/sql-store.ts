@@ -194,17 +194,19 @@ export class SqlStore implements BridgeStore {
     return rows.map(messageFromRow);
   }
 
-  async byXmppId(network: string, room: string, id: string): Promise<MessageRecord | undefined> {
+  async byXmppId(network: string, room: string, id: string, channel?: string): Promise<MessageRecord | undefined> {
     this.open();
     if (!isStorableId("network", network) || !isStorableId("room", room) || !isStorableId("id", id)) return undefined;
+    if (channel !== undefined && !isStorableId("channel", channel)) return undefined;
     if (id === "") return undefined;
     await this.pendingByRoom.settled(roomKey(network, room));
+    const inChannel = channel !== undefined ? " AND channel = ?" : "";
     const rows = await this.all(
       `SELECT ${MESSAGE_COLUMNS} FROM parley_messages
-       WHERE network = ? AND room = ? AND (stanza_id = ? OR origin_id = ?)
+       WHERE network = ? AND room = ? AND (stanza_id = ? OR origin_id = ?)${inChannel}
        ORDER BY CASE WHEN stanza_id = ? THEN 0 ELSE 1 END, created_at
        LIMIT 1`,
-      [network, room, id, id, id],
+      channel !== undefined ? [network, room, id, id, channel, id] : [network, room, id, id, id],
     );
     const row = rows[0];
     return row ? messageFromRow(row) : undefined;

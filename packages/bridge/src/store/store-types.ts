@@ -98,8 +98,11 @@ export interface BridgeStore {
   setStanzaId(network: string, room: string, originId: string, stanzaId: string): Promise<void>;
   /** Every room the remote message went to, oldest first. */
   byRemoteId(network: string, remoteId: string): Promise<MessageRecord[]>;
-  /** The message in `room` whose stanzaId or originId is `id` (a stanzaId match wins). */
-  byXmppId(network: string, room: string, id: string): Promise<MessageRecord | undefined>;
+  /**
+   * The message in `room` whose stanzaId or originId is `id` (a stanzaId match wins); with `channel`, only
+   * its record in that remote channel (a room linked to several channels has one per channel).
+   */
+  byXmppId(network: string, room: string, id: string, channel?: string): Promise<MessageRecord | undefined>;
 
   /** Adds a link, or updates the source of one that exists (keeping its createdAt). */
   putLink(link: RoomLink): Promise<void>;

@@ -1,0 +1,158 @@
+/**
+ * An XMPP message posted to a remote channel once, across retries and
+ * restarts. A post is delivered when the network answers with its id: then
+ * the message map records it, and the delivery ledger marks its key. But
+ * the answer can be lost after the network made the post (the bridge was
+ * killed mid-request, the connection dropped, a 5xx came after the work),
+ * and the ledger's mark can be lost after the map recorded it (a crash
+ * between the two writes). Sending again would show the message twice, so
+ * before a post goes where an earlier attempt may have gone (a retry, or the
+ * same message read again from the room's archive after a restart or a
+ * dropped link), what is known is looked at first:
+ *
+ * - the message map: a mapping of this message in this channel means it was
+ *   posted, whatever the ledger says;
+ * - the network, through the connector's optional `findPosted`, asked only
+ *   when an earlier attempt is on record. The first attempt of each key
+ *   writes when it started (a state key, kept for as long as a catch-up
+ *   could read the message again), before the connector is called; that is
+ *   one store write per post, paid only by connectors that can look.
+ *
+ * A message read live is new: its first attempt looks nothing up (the map,
+ * the record and the network are not asked). What is found is mapped like a
+ * post, so later edits, deletions and reactions reach it.
+ */
+import type { Connector, OutgoingMessage } from "../connector/connector.ts";
+import { describeFailure, isTransientFailure, TransientError } from "../delivery/delivery-errors.ts";
+import type { Logger } from "../ops/logger-types.ts";
+import type { BridgeStore } from "../store/store-types.ts";
+
+/** Where the start of each post's first attempt is kept (store state). */
+const SCOPE = "engine";
+const keyOf = (deliveryKey: string) => `post-attempt ${deliveryKey}`;
+
+export interface RemotePostsOptions {
+  readonly network: string;
+  readonly connector: Connector;
+  readonly store: Pick<BridgeStore, "byXmppId" | "recordMessage" | "getState" | "setState">;
+  readonly logger: Logger;
+  /** How long the record of a first attempt is kept: at least as long as a catch-up may read the message again. */
+  readonly keepMs: number;
+  readonly now?: () => number;
+}
+
+/** One XMPP message for one channel, with what the message map keeps of it. */
+export interface RemotePost {
+  /** What the connector is handed; its `key` is the delivery key. */
+  readonly message: OutgoingMessage;
+  /** The room it was said in (bare JID). */
+  readonly room: string;
+  /** The id the message is known by in the room: its stanza-id, else its origin-id or id. */
+  readonly xmppId: string;
+  readonly stanzaId?: string;
+  readonly originId?: string;
+  /** Who wrote it, as the message map keeps it. */
+  readonly author: string;
+  /** When it was said (ms since the epoch). */
+  readonly createdAt: number;
+  /** The delivery queue's attempt (1: the first in this run). */
+  readonly attempt: number;
+  /** Read again from the room's archive: an earlier run (or link) may have posted it. */
+  readonly replay: boolean;
+}
+
+/** How a post came to have its remote id. */
+export type PostOutcome =
+  /** Posted now. */
+  | "posted"
+  /** The message map had it: posted before, only the ledger's mark was missing. */
+  | "mapped"
+  /** The network had it (`findPosted`): posted before, its answer lost. */
+  | "found";
+
+export class RemotePosts {
+  private readonly o: RemotePostsOptions;
+  private readonly now: () => number;
+
+  constructor(o: RemotePostsOptions) {
+    this.o = o;
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Posts `p` unless an earlier attempt did; resolves with the remote id, once mapped. */
+  async post(p: RemotePost): Promise<{ readonly id: string; readonly outcome: PostOutcome }> {
+    const m = p.message;
+    const again = p.attempt > 1 || p.replay;
+    if (again) {
+      const known = await this.o.store.byXmppId(this.o.network, p.room, p.xmppId, m.channel);
+      if (known !== undefined && known.direction === "to-remote" && known.channel === m.channel) {
+        this.o.logger.debug("posted before (the message map has it); not posting it again", {
+          room: p.room,
+          channel: m.channel,
+        });
+        return { id: known.remoteId, outcome: "mapped" };
+      }
+    }
+    const found = await this.lookUp(m, again);
+    const id = found ?? (await this.o.connector.send(m)).id;
+    await this.o.store.recordMessage({
+      network: this.o.network,
+      channel: m.channel,
+      remoteId: id,
+      room: p.room,
+      ...(p.stanzaId !== undefined && { stanzaId: p.stanzaId }),
+      ...(p.originId !== undefined && { originId: p.originId }),
+      sender: p.author,
+      direction: "to-remote",
+      createdAt: p.createdAt,
+    });
+    return { id, outcome: found !== undefined ? "found" : "posted" };
+  }
+
+  /**
+   * The remote id of an earlier attempt's post, when the connector can look
+   * and an earlier attempt is on record; otherwise the record of this first
+   * attempt is written (before anything reaches the network) and undefined
+   * returned.
+   */
+  private async lookUp(m: OutgoingMessage, again: boolean): Promise<string | undefined> {
+    const connector = this.o.connector;
+    if (!connector.findPosted) return undefined;
+    const since = again ? await this.earlierAttempt(m.key) : undefined;
+    if (since === undefined) {
+      await this.o.store.setState(SCOPE, keyOf(m.key), String(this.now()), { ttlMs: this.o.keepMs }).catch((e) => {
+        throw new TransientError("the start of a post could not be recorded", { cause: e });
+      });
+      return undefined;
+    }
+    try {
+      const found = await connector.findPosted({ message: m, since });
+      if (found === undefined) return undefined;
+      this.o.logger.info("a post whose answer was lost is on the network already; not posting it again", {
+        channel: m.channel,
+        id: found.id,
+      });
+      return found.id;
+    } catch (e) {
+      if (isTransientFailure(e)) throw e;
+      // Not knowing, posting risks a duplicate; not posting would risk a loss.
+      this.o.logger.warn("could not look for an earlier post of a message; posting it (it may show twice)", {
+        channel: m.channel,
+        error: describeFailure(e),
+      });
+      return undefined;
+    }
+  }
+
+  /** When the first attempt of `key` started, when it is on record. */
+  private async earlierAttempt(key: string): Promise<number | undefined> {
+    let saved: string | undefined;
+    try {
+      saved = await this.o.store.getState(SCOPE, keyOf(key));
+    } catch (e) {
+      throw new TransientError("the record of a post's first attempt could not be read", { cause: e });
+    }
+    const at = saved === undefined ? Number.NaN : Number(saved);
+    return Number.isSafeInteger(at) && at > 0 ? at : undefined;
+  }
+}

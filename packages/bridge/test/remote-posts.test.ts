@@ -1,0 +1,241 @@
+/**
+ * An XMPP message posted to a channel once across retries and restarts
+ * (`RemotePosts`), with a connector that counts its posts and look-ups and a
+ * real SQLite store: a first attempt never looks anything up; a retry, or a
+ * message read again from the archive after a restart, looks in the message
+ * map and then, when an earlier attempt is on record, asks the connector
+ * whether the post landed; found, it is mapped and not posted.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, beforeEach, describe, it } from "node:test";
+import type { Connector, FindPostedRequest, OutgoingMessage, XmppSender } from "../src/connector/connector.ts";
+import { PermanentError, TransientError } from "../src/delivery/delivery-errors.ts";
+import { type RemotePost, RemotePosts } from "../src/engine/remote-posts.ts";
+import { fromStyling } from "../src/format/index.ts";
+import { silentLogger } from "../src/ops/logger-types.ts";
+import { type BridgeStore, openStore } from "../src/store/index.ts";
+
+const ROOM = "lobby@muc.parley.test";
+const SENDER: XmppSender = { jid: "alice@parley.test", nick: "alice" };
+
+/** A network in memory: what was posted, by key; `findPosted` finds a post whose answer the test "lost". */
+class CountingConnector {
+  readonly network = "acme";
+  readonly displayName = "Acme";
+  readonly capabilities = {
+    edits: false,
+    deletes: false,
+    replies: false,
+    reactions: false,
+    attachments: false,
+    threads: false,
+    typing: false,
+    directMessages: false,
+    presence: false,
+  };
+  /** Posts on the network, in order: [key, id]. */
+  readonly posted: Array<[string, string]> = [];
+  readonly lookups: FindPostedRequest[] = [];
+  /** The next send posts, then fails as a lost answer would. */
+  loseNextAnswer = false;
+  /** What the next look-ups throw instead of looking. */
+  lookupFails: unknown;
+  private n = 0;
+
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+
+  async send(m: OutgoingMessage): Promise<{ id: string }> {
+    const id = `m${++this.n}`;
+    this.posted.push([m.key, id]);
+    if (this.loseNextAnswer) {
+      this.loseNextAnswer = false;
+      throw new TransientError("the connection dropped before the answer came");
+    }
+    return { id };
+  }
+
+  async findPosted(r: FindPostedRequest): Promise<{ id: string } | undefined> {
+    this.lookups.push(r);
+    if (this.lookupFails !== undefined) throw this.lookupFails;
+    const hit = this.posted.find(([key]) => key === r.message.key);
+    return hit ? { id: hit[1] } : undefined;
+  }
+
+  count(key: string): number {
+    return this.posted.filter(([k]) => k === key).length;
+  }
+}
+
+/** The same connector without a way to look. */
+function withoutLookup(c: CountingConnector): Connector {
+  return {
+    network: c.network,
+    displayName: c.displayName,
+    capabilities: c.capabilities,
+    start: () => c.start(),
+    stop: () => c.stop(),
+    send: (m) => c.send(m),
+  };
+}
+
+function post(key: string, over: Partial<RemotePost> = {}, channel = "c1"): RemotePost {
+  return {
+    message: { channel, sender: SENDER, text: fromStyling(`text of ${key}`), attachments: [], key },
+    room: ROOM,
+    xmppId: `sid-${key}`,
+    stanzaId: `sid-${key}`,
+    originId: `oid-${key}`,
+    author: "occupant:alice",
+    createdAt: 1_700_000_000_000,
+    attempt: 1,
+    replay: false,
+    ...over,
+  };
+}
+
+describe("posting an XMPP message to a channel once", () => {
+  let dir = "";
+  let store: BridgeStore;
+  let connector: CountingConnector;
+  let clock = 1_800_000_000_000;
+  const posts = (c: Connector = connector as Connector) =>
+    new RemotePosts({
+      network: "acme",
+      connector: c,
+      store,
+      logger: silentLogger,
+      keepMs: 86_400_000,
+      now: () => clock,
+    });
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "parley-remote-posts-"));
+  });
+  after(async () => {
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    await store?.close();
+    store = await openStore(`sqlite:${join(dir, `store-${Date.now()}-${Math.random()}.db`)}`);
+    connector = new CountingConnector();
+  });
+
+  it("posts a message read live without looking anything up, and maps it", async () => {
+    const r = await posts().post(post("k1"));
+    assert.deepEqual(r, { id: "m1", outcome: "posted" });
+    assert.equal(connector.lookups.length, 0, "a first attempt never looks");
+    const mapped = await store.byXmppId("acme", ROOM, "sid-k1", "c1");
+    assert.equal(mapped?.remoteId, "m1");
+    assert.equal(mapped?.direction, "to-remote");
+  });
+
+  it("after a restart, finds the post whose answer was lost: maps it and does not post again", async () => {
+    clock = 1_800_000_000_000;
+    connector.loseNextAnswer = true;
+    await assert.rejects(posts().post(post("k2")), TransientError);
+    assert.equal(connector.count("k2"), 1, "the post landed");
+    assert.equal(await store.byXmppId("acme", ROOM, "sid-k2"), undefined, "its answer never came: nothing mapped");
+    // The next run reads the message again from the room's archive.
+    clock += 60_000;
+    const r = await posts().post(post("k2", { replay: true }));
+    assert.deepEqual(r, { id: "m1", outcome: "found" });
+    assert.equal(connector.count("k2"), 1, "not posted again");
+    assert.equal(connector.lookups.length, 1);
+    assert.equal(connector.lookups[0]?.since, 1_800_000_000_000, "looked from the first attempt on");
+    assert.equal(connector.lookups[0]?.message.key, "k2");
+    assert.equal((await store.byXmppId("acme", ROOM, "sid-k2", "c1"))?.remoteId, "m1", "mapped");
+    assert.equal((await store.byXmppId("acme", ROOM, "oid-k2", "c1"))?.remoteId, "m1", "by its origin-id too");
+  });
+
+  it("retries within a run look too: a post made before a failure is not made twice", async () => {
+    connector.loseNextAnswer = true;
+    const p = posts();
+    await assert.rejects(p.post(post("k3")), TransientError);
+    const r = await p.post(post("k3", { attempt: 2 }));
+    assert.deepEqual(r, { id: "m1", outcome: "found" });
+    assert.equal(connector.count("k3"), 1);
+  });
+
+  it("posts when an earlier attempt is on record but the network does not have it", async () => {
+    // The first attempt got as far as its record: the process died before the request went out.
+    const p = posts();
+    connector.loseNextAnswer = true;
+    await assert.rejects(p.post(post("k4")), TransientError);
+    connector.posted.length = 0; // the network never had it
+    const r = await p.post(post("k4", { replay: true }));
+    assert.equal(r.outcome, "posted");
+    assert.equal(connector.count("k4"), 1);
+    assert.equal(connector.lookups.length, 1, "looked once, then posted");
+  });
+
+  it("does not look for a message read from the archive that was never attempted", async () => {
+    const r = await posts().post(post("k5", { replay: true }));
+    assert.equal(r.outcome, "posted");
+    assert.equal(connector.lookups.length, 0, "nothing on record: nothing to look for");
+    // ...but its attempt is on record now, so a later replay would look.
+    assert.ok((await store.getState("engine", "post-attempt k5")) !== undefined);
+  });
+
+  it("takes the message map's word when the ledger's mark was lost: no look-up, no post", async () => {
+    await store.recordMessage({
+      network: "acme",
+      channel: "c1",
+      remoteId: "earlier",
+      room: ROOM,
+      stanzaId: "sid-k6",
+      originId: "oid-k6",
+      sender: "occupant:alice",
+      direction: "to-remote",
+      createdAt: 1,
+    });
+    const r = await posts().post(post("k6", { replay: true }));
+    assert.deepEqual(r, { id: "earlier", outcome: "mapped" });
+    assert.equal(connector.posted.length, 0);
+    assert.equal(connector.lookups.length, 0);
+  });
+
+  it("a mapping in another channel of the room does not count for this one", async () => {
+    await store.recordMessage({
+      network: "acme",
+      channel: "c1",
+      remoteId: "in-c1",
+      room: ROOM,
+      stanzaId: "sid-k7",
+      sender: "occupant:alice",
+      direction: "to-remote",
+      createdAt: 1,
+    });
+    const r = await posts().post(post("k7", { replay: true }, "c2"));
+    assert.equal(r.outcome, "posted");
+    assert.equal(connector.count("k7"), 1);
+    assert.equal((await store.byXmppId("acme", ROOM, "sid-k7", "c2"))?.remoteId, "m1");
+    assert.equal((await store.byXmppId("acme", ROOM, "sid-k7", "c1"))?.remoteId, "in-c1");
+  });
+
+  it("a connector without findPosted is never asked, and no attempt is recorded for it", async () => {
+    const c = withoutLookup(connector);
+    connector.loseNextAnswer = true;
+    await assert.rejects(posts(c).post(post("k8")), TransientError);
+    const r = await posts(c).post(post("k8", { replay: true }));
+    assert.equal(r.outcome, "posted");
+    assert.equal(connector.count("k8"), 2, "nothing to look with: posted again");
+    assert.equal(await store.getState("engine", "post-attempt k8"), undefined);
+  });
+
+  it("posts when the look-up fails for good, and retries later when it fails for now", async () => {
+    connector.loseNextAnswer = true;
+    await assert.rejects(posts().post(post("k9")), TransientError);
+    connector.lookupFails = new TransientError("rate limited");
+    await assert.rejects(posts().post(post("k9", { replay: true })), TransientError);
+    assert.equal(connector.count("k9"), 1, "not posted while the network cannot be read");
+    connector.lookupFails = new PermanentError("no permission to read the channel");
+    const r = await posts().post(post("k9", { replay: true }));
+    assert.equal(r.outcome, "posted", "a duplicate rather than a loss");
+    assert.equal(connector.count("k9"), 2);
+  });
+});
