@@ -22,32 +22,29 @@
  * warm-up and after the run and prints what grew, by constructor.
  * Prints a table and writes bench/soak.json.
  */
-import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildMessage } from "@parley/stanza";
 import {
   type BenchCleanup,
-  BridgeProcess,
   bytesPerMember,
-  freePort,
   heapGrowth,
   type MemoryReading,
   progress,
   RemoteFake,
-  relayInterleaved,
+  remoteFakeSoakDirections,
   retainersOf,
   runBench,
   SoakArrivals,
-  type SoakDirections,
   soakFiguresOf,
   soakSettings,
   soakTable,
+  soakWarmupAndRun,
+  startSoakBridge,
   startXmppServer,
   summarizeHeapSnapshot,
   TestClient,
   waitForCount,
-  writeBenchResults,
+  writeSoakResults,
 } from "@parley/testkit";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -86,95 +83,22 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   for (const room of rooms) await alice.joinRoom(room, "alice");
   const arrivals = new SoakArrivals(alice, "alice");
 
-  const dir = cleanup.tempDir("parley-discord-soak-");
-  const opsPort = await freePort();
-  const configFile = join(dir, "parley.yaml");
-  writeFileSync(
-    configFile,
-    [
-      "xmpp:",
-      `  host: ${server.host}`,
-      `  port: ${server.componentPort}`,
-      `  domain: ${component.domain}`,
-      `  secret: "${component.secret}"`,
-      `store: { url: "sqlite:${join(dir, "parley.db")}" }`,
-      "http: { host: 127.0.0.1, port: 0 }",
-      `ops: { host: 127.0.0.1, port: ${opsPort} }`,
-      "log: { level: warn }",
-      `media: { dir: "${join(dir, "media")}", allowPrivateAddresses: true }`,
-      "links:",
-      ...discord.channels.map((c, i) => `  - { network: discord, channel: "${c}", room: "${rooms[i]}" }`),
-      "connectors:",
-      `  discord: ${JSON.stringify({ token: discord.token, apiUrl: discord.restUrl, cdnUrl: discord.cdnUrl })}`,
-      "",
-    ].join("\n"),
-  );
-  const logFile = join(dir, "bridge.log");
-  progress("starting the bridge: parley --config parley.yaml");
-  const bridge = await BridgeProcess.start({
+  const bridge = await startSoakBridge(cleanup, {
     script: PARLEY,
-    args: ["--config", configFile],
-    logFile,
-    opsUrl: `http://127.0.0.1:${opsPort}`,
+    server,
+    component,
+    network: "discord",
+    connector: { token: discord.token, apiUrl: discord.restUrl, cdnUrl: discord.cdnUrl },
+    channels: discord.channels,
+    rooms,
   });
-  cleanup.defer(() => bridge.stop());
-  cleanup.onSignal(() => bridge.kill());
   const started = await bridge.memoryAfterGc();
 
-  let sentToXmpp = 0;
-  let sentToNetwork = 0;
-  let relayedBefore = 0;
-  const directions: SoakDirections = {
-    toXmpp: async (count) => {
-      const target = arrivals.count + count;
-      await fake.ask({ op: "post", tag: "d", from: sentToXmpp, count });
-      sentToXmpp += count;
-      await waitForCount("Discord -> XMPP", target, () => arrivals.count);
-    },
-    toNetwork: async (count) => {
-      const target = relayedBefore + count;
-      for (let i = 0; i < count; i++) {
-        const seq = sentToNetwork + i;
-        const room = rooms[seq % rooms.length] as string;
-        await alice.send(buildMessage({ type: "groupchat", to: room, id: `x${seq}`, body: `bench x ${seq} soak` }));
-      }
-      sentToNetwork += count;
-      await waitForCount(
-        "XMPP -> Discord",
-        target,
-        async () => (await fake.ask<{ count: number }>({ op: "relayed" })).count,
-      );
-      relayedBefore = target;
-    },
-  };
-  const relay = (xmpp: number, network: number) =>
-    relayInterleaved(directions, { xmpp, network, batch: s.batch, label: "Discord" });
-
-  const ratio = s.toNetwork / (s.toXmpp + s.toNetwork);
-  const warmNetwork = Math.round(s.warmup * ratio);
-  progress(`warm-up: ${s.warmup - warmNetwork} -> XMPP, ${warmNetwork} -> Discord`);
-  if (s.warmup > 0) await relay(s.warmup - warmNetwork, warmNetwork);
-  const afterWarmup = await bridge.memoryAfterGc();
-  const snapshot = async (name: string) => {
-    if (s.snapshots === undefined) return undefined;
-    const file = join(s.snapshots, `discord-${name}.heapsnapshot`);
-    await bridge.heapSnapshot(file);
-    progress(`  heap snapshot: ${file}`);
-    return file;
-  };
-  const warmSnapshot = await snapshot("after-warmup");
-
-  progress(`run: ${s.toXmpp} -> XMPP, ${s.toNetwork} -> Discord`);
-  const pace = await relay(s.toXmpp, s.toNetwork);
-  // What is still in flight (delivery confirmations, timers of a few seconds) is not growth.
-  await sleep(5000);
-  const afterRun = await bridge.memoryAfterGc();
-  const runSnapshot = await snapshot("after-run");
-  const caches = Object.fromEntries(
-    [...(await bridge.metrics())]
-      .filter(([name]) => name.startsWith("parley_cache_entries") || name.startsWith("parley_puppets"))
-      .map(([name, value]) => [name.replace(/^parley_cache_entries\{cache="([^"]+)"\}$/, "$1"), value]),
-  );
+  const directions = remoteFakeSoakDirections({ fake, client: alice, rooms, arrivals, tag: "d", label: "Discord" });
+  const { afterWarmup, afterRun, pace, caches, snapshots } = await soakWarmupAndRun(bridge, directions, s, {
+    network: "discord",
+    label: "Discord",
+  });
 
   let crowdReading: MemoryReading = afterRun;
   if (s.crowd > 0) {
@@ -206,16 +130,11 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     notes,
   });
   console.log(`\n${soakTable(figures)}\n`);
-  if (warmSnapshot && runSnapshot) printGrowth(warmSnapshot, runSnapshot);
+  if (snapshots) printGrowth(snapshots.afterWarmup, snapshots.afterRun);
   const { violations } = await fake.ask<{ violations: string[] }>({ op: "violations" });
   if (violations.length > 0)
     throw new Error(`the bridge made requests Discord would refuse:\n${violations.join("\n")}`);
-  if (s.snapshots !== undefined) {
-    // Taking a snapshot makes V8 allocate outside the heap, which RSS keeps: these figures are not comparable.
-    progress("heap snapshots were taken: bench/soak.json is left as it was");
-  } else {
-    writeBenchResults(join(HERE, "soak.json"), { figures, ratios: {} });
-  }
+  writeSoakResults(join(HERE, "soak.json"), figures, s);
 }
 
 /** What grew between two snapshots, by constructor, and who holds the biggest grower. */

@@ -20,29 +20,29 @@
  * Prints a table and writes bench/soak.json.
  */
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildMessage } from "@parley/stanza";
 import {
   type BenchCleanup,
-  BridgeProcess,
   benchBody,
   freePort,
   type MemoryReading,
+  metricSum,
   progress,
-  relayInterleaved,
   runBench,
   SoakArrivals,
   type SoakDirections,
+  sendSoakMessages,
   soakFiguresOf,
   soakSettings,
   soakTable,
+  soakWarmupAndRun,
+  startSoakBridge,
   startSynapse,
   startXmppServer,
   TestClient,
   waitForCount,
-  writeBenchResults,
+  writeSoakResults,
 } from "@parley/testkit";
 import { buildRegistration, type MatrixOptions } from "../src/index.ts";
 import { MatrixUser } from "../test/matrix-user.ts";
@@ -52,15 +52,6 @@ const PARLEY = resolve(HERE, "../../../packages/bridge/bin/parley.js");
 const EVENTS_PER_TRANSACTION = 50;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The sum of the samples of `name` in /metrics, whatever their labels. */
-async function metricSum(bridge: BridgeProcess, name: string, labels = ""): Promise<number> {
-  let sum = 0;
-  for (const [key, value] of await bridge.metrics()) {
-    if ((key === name || key.startsWith(`${name}{`)) && key.includes(labels)) sum += value;
-  }
-  return sum;
-}
 
 async function main(cleanup: BenchCleanup): Promise<void> {
   const s = soakSettings(process.argv.slice(2));
@@ -105,42 +96,28 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   for (const room of rooms) await alice.joinRoom(room, "alice");
   const arrivals = new SoakArrivals(alice, "alice");
 
-  const dir = cleanup.tempDir("parley-matrix-soak-");
-  const opsPort = await freePort();
-  const configFile = join(dir, "parley.yaml");
   const { homeserverUrl, serverName, asToken, hsToken, appserviceId, listen, userPrefix, aliasPrefix, botLocalpart } =
     options;
-  writeFileSync(
-    configFile,
-    [
-      "xmpp:",
-      `  host: ${xmpp.host}`,
-      `  port: ${xmpp.componentPort}`,
-      `  domain: ${component.domain}`,
-      `  secret: "${component.secret}"`,
-      `store: { url: "sqlite:${join(dir, "parley.db")}" }`,
-      "http: { host: 127.0.0.1, port: 0 }",
-      `ops: { host: 127.0.0.1, port: ${opsPort} }`,
-      "log: { level: warn }",
-      `media: { dir: "${join(dir, "media")}", allowPrivateAddresses: true }`,
-      "links:",
-      ...matrixRooms.map((c, i) => `  - { network: matrix, channel: "${c}", room: "${rooms[i]}" }`),
-      "connectors:",
-      `  matrix: ${JSON.stringify({ homeserverUrl, serverName, asToken, hsToken, appserviceId, listen, userPrefix, aliasPrefix, botLocalpart })}`,
-      "",
-    ].join("\n"),
-  );
-  const logFile = join(dir, "bridge.log");
-  progress("starting the bridge: parley --config parley.yaml");
-  const bridge = await BridgeProcess.start({
+  const bridge = await startSoakBridge(cleanup, {
     script: PARLEY,
-    args: ["--config", configFile],
-    logFile,
-    opsUrl: `http://127.0.0.1:${opsPort}`,
+    server: xmpp,
+    component,
+    network: "matrix",
+    connector: {
+      homeserverUrl,
+      serverName,
+      asToken,
+      hsToken,
+      appserviceId,
+      listen,
+      userPrefix,
+      aliasPrefix,
+      botLocalpart,
+    },
+    channels: matrixRooms,
+    rooms,
     readyTimeoutMs: 180_000,
   });
-  cleanup.defer(() => bridge.stop());
-  cleanup.onSignal(() => bridge.kill());
 
   let transactions = 0;
   const put = async (body: { events: unknown[]; ephemeral?: unknown[] }) => {
@@ -199,36 +176,16 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     },
     toNetwork: async (count) => {
       const target = (await relayedToMatrix()) + count;
-      for (let i = 0; i < count; i++) {
-        const seq = sentToNetwork + i;
-        const room = rooms[seq % rooms.length] as string;
-        await alice.send(buildMessage({ type: "groupchat", to: room, id: `x${seq}`, body: `bench x ${seq} soak` }));
-      }
+      await sendSoakMessages(alice, rooms, sentToNetwork, count);
       sentToNetwork += count;
       // Synapse's pace, and a ghost's first message in a room waits for its registration and join.
       await waitForCount("XMPP -> Matrix", target, relayedToMatrix, 180_000);
     },
   };
-  const relay = (xmppCount: number, network: number) =>
-    relayInterleaved(directions, { xmpp: xmppCount, network, batch: s.batch, label: "Matrix" });
-
-  const ratio = s.toNetwork / (s.toXmpp + s.toNetwork);
-  const warmNetwork = Math.round(s.warmup * ratio);
-  progress(`warm-up: ${s.warmup - warmNetwork} -> XMPP, ${warmNetwork} -> Matrix`);
-  if (s.warmup > 0) await relay(s.warmup - warmNetwork, warmNetwork);
-  const afterWarmup = await bridge.memoryAfterGc();
-  if (s.snapshots !== undefined) await bridge.heapSnapshot(join(s.snapshots, "matrix-after-warmup.heapsnapshot"));
-
-  progress(`run: ${s.toXmpp} -> XMPP, ${s.toNetwork} -> Matrix`);
-  const pace = await relay(s.toXmpp, s.toNetwork);
-  await sleep(5000);
-  const afterRun = await bridge.memoryAfterGc();
-  if (s.snapshots !== undefined) await bridge.heapSnapshot(join(s.snapshots, "matrix-after-run.heapsnapshot"));
-  const caches = Object.fromEntries(
-    [...(await bridge.metrics())]
-      .filter(([name]) => name.startsWith("parley_cache_entries") || name.startsWith("parley_puppets"))
-      .map(([name, value]) => [name.replace(/^parley_cache_entries\{cache="([^"]+)"\}$/, "$1"), value]),
-  );
+  const { afterWarmup, afterRun, pace, caches } = await soakWarmupAndRun(bridge, directions, s, {
+    network: "matrix",
+    label: "Matrix",
+  });
 
   let crowdReading: MemoryReading = afterRun;
   if (s.crowd > 0) {
@@ -255,12 +212,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     notes,
   });
   console.log(`\n${soakTable(figures)}\n`);
-  if (s.snapshots !== undefined) {
-    // Taking a snapshot makes V8 allocate outside the heap, which RSS keeps: these figures are not comparable.
-    progress("heap snapshots were taken: bench/soak.json is left as it was");
-  } else {
-    writeBenchResults(join(HERE, "soak.json"), { figures, ratios: {} });
-  }
+  writeSoakResults(join(HERE, "soak.json"), figures, s);
 }
 
 await runBench(main);

@@ -24,28 +24,26 @@
  * pace). `--snapshots <dir>` writes heap snapshots after the warm-up, after
  * the run and with `--crowd` online. Prints a table and writes bench/soak.json.
  */
-import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildMessage } from "@parley/stanza";
 import {
   type BenchCleanup,
-  BridgeProcess,
-  freePort,
   type MemoryReading,
+  metricSum,
   progress,
   RemoteFake,
-  relayInterleaved,
+  remoteFakeSoakDirections,
   runBench,
   SoakArrivals,
-  type SoakDirections,
   soakFiguresOf,
   soakSettings,
   soakTable,
+  soakWarmupAndRun,
+  startSoakBridge,
   startXmppServer,
   TestClient,
   waitForCount,
-  writeBenchResults,
+  writeSoakResults,
 } from "@parley/testkit";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -53,13 +51,6 @@ const PARLEY = resolve(HERE, "../../../packages/bridge/bin/parley.js");
 /** The least presence polling interval the connector takes: the poll runs all through the soak. */
 const PRESENCE_INTERVAL_SECONDS = 30;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The sum of the samples of `name` in /metrics, whatever their labels. */
-async function metricSum(bridge: BridgeProcess, name: string): Promise<number> {
-  let sum = 0;
-  for (const [key, value] of await bridge.metrics()) if (key === name || key.startsWith(`${name}{`)) sum += value;
-  return sum;
-}
 
 /** Resolves once `read()` has not changed for `quietMs` (puppets still taking their seats in the rooms). */
 async function quiet(read: () => Promise<number>, quietMs = 5000): Promise<void> {
@@ -107,44 +98,20 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   for (const room of rooms) await alice.joinRoom(room, "alice");
   const arrivals = new SoakArrivals(alice, "alice");
 
-  const dir = cleanup.tempDir("parley-slack-soak-");
-  const opsPort = await freePort();
-  const configFile = join(dir, "parley.yaml");
-  const connector = {
-    botToken: slack.botToken,
-    appToken: slack.appToken,
-    apiUrl: slack.apiUrl,
-    presenceIntervalSeconds: PRESENCE_INTERVAL_SECONDS,
-  };
-  writeFileSync(
-    configFile,
-    [
-      "xmpp:",
-      `  host: ${server.host}`,
-      `  port: ${server.componentPort}`,
-      `  domain: ${component.domain}`,
-      `  secret: "${component.secret}"`,
-      `store: { url: "sqlite:${join(dir, "parley.db")}" }`,
-      "http: { host: 127.0.0.1, port: 0 }",
-      `ops: { host: 127.0.0.1, port: ${opsPort} }`,
-      "log: { level: warn }",
-      `media: { dir: "${join(dir, "media")}", allowPrivateAddresses: true }`,
-      "links:",
-      ...slack.channels.map((c, i) => `  - { network: slack, channel: "${c}", room: "${rooms[i]}" }`),
-      "connectors:",
-      `  slack: ${JSON.stringify(connector)}`,
-      "",
-    ].join("\n"),
-  );
-  progress("starting the bridge: parley --config parley.yaml");
-  const bridge = await BridgeProcess.start({
+  const bridge = await startSoakBridge(cleanup, {
     script: PARLEY,
-    args: ["--config", configFile],
-    logFile: join(dir, "bridge.log"),
-    opsUrl: `http://127.0.0.1:${opsPort}`,
+    server,
+    component,
+    network: "slack",
+    connector: {
+      botToken: slack.botToken,
+      appToken: slack.appToken,
+      apiUrl: slack.apiUrl,
+      presenceIntervalSeconds: PRESENCE_INTERVAL_SECONDS,
+    },
+    channels: slack.channels,
+    rooms,
   });
-  cleanup.defer(() => bridge.stop());
-  cleanup.onSignal(() => bridge.kill());
 
   const online = () => metricSum(bridge, "parley_puppets");
   const seats = () => metricSum(bridge, 'parley_cache_entries{cache="engine.room-seats"}');
@@ -161,53 +128,11 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   await quiet(seats);
   const started = await bridge.memoryAfterGc();
 
-  let sentToXmpp = 0;
-  let sentToNetwork = 0;
-  let relayedBefore = 0;
-  const directions: SoakDirections = {
-    toXmpp: async (count) => {
-      const target = arrivals.count + count;
-      await fake.ask({ op: "post", tag: "s", from: sentToXmpp, count });
-      sentToXmpp += count;
-      await waitForCount("Slack -> XMPP", target, () => arrivals.count);
-    },
-    toNetwork: async (count) => {
-      const target = relayedBefore + count;
-      for (let i = 0; i < count; i++) {
-        const seq = sentToNetwork + i;
-        const room = rooms[seq % rooms.length] as string;
-        await alice.send(buildMessage({ type: "groupchat", to: room, id: `x${seq}`, body: `bench x ${seq} soak` }));
-      }
-      sentToNetwork += count;
-      await waitForCount(
-        "XMPP -> Slack",
-        target,
-        async () => (await fake.ask<{ count: number }>({ op: "relayed" })).count,
-      );
-      relayedBefore = target;
-    },
-  };
-  const relay = (xmpp: number, network: number) =>
-    relayInterleaved(directions, { xmpp, network, batch: s.batch, label: "Slack" });
-
-  const ratio = s.toNetwork / (s.toXmpp + s.toNetwork);
-  const warmNetwork = Math.round(s.warmup * ratio);
-  progress(`warm-up: ${s.warmup - warmNetwork} -> XMPP, ${warmNetwork} -> Slack`);
-  if (s.warmup > 0) await relay(s.warmup - warmNetwork, warmNetwork);
-  const afterWarmup = await bridge.memoryAfterGc();
-  if (s.snapshots !== undefined) await bridge.heapSnapshot(join(s.snapshots, "slack-after-warmup.heapsnapshot"));
-
-  progress(`run: ${s.toXmpp} -> XMPP, ${s.toNetwork} -> Slack`);
-  const pace = await relay(s.toXmpp, s.toNetwork);
-  // What is still in flight (delivery confirmations, cursors saved a moment later) is not growth.
-  await sleep(5000);
-  const afterRun = await bridge.memoryAfterGc();
-  if (s.snapshots !== undefined) await bridge.heapSnapshot(join(s.snapshots, "slack-after-run.heapsnapshot"));
-  const caches = Object.fromEntries(
-    [...(await bridge.metrics())]
-      .filter(([name]) => name.startsWith("parley_cache_entries") || name.startsWith("parley_puppets"))
-      .map(([name, value]) => [name.replace(/^parley_cache_entries\{cache="([^"]+)"\}$/, "$1"), value]),
-  );
+  const directions = remoteFakeSoakDirections({ fake, client: alice, rooms, arrivals, tag: "s", label: "Slack" });
+  const { afterWarmup, afterRun, pace, caches } = await soakWarmupAndRun(bridge, directions, s, {
+    network: "slack",
+    label: "Slack",
+  });
 
   let crowdReading: MemoryReading = afterRun;
   if (s.crowd > 0) {
@@ -241,12 +166,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const refused = violations.filter((v) => !v.startsWith("response "));
   if (refused.length > 0)
     throw new Error(`the bridge made requests Slack would refuse:\n${refused.slice(0, 20).join("\n")}`);
-  if (s.snapshots !== undefined) {
-    // Taking a snapshot makes V8 allocate outside the heap, which RSS keeps: these figures are not comparable.
-    progress("heap snapshots were taken: bench/soak.json is left as it was");
-  } else {
-    writeBenchResults(join(HERE, "soak.json"), { figures, ratios: {} });
-  }
+  writeSoakResults(join(HERE, "soak.json"), figures, s);
 }
 
 await runBench(main);

@@ -19,6 +19,8 @@ export * from "./remote-fake.ts";
 export * from "./results-file.ts";
 export * from "./rounds.ts";
 export * from "./settings.ts";
+export * from "./soak-bridge.ts";
+export * from "./soak-directions.ts";
 export * from "./soak-figures.ts";
 export * from "./soak-run.ts";
 export * from "./statistics.ts";
