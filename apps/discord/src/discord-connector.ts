@@ -15,6 +15,7 @@ import {
   type DeleteRequest,
   type DirectRequest,
   type EditRequest,
+  type FindPostedRequest,
   type Logger,
   type OutgoingAttachment,
   type OutgoingMessage,
@@ -48,7 +49,7 @@ import { ReplyQuotes } from "./reply-quotes.ts";
 import { isSnowflake } from "./snowflake.ts";
 import { WebhookPosts } from "./webhook-posts.ts";
 import { webhookUsername } from "./webhook-username.ts";
-import { ChannelWebhooks } from "./webhooks.ts";
+import { ChannelWebhooks, type WebhookRef } from "./webhooks.ts";
 
 /** Discord shows "typing" for 10 s; one request per channel every 8 s keeps it up. */
 const TYPING_EVERY_MS = 8000;
@@ -89,6 +90,14 @@ interface Running {
   readonly chain: EventChain;
   readonly inFlight: PostsInFlight;
   readonly present: PresentMembers;
+}
+
+/** A message as it goes to Discord: through which webhook, in which thread, with which files, in which parts. */
+interface ComposedPost {
+  readonly webhook: WebhookRef;
+  readonly thread: string | undefined;
+  readonly files: RawFile[];
+  readonly composed: ReturnType<typeof composeMessage>;
 }
 
 export class DiscordConnector implements Connector {
@@ -301,7 +310,10 @@ export class DiscordConnector implements Connector {
         rest,
         failures,
         logger,
-        isKnown: async (id) => (await book.sent(id)) !== undefined,
+        isKnown: async (id, key) => {
+          const sent = await book.sent(id);
+          return sent !== undefined && sent.key !== key;
+        },
       }),
     };
   }
@@ -330,7 +342,7 @@ export class DiscordConnector implements Connector {
    * The REST client webhook posts, edits and deletions go through: without
    * discord.js's own retries. A 5xx may come after Discord did the work, and
    * a retry below the delivery queue would post the message again; retried
-   * by the queue instead, a post first looks for itself (`PostsInFlight`).
+   * by the queue instead, the engine first asks `findPosted` (`PostsInFlight`).
    * Webhook calls carry their token in the URL, so this client has none.
    */
   private webhookRest(): REST {
@@ -370,6 +382,33 @@ export class DiscordConnector implements Connector {
 
   async send(m: OutgoingMessage): Promise<{ id: string }> {
     const r = this.need();
+    const post = await this.compose(r, m);
+    // On record before it goes: should its answer be lost, `findPosted` knows what to look for.
+    await r.inFlight.sending(m.key, {
+      where: post.thread ?? m.channel,
+      webhookId: post.webhook.id,
+      username: webhookUsername(m.sender.nick),
+      content: post.composed.parts[0] ?? "",
+      ...(post.composed.parts.length > 1 && { later: post.composed.parts.slice(1) }),
+    });
+    return { id: await this.postParts(r, m, post, []) };
+  }
+
+  /**
+   * The webhook post of an earlier attempt whose answer was lost (a crash, a dropped connection, a 5xx after
+   * the work), found in the channel by what that attempt recorded; the parts of a long message not found there
+   * are posted now.
+   */
+  async findPosted(q: FindPostedRequest): Promise<{ id: string } | undefined> {
+    const r = this.need();
+    const ids = await r.inFlight.alreadyPosted(q.message.key);
+    if (ids.length === 0) return undefined;
+    const post = await this.compose(r, q.message);
+    return { id: await this.postParts(r, q.message, post, ids) };
+  }
+
+  /** What a message becomes on Discord: its webhook, thread, files and text in parts. */
+  private async compose(r: Running, m: OutgoingMessage): Promise<ComposedPost> {
     const webhook = await r.webhooks.of(m.channel);
     const thread = await this.threadIn(r, m.channel, m.thread);
     const { files, links } = await this.files(r.logger, m.attachments);
@@ -380,18 +419,12 @@ export class DiscordConnector implements Connector {
       hasFiles: files.length > 0,
       ...(quote !== undefined && { quote }),
     });
-    // Posted already, its answer lost (a crash, a dropped connection, a 5xx after the work was done)? Then only
-    // the parts not found in the channel go.
-    const ids = await r.inFlight.alreadyPosted(m.key);
-    if (ids.length === 0) {
-      await r.inFlight.sending(m.key, {
-        where: thread ?? m.channel,
-        webhookId: webhook.id,
-        username: webhookUsername(m.sender.nick),
-        content: composed.parts[0] ?? "",
-        ...(composed.parts.length > 1 && { later: composed.parts.slice(1) }),
-      });
-    }
+    return { webhook, thread, files, composed };
+  }
+
+  /** Posts the parts after the `ids` already on Discord, remembers the message, and resolves with its first id. */
+  private async postParts(r: Running, m: OutgoingMessage, p: ComposedPost, ids: string[]): Promise<string> {
+    const { webhook, thread, files, composed } = p;
     for (const [i, content] of composed.parts.entries()) {
       if (i < ids.length) continue;
       const post = { channel: m.channel, webhook, thread, sender: m.sender, content, users: composed.users };
@@ -413,11 +446,12 @@ export class DiscordConnector implements Connector {
     if (first === undefined) throw new PermanentError("nothing was posted");
     await r.book.rememberSent(first, {
       webhookId: webhook.id,
+      key: m.key,
       ...(thread !== undefined && { thread }),
       ...(rest.length > 0 && { parts: rest }),
       ...(composed.quote !== undefined && { quote: composed.quote }),
     });
-    return { id: first };
+    return first;
   }
 
   /** Edits every part: parts the new text no longer needs are deleted, parts it needs more of are posted. */

@@ -22,6 +22,8 @@ export interface SentRecord {
   readonly quote?: string;
   /** A bot DM (with its "**nick** (jid): " prefix). */
   readonly dm?: boolean;
+  /** The engine's delivery key of the post: a look for a lost post tells it from another post of the same text. */
+  readonly key?: string;
   /** The DM prefix, put back on edits. */
   readonly prefix?: string;
 }
@@ -106,6 +108,7 @@ function parseSent(raw: string, partsRaw: string | undefined): SentRecord | unde
     ...(typeof v.quote === "string" && { quote: v.quote }),
     ...(typeof v.prefix === "string" && { prefix: v.prefix }),
     ...(v.dm === true && { dm: true }),
+    ...(typeof v.key === "string" && { key: v.key }),
     ...(ids.length > 0 && { parts: ids }),
   };
 }

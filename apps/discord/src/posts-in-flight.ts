@@ -9,10 +9,11 @@
  * sent, under its delivery key with what makes it recognisable: the channel
  * (or thread), the webhook, the per-message username, the text of its first
  * part and when it was sent. Before a delivery key is posted again (a retry,
- * or the same XMPP message relayed again after a restart), the channel's
- * messages since that time are looked at: a message of the same webhook with
- * the same username and text that the bridge does not already know as another
- * of its posts is the one that went through, and its id is the answer. A long
+ * or the same XMPP message relayed again after a restart), the engine asks
+ * (`Connector.findPosted`) and the channel's messages since that time are
+ * looked at: a message of the same webhook with the same username and text
+ * that the bridge does not know as the post of another delivery is the one
+ * that went through, and its id is the answer. A long
  * message goes in several parts, one after another: the record holds the text
  * of each, and the parts found after the first are the ones that went too
  * (the rest is still to post).
@@ -46,8 +47,8 @@ export interface PostsInFlightOptions {
   readonly rest: REST;
   readonly failures: ApiFailures;
   readonly logger: Logger;
-  /** Whether a Discord message id is already known as one of the bridge's posts (then it is another one). */
-  readonly isKnown: (id: string) => Promise<boolean>;
+  /** Whether a Discord message id is known as the post of another delivery than `key` (then it is not this one). */
+  readonly isKnown: (id: string, key: string) => Promise<boolean>;
   readonly now?: () => number;
 }
 
@@ -92,7 +93,7 @@ export class PostsInFlight {
         const content = parts[found.length];
         if (content === undefined) break;
         if (!this.matches(m, post, content)) continue;
-        if (await this.o.isKnown(m.id)) continue; // the same text posted again later, already delivered
+        if (await this.o.isKnown(m.id, key)) continue; // the same text posted by another delivery
         found.push(m.id);
       }
       const last = listed.at(-1);

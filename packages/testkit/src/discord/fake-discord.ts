@@ -132,7 +132,9 @@ export interface FakeDiscord {
   /**
    * The next matching requests fail as Discord's outages do: 500 with the API's JSON error,
    * or 502 with the edge's HTML page; `afterProcessing` does the work first (a message is
-   * created, yet the client sees the failure).
+   * created, yet the client sees the failure); `neverAnswer` sends no answer at all (with
+   * `afterProcessing`: the post is made and its answer never comes, as for a client killed
+   * mid-request).
    */
   failNext(o?: ServerErrorRule): void;
   /** How many of the failures asked for with failNext are still to come. */

@@ -122,6 +122,11 @@ export async function handleRest(p: RestPipeline, req: IncomingMessage, res: Ser
   }
   const outage = p.serverErrors.take(method, path);
   const failWith = (o: ServerErrorAnswer) => {
+    if (o.neverAnswer) {
+      // Held open, unanswered: the fake's stop closes it.
+      p.record({ ...base, status: 0, ...logged });
+      return;
+    }
     // Not checked against the spec: it lists no 5xx, yet Discord gives them.
     sendRaw(res, o.status, o.contentType, o.body);
     p.record({ ...base, status: o.status, ...logged });

@@ -6,7 +6,8 @@
  * rate-limit headers. `afterProcessing` answers the 5xx only once the request
  * has done its work (the message is created, yet the client sees a failure),
  * which is what a timeout between the edge and the API looks like: a client
- * that simply posts again makes a duplicate.
+ * that simply posts again makes a duplicate. `neverAnswer` sends nothing
+ * back at all.
  */
 
 export interface ServerErrorRule {
@@ -18,6 +19,12 @@ export interface ServerErrorRule {
   readonly count?: number;
   /** Run the request, then answer the 5xx anyway; false by default (nothing happens). */
   readonly afterProcessing?: boolean;
+  /**
+   * No answer at all: the connection is held open, unanswered, until the
+   * fake stops. With `afterProcessing`, what a client killed or cut off
+   * mid-request leaves behind: the work done, its answer never read.
+   */
+  readonly neverAnswer?: boolean;
 }
 
 export interface ServerErrorAnswer {
@@ -25,6 +32,8 @@ export interface ServerErrorAnswer {
   readonly contentType: string;
   readonly body: string;
   readonly afterProcessing: boolean;
+  /** Send nothing back (the request is recorded with status 0). */
+  readonly neverAnswer: boolean;
 }
 
 const BAD_GATEWAY_PAGE =
@@ -59,13 +68,15 @@ export class ServerErrors {
     if (rule.left === 0) this.rules.splice(this.rules.indexOf(rule), 1);
     const status = rule.status ?? 500;
     const afterProcessing = rule.afterProcessing ?? false;
+    const neverAnswer = rule.neverAnswer ?? false;
     return status === 502
-      ? { status, contentType: "text/html", body: BAD_GATEWAY_PAGE, afterProcessing }
+      ? { status, contentType: "text/html", body: BAD_GATEWAY_PAGE, afterProcessing, neverAnswer }
       : {
           status,
           contentType: "application/json",
           body: JSON.stringify({ message: "500: Internal Server Error", code: 0 }),
           afterProcessing,
+          neverAnswer,
         };
   }
 }
