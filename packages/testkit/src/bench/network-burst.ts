@@ -61,15 +61,17 @@ export async function burstRooms(
 /**
  * A bench bridge's configuration (YAML text for loadConfig): the component on
  * `server`, SQLite and media in `dir`, the links, and `section` as the
- * connector's settings under `network`.
+ * connector's settings under `network`; the ops endpoint on `opsPort` (default
+ * 0: any free port).
  */
 export function benchBridgeConfigText(o: {
-  readonly server: XmppServer;
+  readonly server: Pick<XmppServer, "host" | "componentPort">;
   readonly component: { readonly domain: string; readonly secret: string };
   readonly dir: string;
   readonly network: string;
   readonly links: readonly BenchLink[];
-  readonly section: Record<string, unknown>;
+  readonly section: Readonly<Record<string, unknown>>;
+  readonly opsPort?: number;
 }): string {
   return [
     "xmpp:",
@@ -79,7 +81,7 @@ export function benchBridgeConfigText(o: {
     `  secret: "${o.component.secret}"`,
     `store: { url: "sqlite:${join(o.dir, "parley.db")}" }`,
     "http: { host: 127.0.0.1, port: 0 }",
-    "ops: { host: 127.0.0.1, port: 0 }",
+    `ops: { host: 127.0.0.1, port: ${o.opsPort ?? 0} }`,
     "log: { level: warn }",
     `media: { dir: "${join(o.dir, "media")}", allowPrivateAddresses: true }`,
     "links:",

@@ -8,9 +8,11 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../free-port.ts";
+import type { XmppServer } from "../server.ts";
 import { type BenchCleanup, progress } from "./bench-run.ts";
 import { BridgeProcess } from "./bridge-process.ts";
 import type { MemoryReading } from "./inspector-session.ts";
+import { benchBridgeConfigText } from "./network-burst.ts";
 import { writeBenchResults } from "./results-file.ts";
 import type { SoakFigures } from "./soak-figures.ts";
 import { relayInterleaved, type SoakDirections, type SoakPace, type SoakSettings } from "./soak-run.ts";
@@ -18,7 +20,7 @@ import { relayInterleaved, type SoakDirections, type SoakPace, type SoakSettings
 export interface SoakBridgeOptions {
   /** The CLI Node runs (packages/bridge/bin/parley.js). */
   readonly script: string;
-  readonly server: { readonly host: string; readonly componentPort: number };
+  readonly server: Pick<XmppServer, "host" | "componentPort">;
   readonly component: { readonly domain: string; readonly secret: string };
   /** The connector's name in the config ("discord"), and its settings. */
   readonly network: string;
@@ -35,26 +37,9 @@ export async function startSoakBridge(cleanup: BenchCleanup, o: SoakBridgeOption
   const dir = cleanup.tempDir(`parley-${o.network}-soak-`);
   const opsPort = await freePort();
   const configFile = join(dir, "parley.yaml");
-  writeFileSync(
-    configFile,
-    [
-      "xmpp:",
-      `  host: ${o.server.host}`,
-      `  port: ${o.server.componentPort}`,
-      `  domain: ${o.component.domain}`,
-      `  secret: "${o.component.secret}"`,
-      `store: { url: "sqlite:${join(dir, "parley.db")}" }`,
-      "http: { host: 127.0.0.1, port: 0 }",
-      `ops: { host: 127.0.0.1, port: ${opsPort} }`,
-      "log: { level: warn }",
-      `media: { dir: "${join(dir, "media")}", allowPrivateAddresses: true }`,
-      "links:",
-      ...o.channels.map((c, i) => `  - { network: ${o.network}, channel: "${c}", room: "${o.rooms[i]}" }`),
-      "connectors:",
-      `  ${o.network}: ${JSON.stringify(o.connector)}`,
-      "",
-    ].join("\n"),
-  );
+  const links = o.channels.map((channel, i) => ({ channel, room: o.rooms[i] as string }));
+  const text = benchBridgeConfigText({ ...o, dir, links, section: o.connector, opsPort });
+  writeFileSync(configFile, `${text}\n`);
   progress("starting the bridge: parley --config parley.yaml");
   const bridge = await BridgeProcess.start({
     script: o.script,
