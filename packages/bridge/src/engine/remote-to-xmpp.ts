@@ -165,6 +165,9 @@ export class RemoteToXmpp implements ConnectorHost {
    * the room's refusals of its earlier messages are acted on: what the room
    * refused goes again first, and nothing newer overtakes it (the engine may
    * hear that the room dropped the puppet before it hears of the refusal).
+   * Also waits while a catch-up reads what the room said while the bridge was
+   * away from its archive: written first, this could push that out of a
+   * bounded archive (the join itself may start such a catch-up).
    */
   private async readyToSend(p: Puppet, room: string): Promise<void> {
     for (;;) {
@@ -174,6 +177,11 @@ export class RemoteToXmpp implements ConnectorHost {
         continue;
       }
       await this.ensureJoined(p, room);
+      const reading = this.ctx.catchUp.archiveRead(room);
+      if (reading) {
+        await reading;
+        continue;
+      }
       await this.roomPresence.spoke(room, p);
       if (this.ctx.reflections.resending(room, p.local) === undefined) return;
     }

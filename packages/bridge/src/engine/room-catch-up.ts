@@ -17,10 +17,22 @@
  * older than `maxAgeMs`, and what the archive no longer has (it was pruned, or
  * the room was made again: then the catch-up starts at the oldest message it
  * has since the last one read).
+ *
+ * Read first, relayed after: the archive of a real server is bounded (Prosody
+ * keeps a room's last messages and drops the oldest), so what the bridge
+ * writes into the room, the network's own backlog above all, would push the
+ * oldest of what the room said meanwhile out of it before the catch-up reached
+ * it. So the catch-up reads the room's archive to the end of its range before
+ * the bridge writes anything into that room (`archiveRead`, which the engine's
+ * room sends wait for), and relays what it read, in order, as it reads on.
+ * What is read and not relayed yet is held, at most `maxHeld` messages per
+ * room; a longer catch-up reads on as those are relayed, and the room waits
+ * for it to read to the end.
  */
 import type { Logger } from "../ops/logger-types.ts";
 import { KeyedChains } from "../store/keyed-chains.ts";
 import type { BridgeStore } from "../store/store-types.ts";
+import { CatchUpBuffer } from "./catch-up-buffer.ts";
 import type { ArchivedMessage } from "./relay-occupant.ts";
 
 /** Where the last message read in each room is kept (store state). */
@@ -30,6 +42,24 @@ const keyOf = (room: string) => `xmpp-seen ${room.toLowerCase()}`;
 /** Messages per archive page; and how often (in pages) a long catch-up logs its progress. */
 const PAGE = 100;
 const PROGRESS_EVERY_PAGES = 50;
+
+/**
+ * Messages read from one room's archive and not relayed yet, at most (the
+ * default of `maxHeld`). A catch-up longer than this reads on as the oldest
+ * are relayed, and the bridge writes nothing into the room until it has read
+ * to the end.
+ */
+const MAX_HELD = 5_000;
+
+/** What the archive reader hands the relayer: a message, or the archive id of one it could not read. */
+type Held = { readonly m: ArchivedMessage } | { readonly skip: string };
+
+/** How far a catch-up has come: messages read from the archive and relayed, pages asked. */
+interface Tally {
+  read: number;
+  relayed: number;
+  pages: number;
+}
 
 /** The last message read in a room: its stanza-id, and when it was said (when known). */
 interface Mark {
@@ -70,6 +100,11 @@ export interface RoomCatchUpOptions {
   readonly maxAgeMs: number;
   /** Tells the bridge's admins what could not be caught up (the engine's admin notices). */
   readonly notice?: (text: string) => Promise<void>;
+  /**
+   * Messages read from a room's archive and not relayed yet, at most
+   * (default 5,000): the memory a long catch-up costs per room.
+   */
+  readonly maxHeld?: number;
   /** Messages relayed from the archive, as they are (for a metric). */
   readonly onProgress?: (room: string, relayed: number) => void;
   /** How long a newly read stanza-id may wait before it is written (default 1 s). */
@@ -92,6 +127,8 @@ export class RoomCatchUp {
   private readonly running = new KeyedChains();
   /** Per room under catch-up: stanza-ids of the messages read live meanwhile (the catch-up stops short of them). */
   private readonly heldLive = new Map<string, Set<string>>();
+  /** Per room under catch-up: settles once the catch-up has read the room's archive as far as it goes. */
+  private readonly reading = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   /** Rooms whose catch-up was cut short by `close`. */
@@ -215,18 +252,38 @@ export class RoomCatchUp {
   }
 
   /**
+   * What the bridge must wait for before it writes anything into `room` (a
+   * message, a correction, a reaction from the network): the catch-up of the
+   * room reading its archive, or undefined. Never rejects. A room's archive
+   * may be bounded (Prosody keeps the last `storage_archive_item_limit`
+   * messages and drops the oldest): written first, the network's backlog
+   * would push what the room said while the bridge was away out of it
+   * before it is read.
+   */
+  archiveRead(room: string): Promise<void> | undefined {
+    return this.reading.get(room.toLowerCase());
+  }
+
+  /**
    * The engine starts reading `room` again once `joined` resolves: from now
    * on, live messages wait (`settled`) while what the room archived after the
    * last message read goes to `relay`, oldest first (after any catch-up of the
-   * room still under way). `relay` says whether it relayed the message. Never
-   * rejects.
+   * room still under way). `relay` says whether it relayed the message. The
+   * archive is read to the end of the catch-up first (`archiveRead` settles
+   * then), holding at most `maxHeld` messages not relayed yet: past that the
+   * read goes on as they are relayed. Never rejects.
    */
   begin(room: string, joined: Promise<unknown>, relay: (m: ArchivedMessage) => Promise<boolean>): void {
     if (this.o.maxMessages <= 0) return;
     const key = room.toLowerCase();
     const previous = this.running.settled(key);
     if (!this.heldLive.has(key)) this.heldLive.set(key, new Set());
-    this.running.add(key, this.catchUp(key, previous, joined, relay));
+    const read = Promise.withResolvers<void>();
+    this.reading.set(key, read.promise);
+    void read.promise.then(() => {
+      if (this.reading.get(key) === read.promise) this.reading.delete(key);
+    });
+    this.running.add(key, this.catchUp(key, previous, joined, relay, read.resolve));
     // After the chain forgets the room (its own callback comes first): the live ids are no longer needed.
     void this.running.settled(key)?.then(() => {
       if (this.running.settled(key) === undefined) this.heldLive.delete(key);
@@ -238,6 +295,21 @@ export class RoomCatchUp {
     previous: Promise<void> | undefined,
     joined: Promise<unknown>,
     relay: (m: ArchivedMessage) => Promise<boolean>,
+    readDone: () => void,
+  ): Promise<void> {
+    try {
+      await this.catchUpOnce(room, previous, joined, relay, readDone);
+    } finally {
+      readDone();
+    }
+  }
+
+  private async catchUpOnce(
+    room: string,
+    previous: Promise<void> | undefined,
+    joined: Promise<unknown>,
+    relay: (m: ArchivedMessage) => Promise<boolean>,
+    readDone: () => void,
   ): Promise<void> {
     await previous;
     // Live reads do not move the mark from here until this catch-up is done.
@@ -257,82 +329,21 @@ export class RoomCatchUp {
       await this.lost(room, mark.at, sinceMs, "it is older than xmpp.catchUp.maxAgeHours");
     }
     const since = new Date(Math.max(sinceMs, mark.at ?? sinceMs));
-    let relayed = 0;
-    let read = 0;
-    let pages = 0;
-    let more = true;
-    const heldLive = this.heldLive.get(room);
-    try {
-      reading: while (more && read < this.o.maxMessages) {
-        const page = await this.o.archivedAfter(room, {
-          ...(after !== undefined && { after }),
-          since,
-          max: Math.min(PAGE, this.o.maxMessages - read),
-        });
-        pages++;
-        const pageAfter = after;
-        if (page.afterMissing) {
-          // The archive no longer has the last message read: from the oldest it has since then.
-          after = undefined;
-          const first = await this.o.archivedAfter(room, { since, max: 1 });
-          const firstAt = first.messages[0]?.stamp?.getTime() ?? this.now();
-          await this.lost(room, mark.at, firstAt, "the room's archive no longer has it");
-          continue;
-        }
-        more = page.more;
-        for (const m of page.messages) {
-          if (heldLive?.has(m.stanzaId)) break reading; // from here on, read live since the join
-          if (this.closed) {
-            this.cutShort.add(room);
-            break reading;
-          }
-          read++;
-          try {
-            if (await relay(m)) relayed++;
-          } catch (e) {
-            if (this.closed) {
-              this.cutShort.add(room); // the bridge is stopping: the next start catches it up
-              break reading;
-            }
-            this.o.logger.warn("a message from a room's archive could not be relayed", {
-              room,
-              error: e instanceof Error ? e.message : String(e),
-            });
-          }
-          this.mark(room, { id: m.stanzaId, ...(m.stamp !== undefined && { at: m.stamp.getTime() }) });
-          after = m.stanzaId;
-        }
-        if (page.messages.length > 0) this.o.onProgress?.(room, page.messages.length);
-        // A message the page held but never handed over readable (a stanza over xmpp.limits) is skipped once:
-        // the mark moves past it, so no catch-up reads it again.
-        if (page.last !== undefined && page.last !== after) {
-          this.o.logger.warn("a message in a room's archive could not be read; it is skipped", {
-            room,
-            archiveId: page.last,
-          });
-          const at = this.last.get(room)?.at;
-          this.mark(room, at === undefined ? { id: page.last } : { id: page.last, at });
-          after = page.last;
-        }
-        // A page that brought nothing and moved nowhere ends the catch-up (it would only be asked again).
-        if (page.messages.length === 0 && after === pageAfter) break;
-        if (pages % PROGRESS_EVERY_PAGES === 0) {
-          this.o.logger.info("catching up with what a room said while the bridge was away", { room, read, relayed });
-        }
-      }
-    } catch (e) {
-      this.o.logger.warn("could not read what a room said while the bridge was away; the rest is not caught up", {
-        room,
-        read,
-        error: e instanceof Error ? e.message : String(e),
-      });
-      await this.lost(room, this.last.get(room)?.at ?? mark.at, this.now(), "the room's archive could not be read");
-      return;
+    // The archive is read to the end first (what is read waits here to be relayed), while nothing the bridge
+    // writes into the room goes in (`archiveRead`): a bounded archive would otherwise drop the oldest of what
+    // the room said meanwhile to make room for the network's backlog, before the catch-up reached it.
+    const held = new CatchUpBuffer<Held>(this.o.maxHeld ?? MAX_HELD);
+    const tally: Tally = { read: 0, relayed: 0, pages: 0 };
+    const reading = this.readArchive(room, mark, since, after, held, tally).finally(() => {
+      held.end();
+      readDone();
+    });
+    await this.relayHeld(room, held, relay, tally);
+    const { more } = await reading;
+    if (tally.relayed > 0 || tally.read > 0) {
+      this.o.logger.info("caught up with what a room said while the bridge was away", { room, ...tally });
     }
-    if (relayed > 0 || read > 0) {
-      this.o.logger.info("caught up with what a room said while the bridge was away", { room, read, relayed, pages });
-    }
-    if (more && read >= this.o.maxMessages) {
+    if (more && tally.read >= this.o.maxMessages) {
       await this.lost(
         room,
         this.last.get(room)?.at,
@@ -342,14 +353,136 @@ export class RoomCatchUp {
     }
   }
 
+  /**
+   * Reads `room`'s archive forward from `start` page by page into `held`
+   * (waiting for room there), up to a message read live, the archive's end,
+   * or the safety bound. `more`: the archive had more when it stopped.
+   */
+  private async readArchive(
+    room: string,
+    mark: Mark,
+    since: Date,
+    start: string | undefined,
+    held: CatchUpBuffer<Held>,
+    tally: Tally,
+  ): Promise<{ more: boolean }> {
+    const heldLive = this.heldLive.get(room);
+    let after = start;
+    let lastAt = mark.at;
+    let more = true;
+    try {
+      while (more && tally.read < this.o.maxMessages) {
+        if (this.closed) {
+          this.cutShort.add(room); // the next start reads the rest
+          return { more: false };
+        }
+        const page = await this.o.archivedAfter(room, {
+          ...(after !== undefined && { after }),
+          since,
+          max: Math.min(PAGE, this.o.maxMessages - tally.read),
+        });
+        tally.pages++;
+        const pageAfter = after;
+        if (page.afterMissing) {
+          // The archive no longer has the last message read: from the oldest it has since then.
+          after = undefined;
+          const first = await this.o.archivedAfter(room, { since, max: 1 });
+          const firstAt = first.messages[0]?.stamp?.getTime() ?? this.now();
+          // The log names both ends by stanza-id too (the archive's times may be to the second only).
+          await this.lost(room, lastAt, firstAt, "the room's archive no longer has it", {
+            ...(pageAfter !== undefined && { lastRead: pageAfter }),
+            ...(first.messages[0] !== undefined && { oldestArchived: first.messages[0].stanzaId }),
+          });
+          continue;
+        }
+        more = page.more;
+        for (const m of page.messages) {
+          if (heldLive?.has(m.stanzaId)) return { more: false }; // from here on, read live since the join
+          if (!(await held.put({ m }))) return { more: false }; // the relaying stopped (the bridge stops)
+          tally.read++;
+          after = m.stanzaId;
+          if (m.stamp !== undefined) lastAt = m.stamp.getTime();
+        }
+        // A message the page held but never handed over readable (a stanza over xmpp.limits) is skipped once:
+        // the mark moves past it, so no catch-up reads it again.
+        if (page.last !== undefined && page.last !== after) {
+          if (!(await held.put({ skip: page.last }))) return { more: false };
+          after = page.last;
+        }
+        // A page that brought nothing and moved nowhere ends the catch-up (it would only be asked again).
+        if (page.messages.length === 0 && after === pageAfter) break;
+        if (tally.pages % PROGRESS_EVERY_PAGES === 0) {
+          this.o.logger.info("catching up with what a room said while the bridge was away", { room, ...tally });
+        }
+      }
+    } catch (e) {
+      this.o.logger.warn("could not read what a room said while the bridge was away; the rest is not caught up", {
+        room,
+        read: tally.read,
+        error: e instanceof Error ? e.message : String(e),
+      });
+      await this.lost(room, lastAt, this.now(), "the room's archive could not be read");
+      return { more: false };
+    }
+    return { more };
+  }
+
+  /** Relays what `readArchive` holds, oldest first, moving the room's mark past each. */
+  private async relayHeld(
+    room: string,
+    held: CatchUpBuffer<Held>,
+    relay: (m: ArchivedMessage) => Promise<boolean>,
+    tally: Tally,
+  ): Promise<void> {
+    for (let item = await held.take(); item !== undefined; item = await held.take()) {
+      if ("skip" in item) {
+        this.o.logger.warn("a message in a room's archive could not be read; it is skipped", {
+          room,
+          archiveId: item.skip,
+        });
+        const at = this.last.get(room)?.at;
+        this.mark(room, at === undefined ? { id: item.skip } : { id: item.skip, at });
+        continue;
+      }
+      const m = item.m;
+      if (this.closed) {
+        this.cutShort.add(room);
+        held.cancel();
+        return;
+      }
+      try {
+        if (await relay(m)) tally.relayed++;
+      } catch (e) {
+        if (this.closed) {
+          this.cutShort.add(room); // the bridge is stopping: the next start catches it up
+          held.cancel();
+          return;
+        }
+        this.o.logger.warn("a message from a room's archive could not be relayed", {
+          room,
+          error: e instanceof Error ? e.message : String(e),
+        });
+      }
+      this.mark(room, { id: m.stanzaId, ...(m.stamp !== undefined && { at: m.stamp.getTime() }) });
+      this.o.onProgress?.(room, 1);
+    }
+  }
+
   /** What a room said from `from` to `to` (ms; `from` unknown for a mark kept without a time) is not caught up. */
-  private async lost(room: string, from: number | undefined, to: number, why: string): Promise<void> {
+  private async lost(
+    room: string,
+    from: number | undefined,
+    to: number,
+    why: string,
+    ids: { readonly lastRead?: string; readonly oldestArchived?: string } = {},
+  ): Promise<void> {
     const range = `${from === undefined ? "the last message the bridge read" : new Date(from).toISOString()} to ${new Date(to).toISOString()}`;
     this.o.logger.warn("part of what a room said while the bridge was away cannot be caught up", {
       room,
       from: from === undefined ? undefined : new Date(from).toISOString(),
       to: new Date(to).toISOString(),
       why,
+      ...ids,
     });
     await this.o.notice?.(`What ${room} said from ${range} was not relayed: ${why}.`).catch((e: unknown) =>
       this.o.logger.warn("could not tell the admins what a room's catch-up missed", {
