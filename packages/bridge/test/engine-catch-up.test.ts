@@ -138,6 +138,77 @@ describe("room catch-up", () => {
     assert.deepEqual(t.asked.at(-1), { after: "a1", max: 10 });
   });
 
+  /** A RoomCatchUp over an archive of `count` messages answered two per page, whose first relay waits for `gate`. */
+  function paged(count: number, maxHeld?: number) {
+    const all = Array.from({ length: count }, (_, i) => archived(`a${i + 1}`));
+    const asked: string[] = [];
+    const c = new RoomCatchUp({
+      store: { getState: async () => undefined, setState: async () => undefined },
+      logger: recordingLogger([]),
+      archivedAfter: async (_room, q) => {
+        asked.push(q.after ?? "");
+        const from = all.findIndex((m) => m.stanzaId === q.after) + 1; // "seen" is before them all
+        const messages = all.slice(from, from + Math.min(q.max, 2));
+        return { messages, more: from + messages.length < all.length };
+      },
+      maxMessages: 1000,
+      maxAgeMs: 60_000,
+      ...(maxHeld !== undefined && { maxHeld }),
+    });
+    c.read(room, "seen");
+    const gate = Promise.withResolvers<void>();
+    const relayed: string[] = [];
+    c.begin(room, Promise.resolve(), async (m) => {
+      relayed.push(m.stanzaId);
+      if (relayed.length === 1) await gate.promise;
+      return true;
+    });
+    return { all, asked, c, gate, relayed };
+  }
+
+  /** Lets everything queued so far run (no clock involved). */
+  const settle = async () => {
+    for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+  };
+
+  it("reads the archive to the end before the room may be written to, while the first relay still waits", async () => {
+    const t = paged(7);
+    const reading = t.c.archiveRead(room.toUpperCase());
+    assert.ok(reading, "the room waits for the read");
+    await reading;
+    assert.deepEqual(t.relayed, ["a1"], "read to the end while the first is still being relayed");
+    assert.deepEqual(t.asked, ["seen", "a2", "a4", "a6"]);
+    t.gate.resolve();
+    await t.c.live(room, undefined);
+    assert.deepEqual(
+      t.relayed,
+      t.all.map((m) => m.stanzaId),
+      "then all of it, in order",
+    );
+    assert.equal(t.c.archiveRead(room), undefined, "nothing to wait for once read");
+  });
+
+  it("holds at most maxHeld read and not relayed: the rest is read as those are relayed, and the room waits", async () => {
+    const t = paged(10, 3);
+    let read = false;
+    void t.c.archiveRead(room)?.then(() => {
+      read = true;
+    });
+    await settle();
+    // a1 is being relayed, a2..a4 are held, a5 waits for room: three pages asked of five.
+    assert.deepEqual(t.relayed, ["a1"]);
+    assert.deepEqual(t.asked, ["seen", "a2", "a4"]);
+    assert.equal(read, false, "the room still waits: the archive is not read to the end");
+    t.gate.resolve();
+    await t.c.archiveRead(room);
+    await t.c.live(room, undefined);
+    assert.deepEqual(
+      t.relayed,
+      t.all.map((m) => m.stanzaId),
+    );
+    assert.equal(t.asked.length, 5);
+  });
+
   it("lets live messages through when the archive cannot be read, or nothing was read before, or it is off", async () => {
     const broken = setting({ fails: true });
     const c = broken.make();
