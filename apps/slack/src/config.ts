@@ -41,8 +41,27 @@ const FIXES: Readonly<Record<string, string>> = {
   presence: "write true (mirror members' active/away with users.getPresence) or false",
   presenceIntervalSeconds:
     "write how often members' presence is asked of Slack, in seconds, from 30 to 86400 (default 300; Slack allows users.getPresence about 50 times a minute)",
+  clientPingTimeoutSeconds:
+    "write how long Socket Mode waits for Slack's answer to its ping before reconnecting, in seconds, from 5 to 600 " +
+    "(default 15; Socket Mode only; @slack/socket-mode also waits this long before reconnecting), or remove the line",
+  serverPingTimeoutSeconds:
+    "write how long Socket Mode waits for Slack's next ping before reconnecting, in seconds, from 30 to 600 " +
+    "(default 60; Socket Mode only), or remove the line",
   roomPresence: ROOM_PRESENCE_FIX,
 };
+
+/**
+ * Socket Mode's ping timeouts. @slack/socket-mode's own defaults (5 s for
+ * the pong to the client's ping, 30 s for the server's next ping) are
+ * checked by timers that run before the socket's frames are read: an event
+ * loop busy for a few seconds (a burst of events, a catch-up) looks like a
+ * dead connection, and the reconnection runs another catch-up, which keeps
+ * the loop busy. With 15 s (a ping every 5 s) a loop busy for about 10 s
+ * passes; the library also waits the client timeout (times the failures in
+ * a row) before each reconnection, so it is not made longer still.
+ */
+export const DEFAULT_CLIENT_PING_TIMEOUT_SECONDS = 15;
+export const DEFAULT_SERVER_PING_TIMEOUT_SECONDS = 60;
 
 const DEFAULT_CATCH_UP_LIMIT = 1_000_000;
 
@@ -66,6 +85,8 @@ export const slackOptionsSchema = z
     catchUpMaxAgeHours: z.int().min(1).max(720).default(24),
     presence: z.boolean().default(true),
     presenceIntervalSeconds: z.int().min(30).max(86_400).default(300),
+    clientPingTimeoutSeconds: z.number().min(5).max(600).default(DEFAULT_CLIENT_PING_TIMEOUT_SECONDS),
+    serverPingTimeoutSeconds: z.number().min(30).max(600).default(DEFAULT_SERVER_PING_TIMEOUT_SECONDS),
     /** How many members who can read a linked channel and are online sit in its rooms (the engine reads it). */
     roomPresence: roomPresenceOptionsSchema,
   })

@@ -197,6 +197,9 @@ export class SlackConnector implements Connector {
             appToken: o.appToken ?? "",
             logger: boltLog,
             installerOptions: { clientOptions },
+            // See DEFAULT_CLIENT_PING_TIMEOUT_SECONDS: the library's 5 s reconnects in storms under load.
+            clientPingTimeout: o.clientPingTimeoutSeconds * 1000,
+            serverPingTimeout: o.serverPingTimeoutSeconds * 1000,
           });
     const app = new App({
       token: o.botToken,

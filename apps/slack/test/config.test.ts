@@ -71,4 +71,39 @@ describe("connectors.slack options", () => {
     ]);
     for (const i of found) assert.ok(i.fix.length > 10);
   });
+
+  it("sets Socket Mode's ping timeouts to tolerate a busy bridge, and takes others", () => {
+    const o = parseSlackOptions({ botToken: BOT, appToken: APP });
+    assert.equal(o.clientPingTimeoutSeconds, 15, "longer than @slack/socket-mode's 5 s");
+    assert.equal(o.serverPingTimeoutSeconds, 60, "longer than @slack/socket-mode's 30 s");
+    const set = parseSlackOptions({
+      botToken: BOT,
+      appToken: APP,
+      clientPingTimeoutSeconds: 7.5,
+      serverPingTimeoutSeconds: 120,
+    });
+    assert.equal(set.clientPingTimeoutSeconds, 7.5);
+    assert.equal(set.serverPingTimeoutSeconds, 120);
+  });
+
+  it("names a ping timeout out of range or not a number, with its bounds", () => {
+    const found = issues({
+      botToken: BOT,
+      appToken: APP,
+      clientPingTimeoutSeconds: 1,
+      serverPingTimeoutSeconds: "60",
+    });
+    assert.deepEqual(found.map((i) => i.path).sort(), [
+      "connectors.slack.clientPingTimeoutSeconds",
+      "connectors.slack.serverPingTimeoutSeconds",
+    ]);
+    const client = found.find((i) => i.path.endsWith("clientPingTimeoutSeconds"));
+    const server = found.find((i) => i.path.endsWith("serverPingTimeoutSeconds"));
+    assert.match(client?.fix ?? "", /from 5 to 600/);
+    assert.match(server?.fix ?? "", /from 30 to 600/);
+    assert.deepEqual(
+      issues({ botToken: BOT, appToken: APP, serverPingTimeoutSeconds: 601 }).map((i) => i.path),
+      ["connectors.slack.serverPingTimeoutSeconds"],
+    );
+  });
 });

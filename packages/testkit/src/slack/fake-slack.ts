@@ -189,6 +189,8 @@ export interface FakeSlack {
   dropSockets(): void;
   /** The next `n` acks are lost: their envelopes are redelivered with retry_attempt + 1. */
   loseAcks(n: number): void;
+  /** The client's Socket Mode pings are answered `ms` late from now on (0: at once, the default). */
+  setPongDelay(ms: number): void;
 
   // --- what happened ---
   /** The channel's messages now, oldest first, replies included. */
@@ -211,8 +213,8 @@ export interface FakeSlack {
   readonly envelopes: ReadonlyArray<EnvelopeRecord>;
   /** Every HTTP event delivery, with its attempts. */
   readonly httpDeliveries: ReadonlyArray<HttpDelivery>;
-  /** Socket Mode connections accepted so far, and open now. */
-  readonly connections: { readonly opened: number; readonly open: number };
+  /** Socket Mode connections accepted so far, open now, and pongs sent in answer to the client's pings. */
+  readonly connections: { readonly opened: number; readonly open: number; readonly pongs: number };
   waitFor<T>(predicate: () => T | undefined | null | false, o?: { timeoutMs?: number; what?: string }): Promise<T>;
   /** Resolves with the channel's first `n` bot posts. */
   waitForPosts(channel: string, n: number, o?: { timeoutMs?: number }): Promise<BotAction[]>;
@@ -582,6 +584,10 @@ class RunningFakeSlack implements FakeSlack {
     this.socket.drop();
   }
 
+  setPongDelay(ms: number): void {
+    this.socket.setPongDelay(ms);
+  }
+
   loseAcks(n: number): void {
     this.socket.loseAcks(n);
   }
@@ -627,8 +633,8 @@ class RunningFakeSlack implements FakeSlack {
     return this.httpLog;
   }
 
-  get connections(): { readonly opened: number; readonly open: number } {
-    return { opened: this.socket.connectionsOpened, open: this.socket.openConnections };
+  get connections(): { readonly opened: number; readonly open: number; readonly pongs: number } {
+    return { opened: this.socket.connectionsOpened, open: this.socket.openConnections, pongs: this.socket.pongsSent };
   }
 
   waitFor<T>(predicate: () => T | undefined | null | false, o: { timeoutMs?: number; what?: string } = {}): Promise<T> {

@@ -12,7 +12,10 @@
  * ask the client to reconnect; for refresh_requested the fake closes the old
  * socket itself if the client has not after `refreshGraceMs`. The server
  * pings every `pingIntervalMs`, as Slack does: @slack/socket-mode drops a
- * connection that hears no ping for 30 s.
+ * connection that hears no ping for 30 s (its `serverPingTimeout`). The
+ * client pings too and drops a connection whose pong is late (its
+ * `clientPingTimeout`); `setPongDelay` makes the fake answer those pings
+ * late, as a busy Slack edge or a busy client event loop does.
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
@@ -60,7 +63,11 @@ export class SocketMode {
   readonly records: EnvelopeRecord[] = [];
   /** Connections accepted so far. */
   connectionsOpened = 0;
-  private readonly wss = new WebSocketServer({ noServer: true });
+  /** Pongs sent in answer to the client's pings. */
+  pongsSent = 0;
+  /** The client's pings are answered (autoPong off) after this long. */
+  private pongDelayMs = 0;
+  private readonly wss = new WebSocketServer({ noServer: true, autoPong: false });
   private readonly tickets = new Set<string>();
   private readonly open: Connection[] = [];
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -95,6 +102,11 @@ export class SocketMode {
 
   get openConnections(): number {
     return this.open.length;
+  }
+
+  /** The client's pings are answered after `ms` from now on (0: at once). */
+  setPongDelay(ms: number): void {
+    this.pongDelayMs = ms;
   }
 
   /** While disabled (link_disabled), upgrades are refused. */
@@ -191,6 +203,16 @@ export class SocketMode {
     this.connectionsOpened++;
     socket.on("message", (data, isBinary) => {
       if (!isBinary) this.onMessage(data.toString());
+    });
+    socket.on("ping", (data) => {
+      const answer = () => {
+        if (socket.readyState !== socket.OPEN) return;
+        socket.pong(data);
+        this.pongsSent++;
+        this.changed();
+      };
+      if (this.pongDelayMs <= 0) answer();
+      else setTimeout(answer, this.pongDelayMs).unref();
     });
     socket.on("close", () => {
       clearInterval(ping);
