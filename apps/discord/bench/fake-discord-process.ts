@@ -16,27 +16,20 @@
  *   { op: "stop" }                   -> { op } and the process exits
  */
 import {
+  BurstFakeLog,
+  type BurstFakeRequest,
   DISCORD_RATE_LIMITS,
   type FakeDiscord,
-  postPaced,
-  serveRemoteFake,
+  serveFakeNetwork,
   startFakeDiscord,
-  wallNow,
 } from "@parley/testkit";
 
-type Request =
-  | { op: "setup"; channels: number; discordRateLimits?: boolean }
-  | { op: "arrivals"; channel: string }
-  | { op: "limited" }
-  | { op: "post"; channel: string; bodies: string[]; intervalMs: number }
-  | { op: "violations" }
-  | { op: "stop" };
+type Request = { op: "setup"; channels: number; discordRateLimits?: boolean } | BurstFakeRequest;
 
 let fake: FakeDiscord | undefined;
 let userId = "";
-/** Messages created, by channel: content and when (wall clock), in the order Discord made them. */
-const created = new Map<string, Array<[string, number]>>();
-let limited = 0;
+/** Messages created, in the order Discord made them; requests answered 429. */
+const log = new BurstFakeLog();
 
 const reply = (m: object) => process.send?.(m);
 
@@ -50,12 +43,10 @@ async function handle(r: Request): Promise<void> {
       fake.on("dispatch", (event) => {
         if (event.t !== "MESSAGE_CREATE") return;
         const d = event.d as { channel_id: string; content: string };
-        const list = created.get(d.channel_id) ?? [];
-        created.set(d.channel_id, list);
-        list.push([d.content, wallNow()]);
+        log.botMessage(d.channel_id, d.content);
       });
       fake.on("request", (request) => {
-        if (request.status === 429) limited++;
+        if (request.status === 429) log.rateLimited();
       });
       const guild = fake.createGuild({ name: "bench" });
       userId = fake.addMember(guild.id, { username: "poster", globalName: "Poster" }).user.id;
@@ -67,30 +58,12 @@ async function handle(r: Request): Promise<void> {
       reply({ op: "setup", token: fake.token, restUrl: fake.restUrl, cdnUrl: fake.cdnUrl, userId, channels });
       return;
     }
-    case "post": {
-      const f = fake;
-      if (!f) throw new Error("post before setup");
-      const sentAt = await postPaced(r.bodies, r.intervalMs, (body) => f.post(r.channel, userId, body));
-      reply({ op: "post", sentAt });
-      return;
-    }
-    case "arrivals": {
-      const arrivals = created.get(r.channel) ?? [];
-      created.set(r.channel, []);
-      reply({ op: "arrivals", arrivals });
-      return;
-    }
-    case "limited":
-      reply({ op: "limited", limited });
-      return;
-    case "violations":
-      reply({ op: "violations", violations: [...(fake?.violations ?? [])] });
-      return;
-    case "stop":
-      await fake?.stop();
-      reply({ op: "stop" });
-      process.exit(0);
+    default:
+      await log.answer(r, (channel, body) => {
+        if (!fake) throw new Error("post before setup");
+        fake.post(channel, userId, body);
+      });
   }
 }
 
-serveRemoteFake<Request>(handle, async () => fake?.stop());
+serveFakeNetwork<Request>(() => fake, handle);

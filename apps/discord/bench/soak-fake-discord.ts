@@ -14,15 +14,13 @@
  *   { op: "violations" }                -> { op, violations }
  *   { op: "stop" }                      -> { op } and the process exits
  */
-import { benchBody, type FakeDiscord, startFakeDiscord } from "@parley/testkit";
+import { benchBody, type FakeDiscord, serveFakeNetwork, startFakeDiscord } from "@parley/testkit";
 
 type Request =
   | { op: "setup"; channels: number; members: number }
   | { op: "post"; tag: string; from: number; count: number }
   | { op: "relayed" }
-  | { op: "crowd"; members: number }
-  | { op: "violations" }
-  | { op: "stop" };
+  | { op: "crowd"; members: number };
 
 /** Members who post; the rest are online and silent, as most of a guild is. */
 const POSTERS = 20;
@@ -88,21 +86,7 @@ async function handle(r: Request): Promise<void> {
       reply({ op: "crowd" });
       return;
     }
-    case "violations":
-      reply({ op: "violations", violations: [...(fake?.violations ?? [])] });
-      return;
-    case "stop":
-      await fake?.stop();
-      reply({ op: "stop" });
-      process.exit(0);
   }
 }
 
-process.on("message", (r: Request) => {
-  handle(r).catch((e: unknown) => {
-    reply({ op: "error", message: e instanceof Error ? e.message : String(e) });
-  });
-});
-process.on("disconnect", () => {
-  void fake?.stop().finally(() => process.exit(0));
-});
+serveFakeNetwork<Request>(() => fake, handle);

@@ -15,22 +15,14 @@
  *   { op: "violations" } -> { op, violations: string[] }
  *   { op: "stop" } -> { op } and the process exits
  */
-import { type FakeSlack, postPaced, serveRemoteFake, startFakeSlack, wallNow } from "@parley/testkit";
+import { BurstFakeLog, type BurstFakeRequest, type FakeSlack, serveFakeNetwork, startFakeSlack } from "@parley/testkit";
 
-type Request =
-  | { op: "setup"; channels: number }
-  | { op: "arrivals"; channel: string }
-  | { op: "limited" }
-  | { op: "calls" }
-  | { op: "post"; channel: string; bodies: string[]; intervalMs: number }
-  | { op: "violations" }
-  | { op: "stop" };
+type Request = { op: "setup"; channels: number } | { op: "calls" } | BurstFakeRequest;
 
 let fake: FakeSlack | undefined;
 let userId = "";
-/** The bot's successful chat.postMessage calls, by channel: text and when (wall clock), in the order Slack took them. */
-const posted = new Map<string, Array<[string, number]>>();
-let limited = 0;
+/** The bot's successful chat.postMessage calls, in the order Slack took them; calls answered 429. */
+const log = new BurstFakeLog();
 const reply = (m: object) => process.send?.(m);
 
 async function handle(r: Request): Promise<void> {
@@ -38,12 +30,9 @@ async function handle(r: Request): Promise<void> {
     case "setup": {
       fake = await startFakeSlack({ botName: "Parley" });
       fake.on("request", (request) => {
-        if (request.status === 429) limited++;
+        if (request.status === 429) log.rateLimited();
         if (request.method !== "chat.postMessage" || !request.ok) return;
-        const channel = String(request.args.channel);
-        const list = posted.get(channel) ?? [];
-        posted.set(channel, list);
-        list.push([String(request.args.text ?? ""), wallNow()]);
+        log.botMessage(String(request.args.channel), String(request.args.text ?? ""));
       });
       userId = fake.createUser({ name: "poster", realName: "Poster", presence: "active" }).id;
       const channels = Array.from({ length: r.channels }, (_, i) => {
@@ -61,36 +50,18 @@ async function handle(r: Request): Promise<void> {
       });
       return;
     }
-    case "post": {
-      const f = fake;
-      if (!f) throw new Error("post before setup");
-      const sentAt = await postPaced(r.bodies, r.intervalMs, (body) => f.post(r.channel, userId, body));
-      reply({ op: "post", sentAt });
-      return;
-    }
-    case "arrivals": {
-      const arrivals = posted.get(r.channel) ?? [];
-      posted.set(r.channel, []);
-      reply({ op: "arrivals", arrivals });
-      return;
-    }
     case "calls": {
       const calls: Record<string, number> = {};
       for (const q of fake?.requests ?? []) calls[q.method] = (calls[q.method] ?? 0) + 1;
       reply({ op: "calls", calls });
       return;
     }
-    case "limited":
-      reply({ op: "limited", limited });
-      return;
-    case "violations":
-      reply({ op: "violations", violations: [...(fake?.violations ?? [])] });
-      return;
-    case "stop":
-      await fake?.stop();
-      reply({ op: "stop" });
-      process.exit(0);
+    default:
+      await log.answer(r, (channel, body) => {
+        if (!fake) throw new Error("post before setup");
+        fake.post(channel, userId, body);
+      });
   }
 }
 
-serveRemoteFake<Request>(handle, async () => fake?.stop());
+serveFakeNetwork<Request>(() => fake, handle);

@@ -20,16 +20,14 @@
  *   { op: "violations" }                -> { op, violations }
  *   { op: "stop" }                      -> { op } and the process exits
  */
-import { benchBody, type FakeSlack, startFakeSlack } from "@parley/testkit";
+import { benchBody, type FakeSlack, serveFakeNetwork, startFakeSlack } from "@parley/testkit";
 
 type Request =
   | { op: "setup"; channels: number; members: number }
   | { op: "join"; members: number; posting: boolean }
   | { op: "post"; tag: string; from: number; count: number }
   | { op: "relayed" }
-  | { op: "redelivered" }
-  | { op: "violations" }
-  | { op: "stop" };
+  | { op: "redelivered" };
 
 let fake: FakeSlack | undefined;
 let channels: string[] = [];
@@ -112,21 +110,7 @@ async function handle(r: Request): Promise<void> {
       reply({ op: "redelivered", count });
       return;
     }
-    case "violations":
-      reply({ op: "violations", violations: [...(fake?.violations ?? [])] });
-      return;
-    case "stop":
-      await fake?.stop();
-      reply({ op: "stop" });
-      process.exit(0);
   }
 }
 
-process.on("message", (r: Request) => {
-  handle(r).catch((e: unknown) => {
-    reply({ op: "error", message: e instanceof Error ? e.message : String(e) });
-  });
-});
-process.on("disconnect", () => {
-  void fake?.stop().finally(() => process.exit(0));
-});
+serveFakeNetwork<Request>(() => fake, handle);

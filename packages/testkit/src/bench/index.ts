@@ -8,6 +8,7 @@ export * from "./arrival-probe.ts";
 export * from "./bench-run.ts";
 export * from "./bridge-process.ts";
 export * from "./burst-sides.ts";
+export * from "./fake-network-process.ts";
 export * from "./heap-summary.ts";
 export * from "./inspector-session.ts";
 export * from "./merged-results.ts";
