@@ -641,7 +641,9 @@ export class Bridge {
       );
     } finally {
       // Runs even when the relay could not join: what is pending is then sent again (and refused and retried)
-      // rather than left to wait for the next reconnect.
+      // rather than left to wait for the next reconnect. After the room's catch-up has read what the room said
+      // meanwhile: sent first, it could push that out of a bounded archive.
+      await this.catchUp.archiveRead(room);
       const network = this.connector.network;
       const r = await this.reflections.recover(room, recovery, {
         archived: (since, ids) => this.relay.archivedIds(room, since, ids),
