@@ -217,7 +217,7 @@ export class SlackConnector implements Connector {
       channelLabel: (id) => directory.channelLabel(id),
     });
     const queue = new EventQueue(logger);
-    const once = new HandledOnce(host.state, HANDLED_TTL_MS);
+    const once = new HandledOnce(host.state, HANDLED_TTL_MS, logger);
     const dms = new DmRouting({ state: host.state, client, failures });
     const cursors = new ChannelCursors(host, logger);
     const posts = new SlackPosts({
@@ -331,6 +331,8 @@ export class SlackConnector implements Connector {
     ]);
     clearTimeout(timer);
     this.stopped = true;
+    // What was handed over is on record before the connector says it stopped.
+    await r.once.flush();
     await r.cursors.flush();
     r.cursors.stop();
     r.host.connected(false);
