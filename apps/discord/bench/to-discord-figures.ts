@@ -6,7 +6,16 @@
  * direction. Kept next to the Discord -> XMPP figures under names of their
  * own (`toDiscord…`, `catchUp…`).
  */
-import { type BenchResults, markdownTable, roundTo, targetVerdict } from "@parley/testkit";
+import {
+  type BenchResults,
+  markdownTable,
+  msgsPerSecOf,
+  roundTo,
+  runVsLimit,
+  runVsLimitRow,
+  targetVerdict,
+  type XmppToNetworkRun,
+} from "@parley/testkit";
 
 /** Target of issue 16. */
 export const TO_DISCORD_TARGET = 0.9;
@@ -35,13 +44,8 @@ export function allowedMsgsPerSec(limits: Limits, channels: number, perChannel: 
   return (channels * perChannel) / (Math.max(ms, 1) / 1000);
 }
 
-export interface ToDiscordRun {
-  readonly channels: number;
-  readonly perChannel: number;
-  /** First send on XMPP to the last message made on Discord. */
-  readonly durationMs: number;
-  readonly outOfOrder: number;
-}
+/** First send on XMPP to the last message made on Discord. */
+export type ToDiscordRun = XmppToNetworkRun;
 
 export interface ToDiscordFigures {
   readonly toDiscordMessages: number;
@@ -67,8 +71,6 @@ export type ToDiscordResults = BenchResults<
   { readonly toDiscordVsRateLimit: number; readonly toDiscord10RoomsVsRateLimit: number }
 >;
 
-const rate = (messages: number, ms: number) => messages / (Math.max(ms, 0.001) / 1000);
-
 export function toDiscordResults(o: {
   readonly limits: Limits;
   readonly one: ToDiscordRun;
@@ -79,14 +81,9 @@ export function toDiscordResults(o: {
     readonly toXmpp: { readonly messages: number; readonly ms: number };
   };
 }): ToDiscordResults {
-  const figures = (r: ToDiscordRun) => {
-    const messages = r.channels * r.perChannel;
-    const measured = rate(messages, r.durationMs);
-    const allowed = allowedMsgsPerSec(o.limits, r.channels, r.perChannel);
-    return { messages, measured, allowed, ratio: roundTo(measured / allowed, 3) };
-  };
-  const one = figures(o.one);
-  const ten = figures(o.ten);
+  const allowed = (channels: number, perChannel: number) => allowedMsgsPerSec(o.limits, channels, perChannel);
+  const one = runVsLimit(o.one, allowed);
+  const ten = runVsLimit(o.ten, allowed);
   const { perWebhook, global } = o.limits;
   return {
     figures: {
@@ -102,8 +99,8 @@ export function toDiscordResults(o: {
       catchUpMessages: { toDiscord: o.catchUp.toDiscord.messages, toXmpp: o.catchUp.toXmpp.messages },
       catchUpMissingToDiscord: o.catchUp.toDiscord.missing ?? 0,
       catchUpMsgsPerSec: {
-        toDiscord: roundTo(rate(o.catchUp.toDiscord.messages, o.catchUp.toDiscord.ms), 1),
-        toXmpp: roundTo(rate(o.catchUp.toXmpp.messages, o.catchUp.toXmpp.ms), 1),
+        toDiscord: roundTo(msgsPerSecOf(o.catchUp.toDiscord.messages, o.catchUp.toDiscord.ms), 1),
+        toXmpp: roundTo(msgsPerSecOf(o.catchUp.toXmpp.messages, o.catchUp.toXmpp.ms), 1),
       },
       rateLimits:
         `webhook ${perWebhook.limit} per ${perWebhook.windowMs / 1000} s, ` +
@@ -118,20 +115,18 @@ export function toDiscordTable(r: ToDiscordResults): string {
   const table = markdownTable(
     ["XMPP -> Discord", "msgs/s", "limits allow", "ratio", "out of order"],
     [
-      [
-        `1 channel, ${f.toDiscordMessages} messages`,
-        String(f.toDiscordMsgsPerSec),
-        String(f.toDiscordAllowedMsgsPerSec),
-        String(r.ratios.toDiscordVsRateLimit),
-        String(f.toDiscordOutOfOrder),
-      ],
-      [
-        `10 channels, ${f.toDiscord10RoomsMessages} messages`,
-        String(f.toDiscord10RoomsMsgsPerSec),
-        String(f.toDiscord10RoomsAllowedMsgsPerSec),
-        String(r.ratios.toDiscord10RoomsVsRateLimit),
-        String(f.toDiscord10RoomsOutOfOrder),
-      ],
+      runVsLimitRow(`1 channel, ${f.toDiscordMessages} messages`, {
+        msgsPerSec: f.toDiscordMsgsPerSec,
+        allowed: f.toDiscordAllowedMsgsPerSec,
+        ratio: r.ratios.toDiscordVsRateLimit,
+        outOfOrder: f.toDiscordOutOfOrder,
+      }),
+      runVsLimitRow(`10 channels, ${f.toDiscord10RoomsMessages} messages`, {
+        msgsPerSec: f.toDiscord10RoomsMsgsPerSec,
+        allowed: f.toDiscord10RoomsAllowedMsgsPerSec,
+        ratio: r.ratios.toDiscord10RoomsVsRateLimit,
+        outOfOrder: f.toDiscord10RoomsOutOfOrder,
+      }),
       [
         `catch-up of ${f.catchUpMessages.toDiscord} (${f.catchUpMissingToDiscord} missing), XMPP -> Discord`,
         String(f.catchUpMsgsPerSec.toDiscord),

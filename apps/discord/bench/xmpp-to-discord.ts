@@ -29,30 +29,30 @@ import { Bridge, createLogger, loadConfig } from "@parley/bridge";
 import { buildMessage } from "@parley/stanza";
 import {
   ArrivalProbe,
-  awaitNetworkArrivals,
   type BenchCleanup,
+  type BenchLink,
   benchBody,
   benchBridgeConfigText,
+  benchSize,
   DISCORD_RATE_LIMITS,
+  fakeArrivals,
   progress,
   RemoteFake,
   runBench,
   startXmppServer,
-  TestClient,
+  timedFromXmpp,
   wallNow,
-  wholeNumberSetting,
   writeMergedBenchResults,
+  xmppUserInRooms,
 } from "@parley/testkit";
 import { DiscordConnector, parseDiscordOptions } from "../src/index.ts";
 import { type Limits, type ToDiscordRun, toDiscordResults, toDiscordTable } from "./to-discord-figures.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const setting = (name: string, fallback: number, max: number) =>
-  wholeNumberSetting(process.env, name, { fallback, min: 1, max });
-const MESSAGES = setting("PARLEY_BENCH_TO_DISCORD", 100, 100_000);
-const PER_CHANNEL = setting("PARLEY_BENCH_CHANNEL_MESSAGES", 25, 10_000);
-const CATCH_UP_TO_XMPP = setting("PARLEY_BENCH_CATCH_UP", 10_000, 100_000);
-const CATCH_UP_TO_DISCORD = setting("PARLEY_BENCH_CATCH_UP_TO_DISCORD", 100, 100_000);
+const MESSAGES = benchSize("PARLEY_BENCH_TO_DISCORD", 100, 100_000);
+const PER_CHANNEL = benchSize("PARLEY_BENCH_CHANNEL_MESSAGES", 25, 10_000);
+const CATCH_UP_TO_XMPP = benchSize("PARLEY_BENCH_CATCH_UP", 10_000, 100_000);
+const CATCH_UP_TO_DISCORD = benchSize("PARLEY_BENCH_CATCH_UP_TO_DISCORD", 100, 100_000);
 const CHANNELS = 10;
 const TIMEOUT_MS = 1_800_000;
 
@@ -63,11 +63,6 @@ function limitsOf(): Limits {
   const global = DISCORD_RATE_LIMITS.global;
   if (!webhook || !global) throw new Error("DISCORD_RATE_LIMITS has no webhook or global limit");
   return { perWebhook: { limit: webhook.limit, windowMs: webhook.windowMs }, global };
-}
-
-interface Link {
-  readonly channel: string;
-  readonly room: string;
 }
 
 async function main(cleanup: BenchCleanup): Promise<void> {
@@ -89,18 +84,8 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     channels: CHANNELS + 2,
     discordRateLimits: true,
   });
-  const stamp = `${process.pid}-${Date.now()}`;
-  const links: Link[] = discord.channels.map((channel, i) => ({
-    channel,
-    room: `to-discord-${i}-${stamp}@${server.mucDomain}`,
-  }));
-  const [one, catchUp, ...ten] = links as [Link, Link, ...Link[]];
-
-  const account = server.accounts[0];
-  if (!account) throw new Error("the server has no account");
-  const alice = await TestClient.connect(server, account);
-  cleanup.defer(() => alice.stop());
-  for (const l of links) await alice.joinRoom(l.room, "alice");
+  const { links, alice } = await xmppUserInRooms(server, discord.channels, "to-discord", cleanup);
+  const [one, catchUp, ...ten] = links as [BenchLink, BenchLink, ...BenchLink[]];
   const probe = new ArrivalProbe({ now: wallNow });
   probe.watch(alice);
   cleanup.defer(() => probe.detach());
@@ -143,33 +128,11 @@ async function main(cleanup: BenchCleanup): Promise<void> {
    * and their order. With `quietMs`, it settles for fewer once nothing new came for that long (a catch-up
    * that could not read everything).
    */
-  const madeOnDiscord = (tag: string, channel: string, count: number, quietMs?: number) =>
-    awaitNetworkArrivals({
-      tag,
-      count,
-      timeoutMs: TIMEOUT_MS,
-      ...(quietMs !== undefined && { quietMs }),
-      poll: async () => (await fake.ask<{ arrivals: Array<[string, number]> }>({ op: "arrivals", channel })).arrivals,
-    });
+  const madeOnDiscord = fakeArrivals(fake, TIMEOUT_MS);
 
   /** Alice says `count` messages in each room (interleaved); timed until Discord has them all. */
-  const fromXmpp = async (tag: string, rooms: readonly Link[], count: number): Promise<ToDiscordRun> => {
-    const firstAt = wallNow();
-    for (let i = 0; i < count; i++) {
-      for (const [r, l] of rooms.entries()) {
-        await alice.send(
-          buildMessage({ type: "groupchat", id: `${tag}-${r}-${i}`, to: l.room, body: benchBody(`${tag}r${r}`, i) }),
-        );
-      }
-    }
-    const made = await Promise.all(rooms.map((l, r) => madeOnDiscord(`${tag}r${r}`, l.channel, count)));
-    return {
-      channels: rooms.length,
-      perChannel: count,
-      durationMs: Math.max(...made.map((m) => m.lastAt)) - firstAt,
-      outOfOrder: made.reduce((n, m) => n + m.outOfOrder, 0),
-    };
-  };
+  const fromXmpp = (tag: string, rooms: readonly BenchLink[], count: number): Promise<ToDiscordRun> =>
+    timedFromXmpp(alice, madeOnDiscord, tag, rooms, count);
 
   // Warm-up: each channel's webhook is found or made; then the windows pass.
   await fromXmpp("warm", links, 1);

@@ -7,7 +7,15 @@
  * so no run can beat it; the ratio says how much of it the bridge uses.
  * Kept next to the Slack -> XMPP figures under names of their own (`toSlack…`).
  */
-import { type BenchResults, markdownTable, roundTo, targetVerdict } from "@parley/testkit";
+import {
+  type BenchResults,
+  markdownTable,
+  roundTo,
+  runVsLimit,
+  runVsLimitRow,
+  targetVerdict,
+  type XmppToNetworkRun,
+} from "@parley/testkit";
 
 /** Issue 16's target for the network direction, as for Discord. */
 export const TO_SLACK_TARGET = 0.9;
@@ -33,13 +41,8 @@ export function allowedMsgsPerSec(limit: PostLimit, channels: number, perChannel
   return (channels * perChannel) / (Math.max(allowedMs(limit, perChannel), 1) / 1000);
 }
 
-export interface ToSlackRun {
-  readonly channels: number;
-  readonly perChannel: number;
-  /** First send on XMPP to the last post Slack took. */
-  readonly durationMs: number;
-  readonly outOfOrder: number;
-}
+/** First send on XMPP to the last post Slack took. */
+export type ToSlackRun = XmppToNetworkRun;
 
 export interface ToSlackFigures {
   readonly toSlackMessages: number;
@@ -60,22 +63,15 @@ export type ToSlackResults = BenchResults<
   { readonly toSlackVsRateLimit: number; readonly toSlack10RoomsVsRateLimit: number }
 >;
 
-const rate = (messages: number, ms: number) => messages / (Math.max(ms, 0.001) / 1000);
-
 export function toSlackResults(o: {
   readonly limit: PostLimit;
   readonly one: ToSlackRun;
   readonly ten: ToSlackRun;
   readonly rateLimited: number;
 }): ToSlackResults {
-  const figures = (r: ToSlackRun) => {
-    const messages = r.channels * r.perChannel;
-    const measured = rate(messages, r.durationMs);
-    const allowed = allowedMsgsPerSec(o.limit, r.channels, r.perChannel);
-    return { messages, measured, allowed, ratio: roundTo(measured / allowed, 3) };
-  };
-  const one = figures(o.one);
-  const ten = figures(o.ten);
+  const allowed = (channels: number, perChannel: number) => allowedMsgsPerSec(o.limit, channels, perChannel);
+  const one = runVsLimit(o.one, allowed);
+  const ten = runVsLimit(o.ten, allowed);
   return {
     figures: {
       toSlackMessages: one.messages,
@@ -98,20 +94,18 @@ export function toSlackTable(r: ToSlackResults): string {
   const table = markdownTable(
     ["XMPP -> Slack", "msgs/s", "limit allows", "ratio", "out of order"],
     [
-      [
-        `1 channel, ${f.toSlackMessages} messages`,
-        String(f.toSlackMsgsPerSec),
-        String(f.toSlackAllowedMsgsPerSec),
-        String(r.ratios.toSlackVsRateLimit),
-        String(f.toSlackOutOfOrder),
-      ],
-      [
-        `10 channels, ${f.toSlack10RoomsMessages} messages`,
-        String(f.toSlack10RoomsMsgsPerSec),
-        String(f.toSlack10RoomsAllowedMsgsPerSec),
-        String(r.ratios.toSlack10RoomsVsRateLimit),
-        String(f.toSlack10RoomsOutOfOrder),
-      ],
+      runVsLimitRow(`1 channel, ${f.toSlackMessages} messages`, {
+        msgsPerSec: f.toSlackMsgsPerSec,
+        allowed: f.toSlackAllowedMsgsPerSec,
+        ratio: r.ratios.toSlackVsRateLimit,
+        outOfOrder: f.toSlackOutOfOrder,
+      }),
+      runVsLimitRow(`10 channels, ${f.toSlack10RoomsMessages} messages`, {
+        msgsPerSec: f.toSlack10RoomsMsgsPerSec,
+        allowed: f.toSlack10RoomsAllowedMsgsPerSec,
+        ratio: r.ratios.toSlack10RoomsVsRateLimit,
+        outOfOrder: f.toSlack10RoomsOutOfOrder,
+      }),
     ],
   );
   const met = r.ratios.toSlackVsRateLimit >= TO_SLACK_TARGET && f.toSlackOutOfOrder === 0;

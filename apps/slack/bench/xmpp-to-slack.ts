@@ -22,30 +22,27 @@ import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bridge, createLogger, loadConfig } from "@parley/bridge";
-import { buildMessage } from "@parley/stanza";
 import {
-  awaitNetworkArrivals,
   type BenchCleanup,
-  benchBody,
+  type BenchLink,
   benchBridgeConfigText,
+  benchSize,
+  fakeArrivals,
   progress,
   RemoteFake,
   runBench,
   SLACK_METHOD_LIMITS,
   startXmppServer,
-  TestClient,
-  wallNow,
-  wholeNumberSetting,
+  timedFromXmpp,
   writeMergedBenchResults,
+  xmppUserInRooms,
 } from "@parley/testkit";
 import { parseSlackOptions, SlackConnector } from "../src/index.ts";
 import { type PostLimit, type ToSlackRun, toSlackResults, toSlackTable } from "./to-slack-figures.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const setting = (name: string, fallback: number, max: number) =>
-  wholeNumberSetting(process.env, name, { fallback, min: 1, max });
-const MESSAGES = setting("PARLEY_BENCH_TO_SLACK", 40, 10_000);
-const PER_CHANNEL = setting("PARLEY_BENCH_SLACK_CHANNEL_MESSAGES", 20, 10_000);
+const MESSAGES = benchSize("PARLEY_BENCH_TO_SLACK", 40, 10_000);
+const PER_CHANNEL = benchSize("PARLEY_BENCH_SLACK_CHANNEL_MESSAGES", 20, 10_000);
 const CHANNELS = 10;
 const TIMEOUT_MS = 600_000;
 
@@ -55,11 +52,6 @@ function postLimit(): PostLimit {
   const limit = SLACK_METHOD_LIMITS["chat.postMessage"];
   if (!limit?.perChannel) throw new Error("SLACK_METHOD_LIMITS has no per-channel limit for chat.postMessage");
   return { perMinute: limit.perMinute, burst: limit.burst };
-}
-
-interface Link {
-  readonly channel: string;
-  readonly room: string;
 }
 
 async function main(cleanup: BenchCleanup): Promise<void> {
@@ -75,18 +67,8 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     op: "setup",
     channels: CHANNELS + 1,
   });
-  const stamp = `${process.pid}-${Date.now()}`;
-  const links: Link[] = slack.channels.map((channel, i) => ({
-    channel,
-    room: `to-slack-${i}-${stamp}@${server.mucDomain}`,
-  }));
-  const [one, ...ten] = links as [Link, ...Link[]];
-
-  const account = server.accounts[0];
-  if (!account) throw new Error("the server has no account");
-  const alice = await TestClient.connect(server, account);
-  cleanup.defer(() => alice.stop());
-  for (const l of links) await alice.joinRoom(l.room, "alice");
+  const { links, alice } = await xmppUserInRooms(server, slack.channels, "to-slack", cleanup);
+  const [one, ...ten] = links as [BenchLink, ...BenchLink[]];
 
   const dir = cleanup.tempDir("parley-slack-to-bench-");
   let warnings = 0;
@@ -113,32 +95,9 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const bridge = await Bridge.start({ config, connector, logger });
   cleanup.defer(() => bridge.stop());
 
-  const madeOnSlack = (tag: string, channel: string, count: number) =>
-    awaitNetworkArrivals({
-      tag,
-      count,
-      timeoutMs: TIMEOUT_MS,
-      poll: async () => (await fake.ask<{ arrivals: Array<[string, number]> }>({ op: "arrivals", channel })).arrivals,
-    });
-
   /** Alice says `count` messages in each room (interleaved); timed until Slack took them all. */
-  const fromXmpp = async (tag: string, rooms: readonly Link[], count: number): Promise<ToSlackRun> => {
-    const firstAt = wallNow();
-    for (let i = 0; i < count; i++) {
-      for (const [r, l] of rooms.entries()) {
-        await alice.send(
-          buildMessage({ type: "groupchat", id: `${tag}-${r}-${i}`, to: l.room, body: benchBody(`${tag}r${r}`, i) }),
-        );
-      }
-    }
-    const made = await Promise.all(rooms.map((l, r) => madeOnSlack(`${tag}r${r}`, l.channel, count)));
-    return {
-      channels: rooms.length,
-      perChannel: count,
-      durationMs: Math.max(...made.map((m) => m.lastAt)) - firstAt,
-      outOfOrder: made.reduce((n, m) => n + m.outOfOrder, 0),
-    };
-  };
+  const fromXmpp = (tag: string, rooms: readonly BenchLink[], count: number): Promise<ToSlackRun> =>
+    timedFromXmpp(alice, fakeArrivals(fake, TIMEOUT_MS), tag, rooms, count);
 
   // Warm-up: each room's relay and each channel's first post; then the buckets fill again.
   await fromXmpp("warm", links, 1);

@@ -26,3 +26,5 @@ export * from "./soak-figures.ts";
 export * from "./soak-run.ts";
 export * from "./statistics.ts";
 export * from "./table.ts";
+export * from "./xmpp-to-network.ts";
+export * from "./xmpp-to-network-figures.ts";

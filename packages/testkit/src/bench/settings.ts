@@ -29,3 +29,8 @@ export function wholeNumberSetting(
   }
   return n;
 }
+
+/** wholeNumberSetting from process.env, at least 1: a bench's size (`PARLEY_BENCH_MESSAGES`). */
+export function benchSize(name: string, fallback: number, max: number): number {
+  return wholeNumberSetting(process.env, name, { fallback, min: 1, max });
+}
