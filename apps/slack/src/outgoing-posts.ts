@@ -5,12 +5,15 @@
  * (`thread_ts`); corrections with chat.update, retractions with
  * chat.delete, reactions with reactions.add/remove by the bot, and direct
  * messages in the bot's DM with the Slack user, marked with the sender.
+ * Every post carries the engine's delivery key in its metadata, so a post
+ * whose answer was lost is found again (`findPosted`) instead of made twice.
  */
 import {
   type ConnectorState,
   type DeleteRequest,
   type DirectRequest,
   type EditRequest,
+  type FindPostedRequest,
   type Logger,
   type MentionTarget,
   type OutgoingAttachment,
@@ -25,7 +28,15 @@ import type { DmRouting } from "./dm-routing.ts";
 import { escapeEntities, slackNameOfEmoji, toMrkdwn } from "./format/index.ts";
 import { uploadFiles } from "./outgoing-files.ts";
 import { type SlackFailures, slackErrorCode } from "./slack-failures.ts";
-import { isSlackTs } from "./slack-ts.ts";
+import { isSlackTs, tsOf } from "./slack-ts.ts";
+
+/** The metadata event type of the bridge's posts; its payload's `key` is the engine's delivery key. */
+export const RELAY_EVENT_TYPE = "parley_relay";
+/** Our clock and Slack's may disagree: a look for a post starts this much before its first attempt. */
+const CLOCK_SLACK_MS = 10_000;
+/** Messages per page, and pages at most, read when looking for a post (it is among the first after its time). */
+const LOOKUP_PAGE = 200;
+const LOOKUP_PAGES = 10;
 
 /** Slack cuts `username` at 80 characters. */
 const MAX_USERNAME = 80;
@@ -80,15 +91,68 @@ export class SlackPosts {
 
   async send(m: OutgoingMessage): Promise<{ id: string }> {
     const thread = await this.threadOf(m.channel, m.thread, m.replyTo?.id);
-    const id = await this.post(m.channel, m.sender, mrkdwnOf(m.text), m.attachments, thread);
+    const id = await this.post(m.channel, m.sender, mrkdwnOf(m.text), m.attachments, thread, m.key);
     return { id };
+  }
+
+  /**
+   * The post of `m` an earlier attempt made although its answer was lost:
+   * every post carries its delivery key in its metadata (`parley_relay`), so
+   * the channel (or the thread it went to) is read from the first attempt on,
+   * metadata included, for that key. Files that attempt had not uploaded yet
+   * are not uploaded now.
+   */
+  async findPosted(q: FindPostedRequest): Promise<{ id: string } | undefined> {
+    const m = q.message;
+    const thread = await this.threadOf(m.channel, m.thread, m.replyTo?.id);
+    const oldest = tsOf(Math.max(0, q.since - CLOCK_SLACK_MS));
+    let cursor: string | undefined;
+    for (let page = 0; page < LOOKUP_PAGES; page++) {
+      const where = {
+        channel: m.channel,
+        oldest,
+        include_all_metadata: true,
+        limit: LOOKUP_PAGE,
+        ...(cursor !== undefined && { cursor }),
+      };
+      const r = await this.o.failures.run(
+        { action: "looking for a post whose answer was lost", channel: m.channel },
+        () =>
+          thread !== undefined
+            ? this.o.client.conversations.replies({ ...where, ts: thread })
+            : this.o.client.conversations.history(where),
+      );
+      const found = (r.messages ?? []).find(
+        (x) => x.metadata?.event_type === RELAY_EVENT_TYPE && keyOf(x.metadata.event_payload) === m.key,
+      );
+      if (found !== undefined && isSlackTs(found.ts)) {
+        if (thread !== undefined) {
+          await this.o.state.set(`root:${m.channel}:${found.ts}`, thread, { expiresWithMessage: true });
+        }
+        this.o.logger.info("a post whose answer was lost is on Slack already; not posting it again", {
+          channel: m.channel,
+          ts: found.ts,
+        });
+        return { id: found.ts };
+      }
+      cursor = r.response_metadata?.next_cursor;
+      if (cursor === undefined || cursor === "") return undefined;
+    }
+    return undefined;
   }
 
   async sendDirect(o: DirectRequest): Promise<{ channel: string; id: string }> {
     const channel = await this.o.dms.channelOf(o.userId);
     // Before the post: an answer may come before chat.postMessage's own answer does.
     await this.o.dms.writing(channel, o.sender.jid);
-    const id = await this.post(channel, o.sender, directMark(o.sender) + mrkdwnOf(o.text), o.attachments, undefined);
+    const id = await this.post(
+      channel,
+      o.sender,
+      directMark(o.sender) + mrkdwnOf(o.text),
+      o.attachments,
+      undefined,
+      o.key,
+    );
     await this.o.dms.wrote(channel, id, o.sender.jid);
     return { channel, id };
   }
@@ -165,6 +229,7 @@ export class SlackPosts {
     text: string,
     attachments: readonly OutgoingAttachment[],
     thread: string | undefined,
+    key: string,
   ): Promise<string> {
     const shown = text.trim() !== "" ? text : attachments.map((a) => escapeEntities(a.filename ?? "a file")).join(", ");
     const r = await this.o.failures.run({ action: "posting a message", channel }, () =>
@@ -175,6 +240,8 @@ export class SlackPosts {
         ...(sender.avatarUrl !== undefined && { icon_url: sender.avatarUrl }),
         ...(thread !== undefined && { thread_ts: thread }),
         unfurl_media: true,
+        // What `findPosted` knows the post by, should its answer be lost.
+        metadata: { event_type: RELAY_EVENT_TYPE, event_payload: { key } },
       }),
     );
     const ts = r.ts;
@@ -220,6 +287,11 @@ export class SlackPosts {
   async rememberRoot(channel: string, ts: string, root: string): Promise<void> {
     await this.o.state.set(`root:${channel}:${ts}`, root, { expiresWithMessage: true });
   }
+}
+
+/** The delivery key in a post's metadata payload. */
+function keyOf(payload: unknown): unknown {
+  return payload !== null && typeof payload === "object" ? (payload as { key?: unknown }).key : undefined;
 }
 
 function parseList(raw: string | undefined): string[] {

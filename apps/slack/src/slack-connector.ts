@@ -19,6 +19,7 @@ import {
   type DeleteRequest,
   type DirectRequest,
   type EditRequest,
+  type FindPostedRequest,
   type Logger,
   type OutgoingMessage,
   type ReactRequest,
@@ -349,6 +350,11 @@ export class SlackConnector implements Connector {
 
   async send(m: OutgoingMessage): Promise<{ id: string }> {
     return this.need().posts.send(m);
+  }
+
+  /** A post whose answer was lost, found by the delivery key in its metadata. */
+  async findPosted(q: FindPostedRequest): Promise<{ id: string } | undefined> {
+    return this.need().posts.findPosted(q);
   }
 
   async edit(o: EditRequest): Promise<void> {

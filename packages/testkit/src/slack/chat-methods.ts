@@ -3,12 +3,12 @@
  * username/icon_url/thread_ts/blocks, chat.update, chat.delete, reactions)
  * and reads back (conversations.history, conversations.replies,
  * chat.getPermalink), with the errors Slack gives for each: no_text,
- * invalid_blocks, msg_too_long, not_in_channel, message_not_found,
+ * invalid_blocks, invalid_metadata_format, invalid_metadata_schema, msg_too_long, not_in_channel, message_not_found,
  * cant_update_message, cant_delete_message, already_reacted, no_reaction,
  * invalid_name, thread_not_found.
  */
 import { compareTs } from "./ids.ts";
-import type { SlackMessage } from "./message-store.ts";
+import { type MessageMetadata, type SlackMessage, withoutMetadata } from "./message-store.ts";
 import { channelScopes, memberChannel, paginate, requiredStr, scopes, str, visibleChannel } from "./method-kit.ts";
 import { SlackApiError } from "./slack-errors.ts";
 import type { Args, MethodSpec, SlackWorld } from "./web-api.ts";
@@ -93,6 +93,41 @@ function checkReactionName(name: string): string {
   return n;
 }
 
+/**
+ * chat.postMessage's `metadata`: a JSON object (form bodies carry it as JSON text) with a string `event_type`
+ * and an object `event_payload`; Slack answers invalid_metadata_format for what is not JSON and
+ * invalid_metadata_schema for the wrong shape.
+ */
+function parseMetadata(raw: unknown): MessageMetadata | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  let v: unknown = raw;
+  if (typeof raw === "string") {
+    try {
+      v = JSON.parse(raw);
+    } catch {
+      throw new SlackApiError("invalid_metadata_format");
+    }
+  }
+  if (!v || typeof v !== "object" || Array.isArray(v)) throw new SlackApiError("invalid_metadata_format");
+  const { event_type, event_payload } = v as { event_type?: unknown; event_payload?: unknown };
+  if (
+    typeof event_type !== "string" ||
+    event_type === "" ||
+    !event_payload ||
+    typeof event_payload !== "object" ||
+    Array.isArray(event_payload)
+  ) {
+    throw new SlackApiError("invalid_metadata_schema");
+  }
+  return { event_type, event_payload: structuredClone(event_payload as Record<string, unknown>) };
+}
+
+/** What a history read answers: copies, with metadata only when the caller asked for it. */
+function readBack(messages: SlackMessage[], args: Args): SlackMessage[] {
+  const copies = structuredClone(messages);
+  return args.include_all_metadata === true ? copies : copies.map(withoutMetadata);
+}
+
 function historyWindow(messages: SlackMessage[], args: Args): SlackMessage[] {
   const latest = args.latest !== undefined ? String(args.latest) : undefined;
   const oldest = args.oldest !== undefined ? String(args.oldest) : undefined;
@@ -128,6 +163,7 @@ export const CHAT_METHODS: Record<string, MethodSpec> = {
       const iconUrl = customize ? str(args, "icon_url") : undefined;
       const iconEmoji = customize ? str(args, "icon_emoji") : undefined;
       const broadcast = args.reply_broadcast === true && !!threadTs;
+      const metadata = parseMetadata(args.metadata);
       const m = w.store.add(c.id, {
         ...(broadcast ? { subtype: "thread_broadcast" } : {}),
         user: w.ws.botUser.id,
@@ -138,6 +174,7 @@ export const CHAT_METHODS: Record<string, MethodSpec> = {
         ...(threadTs ? { thread_ts: threadTs } : {}),
         ...(username ? { username } : {}),
         ...(iconUrl ? { icons: { image_64: iconUrl } } : iconEmoji ? { icons: { emoji: iconEmoji } } : {}),
+        ...(metadata ? { metadata } : {}),
       });
       w.recordAction({
         kind: "post",
@@ -237,7 +274,7 @@ export const CHAT_METHODS: Record<string, MethodSpec> = {
       const newestFirst = historyWindow(w.store.history(c.id), args).reverse();
       const { page, next_cursor } = paginate(newestFirst, args, { defaultLimit: 100, maxLimit: 999 });
       return {
-        messages: structuredClone(page),
+        messages: readBack(page, args),
         has_more: next_cursor !== "",
         pin_count: 0,
         channel_actions_ts: null,
@@ -258,7 +295,7 @@ export const CHAT_METHODS: Record<string, MethodSpec> = {
       const windowed = historyWindow(replies, args);
       const { page, next_cursor } = paginate(windowed, args, { defaultLimit: 1000 });
       return {
-        messages: structuredClone(root ? [root, ...page] : page),
+        messages: readBack(root ? [root, ...page] : page, args),
         has_more: next_cursor !== "",
         response_metadata: { next_cursor },
       };

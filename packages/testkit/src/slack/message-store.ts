@@ -43,6 +43,21 @@ export interface SlackMessage {
   files?: Record<string, unknown>[];
   upload?: boolean;
   display_as_bot?: boolean;
+  /** Message metadata (chat.postMessage `metadata`): read back only by those who ask (`include_all_metadata`). */
+  metadata?: MessageMetadata;
+}
+
+/** An app's event data attached to a message (docs.slack.dev/messaging/message-metadata). */
+export interface MessageMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
+}
+
+/** A message as a reader sees it: its metadata only when asked for (Slack leaves it out otherwise). */
+export function withoutMetadata(m: SlackMessage): SlackMessage {
+  if (m.metadata === undefined) return m;
+  const { metadata: _, ...rest } = m;
+  return rest;
 }
 
 /** One thing the bot did, as tests read it back. */
@@ -128,7 +143,7 @@ export class MessageStore {
     this.byChannel.set(channel, list);
     this.emit(
       {
-        ...structuredClone(message),
+        ...structuredClone(withoutMetadata(message)),
         channel,
         event_ts: message.ts,
         channel_type: this.ws.channelType(channel),

@@ -32,14 +32,30 @@ const TOP_LEVEL_ADDITIONS: Json = {
 /**
  * Corrections to the 2021 definitions, each a field today's Slack sends that
  * the description refuses: a bot message's `app_id` (docs.slack.dev
- * "message" event reference), a file's `file_access` (files.info reference),
+ * "message" event reference), an edited message's `edited` and a message's
+ * `metadata` (message metadata), a file's `file_access` (files.info reference),
  * a file's `shares`, keyed by channel id, which the description closes
  * to every key, and the team's `url` and `is_verified` (team.info reference).
  */
 function withCorrections(definitions: Json): Json {
   const d = structuredClone(definitions) as Record<string, { properties?: Json }>;
   const message = d.objs_message?.properties;
-  if (message) message.app_id = { type: "string" };
+  if (message) {
+    message.app_id = { type: "string" };
+    // An edited message's `edited` (who, when), as conversations.history lists it (docs.slack.dev "message" reference).
+    message.edited = {
+      type: "object",
+      properties: { user: { type: "string" }, ts: { type: "string" } },
+      required: ["user", "ts"],
+    };
+    // Message metadata (2022, docs.slack.dev/messaging/message-metadata): chat.postMessage's `metadata`, read
+    // back by conversations.history and conversations.replies with include_all_metadata.
+    message.metadata = {
+      type: "object",
+      properties: { event_type: { type: "string" }, event_payload: { type: "object" } },
+      required: ["event_type", "event_payload"],
+    };
+  }
   const file = d.objs_file?.properties;
   if (file) {
     file.file_access = { type: "string" };
