@@ -54,7 +54,8 @@ import { stanzaIdFor } from "./stanza-ids.ts";
 
 export const DM_CHANNEL_PREFIX = "dm:";
 
-const SUBSCRIBERS_KEPT = 10_000;
+/** Puppets whose presence subscribers are kept in memory (the least recently used beyond are read again from the store). */
+export const SUBSCRIBERS_KEPT = 10_000;
 
 /** How long a count of reaction changes on one DM message is kept (reactions on older messages start again at 1). */
 const REACTION_COUNT_TTL_MS = 30 * 24 * 3600_000;
