@@ -19,51 +19,34 @@
  * PARLEY_BENCH_MESSAGES (burst size, default 2000), PARLEY_BENCH_PACED
  * (paced messages, default 1000), PARLEY_BENCH_ROUNDS (default 5).
  */
-import { randomBytes } from "node:crypto";
-import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bridge, createLogger, loadConfig } from "@parley/bridge";
 import {
   type BenchCleanup,
   benchBridgeConfigText,
-  burstRooms,
   progress,
-  RemoteFake,
   runBench,
-  runNetworkBursts,
-  startXmppServer,
-  wholeNumberSetting,
+  runNetworkBurstBench,
+  startNetworkBurstSetting,
   writeBenchResults,
 } from "@parley/testkit";
 import { parseSlackOptions, SlackConnector } from "../src/index.ts";
 import { slackResults, slackTable } from "./bench-figures.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const PACED_RATE = 200;
-const TIMEOUT_MS = 120_000;
 
 async function main(cleanup: BenchCleanup): Promise<void> {
-  const env = process.env;
-  const messages = wholeNumberSetting(env, "PARLEY_BENCH_MESSAGES", { fallback: 2000, min: 1, max: 100_000 });
-  const pacedCount = wholeNumberSetting(env, "PARLEY_BENCH_PACED", { fallback: 1000, min: 1, max: 100_000 });
-  const rounds = wholeNumberSetting(env, "PARLEY_BENCH_ROUNDS", { fallback: 5, min: 1, max: 25 });
-  const loadBefore = loadavg()[0] ?? 0;
-  const secret = () => randomBytes(12).toString("hex");
-  const bridgeComponent = { domain: "slack.parley.test", secret: secret() };
-  const ceilingComponent = { domain: "ceiling.parley.test", secret: secret() };
-
-  progress(`starting Prosody and the fake Slack (${rounds} rounds of ${messages}, ${pacedCount} paced)`);
-  const server = await startXmppServer("prosody", { components: [bridgeComponent, ceilingComponent] });
-  cleanup.defer(() => server.stop());
-  const fake = new RemoteFake(join(HERE, "fake-slack-process.ts"), "fake Slack");
-  cleanup.defer(() => fake.stop());
-  cleanup.onSignal(() => fake.kill());
-  const slack = await fake.ask<{ botToken: string; appToken: string; apiUrl: string; channels: string[] }>({
-    op: "setup",
-    channels: rounds + 1,
+  const setting = await startNetworkBurstSetting<{
+    botToken: string;
+    appToken: string;
+    apiUrl: string;
+    channels: string[];
+  }>(cleanup, {
+    network: "Slack",
+    fakeScript: join(HERE, "fake-slack-process.ts"),
   });
-  const rooms = await burstRooms(server, slack.channels, rounds, cleanup);
+  const { server, fake, rooms, setup: slack } = setting;
 
   const dir = cleanup.tempDir("parley-slack-bench-");
   let warnings = 0;
@@ -80,7 +63,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     {
       text: benchBridgeConfigText({
         server,
-        component: bridgeComponent,
+        component: setting.bridgeComponent,
         dir,
         network: "slack",
         links: [rooms.paced, ...rooms.bursts],
@@ -96,32 +79,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const bridge = await Bridge.start({ config, connector, logger });
   cleanup.defer(() => bridge.stop());
 
-  const runs = await runNetworkBursts({
-    server,
-    rooms,
-    fake,
-    ceilingDomain: ceilingComponent.domain,
-    idle: () => connector.idle(),
-    pacedCount,
-    pacedRate: PACED_RATE,
-    messages,
-    rounds,
-    timeoutMs: TIMEOUT_MS,
-    cleanup,
-  });
-
-  const results = slackResults({
-    paced: runs.paced,
-    pacedRatePerSec: PACED_RATE,
-    bridge: runs.bridge,
-    ceiling: runs.ceiling,
-    duplicates: runs.duplicates,
-    server: "Prosody 0.12 (MUC archive in memory)",
-    node: process.version,
-    loadAverage: [loadBefore, loadavg()[0] ?? 0],
-    cpu: runs.cpu,
-    cpus: availableParallelism(),
-  });
+  const results = slackResults(await runNetworkBurstBench(setting, () => connector.idle(), cleanup));
   console.log(`\n${slackTable(results)}\n`);
   if (warnings > 0) progress(`the bridge logged ${warnings} warnings (above)`);
   const { calls } = await fake.ask<{ calls: Record<string, number> }>({ op: "calls" });

@@ -14,6 +14,7 @@ export * from "./inspector-session.ts";
 export * from "./merged-results.ts";
 export * from "./network-arrivals.ts";
 export * from "./network-burst.ts";
+export * from "./network-burst-bench.ts";
 export * from "./network-burst-figures.ts";
 export * from "./process-cpu.ts";
 export * from "./remote-fake.ts";
