@@ -102,14 +102,19 @@ export class MemberPresence {
 
   /** Records the member in `channel`, asks their presence and reports it there; they are polled from now on. */
   private async seat(channel: string, id: string): Promise<void> {
-    const user = await this.o.directory.user(id);
-    if (user.isBridge) return;
+    // Recorded before anything is awaited, so that a `left` right after is not undone.
     let channels = this.channelsOf.get(id);
     if (!channels) {
       channels = new Set();
       this.channelsOf.set(id, channels);
     }
     channels.add(channel);
+    const user = await this.o.directory.user(id);
+    if (user.isBridge) {
+      this.left(channel, id);
+      return;
+    }
+    if (!this.channelsOf.get(id)?.has(channel)) return;
     // Polled even when this first ask fails: the poll reports them once Slack answers.
     if (!this.last.has(id)) this.last.set(id, undefined);
     const presence = await this.presenceOf(id);

@@ -130,6 +130,12 @@ describe("MemberPresence", () => {
       });
       assert.equal(asked.filter((u) => u === "U9").length, before, "U9 is not asked about after leaving");
       assert.ok(!seen.slice(seen.indexOf("U9 online") + 1).some((l) => l.includes("U9")), seen.join(", "));
+      // Joining and leaving at once (the leave handled while the join's ask waits): not seated, not polled.
+      const joining = members.joined("C1", "U7");
+      members.left("C1", "U7");
+      await joining;
+      assert.equal(members.polls("U7"), false);
+      assert.ok(!seen.some((l) => l.includes("U7")), seen.join(", "));
     } finally {
       members.stop();
     }
