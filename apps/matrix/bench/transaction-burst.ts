@@ -32,6 +32,7 @@ import {
   type BenchCleanup,
   type BurstFigures,
   benchBody,
+  benchSize,
   burstFigures,
   describeRun,
   freePort,
@@ -43,7 +44,6 @@ import {
   startXmppServer,
   TestClient,
   TestComponent,
-  wholeNumberSetting,
   writeBenchResults,
   type XmppServer,
 } from "@parley/testkit";
@@ -53,12 +53,10 @@ import { matrixResults, matrixTable } from "./bench-figures.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-const setting = (name: string, fallback: number, max: number) =>
-  wholeNumberSetting(process.env, name, { fallback, min: 1, max });
-const MESSAGES = setting("PARLEY_BENCH_MESSAGES", 3000, 1_000_000);
-const ROUNDS = setting("PARLEY_BENCH_ROUNDS", 5, 25);
-const BATCH = setting("PARLEY_BENCH_BATCH", 50, 100);
-const E2E = setting("PARLEY_BENCH_E2E_MESSAGES", 200, 100_000);
+const MESSAGES = benchSize("PARLEY_BENCH_MESSAGES", 3000, 1_000_000);
+const ROUNDS = benchSize("PARLEY_BENCH_ROUNDS", 5, 25);
+const BATCH = benchSize("PARLEY_BENCH_BATCH", 50, 100);
+const E2E = benchSize("PARLEY_BENCH_E2E_MESSAGES", 200, 100_000);
 const TIMEOUT_MS = 180_000;
 
 interface Setting {

@@ -53,6 +53,8 @@ import {
   type BenchCleanup,
   type BurstFigures,
   benchBody,
+  benchBridgeConfigText,
+  benchSize,
   burstFigures,
   describeRun,
   findProcess,
@@ -83,13 +85,11 @@ import {
 } from "./xmpp-to-matrix-figures.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const setting = (name: string, fallback: number, max: number) =>
-  wholeNumberSetting(process.env, name, { fallback, min: 1, max });
-const MESSAGES = setting("PARLEY_BENCH_TO_MATRIX", 1000, 100_000);
-const ROUNDS = setting("PARLEY_BENCH_ROUNDS", 3, 25);
-const ROOM_MESSAGES = setting("PARLEY_BENCH_ROOM_MESSAGES", 200, 10_000);
-const TEN_ROOMS_ROUNDS = setting("PARLEY_BENCH_TEN_ROOMS_ROUNDS", ROUNDS, 25);
-const CATCH_UP = setting("PARLEY_BENCH_CATCH_UP", 10_000, 100_000);
+const MESSAGES = benchSize("PARLEY_BENCH_TO_MATRIX", 1000, 100_000);
+const ROUNDS = benchSize("PARLEY_BENCH_ROUNDS", 3, 25);
+const ROOM_MESSAGES = benchSize("PARLEY_BENCH_ROOM_MESSAGES", 200, 10_000);
+const TEN_ROOMS_ROUNDS = benchSize("PARLEY_BENCH_TEN_ROOMS_ROUNDS", ROUNDS, 25);
+const CATCH_UP = benchSize("PARLEY_BENCH_CATCH_UP", 10_000, 100_000);
 const SYNAPSE_DB = synapseDatabase(process.env.PARLEY_BENCH_SYNAPSE_DB);
 const PARTS = benchParts(process.env.PARLEY_BENCH_PARTS);
 /** 1: the XMPP user shows an avatar in the rooms, as most clients do (the bridge looks it up in her vCard); 0: none. */
@@ -174,22 +174,14 @@ async function main(cleanup: BenchCleanup): Promise<void> {
 
   const config = loadConfig(
     {
-      text: [
-        "xmpp:",
-        `  host: ${xmpp.host}`,
-        `  port: ${xmpp.componentPort}`,
-        "  domain: bridge.parley.test",
-        `  secret: "${secret}"`,
-        `store: { url: "sqlite:${join(dir, "parley.db")}" }`,
-        "http: { host: 127.0.0.1, port: 0 }",
-        "ops: { host: 127.0.0.1, port: 0 }",
-        "log: { level: warn }",
-        `media: { dir: "${join(dir, "media")}", allowPrivateAddresses: true }`,
-        "links:",
-        ...links.map((l) => `  - { network: matrix, channel: "${l.roomId}", room: "${l.room}" }`),
-        "connectors:",
-        "  matrix: {}",
-      ].join("\n"),
+      text: benchBridgeConfigText({
+        server: xmpp,
+        component: { domain: "bridge.parley.test", secret },
+        dir,
+        network: "matrix",
+        links: links.map((l) => ({ channel: l.roomId, room: l.room })),
+        section: {},
+      }),
     },
     { env: {} },
   );
