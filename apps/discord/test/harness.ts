@@ -14,6 +14,7 @@ import {
   assertNoMoreInRoom,
   collectRoomMessages,
   type FakeDiscord,
+  harnessConfigText,
   inRoom,
   pollUntil,
   recordingLogger,
@@ -90,32 +91,18 @@ export async function startHarness(o: HarnessOptions = {}): Promise<DiscordHarne
   };
   const config = loadConfig(
     {
-      text: `
-xmpp:
-  host: ${server.host}
-  port: ${server.componentPort}
-  domain: ${component.domain}
-  secret: \${SECRET}
-store:
-  url: sqlite:${join(dir, "parley.db")}
-http:
-  host: 127.0.0.1
-  port: 0
-ops:
-  host: 127.0.0.1
-  port: 0
-log:
-  level: warn
-admins: ["${account.jid}"]
-media:
-  dir: ${join(dir, "media")}
-  allowPrivateAddresses: true
-links:
-  - { network: discord, channel: "${general.id}", room: "${room}" }
-  - { network: discord, channel: "${random.id}", room: "${room2}" }
-connectors:
-  discord: ${JSON.stringify(discord)}
-`,
+      text: harnessConfigText({
+        server,
+        domain: component.domain,
+        admin: account.jid,
+        dir,
+        network: "discord",
+        links: [
+          { channel: general.id, room },
+          { channel: random.id, room: room2 },
+        ],
+        connector: discord,
+      }),
     },
     { env: { SECRET: component.secret, DISCORD_TOKEN: fake.token } },
   );

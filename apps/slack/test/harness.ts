@@ -14,6 +14,7 @@ import {
   assertNoMoreInRoom,
   collectRoomMessages,
   type FakeSlack,
+  harnessConfigText,
   inRoom,
   isMessage,
   pollUntil,
@@ -88,31 +89,15 @@ export async function startHarness(o: HarnessOptions = {}): Promise<SlackHarness
   };
   const config = loadConfig(
     {
-      text: `
-xmpp:
-  host: ${server.host}
-  port: ${server.componentPort}
-  domain: ${component.domain}
-  secret: \${SECRET}
-store:
-  url: sqlite:${join(dir, "parley.db")}
-http:
-  host: 127.0.0.1
-  port: 0
-ops:
-  host: 127.0.0.1
-  port: 0
-log:
-  level: warn
-admins: ["${account.jid}"]
-media:
-  dir: ${join(dir, "media")}
-  allowPrivateAddresses: true
-links:
-  - { network: slack, channel: "${general.id}", room: "${room}" }
-connectors:
-  slack: ${JSON.stringify(slack)}
-`,
+      text: harnessConfigText({
+        server,
+        domain: component.domain,
+        admin: account.jid,
+        dir,
+        network: "slack",
+        links: [{ channel: general.id, room }],
+        connector: slack,
+      }),
     },
     {
       env: {

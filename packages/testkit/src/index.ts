@@ -7,6 +7,7 @@ export * from "./bench/index.ts";
 export * from "./discord/index.ts";
 export * from "./ejabberd.ts";
 export * from "./free-port.ts";
+export * from "./harness-config.ts";
 export * from "./poll-until.ts";
 export * from "./postgres.ts";
 export * from "./process.ts";
