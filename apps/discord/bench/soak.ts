@@ -30,19 +30,18 @@ import {
   heapGrowth,
   type MemoryReading,
   progress,
-  RemoteFake,
   remoteFakeSoakDirections,
   retainersOf,
   runBench,
-  SoakArrivals,
   soakFiguresOf,
+  soakRoomsWithUser,
   soakSettings,
   soakTable,
   soakWarmupAndRun,
+  startRemoteFake,
   startSoakBridge,
   startXmppServer,
   summarizeHeapSnapshot,
-  TestClient,
   waitForCount,
   writeSoakResults,
 } from "@parley/testkit";
@@ -65,23 +64,14 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   // testkit's servers keep 1000 (@parley/xmpp-setup's default).
   const server = await startXmppServer("prosody", { components: [component] });
   cleanup.defer(() => server.stop());
-  const fake = new RemoteFake(join(HERE, "soak-fake-discord.ts"), "fake Discord");
-  cleanup.defer(() => fake.stop());
-  cleanup.onSignal(() => fake.kill());
+  const fake = startRemoteFake(cleanup, join(HERE, "soak-fake-discord.ts"), "fake Discord");
   progress(`creating a guild of ${s.members} members`);
   const discord = await fake.ask<{ token: string; restUrl: string; cdnUrl: string; channels: string[] }>({
     op: "setup",
     channels: s.rooms,
     members: s.members,
   });
-  const rooms = discord.channels.map((_, i) => `soak-${i + 1}@${server.mucDomain}`);
-
-  const account = server.accounts[0];
-  if (!account) throw new Error("the server has no account");
-  const alice = await TestClient.connect(server, account);
-  cleanup.defer(() => alice.stop());
-  for (const room of rooms) await alice.joinRoom(room, "alice");
-  const arrivals = new SoakArrivals(alice, "alice");
+  const { rooms, alice, arrivals } = await soakRoomsWithUser(server, discord.channels.length, cleanup);
 
   const bridge = await startSoakBridge(cleanup, {
     script: PARLEY,

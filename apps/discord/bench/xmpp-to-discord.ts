@@ -37,8 +37,8 @@ import {
   DISCORD_RATE_LIMITS,
   fakeArrivals,
   progress,
-  RemoteFake,
   runBench,
+  startRemoteFake,
   startXmppServer,
   timedFromXmpp,
   wallNow,
@@ -76,9 +76,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     archiveItemLimit: CATCH_UP_TO_DISCORD + 1000,
   });
   cleanup.defer(() => server.stop());
-  const fake = new RemoteFake(join(HERE, "fake-discord-process.ts"), "fake Discord");
-  cleanup.defer(() => fake.stop());
-  cleanup.onSignal(() => fake.kill());
+  const fake = startRemoteFake(cleanup, join(HERE, "fake-discord-process.ts"), "fake Discord");
   const discord = await fake.ask<{ token: string; restUrl: string; cdnUrl: string; channels: string[] }>({
     op: "setup",
     channels: CHANNELS + 2,

@@ -30,17 +30,16 @@ import {
   metricSum,
   progress,
   runBench,
-  SoakArrivals,
   type SoakDirections,
   sendSoakMessages,
   soakFiguresOf,
+  soakRoomsWithUser,
   soakSettings,
   soakTable,
   soakWarmupAndRun,
   startSoakBridge,
   startSynapse,
   startXmppServer,
-  TestClient,
   waitForCount,
   writeSoakResults,
 } from "@parley/testkit";
@@ -87,14 +86,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const matrixRooms: string[] = [];
   for (let i = 0; i < s.rooms; i++)
     matrixRooms.push(await poster.createRoom({ preset: "public_chat", name: `soak ${i + 1}` }));
-  const rooms = matrixRooms.map((_, i) => `soak-${i + 1}@${xmpp.mucDomain}`);
-
-  const aliceAccount = xmpp.accounts[0];
-  if (!aliceAccount) throw new Error("the server has no account");
-  const alice = await TestClient.connect(xmpp, aliceAccount);
-  cleanup.defer(() => alice.stop());
-  for (const room of rooms) await alice.joinRoom(room, "alice");
-  const arrivals = new SoakArrivals(alice, "alice");
+  const { rooms, alice, arrivals } = await soakRoomsWithUser(xmpp, matrixRooms.length, cleanup);
 
   const { homeserverUrl, serverName, asToken, hsToken, appserviceId, listen, userPrefix, aliasPrefix, botLocalpart } =
     options;

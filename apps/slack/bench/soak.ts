@@ -31,17 +31,16 @@ import {
   type MemoryReading,
   metricSum,
   progress,
-  RemoteFake,
   remoteFakeSoakDirections,
   runBench,
-  SoakArrivals,
   soakFiguresOf,
+  soakRoomsWithUser,
   soakSettings,
   soakTable,
   soakWarmupAndRun,
+  startRemoteFake,
   startSoakBridge,
   startXmppServer,
-  TestClient,
   waitForCount,
   writeSoakResults,
 } from "@parley/testkit";
@@ -81,22 +80,13 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const component = { domain: "slack.parley.test", secret: "soak-secret-for-a-loopback-bench" };
   const server = await startXmppServer("prosody", { components: [component] });
   cleanup.defer(() => server.stop());
-  const fake = new RemoteFake(join(HERE, "soak-fake-slack.ts"), "fake Slack");
-  cleanup.defer(() => fake.stop());
-  cleanup.onSignal(() => fake.kill());
+  const fake = startRemoteFake(cleanup, join(HERE, "soak-fake-slack.ts"), "fake Slack");
   const slack = await fake.ask<{ botToken: string; appToken: string; apiUrl: string; channels: string[] }>({
     op: "setup",
     channels: s.rooms,
     members: atStart,
   });
-  const rooms = slack.channels.map((_, i) => `soak-${i + 1}@${server.mucDomain}`);
-
-  const account = server.accounts[0];
-  if (!account) throw new Error("the server has no account");
-  const alice = await TestClient.connect(server, account);
-  cleanup.defer(() => alice.stop());
-  for (const room of rooms) await alice.joinRoom(room, "alice");
-  const arrivals = new SoakArrivals(alice, "alice");
+  const { rooms, alice, arrivals } = await soakRoomsWithUser(server, slack.channels.length, cleanup);
 
   const bridge = await startSoakBridge(cleanup, {
     script: PARLEY,

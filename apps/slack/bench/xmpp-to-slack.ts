@@ -29,9 +29,9 @@ import {
   benchSize,
   fakeArrivals,
   progress,
-  RemoteFake,
   runBench,
   SLACK_METHOD_LIMITS,
+  startRemoteFake,
   startXmppServer,
   timedFromXmpp,
   writeMergedBenchResults,
@@ -60,9 +60,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const component = { domain: "slack.parley.test", secret: randomBytes(12).toString("hex") };
   const server = await startXmppServer("prosody", { components: [component] });
   cleanup.defer(() => server.stop());
-  const fake = new RemoteFake(join(HERE, "fake-slack-process.ts"), "fake Slack");
-  cleanup.defer(() => fake.stop());
-  cleanup.onSignal(() => fake.kill());
+  const fake = startRemoteFake(cleanup, join(HERE, "fake-slack-process.ts"), "fake Slack");
   const slack = await fake.ask<{ botToken: string; appToken: string; apiUrl: string; channels: string[] }>({
     op: "setup",
     channels: CHANNELS + 1,

@@ -13,7 +13,7 @@ import { startXmppServer } from "../start-server.ts";
 import { type BenchCleanup, progress } from "./bench-run.ts";
 import { type BurstRooms, burstRooms, runNetworkBursts } from "./network-burst.ts";
 import type { networkBurstResults } from "./network-burst-figures.ts";
-import { RemoteFake } from "./remote-fake.ts";
+import { type RemoteFake, startRemoteFake } from "./remote-fake.ts";
 import { wholeNumberSetting } from "./settings.ts";
 
 /** The paced run's rate (msgs/s) and how long one run may take. */
@@ -53,9 +53,7 @@ export async function startNetworkBurstSetting<T extends { readonly channels: re
   progress(`starting Prosody and the fake ${o.network} (${rounds} rounds of ${messages}, ${pacedCount} paced)`);
   const server = await startXmppServer("prosody", { components: [bridgeComponent, ceilingComponent] });
   cleanup.defer(() => server.stop());
-  const fake = new RemoteFake(o.fakeScript, `fake ${o.network}`);
-  cleanup.defer(() => fake.stop());
-  cleanup.onSignal(() => fake.kill());
+  const fake = startRemoteFake(cleanup, o.fakeScript, `fake ${o.network}`);
   const setup = await fake.ask<T>({ op: "setup", channels: rounds + 1 });
   const rooms = await burstRooms(server, setup.channels, rounds, cleanup);
   return { server, fake, setup, rooms, bridgeComponent, ceilingComponent, messages, pacedCount, rounds, loadBefore };

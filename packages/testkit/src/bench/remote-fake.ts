@@ -5,6 +5,7 @@
  * another machine, so its work must not be charged to what a bench measures.
  */
 import { type ChildProcess, fork } from "node:child_process";
+import type { BenchCleanup } from "./bench-run.ts";
 
 export class RemoteFake {
   private readonly child: ChildProcess;
@@ -48,6 +49,14 @@ export class RemoteFake {
     await this.ask({ op: "stop" }).catch(() => undefined);
     this.child.kill();
   }
+}
+
+/** A RemoteFake running `script`, which `cleanup` stops at the end and kills on a signal. */
+export function startRemoteFake(cleanup: BenchCleanup, script: string, name: string): RemoteFake {
+  const fake = new RemoteFake(script, name);
+  cleanup.defer(() => fake.stop());
+  cleanup.onSignal(() => fake.kill());
+  return fake;
 }
 
 /**

@@ -7,7 +7,9 @@
  */
 import { parseArgs } from "node:util";
 import type { Element } from "@parley/stanza";
-import { progress } from "./bench-run.ts";
+import type { XmppServer } from "../server.ts";
+import { TestClient } from "../xmpp-client.ts";
+import { type BenchCleanup, progress } from "./bench-run.ts";
 import { BenchSettingsError } from "./settings.ts";
 
 export interface SoakSettings {
@@ -96,6 +98,25 @@ export class SoakArrivals {
       if (body?.startsWith("bench ") && !String(el.attrs.from ?? "").endsWith(`/${nick}`)) this.count++;
     };
   }
+}
+
+/**
+ * A room `soak-<n>@<muc>` per linked channel, the server's first account in
+ * every one (nick alice, stopped by `cleanup`) and the count of what reaches
+ * her (SoakArrivals).
+ */
+export async function soakRoomsWithUser(
+  server: XmppServer,
+  channels: number,
+  cleanup: BenchCleanup,
+): Promise<{ readonly rooms: string[]; readonly alice: TestClient; readonly arrivals: SoakArrivals }> {
+  const rooms = Array.from({ length: channels }, (_, i) => `soak-${i + 1}@${server.mucDomain}`);
+  const account = server.accounts[0];
+  if (!account) throw new Error("the server has no account");
+  const alice = await TestClient.connect(server, account);
+  cleanup.defer(() => alice.stop());
+  for (const room of rooms) await alice.joinRoom(room, "alice");
+  return { rooms, alice, arrivals: new SoakArrivals(alice, "alice") };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
