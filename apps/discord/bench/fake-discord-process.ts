@@ -15,16 +15,9 @@
  *   { op: "violations" }             -> { op, violations: string[] }
  *   { op: "stop" }                   -> { op } and the process exits
  */
-import {
-  BurstFakeLog,
-  type BurstFakeRequest,
-  DISCORD_RATE_LIMITS,
-  type FakeDiscord,
-  serveFakeNetwork,
-  startFakeDiscord,
-} from "@parley/testkit";
+import { BurstFakeLog, DISCORD_RATE_LIMITS, type FakeDiscord, serveBurstFake, startFakeDiscord } from "@parley/testkit";
 
-type Request = { op: "setup"; channels: number; discordRateLimits?: boolean } | BurstFakeRequest;
+type Request = { op: "setup"; channels: number; discordRateLimits?: boolean };
 
 let fake: FakeDiscord | undefined;
 let userId = "";
@@ -58,12 +51,7 @@ async function handle(r: Request): Promise<void> {
       reply({ op: "setup", token: fake.token, restUrl: fake.restUrl, cdnUrl: fake.cdnUrl, userId, channels });
       return;
     }
-    default:
-      await log.answer(r, (channel, body) => {
-        if (!fake) throw new Error("post before setup");
-        fake.post(channel, userId, body);
-      });
   }
 }
 
-serveFakeNetwork<Request>(() => fake, handle);
+serveBurstFake<Request>(() => fake, () => userId, log, handle);

@@ -15,9 +15,9 @@
  *   { op: "violations" } -> { op, violations: string[] }
  *   { op: "stop" } -> { op } and the process exits
  */
-import { BurstFakeLog, type BurstFakeRequest, type FakeSlack, serveFakeNetwork, startFakeSlack } from "@parley/testkit";
+import { BurstFakeLog, type FakeSlack, serveBurstFake, startFakeSlack } from "@parley/testkit";
 
-type Request = { op: "setup"; channels: number } | { op: "calls" } | BurstFakeRequest;
+type Request = { op: "setup"; channels: number } | { op: "calls" };
 
 let fake: FakeSlack | undefined;
 let userId = "";
@@ -56,12 +56,7 @@ async function handle(r: Request): Promise<void> {
       reply({ op: "calls", calls });
       return;
     }
-    default:
-      await log.answer(r, (channel, body) => {
-        if (!fake) throw new Error("post before setup");
-        fake.post(channel, userId, body);
-      });
   }
 }
 
-serveFakeNetwork<Request>(() => fake, handle);
+serveBurstFake<Request>(() => fake, () => userId, log, handle);

@@ -85,3 +85,32 @@ export class BurstFakeLog {
     }
   }
 }
+
+/** A fake network a burst bench's member posts through (FakeDiscord and FakeSlack are). */
+export interface BurstFake extends ServedFake {
+  post(channel: string, user: string, body: string): unknown;
+}
+
+/**
+ * serveFakeNetwork for a burst bench's fake: `post`, `arrivals` and
+ * `limited` are answered with `log` (posts are by the member `poster()`),
+ * everything else but `violations` and `stop` goes to `handle`.
+ */
+export function serveBurstFake<R extends { op: string }>(
+  current: () => BurstFake | undefined,
+  poster: () => string,
+  log: BurstFakeLog,
+  handle: (request: R) => Promise<void>,
+): void {
+  serveFakeNetwork<R | BurstFakeRequest>(current, async (r) => {
+    if (r.op === "post" || r.op === "arrivals" || r.op === "limited") {
+      await log.answer(r as BurstFakeRequest, (channel, body) => {
+        const fake = current();
+        if (!fake) throw new Error("post before setup");
+        fake.post(channel, poster(), body);
+      });
+    } else {
+      await handle(r as R);
+    }
+  });
+}
