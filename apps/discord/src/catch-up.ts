@@ -27,7 +27,7 @@
  * up (archived threads are listed per channel, page by page, and a thread
  * usually archives after days of silence, long after its last message).
  */
-import type { ConnectorState, Logger } from "@parley/bridge";
+import { type ConnectorState, type Logger, RecentRelayed, windowChanges } from "@parley/bridge";
 import type { REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
 import type { GuildDirectory } from "./guild-directory.ts";
@@ -89,12 +89,19 @@ export class CatchUp {
   private readonly cursors = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
-  /** Per channel: the ids of the last messages of Discord users relayed, oldest first (at most EDIT_WINDOW). */
-  private readonly recent = new Map<string, string[]>();
-  private readonly recentDirty = new Set<string>();
+  /** Per channel: the ids of the last messages of Discord users relayed (at most EDIT_WINDOW). */
+  private readonly recent: RecentRelayed;
 
   constructor(o: CatchUpOptions) {
     this.o = o;
+    this.recent = new RecentRelayed({
+      state: o.state,
+      logger: o.logger,
+      size: EDIT_WINDOW,
+      compare: compareSnowflakes,
+      isId: isSnowflake,
+      changed: () => this.schedule(),
+    });
   }
 
   /** The cursor of a channel or thread, from memory or the state. */
@@ -124,33 +131,12 @@ export class CatchUp {
 
   /** A Discord user's message in `channel` was relayed: a deletion of it while the bridge is away is caught up. */
   relayed(channel: string, id: string): void {
-    if (!isSnowflake(id)) return;
-    const ids = this.recent.get(channel) ?? [];
-    const last = ids.at(-1);
-    if (last === undefined || compareSnowflakes(id, last) > 0) {
-      ids.push(id); // the usual case: newer than anything before
-    } else if (!ids.includes(id)) {
-      ids.push(id);
-      ids.sort(compareSnowflakes);
-    } else {
-      return;
-    }
-    if (ids.length > EDIT_WINDOW) ids.splice(0, ids.length - EDIT_WINDOW);
-    this.recent.set(channel, ids);
-    this.recentDirty.add(channel);
-    this.schedule();
+    void this.recent.relayed(channel, { id });
   }
 
   /** A message of `channel` was deleted, live: nothing to catch up about it. */
   deleted(channel: string, id: string): void {
-    const ids = this.recent.get(channel);
-    if (!ids?.includes(id)) return;
-    this.recent.set(
-      channel,
-      ids.filter((i) => i !== id),
-    );
-    this.recentDirty.add(channel);
-    this.schedule();
+    void this.recent.deleted(channel, id);
   }
 
   private schedule(): void {
@@ -162,22 +148,6 @@ export class CatchUp {
     this.timer.unref();
   }
 
-  /** The ids of the last messages relayed in `channel`, from memory or the state. */
-  private async recentOf(channel: string): Promise<string[]> {
-    const known = this.recent.get(channel);
-    if (known) return known;
-    const saved = await this.o.state.get(`recent:${channel}`);
-    let ids: string[] = [];
-    try {
-      const parsed: unknown = saved === undefined ? [] : JSON.parse(saved);
-      if (Array.isArray(parsed)) ids = parsed.filter(isSnowflake).sort(compareSnowflakes).slice(-EDIT_WINDOW);
-    } catch {
-      // A damaged value: no deletions to catch up on in this channel this time.
-    }
-    this.recent.set(channel, ids);
-    return ids;
-  }
-
   /** Writes the cursors advanced, and the lists of relayed messages changed, since the last write. */
   flush(): Promise<void> {
     if (this.timer) {
@@ -186,8 +156,6 @@ export class CatchUp {
     }
     const batch = [...this.dirty];
     this.dirty.clear();
-    const lists = [...this.recentDirty].map((channel) => [channel, JSON.stringify(this.recent.get(channel) ?? [])]);
-    this.recentDirty.clear();
     const settled = this.o.settled;
     this.flushing = this.flushing.then(async () => {
       // A cursor moves past a message only once the engine has it on record: a crash then loses nothing.
@@ -198,10 +166,8 @@ export class CatchUp {
           }),
         );
       }
-      const writes = [
-        ...batch.map(([channel, id]) => ({ channel, key: `cursor:${channel}`, value: id })),
-        ...lists.map(([channel = "", value = "[]"]) => ({ channel, key: `recent:${channel}`, value })),
-      ];
+      const writes = batch.map(([channel, id]) => ({ channel, key: `cursor:${channel}`, value: id }));
+      await this.recent.flush();
       for (const w of writes) {
         await this.o.state.set(w.key, w.value).catch((e: unknown) => {
           this.o.logger.warn("a catch-up cursor could not be saved", {
@@ -305,13 +271,10 @@ export class CatchUp {
     }
     // What the bridge relayed up to the cursor and Discord no longer lists was deleted. A full page covers only
     // back to its oldest message: anything older is not known either way.
-    const present = new Set(listed.map((m) => m.id));
-    const oldest = listed.length >= limit ? listed[0]?.id : undefined;
-    const gone = (await this.recentOf(channel)).filter(
-      (id) =>
-        !present.has(id) &&
-        compareSnowflakes(id, cursor) <= 0 &&
-        (oldest === undefined || compareSnowflakes(id, oldest) >= 0),
+    const { deleted: gone } = windowChanges(
+      await this.recent.of(channel),
+      listed.map((m) => ({ id: m.id })),
+      { upTo: cursor, compare: compareSnowflakes, full: listed.length >= limit },
     );
     for (const id of gone) {
       await this.o.feedDelete({ id, channel_id: channel });
