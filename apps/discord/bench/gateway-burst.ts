@@ -22,17 +22,16 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Bridge, createLogger, loadConfig } from "@parley/bridge";
+import { createLogger } from "@parley/bridge";
 import {
   type BenchCleanup,
-  benchBridgeConfigText,
   progress,
   runBench,
   runNetworkBurstBench,
   startNetworkBurstSetting,
   writeBenchResults,
 } from "@parley/testkit";
-import { DiscordConnector, parseDiscordOptions } from "../src/index.ts";
+import { discordBenchBridge } from "./bench-bridge.ts";
 import { discordResults, discordTable } from "./bench-figures.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -49,7 +48,6 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   });
   const { server, fake, rooms, setup: discord } = setting;
 
-  const dir = cleanup.tempDir("parley-discord-bench-");
   let warnings = 0;
   const logger = createLogger({
     level: "warn",
@@ -58,27 +56,18 @@ async function main(cleanup: BenchCleanup): Promise<void> {
       process.stderr.write(`${line}\n`);
     },
   });
-  const config = loadConfig(
-    {
-      text: benchBridgeConfigText({
-        server,
-        component: setting.bridgeComponent,
-        dir,
-        network: "discord",
-        links: [rooms.paced, ...rooms.bursts],
-        section: { token: discord.token, apiUrl: discord.restUrl, cdnUrl: discord.cdnUrl },
-      }),
-    },
-    { env: {} },
-  );
-  const connector = new DiscordConnector(parseDiscordOptions(config.connectors.discord), {
+  const bridge = discordBenchBridge({
+    cleanup,
+    server,
+    component: setting.bridgeComponent,
+    dirPrefix: "parley-discord-bench-",
+    links: [rooms.paced, ...rooms.bursts],
+    discord,
     logger,
-    allowPrivateAddresses: true,
   });
-  const bridge = await Bridge.start({ config, connector, logger });
-  cleanup.defer(() => bridge.stop());
+  await bridge.start();
 
-  const results = discordResults(await runNetworkBurstBench(setting, () => connector.idle(), cleanup));
+  const results = discordResults(await runNetworkBurstBench(setting, async () => bridge.connector?.idle(), cleanup));
   console.log(`\n${discordTable(results)}\n`);
   if (warnings > 0) progress(`the bridge logged ${warnings} warnings (above)`);
   const { violations } = await fake.ask<{ violations: string[] }>({ op: "violations" });

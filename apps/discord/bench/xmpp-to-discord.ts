@@ -25,14 +25,13 @@
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Bridge, createLogger, loadConfig } from "@parley/bridge";
+import { createLogger } from "@parley/bridge";
 import { buildMessage } from "@parley/stanza";
 import {
   ArrivalProbe,
   type BenchCleanup,
   type BenchLink,
   benchBody,
-  benchBridgeConfigText,
   benchSize,
   DISCORD_RATE_LIMITS,
   fakeArrivals,
@@ -45,7 +44,7 @@ import {
   writeMergedBenchResults,
   xmppUserInRooms,
 } from "@parley/testkit";
-import { DiscordConnector, parseDiscordOptions } from "../src/index.ts";
+import { discordBenchBridge } from "./bench-bridge.ts";
 import { type Limits, type ToDiscordRun, toDiscordResults, toDiscordTable } from "./to-discord-figures.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -88,7 +87,6 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   probe.watch(alice);
   cleanup.defer(() => probe.detach());
 
-  const dir = cleanup.tempDir("parley-discord-to-bench-");
   let warnings = 0;
   const logger = createLogger({
     level: "warn",
@@ -97,29 +95,16 @@ async function main(cleanup: BenchCleanup): Promise<void> {
       if (warnings <= 20) progress(`bridge: ${line}`);
     },
   });
-  const config = loadConfig(
-    {
-      text: benchBridgeConfigText({
-        server,
-        component,
-        dir,
-        network: "discord",
-        links,
-        section: { token: discord.token, apiUrl: discord.restUrl, cdnUrl: discord.cdnUrl },
-      }),
-    },
-    { env: {} },
-  );
-  let bridge: Bridge | undefined;
-  const startBridge = async () => {
-    const connector = new DiscordConnector(parseDiscordOptions(config.connectors.discord), {
-      logger,
-      allowPrivateAddresses: true,
-    });
-    bridge = await Bridge.start({ config, connector, logger });
-  };
-  cleanup.defer(() => bridge?.stop());
-  await startBridge();
+  const bridge = discordBenchBridge({
+    cleanup,
+    server,
+    component,
+    dirPrefix: "parley-discord-to-bench-",
+    links,
+    discord,
+    logger,
+  });
+  await bridge.start();
 
   /**
    * Waits until the fake made `count` bench messages of `tag` in `channel`: the last one's time, how many came
@@ -144,8 +129,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const rateLimited = (await fake.ask<{ limited: number }>({ op: "limited" })).limited - limitedBefore;
 
   // Catch-up: the bridge stops, both sides talk, the bridge starts again.
-  await bridge?.stop();
-  bridge = undefined;
+  await bridge.stop();
   progress(`bridge stopped; ${CATCH_UP_TO_DISCORD} messages on XMPP, ${CATCH_UP_TO_XMPP} on Discord`);
   for (let i = 0; i < CATCH_UP_TO_DISCORD; i++) {
     await alice.send(buildMessage({ type: "groupchat", id: `cux-${i}`, to: catchUp.room, body: benchBody("cux", i) }));
@@ -157,7 +141,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   await sleep(1000);
   progress("both sides said their part; the bridge starts again");
   const restartedAt = wallNow();
-  await startBridge();
+  await bridge.start();
   const [toDiscord, toXmppMs] = await Promise.all([
     madeOnDiscord("cux", catchUp.channel, CATCH_UP_TO_DISCORD, 60_000).then((m) => {
       progress(

@@ -21,17 +21,16 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Bridge, createLogger, loadConfig } from "@parley/bridge";
+import { createLogger } from "@parley/bridge";
 import {
   type BenchCleanup,
-  benchBridgeConfigText,
   progress,
   runBench,
   runNetworkBurstBench,
   startNetworkBurstSetting,
   writeBenchResults,
 } from "@parley/testkit";
-import { parseSlackOptions, SlackConnector } from "../src/index.ts";
+import { startSlackBenchBridge } from "./bench-bridge.ts";
 import { slackResults, slackTable } from "./bench-figures.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -48,7 +47,6 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   });
   const { server, fake, rooms, setup: slack } = setting;
 
-  const dir = cleanup.tempDir("parley-slack-bench-");
   let warnings = 0;
   const logger = createLogger({
     level: "warn",
@@ -57,27 +55,15 @@ async function main(cleanup: BenchCleanup): Promise<void> {
       process.stderr.write(`${line}\n`);
     },
   });
-  // Presence polling is off: it is not what is measured, and it would spend users.getPresence's limit.
-  const section = { botToken: slack.botToken, appToken: slack.appToken, apiUrl: slack.apiUrl, presence: false };
-  const config = loadConfig(
-    {
-      text: benchBridgeConfigText({
-        server,
-        component: setting.bridgeComponent,
-        dir,
-        network: "slack",
-        links: [rooms.paced, ...rooms.bursts],
-        section,
-      }),
-    },
-    { env: {} },
-  );
-  const connector = new SlackConnector(parseSlackOptions(config.connectors.slack), {
+  const { connector } = await startSlackBenchBridge({
+    cleanup,
+    server,
+    component: setting.bridgeComponent,
+    dirPrefix: "parley-slack-bench-",
+    links: [rooms.paced, ...rooms.bursts],
+    slack,
     logger,
-    allowPrivateAddresses: true,
   });
-  const bridge = await Bridge.start({ config, connector, logger });
-  cleanup.defer(() => bridge.stop());
 
   const results = slackResults(await runNetworkBurstBench(setting, () => connector.idle(), cleanup));
   console.log(`\n${slackTable(results)}\n`);

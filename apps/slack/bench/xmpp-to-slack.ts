@@ -21,11 +21,10 @@
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Bridge, createLogger, loadConfig } from "@parley/bridge";
+import { createLogger } from "@parley/bridge";
 import {
   type BenchCleanup,
   type BenchLink,
-  benchBridgeConfigText,
   benchSize,
   fakeArrivals,
   progress,
@@ -37,7 +36,7 @@ import {
   writeMergedBenchResults,
   xmppUserInRooms,
 } from "@parley/testkit";
-import { parseSlackOptions, SlackConnector } from "../src/index.ts";
+import { startSlackBenchBridge } from "./bench-bridge.ts";
 import { type PostLimit, type ToSlackRun, toSlackResults, toSlackTable } from "./to-slack-figures.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -68,7 +67,6 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const { links, alice } = await xmppUserInRooms(server, slack.channels, "to-slack", cleanup);
   const [one, ...ten] = links as [BenchLink, ...BenchLink[]];
 
-  const dir = cleanup.tempDir("parley-slack-to-bench-");
   let warnings = 0;
   const logger = createLogger({
     level: "warn",
@@ -79,19 +77,15 @@ async function main(cleanup: BenchCleanup): Promise<void> {
       if (warnings <= 20) progress(`bridge: ${line}`);
     },
   });
-  const section = { botToken: slack.botToken, appToken: slack.appToken, apiUrl: slack.apiUrl, presence: false };
-  const config = loadConfig(
-    {
-      text: benchBridgeConfigText({ server, component, dir, network: "slack", links, section: section }),
-    },
-    { env: {} },
-  );
-  const connector = new SlackConnector(parseSlackOptions(config.connectors.slack), {
+  await startSlackBenchBridge({
+    cleanup,
+    server,
+    component,
+    dirPrefix: "parley-slack-to-bench-",
+    links,
+    slack,
     logger,
-    allowPrivateAddresses: true,
   });
-  const bridge = await Bridge.start({ config, connector, logger });
-  cleanup.defer(() => bridge.stop());
 
   /** Alice says `count` messages in each room (interleaved); timed until Slack took them all. */
   const fromXmpp = (tag: string, rooms: readonly BenchLink[], count: number): Promise<ToSlackRun> =>

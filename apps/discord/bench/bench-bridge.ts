@@ -1,0 +1,62 @@
+/**
+ * The Discord bridge of an in-process bench (gateway-burst, xmpp-to-discord):
+ * the config from benchBridgeConfigText with the fake Discord's token and
+ * URLs, SQLite in a temporary directory, and a start that makes a new
+ * connector and engine each time (a bench may stop the bridge and start it
+ * again); `cleanup` stops whichever runs at the end.
+ */
+import { Bridge, type Logger, loadConfig } from "@parley/bridge";
+import { type BenchCleanup, type BenchLink, benchBridgeConfigText, type XmppServer } from "@parley/testkit";
+import { DiscordConnector, parseDiscordOptions } from "../src/index.ts";
+
+export interface DiscordBenchBridge {
+  /** The running bridge, if any. */
+  readonly bridge: Bridge | undefined;
+  readonly connector: DiscordConnector | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function discordBenchBridge(o: {
+  readonly cleanup: BenchCleanup;
+  readonly server: XmppServer;
+  readonly component: { readonly domain: string; readonly secret: string };
+  /** The temporary directory's prefix. */
+  readonly dirPrefix: string;
+  readonly links: readonly BenchLink[];
+  /** The fake's answer to `setup`. */
+  readonly discord: { readonly token: string; readonly restUrl: string; readonly cdnUrl: string };
+  readonly logger: Logger;
+}): DiscordBenchBridge {
+  const config = loadConfig(
+    {
+      text: benchBridgeConfigText({
+        server: o.server,
+        component: o.component,
+        dir: o.cleanup.tempDir(o.dirPrefix),
+        network: "discord",
+        links: o.links,
+        section: { token: o.discord.token, apiUrl: o.discord.restUrl, cdnUrl: o.discord.cdnUrl },
+      }),
+    },
+    { env: {} },
+  );
+  const b: { bridge: Bridge | undefined; connector: DiscordConnector | undefined } & DiscordBenchBridge = {
+    bridge: undefined,
+    connector: undefined,
+    async start() {
+      const connector = new DiscordConnector(parseDiscordOptions(config.connectors.discord), {
+        logger: o.logger,
+        allowPrivateAddresses: true,
+      });
+      b.connector = connector;
+      b.bridge = await Bridge.start({ config, connector, logger: o.logger });
+    },
+    async stop() {
+      await b.bridge?.stop();
+      b.bridge = undefined;
+    },
+  };
+  o.cleanup.defer(() => b.bridge?.stop());
+  return b;
+}

@@ -1,0 +1,44 @@
+/**
+ * The Slack bridge of an in-process bench (socket-burst, xmpp-to-slack): the
+ * config from benchBridgeConfigText with the fake Slack's tokens, presence
+ * polling off (it is not what is measured, and it would spend
+ * users.getPresence's limit), the connector and the engine on SQLite in a
+ * temporary directory; `cleanup` stops it.
+ */
+import { Bridge, type Logger, loadConfig } from "@parley/bridge";
+import { type BenchCleanup, type BenchLink, benchBridgeConfigText, type XmppServer } from "@parley/testkit";
+import { parseSlackOptions, SlackConnector } from "../src/index.ts";
+
+export async function startSlackBenchBridge(o: {
+  readonly cleanup: BenchCleanup;
+  readonly server: XmppServer;
+  readonly component: { readonly domain: string; readonly secret: string };
+  /** The temporary directory's prefix. */
+  readonly dirPrefix: string;
+  readonly links: readonly BenchLink[];
+  /** The fake's answer to `setup`. */
+  readonly slack: { readonly botToken: string; readonly appToken: string; readonly apiUrl: string };
+  readonly logger: Logger;
+}): Promise<{ readonly bridge: Bridge; readonly connector: SlackConnector }> {
+  const { botToken, appToken, apiUrl } = o.slack;
+  const config = loadConfig(
+    {
+      text: benchBridgeConfigText({
+        server: o.server,
+        component: o.component,
+        dir: o.cleanup.tempDir(o.dirPrefix),
+        network: "slack",
+        links: o.links,
+        section: { botToken, appToken, apiUrl, presence: false },
+      }),
+    },
+    { env: {} },
+  );
+  const connector = new SlackConnector(parseSlackOptions(config.connectors.slack), {
+    logger: o.logger,
+    allowPrivateAddresses: true,
+  });
+  const bridge = await Bridge.start({ config, connector, logger: o.logger });
+  o.cleanup.defer(() => bridge.stop());
+  return { bridge, connector };
+}
