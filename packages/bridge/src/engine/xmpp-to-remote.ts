@@ -19,6 +19,7 @@ import {
   stripFallback,
 } from "@parley/stanza";
 import type { RemoteStatus, XmppSender } from "../connector/connector.ts";
+import { OrderedLines } from "../connector/ordered-lines.ts";
 import { describeFailure } from "../delivery/index.ts";
 import { fromStyling, type MentionTarget, type RichText } from "../format/index.ts";
 import type { MessageRecord } from "../store/index.ts";
@@ -30,7 +31,6 @@ import { mentionNicks, type NickCandidate } from "./nick-mentions.ts";
 import { OccupantIdentities } from "./occupant-identity.ts";
 import type { ArchivedMessage, Occupant } from "./relay-occupant.ts";
 import type { RemotePosts } from "./remote-posts.ts";
-import { RoomPipeline } from "./room-pipeline.ts";
 import { isOwnStanzaId } from "./stanza-ids.ts";
 
 /** What is known of a message read back from the room's archive rather than live. */
@@ -83,7 +83,7 @@ export class XmppToRemote {
   /** Who an occupant without a disclosed JID is, by occupant-id, so a nick change keeps their puppet or ghost. */
   private readonly identities: OccupantIdentities;
   /** What each room says, taken up in the order it was said (rooms in parallel). */
-  private readonly pipeline: RoomPipeline;
+  private readonly pipeline: OrderedLines;
 
   /** Posts to the channels, once across retries and restarts. */
   private readonly posts: RemotePosts;
@@ -92,7 +92,7 @@ export class XmppToRemote {
     this.ctx = ctx;
     this.posts = posts;
     this.identities = new OccupantIdentities(ctx.store);
-    this.pipeline = new RoomPipeline({
+    this.pipeline = new OrderedLines({
       onError: (room, e) => this.relayFailed(room, e),
       onOverflow: (room) => {
         this.ctx.metrics.badInput("xmpp");
