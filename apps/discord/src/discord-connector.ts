@@ -17,6 +17,7 @@ import {
   type EditRequest,
   type FindPostedRequest,
   type Logger,
+  OrderedLines,
   type OutgoingAttachment,
   type OutgoingMessage,
   PermanentError,
@@ -34,7 +35,6 @@ import { setBounded } from "./bounded.ts";
 import { CatchUp } from "./catch-up.ts";
 import type { DiscordOptions } from "./config.ts";
 import { DmRouting } from "./dm-routing.ts";
-import { EventChain } from "./event-chain.ts";
 import { GatewayEvents, RELAYED_EVENTS } from "./gateway-events.ts";
 import { GatewaySession } from "./gateway-session.ts";
 import { GuildDirectory } from "./guild-directory.ts";
@@ -57,6 +57,13 @@ const TYPING_EVERY_MS = 8000;
 const TYPING_CHANNELS = 10_000;
 /** How long `stop` waits for events already received to reach the engine. */
 const STOP_DRAIN_MS = 10_000;
+/**
+ * Gateway events reach the engine one at a time, in the order Discord sent
+ * them, all in this one line: an edit must not overtake the message it edits,
+ * a member's new name must be known before what they say next, and catch-up
+ * must finish before newer live messages go out.
+ */
+const GATEWAY_LINE = "gateway";
 /** Text and announcement channels: where a webhook can post. */
 const TEXT_CHANNEL_TYPES = new Set([0, 5]);
 
@@ -87,7 +94,7 @@ interface Running {
   readonly dmRouting: DmRouting;
   readonly book: MessageBook;
   readonly catchUp: CatchUp;
-  readonly chain: EventChain;
+  readonly incoming: OrderedLines;
   readonly inFlight: PostsInFlight;
   readonly present: PresentMembers;
 }
@@ -174,7 +181,7 @@ export class DiscordConnector implements Connector {
 
   /** Resolves once every gateway event received so far has been handed to the engine. */
   idle(): Promise<void> {
-    return this.running?.chain.idle() ?? Promise.resolve();
+    return this.running?.incoming.idle() ?? Promise.resolve();
   }
 
   async start(host: ConnectorHost): Promise<void> {
@@ -205,7 +212,15 @@ export class DiscordConnector implements Connector {
 
   /** Builds the parts; gateway events flow from the moment the session opens. */
   private assemble(host: ConnectorHost, logger: Logger, started: Promise<boolean>): Running {
-    const chain = new EventChain(logger);
+    // Unbounded, as the gateway cannot be made to wait; a task that fails is logged and skipped.
+    const incoming = new OrderedLines({
+      maxPerKey: Number.POSITIVE_INFINITY,
+      onError: (_line, e, what) =>
+        logger.warn("a Discord event could not be handled; skipped", {
+          event: what,
+          error: e instanceof Error ? e.message : String(e),
+        }),
+    });
     let events: GatewayEvents | undefined;
     let tokenTold = false;
     const session = new GatewaySession({
@@ -214,7 +229,8 @@ export class DiscordConnector implements Connector {
       ...(this.options.cdnUrl !== undefined && { cdnUrl: this.options.cdnUrl }),
       logger,
       onDispatch: (type, d) => {
-        if (RELAYED_EVENTS.has(type)) chain.push(type, () => (this.stopped ? undefined : events?.handle(type, d)));
+        if (RELAYED_EVENTS.has(type))
+          incoming.push(GATEWAY_LINE, () => (this.stopped ? undefined : events?.handle(type, d)), type);
       },
       onSession: (kind) => {
         host.connected(true);
@@ -223,9 +239,13 @@ export class DiscordConnector implements Connector {
           return;
         }
         // Queued behind what the gateway sent before READY, ahead of everything after: older messages go first.
-        chain.push("catch-up", async () => {
-          if ((await started) && !this.stopped) await catchUp.run(host.linkedChannels());
-        });
+        incoming.push(
+          GATEWAY_LINE,
+          async () => {
+            if ((await started) && !this.stopped) await catchUp.run(host.linkedChannels());
+          },
+          "catch-up",
+        );
       },
       onDown: (why, final) => {
         host.connected(false);
@@ -303,7 +323,7 @@ export class DiscordConnector implements Connector {
       dms: new BotDms({ rest, dms: routing, book, failures, files: (a) => this.files(logger, a) }),
       book,
       catchUp,
-      chain,
+      incoming,
       present,
       inFlight: new PostsInFlight({
         state,
@@ -325,7 +345,7 @@ export class DiscordConnector implements Connector {
     await r.session.close();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      r.chain.idle(),
+      r.incoming.idle(),
       new Promise<void>((resolve) => {
         timer = setTimeout(resolve, STOP_DRAIN_MS);
       }),
