@@ -25,7 +25,7 @@ import { fileURLToPath } from "node:url";
 import { createLogger } from "@parley/bridge";
 import {
   type BenchCleanup,
-  progress,
+  BenchWarnings,
   runBench,
   runNetworkBurstBench,
   startNetworkBurstSetting,
@@ -48,14 +48,8 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   });
   const { server, fake, rooms, setup: discord } = setting;
 
-  let warnings = 0;
-  const logger = createLogger({
-    level: "warn",
-    write: (line) => {
-      warnings++;
-      process.stderr.write(`${line}\n`);
-    },
-  });
+  const warnings = new BenchWarnings();
+  const logger = createLogger({ level: "warn", write: warnings.write });
   const bridge = discordBenchBridge({
     cleanup,
     server,
@@ -69,7 +63,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
 
   const results = discordResults(await runNetworkBurstBench(setting, async () => bridge.connector?.idle(), cleanup));
   console.log(`\n${discordTable(results)}\n`);
-  if (warnings > 0) progress(`the bridge logged ${warnings} warnings (above)`);
+  warnings.report();
   const { violations } = await fake.ask<{ violations: string[] }>({ op: "violations" });
   if (violations.length > 0)
     throw new Error(`the bridge made requests Discord would refuse:\n${violations.join("\n")}`);

@@ -31,6 +31,7 @@ import {
   ArrivalProbe,
   type BenchCleanup,
   type BenchLink,
+  BenchWarnings,
   benchBody,
   benchSize,
   DISCORD_RATE_LIMITS,
@@ -87,14 +88,8 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   probe.watch(alice);
   cleanup.defer(() => probe.detach());
 
-  let warnings = 0;
-  const logger = createLogger({
-    level: "warn",
-    write: (line) => {
-      warnings++;
-      if (warnings <= 20) progress(`bridge: ${line}`);
-    },
-  });
+  const warnings = new BenchWarnings({ shown: 20, prefix: "bridge: " });
+  const logger = createLogger({ level: "warn", write: warnings.write });
   const bridge = discordBenchBridge({
     cleanup,
     server,
@@ -168,7 +163,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     },
   });
   console.log(`\n${toDiscordTable(results)}\n`);
-  if (warnings > 0) progress(`the bridge logged ${warnings} warnings (above)`);
+  warnings.report();
   const { violations } = await fake.ask<{ violations: string[] }>({ op: "violations" });
   if (violations.length > 0) {
     throw new Error(`the bridge made requests Discord would refuse:\n${violations.join("\n")}`);

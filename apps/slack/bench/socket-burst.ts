@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import { createLogger } from "@parley/bridge";
 import {
   type BenchCleanup,
+  BenchWarnings,
   progress,
   runBench,
   runNetworkBurstBench,
@@ -47,14 +48,8 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   });
   const { server, fake, rooms, setup: slack } = setting;
 
-  let warnings = 0;
-  const logger = createLogger({
-    level: "warn",
-    write: (line) => {
-      warnings++;
-      process.stderr.write(`${line}\n`);
-    },
-  });
+  const warnings = new BenchWarnings();
+  const logger = createLogger({ level: "warn", write: warnings.write });
   const { connector } = await startSlackBenchBridge({
     cleanup,
     server,
@@ -67,7 +62,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
 
   const results = slackResults(await runNetworkBurstBench(setting, () => connector.idle(), cleanup));
   console.log(`\n${slackTable(results)}\n`);
-  if (warnings > 0) progress(`the bridge logged ${warnings} warnings (above)`);
+  warnings.report();
   const { calls } = await fake.ask<{ calls: Record<string, number> }>({ op: "calls" });
   progress(`Web API calls the bridge made: ${JSON.stringify(calls)}`);
   // "response ..." lines would be the fake's own answers departing from Slack's description: a fake bug, also fatal.

@@ -25,6 +25,7 @@ import { createLogger } from "@parley/bridge";
 import {
   type BenchCleanup,
   type BenchLink,
+  BenchWarnings,
   benchSize,
   fakeArrivals,
   progress,
@@ -67,16 +68,9 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const { links, alice } = await xmppUserInRooms(server, slack.channels, "to-slack", cleanup);
   const [one, ...ten] = links as [BenchLink, ...BenchLink[]];
 
-  let warnings = 0;
-  const logger = createLogger({
-    level: "warn",
-    write: (line) => {
-      // Slack's 429s are expected here (each is logged at warn); other warnings are shown.
-      if (line.includes("rate-limited")) return;
-      warnings++;
-      if (warnings <= 20) progress(`bridge: ${line}`);
-    },
-  });
+  // Slack's 429s are expected here (each is logged at warn); other warnings are shown.
+  const warnings = new BenchWarnings({ shown: 20, prefix: "bridge: ", expected: (l) => l.includes("rate-limited") });
+  const logger = createLogger({ level: "warn", write: warnings.write });
   await startSlackBenchBridge({
     cleanup,
     server,
@@ -103,7 +97,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
 
   const results = toSlackResults({ limit, one: oneRun, ten: tenRun, rateLimited });
   console.log(`\n${toSlackTable(results)}\n`);
-  if (warnings > 0) progress(`the bridge logged ${warnings} warnings other than rate limits (above)`);
+  warnings.report("warnings other than rate limits");
   // "response ..." lines would be the fake's own answers departing from Slack's description: a fake bug, also fatal.
   const { violations } = await fake.ask<{ violations: string[] }>({ op: "violations" });
   if (violations.length > 0) throw new Error(`the bridge made requests Slack would refuse:\n${violations.join("\n")}`);

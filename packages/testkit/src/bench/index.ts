@@ -6,6 +6,7 @@
 export * from "./arrival-order.ts";
 export * from "./arrival-probe.ts";
 export * from "./bench-run.ts";
+export * from "./bench-warnings.ts";
 export * from "./bridge-process.ts";
 export * from "./burst-sides.ts";
 export * from "./fake-network-process.ts";
