@@ -21,6 +21,7 @@ import {
   type EditRequest,
   type FindPostedRequest,
   type Logger,
+  OrderedLines,
   type OutgoingMessage,
   type ReactRequest,
   type RemoteUser,
@@ -34,7 +35,6 @@ import { ChannelCursors } from "./channel-cursors.ts";
 import type { SlackOptions } from "./config.ts";
 import { SlackDirectory } from "./directory.ts";
 import { DmRouting } from "./dm-routing.ts";
-import { EventQueue } from "./event-queue.ts";
 import { HandledOnce } from "./handled-once.ts";
 import { IncomingEvents } from "./incoming-events.ts";
 import { MemberPresence } from "./member-presence.ts";
@@ -43,6 +43,12 @@ import { SlackFailures, slackErrorCode } from "./slack-failures.ts";
 
 /** How long `stop` waits for events already received to reach the engine. */
 const STOP_DRAIN_MS = 10_000;
+/**
+ * Bolt runs each event's listeners as the event arrives, concurrently; the
+ * engine needs them in the order Slack sent them, so they go through this one
+ * line (catch-up included, ahead of the events after a connection).
+ */
+const EVENTS_LINE = "events";
 /** How long handled envelopes and messages are remembered (redeliveries come within minutes, catch-up within a day). */
 const HANDLED_TTL_MS = 3 * 24 * 3_600_000;
 
@@ -76,7 +82,7 @@ interface Running {
   readonly app: App;
   readonly client: webApi.WebClient;
   readonly directory: SlackDirectory;
-  readonly queue: EventQueue;
+  readonly queue: OrderedLines;
   readonly once: HandledOnce;
   readonly events: IncomingEvents;
   readonly posts: SlackPosts;
@@ -217,7 +223,15 @@ export class SlackConnector implements Connector {
       notifyAdmins: (text) => host.notifyAdmins(text),
       channelLabel: (id) => directory.channelLabel(id),
     });
-    const queue = new EventQueue(logger);
+    // Unbounded: each Bolt listener waits for its event's turn; a failure is logged and the line goes on.
+    const queue = new OrderedLines({
+      maxPerKey: Number.POSITIVE_INFINITY,
+      onError: (_line, e, what) =>
+        logger.error("a Slack event could not be handed to the engine", {
+          event: what,
+          error: e instanceof Error ? e.message : String(e),
+        }),
+    });
     const once = new HandledOnce(host.state, HANDLED_TTL_MS, logger);
     const dms = new DmRouting({ state: host.state, client, failures });
     const cursors = new ChannelCursors(host, logger);
@@ -283,8 +297,10 @@ export class SlackConnector implements Connector {
     app.event(/.*/, async ({ event, body }) => {
       const envelope = body as { event_id?: unknown };
       const eventId = typeof envelope.event_id === "string" ? envelope.event_id : undefined;
-      await queue.push(String(event.type), () =>
-        this.stopped ? undefined : events.handle(event as unknown as Record<string, unknown>, eventId),
+      await queue.run(
+        EVENTS_LINE,
+        () => (this.stopped ? undefined : events.handle(event as unknown as Record<string, unknown>, eventId)),
+        String(event.type),
       );
     });
     app.error(async (e) => {
@@ -310,10 +326,14 @@ export class SlackConnector implements Connector {
    * after the connection.
    */
   private afterConnect(r: Running, why: string): void {
-    void r.queue.push(`catch-up (${why})`, async () => {
-      if (this.stopped || this.stopping) return;
-      await r.catchUp.run(r.host.linkedChannels());
-    });
+    r.queue.push(
+      EVENTS_LINE,
+      async () => {
+        if (this.stopped || this.stopping) return;
+        await r.catchUp.run(r.host.linkedChannels());
+      },
+      `catch-up (${why})`,
+    );
   }
 
   async stop(): Promise<void> {
@@ -376,7 +396,7 @@ export class SlackConnector implements Connector {
   /** A channel linked at runtime: its cursor starts now, and its present members sit in its room. */
   async linked(link: { readonly channel: string }): Promise<void> {
     const r = this.need();
-    await r.queue.push("linked", () => r.catchUp.run([link.channel]));
+    await r.queue.run(EVENTS_LINE, () => r.catchUp.run([link.channel]), "linked");
     await r.presence?.channel(link.channel);
   }
 
