@@ -8,15 +8,9 @@ import { describe, it } from "node:test";
 import { networkBurstResults, networkBurstTable } from "../src/bench/network-burst-figures.ts";
 import { RoundsError } from "../src/bench/rounds.ts";
 import type { BurstFigures } from "../src/bench/statistics.ts";
+import { burstRun } from "./burst-run.ts";
 
-const run = (msgsPerSec: number, p99ms = 10, p50ms = 1): BurstFigures => ({
-  messages: 100,
-  msgsPerSec,
-  p50ms,
-  p99ms,
-  maxMs: p99ms,
-  durationMs: 100_000 / msgsPerSec,
-});
+const run = (msgsPerSec: number, p99ms = 10, p50ms = 1): BurstFigures => burstRun(msgsPerSec, p50ms, p99ms);
 const LABEL = "burst throughput, X -> occupant (msgs/s)";
 const common = {
   pacedRatePerSec: 200,

@@ -2,15 +2,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { alternateRounds, type BurstFigures, compareRounds, describeRun, RoundsError } from "../src/bench/index.ts";
+import { burstRun } from "./burst-run.ts";
 
-const run = (msgsPerSec: number, p50ms = 1, p99ms = 2): BurstFigures => ({
-  messages: 100,
-  msgsPerSec,
-  p50ms,
-  p99ms,
-  maxMs: p99ms,
-  durationMs: 100_000 / msgsPerSec,
-});
+const run = (msgsPerSec: number, p50ms = 1, p99ms = 2): BurstFigures => burstRun(msgsPerSec, p50ms, p99ms);
 
 describe("compareRounds", () => {
   it("takes medians over rounds and the ratio of the medians, rounded as results.json keeps them", () => {
