@@ -6,7 +6,7 @@
  * HandledOnce), and a message's channel cursor moves with it (catch-up
  * starts after it).
  */
-import type { ConnectorHost, Logger, RemoteAttachment, RemoteUser, RichText } from "@parley/bridge";
+import type { ConnectorHost, Logger, RecentRelayed, RemoteAttachment, RemoteUser, RichText } from "@parley/bridge";
 import type { SlackDirectory, SlackUserObject } from "./directory.ts";
 import type { DmRouting } from "./dm-routing.ts";
 import { fromMrkdwn, fromRichTextBlocks, mentionedIds, reactionEmoji } from "./format/index.ts";
@@ -45,6 +45,16 @@ export interface SlackMessage {
   readonly deleted_ts?: string;
   readonly reply_count?: number;
   readonly latest_reply?: string;
+  /** Who edited it last, and when (conversations.history and message_changed's message). */
+  readonly edited?: { readonly user?: string; readonly ts?: string };
+  readonly reactions?: readonly SlackReaction[];
+}
+
+/** A message's reaction as conversations.history lists it: `users` may be cut short of `count`. */
+export interface SlackReaction {
+  readonly name?: string;
+  readonly users?: readonly string[];
+  readonly count?: number;
 }
 
 /** Subtypes that are messages people said; the others (joins, topic changes...) are not relayed as text. */
@@ -59,6 +69,12 @@ export interface IncomingEventsOptions {
   readonly botToken: string;
   /** A message was handed over in a linked channel: its cursor may move past it. */
   readonly handed: (channel: string, ts: string, thread: string | undefined) => void;
+  /**
+   * The last messages relayed per linked channel, with their edits and
+   * reactions: kept up to date here, for catch-up to find what changed
+   * while the bridge was away.
+   */
+  readonly recent?: RecentRelayed;
   /** A member (not the bot) joined or left a linked channel, after the engine was told (presence polling follows). */
   readonly membershipChanged?: (channel: string, user: string, kind: "join" | "leave") => void;
 }
@@ -113,29 +129,55 @@ export class IncomingEvents {
     switch (m.subtype) {
       case "message_changed": {
         const now = m.message;
-        if (!now || !isSlackTs(now.ts) || this.isOwn(now) || !changed(now, m.previous_message)) return;
-        const key = `ev:${eventId ?? `${channel}:${now.ts}:${now.text ?? ""}`}`;
-        await this.o.once.once(key, async () => {
-          const author = await this.authorOf(now);
-          await this.o.host.edit({
-            channel,
-            id: now.ts as string,
-            author,
-            text: await this.textOf(now),
-            timestamp: Date.now(),
-          });
-        });
+        if (!now || !isSlackTs(now.ts)) return;
+        // The first message of a thread deleted while it has replies stays as a tombstone: a deletion.
+        if (now.subtype === "tombstone") {
+          if (!m.previous_message || !this.isOwn(m.previous_message)) await this.deletion(channel, now.ts);
+          return;
+        }
+        if (this.isOwn(now) || !changed(now, m.previous_message)) return;
+        await this.edit(channel, now, eventId);
         return;
       }
       case "message_deleted": {
         const ts = m.deleted_ts ?? m.previous_message?.ts;
         if (!isSlackTs(ts) || (m.previous_message && this.isOwn(m.previous_message))) return;
-        await this.o.once.once(`del:${channel}:${ts}`, () => this.o.host.delete({ channel, id: ts }));
+        await this.deletion(channel, ts);
         return;
       }
       default:
         if (SAID.has(m.subtype)) await this.message({ ...m, channel });
     }
+  }
+
+  /**
+   * A message edited on Slack, live or caught up: handed over once per edit
+   * (by its `edited.ts`, which also dates it, so the engine knows the edit
+   * again whichever way it comes).
+   */
+  async edit(channel: string, now: SlackMessage, eventId?: string): Promise<void> {
+    const ts = now.ts;
+    if (!isSlackTs(ts) || this.isOwn(now)) return;
+    const stamp = isSlackTs(now.edited?.ts) ? now.edited.ts : undefined;
+    const key =
+      stamp !== undefined ? `edit:${channel}:${ts}:${stamp}` : `ev:${eventId ?? `${channel}:${ts}:${now.text ?? ""}`}`;
+    await this.o.once.once(key, async () => {
+      const author = await this.authorOf(now);
+      await this.o.host.edit({
+        channel,
+        id: ts,
+        author,
+        text: await this.textOf(now),
+        timestamp: stamp !== undefined ? tsMillis(stamp) : Date.now(),
+      });
+    });
+    if (stamp !== undefined) await this.o.recent?.edited(channel, ts, stamp);
+  }
+
+  /** A message deleted on Slack (or left as a tombstone), live or caught up: handed over once. */
+  async deletion(channel: string, ts: string): Promise<void> {
+    await this.o.once.once(`del:${channel}:${ts}`, () => this.o.host.delete({ channel, id: ts }));
+    await this.o.recent?.deleted(channel, ts);
   }
 
   /**
@@ -172,7 +214,10 @@ export class IncomingEvents {
       }
       await this.o.host.message(base);
     });
-    if (handed && !isDmChannel(channel)) this.o.handed(channel, ts, thread);
+    if (handed && !isDmChannel(channel)) {
+      this.o.handed(channel, ts, thread);
+      if (thread === undefined) await this.o.recent?.relayed(channel, { id: ts });
+    }
   }
 
   /** Messages the bridge posted (its bot user, or its bot id) are echoes: never relayed. */
@@ -227,9 +272,14 @@ export class IncomingEvents {
     if (item.type !== "message" || !this.isRelayed(channel) || !isSlackTs(item.ts) || typeof event.user !== "string")
       return;
     if (typeof event.reaction !== "string") return;
-    const user = await this.o.directory.user(event.user);
-    if (user.isBridge) return;
-    await this.o.host.reaction({ channel, id: item.ts, user, emoji: reactionEmoji(event.reaction), action });
+    await this.reactionBy(channel, item.ts, event.user, event.reaction, action);
+  }
+
+  /** A user's reaction (Slack's name for it) added to or removed from a message, live or caught up. */
+  async reactionBy(channel: string, ts: string, userId: string, name: string, action: "add" | "remove"): Promise<void> {
+    const user = await this.o.directory.user(userId);
+    if (!user.isBridge) await this.o.host.reaction({ channel, id: ts, user, emoji: reactionEmoji(name), action });
+    await this.o.recent?.reacted(channel, ts, name, userId, action);
   }
 
   private async membership(event: Record<string, unknown>, kind: "join" | "leave"): Promise<void> {

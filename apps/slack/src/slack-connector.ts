@@ -24,13 +24,14 @@ import {
   OrderedLines,
   type OutgoingMessage,
   type ReactRequest,
+  RecentRelayed,
   type RemoteUser,
   silentLogger,
   TransientError,
 } from "@parley/bridge";
 import { App, HTTPReceiver, SocketModeReceiver, type webApi } from "@slack/bolt";
 import { boltLogger } from "./bolt-logger.ts";
-import { CatchUp } from "./catch-up.ts";
+import { CatchUp, CHANGES_WINDOW } from "./catch-up.ts";
 import { ChannelCursors } from "./channel-cursors.ts";
 import type { SlackOptions } from "./config.ts";
 import { SlackDirectory } from "./directory.ts";
@@ -40,6 +41,7 @@ import { IncomingEvents } from "./incoming-events.ts";
 import { MemberPresence } from "./member-presence.ts";
 import { SlackPosts } from "./outgoing-posts.ts";
 import { SlackFailures, slackErrorCode } from "./slack-failures.ts";
+import { compareTs, isSlackTs } from "./slack-ts.ts";
 
 /** How long `stop` waits for events already received to reach the engine. */
 const STOP_DRAIN_MS = 10_000;
@@ -89,6 +91,8 @@ interface Running {
   readonly dms: DmRouting;
   readonly cursors: ChannelCursors;
   readonly catchUp: CatchUp;
+  /** Writes what is noted of the messages relayed lately (once the engine has it on record). */
+  readonly flushRecent: () => Promise<void>;
   readonly presence: MemberPresence | undefined;
   readonly receiver: SocketModeReceiver | HTTPReceiver;
 }
@@ -235,6 +239,26 @@ export class SlackConnector implements Connector {
     const once = new HandledOnce(host.state, HANDLED_TTL_MS, logger);
     const dms = new DmRouting({ state: host.state, client, failures });
     const cursors = new ChannelCursors(host, logger);
+    // Written like the cursors: once what it says was relayed is on record in the engine.
+    let recentTimer: NodeJS.Timeout | undefined;
+    const recent: RecentRelayed = new RecentRelayed({
+      state: host.state,
+      logger,
+      size: CHANGES_WINDOW,
+      compare: compareTs,
+      isId: isSlackTs,
+      changed: () => {
+        recentTimer ??= setTimeout(() => {
+          recentTimer = undefined;
+          void flushRecent();
+        }, 200);
+        recentTimer.unref();
+      },
+    });
+    const flushRecent = async () => {
+      await (host.settled?.() ?? Promise.resolve()).catch(() => undefined);
+      await recent.flush();
+    };
     const posts = new SlackPosts({
       client,
       state: host.state,
@@ -253,6 +277,7 @@ export class SlackConnector implements Connector {
       once,
       dms,
       botToken: o.botToken,
+      recent,
       handed: (channel, ts, thread) => {
         cursors.handed(channel, ts, thread);
         if (thread !== undefined) void posts.rememberRoot(channel, ts, thread).catch(() => undefined);
@@ -275,6 +300,11 @@ export class SlackConnector implements Connector {
       limit: o.catchUpLimit,
       maxAgeMs: o.catchUpMaxAgeHours * 3_600_000,
       feed: (m) => events.message(m),
+      recent,
+      botUser: () => directory.bot?.userId,
+      feedEdit: (channel, m) => events.edit(channel, m),
+      feedDelete: (channel, ts) => events.deletion(channel, ts),
+      feedReaction: (channel, ts, user, name, action) => events.reactionBy(channel, ts, user, name, action),
       settled: () => host.settled?.() ?? Promise.resolve(),
     });
     const r: Running = {
@@ -292,6 +322,11 @@ export class SlackConnector implements Connector {
       catchUp,
       presence,
       receiver,
+      flushRecent: async () => {
+        clearTimeout(recentTimer);
+        recentTimer = undefined;
+        await flushRecent();
+      },
     };
 
     app.event(/.*/, async ({ event, body }) => {
@@ -331,6 +366,7 @@ export class SlackConnector implements Connector {
       async () => {
         if (this.stopped || this.stopping) return;
         await r.catchUp.run(r.host.linkedChannels());
+        await r.flushRecent();
       },
       `catch-up (${why})`,
     );
@@ -355,6 +391,7 @@ export class SlackConnector implements Connector {
     // What was handed over is on record before the connector says it stopped.
     await r.once.flush();
     await r.cursors.flush();
+    await r.flushRecent();
     r.cursors.stop();
     r.host.connected(false);
     this.running = undefined;

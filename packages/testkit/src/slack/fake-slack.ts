@@ -187,6 +187,13 @@ export interface FakeSlack {
   enableSocketMode(): void;
   /** Cuts every Socket Mode connection without a close frame. */
   dropSockets(): void;
+  /**
+   * The events that found no Socket Mode connection (the app was away) are
+   * given up, as Slack does once the app has been away longer than its
+   * retries reach: they are never sent (their envelopes are failed).
+   * Returns how many.
+   */
+  giveUpUndelivered(): number;
   /** The next `n` acks are lost: their envelopes are redelivered with retry_attempt + 1. */
   loseAcks(n: number): void;
   /** The client's Socket Mode pings are answered `ms` late from now on (0: at once, the default). */
@@ -586,6 +593,10 @@ class RunningFakeSlack implements FakeSlack {
 
   setPongDelay(ms: number): void {
     this.socket.setPongDelay(ms);
+  }
+
+  giveUpUndelivered(): number {
+    return this.socket.giveUpWaiting();
   }
 
   loseAcks(n: number): void {

@@ -38,7 +38,7 @@
  * retry_reason; unacked envelopes redelivered after ackTimeoutMs (3 s) with
  * retry_attempt + 1, retry_reason "timeout", at most maxRetries (3) times.
  * fake.disconnect("refresh_requested" | "warning" | "link_disabled" |
- * "too_many_websockets"), fake.dropSockets(), fake.loseAcks(n),
+ * "too_many_websockets"), fake.dropSockets(), fake.loseAcks(n), fake.giveUpUndelivered(),
  * fake.envelopes (sends, acked, failed), fake.connections { opened, open }.
  *
  * HTTP Events: fake.useHttpEvents({ url, timeoutMs?, retryDelayMs?, maxRetries? }):

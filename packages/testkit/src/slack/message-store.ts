@@ -40,6 +40,9 @@ export interface SlackMessage {
   subscribed?: boolean;
   edited?: { user: string; ts: string };
   reactions?: Reaction[];
+  /** A tombstone's: hidden from clients' message lists. */
+  hidden?: boolean;
+  is_locked?: boolean;
   files?: Record<string, unknown>[];
   upload?: boolean;
   display_as_bot?: boolean;
@@ -180,12 +183,53 @@ export class MessageStore {
     return m;
   }
 
-  /** Removes a message (and its replies' parent counts) and emits message_deleted. */
+  /**
+   * Removes a message (and its replies' parent counts) and emits
+   * message_deleted. The first message of a thread that has replies stays
+   * as a tombstone (`subtype: "tombstone"`, "This message was deleted." by
+   * USLACKBOT, its thread fields kept), and Slack tells that with a
+   * message_changed whose message is the tombstone.
+   */
   remove(channel: string, ts: string): SlackMessage {
     const list = this.list(channel);
     const i = list.findIndex((m) => m.ts === ts);
     const m = list[i];
     if (!m) throw new SlackApiError("message_not_found");
+    if (m.thread_ts === m.ts && (m.reply_count ?? 0) > 0 && m.subtype !== "tombstone") {
+      const tombstone: SlackMessage = {
+        type: "message",
+        subtype: "tombstone",
+        text: "This message was deleted.",
+        user: "USLACKBOT",
+        hidden: true,
+        ts: m.ts,
+        thread_ts: m.ts,
+        parent_user_id: "USLACKBOT",
+        reply_count: m.reply_count ?? 0,
+        reply_users_count: m.reply_users_count ?? 0,
+        reply_users: [...(m.reply_users ?? [])],
+        latest_reply: m.latest_reply ?? m.ts,
+        is_locked: false,
+        subscribed: false,
+      };
+      list[i] = tombstone;
+      const eventTs = this.ids.ts();
+      this.emit(
+        {
+          type: "message",
+          subtype: "message_changed",
+          hidden: true,
+          channel,
+          ts: eventTs,
+          event_ts: eventTs,
+          message: structuredClone(tombstone),
+          previous_message: structuredClone(withoutMetadata(m)),
+          channel_type: this.ws.channelType(channel),
+        },
+        { channel },
+      );
+      return m;
+    }
     list.splice(i, 1);
     if (m.thread_ts !== undefined && m.thread_ts !== m.ts) {
       const root = this.get(channel, m.thread_ts);

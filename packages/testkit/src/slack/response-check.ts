@@ -32,8 +32,8 @@ const TOP_LEVEL_ADDITIONS: Json = {
 /**
  * Corrections to the 2021 definitions, each a field today's Slack sends that
  * the description refuses: a bot message's `app_id` (docs.slack.dev
- * "message" event reference), an edited message's `edited` and a message's
- * `metadata` (message metadata), a file's `file_access` (files.info reference),
+ * "message" event reference), an edited message's `edited`, a tombstone's
+ * `hidden` and a thread's `is_locked`, and a message's `metadata` (message metadata), a file's `file_access` (files.info reference),
  * a file's `shares`, keyed by channel id, which the description closes
  * to every key, and the team's `url` and `is_verified` (team.info reference).
  */
@@ -48,6 +48,10 @@ function withCorrections(definitions: Json): Json {
       properties: { user: { type: "string" }, ts: { type: "string" } },
       required: ["user", "ts"],
     };
+    // A tombstone (the first message of a thread, deleted while it has replies) is `hidden`, and a thread's first
+    // message says whether it is `is_locked`: both in what conversations.history lists today.
+    message.hidden = { type: "boolean" };
+    message.is_locked = { type: "boolean" };
     // Message metadata (2022, docs.slack.dev/messaging/message-metadata): chat.postMessage's `metadata`, read
     // back by conversations.history and conversations.replies with include_all_metadata.
     message.metadata = {

@@ -273,6 +273,19 @@ export class SocketMode {
   }
 
   /** No ack in time: another attempt, or give up after maxRetries. */
+  /**
+   * Slack gives up on the envelopes that found no connection, as it does
+   * once an app has been away longer than its retries reach (the Events
+   * API's last retry comes about 5 minutes after the first try): they are
+   * failed and never sent. Returns how many.
+   */
+  giveUpWaiting(): number {
+    const given = this.waiting.splice(0);
+    for (const r of given) r.failed = true;
+    if (given.length > 0) this.changed();
+    return given.length;
+  }
+
   private expire(record: EnvelopeRecord): void {
     this.timers.delete(record.envelope.envelope_id);
     if (record.acked) return;
