@@ -54,4 +54,9 @@ async function handle(r: Request): Promise<void> {
   }
 }
 
-serveBurstFake<Request>(() => fake, () => userId, log, handle);
+serveBurstFake<Request>(
+  () => fake,
+  () => userId,
+  log,
+  handle,
+);
