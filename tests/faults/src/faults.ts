@@ -3,7 +3,7 @@
  * supervisor (or the network itself) does next: the bridge killed and started
  * again, the XMPP server killed -9 and restarted under the running bridge,
  * Synapse restarted under it, the fake Discord dropping the gateway or
- * answering REST with a burst of 5xx.
+ * answering REST with a burst of 5xx, the fake Slack cutting Socket Mode.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,7 +15,8 @@ export type FaultKind =
   | "xmpp-server-kill9"
   | "synapse-restart"
   | "discord-gateway-drop"
-  | "discord-rest-5xx";
+  | "discord-rest-5xx"
+  | "slack-socket-drop";
 
 /** What happened, in words for the report. */
 export type FaultNote = string;
@@ -63,6 +64,13 @@ export async function inject(kind: FaultKind, world: World): Promise<FaultNote> 
       await sleep(1000);
       world.discord.dropConnection();
       return "the gateway dropped the bridge's connection twice, 1 s apart (close 4000: resume)";
+    }
+    case "slack-socket-drop": {
+      if (!world.slack) throw new Error("slack-socket-drop needs the Slack world");
+      const opened = world.slack.connections.opened;
+      world.slack.dropSockets();
+      await world.slack.waitForConnection(opened + 1, { timeoutMs: 60_000 });
+      return "Slack cut every Socket Mode connection without a close frame; the bridge opened a new one";
     }
     case "discord-rest-5xx": {
       if (!world.discord) throw new Error("discord-rest-5xx needs the Discord world");

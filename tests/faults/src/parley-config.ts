@@ -18,7 +18,7 @@ export interface XmppPart {
 export function writeParleyConfig(o: {
   dir: string;
   xmpp: XmppPart;
-  link: { network: "discord" | "matrix"; channel: string; room: string };
+  link: { network: "discord" | "slack" | "matrix"; channel: string; room: string };
   /** The connector's section, already indented lines under `connectors.<network>:`. */
   connector: readonly string[];
 }): string {

@@ -1,7 +1,7 @@
 /**
  * What one scenario runs against, started fresh for it: the XMPP server
  * (Prosody or ejabberd) with a room archive that holds the whole run, the
- * network (the fake Discord, or Synapse with the bridge's registration), an
+ * network (the fake Discord, the fake Slack, or Synapse with the bridge's registration), an
  * XMPP user in the linked room, a user on the network side, and the bridge
  * as its own process with a parley.yaml. It hands the scenario a sender and
  * a receiver for its direction, each only about texts.
@@ -11,11 +11,13 @@ import { join } from "node:path";
 import { buildRegistration, parseMatrixOptions } from "@parley/matrix";
 import {
   type FakeDiscord,
+  type FakeSlack,
   freePort,
   type PostgresServer,
   type Synapse,
   type SynapsePostgres,
   startFakeDiscord,
+  startFakeSlack,
   startPostgres,
   startSynapse,
   startXmppServer,
@@ -27,7 +29,7 @@ import { MatrixUser } from "./matrix-user.ts";
 import { writeParleyConfig } from "./parley-config.ts";
 import { RoomWatcher } from "./room-watcher.ts";
 
-export type Network = "discord" | "matrix";
+export type Network = "discord" | "slack" | "matrix";
 /** `to-xmpp`: the network's users send, the XMPP room receives; `from-xmpp`: the other way. */
 export type Direction = "to-xmpp" | "from-xmpp";
 export type SynapseDatabase = "sqlite" | "postgres";
@@ -59,6 +61,7 @@ export interface World {
   readonly bridge: BridgeRun;
   readonly watcher: RoomWatcher;
   readonly discord?: FakeDiscord;
+  readonly slack?: FakeSlack;
   readonly synapse?: Synapse;
   readonly send: (text: string) => Promise<void>;
   readonly receiver: Receiver;
@@ -124,10 +127,8 @@ export async function startWorld(o: WorldOptions): Promise<World> {
       admin: account.jid,
     };
     const logFile = join(o.dir, "bridge.log");
-    const world =
-      o.network === "discord"
-        ? await discordSide(o, xmpp, xmppPart, room, watcher, logFile, component.secret, closers)
-        : await matrixSide(o, xmpp, xmppPart, room, watcher, logFile, component.secret, closers);
+    const side = { discord: discordSide, slack: slackSide, matrix: matrixSide }[o.network];
+    const world = await side(o, xmpp, xmppPart, room, watcher, logFile, component.secret, closers);
     return { ...world, close };
   } catch (e) {
     await close();
@@ -210,6 +211,94 @@ async function discordSide(
           .messages(channel.id)
           .filter(isRelayed)
           .map((m) => m.content),
+    },
+  };
+}
+
+/**
+ * chat.postMessage's limit in the Slack world: Slack's own (about one a second per channel) would
+ * make 2,000 XMPP -> Slack posts take over half an hour. The fake still answers 429 with
+ * Retry-After past it, so the bridge's rate-limit handling stays in the run.
+ */
+const SLACK_POSTS_PER_MINUTE = 1_200;
+
+async function slackSide(
+  o: WorldOptions,
+  xmpp: XmppServer,
+  xmppPart: Parameters<typeof writeParleyConfig>[0]["xmpp"],
+  room: string,
+  watcher: RoomWatcher,
+  logFile: string,
+  secret: string,
+  closers: Array<() => Promise<unknown>>,
+): Promise<Side> {
+  const slack = await startFakeSlack({
+    botName: "Parley",
+    rateLimits: { methods: { "chat.postMessage": { perMinute: SLACK_POSTS_PER_MINUTE, burst: 10, perChannel: true } } },
+  });
+  closers.push(() => slack.stop());
+  const ada = slack.createUser({ name: "ada", realName: "Ada" });
+  const channel = slack.createChannel({ name: "lobby", members: [ada.id] });
+  const configFile = writeParleyConfig({
+    dir: o.dir,
+    xmpp: xmppPart,
+    link: { network: "slack", channel: channel.id, room },
+    connector: [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: `${NAME}` is parley.yaml's syntax, read from the environment
+      "botToken: ${SLACK_BOT_TOKEN}",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: `${NAME}` is parley.yaml's syntax, read from the environment
+      "appToken: ${SLACK_APP_TOKEN}",
+      `apiUrl: ${slack.apiUrl}`,
+    ],
+  });
+  const bridge = new BridgeRun({
+    configFile,
+    logFile,
+    env: { PARLEY_COMPONENT_SECRET: secret, SLACK_BOT_TOKEN: slack.botToken, SLACK_APP_TOKEN: slack.appToken },
+  });
+  closers.push(() => bridge.kill("SIGKILL"));
+  await bridge.start();
+  await watcher.untilOtherOccupant(30_000);
+
+  if (o.direction === "to-xmpp") {
+    let posted = 0;
+    return {
+      sendWindow: 1,
+      xmpp,
+      bridge,
+      watcher,
+      slack,
+      send: async (text) => {
+        slack.post(channel.id, ada.id, text);
+        // Let the fake's Socket Mode write what it queued now and then: a burst, not a stall.
+        if (++posted % 25 === 0) await new Promise((r) => setImmediate(r));
+      },
+      receiver: {
+        live: () => watcher.live.map((m) => m.body),
+        history: async () => (await watcher.archive()).map((m) => m.body),
+      },
+    };
+  }
+  // Live: each post Slack accepted, as it answered it; history: the channel as Slack keeps it.
+  const liveTexts: string[] = [];
+  slack.on("request", (r) => {
+    if (r.method === "chat.postMessage" && r.ok && r.args.channel === channel.id && typeof r.args.text === "string")
+      liveTexts.push(r.args.text);
+  });
+  return {
+    sendWindow: 1,
+    xmpp,
+    bridge,
+    watcher,
+    slack,
+    send: (text) => watcher.say(text),
+    receiver: {
+      live: () => liveTexts,
+      history: async () =>
+        slack
+          .messages(channel.id)
+          .filter((m) => m.bot_id === slack.botId)
+          .map((m) => m.text),
     },
   };
 }
