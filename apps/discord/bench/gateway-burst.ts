@@ -24,6 +24,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createLogger } from "@parley/bridge";
 import {
+  assertFakeSawNoViolations,
   type BenchCleanup,
   BenchWarnings,
   runBench,
@@ -64,9 +65,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const results = discordResults(await runNetworkBurstBench(setting, async () => bridge.connector?.idle(), cleanup));
   console.log(`\n${discordTable(results)}\n`);
   warnings.report();
-  const { violations } = await fake.ask<{ violations: string[] }>({ op: "violations" });
-  if (violations.length > 0)
-    throw new Error(`the bridge made requests Discord would refuse:\n${violations.join("\n")}`);
+  await assertFakeSawNoViolations(fake, "Discord");
   writeBenchResults(join(HERE, "results.json"), results);
 }
 

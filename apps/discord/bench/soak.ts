@@ -25,6 +25,7 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  assertFakeSawNoViolations,
   type BenchCleanup,
   bytesPerMember,
   heapGrowth,
@@ -121,9 +122,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   });
   console.log(`\n${soakTable(figures)}\n`);
   if (snapshots) printGrowth(snapshots.afterWarmup, snapshots.afterRun);
-  const { violations } = await fake.ask<{ violations: string[] }>({ op: "violations" });
-  if (violations.length > 0)
-    throw new Error(`the bridge made requests Discord would refuse:\n${violations.join("\n")}`);
+  await assertFakeSawNoViolations(fake, "Discord");
   writeSoakResults(join(HERE, "soak.json"), figures, s);
 }
 

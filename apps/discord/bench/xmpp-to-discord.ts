@@ -29,6 +29,7 @@ import { createLogger } from "@parley/bridge";
 import { buildMessage } from "@parley/stanza";
 import {
   ArrivalProbe,
+  assertFakeSawNoViolations,
   type BenchCleanup,
   type BenchLink,
   BenchWarnings,
@@ -164,10 +165,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   });
   console.log(`\n${toDiscordTable(results)}\n`);
   warnings.report();
-  const { violations } = await fake.ask<{ violations: string[] }>({ op: "violations" });
-  if (violations.length > 0) {
-    throw new Error(`the bridge made requests Discord would refuse:\n${violations.join("\n")}`);
-  }
+  await assertFakeSawNoViolations(fake, "Discord");
   writeMergedBenchResults(join(HERE, "results.json"), results);
 }
 

@@ -27,6 +27,7 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  assertFakeSawNoViolations,
   type BenchCleanup,
   type MemoryReading,
   metricSum,
@@ -151,11 +152,8 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     notes,
   });
   console.log(`\n${soakTable(figures)}\n`);
-  const { violations } = await fake.ask<{ violations: string[] }>({ op: "violations" });
   // `response ...` lines are the fake's own answers departing from Slack's description, not the bridge's doing.
-  const refused = violations.filter((v) => !v.startsWith("response "));
-  if (refused.length > 0)
-    throw new Error(`the bridge made requests Slack would refuse:\n${refused.slice(0, 20).join("\n")}`);
+  await assertFakeSawNoViolations(fake, "Slack", { counted: (v) => !v.startsWith("response "), most: 20 });
   writeSoakResults(join(HERE, "soak.json"), figures, s);
 }
 

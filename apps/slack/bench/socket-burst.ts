@@ -23,6 +23,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createLogger } from "@parley/bridge";
 import {
+  assertFakeSawNoViolations,
   type BenchCleanup,
   BenchWarnings,
   progress,
@@ -66,8 +67,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const { calls } = await fake.ask<{ calls: Record<string, number> }>({ op: "calls" });
   progress(`Web API calls the bridge made: ${JSON.stringify(calls)}`);
   // "response ..." lines would be the fake's own answers departing from Slack's description: a fake bug, also fatal.
-  const { violations } = await fake.ask<{ violations: string[] }>({ op: "violations" });
-  if (violations.length > 0) throw new Error(`the bridge made requests Slack would refuse:\n${violations.join("\n")}`);
+  await assertFakeSawNoViolations(fake, "Slack");
   writeBenchResults(join(HERE, "results.json"), results);
 }
 

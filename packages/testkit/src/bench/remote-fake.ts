@@ -60,6 +60,24 @@ export function startRemoteFake(cleanup: BenchCleanup, script: string, name: str
 }
 
 /**
+ * Throws, listing them (the first `most`, default all), when the fake saw
+ * requests the real `network` would refuse (`{ op: "violations" }`); lines
+ * `counted` turns down are left out.
+ */
+export async function assertFakeSawNoViolations(
+  fake: RemoteFake,
+  network: string,
+  o: { readonly counted?: (line: string) => boolean; readonly most?: number } = {},
+): Promise<void> {
+  const { violations } = await fake.ask<{ violations: string[] }>({ op: "violations" });
+  const refused = o.counted ? violations.filter(o.counted) : violations;
+  if (refused.length > 0) {
+    const listed = o.most === undefined ? refused : refused.slice(0, o.most);
+    throw new Error(`the bridge made requests ${network} would refuse:\n${listed.join("\n")}`);
+  }
+}
+
+/**
  * The fake's side of a RemoteFake, in the fake's process: each request goes
  * to `handle` (which replies with `process.send`), a failure is answered
  * `{ op: "error", message }`, and when the bench goes away `stop` runs and
