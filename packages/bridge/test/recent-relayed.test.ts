@@ -1,7 +1,15 @@
 /** What a connector relayed lately, and what changed in a channel's window since (edits, deletions, reactions). */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type ConnectorState, createLogger, RecentRelayed, relayedAs, windowChanges } from "../src/index.ts";
+import {
+  type ConnectorState,
+  createLogger,
+  type ListedMessage,
+  RecentRelayed,
+  type RelayedMessage,
+  relayedAs,
+  windowChanges,
+} from "../src/index.ts";
 
 class MemoryState implements ConnectorState {
   readonly values = new Map<string, string>();
@@ -19,7 +27,7 @@ const logger = createLogger({ level: "error" });
 
 describe("windowChanges", () => {
   it("finds deletions within the window, tombstones, edits and reaction changes, and nothing for the unchanged", () => {
-    const recorded = [
+    const recorded: RelayedMessage[] = [
       { id: "5" }, // older than a full page's oldest: not known either way
       { id: "10", edited: "11" },
       { id: "12" },
@@ -29,7 +37,7 @@ describe("windowChanges", () => {
       { id: "16" },
       { id: "30" }, // after the cursor: not a change
     ];
-    const listed = [
+    const listed: ListedMessage[] = [
       { id: "8" },
       { id: "10", edited: "11" }, // edited before, relayed then: unchanged
       { id: "12", edited: "20" },
