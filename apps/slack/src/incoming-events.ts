@@ -171,13 +171,13 @@ export class IncomingEvents {
         timestamp: stamp !== undefined ? tsMillis(stamp) : Date.now(),
       });
     });
-    if (stamp !== undefined) await this.o.recent?.edited(channel, ts, stamp);
+    if (stamp !== undefined && !isDmChannel(channel)) await this.o.recent?.edited(channel, ts, stamp);
   }
 
   /** A message deleted on Slack (or left as a tombstone), live or caught up: handed over once. */
   async deletion(channel: string, ts: string): Promise<void> {
     await this.o.once.once(`del:${channel}:${ts}`, () => this.o.host.delete({ channel, id: ts }));
-    await this.o.recent?.deleted(channel, ts);
+    if (!isDmChannel(channel)) await this.o.recent?.deleted(channel, ts);
   }
 
   /**
@@ -279,7 +279,7 @@ export class IncomingEvents {
   async reactionBy(channel: string, ts: string, userId: string, name: string, action: "add" | "remove"): Promise<void> {
     const user = await this.o.directory.user(userId);
     if (!user.isBridge) await this.o.host.reaction({ channel, id: ts, user, emoji: reactionEmoji(name), action });
-    await this.o.recent?.reacted(channel, ts, name, userId, action);
+    if (!isDmChannel(channel)) await this.o.recent?.reacted(channel, ts, name, userId, action);
   }
 
   private async membership(event: Record<string, unknown>, kind: "join" | "leave"): Promise<void> {

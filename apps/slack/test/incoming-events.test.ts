@@ -6,13 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type ConnectorHost, type ConnectorState, silentLogger } from "@parley/bridge";
+import { type ConnectorHost, type ConnectorState, RecentRelayed, silentLogger } from "@parley/bridge";
 import type { webApi } from "@slack/bolt";
 import { SlackDirectory } from "../src/directory.ts";
 import { DmRouting } from "../src/dm-routing.ts";
 import { HandledOnce } from "../src/handled-once.ts";
 import { IncomingEvents } from "../src/incoming-events.ts";
 import { SlackFailures } from "../src/slack-failures.ts";
+import { compareTs, isSlackTs } from "../src/slack-ts.ts";
 
 function memoryState(): ConnectorState {
   const m = new Map<string, string>();
@@ -52,7 +53,9 @@ function setUp() {
   const directory = new SlackDirectory(client, silentLogger);
   directory.bot = { userId: "UBOT", botId: "BBOT" };
   const failures = new SlackFailures({ logger: silentLogger, notifyAdmins: async () => undefined });
+  const recent = new RecentRelayed({ state, logger: silentLogger, size: 50, compare: compareTs, isId: isSlackTs });
   const events = new IncomingEvents({
+    recent,
     host,
     logger: silentLogger,
     directory,
@@ -61,7 +64,7 @@ function setUp() {
     botToken: "xoxb-secret",
     handed: () => undefined,
   });
-  return { events, calls };
+  return { events, calls, recent };
 }
 
 const message = { type: "message", channel: "C1", user: "U1", text: "hi", ts: "1700000000.000100" };
@@ -117,5 +120,49 @@ describe("IncomingEvents", () => {
     await events.handle(changed("hi"), "Ev7");
     await events.handle(changed("hi, edited"), "Ev8");
     assert.deepEqual(calls, ["edit 1700000000.000100"]);
+  });
+
+  it("hands an edit over once whether it comes live or caught up, and notes it, a reaction and a tombstone", async () => {
+    const { events, calls, recent } = setUp();
+    await events.handle(message, "Ev9");
+    const now = { ...message, text: "hi, edited", edited: { user: "U1", ts: "1700000005.000100" } };
+    await events.handle(
+      { type: "message", subtype: "message_changed", channel: "C1", message: now, previous_message: message },
+      "Ev10",
+    );
+    await events.edit("C1", now); // the same edit, read again by catch-up
+    await events.handle(
+      {
+        type: "reaction_added",
+        user: "U2",
+        reaction: "tada",
+        item: { type: "message", channel: "C1", ts: message.ts },
+      },
+      "Ev11",
+    );
+    assert.deepEqual(await recent.of("C1"), [
+      { id: message.ts, edited: "1700000005.000100", reactions: { tada: ["U2"] } },
+    ]);
+    // The thread's first message deleted while it has replies: Slack changes it to a tombstone.
+    const tombstone = {
+      type: "message",
+      subtype: "tombstone",
+      user: "USLACKBOT",
+      text: "This message was deleted.",
+      ts: message.ts,
+      thread_ts: message.ts,
+    };
+    await events.handle(
+      { type: "message", subtype: "message_changed", channel: "C1", message: tombstone, previous_message: now },
+      "Ev12",
+    );
+    await events.deletion("C1", message.ts); // and read again by catch-up
+    assert.deepEqual(calls, [
+      `message ${message.ts}`,
+      `edit ${message.ts}`,
+      `reaction add 🎉 ${message.ts}`,
+      `delete ${message.ts}`,
+    ]);
+    assert.deepEqual(await recent.of("C1"), []);
   });
 });
