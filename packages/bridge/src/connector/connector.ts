@@ -9,9 +9,13 @@
  * `RichText` AST, times as milliseconds since the epoch. A connector never
  * builds a stanza and never touches the store.
  *
- * Optional features are declared in `capabilities`; the engine never calls a
- * method whose capability is off (a network without edits never gets `edit`),
- * and tells XMPP users instead where that makes sense.
+ * An optional feature that a method stands for (edits, deletions, reactions,
+ * typing, direct messages, occupants, read markers) is there when the
+ * connector has the method; `capabilities` may still switch one off (the
+ * method is then never called). Features without a method of their own
+ * (replies, attachments, threads, presence) are declared in `capabilities`.
+ * The engine never calls a method whose capability is off (a network without
+ * edits never gets `edit`), and tells XMPP users instead where that makes sense.
  */
 import type { RichText } from "../format/ast.ts";
 import type { Logger } from "../ops/logger-types.ts";
@@ -332,15 +336,25 @@ export interface ReadRequest {
   readonly sender: XmppSender;
 }
 
+/**
+ * What the network can do. A capability a method stands for is on when the
+ * connector has the method: leave it out, or set it false to keep the engine
+ * from calling the method it has. The others are declared.
+ */
 export interface ConnectorCapabilities {
-  readonly edits: boolean;
-  readonly deletes: boolean;
+  /** `edit`. */
+  readonly edits?: boolean;
+  /** `delete`. */
+  readonly deletes?: boolean;
   readonly replies: boolean;
-  readonly reactions: boolean;
+  /** `react`. */
+  readonly reactions?: boolean;
   readonly attachments: boolean;
   readonly threads: boolean;
-  readonly typing: boolean;
-  readonly directMessages: boolean;
+  /** `typing`. */
+  readonly typing?: boolean;
+  /** `sendDirect`. */
+  readonly directMessages?: boolean;
   readonly presence: boolean;
   /** XMPP occupants' joins, presence and departures reach the network (`occupant`). */
   readonly occupants?: boolean;

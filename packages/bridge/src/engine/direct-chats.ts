@@ -43,6 +43,7 @@ import {
   stripFallback,
 } from "@parley/stanza";
 import type { RemoteMessage, XmppSender } from "../connector/connector.ts";
+import { supports } from "../connector/supports.ts";
 import { TransientError } from "../delivery/index.ts";
 import { fromStyling, type RichText, toStyling } from "../format/index.ts";
 import type { MessageRecord } from "../store/index.ts";
@@ -449,7 +450,7 @@ export class DirectChats {
     const user = occupant?.jid ?? bareJid(from);
     if (user === undefined) return;
     const connector = this.ctx.connector;
-    if (!connector.capabilities.directMessages || !connector.sendDirect) {
+    if (!supports(connector, "directMessages")) {
       await this.bounce(el, "feature-not-implemented", `${connector.displayName} direct messages are not bridged`);
       return;
     }
@@ -462,7 +463,7 @@ export class DirectChats {
       ownId !== undefined ? { key: `to-remote dm ${what} ${this.ctx.network} ${user} ${ownId}` } : {};
     if (m.replace) {
       const r = await find(m.replace.id);
-      if (r?.direction !== "to-remote" || !connector.edit) return;
+      if (r?.direction !== "to-remote" || !supports(connector, "edits")) return;
       const text = fromStyling(m.body ?? "", m.references);
       await connector.edit({
         channel: r.channel.slice(DM_CHANNEL_PREFIX.length),
@@ -475,7 +476,7 @@ export class DirectChats {
     }
     if (m.retract) {
       const r = await find(m.retract.id);
-      if (r?.direction !== "to-remote" || !connector.delete) return;
+      if (r?.direction !== "to-remote" || !supports(connector, "deletes")) return;
       await connector.delete({
         channel: r.channel.slice(DM_CHANNEL_PREFIX.length),
         id: r.remoteId,
@@ -487,7 +488,7 @@ export class DirectChats {
     }
     if (m.reactions) {
       const r = await find(m.reactions.id);
-      if (!r || !connector.react) return;
+      if (!r || !supports(connector, "reactions")) return;
       const setKey = `${user} ${m.reactions.id}`;
       const before = await this.ctx.store.getReactions(this.ctx.network, setKey, user);
       await this.ctx.store.setReactions(this.ctx.network, setKey, user, m.reactions.emojis);

@@ -20,6 +20,7 @@ import {
 } from "@parley/stanza";
 import type { RemoteStatus, XmppSender } from "../connector/connector.ts";
 import { OrderedLines } from "../connector/ordered-lines.ts";
+import { supports } from "../connector/supports.ts";
 import { describeFailure } from "../delivery/index.ts";
 import { fromStyling, type MentionTarget, type RichText } from "../format/index.ts";
 import type { MessageRecord } from "../store/index.ts";
@@ -295,10 +296,9 @@ export class XmppToRemote {
     const sender = await this.senderFor(room, author);
     const authorKey = authorKeyOf(room, author);
     const connector = this.ctx.connector;
-    const caps = connector.capabilities;
 
     if (m.replace) {
-      if (!caps.edits || !connector.edit) return NOTHING;
+      if (!supports(connector, "edits")) return NOTHING;
       const edit = connector.edit.bind(connector);
       const target = m.replace.id;
       const text = this.textOf(m, room);
@@ -323,7 +323,7 @@ export class XmppToRemote {
       };
     }
     if (m.retract) {
-      if (!caps.deletes || !connector.delete) return NOTHING;
+      if (!supports(connector, "deletes")) return NOTHING;
       const target = m.retract.id;
       return {
         done: this.deleteInEachChannel(room, channels, target, async (channel) => {
@@ -338,7 +338,7 @@ export class XmppToRemote {
       };
     }
     if (m.reactions) {
-      if (!caps.reactions || !connector.react) return NOTHING;
+      if (!supports(connector, "reactions")) return NOTHING;
       // The reaction stanza's own id (the room's stanza-id first, which its archive keeps) keys its deliveries,
       // so the same update read again after a crash is the same request. A stanza with no id at all could not
       // be told from a repeat of itself: it is not relayed.
@@ -360,7 +360,7 @@ export class XmppToRemote {
       return { done: this.displayed(room, m.marker.id, sender) };
     }
     if (m.body === undefined) {
-      if (m.chatState && caps.typing && connector.typing && (m.chatState === "composing" || m.chatState === "paused")) {
+      if (m.chatState && supports(connector, "typing") && (m.chatState === "composing" || m.chatState === "paused")) {
         const state = m.chatState;
         const typing = connector.typing.bind(connector);
         // Of the moment, and never worth holding the room's order for.
@@ -414,7 +414,7 @@ export class XmppToRemote {
     >,
   ): Promise<unknown> {
     const connector = this.ctx.connector;
-    if (!connector.delete) return NOTHING.done;
+    if (!supports(connector, "deletes")) return NOTHING.done;
     const del = connector.delete.bind(connector);
     return this.inEachChannel(room, channels, `to-remote delete ${this.ctx.network} ${room} ${target}`, {
       describe: `deletion of ${target}`,
@@ -447,7 +447,7 @@ export class XmppToRemote {
     departure: { readonly removed?: "kick" | "ban"; readonly reason?: string } = {},
   ): void {
     const connector = this.ctx.connector;
-    if (!connector.capabilities.occupants || !connector.occupant) return;
+    if (!supports(connector, "occupants")) return;
     const channels = this.ctx.links.channelsOf(room);
     if (channels.length === 0) return;
     if (this.ctx.occupancy.isPuppetNick(room, o.nick) || o.nick === this.ctx.relay.nickIn(room)) return;
@@ -484,7 +484,7 @@ export class XmppToRemote {
   /** An XEP-0333 displayed marker from an occupant: a read receipt on the message it names. */
   private async displayed(room: string, id: string, sender: XmppSender): Promise<void> {
     const connector = this.ctx.connector;
-    if (!connector.capabilities.receipts || !connector.read) return;
+    if (!supports(connector, "receipts")) return;
     const r = await this.lookup(room, id);
     if (!r) return;
     await connector.read({ channel: r.channel, id: r.remoteId, sender });
@@ -696,7 +696,7 @@ export class XmppToRemote {
     update: string,
   ): Promise<void> {
     const connector = this.ctx.connector;
-    if (!connector.react) return;
+    if (!supports(connector, "reactions")) return;
     const react = connector.react.bind(connector);
     const setKey = `${room} ${targetId}`;
     // One update of a user's set on a message at a time: each diffs against the set the one before saved.
@@ -739,7 +739,7 @@ export class XmppToRemote {
   private async moderated(room: string, moderation: Retraction, channels: readonly string[]): Promise<Handed> {
     // The bridge asked for this one: the remote message is already deleted.
     if (this.ctx.echoes.consume("moderated", `${room} ${moderation.id}`)) return NOTHING;
-    if (!this.ctx.connector.capabilities.deletes) return NOTHING;
+    if (!supports(this.ctx.connector, "deletes")) return NOTHING;
     await this.ctx.connectorStarted;
     // The moderator, where the room names them by occupant JID (room/nick).
     const by = moderation.moderated?.by;
