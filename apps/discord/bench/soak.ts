@@ -28,23 +28,21 @@ import {
   assertFakeSawNoViolations,
   type BenchCleanup,
   bytesPerMember,
+  finishSoak,
   heapGrowth,
   type MemoryReading,
   progress,
   remoteFakeSoakDirections,
   retainersOf,
   runBench,
-  soakFiguresOf,
   soakRoomsWithUser,
   soakSettings,
-  soakTable,
   soakWarmupAndRun,
   startRemoteFake,
   startSoakBridge,
   startXmppServer,
   summarizeHeapSnapshot,
   waitForCount,
-  writeSoakResults,
 } from "@parley/testkit";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -86,12 +84,12 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const started = await bridge.memoryAfterGc();
 
   const directions = remoteFakeSoakDirections({ fake, client: alice, rooms, arrivals, tag: "d", label: "Discord" });
-  const { afterWarmup, afterRun, pace, caches, snapshots } = await soakWarmupAndRun(bridge, directions, s, {
+  const run = await soakWarmupAndRun(bridge, directions, s, {
     network: "discord",
     label: "Discord",
   });
 
-  let crowdReading: MemoryReading = afterRun;
+  let crowdReading: MemoryReading = run.afterRun;
   if (s.crowd > 0) {
     const joining = s.crowd - s.members;
     const before = await bridge.memoryAfterGc();
@@ -109,21 +107,14 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     notes.push("--crowd 0: the cost per online member was not measured");
   }
 
-  const figures = soakFiguresOf({
-    network: "discord",
-    settings: s,
-    started,
-    afterWarmup,
-    afterRun,
-    crowdReading,
-    pace,
-    caches,
-    notes,
-  });
-  console.log(`\n${soakTable(figures)}\n`);
-  if (snapshots) printGrowth(snapshots.afterWarmup, snapshots.afterRun);
-  await assertFakeSawNoViolations(fake, "Discord");
-  writeSoakResults(join(HERE, "soak.json"), figures, s);
+  await finishSoak(
+    { network: "discord", settings: s, ...run, started, crowdReading, notes },
+    join(HERE, "soak.json"),
+    async () => {
+      if (run.snapshots) printGrowth(run.snapshots.afterWarmup, run.snapshots.afterRun);
+      await assertFakeSawNoViolations(fake, "Discord");
+    },
+  );
 }
 
 /** What grew between two snapshots, by constructor, and who holds the biggest grower. */

@@ -25,6 +25,7 @@ import { fileURLToPath } from "node:url";
 import {
   type BenchCleanup,
   benchBody,
+  finishSoak,
   freePort,
   type MemoryReading,
   metricSum,
@@ -32,16 +33,13 @@ import {
   runBench,
   type SoakDirections,
   sendSoakMessages,
-  soakFiguresOf,
   soakRoomsWithUser,
   soakSettings,
-  soakTable,
   soakWarmupAndRun,
   startSoakBridge,
   startSynapse,
   startXmppServer,
   waitForCount,
-  writeSoakResults,
 } from "@parley/testkit";
 import { buildRegistration, type MatrixOptions } from "../src/index.ts";
 import { MatrixUser } from "../test/matrix-user.ts";
@@ -174,12 +172,12 @@ async function main(cleanup: BenchCleanup): Promise<void> {
       await waitForCount("XMPP -> Matrix", target, relayedToMatrix, 180_000);
     },
   };
-  const { afterWarmup, afterRun, pace, caches } = await soakWarmupAndRun(bridge, directions, s, {
+  const run = await soakWarmupAndRun(bridge, directions, s, {
     network: "matrix",
     label: "Matrix",
   });
 
-  let crowdReading: MemoryReading = afterRun;
+  let crowdReading: MemoryReading = run.afterRun;
   if (s.crowd > 0) {
     progress(`crowd: ${s.crowd - s.members} more Matrix users come online`);
     await online(s.members, s.crowd);
@@ -192,19 +190,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     notes.push(`${s.toNetwork} messages XMPP -> Matrix (the issue asks 20,000): Synapse sets that pace`);
   }
 
-  const figures = soakFiguresOf({
-    network: "matrix",
-    settings: s,
-    started,
-    afterWarmup,
-    afterRun,
-    crowdReading,
-    pace,
-    caches,
-    notes,
-  });
-  console.log(`\n${soakTable(figures)}\n`);
-  writeSoakResults(join(HERE, "soak.json"), figures, s);
+  await finishSoak({ network: "matrix", settings: s, ...run, started, crowdReading, notes }, join(HERE, "soak.json"));
 }
 
 await runBench(main);

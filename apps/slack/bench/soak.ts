@@ -29,21 +29,19 @@ import { fileURLToPath } from "node:url";
 import {
   assertFakeSawNoViolations,
   type BenchCleanup,
+  finishSoak,
   type MemoryReading,
   metricSum,
   progress,
   remoteFakeSoakDirections,
   runBench,
-  soakFiguresOf,
   soakRoomsWithUser,
   soakSettings,
-  soakTable,
   soakWarmupAndRun,
   startRemoteFake,
   startSoakBridge,
   startXmppServer,
   waitForCount,
-  writeSoakResults,
 } from "@parley/testkit";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -120,12 +118,12 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const started = await bridge.memoryAfterGc();
 
   const directions = remoteFakeSoakDirections({ fake, client: alice, rooms, arrivals, tag: "s", label: "Slack" });
-  const { afterWarmup, afterRun, pace, caches } = await soakWarmupAndRun(bridge, directions, s, {
+  const run = await soakWarmupAndRun(bridge, directions, s, {
     network: "slack",
     label: "Slack",
   });
 
-  let crowdReading: MemoryReading = afterRun;
+  let crowdReading: MemoryReading = run.afterRun;
   if (s.crowd > 0) {
     progress(`crowd: ${s.crowd - s.members} more members join the linked channels`);
     await fake.ask({ op: "join", members: s.crowd, posting: false });
@@ -140,21 +138,13 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const { count: redelivered } = await fake.ask<{ count: number }>({ op: "redelivered" });
   if (redelivered > 0) notes.push(`${redelivered} Socket Mode envelopes were sent again (acked after 3 s)`);
 
-  const figures = soakFiguresOf({
-    network: "slack",
-    settings: s,
-    started,
-    afterWarmup,
-    afterRun,
-    crowdReading,
-    pace,
-    caches,
-    notes,
-  });
-  console.log(`\n${soakTable(figures)}\n`);
-  // `response ...` lines are the fake's own answers departing from Slack's description, not the bridge's doing.
-  await assertFakeSawNoViolations(fake, "Slack", { counted: (v) => !v.startsWith("response "), most: 20 });
-  writeSoakResults(join(HERE, "soak.json"), figures, s);
+  await finishSoak(
+    { network: "slack", settings: s, ...run, started, crowdReading, notes },
+    join(HERE, "soak.json"),
+    () =>
+      // `response ...` lines are the fake's own answers departing from Slack's description, not the bridge's doing.
+      assertFakeSawNoViolations(fake, "Slack", { counted: (v) => !v.startsWith("response "), most: 20 }),
+  );
 }
 
 await runBench(main);

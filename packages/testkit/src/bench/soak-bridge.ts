@@ -14,7 +14,7 @@ import { BridgeProcess } from "./bridge-process.ts";
 import type { MemoryReading } from "./inspector-session.ts";
 import { benchBridgeConfigText } from "./network-burst.ts";
 import { writeBenchResults } from "./results-file.ts";
-import type { SoakFigures } from "./soak-figures.ts";
+import { type SoakFigures, type SoakReadings, soakFiguresOf, soakTable } from "./soak-figures.ts";
 import { relayInterleaved, type SoakDirections, type SoakPace, type SoakSettings } from "./soak-run.ts";
 
 export interface SoakBridgeOptions {
@@ -124,14 +124,24 @@ export async function soakWarmupAndRun(
 }
 
 /**
- * Writes the figures to `file` (bench/soak.json), unless heap snapshots were
- * taken: taking one makes V8 allocate outside the heap, which RSS keeps, so
- * those figures are not comparable.
+ * The end of a soak: its figures (soakFiguresOf) printed as a table, then
+ * `check` (what fails the run, such as requests the fake network refused),
+ * then the figures written to `file` (bench/soak.json), unless heap
+ * snapshots were taken: taking one makes V8 allocate outside the heap, which
+ * RSS keeps, so those figures are not comparable.
  */
-export function writeSoakResults(file: string, figures: SoakFigures, s: SoakSettings): void {
-  if (s.snapshots !== undefined) {
+export async function finishSoak(
+  r: SoakReadings & { readonly settings: SoakSettings },
+  file: string,
+  check: () => Promise<void> | void = () => undefined,
+): Promise<SoakFigures> {
+  const figures = soakFiguresOf(r);
+  console.log(`\n${soakTable(figures)}\n`);
+  await check();
+  if (r.settings.snapshots !== undefined) {
     progress("heap snapshots were taken: bench/soak.json is left as it was");
   } else {
     writeBenchResults(file, { figures, ratios: {} });
   }
+  return figures;
 }
