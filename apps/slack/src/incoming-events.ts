@@ -11,7 +11,7 @@ import type { SlackDirectory, SlackUserObject } from "./directory.ts";
 import type { DmRouting } from "./dm-routing.ts";
 import { fromMrkdwn, fromRichTextBlocks, mentionedIds, reactionEmoji } from "./format/index.ts";
 import { type HandledOnce, messageKey } from "./handled-once.ts";
-import { isSlackTs, tsMillis } from "./slack-ts.ts";
+import { compareTs, isSlackTs, tsMillis } from "./slack-ts.ts";
 
 /** The fields of a Slack file object the bridge reads. */
 export interface SlackFile {
@@ -159,6 +159,10 @@ export class IncomingEvents {
     const ts = now.ts;
     if (!isSlackTs(ts) || this.isOwn(now)) return;
     const stamp = isSlackTs(now.edited?.ts) ? now.edited.ts : undefined;
+    // An edit older than the one relayed already (an event Slack delivers late, after catch-up read the message
+    // as it is now) would put older text back.
+    const known = stamp !== undefined && !isDmChannel(channel) ? await this.o.recent?.find(channel, ts) : undefined;
+    if (stamp !== undefined && known?.edited !== undefined && compareTs(stamp, known.edited) < 0) return;
     const key =
       stamp !== undefined ? `edit:${channel}:${ts}:${stamp}` : `ev:${eventId ?? `${channel}:${ts}:${now.text ?? ""}`}`;
     await this.o.once.once(key, async () => {

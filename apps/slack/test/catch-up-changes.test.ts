@@ -130,13 +130,46 @@ for (const kind of KINDS) {
       await nothingAbout(h, ids, "a change came twice, or something came for a message left alone");
 
       // What it caught up is noted: a second restart brings nothing.
-      await until("the bridge's notes on record", async () => {
+      await until("the bridge's notes of the edit on record", async () => {
         const saved = await h.store.getState("connector:slack", `recent:${h.general.id}`);
-        return saved?.includes(edited.ts) === true || undefined;
+        const kept: unknown[] = saved === undefined ? [] : JSON.parse(saved);
+        return (
+          kept.some((k) => JSON.stringify(k).includes(`"edited":"`) && JSON.stringify(k).includes(edited.ts)) ||
+          undefined
+        );
       });
       await h.stopBridge();
       await h.startBridge();
       await nothingAbout(h, ids, "a second restart brought a change again");
+    });
+
+    it("after a short absence, when Slack also delivers the events it held, ends on the newest edit, sent once", async () => {
+      const m = await postAndSee(h, h.anna, "edited twice");
+      await mapped(h, m.ts);
+      await h.stopBridge();
+      h.fake.edit(h.general.id, m.ts, "edited twice: first");
+      h.fake.edit(h.general.id, m.ts, "edited twice: second");
+      // Slack still holds the events: they come when the bridge is back, alongside its catch-up.
+      await h.startBridge();
+      const original = m.seen.originId ?? m.seen.id;
+      await h.alice.waitFor(
+        fromPuppet(h, (x) => x.replace?.id === original && x.body === "edited twice: second"),
+        { timeoutMs: 20_000, description: "the newest edit" },
+      );
+      await postAndSee(h, h.bob, `sentinel ${Date.now()}`);
+      const later: string[] = [];
+      for (;;) {
+        const r = await h.alice
+          .waitFor(
+            fromPuppet(h, (x) => x.replace?.id === original),
+            { timeoutMs: 500 },
+          )
+          .catch(() => undefined);
+        if (!r) break;
+        later.push((r.stanza as Message).body ?? "");
+      }
+      // The first edit may come before the newest (delivered before catch-up read the message), never after it.
+      assert.deepEqual(later, [], "a correction came after the newest edit");
     });
   });
 }

@@ -122,7 +122,7 @@ describe("IncomingEvents", () => {
     assert.deepEqual(calls, ["edit 1700000000.000100"]);
   });
 
-  it("hands an edit over once whether it comes live or caught up, and notes it, a reaction and a tombstone", async () => {
+  it("hands an edit over once whether it comes live or caught up, never an older one, and notes it, a reaction and a tombstone", async () => {
     const { events, calls, recent } = setUp();
     await events.handle(message, "Ev9");
     const now = { ...message, text: "hi, edited", edited: { user: "U1", ts: "1700000005.000100" } };
@@ -131,6 +131,8 @@ describe("IncomingEvents", () => {
       "Ev10",
     );
     await events.edit("C1", now); // the same edit, read again by catch-up
+    // An earlier edit delivered late (after catch-up relayed the newer one) would put older text back.
+    await events.edit("C1", { ...message, text: "hi, first", edited: { user: "U1", ts: "1700000003.000100" } });
     await events.handle(
       {
         type: "reaction_added",

@@ -178,6 +178,12 @@ export class RecentRelayed {
     return [...(await this.load(channel))];
   }
 
+  /** A kept message of `channel` as it was last relayed, when it is kept. */
+  async find(channel: string, id: string): Promise<RelayedMessage | undefined> {
+    await this.chain;
+    return (await this.load(channel)).find((m) => m.id === id);
+  }
+
   /** A message of `channel` was relayed (as `m` tells, when it comes with an edit or reactions). */
   relayed(channel: string, m: RelayedMessage): Promise<void> {
     if (!this.o.isId(m.id)) return this.chain;
