@@ -18,10 +18,11 @@ import {
   inRoom,
   pollUntil,
   recordingLogger,
+  startAndAwaitRelay,
   startFakeDiscord,
   startXmppServer,
   TestClient,
-  waitForRelay,
+  waitUntilMapped,
   type XmppServer,
   type XmppServerOptions,
 } from "@parley/testkit";
@@ -131,20 +132,20 @@ export async function startHarness(o: HarnessOptions = {}): Promise<DiscordHarne
     connector: undefined,
     warnings,
     async startBridge() {
-      const relaySeen = waitForRelay(alice, room);
-      const connector = new DiscordConnector(parseDiscordOptions(config.connectors.discord), {
-        logger,
-        allowPrivateAddresses: true,
+      await startAndAwaitRelay(alice, room, async () => {
+        const connector = new DiscordConnector(parseDiscordOptions(config.connectors.discord), {
+          logger,
+          allowPrivateAddresses: true,
+        });
+        h.connector = connector;
+        h.bridge = await Bridge.start({
+          config,
+          connector,
+          store,
+          logger,
+          delivery: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 500 },
+        });
       });
-      h.connector = connector;
-      h.bridge = await Bridge.start({
-        config,
-        connector,
-        store,
-        logger,
-        delivery: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 500 },
-      });
-      await relaySeen;
     },
     async stopBridge() {
       await h.bridge?.stop();
@@ -218,10 +219,7 @@ export async function until<T>(
 
 /** Waits until the engine's message map has the room's stanza-id for a Discord message. */
 export async function mapped(h: DiscordHarness, remoteId: string): Promise<void> {
-  await until(`the message map to know ${remoteId}`, async () => {
-    const rows = await h.store.byRemoteId("discord", remoteId);
-    return rows.some((r) => r.stanzaId !== undefined) || undefined;
-  });
+  await waitUntilMapped(h.store, "discord", remoteId, { timeoutMs: 10_000, intervalMs: 20 });
 }
 
 /** No request the real Discord API would refuse was made, and the fake gave no answer the real one never gives. */

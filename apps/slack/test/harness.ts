@@ -21,10 +21,11 @@ import {
   recordingLogger,
   type SlackChannel,
   type SlackPostOptions,
+  startAndAwaitRelay,
   startFakeSlack,
   startXmppServer,
   TestClient,
-  waitForRelay,
+  waitUntilMapped,
   type XmppServer,
   type XmppServerKind,
 } from "@parley/testkit";
@@ -133,20 +134,20 @@ export async function startHarness(o: HarnessOptions = {}): Promise<SlackHarness
     connector: undefined,
     warnings,
     async startBridge() {
-      const relaySeen = waitForRelay(alice, room);
-      const connector = new SlackConnector(parseSlackOptions(config.connectors.slack), {
-        logger,
-        allowPrivateAddresses: true,
+      await startAndAwaitRelay(alice, room, async () => {
+        const connector = new SlackConnector(parseSlackOptions(config.connectors.slack), {
+          logger,
+          allowPrivateAddresses: true,
+        });
+        h.connector = connector;
+        h.bridge = await Bridge.start({
+          config,
+          connector,
+          store,
+          logger,
+          delivery: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 500 },
+        });
       });
-      h.connector = connector;
-      h.bridge = await Bridge.start({
-        config,
-        connector,
-        store,
-        logger,
-        delivery: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 500 },
-      });
-      await relaySeen;
     },
     async stopBridge() {
       await h.bridge?.stop();
@@ -204,10 +205,7 @@ export async function until<T>(
 
 /** Waits until the engine's message map knows a Slack message by its ts. */
 export async function mapped(h: SlackHarness, ts: string): Promise<void> {
-  await until(`the message map to know ${ts}`, async () => {
-    const rows = await h.store.byRemoteId("slack", ts);
-    return rows.some((r) => r.stanzaId !== undefined) || undefined;
-  });
+  await waitUntilMapped(h.store, "slack", ts, { timeoutMs: 15_000, intervalMs: 25 });
 }
 
 /** No request the real Slack would refuse was made. */

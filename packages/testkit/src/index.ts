@@ -8,6 +8,7 @@ export * from "./discord/index.ts";
 export * from "./ejabberd.ts";
 export * from "./free-port.ts";
 export * from "./harness-config.ts";
+export * from "./mapped-message.ts";
 export * from "./poll-until.ts";
 export * from "./postgres.ts";
 export * from "./process.ts";

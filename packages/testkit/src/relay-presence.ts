@@ -18,3 +18,21 @@ export function waitForRelay(
     { timeoutMs, description: "the bridge's relay in the room" },
   );
 }
+
+/** Runs `start` (which starts the bridge) while waiting for its relay in `room`; resolves once both are done. */
+export async function startAndAwaitRelay(
+  client: Pick<XmppSession, "waitFor">,
+  room: string,
+  start: () => Promise<void>,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const seen = waitForRelay(client, room, timeoutMs);
+  try {
+    await start();
+  } catch (e) {
+    // The bridge did not start: its relay will not come, and that is not the error to report.
+    seen.catch(() => undefined);
+    throw e;
+  }
+  await seen;
+}

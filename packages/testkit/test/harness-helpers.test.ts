@@ -2,8 +2,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { harnessConfigText } from "../src/harness-config.ts";
+import { waitUntilMapped } from "../src/mapped-message.ts";
 import { pollUntil } from "../src/poll-until.ts";
 import { recordingLogger } from "../src/recording-logger.ts";
+import { startAndAwaitRelay } from "../src/relay-presence.ts";
 
 describe("harnessConfigText", () => {
   it("links each channel with its room under the network, its settings as JSON, the secret from SECRET", () => {
@@ -58,5 +60,57 @@ describe("pollUntil", () => {
       pollUntil("something that never comes", () => undefined, { timeoutMs: 20, intervalMs: 5 }),
       /timed out waiting for something that never comes/,
     );
+  });
+});
+
+describe("waitUntilMapped", () => {
+  it("waits for a row of that network's message with the room's stanza-id", async () => {
+    const asked: string[] = [];
+    let calls = 0;
+    const store = {
+      byRemoteId: async (network: string, remoteId: string) => {
+        asked.push(`${network}/${remoteId}`);
+        return ++calls < 3 ? [{}] : [{}, { stanzaId: "s1" }];
+      },
+    };
+    await waitUntilMapped(store, "slack", "1.2", { timeoutMs: 5000, intervalMs: 1 });
+    assert.equal(calls, 3);
+    assert.deepEqual(new Set(asked), new Set(["slack/1.2"]));
+  });
+});
+
+describe("startAndAwaitRelay", () => {
+  it("resolves once the bridge started and its relay came", async () => {
+    const order: string[] = [];
+    const client = {
+      waitFor: async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        order.push("relay");
+        return { element: {} } as never;
+      },
+    };
+    await startAndAwaitRelay(client, "r@muc.localhost", async () => void order.push("started"));
+    assert.deepEqual(order, ["started", "relay"]);
+  });
+
+  it("fails with the start's error, leaving no unhandled rejection from the relay's wait", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const client = {
+        waitFor: () => new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no relay")), 5)),
+      };
+      await assert.rejects(
+        startAndAwaitRelay(client, "r@muc.localhost", async () => {
+          throw new Error("could not start");
+        }),
+        /could not start/,
+      );
+      await new Promise((r) => setTimeout(r, 30));
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+    assert.deepEqual(unhandled, []);
   });
 });
