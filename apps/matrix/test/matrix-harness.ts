@@ -23,11 +23,11 @@ import {
   freePort,
   type Synapse,
   type SynapsePostgres,
+  startAndAwaitRelay,
   startPostgres,
   startSynapse,
   startXmppServer,
   TestClient,
-  waitForRelay,
   type XmppServer,
   type XmppServerOptions,
 } from "@parley/testkit";
@@ -203,7 +203,6 @@ connectors:
       });
     const start = async () =>
       Bridge.start({ config, connector: h.connector, store, logger, ...(o.delivery && { delivery: o.delivery }) });
-    const relaySeen = waitForRelay(alice, room, 20_000);
     const h: Harness = {
       xmpp,
       synapse,
@@ -242,9 +241,15 @@ connectors:
         await undo();
       },
     };
-    h.bridge = await start();
-    cleanups.push(() => h.bridge.stop());
-    await relaySeen;
+    await startAndAwaitRelay(
+      alice,
+      room,
+      async () => {
+        h.bridge = await start();
+        cleanups.push(() => h.bridge.stop());
+      },
+      20_000,
+    );
     await bob.startSync();
     // The bot joins the linked room in the background once the connector runs.
     await eventually("the bridge bot in the Matrix room", async () =>
