@@ -45,7 +45,7 @@ describe("supports", () => {
     assert.equal(supports(connectorWith(DECLARED, { edit }), "deletes"), false);
   });
 
-  it("the reference connector, which declares everything on and has every method, supports every feature", () => {
+  it("the reference connector, which declares none of them and has every method, supports every feature", () => {
     const c = new ReferenceConnector(undefined as never);
     for (const f of ["edits", "deletes", "reactions", "typing", "directMessages", "occupants", "receipts"] as const)
       assert.equal(supports(c, f), true, f);

@@ -17,6 +17,7 @@ import type {
   XmppOccupantEvent,
   XmppSender,
 } from "../connector/connector.ts";
+import { OrderedLines } from "../connector/ordered-lines.ts";
 import { PermanentError, TransientError } from "../delivery/index.ts";
 import { fromMarkdown, type RichText, toMarkdown } from "../format/index.ts";
 import {
@@ -30,31 +31,22 @@ import {
 export class ReferenceConnector implements Connector {
   readonly network: string;
   readonly displayName = "Reference";
-  readonly capabilities: ConnectorCapabilities = {
-    edits: true,
-    deletes: true,
-    replies: true,
-    reactions: true,
-    attachments: true,
-    threads: true,
-    typing: true,
-    directMessages: true,
-    presence: true,
-    occupants: true,
-    receipts: true,
-  };
+  /** Edits, deletions, reactions, typing, DMs, occupants and read markers: the methods below say so. */
+  readonly capabilities: ConnectorCapabilities = { replies: true, attachments: true, threads: true, presence: true };
   private readonly net: ReferenceNetwork;
   private host: ConnectorHost | undefined;
-  private readonly listener = (e: RefEvent) => {
-    void this.onEvent(e).catch((err: unknown) =>
+  /** Events are handed over one at a time, in the order the network sent them (one line for the whole network). */
+  private readonly events = new OrderedLines({
+    maxPerKey: Number.POSITIVE_INFINITY,
+    onError: (_line, err, what) =>
       this.host?.logger.warn("a network event could not be handled", {
-        event: e.type,
+        event: what,
         error: err instanceof Error ? err.message : String(err),
       }),
-    );
+  });
+  private readonly listener = (e: RefEvent) => {
+    this.events.push("network", () => this.handle(e), e.type);
   };
-  /** Events are handed over one at a time, in the order the network sent them. */
-  private chain: Promise<void> = Promise.resolve();
 
   constructor(net: ReferenceNetwork, network = "reference") {
     this.net = net;
@@ -69,20 +61,14 @@ export class ReferenceConnector implements Connector {
 
   async stop(): Promise<void> {
     this.net.off("event", this.listener);
-    await this.chain;
+    await this.events.idle();
     this.host?.connected(false);
     this.host = undefined;
   }
 
   /** Waits until every event received so far has been handed to the engine. */
   idle(): Promise<void> {
-    return this.chain;
-  }
-
-  private onEvent(e: RefEvent): Promise<void> {
-    const next = this.chain.then(() => this.handle(e));
-    this.chain = next.catch(() => undefined);
-    return next;
+    return this.events.idle();
   }
 
   private remoteUser(u: RefUser): RemoteUser {
