@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Bridge, type BridgeConfig, type BridgeStore, loadConfig, openStore } from "@parley/bridge";
-import { type Message, stanzaIdBy } from "@parley/stanza";
+import type { Message } from "@parley/stanza";
 import {
   assertNoMoreInRoom,
   collectRoomMessages,
@@ -17,6 +17,7 @@ import {
   harnessConfigText,
   inRoom,
   pollUntil,
+  postAndSeeInRoom,
   recordingLogger,
   startAndAwaitRelay,
   startFakeDiscord,
@@ -194,18 +195,9 @@ export async function postAndSee(
   /** What the body shows (default: `content`, for text without markdown). */
   shown = content,
 ): Promise<{ posted: APIMessage; seen: Message; stanzaId: string }> {
-  const seen = h.alice.waitFor(
-    inRoom(room, member.nick, (m) => m.body?.includes(shown) === true),
-    {
-      timeoutMs: 10_000,
-      description: `"${shown.slice(0, 40)}" from ${member.nick} in ${room}`,
-    },
+  return postAndSeeInRoom(h.alice, { room, nick: member.nick, shown, timeoutMs: 10_000 }, () =>
+    h.fake.post(channel.id, member.id, content, extra),
   );
-  const posted = h.fake.post(channel.id, member.id, content, extra);
-  const m = (await seen).stanza as Message;
-  const sid = stanzaIdBy(m, room);
-  assert.ok(sid, "the room gave the message a stanza-id");
-  return { posted, seen: m, stanzaId: sid };
 }
 
 /** Polls `check` until it returns something, failing with `what`. */

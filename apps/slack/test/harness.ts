@@ -18,6 +18,7 @@ import {
   inRoom,
   isMessage,
   pollUntil,
+  postAndSeeInRoom,
   recordingLogger,
   type SlackChannel,
   type SlackPostOptions,
@@ -183,15 +184,10 @@ export async function postAndSee(
   o?: SlackPostOptions,
   shown = text,
 ): Promise<{ ts: string; seen: Message; stanzaId: string }> {
-  const seen = h.alice.waitFor(
-    inRoom(h.room, member.nick, (m) => m.body?.includes(shown) === true),
-    { timeoutMs: 15_000, description: `"${shown.slice(0, 40)}" from ${member.nick}` },
+  const r = await postAndSeeInRoom(h.alice, { room: h.room, nick: member.nick, shown, timeoutMs: 15_000 }, () =>
+    h.fake.post(h.general.id, member.id, text, o),
   );
-  const posted = h.fake.post(h.general.id, member.id, text, o);
-  const m = (await seen).stanza as Message;
-  const sid = stanzaIdBy(m, h.room);
-  assert.ok(sid, "the room gave the message a stanza-id");
-  return { ts: posted.ts, seen: m, stanzaId: sid };
+  return { ts: r.posted.ts, seen: r.seen, stanzaId: r.stanzaId };
 }
 
 /** Polls `check` until it returns something, failing with `what`. */

@@ -1,10 +1,11 @@
 /**
  * Groupchat messages in a MUC room, as a user in the room sees them: a
- * predicate by room and nick, the next `count` whose body starts with a
- * prefix, and "nothing more of those came" (no duplicates).
+ * predicate by room and nick, a network post seen in the room, the next
+ * `count` whose body starts with a prefix, and "nothing more of those came"
+ * (no duplicates).
  */
 import assert from "node:assert/strict";
-import type { Message } from "@parley/stanza";
+import { type Message, stanzaIdBy } from "@parley/stanza";
 import { isMessage, type Received } from "./stanza-inbox.ts";
 import type { XmppSession } from "./xmpp-session.ts";
 
@@ -50,4 +51,25 @@ export async function assertNoMoreInRoom(client: Watcher, room: string, prefix: 
     ),
     `a message starting with "${prefix}" arrived twice`,
   );
+}
+
+/**
+ * Runs `post` (a network member posting) and waits for the message from
+ * `nick` in `room` whose body includes `shown`; resolves with what `post`
+ * returned, the message and the room's stanza-id for it.
+ */
+export async function postAndSeeInRoom<T>(
+  client: Watcher,
+  o: { room: string; nick: string; shown: string; timeoutMs: number },
+  post: () => T,
+): Promise<{ posted: T; seen: Message; stanzaId: string }> {
+  const seen = client.waitFor(
+    inRoom(o.room, o.nick, (m) => m.body?.includes(o.shown) === true),
+    { timeoutMs: o.timeoutMs, description: `"${o.shown.slice(0, 40)}" from ${o.nick} in ${o.room}` },
+  );
+  const posted = post();
+  const m = (await seen).stanza as Message;
+  const stanzaId = stanzaIdBy(m, o.room);
+  assert.ok(stanzaId, "the room gave the message a stanza-id");
+  return { posted, seen: m, stanzaId };
 }
