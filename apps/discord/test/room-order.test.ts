@@ -5,33 +5,17 @@
  * room whose edits hang does not hold up another channel's messages.
  */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { buildMessage, buildPresence, buildVcard, type Element, type Message, NS } from "@parley/stanza";
-import { isMessage, stanzaId, TestComponent } from "@parley/testkit";
-import { assertNoViolations, type DiscordHarness, postAndSee, startHarness, until } from "./harness.ts";
-
-const SLOW_DOMAIN = "slow.parley.test";
-const PNG = Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), randomBytes(64)]);
-
-/** The iq handlers of a test component's client (@xmpp/component's iq callee): a handler may answer later. */
-function iqAnswers(c: TestComponent): { get(ns: string, name: string, handler: () => Promise<Element>): void } {
-  return (c as unknown as { entity: { iqCallee: ReturnType<typeof iqAnswers> } }).entity.iqCallee;
-}
+import { type Element, type Message, NS } from "@parley/stanza";
+import { isMessage, slowAvatarServerOptions, speakWhileAvatarIsFetched, TestComponent } from "@parley/testkit";
+import { assertNoViolations, type DiscordHarness, postAndSee, startHarness } from "./harness.ts";
 
 describe("one ordered pipeline per room, XMPP and Discord", () => {
   let h: DiscordHarness;
   let carol: TestComponent;
 
   before(async () => {
-    h = await startHarness({
-      xmpp: {
-        components: [
-          { domain: "bridge.parley.test", secret: randomBytes(16).toString("hex") },
-          { domain: SLOW_DOMAIN, secret: randomBytes(16).toString("hex") },
-        ],
-      },
-    });
+    h = await startHarness({ xmpp: slowAvatarServerOptions() });
     // Carol is an XMPP user whose client answers vCard requests only when the test says so (Prosody sends a
     // vCard request to an occupant on to their own server, which is the test's here).
     carol = await TestComponent.connect(h.server, 1);
@@ -43,34 +27,13 @@ describe("one ordered pipeline per room, XMPP and Discord", () => {
   });
 
   it("posts an occupant whose avatar is being fetched before the next speaker", async () => {
-    const carolJid = `carol@${SLOW_DOMAIN}/desk`;
-    await carol.joinRoom(h.room, "carol", { from: carolJid });
-    let wasAsked = false;
-    const answer = Promise.withResolvers<Element>();
-    iqAnswers(carol).get(NS.vcardTemp, "vCard", () => {
-      wasAsked = true;
-      return answer.promise;
-    });
-    const hash = randomBytes(20).toString("hex");
-    await carol.send(buildPresence({ from: carolJid, to: `${h.room}/carol`, vcardUpdate: { photo: hash } }));
-    await until(
-      "the bridge to see carol's avatar hash",
-      () => h.bridge?.relay.occupant(h.room, "carol")?.avatarHash === hash,
-    );
-
     // Carol speaks, and the bridge asks for her vCard; alice speaks meanwhile; the room has them in that order.
-    const first = `carol speaks first ${stanzaId("w")}`;
-    const second = `alice speaks second ${stanzaId("w")}`;
-    const carolSaid = h.alice.waitFor(isMessage((m: Message) => m.body === first));
-    await carol.send(buildMessage({ type: "groupchat", from: carolJid, to: h.room, id: stanzaId("c"), body: first }));
-    await carolSaid;
-    await until("the bridge's vCard request for carol", () => wasAsked);
-    const aliceSaid = h.alice.waitFor(isMessage((m: Message) => m.body === second));
-    await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id: stanzaId("a"), body: second }));
-    await aliceSaid;
-    // Time for the bridge to read both before carol's vCard comes (without it, the test proves less, never fails).
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    answer.resolve(buildVcard({ photo: { type: "image/png", data: PNG } }));
+    const { first, second } = await speakWhileAvatarIsFetched({
+      slow: carol,
+      alice: h.alice,
+      room: h.room,
+      avatarHashSeen: (hash) => h.bridge?.relay.occupant(h.room, "carol")?.avatarHash === hash,
+    });
 
     const both = await h.fake.waitFor(
       () => {

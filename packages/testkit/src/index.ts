@@ -19,6 +19,7 @@ export * from "./room-messages.ts";
 export * from "./server.ts";
 export * from "./server-launch.ts";
 export * from "./slack/index.ts";
+export * from "./slow-avatar-speaker.ts";
 export * from "./stanza-inbox.ts";
 export * from "./start-server.ts";
 export * from "./synapse/index.ts";
