@@ -14,6 +14,7 @@ import {
   assertNoMoreInRoom,
   collectRoomMessages,
   type FakeDiscord,
+  HARNESS_DELIVERY,
   harnessConfigText,
   inRoom,
   pollUntil,
@@ -139,13 +140,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<DiscordHarne
           allowPrivateAddresses: true,
         });
         h.connector = connector;
-        h.bridge = await Bridge.start({
-          config,
-          connector,
-          store,
-          logger,
-          delivery: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 500 },
-        });
+        h.bridge = await Bridge.start({ config, connector, store, logger, delivery: HARNESS_DELIVERY });
       });
     },
     async stopBridge() {

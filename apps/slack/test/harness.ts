@@ -14,6 +14,7 @@ import {
   assertNoMoreInRoom,
   collectRoomMessages,
   type FakeSlack,
+  HARNESS_DELIVERY,
   harnessConfigText,
   inRoom,
   isMessage,
@@ -141,13 +142,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<SlackHarness
           allowPrivateAddresses: true,
         });
         h.connector = connector;
-        h.bridge = await Bridge.start({
-          config,
-          connector,
-          store,
-          logger,
-          delivery: { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 500 },
-        });
+        h.bridge = await Bridge.start({ config, connector, store, logger, delivery: HARNESS_DELIVERY });
       });
     },
     async stopBridge() {

@@ -3,7 +3,9 @@
  * the component on the test's XMPP server, its secret read from `SECRET` in
  * loadConfig's env, SQLite and media in the test's directory, HTTP and ops
  * on free loopback ports, `admin` as the bridge's admin, the links, and
- * `connector` as the connector's settings under `network`.
+ * `connector` as the connector's settings under `network`. And the delivery
+ * retries a harness gives its bridge: quick, so a test that makes a post
+ * fail sees the retries within its timeouts.
  */
 import { join } from "node:path";
 import type { XmppServer } from "./server.ts";
@@ -25,23 +27,18 @@ xmpp:
   port: ${o.server.componentPort}
   domain: ${o.domain}
   secret: \${SECRET}
-store:
-  url: sqlite:${join(o.dir, "parley.db")}
-http:
-  host: 127.0.0.1
-  port: 0
-ops:
-  host: 127.0.0.1
-  port: 0
-log:
-  level: warn
+store: { url: "sqlite:${join(o.dir, "parley.db")}" }
+http: { host: 127.0.0.1, port: 0 }
+ops: { host: 127.0.0.1, port: 0 }
+log: { level: warn }
 admins: ["${o.admin}"]
-media:
-  dir: ${join(o.dir, "media")}
-  allowPrivateAddresses: true
+media: { dir: "${join(o.dir, "media")}", allowPrivateAddresses: true }
 links:
 ${o.links.map((l) => `  - { network: ${o.network}, channel: "${l.channel}", room: "${l.room}" }`).join("\n")}
 connectors:
   ${o.network}: ${JSON.stringify(o.connector)}
 `;
 }
+
+/** Bridge.start's `delivery` in a harness. */
+export const HARNESS_DELIVERY = { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 500 } as const;

@@ -7,13 +7,11 @@
 
 export type TestLogFields = Readonly<Record<string, unknown>>;
 
-export interface TestLogger {
-  debug(msg: string, fields?: TestLogFields): void;
-  info(msg: string, fields?: TestLogFields): void;
-  warn(msg: string, fields?: TestLogFields): void;
-  error(msg: string, fields?: TestLogFields): void;
+type LogLine = (msg: string, fields?: TestLogFields) => void;
+
+export type TestLogger = Record<"debug" | "info" | "warn" | "error", LogLine> & {
   child(fields: TestLogFields): TestLogger;
-}
+};
 
 /** Pushes `level message {fields}` lines at warn and error onto `warnings`. */
 export function recordingLogger(warnings: string[]): TestLogger {

@@ -25,7 +25,7 @@ describe("harnessConfigText", () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: loadConfig's ${NAME} syntax, as the text has it
     assert.ok(lines.includes("  secret: ${SECRET}"));
     assert.ok(lines.includes('admins: ["admin@localhost"]'));
-    assert.ok(lines.includes("  url: sqlite:/tmp/x/parley.db"));
+    assert.ok(lines.includes('store: { url: "sqlite:/tmp/x/parley.db" }'));
     assert.ok(lines.includes('  - { network: discord, channel: "1", room: "a@muc.localhost" }'));
     assert.ok(lines.includes('  - { network: discord, channel: "2", room: "b@muc.localhost" }'));
     assert.ok(lines.includes('  discord: {"token":"t","apiUrl":"http://127.0.0.1:1"}'));
