@@ -6,7 +6,7 @@
  * again); `cleanup` stops whichever runs at the end.
  */
 import { Bridge, type Logger, loadConfig } from "@parley/bridge";
-import { type BenchCleanup, type BenchLink, benchBridgeConfigText, type XmppServer } from "@parley/testkit";
+import { type BenchBridgeSetting, benchBridgeConfigIn } from "@parley/testkit";
 import { DiscordConnector, parseDiscordOptions } from "../src/index.ts";
 
 export interface DiscordBenchBridge {
@@ -17,30 +17,16 @@ export interface DiscordBenchBridge {
   stop(): Promise<void>;
 }
 
-export function discordBenchBridge(o: {
-  readonly cleanup: BenchCleanup;
-  readonly server: XmppServer;
-  readonly component: { readonly domain: string; readonly secret: string };
-  /** The temporary directory's prefix. */
-  readonly dirPrefix: string;
-  readonly links: readonly BenchLink[];
-  /** The fake's answer to `setup`. */
-  readonly discord: { readonly token: string; readonly restUrl: string; readonly cdnUrl: string };
-  readonly logger: Logger;
-}): DiscordBenchBridge {
-  const config = loadConfig(
-    {
-      text: benchBridgeConfigText({
-        server: o.server,
-        component: o.component,
-        dir: o.cleanup.tempDir(o.dirPrefix),
-        network: "discord",
-        links: o.links,
-        section: { token: o.discord.token, apiUrl: o.discord.restUrl, cdnUrl: o.discord.cdnUrl },
-      }),
-    },
-    { env: {} },
-  );
+export function discordBenchBridge(
+  o: BenchBridgeSetting & {
+    /** The fake's answer to `setup`. */
+    readonly discord: { readonly token: string; readonly restUrl: string; readonly cdnUrl: string };
+    readonly logger: Logger;
+  },
+): DiscordBenchBridge {
+  const { token, restUrl, cdnUrl } = o.discord;
+  const text = benchBridgeConfigIn(o, "discord", { token, apiUrl: restUrl, cdnUrl });
+  const config = loadConfig({ text }, { env: {} });
   const b: { bridge: Bridge | undefined; connector: DiscordConnector | undefined } & DiscordBenchBridge = {
     bridge: undefined,
     connector: undefined,

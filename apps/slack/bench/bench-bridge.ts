@@ -6,34 +6,19 @@
  * temporary directory; `cleanup` stops it.
  */
 import { Bridge, type Logger, loadConfig } from "@parley/bridge";
-import { type BenchCleanup, type BenchLink, benchBridgeConfigText, type XmppServer } from "@parley/testkit";
+import { type BenchBridgeSetting, benchBridgeConfigIn } from "@parley/testkit";
 import { parseSlackOptions, SlackConnector } from "../src/index.ts";
 
-export async function startSlackBenchBridge(o: {
-  readonly cleanup: BenchCleanup;
-  readonly server: XmppServer;
-  readonly component: { readonly domain: string; readonly secret: string };
-  /** The temporary directory's prefix. */
-  readonly dirPrefix: string;
-  readonly links: readonly BenchLink[];
-  /** The fake's answer to `setup`. */
-  readonly slack: { readonly botToken: string; readonly appToken: string; readonly apiUrl: string };
-  readonly logger: Logger;
-}): Promise<{ readonly bridge: Bridge; readonly connector: SlackConnector }> {
+export async function startSlackBenchBridge(
+  o: BenchBridgeSetting & {
+    /** The fake's answer to `setup`. */
+    readonly slack: { readonly botToken: string; readonly appToken: string; readonly apiUrl: string };
+    readonly logger: Logger;
+  },
+): Promise<{ readonly bridge: Bridge; readonly connector: SlackConnector }> {
   const { botToken, appToken, apiUrl } = o.slack;
-  const config = loadConfig(
-    {
-      text: benchBridgeConfigText({
-        server: o.server,
-        component: o.component,
-        dir: o.cleanup.tempDir(o.dirPrefix),
-        network: "slack",
-        links: o.links,
-        section: { botToken, appToken, apiUrl, presence: false },
-      }),
-    },
-    { env: {} },
-  );
+  const text = benchBridgeConfigIn(o, "slack", { botToken, appToken, apiUrl, presence: false });
+  const config = loadConfig({ text }, { env: {} });
   const connector = new SlackConnector(parseSlackOptions(config.connectors.slack), {
     logger: o.logger,
     allowPrivateAddresses: true,

@@ -91,6 +91,33 @@ export function benchBridgeConfigText(o: {
   ].join("\n");
 }
 
+/** Where a bench runs its bridge (in the bench's own process): what an app's bench bridge takes besides its fake and logger. */
+export interface BenchBridgeSetting {
+  readonly cleanup: BenchCleanup;
+  readonly server: XmppServer;
+  readonly component: { readonly domain: string; readonly secret: string };
+  /** The prefix of the temporary directory its SQLite and media go in. */
+  readonly dirPrefix: string;
+  readonly links: readonly BenchLink[];
+}
+
+/** benchBridgeConfigText for `setting`, in a fresh temporary directory that `setting.cleanup` removes. */
+export function benchBridgeConfigIn(
+  setting: BenchBridgeSetting,
+  network: string,
+  section: Readonly<Record<string, unknown>>,
+): string {
+  const { server, component, links } = setting;
+  return benchBridgeConfigText({
+    server,
+    component,
+    dir: setting.cleanup.tempDir(setting.dirPrefix),
+    network,
+    links,
+    section,
+  });
+}
+
 export interface NetworkBurstRuns {
   readonly paced: BurstFigures;
   readonly bridge: BurstFigures[];
