@@ -17,10 +17,17 @@ export interface DiscordBenchBridge {
   stop(): Promise<void>;
 }
 
+/** The fake Discord process's answer to `{ op: "setup", channels }` (fake-discord-process.ts). */
+export interface FakeDiscordSetup {
+  readonly token: string;
+  readonly restUrl: string;
+  readonly cdnUrl: string;
+  readonly channels: string[];
+}
+
 export function discordBenchBridge(
   o: BenchBridgeSetting & {
-    /** The fake's answer to `setup`. */
-    readonly discord: { readonly token: string; readonly restUrl: string; readonly cdnUrl: string };
+    readonly discord: FakeDiscordSetup;
     readonly logger: Logger;
   },
 ): DiscordBenchBridge {

@@ -32,18 +32,13 @@ import {
   startNetworkBurstSetting,
   writeBenchResults,
 } from "@parley/testkit";
-import { discordBenchBridge } from "./bench-bridge.ts";
+import { discordBenchBridge, type FakeDiscordSetup } from "./bench-bridge.ts";
 import { discordResults, discordTable } from "./bench-figures.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 async function main(cleanup: BenchCleanup): Promise<void> {
-  const setting = await startNetworkBurstSetting<{
-    token: string;
-    restUrl: string;
-    cdnUrl: string;
-    channels: string[];
-  }>(cleanup, {
+  const setting = await startNetworkBurstSetting<FakeDiscordSetup>(cleanup, {
     network: "Discord",
     fakeScript: join(HERE, "fake-discord-process.ts"),
   });

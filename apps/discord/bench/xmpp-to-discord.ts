@@ -46,7 +46,7 @@ import {
   writeMergedBenchResults,
   xmppUserInRooms,
 } from "@parley/testkit";
-import { discordBenchBridge } from "./bench-bridge.ts";
+import { discordBenchBridge, type FakeDiscordSetup } from "./bench-bridge.ts";
 import { type Limits, type ToDiscordRun, toDiscordResults, toDiscordTable } from "./to-discord-figures.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -78,7 +78,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   });
   cleanup.defer(() => server.stop());
   const fake = startRemoteFake(cleanup, join(HERE, "fake-discord-process.ts"), "fake Discord");
-  const discord = await fake.ask<{ token: string; restUrl: string; cdnUrl: string; channels: string[] }>({
+  const discord = await fake.ask<FakeDiscordSetup>({
     op: "setup",
     channels: CHANNELS + 2,
     discordRateLimits: true,

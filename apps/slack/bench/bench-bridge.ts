@@ -9,10 +9,17 @@ import { Bridge, type Logger, loadConfig } from "@parley/bridge";
 import { type BenchBridgeSetting, benchBridgeConfigIn } from "@parley/testkit";
 import { parseSlackOptions, SlackConnector } from "../src/index.ts";
 
+/** The fake Slack process's answer to `{ op: "setup", channels }` (fake-slack-process.ts). */
+export interface FakeSlackSetup {
+  readonly botToken: string;
+  readonly appToken: string;
+  readonly apiUrl: string;
+  readonly channels: string[];
+}
+
 export async function startSlackBenchBridge(
   o: BenchBridgeSetting & {
-    /** The fake's answer to `setup`. */
-    readonly slack: { readonly botToken: string; readonly appToken: string; readonly apiUrl: string };
+    readonly slack: FakeSlackSetup;
     readonly logger: Logger;
   },
 ): Promise<{ readonly bridge: Bridge; readonly connector: SlackConnector }> {

@@ -32,18 +32,13 @@ import {
   startNetworkBurstSetting,
   writeBenchResults,
 } from "@parley/testkit";
-import { startSlackBenchBridge } from "./bench-bridge.ts";
+import { type FakeSlackSetup, startSlackBenchBridge } from "./bench-bridge.ts";
 import { slackResults, slackTable } from "./bench-figures.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 async function main(cleanup: BenchCleanup): Promise<void> {
-  const setting = await startNetworkBurstSetting<{
-    botToken: string;
-    appToken: string;
-    apiUrl: string;
-    channels: string[];
-  }>(cleanup, {
+  const setting = await startNetworkBurstSetting<FakeSlackSetup>(cleanup, {
     network: "Slack",
     fakeScript: join(HERE, "fake-slack-process.ts"),
   });

@@ -38,7 +38,7 @@ import {
   writeMergedBenchResults,
   xmppUserInRooms,
 } from "@parley/testkit";
-import { startSlackBenchBridge } from "./bench-bridge.ts";
+import { type FakeSlackSetup, startSlackBenchBridge } from "./bench-bridge.ts";
 import { type PostLimit, type ToSlackRun, toSlackResults, toSlackTable } from "./to-slack-figures.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -62,7 +62,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const server = await startXmppServer("prosody", { components: [component] });
   cleanup.defer(() => server.stop());
   const fake = startRemoteFake(cleanup, join(HERE, "fake-slack-process.ts"), "fake Slack");
-  const slack = await fake.ask<{ botToken: string; appToken: string; apiUrl: string; channels: string[] }>({
+  const slack = await fake.ask<FakeSlackSetup>({
     op: "setup",
     channels: CHANNELS + 1,
   });
