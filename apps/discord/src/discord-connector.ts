@@ -17,6 +17,7 @@ import {
   type EditRequest,
   type FindPostedRequest,
   type Logger,
+  logFailure,
   OrderedLines,
   type OutgoingAttachment,
   type OutgoingMessage,
@@ -255,7 +256,9 @@ export class DiscordConnector implements Connector {
       onTokenRefused: () => {
         if (tokenTold) return;
         tokenTold = true;
-        void host.notifyAdmins(TOKEN_NOTICE).catch(() => undefined);
+        void host
+          .notifyAdmins(TOKEN_NOTICE)
+          .catch(logFailure(logger, "could not tell the admins the token was refused"));
       },
     });
     const client = session.client;

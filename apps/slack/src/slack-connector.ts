@@ -21,6 +21,7 @@ import {
   type EditRequest,
   type FindPostedRequest,
   type Logger,
+  logFailure,
   OrderedLines,
   type OutgoingMessage,
   type ReactRequest,
@@ -280,7 +281,10 @@ export class SlackConnector implements Connector {
       recent,
       handed: (channel, ts, thread) => {
         cursors.handed(channel, ts, thread);
-        if (thread !== undefined) void posts.rememberRoot(channel, ts, thread).catch(() => undefined);
+        if (thread !== undefined)
+          void posts
+            .rememberRoot(channel, ts, thread)
+            .catch(logFailure(logger, "could not note a thread's first message", "warn", { channel }));
       },
       // Not awaited: asking a joiner's presence waits for a users.getPresence slot, which the events behind must not.
       membershipChanged: (channel, user, kind) => {

@@ -4,6 +4,7 @@
  * with backoff and gives up at once on a permanent one.
  */
 import { IqTimeoutError } from "../component/iq-router.ts";
+import type { LogFields, Logger } from "../ops/logger-types.ts";
 
 /** A failure that may go away: a 5xx, a 429, a dropped connection, a timeout. */
 export class TransientError extends Error {
@@ -86,6 +87,23 @@ export function isTransientFailure(e: unknown): boolean {
     current = field(current, "cause");
   }
   return false;
+}
+
+/**
+ * A `.catch` handler for work whose failure must not stop what calls it (a
+ * cleanup, a best-effort note) but must not vanish either: it logs `what`
+ * with the failure at `level` (warn by default) and settles to undefined.
+ */
+export function logFailure(
+  logger: Logger,
+  what: string,
+  level: "debug" | "info" | "warn" | "error" = "warn",
+  fields: LogFields = {},
+): (e: unknown) => undefined {
+  return (e) => {
+    logger[level](what, { ...fields, error: describeFailure(e) });
+    return undefined;
+  };
 }
 
 /** A one-line description of any thrown value, safe to log (never throws). */

@@ -24,7 +24,7 @@ import type { QueuedItem } from "../component/outbound-queue.ts";
 import { type BridgeConfig, publicUrlFor, secretsOf, serverDomainOf } from "../config/index.ts";
 import { roomPresenceOptionsOf } from "../config/room-presence-options.ts";
 import type { Connector } from "../connector/connector.ts";
-import { DeliveryQueue, type DeliveryQueueOptions } from "../delivery/index.ts";
+import { DeliveryQueue, type DeliveryQueueOptions, logFailure } from "../delivery/index.ts";
 import { fetchMedia, HttpUploader, MediaStore } from "../media/index.ts";
 import type { RunningHttpServer } from "../ops/http-listener.ts";
 import { createLogger } from "../ops/logger.ts";
@@ -116,7 +116,9 @@ export class Bridge {
     try {
       await bridge.run();
     } catch (e) {
-      await bridge.stop().catch(() => undefined);
+      await bridge
+        .stop()
+        .catch(logFailure(bridge.logger, "could not stop what had started of a bridge that failed to start"));
       throw e;
     }
     return bridge;
@@ -752,7 +754,9 @@ export class Bridge {
   private async sendersAwaitingReflection(room: string): Promise<string[]> {
     const out: string[] = [...this.reflections.sendersIn(room)];
     for (const id of this.reflections.unconfirmedIn(room)) {
-      const r = await this.store.byXmppId(this.connector.network, room, id).catch(() => undefined);
+      const r = await this.store
+        .byXmppId(this.connector.network, room, id)
+        .catch(logFailure(this.logger, "could not look up an unconfirmed message's sender", "warn", { room }));
       if (r?.direction === "to-xmpp") out.push(localFromRemoteId(r.sender));
     }
     return out;
@@ -887,7 +891,8 @@ export class Bridge {
     // over while stopping is drained too. What is still unconfirmed then stays on record for the next start.
     const deadline = Date.now() + flushTimeoutMs;
     await this.delivery.drain(flushTimeoutMs);
-    if (this.connectorStarted) await this.connector.stop().catch(() => undefined);
+    if (this.connectorStarted)
+      await this.connector.stop().catch(logFailure(this.logger, "the connector failed to stop"));
     const drained = await this.delivery.drain(Math.max(0, deadline - Date.now()));
     if (!drained) {
       this.logger.warn("stopping with deliveries not confirmed yet; they are reconciled at the next start", {
@@ -905,13 +910,13 @@ export class Bridge {
       ...this.relay.roomList.map((room) => this.relay.leave(room).catch(() => undefined)),
       this.occupancy.leaveAll(`${this.connector.displayName} bridge stopped`),
     ];
-    await this.session.stop().catch(() => undefined);
+    await this.session.stop().catch(logFailure(this.logger, "the XMPP session failed to stop cleanly", "info"));
     await Promise.all(leaving);
     await this.catchUp.flush();
     this.router.close();
     await Promise.all([this.http?.close(), this.ops?.close()]);
     await this.retention.stop();
-    if (this.ownsStore) await this.store.close().catch(() => undefined);
+    if (this.ownsStore) await this.store.close().catch(logFailure(this.logger, "the store failed to close"));
     this.logger.info("bridge stopped");
   }
 }

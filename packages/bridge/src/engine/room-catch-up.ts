@@ -29,6 +29,7 @@
  * room; a longer catch-up reads on as those are relayed, and the room waits
  * for it to read to the end.
  */
+import { logFailure } from "../delivery/delivery-errors.ts";
 import type { Logger } from "../ops/logger-types.ts";
 import { KeyedChains } from "../store/keyed-chains.ts";
 import type { BridgeStore } from "../store/store-types.ts";
@@ -314,7 +315,14 @@ export class RoomCatchUp {
     await previous;
     // Live reads do not move the mark from here until this catch-up is done.
     const mark =
-      this.last.get(room) ?? parseMark(await this.o.store.getState(SCOPE, keyOf(room)).catch(() => undefined));
+      this.last.get(room) ??
+      parseMark(
+        await this.o.store.getState(SCOPE, keyOf(room)).catch(
+          logFailure(this.o.logger, "could not read the last message read in a room; catching up by age", "warn", {
+            room,
+          }),
+        ),
+      );
     try {
       await joined;
     } catch {
