@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { buildMessage } from "@parley/stanza";
+import { buildMessage, type Presence } from "@parley/stanza";
 import { isPresence, XMPP_SERVER_KINDS } from "@parley/testkit";
 import { apiCall, type Harness, startHarness } from "./engine-harness.ts";
 
@@ -73,6 +73,22 @@ for (const kind of XMPP_SERVER_KINDS) {
       assert.equal(await aliceSays("ALICE: who is that?"), "ALICE: who is that?");
       assert.equal(await aliceSays("alice, me"), "alice, me");
       assert.equal(await aliceSays("Alice: you"), "<@u3>: you");
+    });
+
+    it("does not guess between two members with the same name, one of them under a suffixed nick", async () => {
+      const nicks: string[] = [];
+      for (const id of ["u4", "u5"]) {
+        const seated = h.alice.waitFor(
+          isPresence((p) => (p.from ?? "").startsWith(`${h.room}/Sam`) && !nicks.includes(p.from ?? "")),
+        );
+        await h.bridge.connectorHost.memberPresence("general", { id, displayName: "Sam" }, { status: "online" });
+        nicks.push(((await seated).stanza as Presence).from ?? "");
+      }
+      const suffixed = (nicks[1] ?? "").slice(h.room.length + 1);
+      assert.notEqual(suffixed, "Sam", "the room tells the two apart");
+      assert.equal(await aliceSays("Sam: which one?"), "Sam: which one?");
+      assert.equal(await aliceSays("hi @Sam"), "hi @Sam");
+      assert.equal(await aliceSays(`${suffixed}: you`), "<@u5>: you");
     });
   });
 }

@@ -590,13 +590,14 @@ export class XmppToRemote {
       const nick = this.ctx.occupancy.nickIn(room, local);
       const puppet = this.ctx.puppets.peek(local);
       if (nick === undefined || !puppet) continue;
-      candidates.push({
-        nick,
-        mention: {
-          target: { network: this.ctx.network, remoteId: puppet.remoteId, kind: "user" },
-          name: puppet.displayName,
-        },
-      });
+      const mention = {
+        target: { network: this.ctx.network, remoteId: puppet.remoteId, kind: "user" as const },
+        name: puppet.displayName,
+      };
+      candidates.push({ nick, mention });
+      // A puppet whose name another occupant had sits under a suffixed nick; its name still names it too, so
+      // that name is ambiguous between the two rather than the first one's.
+      if (puppet.displayName !== nick) candidates.push({ nick: puppet.displayName, mention });
     }
     for (const occupant of this.ctx.relay.occupants(room)) {
       if (!this.isBridgeNick(room, occupant.nick)) candidates.push({ nick: occupant.nick });
