@@ -72,6 +72,11 @@ export class SlackDirectory {
     return { id, displayName, ...(avatarUrl !== undefined && { avatarUrl }), ...(isBridge && { isBridge }) };
   }
 
+  /** Whether the cache knows `id` as a deactivated account (Slack's `deleted`). */
+  isDeleted(id: string): boolean {
+    return this.users.get(id)?.deleted === true;
+  }
+
   /** The status text a user set, if any (for presence). */
   statusText(id: string): string | undefined {
     return nonEmpty(this.users.get(id)?.profile?.status_text);

@@ -77,6 +77,8 @@ export interface IncomingEventsOptions {
   readonly recent?: RecentRelayed;
   /** A member (not the bot) joined or left a linked channel, after the engine was told (presence polling follows). */
   readonly membershipChanged?: (channel: string, user: string, kind: "join" | "leave") => void;
+  /** A user's account was deactivated or reactivated (user_change with `deleted` changed). */
+  readonly accountChanged?: (user: string, kind: "deactivated" | "reactivated") => void;
 }
 
 export class IncomingEvents {
@@ -110,8 +112,16 @@ export class IncomingEvents {
       case "user_profile_changed":
         await run(async () => {
           const user = isRecord(event.user) ? (event.user as SlackUserObject) : undefined;
+          const id = typeof user?.id === "string" ? user.id : undefined;
+          const wasDeleted = id !== undefined && this.o.directory.isDeleted(id);
           const remote = user ? this.o.directory.remember(user) : undefined;
-          if (remote && !remote.isBridge) await this.o.host.profile(remote);
+          if (!remote || remote.isBridge || id === undefined) return;
+          await this.o.host.profile(remote);
+          // A deactivated account is offline everywhere (its puppet leaves the rooms); reactivated, it is asked again.
+          if (user?.deleted === true && !wasDeleted) {
+            this.o.accountChanged?.(id, "deactivated");
+            await this.o.host.presence(remote, { status: "offline" });
+          } else if (user?.deleted === false && wasDeleted) this.o.accountChanged?.(id, "reactivated");
         });
         return;
       default:

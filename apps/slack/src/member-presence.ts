@@ -13,6 +13,10 @@
  * (member_left_channel, `left`) is no longer asked about. Every
  * users.getPresence call, the poll's and a joiner's, takes the next free
  * slot `gapMs` after the previous one.
+ *
+ * A deactivated account (`deleted` in Slack's user object) is not seated
+ * nor polled: Slack answers `away` for it, which would seat it again. When
+ * it is reactivated, it is asked again in the channels it is known in.
  */
 import type { ConnectorHost, Logger, RemotePresence } from "@parley/bridge";
 import type { webApi } from "@slack/bolt";
@@ -95,6 +99,19 @@ export class MemberPresence {
     this.last.delete(id);
   }
 
+  /** A member's account was deactivated: no longer polled (their channels are kept, for `reactivated`). */
+  deactivated(id: string): void {
+    this.last.delete(id);
+  }
+
+  /** A deactivated account is active again: asked and seated in the linked channels it is known in. */
+  async reactivated(id: string): Promise<void> {
+    for (const channel of [...(this.channelsOf.get(id) ?? [])]) {
+      if (this.stopped) return;
+      await this.seat(channel, id);
+    }
+  }
+
   /** Whether a member's presence is polled (for tests and cache sizes). */
   polls(id: string): boolean {
     return this.last.has(id);
@@ -114,12 +131,18 @@ export class MemberPresence {
       this.left(channel, id);
       return;
     }
-    if (!this.channelsOf.get(id)?.has(channel)) return;
+    if (!this.channelsOf.get(id)?.has(channel) || this.o.directory.isDeleted(id)) return;
     // Polled even when this first ask fails: the poll reports them once Slack answers.
     if (!this.last.has(id)) this.last.set(id, undefined);
     const presence = await this.presenceOf(id);
     // They may have left meanwhile: reporting them now would seat them again.
-    if (presence === undefined || this.stopped || !this.channelsOf.get(id)?.has(channel)) return;
+    if (
+      presence === undefined ||
+      this.stopped ||
+      !this.channelsOf.get(id)?.has(channel) ||
+      this.o.directory.isDeleted(id)
+    )
+      return;
     this.last.set(id, presence.status);
     await this.o.host.memberPresence(channel, user, presence);
   }

@@ -295,6 +295,14 @@ export class SlackConnector implements Connector {
             logger.warn("a joining member's presence could not be read", { error: String(e) });
           });
       },
+      accountChanged: (user, kind) => {
+        if (!presence) return;
+        if (kind === "deactivated") presence.deactivated(user);
+        else
+          void presence.reactivated(user).catch((e: unknown) => {
+            logger.warn("a reactivated member's presence could not be read", { error: String(e) });
+          });
+      },
     });
     const catchUp = new CatchUp({
       client,

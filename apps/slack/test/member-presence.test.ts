@@ -140,4 +140,57 @@ describe("MemberPresence", () => {
       members.stop();
     }
   });
+
+  it("does not seat or poll a deactivated account, and asks again once it is reactivated", async () => {
+    const deleted = new Set(["U2"]);
+    const asked: string[] = [];
+    const client = {
+      conversations: { members: async () => ({ ok: true, members: ["U1", "U2"] }) },
+      users: {
+        info: async ({ user }: { user: string }) => ({
+          ok: true,
+          user: { id: user, name: user, deleted: deleted.has(user) },
+        }),
+        getPresence: async ({ user }: { user: string }) => {
+          asked.push(user);
+          return { ok: true, presence: "away" };
+        },
+      },
+    } as unknown as webApi.WebClient;
+    const seen: string[] = [];
+    const host = {
+      memberPresence: async (channel: string, user: { id: string }, p: { status: string }) => {
+        seen.push(`${channel} ${user.id} ${p.status}`);
+      },
+      presence: async () => undefined,
+    } as unknown as ConnectorHost;
+    const directory = new SlackDirectory(client, silentLogger);
+    directory.bot = { userId: "UBOT" };
+    const members = new MemberPresence({
+      client,
+      host,
+      logger: silentLogger,
+      directory,
+      failures: new SlackFailures({ logger: silentLogger, notifyAdmins: async () => undefined }),
+      intervalMs: 60_000,
+      gapMs: 0,
+    });
+    try {
+      await members.start(["C1"]);
+      assert.deepEqual(seen, ["C1 U1 idle"]);
+      assert.equal(members.polls("U2"), false, "a deactivated account is not polled");
+      assert.ok(!asked.includes("U2"), "nor asked");
+      // U1 is deactivated: polled no more. U2 is reactivated: asked and seated.
+      directory.remember({ id: "U1", name: "U1", deleted: true });
+      members.deactivated("U1");
+      assert.equal(members.polls("U1"), false);
+      deleted.delete("U2");
+      directory.remember({ id: "U2", name: "U2", deleted: false });
+      await members.reactivated("U2");
+      assert.deepEqual(seen, ["C1 U1 idle", "C1 U2 idle"]);
+      assert.equal(members.polls("U2"), true);
+    } finally {
+      members.stop();
+    }
+  });
 });
