@@ -164,7 +164,8 @@ for (const kind of XMPP_SERVER_KINDS) {
         () => h.fake.botPosts(dm.id).find((p) => (p.text ?? "").endsWith("just between us")),
         { what: "the private message in Bob's DM", timeoutMs: 15_000 },
       );
-      assert.ok(post.text?.startsWith("*alice* ("), `marked with the sender's nick: ${post.text}`);
+      // Marked with the sender's nick and the occupant JID the answer goes back to, not with the room's name.
+      assert.equal(post.text, `*alice* (${h.room}/alice): just between us`);
       assert.equal(post.username, "alice", "posted under the sender's nick");
       const answer = h.alice.waitFor(
         isMessage((m: Message) => m.type === "chat" && m.body === "sure, alice"),
