@@ -128,7 +128,7 @@ export async function startWorld(o: WorldOptions): Promise<World> {
     };
     const logFile = join(o.dir, "bridge.log");
     const side = { discord: discordSide, slack: slackSide, matrix: matrixSide }[o.network];
-    const world = await side(o, xmpp, xmppPart, room, watcher, logFile, component.secret, closers);
+    const world = await side({ o, xmpp, xmppPart, room, watcher, logFile, secret: component.secret, closers });
     return { ...world, close };
   } catch (e) {
     await close();
@@ -138,16 +138,77 @@ export async function startWorld(o: WorldOptions): Promise<World> {
 
 type Side = Omit<World, "close">;
 
-async function discordSide(
-  o: WorldOptions,
-  xmpp: XmppServer,
-  xmppPart: Parameters<typeof writeParleyConfig>[0]["xmpp"],
-  room: string,
-  watcher: RoomWatcher,
-  logFile: string,
-  secret: string,
-  closers: Array<() => Promise<unknown>>,
-): Promise<Side> {
+/** What a network's side of the world is built in. */
+interface SideContext {
+  readonly o: WorldOptions;
+  readonly xmpp: XmppServer;
+  readonly xmppPart: Parameters<typeof writeParleyConfig>[0]["xmpp"];
+  readonly room: string;
+  readonly watcher: RoomWatcher;
+  readonly logFile: string;
+  /** The component secret, handed to the bridge as PARLEY_COMPONENT_SECRET. */
+  readonly secret: string;
+  readonly closers: Array<() => Promise<unknown>>;
+}
+
+/** The bridge as its own process with `configFile` and the secrets in `env`, started and seen in the room. */
+async function startBridgeInRoom(c: SideContext, configFile: string, env: Record<string, string>): Promise<BridgeRun> {
+  const bridge = new BridgeRun({ configFile, logFile: c.logFile, env: { PARLEY_COMPONENT_SECRET: c.secret, ...env } });
+  c.closers.push(() => bridge.kill("SIGKILL"));
+  await bridge.start();
+  await c.watcher.untilOtherOccupant(30_000);
+  return bridge;
+}
+
+/**
+ * A sender that makes the fake network's user post synchronously, letting the fake write what
+ * it dispatched every 25 posts: a burst, not a stall.
+ */
+function burstSender(post: (text: string) => void): (text: string) => Promise<void> {
+  let posted = 0;
+  return async (text) => {
+    post(text);
+    if (++posted % 25 === 0) await new Promise((r) => setImmediate(r));
+  };
+}
+
+/** A fake network's channel as one side of a one-way run: its user posts, or the bridge posts to it. */
+interface FakeChannel {
+  /** The network's user posts `text` (synchronously, in the fake). */
+  post(text: string): void;
+  /** The bridge's posts as the network answered them. */
+  live(): readonly string[];
+  /** The bridge's posts the channel holds now. */
+  history(): string[];
+}
+
+/** The side of a fake network (Discord, Slack): bursts from its user to the room, or from the room to it. */
+function fakeNetworkSide(
+  c: SideContext,
+  bridge: BridgeRun,
+  fakes: Pick<Side, "discord" | "slack">,
+  channel: FakeChannel,
+): Side {
+  const base = { sendWindow: 1, xmpp: c.xmpp, bridge, watcher: c.watcher, ...fakes };
+  if (c.o.direction === "to-xmpp")
+    return { ...base, send: burstSender(channel.post), receiver: roomReceiver(c.watcher) };
+  return {
+    ...base,
+    send: (text) => c.watcher.say(text),
+    receiver: { live: channel.live, history: async () => channel.history() },
+  };
+}
+
+/** The XMPP room as the receiving side: the watcher's live messages and the room's archive. */
+function roomReceiver(watcher: RoomWatcher): Receiver {
+  return {
+    live: () => watcher.live.map((m) => m.body),
+    history: async () => (await watcher.archive()).map((m) => m.body),
+  };
+}
+
+async function discordSide(c: SideContext): Promise<Side> {
+  const { o, room, closers } = c;
   const discord = await startFakeDiscord({ botName: "Parley" });
   closers.push(() => discord.stop());
   const guild = discord.createGuild({ name: "Faults" });
@@ -155,19 +216,12 @@ async function discordSide(
   const ada = discord.addMember(guild.id, { username: "ada", globalName: "Ada" });
   const configFile = writeParleyConfig({
     dir: o.dir,
-    xmpp: xmppPart,
+    xmpp: c.xmppPart,
     link: { network: "discord", channel: channel.id, room },
     // biome-ignore lint/suspicious/noTemplateCurlyInString: `${NAME}` is parley.yaml's syntax, read from the environment
     connector: ["token: ${DISCORD_TOKEN}", `apiUrl: ${discord.restUrl}`, `cdnUrl: ${discord.cdnUrl}`],
   });
-  const bridge = new BridgeRun({
-    configFile,
-    logFile,
-    env: { PARLEY_COMPONENT_SECRET: secret, DISCORD_TOKEN: discord.token },
-  });
-  closers.push(() => bridge.kill("SIGKILL"));
-  await bridge.start();
-  await watcher.untilOtherOccupant(30_000);
+  const bridge = await startBridgeInRoom(c, configFile, { DISCORD_TOKEN: discord.token });
 
   const isRelayed = (m: { webhook_id?: string; author: { id: string } }) =>
     m.webhook_id !== undefined || m.author.id === discord.bot.id;
@@ -178,41 +232,20 @@ async function discordSide(
     if (m.channel_id === channel.id && isRelayed(m) && typeof m.content === "string") liveTexts.push(m.content);
   });
 
-  if (o.direction === "to-xmpp") {
-    let posted = 0;
-    return {
-      sendWindow: 1,
-      xmpp,
-      bridge,
-      watcher,
-      discord,
-      send: async (text) => {
-        discord.post(channel.id, ada.user.id, text);
-        // Let the fake's gateway write what it dispatched now and then: a burst, not a stall.
-        if (++posted % 25 === 0) await new Promise((r) => setImmediate(r));
-      },
-      receiver: {
-        live: () => watcher.live.map((m) => m.body),
-        history: async () => (await watcher.archive()).map((m) => m.body),
-      },
-    };
-  }
-  return {
-    sendWindow: 1,
-    xmpp,
+  return fakeNetworkSide(
+    c,
     bridge,
-    watcher,
-    discord,
-    send: (text) => watcher.say(text),
-    receiver: {
+    { discord },
+    {
+      post: (text) => discord.post(channel.id, ada.user.id, text),
       live: () => liveTexts,
-      history: async () =>
+      history: () =>
         discord
           .messages(channel.id)
           .filter(isRelayed)
           .map((m) => m.content),
     },
-  };
+  );
 }
 
 /**
@@ -222,16 +255,8 @@ async function discordSide(
  */
 const SLACK_POSTS_PER_MINUTE = 1_200;
 
-async function slackSide(
-  o: WorldOptions,
-  xmpp: XmppServer,
-  xmppPart: Parameters<typeof writeParleyConfig>[0]["xmpp"],
-  room: string,
-  watcher: RoomWatcher,
-  logFile: string,
-  secret: string,
-  closers: Array<() => Promise<unknown>>,
-): Promise<Side> {
+async function slackSide(c: SideContext): Promise<Side> {
+  const { o, room, closers } = c;
   const slack = await startFakeSlack({
     botName: "Parley",
     rateLimits: { methods: { "chat.postMessage": { perMinute: SLACK_POSTS_PER_MINUTE, burst: 10, perChannel: true } } },
@@ -241,7 +266,7 @@ async function slackSide(
   const channel = slack.createChannel({ name: "lobby", members: [ada.id] });
   const configFile = writeParleyConfig({
     dir: o.dir,
-    xmpp: xmppPart,
+    xmpp: c.xmppPart,
     link: { network: "slack", channel: channel.id, room },
     connector: [
       // biome-ignore lint/suspicious/noTemplateCurlyInString: `${NAME}` is parley.yaml's syntax, read from the environment
@@ -251,68 +276,35 @@ async function slackSide(
       `apiUrl: ${slack.apiUrl}`,
     ],
   });
-  const bridge = new BridgeRun({
-    configFile,
-    logFile,
-    env: { PARLEY_COMPONENT_SECRET: secret, SLACK_BOT_TOKEN: slack.botToken, SLACK_APP_TOKEN: slack.appToken },
+  const bridge = await startBridgeInRoom(c, configFile, {
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_APP_TOKEN: slack.appToken,
   });
-  closers.push(() => bridge.kill("SIGKILL"));
-  await bridge.start();
-  await watcher.untilOtherOccupant(30_000);
 
-  if (o.direction === "to-xmpp") {
-    let posted = 0;
-    return {
-      sendWindow: 1,
-      xmpp,
-      bridge,
-      watcher,
-      slack,
-      send: async (text) => {
-        slack.post(channel.id, ada.id, text);
-        // Let the fake's Socket Mode write what it queued now and then: a burst, not a stall.
-        if (++posted % 25 === 0) await new Promise((r) => setImmediate(r));
-      },
-      receiver: {
-        live: () => watcher.live.map((m) => m.body),
-        history: async () => (await watcher.archive()).map((m) => m.body),
-      },
-    };
-  }
   // Live: each post Slack accepted, as it answered it; history: the channel as Slack keeps it.
   const liveTexts: string[] = [];
   slack.on("request", (r) => {
     if (r.method === "chat.postMessage" && r.ok && r.args.channel === channel.id && typeof r.args.text === "string")
       liveTexts.push(r.args.text);
   });
-  return {
-    sendWindow: 1,
-    xmpp,
+  return fakeNetworkSide(
+    c,
     bridge,
-    watcher,
-    slack,
-    send: (text) => watcher.say(text),
-    receiver: {
+    { slack },
+    {
+      post: (text) => void slack.post(channel.id, ada.id, text),
       live: () => liveTexts,
-      history: async () =>
+      history: () =>
         slack
           .messages(channel.id)
           .filter((m) => m.bot_id === slack.botId)
           .map((m) => m.text),
     },
-  };
+  );
 }
 
-async function matrixSide(
-  o: WorldOptions,
-  xmpp: XmppServer,
-  xmppPart: Parameters<typeof writeParleyConfig>[0]["xmpp"],
-  room: string,
-  watcher: RoomWatcher,
-  logFile: string,
-  secret: string,
-  closers: Array<() => Promise<unknown>>,
-): Promise<Side> {
+async function matrixSide(c: SideContext): Promise<Side> {
+  const { o, xmpp, room, watcher, closers } = c;
   const asPort = await freePort();
   const asToken = `as-${randomBytes(16).toString("hex")}`;
   const hsToken = `hs-${randomBytes(16).toString("hex")}`;
@@ -332,7 +324,7 @@ async function matrixSide(
   const roomId = await bob.createPublicRoom("Faults");
   const configFile = writeParleyConfig({
     dir: o.dir,
-    xmpp: xmppPart,
+    xmpp: c.xmppPart,
     link: { network: "matrix", channel: roomId, room },
     connector: [
       `homeserverUrl: ${synapse.url}`,
@@ -345,14 +337,7 @@ async function matrixSide(
       `listen: { host: 127.0.0.1, port: ${asPort} }`,
     ],
   });
-  const bridge = new BridgeRun({
-    configFile,
-    logFile,
-    env: { PARLEY_COMPONENT_SECRET: secret, MATRIX_AS_TOKEN: asToken, MATRIX_HS_TOKEN: hsToken },
-  });
-  closers.push(() => bridge.kill("SIGKILL"));
-  await bridge.start();
-  await watcher.untilOtherOccupant(30_000);
+  const bridge = await startBridgeInRoom(c, configFile, { MATRIX_AS_TOKEN: asToken, MATRIX_HS_TOKEN: hsToken });
   const bot = `@${options.botLocalpart}:localhost`;
   const deadline = Date.now() + 30_000;
   while (!(await bob.joinedMembers(roomId)).includes(bot)) {
@@ -375,10 +360,7 @@ async function matrixSide(
       send: async (text) => {
         await bob.send(roomId, text);
       },
-      receiver: {
-        live: () => watcher.live.map((m) => m.body),
-        history: async () => (await watcher.archive()).map((m) => m.body),
-      },
+      receiver: roomReceiver(watcher),
     };
   }
   return {
