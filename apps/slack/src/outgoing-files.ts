@@ -5,6 +5,11 @@
  * hands over URLs (its media endpoint or the XMPP upload service); a file
  * that cannot be downloaded or uploaded is returned as a link instead, so
  * nothing is lost.
+ *
+ * A post's files are tracked by its delivery key: each upload's file id is
+ * written to the state before the upload is completed, so a post whose
+ * answer was lost (`findPosted`) can tell the files an earlier attempt
+ * shared from the ones it never got to, and upload only those.
  */
 import { describeFailure, downloadMedia, type Logger, type OutgoingAttachment } from "@parley/bridge";
 import type { webApi } from "@slack/bolt";
@@ -19,14 +24,27 @@ export interface UploadOptions {
   readonly maxBytes?: number;
 }
 
-/** Uploads each file into `channel` (and `thread`); returns the URLs that could not be uploaded. */
+/** How the uploads of one post are kept track of (its files, by their place in the message). */
+export interface UploadTracking {
+  /** Whether the file at `index` is in the channel already (an earlier attempt shared it). */
+  shared(index: number): Promise<boolean>;
+  /** Notes the file id of the upload of the file at `index`, before it is completed. */
+  started(index: number, fileId: string): Promise<void>;
+}
+
+/** The state key of the upload of a post's file (`key`: the post's delivery key). */
+export const uploadKeyOf = (key: string, index: number) => `upload:${key}:${index}`;
+
+/** Uploads each file into `channel` (and `thread`) that `tracking` does not have shared; returns the URLs that could not be uploaded. */
 export async function uploadFiles(
   attachments: readonly OutgoingAttachment[],
   where: { readonly channel: string; readonly thread?: string },
   o: UploadOptions,
+  tracking?: UploadTracking,
 ): Promise<string[]> {
   const links: string[] = [];
-  for (const a of attachments) {
+  for (const [index, a] of attachments.entries()) {
+    if (tracking !== undefined && (await tracking.shared(index))) continue;
     try {
       const file = await downloadMedia(a.url, {
         maxBytes: o.maxBytes ?? SLACK_UPLOAD_LIMIT,
@@ -36,6 +54,7 @@ export async function uploadFiles(
       const ticket = await o.client.files.getUploadURLExternal({ filename, length: file.bytes.length });
       if (typeof ticket.upload_url !== "string" || typeof ticket.file_id !== "string")
         throw new Error("files.getUploadURLExternal gave no upload URL");
+      await tracking?.started(index, ticket.file_id);
       const put = await fetch(ticket.upload_url, {
         method: "POST",
         headers: { "content-type": a.contentType ?? file.contentType ?? "application/octet-stream" },

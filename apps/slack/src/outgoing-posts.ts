@@ -21,12 +21,13 @@ import {
   PermanentError,
   type ReactRequest,
   type RichText,
+  TransientError,
   type XmppSender,
 } from "@parley/bridge";
 import type { webApi } from "@slack/bolt";
 import type { DmRouting } from "./dm-routing.ts";
 import { escapeEntities, slackNameOfEmoji, toMrkdwn } from "./format/index.ts";
-import { uploadFiles } from "./outgoing-files.ts";
+import { uploadFiles, uploadKeyOf } from "./outgoing-files.ts";
 import { type SlackFailures, slackErrorCode } from "./slack-failures.ts";
 import { isSlackTs, tsOf } from "./slack-ts.ts";
 
@@ -99,8 +100,10 @@ export class SlackPosts {
    * The post of `m` an earlier attempt made although its answer was lost:
    * every post carries its delivery key in its metadata (`parley_relay`), so
    * the channel (or the thread it went to) is read from the first attempt on,
-   * metadata included, for that key. Files that attempt had not uploaded yet
-   * are not uploaded now.
+   * metadata included, for that key. The files that attempt had not shared
+   * yet (the bridge died between the text and the uploads, or between two
+   * uploads) are uploaded now, next to the post found: the channel ends with
+   * the text and each file once.
    */
   async findPosted(q: FindPostedRequest): Promise<{ id: string } | undefined> {
     const m = q.message;
@@ -133,6 +136,7 @@ export class SlackPosts {
           channel: m.channel,
           ts: found.ts,
         });
+        await this.shareFiles(m.channel, thread, found.ts, mrkdwnOf(m.text), m.attachments, m.key, true);
         return { id: found.ts };
       }
       cursor = r.response_metadata?.next_cursor;
@@ -247,29 +251,71 @@ export class SlackPosts {
     const ts = r.ts;
     if (!isSlackTs(ts)) throw new PermanentError("chat.postMessage gave no ts");
     if (thread !== undefined) await this.o.state.set(`root:${channel}:${ts}`, thread, { expiresWithMessage: true });
-    if (attachments.length > 0) {
-      const links = await uploadFiles(
-        attachments,
-        { channel, ...(thread !== undefined && { thread }) },
-        {
-          client: this.o.client,
-          logger: this.o.logger,
-          allowPrivateAddresses: this.o.allowPrivateAddresses,
-        },
-      );
-      if (links.length > 0) {
-        await this.o.client.chat
-          .update({
-            channel,
-            ts,
-            text: [text, ...links.map((l) => `<${escapeEntities(l)}>`)].filter((s) => s !== "").join("\n"),
-          })
-          .catch((e: unknown) =>
-            this.o.logger.warn("the links of files that would not upload could not be added", { error: String(e) }),
-          );
-      }
-    }
+    await this.shareFiles(channel, thread, ts, text, attachments, key, false);
     return ts;
+  }
+
+  /**
+   * Uploads the files of the post `ts` (delivery key `key`) next to it; a
+   * file that will not upload goes as a link added to the text. Each
+   * upload's file id is on record before it is completed; `again` (the post
+   * was found, its answer lost) skips the files an earlier attempt shared.
+   */
+  private async shareFiles(
+    channel: string,
+    thread: string | undefined,
+    ts: string,
+    text: string,
+    attachments: readonly OutgoingAttachment[],
+    key: string,
+    again: boolean,
+  ): Promise<void> {
+    if (attachments.length === 0) return;
+    const links = await uploadFiles(
+      attachments,
+      { channel, ...(thread !== undefined && { thread }) },
+      {
+        client: this.o.client,
+        logger: this.o.logger,
+        allowPrivateAddresses: this.o.allowPrivateAddresses,
+      },
+      {
+        shared: async (index) => again && (await this.sharedIn(channel, uploadKeyOf(key, index))),
+        started: (index, fileId) => this.o.state.set(uploadKeyOf(key, index), fileId, { expiresWithMessage: true }),
+      },
+    );
+    if (links.length === 0) return;
+    await this.o.client.chat
+      .update({
+        channel,
+        ts,
+        text: [text, ...links.map((l) => `<${escapeEntities(l)}>`)].filter((s) => s !== "").join("\n"),
+      })
+      .catch((e: unknown) =>
+        this.o.logger.warn("the links of files that would not upload could not be added", { error: String(e) }),
+      );
+  }
+
+  /** Whether the upload on record under `stateKey` was completed into `channel` (files.info lists it there). */
+  private async sharedIn(channel: string, stateKey: string): Promise<boolean> {
+    const fileId = await this.o.state.get(stateKey);
+    if (fileId === undefined) return false; // never started, so never shared
+    let file: Record<string, unknown> | undefined;
+    try {
+      const r = await this.o.client.files.info({ file: fileId });
+      file = r.file as Record<string, unknown> | undefined;
+    } catch (e) {
+      // An upload never completed is no file yet.
+      if (slackErrorCode(e) === "file_not_found") return false;
+      const failure = this.o.failures.classify(e, {
+        action: "looking for a file whose upload may have been lost",
+        channel,
+      });
+      if (failure instanceof TransientError) throw failure;
+      // Not knowing, uploading risks the file twice; not uploading would risk losing it.
+      return false;
+    }
+    return file !== undefined && isSharedIn(file, channel);
   }
 
   /** The Slack thread a message goes in: the XMPP thread when it is a Slack one, else the thread of the message it answers. */
@@ -287,6 +333,19 @@ export class SlackPosts {
   async rememberRoot(channel: string, ts: string, root: string): Promise<void> {
     await this.o.state.set(`root:${channel}:${ts}`, root, { expiresWithMessage: true });
   }
+}
+
+/** Whether a file object (files.info) says it was shared in `channel`. */
+function isSharedIn(file: Record<string, unknown>, channel: string): boolean {
+  for (const kind of ["channels", "groups", "ims"]) {
+    const list = file[kind];
+    if (Array.isArray(list) && list.includes(channel)) return true;
+  }
+  const shares = file.shares;
+  if (shares === null || typeof shares !== "object") return false;
+  return Object.values(shares as Record<string, unknown>).some(
+    (bucket) => bucket !== null && typeof bucket === "object" && channel in (bucket as object),
+  );
 }
 
 /** The delivery key in a post's metadata payload. */
