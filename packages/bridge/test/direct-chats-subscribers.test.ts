@@ -10,6 +10,7 @@ import type { Element, Presence } from "@parley/stanza";
 import type { EngineContext } from "../src/engine/context.ts";
 import { DirectChats, SUBSCRIBERS_KEPT } from "../src/engine/direct-chats.ts";
 import type { Puppet } from "../src/engine/puppet-directory.ts";
+import { RemotePosts } from "../src/engine/remote-posts.ts";
 import { silentLogger } from "../src/index.ts";
 
 function setUp() {
@@ -46,7 +47,15 @@ function setUp() {
     presence: { status: "online" },
   });
   const presenceTo = () => sent.filter((e) => e.name === "presence").map((e) => e.attrs.to);
-  return { chats: new DirectChats(ctx), saved, reads, sent, puppet, presenceTo };
+  // Direct messages are not sent here: their posts are never asked for.
+  const posts = new RemotePosts({
+    network: "slack",
+    connector: ctx.connector,
+    store: ctx.store,
+    logger: silentLogger,
+    keepMs: 1,
+  });
+  return { chats: new DirectChats(ctx, posts), saved, reads, sent, puppet, presenceTo };
 }
 
 const from = (type: Presence["type"], user: string) => ({ type, from: `${user}/phone` }) as unknown as Presence;

@@ -11,9 +11,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, beforeEach, describe, it } from "node:test";
-import type { Connector, FindPostedRequest, OutgoingMessage, XmppSender } from "../src/connector/connector.ts";
+import type {
+  Connector,
+  DirectRequest,
+  FindDirectRequest,
+  FindPostedRequest,
+  OutgoingMessage,
+  XmppSender,
+} from "../src/connector/connector.ts";
 import { PermanentError, TransientError } from "../src/delivery/delivery-errors.ts";
-import { type RemotePost, RemotePosts } from "../src/engine/remote-posts.ts";
+import { type RemoteDirect, type RemotePost, RemotePosts } from "../src/engine/remote-posts.ts";
 import { fromStyling } from "../src/format/index.ts";
 import { silentLogger } from "../src/ops/logger-types.ts";
 import { type BridgeStore, openStore } from "../src/store/index.ts";
@@ -65,6 +72,26 @@ class CountingConnector {
     return hit ? { id: hit[1] } : undefined;
   }
 
+  readonly directLookups: FindDirectRequest[] = [];
+
+  async sendDirect(o: DirectRequest): Promise<{ channel: string; id: string }> {
+    const { id } = await this.send({
+      channel: `D-${o.userId}`,
+      sender: o.sender,
+      text: o.text,
+      attachments: [],
+      key: o.key,
+    });
+    return { channel: `D-${o.userId}`, id };
+  }
+
+  async findDirectPosted(r: FindDirectRequest): Promise<{ channel: string; id: string } | undefined> {
+    this.directLookups.push(r);
+    if (this.lookupFails !== undefined) throw this.lookupFails;
+    const hit = this.posted.find(([key]) => key === r.direct.key);
+    return hit ? { channel: `D-${r.direct.userId}`, id: hit[1] } : undefined;
+  }
+
   count(key: string): number {
     return this.posted.filter(([k]) => k === key).length;
   }
@@ -79,6 +106,17 @@ function withoutLookup(c: CountingConnector): Connector {
     start: () => c.start(),
     stop: () => c.stop(),
     send: (m) => c.send(m),
+    sendDirect: (o) => c.sendDirect(o),
+  };
+}
+
+const USER = "alice@parley.test";
+
+function direct(key: string): RemoteDirect {
+  return {
+    request: { userId: "U1", sender: SENDER, text: fromStyling(`dm ${key}`), attachments: [], key },
+    user: USER,
+    xmppId: `oid-${key}`,
   };
 }
 
@@ -237,5 +275,102 @@ describe("posting an XMPP message to a channel once", () => {
     const r = await posts().post(post("k9", { replay: true }));
     assert.equal(r.outcome, "posted", "a duplicate rather than a loss");
     assert.equal(connector.count("k9"), 2);
+  });
+});
+
+describe("sending an XMPP user's direct message once", () => {
+  let dir = "";
+  let store: BridgeStore;
+  let connector: CountingConnector;
+  let clock = 1_800_000_000_000;
+  const posts = (c: Connector = connector as Connector) =>
+    new RemotePosts({
+      network: "acme",
+      connector: c,
+      store,
+      logger: silentLogger,
+      keepMs: 86_400_000,
+      now: () => clock,
+    });
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "parley-remote-directs-"));
+  });
+  after(async () => {
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    await store?.close();
+    store = await openStore(`sqlite:${join(dir, `store-${Date.now()}-${Math.random()}.db`)}`);
+    connector = new CountingConnector();
+  });
+
+  it("sends a first direct message without asking the network, its attempt on record", async () => {
+    const r = await posts().direct(direct("d1"));
+    assert.deepEqual(r, { channel: "D-U1", id: "m1", outcome: "posted" });
+    assert.equal(connector.directLookups.length, 0, "nothing on record: the network is not asked");
+    assert.ok((await store.getState("engine", "post-attempt d1")) !== undefined, "the attempt is on record");
+  });
+
+  it("after a restart, finds the direct message whose answer was lost and does not send it again", async () => {
+    clock = 1_800_000_000_000;
+    connector.loseNextAnswer = true;
+    await assert.rejects(posts().direct(direct("d2")), TransientError);
+    assert.equal(connector.count("d2"), 1, "the message was sent");
+    // The same message comes again in the next run (its sender's client sends it again): attempt 1 there.
+    clock += 60_000;
+    const r = await posts().direct(direct("d2"));
+    assert.deepEqual(r, { channel: "D-U1", id: "m1", outcome: "found" });
+    assert.equal(connector.count("d2"), 1, "not sent again");
+    assert.equal(connector.directLookups.length, 1);
+    assert.equal(connector.directLookups[0]?.since, 1_800_000_000_000, "looked from the first attempt on");
+    assert.equal(connector.directLookups[0]?.direct.key, "d2");
+  });
+
+  it("sends when the earlier attempt never reached the network", async () => {
+    connector.loseNextAnswer = true;
+    await assert.rejects(posts().direct(direct("d3")), TransientError);
+    connector.posted.length = 0;
+    const r = await posts().direct(direct("d3"));
+    assert.equal(r.outcome, "posted");
+    assert.equal(connector.count("d3"), 1);
+    assert.equal(connector.directLookups.length, 1, "looked once, then sent");
+  });
+
+  it("takes the message map's word: a DM mapped before is neither looked for nor sent", async () => {
+    await store.recordMessage({
+      network: "acme",
+      channel: "dm:D-U1",
+      remoteId: "earlier",
+      room: USER,
+      originId: "oid-d4",
+      sender: USER,
+      direction: "to-remote",
+      createdAt: 1,
+    });
+    const r = await posts().direct(direct("d4"));
+    assert.deepEqual(r, { channel: "D-U1", id: "earlier", outcome: "mapped" });
+    assert.equal(connector.posted.length, 0);
+    assert.equal(connector.directLookups.length, 0);
+  });
+
+  it("waits while the network cannot be read, sends after a lasting look-up failure; without findDirectPosted, sends again", async () => {
+    connector.loseNextAnswer = true;
+    await assert.rejects(posts().direct(direct("d5")), TransientError);
+    connector.lookupFails = new TransientError("rate limited");
+    await assert.rejects(posts().direct(direct("d5")), TransientError);
+    assert.equal(connector.count("d5"), 1, "not sent while the network cannot be read");
+    connector.lookupFails = new PermanentError("no permission");
+    assert.equal((await posts().direct(direct("d5"))).outcome, "posted", "a duplicate rather than a loss");
+    assert.equal(connector.count("d5"), 2);
+
+    connector.lookupFails = undefined;
+    const c = withoutLookup(connector);
+    connector.loseNextAnswer = true;
+    await assert.rejects(posts(c).direct(direct("d6")), TransientError);
+    assert.equal((await posts(c).direct(direct("d6"))).outcome, "posted");
+    assert.equal(connector.count("d6"), 2, "nothing to look with: sent again");
+    assert.equal(await store.getState("engine", "post-attempt d6"), undefined, "no attempt recorded for it");
   });
 });

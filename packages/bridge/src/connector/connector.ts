@@ -262,6 +262,17 @@ export interface FindPostedRequest {
   readonly since: number;
 }
 
+/**
+ * What `findDirectPosted` is asked about: a direct message of the engine's
+ * that an earlier attempt may have sent while its answer was lost.
+ */
+export interface FindDirectRequest {
+  /** The request as the engine is about to make it again: the same key, user, sender and text as before. */
+  readonly direct: DirectRequest;
+  /** When the first attempt to send it started, as for `FindPostedRequest.since`. */
+  readonly since: number;
+}
+
 /** What the engine asks of a connector besides `send`: one named shape each, for connectors to implement against. */
 export interface EditRequest {
   readonly channel: string;
@@ -428,6 +439,16 @@ export interface Connector {
    * resolves with the DM channel and message id. (capability: directMessages)
    */
   sendDirect?(o: DirectRequest): Promise<{ readonly channel: string; readonly id: string }>;
+  /**
+   * `findPosted` for direct messages: the message an earlier `sendDirect` of
+   * the same `key` sent although its answer never came back, with its DM
+   * channel, or undefined when the network does not have it. Asked before a
+   * direct message is sent again (a retry, or the same XMPP message come
+   * again after a restart) whose first attempt is on record; the same rules
+   * as `findPosted` (complete missing parts, TransientError, else the engine
+   * sends). Optional, as `findPosted` is.
+   */
+  findDirectPosted?(request: FindDirectRequest): Promise<{ readonly channel: string; readonly id: string } | undefined>;
   /** An XMPP occupant joined, changed presence or left a linked room. (capability: occupants) */
   occupant?(o: XmppOccupantEvent): Promise<void>;
   /** An XMPP user displayed (read) the room up to the remote message `id` (XEP-0333). (capability: receipts) */

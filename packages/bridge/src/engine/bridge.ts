@@ -280,8 +280,6 @@ export class Bridge {
       unlinkRoom: (channel, room) => this.unlinkRoom(channel, room),
       connectorStarted: this.started.promise,
     };
-    this.direct = new DirectChats(ctx);
-    this.host = new RemoteToXmpp(ctx, this.direct);
     const posts = new RemotePosts({
       network,
       connector: o.connector,
@@ -290,6 +288,8 @@ export class Bridge {
       // A post's first attempt is remembered for as long as a catch-up may read its message again, retries included.
       keepMs: c.xmpp.catchUp.maxAgeHours * 3_600_000 + c.delivery.retrySeconds * 1000 + 3_600_000,
     });
+    this.direct = new DirectChats(ctx, posts);
+    this.host = new RemoteToXmpp(ctx, this.direct);
     this.toRemote = new XmppToRemote(ctx, posts);
     new AdminCommands({
       domain,

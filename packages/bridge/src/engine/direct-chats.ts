@@ -50,6 +50,7 @@ import type { MessageRecord } from "../store/index.ts";
 import type { EngineContext } from "./context.ts";
 import { isEmptyText } from "./mentions.ts";
 import type { Puppet } from "./puppet-directory.ts";
+import type { RemotePosts } from "./remote-posts.ts";
 import { RosterPrivilege } from "./roster-privilege.ts";
 import { stanzaIdFor } from "./stanza-ids.ts";
 
@@ -91,8 +92,11 @@ export class DirectChats {
   /** The last count of messages without an id (`idForUnnamed`), which the next waits for. */
   private unnamedCounting: Promise<void> = Promise.resolve();
 
-  constructor(ctx: EngineContext) {
+  private readonly posts: RemotePosts;
+
+  constructor(ctx: EngineContext, posts: RemotePosts) {
     this.ctx = ctx;
+    this.posts = posts;
     this.privilege = new RosterPrivilege({
       domain: ctx.domain,
       router: ctx.router,
@@ -517,13 +521,18 @@ export class DirectChats {
     if (isEmptyText(text) && attachments.length === 0) return;
     const xmppId = m.originId ?? m.id ?? (await this.idForUnnamed(user, puppet, body));
     const key = `to-remote dm ${this.ctx.network} ${user} ${xmppId}`;
-    const sendDirect = connector.sendDirect.bind(connector);
     const outcome = await this.ctx.delivery.enqueue({
       key,
       lane,
       describe: `direct message from an XMPP user to ${puppet.local}`,
       run: async () => {
-        const sent = await sendDirect({ userId: puppet.remoteId, sender, text, attachments, key });
+        // Once: a retry, or the same message come again after a restart, first looks for an earlier attempt's.
+        const sent = await this.posts.direct({
+          request: { userId: puppet.remoteId, sender, text, attachments, key },
+          user,
+          xmppId,
+        });
+        if (sent.outcome === "mapped") return sent.id;
         // Known at once in memory: the answer may come back before the store has committed.
         this.rememberDmUser(sent.channel, user);
         await this.ctx.store.setState("dm-user", `${this.ctx.network} ${sent.channel}`, user);

@@ -21,11 +21,19 @@
  * A message read live is new: its first attempt looks nothing up (the map,
  * the record and the network are not asked). What is found is mapped like a
  * post, so later edits, deletions and reactions reach it.
+ *
+ * Direct messages (`direct`) go the same way through `sendDirect` and the
+ * connector's `findDirectPosted`, except that a DM is never read from an
+ * archive: one that comes again after a restart (its sender's client sends
+ * it again with the same id) looks like a new one. So every DM looks in the
+ * message map and reads the record of an earlier attempt (two store reads
+ * per DM, which are few), and asks the network only when one is on record.
  */
-import type { Connector, OutgoingMessage } from "../connector/connector.ts";
+import type { Connector, DirectRequest, OutgoingMessage } from "../connector/connector.ts";
 import { describeFailure, isTransientFailure, TransientError } from "../delivery/delivery-errors.ts";
 import type { Logger } from "../ops/logger-types.ts";
 import type { BridgeStore } from "../store/store-types.ts";
+import { DM_CHANNEL_PREFIX } from "./direct-chats.ts";
 
 /** Where the start of each post's first attempt is kept (store state). */
 const SCOPE = "engine";
@@ -61,6 +69,16 @@ export interface RemotePost {
   readonly replay: boolean;
 }
 
+/** One XMPP user's direct message to a remote user. */
+export interface RemoteDirect {
+  /** What the connector's `sendDirect` is handed; its `key` is the delivery key. */
+  readonly request: DirectRequest;
+  /** The conversation as the message map keeps it: the XMPP user (or room occupant) JID. */
+  readonly user: string;
+  /** The message's own id (origin-id, else id), as the message map keeps it. */
+  readonly xmppId: string;
+}
+
 /** How a post came to have its remote id. */
 export type PostOutcome =
   /** Posted now. */
@@ -93,8 +111,10 @@ export class RemotePosts {
         return { id: known.remoteId, outcome: "mapped" };
       }
     }
-    const found = await this.lookUp(m, again);
-    const id = found ?? (await this.o.connector.send(m)).id;
+    const connector = this.o.connector;
+    const find = connector.findPosted?.bind(connector);
+    const found = (await this.lookUp(m.key, again, find && ((since) => find({ message: m, since })), m.channel))?.id;
+    const id = found ?? (await connector.send(m)).id;
     await this.o.store.recordMessage({
       network: this.o.network,
       channel: m.channel,
@@ -110,34 +130,66 @@ export class RemotePosts {
   }
 
   /**
-   * The remote id of an earlier attempt's post, when the connector can look
+   * Sends `p` unless an earlier attempt did; resolves with the DM channel
+   * and remote id. The caller maps what it gets (`outcome` "posted" or
+   * "found"); "mapped" means the message map has it already.
+   */
+  async direct(
+    p: RemoteDirect,
+  ): Promise<{ readonly channel: string; readonly id: string; readonly outcome: PostOutcome }> {
+    const r = p.request;
+    const connector = this.o.connector;
+    if (!connector.sendDirect) throw new Error("the connector sends no direct messages");
+    const known = await this.o.store.byXmppId(this.o.network, p.user, p.xmppId);
+    if (known !== undefined && known.direction === "to-remote" && known.channel.startsWith(DM_CHANNEL_PREFIX)) {
+      this.o.logger.debug("sent before (the message map has it); not sending it again", { user: p.user });
+      return { channel: known.channel.slice(DM_CHANNEL_PREFIX.length), id: known.remoteId, outcome: "mapped" };
+    }
+    const find = connector.findDirectPosted?.bind(connector);
+    const found = await this.lookUp(
+      r.key,
+      true,
+      find && ((since) => find({ direct: r, since })),
+      `the direct message to ${r.userId}`,
+    );
+    if (found !== undefined) return { ...found, outcome: "found" };
+    const sent = await connector.sendDirect(r);
+    return { channel: sent.channel, id: sent.id, outcome: "posted" };
+  }
+
+  /**
+   * What an earlier attempt's post was, when the connector can look (`find`)
    * and an earlier attempt is on record; otherwise the record of this first
    * attempt is written (before anything reaches the network) and undefined
    * returned.
    */
-  private async lookUp(m: OutgoingMessage, again: boolean): Promise<string | undefined> {
-    const connector = this.o.connector;
-    if (!connector.findPosted) return undefined;
-    const since = again ? await this.earlierAttempt(m.key) : undefined;
+  private async lookUp<T extends { readonly id: string }>(
+    key: string,
+    again: boolean,
+    find: ((since: number) => Promise<T | undefined>) | undefined,
+    where: string,
+  ): Promise<T | undefined> {
+    if (find === undefined) return undefined;
+    const since = again ? await this.earlierAttempt(key) : undefined;
     if (since === undefined) {
-      await this.o.store.setState(SCOPE, keyOf(m.key), String(this.now()), { ttlMs: this.o.keepMs }).catch((e) => {
+      await this.o.store.setState(SCOPE, keyOf(key), String(this.now()), { ttlMs: this.o.keepMs }).catch((e) => {
         throw new TransientError("the start of a post could not be recorded", { cause: e });
       });
       return undefined;
     }
     try {
-      const found = await connector.findPosted({ message: m, since });
+      const found = await find(since);
       if (found === undefined) return undefined;
       this.o.logger.info("a post whose answer was lost is on the network already; not posting it again", {
-        channel: m.channel,
+        channel: where,
         id: found.id,
       });
-      return found.id;
+      return found;
     } catch (e) {
       if (isTransientFailure(e)) throw e;
       // Not knowing, posting risks a duplicate; not posting would risk a loss.
       this.o.logger.warn("could not look for an earlier post of a message; posting it (it may show twice)", {
-        channel: m.channel,
+        channel: where,
         error: describeFailure(e),
       });
       return undefined;
