@@ -15,6 +15,15 @@
  * closing one is its process ending (a restart), or something between the two
  * failing; Synapse then loses the events it had queued for the service
  * (missed-events.ts reads them back).
+ *
+ * That leaves a homeserver that restarts while it holds no connection to the
+ * bridge: quiet for longer than the idle-close time, the bridge closed its
+ * connections itself, and a Synapse that stops just after accepting an event
+ * (queued in memory, or its push not yet through) says nothing to anyone.
+ * So the first request of the homeserver after such a gap counts as the
+ * homeserver having gone away too: the rooms are read back before that
+ * transaction (or the next one) is handled. A homeserver quiet for that long
+ * is one with little to send, so one `/messages` per followed room is cheap.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -49,8 +58,16 @@ export interface AppserviceServerOptions {
   readonly logger: Logger;
   /** Largest body accepted (default 16 MiB: 100 events of at most 64 KiB each, and ephemeral data). */
   readonly maxBodyBytes?: number;
-  /** The homeserver went away: one of its requests was cut off, or it closed its connection (`reason` says which). */
+  /**
+   * The homeserver went away: one of its requests was cut off, it closed its connection, or it comes
+   * back after a gap longer than `idleCloseMs` (it may have restarted unseen); `reason` says which.
+   */
   readonly homeserverGone?: (reason: string) => void;
+  /**
+   * How long an idle connection of the homeserver is kept open (default 75 s, shorter than the two
+   * minutes Synapse keeps one in its pool); tests shorten it.
+   */
+  readonly idleCloseMs?: number;
 }
 
 export interface AppserviceServer {
@@ -158,6 +175,12 @@ export async function startAppserviceServer(o: AppserviceServerOptions): Promise
   const inFlight = new Set<Promise<void>>();
   /** Connections that carried a request with the hs_token (the homeserver's), and when one was last answered. */
   const homeserverSockets = new WeakMap<object, number>();
+  const idleCloseMs = o.idleCloseMs ?? KEEP_ALIVE_MS;
+  /** A connection closed sooner than this after its last use was closed by the homeserver; later, by this side. */
+  const closedByUsBefore = Math.max(idleCloseMs - 1000, idleCloseMs / 2);
+  /** When the homeserver last sent or was answered a request (the server's start at first), and how many it has in progress. */
+  let homeserverLastSeen = Date.now();
+  let homeserverBusy = 0;
   let closing = false;
   const gone = (reason: string) => {
     if (!closing) o.homeserverGone?.(reason);
@@ -191,10 +214,22 @@ export async function startAppserviceServer(o: AppserviceServerOptions): Promise
       return;
     }
     const socket = req.socket;
-    homeserverSockets.set(socket, Date.now());
+    const now = Date.now();
+    // Quiet for so long that this side closed the homeserver's connections: a restart in between
+    // (losing what it had just accepted) would have left no trace here.
+    if (homeserverBusy === 0 && now - homeserverLastSeen >= closedByUsBefore) {
+      gone(
+        `the homeserver was quiet for ${Math.round((now - homeserverLastSeen) / 1000)} s (longer than the idle-close time); it may have restarted unseen`,
+      );
+    }
+    homeserverSockets.set(socket, now);
+    homeserverLastSeen = now;
+    homeserverBusy++;
     const kind = route.kind;
     res.on("close", () => {
+      homeserverBusy--;
       homeserverSockets.set(socket, Date.now());
+      homeserverLastSeen = Date.now();
       if (!res.writableFinished) gone(`a ${kind} request was cut off before its answer`);
     });
     switch (route.kind) {
@@ -246,19 +281,19 @@ export async function startAppserviceServer(o: AppserviceServerOptions): Promise
     inFlight.add(p);
   });
   server.on("connection", (socket) => {
-    // This side closes an idle connection only after KEEP_ALIVE_MS (or when stopping): one that ends sooner
+    // This side closes an idle connection only after idleCloseMs (or when stopping): one that ends sooner
     // after its last request was closed by the homeserver. (Node ends its own side on the peer's FIN before
     // "end" is emitted, so the time is what tells the two apart.)
     socket.on("close", () => {
       const lastUse = homeserverSockets.get(socket);
-      if (lastUse !== undefined && Date.now() - lastUse < KEEP_ALIVE_MS - 1000) {
+      if (lastUse !== undefined && Date.now() - lastUse < closedByUsBefore) {
         gone("the homeserver closed its connection");
       }
     });
   });
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
-  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.keepAliveTimeout = idleCloseMs;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(o.port, o.host, () => {

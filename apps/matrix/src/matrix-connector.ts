@@ -45,6 +45,11 @@ export interface MatrixConnectorOptions {
   readonly logger?: Logger;
   /** From the bridge config's media section: limits for files and avatars uploaded to Matrix. */
   readonly media?: { readonly maxBytes: number; readonly allowPrivateAddresses: boolean };
+  /**
+   * How long the application service keeps an idle connection of the homeserver open (default 75 s);
+   * the homeserver's first request after a longer gap has the rooms read back. Tests shorten it.
+   */
+  readonly idleCloseMs?: number;
 }
 
 /** Everything that exists while the connector runs. */
@@ -179,6 +184,7 @@ export class MatrixConnector implements Connector {
       port: o.listen.port,
       hsToken: o.hsToken,
       logger,
+      ...(this.o.idleCloseMs !== undefined && { idleCloseMs: this.o.idleCloseMs }),
       homeserverGone: (reason) => {
         if (!this.stopped) transactions.homeserverGone(reason);
       },

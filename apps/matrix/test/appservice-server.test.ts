@@ -128,7 +128,7 @@ describe("the application-service HTTP server", () => {
 
 describe("the application-service HTTP server tells when the homeserver went away", () => {
   /** A server whose transaction handler waits for `release`, and what it reported as gone. */
-  async function watched() {
+  async function watched(idleCloseMs?: number) {
     const reasons: string[] = [];
     let release: () => void = () => {};
     const holding = new Promise<void>((r) => {
@@ -140,6 +140,7 @@ describe("the application-service HTTP server tells when the homeserver went awa
       hsToken: HS,
       logger: silentLogger,
       homeserverGone: (reason) => reasons.push(reason),
+      ...(idleCloseMs !== undefined && { idleCloseMs }),
       handlers: {
         transaction: async (id) => {
           if (id === "slow") await holding;
@@ -186,6 +187,25 @@ describe("the application-service HTTP server tells when the homeserver went awa
       assert.deepEqual(reasons, ["the homeserver closed its connection"]);
     } finally {
       release();
+      await s.close();
+    }
+  });
+
+  test("a homeserver back after this side closed its idle connection is reported once; requests close together are not", async () => {
+    const { s, reasons } = await watched(400);
+    try {
+      const first = await rawPut(s.url, "quick", HS, true);
+      await new Promise((r) => first.once("close", r));
+      await settle();
+      assert.deepEqual(reasons, [], "an idle connection this side closed says nothing by itself");
+      const back = await rawPut(s.url, "quick", HS, true);
+      assert.equal(reasons.length, 1, `reported: ${reasons.join("; ")}`);
+      assert.match(reasons[0] ?? "", /quiet for .* may have restarted unseen/);
+      const next = await rawPut(s.url, "quick", HS, true);
+      assert.equal(reasons.length, 1, "a request right after another is no gap");
+      back.destroy();
+      next.destroy();
+    } finally {
       await s.close();
     }
   });
