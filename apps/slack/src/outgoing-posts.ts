@@ -13,6 +13,7 @@ import {
   type DeleteRequest,
   type DirectRequest,
   type EditRequest,
+  type FindDirectRequest,
   type FindPostedRequest,
   type Logger,
   type MentionTarget,
@@ -108,36 +109,60 @@ export class SlackPosts {
   async findPosted(q: FindPostedRequest): Promise<{ id: string } | undefined> {
     const m = q.message;
     const thread = await this.threadOf(m.channel, m.thread, m.replyTo?.id);
-    const oldest = tsOf(Math.max(0, q.since - CLOCK_SLACK_MS));
+    const ts = await this.findByKey(m.channel, thread, q.since, m.key);
+    if (ts === undefined) return undefined;
+    if (thread !== undefined) await this.o.state.set(`root:${m.channel}:${ts}`, thread, { expiresWithMessage: true });
+    await this.shareFiles(m.channel, thread, ts, mrkdwnOf(m.text), m.attachments, m.key, true);
+    return { id: ts };
+  }
+
+  /**
+   * `findPosted` for a direct message: looked for in the bot's DM with the
+   * Slack user, by its key; found, it is routed as `sendDirect` routes its
+   * post (answers in its thread go to its sender) and its missing files are
+   * uploaded.
+   */
+  async findDirectPosted(q: FindDirectRequest): Promise<{ channel: string; id: string } | undefined> {
+    const o = q.direct;
+    const channel = await this.o.dms.channelOf(o.userId);
+    const ts = await this.findByKey(channel, undefined, q.since, o.key);
+    if (ts === undefined) return undefined;
+    await this.o.dms.wrote(channel, ts, o.sender.jid);
+    await this.shareFiles(channel, undefined, ts, directMark(o.sender) + mrkdwnOf(o.text), o.attachments, o.key, true);
+    return { channel, id: ts };
+  }
+
+  /** The ts of the bridge's post with delivery key `key` in `channel` (or `thread`), posted after `since`. */
+  private async findByKey(
+    channel: string,
+    thread: string | undefined,
+    since: number,
+    key: string,
+  ): Promise<string | undefined> {
+    const oldest = tsOf(Math.max(0, since - CLOCK_SLACK_MS));
     let cursor: string | undefined;
     for (let page = 0; page < LOOKUP_PAGES; page++) {
       const where = {
-        channel: m.channel,
+        channel,
         oldest,
         include_all_metadata: true,
         limit: LOOKUP_PAGE,
         ...(cursor !== undefined && { cursor }),
       };
-      const r = await this.o.failures.run(
-        { action: "looking for a post whose answer was lost", channel: m.channel },
-        () =>
-          thread !== undefined
-            ? this.o.client.conversations.replies({ ...where, ts: thread })
-            : this.o.client.conversations.history(where),
+      const r = await this.o.failures.run({ action: "looking for a post whose answer was lost", channel }, () =>
+        thread !== undefined
+          ? this.o.client.conversations.replies({ ...where, ts: thread })
+          : this.o.client.conversations.history(where),
       );
       const found = (r.messages ?? []).find(
-        (x) => x.metadata?.event_type === RELAY_EVENT_TYPE && keyOf(x.metadata.event_payload) === m.key,
+        (x) => x.metadata?.event_type === RELAY_EVENT_TYPE && keyOf(x.metadata.event_payload) === key,
       );
       if (found !== undefined && isSlackTs(found.ts)) {
-        if (thread !== undefined) {
-          await this.o.state.set(`root:${m.channel}:${found.ts}`, thread, { expiresWithMessage: true });
-        }
         this.o.logger.info("a post whose answer was lost is on Slack already; not posting it again", {
-          channel: m.channel,
+          channel,
           ts: found.ts,
         });
-        await this.shareFiles(m.channel, thread, found.ts, mrkdwnOf(m.text), m.attachments, m.key, true);
-        return { id: found.ts };
+        return found.ts;
       }
       cursor = r.response_metadata?.next_cursor;
       if (cursor === undefined || cursor === "") return undefined;

@@ -19,6 +19,7 @@ import {
   type DeleteRequest,
   type DirectRequest,
   type EditRequest,
+  type FindDirectRequest,
   type FindPostedRequest,
   type Logger,
   logFailure,
@@ -424,6 +425,11 @@ export class SlackConnector implements Connector {
   /** A post whose answer was lost, found by the delivery key in its metadata. */
   async findPosted(q: FindPostedRequest): Promise<{ id: string } | undefined> {
     return this.need().posts.findPosted(q);
+  }
+
+  /** A direct message whose answer was lost, found in the bot's DM by the delivery key in its metadata. */
+  async findDirectPosted(q: FindDirectRequest): Promise<{ channel: string; id: string } | undefined> {
+    return this.need().posts.findDirectPosted(q);
   }
 
   async edit(o: EditRequest): Promise<void> {
