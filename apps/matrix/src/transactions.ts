@@ -25,7 +25,10 @@
  * read back (missed-events.ts) in turn with transactions, before the next
  * one: what the homeserver accepted and lost on the way out is relayed
  * before what it sends next. An event handed over recently (read back, or
- * pushed twice) is not handed over again.
+ * pushed twice) is not handed over again. A transaction whose id says the
+ * homeserver numbers anew (a number lower than the last one's, or an id
+ * handled before with other events) says it restarted: the rooms are read
+ * back before it too, whether or not anything else told.
  *
  * An event the engine cannot take fails the transaction (the homeserver sends
  * it again later), but not forever: from the third attempt of the same
@@ -85,6 +88,8 @@ export class Transactions {
   /** Events the homeserver lost when it went away: read back from the rooms before the next transaction. */
   private readonly missed: MissedEvents | undefined;
   private fallback: NodeJS.Timeout | undefined;
+  /** The number of the last transaction received in this run, when its id is a number (Synapse's are). */
+  private lastNumber: number | undefined;
 
   constructor(options: {
     state: ConnectorState;
@@ -154,19 +159,26 @@ export class Transactions {
     runKey: string,
     body: TransactionBody,
   ): Promise<void> {
-    await this.catchUpMissed(body.events);
     const recent = await this.recentTransactions();
-    if (fingerprint !== undefined) {
-      const seen = recent.filter(([id]) => id === txnId);
-      if (seen.some(([, print]) => print === fingerprint)) {
-        this.logger.debug("a transaction was sent again; it is already handled", { txnId });
-        return;
+    const seen = fingerprint === undefined ? [] : recent.filter(([id]) => id === txnId);
+    const again = seen.some(([, print]) => print === fingerprint);
+    const number = /^\d{1,15}$/.test(txnId) ? Number(txnId) : undefined;
+    if (!again && this.missed) {
+      if (seen.length > 0) this.missed.suspect("the homeserver numbers its transactions anew (an id came again)");
+      else if (number !== undefined && this.lastNumber !== undefined && number < this.lastNumber) {
+        this.missed.suspect(`the homeserver numbers its transactions anew (${number} after ${this.lastNumber})`);
       }
-      if (seen.length > 0) {
-        this.logger.info("a transaction id came again with other events (the homeserver numbers anew); handled", {
-          txnId,
-        });
-      }
+    }
+    if (number !== undefined) this.lastNumber = number;
+    await this.catchUpMissed(body.events);
+    if (again) {
+      this.logger.debug("a transaction was sent again; it is already handled", { txnId });
+      return;
+    }
+    if (seen.length > 0) {
+      this.logger.info("a transaction id came again with other events (the homeserver numbers anew); handled", {
+        txnId,
+      });
     }
     const lenient = (this.failures.get(runKey) ?? 0) >= SKIP_AFTER_ATTEMPTS;
     const run = async (what: string, raw: unknown, handler: (raw: unknown) => Promise<void>) => {
