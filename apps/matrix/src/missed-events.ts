@@ -15,7 +15,11 @@
  * The bridge cannot see the queue, but it sees the homeserver go away: a
  * push cut off before the bridge answered, or a connection the homeserver
  * closed (the bridge closes idle ones first, so the homeserver closing one is
- * its process ending, or something between the two failing). Then, before
+ * its process ending, or something between the two failing). A homeserver
+ * that restarts while it holds no connection (quiet past the idle-close
+ * time) leaves neither trace, so two more count: its first request after
+ * such a quiet, and a transaction numbered anew (Synapse on SQLite numbers
+ * from 1 again after a restart). Then, before
  * the first transaction the homeserver sends once back (or after a while if
  * it sends none), every room the bridge follows is read back (`/messages`,
  * newest first) down to the last event handled in it, and what was never
