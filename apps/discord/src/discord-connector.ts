@@ -333,6 +333,8 @@ export class DiscordConnector implements Connector {
         rest,
         failures,
         logger,
+        // As long as the engine may send the message again (its catch-up age and retries).
+        ...(host.postRecordMs !== undefined && { keepMs: host.postRecordMs }),
         isKnown: async (id, key) => {
           const sent = await book.sent(id);
           return sent !== undefined && sent.key !== key;

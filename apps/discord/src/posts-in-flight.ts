@@ -18,8 +18,9 @@
  * of each, and the parts found after the first are the ones that went too
  * (the rest is still to post).
  *
- * The record costs one state write per post; it expires after a day (a
- * delivery is retried, or caught up again, well within that).
+ * The record costs one state write per post; it is kept as long as the
+ * engine may send the message again (`keepMs`: the host's `postRecordMs`,
+ * from the catch-up age and the delivery retries), a day when not told.
  */
 import type { ConnectorState, Logger } from "@parley/bridge";
 import type { REST } from "discord.js";
@@ -49,11 +50,14 @@ export interface PostsInFlightOptions {
   readonly logger: Logger;
   /** Whether a Discord message id is known as the post of another delivery than `key` (then it is not this one). */
   readonly isKnown: (id: string, key: string) => Promise<boolean>;
+  /** How long a record is kept (ms): as long as the engine may post the message again. Default: a day. */
+  readonly keepMs?: number;
   readonly now?: () => number;
 }
 
 const KEY_PREFIX = "inflight:";
-const TTL_MS = 24 * 3_600_000;
+/** How long a record is kept when the host does not say. */
+export const DEFAULT_KEEP_MS = 24 * 3_600_000;
 /** Our clock and Discord's may disagree: the search starts this much before the post was sent. */
 const CLOCK_SLACK_MS = 10_000;
 const PAGE = 100;
@@ -63,14 +67,18 @@ const MAX_PAGES = 10;
 export class PostsInFlight {
   private readonly o: PostsInFlightOptions;
 
+  private readonly keepMs: number;
+
   constructor(o: PostsInFlightOptions) {
     this.o = o;
+    const keep = o.keepMs;
+    this.keepMs = keep !== undefined && Number.isSafeInteger(keep) && keep > 0 ? keep : DEFAULT_KEEP_MS;
   }
 
   /** Records that the post of delivery `key` is about to be sent; resolves once it is on record. */
   async sending(key: string, post: Omit<PostInFlight, "at">): Promise<void> {
     const record: PostInFlight = { ...post, at: (this.o.now ?? Date.now)() };
-    await this.o.state.set(KEY_PREFIX + key, JSON.stringify(record), { ttlMs: TTL_MS });
+    await this.o.state.set(KEY_PREFIX + key, JSON.stringify(record), { ttlMs: this.keepMs });
   }
 
   /**

@@ -21,6 +21,7 @@ export * from "./doctor/doctor-check.ts";
 export * from "./engine/bridge.ts";
 export * from "./engine/reflection-tracker.ts";
 export * from "./engine/relay-occupant.ts";
+export { postRecordMsOf } from "./engine/remote-posts.ts";
 export * from "./format/index.ts";
 export * from "./media/index.ts";
 export * from "./ops/http-listener.ts";

@@ -20,7 +20,7 @@ import type {
   XmppSender,
 } from "../src/connector/connector.ts";
 import { PermanentError, TransientError } from "../src/delivery/delivery-errors.ts";
-import { type RemoteDirect, type RemotePost, RemotePosts } from "../src/engine/remote-posts.ts";
+import { postRecordMsOf, type RemoteDirect, type RemotePost, RemotePosts } from "../src/engine/remote-posts.ts";
 import { fromStyling } from "../src/format/index.ts";
 import { silentLogger } from "../src/ops/logger-types.ts";
 import { type BridgeStore, openStore } from "../src/store/index.ts";
@@ -372,5 +372,21 @@ describe("sending an XMPP user's direct message once", () => {
     assert.equal((await posts(c).direct(direct("d6"))).outcome, "posted");
     assert.equal(connector.count("d6"), 2, "nothing to look with: sent again");
     assert.equal(await store.getState("engine", "post-attempt d6"), undefined, "no attempt recorded for it");
+  });
+});
+
+describe("how long a post's first attempt stays on record", () => {
+  it("outlasts the catch-up age and the retries, whatever they are configured to", () => {
+    for (const [hours, retrySeconds] of [
+      [24, 600],
+      [72, 600],
+      [168, 3600],
+      [0.5, 1.5],
+    ] as const) {
+      const ms = postRecordMsOf(hours, retrySeconds);
+      assert.ok(ms >= hours * 3_600_000 + retrySeconds * 1000, `${hours} h, ${retrySeconds} s: ${ms} ms`);
+      assert.ok(Number.isSafeInteger(ms) && ms > 0, "a whole number of milliseconds, as a state TTL must be");
+    }
+    assert.ok(postRecordMsOf(72, 600) > 24 * 3_600_000, "longer than a day when the catch-up reaches further");
   });
 });

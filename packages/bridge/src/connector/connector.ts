@@ -197,6 +197,14 @@ export interface ConnectorHost {
   unlink(channel: string, room: string): Promise<boolean>;
   /** The connector's persistent key/value state. */
   readonly state: ConnectorState;
+  /**
+   * How long, in milliseconds, what a connector records of a post to find it
+   * again (`findPosted`, `findDirectPosted`) must be kept: as long as the
+   * engine may send the same message again (`xmpp.catchUp.maxAgeHours`, the
+   * delivery retries, an hour's margin). The engine keeps its own record of
+   * a first attempt that long. Absent from hosts that do not say.
+   */
+  readonly postRecordMs?: number;
   /** The connector's link to its network is up (true) or down (false); drives /readyz. */
   connected(up: boolean): void;
   /** Tells the bridge's admins something they must act on (a missing permission, a bad token). */

@@ -44,7 +44,7 @@ import { installPuppetAvatarPep } from "./puppet-avatar-pep.ts";
 import { type AvatarHost, type Puppet, PuppetDirectory } from "./puppet-directory.ts";
 import { ReflectionTracker } from "./reflection-tracker.ts";
 import { RelayOccupant } from "./relay-occupant.ts";
-import { RemotePosts } from "./remote-posts.ts";
+import { postRecordMsOf, RemotePosts } from "./remote-posts.ts";
 import { RemoteToXmpp } from "./remote-to-xmpp.ts";
 import { RoomCatchUp } from "./room-catch-up.ts";
 import { RoomLinks } from "./room-links.ts";
@@ -248,12 +248,15 @@ export class Bridge {
         }),
       }),
     });
+    // A post's first attempt is remembered for as long as a catch-up may read its message again, retries included.
+    const postRecordMs = postRecordMsOf(c.xmpp.catchUp.maxAgeHours, c.delivery.retrySeconds);
     const ctx: EngineContext = {
       network,
       domain,
       connector: o.connector,
       store,
       connectorState: connectorStateIn(store, network, c.store.retention),
+      postRecordMs,
       logger: this.logger,
       metrics: this.metrics,
       send: (el) => this.session.send(el),
@@ -285,8 +288,7 @@ export class Bridge {
       connector: o.connector,
       store,
       logger: this.logger.child({ part: "posts" }),
-      // A post's first attempt is remembered for as long as a catch-up may read its message again, retries included.
-      keepMs: c.xmpp.catchUp.maxAgeHours * 3_600_000 + c.delivery.retrySeconds * 1000 + 3_600_000,
+      keepMs: postRecordMs,
     });
     this.direct = new DirectChats(ctx, posts);
     this.host = new RemoteToXmpp(ctx, this.direct);

@@ -39,6 +39,8 @@ export interface EngineContext {
   readonly store: BridgeStore;
   /** The connector's own keys in the store, with expiries as the retention policy sets them. */
   readonly connectorState: ConnectorState;
+  /** How long a post's first attempt stays on record (`ConnectorHost.postRecordMs`). */
+  readonly postRecordMs: number;
   readonly logger: Logger;
   readonly metrics: BridgeMetrics;
   readonly send: (el: Element) => Promise<void>;

@@ -39,6 +39,16 @@ import { DM_CHANNEL_PREFIX } from "./direct-chats.ts";
 const SCOPE = "engine";
 const keyOf = (deliveryKey: string) => `post-attempt ${deliveryKey}`;
 
+/**
+ * How long a post's first attempt stays on record (the engine's, and what a
+ * connector keeps to find the post again, `ConnectorHost.postRecordMs`): as
+ * long as a catch-up may read the message again (`xmpp.catchUp.maxAgeHours`),
+ * its retries included, and an hour more.
+ */
+export function postRecordMsOf(catchUpMaxAgeHours: number, retrySeconds: number): number {
+  return Math.ceil(catchUpMaxAgeHours * 3_600_000 + retrySeconds * 1000) + 3_600_000;
+}
+
 export interface RemotePostsOptions {
   readonly network: string;
   readonly connector: Connector;

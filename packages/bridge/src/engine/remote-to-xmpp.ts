@@ -83,6 +83,7 @@ export class RemoteToXmpp implements ConnectorHost {
   private seq = 0;
   private connectedValue = false;
   readonly state: ConnectorState;
+  readonly postRecordMs: number;
   /** Who of each channel's present members sits in its rooms. */
   readonly roomPresence: RoomPresence;
 
@@ -92,6 +93,7 @@ export class RemoteToXmpp implements ConnectorHost {
     this.network = ctx.network;
     this.logger = ctx.logger.child({ part: "connector", network: ctx.network });
     this.state = ctx.connectorState;
+    this.postRecordMs = ctx.postRecordMs;
     this.roomPresence = new RoomPresence({
       maxOccupants: ctx.roomPresence.maxOccupants,
       logger: this.logger.child({ part: "room-presence" }),
