@@ -26,9 +26,11 @@
  * one: what the homeserver accepted and lost on the way out is relayed
  * before what it sends next. An event handed over recently (read back, or
  * pushed twice) is not handed over again. A transaction whose id says the
- * homeserver numbers anew (a number lower than the last one's, or an id
- * handled before with other events) says it restarted: the rooms are read
- * back before it too, whether or not anything else told.
+ * homeserver numbers anew (a number not above the last one's, or, for the
+ * first transaction of the run, an id handled before with other events) says
+ * it restarted: the rooms are read back before it too, whether or not
+ * anything else told. The ids that follow it (2, 3... handled before too)
+ * are that same numbering going on, not another restart.
  *
  * An event the engine cannot take fails the transaction (the homeserver sends
  * it again later), but not forever: from the third attempt of the same
@@ -90,6 +92,7 @@ export class Transactions {
   private fallback: NodeJS.Timeout | undefined;
   /** The number of the last transaction received in this run, when its id is a number (Synapse's are). */
   private lastNumber: number | undefined;
+  private firstOfRun = true;
 
   constructor(options: {
     state: ConnectorState;
@@ -163,12 +166,18 @@ export class Transactions {
     const seen = fingerprint === undefined ? [] : recent.filter(([id]) => id === txnId);
     const again = seen.some(([, print]) => print === fingerprint);
     const number = /^\d{1,15}$/.test(txnId) ? Number(txnId) : undefined;
+    // Once per numbering anew: by the number when there is a last one in this run, else (the first
+    // transaction of the run, or ids that are not numbers) by an id handled before with other events.
     if (!again && this.missed) {
-      if (seen.length > 0) this.missed.suspect("the homeserver numbers its transactions anew (an id came again)");
-      else if (number !== undefined && this.lastNumber !== undefined && number < this.lastNumber) {
-        this.missed.suspect(`the homeserver numbers its transactions anew (${number} after ${this.lastNumber})`);
+      if (number !== undefined && this.lastNumber !== undefined) {
+        if (number <= this.lastNumber) {
+          this.missed.suspect(`the homeserver numbers its transactions anew (${number} after ${this.lastNumber})`);
+        }
+      } else if (seen.length > 0 && this.firstOfRun) {
+        this.missed.suspect("the homeserver numbers its transactions anew (an id came again)");
       }
     }
+    this.firstOfRun = false;
     if (number !== undefined) this.lastNumber = number;
     await this.catchUpMissed(body.events);
     if (again) {

@@ -104,28 +104,28 @@ describe("events the homeserver lost when it went away", () => {
       logger: silentLogger,
       now: () => 1_000_000,
     });
-    const t = new Transactions({ state: memoryState(), handlers, logger: silentLogger, missed });
+    const state = memoryState();
+    const t = new Transactions({ state, handlers, logger: silentLogger, missed });
     hs.add("!a", 1, 2);
-    await t.receive("7", { events: [ev("!a", 1)] });
-    await t.receive("8", { events: [ev("!a", 2)] });
+    await t.receive("1", { events: [ev("!a", 1)] });
+    await t.receive("2", { events: [ev("!a", 2)] });
     // A transaction sent again is no sign of anything: nothing is read back.
-    await t.receive("8", { events: [ev("!a", 2)] });
+    await t.receive("2", { events: [ev("!a", 2)] });
     assert.equal(hs.reads.length, 0);
     // Accepted, never pushed; nothing told the bridge; then the homeserver numbers from 1.
     hs.add("!a", 3, 4);
     await t.receive("1", { events: [ev("!a", 4)] });
     assert.deepEqual(relayed, ["$!a-1", "$!a-2", "$!a-3", "$!a-4"]);
-    // And numbering on from there reads nothing back.
+    // And numbering on from there reads nothing back (though "2" was handled before, with other events).
     const reads = hs.reads.length;
     hs.add("!a", 5);
     await t.receive("2", { events: [ev("!a", 5)] });
     assert.equal(hs.reads.length, reads);
-    // An id handled before, with other events, says the same (a bridge that restarted too knows no last number).
-    const again = new Transactions({ state: memoryState(), handlers, logger: silentLogger, missed });
-    await again.receive("1", { events: [ev("!a", 6)] });
-    hs.add("!a", 6, 7, 8);
-    await again.receive("1", { events: [ev("!a", 8)] });
-    assert.deepEqual(relayed.slice(4), ["$!a-5", "$!a-6", "$!a-7", "$!a-8"]);
+    // A bridge that restarted too knows no last number: an id it handled before, with other events, says the same.
+    const again = new Transactions({ state, handlers, logger: silentLogger, missed });
+    hs.add("!a", 6, 7);
+    await again.receive("2", { events: [ev("!a", 7)] });
+    assert.deepEqual(relayed.slice(4), ["$!a-5", "$!a-6", "$!a-7"]);
     await t.close();
     await again.close();
   });
