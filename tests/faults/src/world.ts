@@ -259,7 +259,13 @@ async function slackSide(c: SideContext): Promise<Side> {
   const { o, room, closers } = c;
   const slack = await startFakeSlack({
     botName: "Parley",
-    rateLimits: { methods: { "chat.postMessage": { perMinute: SLACK_POSTS_PER_MINUTE, burst: 10, perChannel: true } } },
+    // A burst of one second's posts: Retry-After counts whole seconds, so a smaller bucket would
+    // hold the bridge to one bucketful a second, under the limit.
+    rateLimits: {
+      methods: {
+        "chat.postMessage": { perMinute: SLACK_POSTS_PER_MINUTE, burst: SLACK_POSTS_PER_MINUTE / 60, perChannel: true },
+      },
+    },
   });
   closers.push(() => slack.stop());
   const ada = slack.createUser({ name: "ada", realName: "Ada" });
