@@ -15,6 +15,7 @@ import {
   type DeleteRequest,
   type DirectRequest,
   type EditRequest,
+  type FindDirectRequest,
   type FindPostedRequest,
   type Logger,
   logFailure,
@@ -323,7 +324,15 @@ export class DiscordConnector implements Connector {
       quotes: new ReplyQuotes({ rest, directory, book }),
       reactions: new BotReactions({ rest, state, directory, book, failures, logger }),
       dmRouting: routing,
-      dms: new BotDms({ rest, dms: routing, book, failures, files: (a) => this.files(logger, a) }),
+      dms: new BotDms({
+        rest,
+        dms: routing,
+        book,
+        failures,
+        logger,
+        botId: () => client.user?.id,
+        files: (a) => this.files(logger, a),
+      }),
       book,
       catchUp,
       incoming,
@@ -550,6 +559,11 @@ export class DiscordConnector implements Connector {
 
   async sendDirect(o: DirectRequest): Promise<{ channel: string; id: string }> {
     return this.need().dms.send(o);
+  }
+
+  /** A bot DM of an earlier attempt whose answer was lost, found in the DM channel (see `BotDms.findPosted`). */
+  async findDirectPosted(q: FindDirectRequest): Promise<{ channel: string; id: string } | undefined> {
+    return this.need().dms.findPosted(q.direct, q.since);
   }
 
   /** A channel linked at runtime: the guild's members who are present and can read it sit in its room. */

@@ -24,10 +24,10 @@
  */
 import type { ConnectorState, Logger } from "@parley/bridge";
 import type { REST } from "discord.js";
-import { Routes } from "discord-api-types/v10";
 import { isRecord } from "./members.ts";
+import { messagesAfter, PAGE } from "./messages-after.ts";
 import type { ApiFailures } from "./permissions.ts";
-import { compareSnowflakes, isSnowflake, snowflakeAt } from "./snowflake.ts";
+import { snowflakeAt } from "./snowflake.ts";
 
 /** What a webhook post is recognised by in the channel's messages. */
 export interface PostInFlight {
@@ -60,7 +60,6 @@ const KEY_PREFIX = "inflight:";
 export const DEFAULT_KEEP_MS = 24 * 3_600_000;
 /** Our clock and Discord's may disagree: the search starts this much before the post was sent. */
 const CLOCK_SLACK_MS = 10_000;
-const PAGE = 100;
 /** Pages of the channel looked at, at most, for one post (the post is among the first after its time). */
 const MAX_PAGES = 10;
 
@@ -96,7 +95,7 @@ export class PostsInFlight {
     const found: string[] = [];
     let after = snowflakeAt(Math.max(0, post.at - CLOCK_SLACK_MS));
     for (let page = 0; page < MAX_PAGES && found.length < parts.length; page++) {
-      const listed = await this.page(post.where, after);
+      const listed = await messagesAfter(this.o, post.where, after, "looking for a webhook post whose answer was lost");
       for (const m of listed) {
         const content = parts[found.length];
         if (content === undefined) break;
@@ -126,24 +125,6 @@ export class PostsInFlight {
       typeof m.content === "string" &&
       m.content.trim() === content.trim()
     );
-  }
-
-  /** Messages of a channel after `after`, oldest first. */
-  private async page(where: string, after: string): Promise<Array<Record<string, unknown> & { id: string }>> {
-    const answer: unknown = await this.o.failures.run(
-      {
-        action: "looking for a webhook post whose answer was lost",
-        channel: where,
-        permission: "Read Message History",
-      },
-      () =>
-        this.o.rest.get(Routes.channelMessages(where), {
-          query: new URLSearchParams({ after, limit: String(PAGE) }),
-        }),
-    );
-    return (Array.isArray(answer) ? answer : [])
-      .filter((m): m is Record<string, unknown> & { id: string } => isRecord(m) && isSnowflake(m.id))
-      .sort((a, b) => compareSnowflakes(a.id, b.id));
   }
 }
 
