@@ -90,4 +90,39 @@ describe("a Discord direct message whose answer was lost to a stop", () => {
     );
     assert.equal(dmPosts().length, 1, "sent once, never again");
   });
+  it("is told from an earlier DM of the same text, which is another delivery's", async () => {
+    const body = "the same words twice";
+    const sentTo = () => h.fake.dmMessages(h.bob.id).filter((m) => m.content.endsWith(body));
+    // A first DM of this text goes through and is mapped.
+    const earlierId = stanzaId("dm");
+    await h.alice.send(buildMessage({ type: "chat", to: puppet, id: earlierId, originId: earlierId, body }));
+    const earlier = await h.fake.waitFor(() => sentTo()[0], { timeoutMs: 15_000, what: "the earlier DM" });
+    await until(
+      "the earlier DM to be mapped",
+      async () => (await h.store.byRemoteId("discord", earlier.id)).length > 0,
+    );
+
+    // The second, of the same text, lands while its answer is lost to a stop.
+    const id = stanzaId("dm");
+    const dmOf = () => buildMessage({ type: "chat", to: puppet, id, originId: id, body });
+    h.fake.failNext({ method: "POST", pathIncludes: "/messages", afterProcessing: true, neverAnswer: true });
+    await h.alice.send(dmOf());
+    const landed = await h.fake.waitFor(() => sentTo()[1], { timeoutMs: 15_000, what: "the second DM Discord made" });
+    await h.bridge?.stop(0);
+    h.bridge = undefined;
+    h.connector = undefined;
+
+    await h.startBridge();
+    await h.alice.send(dmOf());
+    await until("the second DM to be found and mapped", async () => {
+      const rows = await h.store.byRemoteId("discord", landed.id);
+      return rows.some((r) => r.originId === id || r.stanzaId === id);
+    });
+    assert.deepEqual(
+      (await h.store.byRemoteId("discord", earlier.id)).map((r) => r.originId ?? r.stanzaId),
+      [earlierId],
+      "the earlier DM keeps its own mapping only",
+    );
+    assert.equal(sentTo().length, 2, "two DMs of that text, not three");
+  });
 });
