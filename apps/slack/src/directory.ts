@@ -3,13 +3,22 @@
  * display name, else real name, else handle; avatar), channel names, and
  * the bot's own identity. Answers come from a bounded cache filled by
  * users.info / conversations.info and kept fresh by `user_change` events;
- * a failed look-up shows the id rather than stopping a message.
+ * user-group handles from usergroups.list, read at start and again (at most
+ * once a minute) when a message mentions a group the cache lacks. A failed
+ * look-up (a missing `usergroups:read` too) shows the id rather than
+ * stopping a message.
  */
 import type { Logger, RemoteUser } from "@parley/bridge";
 import type { webApi } from "@slack/bolt";
 
 /** Users and channels kept; past it the oldest entry is dropped (and asked again when needed). */
 const MAX_ENTRIES = 20_000;
+
+/** User groups kept (usergroups.list answers with all of a workspace's; past this many the rest are not kept). */
+const MAX_USERGROUPS = 5_000;
+
+/** A mention of a group the cache lacks reads usergroups.list again, at most this often. */
+const USERGROUPS_REFRESH_MS = 60_000;
 
 /** The fields of a Slack user object the bridge reads. */
 export interface SlackUserObject {
@@ -43,15 +52,20 @@ export class SlackDirectory {
   private readonly logger: Logger;
   private readonly users = new Map<string, SlackUserObject>();
   private readonly channels = new Map<string, string>();
+  private usergroups = new Map<string, string>();
+  private usergroupsReadAt: number | undefined;
+  private usergroupsReading: Promise<void> | undefined;
+  private readonly now: () => number;
   bot: BotIdentity | undefined;
 
-  constructor(client: webApi.WebClient, logger: Logger) {
+  constructor(client: webApi.WebClient, logger: Logger, now: () => number = Date.now) {
     this.client = client;
     this.logger = logger;
+    this.now = now;
   }
 
   get size(): number {
-    return this.users.size + this.channels.size;
+    return this.users.size + this.channels.size + this.usergroups.size;
   }
 
   /** A user object as Slack gave it (an event, users.info): the cache keeps the newest, what the bridge reads of it. */
@@ -108,10 +122,55 @@ export class SlackDirectory {
     return this.channels.get(id);
   }
 
-  /** Looks up whatever of `users` and `channels` the cache lacks, so the synchronous resolvers can answer. */
-  async prefetch(users: Iterable<string>, channels: Iterable<string>): Promise<void> {
+  /** `handle` of user group `S…` (Slack shows `@handle`), if the cache has it. */
+  cachedUsergroup(id: string): string | undefined {
+    return this.usergroups.get(id);
+  }
+
+  /**
+   * Reads usergroups.list into the cache (replacing it). Called at start;
+   * afterwards only through `prefetch`, at most once a minute. A failure
+   * (no `usergroups:read`, Slack unreachable) keeps what the cache had.
+   */
+  async readUsergroups(): Promise<void> {
+    if (this.usergroupsReading) return this.usergroupsReading;
+    this.usergroupsReadAt = this.now();
+    this.usergroupsReading = (async () => {
+      try {
+        const r = await this.client.usergroups.list({});
+        const next = new Map<string, string>();
+        for (const g of r.usergroups ?? []) {
+          if (next.size >= MAX_USERGROUPS) break;
+          const handle = nonEmpty(g.handle) ?? nonEmpty(g.name);
+          if (typeof g.id === "string" && handle !== undefined) next.set(g.id, handle);
+        }
+        this.usergroups = next;
+      } catch (e) {
+        this.logger.debug("Slack's user groups could not be read (mentions of them show their ids)", {
+          error: e instanceof Error ? e.message : String(e),
+        });
+      } finally {
+        this.usergroupsReading = undefined;
+      }
+    })();
+    return this.usergroupsReading;
+  }
+
+  /** Looks up whatever of `users`, `channels` and `usergroups` the cache lacks, so the synchronous resolvers can answer. */
+  async prefetch(
+    users: Iterable<string>,
+    channels: Iterable<string>,
+    usergroups: Iterable<string> = [],
+  ): Promise<void> {
     for (const id of users) if (!this.users.has(id)) await this.user(id);
     for (const id of channels) if (!this.channels.has(id)) await this.channelName(id);
+    for (const id of usergroups) {
+      if (this.usergroups.has(id)) continue;
+      const last = this.usergroupsReadAt;
+      if (last === undefined || this.now() - last >= USERGROUPS_REFRESH_MS) await this.readUsergroups();
+      else if (this.usergroupsReading) await this.usergroupsReading;
+      break;
+    }
   }
 
   /** `#name`, or the id when Slack will not say. */

@@ -253,10 +253,11 @@ export class IncomingEvents {
   /** The message's rich text: its rich_text blocks when it has them, else its mrkdwn text. */
   private async textOf(m: SlackMessage): Promise<RichText> {
     const ids = mentionedIds(m.text, m.blocks);
-    await this.o.directory.prefetch(ids.users, ids.channels);
+    await this.o.directory.prefetch(ids.users, ids.channels, ids.usergroups);
     const ctx = {
       user: (id: string) => this.o.directory.cachedName(id),
       channel: (id: string) => this.o.directory.cachedChannel(id),
+      usergroup: (id: string) => this.o.directory.cachedUsergroup(id),
     };
     return fromRichTextBlocks(m.blocks, ctx) ?? fromMrkdwn(m.text ?? "", ctx);
   }

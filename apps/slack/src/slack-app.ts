@@ -19,6 +19,7 @@ export const BOT_SCOPES: ReadonlyArray<{ readonly scope: string; readonly use: s
   { scope: "files:read", use: "downloading shared files (url_private) to re-host them" },
   { scope: "files:write", use: "the external upload flow for XMPP users' files" },
   { scope: "users:read", use: "users.info (names, avatars), users.getPresence, user_change events" },
+  { scope: "usergroups:read", use: "usergroups.list (the handles of mentioned user groups)" },
 ];
 
 /** Bot events the app subscribes to. */

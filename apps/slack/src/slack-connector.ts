@@ -157,6 +157,7 @@ export class SlackConnector implements Connector {
       });
       if (typeof auth.user_id !== "string") throw new Error("Slack's auth.test named no bot user");
       r.directory.bot = { userId: auth.user_id, ...(typeof auth.bot_id === "string" && { botId: auth.bot_id }) };
+      await r.directory.readUsergroups();
       this.running = r;
       if (this.options.mode === "http") {
         const server = await (r.receiver as HTTPReceiver).start({ port: this.options.port, host: this.options.host });
