@@ -3,8 +3,9 @@
  * display name, else real name, else handle; avatar), channel names, and
  * the bot's own identity. Answers come from a bounded cache filled by
  * users.info / conversations.info and kept fresh by `user_change` events;
- * user-group handles from usergroups.list, read at start and again (at most
- * once a minute) when a message mentions a group the cache lacks. A failed
+ * user-group handles from usergroups.list, read at start, kept fresh by
+ * `subteam_created` / `subteam_updated` and read again (at most once a
+ * minute) when a message mentions a group the cache lacks. A failed
  * look-up (a missing `usergroups:read` too) shows the id rather than
  * stopping a message.
  */
@@ -125,6 +126,16 @@ export class SlackDirectory {
   /** `handle` of user group `S…` (Slack shows `@handle`), if the cache has it. */
   cachedUsergroup(id: string): string | undefined {
     return this.usergroups.get(id);
+  }
+
+  /** A user group as Slack gave it (subteam_created / subteam_updated): its handle from now on, or none once deleted. */
+  rememberUsergroup(group: { id?: unknown; handle?: unknown; name?: unknown; date_delete?: unknown }): void {
+    if (typeof group.id !== "string") return;
+    const handle = nonEmpty(group.handle) ?? nonEmpty(group.name);
+    this.usergroups.delete(group.id);
+    if (handle === undefined || (typeof group.date_delete === "number" && group.date_delete > 0)) return;
+    if (this.usergroups.size >= MAX_USERGROUPS) return;
+    this.usergroups.set(group.id, handle);
   }
 
   /**

@@ -124,6 +124,10 @@ export class IncomingEvents {
           } else if (user?.deleted === false && wasDeleted) this.o.accountChanged?.(id, "reactivated");
         });
         return;
+      case "subteam_created":
+      case "subteam_updated":
+        if (isRecord(event.subteam)) this.o.directory.rememberUsergroup(event.subteam);
+        return;
       default:
         this.o.logger.debug("a Slack event the bridge does not relay", { type: String(type) });
     }

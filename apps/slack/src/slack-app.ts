@@ -19,7 +19,10 @@ export const BOT_SCOPES: ReadonlyArray<{ readonly scope: string; readonly use: s
   { scope: "files:read", use: "downloading shared files (url_private) to re-host them" },
   { scope: "files:write", use: "the external upload flow for XMPP users' files" },
   { scope: "users:read", use: "users.info (names, avatars), users.getPresence, user_change events" },
-  { scope: "usergroups:read", use: "usergroups.list (the handles of mentioned user groups)" },
+  {
+    scope: "usergroups:read",
+    use: "usergroups.list and subteam_created/updated events (the handles of mentioned user groups)",
+  },
 ];
 
 /** Bot events the app subscribes to. */
@@ -32,6 +35,8 @@ export const BOT_EVENTS: readonly string[] = [
   "member_joined_channel",
   "member_left_channel",
   "user_change",
+  "subteam_created",
+  "subteam_updated",
 ];
 
 /** The app-level token's scope (Socket Mode). */

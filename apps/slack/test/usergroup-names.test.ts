@@ -2,9 +2,10 @@
  * Mentions of Slack user groups reach the XMPP room as `@handle`, the way
  * Slack shows them: a rich_text `usergroup` element and a mrkdwn
  * `<!subteam^S…>` carry only the group's id, the directory learns the handle
- * from usergroups.list. The directory's own rules (read at start, again at
- * most once a minute for a group it lacks, the id without `usergroups:read`)
- * are checked against the fake Slack alone.
+ * from usergroups.list and subteam_created / subteam_updated. The
+ * directory's own rules (read at start, again at most once a minute for a
+ * group it lacks, the id without `usergroups:read`, a deleted group
+ * forgotten) are checked against the fake Slack alone.
  */
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
@@ -61,6 +62,21 @@ describe("Slack user-group mentions to XMPP", () => {
     );
     assert.equal(seen.body, "ping @ops-team (mrkdwn)");
   });
+
+  // Within a minute of the start read a group the cache lacks is not read again: only the events can tell.
+  it("learns a group created after start from subteam_created", async () => {
+    const night = h.fake.createUsergroup({ handle: "night-shift" }).id;
+    await h.fake.waitForAcks();
+    const { seen } = await postAndSee(h, h.anna, `hi <!subteam^${night}>`, undefined, "hi @night-shift");
+    assert.equal(seen.body, "hi @night-shift");
+  });
+
+  it("follows a renamed handle from subteam_updated", async () => {
+    h.fake.updateUsergroup(ops, { handle: "ops-oncall" });
+    await h.fake.waitForAcks();
+    const { seen } = await postAndSee(h, h.bob, `again <!subteam^${ops}>`, undefined, "again @ops-oncall");
+    assert.equal(seen.body, "again @ops-oncall");
+  });
 });
 
 describe("SlackDirectory user groups", () => {
@@ -91,6 +107,15 @@ describe("SlackDirectory user groups", () => {
     await dir.prefetch([], [], [late.id]);
     assert.equal(dir.cachedUsergroup(late.id), "late");
     assert.equal(dir.cachedUsergroup(early.id), "early");
+  });
+
+  it("keeps a group's newest handle from events and forgets a deleted one", () => {
+    const dir = directory({ t: 0 });
+    dir.rememberUsergroup({ id: "S1", handle: "a", date_delete: 0 });
+    dir.rememberUsergroup({ id: "S1", handle: "b", date_delete: 0 });
+    assert.equal(dir.cachedUsergroup("S1"), "b");
+    dir.rememberUsergroup({ id: "S1", handle: "b", date_delete: 1_700_000_000 });
+    assert.equal(dir.cachedUsergroup("S1"), undefined);
   });
 
   it("without usergroups:read answers nothing and does not throw", async () => {

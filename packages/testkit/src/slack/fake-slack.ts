@@ -146,7 +146,10 @@ export interface FakeSlack {
   leaveChannel(channel: string, user: string): void;
   /** The bot's DM with a user (`D...`): `post(dm.id, user, ...)` is the user writing to the bot. */
   openDm(user: string): SlackChannel;
+  /** Creates a usergroup and sends subteam_created. */
   createUsergroup(o: { handle: string; name?: string; users?: readonly string[] }): SlackUsergroup;
+  /** Renames a usergroup and sends subteam_updated. */
+  updateUsergroup(id: string, patch: { handle?: string; name?: string; description?: string }): SlackUsergroup;
   /** A custom emoji (an image the fake serves, or `alias:<name>`), sending emoji_changed. */
   addEmoji(name: string, value?: string): void;
   /** A user posts: a `message` event (file_share with files, thread replies with thread_ts). */
@@ -460,7 +463,16 @@ class RunningFakeSlack implements FakeSlack {
   }
 
   createUsergroup(o: { handle: string; name?: string; users?: readonly string[] }): SlackUsergroup {
-    return structuredClone(this.ws.createUsergroup(o));
+    const g = this.ws.createUsergroup(o);
+    const { users: _users, ...subteam } = structuredClone(g);
+    this.emitEvent({ type: "subteam_created", subteam, event_ts: this.ids.ts() }, {});
+    return structuredClone(g);
+  }
+
+  updateUsergroup(id: string, patch: { handle?: string; name?: string; description?: string }): SlackUsergroup {
+    const g = this.ws.updateUsergroup(id, patch);
+    this.emitEvent({ type: "subteam_updated", subteam: structuredClone(g), event_ts: this.ids.ts() }, {});
+    return structuredClone(g);
   }
 
   addEmoji(name: string, value?: string): void {

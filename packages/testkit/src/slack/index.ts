@@ -53,7 +53,8 @@
  *   setPresence(id, "active" | "away") (users.getPresence; no event: presence_change is RTM-only)
  *   createChannel({ name, private?, members?, bot? = true, topic?, purpose? })
  *   joinChannel(c, user) -> member_joined_channel; leaveChannel -> member_left_channel
- *   openDm(user) -> the bot's D channel; createUsergroup({ handle, users }); addEmoji(name, url?) -> emoji_changed
+ *   openDm(user) -> the bot's D channel; addEmoji(name, url?) -> emoji_changed
+ *   createUsergroup({ handle, users }) -> subteam_created; updateUsergroup(id, { handle?, name? }) -> subteam_updated
  *   post(c, user, text, { threadTs?, broadcast?, blocks?, files? }) -> message / file_share (rich_text block by default)
  *   edit(c, ts, text) -> message_changed; remove(c, ts) -> message_deleted
  *   react(c, ts, user, name, "add" | "remove") -> reaction_added / reaction_removed

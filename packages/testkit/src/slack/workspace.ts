@@ -445,6 +445,18 @@ export class Workspace {
     return g;
   }
 
+  /** Renames a usergroup (handle, name, description); Slack moves `date_update`. */
+  updateUsergroup(id: string, patch: { handle?: string; name?: string; description?: string }): SlackUsergroup {
+    const g = this.usergroups.get(id);
+    if (!g) throw new Error(`no usergroup ${id}`);
+    if (patch.handle !== undefined) g.handle = patch.handle;
+    if (patch.name !== undefined) g.name = patch.name;
+    if (patch.description !== undefined) g.description = patch.description;
+    g.date_update = now();
+    g.updated_by = this.botUser.id;
+    return g;
+  }
+
   allUsergroups(): SlackUsergroup[] {
     return [...this.usergroups.values()];
   }
