@@ -113,13 +113,17 @@ export class ApiFailures {
         return new TransientError(`${call.action}${where}: ${said}`, {
           cause: e,
           ...(retryAfterMs !== undefined && { retryAfterMs }),
+          // A 429 did nothing; a 5xx may have (the request can have been carried out before it failed).
+          nothingDone: e.status === 429,
         });
       }
       return new PermanentError(`${call.action}${where}: ${said}`, { cause: e });
     }
     if (e instanceof RateLimitError) {
+      // discord.js refused to send it: nothing reached Discord.
       return new TransientError(`${call.action}${where}: rate limited by Discord`, {
         retryAfterMs: e.timeToReset,
+        nothingDone: true,
         cause: e,
       });
     }

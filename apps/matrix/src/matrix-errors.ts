@@ -73,6 +73,7 @@ export function toDeliveryError(e: unknown, what: string): Error {
       const retryAfterMs = retryAfterMsOf(e);
       return new TransientError(`${what}: rate limited (${reason})`, {
         cause: e,
+        nothingDone: true,
         ...(retryAfterMs !== undefined && { retryAfterMs }),
       });
     }

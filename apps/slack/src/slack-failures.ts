@@ -102,7 +102,12 @@ export class SlackFailures {
         action: context.action,
         retryAfterSeconds: seconds,
       });
-      return new TransientError(`Slack rate-limited ${context.action}`, { retryAfterMs: seconds * 1000, cause: e });
+      // A 429: Slack did nothing, so the retry need not look for an earlier result.
+      return new TransientError(`Slack rate-limited ${context.action}`, {
+        retryAfterMs: seconds * 1000,
+        nothingDone: true,
+        cause: e,
+      });
     }
     const code = slackErrorCode(e);
     if (code !== undefined) {

@@ -48,6 +48,8 @@ class CountingConnector {
   readonly lookups: FindPostedRequest[] = [];
   /** The next send posts, then fails as a lost answer would. */
   loseNextAnswer = false;
+  /** What the next sends throw before posting anything (a 429, a 5xx...). */
+  readonly refusals: unknown[] = [];
   /** What the next look-ups throw instead of looking. */
   lookupFails: unknown;
   private n = 0;
@@ -56,6 +58,7 @@ class CountingConnector {
   async stop(): Promise<void> {}
 
   async send(m: OutgoingMessage): Promise<{ id: string }> {
+    if (this.refusals.length > 0) throw this.refusals.shift();
     const id = `m${++this.n}`;
     this.posted.push([m.key, id]);
     if (this.loseNextAnswer) {
@@ -188,6 +191,43 @@ describe("posting an XMPP message to a channel once", () => {
     assert.equal(connector.lookups[0]?.message.key, "k2");
     assert.equal((await store.byXmppId("acme", ROOM, "sid-k2", "c1"))?.remoteId, "m1", "mapped");
     assert.equal((await store.byXmppId("acme", ROOM, "oid-k2", "c1"))?.remoteId, "m1", "by its origin-id too");
+  });
+
+  it("a retry after a refusal that did nothing (a 429) does not look again; after a 5xx it does", async () => {
+    const p = posts();
+    connector.refusals.push(new TransientError("rate limited", { retryAfterMs: 1000, nothingDone: true }));
+    await assert.rejects(p.post(post("r1")), TransientError);
+    assert.deepEqual(await p.post(post("r1", { attempt: 2 })), { id: "m1", outcome: "posted" });
+    assert.equal(connector.lookups.length, 0, "nothing to look for after a 429");
+    // A 5xx may have done the work: the next attempt looks.
+    connector.refusals.push(new TransientError("HTTP 502"));
+    await assert.rejects(p.post(post("r2")), TransientError);
+    assert.deepEqual(await p.post(post("r2", { attempt: 2 })), { id: "m2", outcome: "posted" });
+    assert.equal(connector.lookups.length, 1, "looked after the 5xx");
+    // A lost answer (not a refusal): the retry looks, and finds the post.
+    connector.loseNextAnswer = true;
+    await assert.rejects(p.post(post("r3")), TransientError);
+    assert.deepEqual(await p.post(post("r3", { attempt: 2 })), { id: "m3", outcome: "found" });
+    assert.equal(connector.count("r3"), 1);
+    // After a restart, a refusal in the last run is not known: the replay looks.
+    connector.refusals.push(new TransientError("rate limited", { nothingDone: true }));
+    await assert.rejects(p.post(post("r4")), TransientError);
+    const lookupsBefore = connector.lookups.length;
+    await posts().post(post("r4", { replay: true }));
+    assert.equal(connector.lookups.length, lookupsBefore + 1, "a new run looks");
+  });
+
+  it("a direct message's retry after a 429 does not look again", async () => {
+    const p = posts();
+    connector.refusals.push(new TransientError("rate limited", { nothingDone: true }));
+    await assert.rejects(p.direct(direct("rd1")), TransientError);
+    const r = await p.direct(direct("rd1"));
+    assert.equal(r.outcome, "posted");
+    assert.equal(connector.directLookups.length, 0);
+    connector.refusals.push(new TransientError("HTTP 503"));
+    await assert.rejects(p.direct(direct("rd2")), TransientError);
+    await p.direct(direct("rd2"));
+    assert.equal(connector.directLookups.length, 1, "looked after the 503");
   });
 
   it("retries within a run look too: a post made before a failure is not made twice", async () => {

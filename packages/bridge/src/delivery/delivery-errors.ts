@@ -10,10 +10,17 @@ import type { LogFields, Logger } from "../ops/logger-types.ts";
 export class TransientError extends Error {
   /** How long the other side asked us to wait (Retry-After), in milliseconds. */
   readonly retryAfterMs?: number;
+  /**
+   * The other side answered that it did nothing (a rate limit's 429): trying
+   * again cannot repeat anything, so no earlier result need be looked for.
+   * False when it may have done the work (a 5xx, a timeout, a cut connection).
+   */
+  readonly nothingDone: boolean;
 
-  constructor(message: string, o: { retryAfterMs?: number; cause?: unknown } = {}) {
+  constructor(message: string, o: { retryAfterMs?: number; nothingDone?: boolean; cause?: unknown } = {}) {
     super(message, o.cause === undefined ? undefined : { cause: o.cause });
     this.name = "TransientError";
+    this.nothingDone = o.nothingDone === true;
     if (o.retryAfterMs !== undefined && Number.isFinite(o.retryAfterMs) && o.retryAfterMs >= 0) {
       this.retryAfterMs = o.retryAfterMs;
     }

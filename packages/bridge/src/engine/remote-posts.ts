@@ -98,9 +98,21 @@ export type PostOutcome =
   /** The network had it (`findPosted`): posted before, its answer lost. */
   | "found";
 
+/** How many keys whose last attempt the network refused outright are remembered (oldest forgotten first). */
+const REFUSED_KEPT = 10_000;
+
 export class RemotePosts {
   private readonly o: RemotePostsOptions;
   private readonly now: () => number;
+  /**
+   * Keys whose last attempt in this run the network refused having done
+   * anything (`TransientError.nothingDone`, a 429), after the earlier ones
+   * were looked for: the next attempt need not look again. A busy channel's
+   * rate limit would otherwise cost a history read per retry, and those
+   * reads have limits of their own. In memory only: a replay after a
+   * restart looks as before. At most REFUSED_KEPT.
+   */
+  private readonly refused = new Set<string>();
 
   constructor(o: RemotePostsOptions) {
     this.o = o;
@@ -123,8 +135,15 @@ export class RemotePosts {
     }
     const connector = this.o.connector;
     const find = connector.findPosted?.bind(connector);
-    const found = (await this.lookUp(m.key, again, find && ((since) => find({ message: m, since })), m.channel))?.id;
-    const id = found ?? (await connector.send(m)).id;
+    const found = (
+      await this.lookUp(
+        m.key,
+        again && !this.wasRefused(m.key),
+        find && ((since) => find({ message: m, since })),
+        m.channel,
+      )
+    )?.id;
+    const id = found ?? (await this.refusable(m.key, () => connector.send(m))).id;
     await this.o.store.recordMessage({
       network: this.o.network,
       channel: m.channel,
@@ -150,6 +169,7 @@ export class RemotePosts {
     const r = p.request;
     const connector = this.o.connector;
     if (!connector.sendDirect) throw new Error("the connector sends no direct messages");
+    const sendDirect = connector.sendDirect.bind(connector);
     const known = await this.o.store.byXmppId(this.o.network, p.user, p.xmppId);
     if (known !== undefined && known.direction === "to-remote" && known.channel.startsWith(DM_CHANNEL_PREFIX)) {
       this.o.logger.debug("sent before (the message map has it); not sending it again", { user: p.user });
@@ -158,13 +178,32 @@ export class RemotePosts {
     const find = connector.findDirectPosted?.bind(connector);
     const found = await this.lookUp(
       r.key,
-      true,
+      !this.wasRefused(r.key),
       find && ((since) => find({ direct: r, since })),
       `the direct message to ${r.userId}`,
     );
     if (found !== undefined) return { ...found, outcome: "found" };
-    const sent = await connector.sendDirect(r);
+    const sent = await this.refusable(r.key, () => sendDirect(r));
     return { channel: sent.channel, id: sent.id, outcome: "posted" };
+  }
+
+  /** Runs a send; a refusal that says nothing was done is remembered for the key's next attempt. */
+  private async refusable<T>(key: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (e) {
+      if (e instanceof TransientError && e.nothingDone) {
+        this.refused.delete(key);
+        this.refused.add(key);
+        if (this.refused.size > REFUSED_KEPT) this.refused.delete(this.refused.values().next().value as string);
+      }
+      throw e;
+    }
+  }
+
+  /** Whether the key's last attempt was refused outright (and forgets it: the attempt now under way is a new one). */
+  private wasRefused(key: string): boolean {
+    return this.refused.delete(key);
   }
 
   /**
