@@ -14,6 +14,12 @@
  * users.getPresence call, the poll's and a joiner's, takes the next free
  * slot `gapMs` after the previous one.
  *
+ * Do Not Disturb (a snooze or a DND window, read with dnd.teamInfo by
+ * MemberDnd when members are seated and on every poll round) shows an
+ * active member as dnd; away stays away. A timer per polled member flips
+ * them back when their snooze or window ends (or to dnd when a window
+ * starts); it is cleared when they leave and on `stop`.
+ *
  * A deactivated account (`deleted` in Slack's user object) is not seated
  * nor polled: Slack answers `away` for it, which would seat it again. When
  * it is reactivated, it is asked again in the channels it is known in.
@@ -21,10 +27,13 @@
 import type { ConnectorHost, Logger, RemotePresence } from "@parley/bridge";
 import type { webApi } from "@slack/bolt";
 import type { SlackDirectory } from "./directory.ts";
+import { type DndState, inDnd, MemberDnd, nextFlip } from "./member-dnd.ts";
 import type { SlackFailures } from "./slack-failures.ts";
 
 /** At most this many members of one channel are asked about (a big channel's others are seated when they speak). */
 const MAX_MEMBERS_PER_CHANNEL = 500;
+/** A DND timer waits at most this long; when it fires early, it is set again for what is left. */
+const MAX_DND_TIMER_MS = 6 * 60 * 60 * 1000;
 
 export interface MemberPresenceOptions {
   readonly client: webApi.WebClient;
@@ -48,9 +57,17 @@ export class MemberPresence {
   private stopped = false;
   /** Sleeps in progress (the poll's and a linked channel's): `stop` ends them all. */
   private readonly sleeping = new Set<() => void>();
+  /** Member -> what users.getPresence last answered (before Do Not Disturb is applied). */
+  private readonly slackPresence = new Map<string, RemotePresence>();
+  /** Member -> their Do Not Disturb, as dnd.teamInfo last answered. */
+  private readonly dndState = new Map<string, DndState>();
+  /** Member -> the timer for their next Do Not Disturb change (one per polled member). */
+  private readonly dndTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly dnd: MemberDnd;
 
   constructor(o: MemberPresenceOptions) {
     this.o = o;
+    this.dnd = new MemberDnd(o.client, o.logger);
   }
 
   get size(): number {
@@ -75,9 +92,11 @@ export class MemberPresence {
       });
       return;
     }
+    // One dnd.teamInfo call per 50 members, rather than one each.
+    const dnd = await this.dnd.read(members);
     for (const id of members) {
       if (this.stopped) return;
-      await this.seat(channel, id);
+      await this.seat(channel, id, dnd.get(id));
     }
   }
 
@@ -87,7 +106,7 @@ export class MemberPresence {
    */
   async joined(channel: string, id: string): Promise<void> {
     if (this.stopped) return;
-    await this.seat(channel, id);
+    await this.seat(channel, id, "ask");
   }
 
   /** A member left a channel: no longer polled once they are in no linked channel. */
@@ -96,19 +115,19 @@ export class MemberPresence {
     channels?.delete(channel);
     if (channels !== undefined && channels.size > 0) return;
     this.channelsOf.delete(id);
-    this.last.delete(id);
+    this.forget(id);
   }
 
   /** A member's account was deactivated: no longer polled (their channels are kept, for `reactivated`). */
   deactivated(id: string): void {
-    this.last.delete(id);
+    this.forget(id);
   }
 
   /** A deactivated account is active again: asked and seated in the linked channels it is known in. */
   async reactivated(id: string): Promise<void> {
     for (const channel of [...(this.channelsOf.get(id) ?? [])]) {
       if (this.stopped) return;
-      await this.seat(channel, id);
+      await this.seat(channel, id, "ask");
     }
   }
 
@@ -117,8 +136,12 @@ export class MemberPresence {
     return this.last.has(id);
   }
 
-  /** Records the member in `channel`, asks their presence and reports it there; they are polled from now on. */
-  private async seat(channel: string, id: string): Promise<void> {
+  /**
+   * Records the member in `channel`, asks their presence and reports it
+   * there; they are polled from now on. `dnd` is their DND as read for the
+   * whole channel, or "ask" to read it for them alone.
+   */
+  private async seat(channel: string, id: string, dnd: DndState | undefined | "ask"): Promise<void> {
     // Recorded before anything is awaited, so that a `left` right after is not undone.
     let channels = this.channelsOf.get(id);
     if (!channels) {
@@ -134,6 +157,8 @@ export class MemberPresence {
     if (!this.channelsOf.get(id)?.has(channel) || this.o.directory.isDeleted(id)) return;
     // Polled even when this first ask fails: the poll reports them once Slack answers.
     if (!this.last.has(id)) this.last.set(id, undefined);
+    const state = dnd === "ask" ? (await this.dnd.read([id])).get(id) : dnd;
+    if (state !== undefined) this.applyDnd(id, state);
     const presence = await this.presenceOf(id);
     // They may have left meanwhile: reporting them now would seat them again.
     if (
@@ -143,25 +168,90 @@ export class MemberPresence {
       this.o.directory.isDeleted(id)
     )
       return;
-    this.last.set(id, presence.status);
-    await this.o.host.memberPresence(channel, user, presence);
+    this.slackPresence.set(id, presence);
+    const shown = this.shown(id, presence);
+    this.last.set(id, shown.status);
+    await this.o.host.memberPresence(channel, user, shown);
   }
 
   stop(): void {
     this.stopped = true;
     for (const wake of this.sleeping) wake();
+    for (const timer of this.dndTimers.values()) clearTimeout(timer);
+    this.dndTimers.clear();
+  }
+
+  /** How many members have a DND timer set (at most one each). */
+  get dndTimerCount(): number {
+    return this.dndTimers.size;
+  }
+
+  /** No longer polled: their presence, DND and timer are dropped. */
+  private forget(id: string): void {
+    this.last.delete(id);
+    this.slackPresence.delete(id);
+    this.dndState.delete(id);
+    const timer = this.dndTimers.get(id);
+    if (timer !== undefined) clearTimeout(timer);
+    this.dndTimers.delete(id);
+  }
+
+  /** Slack's presence with Do Not Disturb applied: an active member in DND is dnd; away stays away. */
+  private shown(id: string, p: RemotePresence): RemotePresence {
+    if (p.status !== "online" || !inDnd(this.dndState.get(id), Date.now())) return p;
+    return { ...p, status: "dnd" };
+  }
+
+  /** Keeps a polled member's DND and sets their timer for its next change (not for one who left meanwhile). */
+  private applyDnd(id: string, state: DndState): void {
+    if (this.stopped || !this.last.has(id)) return;
+    this.dndState.set(id, state);
+    this.schedule(id);
+  }
+
+  /** Sets the member's timer for their next DND change, if one is known. */
+  private schedule(id: string): void {
+    const old = this.dndTimers.get(id);
+    if (old !== undefined) clearTimeout(old);
+    this.dndTimers.delete(id);
+    const now = Date.now();
+    const at = nextFlip(this.dndState.get(id), now);
+    if (at === undefined || this.stopped) return;
+    const timer = setTimeout(
+      () => {
+        this.dndTimers.delete(id);
+        if (this.stopped || !this.dndState.has(id)) return;
+        this.schedule(id);
+        void this.report(id).catch((e: unknown) => {
+          this.o.logger.warn("a presence change could not be handed over", { error: String(e) });
+        });
+      },
+      Math.min(at - now, MAX_DND_TIMER_MS),
+    );
+    this.dndTimers.set(id, timer);
+  }
+
+  /** Reports the member's presence as now shown, when it differs from what was reported last. */
+  private async report(id: string): Promise<void> {
+    const slack = this.slackPresence.get(id);
+    if (slack === undefined || !this.last.has(id)) return;
+    const shown = this.shown(id, slack);
+    if (shown.status === this.last.get(id)) return;
+    this.last.set(id, shown.status);
+    await this.o.host.presence(await this.o.directory.user(id), shown);
   }
 
   private async poll(): Promise<void> {
     while (!this.stopped) {
       await this.sleep(this.o.intervalMs);
+      for (const [id, state] of await this.dnd.read([...this.last.keys()])) this.applyDnd(id, state);
       for (const id of [...this.last.keys()]) {
         if (this.stopped) return;
         const presence = await this.presenceOf(id);
         // Left every linked channel while being asked: not reported.
-        if (presence === undefined || !this.last.has(id) || presence.status === this.last.get(id)) continue;
-        this.last.set(id, presence.status);
-        await this.o.host.presence(await this.o.directory.user(id), presence).catch((e: unknown) => {
+        if (presence === undefined || !this.last.has(id)) continue;
+        this.slackPresence.set(id, presence);
+        await this.report(id).catch((e: unknown) => {
           this.o.logger.warn("a presence change could not be handed over", { error: String(e) });
         });
       }

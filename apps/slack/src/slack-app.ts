@@ -23,6 +23,10 @@ export const BOT_SCOPES: ReadonlyArray<{ readonly scope: string; readonly use: s
     scope: "usergroups:read",
     use: "usergroups.list and subteam_created/updated events (the handles of mentioned user groups)",
   },
+  {
+    scope: "dnd:read",
+    use: "dnd.teamInfo: members in Do Not Disturb (a snooze or their DND hours) shown as dnd (read when polled: dnd_updated_user is a user-token event)",
+  },
 ];
 
 /** Bot events the app subscribes to. */

@@ -136,6 +136,7 @@ export class SlackConnector implements Connector {
       "slack.dms": r.dms.size,
       "slack.handled": r.once.size,
       "slack.presence": r.presence?.size ?? 0,
+      "slack.dndTimers": r.presence?.dndTimerCount ?? 0,
       "slack.queued": r.queue.size,
     };
   }

@@ -133,6 +133,15 @@ export const DIRECTORY_METHODS: Record<string, MethodSpec> = {
       return { presence: w.ws.presenceOf(u.id) };
     },
   },
+  "dnd.teamInfo": {
+    scopes: scopes("dnd:read"),
+    run: (w, args) => {
+      const ids = (str(args, "users") ?? "").split(",").filter((u) => u !== "");
+      const users: Record<string, unknown> = {};
+      for (const id of ids) users[id] = w.ws.dndOf(user(w, id).id);
+      return { users };
+    },
+  },
   "users.profile.get": {
     scopes: scopes("users.profile:read"),
     run: (w, args) => ({ profile: { ...structuredClone(user(w, args.user ?? w.ws.botUser.id).profile), fields: {} } }),

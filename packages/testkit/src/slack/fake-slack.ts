@@ -59,6 +59,7 @@ export const DEFAULT_BOT_SCOPES: readonly string[] = [
   "channels:read",
   "chat:write",
   "chat:write.customize",
+  "dnd:read",
   "emoji:read",
   "files:read",
   "files:write",
@@ -139,6 +140,16 @@ export interface FakeSlack {
   updateUser(id: string, patch: UserPatch): SlackUser;
   /** users.getPresence answers it from now on. The Events API has no presence event (it is RTM-only), so nothing is sent. */
   setPresence(id: string, presence: Presence): void;
+  /**
+   * The user's Do Not Disturb: a snooze (`snoozeMinutes`, or `snoozeUntil`
+   * for a short one), a scheduled window, or `off`. dnd.teamInfo answers it
+   * from now on. No event is sent: dnd_updated_user is for user tokens only
+   * (the vendored events description), not a bot's subscription.
+   */
+  setDnd(
+    id: string,
+    dnd: { snoozeMinutes: number } | { snoozeUntil: Date } | { window: { start: Date; end: Date } } | { off: true },
+  ): void;
   /** A channel; the bot is a member unless `bot: false`. */
   createChannel(o: NewSlackChannel): SlackChannel;
   /** The user joins: member_joined_channel (the bot too: `joinChannel(c, fake.botUser.id)`). */
@@ -203,6 +214,8 @@ export interface FakeSlack {
   setPongDelay(ms: number): void;
 
   // --- what happened ---
+  /** The user with this `name` (users.info shape), if any. */
+  userNamed(name: string): SlackUser | undefined;
   /** The channel's messages now, oldest first, replies included. */
   messages(channel: string): SlackMessage[];
   message(channel: string, ts: string): SlackMessage | undefined;
@@ -430,6 +443,26 @@ class RunningFakeSlack implements FakeSlack {
 
   setPresence(id: string, presence: Presence): void {
     this.ws.setPresence(id, presence);
+    this.changed();
+  }
+
+  userNamed(name: string): SlackUser | undefined {
+    const u = this.ws.allUsers().find((x) => x.name === name);
+    return u && structuredClone(u);
+  }
+
+  setDnd(
+    id: string,
+    dnd: { snoozeMinutes: number } | { snoozeUntil: Date } | { window: { start: Date; end: Date } } | { off: true },
+  ): void {
+    const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+    if ("off" in dnd) this.ws.setDnd(id, undefined);
+    else if ("window" in dnd)
+      this.ws.setDnd(id, { window: { start: seconds(dnd.window.start), end: seconds(dnd.window.end) } });
+    else {
+      const until = "snoozeUntil" in dnd ? dnd.snoozeUntil : new Date(Date.now() + dnd.snoozeMinutes * 60_000);
+      this.ws.setDnd(id, { snoozeEnd: seconds(until) });
+    }
     this.changed();
   }
 

@@ -15,7 +15,7 @@
  * Web API (`${fake.apiUrl}<method>`, form, multipart or JSON bodies, token in
  * Authorization: Bearer or `token`): auth.test, apps.connections.open,
  * conversations.list/info/members/history/replies/join/open, users.info/list/
- * getPresence, users.profile.get, usergroups.list, team.info, emoji.list,
+ * getPresence, dnd.teamInfo, users.profile.get, usergroups.list, team.info, emoji.list,
  * bots.info, chat.postMessage/update/delete/getPermalink, reactions.add/remove,
  * files.getUploadURLExternal (+ POST of the bytes to upload_url),
  * files.completeUploadExternal, files.info; url_private needs
@@ -51,6 +51,8 @@
  *   createUser({ name, realName?, displayName?, image72?, presence?, statusText?, statusEmoji? }) -> team_join
  *   updateUser(id, { realName?, displayName?, image72?, statusText?, statusEmoji?, deleted? }) -> user_change
  *   setPresence(id, "active" | "away") (users.getPresence; no event: presence_change is RTM-only)
+ *   setDnd(id, { snoozeMinutes } | { snoozeUntil } | { window: { start, end } } | { off: true }) (dnd.teamInfo;
+ *     no event: dnd_updated_user is for user tokens only)
  *   createChannel({ name, private?, members?, bot? = true, topic?, purpose? })
  *   joinChannel(c, user) -> member_joined_channel; leaveChannel -> member_left_channel
  *   openDm(user) -> the bot's D channel; addEmoji(name, url?) -> emoji_changed
@@ -64,6 +66,7 @@
  * Read back: messages(c), message(c, ts), botActions(c) (post/update/delete/react/unreact
  *   with username, icon_url, icon_emoji, thread_ts, blocks, mrkdwn, files), botPosts(c), dmPosts(user),
  *   reactionsOn(c, ts), file(id) (with bytes), requests, violations.
+ * Lookup: userNamed(name).
  * Waiters: waitFor(pred), waitForPosts(c, n), waitForConnection(n?), waitForAcks().
  */
 

@@ -47,6 +47,7 @@ export const SLACK_METHOD_LIMITS: Readonly<Record<string, MethodRateLimit>> = {
   "users.list": SLACK_TIERS.tier2,
   "users.getPresence": SLACK_TIERS.tier3,
   "users.profile.get": SLACK_TIERS.tier4,
+  "dnd.teamInfo": SLACK_TIERS.tier2,
   "usergroups.list": SLACK_TIERS.tier2,
   "team.info": SLACK_TIERS.tier3,
   "emoji.list": SLACK_TIERS.tier2,

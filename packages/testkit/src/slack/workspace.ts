@@ -141,6 +141,22 @@ export interface NewSlackChannel {
 
 const now = (): number => Math.floor(Date.now() / 1000);
 
+/** A user's Do Not Disturb settings, in Unix seconds: a snooze and/or a scheduled window. */
+export interface SlackDnd {
+  readonly snoozeEnd?: number;
+  readonly window?: { readonly start: number; readonly end: number };
+}
+
+/** One user's entry in dnd.teamInfo's `users`. */
+export interface SlackDndStatus {
+  readonly dnd_enabled: boolean;
+  readonly next_dnd_start_ts: number;
+  readonly next_dnd_end_ts: number;
+  readonly snooze_enabled: boolean;
+  readonly snooze_endtime?: number;
+  readonly snooze_remaining?: number;
+}
+
 export class Workspace {
   readonly teamId: string;
   readonly teamName: string;
@@ -152,6 +168,8 @@ export class Workspace {
   private readonly assetsUrl: string;
   private readonly users = new Map<string, SlackUser>();
   private readonly presence = new Map<string, Presence>();
+  /** User -> their Do Not Disturb settings (Unix seconds); absent is off. */
+  private readonly dnd = new Map<string, SlackDnd>();
   private readonly channels = new Map<string, SlackChannel>();
   private readonly members = new Map<string, string[]>();
   private readonly dms = new Map<string, string>();
@@ -276,6 +294,27 @@ export class Workspace {
   setPresence(id: string, p: Presence): void {
     this.requireUser(id);
     this.presence.set(id, p);
+  }
+
+  /** A user's Do Not Disturb state as dnd.teamInfo answers it now (a snooze that has ended is off). */
+  dndOf(id: string): SlackDndStatus {
+    this.requireUser(id);
+    const d = this.dnd.get(id);
+    const nowS = Math.floor(Date.now() / 1000);
+    const snoozing = d?.snoozeEnd !== undefined && d.snoozeEnd > nowS;
+    return {
+      dnd_enabled: d?.window !== undefined,
+      next_dnd_start_ts: d?.window?.start ?? 1,
+      next_dnd_end_ts: d?.window?.end ?? 1,
+      snooze_enabled: snoozing,
+      ...(snoozing && { snooze_endtime: d.snoozeEnd, snooze_remaining: (d.snoozeEnd ?? nowS) - nowS }),
+    };
+  }
+
+  setDnd(id: string, d: SlackDnd | undefined): void {
+    this.requireUser(id);
+    if (d === undefined) this.dnd.delete(id);
+    else this.dnd.set(id, d);
   }
 
   // --- channels ----------------------------------------------------------
