@@ -310,6 +310,7 @@ describe("fake Slack: answers as Slack's description says", () => {
         ["users.info", { user: alice }],
         ["users.list", {}],
         ["users.getPresence", { user: alice }],
+        ["dnd.teamInfo", { users: alice }],
         ["users.profile.get", { user: alice }],
         ["usergroups.list", { include_users: true }],
         ["team.info", {}],
@@ -331,6 +332,44 @@ describe("fake Slack: answers as Slack's description says", () => {
       await web.chat.delete({ channel: c, ts: String(r.ts) });
       await web.filesUploadV2({ channel_id: c, filename: "b.txt", file: Buffer.from("b") });
       assert.deepEqual(fake.violations, []);
+    } finally {
+      await fake.stop();
+    }
+  });
+});
+
+describe("fake Slack: Do Not Disturb", () => {
+  it("dnd.teamInfo answers each user's snooze and DND window as setDnd left them; dnd:read is needed", async () => {
+    const fake = await startFakeSlack({ rateLimits: false });
+    try {
+      const web = new WebClient(fake.botToken, { slackApiUrl: fake.apiUrl, logLevel: LogLevel.ERROR });
+      const ann = fake.createUser({ name: "ann" }).id;
+      const ben = fake.createUser({ name: "ben" }).id;
+      assert.equal(fake.userNamed("ann")?.id, ann);
+      const start = new Date(Date.now() - 60_000);
+      const end = new Date(Date.now() + 3_600_000);
+      fake.setDnd(ann, { snoozeMinutes: 30 });
+      fake.setDnd(ben, { window: { start, end } });
+      const users = async () =>
+        ((await web.dnd.teamInfo({ users: `${ann},${ben}` })) as { users?: Record<string, Record<string, unknown>> })
+          .users ?? {};
+      const on = await users();
+      assert.equal(on[ann]?.snooze_enabled, true);
+      assert.ok(Number(on[ann]?.snooze_endtime) > Date.now() / 1000 + 29 * 60);
+      assert.equal(on[ann]?.dnd_enabled, false);
+      assert.deepEqual(
+        [on[ben]?.dnd_enabled, on[ben]?.next_dnd_start_ts, on[ben]?.next_dnd_end_ts, on[ben]?.snooze_enabled],
+        [true, Math.floor(start.getTime() / 1000), Math.floor(end.getTime() / 1000), false],
+      );
+      fake.setDnd(ann, { off: true });
+      assert.equal((await users())[ann]?.snooze_enabled, false);
+      await assert.rejects(web.dnd.teamInfo({ users: "U0NOBODY" }), /user_not_found/);
+      fake.setScopes(["users:read"]);
+      await assert.rejects(web.dnd.teamInfo({ users: ann }), /missing_scope/);
+      assert.deepEqual(
+        fake.violations.filter((v) => !v.includes("user_not_found") && !v.includes("missing_scope")),
+        [],
+      );
     } finally {
       await fake.stop();
     }
