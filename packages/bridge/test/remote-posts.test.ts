@@ -138,23 +138,12 @@ function post(key: string, over: Partial<RemotePost> = {}, channel = "c1"): Remo
   };
 }
 
-describe("posting an XMPP message to a channel once", () => {
+/** A fresh SQLite store for each test, in a folder removed at the end. */
+function storePerTest(prefix: string): { readonly store: BridgeStore } {
   let dir = "";
-  let store: BridgeStore;
-  let connector: CountingConnector;
-  let clock = 1_800_000_000_000;
-  const posts = (c: Connector = connector as Connector) =>
-    new RemotePosts({
-      network: "acme",
-      connector: c,
-      store,
-      logger: silentLogger,
-      keepMs: 86_400_000,
-      now: () => clock,
-    });
-
+  let store: BridgeStore | undefined;
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), "parley-remote-posts-"));
+    dir = mkdtempSync(join(tmpdir(), prefix));
   });
   after(async () => {
     await store?.close();
@@ -163,6 +152,28 @@ describe("posting an XMPP message to a channel once", () => {
   beforeEach(async () => {
     await store?.close();
     store = await openStore(`sqlite:${join(dir, `store-${Date.now()}-${Math.random()}.db`)}`);
+  });
+  return {
+    get store(): BridgeStore {
+      if (store === undefined) throw new Error("no store before the first test");
+      return store;
+    },
+  };
+}
+
+function remotePosts(store: BridgeStore, connector: Connector, now: () => number): RemotePosts {
+  return new RemotePosts({ network: "acme", connector, store, logger: silentLogger, keepMs: 86_400_000, now });
+}
+
+describe("posting an XMPP message to a channel once", () => {
+  const world = storePerTest("parley-remote-posts-");
+  let connector: CountingConnector;
+  let clock = 1_800_000_000_000;
+  let store: BridgeStore;
+  const posts = (c: Connector = connector as Connector) => remotePosts(store, c, () => clock);
+
+  beforeEach(() => {
+    store = world.store;
     connector = new CountingConnector();
   });
 
@@ -319,30 +330,14 @@ describe("posting an XMPP message to a channel once", () => {
 });
 
 describe("sending an XMPP user's direct message once", () => {
-  let dir = "";
-  let store: BridgeStore;
+  const world = storePerTest("parley-remote-directs-");
   let connector: CountingConnector;
   let clock = 1_800_000_000_000;
-  const posts = (c: Connector = connector as Connector) =>
-    new RemotePosts({
-      network: "acme",
-      connector: c,
-      store,
-      logger: silentLogger,
-      keepMs: 86_400_000,
-      now: () => clock,
-    });
+  let store: BridgeStore;
+  const posts = (c: Connector = connector as Connector) => remotePosts(store, c, () => clock);
 
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), "parley-remote-directs-"));
-  });
-  after(async () => {
-    await store?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  beforeEach(async () => {
-    await store?.close();
-    store = await openStore(`sqlite:${join(dir, `store-${Date.now()}-${Math.random()}.db`)}`);
+  beforeEach(() => {
+    store = world.store;
     connector = new CountingConnector();
   });
 
