@@ -96,7 +96,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
   let sendEnd: number | undefined;
   let liveSeen: number[] = [];
   let historySeen: number[] = [];
-  let sentOrder: number[] | undefined;
+  let sentOrders: number[][] | undefined;
   let exits: readonly string[] = [];
   let warnings = 0;
   const numbers = (texts: readonly string[]) =>
@@ -200,7 +200,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     else if (!sendingDone) o.say(`  ${s.name}: the sender is stuck at ${sent} of ${n}`);
     liveSeen = live();
     historySeen = numbers(await historyOf(w));
-    if (w.sentOrder) sentOrder = numbers(await w.sentOrder());
+    if (w.sentOrders) sentOrders = (await w.sentOrders()).map(numbers);
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   } finally {
@@ -211,8 +211,8 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
     }
   }
   if (sendError !== undefined) error = `${error ? `${error}; ` : ""}the sender failed after ${sent} sent: ${sendError}`;
-  const liveTally = { ...tally(n, liveSeen, sentOrder), counted: s.liveCounts };
-  const historyTally = tally(n, historySeen, sentOrder);
+  const liveTally = { ...tally(n, liveSeen, sentOrders), counted: s.liveCounts };
+  const historyTally = tally(n, historySeen, sentOrders);
   const counted = s.liveCounts ? [liveTally, historyTally] : [historyTally];
   const worst = (pick: (t: Tally) => number) => Math.max(...counted.map(pick));
   const result = {

@@ -55,8 +55,8 @@ export interface Receiver {
 export interface World {
   /** How many sends may be in flight at once (1: each waits for the one before). */
   readonly sendWindow: number;
-  /** The order the sending side recorded the texts in, when several were in flight at once. */
-  readonly sentOrder?: () => Promise<string[]>;
+  /** The orders the sending side holds the texts in, when several were in flight at once (see `tally`). */
+  readonly sentOrders?: () => Promise<string[][]>;
   readonly xmpp: XmppServer;
   readonly bridge: BridgeRun;
   readonly watcher: RoomWatcher;
@@ -356,9 +356,14 @@ async function matrixSide(c: SideContext): Promise<Side> {
     return {
       // The order is read back from the room and counted against.
       sendWindow: MATRIX_SEND_WINDOW[o.synapseDatabase],
-      // The order Synapse persisted them in (its stream order, what /sync shows and what it pushes
-      // to the bridge); the room's history (DAG order) when /sync skipped some (a limited timeline).
-      sentOrder: async () => (bob.gaps === 0 ? bob.ownLive : await bob.history(roomId, "own")).map((m) => m.body),
+      // The room's two orders: the one Synapse persisted them in (its stream order, what /sync shows
+      // and what it pushes to the bridge), unless /sync skipped some (a limited timeline), and the
+      // room's history (its graph order, what /messages reads back). Messages sent at the same
+      // moment can stand in a different order in each; following either is in order.
+      sentOrders: async () => {
+        const history = (await bob.history(roomId, "own")).map((m) => m.body);
+        return bob.gaps === 0 ? [bob.ownLive.map((m) => m.body), history] : [history];
+      },
       xmpp,
       bridge,
       watcher,
