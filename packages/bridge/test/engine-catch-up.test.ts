@@ -17,7 +17,7 @@ import {
   stanzaIdBy,
 } from "@parley/stanza";
 import { isMessage, isPresence, stanzaId, TestClient, XMPP_SERVER_KINDS } from "@parley/testkit";
-import type { ArchivedMessage } from "../src/engine/relay-occupant.ts";
+import type { ArchivedMessage } from "../src/engine/room-archive.ts";
 import { RoomCatchUp } from "../src/engine/room-catch-up.ts";
 import { isOwnStanzaId, stanzaIdFor } from "../src/engine/stanza-ids.ts";
 import { type RefApiCall, ReferenceConnector } from "../src/index.ts";

@@ -6,61 +6,40 @@
  * ours sits in the room, the relay leaves it and that puppet (the reader) is
  * the one whose copy is read, which saves the server one copy of every
  * message; another joined puppet takes over when the reader leaves, and the
- * relay joins again when none is left. The relay (or its reader) also keeps the room's occupant list (nicks, real JIDs where the room
- * discloses them, occupant ids, avatar hashes) so XMPP senders can be shown
- * on the remote side under their own name and avatar.
+ * relay joins again when none is left. This file chooses who reads each room
+ * and routes the rooms' presences; the parts it keeps per room are each their
+ * own module:
  *
- * When the engine repairs a room (after a dropped link, or when the room
- * refused a message), it holds the room: the engine's senders join through
- * `join`, which waits while a hold lasts, so that nothing new overtakes what
- * the repair sends again. The relay also reads the room's archive, to tell a
- * message that arrived (but whose reflection was lost) from one that did not.
+ * - the room's occupant list, as the reader sees it (occupant-roster.ts), so
+ *   that XMPP senders can be shown on the remote side under their own name
+ *   and avatar;
+ * - the repairs holding the room (room-holds.ts): when the engine repairs a
+ *   room (after a dropped link, or when the room refused a message), the
+ *   engine's senders join through `join`, which waits while a hold lasts, so
+ *   that nothing new overtakes what the repair sends again;
+ * - the joins awaiting the room's answer (relay-join.ts);
+ * - the room's archive (room-archive.ts), read to tell a message that arrived
+ *   (but whose reflection was lost) from one that did not, and to catch up on
+ *   what the room said while nobody of ours read it.
  */
 import {
-  buildMamQuery,
   buildMucInstantRoom,
   buildMucJoin,
   buildMucLeave,
   type Element,
   isRoomCreated,
   isSelfPresence,
-  type MamResult,
-  type Message,
   mucPresenceKind,
-  NS,
   type Presence,
-  parseMamFin,
-  parseMessage,
   parsePresence,
   resourceFromNick,
 } from "@parley/stanza";
 import type { IqRouter } from "../component/iq-router.ts";
-import { TransientError } from "../delivery/delivery-errors.ts";
 import { nickSuffix } from "../puppets/muc-occupancy.ts";
-
-export interface Occupant {
-  readonly nick: string;
-  /** Real bare JID, when the room discloses it. */
-  readonly jid?: string;
-  readonly occupantId?: string;
-  /** XEP-0153 photo hash the occupant advertises. */
-  readonly avatarHash?: string;
-  readonly role?: string;
-  /** XMPP presence `<show/>` (absent: available). */
-  readonly show?: string;
-  /** Presence `<status/>` text. */
-  readonly status?: string;
-  /** On a departure: the room kicked or banned them. */
-  readonly removed?: "kick" | "ban";
-  /** On a kick or ban: the reason the moderator gave. */
-  readonly reason?: string;
-  /**
-   * The nick this occupant had when the relay first saw them, kept across
-   * nick changes the room announced (for a room without occupant-id, the
-   * only way to tell it is the same person under a new nick).
-   */
-  readonly firstNick?: string;
-}
+import { type Occupant, type OccupantDeparture, OccupantRoster } from "./occupant-roster.ts";
+import { JoinAnswers, RelayJoinError } from "./relay-join.ts";
+import { type ArchivedMessage, type ArchivePage, RoomArchive } from "./room-archive.ts";
+import { RoomHolds } from "./room-holds.ts";
 
 interface RoomState {
   nick: string;
@@ -75,29 +54,8 @@ interface RoomState {
   steppedAside?: boolean;
   joining?: Promise<void>;
   /** Repairs in progress (see `holdWhile`); `join` waits for them. */
-  holds: Set<Promise<unknown>>;
-  occupants: Map<string, Occupant>;
-}
-
-interface SelfWaiter {
-  readonly resolve: (p: Presence) => void;
-  /** Sends the join presence again (the first may have been lost with a dropped link). */
-  readonly resend: () => Promise<void>;
-}
-
-/** An archive query in progress: each of its results from the room goes to `take`. */
-interface ArchiveQuery {
-  readonly room: string;
-  readonly take: (r: MamResult) => void;
-}
-
-/** A message read back from a room's archive. */
-export interface ArchivedMessage {
-  /** The archive's id for it: the stanza-id the room gave it. */
-  readonly stanzaId: string;
-  /** When the room archived it, when the archive says. */
-  readonly stamp?: Date;
-  readonly message: Message;
+  holds: RoomHolds;
+  occupants: OccupantRoster;
 }
 
 export interface RelayOccupantOptions {
@@ -113,7 +71,7 @@ export interface RelayOccupantOptions {
     room: string,
     occupant: Occupant,
     kind: "join" | "update" | "leave",
-    departure?: { readonly removed?: "kick" | "ban"; readonly reason?: string; readonly status?: string },
+    departure?: OccupantDeparture,
   ) => void;
   /** How long an archive query may take, per page (default: the router's request timeout). */
   readonly archiveTimeoutMs?: number;
@@ -135,66 +93,24 @@ export interface RelayOccupantOptions {
   readonly onReadingAgain?: (room: string, joined: Promise<void>) => void;
 }
 
-/**
- * The relay could not join a room. When the room did not answer in time the
- * cause is a `TransientError`, so a delivery waiting on the join is retried
- * rather than given up.
- */
-export class RelayJoinError extends Error {
-  constructor(message: string, o: { cause?: unknown } = {}) {
-    super(message, o.cause === undefined ? undefined : { cause: o.cause });
-    this.name = "RelayJoinError";
-  }
-}
-
-/** A room's archive could not be read (no archive, query refused, unreadable answer). */
-export class RoomArchiveError extends Error {
-  readonly room: string;
-  constructor(room: string, message: string) {
-    super(`the archive of ${room} could not be read: ${message}`);
-    this.name = "RoomArchiveError";
-    this.room = room;
-  }
-}
-
-/**
- * Page size of archive queries, and how many pages one lookup back from the
- * newest reads at most (100,000 messages: a lookup by origin-id after a
- * restart may have a long burst to read past).
- */
-const ARCHIVE_PAGE = 100;
-const ARCHIVE_MAX_PAGES = 1000;
-
-/** One page of a room's archive read forward (`RelayOccupant.archivePage`). */
-export interface ArchivePage {
-  /** Oldest first. */
-  readonly messages: ArchivedMessage[];
-  /** Whether the archive has more after the last of these. */
-  readonly more: boolean;
-  /** The archive does not hold the message the page was to start after (pruned, or the room was made again). */
-  readonly afterMissing?: boolean;
-  /**
-   * The archive's id of the last message of the page (RSM `<last/>`), also
-   * when that message never arrived readable (dropped over xmpp.limits, or
-   * not a message we can read): the next page starts after it.
-   */
-  readonly last?: string;
-}
-
 export class RelayOccupant {
   readonly jid: string;
   private readonly options: RelayOccupantOptions;
   /** One per linked room (its occupants: the room's own, gone as they leave). */
   private readonly rooms = new Map<string, RoomState>();
-  /** Joins awaiting their self-presence: one per room being joined, removed on the answer or the timeout. */
-  private readonly waiting = new Map<string, SelfWaiter>();
-  /** Archive queries in flight, removed when they end or time out. */
-  private readonly archiveQueries = new Map<string, ArchiveQuery>();
-  private queryCounter = 0;
+  /** Joins awaiting the room's answer. */
+  private readonly joins = new JoinAnswers();
+  /** The rooms' archives, asked by whoever reads each room. */
+  private readonly archive: RoomArchive;
 
   constructor(options: RelayOccupantOptions) {
     this.options = options;
     this.jid = `${options.domain}/relay`;
+    this.archive = new RoomArchive({
+      router: options.router,
+      askFrom: (room) => this.actorJid(room),
+      ...(options.archiveTimeoutMs !== undefined && { timeoutMs: options.archiveTimeoutMs }),
+    });
   }
 
   /** Rooms the relay is (or is becoming) an occupant of. */
@@ -306,7 +222,7 @@ export class RelayOccupant {
   }
 
   occupants(room: string): Occupant[] {
-    return [...(this.rooms.get(room.toLowerCase())?.occupants.values() ?? [])];
+    return this.rooms.get(room.toLowerCase())?.occupants.list() ?? [];
   }
 
   /**
@@ -319,19 +235,7 @@ export class RelayOccupant {
     await this.enter(key);
     const s = this.rooms.get(key);
     if (!s || s.holds.size === 0) return;
-    // A hold taken while we waited counts too; but a repair that hangs must not stop the room for good.
-    const maxHoldMs = this.options.maxHoldMs ?? 30_000;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), maxHoldMs);
-    });
-    try {
-      while (s.holds.size > 0) {
-        if ((await Promise.race([Promise.allSettled([...s.holds]), timedOut])) === "timeout") return;
-      }
-    } finally {
-      clearTimeout(timer);
-    }
+    await s.holds.waitOut(this.options.maxHoldMs ?? 30_000);
   }
 
   /** Joins `room` without waiting for holds: for the repair work itself, which `join` would wait for. */
@@ -351,8 +255,8 @@ export class RelayOccupant {
     const s: RoomState = state ?? {
       nick: resourceFromNick(this.options.nick),
       joined: false,
-      holds: new Set(),
-      occupants: new Map(),
+      holds: new RoomHolds(),
+      occupants: new OccupantRoster(),
     };
     this.rooms.set(key, s);
     const joining = this.joinAs(key, s).finally(() => {
@@ -373,10 +277,7 @@ export class RelayOccupant {
     const s = this.rooms.get(room.toLowerCase());
     const running = work();
     if (!s) return running;
-    s.holds.add(running);
-    const release = () => s.holds.delete(running);
-    running.then(release, release);
-    return running;
+    return s.holds.add(running);
   }
 
   /** Forgets a room and leaves it. */
@@ -403,7 +304,7 @@ export class RelayOccupant {
       s.steppedAside = false;
       s.occupants.clear();
     }
-    for (const w of this.waiting.values()) void w.resend().catch(() => undefined);
+    this.joins.resendAll();
   }
 
   async rejoinAll(): Promise<void> {
@@ -413,8 +314,10 @@ export class RelayOccupant {
   private async joinAs(room: string, s: RoomState): Promise<void> {
     const candidates = [s.nick, `${s.nick} [${nickSuffix(this.options.domain)}]`];
     for (const nick of candidates) {
-      const answer = await this.awaitSelf(room, () =>
-        this.options.send(buildMucJoin({ room, nick, from: this.jid, history: { maxstanzas: 0 } })),
+      const answer = await this.joins.await(
+        room,
+        () => this.options.send(buildMucJoin({ room, nick, from: this.jid, history: { maxstanzas: 0 } })),
+        this.options.joinTimeoutMs ?? 15_000,
       );
       if (answer.error) {
         if (answer.error.condition === "conflict") continue;
@@ -444,34 +347,6 @@ export class RelayOccupant {
     throw new RelayJoinError(`the bridge could not join ${room}: its nick is taken`);
   }
 
-  private awaitSelf(room: string, send: () => Promise<void>): Promise<Presence> {
-    const timeoutMs = this.options.joinTimeoutMs ?? 15_000;
-    return new Promise<Presence>((resolve, reject) => {
-      // Only this waiter is removed on the way out: a newer join of the same room may have replaced it.
-      const drop = () => {
-        if (this.waiting.get(room) === waiter) this.waiting.delete(room);
-      };
-      const timer = setTimeout(() => {
-        drop();
-        const why = `no answer from ${room} within ${timeoutMs} ms`;
-        reject(new RelayJoinError(why, { cause: new TransientError(why) }));
-      }, timeoutMs);
-      const waiter: SelfWaiter = {
-        resolve: (p) => {
-          clearTimeout(timer);
-          resolve(p);
-        },
-        resend: send,
-      };
-      this.waiting.set(room, waiter);
-      send().catch((e: unknown) => {
-        clearTimeout(timer);
-        drop();
-        reject(e);
-      });
-    });
-  }
-
   /**
    * What `room` archived (XEP-0313) since `since`, as origin-id (or message
    * id) -> the stanza-id the room gave it, newest pages first, stopping early
@@ -480,154 +355,24 @@ export class RelayOccupant {
    * link, from one that never arrived. Only results from `room` itself count.
    * Rejects with RoomArchiveError when the room has no archive or refuses.
    */
-  async archivedIds(room: string, since: Date, lookingFor?: ReadonlySet<string>): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
-    await this.pageBack(room, since, (results) => {
-      for (const r of results) {
-        const id = r.forwarded.message.originId ?? r.forwarded.message.id;
-        if (id !== undefined) found.set(id, r.id);
-      }
-      return lookingFor !== undefined && [...lookingFor].every((id) => found.has(id));
-    });
-    return found;
+  archivedIds(room: string, since: Date, lookingFor?: ReadonlySet<string>): Promise<Map<string, string>> {
+    return this.archive.archivedIds(room, since, lookingFor);
   }
 
-  /**
-   * The latest messages `room` archived after the one with stanza-id `after`,
-   * at most `max` and none before `since`, oldest first; `more` says that more
-   * came after `after` than `max`. Pages back from the newest until it meets
-   * `after`. Rejects with RoomArchiveError when the room has no archive or
-   * refuses.
-   */
-  async archivedAfter(
+  /** The latest messages `room` archived after the one with stanza-id `after` (see `RoomArchive.archivedAfter`). */
+  archivedAfter(
     room: string,
     o: { readonly after: string; readonly since: Date; readonly max: number },
   ): Promise<{ messages: ArchivedMessage[]; more: boolean }> {
-    let all: ArchivedMessage[] = [];
-    let found: { messages: ArchivedMessage[]; more: boolean } | undefined;
-    await this.pageBack(room, o.since, (results) => {
-      all = [
-        ...results.map((r) => ({
-          stanzaId: r.id,
-          message: r.forwarded.message,
-          ...(r.forwarded.delay?.stamp !== undefined && { stamp: r.forwarded.delay.stamp }),
-        })),
-        ...all,
-      ];
-      const at = all.findIndex((m) => m.stanzaId === o.after);
-      if (at >= 0) {
-        const after = all.slice(at + 1);
-        found = { messages: after.slice(-o.max), more: after.length > o.max };
-      } else if (all.length > o.max) {
-        found = { messages: all.slice(-o.max), more: true };
-      }
-      return found !== undefined;
-    });
-    // Without `after` in range: it is older than `since`, and everything since came after it.
-    return found ?? { messages: all.slice(-o.max), more: false };
+    return this.archive.archivedAfter(room, o);
   }
 
-  /**
-   * One page of what `room` archived, read forward: the messages after the
-   * one with stanza-id `after` (XEP-0059 `<after/>`), or, without `after`,
-   * the first ones since `since`; at most `max`, oldest first. A page that
-   * was to start after a message the archive no longer holds comes back
-   * empty with `afterMissing`. Rejects with RoomArchiveError when the room
-   * has no archive or refuses.
-   */
-  async archivePage(
+  /** One page of what `room` archived, read forward (see `RoomArchive.archivePage`). */
+  archivePage(
     room: string,
     o: { readonly after?: string; readonly since: Date; readonly max: number },
   ): Promise<ArchivePage> {
-    const key = room.toLowerCase();
-    const queryid = `parley-mam-${++this.queryCounter}`;
-    const results: MamResult[] = [];
-    this.archiveQueries.set(queryid, { room: key, take: (r) => void results.push(r) });
-    try {
-      const max = Math.max(1, Math.min(ARCHIVE_PAGE, Math.floor(o.max)));
-      const answer = await this.options.router.request(
-        {
-          type: "set",
-          to: key,
-          from: this.actorJid(key),
-          payload: buildMamQuery({
-            queryid,
-            // After a message: it sets the start itself (and a start filter could hide it from the server).
-            ...(o.after === undefined && { filter: { start: o.since } }),
-            rsm: { max, ...(o.after !== undefined && { after: o.after }) },
-          }),
-        },
-        this.options.archiveTimeoutMs,
-      );
-      if (answer.type !== "result") {
-        const condition = answer.error?.condition ?? "no result";
-        if (o.after !== undefined && condition === "item-not-found")
-          return { messages: [], more: false, afterMissing: true };
-        throw new RoomArchiveError(key, condition);
-      }
-      const fin = answer.payload ? parseMamFin(answer.payload) : undefined;
-      if (!fin?.ok) throw new RoomArchiveError(key, "the answer has no readable <fin/>");
-      const messages = results.map((r) => ({
-        stanzaId: r.id,
-        message: r.forwarded.message,
-        ...(r.forwarded.delay?.stamp !== undefined && { stamp: r.forwarded.delay.stamp }),
-      }));
-      const last = fin.value.rsm?.last || messages.at(-1)?.stanzaId;
-      return { messages, more: !fin.value.complete && last !== undefined, ...(last !== undefined && { last }) };
-    } finally {
-      this.archiveQueries.delete(queryid);
-    }
-  }
-
-  /**
-   * Pages back through what `room` archived since `since`, newest page
-   * first, handing each page's results (oldest first, only those from the
-   * room itself) to `page` until it says it has enough, the archive has no
-   * more, or ARCHIVE_MAX_PAGES were read. Rejects with RoomArchiveError when
-   * the room has no archive or refuses.
-   */
-  private async pageBack(room: string, since: Date, page: (results: MamResult[]) => boolean): Promise<void> {
-    const key = room.toLowerCase();
-    const queryid = `parley-mam-${++this.queryCounter}`;
-    let results: MamResult[] = [];
-    this.archiveQueries.set(queryid, { room: key, take: (r) => void results.push(r) });
-    try {
-      let before = "";
-      for (let n = 0; n < ARCHIVE_MAX_PAGES; n++) {
-        results = [];
-        const answer = await this.options.router.request(
-          {
-            type: "set",
-            to: key,
-            from: this.actorJid(key),
-            payload: buildMamQuery({ queryid, filter: { start: since }, rsm: { max: ARCHIVE_PAGE, before } }),
-          },
-          this.options.archiveTimeoutMs,
-        );
-        if (answer.type !== "result") throw new RoomArchiveError(key, answer.error?.condition ?? "no result");
-        const fin = answer.payload ? parseMamFin(answer.payload) : undefined;
-        if (!fin?.ok) throw new RoomArchiveError(key, "the answer has no readable <fin/>");
-        if (page(results)) return;
-        const first = fin.value.rsm?.first;
-        if (fin.value.complete || first === undefined || first === before) return;
-        before = first;
-      }
-    } finally {
-      this.archiveQueries.delete(queryid);
-    }
-  }
-
-  /** Takes an archive result for one of our queries; true when it was one. */
-  private archiveResult(el: Element): boolean {
-    const result = el.getChild("result", NS.mam);
-    const q = result ? this.archiveQueries.get(result.attrs.queryid ?? "") : undefined;
-    if (!q) return false;
-    // Results come from the room's bare JID; anyone else's are ignored, not believed.
-    if ((el.attrs.from ?? "").toLowerCase() !== q.room) return true;
-    const parsed = parseMessage(el);
-    const r = parsed.ok ? parsed.value.mamResult : undefined;
-    if (r) q.take(r);
-    return true;
+    return this.archive.archivePage(room, o);
   }
 
   /**
@@ -637,7 +382,7 @@ export class RelayOccupant {
    * anything else.
    */
   dispatch(el: Element): boolean {
-    if (el.name === "message") return this.archiveQueries.size > 0 && this.archiveResult(el);
+    if (el.name === "message") return this.archive.take(el);
     if (el.name !== "presence") return false;
     const to = (el.attrs.to ?? "").toLowerCase();
     if (to === this.jid.toLowerCase()) return this.relayPresence(el);
@@ -703,10 +448,8 @@ export class RelayOccupant {
     const room = (slash < 0 ? from : from.slice(0, slash)).toLowerCase();
     const nick = slash < 0 ? "" : from.slice(slash + 1);
     const s = this.rooms.get(room);
-    const waiter = this.waiting.get(room);
-    if (waiter && (p.error || isSelfPresence(p))) {
-      this.waiting.delete(room);
-      waiter.resolve(p);
+    if (this.joins.awaits(room) && (p.error || isSelfPresence(p))) {
+      this.joins.answer(room, p);
       if (p.error) return true;
     }
     if (!s) return true;
@@ -743,57 +486,14 @@ export class RelayOccupant {
 
   /** An occupant's presence, as the reading occupant sees it: the occupant list follows. */
   private occupantPresence(room: string, s: RoomState, p: Presence): void {
-    const from = p.from ?? "";
-    const nick = from.slice(from.indexOf("/") + 1);
-    if (nick === "") return;
-    const known = s.occupants.has(nick);
-    const kind = mucPresenceKind(p, known);
-    if (p.type === "unavailable") {
-      const gone = s.occupants.get(nick);
-      s.occupants.delete(nick);
-      if (kind.kind === "nick-change" && gone) {
-        s.occupants.set(kind.newNick, { ...gone, nick: kind.newNick });
-      } else if (gone) {
-        const removed = kind.kind === "kicked" ? "kick" : kind.kind === "banned" ? "ban" : undefined;
-        const reason = kind.kind === "kicked" || kind.kind === "banned" ? kind.reason : undefined;
-        this.options.onOccupant?.(room, gone, "leave", {
-          ...(removed !== undefined && { removed }),
-          ...(reason !== undefined && { reason }),
-          ...(p.status !== undefined && { status: p.status }),
-        });
-      }
-      return;
-    }
-    if (p.type !== "available") return;
-    const item = p.mucUser?.items[0];
-    const occupant: Occupant = {
-      nick,
-      firstNick: s.occupants.get(nick)?.firstNick ?? unclaimedFirstNick(s.occupants, nick),
-      ...(item?.jid !== undefined && { jid: item.jid.split("/")[0] }),
-      ...(p.occupantId !== undefined && { occupantId: p.occupantId }),
-      ...(p.vcardUpdate?.photo !== undefined && { avatarHash: p.vcardUpdate.photo }),
-      ...(item?.role !== undefined && { role: item.role }),
-      ...(p.show !== undefined && { show: p.show }),
-      ...(p.status !== undefined && { status: p.status }),
-    };
-    s.occupants.set(nick, occupant);
-    this.options.onOccupant?.(room, occupant, known ? "update" : "join");
+    const c = s.occupants.follow(p);
+    if (!c) return;
+    if (c.departure) this.options.onOccupant?.(room, c.occupant, c.kind, c.departure);
+    else this.options.onOccupant?.(room, c.occupant, c.kind);
   }
 }
 
 function bareOf(jid: string): string {
   const slash = jid.indexOf("/");
   return (slash < 0 ? jid : jid.slice(0, slash)).toLowerCase();
-}
-
-/**
- * The first nick for a newcomer: their nick, unless someone present came in
- * under it and has renamed since (then the newcomer would pass for them), in
- * which case it is told apart by a number.
- */
-function unclaimedFirstNick(occupants: ReadonlyMap<string, Occupant>, nick: string): string {
-  const claimed = new Set<string>();
-  for (const o of occupants.values()) if (o.firstNick !== undefined) claimed.add(o.firstNick);
-  if (!claimed.has(nick)) return nick;
-  for (let n = 2; ; n++) if (!claimed.has(`${nick} (${n})`)) return `${nick} (${n})`;
 }

@@ -34,7 +34,7 @@ import type { Logger } from "../ops/logger-types.ts";
 import { KeyedChains } from "../store/keyed-chains.ts";
 import type { BridgeStore } from "../store/store-types.ts";
 import { CatchUpBuffer } from "./catch-up-buffer.ts";
-import type { ArchivedMessage } from "./relay-occupant.ts";
+import type { ArchivedMessage } from "./room-archive.ts";
 
 /** Where the last message read in each room is kept (store state). */
 const SCOPE = "engine";

@@ -30,8 +30,9 @@ import { isEmptyText, mapMentions } from "./mentions.ts";
 import { boundedBody, boundedName, boundedReactions, MAX_ID_BYTES, oversizedIdOf } from "./message-bounds.ts";
 import { mentionNicks, type NickCandidate } from "./nick-mentions.ts";
 import { OccupantIdentities } from "./occupant-identity.ts";
-import type { ArchivedMessage, Occupant } from "./relay-occupant.ts";
+import type { Occupant } from "./occupant-roster.ts";
 import type { RemotePosts } from "./remote-posts.ts";
+import type { ArchivedMessage } from "./room-archive.ts";
 import { isOwnStanzaId } from "./stanza-ids.ts";
 
 /** What is known of a message read back from the room's archive rather than live. */
