@@ -5,7 +5,6 @@
  * (start, reconnect and rejoin, graceful stop).
  */
 import {
-  avatarHash,
   bareJid,
   type Element,
   localFromRemoteId,
@@ -25,7 +24,7 @@ import { type BridgeConfig, publicUrlFor, secretsOf, serverDomainOf } from "../c
 import { roomPresenceOptionsOf } from "../config/room-presence-options.ts";
 import type { Connector } from "../connector/connector.ts";
 import { DeliveryQueue, type DeliveryQueueOptions, logFailure } from "../delivery/index.ts";
-import { fetchMedia, HttpUploader, MediaStore } from "../media/index.ts";
+import { HttpUploader, MediaStore } from "../media/index.ts";
 import type { RunningHttpServer } from "../ops/http-listener.ts";
 import { createLogger } from "../ops/logger.ts";
 import type { Logger } from "../ops/logger-types.ts";
@@ -35,13 +34,15 @@ import { isLoopbackHost, startOpsServer } from "../ops/ops-server.ts";
 import { MucOccupancy } from "../puppets/muc-occupancy.ts";
 import { connectorStateIn } from "../store/connector-state.ts";
 import { type BridgeStore, openStore, StoreRetention } from "../store/index.ts";
+import { mediaAvatarHost } from "./avatar-host.ts";
 import type { EngineContext } from "./context.ts";
 import { DirectChats } from "./direct-chats.ts";
 import { EchoGuard } from "./echo-guard.ts";
+import { LateBound } from "./late-bound.ts";
 import { EngineMediaRelay } from "./media-relay.ts";
 import { Permissions } from "./permissions.ts";
 import { installPuppetAvatarPep } from "./puppet-avatar-pep.ts";
-import { type AvatarHost, type Puppet, PuppetDirectory } from "./puppet-directory.ts";
+import { type Puppet, PuppetDirectory } from "./puppet-directory.ts";
 import { ReflectionTracker } from "./reflection-tracker.ts";
 import { RelayOccupant } from "./relay-occupant.ts";
 import { postRecordMsOf, RemotePosts } from "./remote-posts.ts";
@@ -102,6 +103,8 @@ export class Bridge {
   private ops: RunningHttpServer | undefined;
   private readonly startedAt = Date.now();
   private stopping = false;
+  /** Rejoins scheduled after a room kicked the bridge: one per room at most, removed as each fires. */
+  private readonly rejoinTimers = new Set<NodeJS.Timeout>();
   private connectorStarted = false;
   /** Resolved once `connector.start` has; never when it fails (the bridge stops then, and nothing waiting may reach it). */
   private readonly started = Promise.withResolvers<void>();
@@ -124,6 +127,13 @@ export class Bridge {
     return bridge;
   }
 
+  /**
+   * Builds each part after the parts it uses, and hands it those. The
+   * engine's genuine cycles go through a LateBound each, bound as soon as the
+   * later part exists. The bridge's own methods handed out as callbacks
+   * (`onRelayRemoved`, `linkRoom`, `adminActions`, `readiness`...) run on
+   * events and requests, once everything is built.
+   */
   private constructor(o: BridgeOptions, store: BridgeStore, ownsStore: boolean) {
     const c = o.config;
     this.config = c;
@@ -152,11 +162,12 @@ export class Bridge {
       onHandlerError: (e) =>
         this.logger.error("an iq handler failed", { error: e instanceof Error ? e.message : String(e) }),
     });
+    this.mediaStore = new MediaStore({ dir: c.media.dir, logger: this.logger });
     this.puppets = new PuppetDirectory({
       network,
       domain,
       store,
-      avatars: this.avatarHost(),
+      avatars: mediaAvatarHost(this.mediaStore, c.media),
       logger: this.logger.child({ part: "puppets" }),
     });
     const disco = new DiscoResponder({
@@ -167,45 +178,7 @@ export class Bridge {
     disco.install(this.router);
     this.puppets.installVcard(this.router);
     installPuppetAvatarPep(this.router, { domain, avatarOf: (local) => this.puppets.avatarOf(local) });
-    this.occupancy = new MucOccupancy({
-      domain,
-      send: (el) => this.session.send(el),
-      caps: disco.puppetCaps,
-      resource: PUPPET_RESOURCE,
-      onRemoved: (room, local, kind) => this.onPuppetRemoved(room, local, kind),
-      onLeave: (room, local) => this.relay.puppetLeaving(room, local),
-    });
-    this.relay = new RelayOccupant({
-      domain,
-      nick: `${o.connector.displayName} bridge`,
-      send: (el) => this.session.send(el),
-      router: this.router,
-      onRemoved: (room, kind) => this.onRelayRemoved(room, kind),
-      // Where a puppet of ours sits, the relay steps aside and that puppet's copy of the room is read.
-      puppetsIn: (room) => this.occupancy.localsIn(room),
-      puppetJid: (local) => `${local}@${domain}/${PUPPET_RESOURCE}`,
-      onOccupant: (room, occupant, kind, departure) => this.toRemote.occupant(room, occupant, kind, departure),
-      onReadingAgain: (room, joined) => this.catchUp.begin(room, joined, (m) => this.toRemote.fromArchive(room, m)),
-    });
-    this.catchUp = new RoomCatchUp({
-      store,
-      logger: this.logger.child({ part: "catch-up" }),
-      archivedAfter: (room, q) => this.relay.archivePage(room, q),
-      maxMessages: c.xmpp.catchUp.maxMessages,
-      maxAgeMs: c.xmpp.catchUp.maxAgeHours * 3_600_000,
-      notice: (text) => this.host.notifyAdmins(text),
-      onProgress: (_room, n) => this.metrics.caughtUp(network, "to-remote", n),
-    });
-    this.reflections = new ReflectionTracker({
-      logger: this.logger.child({ part: "reflections" }),
-      // What awaits its reflection is sent again (after a dropped link, or at the next start) as long as a
-      // catch-up would still relay it.
-      maxAgeMs: c.xmpp.catchUp.maxAgeHours * 3_600_000,
-      onSettled: ({ id, key, how }) => {
-        if (how === "confirmed") void this.delivery.confirm(key, id);
-        else void this.delivery.abandon(key, { drop: how === "given-up" });
-      },
-    });
+    this.links = new RoomLinks(network, store);
     this.delivery = new DeliveryQueue({
       // A policy given in code (tests) is used as it is; otherwise transient failures are retried for delivery.retrySeconds.
       ...(o.delivery ?? { retryForMs: c.delivery.retrySeconds * 1000 }),
@@ -219,7 +192,57 @@ export class Bridge {
           transient ? "transient" : "permanent",
         ),
     });
-    this.links = new RoomLinks(network, store);
+    this.reflections = new ReflectionTracker({
+      logger: this.logger.child({ part: "reflections" }),
+      // What awaits its reflection is sent again (after a dropped link, or at the next start) as long as a
+      // catch-up would still relay it.
+      maxAgeMs: c.xmpp.catchUp.maxAgeHours * 3_600_000,
+      onSettled: ({ id, key, how }) => {
+        if (how === "confirmed") void this.delivery.confirm(key, id);
+        else void this.delivery.abandon(key, { drop: how === "given-up" });
+      },
+    });
+    // The genuine cycles. MucOccupancy tells the relay that a puppet leaves, and the relay asks it which puppets
+    // sit where; the catch-up reads the rooms' archives through the relay, and the relay starts a room's catch-up
+    // when it reads the room again. The relay and the catch-up call the two directions (occupants and what is
+    // caught up go to the remote side, notices to the admins), which are built from the context that holds them.
+    const relay = new LateBound<RelayOccupant>("the relay");
+    const directions = new LateBound<{ readonly host: RemoteToXmpp; readonly toRemote: XmppToRemote }>(
+      "the relay directions",
+    );
+    this.occupancy = new MucOccupancy({
+      domain,
+      send: (el) => this.session.send(el),
+      caps: disco.puppetCaps,
+      resource: PUPPET_RESOURCE,
+      onRemoved: (room, local, kind) => this.onPuppetRemoved(room, local, kind),
+      onLeave: (room, local) => relay.get().puppetLeaving(room, local),
+    });
+    this.catchUp = new RoomCatchUp({
+      store,
+      logger: this.logger.child({ part: "catch-up" }),
+      archivedAfter: (room, q) => relay.get().archivePage(room, q),
+      maxMessages: c.xmpp.catchUp.maxMessages,
+      maxAgeMs: c.xmpp.catchUp.maxAgeHours * 3_600_000,
+      notice: (text) => directions.get().host.notifyAdmins(text),
+      onProgress: (_room, n) => this.metrics.caughtUp(network, "to-remote", n),
+    });
+    this.relay = new RelayOccupant({
+      domain,
+      nick: `${o.connector.displayName} bridge`,
+      send: (el) => this.session.send(el),
+      router: this.router,
+      // The bridge has the relay join again (`scheduleRejoin`).
+      onRemoved: (room, kind) => this.onRelayRemoved(room, kind),
+      // Where a puppet of ours sits, the relay steps aside and that puppet's copy of the room is read.
+      puppetsIn: (room) => this.occupancy.localsIn(room),
+      puppetJid: (local) => `${local}@${domain}/${PUPPET_RESOURCE}`,
+      onOccupant: (room, occupant, kind, departure) =>
+        directions.get().toRemote.occupant(room, occupant, kind, departure),
+      onReadingAgain: (room, joined) =>
+        this.catchUp.begin(room, joined, (m) => directions.get().toRemote.fromArchive(room, m)),
+    });
+    relay.set(this.relay);
     this.retention = new StoreRetention({
       store,
       policy: c.store.retention,
@@ -229,8 +252,7 @@ export class Bridge {
       ...(o.now !== undefined && { now: o.now }),
       onPruned: (records, rows) => this.metrics.pruned(records, rows),
     });
-    this.mediaStore = new MediaStore({ dir: c.media.dir, logger: this.logger });
-    // The public URL is known once the HTTP endpoint listens (port 0 picks a free one).
+    // The public URL is known once the HTTP endpoint listens (port 0 picks a free one), in `run`.
     const publicUrl = () => publicUrlFor(c.http, this.http?.port ?? c.http.port);
     const media = new EngineMediaRelay({
       store: this.mediaStore,
@@ -293,6 +315,7 @@ export class Bridge {
     this.direct = new DirectChats(ctx, posts);
     this.host = new RemoteToXmpp(ctx, this.direct);
     this.toRemote = new XmppToRemote(ctx, posts);
+    directions.set({ host: this.host, toRemote: this.toRemote });
     new AdminCommands({
       domain,
       admins: c.admins,
@@ -341,30 +364,6 @@ export class Bridge {
   /** The host the connector feeds; exposed for tests and tools that inject remote events. */
   get connectorHost(): RemoteToXmpp {
     return this.host;
-  }
-
-  private avatarHost(): AvatarHost {
-    return {
-      fetch: async (url) => {
-        const got = await fetchMedia(url, {
-          maxBytes: Math.min(this.config.media.maxBytes, 4 * 1024 * 1024),
-          allowPrivateAddresses: this.config.media.allowPrivateAddresses,
-        });
-        const chunks: Uint8Array[] = [];
-        for await (const c of got.body) chunks.push(c);
-        const bytes = Buffer.concat(chunks);
-        const contentType = got.contentType ?? "image/png";
-        const stored = await this.mediaStore.put(bytes, { contentType }, this.config.media.maxBytes);
-        return { mediaId: stored.id, hash: avatarHash(bytes), contentType };
-      },
-      read: async (mediaId) => {
-        const f = await this.mediaStore.open(mediaId);
-        if (!f) return undefined;
-        const chunks: Uint8Array[] = [];
-        for await (const c of f.body as AsyncIterable<Uint8Array>) chunks.push(c);
-        return { bytes: Buffer.concat(chunks), contentType: f.contentType };
-      },
-    };
   }
 
   private async run(): Promise<void> {
@@ -763,9 +762,6 @@ export class Bridge {
     }
     return out;
   }
-
-  /** Rejoins scheduled after a room kicked the bridge: one per room at most, removed as each fires. */
-  private readonly rejoinTimers = new Set<NodeJS.Timeout>();
 
   private onRelayRemoved(room: string, kind: string): void {
     if (this.stopping || !this.links.channelsOf(room).length) return;
