@@ -32,6 +32,20 @@
  * anything else told. The ids that follow it (2, 3... handled before too)
  * are that same numbering going on, not another restart.
  *
+ * A transaction skipped while the homeserver recovers says the same. Synapse
+ * marks a service it could not reach as down, writes what comes next into
+ * transactions it does not send, and lets a recoverer send them in turn;
+ * when the recoverer finds none left it marks the service up. A transaction
+ * written between that last look and the mark is never sent (Synapse
+ * 1.163's `appservice/scheduler.py`; seen in the fault suite: one message of
+ * 2,000 lost after a SIGTERM of the bridge), and the next one comes with a
+ * number one too high. So for `RECOVERY_WATCH_MS` after the bridge starts,
+ * after it refused a transaction, and after the homeserver went away (the
+ * times a recoverer runs), a number above the last one + 1 has the rooms read
+ * back before that transaction. Not outside that window: Synapse numbers the
+ * transactions of all its application services from one sequence, so with
+ * several services gaps are ordinary and each would cost a read-back.
+ *
  * An event the engine cannot take fails the transaction (the homeserver sends
  * it again later), but not forever: from the third attempt of the same
  * transaction on, a failing event is logged and skipped so that one poisoned
@@ -50,6 +64,12 @@ export interface TransactionHandlers {
 const SKIP_AFTER_ATTEMPTS = 2;
 /** How long after the homeserver went away its rooms are read back when it sends no transaction. */
 const MISSED_FALLBACK_MS = 10_000;
+/**
+ * How long after a time the homeserver's recoverer runs (the bridge started or refused a
+ * transaction, the homeserver went away) a skipped transaction number has the rooms read back:
+ * Synapse retries a service it marked down at most 512 s apart, then sends the backlog.
+ */
+export const RECOVERY_WATCH_MS = 15 * 60_000;
 /** How many handled transactions are remembered across restarts. */
 export const REMEMBERED_TXNS = 256;
 const RECENT_KEY = "txn:recent";
@@ -93,6 +113,9 @@ export class Transactions {
   /** The number of the last transaction received in this run, when its id is a number (Synapse's are). */
   private lastNumber: number | undefined;
   private firstOfRun = true;
+  private readonly now: () => number;
+  /** Until when a skipped transaction number says the homeserver's recoverer left one unsent. */
+  private recoveringUntil: number;
 
   constructor(options: {
     state: ConnectorState;
@@ -100,7 +123,10 @@ export class Transactions {
     logger: Logger;
     settled?: () => Promise<void>;
     missed?: MissedEvents;
+    now?: () => number;
   }) {
+    this.now = options.now ?? Date.now;
+    this.recoveringUntil = this.now() + RECOVERY_WATCH_MS;
     this.state = options.state;
     this.handlers = options.handlers;
     this.logger = options.logger;
@@ -116,6 +142,7 @@ export class Transactions {
   homeserverGone(reason: string): void {
     if (!this.missed) return;
     this.missed.suspect(reason);
+    this.recoveringUntil = this.now() + RECOVERY_WATCH_MS;
     clearTimeout(this.fallback);
     this.fallback = setTimeout(() => {
       const run = this.chain.then(() => this.catchUpMissed([]));
@@ -139,7 +166,10 @@ export class Transactions {
     const running = this.running.get(runKey);
     if (running) return running;
     const run = this.chain.then(() => this.handle(txnId, fingerprint, runKey, body));
-    this.chain = run.catch(() => undefined);
+    // Refused: the homeserver marks the service down and its recoverer sends what follows.
+    this.chain = run.catch(() => {
+      this.recoveringUntil = this.now() + RECOVERY_WATCH_MS;
+    });
     const tracked = run.finally(() => this.running.delete(runKey));
     this.running.set(runKey, tracked);
     return tracked;
@@ -172,6 +202,10 @@ export class Transactions {
       if (number !== undefined && this.lastNumber !== undefined) {
         if (number <= this.lastNumber) {
           this.missed.suspect(`the homeserver numbers its transactions anew (${number} after ${this.lastNumber})`);
+        } else if (number > this.lastNumber + 1 && this.now() < this.recoveringUntil) {
+          this.missed.suspect(
+            `the homeserver skipped a transaction as it recovered (${number} after ${this.lastNumber})`,
+          );
         }
       } else if (seen.length > 0 && this.firstOfRun) {
         this.missed.suspect("the homeserver numbers its transactions anew (an id came again)");

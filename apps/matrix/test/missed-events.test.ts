@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, mock, test } from "node:test";
 import { type ConnectorState, silentLogger } from "@parley/bridge";
 import { MissedEvents, type TimelinePage } from "../src/missed-events.ts";
-import { Transactions } from "../src/transactions.ts";
+import { RECOVERY_WATCH_MS, Transactions } from "../src/transactions.ts";
 
 function memoryState(): ConnectorState {
   const data = new Map<string, string>();
@@ -128,6 +128,61 @@ describe("events the homeserver lost when it went away", () => {
     assert.deepEqual(relayed.slice(4), ["$!a-5", "$!a-6", "$!a-7"]);
     await t.close();
     await again.close();
+  });
+
+  test("a transaction number skipped while the homeserver recovers has the rooms read back before the next; later gaps do not", async () => {
+    const hs = homeserver();
+    const relayed: string[] = [];
+    const handlers = {
+      event: async (raw: unknown) => void relayed.push(String((raw as { event_id: string }).event_id)),
+      ephemeral: async () => {},
+    };
+    let now = 1_000_000;
+    const missed = new MissedEvents({
+      page: (r, f) => hs.page(r, f),
+      rooms: () => ["!a"],
+      handle: (raw) => handlers.event(raw),
+      logger: silentLogger,
+      now: () => now,
+    });
+    const t = new Transactions({ state: memoryState(), handlers, logger: silentLogger, missed, now: () => now });
+    // Just started: the homeserver's recoverer sends its backlog (40, 41), leaves 42 unsent, sends 43.
+    hs.add("!a", 1, 2, 3, 4);
+    await t.receive("40", { events: [ev("!a", 1)] });
+    await t.receive("41", { events: [ev("!a", 2)] });
+    await t.receive("43", { events: [ev("!a", 4)] });
+    assert.deepEqual(relayed, ["$!a-1", "$!a-2", "$!a-3", "$!a-4"]);
+    // Long after, a gap is another service's transactions: nothing is read back.
+    now += RECOVERY_WATCH_MS + 1;
+    const reads = hs.reads.length;
+    hs.add("!a", 5, 6);
+    await t.receive("50", { events: [ev("!a", 6)] });
+    assert.equal(hs.reads.length, reads);
+    assert.deepEqual(relayed.slice(4), ["$!a-6"]);
+    // A refused transaction starts the watch again (the homeserver's recoverer sends what follows).
+    const refusing = new Transactions({
+      state: memoryState(),
+      handlers: {
+        ...handlers,
+        event: async (raw: unknown) => {
+          if ((raw as { event_id: string }).event_id === "$!a-7") throw new Error("the engine could not take it");
+          await handlers.event(raw);
+        },
+      },
+      logger: silentLogger,
+      missed,
+      now: () => now,
+    });
+    now += RECOVERY_WATCH_MS + 1;
+    hs.add("!a", 7);
+    await assert.rejects(refusing.receive("60", { events: [ev("!a", 7)] }));
+    await refusing.idle();
+    hs.add("!a", 8, 9);
+    await refusing.receive("61", { events: [ev("!a", 8)] });
+    await refusing.receive("63", { events: [ev("!a", 9)] });
+    assert.ok(hs.reads.length > reads, "the rooms were read back before 63");
+    await t.close();
+    await refusing.close();
   });
 
   test("when the homeserver sends nothing once back, its rooms are read back all the same", async () => {
