@@ -19,7 +19,8 @@
  * that restarts while it holds no connection (quiet past the idle-close
  * time) leaves neither trace, so two more count: its first request after
  * such a quiet, and a transaction numbered anew (Synapse on SQLite numbers
- * from 1 again after a restart). Then, before
+ * from 1 again after a restart); so does a transaction skipped as the
+ * homeserver recovers (transactions.ts). Then, before
  * the first transaction the homeserver sends once back (or after a while if
  * it sends none), every room the bridge follows is read back (`/messages`,
  * newest first) down to the last event handled in it, and what was never
