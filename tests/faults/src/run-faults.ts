@@ -10,7 +10,7 @@
  *   node src/run-faults.ts --only <name>    one scenario (repeatable)
  *   node src/run-faults.ts --list           the scenarios' names
  *   --keep                                  keep each scenario's bridge log and store
- *   --serial                                one scenario at a time (by default the two lanes of scenarios.ts run side by side)
+ *   --serial                                one scenario at a time (by default the three lanes of scenarios.ts run side by side)
  *   --messages <n>                          fewer messages while developing (such a run fails: below 2,000)
  *
  * The packages must be built first (`npx turbo run build`; the `faults` script does it).
@@ -71,7 +71,7 @@ async function main(): Promise<number> {
       );
     }
   };
-  const lanes = args.values.serial ? [chosen] : [1, 2].map((n) => chosen.filter((s) => s.lane === n));
+  const lanes = args.values.serial ? [chosen] : [1, 2, 3].map((n) => chosen.filter((s) => s.lane === n));
   try {
     await Promise.all(lanes.map(runLane));
   } finally {
@@ -80,7 +80,7 @@ async function main(): Promise<number> {
   say("");
   say(table(results));
   say(
-    `\nthe suite took ${((Date.now() - began) / 1000).toFixed(1)} s${args.values.serial ? " (one scenario at a time)" : " (two lanes side by side)"}`,
+    `\nthe suite took ${((Date.now() - began) / 1000).toFixed(1)} s${args.values.serial ? " (one scenario at a time)" : " (three lanes side by side)"}`,
   );
   if (messages < 2000) say(`\nthis run sent ${messages} messages per scenario: a run counts only with 2,000 or more`);
   return [...results.values()].every((r) => r.passed) ? 0 : 1;

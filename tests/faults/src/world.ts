@@ -249,11 +249,11 @@ async function discordSide(c: SideContext): Promise<Side> {
 }
 
 /**
- * chat.postMessage's limit in the Slack world: Slack's own (about one a second per channel) would
- * make 2,000 XMPP -> Slack posts take over half an hour. The fake still answers 429 with
- * Retry-After past it, so the bridge's rate-limit handling stays in the run.
+ * chat.postMessage's limit in the Slack world, 50 a second per channel: Slack's own (about one a
+ * second) would make 2,000 XMPP -> Slack posts take over half an hour. The fake still answers 429
+ * with Retry-After past it, so the bridge's rate-limit handling stays in the run.
  */
-const SLACK_POSTS_PER_MINUTE = 1_200;
+const SLACK_POSTS_PER_MINUTE = 3_000;
 
 async function slackSide(c: SideContext): Promise<Side> {
   const { o, room, closers } = c;
