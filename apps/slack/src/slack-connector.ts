@@ -223,6 +223,9 @@ export class SlackConnector implements Connector {
       clientOptions,
       deferInitialization: true,
       ignoreSelf: true,
+      // The bridge keeps no per-conversation state in Bolt; its default store looked each event's conversation up
+      // and, finding none, built an Error (with its stack) per event.
+      convoStore: false,
     });
     const client = app.client;
     const directory = new SlackDirectory(client, logger);
@@ -252,7 +255,8 @@ export class SlackConnector implements Connector {
       compare: compareTs,
       isId: isSlackTs,
       changed: () => {
-        recentTimer ??= setTimeout(() => {
+        if (recentTimer !== undefined) return;
+        recentTimer = setTimeout(() => {
           recentTimer = undefined;
           void flushRecent();
         }, 200);

@@ -12,6 +12,7 @@ export function isSlackTs(s: unknown): s is string {
 
 /** Negative when `a` is earlier than `b`, 0 when they are the same, positive otherwise. */
 export function compareTs(a: string, b: string): number {
+  if (a === b) return 0;
   const [ai = "0", af = ""] = a.split(".");
   const [bi = "0", bf = ""] = b.split(".");
   if (ai.length !== bi.length) return ai.length - bi.length;

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { codePointSlice, parseStyling, type Reference, type StyledBlock, type StyledSpan } from "@parley/stanza";
 import fc from "fast-check";
+import { isEmptyText } from "../src/engine/mentions.ts";
 import {
   type Block,
   fromMarkdown,
@@ -274,6 +275,22 @@ describe("format properties", () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it("isEmptyText says what the plain text says: nothing but white space", () => {
+    const blank = chars(" \t\n\u00a0", 3);
+    const blankDocs = docArb({ text: blank, code: blank, url: fc.constant("") });
+    fc.assert(
+      fc.property(fc.oneof(markdownDocs, blankDocs), (doc) => {
+        assert.equal(isEmptyText(doc), toPlainText(doc).trim() === "");
+      }),
+      { numRuns: RUNS },
+    );
+    const p = (...children: Inline[]): Block => ({ type: "paragraph", children });
+    assert.equal(isEmptyText({ blocks: [p({ type: "text", text: " \t" }), p({ type: "bold", children: [] })] }), true);
+    assert.equal(isEmptyText({ blocks: [p({ type: "emoji", name: "tada" })] }), false);
+    assert.equal(isEmptyText({ blocks: [{ type: "list", ordered: false, items: [[]] }] }), false);
+    assert.equal(isEmptyText({ blocks: [{ type: "quote", children: [p({ type: "code", text: " x " })] }] }), false);
   });
 
   it("readers return normalized documents, and normalizing twice changes nothing", () => {

@@ -15,7 +15,8 @@ export function mentionedIds(text: unknown, blocks: unknown, limit = 50): Mentio
   const add = (set: Set<string>, id: unknown) => {
     if (typeof id === "string" && set.size < limit) set.add(id);
   };
-  if (typeof text === "string") {
+  // Every mention in mrkdwn starts with "<": most messages have none, and skip the three scans.
+  if (typeof text === "string" && text.includes("<")) {
     for (const m of text.matchAll(/<@([UW][A-Z0-9]{1,40})[|>]/g)) add(ids.users, m[1]);
     for (const m of text.matchAll(/<#([CG][A-Z0-9]{1,40})[|>]/g)) add(ids.channels, m[1]);
     for (const m of text.matchAll(/<!subteam\^([A-Z0-9]{1,40})[|>]/g)) add(ids.usergroups, m[1]);

@@ -188,7 +188,8 @@ export class RecentRelayed {
   relayed(channel: string, m: RelayedMessage): Promise<void> {
     if (!this.o.isId(m.id)) return this.chain;
     return this.change(channel, (list) => {
-      const i = list.findIndex((x) => x.id === m.id);
+      // Ids are unique in the list; one relayed again is most likely among the newest, at the end.
+      const i = list.findLastIndex((x) => x.id === m.id);
       if (i >= 0) {
         list[i] = m;
         return true;

@@ -49,5 +49,44 @@ export function mapMentions(doc: RichText, resolve: Resolve): RichText {
 
 /** Whether a rich text has no visible content. */
 export function isEmptyText(doc: RichText): boolean {
+  // Most messages have some text a reader sees, found without writing the whole plain text out.
+  if (hasVisibleText(doc)) return false;
   return toPlainText(doc).trim() === "";
+}
+
+/** Non-white-space characters: what `trim` leaves. */
+const VISIBLE = /\S/;
+const STYLES: ReadonlySet<string> = new Set(["bold", "italic", "underline", "strike", "spoiler"]);
+
+/**
+ * Whether a text or code leaf with a character other than white space sits
+ * in a paragraph, heading, code block, quote or list item: those characters
+ * are never dropped on the way to plain text (normalizing only merges runs
+ * and drops empty nodes and blank lines). False says nothing: the document
+ * may still show a mention, an emoji or a list marker.
+ */
+function hasVisibleText(doc: RichText): boolean {
+  const blocks: unknown[] = Array.isArray(doc?.blocks) ? [...doc.blocks] : [];
+  const inlines: unknown[] = [];
+  const visible = (text: unknown) => typeof text === "string" && VISIBLE.test(text);
+  const children = (into: unknown[], list: unknown) => {
+    if (Array.isArray(list)) for (const c of list) into.push(c);
+  };
+  while (blocks.length > 0) {
+    const b = blocks.pop() as Record<string, unknown> | null | undefined;
+    if (b === null || typeof b !== "object") continue;
+    if (b.type === "code_block" && visible(b.text)) return true;
+    else if (b.type === "quote") children(blocks, b.children);
+    else if (b.type === "list" && Array.isArray(b.items)) for (const item of b.items) children(blocks, item);
+    else if (b.type === "paragraph" || b.type === "heading") {
+      children(inlines, b.children);
+      while (inlines.length > 0) {
+        const n = inlines.pop() as Record<string, unknown> | null | undefined;
+        if (n === null || typeof n !== "object") continue;
+        if ((n.type === "text" || n.type === "code") && visible(n.text)) return true;
+        if (n.type === "link" || (typeof n.type === "string" && STYLES.has(n.type))) children(inlines, n.children);
+      }
+    }
+  }
+  return false;
 }

@@ -46,6 +46,13 @@ export class PuppetDirectory {
    * directory is the store's, and `size` is parley_puppets.
    */
   private readonly byLocalMap = new Map<string, Puppet>();
+  /**
+   * The same puppets by remote id, once `ensure` has met them (bounded like
+   * byLocalMap): a user who speaks again is found without deriving the
+   * localpart anew (an escape, a stringprep check and, for ids such as
+   * Slack's in capitals, a SHA-256).
+   */
+  private readonly byRemoteMap = new Map<string, Puppet>();
   /** How many puppets in memory go by each name (folded): for `isRemoteName`. */
   private readonly names = new Map<string, number>();
   private readonly network: string;
@@ -78,8 +85,9 @@ export class PuppetDirectory {
   async ensure(remote: RemoteUser): Promise<{ puppet: Puppet; changed: boolean }> {
     // A name from outside becomes a MUC nick and a vCard: bounded before either, and before the store.
     const user = { ...remote, displayName: boundedName(remote.displayName) };
-    const local = localFromRemoteId(user.id);
-    let p = this.byLocalMap.get(local);
+    let p = this.byRemoteMap.get(user.id);
+    const local = p?.local ?? localFromRemoteId(user.id);
+    p ??= this.byLocalMap.get(local);
     // A puppet first seen is written down even when nothing about it changes from here: after a restart, a
     // puppet that acts before it speaks again (a deletion, a membership) is known by its name, not its id.
     let unsaved = false;
@@ -101,6 +109,7 @@ export class PuppetDirectory {
         await this.store.setState(LOCAL_SCOPE, `${this.network} ${local}`, user.id);
       }
     }
+    if (p.remoteId === user.id) this.byRemoteMap.set(user.id, p);
     let changed = false;
     if (user.displayName && user.displayName !== p.displayName) {
       this.countName(p.displayName, -1);

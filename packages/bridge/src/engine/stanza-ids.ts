@@ -1,5 +1,5 @@
 /** The ids of the stanzas the engine sends for its puppets. */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /**
  * A message id derived from the delivery key, so a retry (even after a
@@ -8,7 +8,8 @@ import { createHash } from "node:crypto";
  * tells (`isOwnStanzaId`), such as in a room's archive.
  */
 export function stanzaIdFor(key: string, owner: string): string {
-  const base = createHash("sha256").update(key).digest("base64url").slice(0, 22);
+  // The one-shot hash: the same digest as createHash(...).update(...).digest(), without a Hash object per stanza.
+  const base = hash("sha256", key, "base64url").slice(0, 22);
   return `parley-${base}-${ownerTag(base, owner)}`;
 }
 
