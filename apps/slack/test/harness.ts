@@ -149,6 +149,13 @@ export async function startHarness(o: HarnessOptions = {}): Promise<SlackHarness
       await h.bridge?.stop();
       h.bridge = undefined;
       h.connector = undefined;
+      // Stopped means gone from Slack's side too: until the fake has seen the socket close, it would
+      // still send events into it (on a busy machine, a while after the bridge let go).
+      const deadline = Date.now() + 10_000;
+      while (fake.connections.open > 0) {
+        if (Date.now() > deadline) throw new Error("the fake Slack still holds the stopped bridge's socket after 10 s");
+        await new Promise((r) => setTimeout(r, 20));
+      }
     },
     async close() {
       await h.bridge?.stop().catch(() => undefined);
