@@ -31,7 +31,12 @@ export class OutboundQueue {
   readonly maxItems: number;
   readonly maxBytes: number;
   readonly maxWaitMs: number;
-  private readonly items: QueuedItem[] = [];
+  /**
+   * Stanzas from `head` on; the slots before it are emptied as they are
+   * written (a written stanza is not kept) and cut off once they are half the
+   * array.
+   */
+  private readonly items: Array<QueuedItem | undefined> = [];
   private head = 0;
   private bytesQueued = 0;
   private readonly waiting: Array<() => boolean> = [];
@@ -94,6 +99,7 @@ export class OutboundQueue {
   shift(): QueuedItem | undefined {
     const item = this.items[this.head];
     if (!item) return undefined;
+    this.items[this.head] = undefined;
     this.head++;
     this.bytesQueued -= item.bytes;
     if (this.head > 1024 && this.head * 2 > this.items.length) {

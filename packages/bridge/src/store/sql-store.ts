@@ -149,14 +149,26 @@ export class SqlStore implements BridgeStore {
     if (r.originId !== undefined && r.originId !== "") {
       const origin = originKey(r.network, r.room, r.originId);
       this.pendingInserts.add(origin, insert);
-      this.remoteOfOrigin.delete(origin);
-      this.remoteOfOrigin.set(origin, remote);
-      if (this.remoteOfOrigin.size > MAX_REMEMBERED_ORIGINS) {
-        const oldest = this.remoteOfOrigin.keys().next().value;
-        if (oldest !== undefined) this.remoteOfOrigin.delete(oldest);
-      }
+      // Only a message the bridge sent to XMPP waits for a stanza-id (its room's reflection or archive sets it):
+      // one relayed from XMPP came with its own, and remembering it would keep every one up to the bound.
+      if (r.direction === "to-xmpp" && (r.stanzaId === undefined || r.stanzaId === "")) this.remember(origin, remote);
     }
     await insert;
+  }
+
+  /** Remembers the remote message of `origin` until its stanza-id is set; the oldest forgotten past MAX_REMEMBERED_ORIGINS. */
+  private remember(origin: string, remote: string): void {
+    this.remoteOfOrigin.delete(origin);
+    this.remoteOfOrigin.set(origin, remote);
+    if (this.remoteOfOrigin.size > MAX_REMEMBERED_ORIGINS) {
+      const oldest = this.remoteOfOrigin.keys().next().value;
+      if (oldest !== undefined) this.remoteOfOrigin.delete(oldest);
+    }
+  }
+
+  /** Messages sent to XMPP whose stanza-id has not come yet, remembered in memory (at most MAX_REMEMBERED_ORIGINS). */
+  get awaitingStanzaIds(): number {
+    return this.remoteOfOrigin.size;
   }
 
   async setStanzaId(network: string, room: string, originId: string, stanzaId: string): Promise<void> {
@@ -558,7 +570,10 @@ function emojisFromColumn(text: string): string[] {
   return parsed;
 }
 
-/** Recent inserts whose stanza-id has not come yet, remembered to make lookups of them wait for it. */
+/**
+ * Messages sent to XMPP whose stanza-id has not come yet, remembered to make lookups of them wait for it;
+ * one is forgotten when its stanza-id is set, the oldest past this bound (a reflection that never came).
+ */
 const MAX_REMEMBERED_ORIGINS = 10_000;
 
 function remoteKey(network: string, remoteId: string): string {
