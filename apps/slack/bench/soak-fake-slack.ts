@@ -6,6 +6,8 @@
  *   { op: "setup", channels, members }  -> { op, botToken, appToken, apiUrl, channels }
  *       `channels` channels with the bot in them, and the first `members`
  *       members, member k in channel k mod `channels`, presence active
+ *       (with fewer members than channels, channel i also has member
+ *       i mod `members`)
  *   { op: "join", members, posting }    -> { op }
  *       up to `members` members in all: each new one is made (presence
  *       active) and joins its channel (member_joined_channel), as above;
@@ -68,11 +70,12 @@ async function handle(r: Request): Promise<void> {
       // Members of their channels from the start (no member_joined_channel): the bridge finds them by listing
       // its channels' members and asking their presence.
       const ids = Array.from({ length: r.members }, (_, k) => newMember(f, k));
-      channels = Array.from(
-        { length: r.channels },
-        (_, i) => f.createChannel({ name: `soak-${i + 1}`, members: ids.filter((_, k) => k % r.channels === i) }).id,
-      );
-      posters = channels.map((_, i) => ids.filter((_, k) => k % r.channels === i));
+      // Fewer members than channels: channel i also has member i mod `members`, so every channel has a poster.
+      posters = Array.from({ length: r.channels }, (_, i) => {
+        const own = ids.filter((_, k) => k % r.channels === i);
+        return own.length > 0 || ids.length === 0 ? own : [ids[i % ids.length] as string];
+      });
+      channels = posters.map((inChannel, i) => f.createChannel({ name: `soak-${i + 1}`, members: inChannel }).id);
       members = r.members;
       reply({ op: "setup", botToken: f.botToken, appToken: f.appToken, apiUrl: f.apiUrl, channels });
       return;
