@@ -54,9 +54,11 @@ export function parsePrivilegeGrant(
 ): { readonly server: string; readonly grant: PrivilegeGrant } | undefined {
   if (el.name !== "message" || el.attrs.type === "error") return undefined;
   const privilege = childOf(el, "privilege", NS_PRIVILEGE) ?? childOf(el, "privilege", NS_PRIVILEGE_1);
+  // Every message the bridge receives comes through here: most have no privilege, and need no JID parsed.
+  if (!privilege) return undefined;
   const from = parseJid(el.attrs.from ?? "");
   // Only a server speaks for its users: a privilege from anything with a local part or a resource is not one.
-  if (!privilege || !from.ok || from.value.local !== undefined || from.value.resource !== undefined) return undefined;
+  if (!from.ok || from.value.local !== undefined || from.value.resource !== undefined) return undefined;
   const ns = nsOf(privilege);
   let roster: PrivilegeGrant["roster"] = "none";
   let message: PrivilegeGrant["message"] = "none";
