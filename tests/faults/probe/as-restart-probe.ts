@@ -4,56 +4,28 @@
  * Synapse restarted every `every` messages. Prints which sent events never reached the AS.
  */
 
-import { randomBytes } from "node:crypto";
-import { createServer } from "node:http";
-import { freePort, startPostgres, startSynapse } from "@parley/testkit";
+import { readFileSync, writeFileSync } from "node:fs";
+import { startProbeWorld } from "./probe-world.ts";
 
 const n = Number(process.argv[2] ?? 300);
 const every = Number(process.argv[3] ?? 50);
 const ackDelayMs = Number(process.argv[4] ?? 30);
-const usePg = process.argv[5] === "pg";
+const db = process.argv[5] === "pg" ? "pg" : "sqlite";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const asPort = await freePort();
 const received = new Map<string, string>();
 const txnLog: string[] = [];
-const server = createServer((req, res) => {
-  let body = "";
-  req.on("data", (c) => (body += c));
-  req.on("end", async () => {
-    const m = /\/transactions\/([^/?]+)/.exec(req.url ?? "");
-    if (m) {
-      const b = JSON.parse(body) as { events: Array<{ event_id: string; type: string; content?: { body?: string } }> };
-      const bodies = b.events.filter((e) => e.type === "m.room.message").map((e) => e.content?.body);
-      txnLog.push(`${new Date().toISOString()} txn ${m[1]}: ${bodies.join(",")}`);
-      await sleep(ackDelayMs);
-      for (const e of b.events) if (e.type === "m.room.message") received.set(e.event_id, e.content?.body ?? "");
-    }
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end("{}");
-  });
+const world = await startProbeWorld({
+  db,
+  onTransaction: async ({ txnId, events }) => {
+    const bodies = events.filter((e) => e.type === "m.room.message").map((e) => e.content?.body);
+    txnLog.push(`${new Date().toISOString()} txn ${txnId}: ${bodies.join(",")}`);
+    await sleep(ackDelayMs);
+    for (const e of events) if (e.type === "m.room.message") received.set(e.event_id, e.content?.body ?? "");
+  },
 });
-await new Promise<void>((r) => server.listen(asPort, "127.0.0.1", r));
-const pg = usePg ? await startPostgres() : undefined;
-if (pg) await pg.createDatabase("synapse");
-const synapse = await startSynapse({
-  appservices: [
-    {
-      id: "probe",
-      url: `http://127.0.0.1:${asPort}`,
-      as_token: `as-${randomBytes(8).toString("hex")}`,
-      hs_token: `hs-${randomBytes(8).toString("hex")}`,
-      sender_localpart: "probebot",
-      namespaces: {
-        users: [{ exclusive: true, regex: "@probe_.*:localhost" }],
-        rooms: [{ exclusive: false, regex: ".*" }],
-      },
-    },
-  ],
-  ...(pg && { postgres: { host: pg.host, port: pg.port, user: pg.user, database: "synapse" } }),
-});
+const { synapse, call } = world;
 {
-  const { readFileSync, writeFileSync } = await import("node:fs");
   const f = `${synapse.dataDir}/log.config.yaml`;
   const c = JSON.parse(readFileSync(f, "utf8"));
   c.loggers = {
@@ -64,18 +36,7 @@ const synapse = await startSynapse({
   writeFileSync(f, JSON.stringify(c));
   await synapse.restart();
 }
-const bob = await synapse.registerUser("bob");
-const call = async (method: string, path: string, body?: unknown) => {
-  const r = await fetch(`${synapse.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${bob.accessToken}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const t = await r.text();
-  if (!r.ok) throw new Error(`${r.status} ${t}`);
-  return JSON.parse(t);
-};
-const roomId = (await call("POST", "/_matrix/client/v3/createRoom", { preset: "public_chat" })).room_id as string;
+const roomId = await world.createRoom();
 const sent = new Map<string, string>();
 let restarting: Promise<void> | undefined;
 const started = Date.now();
@@ -116,8 +77,6 @@ if (missing.length > 0) {
     console.log(txnLog.slice(Math.max(0, i - 6), i + 8).join("\n"));
   }
   console.log(`synapse dir: ${synapse.dataDir}`);
-  (await import("node:fs")).writeFileSync(`${synapse.dataDir}/probe.log`, txnLog.join("\n"));
-  await synapse.stop({ keep: true });
-} else await synapse.stop();
-await pg?.stop();
-server.close();
+  writeFileSync(`${synapse.dataDir}/probe.log`, txnLog.join("\n"));
+  await world.stop({ keep: true });
+} else await world.stop();
