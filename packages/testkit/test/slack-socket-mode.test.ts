@@ -104,6 +104,34 @@ describe("fake Slack: Socket Mode with the real bolt App", () => {
     assert.equal(record?.envelope.retry_attempt, 1);
   });
 
+  it("sendRawFrame sends a frame as given: an envelope of the test's making reaches the app, and its ack is a stray ack", async () => {
+    const ts = "1700000000.000100";
+    const event = { type: "message", channel, user: alice, text: "raw", ts, channel_type: "channel" };
+    const payload = fake.eventPayload(event);
+    assert.equal(payload.type, "event_callback");
+    assert.deepEqual(payload.event, { event_ts: (payload.event as { event_ts: string }).event_ts, ...event });
+    const envelopesBefore = fake.envelopes.length;
+    // Frames that are no envelope at all go first: the app must not take them for events.
+    assert.equal(fake.sendRawFrame("not json {"), true);
+    assert.equal(fake.sendRawFrame({ type: "hostile", payload: 42 }), true);
+    const sent = fake.sendRawFrame({
+      envelope_id: "raw-envelope-1",
+      type: "events_api",
+      payload,
+      accepts_response_payload: false,
+      retry_attempt: 7,
+      retry_reason: "timeout",
+    });
+    assert.equal(sent, true);
+    const got = await messageSeen(ts);
+    assert.equal(got.event.text, "raw");
+    assert.equal(got.retryNum, 7);
+    await fake.waitFor(() => fake.strayAcks.includes("raw-envelope-1"), { what: "the raw envelope's ack" });
+    // Outside the bookkeeping: no envelope record, so never redelivered.
+    assert.equal(fake.envelopes.length, envelopesBefore);
+    assert.equal(seen.filter((s) => s.event.ts === ts).length, 1);
+  });
+
   it("edits, deletions, thread replies and reactions arrive as Slack sends them", async () => {
     const root = fake.post(channel, alice, "root");
     const reply = fake.post(channel, alice, "reply", { threadTs: root.ts });

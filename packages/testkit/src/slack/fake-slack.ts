@@ -212,6 +212,17 @@ export interface FakeSlack {
   loseAcks(n: number): void;
   /** The client's Socket Mode pings are answered `ms` late from now on (0: at once, the default). */
   setPongDelay(ms: number): void;
+  /**
+   * For hostile tests: sends `frame` as it is on the newest Socket Mode
+   * connection (a string unchanged, anything else as JSON), outside the
+   * fake's envelope bookkeeping (no redelivery; its ack lands in
+   * `strayAcks`). False when no connection is open.
+   */
+  sendRawFrame(frame: unknown): boolean;
+  /** The event_callback wrapper Slack would put `event` in, without delivering it (for `sendRawFrame`). */
+  eventPayload(event: SlackEvent): Record<string, unknown>;
+  /** Acks whose envelope_id matched no envelope the fake sent (raw frames' acks among them), in order. */
+  readonly strayAcks: readonly string[];
 
   // --- what happened ---
   /** The user with this `name` (users.info shape), if any. */
@@ -646,6 +657,18 @@ class RunningFakeSlack implements FakeSlack {
 
   loseAcks(n: number): void {
     this.socket.loseAcks(n);
+  }
+
+  sendRawFrame(frame: unknown): boolean {
+    return this.socket.sendRaw(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  eventPayload(event: SlackEvent): Record<string, unknown> {
+    return eventCallback(this.wrapperContext(), { event_ts: this.ids.ts(), ...event }, this.ids.id("Ev"));
+  }
+
+  get strayAcks(): readonly string[] {
+    return this.socket.strayAcks;
   }
 
   // --- what happened -----------------------------------------------------

@@ -40,6 +40,9 @@
  * fake.disconnect("refresh_requested" | "warning" | "link_disabled" |
  * "too_many_websockets"), fake.dropSockets(), fake.loseAcks(n), fake.giveUpUndelivered(),
  * fake.envelopes (sends, acked, failed), fake.connections { opened, open }.
+ * Hostile tests: fake.sendRawFrame(frame) sends any frame as given (outside
+ * the envelope bookkeeping; acks naming no envelope are fake.strayAcks);
+ * fake.eventPayload(event) is the wrapper Slack would send, not delivered.
  *
  * HTTP Events: fake.useHttpEvents({ url, timeoutMs?, retryDelayMs?, maxRetries? }):
  * signed POSTs (X-Slack-Signature v0, X-Slack-Request-Timestamp), retries with

@@ -65,6 +65,8 @@ export class SocketMode {
   connectionsOpened = 0;
   /** Pongs sent in answer to the client's pings. */
   pongsSent = 0;
+  /** Acks naming no envelope the fake sent (raw frames' acks among them). */
+  readonly strayAcks: string[] = [];
   /** The client's pings are answered (autoPong off) after this long. */
   private pongDelayMs = 0;
   private readonly wss = new WebSocketServer({ noServer: true, autoPong: false });
@@ -143,6 +145,14 @@ export class SocketMode {
     this.records.push(record);
     this.send(record);
     return record;
+  }
+
+  /** Sends `text` as it is on the newest open connection, outside the envelope bookkeeping; false when none is open. */
+  sendRaw(text: string): boolean {
+    const c = this.open.at(-1);
+    if (!c) return false;
+    c.socket.send(text);
+    return true;
   }
 
   /** The next `n` acks are lost on the way (the envelopes are redelivered). */
@@ -244,7 +254,12 @@ export class SocketMode {
     if (!m || typeof m !== "object" || !("envelope_id" in m)) return;
     const id = String((m as { envelope_id: unknown }).envelope_id);
     const record = this.records.find((r) => r.envelope.envelope_id === id);
-    if (!record || record.acked) return;
+    if (!record) {
+      this.strayAcks.push(id);
+      this.changed();
+      return;
+    }
+    if (record.acked) return;
     if (this.ignoreAcks > 0) {
       this.ignoreAcks--;
       return;
