@@ -258,7 +258,8 @@ describe("fetchMedia", () => {
 
   it("gives up after the timeout, while waiting for headers or for the body", async () => {
     await assert.rejects(fetchMedia(`${base}/hang`, { ...local, timeoutMs: 50 }), fetchError("timeout"));
-    const got = await fetchMedia(`${base}/slow-body`, { ...local, timeoutMs: 100 });
+    // Long enough for the headers to come on a busy machine; the body never ends, so the wait is the timeout's.
+    const got = await fetchMedia(`${base}/slow-body`, { ...local, timeoutMs: 1500 });
     await assert.rejects(collect(got.body), fetchError("timeout"));
   });
 
