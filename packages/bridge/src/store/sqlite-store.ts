@@ -8,11 +8,12 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { Logger } from "../ops/logger-types.ts";
+import { type Logger, silentLogger } from "../ops/logger-types.ts";
 import type { SqlDriver, SqlExecutor, SqlParam, SqlRow } from "./sql-driver.ts";
 import { SqlStore } from "./sql-store.ts";
 import { StoreConfigError } from "./store-errors.ts";
 import type { BridgeStore } from "./store-types.ts";
+import { startWalCheckpointer, type WalCheckpointer, type WalCheckpointOptions } from "./wal-checkpointer.ts";
 
 export const SQLITE_MEMORY = ":memory:";
 
@@ -21,6 +22,8 @@ export interface SqliteStoreOptions {
   readonly now?: () => number;
   /** How long a statement waits for another process's write lock; default 5,000 ms. */
   readonly busyTimeoutMs?: number;
+  /** How the worker thread checkpoints the WAL (files only; see `wal-checkpointer.ts`). */
+  readonly walCheckpoints?: WalCheckpointOptions;
 }
 
 /**
@@ -57,6 +60,7 @@ class SqliteDriver implements SqlDriver {
   private readonly statements = new Map<string, StatementSync>();
   private pending: PendingWrite[] = [];
   private flushScheduled = false;
+  private checkpointer: WalCheckpointer | undefined;
 
   constructor(db: DatabaseSync, file: string) {
     this.db = db;
@@ -168,8 +172,16 @@ class SqliteDriver implements SqlDriver {
     return this.file === SQLITE_MEMORY ? body() : takeTurn(this.file, body);
   }
 
+  /** Hands WAL checkpoints to a worker thread (never inside this connection's commits). */
+  startCheckpoints(logger: Logger, busyTimeoutMs: number, options: WalCheckpointOptions | undefined): void {
+    this.checkpointer = startWalCheckpointer(this.db, this.file, logger, busyTimeoutMs, options);
+  }
+
   async close(): Promise<void> {
     this.flush();
+    // The worker's connection closes first, so this one is the last and SQLite
+    // checkpoints what is left and removes the WAL file as it closes.
+    await this.checkpointer?.stop();
     this.statements.clear();
     this.db.close();
   }
@@ -191,11 +203,12 @@ class SqliteDriver implements SqlDriver {
  */
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<BridgeStore> {
   const file = path === SQLITE_MEMORY ? path : resolve(path);
+  const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
   let db: DatabaseSync | undefined;
   try {
     if (file !== SQLITE_MEMORY) await mkdir(dirname(file), { recursive: true });
     db = new DatabaseSync(file);
-    db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
     // Reading the header here is what tells a file that is not a database apart.
     if (file !== SQLITE_MEMORY) db.exec("PRAGMA journal_mode = WAL");
     // In WAL mode NORMAL still survives a crash of the process (commits are in the log);
@@ -209,13 +222,17 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
       { cause: e },
     );
   }
-  const store = new SqlStore(new SqliteDriver(db, file), options);
+  const driver = new SqliteDriver(db, file);
+  const store = new SqlStore(driver, options);
   try {
     await store.migrate();
   } catch (e) {
     await store.close();
     throw e;
   }
+  // After the migrations, which hold the write lock across awaits. An in-memory database has no WAL.
+  if (file !== SQLITE_MEMORY)
+    driver.startCheckpoints(options.logger ?? silentLogger, busyTimeoutMs, options.walCheckpoints);
   options.logger?.debug("store opened", { kind: "sqlite", file });
   return store;
 }
