@@ -44,6 +44,7 @@ import { MemberPresence } from "./member-presence.ts";
 import { SlackPosts } from "./outgoing-posts.ts";
 import { SlackFailures, slackErrorCode } from "./slack-failures.ts";
 import { compareTs, isSlackTs } from "./slack-ts.ts";
+import { type FrameEmitter, guardSocketFrames } from "./socket-frame-guard.ts";
 
 /** How long `stop` waits for events already received to reach the engine. */
 const STOP_DRAIN_MS = 10_000;
@@ -361,6 +362,7 @@ export class SlackConnector implements Connector {
       logger.warn("Bolt reported an error", { error: e instanceof Error ? e.message : String(e) });
     });
     if (receiver instanceof SocketModeReceiver) {
+      guardSocketFrames(receiver.client as unknown as FrameEmitter, logger);
       receiver.client.on("connected", () => {
         host.connected(true);
         this.afterConnect(r, "socket");
