@@ -67,6 +67,12 @@ export interface IncomingEventsOptions {
   readonly once: HandledOnce;
   readonly dms: DmRouting;
   readonly botToken: string;
+  /**
+   * The Web API's base URL (https://slack.com/api/ by default): the bot token
+   * goes with a file's download only to its origin or to `files.` under its
+   * host (https://files.slack.com), never to a host a payload names.
+   */
+  readonly apiUrl?: string;
   /** A message was handed over in a linked channel: its cursor may move past it. */
   readonly handed: (channel: string, ts: string, thread: string | undefined) => void;
   /**
@@ -83,9 +89,11 @@ export interface IncomingEventsOptions {
 
 export class IncomingEvents {
   private readonly o: IncomingEventsOptions;
+  private readonly fileOrigins: ReadonlySet<string>;
 
   constructor(o: IncomingEventsOptions) {
     this.o = o;
+    this.fileOrigins = slackFileOrigins(o.apiUrl ?? "https://slack.com/api/");
   }
 
   /** One event from the Events API; `eventId` (the envelope's) makes a redelivery a no-op. */
@@ -279,7 +287,7 @@ export class IncomingEvents {
         ...(typeof f.mimetype === "string" && { contentType: f.mimetype }),
         ...(typeof f.size === "number" && { size: f.size }),
         ephemeral: true,
-        headers: { Authorization: `Bearer ${this.o.botToken}` },
+        ...(this.fileOrigins.has(originOf(url)) && { headers: { Authorization: `Bearer ${this.o.botToken}` } }),
       });
     }
     return out;
@@ -309,6 +317,20 @@ export class IncomingEvents {
     if (user.isBridge) return;
     await this.o.host.membership(channel, user, kind);
     this.o.membershipChanged?.(channel, event.user, kind);
+  }
+}
+
+/** Where Slack serves files for a Web API at `apiUrl`: its origin, and `files.` under its host. */
+export function slackFileOrigins(apiUrl: string): ReadonlySet<string> {
+  const api = new URL(apiUrl);
+  return new Set([api.origin, `${api.protocol}//files.${api.host}`]);
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "";
   }
 }
 

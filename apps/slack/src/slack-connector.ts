@@ -286,6 +286,7 @@ export class SlackConnector implements Connector {
       once,
       dms,
       botToken: o.botToken,
+      ...(o.apiUrl !== undefined && { apiUrl: o.apiUrl }),
       recent,
       handed: (channel, ts, thread) => {
         cursors.handed(channel, ts, thread);

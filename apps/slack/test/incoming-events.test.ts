@@ -25,16 +25,18 @@ function memoryState(): ConnectorState {
   };
 }
 
-function setUp() {
+function setUp(o: { apiUrl?: string } = {}) {
   const calls: string[] = [];
+  const attachments: Array<{ url: string; headers?: Record<string, string> }> = [];
   const state = memoryState();
   const host = {
     network: "slack",
     logger: silentLogger,
     state,
     linkedChannels: () => ["C1"],
-    message: async (m: { id: string; text: unknown }) => {
+    message: async (m: { id: string; text: unknown; attachments?: typeof attachments }) => {
       calls.push(`message ${m.id}`);
+      attachments.push(...(m.attachments ?? []));
     },
     edit: async (e: { id: string }) => {
       calls.push(`edit ${e.id}`);
@@ -62,14 +64,49 @@ function setUp() {
     once: new HandledOnce(state, 60_000),
     dms: new DmRouting({ state, client, failures }),
     botToken: "xoxb-secret",
+    ...(o.apiUrl !== undefined && { apiUrl: o.apiUrl }),
     handed: () => undefined,
   });
-  return { events, calls, recent };
+  return { events, calls, recent, attachments };
 }
 
 const message = { type: "message", channel: "C1", user: "U1", text: "hi", ts: "1700000000.000100" };
 
 describe("IncomingEvents", () => {
+  it("sends the bot token with a file's download only to Slack's file host, not to a host the payload names", async () => {
+    const share = (ts: string, urls: string[]) => ({
+      ...message,
+      ts,
+      subtype: "file_share",
+      files: urls.map((u, i) => ({ id: `F${i}`, name: "a.png", url_private: u })),
+    });
+    const real = setUp();
+    await real.events.handle(
+      share("1700000000.000200", [
+        "https://files.slack.com/files-pri/T1-F1/a.png",
+        "https://attacker.example/a.png",
+        "https://slack.com.attacker.example/a.png",
+        "http://files.slack.com/a.png",
+        "not a url",
+      ]),
+      "EvF1",
+    );
+    assert.deepEqual(
+      real.attachments.map((a) => a.headers?.Authorization),
+      ["Bearer xoxb-secret", undefined, undefined, undefined, undefined],
+    );
+    // A Web API elsewhere (a test's fake Slack, a proxy): its own origin is where its files are.
+    const local = setUp({ apiUrl: "http://127.0.0.1:4000/api/" });
+    await local.events.handle(
+      share("1700000000.000300", ["http://127.0.0.1:4000/files-pri/F1/a.png", "http://127.0.0.1:4001/a.png"]),
+      "EvF2",
+    );
+    assert.deepEqual(
+      local.attachments.map((a) => a.headers?.Authorization),
+      ["Bearer xoxb-secret", undefined],
+    );
+  });
+
   it("hands a redelivered message, and one also caught up, over once", async () => {
     const { events, calls } = setUp();
     await events.handle(message, "Ev1");
