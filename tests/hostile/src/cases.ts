@@ -19,7 +19,7 @@ export interface Anchors {
 export interface HostileCase {
   readonly name: string;
   /** The way the case attacks, and the way its probe goes. */
-  readonly via: "xmpp" | "discord" | "matrix";
+  readonly via: "xmpp" | "discord" | "slack" | "matrix";
   readonly act: (w: World, anchors: Anchors) => Promise<void>;
 }
 

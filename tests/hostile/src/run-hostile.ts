@@ -1,6 +1,7 @@
 /**
  * `npm run test:hostile`: every hostile case against the real parley CLI, on
- * Prosody and ejabberd, batched per server and network (one start each).
+ * Prosody and ejabberd, batched per server and network (Discord, Slack,
+ * Matrix; one start each).
  * Each case: no crash (the bridge process still runs), no link drop
  * (parley_xmpp_link_drops_total unchanged), nothing relayed as someone else,
  * and the next normal message relayed (else it is stalled). Writes
@@ -13,6 +14,7 @@ import { join } from "node:path";
 import { type Element, parseMessage } from "@parley/stanza";
 import { XMPP_SERVER_KINDS } from "@parley/testkit";
 import { type Anchors, discordCases, type HostileCase, matrixCases, xmppCases } from "./cases.ts";
+import { slackCases } from "./slack-cases.ts";
 import { type Network, startWorld, type World } from "./world.ts";
 
 const PROBE_TIMEOUT_MS = 20_000;
@@ -79,6 +81,16 @@ async function setAnchors(w: World, seen: Element[]): Promise<Anchors> {
     const got = messagesIn(seen).find((m) => m.body === "anchor from ada");
     anchors.remote = { remoteId: posted.id, ids: idsOf(got) };
   }
+  if (w.slack) {
+    const s = w.slack;
+    const bridged = () => s.fake.messages(s.channelId).find((m) => m.text === "anchor from alice");
+    await until(() => bridged() !== undefined, 20_000);
+    const remoteId = bridged()?.ts;
+    if (remoteId !== undefined) anchors.alice = { ...anchors.alice, remoteId };
+    const posted = s.fake.post(s.channelId, s.ada, "anchor from ada");
+    await until(() => messagesIn(seen).some((m) => m.body === "anchor from ada"), 20_000);
+    anchors.remote = { remoteId: posted.ts, ids: idsOf(messagesIn(seen).find((m) => m.body === "anchor from ada")) };
+  }
   if (w.matrix) {
     const eventId = await w.matrix.bob.send(w.matrix.roomId, "m.room.message", {
       msgtype: "m.text",
@@ -109,13 +121,21 @@ async function probe(w: World, via: HostileCase["via"], seen: Element[]): Promis
   }
   const from = seen.length;
   if (via === "discord" && w.discord) w.discord.fake.post(w.discord.channelId, w.discord.ada, text);
+  if (via === "slack" && w.slack) w.slack.fake.post(w.slack.channelId, w.slack.ada, text);
   if (via === "matrix" && w.matrix)
     await w.matrix.bob.send(w.matrix.roomId, "m.room.message", { msgtype: "m.text", body: text });
   return until(() => messagesIn(seen, from).some((m) => m.body === text), PROBE_TIMEOUT_MS);
 }
 
 /** Anything relayed as someone else since `from` (the victims' names on an attacker's words, or their messages changed). */
-function spoofsSince(w: World, a: Anchors, seen: Element[], from: number, discordFrom: number): string | undefined {
+function spoofsSince(
+  w: World,
+  a: Anchors,
+  seen: Element[],
+  from: number,
+  discordFrom: number,
+  slackFrom: number,
+): string | undefined {
   for (const m of messagesIn(seen, from)) {
     const nick = (m.from ?? "").split("/")[1] ?? "";
     const body = m.body ?? "";
@@ -137,6 +157,30 @@ function spoofsSince(w: World, a: Anchors, seen: Element[], from: number, discor
       }
     }
   }
+  if (w.slack) {
+    const s = w.slack;
+    const alices = [a.alice?.id, a.alice?.stanzaId].filter((x) => x !== undefined);
+    for (const m of messagesIn(seen, from)) {
+      const target = m.replace?.id ?? m.retract?.id;
+      if (target !== undefined && alices.includes(target)) return `${m.from} changed alice's message`;
+    }
+    if (
+      a.alice?.remoteId !== undefined &&
+      s.fake.message(s.channelId, a.alice.remoteId)?.text !== "anchor from alice"
+    ) {
+      return "alice's message on Slack was changed or deleted";
+    }
+    if (s.fake.message(s.channelId, a.remote?.remoteId ?? "")?.text !== "anchor from ada") {
+      return "Ada's message on Slack was changed or deleted";
+    }
+    for (const p of s.fake.botActions(s.channelId).slice(slackFrom)) {
+      const name = (p.username ?? "").replace(/[\u200B-\u200D\uFEFF]/g, "");
+      if (p.kind === "post" && /^(ada|mallory)$/i.test(name))
+        return `a bridge post under a Slack member's name: "${name}"`;
+      if (p.kind !== "post" && p.kind !== "react" && p.ts === a.alice?.remoteId)
+        return `the bridge ${p.kind}d alice's message`;
+    }
+  }
   return undefined;
 }
 
@@ -156,6 +200,7 @@ async function runBatch(kind: (typeof XMPP_SERVER_KINDS)[number], network: Netwo
       const dropsBefore = await w.linkDrops();
       const from = seen.length;
       const discordFrom = w.discord ? w.discord.fake.messages(w.discord.channelId).length : 0;
+      const slackFrom = w.slack ? w.slack.fake.botActions(w.slack.channelId).length : 0;
       try {
         await c.act(w, anchors);
       } catch (e) {
@@ -172,8 +217,15 @@ async function runBatch(kind: (typeof XMPP_SERVER_KINDS)[number], network: Netwo
       if (!relayed) fail("stalled");
       const dropsAfter = await w.linkDrops();
       if (dropsBefore !== undefined && dropsAfter !== undefined && dropsAfter > dropsBefore) fail("linkDrop");
-      const spoof = spoofsSince(w, anchors, seen, from, discordFrom);
+      const spoof = spoofsSince(w, anchors, seen, from, discordFrom, slackFrom);
       if (spoof !== undefined) fail("spoofed", spoof);
+    }
+    if (w.slack) {
+      const asked = w.slack.trap.requests;
+      const withToken = asked.filter((r) => r.authorization?.includes(w.slack?.fake.botToken ?? "\u0000")).length;
+      process.stdout.write(
+        `${kind} slack: the file trap was asked ${asked.length} times, ${withToken} with the bot token\n`,
+      );
     }
     process.stdout.write(
       `${kind} ${network}: ${cases.length} cases in ${Math.round((Date.now() - started) / 1000)} s\n`,
@@ -183,27 +235,39 @@ async function runBatch(kind: (typeof XMPP_SERVER_KINDS)[number], network: Netwo
   }
 }
 
+/**
+ * HOSTILE_BATCHES=prosody/slack,ejabberd/matrix runs only those batches (while
+ * working on one); such a partial run leaves results.json alone.
+ */
+const only = process.env.HOSTILE_BATCHES?.split(",").map((b) => b.trim());
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "parley-hostile-"));
   const started = Date.now();
   try {
     for (const kind of XMPP_SERVER_KINDS) {
-      const batchDir = join(dir, kind);
-      mkdirSync(batchDir, { recursive: true });
-      await runBatch(kind, "discord", [...xmppCases(), ...discordCases()], join(batchDir));
-      const matrixDir = join(batchDir, "matrix");
-      mkdirSync(matrixDir, { recursive: true });
-      await runBatch(kind, "matrix", matrixCases(), matrixDir);
+      const batches: Array<[Network, () => HostileCase[]]> = [
+        ["discord", () => [...xmppCases(), ...discordCases()]],
+        ["slack", slackCases],
+        ["matrix", matrixCases],
+      ];
+      for (const [network, cases] of batches) {
+        if (only && !only.includes(`${kind}/${network}`)) continue;
+        const batchDir = join(dir, kind, network);
+        mkdirSync(batchDir, { recursive: true });
+        await runBatch(kind, network, cases(), batchDir);
+      }
     }
   } finally {
     if (failures.length === 0) rmSync(dir, { recursive: true, force: true });
     else process.stdout.write(`logs kept in ${dir}\n`);
   }
   const results = { ...totals, seconds: Math.round((Date.now() - started) / 1000), failures };
-  writeFileSync(new URL("../results.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  if (only) process.stdout.write(`${JSON.stringify(failures, null, 2)}\n`);
+  else writeFileSync(new URL("../results.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(totals)}\n`);
   const clean = totals.crashes === 0 && totals.linkDrops === 0 && totals.spoofed === 0 && totals.stalled === 0;
-  process.exit(clean && totals.cases >= 250 ? 0 : 1);
+  process.exit(clean && (only !== undefined || totals.cases >= 250) ? 0 : 1);
 }
 
 // The attacker's own client may be cut off by a server mid-read (its library then throws where nothing catches

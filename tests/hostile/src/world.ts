@@ -1,7 +1,7 @@
 /**
  * What a batch of hostile cases runs against, started once per batch: an XMPP
  * server (Prosody or ejabberd) with a linked room, the network (the fake
- * Discord, or Synapse with the bridge's registration), the bridge as the real
+ * Discord, the fake Slack in Socket Mode, or Synapse with the bridge's registration), the bridge as the real
  * `parley` CLI process, and on each side a victim whose name is worth taking
  * and an attacker. The bridge's ops endpoint tells the link drops.
  */
@@ -10,10 +10,12 @@ import { join } from "node:path";
 import { buildRegistration, parseMatrixOptions } from "@parley/matrix";
 import {
   type FakeDiscord,
+  type FakeSlack,
   freePort,
   isPresence,
   type Synapse,
   startFakeDiscord,
+  startFakeSlack,
   startSynapse,
   startXmppServer,
   TestClient,
@@ -22,9 +24,10 @@ import {
 } from "@parley/testkit";
 import { BridgeRun } from "../../faults/src/bridge-process.ts";
 import { writeParleyConfig } from "../../faults/src/parley-config.ts";
+import { type FileTrap, startFileTrap } from "./file-trap.ts";
 import { MatrixClient } from "./matrix-client.ts";
 
-export type Network = "discord" | "matrix";
+export type Network = "discord" | "slack" | "matrix";
 
 export interface World {
   readonly kind: XmppServerKind;
@@ -39,6 +42,7 @@ export interface World {
   /** Connects the attacker again (a server may cut a client off for what it sent). */
   reconnectEve(): Promise<void>;
   readonly discord?: DiscordSide;
+  readonly slack?: SlackSide;
   readonly matrix?: MatrixSide;
   /** The bridge's parley_xmpp_link_drops_total now (undefined: the endpoint did not answer). */
   linkDrops(): Promise<number | undefined>;
@@ -52,6 +56,16 @@ export interface DiscordSide {
   /** The Discord victim (display name "Ada") and attacker. */
   readonly ada: string;
   readonly mallory: string;
+}
+
+export interface SlackSide {
+  readonly fake: FakeSlack;
+  readonly channelId: string;
+  /** The Slack victim (real name "Ada") and attacker, both members of the channel. */
+  readonly ada: string;
+  readonly mallory: string;
+  /** Where hostile file shares point (see file-trap.ts). */
+  readonly trap: FileTrap;
 }
 
 export interface MatrixSide {
@@ -94,6 +108,7 @@ export async function startWorld(kind: XmppServerKind, network: Network, dir: st
     const logFile = join(dir, `bridge-${kind}-${network}.log`);
     const env: Record<string, string> = { PARLEY_COMPONENT_SECRET: component.secret };
     let discord: DiscordSide | undefined;
+    let slack: SlackSide | undefined;
     let matrix: MatrixSide | undefined;
     let configFile: string;
     const relayJoined = alice.waitFor(
@@ -119,6 +134,29 @@ export async function startWorld(kind: XmppServerKind, network: Network, dir: st
         connector: ["token: ${DISCORD_TOKEN}", `apiUrl: ${fake.restUrl}`, `cdnUrl: ${fake.cdnUrl}`],
       });
       discord = { fake, guildId: guild.id, channelId: channel.id, ada: ada.user.id, mallory: mallory.user.id };
+    } else if (network === "slack") {
+      const fake = await startFakeSlack({ botName: "Parley" });
+      closers.push(() => fake.stop());
+      const ada = fake.createUser({ name: "ada", realName: "Ada" });
+      const mallory = fake.createUser({ name: "mallory", realName: "Mallory" });
+      const channel = fake.createChannel({ name: "lobby", members: [ada.id, mallory.id] });
+      env.SLACK_BOT_TOKEN = fake.botToken;
+      env.SLACK_APP_TOKEN = fake.appToken;
+      configFile = writeParleyConfig({
+        dir,
+        xmpp: xmppPart,
+        link: { network: "slack", channel: channel.id, room },
+        connector: [
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: `${NAME}` is parley.yaml's syntax, read from the environment
+          "botToken: ${SLACK_BOT_TOKEN}",
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: `${NAME}` is parley.yaml's syntax, read from the environment
+          "appToken: ${SLACK_APP_TOKEN}",
+          `apiUrl: ${fake.apiUrl}`,
+        ],
+      });
+      const trap = await startFileTrap();
+      closers.push(() => trap.close());
+      slack = { fake, channelId: channel.id, ada: ada.id, mallory: mallory.id, trap };
     } else {
       const asPort = await freePort();
       const asToken = `as-${randomBytes(16).toString("hex")}`;
@@ -165,6 +203,7 @@ export async function startWorld(kind: XmppServerKind, network: Network, dir: st
     closers.push(() => bridge.kill("SIGKILL"));
     await bridge.start();
     await relayJoined;
+    if (slack) await slack.fake.waitForConnection(1, { timeoutMs: 60_000 });
     if (matrix) {
       const bot = (matrix as MatrixSide & { bot: string }).bot;
       const deadline = Date.now() + 60_000;
@@ -190,6 +229,7 @@ export async function startWorld(kind: XmppServerKind, network: Network, dir: st
         world.eve = eve;
       },
       ...(discord && { discord }),
+      ...(slack && { slack }),
       ...(matrix && { matrix }),
       linkDrops: () => linkDropsOf(bridge),
       close,
