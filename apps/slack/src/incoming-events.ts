@@ -279,6 +279,8 @@ export class IncomingEvents {
     if (!Array.isArray(files)) return [];
     const out: RemoteAttachment[] = [];
     for (const f of files) {
+      // One entry of the wrong shape (null, a number) leaves the message's other files and its text to relay.
+      if (!isRecord(f)) continue;
       const url = f.url_private_download ?? f.url_private;
       if (typeof url !== "string" || f.mode === "tombstone" || f.mode === "hidden_by_limit") continue;
       out.push({

@@ -95,6 +95,16 @@ describe("IncomingEvents", () => {
       real.attachments.map((a) => a.headers?.Authorization),
       ["Bearer xoxb-secret", undefined, undefined, undefined, undefined],
     );
+    // Entries of the wrong shape are passed over: the message and its good file still go.
+    await real.events.handle(
+      {
+        ...share("1700000000.000250", ["https://files.slack.com/files-pri/T1-F2/b.png"]),
+        files: [null, 42, "x", { id: "F9", url_private: "https://files.slack.com/files-pri/T1-F2/b.png" }],
+      },
+      "EvF3",
+    );
+    assert.ok(real.calls.includes("message 1700000000.000250"));
+    assert.equal(real.attachments.at(-1)?.url, "https://files.slack.com/files-pri/T1-F2/b.png");
     // A Web API elsewhere (a test's fake Slack, a proxy): its own origin is where its files are.
     const local = setUp({ apiUrl: "http://127.0.0.1:4000/api/" });
     await local.events.handle(
