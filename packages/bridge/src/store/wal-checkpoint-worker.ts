@@ -7,17 +7,20 @@
  * Every tick it runs a PASSIVE checkpoint: it copies what it can without
  * taking any lock a writer needs. SQLite starts the WAL over from its
  * beginning (cut back to `journal_size_limit`) only when a write begins while
- * every frame is copied; under steady load the main connection's writes
- * rarely do (it commits during each checkpoint, whose fsync alone takes
- * milliseconds), so when a checkpoint copied everything and the WAL holds more
- * than `walSizeLimitBytes`, the worker itself writes at once: a one-page
+ * every frame is copied, which the main connection's writes rarely catch (it
+ * commits again during each checkpoint, whose fsync alone takes
+ * milliseconds). So when a checkpoint copied everything and the WAL holds
+ * more than `walSizeLimitBytes`, the worker writes at once itself: a one-page
  * transaction (`application_id` rewritten with its own value) that starts the
- * log over if nothing was committed in between, and else just adds a frame
- * for the next tick. Should the WAL still pass `truncateAboveBytes`
- * (a reader in another process holding an old snapshot keeps PASSIVE from
- * finishing), it runs a TRUNCATE checkpoint, which waits for readers and
- * writers (up to the busy timeout) and empties the file. On "stop" it runs a
- * last PASSIVE checkpoint and closes its connection; the thread then exits.
+ * log over if nothing was committed in between, and else just adds a frame.
+ * In the pauses between bursts this keeps the WAL near `walSizeLimitBytes`
+ * without the main connection ever waiting. Under writes that never pause it
+ * seldom succeeds and the WAL grows; past `truncateAboveBytes` (or when a
+ * reader in another process holds an old snapshot) the worker runs a TRUNCATE
+ * checkpoint, which takes the write lock, so the main connection's writes
+ * wait (their busy timeout) while it copies the tail the passive ones left,
+ * syncs and empties the file. On "stop" it runs a last PASSIVE checkpoint and
+ * closes its connection; the thread then exits.
  */
 import { statSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
@@ -35,6 +38,9 @@ export interface WalCheckpointWorkerData {
 const data = workerData as WalCheckpointWorkerData;
 const db = new DatabaseSync(data.file);
 db.exec(`PRAGMA busy_timeout = ${data.busyTimeoutMs}`);
+// As the main connection: checkpoints sync as they did there, and the one-page
+// write that starts the log over does not fsync the WAL while holding the write lock.
+db.exec("PRAGMA synchronous = NORMAL");
 // The limit is the connection's own: the one whose write starts the log over cuts the file back.
 db.exec(`PRAGMA journal_size_limit = ${data.walSizeLimitBytes}`);
 const passive = db.prepare("PRAGMA wal_checkpoint(PASSIVE)");
