@@ -267,7 +267,7 @@ async function main(): Promise<void> {
   else writeFileSync(new URL("../results.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(totals)}\n`);
   const clean = totals.crashes === 0 && totals.linkDrops === 0 && totals.spoofed === 0 && totals.stalled === 0;
-  process.exit(clean && (only !== undefined || totals.cases >= 250) ? 0 : 1);
+  process.exit(clean && (only !== undefined || totals.cases >= 400) ? 0 : 1);
 }
 
 // The attacker's own client may be cut off by a server mid-read (its library then throws where nothing catches
