@@ -3,11 +3,14 @@ import { describe, it } from "node:test";
 import type { Message } from "@parley/stanza";
 import {
   boundedBody,
+  boundedForXmpp,
   boundedName,
   boundedReactions,
   idFits,
   MAX_ID_BYTES,
+  MAX_REFERENCES,
   oversizedIdOf,
+  XMPP_BODY_CHARS,
 } from "../src/engine/message-bounds.ts";
 import { SenderRate } from "../src/engine/sender-rate.ts";
 
@@ -72,5 +75,25 @@ describe("bounds on what comes from outside", () => {
       Array.from({ length: 100 }, () => unlimited.take("eve")).every((v) => v === "ok"),
       "0 is no limit",
     );
+  });
+
+  it("cuts a body for an XMPP room to XMPP_BODY_CHARS and keeps at most MAX_REFERENCES that fall inside it", () => {
+    const small = boundedForXmpp("hi @Ada", [{ begin: 3, end: 7, uri: "xmpp:a" }]);
+    assert.deepEqual(small, { body: "hi @Ada", references: [{ begin: 3, end: 7, uri: "xmpp:a" }] });
+    const huge = "x".repeat(1_000_000);
+    const cut = boundedForXmpp(huge, [
+      { begin: 0, end: 4, uri: "xmpp:a" },
+      { begin: 999_000, end: 999_004, uri: "xmpp:b" },
+    ]);
+    assert.ok(cut.body.length <= XMPP_BODY_CHARS, `${cut.body.length} characters`);
+    assert.match(cut.body, /more characters of this message were too long to relay\]$/);
+    assert.deepEqual(
+      cut.references.map((r) => r.uri),
+      ["xmpp:a"],
+    );
+    const mentions = Array.from({ length: 5000 }, (_, i) => ({ begin: i * 5, end: i * 5 + 4, uri: `xmpp:u${i}` }));
+    const many = boundedForXmpp("@Ada ".repeat(5000), mentions);
+    assert.equal(many.references.length, MAX_REFERENCES);
+    assert.equal(many.references[0]?.uri, "xmpp:u0");
   });
 });

@@ -17,6 +17,14 @@ export const MAX_REACTIONS_PER_SET = 32;
 export const MAX_NAME_CODE_POINTS = 64;
 /** Characters of one post on a network that does not say (Discord's limit, the smallest of the bridged ones). */
 export const POST_CHARS = 2000;
+/**
+ * Characters of one body relayed into an XMPP room: Slack's own limit on a message. The
+ * stanza must stay well under what the server takes from a component (Prosody refuses
+ * one over 512 KB by closing the link, which a resend would do again and again).
+ */
+export const XMPP_BODY_CHARS = 40_000;
+/** XEP-0372 references (mentions) in one message relayed into an XMPP room. */
+export const MAX_REFERENCES = 100;
 
 /** Whether `id` fits the bound (an absent id does). */
 export function idFits(id: string | undefined): boolean {
@@ -69,6 +77,20 @@ export function boundedBody(body: string, maxPosts: number, postChars = POST_CHA
     .join("")
     .replace(/[\uD800-\uDBFF]$/, "");
   return `${cut}${notice(body.length - cut.length)}`;
+}
+
+/**
+ * A body for an XMPP room cut to XMPP_BODY_CHARS (the cut said at its end), with the
+ * references that still fall inside it, at most MAX_REFERENCES of them.
+ */
+export function boundedForXmpp<R extends { readonly end?: number }>(
+  body: string,
+  references: readonly R[],
+): { body: string; references: R[] } {
+  const cut = boundedBody(body, 1, XMPP_BODY_CHARS);
+  if (cut === body && references.length <= MAX_REFERENCES) return { body, references: [...references] };
+  const length = codePoints(cut);
+  return { body: cut, references: references.filter((r) => (r.end ?? 0) <= length).slice(0, MAX_REFERENCES) };
 }
 
 function codePoints(s: string): number {

@@ -39,7 +39,7 @@ import type { MessageRecord } from "../store/index.ts";
 import type { EngineContext } from "./context.ts";
 import type { DirectChats } from "./direct-chats.ts";
 import { isEmptyText, mapMentions } from "./mentions.ts";
-import { idFits, MAX_ID_BYTES, MAX_REACTION_CODE_POINTS, reactionFits } from "./message-bounds.ts";
+import { boundedForXmpp, idFits, MAX_ID_BYTES, MAX_REACTION_CODE_POINTS, reactionFits } from "./message-bounds.ts";
 import type { Puppet } from "./puppet-directory.ts";
 import { RoomPresence } from "./room-presence.ts";
 import { stanzaIdFor } from "./stanza-ids.ts";
@@ -256,7 +256,8 @@ export class RemoteToXmpp implements ConnectorHost {
       };
     }
     if (!isEmptyText(mainText) || files.length === 0) {
-      const styled = toStyling(mainText);
+      const styling = toStyling(mainText);
+      const styled = boundedForXmpp(styling.body, styling.references);
       let body = styled.body;
       let references = styled.references;
       const extra: Partial<MessageInput> = {};
@@ -477,7 +478,8 @@ export class RemoteToXmpp implements ConnectorHost {
     }
     if (records.length === 0) return;
     const { puppet } = await this.ctx.puppets.ensure(e.author);
-    const styled = toStyling(this.resolveMentions(e.text));
+    const styling = toStyling(this.resolveMentions(e.text));
+    const styled = boundedForXmpp(styling.body, styling.references);
     for (const r of records) {
       if (r.originId === undefined) continue;
       const original = r.originId;
