@@ -274,7 +274,11 @@ export class IncomingEvents {
     return fromRichTextBlocks(m.blocks, ctx) ?? fromMrkdwn(m.text ?? "", ctx);
   }
 
-  /** Files are private to the workspace: the engine downloads them with the bot token and re-hosts them. */
+  /**
+   * Files on Slack's file host are private to the workspace: the engine downloads them with the
+   * bot token and re-hosts them. A file elsewhere (an external file, such as a shared Google Doc,
+   * or a URL no real Slack payload names) is relayed as its link: not fetched, no token.
+   */
   private attachmentsOf(files: readonly SlackFile[] | undefined): RemoteAttachment[] {
     if (!Array.isArray(files)) return [];
     const out: RemoteAttachment[] = [];
@@ -288,8 +292,9 @@ export class IncomingEvents {
         ...(typeof f.name === "string" && { filename: f.name }),
         ...(typeof f.mimetype === "string" && { contentType: f.mimetype }),
         ...(typeof f.size === "number" && { size: f.size }),
-        ephemeral: true,
-        ...(this.fileOrigins.has(originOf(url)) && { headers: { Authorization: `Bearer ${this.o.botToken}` } }),
+        ...(this.fileOrigins.has(originOf(url))
+          ? { ephemeral: true, headers: { Authorization: `Bearer ${this.o.botToken}` } }
+          : { ephemeral: false }),
       });
     }
     return out;

@@ -27,7 +27,7 @@ function memoryState(): ConnectorState {
 
 function setUp(o: { apiUrl?: string } = {}) {
   const calls: string[] = [];
-  const attachments: Array<{ url: string; headers?: Record<string, string> }> = [];
+  const attachments: Array<{ url: string; headers?: Record<string, string>; ephemeral?: boolean }> = [];
   const state = memoryState();
   const host = {
     network: "slack",
@@ -94,6 +94,11 @@ describe("IncomingEvents", () => {
     assert.deepEqual(
       real.attachments.map((a) => a.headers?.Authorization),
       ["Bearer xoxb-secret", undefined, undefined, undefined, undefined],
+    );
+    // Only Slack's own files are fetched and re-hosted; a file elsewhere is relayed as its link.
+    assert.deepEqual(
+      real.attachments.map((a) => a.ephemeral),
+      [true, false, false, false, false],
     );
     // Entries of the wrong shape are passed over: the message and its good file still go.
     await real.events.handle(

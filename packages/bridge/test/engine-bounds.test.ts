@@ -87,6 +87,55 @@ for (const kind of XMPP_SERVER_KINDS) {
       assert.equal(leaked, false);
     });
 
+    it("cuts a remote body of 1 MB to one stanza the server takes, and relays 20 files of 25 with a notice", async () => {
+      const author = { id: "u1", displayName: "Anna" };
+      const para = (text: string) => ({
+        blocks: [{ type: "paragraph" as const, children: [{ type: "text" as const, text }] }],
+      });
+      const cut = h.alice.waitFor(isMessage((m) => m.from === `${h.room}/Anna` && (m.body ?? "").startsWith("zzz")));
+      await h.bridge.connectorHost.message({
+        channel: "general",
+        id: "huge-1",
+        author,
+        text: para("z".repeat(1_000_000)),
+        attachments: [],
+      });
+      const body = ((await cut).stanza as Message).body ?? "";
+      assert.ok(body.length <= 40_000, `${body.length} characters`);
+      assert.match(body, /more characters of this message were too long to relay/);
+      const files = Array.from({ length: 25 }, (_, i) => ({
+        url: `https://files.example/f${i}.png`,
+        ephemeral: false,
+      }));
+      const urls: string[] = [];
+      const notice = h.alice.waitFor(
+        isMessage((m) => m.from === `${h.room}/Anna` && /5 more files/.test(m.body ?? "")),
+        { timeoutMs: 20_000 },
+      );
+      const collecting = h.alice
+        .waitFor(
+          isMessage((m) => {
+            if (m.from === `${h.room}/Anna` && m.body?.startsWith("https://files.example/")) urls.push(m.body);
+            return false;
+          }),
+          { timeoutMs: 8000 },
+        )
+        .catch(() => undefined);
+      await h.bridge.connectorHost.message({
+        channel: "general",
+        id: "files-1",
+        author,
+        text: para("files"),
+        attachments: files,
+      });
+      await notice;
+      await collecting;
+      assert.equal(urls.length, 20, "files past the 20th are not relayed");
+      const next = h.alice.waitFor(isMessage((m) => m.body === "anna, after the files"));
+      h.net.post("u1", "general", "anna, after the files");
+      await next;
+    });
+
     it("drops what a sender says over their rate, tells them once, and lets others through", async () => {
       const notice = bob.waitFor(
         isMessage((m) => m.type === "chat" && /faster than this bridge relays/.test(m.body ?? "")),

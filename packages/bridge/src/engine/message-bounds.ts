@@ -25,6 +25,8 @@ export const POST_CHARS = 2000;
 export const XMPP_BODY_CHARS = 40_000;
 /** XEP-0372 references (mentions) in one message relayed into an XMPP room. */
 export const MAX_REFERENCES = 100;
+/** Files relayed from one remote message (Discord and Slack take 10 in one post); the rest are named in a notice. */
+export const MAX_ATTACHMENTS = 20;
 
 /** Whether `id` fits the bound (an absent id does). */
 export function idFits(id: string | undefined): boolean {

@@ -39,7 +39,14 @@ import type { MessageRecord } from "../store/index.ts";
 import type { EngineContext } from "./context.ts";
 import type { DirectChats } from "./direct-chats.ts";
 import { isEmptyText, mapMentions } from "./mentions.ts";
-import { boundedForXmpp, idFits, MAX_ID_BYTES, MAX_REACTION_CODE_POINTS, reactionFits } from "./message-bounds.ts";
+import {
+  boundedForXmpp,
+  idFits,
+  MAX_ATTACHMENTS,
+  MAX_ID_BYTES,
+  MAX_REACTION_CODE_POINTS,
+  reactionFits,
+} from "./message-bounds.ts";
 import type { Puppet } from "./puppet-directory.ts";
 import { RoomPresence } from "./room-presence.ts";
 import { stanzaIdFor } from "./stanza-ids.ts";
@@ -224,7 +231,12 @@ export class RemoteToXmpp implements ConnectorHost {
 
   private async attachmentParts(m: RemoteMessage): Promise<Array<{ url: string } | { notice: string }>> {
     const out: Array<{ url: string } | { notice: string }> = [];
-    for (const a of m.attachments ?? []) out.push(await this.ctx.media.toXmpp(a));
+    const all = m.attachments ?? [];
+    for (const a of all.slice(0, MAX_ATTACHMENTS)) out.push(await this.ctx.media.toXmpp(a));
+    if (all.length > MAX_ATTACHMENTS) {
+      this.ctx.metrics.badInput(this.network);
+      out.push({ notice: `[${all.length - MAX_ATTACHMENTS} more files of this message were not relayed]` });
+    }
     return out;
   }
 
