@@ -93,6 +93,19 @@ export function slackCases(): HostileCase[] {
     if (!side(w).fake.sendRawFrame(f)) throw new Error("no Socket Mode connection is open");
   };
   const event = (w: World, e: Record<string, unknown>) => side(w).fake.deliverEvent(e as SlackEvent);
+  /** A message_changed that makes the message at `ts` Mallory's, saying `text`. */
+  const malloryEdits = (w: World, ts: string, text: string, previous?: Record<string, unknown>) => {
+    const s = side(w);
+    event(w, {
+      type: "message",
+      subtype: "message_changed",
+      channel: s.channelId,
+      hidden: true,
+      ts: freshTs(),
+      message: { type: "message", user: s.mallory, text, ts, edited: { user: s.mallory, ts: freshTs() } },
+      ...(previous && { previous_message: previous }),
+    });
+  };
   return [
     // --- envelopes and payloads of the wrong shape ---
     c("a frame that is not JSON", (w) => frame(w, `{"envelope_id": "x", ${PWNED}`)),
@@ -246,42 +259,17 @@ export function slackCases(): HostileCase[] {
     ),
     // --- spoofing ---
     c("message_changed of the victim's message, claiming Mallory as its author", (w, a) => {
-      const s = side(w);
       const ts = a.remote?.remoteId ?? freshTs();
-      event(w, {
+      malloryEdits(w, ts, `${PWNED} edited by mallory`, {
         type: "message",
-        subtype: "message_changed",
-        channel: s.channelId,
-        hidden: true,
-        ts: freshTs(),
-        message: {
-          type: "message",
-          user: s.mallory,
-          text: `${PWNED} edited by mallory`,
-          ts,
-          edited: { user: s.mallory, ts: freshTs() },
-        },
-        previous_message: { type: "message", user: s.ada, text: "anchor from ada", ts },
+        user: side(w).ada,
+        text: "anchor from ada",
+        ts,
       });
     }),
-    c("message_changed of the message the bridge posted for alice, by Mallory", (w, a) => {
-      const s = side(w);
-      const ts = a.alice?.remoteId ?? freshTs();
-      event(w, {
-        type: "message",
-        subtype: "message_changed",
-        channel: s.channelId,
-        hidden: true,
-        ts: freshTs(),
-        message: {
-          type: "message",
-          user: s.mallory,
-          text: `${PWNED} alice said this`,
-          ts,
-          edited: { user: s.mallory, ts: freshTs() },
-        },
-      });
-    }),
+    c("message_changed of the message the bridge posted for alice, by Mallory", (w, a) =>
+      malloryEdits(w, a.alice?.remoteId ?? freshTs(), `${PWNED} alice said this`),
+    ),
     c("message_deleted of the message the bridge posted for alice, without previous_message", (w, a) =>
       event(w, {
         type: "message",
