@@ -93,6 +93,18 @@ export function slackCases(): HostileCase[] {
     if (!side(w).fake.sendRawFrame(f)) throw new Error("no Socket Mode connection is open");
   };
   const event = (w: World, e: Record<string, unknown>) => side(w).fake.deliverEvent(e as SlackEvent);
+  /** A bot's message under `username`, a name that is not the bot's. */
+  const botMessageAs = (w: World, username: string) =>
+    event(
+      w,
+      message(w, {
+        subtype: "bot_message",
+        user: undefined,
+        bot_id: "BHOSTILE01",
+        username,
+        text: `${PWNED} from ${username}`,
+      }),
+    );
   /** A message_changed that makes the message at `ts` Mallory's, saying `text`. */
   const malloryEdits = (w: World, ts: string, text: string, previous?: Record<string, unknown>) => {
     const s = side(w);
@@ -280,30 +292,8 @@ export function slackCases(): HostileCase[] {
         deleted_ts: a.alice?.remoteId,
       }),
     ),
-    c("a bot_message under the victim's name", (w) =>
-      event(
-        w,
-        message(w, {
-          subtype: "bot_message",
-          user: undefined,
-          bot_id: "BHOSTILE01",
-          username: "Ada",
-          text: `${PWNED} from Ada`,
-        }),
-      ),
-    ),
-    c("a bot_message under the XMPP victim's nick", (w) =>
-      event(
-        w,
-        message(w, {
-          subtype: "bot_message",
-          user: undefined,
-          bot_id: "BHOSTILE01",
-          username: "alice",
-          text: `${PWNED} from alice`,
-        }),
-      ),
-    ),
+    c("a bot_message under the victim's name", (w) => botMessageAs(w, "Ada")),
+    c("a bot_message under the XMPP victim's nick", (w) => botMessageAs(w, "alice")),
     c("a bot_message claiming the bridge's own name", (w) =>
       event(
         w,
