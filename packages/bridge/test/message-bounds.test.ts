@@ -78,13 +78,16 @@ describe("bounds on what comes from outside", () => {
   });
 
   it("cuts a body for an XMPP room to XMPP_BODY_CHARS and keeps at most MAX_REFERENCES that fall inside it", () => {
-    const small = boundedForXmpp("hi @Ada", [{ begin: 3, end: 7, uri: "xmpp:a" }]);
+    const small = boundedForXmpp({ body: "hi @Ada", references: [{ begin: 3, end: 7, uri: "xmpp:a" }] });
     assert.deepEqual(small, { body: "hi @Ada", references: [{ begin: 3, end: 7, uri: "xmpp:a" }] });
     const huge = "x".repeat(1_000_000);
-    const cut = boundedForXmpp(huge, [
-      { begin: 0, end: 4, uri: "xmpp:a" },
-      { begin: 999_000, end: 999_004, uri: "xmpp:b" },
-    ]);
+    const cut = boundedForXmpp({
+      body: huge,
+      references: [
+        { begin: 0, end: 4, uri: "xmpp:a" },
+        { begin: 999_000, end: 999_004, uri: "xmpp:b" },
+      ],
+    });
     assert.ok(cut.body.length <= XMPP_BODY_CHARS, `${cut.body.length} characters`);
     assert.match(cut.body, /more characters of this message were too long to relay\]$/);
     assert.deepEqual(
@@ -92,7 +95,7 @@ describe("bounds on what comes from outside", () => {
       ["xmpp:a"],
     );
     const mentions = Array.from({ length: 5000 }, (_, i) => ({ begin: i * 5, end: i * 5 + 4, uri: `xmpp:u${i}` }));
-    const many = boundedForXmpp("@Ada ".repeat(5000), mentions);
+    const many = boundedForXmpp({ body: "@Ada ".repeat(5000), references: mentions });
     assert.equal(many.references.length, MAX_REFERENCES);
     assert.equal(many.references[0]?.uri, "xmpp:u0");
   });

@@ -85,10 +85,13 @@ export function boundedBody(body: string, maxPosts: number, postChars = POST_CHA
  * A body for an XMPP room cut to XMPP_BODY_CHARS (the cut said at its end), with the
  * references that still fall inside it, at most MAX_REFERENCES of them.
  */
-export function boundedForXmpp<R extends { readonly end?: number }>(
-  body: string,
-  references: readonly R[],
-): { body: string; references: R[] } {
+export function boundedForXmpp<R extends { readonly end?: number }>({
+  body,
+  references,
+}: {
+  readonly body: string;
+  readonly references: readonly R[];
+}): { body: string; references: R[] } {
   const cut = boundedBody(body, 1, XMPP_BODY_CHARS);
   if (cut === body && references.length <= MAX_REFERENCES) return { body, references: [...references] };
   const length = codePoints(cut);

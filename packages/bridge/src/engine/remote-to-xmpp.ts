@@ -268,8 +268,7 @@ export class RemoteToXmpp implements ConnectorHost {
       };
     }
     if (!isEmptyText(mainText) || files.length === 0) {
-      const styling = toStyling(mainText);
-      const styled = boundedForXmpp(styling.body, styling.references);
+      const styled = boundedForXmpp(toStyling(mainText));
       let body = styled.body;
       let references = styled.references;
       const extra: Partial<MessageInput> = {};
@@ -490,8 +489,7 @@ export class RemoteToXmpp implements ConnectorHost {
     }
     if (records.length === 0) return;
     const { puppet } = await this.ctx.puppets.ensure(e.author);
-    const styling = toStyling(this.resolveMentions(e.text));
-    const styled = boundedForXmpp(styling.body, styling.references);
+    const styled = boundedForXmpp(toStyling(this.resolveMentions(e.text)));
     for (const r of records) {
       if (r.originId === undefined) continue;
       const original = r.originId;
