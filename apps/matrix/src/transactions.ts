@@ -126,7 +126,8 @@ export class Transactions {
     now?: () => number;
   }) {
     this.now = options.now ?? Date.now;
-    this.recoveringUntil = this.now() + RECOVERY_WATCH_MS;
+    this.recoveringUntil = 0;
+    this.watchRecovery();
     this.state = options.state;
     this.handlers = options.handlers;
     this.logger = options.logger;
@@ -142,13 +143,18 @@ export class Transactions {
   homeserverGone(reason: string): void {
     if (!this.missed) return;
     this.missed.suspect(reason);
-    this.recoveringUntil = this.now() + RECOVERY_WATCH_MS;
+    this.watchRecovery();
     clearTimeout(this.fallback);
     this.fallback = setTimeout(() => {
       const run = this.chain.then(() => this.catchUpMissed([]));
       this.chain = run.catch(() => undefined);
     }, MISSED_FALLBACK_MS);
     this.fallback.unref();
+  }
+
+  /** The homeserver's recoverer runs from now on: a skipped transaction number means something for a while. */
+  private watchRecovery(): void {
+    this.recoveringUntil = this.now() + RECOVERY_WATCH_MS;
   }
 
   private async catchUpMissed(pushed: readonly unknown[]): Promise<void> {
@@ -167,9 +173,7 @@ export class Transactions {
     if (running) return running;
     const run = this.chain.then(() => this.handle(txnId, fingerprint, runKey, body));
     // Refused: the homeserver marks the service down and its recoverer sends what follows.
-    this.chain = run.catch(() => {
-      this.recoveringUntil = this.now() + RECOVERY_WATCH_MS;
-    });
+    this.chain = run.catch(() => this.watchRecovery());
     const tracked = run.finally(() => this.running.delete(runKey));
     this.running.set(runKey, tracked);
     return tracked;
