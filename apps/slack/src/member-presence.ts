@@ -8,11 +8,17 @@
  * `active` is online and `away` idle; the status text goes along.
  *
  * Who is polled follows the linked channels' membership: a member who
- * joins one later (member_joined_channel, `joined`) is asked at once and
- * polled from then on; one who leaves every linked channel
- * (member_left_channel, `left`) is no longer asked about. Every
- * users.getPresence call, the poll's and a joiner's, takes the next free
- * slot `gapMs` after the previous one.
+ * joins one later (member_joined_channel, `joined`) is queued, asked in the
+ * next free call slot ahead of the poll, and polled from then on; one who
+ * leaves every linked channel (member_left_channel, `left`) is no longer
+ * asked about. Every users.getPresence call, the poll's and a joiner's,
+ * takes the next free slot `gapMs` after the previous one.
+ *
+ * Joiners wait in one queue with one loop asking them, not a pending call
+ * each: 9,000 members joining at once wait about three hours for their
+ * turn, and each costs a queue entry meanwhile (their Do Not Disturb is
+ * read for up to 50 of them at once, as at start), not a chain of promises
+ * and a timer.
  *
  * Do Not Disturb (a snooze or a DND window, read with dnd.teamInfo by
  * MemberDnd when members are seated and on every poll round) shows an
@@ -22,11 +28,13 @@
  *
  * A deactivated account (`deleted` in Slack's user object) is not seated
  * nor polled: Slack answers `away` for it, which would seat it again. When
- * it is reactivated, it is asked again in the channels it is known in.
+ * it is reactivated, it is queued like a joiner in the channels it is known
+ * in.
  */
 import type { ConnectorHost, Logger, RemotePresence } from "@parley/bridge";
 import type { webApi } from "@slack/bolt";
 import type { SlackDirectory } from "./directory.ts";
+import { MemberChannels } from "./member-channels.ts";
 import { type DndState, inDnd, MemberDnd, nextFlip } from "./member-dnd.ts";
 import type { SlackFailures } from "./slack-failures.ts";
 
@@ -34,6 +42,8 @@ import type { SlackFailures } from "./slack-failures.ts";
 const MAX_MEMBERS_PER_CHANNEL = 500;
 /** A DND timer waits at most this long; when it fires early, it is set again for what is left. */
 const MAX_DND_TIMER_MS = 6 * 60 * 60 * 1000;
+/** Joiners whose Do Not Disturb is read in one dnd.teamInfo call (Slack's most per call). */
+const JOINERS_PER_DND_READ = 50;
 
 export interface MemberPresenceOptions {
   readonly client: webApi.WebClient;
@@ -48,20 +58,28 @@ export interface MemberPresenceOptions {
 
 export class MemberPresence {
   private readonly o: MemberPresenceOptions;
-  /** Member -> last presence reported, for the members of linked channels. */
+  /** Member -> last presence reported, for the members of linked channels (bound: those members, each once). */
   private readonly last = new Map<string, RemotePresence["status"] | undefined>();
-  /** Member -> the linked channels they are known to be in; a member with none is not polled. */
-  private readonly channelsOf = new Map<string, Set<string>>();
+  /** The linked channels each member is known to be in; a member in none is not polled. */
+  private readonly channelsOf = new MemberChannels();
+  /**
+   * Joins waiting for their first ask (`channel member`, in the order they
+   * came). Bound: one per member of each linked channel, dropped when they
+   * leave it; `seatJoiners` takes them one per call slot.
+   */
+  private readonly joiners = new Set<string>();
+  /** The loop seating `joiners`, while there are any. */
+  private seating: Promise<void> | undefined;
   /** When the next users.getPresence call may go (Date.now() time). */
   private nextCallAt = 0;
   private stopped = false;
-  /** Sleeps in progress (the poll's and a linked channel's): `stop` ends them all. */
+  /** Sleeps in progress (the poll's, the joiners' loop's and a linked channel's): `stop` ends them all. */
   private readonly sleeping = new Set<() => void>();
-  /** Member -> what users.getPresence last answered (before Do Not Disturb is applied). */
+  /** Member -> what users.getPresence last answered (before Do Not Disturb is applied); bound: the polled members. */
   private readonly slackPresence = new Map<string, RemotePresence>();
-  /** Member -> their Do Not Disturb, as dnd.teamInfo last answered. */
+  /** Member -> their Do Not Disturb, as dnd.teamInfo last answered; bound: the polled members. */
   private readonly dndState = new Map<string, DndState>();
-  /** Member -> the timer for their next Do Not Disturb change (one per polled member). */
+  /** Member -> the timer for their next Do Not Disturb change (bound: one per polled member). */
   private readonly dndTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly dnd: MemberDnd;
 
@@ -101,20 +119,27 @@ export class MemberPresence {
   }
 
   /**
-   * A member joined a linked channel (after start): asked at once and
-   * polled from then on, like the members found at start.
+   * A member joined a linked channel (after start): queued, asked in the
+   * next free slot and polled from then on, like the members found at
+   * start. `joinersSeated` tells when the queue is through.
    */
-  async joined(channel: string, id: string): Promise<void> {
+  joined(channel: string, id: string): void {
     if (this.stopped) return;
-    await this.seat(channel, id, "ask");
+    // Recorded before anything is awaited, so that a `left` right after is not undone.
+    this.channelsOf.add(id, channel);
+    this.joiners.add(`${channel} ${id}`);
+    this.seating ??= this.seatJoiners();
+  }
+
+  /** Resolves once every member queued by `joined` or `reactivated` so far was asked (or dropped). */
+  joinersSeated(): Promise<void> {
+    return this.seating ?? Promise.resolve();
   }
 
   /** A member left a channel: no longer polled once they are in no linked channel. */
   left(channel: string, id: string): void {
-    const channels = this.channelsOf.get(id);
-    channels?.delete(channel);
-    if (channels !== undefined && channels.size > 0) return;
-    this.channelsOf.delete(id);
+    this.joiners.delete(`${channel} ${id}`);
+    if (this.channelsOf.remove(id, channel) > 0) return;
     this.forget(id);
   }
 
@@ -123,12 +148,9 @@ export class MemberPresence {
     this.forget(id);
   }
 
-  /** A deactivated account is active again: asked and seated in the linked channels it is known in. */
-  async reactivated(id: string): Promise<void> {
-    for (const channel of [...(this.channelsOf.get(id) ?? [])]) {
-      if (this.stopped) return;
-      await this.seat(channel, id, "ask");
-    }
+  /** A deactivated account is active again: queued like a joiner in the linked channels it is known in. */
+  reactivated(id: string): void {
+    for (const channel of this.channelsOf.list(id)) this.joined(channel, id);
   }
 
   /** Whether a member's presence is polled (for tests and cache sizes). */
@@ -139,34 +161,23 @@ export class MemberPresence {
   /**
    * Records the member in `channel`, asks their presence and reports it
    * there; they are polled from now on. `dnd` is their DND as read for the
-   * whole channel, or "ask" to read it for them alone.
+   * whole channel or the joiners' batch (undefined: none known).
    */
-  private async seat(channel: string, id: string, dnd: DndState | undefined | "ask"): Promise<void> {
+  private async seat(channel: string, id: string, dnd: DndState | undefined): Promise<void> {
     // Recorded before anything is awaited, so that a `left` right after is not undone.
-    let channels = this.channelsOf.get(id);
-    if (!channels) {
-      channels = new Set();
-      this.channelsOf.set(id, channels);
-    }
-    channels.add(channel);
+    this.channelsOf.add(id, channel);
     const user = await this.o.directory.user(id);
     if (user.isBridge) {
       this.left(channel, id);
       return;
     }
-    if (!this.channelsOf.get(id)?.has(channel) || this.o.directory.isDeleted(id)) return;
+    if (!this.channelsOf.has(id, channel) || this.o.directory.isDeleted(id)) return;
     // Polled even when this first ask fails: the poll reports them once Slack answers.
     if (!this.last.has(id)) this.last.set(id, undefined);
-    const state = dnd === "ask" ? (await this.dnd.read([id])).get(id) : dnd;
-    if (state !== undefined) this.applyDnd(id, state);
+    if (dnd !== undefined) this.applyDnd(id, dnd);
     const presence = await this.presenceOf(id);
     // They may have left meanwhile: reporting them now would seat them again.
-    if (
-      presence === undefined ||
-      this.stopped ||
-      !this.channelsOf.get(id)?.has(channel) ||
-      this.o.directory.isDeleted(id)
-    )
+    if (presence === undefined || this.stopped || !this.channelsOf.has(id, channel) || this.o.directory.isDeleted(id))
       return;
     this.slackPresence.set(id, presence);
     const shown = this.shown(id, presence);
@@ -179,6 +190,38 @@ export class MemberPresence {
     for (const wake of this.sleeping) wake();
     for (const timer of this.dndTimers.values()) clearTimeout(timer);
     this.dndTimers.clear();
+  }
+
+  /**
+   * Seats the queued joiners one by one, in the order they came, each
+   * batch's Do Not Disturb read in one call; ends when the queue is empty
+   * (the next `joined` starts it again).
+   */
+  private async seatJoiners(): Promise<void> {
+    // `seating` is set before this can end.
+    await Promise.resolve();
+    try {
+      while (!this.stopped && this.joiners.size > 0) {
+        const batch: Array<{ channel: string; id: string }> = [];
+        for (const key of this.joiners) {
+          this.joiners.delete(key);
+          const space = key.indexOf(" ");
+          batch.push({ channel: key.slice(0, space), id: key.slice(space + 1) });
+          if (batch.length === JOINERS_PER_DND_READ) break;
+        }
+        const dnd = await this.dnd.read([...new Set(batch.map((j) => j.id))]);
+        for (const { channel, id } of batch) {
+          if (this.stopped) return;
+          // Left while queued: not asked.
+          if (!this.channelsOf.has(id, channel)) continue;
+          await this.seat(channel, id, dnd.get(id)).catch((e: unknown) => {
+            this.o.logger.warn("a joining member's presence could not be read", { user: id, error: String(e) });
+          });
+        }
+      }
+    } finally {
+      this.seating = undefined;
+    }
   }
 
   /** How many members have a DND timer set (at most one each). */
@@ -246,6 +289,8 @@ export class MemberPresence {
       await this.sleep(this.o.intervalMs);
       for (const [id, state] of await this.dnd.read([...this.last.keys()])) this.applyDnd(id, state);
       for (const id of [...this.last.keys()]) {
+        // Joiners go first, as when each took the next slot as they came.
+        while (this.seating !== undefined && !this.stopped) await this.seating;
         if (this.stopped) return;
         const presence = await this.presenceOf(id);
         // Left every linked channel while being asked: not reported.

@@ -295,22 +295,14 @@ export class SlackConnector implements Connector {
             .rememberRoot(channel, ts, thread)
             .catch(logFailure(logger, "could not note a thread's first message", "warn", { channel }));
       },
-      // Not awaited: asking a joiner's presence waits for a users.getPresence slot, which the events behind must not.
+      // Queued: asking a joiner's presence waits for a users.getPresence slot, which the events behind must not.
       membershipChanged: (channel, user, kind) => {
-        if (!presence) return;
-        if (kind === "leave") presence.left(channel, user);
-        else
-          void presence.joined(channel, user).catch((e: unknown) => {
-            logger.warn("a joining member's presence could not be read", { error: String(e) });
-          });
+        if (kind === "leave") presence?.left(channel, user);
+        else presence?.joined(channel, user);
       },
       accountChanged: (user, kind) => {
-        if (!presence) return;
-        if (kind === "deactivated") presence.deactivated(user);
-        else
-          void presence.reactivated(user).catch((e: unknown) => {
-            logger.warn("a reactivated member's presence could not be read", { error: String(e) });
-          });
+        if (kind === "deactivated") presence?.deactivated(user);
+        else presence?.reactivated(user);
       },
     });
     const catchUp = new CatchUp({

@@ -111,6 +111,27 @@ describe("member DND", () => {
     assert.ok(!seen.includes("U2 online") && !seen.includes("U2 dnd"), "away stays away");
   });
 
+  it("reads the Do Not Disturb of joiners queued together in one call, and skips one who left while queued", async () => {
+    const asked: string[] = [];
+    const { members, seen } = setup(
+      async (users) => {
+        asked.push(users.join(","));
+        return Object.fromEntries(users.map((u) => [u, { dnd_enabled: false, snooze_enabled: false }]));
+      },
+      silentLogger,
+      60_000,
+    );
+    await members.start(["C1"]);
+    assert.deepEqual(asked, ["U1,U2"]);
+    for (const id of ["U3", "U4", "U5", "U6"]) members.joined("C1", id);
+    members.left("C1", "U5");
+    await members.joinersSeated();
+    members.stop();
+    assert.deepEqual(asked, ["U1,U2", "U3,U4,U6"], "one dnd.teamInfo call for the joiners, not one each");
+    assert.deepEqual(seen.slice(2), ["C1 U3 idle", "C1 U4 idle", "C1 U6 idle"]);
+    assert.equal(members.polls("U5"), false);
+  });
+
   it("clears a member's timer when they leave", async () => {
     const end = Math.floor(Date.now() / 1000) + 3600;
     const { members, seen } = setup(async (users) =>
@@ -140,7 +161,7 @@ describe("member DND", () => {
     await members.start(["C1"]);
     assert.deepEqual(seen.slice(0, 2), ["C1 U1 online", "C1 U2 idle"]);
     // A joiner and a few poll rounds later, Slack was asked once.
-    await members.joined("C1", "U3");
+    members.joined("C1", "U3");
     await next("C1 U3 idle");
     await new Promise((r) => setTimeout(r, 100));
     members.stop();

@@ -105,8 +105,9 @@ describe("MemberPresence", () => {
       assert.equal(members.polls("U9"), false);
       // U9 joins both linked channels after start: asked at once, and polled from then on.
       presence.set("U9", "active");
-      await members.joined("C1", "U9");
-      await members.joined("C2", "U9");
+      members.joined("C1", "U9");
+      members.joined("C2", "U9");
+      await members.joinersSeated();
       assert.ok(seen.includes("C1 U9 online") && seen.includes("C2 U9 online"), seen.join(", "));
       assert.equal(members.polls("U9"), true);
       presence.set("U9", "away");
@@ -131,9 +132,9 @@ describe("MemberPresence", () => {
       assert.equal(asked.filter((u) => u === "U9").length, before, "U9 is not asked about after leaving");
       assert.ok(!seen.slice(seen.indexOf("U9 online") + 1).some((l) => l.includes("U9")), seen.join(", "));
       // Joining and leaving at once (the leave handled while the join's ask waits): not seated, not polled.
-      const joining = members.joined("C1", "U7");
+      members.joined("C1", "U7");
       members.left("C1", "U7");
-      await joining;
+      await members.joinersSeated();
       assert.equal(members.polls("U7"), false);
       assert.ok(!seen.some((l) => l.includes("U7")), seen.join(", "));
     } finally {
@@ -186,7 +187,8 @@ describe("MemberPresence", () => {
       assert.equal(members.polls("U1"), false);
       deleted.delete("U2");
       directory.remember({ id: "U2", name: "U2", deleted: false });
-      await members.reactivated("U2");
+      members.reactivated("U2");
+      await members.joinersSeated();
       assert.deepEqual(seen, ["C1 U1 idle", "C1 U2 idle"]);
       assert.equal(members.polls("U2"), true);
     } finally {
