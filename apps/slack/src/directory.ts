@@ -212,28 +212,28 @@ export class SlackDirectory {
 }
 
 /**
- * The fields of `user` the bridge reads: Slack's user object carries dozens
- * more (five more avatar sizes, time zone, colour...), about 1 kB a member
- * that the cache would keep for nothing.
+ * What the bridge reads of `user`, in the shape `remoteUser` reads: Slack's
+ * user object carries dozens more fields (five more avatar sizes, time
+ * zone, colour...), about 1 kB a member that the cache would keep for
+ * nothing. Of the names only the one shown is kept (as `name`), of the
+ * avatars only the one used (as `image_192`): a member costs one string
+ * of each, not three or four.
  */
 function readFields(user: SlackUserObject): SlackUserObject {
-  const p = user.profile;
-  const profile = p && {
-    ...(p.display_name !== undefined && { display_name: p.display_name }),
-    ...(p.real_name !== undefined && { real_name: p.real_name }),
-    ...(p.image_192 !== undefined && { image_192: p.image_192 }),
-    ...(p.image_72 !== undefined && { image_72: p.image_72 }),
-    ...(p.image_512 !== undefined && { image_512: p.image_512 }),
+  const p = user.profile ?? {};
+  const name = nonEmpty(p.display_name) ?? nonEmpty(p.real_name) ?? nonEmpty(user.real_name) ?? nonEmpty(user.name);
+  const avatar = nonEmpty(p.image_192) ?? nonEmpty(p.image_72) ?? nonEmpty(p.image_512);
+  const profile = {
+    ...(avatar !== undefined && { image_192: avatar }),
     ...(p.bot_id !== undefined && { bot_id: p.bot_id }),
     ...(p.status_text !== undefined && { status_text: p.status_text }),
   };
   return {
     ...(user.id !== undefined && { id: user.id }),
-    ...(user.name !== undefined && { name: user.name }),
-    ...(user.real_name !== undefined && { real_name: user.real_name }),
+    ...(name !== undefined && { name }),
     ...(user.deleted !== undefined && { deleted: user.deleted }),
     ...(user.is_bot !== undefined && { is_bot: user.is_bot }),
-    ...(profile !== undefined && { profile }),
+    ...(Object.keys(profile).length > 0 && { profile }),
   };
 }
 
