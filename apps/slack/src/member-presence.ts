@@ -77,7 +77,7 @@ export class MemberPresence {
   private readonly sleeping = new Set<() => void>();
   /** Member -> what users.getPresence last answered (before Do Not Disturb is applied); bound: the polled members. */
   private readonly slackPresence = new Map<string, RemotePresence>();
-  /** Member -> their Do Not Disturb, as dnd.teamInfo last answered; bound: the polled members. */
+  /** Member -> their Do Not Disturb, as dnd.teamInfo last answered, for those with a snooze or DND hours (bound: the polled members). */
   private readonly dndState = new Map<string, DndState>();
   /** Member -> the timer for their next Do Not Disturb change (bound: one per polled member). */
   private readonly dndTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -248,7 +248,9 @@ export class MemberPresence {
   /** Keeps a polled member's DND and sets their timer for its next change (not for one who left meanwhile). */
   private applyDnd(id: string, state: DndState): void {
     if (this.stopped || !this.last.has(id)) return;
-    this.dndState.set(id, state);
+    // Most members have neither a snooze nor DND hours: nothing kept for them.
+    if (state.snoozeUntil === undefined && state.window === undefined) this.dndState.delete(id);
+    else this.dndState.set(id, state);
     this.schedule(id);
   }
 
