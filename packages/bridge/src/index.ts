@@ -14,6 +14,7 @@ export * from "./component/stream-parser.ts";
 export * from "./config/index.ts";
 export * from "./connector/admin-notices.ts";
 export * from "./connector/connector.ts";
+export * from "./connector/history.ts";
 export * from "./connector/ordered-lines.ts";
 export * from "./connector/recent-relayed.ts";
 export * from "./delivery/index.ts";
