@@ -24,6 +24,7 @@ export type { Occupant } from "./engine/occupant-roster.ts";
 export * from "./engine/reflection-tracker.ts";
 export { RelayJoinError } from "./engine/relay-join.ts";
 export * from "./engine/relay-occupant.ts";
+export { RemoteCatchUp, type RemoteCatchUpOptions } from "./engine/remote-catch-up.ts";
 export { postRecordMsOf } from "./engine/remote-posts.ts";
 export { type ArchivedMessage, type ArchivePage, RoomArchiveError } from "./engine/room-archive.ts";
 export * from "./format/index.ts";
