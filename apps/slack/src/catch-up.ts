@@ -26,7 +26,7 @@ import type { ActiveThreads } from "./active-threads.ts";
 import { reactionEmoji } from "./format/index.ts";
 import type { SlackMessage, SlackReaction } from "./incoming-events.ts";
 import type { SlackFailures } from "./slack-failures.ts";
-import { compareTs, isSlackTs, tsMillis, tsOf } from "./slack-ts.ts";
+import { compareTs, isSlackTs, tsMillis, tsMillisExact, tsOf } from "./slack-ts.ts";
 
 const PAGE = 200;
 /** The `page` of an answer cut short at the bound: there is more after it, for the next catch-up. */
@@ -151,7 +151,7 @@ export class SlackHistory {
       out.push({
         id: m.ts,
         ...(message !== undefined && { message }),
-        ...(isSlackTs(m.edited?.ts) && { edited: tsMillis(m.edited.ts) }),
+        ...(isSlackTs(m.edited?.ts) && { edited: tsMillisExact(m.edited.ts) }),
         ...(gone && { gone: true }),
         reactions: await this.reactions(m.reactions),
       });

@@ -11,7 +11,7 @@ import type { SlackDirectory, SlackUserObject } from "./directory.ts";
 import type { DmRouting } from "./dm-routing.ts";
 import { fromMrkdwn, fromRichTextBlocks, mentionedIds, reactionEmoji } from "./format/index.ts";
 import { type HandledOnce, messageKey } from "./handled-once.ts";
-import { isSlackTs, tsMillis } from "./slack-ts.ts";
+import { isSlackTs, tsMillis, tsMillisExact } from "./slack-ts.ts";
 
 /** The fields of a Slack file object the bridge reads. */
 export interface SlackFile {
@@ -184,7 +184,7 @@ export class IncomingEvents {
         id: ts,
         author,
         text: await this.textOf(now),
-        timestamp: stamp !== undefined ? tsMillis(stamp) : Date.now(),
+        timestamp: stamp !== undefined ? tsMillisExact(stamp) : Date.now(),
       });
     });
   }

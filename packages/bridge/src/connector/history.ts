@@ -32,7 +32,11 @@ export interface HistoryMessage {
    * message): the cursor still moves past it.
    */
   readonly message?: RemoteMessage;
-  /** When it was last edited (ms since the epoch), when it was. */
+  /**
+   * When it was last edited, when it was: ms since the epoch (a fraction is
+   * fine, for networks whose stamps are finer), the same number the live
+   * edit's `RemoteEdit.timestamp` gives, which the engine compares it with.
+   */
   readonly edited?: number;
   /** Listed only as the trace of a deleted message (Slack's tombstone of a thread's first message). */
   readonly gone?: boolean;
