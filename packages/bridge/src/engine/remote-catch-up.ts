@@ -14,10 +14,7 @@
  * a channel does not pour its past into the room.
  *
  * Cursors move as messages are handed over (live ones too, which the host
- * tells this module), in memory; they are written behind, at most about
- * once a second, and only once the engine has on record what it was handed
- * up to them (`settled`): a crash loses nothing, and what a lagging cursor
- * reads again the engine drops (by its delivery keys).
+ * tells this module), and are written behind (remote-catch-up-marks.ts).
  *
  * Edits, deletions and reactions made meanwhile to a channel's recent
  * messages are caught up too: the last `WINDOW` messages relayed per channel
@@ -41,14 +38,15 @@ import type {
   HistoryRequest,
   HistoryThread,
 } from "../connector/history.ts";
-import { type ListedMessage, RecentRelayed, windowChanges } from "../connector/recent-relayed.ts";
+import type { RecentRelayed } from "../connector/recent-relayed.ts";
 import type { Logger } from "../ops/logger-types.ts";
+import { CatchUpMarks } from "./remote-catch-up-marks.ts";
+import { changesInWindow } from "./remote-catch-up-window.ts";
 
 /** How many of a channel's messages up to its cursor are looked at for changes made while the bridge was away. */
 export const WINDOW = 50;
 /** How often (in pages) a long catch-up logs its progress. */
 const PROGRESS_EVERY_PAGES = 20;
-const FLUSH_EVERY_MS = 1000;
 
 export interface RemoteCatchUpOptions {
   /** The network's human name (`Discord`), for the admins' notices. */
@@ -115,26 +113,24 @@ export function catchUpBoundsOf(
 
 export class RemoteCatchUp {
   private readonly o: RemoteCatchUpOptions;
-  private readonly cursors = new Map<string, string>();
-  /** Cursors moved in memory and not written yet. */
-  private readonly dirty = new Map<string, string>();
+  private readonly marks: CatchUpMarks;
+  /** What was relayed lately per channel (kept with the marks). */
   private readonly recent: RecentRelayed;
-  private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
   /** Catch-ups run one after the other. */
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(o: RemoteCatchUpOptions) {
     this.o = o;
-    this.recent = new RecentRelayed({
+    this.marks = new CatchUpMarks({
       state: o.state,
       logger: o.logger,
-      size: WINDOW,
-      compare: o.ids.compare,
-      isId: o.ids.isId,
-      changed: () => this.schedule(),
+      ids: o.ids,
+      window: WINDOW,
+      ...(o.settled !== undefined && { settled: o.settled }),
+      ...(o.flushEveryMs !== undefined && { flushEveryMs: o.flushEveryMs }),
     });
+    this.recent = this.marks.recent;
   }
 
   private now(): number {
@@ -192,65 +188,19 @@ export class RemoteCatchUp {
     if (user.isBridge !== true) void this.recent.reacted(channel, id, emoji, user.id, action);
   }
 
-  /** The cursor of a channel or thread, from memory or the state. */
-  async cursorOf(key: string): Promise<string | undefined> {
-    const known = this.cursors.get(key);
-    if (known !== undefined) return known;
-    const saved = await this.o.state.get(`cursor:${key}`);
-    if (saved !== undefined && this.o.ids.isId(saved)) {
-      if (!this.cursors.has(key)) this.cursors.set(key, saved);
-      return this.cursors.get(key);
-    }
-    return undefined;
+  /** The cursor of a channel or thread. */
+  cursorOf(key: string): Promise<string | undefined> {
+    return this.marks.cursorOf(key);
   }
 
-  /** Moves a cursor forward (never back) in memory; written within a second. */
+  /** Moves a cursor forward (never back); written within a second. */
   advance(key: string, id: string): void {
-    if (!this.o.ids.isId(id)) return;
-    const current = this.cursors.get(key);
-    if (current !== undefined && this.o.ids.compare(current, id) >= 0) return;
-    this.cursors.set(key, id);
-    this.dirty.set(key, id);
-    this.schedule();
+    this.marks.advance(key, id);
   }
 
-  private schedule(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, this.o.flushEveryMs ?? FLUSH_EVERY_MS);
-    this.timer.unref();
-  }
-
-  /** Writes the cursors moved, and the recent lists changed, since the last write, once `settled` says. */
+  /** Writes what moved since the last write, once `settled` says. */
   flush(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    const batch = [...this.dirty];
-    this.dirty.clear();
-    const settled = this.o.settled;
-    this.flushing = this.flushing.then(async () => {
-      if (settled) {
-        await settled().catch((e: unknown) =>
-          this.o.logger.warn("could not wait for the engine's writes before moving the catch-up cursors", {
-            error: messageOf(e),
-          }),
-        );
-      }
-      await this.recent.flush();
-      for (const [key, id] of batch) {
-        await this.o.state.set(`cursor:${key}`, id).catch((e: unknown) =>
-          this.o.logger.warn("a catch-up cursor could not be saved; the next catch-up starts earlier", {
-            channel: key,
-            error: messageOf(e),
-          }),
-        );
-      }
-    });
-    return this.flushing;
+    return this.marks.flush();
   }
 
   // --- a catch-up ----------------------------------------------------------------------------------------
@@ -302,12 +252,7 @@ export class RemoteCatchUp {
     const answer = await this.o.history({ channel, limit: 0 });
     const now =
       answer.cursor !== undefined && this.o.ids.isId(answer.cursor) ? answer.cursor : this.o.ids.idAt(this.now());
-    // Raced by a live message handed meanwhile: that one is newer.
-    const known = this.cursors.get(channel);
-    if (known !== undefined) return { from: known, fresh: true };
-    this.cursors.set(channel, now);
-    await this.o.state.set(`cursor:${channel}`, now);
-    return { from: now, fresh: true };
+    return { from: await this.marks.start(channel, now), fresh: true };
   }
 
   /**
@@ -430,84 +375,43 @@ export class RemoteCatchUp {
 
   /** The edits, deletions and reactions of a channel's last messages up to `cursor` (inclusive), oldest first. */
   private async changesUpTo(channel: string, cursor: string): Promise<void> {
-    const { compare } = this.o.ids;
     const limit = Math.min(WINDOW, this.o.limit);
     if (limit <= 0) return;
     const answer = await this.o.history({ channel, upTo: cursor, limit });
-    const listed = answer.messages.filter((m) => compare(m.id, cursor) <= 0).sort((a, b) => compare(a.id, b.id));
-    const recorded = await this.recent.of(channel);
-    const kept = new Map(recorded.map((r) => [r.id, r]));
-    let edits = 0;
-    // An edit the bridge relayed is known by its time; the engine drops one it has relayed already.
-    for (const item of listed) {
-      const m = item.message;
-      if (m === undefined || item.edited === undefined || item.gone === true || this.stopped) continue;
-      if (kept.get(item.id)?.edited === String(item.edited)) continue;
-      const edit: RemoteEdit = { channel: m.channel, id: m.id, author: m.author, text: m.text, timestamp: item.edited };
-      await this.o.hand.edit(edit);
-      this.edited(edit);
-      edits++;
-    }
-    const users = new Map<string, RemoteUser>();
-    for (const item of listed) for (const r of item.reactions ?? []) for (const u of r.users) users.set(u.id, u);
-    const changes = windowChanges(recorded, listed.map(listedOf), {
+    const found = await changesInWindow({
+      channel,
       upTo: cursor,
-      compare,
+      listed: answer.messages,
       full: answer.messages.length >= limit,
+      recorded: await this.recent.of(channel),
+      compare: this.o.ids.compare,
+      ...(this.o.lookupUser !== undefined && { lookupUser: this.o.lookupUser }),
+      logger: this.o.logger,
     });
-    for (const id of changes.deleted) {
+    for (const e of found.edits) {
+      if (this.stopped) return;
+      await this.o.hand.edit(e);
+      this.edited(e);
+    }
+    for (const id of found.deletions) {
       if (this.stopped) return;
       await this.o.hand.delete({ channel, id });
       this.deleted(channel, id);
     }
-    let reactions = 0;
-    // A listing that does not say who reacted to a message tells nothing of its reactions.
-    const withReactions = new Set(listed.filter((m) => m.reactions !== undefined).map((m) => m.id));
-    for (const x of changes.reactions) {
+    for (const x of found.reactions) {
       if (this.stopped) return;
-      if (!withReactions.has(x.id)) continue;
-      const user = users.get(x.user) ?? (await this.lookup(x.user));
-      if (user === undefined || user.isBridge === true) continue;
-      await this.o.hand.reaction({ channel, id: x.id, user, emoji: x.name, action: x.action });
-      this.reacted(channel, x.id, x.name, user, x.action);
-      reactions++;
+      await this.o.hand.reaction(x);
+      this.reacted(channel, x.id, x.emoji, x.user, x.action);
     }
-    if (edits + changes.deleted.length + reactions > 0)
+    const n = found.edits.length + found.deletions.length + found.reactions.length;
+    if (n > 0)
       this.o.logger.info("caught up on a channel's changes", {
         channel,
-        edits,
-        deletions: changes.deleted.length,
-        reactions,
+        edits: found.edits.length,
+        deletions: found.deletions.length,
+        reactions: found.reactions.length,
       });
   }
-
-  private async lookup(id: string): Promise<RemoteUser | undefined> {
-    try {
-      return await this.o.lookupUser?.(id);
-    } catch (e) {
-      this.o.logger.debug("a user whose reaction was removed could not be looked up", {
-        user: id,
-        error: messageOf(e),
-      });
-      return undefined;
-    }
-  }
-}
-
-/** A listed message as the window's changes are found against it. */
-function listedOf(m: HistoryMessage): ListedMessage {
-  return {
-    id: m.id,
-    ...(m.edited !== undefined && { edited: String(m.edited) }),
-    ...(m.gone === true && { gone: true }),
-    ...(m.reactions !== undefined && {
-      reactions: m.reactions.map((r) => ({
-        name: r.emoji,
-        users: r.users.filter((u) => u.isBridge !== true).map((u) => u.id),
-        complete: r.complete,
-      })),
-    }),
-  };
 }
 
 function messageOf(e: unknown): string {
