@@ -45,6 +45,7 @@ import { installPuppetAvatarPep } from "./puppet-avatar-pep.ts";
 import { type Puppet, PuppetDirectory } from "./puppet-directory.ts";
 import { ReflectionTracker } from "./reflection-tracker.ts";
 import { RelayOccupant } from "./relay-occupant.ts";
+import { catchUpBoundsOf, type RemoteCatchUp, remoteCatchUpFor } from "./remote-catch-up.ts";
 import { postRecordMsOf, RemotePosts } from "./remote-posts.ts";
 import { RemoteToXmpp } from "./remote-to-xmpp.ts";
 import { RoomCatchUp } from "./room-catch-up.ts";
@@ -95,6 +96,8 @@ export class Bridge {
   private readonly reflections: ReflectionTracker;
   private readonly catchUp: RoomCatchUp;
   private readonly host: RemoteToXmpp;
+  /** What was said on the network while the bridge was away, for connectors that read history. */
+  private readonly remoteCatchUp: RemoteCatchUp | undefined;
   private readonly toRemote: XmppToRemote;
   private readonly direct: DirectChats;
   private readonly mediaStore: MediaStore;
@@ -314,6 +317,17 @@ export class Bridge {
     });
     this.direct = new DirectChats(ctx, posts);
     this.host = new RemoteToXmpp(ctx, this.direct);
+    const host = this.host;
+    this.remoteCatchUp = remoteCatchUpFor(o.connector, {
+      ...catchUpBoundsOf(c.connectors[network], c.xmpp.catchUp),
+      state: ctx.connectorState,
+      logger: this.logger.child({ part: "remote-catch-up" }),
+      hand: host,
+      settled: () => host.settled(),
+      notice: (text) => host.notifyAdmins(text),
+      onHanded: () => this.metrics.caughtUp(network, "to-xmpp", 1),
+    });
+    if (this.remoteCatchUp) this.host.useHistory(this.remoteCatchUp);
     this.toRemote = new XmppToRemote(ctx, posts);
     directions.set({ host: this.host, toRemote: this.toRemote });
     new AdminCommands({
@@ -883,6 +897,7 @@ export class Bridge {
     if (this.stopping) return;
     this.stopping = true;
     this.catchUp.close(); // what is left of a catch-up under way is caught up at the next start
+    this.remoteCatchUp?.close(); // the same, the other way
     for (const t of this.rejoinTimers) clearTimeout(t);
     // What is queued goes out while the connector can still send it, and what was sent is confirmed by the
     // other side (the room's reflection, the network's answer); then the connector stops, and what it handed
@@ -891,6 +906,8 @@ export class Bridge {
     await this.delivery.drain(flushTimeoutMs);
     if (this.connectorStarted)
       await this.connector.stop().catch(logFailure(this.logger, "the connector failed to stop"));
+    // The cursors moved by what the connector handed over until it stopped.
+    await this.remoteCatchUp?.flush();
     const drained = await this.delivery.drain(Math.max(0, deadline - Date.now()));
     if (!drained) {
       this.logger.warn("stopping with deliveries not confirmed yet; they are reconciled at the next start", {

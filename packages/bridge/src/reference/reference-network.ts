@@ -41,6 +41,8 @@ export interface RefMessage {
   readonly reactions: Map<string, Set<string>>;
   deleted: boolean;
   edited: boolean;
+  /** When a network user last edited it. */
+  editedAt?: number;
   readonly createdAt: number;
   /** DM messages: the network user the DM is with. */
   readonly dmWith?: string;
@@ -194,6 +196,7 @@ export class ReferenceNetwork extends EventEmitter<{ event: [RefEvent]; api: [Re
     const m = this.message(messageId);
     m.text = text;
     m.edited = true;
+    m.editedAt = Date.now();
     this.emitEvent({ type: "edit", message: m });
   }
 
