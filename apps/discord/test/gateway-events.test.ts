@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { type ConnectorHost, silentLogger } from "@parley/bridge";
 import { CDN } from "discord.js";
 import type { CatchUpNotes } from "../src/catch-up.ts";
-import type { DmRouting } from "../src/dm-routing.ts";
+import type { DmChannels } from "../src/dm-channels.ts";
 import { GatewayEvents, reactionEmoji } from "../src/gateway-events.ts";
 import type { GuildDirectory } from "../src/guild-directory.ts";
 import type { MessageBook } from "../src/message-book.ts";
@@ -51,13 +51,7 @@ function setup() {
     channelName: () => undefined,
     learnChannel: () => undefined,
   } as unknown as GuildDirectory;
-  const routes = new Map([["30", "alice@example.org"]]);
-  const answered: string[] = [];
-  const dms = {
-    learnChannel: () => undefined,
-    xmppUserOf: async (id: string) => routes.get(id),
-    answerUnroutable: async (_c: string, id: string) => void answered.push(id),
-  } as unknown as DmRouting;
+  const dms = { learnChannel: () => undefined } as unknown as DmChannels;
   const advanced: string[] = [];
   /** What catch-up was told: "relayed <channel>:<id>" and "deleted <channel>:<id>". */
   const relayed: string[] = [];
@@ -80,7 +74,7 @@ function setup() {
     rehostAttachments: true,
     botId: () => BOT,
   });
-  return { events, calls, answered, advanced, relayed, threads };
+  return { events, calls, advanced, relayed, threads };
 }
 
 const isBridge = (user: unknown): boolean =>
@@ -146,16 +140,15 @@ describe("gateway events", () => {
     assert.deepEqual(advanced, [`${LINKED}:506`]);
   });
 
-  it("routes DMs to the XMPP user who wrote first, and answers the others", async () => {
-    const { events, calls, answered } = setup();
+  it("hands DMs to the engine as direct messages (it routes them), and skips the bot's own", async () => {
+    const { events, calls } = setup();
     const dm = { channel_id: "700", guild_id: undefined, member: undefined };
     await events.handle("MESSAGE_CREATE", message({ ...dm, id: "600", author: { id: "30", username: "carl" } }));
-    await events.handle("MESSAGE_CREATE", message({ ...dm, id: "601", author: { id: "31", username: "dora" } }));
     await events.handle("MESSAGE_CREATE", message({ ...dm, id: "602", author: { id: BOT, username: "Parley" } }));
     assert.equal(calls.length, 1);
     assert.equal(calls[0]?.[1].direct, true);
-    assert.equal(calls[0]?.[1].directTo, "alice@example.org");
-    assert.deepEqual(answered, ["31"]);
+    assert.equal(calls[0]?.[1].channel, "700");
+    assert.equal(calls[0]?.[1].directTo, undefined);
   });
 
   it("carries edits only when Discord says the message was edited", async () => {

@@ -37,7 +37,7 @@ import { CatchUp, CHANGES_WINDOW } from "./catch-up.ts";
 import { ChannelCursors } from "./channel-cursors.ts";
 import type { SlackOptions } from "./config.ts";
 import { SlackDirectory } from "./directory.ts";
-import { DmRouting } from "./dm-routing.ts";
+import { DmChannels } from "./dm-channels.ts";
 import { HandledOnce } from "./handled-once.ts";
 import { IncomingEvents } from "./incoming-events.ts";
 import { MemberPresence } from "./member-presence.ts";
@@ -91,7 +91,7 @@ interface Running {
   readonly once: HandledOnce;
   readonly events: IncomingEvents;
   readonly posts: SlackPosts;
-  readonly dms: DmRouting;
+  readonly dms: DmChannels;
   readonly cursors: ChannelCursors;
   readonly catchUp: CatchUp;
   /** Writes what is noted of the messages relayed lately (once the engine has it on record). */
@@ -245,7 +245,7 @@ export class SlackConnector implements Connector {
         }),
     });
     const once = new HandledOnce(host.state, HANDLED_TTL_MS, logger);
-    const dms = new DmRouting({ state: host.state, client, failures });
+    const dms = new DmChannels({ state: host.state, client, failures });
     const cursors = new ChannelCursors(host, logger);
     // Written like the cursors: once what it says was relayed is on record in the engine.
     let recentTimer: NodeJS.Timeout | undefined;
@@ -284,7 +284,6 @@ export class SlackConnector implements Connector {
       logger,
       directory,
       once,
-      dms,
       botToken: o.botToken,
       ...(o.apiUrl !== undefined && { apiUrl: o.apiUrl }),
       recent,

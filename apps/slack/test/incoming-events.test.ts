@@ -9,10 +9,8 @@ import { describe, it } from "node:test";
 import { type ConnectorHost, type ConnectorState, RecentRelayed, silentLogger } from "@parley/bridge";
 import type { webApi } from "@slack/bolt";
 import { SlackDirectory } from "../src/directory.ts";
-import { DmRouting } from "../src/dm-routing.ts";
 import { HandledOnce } from "../src/handled-once.ts";
 import { IncomingEvents } from "../src/incoming-events.ts";
-import { SlackFailures } from "../src/slack-failures.ts";
 import { compareTs, isSlackTs } from "../src/slack-ts.ts";
 
 function memoryState(): ConnectorState {
@@ -54,7 +52,6 @@ function setUp(o: { apiUrl?: string } = {}) {
   } as unknown as webApi.WebClient;
   const directory = new SlackDirectory(client, silentLogger);
   directory.bot = { userId: "UBOT", botId: "BBOT" };
-  const failures = new SlackFailures({ logger: silentLogger, notifyAdmins: async () => undefined });
   const recent = new RecentRelayed({ state, logger: silentLogger, size: 50, compare: compareTs, isId: isSlackTs });
   const events = new IncomingEvents({
     recent,
@@ -62,7 +59,6 @@ function setUp(o: { apiUrl?: string } = {}) {
     logger: silentLogger,
     directory,
     once: new HandledOnce(state, 60_000),
-    dms: new DmRouting({ state, client, failures }),
     botToken: "xoxb-secret",
     ...(o.apiUrl !== undefined && { apiUrl: o.apiUrl }),
     handed: () => undefined,
