@@ -41,7 +41,7 @@ import { BotReactions } from "./bot-reactions.ts";
 import { setBounded } from "./bounded.ts";
 import { DISCORD_HISTORY, DiscordHistory } from "./catch-up.ts";
 import type { DiscordOptions } from "./config.ts";
-import { DmRouting } from "./dm-routing.ts";
+import { DmChannels } from "./dm-channels.ts";
 import { GatewayEvents, RELAYED_EVENTS } from "./gateway-events.ts";
 import { GatewaySession } from "./gateway-session.ts";
 import { GuildDirectory } from "./guild-directory.ts";
@@ -98,7 +98,7 @@ interface Running {
   readonly quotes: ReplyQuotes;
   readonly reactions: BotReactions;
   readonly dms: BotDms;
-  readonly dmRouting: DmRouting;
+  readonly dmChannels: DmChannels;
   readonly book: MessageBook;
   readonly history: DiscordHistory;
   readonly incoming: OrderedLines;
@@ -182,7 +182,7 @@ export class DiscordConnector implements Connector {
       "discord.channels": r.directory.size,
       "discord.messages": r.book.size,
       "discord.webhooks": r.webhooks.size,
-      "discord.dms": r.dmRouting.size,
+      "discord.dms": r.dmChannels.size,
       "discord.typing": this.lastTyping.size,
       "discord.present": r.present.size,
     };
@@ -289,7 +289,7 @@ export class DiscordConnector implements Connector {
         ...(client.user?.id !== undefined && { botId: client.user.id }),
       }),
     });
-    const routing = new DmRouting({ rest, state, failures, logger });
+    const dmChannels = new DmChannels({ rest, failures, logger });
     const book = new MessageBook(state);
     const history = new DiscordHistory({
       rest,
@@ -305,7 +305,7 @@ export class DiscordConnector implements Connector {
       cdn: rest.cdn,
       directory,
       webhooks,
-      dms: routing,
+      dms: dmChannels,
       book,
       rehostAttachments: this.options.rehostAttachments,
       botId: () => client.user?.id,
@@ -322,10 +322,10 @@ export class DiscordConnector implements Connector {
       posts: new WebhookPosts({ rest: this.webhookRest(), failures, webhooks }),
       quotes: new ReplyQuotes({ rest, directory, book }),
       reactions: new BotReactions({ rest, state, directory, book, failures, logger }),
-      dmRouting: routing,
+      dmChannels,
       dms: new BotDms({
         rest,
-        dms: routing,
+        dms: dmChannels,
         book,
         failures,
         logger,
@@ -567,6 +567,11 @@ export class DiscordConnector implements Connector {
 
   async sendDirect(o: DirectRequest): Promise<{ channel: string; id: string }> {
     return this.need().dms.send(o);
+  }
+
+  /** A DM to the bot that no XMPP user is to get: its author is told, at most once an hour. */
+  async unroutedDirect(o: { readonly channel: string; readonly author: RemoteUser }): Promise<void> {
+    await this.need().dmChannels.answerUnroutable(o.channel, o.author.id);
   }
 
   /** A bot DM of an earlier attempt whose answer was lost, found in the DM channel (see `BotDms.findPosted`). */

@@ -8,7 +8,7 @@
  */
 import type { ConnectorHost, Logger, RemoteMessage, RemotePresence, RemoteUser } from "@parley/bridge";
 import type { CDN } from "discord.js";
-import type { DmRouting } from "./dm-routing.ts";
+import type { DmChannels } from "./dm-channels.ts";
 import type { GuildDirectory } from "./guild-directory.ts";
 import { contentOf, type IncomingContext, isConversation } from "./incoming-message.ts";
 import { isRecord, personFromPayload, presenceOf, remoteUserOf } from "./members.ts";
@@ -23,7 +23,7 @@ export interface GatewayEventsOptions {
   readonly cdn: CDN;
   readonly directory: GuildDirectory;
   readonly webhooks: ChannelWebhooks;
-  readonly dms: DmRouting;
+  readonly dms: DmChannels;
   readonly book: MessageBook;
   readonly rehostAttachments: boolean;
   /** The bot's user id, once logged in. */
@@ -171,17 +171,12 @@ export class GatewayEvents {
     };
   }
 
-  /** A DM to the bot: relayed to the XMPP user who wrote to this Discord user, else answered politely. */
+  /** A DM to the bot: the engine routes it to the XMPP user who wrote to this Discord user (or has it answered). */
   private async direct(d: Payload, channelId: string): Promise<void> {
     const author = isRecord(d.author) ? d.author : undefined;
     if (!author || typeof author.id !== "string" || typeof d.id !== "string") return;
     this.o.dms.learnChannel(channelId);
     if (author.id === this.o.botId() || author.bot === true || !isConversation(d.type)) return;
-    const directTo = await this.o.dms.xmppUserOf(author.id);
-    if (directTo === undefined) {
-      await this.o.dms.answerUnroutable(channelId, author.id);
-      return;
-    }
     const person = personFromPayload(author);
     const content = contentOf(d, undefined, this.incoming);
     if (!person || !content) return;
@@ -193,7 +188,6 @@ export class GatewayEvents {
       author: remoteUserOf(this.o.cdn, known ?? person),
       text: content.text,
       direct: true,
-      directTo,
       ...(Number.isFinite(timestamp) && { timestamp }),
       ...(content.replyTo !== undefined && { replyTo: content.replyTo }),
       ...(content.replyQuote !== undefined && { replyQuote: content.replyQuote }),

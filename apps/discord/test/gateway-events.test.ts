@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type ConnectorHost, silentLogger } from "@parley/bridge";
 import { CDN } from "discord.js";
-import type { DmRouting } from "../src/dm-routing.ts";
+import type { DmChannels } from "../src/dm-channels.ts";
 import { GatewayEvents, reactionEmoji } from "../src/gateway-events.ts";
 import type { GuildDirectory } from "../src/guild-directory.ts";
 import type { MessageBook } from "../src/message-book.ts";
@@ -50,13 +50,7 @@ function setup() {
     channelName: () => undefined,
     learnChannel: () => undefined,
   } as unknown as GuildDirectory;
-  const routes = new Map([["30", "alice@example.org"]]);
-  const answered: string[] = [];
-  const dms = {
-    learnChannel: () => undefined,
-    xmppUserOf: async (id: string) => routes.get(id),
-    answerUnroutable: async (_c: string, id: string) => void answered.push(id),
-  } as unknown as DmRouting;
+  const dms = { learnChannel: () => undefined } as unknown as DmChannels;
   const threads: string[] = [];
   const events = new GatewayEvents({
     host,
@@ -71,7 +65,7 @@ function setup() {
     rehostAttachments: true,
     botId: () => BOT,
   });
-  return { events, calls, answered, threads };
+  return { events, calls, threads };
 }
 
 const isBridge = (user: unknown): boolean =>
@@ -136,16 +130,15 @@ describe("gateway events", () => {
     assert.deepEqual(calls, []);
   });
 
-  it("routes DMs to the XMPP user who wrote first, and answers the others", async () => {
-    const { events, calls, answered } = setup();
+  it("hands DMs to the engine as direct messages (it routes them), and skips the bot's own", async () => {
+    const { events, calls } = setup();
     const dm = { channel_id: "700", guild_id: undefined, member: undefined };
     await events.handle("MESSAGE_CREATE", message({ ...dm, id: "600", author: { id: "30", username: "carl" } }));
-    await events.handle("MESSAGE_CREATE", message({ ...dm, id: "601", author: { id: "31", username: "dora" } }));
     await events.handle("MESSAGE_CREATE", message({ ...dm, id: "602", author: { id: BOT, username: "Parley" } }));
     assert.equal(calls.length, 1);
     assert.equal(calls[0]?.[1].direct, true);
-    assert.equal(calls[0]?.[1].directTo, "alice@example.org");
-    assert.deepEqual(answered, ["31"]);
+    assert.equal(calls[0]?.[1].channel, "700");
+    assert.equal(calls[0]?.[1].directTo, undefined);
   });
 
   it("carries edits only when Discord says the message was edited", async () => {

@@ -8,7 +8,6 @@
  */
 import type { ConnectorHost, Logger, RemoteAttachment, RemoteMessage, RemoteUser, RichText } from "@parley/bridge";
 import type { SlackDirectory, SlackUserObject } from "./directory.ts";
-import type { DmRouting } from "./dm-routing.ts";
 import { fromMrkdwn, fromRichTextBlocks, mentionedIds, reactionEmoji } from "./format/index.ts";
 import { type HandledOnce, messageKey } from "./handled-once.ts";
 import { isSlackTs, tsMillis, tsMillisExact } from "./slack-ts.ts";
@@ -65,7 +64,6 @@ export interface IncomingEventsOptions {
   readonly logger: Logger;
   readonly directory: SlackDirectory;
   readonly once: HandledOnce;
-  readonly dms: DmRouting;
   readonly botToken: string;
   /**
    * The Web API's base URL (https://slack.com/api/ by default): the bot token
@@ -206,16 +204,8 @@ export class IncomingEvents {
     const handed = await this.o.once.once(messageKey(channel, ts), async () => {
       const base = await this.remoteOf(m);
       if (base === undefined) return;
-      if (isDmChannel(channel)) {
-        const to = await this.o.dms.recipient(channel, thread);
-        if (to === undefined) {
-          this.o.logger.info("a direct message to the bot is not an answer to any XMPP user; dropped", { channel });
-          return;
-        }
-        await this.o.host.message({ ...base, direct: true, directTo: to });
-        return;
-      }
-      await this.o.host.message(base);
+      // A direct message: the engine routes it (an answer in a thread to whoever started it, else the last writer).
+      await this.o.host.message(isDmChannel(channel) ? { ...base, direct: true } : base);
     });
     if (handed && !isDmChannel(channel)) this.o.handed(channel, ts, thread);
   }

@@ -39,7 +39,7 @@ import { boltLogger } from "./bolt-logger.ts";
 import { SLACK_HISTORY, SlackHistory } from "./catch-up.ts";
 import type { SlackOptions } from "./config.ts";
 import { SlackDirectory } from "./directory.ts";
-import { DmRouting } from "./dm-routing.ts";
+import { DmChannels } from "./dm-channels.ts";
 import { HandledOnce } from "./handled-once.ts";
 import { IncomingEvents } from "./incoming-events.ts";
 import { MemberPresence } from "./member-presence.ts";
@@ -92,7 +92,7 @@ interface Running {
   readonly once: HandledOnce;
   readonly events: IncomingEvents;
   readonly posts: SlackPosts;
-  readonly dms: DmRouting;
+  readonly dms: DmChannels;
   readonly threads: ActiveThreads;
   readonly history: SlackHistory;
   readonly presence: MemberPresence | undefined;
@@ -246,7 +246,7 @@ export class SlackConnector implements Connector {
         }),
     });
     const once = new HandledOnce(host.state, HANDLED_TTL_MS, logger);
-    const dms = new DmRouting({ state: host.state, client, failures });
+    const dms = new DmChannels({ state: host.state, client, failures });
     const threads = new ActiveThreads(host.state, logger);
     const posts = new SlackPosts({
       client,
@@ -264,7 +264,6 @@ export class SlackConnector implements Connector {
       logger,
       directory,
       once,
-      dms,
       botToken: o.botToken,
       ...(o.apiUrl !== undefined && { apiUrl: o.apiUrl }),
       handed: (channel, ts, thread) => rememberReply(channel, ts, thread),

@@ -9,10 +9,8 @@ import { describe, it } from "node:test";
 import { type ConnectorHost, type ConnectorState, silentLogger } from "@parley/bridge";
 import type { webApi } from "@slack/bolt";
 import { SlackDirectory } from "../src/directory.ts";
-import { DmRouting } from "../src/dm-routing.ts";
 import { HandledOnce } from "../src/handled-once.ts";
 import { IncomingEvents } from "../src/incoming-events.ts";
-import { SlackFailures } from "../src/slack-failures.ts";
 
 function memoryState(): ConnectorState {
   const m = new Map<string, string>();
@@ -53,13 +51,11 @@ function setUp(o: { apiUrl?: string } = {}) {
   } as unknown as webApi.WebClient;
   const directory = new SlackDirectory(client, silentLogger);
   directory.bot = { userId: "UBOT", botId: "BBOT" };
-  const failures = new SlackFailures({ logger: silentLogger, notifyAdmins: async () => undefined });
   const events = new IncomingEvents({
     host,
     logger: silentLogger,
     directory,
     once: new HandledOnce(state, 60_000),
-    dms: new DmRouting({ state, client, failures }),
     botToken: "xoxb-secret",
     ...(o.apiUrl !== undefined && { apiUrl: o.apiUrl }),
     handed: () => undefined,

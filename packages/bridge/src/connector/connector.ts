@@ -70,9 +70,19 @@ export interface RemoteMessage {
   readonly attachments?: readonly RemoteAttachment[];
   /** When it was posted; relayed as XEP-0203 delay when it is older than a few seconds (catch-up). */
   readonly timestamp?: number;
-  /** True when `channel` is a direct conversation between `author` and the bridge. */
+  /**
+   * True when `channel` is a direct conversation between `author` and the
+   * bridge. The engine routes it: an answer (`replyTo`, or `thread`) to a
+   * message of that conversation goes to the XMPP user of that message; any
+   * other to the XMPP user who wrote last to its author; when none did,
+   * it is not relayed and the engine calls `unroutedDirect`.
+   */
   readonly direct?: boolean;
-  /** For a direct message: the XMPP user it is for (the connector knows from the DM channel). */
+  /**
+   * For a direct message on a network whose DM is with one XMPP user only
+   * (a Matrix room with one ghost): that user, which then overrides the
+   * engine's routing. Leave it out otherwise.
+   */
   readonly directTo?: string;
 }
 
@@ -480,6 +490,13 @@ export interface Connector {
    * resolves with the DM channel and message id. (capability: directMessages)
    */
   sendDirect?(o: DirectRequest): Promise<{ readonly channel: string; readonly id: string }>;
+  /**
+   * A remote user wrote to the bridge directly, and no XMPP user is to get it
+   * (none wrote to them through the bridge): the engine did not relay it, and
+   * the connector may tell its author so (kindly, and not on every message).
+   * Failures are logged. Optional.
+   */
+  unroutedDirect?(o: { readonly channel: string; readonly author: RemoteUser }): Promise<void>;
   /**
    * `findPosted` for direct messages: the message an earlier `sendDirect` of
    * the same `key` sent although its answer never came back, with its DM

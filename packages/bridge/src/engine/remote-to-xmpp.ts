@@ -237,11 +237,14 @@ export class RemoteToXmpp implements ConnectorHost {
     // deliveries cannot be on record, and the queue need not look them up.
     const firstTime = known.length === 0 && m.timestamp !== undefined && Math.abs(received - m.timestamp) < DAY_MS;
     if (!this.withinRate(m.author)) return;
+    // A direct message is routed before anything is made of it: one nobody is to get costs no puppet or download.
+    const directTo = m.direct ? await this.direct.recipientOf(m) : undefined;
+    if (m.direct && directTo === undefined) return this.direct.unrouted(m);
     const { puppet } = await this.ctx.puppets.ensure(m.author);
     const text = this.resolveMentions(m.text);
     const parts = await this.attachmentParts(m);
-    if (m.direct) {
-      await this.direct.toXmpp(m, puppet, text, parts);
+    if (directTo !== undefined) {
+      await this.direct.toXmpp(m, directTo, puppet, text, parts);
       return;
     }
     const rooms = this.ctx.links.roomsOf(m.channel);

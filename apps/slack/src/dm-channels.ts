@@ -1,10 +1,9 @@
 /**
- * Direct messages between XMPP users and Slack users go through the bot's
- * DM with the Slack user (conversations.open), one per Slack user, shared
- * by every XMPP user who writes to them. A Slack user's answer in a thread
- * goes to the XMPP user whose message started it; any other answer goes to
- * the XMPP user who wrote last. Kept in the connector's state, so answers
- * still find their way after a restart.
+ * The bot's DM channels with Slack users (conversations.open), one per Slack
+ * user, shared by every XMPP user who writes to them; kept in the connector's
+ * state. Which XMPP user a Slack user's answer goes to is the engine's
+ * business: an answer in a thread to the XMPP user whose message started it,
+ * any other to the XMPP user who wrote last.
  */
 import type { ConnectorState } from "@parley/bridge";
 import type { webApi } from "@slack/bolt";
@@ -13,7 +12,7 @@ import type { SlackFailures } from "./slack-failures.ts";
 /** DM channels kept in memory. */
 const MAX_CHANNELS = 10_000;
 
-export class DmRouting {
+export class DmChannels {
   private readonly state: ConnectorState;
   private readonly client: webApi.WebClient;
   private readonly failures: SlackFailures;
@@ -54,24 +53,5 @@ export class DmRouting {
       const oldest = this.channels.keys().next();
       if (!oldest.done) this.channels.delete(oldest.value);
     }
-  }
-
-  /** `jid` is writing in DM `channel`: answers go to them from now on. */
-  async writing(channel: string, jid: string): Promise<void> {
-    await this.state.set(`dm-last:${channel}`, jid);
-  }
-
-  /** `jid` wrote message `ts` in DM `channel`: answers in its thread go to them. */
-  async wrote(channel: string, ts: string, jid: string): Promise<void> {
-    await this.state.set(`dm-msg:${channel}:${ts}`, jid, { expiresWithMessage: true });
-  }
-
-  /** The XMPP user a Slack user's message in DM `channel` is for, if any XMPP user wrote there. */
-  async recipient(channel: string, threadTs: string | undefined): Promise<string | undefined> {
-    if (threadTs !== undefined) {
-      const byThread = await this.state.get(`dm-msg:${channel}:${threadTs}`);
-      if (byThread !== undefined) return byThread;
-    }
-    return this.state.get(`dm-last:${channel}`);
   }
 }
