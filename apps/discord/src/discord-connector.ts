@@ -25,6 +25,7 @@ import {
   PermanentError,
   type ReactRequest,
   type RemoteUser,
+  setBounded,
   silentLogger,
   TransientError,
   type TypingRequest,
@@ -33,7 +34,6 @@ import { type RawFile, REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
 import { BotDms } from "./bot-dms.ts";
 import { BotReactions } from "./bot-reactions.ts";
-import { setBounded } from "./bounded.ts";
 import { CatchUp } from "./catch-up.ts";
 import type { DiscordOptions } from "./config.ts";
 import { DmRouting } from "./dm-routing.ts";

@@ -7,10 +7,9 @@
  * (at most once an hour per user) and goes nowhere.
  */
 
-import type { ConnectorState, Logger } from "@parley/bridge";
+import { addBounded, type ConnectorState, type Logger, setBounded } from "@parley/bridge";
 import type { REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
-import { addBounded, setBounded } from "./bounded.ts";
 import { isRecord } from "./members.ts";
 import type { ApiFailures } from "./permissions.ts";
 

@@ -4,8 +4,9 @@
  * who a user is in a guild, what a role or channel is called, which channel a
  * thread belongs to, and which guild emoji a `:name:` means.
  */
+
+import { setBounded } from "@parley/bridge";
 import { type Client, type GuildMember, PermissionFlagsBits, type User } from "discord.js";
-import { setBounded } from "./bounded.ts";
 import type { DiscordPerson } from "./members.ts";
 import { isSnowflake } from "./snowflake.ts";
 

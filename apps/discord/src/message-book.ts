@@ -7,8 +7,7 @@
  * Kept in the connector state, with a bounded cache in front.
  */
 
-import type { ConnectorState } from "@parley/bridge";
-import { setBounded } from "./bounded.ts";
+import { type ConnectorState, setBounded } from "@parley/bridge";
 import { isRecord } from "./members.ts";
 
 export interface SentRecord {

@@ -6,7 +6,7 @@
  * the XMPP user who wrote last. Kept in the connector's state, so answers
  * still find their way after a restart.
  */
-import type { ConnectorState } from "@parley/bridge";
+import { type ConnectorState, setBounded } from "@parley/bridge";
 import type { webApi } from "@slack/bolt";
 import type { SlackFailures } from "./slack-failures.ts";
 
@@ -48,12 +48,7 @@ export class DmRouting {
   }
 
   private remember(userId: string, channel: string): void {
-    this.channels.delete(userId);
-    this.channels.set(userId, channel);
-    if (this.channels.size > MAX_CHANNELS) {
-      const oldest = this.channels.keys().next();
-      if (!oldest.done) this.channels.delete(oldest.value);
-    }
+    setBounded(this.channels, userId, channel, MAX_CHANNELS);
   }
 
   /** `jid` is writing in DM `channel`: answers go to them from now on. */

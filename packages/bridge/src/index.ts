@@ -13,6 +13,7 @@ export * from "./component/outbound-queue.ts";
 export * from "./component/stream-parser.ts";
 export * from "./config/index.ts";
 export * from "./connector/admin-notices.ts";
+export * from "./connector/bounded-map.ts";
 export * from "./connector/connector.ts";
 export * from "./connector/ordered-lines.ts";
 export * from "./connector/recent-relayed.ts";

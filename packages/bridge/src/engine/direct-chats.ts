@@ -29,6 +29,7 @@
  * is delivered at least once, never lost silently. Corrections, retractions
  * and reactions in DMs are still sent once, without this confirmation.
  */
+
 import {
   bareJid,
   buildMessage,
@@ -42,6 +43,7 @@ import {
   type Presence,
   stripFallback,
 } from "@parley/stanza";
+import { setBounded } from "../connector/bounded-map.ts";
 import type { RemoteMessage, XmppSender } from "../connector/connector.ts";
 import { supports } from "../connector/supports.ts";
 import { TransientError } from "../delivery/index.ts";
@@ -58,6 +60,8 @@ export const DM_CHANNEL_PREFIX = "dm:";
 
 /** Puppets whose presence subscribers are kept in memory (the least recently used beyond are read again from the store). */
 export const SUBSCRIBERS_KEPT = 10_000;
+/** How many DM channels the engine remembers the XMPP user of (the store has them all). */
+const DM_USERS_KEPT = 10_000;
 
 /** How long a count of reaction changes on one DM message is kept (reactions on older messages start again at 1). */
 const REACTION_COUNT_TTL_MS = 30 * 24 * 3600_000;
@@ -81,7 +85,7 @@ export class DirectChats {
    * SUBSCRIBERS_KEPT puppets, the least recently used dropped.
    */
   private readonly subscribers = new Map<string, Set<string>>();
-  /** DM channel -> the XMPP user it is with (a cache in front of the store, at most 10,000, oldest dropped). */
+  /** DM channel -> the XMPP user it is with (a cache in front of the store, at most DM_USERS_KEPT, oldest dropped). */
   private readonly dmUsers = new Map<string, string>();
   /** Orders the unconfirmed records of one millisecond (`UnconfirmedDelivery.seq`). */
   private seq = 0;
@@ -111,12 +115,7 @@ export class DirectChats {
   }
 
   private rememberDmUser(channel: string, user: string): void {
-    this.dmUsers.delete(channel);
-    this.dmUsers.set(channel, user);
-    if (this.dmUsers.size > 10_000) {
-      const oldest = this.dmUsers.keys().next().value;
-      if (oldest !== undefined) this.dmUsers.delete(oldest);
-    }
+    setBounded(this.dmUsers, channel, user, DM_USERS_KEPT);
   }
 
   isDirectRecord(r: MessageRecord): boolean {
@@ -139,10 +138,7 @@ export class DirectChats {
       set = this.subscribers.get(local) ?? new Set(saved ? (JSON.parse(saved) as string[]) : []);
     }
     // Most recently used last; the set in use is the one saved, so dropping it from here loses nothing.
-    this.subscribers.delete(local);
-    this.subscribers.set(local, set);
-    const oldest = this.subscribers.keys().next();
-    if (this.subscribers.size > SUBSCRIBERS_KEPT && !oldest.done) this.subscribers.delete(oldest.value);
+    setBounded(this.subscribers, local, set, SUBSCRIBERS_KEPT);
     return set;
   }
 
