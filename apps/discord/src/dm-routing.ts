@@ -87,6 +87,7 @@ export class DmRouting {
     if (!pending) {
       pending = this.open(userId);
       setBounded(this.channels, userId, pending, DM_MEMORY);
+      // The failure reaches the callers through `pending`; this only forgets it, so the next call tries again.
       pending.catch(() => this.channels.delete(userId));
     }
     return pending;

@@ -70,7 +70,7 @@ export class GuildDirectory {
     try {
       await this.client.channels.fetch(id);
     } catch {
-      return undefined;
+      return undefined; // gone or hidden from the bot: callers treat an unknown channel as such
     }
     return this.channel(id);
   }
@@ -160,7 +160,7 @@ export class GuildDirectory {
     try {
       return personOfUser(await this.client.users.fetch(userId));
     } catch {
-      return undefined;
+      return undefined; // an unknown user: named by id, as when Discord never told
     }
   }
 
@@ -183,7 +183,7 @@ export class GuildDirectory {
     try {
       await guild.emojis.fetch();
     } catch {
-      return undefined;
+      return undefined; // the emoji stays unnamed; asked again a minute later at most
     }
     return find();
   }

@@ -97,7 +97,7 @@ function parseSent(raw: string, partsRaw: string | undefined): SentRecord | unde
     v = JSON.parse(raw);
     parts = partsRaw !== undefined ? JSON.parse(partsRaw) : undefined;
   } catch {
-    return undefined;
+    return undefined; // a record that is not JSON counts as none
   }
   if (!isRecord(v)) return undefined;
   const ids = Array.isArray(parts) ? parts.filter((p): p is string => typeof p === "string") : [];

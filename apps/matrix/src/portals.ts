@@ -8,7 +8,7 @@
  * Direct-message rooms between a ghost and a Matrix user are kept here too:
  * `dm:<room id>` -> who is in it, `dm-pair:<ghost> <user>` -> the room.
  */
-import { type ConnectorHost, type Logger, setBounded } from "@parley/bridge";
+import { type ConnectorHost, type Logger, logFailure, setBounded } from "@parley/bridge";
 import { Preset, Visibility } from "matrix-js-sdk";
 import type { HomeserverClients } from "./homeserver-clients.ts";
 import { callHomeserver, describeMatrixError, errcodeOf } from "./matrix-errors.ts";
@@ -137,8 +137,12 @@ export class Portals {
         error: e instanceof Error ? e.message : String(e),
       });
       const fullAlias = `#${portalAliasLocalpart(room, this.o.names)}:${this.o.names.serverName}`;
-      await bot.deleteAlias(fullAlias).catch(() => undefined);
-      await bot.leave(roomId).catch(() => undefined);
+      await bot
+        .deleteAlias(fullAlias)
+        .catch(logFailure(this.o.logger, "a portal alias could not be removed", "warn", { alias: fullAlias }));
+      await bot
+        .leave(roomId)
+        .catch(logFailure(this.o.logger, "the bot could not leave a portal room", "warn", { roomId }));
       return false;
     }
     this.o.logger.info("created a portal room for an XMPP room", { room, roomId });

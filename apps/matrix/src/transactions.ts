@@ -52,7 +52,7 @@
  * event cannot hold up every room behind it.
  */
 import { createHash } from "node:crypto";
-import { type ConnectorState, type Logger, setBounded } from "@parley/bridge";
+import { type ConnectorState, type Logger, logFailure, setBounded } from "@parley/bridge";
 import type { TransactionBody } from "./appservice-server.ts";
 import type { MissedEvents } from "./missed-events.ts";
 
@@ -150,7 +150,7 @@ export class Transactions {
     clearTimeout(this.fallback);
     this.fallback = setTimeout(() => {
       const run = this.chain.then(() => this.catchUpMissed([]));
-      this.chain = run.catch(() => undefined);
+      this.chain = run.catch(logFailure(this.logger, "reading back missed Matrix events failed", "warn"));
     }, MISSED_FALLBACK_MS);
     this.fallback.unref();
   }

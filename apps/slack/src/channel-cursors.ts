@@ -38,7 +38,7 @@ export class ChannelCursors {
       const list: unknown = JSON.parse(raw);
       return Array.isArray(list) ? list.filter((t): t is string => typeof t === "string") : [];
     } catch {
-      return [];
+      return []; // a saved list that is not JSON counts as empty
     }
   }
 

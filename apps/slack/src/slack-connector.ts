@@ -18,6 +18,7 @@ import {
   type ConnectorHost,
   type DeleteRequest,
   type DirectRequest,
+  describeFailure,
   type EditRequest,
   type FindDirectRequest,
   type FindPostedRequest,
@@ -171,6 +172,7 @@ export class SlackConnector implements Connector {
       }
     } catch (e) {
       this.running = undefined;
+      // The start's own failure is what is thrown; Bolt failing to stop what never started adds nothing.
       await r.app.stop().catch(() => undefined);
       throw e;
     }
@@ -265,6 +267,7 @@ export class SlackConnector implements Connector {
       },
     });
     const flushRecent = async () => {
+      // Only waits for the engine: a failure there is reported by the engine where it happened.
       await (host.settled?.() ?? Promise.resolve()).catch(() => undefined);
       await recent.flush();
     };
@@ -470,7 +473,11 @@ export class SlackConnector implements Connector {
     try {
       const info = await r.client.conversations.info({ channel });
       return info.channel !== undefined;
-    } catch {
+    } catch (e) {
+      r.logger.warn("a Slack channel could not be looked up; it is taken as absent", {
+        channel,
+        error: describeFailure(e),
+      });
       return false;
     }
   }
@@ -481,7 +488,8 @@ export class SlackConnector implements Connector {
     try {
       const info = await r.client.users.info({ user: id });
       return info.user ? r.directory.remember(info.user) : undefined;
-    } catch {
+    } catch (e) {
+      r.logger.debug("a Slack user could not be looked up", { user: id, error: describeFailure(e) });
       return undefined;
     }
   }

@@ -41,7 +41,7 @@ function filenameOf(url: string): string | undefined {
     const last = new URL(url).pathname.split("/").pop();
     return last ? decodeURIComponent(last) : undefined;
   } catch {
-    return undefined;
+    return undefined; // not a URL, or a name that is not percent-encoded: the attachment goes without a name
   }
 }
 

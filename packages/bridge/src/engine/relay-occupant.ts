@@ -35,6 +35,8 @@ import {
   resourceFromNick,
 } from "@parley/stanza";
 import type { IqRouter } from "../component/iq-router.ts";
+import { logFailure } from "../delivery/delivery-errors.ts";
+import { type Logger, silentLogger } from "../ops/logger-types.ts";
 import { nickSuffix } from "../puppets/muc-occupancy.ts";
 import { type Occupant, type OccupantDeparture, OccupantRoster } from "./occupant-roster.ts";
 import { JoinAnswers, RelayJoinError } from "./relay-join.ts";
@@ -63,6 +65,8 @@ export interface RelayOccupantOptions {
   readonly nick: string;
   readonly send: (el: Element) => Promise<void>;
   readonly router: IqRouter;
+  /** Hears presences that could not be sent (default: silent). */
+  readonly logger?: Logger;
   readonly joinTimeoutMs?: number;
   /** The room dropped the relay (kick, shutdown, destroyed); the engine decides whether to rejoin. */
   readonly onRemoved?: (room: string, kind: string) => void;
@@ -209,7 +213,11 @@ export class RelayOccupant {
     if (!s.joined) return;
     s.joined = false;
     s.steppedAside = true;
-    void this.options.send(buildMucLeave({ room, nick: s.nick, from: this.jid })).catch(() => undefined);
+    void this.options
+      .send(buildMucLeave({ room, nick: s.nick, from: this.jid }))
+      .catch(
+        logFailure(this.options.logger ?? silentLogger, "the relay could not step aside in a room", "warn", { room }),
+      );
   }
 
   /** The relay's own nick in `room`. */
@@ -293,7 +301,7 @@ export class RelayOccupant {
 
   /**
    * Marks every room as not joined (the link to the server dropped); `enter`
-   * or `rejoinAll` joins them again. A join still waiting for its answer says
+   * joins them again. A join still waiting for its answer says
    * its presence again, since the first may have gone down with the old link
    * (should both arrive, the room's second answer is ignored).
    */
@@ -305,10 +313,6 @@ export class RelayOccupant {
       s.occupants.clear();
     }
     this.joins.resendAll();
-  }
-
-  async rejoinAll(): Promise<void> {
-    await Promise.all(this.roomList.map((r) => this.join(r).catch(() => undefined)));
   }
 
   private async joinAs(room: string, s: RoomState): Promise<void> {

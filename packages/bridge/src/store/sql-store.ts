@@ -108,7 +108,7 @@ export class SqlStore implements BridgeStore {
   async migrate(): Promise<void> {
     this.open();
     const run = this.migrating.then(() => applyMigrations(this.db, { logger: this.logger, now: this.now }));
-    this.migrating = run.catch(() => undefined);
+    this.migrating = run.catch(() => undefined); // only orders the next migrate: `run` carries the failure to the caller
     await run;
   }
 
@@ -558,7 +558,7 @@ function emojisFromColumn(text: string): string[] {
   try {
     parsed = JSON.parse(text);
   } catch {
-    parsed = undefined;
+    parsed = undefined; // reported just below as a schema error
   }
   if (!Array.isArray(parsed) || !parsed.every((e): e is string => typeof e === "string")) {
     throw new StoreSchemaError("store: parley_reactions.emojis is not a JSON array of strings");
