@@ -14,7 +14,6 @@
 
 export type { ConnectorInitResult, InitContext, InitFile, InitQuestion } from "./cli/init-connector.ts";
 export { type CliStreams, type ConnectorFactory, runCli } from "./cli/run-cli.ts";
-// Configuration.
 export { ConfigError, type ConfigIssue, formatConfigPath } from "./config/config-error.ts";
 export { type ConnectorOptionsHelp, connectorOptionIssues } from "./config/connector-options.ts";
 export { type ConfigSource, type LoadConfigOptions, loadConfig } from "./config/load-config.ts";
@@ -24,7 +23,6 @@ export {
   roomPresenceOptionsSchema,
 } from "./config/room-presence-options.ts";
 export type { BridgeConfig } from "./config/schema.ts";
-// The connector contract and its kit.
 export * from "./connector/admin-notices.ts";
 export * from "./connector/bounded-map.ts";
 export * from "./connector/connector.ts";
@@ -46,64 +44,13 @@ export {
   passed,
   warned,
 } from "./doctor/doctor-check.ts";
-// Running a bridge.
 export { Bridge, type BridgeOptions, type DeliveryRetryPolicy } from "./engine/bridge.ts";
-export { angleTokenClose } from "./format/angle-brackets.ts";
-// Rich text, and the pieces a connector writes its network's markup with.
-export * from "./format/ast.ts";
-export { blockLines, type ListBlock, listLines } from "./format/block-lines.ts";
-export {
-  buildTree,
-  canonicalTree,
-  flattenInlines,
-  type Leaf as RunLeaf,
-  type LinkSpan as RunLink,
-  newLink,
-  type Run as InlineRun,
-  type RunTree,
-  runsToInlines,
-  STYLE_BIT as RUN_STYLE_BIT,
-  type TreeOptions,
-  treeInlines,
-  trimRunLineEdges,
-  type WrapperOrder,
-} from "./format/inline-runs.ts";
-export {
-  type InlineDialect,
-  type InlineTokenSink,
-  type LinkTarget,
-  linkDestination,
-  readInlineRuns,
-} from "./format/inline-tokens.ts";
-export { fromMarkdown, toMarkdown } from "./format/markdown.ts";
-export {
-  escapeMarkupText,
-  ITALIC_MODES,
-  type ItalicMode,
-  type MarkupPiece,
-  resolveItalics,
-  STYLE_DELIMITER,
-} from "./format/markup-pieces.ts";
-export { type NormalizeOptions, normalizeRichText } from "./format/normalize.ts";
-export { mentionsOf, plainRichText, toPlainText } from "./format/plain-text.ts";
-export { fromStyling, toStyling } from "./format/styling.ts";
-export {
-  characterAt,
-  characterBefore,
-  isBlankLine,
-  isSpaceChar,
-  isWordChar,
-  removeEscapes,
-  trimBlanks,
-} from "./format/text-chars.ts";
-export { bareUrlEnd } from "./format/urls.ts";
+export * from "./format/index.ts";
 export { type DownloadedMedia, downloadMedia } from "./media/download-media.ts";
 export type { FetchMediaOptions, HostLookup } from "./media/fetch-media.ts";
 export { MediaFetchError, type MediaFetchFailure, MediaTooLargeError } from "./media/media-errors.ts";
-// Logs.
 export { type CreateLoggerOptions, createLogger, type LogLevel, type RedactingLogger } from "./ops/logger.ts";
 export * from "./ops/logger-types.ts";
-// The worked example: a connector against an in-memory network.
 export * from "./reference/reference-connector.ts";
 export * from "./reference/reference-network.ts";
 export type { BridgeStore } from "./store/store-types.ts";

@@ -36,9 +36,9 @@ import type { IqRouter } from "../component/iq-router.ts";
 import { logFailure } from "../delivery/delivery-errors.ts";
 import { type Logger, silentLogger } from "../ops/logger-types.ts";
 import { nickSuffix } from "../puppets/muc-occupancy.ts";
-import { type Occupant, type OccupantDeparture, OccupantRoster } from "./occupant-roster.ts";
+import { type Occupant, OccupantRoster } from "./occupant-roster.ts";
 import { JoinAnswers, RelayJoinError } from "./relay-join.ts";
-import { bareOf, RelayPresences, type RelayRoom } from "./relay-presences.ts";
+import { bareOf, type OccupantListener, RelayPresences, type RelayRoom } from "./relay-presences.ts";
 import { type ArchivedMessage, type ArchivePage, RoomArchive } from "./room-archive.ts";
 import { RoomHolds } from "./room-holds.ts";
 
@@ -53,12 +53,7 @@ export interface RelayOccupantOptions {
   /** The room dropped the relay (kick, shutdown, destroyed); the engine decides whether to rejoin. */
   readonly onRemoved?: (room: string, kind: string) => void;
   /** An occupant joined, changed or left (for avatar and presence bookkeeping). */
-  readonly onOccupant?: (
-    room: string,
-    occupant: Occupant,
-    kind: "join" | "update" | "leave",
-    departure?: OccupantDeparture,
-  ) => void;
+  readonly onOccupant?: OccupantListener;
   /** How long an archive query may take, per page (default: the router's request timeout). */
   readonly archiveTimeoutMs?: number;
   /** How long `join` waits for a room's repairs at most before going on regardless (default 30 s). */

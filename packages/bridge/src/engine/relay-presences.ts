@@ -41,6 +41,14 @@ export interface RelayRoom {
   occupants: OccupantRoster;
 }
 
+/** Hears an occupant joining, changing or leaving a room (for avatar and presence bookkeeping). */
+export type OccupantListener = (
+  room: string,
+  occupant: Occupant,
+  kind: "join" | "update" | "leave",
+  departure?: OccupantDeparture,
+) => void;
+
 export interface RelayPresencesOptions {
   /** The relay's full JID. */
   readonly jid: string;
@@ -59,12 +67,7 @@ export interface RelayPresencesOptions {
   /** The room dropped its reader and no other puppet is there: the relay joins again, reading from now on. */
   readonly readAgain: (room: string, s: RelayRoom) => void;
   readonly onRemoved?: (room: string, kind: string) => void;
-  readonly onOccupant?: (
-    room: string,
-    occupant: Occupant,
-    kind: "join" | "update" | "leave",
-    departure?: OccupantDeparture,
-  ) => void;
+  readonly onOccupant?: OccupantListener;
 }
 
 export class RelayPresences {
