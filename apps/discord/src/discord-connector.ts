@@ -30,6 +30,7 @@ import {
   PermanentError,
   type ReactRequest,
   type RemoteUser,
+  setBounded,
   silentLogger,
   TransientError,
   type TypingRequest,
@@ -38,7 +39,6 @@ import { type RawFile, REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
 import { BotDms } from "./bot-dms.ts";
 import { BotReactions } from "./bot-reactions.ts";
-import { setBounded } from "./bounded.ts";
 import { DISCORD_HISTORY, DiscordHistory } from "./catch-up.ts";
 import type { DiscordOptions } from "./config.ts";
 import { DmChannels } from "./dm-channels.ts";

@@ -6,10 +6,9 @@
  * polite answer here (at most once an hour per user) and goes nowhere.
  */
 
-import type { Logger } from "@parley/bridge";
+import { addBounded, type Logger, setBounded } from "@parley/bridge";
 import type { REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
-import { addBounded, setBounded } from "./bounded.ts";
 import { isRecord } from "./members.ts";
 import type { ApiFailures } from "./permissions.ts";
 
@@ -67,6 +66,7 @@ export class DmChannels {
     if (!pending) {
       pending = this.open(userId);
       setBounded(this.channels, userId, pending, DM_MEMORY);
+      // The failure reaches the callers through `pending`; this only forgets it, so the next call tries again.
       pending.catch(() => this.channels.delete(userId));
     }
     return pending;

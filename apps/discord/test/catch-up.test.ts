@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type Logger, RemoteCatchUp, type RemoteMessage, silentLogger } from "@parley/bridge";
+import { type Logger, type RemoteMessage, silentLogger } from "@parley/bridge";
+import { RemoteCatchUp } from "@parley/bridge/internals";
 import type { REST } from "discord.js";
 import { DISCORD_HISTORY, DiscordHistory, type DiscordHistoryOptions } from "../src/catch-up.ts";
 import { ApiFailures } from "../src/permissions.ts";

@@ -5,7 +5,7 @@
  * business: an answer in a thread to the XMPP user whose message started it,
  * any other to the XMPP user who wrote last.
  */
-import type { ConnectorState } from "@parley/bridge";
+import { type ConnectorState, setBounded } from "@parley/bridge";
 import type { webApi } from "@slack/bolt";
 import type { SlackFailures } from "./slack-failures.ts";
 
@@ -47,11 +47,6 @@ export class DmChannels {
   }
 
   private remember(userId: string, channel: string): void {
-    this.channels.delete(userId);
-    this.channels.set(userId, channel);
-    if (this.channels.size > MAX_CHANNELS) {
-      const oldest = this.channels.keys().next();
-      if (!oldest.done) this.channels.delete(oldest.value);
-    }
+    setBounded(this.channels, userId, channel, MAX_CHANNELS);
   }
 }

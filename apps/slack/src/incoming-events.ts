@@ -324,7 +324,7 @@ function originOf(url: string): string {
   try {
     return new URL(url).origin;
   } catch {
-    return "";
+    return ""; // not a URL: no origin, so not one of Slack's
   }
 }
 

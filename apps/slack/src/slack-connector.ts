@@ -19,6 +19,7 @@ import {
   type ConnectorHost,
   type DeleteRequest,
   type DirectRequest,
+  describeFailure,
   type EditRequest,
   type FindDirectRequest,
   type FindPostedRequest,
@@ -172,6 +173,7 @@ export class SlackConnector implements Connector {
       }
     } catch (e) {
       this.running = undefined;
+      // The start's own failure is what is thrown; Bolt failing to stop what never started adds nothing.
       await r.app.stop().catch(() => undefined);
       throw e;
     }
@@ -436,7 +438,11 @@ export class SlackConnector implements Connector {
     try {
       const info = await r.client.conversations.info({ channel });
       return info.channel !== undefined;
-    } catch {
+    } catch (e) {
+      r.logger.warn("a Slack channel could not be looked up; it is taken as absent", {
+        channel,
+        error: describeFailure(e),
+      });
       return false;
     }
   }
@@ -447,7 +453,8 @@ export class SlackConnector implements Connector {
     try {
       const info = await r.client.users.info({ user: id });
       return info.user ? r.directory.remember(info.user) : undefined;
-    } catch {
+    } catch (e) {
+      r.logger.debug("a Slack user could not be looked up", { user: id, error: describeFailure(e) });
       return undefined;
     }
   }

@@ -162,6 +162,7 @@ export class Bridge {
     });
     this.router = new IqRouter({
       send: (el) => this.session.send(el),
+      logger: this.logger.child({ part: "iq" }),
       onHandlerError: (e) =>
         this.logger.error("an iq handler failed", { error: e instanceof Error ? e.message : String(e) }),
     });
@@ -234,6 +235,7 @@ export class Bridge {
       domain,
       nick: `${o.connector.displayName} bridge`,
       send: (el) => this.session.send(el),
+      logger: this.logger.child({ part: "relay" }),
       router: this.router,
       // The bridge has the relay join again (`scheduleRejoin`).
       onRemoved: (room, kind) => this.onRelayRemoved(room, kind),
@@ -542,7 +544,15 @@ export class Bridge {
       // along with that (`ensureJoined` shares a join in flight).
       const forgotten =
         this.occupancy.nickIn(room, local) !== undefined && this.reflections.needsRejoin(id, local)
-          ? this.occupancy.leave(local, room).catch(() => undefined)
+          ? this.occupancy
+              .leave(local, room)
+              .catch(
+                logFailure(
+                  this.logger,
+                  "a puppet the room forgot could not be taken out before it joins again",
+                  "debug",
+                ),
+              )
           : undefined;
       const act = () =>
         this.reflections.refused(id, local, async () => {
@@ -922,6 +932,7 @@ export class Bridge {
     // goes first, so that the last puppet leaving does not call it back in. The presences are queued, not
     // awaited: stopping the session sends what it can and drops the rest when the server is gone.
     const leaving = [
+      // A leave the stopping session cannot send any more goes down with it, as said above: nothing to do about it.
       ...this.relay.roomList.map((room) => this.relay.leave(room).catch(() => undefined)),
       this.occupancy.leaveAll(`${this.connector.displayName} bridge stopped`),
     ];

@@ -29,6 +29,7 @@
  * is delivered at least once, never lost silently. Corrections, retractions
  * and reactions in DMs are still sent once, without this confirmation.
  */
+
 import {
   bareJid,
   buildMessage,
@@ -42,6 +43,7 @@ import {
   type Presence,
   stripFallback,
 } from "@parley/stanza";
+import { setBounded } from "../connector/bounded-map.ts";
 import type { RemoteMessage, XmppSender } from "../connector/connector.ts";
 import { supports } from "../connector/supports.ts";
 import { TransientError } from "../delivery/index.ts";
@@ -120,12 +122,7 @@ export class DirectChats {
   /** `user` writes to remote user `remoteId`: the remote user's direct messages go to them from now on. */
   private async rememberRoute(remoteId: string, user: string): Promise<void> {
     if (this.routes.get(remoteId) === user) return;
-    this.routes.delete(remoteId);
-    this.routes.set(remoteId, user);
-    if (this.routes.size > ROUTES_KEPT) {
-      const oldest = this.routes.keys().next().value;
-      if (oldest !== undefined) this.routes.delete(oldest);
-    }
+    setBounded(this.routes, remoteId, user, ROUTES_KEPT);
     await this.ctx.store.setState("dm-route", `${this.ctx.network} ${remoteId}`, user);
   }
 
@@ -153,10 +150,7 @@ export class DirectChats {
       set = this.subscribers.get(local) ?? new Set(saved ? (JSON.parse(saved) as string[]) : []);
     }
     // Most recently used last; the set in use is the one saved, so dropping it from here loses nothing.
-    this.subscribers.delete(local);
-    this.subscribers.set(local, set);
-    const oldest = this.subscribers.keys().next();
-    if (this.subscribers.size > SUBSCRIBERS_KEPT && !oldest.done) this.subscribers.delete(oldest.value);
+    setBounded(this.subscribers, local, set, SUBSCRIBERS_KEPT);
     return set;
   }
 
