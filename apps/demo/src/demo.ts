@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     say("\nstopping…");
+    // Stopping anyway: a part that fails to stop is gone with the process a moment later.
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     process.exit(code);
   };

@@ -18,7 +18,7 @@ async function installed(pkg: string): Promise<boolean> {
     const { stdout } = await run("dpkg-query", ["-W", `-f=${"$"}{Status}`, pkg]);
     return stdout.includes("install ok installed");
   } catch {
-    return false;
+    return false; // dpkg-query fails for a package it never heard of: not installed
   }
 }
 

@@ -2,13 +2,13 @@
  * An XMPP user's 1:1 chat with a puppet, as a DM from the bot to the Discord
  * user: the bot has only one DM channel with each user, so every message says
  * who wrote it (`**nick** (jid): text`) and the Discord user's answers go to
- * the XMPP user who wrote last (see dm-routing.ts). Edits keep the sender mark.
+ * the XMPP user who wrote last (the engine routes them). Edits keep the sender mark.
  */
 import { createHash } from "node:crypto";
 import { type Logger, type OutgoingAttachment, PermanentError, type RichText, type XmppSender } from "@parley/bridge";
 import type { RawFile, REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
-import type { DmRouting } from "./dm-routing.ts";
+import type { DmChannels } from "./dm-channels.ts";
 import { isRecord } from "./members.ts";
 import type { MessageBook, SentRecord } from "./message-book.ts";
 import { messagesAfter, PAGE } from "./messages-after.ts";
@@ -20,7 +20,7 @@ const UNKNOWN_MESSAGE = 10008;
 
 export interface BotDmsOptions {
   readonly rest: REST;
-  readonly dms: DmRouting;
+  readonly dms: DmChannels;
   readonly book: MessageBook;
   readonly failures: ApiFailures;
   /** Downloads the files to upload (the rest become links). */
@@ -120,12 +120,10 @@ export class BotDms {
     return this.postParts(dm, m.key, found);
   }
 
-  /** The DM channel, the files and the text in parts; the routing of answers remembered. */
+  /** The DM channel, the files and the text in parts. */
   private async prepare(m: DirectSend): Promise<PreparedDm> {
     if (!isSnowflake(m.userId)) throw new PermanentError("the puppet's id is not a Discord user id");
     const channel = await this.o.dms.channelFor(m.userId);
-    // Remembered first: the answer may come before the post returns.
-    await this.o.dms.remember(m.userId, m.sender.jid);
     const { files, links } = await this.o.files(m.attachments);
     const prefix = directPrefix(m.sender.nick, m.sender.jid);
     const composed = composeMessage({ text: m.text, prefix, links, hasFiles: files.length > 0 });

@@ -75,6 +75,6 @@ function parseList(raw: string | undefined): string[] {
     const v: unknown = JSON.parse(raw);
     return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
   } catch {
-    return [];
+    return []; // a saved list that is not JSON counts as empty
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The Discord connector, assembled: a discord.js gateway session feeding the
- * engine through `GatewayEvents` (one event at a time, in order), catch-up
- * after fresh sessions, and the engine's requests as Discord REST calls:
+ * engine through `GatewayEvents` (one event at a time, in order), the
+ * engine's catch-up asked for after fresh sessions (reading Discord's
+ * history through `DiscordHistory`), and the engine's requests as Discord
+ * REST calls:
  * webhook posts under XMPP users' names (`WebhookPosts`), reply quotes,
  * reactions and DMs by the bot. Every REST failure goes through
  * `ApiFailures`, which classifies it for the delivery queue and tells the
@@ -17,6 +19,9 @@ import {
   type EditRequest,
   type FindDirectRequest,
   type FindPostedRequest,
+  type HistoryPage,
+  type HistoryRequest,
+  type HistoryThread,
   type Logger,
   logFailure,
   OrderedLines,
@@ -25,6 +30,7 @@ import {
   PermanentError,
   type ReactRequest,
   type RemoteUser,
+  setBounded,
   silentLogger,
   TransientError,
   type TypingRequest,
@@ -33,10 +39,9 @@ import { type RawFile, REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
 import { BotDms } from "./bot-dms.ts";
 import { BotReactions } from "./bot-reactions.ts";
-import { setBounded } from "./bounded.ts";
-import { CatchUp } from "./catch-up.ts";
+import { DISCORD_HISTORY, DiscordHistory } from "./catch-up.ts";
 import type { DiscordOptions } from "./config.ts";
-import { DmRouting } from "./dm-routing.ts";
+import { DmChannels } from "./dm-channels.ts";
 import { GatewayEvents, RELAYED_EVENTS } from "./gateway-events.ts";
 import { GatewaySession } from "./gateway-session.ts";
 import { GuildDirectory } from "./guild-directory.ts";
@@ -93,9 +98,9 @@ interface Running {
   readonly quotes: ReplyQuotes;
   readonly reactions: BotReactions;
   readonly dms: BotDms;
-  readonly dmRouting: DmRouting;
+  readonly dmChannels: DmChannels;
   readonly book: MessageBook;
-  readonly catchUp: CatchUp;
+  readonly history: DiscordHistory;
   readonly incoming: OrderedLines;
   readonly inFlight: PostsInFlight;
   readonly present: PresentMembers;
@@ -123,6 +128,8 @@ export class DiscordConnector implements Connector {
     directMessages: true,
     presence: true,
   };
+  /** Catch-up reads Discord's history (`history`); threads are channels of their own. */
+  readonly historyOptions = DISCORD_HISTORY;
   readonly options: DiscordOptions;
   private readonly initialLogger: Logger;
   private readonly allowPrivateAddresses: boolean;
@@ -175,7 +182,7 @@ export class DiscordConnector implements Connector {
       "discord.channels": r.directory.size,
       "discord.messages": r.book.size,
       "discord.webhooks": r.webhooks.size,
-      "discord.dms": r.dmRouting.size,
+      "discord.dms": r.dmChannels.size,
       "discord.typing": this.lastTyping.size,
       "discord.present": r.present.size,
     };
@@ -244,7 +251,7 @@ export class DiscordConnector implements Connector {
         incoming.push(
           GATEWAY_LINE,
           async () => {
-            if ((await started) && !this.stopped) await catchUp.run(host.linkedChannels());
+            if ((await started) && !this.stopped) await host.catchUp?.();
           },
           "catch-up",
         );
@@ -282,21 +289,14 @@ export class DiscordConnector implements Connector {
         ...(client.user?.id !== undefined && { botId: client.user.id }),
       }),
     });
-    const routing = new DmRouting({ rest, state, failures, logger });
+    const dmChannels = new DmChannels({ rest, failures, logger });
     const book = new MessageBook(state);
-    const catchUp = new CatchUp({
+    const history = new DiscordHistory({
       rest,
-      state,
       failures,
       logger,
       directory,
-      limit: this.options.catchUpLimit,
-      maxAgeMs: this.options.catchUpMaxAgeHours * 3_600_000,
-      ...(host.settled !== undefined && { settled: () => host.settled?.() ?? Promise.resolve() }),
-      notice: (text) => host.notifyAdmins(text),
-      feed: (m) => events?.message(m, "history") ?? Promise.resolve(),
-      feedEdit: (m) => events?.handle("MESSAGE_UPDATE", m) ?? Promise.resolve(),
-      feedDelete: (d) => events?.handle("MESSAGE_DELETE", d) ?? Promise.resolve(),
+      toRemote: (m) => events?.remoteOf(m) ?? Promise.resolve(undefined),
     });
     const present = new PresentMembers();
     events = new GatewayEvents({
@@ -305,9 +305,8 @@ export class DiscordConnector implements Connector {
       cdn: rest.cdn,
       directory,
       webhooks,
-      dms: routing,
+      dms: dmChannels,
       book,
-      catchUp,
       rehostAttachments: this.options.rehostAttachments,
       botId: () => client.user?.id,
       present,
@@ -323,10 +322,10 @@ export class DiscordConnector implements Connector {
       posts: new WebhookPosts({ rest: this.webhookRest(), failures, webhooks }),
       quotes: new ReplyQuotes({ rest, directory, book }),
       reactions: new BotReactions({ rest, state, directory, book, failures, logger }),
-      dmRouting: routing,
+      dmChannels,
       dms: new BotDms({
         rest,
-        dms: routing,
+        dms: dmChannels,
         book,
         failures,
         logger,
@@ -334,7 +333,7 @@ export class DiscordConnector implements Connector {
         files: (a) => this.files(logger, a),
       }),
       book,
-      catchUp,
+      history,
       incoming,
       present,
       inFlight: new PostsInFlight({
@@ -366,7 +365,6 @@ export class DiscordConnector implements Connector {
     ]);
     clearTimeout(timer);
     this.stopped = true;
-    await r.catchUp.stop();
     r.host.connected(false);
     this.running = undefined;
     this.stopping = false;
@@ -405,6 +403,16 @@ export class DiscordConnector implements Connector {
       allowPrivateAddresses: this.allowPrivateAddresses,
       onLink: (_url, why) => logger.debug("a file goes to Discord as a link", { why }),
     });
+  }
+
+  /** A page of a channel's or thread's history, for the engine's catch-up. */
+  async history(request: HistoryRequest): Promise<HistoryPage> {
+    return this.need().history.page(request);
+  }
+
+  /** The active threads of linked channels, for the engine's catch-up. */
+  async historyThreads(channels: readonly string[]): Promise<ReadonlyMap<string, readonly HistoryThread[]>> {
+    return this.need().history.threads(channels);
   }
 
   /** A thread id from XMPP is used only when it is a Discord thread of that channel. */
@@ -559,6 +567,11 @@ export class DiscordConnector implements Connector {
 
   async sendDirect(o: DirectRequest): Promise<{ channel: string; id: string }> {
     return this.need().dms.send(o);
+  }
+
+  /** A DM to the bot that no XMPP user is to get: its author is told, at most once an hour. */
+  async unroutedDirect(o: { readonly channel: string; readonly author: RemoteUser }): Promise<void> {
+    await this.need().dmChannels.answerUnroutable(o.channel, o.author.id);
   }
 
   /** A bot DM of an earlier attempt whose answer was lost, found in the DM channel (see `BotDms.findPosted`). */

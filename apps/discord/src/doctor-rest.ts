@@ -37,6 +37,7 @@ export class DoctorRest {
         const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : "";
         return { ok: false, status: 0, message: `${e instanceof Error ? e.message : String(e)}${cause}` };
       }
+      // Not JSON: the status alone answers.
       const body = (await answer.json().catch(() => undefined)) as Record<string, unknown> | undefined;
       if (answer.ok) return { ok: true, value: body as T };
       if (answer.status === 429 && attempt < 2) {

@@ -6,10 +6,9 @@
  * own webhooks and bot are handed over as echoes (`isBridge`), which the
  * engine drops.
  */
-import type { ConnectorHost, Logger, RemotePresence, RemoteUser } from "@parley/bridge";
+import type { ConnectorHost, Logger, RemoteMessage, RemotePresence, RemoteUser } from "@parley/bridge";
 import type { CDN } from "discord.js";
-import type { CatchUpNotes } from "./catch-up.ts";
-import type { DmRouting } from "./dm-routing.ts";
+import type { DmChannels } from "./dm-channels.ts";
 import type { GuildDirectory } from "./guild-directory.ts";
 import { contentOf, type IncomingContext, isConversation } from "./incoming-message.ts";
 import { isRecord, personFromPayload, presenceOf, remoteUserOf } from "./members.ts";
@@ -24,10 +23,8 @@ export interface GatewayEventsOptions {
   readonly cdn: CDN;
   readonly directory: GuildDirectory;
   readonly webhooks: ChannelWebhooks;
-  readonly dms: DmRouting;
+  readonly dms: DmChannels;
   readonly book: MessageBook;
-  /** Told what was handled, relayed and deleted, for the next catch-up. */
-  readonly catchUp: CatchUpNotes;
   readonly rehostAttachments: boolean;
   /** The bot's user id, once logged in. */
   readonly botId: () => string | undefined;
@@ -54,7 +51,7 @@ export class GatewayEvents {
     }
     switch (type) {
       case "MESSAGE_CREATE":
-        return this.message(d, "live");
+        return this.message(d);
       case "MESSAGE_UPDATE":
         return this.messageUpdate(d);
       case "MESSAGE_DELETE":
@@ -128,28 +125,40 @@ export class GatewayEvents {
     return remoteUserOf(this.o.cdn, known ?? p);
   }
 
-  /** A new message, live from the gateway or fetched by catch-up (`history`: never a DM). */
-  async message(d: Payload, source: "live" | "history"): Promise<void> {
+  /** A new message from the gateway: in a linked channel or thread, or a DM to the bot. */
+  private async message(d: Payload): Promise<void> {
     if (!isSnowflake(d.id) || typeof d.channel_id !== "string") return this.skip("MESSAGE_CREATE", "no id or channel");
-    const channelId = d.channel_id;
-    const guildId = typeof d.guild_id === "string" ? d.guild_id : this.o.directory.guildOf(channelId);
-    if (source === "live" && guildId === undefined) return this.direct(d, channelId);
-    const place = await this.o.directory.placeOf(channelId);
-    if (!this.isLinked(place.channel)) return;
+    const guildId = typeof d.guild_id === "string" ? d.guild_id : this.o.directory.guildOf(d.channel_id);
+    if (guildId === undefined) return this.direct(d, d.channel_id);
+    const m = await this.remoteOf(d);
+    if (m !== undefined) await this.o.host.message(m);
+  }
+
+  /**
+   * A message of a linked channel or of one of its threads, live or listed
+   * for catch-up (never a DM), as the engine takes it; undefined for what is
+   * not relayed (a system message, one without an author, an unlinked
+   * channel's).
+   */
+  async remoteOf(d: Payload): Promise<RemoteMessage | undefined> {
+    if (!isSnowflake(d.id) || typeof d.channel_id !== "string") {
+      this.skip("MESSAGE_CREATE", "no id or channel");
+      return undefined;
+    }
+    const guildId = typeof d.guild_id === "string" ? d.guild_id : this.o.directory.guildOf(d.channel_id);
+    const place = await this.o.directory.placeOf(d.channel_id);
+    if (!this.isLinked(place.channel) || !isConversation(d.type)) return undefined;
     const id = d.id;
-    // A thread has its own cursor: catch-up resumes each thread after its last handled message.
-    const advance = () => this.o.catchUp.advance(place.thread ?? place.channel, id);
-    if (!isConversation(d.type)) return advance();
     const author = this.authorOf(d, guildId);
     if (!author) {
-      advance();
-      return this.skip("MESSAGE_CREATE", "no author");
+      this.skip("MESSAGE_CREATE", "no author");
+      return undefined;
     }
     const content = author.isBridge ? undefined : contentOf(d, guildId, this.incoming);
-    if (!author.isBridge && !content) return advance();
+    if (!author.isBridge && !content) return undefined;
     const timestamp = typeof d.timestamp === "string" ? Date.parse(d.timestamp) : Number.NaN;
     if (place.thread !== undefined && !author.isBridge) await this.o.book.rememberThread(id, place.thread);
-    await this.o.host.message({
+    return {
       channel: place.channel,
       id,
       author,
@@ -159,22 +168,15 @@ export class GatewayEvents {
       ...(content?.replyQuote !== undefined && { replyQuote: content.replyQuote }),
       ...(place.thread !== undefined && { thread: place.thread }),
       ...(content && content.attachments.length > 0 && { attachments: content.attachments }),
-    });
-    if (!author.isBridge && place.thread === undefined) this.o.catchUp.relayed(place.channel, id);
-    advance();
+    };
   }
 
-  /** A DM to the bot: relayed to the XMPP user who wrote to this Discord user, else answered politely. */
+  /** A DM to the bot: the engine routes it to the XMPP user who wrote to this Discord user (or has it answered). */
   private async direct(d: Payload, channelId: string): Promise<void> {
     const author = isRecord(d.author) ? d.author : undefined;
     if (!author || typeof author.id !== "string" || typeof d.id !== "string") return;
     this.o.dms.learnChannel(channelId);
     if (author.id === this.o.botId() || author.bot === true || !isConversation(d.type)) return;
-    const directTo = await this.o.dms.xmppUserOf(author.id);
-    if (directTo === undefined) {
-      await this.o.dms.answerUnroutable(channelId, author.id);
-      return;
-    }
     const person = personFromPayload(author);
     const content = contentOf(d, undefined, this.incoming);
     if (!person || !content) return;
@@ -186,7 +188,6 @@ export class GatewayEvents {
       author: remoteUserOf(this.o.cdn, known ?? person),
       text: content.text,
       direct: true,
-      directTo,
       ...(Number.isFinite(timestamp) && { timestamp }),
       ...(content.replyTo !== undefined && { replyTo: content.replyTo }),
       ...(content.replyQuote !== undefined && { replyQuote: content.replyQuote }),
@@ -219,7 +220,6 @@ export class GatewayEvents {
     const guildId = typeof d.guild_id === "string" ? d.guild_id : this.o.directory.guildOf(d.channel_id);
     const place = guildId === undefined ? { channel: d.channel_id } : await this.o.directory.placeOf(d.channel_id);
     if (guildId !== undefined && !this.isLinked(place.channel)) return;
-    this.o.catchUp.deleted(place.channel, id);
     await this.o.host.delete({ channel: place.channel, id });
   }
 

@@ -6,7 +6,7 @@
  * is handed on raw, as Discord sent it; discord.js still keeps its caches
  * (guilds, members, roles, channels, emoji) current for look-ups.
  */
-import { ConfigError, type Logger } from "@parley/bridge";
+import { ConfigError, type Logger, logFailure } from "@parley/bridge";
 import {
   Client,
   DiscordAPIError,
@@ -201,7 +201,7 @@ export class GatewaySession {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.client.destroy().catch(() => undefined);
+    await this.client.destroy().catch(logFailure(this.o.logger, "the Discord client did not close cleanly", "info"));
   }
 }
 

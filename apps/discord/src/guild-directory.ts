@@ -4,8 +4,9 @@
  * who a user is in a guild, what a role or channel is called, which channel a
  * thread belongs to, and which guild emoji a `:name:` means.
  */
+
+import { setBounded } from "@parley/bridge";
 import { type Client, type GuildMember, PermissionFlagsBits, type User } from "discord.js";
-import { setBounded } from "./bounded.ts";
 import type { DiscordPerson } from "./members.ts";
 import { isSnowflake } from "./snowflake.ts";
 
@@ -69,7 +70,7 @@ export class GuildDirectory {
     try {
       await this.client.channels.fetch(id);
     } catch {
-      return undefined;
+      return undefined; // gone or hidden from the bot: callers treat an unknown channel as such
     }
     return this.channel(id);
   }
@@ -159,7 +160,7 @@ export class GuildDirectory {
     try {
       return personOfUser(await this.client.users.fetch(userId));
     } catch {
-      return undefined;
+      return undefined; // an unknown user: named by id, as when Discord never told
     }
   }
 
@@ -182,7 +183,7 @@ export class GuildDirectory {
     try {
       await guild.emojis.fetch();
     } catch {
-      return undefined;
+      return undefined; // the emoji stays unnamed; asked again a minute later at most
     }
     return find();
   }

@@ -7,8 +7,7 @@
  * Kept in the connector state, with a bounded cache in front.
  */
 
-import type { ConnectorState } from "@parley/bridge";
-import { setBounded } from "./bounded.ts";
+import { type ConnectorState, setBounded } from "@parley/bridge";
 import { isRecord } from "./members.ts";
 
 export interface SentRecord {
@@ -98,7 +97,7 @@ function parseSent(raw: string, partsRaw: string | undefined): SentRecord | unde
     v = JSON.parse(raw);
     parts = partsRaw !== undefined ? JSON.parse(partsRaw) : undefined;
   } catch {
-    return undefined;
+    return undefined; // a record that is not JSON counts as none
   }
   if (!isRecord(v)) return undefined;
   const ids = Array.isArray(parts) ? parts.filter((p): p is string => typeof p === "string") : [];

@@ -80,7 +80,7 @@ export function fileName(a: Pick<OutgoingAttachment, "url" | "filename">): strin
     try {
       name = decodeURIComponent(new URL(a.url).pathname.split("/").pop() ?? "");
     } catch {
-      name = "";
+      name = ""; // no name in the URL: the default name below
     }
   }
   const safe = name

@@ -5,7 +5,7 @@
  * connector keeps this much: a status per present member, at most
  * MAX_PRESENT_MEMBERS over all guilds (the least recently heard of dropped).
  */
-import type { RemotePresence } from "@parley/bridge";
+import { type RemotePresence, setBounded } from "@parley/bridge";
 
 const MAX_PRESENT_MEMBERS = 100_000;
 
@@ -21,14 +21,8 @@ export class PresentMembers {
   /** Records a member's status; an offline member is forgotten. */
   set(guildId: string, userId: string, presence: RemotePresence): void {
     const key = `${guildId} ${userId}`;
-    this.byMember.delete(key);
-    if (presence.status === "offline") return;
-    this.byMember.set(key, presence);
-    while (this.byMember.size > MAX_PRESENT_MEMBERS) {
-      const oldest = this.byMember.keys().next();
-      if (oldest.done) break;
-      this.byMember.delete(oldest.value);
-    }
+    if (presence.status === "offline") this.byMember.delete(key);
+    else setBounded(this.byMember, key, presence, MAX_PRESENT_MEMBERS);
   }
 
   /** The member left the guild. */

@@ -55,7 +55,7 @@ export class ReplyQuotes {
     try {
       m = await this.o.rest.get(Routes.channelMessage(channel, id));
     } catch {
-      return undefined;
+      return undefined; // deleted, hidden from the bot or Discord down: the reply goes without its quote
     }
     if (!isRecord(m) || !isRecord(m.author) || typeof m.content !== "string") return undefined;
     const guildId = this.o.directory.guildOf(channel);

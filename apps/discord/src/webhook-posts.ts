@@ -139,6 +139,6 @@ export function validAvatarUrl(url: string | undefined): url is string {
     const u = new URL(url);
     return u.protocol === "https:" || u.protocol === "http:";
   } catch {
-    return false;
+    return false; // not a URL: the post goes without an avatar
   }
 }

@@ -68,6 +68,7 @@ export class ChannelWebhooks {
     if (!pending) {
       pending = this.resolve(channel);
       this.byChannel.set(channel, pending);
+      // The failure reaches the callers through `pending`; this only forgets it, so the next call tries again.
       pending.catch(() => this.byChannel.delete(channel));
     }
     return pending;

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type Logger, silentLogger } from "@parley/bridge";
+import { type Logger, type RemoteMessage, silentLogger } from "@parley/bridge";
+import { RemoteCatchUp } from "@parley/bridge/internals";
 import type { REST } from "discord.js";
-import { CatchUp } from "../src/catch-up.ts";
+import { DISCORD_HISTORY, DiscordHistory, type DiscordHistoryOptions } from "../src/catch-up.ts";
 import { ApiFailures } from "../src/permissions.ts";
 import { compareSnowflakes, snowflakeAt } from "../src/snowflake.ts";
 import { MemoryState } from "./memory-state.ts";
@@ -44,35 +45,135 @@ const directory = {
   learnChannel: () => undefined,
 };
 
+/** A Discord message listed by the stubs, as the catch-up hands it over. */
+interface Fed {
+  readonly id: string;
+  readonly channel_id: string;
+  readonly guild_id?: unknown;
+}
+
+interface CatchUpOptions {
+  readonly rest: REST;
+  readonly state: MemoryState;
+  readonly logger: Logger;
+  readonly directory: DiscordHistoryOptions["directory"];
+  readonly limit: number;
+  readonly maxAgeMs?: number;
+  readonly now?: () => number;
+  readonly settled?: () => Promise<void>;
+  readonly notice?: (text: string) => Promise<void>;
+  /** Each message handed over (its channel: the thread's own id for a thread message, as Discord lists it). */
+  readonly feed: (m: Fed) => void;
+  readonly feedEdit: (m: { id: string }) => void;
+  readonly feedDelete: (d: { id: string }) => void;
+  /** The listed messages come as the bridge's own (kept out of the list of messages relayed lately). */
+  readonly asBridge?: boolean;
+}
+
+/**
+ * The engine's catch-up reading Discord's history through `DiscordHistory`,
+ * as the connector assembles it, with what it hands over recorded, and the
+ * calls these tests make of it: `run`, and the notes of live messages
+ * (`advance`: a message handled; `relayed`; `deleted`).
+ */
+class CatchUp {
+  private readonly c: RemoteCatchUp;
+
+  constructor(o: CatchUpOptions) {
+    const failures = new ApiFailures({ logger: silentLogger, notifyAdmins: async () => {}, channelLabel: (id) => id });
+    const guilds = new Map<string, unknown>();
+    const history = new DiscordHistory({
+      rest: o.rest,
+      failures,
+      logger: o.logger,
+      directory: o.directory,
+      ...(o.now !== undefined && { now: o.now }),
+      toRemote: async (m) => {
+        guilds.set(m.id as string, m.guild_id);
+        return {
+          channel: m.channel_id as string,
+          id: m.id as string,
+          author: { id: "1", displayName: "u", ...(o.asBridge === true && { isBridge: true }) },
+          text: { blocks: [] },
+        };
+      },
+    });
+    this.c = new RemoteCatchUp({
+      displayName: "Discord",
+      history: (r) => history.page(r),
+      threads: (channels) => history.threads(channels),
+      ids: DISCORD_HISTORY,
+      state: o.state,
+      logger: o.logger,
+      hand: {
+        message: async (m) => o.feed({ id: m.id, channel_id: m.channel, guild_id: guilds.get(m.id) }),
+        edit: async (e) => o.feedEdit({ id: e.id }),
+        delete: async (d) => o.feedDelete({ id: d.id }),
+        reaction: async () => undefined,
+      },
+      ...(o.settled !== undefined && { settled: o.settled }),
+      ...(o.notice !== undefined && { notice: o.notice }),
+      limit: o.limit,
+      maxAgeMs: o.maxAgeMs ?? 24 * 3_600_000,
+      ...(o.now !== undefined && { now: o.now }),
+    });
+  }
+
+  run(channels: readonly string[]): Promise<void> {
+    return this.c.catchUp(channels);
+  }
+
+  advance(channel: string, id: string): void {
+    this.c.advance(channel, id);
+  }
+
+  relayed(channel: string, id: string): void {
+    const m: RemoteMessage = { channel, id, author: { id: "1", displayName: "u" }, text: { blocks: [] } };
+    this.c.messageHanded(m);
+  }
+
+  deleted(channel: string, id: string): void {
+    this.c.deleted(channel, id);
+  }
+
+  flush(): Promise<void> {
+    return this.c.flush();
+  }
+
+  cursorOf(channel: string): Promise<string | undefined> {
+    return this.c.cursorOf(channel);
+  }
+
+  stop(): Promise<void> {
+    return this.c.flush();
+  }
+}
+
 function catchUp(
   state: MemoryState,
   rest: REST,
   limit: number,
   fed: string[],
-  now = () => Date.now(),
+  now?: () => number,
   logger: Logger = silentLogger,
   edits: string[] = [],
   deletions: string[] = [],
+  asBridge = false,
 ) {
-  const failures = new ApiFailures({ logger: silentLogger, notifyAdmins: async () => {}, channelLabel: (id) => id });
-  const c: CatchUp = new CatchUp({
+  return new CatchUp({
     rest,
     state,
-    failures,
     logger,
     directory,
     limit,
     // The ids here are small numbers, snowflakes of 2015: the age bound has its own test.
     maxAgeMs: Number.POSITIVE_INFINITY,
-    now,
-    feed: async (m) => {
-      fed.push(m.id as string);
-      c.advance(m.channel_id as string, m.id as string);
-    },
-    feedEdit: async (m) => void edits.push(m.id as string),
-    feedDelete: async (d) => void deletions.push(d.id as string),
+    ...(now !== undefined && { now }),
+    feed: (m) => void fed.push(m.id),
+    feedEdit: (m) => void edits.push(m.id),
+    feedDelete: (d) => void deletions.push(d.id),
+    asBridge,
   });
-  return c;
 }
 
 const ids = Array.from({ length: 250 }, (_, i) => String(1000 + i));
@@ -110,11 +211,9 @@ describe("catch-up", () => {
     const fed: string[] = [];
     const settledBeforeWrites: boolean[] = [];
     let settledCalls = 0;
-    const failures = new ApiFailures({ logger: silentLogger, notifyAdmins: async () => {}, channelLabel: (id) => id });
-    const c: CatchUp = new CatchUp({
+    const c = new CatchUp({
       rest,
       state,
-      failures,
       logger: silentLogger,
       directory,
       limit: 1_000_000,
@@ -122,12 +221,9 @@ describe("catch-up", () => {
       settled: async () => {
         settledCalls++;
       },
-      feed: async (m) => {
-        fed.push(m.id as string);
-        c.advance(m.channel_id as string, m.id as string);
-      },
-      feedEdit: async () => undefined,
-      feedDelete: async () => undefined,
+      feed: (m) => void fed.push(m.id),
+      feedEdit: () => undefined,
+      feedDelete: () => undefined,
     });
     const set = state.set.bind(state);
     state.set = async (key, value, o) => {
@@ -153,23 +249,18 @@ describe("catch-up", () => {
     const { rest } = restWith("100", [...old, ...recent]);
     const fed: string[] = [];
     const notices: string[] = [];
-    const failures = new ApiFailures({ logger: silentLogger, notifyAdmins: async () => {}, channelLabel: (id) => id });
-    const c: CatchUp = new CatchUp({
+    const c = new CatchUp({
       rest,
       state,
-      failures,
       logger: silentLogger,
       directory,
       limit: 1_000_000,
       maxAgeMs: 24 * 3_600_000,
       now: () => now,
       notice: async (text) => void notices.push(text),
-      feed: async (m) => {
-        fed.push(m.id as string);
-        c.advance(m.channel_id as string, m.id as string);
-      },
-      feedEdit: async () => undefined,
-      feedDelete: async () => undefined,
+      feed: (m) => void fed.push(m.id),
+      feedEdit: () => undefined,
+      feedDelete: () => undefined,
     });
     await c.run(["100"]);
     assert.deepEqual(fed, recent);
@@ -217,7 +308,9 @@ describe("catch-up", () => {
     const { rest } = restWith("100", listed);
     const fed: string[] = [];
     const deletions: string[] = [];
-    const c = catchUp(state, rest, 500, fed, undefined, undefined, [], deletions);
+    // The messages said after the cursor come as the bridge's own here, so that the list holds only what the
+    // test notes as relayed (the engine's remote-catch-up tests cover what a catch-up itself notes).
+    const c = catchUp(state, rest, 500, fed, undefined, undefined, [], deletions, true);
     await c.run(["100"]);
     assert.deepEqual(deletions, ["1160"]);
     c.relayed("100", "1201");
@@ -301,24 +394,20 @@ function guildRest(o: {
 }
 
 /** Records what a CatchUp hands over: ids in feed order, and the channel and guild each came with. */
+/** Records what a CatchUp hands over: ids in feed order, and the channel and guild each came with. */
 function recordingCatchUp(state: MemoryState, rest: REST, limit: number, logger: Logger = silentLogger) {
   const fed: Array<{ id: string; channel: string; guild: unknown }> = [];
-  const failures = new ApiFailures({ logger: silentLogger, notifyAdmins: async () => {}, channelLabel: (id) => id });
   const learnt: string[] = [];
-  const c: CatchUp = new CatchUp({
+  const c = new CatchUp({
     rest,
     state,
-    failures,
     logger,
     directory: { ...directory, learnChannel: (t) => void learnt.push(`${t.id}<${t.parentId}`) },
     limit,
     maxAgeMs: Number.POSITIVE_INFINITY, // snowflakes of 2015, as above
-    feed: async (m) => {
-      fed.push({ id: m.id as string, channel: m.channel_id as string, guild: m.guild_id });
-      c.advance(m.channel_id as string, m.id as string);
-    },
-    feedEdit: async () => undefined,
-    feedDelete: async () => undefined,
+    feed: (m) => void fed.push({ id: m.id, channel: m.channel_id, guild: m.guild_id }),
+    feedEdit: () => undefined,
+    feedDelete: () => undefined,
   });
   return { c, fed, learnt };
 }

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import { buildMessage, type Message } from "@parley/stanza";
 import { isMessage, stanzaId } from "@parley/testkit";
-import { POLITE_ANSWER } from "../src/dm-routing.ts";
+import { POLITE_ANSWER } from "../src/dm-channels.ts";
 import { assertNoViolations, type DiscordHarness, postAndSee, startHarness, until } from "./harness.ts";
 
 describe("direct messages", () => {

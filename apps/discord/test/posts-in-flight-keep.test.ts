@@ -8,7 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type ConnectorHost, fromStyling, postRecordMsOf, silentLogger } from "@parley/bridge";
+import { type ConnectorHost, fromStyling, silentLogger } from "@parley/bridge";
+import { postRecordMsOf } from "@parley/bridge/internals";
 import { type FakeDiscord, startFakeDiscord } from "@parley/testkit";
 import type { REST } from "discord.js";
 import { DiscordConnector } from "../src/index.ts";

@@ -24,7 +24,8 @@
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Bridge, type BridgeStore, createLogger, loadConfig, openStore, secretsOf } from "@parley/bridge";
+import { Bridge, type BridgeStore, createLogger, loadConfig } from "@parley/bridge";
+import { openStore, secretsOf } from "@parley/bridge/internals";
 import { buildMessage } from "@parley/stanza";
 import {
   ArrivalProbe,

@@ -45,7 +45,8 @@ import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { Bridge, type BridgeStore, createLogger, loadConfig, openStore } from "@parley/bridge";
+import { Bridge, type BridgeStore, createLogger, loadConfig } from "@parley/bridge";
+import { openStore } from "@parley/bridge/internals";
 import { buildMessage, buildPresence } from "@parley/stanza";
 import {
   ArrivalProbe,

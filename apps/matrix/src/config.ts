@@ -27,7 +27,7 @@ function httpUrl() {
         const u = new URL(s);
         return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "" && u.search === "";
       } catch {
-        return false;
+        return false; // not a URL: the schema's message names the field
       }
     }, "is not an http:// or https:// URL")
     .transform((s) => s.replace(/\/+$/, ""));

@@ -80,7 +80,7 @@ async function ping(o: MatrixOptions, answeredBy: string, doctorListens: boolean
       signal: AbortSignal.timeout(30_000),
     });
     status = answer.status;
-    body = ((await answer.json().catch(() => ({}))) ?? {}) as typeof body;
+    body = ((await answer.json().catch(() => ({}))) ?? {}) as typeof body; // not JSON: the status alone answers
   } catch (e) {
     return failed(
       SUBJECT,

@@ -26,6 +26,7 @@ async function homeserverCheck(url: string): Promise<DoctorCheck> {
     "start the homeserver, or set connectors.matrix.homeserverUrl to the URL of its client API (e.g. http://127.0.0.1:8008)";
   try {
     const answer = await fetch(`${url}/_matrix/client/versions`, { signal: AbortSignal.timeout(10_000) });
+    // Not JSON: not a Matrix client API, which the check says next.
     const body = (await answer.json().catch(() => undefined)) as { versions?: unknown } | undefined;
     if (!answer.ok || !Array.isArray(body?.versions)) {
       return failed(subject, `${url} answers ${answer.status}, but not as a Matrix client API`, fix);
@@ -48,7 +49,7 @@ async function registrationChecks(url: string, asToken: string, bot: string): Pr
       signal: AbortSignal.timeout(10_000),
     });
     status = answer.status;
-    body = ((await answer.json().catch(() => ({}))) ?? {}) as typeof body;
+    body = ((await answer.json().catch(() => ({}))) ?? {}) as typeof body; // not JSON: the status alone answers
   } catch (e) {
     return [failed(subject, `not checked: ${e instanceof Error ? e.message : String(e)}`, "run parley doctor again")];
   }

@@ -12,7 +12,7 @@
  * room's member name). Changing the global name would rewrite the member
  * events of every room the ghost is in, so it is left alone.
  */
-import type { ConnectorState, Logger, XmppSender } from "@parley/bridge";
+import { type ConnectorState, type Logger, setBounded, type XmppSender } from "@parley/bridge";
 import type { HomeserverClients } from "./homeserver-clients.ts";
 import { callHomeserver, errcodeOf } from "./matrix-errors.ts";
 import { ghostUserId, jidOfGhost, type MatrixNames } from "./matrix-ids.ts";
@@ -41,16 +41,18 @@ type Membership = "join" | "invite" | "leave" | "ban";
 
 /** Ghost records kept in memory; the store has them all. */
 const GHOST_RECORDS = 10_000;
+/** Memberships and per-room names kept in memory (asked of the homeserver again past it). */
+const ROOM_ENTRIES = 100_000;
 
 export class Ghosts {
   private readonly o: GhostsOptions;
   /** Ghost -> its record, a cache of the store: at most GHOST_RECORDS, the least recently used dropped. */
   private readonly records = new Map<string, GhostRecord>();
-  /** `room user` -> membership: at most 100,000, the oldest dropped (asked of the homeserver again). */
+  /** `room user` -> membership: at most ROOM_ENTRIES, the oldest dropped (asked of the homeserver again). */
   private readonly memberships = new Map<string, Membership>();
   /** Work in flight by key, removed as it settles. */
   private readonly pending = new Map<string, Promise<unknown>>();
-  /** The name shown in a room where it is not the global one: `room user` -> name (at most 100,000, oldest dropped). */
+  /** The name shown in a room where it is not the global one: `room user` -> name (at most ROOM_ENTRIES, oldest dropped). */
   private readonly roomNames = new Map<string, string>();
 
   constructor(o: GhostsOptions) {
@@ -91,10 +93,7 @@ export class Ghosts {
 
   /** Keeps `r` as the most recently used record, dropping the least recently used past GHOST_RECORDS. */
   private keep(userId: string, r: GhostRecord): void {
-    this.records.delete(userId);
-    this.records.set(userId, r);
-    const oldest = this.records.keys().next();
-    if (this.records.size > GHOST_RECORDS && !oldest.done) this.records.delete(oldest.value);
+    setBounded(this.records, userId, r, GHOST_RECORDS);
   }
 
   /** Entries in memory, for /metrics. */
@@ -189,11 +188,7 @@ export class Ghosts {
           ...(record.avatarMxc !== undefined && { avatar_url: record.avatarMxc }),
         }),
       );
-      this.roomNames.set(key, nick);
-      if (this.roomNames.size > 100_000) {
-        const oldest = this.roomNames.keys().next().value;
-        if (oldest !== undefined) this.roomNames.delete(oldest);
-      }
+      setBounded(this.roomNames, key, nick, ROOM_ENTRIES);
     });
   }
 
@@ -204,14 +199,11 @@ export class Ghosts {
   /** Notes a membership the homeserver told about (a ghost's own membership events). */
   noteMembership(roomId: string, userId: string, membership: string): void {
     const key = `${roomId} ${userId}`;
-    if (membership === "join" || membership === "invite" || membership === "ban") this.memberships.set(key, membership);
-    else {
+    if (membership === "join" || membership === "invite" || membership === "ban") {
+      setBounded(this.memberships, key, membership, ROOM_ENTRIES);
+    } else {
       this.memberships.delete(key);
       this.roomNames.delete(key); // a new join shows the global name again
-    }
-    if (this.memberships.size > 100_000) {
-      const oldest = this.memberships.keys().next().value;
-      if (oldest !== undefined) this.memberships.delete(oldest);
     }
   }
 

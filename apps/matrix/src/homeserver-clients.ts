@@ -12,7 +12,7 @@
  * goes to the bridge's logger at debug level, with URLs (which carry user IDs
  * and could carry tokens) left out.
  */
-import type { Logger } from "@parley/bridge";
+import { type Logger, setBounded } from "@parley/bridge";
 import { type ICreateClientOpts, MatrixClient } from "matrix-js-sdk";
 
 type SdkLogger = NonNullable<ICreateClientOpts["logger"]>;
@@ -95,19 +95,9 @@ export class HomeserverClients {
 
   /** The client that acts as `userId` (a ghost). */
   as(userId: string): MatrixClient {
-    let c = this.byUser.get(userId);
-    if (c) {
-      // Most recently used last, so the oldest goes first when the cache is full.
-      this.byUser.delete(userId);
-      this.byUser.set(userId, c);
-      return c;
-    }
-    c = this.build(userId, true);
-    this.byUser.set(userId, c);
-    if (this.byUser.size > GHOST_CLIENTS) {
-      const oldest = this.byUser.keys().next().value;
-      if (oldest !== undefined) this.byUser.delete(oldest);
-    }
+    // Set again when used, so the least recently used goes first when the cache is full.
+    const c = this.byUser.get(userId) ?? this.build(userId, true);
+    setBounded(this.byUser, userId, c, GHOST_CLIENTS);
     return c;
   }
 }

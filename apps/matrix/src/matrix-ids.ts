@@ -47,7 +47,7 @@ export function unescapeLocalpart(s: string): string | undefined {
   try {
     return UTF8.decode(new Uint8Array(bytes));
   } catch {
-    return undefined;
+    return undefined; // not UTF-8: not an id this bridge made
   }
 }
 

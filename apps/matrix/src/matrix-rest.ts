@@ -100,7 +100,7 @@ export async function senderOfEvent(
     );
     return typeof e.sender === "string" ? e.sender : undefined;
   } catch {
-    return undefined;
+    return undefined; // the event is gone or hidden from the bot: its sender is unknown, and the edit or redaction is judged without it
   }
 }
 
@@ -114,7 +114,7 @@ export async function requiredPowerLevel(
   try {
     pl = await client.getStateEvent(roomId, "m.room.power_levels", "");
   } catch {
-    return undefined;
+    return undefined; // power levels that cannot be read give no level to name: the notice goes without one
   }
   const num = (v: unknown, d: number) => (typeof v === "number" ? v : d);
   switch (action) {

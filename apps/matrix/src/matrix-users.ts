@@ -5,7 +5,7 @@
  * the sender's ID, so names come from the membership events the homeserver
  * pushes (remembered here) and, the first time a user is seen, one lookup.
  */
-import type { Logger, RemoteUser } from "@parley/bridge";
+import { type Logger, type RemoteUser, setBounded } from "@parley/bridge";
 import type { MatrixClient } from "matrix-js-sdk";
 import { isOwnUser, type MatrixNames } from "./matrix-ids.ts";
 
@@ -14,16 +14,8 @@ interface Profile {
   readonly avatarMxc: string | undefined;
 }
 
+/** Profiles kept in each map; past it the least recently set is dropped (and looked up again when needed). */
 const MAX_ENTRIES = 50_000;
-
-function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > MAX_ENTRIES) {
-    const oldest = map.keys().next().value;
-    if (oldest !== undefined) map.delete(oldest);
-  }
-}
 
 /** `bob` for `@bob:example.org`. */
 export function localpartOf(userId: string): string {
@@ -44,7 +36,9 @@ export class MatrixUsers {
   private readonly bot: MatrixClient;
   private readonly avatarUrl: (mxc: string) => string | undefined;
   private readonly logger: Logger;
+  /** `room user` -> their profile in that room: at most MAX_ENTRIES. */
   private readonly inRoom = new Map<string, Profile>();
+  /** User -> their global profile: at most MAX_ENTRIES. */
   private readonly global = new Map<string, Profile>();
 
   constructor(o: {
@@ -62,14 +56,14 @@ export class MatrixUsers {
   /** Notes a user's profile in a room from their m.room.member content. */
   rememberMember(roomId: string, userId: string, content: Readonly<Record<string, unknown>>): void {
     const p = profileOf(content);
-    remember(this.inRoom, `${roomId} ${userId}`, p);
-    if (!this.global.has(userId)) remember(this.global, userId, p);
+    setBounded(this.inRoom, `${roomId} ${userId}`, p, MAX_ENTRIES);
+    if (!this.global.has(userId)) setBounded(this.global, userId, p, MAX_ENTRIES);
   }
 
   /** Notes a user's global profile (from a presence event that carries it). */
   rememberProfile(userId: string, content: Readonly<Record<string, unknown>>): void {
     const p = profileOf(content);
-    if (p.displayName !== undefined || p.avatarMxc !== undefined) remember(this.global, userId, p);
+    if (p.displayName !== undefined || p.avatarMxc !== undefined) setBounded(this.global, userId, p, MAX_ENTRIES);
   }
 
   /** The display name known without a lookup (for pills in formatted bodies). */
@@ -109,7 +103,7 @@ export class MatrixUsers {
       try {
         const content = await this.bot.getStateEvent(roomId, "m.room.member", userId);
         const p = profileOf(content);
-        remember(this.inRoom, `${roomId} ${userId}`, p);
+        setBounded(this.inRoom, `${roomId} ${userId}`, p, MAX_ENTRIES);
         return p;
       } catch {
         // not visible to the bot: the global profile will do
@@ -117,14 +111,14 @@ export class MatrixUsers {
     }
     try {
       const p = profileOf(await this.bot.getProfileInfo(userId));
-      remember(this.global, userId, p);
+      setBounded(this.global, userId, p, MAX_ENTRIES);
       return p;
     } catch (e) {
       this.logger.debug("no profile for a Matrix user; their localpart is shown", {
         error: e instanceof Error ? e.message.replace(/https?:\/\/\S+/g, "<url>") : String(e),
       });
       const p = { displayName: undefined, avatarMxc: undefined };
-      remember(this.global, userId, p);
+      setBounded(this.global, userId, p, MAX_ENTRIES);
       return p;
     }
   }

@@ -149,7 +149,7 @@ export class MediaProxy {
     try {
       server = decodeURIComponent(serverPart ?? "");
     } catch {
-      server = "";
+      server = ""; // a malformed path: answered as not found below
     }
     const parts = more.length === 0 ? parseMxc(`mxc://${server}/${mediaId ?? ""}`) : undefined;
     const sig = url.searchParams.get("sig") ?? "";

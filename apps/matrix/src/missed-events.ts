@@ -34,7 +34,7 @@
  * that had an event), and the IDs of the last `SEEN_IDS` events, so that
  * one pushed out of order is not handed over twice.
  */
-import type { Logger } from "@parley/bridge";
+import { addBounded, type Logger } from "@parley/bridge";
 
 /** One page of a room's timeline, newest first (`/messages?dir=b`). */
 export interface TimelinePage {
@@ -80,6 +80,7 @@ interface RawEvent {
 export class MissedEvents {
   private readonly o: MissedEventsOptions;
   private readonly marks = new Map<string, Mark>();
+  /** Event IDs handed over recently: at most SEEN_IDS, the oldest dropped. */
   private readonly seenIds = new Set<string>();
   private readonly startedAt: number;
   /** Why the rooms must be read back (the homeserver went away), or undefined. */
@@ -122,12 +123,7 @@ export class MissedEvents {
   }
 
   private remember(eventId: string): void {
-    this.seenIds.delete(eventId);
-    this.seenIds.add(eventId);
-    if (this.seenIds.size > SEEN_IDS) {
-      const oldest = this.seenIds.values().next().value;
-      if (oldest !== undefined) this.seenIds.delete(oldest);
-    }
+    addBounded(this.seenIds, eventId, SEEN_IDS);
   }
 
   /**

@@ -8,7 +8,7 @@
  * Direct-message rooms between a ghost and a Matrix user are kept here too:
  * `dm:<room id>` -> who is in it, `dm-pair:<ghost> <user>` -> the room.
  */
-import type { ConnectorHost, Logger } from "@parley/bridge";
+import { type ConnectorHost, type Logger, logFailure, setBounded } from "@parley/bridge";
 import { Preset, Visibility } from "matrix-js-sdk";
 import type { HomeserverClients } from "./homeserver-clients.ts";
 import { callHomeserver, describeMatrixError, errcodeOf } from "./matrix-errors.ts";
@@ -27,12 +27,15 @@ export interface PortalsOptions {
   readonly logger: Logger;
 }
 
+/** DM rooms kept in memory; the store has them all. */
+const DMS_KEPT = 10_000;
+
 export class Portals {
   private readonly o: PortalsOptions;
   private host: ConnectorHost | undefined;
   /** Rooms the bot is in: one per bridged room or portal. */
   private readonly botRooms = new Set<string>();
-  /** DM rooms, a cache of the store: at most 10,000, the oldest dropped. */
+  /** DM rooms, a cache of the store: at most DMS_KEPT, the oldest dropped. */
   private readonly dms = new Map<string, DirectRoom | null>();
 
   constructor(o: PortalsOptions) {
@@ -134,8 +137,12 @@ export class Portals {
         error: e instanceof Error ? e.message : String(e),
       });
       const fullAlias = `#${portalAliasLocalpart(room, this.o.names)}:${this.o.names.serverName}`;
-      await bot.deleteAlias(fullAlias).catch(() => undefined);
-      await bot.leave(roomId).catch(() => undefined);
+      await bot
+        .deleteAlias(fullAlias)
+        .catch(logFailure(this.o.logger, "a portal alias could not be removed", "warn", { alias: fullAlias }));
+      await bot
+        .leave(roomId)
+        .catch(logFailure(this.o.logger, "the bot could not leave a portal room", "warn", { roomId }));
       return false;
     }
     this.o.logger.info("created a portal room for an XMPP room", { room, roomId });
@@ -154,11 +161,7 @@ export class Portals {
   }
 
   private cacheDm(roomId: string, dm: DirectRoom | null): void {
-    this.dms.set(roomId, dm);
-    if (this.dms.size > 10_000) {
-      const oldest = this.dms.keys().next().value;
-      if (oldest !== undefined) this.dms.delete(oldest);
-    }
+    setBounded(this.dms, roomId, dm, DMS_KEPT);
   }
 
   async rememberDirect(roomId: string, dm: DirectRoom): Promise<void> {

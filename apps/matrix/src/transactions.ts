@@ -52,7 +52,7 @@
  * event cannot hold up every room behind it.
  */
 import { createHash } from "node:crypto";
-import type { ConnectorState, Logger } from "@parley/bridge";
+import { type ConnectorState, type Logger, logFailure, setBounded } from "@parley/bridge";
 import type { TransactionBody } from "./appservice-server.ts";
 import type { MissedEvents } from "./missed-events.ts";
 
@@ -93,6 +93,9 @@ export function transactionFingerprint(body: TransactionBody): string | undefine
   return hash.digest("base64url").slice(0, 22);
 }
 
+/** Runs whose failed attempts are counted; the homeserver retries one transaction at a time, so few are ever in play. */
+const FAILED_RUNS_KEPT = 1000;
+
 export class Transactions {
   private readonly state: ConnectorState;
   private readonly handlers: TransactionHandlers;
@@ -100,7 +103,7 @@ export class Transactions {
   private chain: Promise<void> = Promise.resolve();
   /** Runs in progress, by id and fingerprint. */
   private readonly running = new Map<string, Promise<void>>();
-  /** Failed attempts, by id and fingerprint. */
+  /** Failed attempts, by id and fingerprint: at most FAILED_RUNS_KEPT, the oldest dropped. */
   private readonly failures = new Map<string, number>();
   /** The transactions handled most recently, oldest first; loaded from the state on first use. */
   private recent: HandledTransaction[] | undefined;
@@ -147,7 +150,7 @@ export class Transactions {
     clearTimeout(this.fallback);
     this.fallback = setTimeout(() => {
       const run = this.chain.then(() => this.catchUpMissed([]));
-      this.chain = run.catch(() => undefined);
+      this.chain = run.catch(logFailure(this.logger, "reading back missed Matrix events failed", "warn"));
     }, MISSED_FALLBACK_MS);
     this.fallback.unref();
   }
@@ -234,8 +237,7 @@ export class Transactions {
       } catch (e) {
         const error = e instanceof Error ? e.message : String(e);
         if (!lenient) {
-          this.failures.set(runKey, (this.failures.get(runKey) ?? 0) + 1);
-          if (this.failures.size > 1000) this.failures.clear();
+          setBounded(this.failures, runKey, (this.failures.get(runKey) ?? 0) + 1, FAILED_RUNS_KEPT);
           throw e;
         }
         this.logger.error(`a Matrix ${what} failed again and again; it is skipped`, { txnId, error });

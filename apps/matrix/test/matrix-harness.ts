@@ -16,9 +16,8 @@ import {
   createLogger,
   type DeliveryRetryPolicy,
   loadConfig,
-  openStore,
-  secretsOf,
 } from "@parley/bridge";
+import { openStore, secretsOf } from "@parley/bridge/internals";
 import {
   freePort,
   type Synapse,

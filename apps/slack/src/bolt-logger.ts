@@ -27,6 +27,6 @@ function safeJson(v: unknown): string {
   try {
     return JSON.stringify(v) ?? String(v);
   } catch {
-    return String(v);
+    return String(v); // circular or throwing: logged as text
   }
 }

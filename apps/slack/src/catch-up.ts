@@ -1,236 +1,180 @@
 /**
- * What was said in linked channels while the bridge was away: read with
- * conversations.history (and conversations.replies for threads) from each
- * channel's cursor, bounded by age and count, and handed to the engine in
- * the order it was said, once (the same path as live messages, so a
- * message both caught up and delivered live goes once). The first start in
- * a channel only sets its cursor: a bridge does not replay a channel's past.
- *
- * What changed meanwhile in the last `CHANGES_WINDOW` messages up to the
- * cursor is caught up first: the connector keeps the messages it relayed
- * there with their edit stamp and reactions (RecentRelayed), and one page
- * of history up to the cursor tells which are gone (absent, or a
- * tombstone), which were edited since (`edited.ts`), and which reactions
- * were added or removed; each is handed over like the live event, once.
- * A message caught up as new comes with the reactions it has now. Thread
- * replies are caught up as new messages only: changes to older replies
- * are not looked for.
+ * Slack's history for the engine's catch-up (`Connector.history`): what was
+ * said in a linked channel after a cursor, read with conversations.history
+ * and, for the threads that may have new replies, conversations.replies
+ * (Slack's channel history lists a thread's first message, not its
+ * replies), in the order it was said; and the last messages up to a cursor,
+ * with their edit stamps, tombstones and reactions, for the engine to find
+ * the edits, deletions and reactions made meanwhile. Slack pages history
+ * newest first, so one answer holds everything after the cursor (up to the
+ * bound). The engine keeps the cursors, bounds the catch-up by age and
+ * count, and hands over what is found; a thread's replies move their
+ * channel's cursor, and changes to older replies are not looked for.
  */
-import { type ListedMessage, type Logger, type RecentRelayed, windowChanges } from "@parley/bridge";
+import type {
+  HistoryMessage,
+  HistoryOptions,
+  HistoryPage,
+  HistoryReaction,
+  HistoryRequest,
+  Logger,
+  RemoteMessage,
+  RemoteUser,
+} from "@parley/bridge";
 import type { webApi } from "@slack/bolt";
-import type { ChannelCursors } from "./channel-cursors.ts";
+import type { ActiveThreads } from "./active-threads.ts";
+import { reactionEmoji } from "./format/index.ts";
 import type { SlackMessage, SlackReaction } from "./incoming-events.ts";
 import type { SlackFailures } from "./slack-failures.ts";
-import { compareTs, isSlackTs, tsOf } from "./slack-ts.ts";
+import { compareTs, isSlackTs, tsMillis, tsMillisExact, tsOf } from "./slack-ts.ts";
 
 const PAGE = 200;
-/** How many of a channel's messages up to its cursor are looked at for changes made while the bridge was away. */
-export const CHANGES_WINDOW = 50;
+/** The `page` of an answer cut short at the bound: there is more after it, for the next catch-up. */
+const MORE = "more";
 
-export interface CatchUpOptions {
-  readonly client: webApi.WebClient;
-  readonly cursors: ChannelCursors;
-  readonly failures: SlackFailures;
-  readonly logger: Logger;
-  readonly limit: number;
-  readonly maxAgeMs: number;
-  readonly feed: (m: SlackMessage & { readonly channel: string }) => Promise<void>;
-  /** What was relayed lately per channel (see RecentRelayed): the changes are found against it. */
-  readonly recent: RecentRelayed;
-  /** The bot's user id, once known: its own reactions are not relayed. */
-  readonly botUser: () => string | undefined;
-  /** Hands over a message edited meanwhile, a deletion, a reaction added or removed, like the live events. */
-  readonly feedEdit: (channel: string, m: SlackMessage) => Promise<void>;
-  readonly feedDelete: (channel: string, ts: string) => Promise<void>;
-  readonly feedReaction: (
-    channel: string,
-    ts: string,
-    user: string,
-    name: string,
-    action: "add" | "remove",
-  ) => Promise<void>;
-  /** Resolves once what was fed is on record in the engine. */
-  readonly settled: () => Promise<void>;
+/** How Slack's ts order and date; a thread's replies come in its channel's history. */
+export const SLACK_HISTORY: HistoryOptions = {
+  compare: compareTs,
+  isId: isSlackTs,
+  timeOf: tsMillis,
+  idAt: tsOf,
+  settings: { maxAge: "connectors.slack.catchUpMaxAgeHours", limit: "connectors.slack.catchUpLimit" },
+};
+
+/** A page of conversations.history or conversations.replies. */
+interface Listing {
+  readonly messages?: readonly unknown[];
+  readonly has_more?: boolean;
+  readonly response_metadata?: { readonly next_cursor?: string };
 }
 
-export class CatchUp {
-  private readonly o: CatchUpOptions;
-  private stopped = false;
+export interface SlackHistoryOptions {
+  readonly client: webApi.WebClient;
+  readonly failures: SlackFailures;
+  readonly logger: Logger;
+  /** The threads of each channel that had replies lately. */
+  readonly threads: ActiveThreads;
+  /** A listed message as the engine takes it (undefined: not relayed), in `channel`. */
+  readonly toRemote: (m: SlackMessage & { readonly channel: string }) => Promise<RemoteMessage | undefined>;
+  readonly user: (id: string) => Promise<RemoteUser>;
+  /** The bot's user id, once known: its own reactions are left out. */
+  readonly botUser: () => string | undefined;
+}
 
-  constructor(o: CatchUpOptions) {
+export class SlackHistory {
+  private readonly o: SlackHistoryOptions;
+
+  constructor(o: SlackHistoryOptions) {
     this.o = o;
   }
 
-  stop(): void {
-    this.stopped = true;
-  }
-
-  async run(channels: readonly string[]): Promise<void> {
-    for (const channel of channels) {
-      if (this.stopped) return;
-      try {
-        await this.channel(channel);
-      } catch (e) {
-        this.o.logger.warn("catch-up of a Slack channel failed; the next start tries again", {
-          channel,
-          error: e instanceof Error ? e.message : String(e),
-        });
-      }
+  async page(r: HistoryRequest): Promise<HistoryPage> {
+    const channel = r.channel;
+    if (r.upTo !== undefined) {
+      const upTo = r.upTo;
+      const answer = await this.o.failures.run({ action: "catching up a channel's changes", channel }, () =>
+        this.o.client.conversations.history({ channel, latest: upTo, inclusive: true, limit: r.limit }),
+      );
+      return { messages: await this.listed(channel, (answer.messages ?? []) as SlackMessage[]) };
     }
-  }
-
-  private async channel(channel: string): Promise<void> {
-    const cursor = await this.o.cursors.cursor(channel);
-    if (cursor === undefined) {
-      const latest = await this.latest(channel);
-      await this.o.cursors.advance(channel, latest ?? tsOf(Date.now()));
-      return;
+    if (r.after === undefined) {
+      const answer = await this.o.failures.run({ action: "reading a channel's latest message", channel }, () =>
+        this.o.client.conversations.history({ channel, limit: 1 }),
+      );
+      const ts = (answer.messages as SlackMessage[] | undefined)?.[0]?.ts;
+      return { messages: [], cursor: isSlackTs(ts) ? ts : tsOf(Date.now()) };
     }
-    if (this.o.limit === 0) return;
-    await this.changes(channel, cursor);
-    const floor = tsOf(Date.now() - this.o.maxAgeMs);
-    const oldest = compareTs(cursor, floor) > 0 ? cursor : floor;
+    if (r.page !== undefined) return { messages: [] };
+    const after = r.after;
     const found = new Map<string, SlackMessage>();
-    const threads = new Set(await this.o.cursors.threads(channel));
-    for (const m of await this.history(channel, oldest)) {
+    const threads = new Set(await this.o.threads.of(channel));
+    for (const m of await this.pages("catching up a channel's history", channel, r.limit, (cursor) =>
+      this.o.client.conversations.history({ channel, oldest: after, inclusive: false, limit: PAGE, ...cursor }),
+    )) {
       if (!isSlackTs(m.ts)) continue;
       found.set(m.ts, m);
-      if ((m.reply_count ?? 0) > 0 && isSlackTs(m.latest_reply) && compareTs(m.latest_reply, oldest) > 0)
+      if ((m.reply_count ?? 0) > 0 && isSlackTs(m.latest_reply) && compareTs(m.latest_reply, after) > 0)
         threads.add(m.ts);
     }
     for (const root of threads) {
-      for (const r of await this.replies(channel, root, oldest))
-        if (isSlackTs(r.ts) && r.ts !== root) found.set(r.ts, r);
-    }
-    const ordered = [...found.values()]
-      .sort((a, b) => compareTs(a.ts as string, b.ts as string))
-      .slice(0, this.o.limit);
-    if (ordered.length === 0) return;
-    this.o.logger.info("catching up a Slack channel", { channel, messages: ordered.length });
-    const bot = this.o.botUser();
-    for (const m of ordered) {
-      if (this.stopped) return;
-      await this.o.feed({ ...m, channel });
-      // Reactions given meanwhile to a message said meanwhile: as they are now.
-      for (const r of listedReactions(m.reactions))
-        for (const user of r.users)
-          if (user !== bot) await this.o.feedReaction(channel, m.ts as string, user, r.name, "add");
-    }
-    await this.o.settled();
-    const last = ordered[ordered.length - 1]?.ts as string;
-    const active = ordered.filter((m) => isSlackTs(m.thread_ts)).map((m) => m.thread_ts as string);
-    await this.o.cursors.advance(channel, last, active);
-  }
-
-  /** The edits, deletions and reactions of the channel's relayed messages up to `cursor`, oldest first. */
-  private async changes(channel: string, cursor: string): Promise<void> {
-    const recorded = await this.o.recent.of(channel);
-    if (recorded.length === 0) return;
-    const limit = Math.min(CHANGES_WINDOW, this.o.limit);
-    const r = await this.o.failures.run({ action: "catching up a channel's changes", channel }, () =>
-      this.o.client.conversations.history({ channel, latest: cursor, inclusive: true, limit }),
-    );
-    const messages = ((r.messages ?? []) as SlackMessage[]).filter((m) => isSlackTs(m.ts));
-    const byTs = new Map(messages.map((m) => [m.ts as string, m]));
-    const bot = this.o.botUser();
-    const changes = windowChanges(recorded, messages.map(listed), {
-      upTo: cursor,
-      compare: compareTs,
-      full: messages.length >= limit,
-      ignoreUser: (user) => user === bot,
-    });
-    for (const e of changes.edited) {
-      const m = byTs.get(e.id);
-      if (m && !this.stopped) await this.o.feedEdit(channel, m);
-    }
-    for (const ts of changes.deleted) if (!this.stopped) await this.o.feedDelete(channel, ts);
-    for (const x of changes.reactions)
-      if (!this.stopped) await this.o.feedReaction(channel, x.id, x.user, x.name, x.action);
-    const n = changes.edited.length + changes.deleted.length + changes.reactions.length;
-    if (n > 0)
-      this.o.logger.info("caught up on a Slack channel's changes", {
-        channel,
-        edits: changes.edited.length,
-        deletions: changes.deleted.length,
-        reactions: changes.reactions.length,
-      });
-  }
-
-  private async latest(channel: string): Promise<string | undefined> {
-    const r = await this.o.failures.run({ action: "reading a channel's latest message", channel }, () =>
-      this.o.client.conversations.history({ channel, limit: 1 }),
-    );
-    const ts = (r.messages as SlackMessage[] | undefined)?.[0]?.ts;
-    return isSlackTs(ts) ? ts : undefined;
-  }
-
-  /** Top-level messages after `oldest`, oldest first, at most `limit` (newest are dropped past it: order first). */
-  private async history(channel: string, oldest: string): Promise<SlackMessage[]> {
-    const out: SlackMessage[] = [];
-    let cursor: string | undefined;
-    do {
-      const r = await this.o.failures.run({ action: "catching up a channel's history", channel }, () =>
-        this.o.client.conversations.history({
+      const replies = await this.pages("catching up a thread", channel, r.limit, (cursor) =>
+        this.o.client.conversations.replies({
           channel,
-          oldest,
+          ts: root,
+          oldest: after,
           inclusive: false,
           limit: PAGE,
-          ...(cursor !== undefined && { cursor }),
+          ...cursor,
         }),
-      );
-      for (const m of (r.messages ?? []) as SlackMessage[]) out.push(m);
-      cursor = r.has_more === true ? r.response_metadata?.next_cursor || undefined : undefined;
-    } while (cursor !== undefined && out.length < this.o.limit && !this.stopped);
-    return out;
+      ).catch((e: unknown) => {
+        // A thread deleted meanwhile: nothing to catch up there.
+        this.o.logger.debug("a thread could not be caught up", { channel, thread: root, error: String(e) });
+        return [];
+      });
+      for (const m of replies) if (isSlackTs(m.ts) && m.ts !== root) found.set(m.ts, m);
+    }
+    const ordered = [...found.values()].sort((a, b) => compareTs(a.ts as string, b.ts as string));
+    const messages = await this.listed(channel, ordered.slice(0, r.limit));
+    return { messages, ...(ordered.length > r.limit && { next: MORE }) };
   }
 
-  private async replies(channel: string, ts: string, oldest: string): Promise<SlackMessage[]> {
+  /** Every page of a listing, newest first, until it ends or holds `limit` messages. */
+  private async pages(
+    action: string,
+    channel: string,
+    limit: number,
+    read: (cursor: { cursor?: string }) => Promise<Listing>,
+  ): Promise<SlackMessage[]> {
     const out: SlackMessage[] = [];
     let cursor: string | undefined;
     do {
-      const r = await this.o.failures
-        .run({ action: "catching up a thread", channel }, () =>
-          this.o.client.conversations.replies({
-            channel,
-            ts,
-            oldest,
-            inclusive: false,
-            limit: PAGE,
-            ...(cursor !== undefined && { cursor }),
-          }),
-        )
-        .catch((e: unknown) => {
-          // A thread deleted meanwhile: nothing to catch up there.
-          this.o.logger.debug("a thread could not be caught up", { channel, thread: ts, error: String(e) });
-          return undefined;
-        });
-      if (!r) break;
-      for (const m of (r.messages ?? []) as SlackMessage[]) out.push(m);
-      cursor = r.has_more === true ? r.response_metadata?.next_cursor || undefined : undefined;
-    } while (cursor !== undefined && out.length < this.o.limit && !this.stopped);
+      const next = cursor;
+      const answer = await this.o.failures.run({ action, channel }, () =>
+        read(next !== undefined ? { cursor: next } : {}),
+      );
+      for (const m of (answer.messages ?? []) as SlackMessage[]) out.push(m);
+      cursor = answer.has_more === true ? answer.response_metadata?.next_cursor || undefined : undefined;
+    } while (cursor !== undefined && out.length < limit);
     return out;
   }
-}
 
-/** A history item as the changes of a window are found against it. */
-function listed(m: SlackMessage): ListedMessage {
-  const reactions = listedReactions(m.reactions);
-  return {
-    id: m.ts as string,
-    ...(isSlackTs(m.edited?.ts) && { edited: m.edited.ts }),
-    ...(m.subtype === "tombstone" && { gone: true }),
-    ...(reactions.length > 0 && { reactions }),
-  };
-}
+  /** Listed messages as the engine takes them, oldest first. */
+  private async listed(channel: string, listed: readonly SlackMessage[]): Promise<HistoryMessage[]> {
+    const out: HistoryMessage[] = [];
+    const sorted = listed
+      .filter((m): m is SlackMessage & { ts: string } => isSlackTs(m.ts))
+      .sort((a, b) => compareTs(a.ts, b.ts));
+    for (const m of sorted) {
+      const gone = m.subtype === "tombstone";
+      const message = gone ? undefined : await this.o.toRemote({ ...m, channel });
+      if (message?.thread !== undefined) this.o.threads.noted(channel, message.thread);
+      out.push({
+        id: m.ts,
+        ...(message !== undefined && { message }),
+        ...(isSlackTs(m.edited?.ts) && { edited: tsMillisExact(m.edited.ts) }),
+        ...(gone && { gone: true }),
+        reactions: await this.reactions(m.reactions),
+      });
+    }
+    return out;
+  }
 
-/** A message's reactions with their users; `complete` false when Slack listed fewer users than reacted. */
-function listedReactions(
-  reactions: readonly SlackReaction[] | undefined,
-): Array<{ name: string; users: string[]; complete: boolean }> {
-  if (!Array.isArray(reactions)) return [];
-  return reactions.flatMap((r) => {
-    if (typeof r.name !== "string" || !Array.isArray(r.users)) return [];
-    const users = (r.users as readonly unknown[]).filter((u): u is string => typeof u === "string");
-    return [{ name: r.name, users, complete: typeof r.count !== "number" || users.length >= r.count }];
-  });
+  /** A message's reactions with their users (the bot's left out); `complete` false when Slack listed fewer users than reacted. */
+  private async reactions(reactions: readonly SlackReaction[] | undefined): Promise<HistoryReaction[]> {
+    if (!Array.isArray(reactions)) return [];
+    const bot = this.o.botUser();
+    const out: HistoryReaction[] = [];
+    for (const r of reactions) {
+      if (typeof r.name !== "string" || !Array.isArray(r.users)) continue;
+      const ids = (r.users as readonly unknown[]).filter((u): u is string => typeof u === "string");
+      const users: RemoteUser[] = [];
+      for (const id of ids) if (id !== bot) users.push(await this.o.user(id));
+      out.push({
+        emoji: reactionEmoji(r.name),
+        users,
+        complete: typeof r.count !== "number" || ids.length >= r.count,
+      });
+    }
+    return out;
+  }
 }

@@ -9,7 +9,7 @@
  * look-up (a missing `usergroups:read` too) shows the id rather than
  * stopping a message.
  */
-import type { Logger, RemoteUser } from "@parley/bridge";
+import { type Logger, type RemoteUser, setBounded } from "@parley/bridge";
 import type { webApi } from "@slack/bolt";
 
 /** Users and channels kept; past it the oldest entry is dropped (and asked again when needed). */
@@ -51,7 +51,9 @@ function nonEmpty(s: unknown): string | undefined {
 export class SlackDirectory {
   private readonly client: webApi.WebClient;
   private readonly logger: Logger;
+  /** User -> the fields the bridge reads of them: at most MAX_ENTRIES. */
   private readonly users = new Map<string, SlackUserObject>();
+  /** Channel -> its name: at most MAX_ENTRIES. */
   private readonly channels = new Map<string, string>();
   private usergroups = new Map<string, string>();
   private usergroupsReadAt: number | undefined;
@@ -72,7 +74,7 @@ export class SlackDirectory {
   /** A user object as Slack gave it (an event, users.info): the cache keeps the newest, what the bridge reads of it. */
   remember(user: SlackUserObject): RemoteUser | undefined {
     if (typeof user.id !== "string") return undefined;
-    setBounded(this.users, user.id, readFields(user));
+    setBounded(this.users, user.id, readFields(user), MAX_ENTRIES);
     return this.remoteUser(user);
   }
 
@@ -192,7 +194,7 @@ export class SlackDirectory {
       const r = await this.client.conversations.info({ channel: id });
       const name = nonEmpty(r.channel?.name);
       if (name !== undefined) {
-        setBounded(this.channels, id, name);
+        setBounded(this.channels, id, name, MAX_ENTRIES);
         return name;
       }
     } catch (e) {
@@ -235,13 +237,4 @@ function readFields(user: SlackUserObject): SlackUserObject {
     ...(user.is_bot !== undefined && { is_bot: user.is_bot }),
     ...(Object.keys(profile).length > 0 && { profile }),
   };
-}
-
-function setBounded<K, V>(map: Map<K, V>, key: K, value: V): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > MAX_ENTRIES) {
-    const oldest = map.keys().next();
-    if (!oldest.done) map.delete(oldest.value);
-  }
 }

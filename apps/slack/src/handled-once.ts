@@ -17,7 +17,7 @@
  * from the moment it is marked. `flush` waits for every mark so far to be
  * written (the connector's stop).
  */
-import type { ConnectorState, Logger } from "@parley/bridge";
+import { addBounded, type ConnectorState, type Logger } from "@parley/bridge";
 
 /**
  * Keys kept in memory; older ones are asked of the store. Full after 10,000
@@ -71,11 +71,7 @@ export class HandledOnce {
 
   /** Marks `key` handled: known at once here, written by the next group commit (`flush` waits for it). */
   mark(key: string): void {
-    this.recent.add(flat(key));
-    if (this.recent.size > RECENT_KEYS) {
-      const oldest = this.recent.values().next();
-      if (!oldest.done) this.recent.delete(oldest.value);
-    }
+    addBounded(this.recent, flat(key), RECENT_KEYS);
     this.pending.add(key);
     this.committing ??= this.commitLoop();
   }

@@ -3,15 +3,14 @@
  * thread replies, shared files), reactions, channel membership and profile
  * changes. One event at a time, in the order Slack sent them (the
  * connector's chain calls `handle`); each is handed over once (see
- * HandledOnce), and a message's channel cursor moves with it (catch-up
- * starts after it).
+ * HandledOnce). The engine keeps the catch-up cursors and what was relayed
+ * lately from what it is handed.
  */
-import type { ConnectorHost, Logger, RecentRelayed, RemoteAttachment, RemoteUser, RichText } from "@parley/bridge";
+import type { ConnectorHost, Logger, RemoteAttachment, RemoteMessage, RemoteUser, RichText } from "@parley/bridge";
 import type { SlackDirectory, SlackUserObject } from "./directory.ts";
-import type { DmRouting } from "./dm-routing.ts";
 import { fromMrkdwn, fromRichTextBlocks, mentionedIds, reactionEmoji } from "./format/index.ts";
 import { type HandledOnce, messageKey } from "./handled-once.ts";
-import { compareTs, isSlackTs, tsMillis } from "./slack-ts.ts";
+import { isSlackTs, tsMillis, tsMillisExact } from "./slack-ts.ts";
 
 /** The fields of a Slack file object the bridge reads. */
 export interface SlackFile {
@@ -65,7 +64,6 @@ export interface IncomingEventsOptions {
   readonly logger: Logger;
   readonly directory: SlackDirectory;
   readonly once: HandledOnce;
-  readonly dms: DmRouting;
   readonly botToken: string;
   /**
    * The Web API's base URL (https://slack.com/api/ by default): the bot token
@@ -73,14 +71,8 @@ export interface IncomingEventsOptions {
    * host (https://files.slack.com), never to a host a payload names.
    */
   readonly apiUrl?: string;
-  /** A message was handed over in a linked channel: its cursor may move past it. */
+  /** A message was handed over in a linked channel (in `thread`, when it is a reply). */
   readonly handed: (channel: string, ts: string, thread: string | undefined) => void;
-  /**
-   * The last messages relayed per linked channel, with their edits and
-   * reactions: kept up to date here, for catch-up to find what changed
-   * while the bridge was away.
-   */
-  readonly recent?: RecentRelayed;
   /** A member (not the bot) joined or left a linked channel, after the engine was told (presence polling follows). */
   readonly membershipChanged?: (channel: string, user: string, kind: "join" | "leave") => void;
   /** A user's account was deactivated or reactivated (user_change with `deleted` changed). */
@@ -173,18 +165,14 @@ export class IncomingEvents {
   }
 
   /**
-   * A message edited on Slack, live or caught up: handed over once per edit
-   * (by its `edited.ts`, which also dates it, so the engine knows the edit
-   * again whichever way it comes).
+   * A message edited on Slack: handed over once per edit (by its
+   * `edited.ts`, which also dates it, so the engine knows the edit again
+   * whichever way it comes, and drops one older than the edit it relayed).
    */
   async edit(channel: string, now: SlackMessage, eventId?: string): Promise<void> {
     const ts = now.ts;
     if (!isSlackTs(ts) || this.isOwn(now)) return;
     const stamp = isSlackTs(now.edited?.ts) ? now.edited.ts : undefined;
-    // An edit older than the one relayed already (an event Slack delivers late, after catch-up read the message
-    // as it is now) would put older text back.
-    const known = stamp !== undefined && !isDmChannel(channel) ? await this.o.recent?.find(channel, ts) : undefined;
-    if (stamp !== undefined && known?.edited !== undefined && compareTs(stamp, known.edited) < 0) return;
     const key =
       stamp !== undefined ? `edit:${channel}:${ts}:${stamp}` : `ev:${eventId ?? `${channel}:${ts}:${now.text ?? ""}`}`;
     await this.o.once.once(key, async () => {
@@ -194,22 +182,19 @@ export class IncomingEvents {
         id: ts,
         author,
         text: await this.textOf(now),
-        timestamp: stamp !== undefined ? tsMillis(stamp) : Date.now(),
+        timestamp: stamp !== undefined ? tsMillisExact(stamp) : Date.now(),
       });
     });
-    if (stamp !== undefined && !isDmChannel(channel)) await this.o.recent?.edited(channel, ts, stamp);
   }
 
-  /** A message deleted on Slack (or left as a tombstone), live or caught up: handed over once. */
+  /** A message deleted on Slack (or left as a tombstone): handed over once. */
   async deletion(channel: string, ts: string): Promise<void> {
     await this.o.once.once(`del:${channel}:${ts}`, () => this.o.host.delete({ channel, id: ts }));
-    if (!isDmChannel(channel)) await this.o.recent?.deleted(channel, ts);
   }
 
   /**
-   * A message said on Slack, live or caught up: handed over once (by its
-   * channel and ts), dated by its ts (the engine marks old ones as delayed),
-   * as a direct message when it is in a DM with the bot.
+   * A message said on Slack: handed over once (by its channel and ts), as a
+   * direct message when it is in a DM with the bot.
    */
   async message(m: SlackMessage & { readonly channel: string }): Promise<void> {
     const ts = m.ts;
@@ -217,33 +202,36 @@ export class IncomingEvents {
     const channel = m.channel;
     const thread = isSlackTs(m.thread_ts) && m.thread_ts !== ts ? m.thread_ts : undefined;
     const handed = await this.o.once.once(messageKey(channel, ts), async () => {
-      const author = await this.authorOf(m);
-      if (author.isBridge) return;
-      const attachments = this.attachmentsOf(m.files);
-      const base = {
-        channel,
-        id: ts,
-        author,
-        text: await this.textOf(m),
-        ...(thread !== undefined && { thread, replyTo: thread }),
-        ...(attachments.length > 0 && { attachments }),
-        timestamp: tsMillis(ts),
-      };
-      if (isDmChannel(channel)) {
-        const to = await this.o.dms.recipient(channel, thread);
-        if (to === undefined) {
-          this.o.logger.info("a direct message to the bot is not an answer to any XMPP user; dropped", { channel });
-          return;
-        }
-        await this.o.host.message({ ...base, direct: true, directTo: to });
-        return;
-      }
-      await this.o.host.message(base);
+      const base = await this.remoteOf(m);
+      if (base === undefined) return;
+      // A direct message: the engine routes it (an answer in a thread to whoever started it, else the last writer).
+      await this.o.host.message(isDmChannel(channel) ? { ...base, direct: true } : base);
     });
-    if (handed && !isDmChannel(channel)) {
-      this.o.handed(channel, ts, thread);
-      if (thread === undefined) await this.o.recent?.relayed(channel, { id: ts });
-    }
+    if (handed && !isDmChannel(channel)) this.o.handed(channel, ts, thread);
+  }
+
+  /**
+   * A message said on Slack (live, or listed by a catch-up) as the engine
+   * takes it, dated by its ts (the engine marks old ones as delayed);
+   * undefined for the bridge's own and for what is not said by someone (a
+   * join, a topic change).
+   */
+  async remoteOf(m: SlackMessage & { readonly channel: string }): Promise<RemoteMessage | undefined> {
+    const ts = m.ts;
+    if (!isSlackTs(ts) || this.isOwn(m) || !SAID.has(m.subtype)) return undefined;
+    const author = await this.authorOf(m);
+    if (author.isBridge) return undefined;
+    const thread = isSlackTs(m.thread_ts) && m.thread_ts !== ts ? m.thread_ts : undefined;
+    const attachments = this.attachmentsOf(m.files);
+    return {
+      channel: m.channel,
+      id: ts,
+      author,
+      text: await this.textOf(m),
+      ...(thread !== undefined && { thread, replyTo: thread }),
+      ...(attachments.length > 0 && { attachments }),
+      timestamp: tsMillis(ts),
+    };
   }
 
   /** Messages the bridge posted (its bot user, or its bot id) are echoes: never relayed. */
@@ -309,11 +297,10 @@ export class IncomingEvents {
     await this.reactionBy(channel, item.ts, event.user, event.reaction, action);
   }
 
-  /** A user's reaction (Slack's name for it) added to or removed from a message, live or caught up. */
+  /** A user's reaction (Slack's name for it) added to or removed from a message. */
   async reactionBy(channel: string, ts: string, userId: string, name: string, action: "add" | "remove"): Promise<void> {
     const user = await this.o.directory.user(userId);
     if (!user.isBridge) await this.o.host.reaction({ channel, id: ts, user, emoji: reactionEmoji(name), action });
-    if (!isDmChannel(channel)) await this.o.recent?.reacted(channel, ts, name, userId, action);
   }
 
   private async membership(event: Record<string, unknown>, kind: "join" | "leave"): Promise<void> {
@@ -337,7 +324,7 @@ function originOf(url: string): string {
   try {
     return new URL(url).origin;
   } catch {
-    return "";
+    return ""; // not a URL: no origin, so not one of Slack's
   }
 }
 

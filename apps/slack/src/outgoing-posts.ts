@@ -26,7 +26,7 @@ import {
   type XmppSender,
 } from "@parley/bridge";
 import type { webApi } from "@slack/bolt";
-import type { DmRouting } from "./dm-routing.ts";
+import type { DmChannels } from "./dm-channels.ts";
 import { escapeEntities, slackNameOfEmoji, toMrkdwn } from "./format/index.ts";
 import { uploadFiles, uploadKeyOf } from "./outgoing-files.ts";
 import { type SlackFailures, slackErrorCode } from "./slack-failures.ts";
@@ -49,7 +49,7 @@ export interface SlackPostsOptions {
   readonly client: webApi.WebClient;
   readonly state: ConnectorState;
   readonly failures: SlackFailures;
-  readonly dms: DmRouting;
+  readonly dms: DmChannels;
   readonly logger: Logger;
   readonly allowPrivateAddresses: boolean;
 }
@@ -118,16 +118,13 @@ export class SlackPosts {
 
   /**
    * `findPosted` for a direct message: looked for in the bot's DM with the
-   * Slack user, by its key; found, it is routed as `sendDirect` routes its
-   * post (answers in its thread go to its sender) and its missing files are
-   * uploaded.
+   * Slack user, by its key; found, its missing files are uploaded.
    */
   async findDirectPosted(q: FindDirectRequest): Promise<{ channel: string; id: string } | undefined> {
     const o = q.direct;
     const channel = await this.o.dms.channelOf(o.userId);
     const ts = await this.findByKey(channel, undefined, q.since, o.key);
     if (ts === undefined) return undefined;
-    await this.o.dms.wrote(channel, ts, o.sender.jid);
     await this.shareFiles(channel, undefined, ts, directMark(o.sender) + mrkdwnOf(o.text), o.attachments, o.key, true);
     return { channel, id: ts };
   }
@@ -172,8 +169,6 @@ export class SlackPosts {
 
   async sendDirect(o: DirectRequest): Promise<{ channel: string; id: string }> {
     const channel = await this.o.dms.channelOf(o.userId);
-    // Before the post: an answer may come before chat.postMessage's own answer does.
-    await this.o.dms.writing(channel, o.sender.jid);
     const id = await this.post(
       channel,
       o.sender,
@@ -182,7 +177,6 @@ export class SlackPosts {
       undefined,
       o.key,
     );
-    await this.o.dms.wrote(channel, id, o.sender.jid);
     return { channel, id };
   }
 
@@ -384,6 +378,6 @@ function parseList(raw: string | undefined): string[] {
     const v: unknown = JSON.parse(raw);
     return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
   } catch {
-    return [];
+    return []; // a saved list that is not JSON counts as empty
   }
 }

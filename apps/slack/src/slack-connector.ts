@@ -1,8 +1,9 @@
 /**
  * The Slack connector, assembled: a Bolt app (Socket Mode by default, the
  * HTTP Events API with signature verification as the option) whose events
- * are queued in order and handed to the engine by `IncomingEvents`; catch-up
- * from each channel's cursor at start and after every reconnection;
+ * are queued in order and handed to the engine by `IncomingEvents`; the
+ * engine's catch-up asked for at start and after every reconnection
+ * (reading Slack's history through `SlackHistory`);
  * members' presence polled within Slack's rate limits; the engine's
  * requests as Web API calls (`SlackPosts`). Every Web API failure goes
  * through `SlackFailures`, which classifies it for the delivery queue and
@@ -18,32 +19,33 @@ import {
   type ConnectorHost,
   type DeleteRequest,
   type DirectRequest,
+  describeFailure,
   type EditRequest,
   type FindDirectRequest,
   type FindPostedRequest,
+  type HistoryPage,
+  type HistoryRequest,
   type Logger,
   logFailure,
   OrderedLines,
   type OutgoingMessage,
   type ReactRequest,
-  RecentRelayed,
   type RemoteUser,
   silentLogger,
   TransientError,
 } from "@parley/bridge";
 import { App, HTTPReceiver, SocketModeReceiver, type webApi } from "@slack/bolt";
+import { ActiveThreads } from "./active-threads.ts";
 import { boltLogger } from "./bolt-logger.ts";
-import { CatchUp, CHANGES_WINDOW } from "./catch-up.ts";
-import { ChannelCursors } from "./channel-cursors.ts";
+import { SLACK_HISTORY, SlackHistory } from "./catch-up.ts";
 import type { SlackOptions } from "./config.ts";
 import { SlackDirectory } from "./directory.ts";
-import { DmRouting } from "./dm-routing.ts";
+import { DmChannels } from "./dm-channels.ts";
 import { HandledOnce } from "./handled-once.ts";
 import { IncomingEvents } from "./incoming-events.ts";
 import { MemberPresence } from "./member-presence.ts";
 import { SlackPosts } from "./outgoing-posts.ts";
 import { SlackFailures, slackErrorCode } from "./slack-failures.ts";
-import { compareTs, isSlackTs } from "./slack-ts.ts";
 import { type FrameEmitter, guardSocketFrames } from "./socket-frame-guard.ts";
 
 /** How long `stop` waits for events already received to reach the engine. */
@@ -91,11 +93,9 @@ interface Running {
   readonly once: HandledOnce;
   readonly events: IncomingEvents;
   readonly posts: SlackPosts;
-  readonly dms: DmRouting;
-  readonly cursors: ChannelCursors;
-  readonly catchUp: CatchUp;
-  /** Writes what is noted of the messages relayed lately (once the engine has it on record). */
-  readonly flushRecent: () => Promise<void>;
+  readonly dms: DmChannels;
+  readonly threads: ActiveThreads;
+  readonly history: SlackHistory;
   readonly presence: MemberPresence | undefined;
   readonly receiver: SocketModeReceiver | HTTPReceiver;
 }
@@ -114,6 +114,8 @@ export class SlackConnector implements Connector {
     directMessages: true,
     presence: true,
   };
+  /** Catch-up reads Slack's history (`history`); a thread's replies come in its channel's. */
+  readonly historyOptions = SLACK_HISTORY;
   readonly options: SlackOptions;
   private readonly initialLogger: Logger;
   private readonly allowPrivateAddresses: boolean;
@@ -171,6 +173,7 @@ export class SlackConnector implements Connector {
       }
     } catch (e) {
       this.running = undefined;
+      // The start's own failure is what is thrown; Bolt failing to stop what never started adds nothing.
       await r.app.stop().catch(() => undefined);
       throw e;
     }
@@ -245,29 +248,8 @@ export class SlackConnector implements Connector {
         }),
     });
     const once = new HandledOnce(host.state, HANDLED_TTL_MS, logger);
-    const dms = new DmRouting({ state: host.state, client, failures });
-    const cursors = new ChannelCursors(host, logger);
-    // Written like the cursors: once what it says was relayed is on record in the engine.
-    let recentTimer: NodeJS.Timeout | undefined;
-    const recent: RecentRelayed = new RecentRelayed({
-      state: host.state,
-      logger,
-      size: CHANGES_WINDOW,
-      compare: compareTs,
-      isId: isSlackTs,
-      changed: () => {
-        if (recentTimer !== undefined) return;
-        recentTimer = setTimeout(() => {
-          recentTimer = undefined;
-          void flushRecent();
-        }, 200);
-        recentTimer.unref();
-      },
-    });
-    const flushRecent = async () => {
-      await (host.settled?.() ?? Promise.resolve()).catch(() => undefined);
-      await recent.flush();
-    };
+    const dms = new DmChannels({ state: host.state, client, failures });
+    const threads = new ActiveThreads(host.state, logger);
     const posts = new SlackPosts({
       client,
       state: host.state,
@@ -284,17 +266,9 @@ export class SlackConnector implements Connector {
       logger,
       directory,
       once,
-      dms,
       botToken: o.botToken,
       ...(o.apiUrl !== undefined && { apiUrl: o.apiUrl }),
-      recent,
-      handed: (channel, ts, thread) => {
-        cursors.handed(channel, ts, thread);
-        if (thread !== undefined)
-          void posts
-            .rememberRoot(channel, ts, thread)
-            .catch(logFailure(logger, "could not note a thread's first message", "warn", { channel }));
-      },
+      handed: (channel, ts, thread) => rememberReply(channel, ts, thread),
       // Queued: asking a joiner's presence waits for a users.getPresence slot, which the events behind must not.
       membershipChanged: (channel, user, kind) => {
         if (kind === "leave") presence?.left(channel, user);
@@ -305,20 +279,26 @@ export class SlackConnector implements Connector {
         else presence?.reactivated(user);
       },
     });
-    const catchUp = new CatchUp({
+    // A reply's thread: where XMPP answers to it go, and where the next catch-up looks for replies.
+    const rememberReply = (channel: string, ts: string, thread: string | undefined) => {
+      if (thread === undefined) return;
+      threads.noted(channel, thread);
+      void posts
+        .rememberRoot(channel, ts, thread)
+        .catch(logFailure(logger, "could not note a thread's first message", "warn", { channel }));
+    };
+    const history = new SlackHistory({
       client,
-      cursors,
       failures,
       logger,
-      limit: o.catchUpLimit,
-      maxAgeMs: o.catchUpMaxAgeHours * 3_600_000,
-      feed: (m) => events.message(m),
-      recent,
+      threads,
+      toRemote: async (m) => {
+        const remote = await events.remoteOf(m);
+        if (remote !== undefined) rememberReply(m.channel, remote.id, remote.thread);
+        return remote;
+      },
+      user: (id) => directory.user(id),
       botUser: () => directory.bot?.userId,
-      feedEdit: (channel, m) => events.edit(channel, m),
-      feedDelete: (channel, ts) => events.deletion(channel, ts),
-      feedReaction: (channel, ts, user, name, action) => events.reactionBy(channel, ts, user, name, action),
-      settled: () => host.settled?.() ?? Promise.resolve(),
     });
     const r: Running = {
       host,
@@ -331,15 +311,10 @@ export class SlackConnector implements Connector {
       events,
       posts,
       dms,
-      cursors,
-      catchUp,
+      threads,
+      history,
       presence,
       receiver,
-      flushRecent: async () => {
-        clearTimeout(recentTimer);
-        recentTimer = undefined;
-        await flushRecent();
-      },
     };
 
     app.event(/.*/, async ({ event, body }) => {
@@ -379,8 +354,7 @@ export class SlackConnector implements Connector {
       EVENTS_LINE,
       async () => {
         if (this.stopped || this.stopping) return;
-        await r.catchUp.run(r.host.linkedChannels());
-        await r.flushRecent();
+        await r.host.catchUp?.();
       },
       `catch-up (${why})`,
     );
@@ -390,7 +364,6 @@ export class SlackConnector implements Connector {
     const r = this.running;
     if (!r) return;
     this.stopping = true;
-    r.catchUp.stop();
     r.presence?.stop();
     await r.app.stop().catch((e: unknown) => r.logger.warn("Bolt did not stop cleanly", { error: String(e) }));
     let timer: NodeJS.Timeout | undefined;
@@ -404,9 +377,7 @@ export class SlackConnector implements Connector {
     this.stopped = true;
     // What was handed over is on record before the connector says it stopped.
     await r.once.flush();
-    await r.cursors.flush();
-    await r.flushRecent();
-    r.cursors.stop();
+    await r.threads.flush();
     r.host.connected(false);
     this.running = undefined;
     this.stopping = false;
@@ -452,8 +423,13 @@ export class SlackConnector implements Connector {
   /** A channel linked at runtime: its cursor starts now, and its present members sit in its room. */
   async linked(link: { readonly channel: string }): Promise<void> {
     const r = this.need();
-    await r.queue.run(EVENTS_LINE, () => r.catchUp.run([link.channel]), "linked");
+    await r.queue.run(EVENTS_LINE, () => r.host.catchUp?.([link.channel]), "linked");
     await r.presence?.channel(link.channel);
+  }
+
+  /** A page of a channel's history, for the engine's catch-up. */
+  async history(request: HistoryRequest): Promise<HistoryPage> {
+    return this.need().history.page(request);
   }
 
   async channelExists(channel: string): Promise<boolean> {
@@ -462,7 +438,11 @@ export class SlackConnector implements Connector {
     try {
       const info = await r.client.conversations.info({ channel });
       return info.channel !== undefined;
-    } catch {
+    } catch (e) {
+      r.logger.warn("a Slack channel could not be looked up; it is taken as absent", {
+        channel,
+        error: describeFailure(e),
+      });
       return false;
     }
   }
@@ -473,7 +453,8 @@ export class SlackConnector implements Connector {
     try {
       const info = await r.client.users.info({ user: id });
       return info.user ? r.directory.remember(info.user) : undefined;
-    } catch {
+    } catch (e) {
+      r.logger.debug("a Slack user could not be looked up", { user: id, error: describeFailure(e) });
       return undefined;
     }
   }

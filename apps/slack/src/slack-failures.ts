@@ -141,7 +141,7 @@ export class SlackFailures {
     try {
       return this.o.channelLabel?.(channel) ?? channel;
     } catch {
-      return channel;
+      return channel; // a notice must go out even when its label cannot be had: the id names the channel
     }
   }
 

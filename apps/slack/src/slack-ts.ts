@@ -28,6 +28,16 @@ export function tsMillis(ts: string): number {
   return Number(i) * 1000 + Math.floor(Number(f.padEnd(6, "0").slice(0, 6)) / 1000);
 }
 
+/**
+ * Milliseconds since the epoch with the microseconds as a fraction: an edit's
+ * time (`edited.ts`), so that two edits of one message in the same
+ * millisecond still tell which came last.
+ */
+export function tsMillisExact(ts: string): number {
+  const [i = "0", f = ""] = ts.split(".");
+  return Number(i) * 1000 + Number(f.padEnd(6, "0").slice(0, 6)) / 1000;
+}
+
 /** The ts of a time, for `oldest` bounds. */
 export function tsOf(ms: number): string {
   const whole = Math.floor(ms / 1000);

@@ -42,7 +42,7 @@ export function frameProblem(data: unknown, isBinary: boolean): string | undefin
   try {
     frame = JSON.parse(text);
   } catch {
-    return undefined;
+    return undefined; // not JSON: the client ignores it on its own (see above)
   }
   if (!isRecord(frame)) return "a frame that is not a JSON object";
   const type = frame.type;

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Bridge, type BridgeConfig, type BridgeStore, loadConfig, openStore } from "@parley/bridge";
+import { Bridge, type BridgeConfig, type BridgeStore, loadConfig } from "@parley/bridge";
+import { openStore } from "@parley/bridge/internals";
 import { localFromRemoteId, type Message, stanzaIdBy } from "@parley/stanza";
 import {
   assertNoMoreInRoom,

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { compareTs, tsMillis, tsOf } from "../src/slack-ts.ts";
+import { compareTs, tsMillis, tsMillisExact, tsOf } from "../src/slack-ts.ts";
 
 describe("Slack ts", () => {
   it("orders timestamps a float would confuse", () => {
@@ -18,6 +18,22 @@ describe("Slack ts", () => {
         assert.equal(Math.sign(compareTs(tsOf(a), tsOf(b))), Math.sign(a - b));
         assert.equal(tsMillis(tsOf(a)), a);
       }),
+    );
+  });
+
+  it("keeps an edit's microseconds, so two edits in one millisecond keep their order", () => {
+    assert.ok(tsMillisExact("1700000005.000100") < tsMillisExact("1700000005.000900"));
+    assert.equal(tsMillis("1700000005.000100"), tsMillis("1700000005.000900"));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 4e9 }),
+        fc.integer({ min: 0, max: 999_999 }),
+        fc.integer({ min: 0, max: 999_999 }),
+        (s, a, b) => {
+          const ts = (u: number) => `${s}.${String(u).padStart(6, "0")}`;
+          assert.equal(Math.sign(tsMillisExact(ts(a)) - tsMillisExact(ts(b))), Math.sign(a - b));
+        },
+      ),
     );
   });
 });

@@ -13,15 +13,8 @@ import { PassThrough, Writable } from "node:stream";
 import { after, describe, it } from "node:test";
 import { buildDiscoInfoRequest, parseDiscoInfo } from "@parley/stanza";
 import { freePort, stanzaId, startXmppServer, TestClient, XMPP_SERVER_KINDS, type XmppServer } from "@parley/testkit";
-import {
-  Bridge,
-  ComponentAuthError,
-  ComponentSession,
-  loadConfig,
-  ReferenceConnector,
-  ReferenceNetwork,
-  runCli,
-} from "../src/index.ts";
+import { Bridge, loadConfig, ReferenceConnector, ReferenceNetwork, runCli } from "../src/index.ts";
+import { ComponentAuthError, ComponentSession } from "../src/internals.ts";
 
 const DOMAIN = "init.parley.test";
 

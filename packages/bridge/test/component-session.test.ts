@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { buildMessage, parseMessage } from "@parley/stanza";
 import { isMessage, startXmppServer, TestClient, XMPP_SERVER_KINDS, type XmppServer } from "@parley/testkit";
-import { backoffDelay, ComponentAuthError, ComponentSession, OutboundQueue, QueueFullError } from "../src/index.ts";
+import { backoffDelay, ComponentAuthError, ComponentSession, OutboundQueue, QueueFullError } from "../src/internals.ts";
 
 for (const kind of XMPP_SERVER_KINDS) {
   describe(`component session on ${kind}`, () => {

@@ -19,11 +19,11 @@ import {
   type BridgeStore,
   type DeliveryRetryPolicy,
   loadConfig,
-  openStore,
   type RefApiCall,
   ReferenceConnector,
   ReferenceNetwork,
 } from "../src/index.ts";
+import { openStore } from "../src/internals.ts";
 
 /** What a test may change about the setting; every field is optional and the defaults are the relay tests' own. */
 export interface HarnessOptions {

@@ -41,7 +41,8 @@ import {
   XMPP_SERVER_KINDS,
   type XmppComponentConfig,
 } from "@parley/testkit";
-import { DAY_MS, type RefEvent, runCli } from "../src/index.ts";
+import { type RefEvent, runCli } from "../src/index.ts";
+import { DAY_MS } from "../src/internals.ts";
 import { apiCall, type Harness, startHarness } from "./engine-harness.ts";
 
 const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");

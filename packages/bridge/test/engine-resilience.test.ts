@@ -21,16 +21,8 @@ import {
   parseXml,
 } from "@parley/stanza";
 import { isMessage, isPresence, stanzaId, TestClient, XMPP_SERVER_KINDS, type XmppSession } from "@parley/testkit";
-import {
-  fromMarkdown,
-  IqRouter,
-  ReferenceConnector,
-  ReflectionTracker,
-  type RefMessage,
-  RelayOccupant,
-  RoomArchiveError,
-  silentLogger,
-} from "../src/index.ts";
+import { fromMarkdown, ReferenceConnector, type RefMessage, silentLogger } from "../src/index.ts";
+import { IqRouter, ReflectionTracker, RelayOccupant, RoomArchiveError } from "../src/internals.ts";
 import { apiCall, type Harness, startHarness } from "./engine-harness.ts";
 
 /** Messages per burst, and the pause between two of them. */

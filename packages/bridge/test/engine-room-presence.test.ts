@@ -15,12 +15,12 @@ import { isPresence, startXmppServer, TestClient, XMPP_SERVER_KINDS, type XmppSe
 import {
   Bridge,
   type BridgeStore,
-  openStore,
   plainRichText,
   ReferenceConnector,
   ReferenceNetwork,
   type RemoteUser,
 } from "../src/index.ts";
+import { openStore } from "../src/internals.ts";
 import { bridgeConfig } from "./engine-harness.ts";
 
 const MAX_OCCUPANTS = 2;

@@ -15,7 +15,6 @@ import {
   flattenInlines,
   type Inline,
   type InlineDialect,
-  isAsciiPunct,
   linkDestination,
   listLines,
   type MarkupPiece,
@@ -25,10 +24,11 @@ import {
   resolveItalics,
   runsToInlines,
   type TreeOptions,
-  tidyRuns,
   treeInlines,
   trimRunLineEdges,
 } from "../src/format/index.ts";
+import { tidyRuns } from "../src/format/inline-runs.ts";
+import { isAsciiPunct } from "../src/format/text-chars.ts";
 import { b, br, i, link, p, t } from "./format-builders.ts";
 
 /** A toy dialect: `!name` mentions, ASCII punctuation escapes, any `(url)` links. */

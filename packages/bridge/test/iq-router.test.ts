@@ -13,7 +13,7 @@ import {
   verifyCaps,
 } from "@parley/stanza";
 import { stanzaId, startXmppServer, TestClient, XMPP_SERVER_KINDS, type XmppServer } from "@parley/testkit";
-import { ComponentSession, DiscoResponder, IqRouter, IqTimeoutError } from "../src/index.ts";
+import { ComponentSession, DiscoResponder, IqRouter, IqTimeoutError } from "../src/internals.ts";
 
 for (const kind of XMPP_SERVER_KINDS) {
   describe(`iq routing and disco on ${kind}`, () => {

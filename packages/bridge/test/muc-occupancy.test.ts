@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { buildMucKick, parsePresence } from "@parley/stanza";
 import { isPresence, stanzaId, startXmppServer, TestClient, XMPP_SERVER_KINDS, type XmppServer } from "@parley/testkit";
-import { ComponentSession, DiscoResponder, IqRouter, MucOccupancy, nickSuffix } from "../src/index.ts";
+import { ComponentSession, DiscoResponder, IqRouter, MucOccupancy, nickSuffix } from "../src/internals.ts";
 
 for (const kind of XMPP_SERVER_KINDS) {
   describe(`puppet occupancy on ${kind}`, () => {

@@ -134,6 +134,16 @@ describe("the packed packages, installed into an empty folder", () => {
     }
   });
 
+  it("the bridge's two entries load from the installed copy: the connector API, and the engine's parts apart", async () => {
+    const probe = [
+      'const main = await import("@parley/bridge");',
+      'const internals = await import("@parley/bridge/internals");',
+      "console.log(JSON.stringify({ bridge: typeof main.Bridge, openStore: [typeof main.openStore, typeof internals.openStore] }));",
+    ].join("\n");
+    const { stdout } = await run(process.execPath, ["--input-type=module", "--eval", probe], { cwd: app });
+    assert.deepEqual(JSON.parse(stdout), { bridge: "function", openStore: ["undefined", "function"] });
+  });
+
   it("parley --version names the release", async () => {
     const ran = await runBin(app, "parley", ["--version"]);
     assert.equal(ran.code, 0, ran.stderr);

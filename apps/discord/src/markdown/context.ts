@@ -39,7 +39,7 @@ function nameOr(id: string, lookup: () => unknown): string {
     const name = lookup();
     return typeof name === "string" && name.trim() !== "" ? name : id;
   } catch {
-    return id;
+    return id; // the caller's look-up must not break reading: the id stands for the name
   }
 }
 
@@ -53,7 +53,7 @@ export function resolverOf(ctx: DiscordReadContext | undefined): Resolver {
         const url = ctx?.emojiUrl(id, animated);
         return typeof url === "string" && url !== "" ? url : undefined;
       } catch {
-        return undefined;
+        return undefined; // the caller's look-up must not break reading: the emoji goes as its name
       }
     },
   };
@@ -65,6 +65,6 @@ export function mentionMarkup(ctx: DiscordWriteContext | undefined, target: Ment
     const s = ctx?.mentionOf?.(target);
     return typeof s === "string" && s.trim() !== "" ? s : undefined;
   } catch {
-    return undefined;
+    return undefined; // the caller's look-up must not break writing: the mention goes as plain text
   }
 }

@@ -29,7 +29,7 @@ export function fromMatrixPlain(body: string): RichText {
   try {
     return readMatrixPlain(src);
   } catch {
-    return plainRichText(src);
+    return plainRichText(src); // a reader that fails on hostile input never loses the message: its text as it is
   }
 }
 

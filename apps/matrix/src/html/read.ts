@@ -406,7 +406,7 @@ class HtmlReader implements TokenSink {
       const name = this.ctx.userName?.(id);
       return typeof name === "string" && name.trim() !== "" ? name.trim() : undefined;
     } catch {
-      return undefined;
+      return undefined; // the caller's look-up must not break reading: the id stands for the name
     }
   }
 
@@ -415,7 +415,7 @@ class HtmlReader implements TokenSink {
       const url = this.ctx.mediaUrl?.(mxc);
       return typeof url === "string" && url !== "" ? url : undefined;
     } catch {
-      return undefined;
+      return undefined; // the caller's look-up must not break reading: the image goes without a URL to fetch
     }
   }
 }

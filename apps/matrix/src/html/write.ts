@@ -132,7 +132,7 @@ function pillTarget(target: MentionTarget, name: string, ctx: MatrixWriteContext
   try {
     userId = ctx.mentionOf?.(target, name)?.userId;
   } catch {
-    userId = undefined;
+    userId = undefined; // the caller's look-up must not break writing: the mention goes as plain text
   }
   if (userId === undefined && target.network === "matrix") userId = target.remoteId;
   return typeof userId === "string" && isUserId(userId)

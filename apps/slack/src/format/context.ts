@@ -55,7 +55,7 @@ export function mentionMarkup(ctx: SlackWriteContext | undefined, target: Mentio
     const s = ctx?.mentionOf?.(target);
     return typeof s === "string" && s.trim() !== "" ? s : undefined;
   } catch {
-    return undefined;
+    return undefined; // the caller's look-up must not break writing: the mention goes as plain text
   }
 }
 

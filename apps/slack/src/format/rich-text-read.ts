@@ -199,7 +199,7 @@ function unicodeOf(raw: unknown): string | undefined {
   try {
     return String.fromCodePoint(...raw.split("-").map((h) => Number.parseInt(h, 16)));
   } catch {
-    return undefined;
+    return undefined; // past the last code point: the emoji goes by its name
   }
 }
 

@@ -69,7 +69,7 @@ function entryAt(path: string): string | undefined {
   try {
     isDirectory = statSync(path).isDirectory();
   } catch {
-    return undefined;
+    return undefined; // nothing at `path`: the caller says so
   }
   if (!isDirectory) return path;
   let manifest: { exports?: unknown; main?: unknown } = {};

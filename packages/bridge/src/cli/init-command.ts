@@ -58,6 +58,7 @@ async function networkFlagsHelp(
 ): Promise<string> {
   const sections: Array<{ network: string; rows: Array<[string, string]> }> = [];
   for (const network of networks) {
+    // A network whose package is not installed has no flags to show; `init --network` itself says why it cannot load.
     const init = await load(network).catch(() => undefined);
     if (!init || init.questions.length === 0) continue;
     sections.push({ network, rows: init.questions.map((q) => [`--${q.flag} <${q.example}>`, q.prompt]) });

@@ -5,6 +5,7 @@
  * `internal-server-error` when a handler fails, without leaking its message),
  * and matches answers to the requests the engine itself sent.
  */
+
 import {
   buildIq,
   buildIqError,
@@ -17,6 +18,8 @@ import {
   type StanzaErrorInput,
   sameJid,
 } from "@parley/stanza";
+import { logFailure } from "../delivery/delivery-errors.ts";
+import { type Logger, silentLogger } from "../ops/logger-types.ts";
 
 /** What a handler returns: a result payload (or nothing, for an empty result), or a stanza error. */
 export type IqAnswer = { readonly payload?: Element } | { readonly error: StanzaErrorInput };
@@ -29,6 +32,8 @@ export interface IqRouterOptions {
   /** Called when a handler throws; the requester only sees internal-server-error. */
   readonly onHandlerError?: (error: unknown, iq: Iq) => void;
   readonly requestTimeoutMs?: number;
+  /** Hears answers that could not be sent (default: silent). */
+  readonly logger?: Logger;
 }
 
 export class IqTimeoutError extends Error {
@@ -107,7 +112,13 @@ export class IqRouter {
   }
 
   private async reply(el: Element): Promise<void> {
-    await this.options.send(el).catch(() => undefined);
+    // The requester times out; the log says why.
+    await this.options.send(el).catch(
+      logFailure(this.options.logger ?? silentLogger, "an iq answer could not be sent", "debug", {
+        to: el.attrs.to,
+        id: el.attrs.id,
+      }),
+    );
   }
 
   /** Sends a request and resolves with the answer (result or error); rejects with IqTimeoutError. */

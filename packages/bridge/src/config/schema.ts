@@ -62,7 +62,7 @@ function isStoreUrl(s: string): boolean {
     const u = new URL(s);
     return (u.protocol === "postgres:" || u.protocol === "postgresql:") && u.hostname !== "";
   } catch {
-    return false;
+    return false; // not a URL: the schema's message names the field
   }
 }
 
@@ -71,7 +71,7 @@ function isHttpUrl(s: string): boolean {
     const u = new URL(s);
     return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "" && u.search === "" && u.hash === "";
   } catch {
-    return false;
+    return false; // not a URL: the schema's message names the field
   }
 }
 

@@ -106,7 +106,7 @@ function urlPassword(url: string): string | undefined {
     const p = new URL(url).password;
     return p === "" ? undefined : p;
   } catch {
-    return undefined;
+    return undefined; // not a URL: the schema reports it; nothing to redact
   }
 }
 
@@ -120,6 +120,6 @@ function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
   } catch {
-    return s;
+    return s; // not percent-encoded after all: redacted as written
   }
 }

@@ -5,8 +5,10 @@
  * bury the admins. The log still gets every occurrence's first line, so how
  * often it happens stays visible.
  */
+
 import { describeFailure } from "../delivery/delivery-errors.ts";
 import type { LogFields, Logger } from "../ops/logger-types.ts";
+import { addBounded } from "./bounded-map.ts";
 
 export interface AdminNoticesOptions {
   /** Sends a notice (a connector passes its host's `notifyAdmins`). */
@@ -25,7 +27,7 @@ export const DEFAULT_MAX_NOTICE_CAUSES = 1000;
 export class AdminNotices {
   private readonly o: AdminNoticesOptions;
   private readonly max: number;
-  /** Causes told, oldest first (a Set keeps insertion order). */
+  /** Causes told, oldest first (a Set keeps insertion order): at most `max`, the oldest forgotten (told again if it comes back). */
   private readonly told = new Set<string>();
 
   constructor(o: AdminNoticesOptions) {
@@ -47,11 +49,7 @@ export class AdminNotices {
     const first = !this.told.has(cause);
     this.o.logger.warn(text.split("\n", 1)[0] ?? text, { ...fields, cause, ...(!first && { toldBefore: true }) });
     if (!first) return;
-    if (this.told.size >= this.max) {
-      const oldest = this.told.values().next().value;
-      if (oldest !== undefined) this.told.delete(oldest);
-    }
-    this.told.add(cause);
+    addBounded(this.told, cause, this.max);
     try {
       await this.o.notify(text);
     } catch (e) {

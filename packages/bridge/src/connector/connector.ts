@@ -19,6 +19,7 @@
  */
 import type { RichText } from "../format/ast.ts";
 import type { Logger } from "../ops/logger-types.ts";
+import type { HistoryOptions, HistoryPage, HistoryRequest, HistoryThread } from "./history.ts";
 
 /** A user of the remote network, as the connector knows them. */
 export interface RemoteUser {
@@ -69,9 +70,19 @@ export interface RemoteMessage {
   readonly attachments?: readonly RemoteAttachment[];
   /** When it was posted; relayed as XEP-0203 delay when it is older than a few seconds (catch-up). */
   readonly timestamp?: number;
-  /** True when `channel` is a direct conversation between `author` and the bridge. */
+  /**
+   * True when `channel` is a direct conversation between `author` and the
+   * bridge. The engine routes it: an answer (`replyTo`, or `thread`) to a
+   * message of that conversation goes to the XMPP user of that message; any
+   * other to the XMPP user who wrote last to its author; when none did,
+   * it is not relayed and the engine calls `unroutedDirect`.
+   */
   readonly direct?: boolean;
-  /** For a direct message: the XMPP user it is for (the connector knows from the DM channel). */
+  /**
+   * For a direct message on a network whose DM is with one XMPP user only
+   * (a Matrix room with one ghost): that user, which then overrides the
+   * engine's routing. Leave it out otherwise.
+   */
   readonly directTo?: string;
 }
 
@@ -215,6 +226,17 @@ export interface ConnectorHost {
    * waits for it before it moves a catch-up cursor past those messages.
    */
   settled?(): Promise<void>;
+  /**
+   * Catches up on what was said in `channels` (default: every linked
+   * channel) while the bridge was away, through the connector's `history`;
+   * resolves once everything found is handed over (in order, before
+   * anything the connector hands over after awaiting it). Ask for it after
+   * a fresh session with the network (at start, and after a reconnection
+   * that the network does not replay by itself: a Discord RESUME needs
+   * none), and for a channel linked at runtime (which starts its cursor).
+   * Catch-ups run one at a time; without `history` it does nothing.
+   */
+  catchUp?(channels?: readonly string[]): Promise<void>;
 }
 
 /** An XMPP user as the remote side should show them. */
@@ -434,6 +456,27 @@ export interface Connector {
    * transaction ids) needs none.
    */
   findPosted?(request: FindPostedRequest): Promise<{ readonly id: string } | undefined>;
+  /**
+   * Reads a channel's history (see `history.ts`): the messages after a
+   * cursor, oldest first, a page at a time; the last messages up to a
+   * cursor (the recent window, for edits, deletions and reactions made
+   * while the bridge was away); or where the channel stands now. The engine
+   * keeps the cursors, bounds the catch-up by age and count, tells the
+   * admins what it left out, hands the messages over and never relays one
+   * twice. Needs `historyOptions`. Throw for a page that cannot be read: the
+   * engine logs it, goes on with the other channels and tries again at the
+   * next catch-up. (capability: catching up, asked for with `host.catchUp`)
+   */
+  history?(request: HistoryRequest): Promise<HistoryPage>;
+  /** How `history`'s ids order and date, and how threads are read; required with `history`. */
+  readonly historyOptions?: HistoryOptions;
+  /**
+   * With `historyOptions.threadsAsChannels`: the threads of each of
+   * `channels` (linked channels) that may have messages to catch up on,
+   * oldest first. A failure to list them is the connector's to log (answer
+   * none for those channels).
+   */
+  historyThreads?(channels: readonly string[]): Promise<ReadonlyMap<string, readonly HistoryThread[]>>;
   /** Replaces the text of a message the bridge posted. (capability: edits) */
   edit?(o: EditRequest): Promise<void>;
   /** Deletes a message the bridge posted, or any message when `moderator`. (capability: deletes) */
@@ -447,6 +490,13 @@ export interface Connector {
    * resolves with the DM channel and message id. (capability: directMessages)
    */
   sendDirect?(o: DirectRequest): Promise<{ readonly channel: string; readonly id: string }>;
+  /**
+   * A remote user wrote to the bridge directly, and no XMPP user is to get it
+   * (none wrote to them through the bridge): the engine did not relay it, and
+   * the connector may tell its author so (kindly, and not on every message).
+   * Failures are logged. Optional.
+   */
+  unroutedDirect?(o: { readonly channel: string; readonly author: RemoteUser }): Promise<void>;
   /**
    * `findPosted` for direct messages: the message an earlier `sendDirect` of
    * the same `key` sent although its answer never came back, with its DM

@@ -120,6 +120,6 @@ export function describeFailure(e: unknown): string {
     if (typeof e === "string") return e;
     return `non-error value: ${String(e)}`;
   } catch {
-    return "unprintable value";
+    return "unprintable value"; // a value whose message or toString throws
   }
 }

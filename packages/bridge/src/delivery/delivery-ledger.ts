@@ -12,6 +12,7 @@
  * or crashes is reconciled at the next start (looked up on the other side, and
  * sent again only when absent, in its original order).
  */
+import { setBounded } from "../connector/bounded-map.ts";
 
 /** A job the queue gave up on, kept so that an admin can inspect or replay it. */
 export interface DeadLetter {
@@ -88,12 +89,7 @@ export class MemoryDeliveryLedger implements DeliveryLedger {
   }
 
   async markDelivered(key: string, result?: string): Promise<void> {
-    this.delivered.delete(key);
-    this.delivered.set(key, result ?? null);
-    if (this.delivered.size > this.maxEntries) {
-      const oldest = this.delivered.keys().next();
-      if (!oldest.done) this.delivered.delete(oldest.value);
-    }
+    setBounded(this.delivered, key, result ?? null, this.maxEntries);
   }
 
   async addDeadLetter(d: DeadLetter): Promise<void> {

@@ -511,7 +511,11 @@ export class DeliveryQueue {
     let transient = false;
     try {
       transient = this.isTransient(error);
-    } catch {
+    } catch (e) {
+      this.logger.warn("the failure classifier threw; the failure is taken as permanent", {
+        job: job.describe,
+        error: describeFailure(e),
+      });
       transient = false;
     }
     try {

@@ -19,7 +19,8 @@ import {
   type StanzaError,
 } from "@parley/stanza";
 import { ComponentSession } from "../component/component-session.ts";
-import { IqRouter } from "../component/iq-router.ts";
+import { IqRouter, IqTimeoutError } from "../component/iq-router.ts";
+import { describeFailure } from "../delivery/delivery-errors.ts";
 
 /** An answer, or the error the entity (or the server on its behalf) gave. */
 export type Answer<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: StanzaError };
@@ -136,8 +137,9 @@ export class DoctorSession {
       const iq = await this.router.request({ type, to, from, payload });
       if (iq.type === "result") return { ok: true, value: iq.payload };
       return { ok: false, error: iq.error ?? { type: "cancel", condition: "undefined-condition" } };
-    } catch {
-      return { ok: false, error: { type: "wait", condition: "remote-server-timeout", text: "no answer in time" } };
+    } catch (e) {
+      const text = e instanceof IqTimeoutError ? "no answer in time" : `not sent: ${describeFailure(e)}`;
+      return { ok: false, error: { type: "wait", condition: "remote-server-timeout", text } };
     }
   }
 

@@ -17,6 +17,7 @@ export async function runningBridge(config: BridgeConfig, timeoutMs = 1500): Pro
   const url = `http://${reachable.includes(":") && !reachable.startsWith("[") ? `[${reachable}]` : reachable}:${port}/healthz`;
   try {
     const answer = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    // A body that is not JSON is not a Parley bridge's health answer.
     const body = (await answer.json().catch(() => undefined)) as { status?: unknown } | undefined;
     return answer.ok && body?.status === "ok" ? url : undefined;
   } catch {

@@ -45,6 +45,7 @@ import { installPuppetAvatarPep } from "./puppet-avatar-pep.ts";
 import { type Puppet, PuppetDirectory } from "./puppet-directory.ts";
 import { ReflectionTracker } from "./reflection-tracker.ts";
 import { RelayOccupant } from "./relay-occupant.ts";
+import { catchUpBoundsOf, type RemoteCatchUp, remoteCatchUpFor } from "./remote-catch-up.ts";
 import { postRecordMsOf, RemotePosts } from "./remote-posts.ts";
 import { RemoteToXmpp } from "./remote-to-xmpp.ts";
 import { RoomCatchUp } from "./room-catch-up.ts";
@@ -95,6 +96,8 @@ export class Bridge {
   private readonly reflections: ReflectionTracker;
   private readonly catchUp: RoomCatchUp;
   private readonly host: RemoteToXmpp;
+  /** What was said on the network while the bridge was away, for connectors that read history. */
+  private readonly remoteCatchUp: RemoteCatchUp | undefined;
   private readonly toRemote: XmppToRemote;
   private readonly direct: DirectChats;
   private readonly mediaStore: MediaStore;
@@ -159,6 +162,7 @@ export class Bridge {
     });
     this.router = new IqRouter({
       send: (el) => this.session.send(el),
+      logger: this.logger.child({ part: "iq" }),
       onHandlerError: (e) =>
         this.logger.error("an iq handler failed", { error: e instanceof Error ? e.message : String(e) }),
     });
@@ -231,6 +235,7 @@ export class Bridge {
       domain,
       nick: `${o.connector.displayName} bridge`,
       send: (el) => this.session.send(el),
+      logger: this.logger.child({ part: "relay" }),
       router: this.router,
       // The bridge has the relay join again (`scheduleRejoin`).
       onRemoved: (room, kind) => this.onRelayRemoved(room, kind),
@@ -314,6 +319,17 @@ export class Bridge {
     });
     this.direct = new DirectChats(ctx, posts);
     this.host = new RemoteToXmpp(ctx, this.direct);
+    const host = this.host;
+    this.remoteCatchUp = remoteCatchUpFor(o.connector, {
+      ...catchUpBoundsOf(c.connectors[network], c.xmpp.catchUp),
+      state: ctx.connectorState,
+      logger: this.logger.child({ part: "remote-catch-up" }),
+      hand: host,
+      settled: () => host.settled(),
+      notice: (text) => host.notifyAdmins(text),
+      onHanded: () => this.metrics.caughtUp(network, "to-xmpp", 1),
+    });
+    if (this.remoteCatchUp) this.host.useHistory(this.remoteCatchUp);
     this.toRemote = new XmppToRemote(ctx, posts);
     directions.set({ host: this.host, toRemote: this.toRemote });
     new AdminCommands({
@@ -528,7 +544,15 @@ export class Bridge {
       // along with that (`ensureJoined` shares a join in flight).
       const forgotten =
         this.occupancy.nickIn(room, local) !== undefined && this.reflections.needsRejoin(id, local)
-          ? this.occupancy.leave(local, room).catch(() => undefined)
+          ? this.occupancy
+              .leave(local, room)
+              .catch(
+                logFailure(
+                  this.logger,
+                  "a puppet the room forgot could not be taken out before it joins again",
+                  "debug",
+                ),
+              )
           : undefined;
       const act = () =>
         this.reflections.refused(id, local, async () => {
@@ -883,6 +907,7 @@ export class Bridge {
     if (this.stopping) return;
     this.stopping = true;
     this.catchUp.close(); // what is left of a catch-up under way is caught up at the next start
+    this.remoteCatchUp?.close(); // the same, the other way
     for (const t of this.rejoinTimers) clearTimeout(t);
     // What is queued goes out while the connector can still send it, and what was sent is confirmed by the
     // other side (the room's reflection, the network's answer); then the connector stops, and what it handed
@@ -891,6 +916,8 @@ export class Bridge {
     await this.delivery.drain(flushTimeoutMs);
     if (this.connectorStarted)
       await this.connector.stop().catch(logFailure(this.logger, "the connector failed to stop"));
+    // The cursors moved by what the connector handed over until it stopped.
+    await this.remoteCatchUp?.flush();
     const drained = await this.delivery.drain(Math.max(0, deadline - Date.now()));
     if (!drained) {
       this.logger.warn("stopping with deliveries not confirmed yet; they are reconciled at the next start", {
@@ -905,6 +932,7 @@ export class Bridge {
     // goes first, so that the last puppet leaving does not call it back in. The presences are queued, not
     // awaited: stopping the session sends what it can and drops the rest when the server is gone.
     const leaving = [
+      // A leave the stopping session cannot send any more goes down with it, as said above: nothing to do about it.
       ...this.relay.roomList.map((room) => this.relay.leave(room).catch(() => undefined)),
       this.occupancy.leaveAll(`${this.connector.displayName} bridge stopped`),
     ];

@@ -29,6 +29,7 @@
  * is delivered at least once, never lost silently. Corrections, retractions
  * and reactions in DMs are still sent once, without this confirmation.
  */
+
 import {
   bareJid,
   buildMessage,
@@ -42,6 +43,7 @@ import {
   type Presence,
   stripFallback,
 } from "@parley/stanza";
+import { setBounded } from "../connector/bounded-map.ts";
 import type { RemoteMessage, XmppSender } from "../connector/connector.ts";
 import { supports } from "../connector/supports.ts";
 import { TransientError } from "../delivery/index.ts";
@@ -58,6 +60,9 @@ export const DM_CHANNEL_PREFIX = "dm:";
 
 /** Puppets whose presence subscribers are kept in memory (the least recently used beyond are read again from the store). */
 export const SUBSCRIBERS_KEPT = 10_000;
+
+/** Remote users whose route (the XMPP user their direct messages go to) is kept in memory. */
+const ROUTES_KEPT = 10_000;
 
 /** How long a count of reaction changes on one DM message is kept (reactions on older messages start again at 1). */
 const REACTION_COUNT_TTL_MS = 30 * 24 * 3600_000;
@@ -81,8 +86,12 @@ export class DirectChats {
    * SUBSCRIBERS_KEPT puppets, the least recently used dropped.
    */
   private readonly subscribers = new Map<string, Set<string>>();
-  /** DM channel -> the XMPP user it is with (a cache in front of the store, at most 10,000, oldest dropped). */
-  private readonly dmUsers = new Map<string, string>();
+  /**
+   * Remote user -> the XMPP user who wrote to them last, whom their direct
+   * messages go to (`recipientOf`): a cache in front of the store, at most
+   * ROUTES_KEPT, the least recently written dropped.
+   */
+  private readonly routes = new Map<string, string>();
   /** Orders the unconfirmed records of one millisecond (`UnconfirmedDelivery.seq`). */
   private seq = 0;
   /** What the XMPP servers granted the bridge (XEP-0356): contacts go into rosters where they let it. */
@@ -110,13 +119,15 @@ export class DirectChats {
     return this.privilege.dispatch(el);
   }
 
-  private rememberDmUser(channel: string, user: string): void {
-    this.dmUsers.delete(channel);
-    this.dmUsers.set(channel, user);
-    if (this.dmUsers.size > 10_000) {
-      const oldest = this.dmUsers.keys().next().value;
-      if (oldest !== undefined) this.dmUsers.delete(oldest);
-    }
+  /** `user` writes to remote user `remoteId`: the remote user's direct messages go to them from now on. */
+  private async rememberRoute(remoteId: string, user: string): Promise<void> {
+    if (this.routes.get(remoteId) === user) return;
+    setBounded(this.routes, remoteId, user, ROUTES_KEPT);
+    await this.ctx.store.setState("dm-route", `${this.ctx.network} ${remoteId}`, user);
+  }
+
+  private async routeOf(remoteId: string): Promise<string | undefined> {
+    return this.routes.get(remoteId) ?? (await this.ctx.store.getState("dm-route", `${this.ctx.network} ${remoteId}`));
   }
 
   isDirectRecord(r: MessageRecord): boolean {
@@ -125,7 +136,7 @@ export class DirectChats {
 
   /** Entries in memory, for /metrics. */
   get size(): number {
-    return this.subscribers.size + this.dmUsers.size;
+    return this.subscribers.size + this.routes.size;
   }
 
   private puppetJid(p: Puppet): string {
@@ -139,10 +150,7 @@ export class DirectChats {
       set = this.subscribers.get(local) ?? new Set(saved ? (JSON.parse(saved) as string[]) : []);
     }
     // Most recently used last; the set in use is the one saved, so dropping it from here loses nothing.
-    this.subscribers.delete(local);
-    this.subscribers.set(local, set);
-    const oldest = this.subscribers.keys().next();
-    if (this.subscribers.size > SUBSCRIBERS_KEPT && !oldest.done) this.subscribers.delete(oldest.value);
+    setBounded(this.subscribers, local, set, SUBSCRIBERS_KEPT);
     return set;
   }
 
@@ -151,21 +159,59 @@ export class DirectChats {
   }
 
   /** A remote DM for an XMPP user: sent from the puppet as a 1:1 chat. */
+  /**
+   * The XMPP user a remote user's direct message is for: the one the
+   * connector names (`directTo`, for networks whose DM is with one XMPP user
+   * only); else, for an answer (a reply, or a message in a thread) to a
+   * message of this DM, the XMPP user of that message; else the XMPP user who
+   * wrote last to its author. Undefined when no XMPP user has written
+   * there: see `unrouted`.
+   */
+  async recipientOf(m: RemoteMessage): Promise<string | undefined> {
+    if (m.directTo !== undefined) return m.directTo;
+    const channel = DM_CHANNEL_PREFIX + m.channel;
+    for (const answered of [m.thread, m.replyTo]) {
+      if (answered === undefined) continue;
+      const records = await this.ctx.store.byRemoteId(this.ctx.network, answered);
+      const mapped = records.find((r) => r.channel === channel);
+      if (mapped !== undefined) return mapped.room;
+    }
+    return (
+      (await this.routeOf(m.author.id)) ??
+      // Written by versions before 0.2, per DM channel.
+      (await this.ctx.store.getState("dm-user", `${this.ctx.network} ${m.channel}`))
+    );
+  }
+
+  /**
+   * A direct message no XMPP user is to get (nobody on XMPP wrote to its
+   * author through the bridge): not relayed, logged, and the connector may
+   * tell its author (`unroutedDirect`).
+   */
+  async unrouted(m: RemoteMessage): Promise<void> {
+    this.ctx.logger.info("a direct message from a user no XMPP user wrote to was not relayed", {
+      channel: m.channel,
+      author: m.author.id,
+    });
+    const connector = this.ctx.connector;
+    if (!connector.unroutedDirect) return;
+    try {
+      await connector.unroutedDirect({ channel: m.channel, author: m.author });
+    } catch (e) {
+      this.ctx.logger.warn("the connector could not answer an unrouted direct message", {
+        channel: m.channel,
+        error: e instanceof Error ? e.message : String(e),
+      });
+    }
+  }
+
   async toXmpp(
     m: RemoteMessage,
+    user: string,
     puppet: Puppet,
     text: RichText,
     parts: ReadonlyArray<{ url: string } | { notice: string }>,
   ): Promise<void> {
-    const user =
-      m.directTo ??
-      this.dmUsers.get(m.channel) ??
-      (await this.ctx.store.getState("dm-user", `${this.ctx.network} ${m.channel}`)) ??
-      undefined;
-    if (user === undefined) {
-      this.ctx.logger.info("a direct message for no known XMPP user was not relayed", { channel: m.channel });
-      return;
-    }
     const notices = parts.filter((p): p is { notice: string } => "notice" in p).map((p) => p.notice);
     const files = parts.filter((p): p is { url: string } => "url" in p);
     const styled = toStyling(text);
@@ -526,6 +572,8 @@ export class DirectChats {
       lane,
       describe: `direct message from an XMPP user to ${puppet.local}`,
       run: async () => {
+        // Before it is sent: the answer may come back before the post's does.
+        await this.rememberRoute(puppet.remoteId, user);
         // Once: a retry, or the same message come again after a restart, first looks for an earlier attempt's.
         const sent = await this.posts.direct({
           request: { userId: puppet.remoteId, sender, text, attachments, key },
@@ -533,9 +581,6 @@ export class DirectChats {
           xmppId,
         });
         if (sent.outcome === "mapped") return sent.id;
-        // Known at once in memory: the answer may come back before the store has committed.
-        this.rememberDmUser(sent.channel, user);
-        await this.ctx.store.setState("dm-user", `${this.ctx.network} ${sent.channel}`, user);
         await this.ctx.store.recordMessage({
           network: this.ctx.network,
           channel: DM_CHANNEL_PREFIX + sent.channel,

@@ -5,9 +5,12 @@
  * no author at all; so the engine notes each action before asking the network
  * for it and swallows the one echo that follows.
  */
+import { addBounded } from "../connector/bounded-map.ts";
+
 export type EchoKind = "edit" | "delete" | "moderated";
 
 export class EchoGuard {
+  /** "kind id" of each echo awaited: at most `limit` (10,000 by default), the oldest dropped. */
   private readonly expected = new Set<string>();
   private readonly limit: number;
 
@@ -21,11 +24,7 @@ export class EchoGuard {
    * for (`id` is then "room stanza-id"), whose remote message is already gone.
    */
   expect(kind: EchoKind, id: string): void {
-    this.expected.add(`${kind} ${id}`);
-    if (this.expected.size > this.limit) {
-      const oldest = this.expected.values().next().value;
-      if (oldest !== undefined) this.expected.delete(oldest);
-    }
+    addBounded(this.expected, `${kind} ${id}`, this.limit);
   }
 
   /** True (once) when the event is the echo of something the bridge did. */

@@ -6,8 +6,10 @@
  * are read once per hash, from their vCard or else their XEP-0084 avatar, and
  * served on the media endpoint so the remote network can show them.
  */
+
 import { buildVcardRequest, type Element, parseVcard } from "@parley/stanza";
 import type { IqRouter } from "../component/iq-router.ts";
+import { setBounded } from "../connector/bounded-map.ts";
 import type { OutgoingAttachment, RemoteAttachment } from "../connector/connector.ts";
 import {
   fetchMedia,
@@ -39,7 +41,7 @@ function filenameOf(url: string): string | undefined {
     const last = new URL(url).pathname.split("/").pop();
     return last ? decodeURIComponent(last) : undefined;
   } catch {
-    return undefined;
+    return undefined; // not a URL, or a name that is not percent-encoded: the attachment goes without a name
   }
 }
 
@@ -62,7 +64,7 @@ export class EngineMediaRelay implements MediaRelay {
   private readonly o: MediaRelayOptions;
   /**
    * Avatar hash -> its look-up, in flight or done: at most AVATARS_KEPT,
-   * emptied past it (each is only a look-up saved). Messages from an occupant
+   * the oldest dropped past it (each is only a look-up saved). Messages from an occupant
    * share one look-up, so a burst costs one vCard request, not one per
    * message, and they reach the lane in the order they came.
    */
@@ -112,7 +114,6 @@ export class EngineMediaRelay implements MediaRelay {
     if (known && (known.missingSince === undefined || Date.now() - known.missingSince < MISSING_AVATAR_RETRY_MS)) {
       return known.url;
     }
-    if (this.avatarByHash.size >= AVATARS_KEPT) this.avatarByHash.clear();
     const lookup: AvatarLookup = {
       url: this.readAvatar(occupantJid, hash, realJid).then(
         (url) => {
@@ -128,7 +129,7 @@ export class EngineMediaRelay implements MediaRelay {
         },
       ),
     };
-    this.avatarByHash.set(hash, lookup);
+    setBounded(this.avatarByHash, hash, lookup, AVATARS_KEPT);
     return lookup.url;
   }
 

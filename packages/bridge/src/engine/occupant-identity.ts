@@ -11,7 +11,9 @@
  * Kept in the store (so a restart keeps the same names), one key per room and
  * occupant-id, hashed to a fixed length; in memory at most MAX_CACHED.
  */
+
 import { createHash } from "node:crypto";
+import { setBounded } from "../connector/bounded-map.ts";
 import type { BridgeStore } from "../store/index.ts";
 
 const SCOPE = "engine";
@@ -40,12 +42,7 @@ export class OccupantIdentities {
     const known = this.cached.get(key) ?? (await this.store.getState(SCOPE, key));
     const jid = known ?? current;
     if (known === undefined) await this.store.setState(SCOPE, key, jid, { ttlMs: KEPT_MS });
-    this.cached.delete(key);
-    this.cached.set(key, jid);
-    if (this.cached.size > MAX_CACHED) {
-      const oldest = this.cached.keys().next().value;
-      if (oldest !== undefined) this.cached.delete(oldest);
-    }
+    setBounded(this.cached, key, jid, MAX_CACHED);
     return jid;
   }
 

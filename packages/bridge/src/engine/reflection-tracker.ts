@@ -30,6 +30,7 @@
  * archive), given up, or no longer tracked, so that the delivery ledger
  * follows.
  */
+import { setBounded } from "../connector/bounded-map.ts";
 import type { Logger } from "../ops/logger-types.ts";
 
 interface Pending {
@@ -151,8 +152,7 @@ export class ReflectionTracker {
   ): void {
     // The same id again (a retried delivery) is one more send of the same message, and now the newest.
     const before = this.pending.get(id);
-    this.pending.delete(id);
-    this.pending.set(id, {
+    const entry: Pending = {
       room: room.toLowerCase(),
       at: before?.at ?? o.at ?? this.now(),
       key: o.key ?? before?.key,
@@ -161,18 +161,14 @@ export class ReflectionTracker {
       sends: (before?.sends ?? 0) + 1,
       seq: ++this.seq,
       refusals: before?.refusals ?? 0,
+    };
+    setBounded(this.pending, id, entry, this.limit, (oldId, oldest) => {
+      this.logger.warn(
+        "too many messages await their reflection; the oldest is no longer tracked (the next start reconciles it)",
+        { id: oldId },
+      );
+      this.settle(oldId, oldest, "untracked");
     });
-    if (this.pending.size > this.limit) {
-      const oldest = this.pending.entries().next().value;
-      if (oldest !== undefined) {
-        this.pending.delete(oldest[0]);
-        this.logger.warn(
-          "too many messages await their reflection; the oldest is no longer tracked (the next start reconciles it)",
-          { id: oldest[0] },
-        );
-        this.settle(oldest[0], oldest[1], "untracked");
-      }
-    }
   }
 
   /** The room reflected `id` (with `stanzaId`, when it gave one): it arrived. Returns whether it was ours. */
@@ -392,10 +388,7 @@ export class ReflectionTracker {
       }
       if (this.needsRejoin(id, sender)) {
         const key = senderKey(room, sender);
-        this.rejoined.delete(key);
-        this.rejoined.set(key, this.seq);
-        const oldest = this.rejoined.keys().next();
-        if (this.rejoined.size > REJOINS_KEPT && !oldest.done) this.rejoined.delete(oldest.value);
+        setBounded(this.rejoined, key, this.seq, REJOINS_KEPT);
         try {
           await rejoin();
         } catch (e) {

@@ -74,6 +74,7 @@ export class JoinAnswers {
 
   /** Every join still awaiting its answer says its presence again (the link dropped; the first may be lost). */
   resendAll(): void {
+    // A presence that cannot go out again leaves its join to time out, and the join's caller hears that.
     for (const w of this.waiting.values()) void w.resend().catch(() => undefined);
   }
 }

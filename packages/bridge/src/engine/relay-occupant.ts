@@ -6,10 +6,12 @@
  * ours sits in the room, the relay leaves it and that puppet (the reader) is
  * the one whose copy is read, which saves the server one copy of every
  * message; another joined puppet takes over when the reader leaves, and the
- * relay joins again when none is left. This file chooses who reads each room
- * and routes the rooms' presences; the parts it keeps per room are each their
+ * relay joins again when none is left. This file joins, leaves and holds the
+ * rooms and makes way for a reader; the parts it keeps per room are each their
  * own module:
  *
+ * - the rooms' presences (relay-presences.ts): who reads each room, the relay
+ *   dropped by a room, occupants joining and leaving;
  * - the room's occupant list, as the reader sees it (occupant-roster.ts), so
  *   that XMPP senders can be shown on the remote side under their own name
  *   and avatar;
@@ -28,51 +30,30 @@ import {
   buildMucLeave,
   type Element,
   isRoomCreated,
-  isSelfPresence,
-  mucPresenceKind,
-  type Presence,
-  parsePresence,
   resourceFromNick,
 } from "@parley/stanza";
 import type { IqRouter } from "../component/iq-router.ts";
+import { logFailure } from "../delivery/delivery-errors.ts";
+import { type Logger, silentLogger } from "../ops/logger-types.ts";
 import { nickSuffix } from "../puppets/muc-occupancy.ts";
-import { type Occupant, type OccupantDeparture, OccupantRoster } from "./occupant-roster.ts";
+import { type Occupant, OccupantRoster } from "./occupant-roster.ts";
 import { JoinAnswers, RelayJoinError } from "./relay-join.ts";
+import { bareOf, type OccupantListener, RelayPresences, type RelayRoom } from "./relay-presences.ts";
 import { type ArchivedMessage, type ArchivePage, RoomArchive } from "./room-archive.ts";
 import { RoomHolds } from "./room-holds.ts";
-
-interface RoomState {
-  nick: string;
-  /** The relay itself is an occupant. */
-  joined: boolean;
-  /**
-   * The puppet (lower-case localpart) whose copy of the room's traffic is read
-   * while the relay is out of the room: one recipient fewer for every message.
-   */
-  reader?: string;
-  /** The relay left to make way for a reader; its own unavailable presence is expected, not a removal. */
-  steppedAside?: boolean;
-  joining?: Promise<void>;
-  /** Repairs in progress (see `holdWhile`); `join` waits for them. */
-  holds: RoomHolds;
-  occupants: OccupantRoster;
-}
 
 export interface RelayOccupantOptions {
   readonly domain: string;
   readonly nick: string;
   readonly send: (el: Element) => Promise<void>;
   readonly router: IqRouter;
+  /** Hears presences that could not be sent (default: silent). */
+  readonly logger?: Logger;
   readonly joinTimeoutMs?: number;
   /** The room dropped the relay (kick, shutdown, destroyed); the engine decides whether to rejoin. */
   readonly onRemoved?: (room: string, kind: string) => void;
   /** An occupant joined, changed or left (for avatar and presence bookkeeping). */
-  readonly onOccupant?: (
-    room: string,
-    occupant: Occupant,
-    kind: "join" | "update" | "leave",
-    departure?: OccupantDeparture,
-  ) => void;
+  readonly onOccupant?: OccupantListener;
   /** How long an archive query may take, per page (default: the router's request timeout). */
   readonly archiveTimeoutMs?: number;
   /** How long `join` waits for a room's repairs at most before going on regardless (default 30 s). */
@@ -97,11 +78,13 @@ export class RelayOccupant {
   readonly jid: string;
   private readonly options: RelayOccupantOptions;
   /** One per linked room (its occupants: the room's own, gone as they leave). */
-  private readonly rooms = new Map<string, RoomState>();
+  private readonly rooms = new Map<string, RelayRoom>();
   /** Joins awaiting the room's answer. */
   private readonly joins = new JoinAnswers();
   /** The rooms' archives, asked by whoever reads each room. */
   private readonly archive: RoomArchive;
+  /** The rooms' presences: who reads each room, and its occupants. */
+  private readonly presences: RelayPresences;
 
   constructor(options: RelayOccupantOptions) {
     this.options = options;
@@ -110,6 +93,22 @@ export class RelayOccupant {
       router: options.router,
       askFrom: (room) => this.actorJid(room),
       ...(options.archiveTimeoutMs !== undefined && { timeoutMs: options.archiveTimeoutMs }),
+    });
+    this.presences = new RelayPresences({
+      jid: this.jid,
+      domain: options.domain,
+      joins: this.joins,
+      roomOf: (room) => this.rooms.get(room),
+      readsPuppets: options.puppetJid !== undefined,
+      ...(options.puppetsIn && { puppetsIn: options.puppetsIn }),
+      becomeReader: (room, s, local) => this.becomeReader(room, s, local),
+      readAgain: (room, s) => {
+        void this.joinRoom(room, s, true).catch((e: unknown) =>
+          options.onRemoved?.(room, e instanceof Error ? e.message : "rejoin failed"),
+        );
+      },
+      ...(options.onRemoved && { onRemoved: options.onRemoved }),
+      ...(options.onOccupant && { onOccupant: options.onOccupant }),
     });
   }
 
@@ -178,7 +177,7 @@ export class RelayOccupant {
     const key = room.toLowerCase();
     const s = this.rooms.get(key);
     if (!s || s.reader !== local.toLowerCase()) return;
-    const next = this.otherPuppet(key, s.reader);
+    const next = this.presences.otherPuppet(key, s.reader);
     if (next !== undefined) {
       s.reader = next;
       return;
@@ -191,25 +190,21 @@ export class RelayOccupant {
     });
   }
 
-  /** A joined puppet of ours in `room` other than `except`, lower-case, if any. */
-  private otherPuppet(room: string, except?: string): string | undefined {
-    for (const l of this.options.puppetsIn?.(room) ?? []) {
-      if (l.toLowerCase() !== except) return l.toLowerCase();
-    }
-    return undefined;
-  }
-
   /** `local` reads `room` from now on; the relay leaves unless it is still joining (it leaves once joined). */
-  private becomeReader(room: string, s: RoomState, local: string): void {
+  private becomeReader(room: string, s: RelayRoom, local: string): void {
     s.reader = local;
     if (s.joined && !s.joining) this.stepAside(room, s);
   }
 
-  private stepAside(room: string, s: RoomState): void {
+  private stepAside(room: string, s: RelayRoom): void {
     if (!s.joined) return;
     s.joined = false;
     s.steppedAside = true;
-    void this.options.send(buildMucLeave({ room, nick: s.nick, from: this.jid })).catch(() => undefined);
+    void this.options
+      .send(buildMucLeave({ room, nick: s.nick, from: this.jid }))
+      .catch(
+        logFailure(this.options.logger ?? silentLogger, "the relay could not step aside in a room", "warn", { room }),
+      );
   }
 
   /** The relay's own nick in `room`. */
@@ -251,8 +246,8 @@ export class RelayOccupant {
   }
 
   /** Joins the relay to `key` (lower-case), whoever reads it meanwhile; `afterGap`: nobody read it until now. */
-  private joinRoom(key: string, state: RoomState | undefined, afterGap: boolean): Promise<void> {
-    const s: RoomState = state ?? {
+  private joinRoom(key: string, state: RelayRoom | undefined, afterGap: boolean): Promise<void> {
+    const s: RelayRoom = state ?? {
       nick: resourceFromNick(this.options.nick),
       joined: false,
       holds: new RoomHolds(),
@@ -293,7 +288,7 @@ export class RelayOccupant {
 
   /**
    * Marks every room as not joined (the link to the server dropped); `enter`
-   * or `rejoinAll` joins them again. A join still waiting for its answer says
+   * joins them again. A join still waiting for its answer says
    * its presence again, since the first may have gone down with the old link
    * (should both arrive, the room's second answer is ignored).
    */
@@ -307,11 +302,7 @@ export class RelayOccupant {
     this.joins.resendAll();
   }
 
-  async rejoinAll(): Promise<void> {
-    await Promise.all(this.roomList.map((r) => this.join(r).catch(() => undefined)));
-  }
-
-  private async joinAs(room: string, s: RoomState): Promise<void> {
+  private async joinAs(room: string, s: RelayRoom): Promise<void> {
     const candidates = [s.nick, `${s.nick} [${nickSuffix(this.options.domain)}]`];
     for (const nick of candidates) {
       const answer = await this.joins.await(
@@ -339,7 +330,7 @@ export class RelayOccupant {
       }
       // A puppet joined meanwhile (or was already in): it reads the room, the relay makes way.
       if (this.rooms.get(room) === s) {
-        s.reader ??= this.otherPuppet(room);
+        s.reader ??= this.presences.otherPuppet(room);
         if (s.reader !== undefined) this.stepAside(room, s);
       }
       return;
@@ -384,116 +375,6 @@ export class RelayOccupant {
   dispatch(el: Element): boolean {
     if (el.name === "message") return this.archive.take(el);
     if (el.name !== "presence") return false;
-    const to = (el.attrs.to ?? "").toLowerCase();
-    if (to === this.jid.toLowerCase()) return this.relayPresence(el);
-    const at = to.indexOf("@");
-    const slash = to.indexOf("/");
-    if (
-      this.options.puppetJid &&
-      at > 0 &&
-      to.slice(at + 1, slash < 0 ? undefined : slash) === this.options.domain.toLowerCase()
-    ) {
-      return this.puppetPresence(el, to.slice(0, at));
-    }
-    return false;
+    return this.presences.take(el);
   }
-
-  /** A room's presence to one of our puppets: who reads the room, and (for the reader's copy) its occupants. */
-  private puppetPresence(el: Element, local: string): boolean {
-    const r = parsePresence(el);
-    if (!r.ok) return false;
-    const p = r.value;
-    const from = p.from ?? "";
-    const room = bareOf(from);
-    const s = this.rooms.get(room);
-    if (!s || p.error || !from.includes("/")) return false;
-    if (isSelfPresence(p) || (p.type === "unavailable" && p.mucUser?.destroy !== undefined)) {
-      if (p.type === "available") {
-        if (s.reader === undefined) this.becomeReader(room, s, local);
-      } else if (p.type === "unavailable" && s.reader === local) {
-        const kind = mucPresenceKind(p, true);
-        if (kind.kind !== "nick-change") {
-          if (s.joined) {
-            s.reader = undefined; // the relay is back in: it reads on
-          } else {
-            // A destroyed room took every puppet with it: the relay comes back (and makes the room again).
-            s.reader = p.mucUser?.destroy !== undefined ? undefined : this.otherPuppet(room, local);
-            if (s.reader === undefined && !s.joining) {
-              s.occupants.clear();
-              if (kind.kind === "kicked" || kind.kind === "banned" || kind.kind === "leave") {
-                // The room dropped the reader, not the relay: the relay reads on from now, without waiting.
-                void this.joinRoom(room, s, true).catch((e: unknown) =>
-                  this.options.onRemoved?.(room, e instanceof Error ? e.message : "rejoin failed"),
-                );
-              } else {
-                this.options.onRemoved?.(room, kind.kind);
-              }
-            }
-          }
-        }
-      }
-      return false; // MucOccupancy needs it too
-    }
-    if (s.reader !== local) return true; // another puppet's copy: read once, from the reader
-    this.occupantPresence(room, s, p);
-    return true;
-  }
-
-  private relayPresence(el: Element): boolean {
-    const r = parsePresence(el);
-    if (!r.ok) return true;
-    const p = r.value;
-    const from = p.from ?? "";
-    const slash = from.indexOf("/");
-    const room = (slash < 0 ? from : from.slice(0, slash)).toLowerCase();
-    const nick = slash < 0 ? "" : from.slice(slash + 1);
-    const s = this.rooms.get(room);
-    if (this.joins.awaits(room) && (p.error || isSelfPresence(p))) {
-      this.joins.answer(room, p);
-      if (p.error) return true;
-    }
-    if (!s) return true;
-    // A destroyed room removes everyone; some servers (ejabberd) say so without the self status 110.
-    if (isSelfPresence(p) || (p.type === "unavailable" && p.mucUser?.destroy !== undefined)) {
-      if (p.type === "available" && s.reader !== undefined && !this.stillIn(room, s.reader)) {
-        s.reader = undefined; // the relay is back in place of a reader that is leaving: it reads from here on
-      }
-      if (p.type === "unavailable") {
-        const kind = mucPresenceKind(p, true);
-        if (kind.kind === "nick-change") return true;
-        if (s.steppedAside && !s.joined) {
-          s.steppedAside = false; // it left for a reader: not a removal
-          return true;
-        }
-        if (s.reader !== undefined) {
-          s.joined = false; // the room dropped the relay while a puppet read it anyway
-          return true;
-        }
-        s.joined = false;
-        s.occupants.clear();
-        this.options.onRemoved?.(room, kind.kind);
-      }
-      return true;
-    }
-    if (nick === "" || s.reader !== undefined) return true; // a puppet reads the room: its copy counts
-    this.occupantPresence(room, s, p);
-    return true;
-  }
-
-  private stillIn(room: string, local: string): boolean {
-    return (this.options.puppetsIn?.(room) ?? []).some((l) => l.toLowerCase() === local);
-  }
-
-  /** An occupant's presence, as the reading occupant sees it: the occupant list follows. */
-  private occupantPresence(room: string, s: RoomState, p: Presence): void {
-    const c = s.occupants.follow(p);
-    if (!c) return;
-    if (c.departure) this.options.onOccupant?.(room, c.occupant, c.kind, c.departure);
-    else this.options.onOccupant?.(room, c.occupant, c.kind);
-  }
-}
-
-function bareOf(jid: string): string {
-  const slash = jid.indexOf("/");
-  return (slash < 0 ? jid : jid.slice(0, slash)).toLowerCase();
 }

@@ -29,6 +29,7 @@
  * message map and reads the record of an earlier attempt (two store reads
  * per DM, which are few), and asks the network only when one is on record.
  */
+import { addBounded } from "../connector/bounded-map.ts";
 import type { Connector, DirectRequest, OutgoingMessage } from "../connector/connector.ts";
 import { describeFailure, isTransientFailure, TransientError } from "../delivery/delivery-errors.ts";
 import type { Logger } from "../ops/logger-types.ts";
@@ -193,9 +194,7 @@ export class RemotePosts {
       return await send();
     } catch (e) {
       if (e instanceof TransientError && e.nothingDone) {
-        this.refused.delete(key);
-        this.refused.add(key);
-        if (this.refused.size > REFUSED_KEPT) this.refused.delete(this.refused.values().next().value as string);
+        addBounded(this.refused, key, REFUSED_KEPT);
       }
       throw e;
     }

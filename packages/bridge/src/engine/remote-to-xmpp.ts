@@ -48,6 +48,7 @@ import {
   reactionFits,
 } from "./message-bounds.ts";
 import type { Puppet } from "./puppet-directory.ts";
+import type { RemoteCatchUp } from "./remote-catch-up.ts";
 import { RoomPresence } from "./room-presence.ts";
 import { stanzaIdFor } from "./stanza-ids.ts";
 
@@ -117,6 +118,18 @@ export class RemoteToXmpp implements ConnectorHost {
         puppet: (local) => ctx.puppets.peek(local),
       },
     });
+  }
+
+  /** Catching up on the network's history (connectors with `history`): told of every event handed over. */
+  private history: RemoteCatchUp | undefined;
+
+  /** Set by the engine when the connector reads history. */
+  useHistory(history: RemoteCatchUp): void {
+    this.history = history;
+  }
+
+  catchUp(channels?: readonly string[]): Promise<void> {
+    return this.history?.catchUp(channels ?? this.linkedChannels()) ?? Promise.resolve();
   }
 
   linkedChannels(): readonly string[] {
@@ -204,6 +217,16 @@ export class RemoteToXmpp implements ConnectorHost {
   }
 
   async message(m: RemoteMessage): Promise<void> {
+    await this.relayMessage(m);
+    // Catch-up resumes after it (and looks for changes to it) next time.
+    if (m.direct !== true && this.isLinked(m.channel)) this.history?.messageHanded(m);
+  }
+
+  private isLinked(channel: string): boolean {
+    return this.history !== undefined && this.ctx.links.roomsOf(channel).length > 0;
+  }
+
+  private async relayMessage(m: RemoteMessage): Promise<void> {
     const received = Date.now();
     if (!this.withinBounds("message", [m.id, m.channel, m.author.id, m.replyTo, m.thread])) return;
     if (m.author.isBridge) return;
@@ -214,11 +237,14 @@ export class RemoteToXmpp implements ConnectorHost {
     // deliveries cannot be on record, and the queue need not look them up.
     const firstTime = known.length === 0 && m.timestamp !== undefined && Math.abs(received - m.timestamp) < DAY_MS;
     if (!this.withinRate(m.author)) return;
+    // A direct message is routed before anything is made of it: one nobody is to get costs no puppet or download.
+    const directTo = m.direct ? await this.direct.recipientOf(m) : undefined;
+    if (m.direct && directTo === undefined) return this.direct.unrouted(m);
     const { puppet } = await this.ctx.puppets.ensure(m.author);
     const text = this.resolveMentions(m.text);
     const parts = await this.attachmentParts(m);
-    if (m.direct) {
-      await this.direct.toXmpp(m, puppet, text, parts);
+    if (directTo !== undefined) {
+      await this.direct.toXmpp(m, directTo, puppet, text, parts);
       return;
     }
     const rooms = this.ctx.links.roomsOf(m.channel);
@@ -471,6 +497,14 @@ export class RemoteToXmpp implements ConnectorHost {
   }
 
   async edit(e: RemoteEdit): Promise<void> {
+    // An edit older than one relayed already (delivered late, after a catch-up) would put older text back.
+    const noted = this.history !== undefined && this.isLinked(e.channel) ? this.history : undefined;
+    if (noted && !(await noted.editIsCurrent(e))) return;
+    await this.relayEdit(e);
+    noted?.edited(e);
+  }
+
+  private async relayEdit(e: RemoteEdit): Promise<void> {
     const received = Date.now();
     if (!this.withinBounds("edit", [e.id, e.channel, e.author.id])) return;
     if (e.author.isBridge || this.ctx.echoes.consume("edit", e.id)) return;
@@ -546,6 +580,11 @@ export class RemoteToXmpp implements ConnectorHost {
   }
 
   async delete(d: RemoteDelete): Promise<void> {
+    await this.relayDelete(d);
+    if (this.isLinked(d.channel)) this.history?.deleted(d.channel, d.id);
+  }
+
+  private async relayDelete(d: RemoteDelete): Promise<void> {
     const received = Date.now();
     if (!this.withinBounds("deletion", [d.id, d.channel, d.by?.id])) return;
     if (this.ctx.echoes.consume("delete", d.id)) return;
@@ -703,6 +742,11 @@ export class RemoteToXmpp implements ConnectorHost {
   }
 
   async reaction(x: RemoteReaction): Promise<void> {
+    await this.relayReaction(x);
+    if (this.isLinked(x.channel)) this.history?.reacted(x.channel, x.id, x.emoji, x.user, x.action);
+  }
+
+  private async relayReaction(x: RemoteReaction): Promise<void> {
     const received = Date.now();
     if (!this.withinBounds("reaction", [x.id, x.channel, x.user.id])) return;
     if (!reactionFits(x.emoji)) {

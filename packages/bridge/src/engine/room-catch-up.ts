@@ -79,7 +79,7 @@ function parseMark(saved: string | undefined): Mark | undefined {
     if (typeof id !== "string" || id === "") return undefined;
     return { id, ...(typeof at === "number" && Number.isSafeInteger(at) && { at }) };
   } catch {
-    return undefined;
+    return undefined; // a mark that is not JSON counts as none
   }
 }
 

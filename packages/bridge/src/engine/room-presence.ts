@@ -10,6 +10,7 @@
  * Each room's changes run one after the other, so two presences of one room
  * never race for the last seat.
  */
+import { setBounded } from "../connector/bounded-map.ts";
 import type { RemotePresence } from "../connector/connector.ts";
 import type { Logger } from "../ops/logger-types.ts";
 import type { Puppet } from "./puppet-directory.ts";
@@ -134,13 +135,7 @@ export class RoomPresence {
   private remember(local: string, room: string): void {
     const rooms = this.memberships.get(local) ?? new Set<string>();
     rooms.add(room);
-    this.memberships.delete(local);
-    this.memberships.set(local, rooms);
-    while (this.memberships.size > KNOWN_MEMBERS) {
-      const oldest = this.memberships.keys().next();
-      if (oldest.done) break;
-      this.memberships.delete(oldest.value);
-    }
+    setBounded(this.memberships, local, rooms, KNOWN_MEMBERS);
   }
 
   private isSeated(room: string, local: string): boolean {

@@ -6,6 +6,7 @@
  * MAX_SENDERS buckets are kept (the least recently used go; a forgotten
  * sender starts with a full bucket). `perMinute` 0 is no limit.
  */
+import { setBounded } from "../connector/bounded-map.ts";
 
 const MAX_SENDERS = 10_000;
 
@@ -35,12 +36,7 @@ export class SenderRate {
     if (this.o.perMinute <= 0) return "ok";
     const now = (this.o.now ?? Date.now)();
     const bucket = this.buckets.get(sender) ?? { tokens: this.o.burst, at: now, dropping: false };
-    this.buckets.delete(sender);
-    this.buckets.set(sender, bucket);
-    if (this.buckets.size > MAX_SENDERS) {
-      const oldest = this.buckets.keys().next().value;
-      if (oldest !== undefined) this.buckets.delete(oldest);
-    }
+    setBounded(this.buckets, sender, bucket, MAX_SENDERS);
     bucket.tokens = Math.min(this.o.burst, bucket.tokens + ((now - bucket.at) * this.o.perMinute) / 60_000);
     bucket.at = now;
     if (bucket.tokens >= 1) {

@@ -21,7 +21,7 @@ import {
 import type { RemoteStatus, XmppSender } from "../connector/connector.ts";
 import { OrderedLines } from "../connector/ordered-lines.ts";
 import { supports } from "../connector/supports.ts";
-import { describeFailure } from "../delivery/index.ts";
+import { describeFailure, logFailure } from "../delivery/index.ts";
 import { fromStyling, type MentionTarget, type RichText } from "../format/index.ts";
 import type { MessageRecord } from "../store/index.ts";
 import { KeyedChains } from "../store/keyed-chains.ts";
@@ -536,7 +536,15 @@ export class XmppToRemote {
     const nick = o.nick;
     const avatarUrl =
       o.avatarHash !== undefined && o.avatarHash !== ""
-        ? await this.ctx.media.occupantAvatar(`${room}/${nick}`, o.avatarHash, o.jid).catch(() => undefined)
+        ? await this.ctx.media
+            .occupantAvatar(`${room}/${nick}`, o.avatarHash, o.jid)
+            .catch(
+              logFailure(
+                this.ctx.logger,
+                "an occupant's avatar could not be looked up; the message goes without it",
+                "debug",
+              ),
+            )
         : undefined;
     const jid = await this.identities.jidOf(room, o);
     // A nick that copies a remote user's name is marked: on the other side it must not pass for them.

@@ -1,6 +1,6 @@
 /** The shared rich-text tree and its plain, XMPP (XEP-0393 + XEP-0372) and generic Markdown forms. */
 export * from "./ast.ts";
-export { fromMarkdown, toMarkdown, writeMarkdown } from "./markdown.ts";
+export { fromMarkdown, toMarkdown } from "./markdown.ts";
 export { type NormalizeOptions, normalizeRichText } from "./normalize.ts";
 export { mentionsOf, plainRichText, toPlainText } from "./plain-text.ts";
 export { fromStyling, toStyling } from "./styling.ts";
@@ -16,7 +16,7 @@ export { fromStyling, toStyling } from "./styling.ts";
 /** Where a `<...>` token (Discord's, Slack's markup) closes. */
 export { angleTokenClose } from "./angle-brackets.ts";
 /** Block layout for writers of lines: gaps between blocks, list markers and indentation. */
-export { blockLines, type ListBlock, listItemMarker, listLines } from "./block-lines.ts";
+export { blockLines, type ListBlock, listLines } from "./block-lines.ts";
 /**
  * Inline content as flat runs (each leaf with its styles and link) and back:
  * flatten a tree, tidy the runs, rebuild a tree in a chosen wrapper order.
@@ -33,7 +33,6 @@ export {
   runsToInlines,
   STYLE_BIT as RUN_STYLE_BIT,
   type TreeOptions,
-  tidyRuns,
   treeInlines,
   trimRunLineEdges,
   type WrapperOrder,
@@ -59,7 +58,6 @@ export {
 export {
   characterAt,
   characterBefore,
-  isAsciiPunct,
   isBlankLine,
   isSpaceChar,
   isWordChar,
@@ -67,4 +65,4 @@ export {
   trimBlanks,
 } from "./text-chars.ts";
 /** Where bare http(s) URLs start and end in running text. */
-export { bareUrlEnd, isBareUrl, splitUrls } from "./urls.ts";
+export { bareUrlEnd } from "./urls.ts";

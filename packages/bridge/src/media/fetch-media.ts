@@ -160,7 +160,7 @@ function filenameFromUrl(url: URL): string | undefined {
   try {
     return sanitizeFilename(decodeURIComponent(segment));
   } catch {
-    return sanitizeFilename(segment);
+    return sanitizeFilename(segment); // not percent-encoded after all: the name as written
   }
 }
 

@@ -15,6 +15,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { type FileHandle, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { logFailure } from "../delivery/delivery-errors.ts";
 import { type Logger, silentLogger } from "../ops/logger-types.ts";
 import { MediaTooLargeError } from "./media-errors.ts";
 import { extensionFor, sanitizeContentType, sanitizeFilename } from "./media-names.ts";
@@ -119,9 +120,13 @@ export class MediaStore {
       this.logger.debug("stored", { id, size, contentType });
       return { id, size, contentType };
     } catch (e) {
+      // The write's own failure is what is thrown; a close that fails too changes nothing.
       await handle?.close().catch(() => undefined);
-      await rm(tmp, { force: true }).catch(() => undefined);
-      await rm(`${tmp}.meta`, { force: true }).catch(() => undefined);
+      for (const file of [tmp, `${tmp}.meta`]) {
+        await rm(file, { force: true }).catch(
+          logFailure(this.logger, "a partial media file could not be removed", "warn", { file }),
+        );
+      }
       throw e;
     }
   }
@@ -139,7 +144,7 @@ export class MediaStore {
     try {
       handle = await open(this.pathOf(id), "r");
     } catch {
-      return undefined;
+      return undefined; // no such file (removed by retention, or never stored): served as absent
     }
     try {
       const st = await handle.stat();
@@ -155,6 +160,7 @@ export class MediaStore {
         ...(meta.filename !== undefined && { filename: meta.filename }),
       };
     } catch {
+      // Gone between open and stat, or not a file: served as absent; a close that fails too changes nothing.
       await handle.close().catch(() => undefined);
       return undefined;
     }
@@ -174,7 +180,7 @@ export class MediaStore {
       const bytes = new Uint8Array(await readFile(this.pathOf(id)));
       return { bytes, contentType: meta.contentType, ...(meta.filename !== undefined && { filename: meta.filename }) };
     } catch {
-      return undefined;
+      return undefined; // removed meanwhile: absent
     }
   }
 
@@ -184,7 +190,7 @@ export class MediaStore {
     try {
       return (await stat(this.pathOf(id))).isFile();
     } catch {
-      return false;
+      return false; // nothing there
     }
   }
 
@@ -232,7 +238,7 @@ export class MediaStore {
         await handle.close();
       }
     } catch {
-      return undefined;
+      return undefined; // no sidecar, no file: a data file is only ever visible with its sidecar
     }
     let raw: unknown;
     try {

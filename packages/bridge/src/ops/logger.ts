@@ -69,6 +69,7 @@ export function createLogger(options: CreateLoggerOptions = {}): RedactingLogger
       try {
         line = renderLine(level, msg, base, fields, new Date(now()), secrets);
       } catch {
+        // A log call never throws: fields that cannot be rendered are replaced by what went wrong.
         line = JSON.stringify({
           time: safeTime(now),
           level,
@@ -98,6 +99,7 @@ function safeTime(now: () => number): string {
   try {
     return new Date(now()).toISOString();
   } catch {
+    // An injected clock that throws or gives an invalid time: the real one.
     return new Date().toISOString();
   }
 }
@@ -154,6 +156,7 @@ function toJsonValue(v: unknown, secrets: SecretSet, seen: WeakSet<object>, dept
   try {
     return objectToJson(obj, secrets, seen, depth);
   } catch {
+    // A getter or toJSON that throws: the field says so instead of breaking the line.
     return "[unserializable]";
   } finally {
     seen.delete(obj);

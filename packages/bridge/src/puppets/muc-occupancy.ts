@@ -157,6 +157,7 @@ export class MucOccupancy {
    * settles when the presences are sent, or dropped with the session.
    */
   async leaveAll(status?: string): Promise<void> {
+    // Only at stop: a leave the stopping session cannot send any more goes down with the session.
     await Promise.all(this.held().map(({ room, local }) => this.leave(local, room, status).catch(() => undefined)));
   }
 

@@ -13,13 +13,16 @@ import type {
   EditRequest,
   OutgoingMessage,
   ReadRequest,
+  RemoteMessage,
   RemoteUser,
   XmppOccupantEvent,
   XmppSender,
 } from "../connector/connector.ts";
+import type { HistoryOptions, HistoryPage, HistoryRequest } from "../connector/history.ts";
 import { OrderedLines } from "../connector/ordered-lines.ts";
 import { PermanentError, TransientError } from "../delivery/index.ts";
 import { fromMarkdown, type RichText, toMarkdown } from "../format/index.ts";
+import { referenceHistory, referenceHistoryOptions } from "./reference-history.ts";
 import {
   RefApiError,
   type RefEvent,
@@ -27,6 +30,14 @@ import {
   type RefMessage,
   type RefUser,
 } from "./reference-network.ts";
+
+export interface ReferenceConnectorOptions {
+  /**
+   * Ask the engine to catch up at start on what was said while the bridge was
+   * away (`host.catchUp`); off by default, so that a test decides.
+   */
+  readonly catchUp?: boolean;
+}
 
 export class ReferenceConnector implements Connector {
   readonly network: string;
@@ -48,15 +59,36 @@ export class ReferenceConnector implements Connector {
     this.events.push("network", () => this.handle(e), e.type);
   };
 
-  constructor(net: ReferenceNetwork, network = "reference") {
+  private readonly catchUpAtStart: boolean;
+  /** Catch-up reads the network's history (`history`). */
+  readonly historyOptions: HistoryOptions;
+
+  constructor(net: ReferenceNetwork, network = "reference", o: ReferenceConnectorOptions = {}) {
     this.net = net;
     this.network = network;
+    this.catchUpAtStart = o.catchUp === true;
+    this.historyOptions = referenceHistoryOptions(net);
   }
 
   async start(host: ConnectorHost): Promise<void> {
     this.host = host;
     this.net.on("event", this.listener);
     host.connected(true);
+    // Queued ahead of the events from now on: what was said while the bridge was away goes first.
+    if (this.catchUpAtStart) this.events.push("network", () => host.catchUp?.(), "catch-up");
+  }
+
+  /** A page of a channel's history, for the engine's catch-up. */
+  async history(r: HistoryRequest): Promise<HistoryPage> {
+    return referenceHistory(
+      this.net,
+      r,
+      (m) => this.remoteMessage(m),
+      (id) => {
+        const u = this.net.users.get(id);
+        return u ? this.remoteUser(u) : undefined;
+      },
+    );
   }
 
   async stop(): Promise<void> {
@@ -86,33 +118,36 @@ export class ReferenceConnector implements Connector {
     return fromMarkdown(markdown);
   }
 
+  private remoteMessage(m: RefMessage): RemoteMessage {
+    const replied = m.replyTo !== undefined ? this.net.messages.get(m.replyTo) : undefined;
+    return {
+      channel: m.channel,
+      id: m.id,
+      author: this.author(m),
+      text: this.text(m.text),
+      timestamp: m.createdAt,
+      ...(m.replyTo !== undefined && { replyTo: m.replyTo }),
+      ...(replied && { replyQuote: { authorName: this.author(replied).displayName, text: replied.text } }),
+      ...(m.thread !== undefined && { thread: m.thread }),
+      ...(m.attachments.length > 0 && { attachments: m.attachments }),
+      ...(m.dmWith !== undefined && { direct: true }),
+    };
+  }
+
   private async handle(e: RefEvent): Promise<void> {
     const host = this.host;
     if (!host) return;
     switch (e.type) {
-      case "message": {
-        const m = e.message;
-        const replied = m.replyTo !== undefined ? this.net.messages.get(m.replyTo) : undefined;
-        await host.message({
-          channel: m.channel,
-          id: m.id,
-          author: this.author(m),
-          text: this.text(m.text),
-          timestamp: m.createdAt,
-          ...(m.replyTo !== undefined && { replyTo: m.replyTo }),
-          ...(replied && { replyQuote: { authorName: this.author(replied).displayName, text: replied.text } }),
-          ...(m.thread !== undefined && { thread: m.thread }),
-          ...(m.attachments.length > 0 && { attachments: m.attachments }),
-          ...(m.dmWith !== undefined && { direct: true }),
-        });
+      case "message":
+        await host.message(this.remoteMessage(e.message));
         return;
-      }
       case "edit":
         await host.edit({
           channel: e.message.channel,
           id: e.message.id,
           author: this.author(e.message),
           text: this.text(e.message.text),
+          ...(e.message.editedAt !== undefined && { timestamp: e.message.editedAt }),
         });
         return;
       case "delete": {

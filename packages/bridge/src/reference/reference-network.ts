@@ -41,6 +41,8 @@ export interface RefMessage {
   readonly reactions: Map<string, Set<string>>;
   deleted: boolean;
   edited: boolean;
+  /** When a network user last edited it. */
+  editedAt?: number;
   readonly createdAt: number;
   /** DM messages: the network user the DM is with. */
   readonly dmWith?: string;
@@ -170,8 +172,13 @@ export class ReferenceNetwork extends EventEmitter<{ event: [RefEvent]; api: [Re
     return m;
   }
 
-  /** A network user writes to the bridge in a DM (for XMPP user `xmppJid`'s conversation `channel`). */
-  directMessage(userId: string, channel: string, text: string): RefMessage {
+  /** A network user writes to the bridge in DM `channel`, maybe answering (`replyTo`, `thread`) a message there. */
+  directMessage(
+    userId: string,
+    channel: string,
+    text: string,
+    answering: { readonly replyTo?: string; readonly thread?: string } = {},
+  ): RefMessage {
     this.user(userId);
     const m: RefMessage = {
       id: this.nextId(),
@@ -184,6 +191,8 @@ export class ReferenceNetwork extends EventEmitter<{ event: [RefEvent]; api: [Re
       edited: false,
       createdAt: Date.now(),
       dmWith: userId,
+      ...(answering.replyTo !== undefined && { replyTo: answering.replyTo }),
+      ...(answering.thread !== undefined && { thread: answering.thread }),
     };
     this.messages.set(m.id, m);
     this.emitEvent({ type: "message", message: m });
@@ -194,6 +203,7 @@ export class ReferenceNetwork extends EventEmitter<{ event: [RefEvent]; api: [Re
     const m = this.message(messageId);
     m.text = text;
     m.edited = true;
+    m.editedAt = Date.now();
     this.emitEvent({ type: "edit", message: m });
   }
 

@@ -115,7 +115,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     const client = await pool.connect();
     client.release();
   } catch (e) {
-    await pool.end().catch(() => undefined);
+    await pool.end().catch(() => undefined); // the pool never connected: the connect failure below is what matters
     throw new StoreUnavailableError(`store: cannot connect to PostgreSQL at ${where}: ${(e as Error).message}`, {
       cause: e,
     });

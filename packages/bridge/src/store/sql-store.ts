@@ -4,6 +4,7 @@
  * exist), so concurrent bridge processes sharing a PostgreSQL database never
  * need a transaction of their own.
  */
+import { setBounded } from "../connector/bounded-map.ts";
 import { type Logger, silentLogger } from "../ops/logger-types.ts";
 import { KeyedChains } from "./keyed-chains.ts";
 import { applyMigrations } from "./migrations.ts";
@@ -94,7 +95,7 @@ export class SqlStore implements BridgeStore {
   private readonly pendingByRoom = new KeyedChains();
   /** Inserts in flight by network, room and origin-id: a stanza-id update waits for its own row's insert only. */
   private readonly pendingInserts = new KeyedChains();
-  /** The remote message of a recent insert, by network, room and origin-id, until its stanza-id is set. */
+  /** The remote message of a recent insert, by network, room and origin-id, until its stanza-id is set (at most MAX_REMEMBERED_ORIGINS, oldest dropped). */
   private readonly remoteOfOrigin = new Map<string, string>();
 
   constructor(db: SqlDriver, options: SqlStoreOptions = {}) {
@@ -107,7 +108,7 @@ export class SqlStore implements BridgeStore {
   async migrate(): Promise<void> {
     this.open();
     const run = this.migrating.then(() => applyMigrations(this.db, { logger: this.logger, now: this.now }));
-    this.migrating = run.catch(() => undefined);
+    this.migrating = run.catch(() => undefined); // only orders the next migrate: `run` carries the failure to the caller
     await run;
   }
 
@@ -158,12 +159,7 @@ export class SqlStore implements BridgeStore {
 
   /** Remembers the remote message of `origin` until its stanza-id is set; the oldest forgotten past MAX_REMEMBERED_ORIGINS. */
   private remember(origin: string, remote: string): void {
-    this.remoteOfOrigin.delete(origin);
-    this.remoteOfOrigin.set(origin, remote);
-    if (this.remoteOfOrigin.size > MAX_REMEMBERED_ORIGINS) {
-      const oldest = this.remoteOfOrigin.keys().next().value;
-      if (oldest !== undefined) this.remoteOfOrigin.delete(oldest);
-    }
+    setBounded(this.remoteOfOrigin, origin, remote, MAX_REMEMBERED_ORIGINS);
   }
 
   /** Messages sent to XMPP whose stanza-id has not come yet, remembered in memory (at most MAX_REMEMBERED_ORIGINS). */
@@ -562,7 +558,7 @@ function emojisFromColumn(text: string): string[] {
   try {
     parsed = JSON.parse(text);
   } catch {
-    parsed = undefined;
+    parsed = undefined; // reported just below as a schema error
   }
   if (!Array.isArray(parsed) || !parsed.every((e): e is string => typeof e === "string")) {
     throw new StoreSchemaError("store: parley_reactions.emojis is not a JSON array of strings");

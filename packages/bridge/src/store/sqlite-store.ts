@@ -37,7 +37,7 @@ const migratingFiles = new Map<string, Promise<unknown>>();
 function takeTurn<T>(file: string, fn: () => Promise<T>): Promise<T> {
   const before = migratingFiles.get(file) ?? Promise.resolve();
   const mine = before.then(fn, fn);
-  const settled = mine.catch(() => undefined);
+  const settled = mine.catch(() => undefined); // only orders the next turn: `mine` carries the failure to the caller
   migratingFiles.set(file, settled);
   void settled.then(() => {
     if (migratingFiles.get(file) === settled) migratingFiles.delete(file);
@@ -102,6 +102,7 @@ class SqliteDriver implements SqlDriver {
     try {
       this.db.exec("BEGIN IMMEDIATE");
     } catch {
+      // No group transaction now: each write runs on its own and meets its own failure, if any.
       this.runEach(batch);
       return;
     }

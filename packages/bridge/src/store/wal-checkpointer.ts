@@ -111,6 +111,7 @@ export function startWalCheckpointer(
         await w?.terminate();
         return;
       }
+      // Rejects on the worker's "error" instead of its exit, which the listener above logs (fallBack).
       const exited = once(w, "exit").catch(() => undefined);
       // Held until it has exited: a process with nothing else to do must not end mid-close.
       w.ref();

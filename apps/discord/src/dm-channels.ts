@@ -1,16 +1,14 @@
 /**
- * Direct messages between XMPP users and Discord users. Discord has one DM
- * channel between the bot and each user, so the bridge can only route a
- * Discord user's DM to the XMPP user who last wrote to them through it:
- * that JID is remembered per Discord user (`dm:<userId>`) when an XMPP user
- * writes. A DM from someone nobody wrote to first gets one polite answer
- * (at most once an hour per user) and goes nowhere.
+ * The bot's DM channels with Discord users: Discord has one between the bot
+ * and each user, opened on the first message and known by its id. Which XMPP
+ * user a Discord user's DM goes to is the engine's business (the one who
+ * wrote to them last); a DM from someone nobody wrote to first gets one
+ * polite answer here (at most once an hour per user) and goes nowhere.
  */
 
-import type { ConnectorState, Logger } from "@parley/bridge";
+import { addBounded, type Logger, setBounded } from "@parley/bridge";
 import type { REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
-import { addBounded, setBounded } from "./bounded.ts";
 import { isRecord } from "./members.ts";
 import type { ApiFailures } from "./permissions.ts";
 
@@ -20,9 +18,8 @@ export const POLITE_ANSWER =
 
 const POLITE_EVERY_MS = 60 * 60 * 1000;
 
-export interface DmRoutingOptions {
+export interface DmChannelsOptions {
   readonly rest: REST;
-  readonly state: ConnectorState;
   readonly failures: ApiFailures;
   readonly logger: Logger;
   readonly now?: () => number;
@@ -30,17 +27,14 @@ export interface DmRoutingOptions {
 
 /**
  * Entries each map below keeps, newest first: one per Discord user in a DM
- * with the bridge. Past it the oldest are forgotten: a route is read from the
- * store again, a DM channel opened again (Discord answers with the same one),
+ * with the bridge. Past it the oldest are forgotten: a DM channel is opened again (Discord answers with the same one),
  * a DM channel not recognised as one unless its message says so, and a
  * polite answer may come once more within the hour.
  */
 export const DM_MEMORY = 10_000;
 
-export class DmRouting {
-  private readonly o: DmRoutingOptions;
-  /** Discord user -> the XMPP user their DMs go to (a cache of the store; bounded by DM_MEMORY). */
-  private readonly routes = new Map<string, string>();
+export class DmChannels {
+  private readonly o: DmChannelsOptions;
   /** Discord user -> their DM channel with the bot, opened or being opened (bounded by DM_MEMORY). */
   private readonly channels = new Map<string, Promise<string>>();
   /** DM channels seen (bounded by DM_MEMORY). */
@@ -48,29 +42,13 @@ export class DmRouting {
   /** Discord user -> when the bridge last answered that their DM reached nobody (bounded by DM_MEMORY). */
   private readonly answered = new Map<string, number>();
 
-  constructor(o: DmRoutingOptions) {
+  constructor(o: DmChannelsOptions) {
     this.o = o;
-  }
-
-  /** The XMPP user a Discord user's DMs go to, if one wrote to them. */
-  async xmppUserOf(userId: string): Promise<string | undefined> {
-    const cached = this.routes.get(userId);
-    if (cached !== undefined) return cached;
-    const saved = await this.o.state.get(`dm:${userId}`);
-    if (saved !== undefined && saved !== "") setBounded(this.routes, userId, saved, DM_MEMORY);
-    return saved === "" ? undefined : saved;
-  }
-
-  /** An XMPP user writes to a Discord user: their answers go to that XMPP user from now on. */
-  async remember(userId: string, jid: string): Promise<void> {
-    if (this.routes.get(userId) === jid) return;
-    setBounded(this.routes, userId, jid, DM_MEMORY);
-    await this.o.state.set(`dm:${userId}`, jid);
   }
 
   /** Entries in memory, for /metrics. */
   get size(): number {
-    return this.routes.size + this.channels.size + this.dmChannels.size + this.answered.size;
+    return this.channels.size + this.dmChannels.size + this.answered.size;
   }
 
   /** Whether `channelId` is a DM channel the bridge has seen. */
@@ -88,6 +66,7 @@ export class DmRouting {
     if (!pending) {
       pending = this.open(userId);
       setBounded(this.channels, userId, pending, DM_MEMORY);
+      // The failure reaches the callers through `pending`; this only forgets it, so the next call tries again.
       pending.catch(() => this.channels.delete(userId));
     }
     return pending;
