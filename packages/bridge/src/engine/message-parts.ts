@@ -1,0 +1,254 @@
+/**
+ * A message too big for one post, cut into parts that fit a channel's
+ * `ChannelLimits`: the text at paragraph breaks (between blocks), else at
+ * line breaks, else at spaces, else between characters (whole graphemes);
+ * the files given out over the posts.
+ *
+ * The cut works on the shared tree, not on markup, so a part is always a
+ * whole document: a code block cut in two is two code blocks (each written
+ * with its own fences by the connector), a quote or a list cut in two is two
+ * quotes or lists (an ordered list's second half goes on counting), and
+ * styles go on across a cut. Parts are packed greedily: each takes as much
+ * of what follows as fits, whole blocks first; a block too big for a post
+ * of its own is cut by lines, a line by words, a word by characters. A part
+ * that would show nothing is never made. Something that cannot be cut at
+ * all (a bare link longer than the limit) goes alone, over the limit.
+ */
+import type { ChannelLimits } from "../connector/connector.ts";
+import type { Block, RichText } from "../format/ast.ts";
+import { flattenInlines, type Run, runsToInlines, splitLines, tidyRuns, trimRunLine } from "../format/inline-runs.ts";
+import { toPlainText } from "../format/plain-text.ts";
+
+/** One post of a message: its text (possibly empty) and its files. */
+export interface MessagePart<A> {
+  readonly text: RichText;
+  readonly attachments: readonly A[];
+  /**
+   * Its number in the message map: 0 the first, 1, 2... further parts of
+   * the text, -1, -2... posts of files alone.
+   */
+  readonly part: number;
+}
+
+const EMPTY: RichText = { blocks: [] };
+
+/** Whether `text` shows nothing. */
+function blank(text: RichText): boolean {
+  return toPlainText(text).trim() === "";
+}
+
+/** Code points of the plain text: the measure of a connector that gives none. */
+function plainLength(text: RichText): number {
+  let n = 0;
+  for (const _ of toPlainText(text)) n++;
+  return n;
+}
+
+/** Whether `text` fits one post under `limits`. */
+export function fitsLimits(limits: ChannelLimits | undefined): (text: RichText) => boolean {
+  const max = limits?.maxTextLength;
+  if (max === undefined || !Number.isFinite(max)) return () => true;
+  const measure = limits?.textLength?.bind(limits) ?? plainLength;
+  return (text) => {
+    try {
+      return measure(text) <= max;
+    } catch {
+      return true; // a measure that fails cannot be obeyed; the network judges
+    }
+  };
+}
+
+/** The parts of `text` that each fit (`fits`), in order; never an empty one. */
+export function splitRichText(text: RichText, fits: (t: RichText) => boolean): RichText[] {
+  if (blank(text)) return [];
+  if (fits(text)) return [text];
+  const parts = pack(
+    text.blocks,
+    (blocks) => blocks,
+    (blocks) => fits({ blocks }),
+    (b) => splitBlock(b, (x) => fits({ blocks: [x] })).map((x) => [x]),
+  );
+  return parts.map((blocks) => ({ blocks })).filter((t) => !blank(t));
+}
+
+/**
+ * The posts of a message under `limits`: the parts of its text, and its
+ * files, `maxAttachments` to a post (with the first part of the text, unless
+ * the network cannot carry both in one post). Always at least one post when
+ * there is text or a file.
+ */
+export function messageParts<A>(
+  text: RichText,
+  attachments: readonly A[],
+  limits: ChannelLimits | undefined,
+): MessagePart<A>[] {
+  const texts = splitRichText(text, fitsLimits(limits));
+  const max = Math.max(1, Math.floor(limits?.maxAttachments ?? Number.POSITIVE_INFINITY));
+  const groups: A[][] = [];
+  for (let i = 0; i < attachments.length; i += max === Number.POSITIVE_INFINITY ? attachments.length : max) {
+    groups.push(attachments.slice(i, max === Number.POSITIVE_INFINITY ? undefined : i + max));
+  }
+  const withText = limits?.textWithAttachments !== false;
+  const parts: MessagePart<A>[] = texts.map((t, i) => ({
+    text: t,
+    attachments: withText && i === 0 ? (groups.shift() ?? []) : [],
+    part: i,
+  }));
+  // Files alone: the first post when there is no text and files may go with text; else numbered -1, -2...
+  if (parts.length === 0 && withText && groups.length > 0) {
+    parts.push({ text: EMPTY, attachments: groups.shift() ?? [], part: 0 });
+  }
+  groups.forEach((g, k) => {
+    parts.push({ text: EMPTY, attachments: g, part: -(k + 1) });
+  });
+  return parts;
+}
+
+/** The delivery key of one post of a message keyed `key`. */
+export function partKey(key: string, part: number): string {
+  if (part === 0) return key;
+  return part > 0 ? `${key}#${part + 1}` : `${key}#f${-part}`;
+}
+
+/**
+ * Packs `units` in order into as few groups as fit: each group takes the
+ * longest run of the units that follow that `fits` once `make` has built it
+ * (found by doubling, then halving). A unit that does not fit on its own is
+ * handed to `finer`, whose pieces stand as groups of their own.
+ */
+function pack<U, B>(
+  units: readonly U[],
+  make: (us: U[]) => B,
+  fits: (b: B) => boolean,
+  finer: (u: U) => B[],
+): B[] {
+  const out: B[] = [];
+  let i = 0;
+  while (i < units.length) {
+    const one = make(units.slice(i, i + 1));
+    if (!fits(one)) {
+      for (const piece of finer(units[i] as U)) out.push(piece);
+      i++;
+      continue;
+    }
+    // [i, i + good) fits; [i, i + bad) does not (or runs past the end).
+    let good = 1;
+    let bad = 2;
+    while (i + bad <= units.length && fits(make(units.slice(i, i + bad)))) {
+      good = bad;
+      bad *= 2;
+    }
+    bad = Math.min(bad, units.length - i + 1);
+    while (bad - good > 1) {
+      const mid = (good + bad) >> 1;
+      if (fits(make(units.slice(i, i + mid)))) good = mid;
+      else bad = mid;
+    }
+    out.push(make(units.slice(i, i + good)));
+    i += good;
+  }
+  return out;
+}
+
+/** A block too big for one post, as blocks that each fit (`fits`) where they can be cut. */
+function splitBlock(b: Block, fits: (b: Block) => boolean): Block[] {
+  switch (b.type) {
+    case "paragraph":
+    case "heading":
+      return splitInlineBlock(b, fits);
+    case "code_block": {
+      const make = (lines: string[]): Block => ({ ...b, text: lines.join("\n") });
+      return pack(b.text.split("\n"), make, fits, (line) =>
+        pack(graphemes(line), (cs) => make([cs.join("")]), fits, (c) => [make([c])]),
+      );
+    }
+    case "quote": {
+      const make = (children: Block[]): Block => ({ type: "quote", children });
+      return pack(b.children, make, fits, (c) => splitBlock(c, (x) => fits(make([x]))).map((x) => make([x])));
+    }
+    case "list": {
+      const first = b.start ?? 1;
+      const make = (items: Array<{ item: Block[]; at: number }>): Block => ({
+        type: "list",
+        ordered: b.ordered,
+        ...(b.ordered && { start: first + (items[0]?.at ?? 0) }),
+        items: items.map((x) => x.item),
+      });
+      const items = b.items.map((item, at) => ({ item, at }));
+      return pack(items, make, fits, ({ item, at }) => {
+        const one = (blocks: Block[]) => make([{ item: blocks, at }]);
+        return pack(item, one, fits, (x) => splitBlock(x, (y) => fits(one([y]))).map((y) => one([y])));
+      });
+    }
+    default:
+      return [b];
+  }
+}
+
+/** A paragraph or heading cut by lines, a line by words, a word by graphemes. */
+function splitInlineBlock(b: Extract<Block, { type: "paragraph" | "heading" }>, fits: (b: Block) => boolean): Block[] {
+  const make = (runs: Run[]): Block => ({ ...b, children: runsToInlines(tidyRuns(trimRunLine(runs))) });
+  const joinLines = (lines: Run[][]): Block => {
+    const runs: Run[] = [];
+    lines.forEach((line, k) => {
+      if (k > 0) runs.push({ styles: 0, link: undefined, leaf: { type: "linebreak" } });
+      for (const r of trimRunLine(line)) runs.push(r);
+    });
+    return { ...b, children: runsToInlines(tidyRuns(runs)) };
+  };
+  const lines = splitLines(flattenInlines(b.children)).filter((line) => trimRunLine(line).length > 0);
+  return pack(lines, joinLines, fits, (line) =>
+    pack(words(line), (ws) => make(ws.flat()), fits, (word) =>
+      pack(characters(word), make, fits, (c) => [make([c])]),
+    ),
+  );
+}
+
+/** A line's runs as words, each with the spaces after it; a run that is not text stays whole in its word. */
+function words(line: readonly Run[]): Run[][] {
+  const out: Run[][] = [];
+  let word: Run[] = [];
+  let spaced = false; // the word has its spaces: what comes next starts a new one
+  for (const r of line) {
+    if (r.leaf.type !== "text") {
+      if (spaced) {
+        out.push(word);
+        word = [];
+        spaced = false;
+      }
+      word.push(r);
+      continue;
+    }
+    for (const piece of r.leaf.text.split(/(\s+)/)) {
+      if (piece === "") continue;
+      const space = /^\s/.test(piece);
+      if (!space && spaced) {
+        out.push(word);
+        word = [];
+        spaced = false;
+      }
+      word.push({ ...r, leaf: { type: "text", text: piece } });
+      if (space) spaced = true;
+    }
+  }
+  if (word.length > 0) out.push(word);
+  return out;
+}
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+function graphemes(s: string): string[] {
+  return Array.from(segmenter.segment(s), (x) => x.segment);
+}
+
+/** A word's runs one grapheme each (inline code too); mentions, emoji and bare links stay whole. */
+function characters(word: readonly Run[]): Run[] {
+  const out: Run[] = [];
+  for (const r of word) {
+    const leaf = r.leaf;
+    if (leaf.type === "text" || leaf.type === "code") {
+      for (const g of graphemes(leaf.text)) out.push({ ...r, leaf: { type: leaf.type, text: g } });
+    } else out.push(r);
+  }
+  return out;
+}
