@@ -116,12 +116,7 @@ export function partKey(key: string, part: number): string {
  * (found by doubling, then halving). A unit that does not fit on its own is
  * handed to `finer`, whose pieces stand as groups of their own.
  */
-function pack<U, B>(
-  units: readonly U[],
-  make: (us: U[]) => B,
-  fits: (b: B) => boolean,
-  finer: (u: U) => B[],
-): B[] {
+function pack<U, B>(units: readonly U[], make: (us: U[]) => B, fits: (b: B) => boolean, finer: (u: U) => B[]): B[] {
   const out: B[] = [];
   let i = 0;
   while (i < units.length) {
@@ -159,7 +154,12 @@ function splitBlock(b: Block, fits: (b: Block) => boolean): Block[] {
     case "code_block": {
       const make = (lines: string[]): Block => ({ ...b, text: lines.join("\n") });
       return pack(b.text.split("\n"), make, fits, (line) =>
-        pack(graphemes(line), (cs) => make([cs.join("")]), fits, (c) => [make([c])]),
+        pack(
+          graphemes(line),
+          (cs) => make([cs.join("")]),
+          fits,
+          (c) => [make([c])],
+        ),
       );
     }
     case "quote": {
@@ -198,8 +198,11 @@ function splitInlineBlock(b: Extract<Block, { type: "paragraph" | "heading" }>, 
   };
   const lines = splitLines(flattenInlines(b.children)).filter((line) => trimRunLine(line).length > 0);
   return pack(lines, joinLines, fits, (line) =>
-    pack(words(line), (ws) => make(ws.flat()), fits, (word) =>
-      pack(characters(word), make, fits, (c) => [make([c])]),
+    pack(
+      words(line),
+      (ws) => make(ws.flat()),
+      fits,
+      (word) => pack(characters(word), make, fits, (c) => [make([c])]),
     ),
   );
 }

@@ -133,7 +133,12 @@ export class RemotePosts {
           : (await this.o.store.partsByXmppId(this.o.network, p.room, p.xmppId, m.channel)).find(
               (r) => (r.part ?? 0) === part,
             );
-      if (known !== undefined && known.direction === "to-remote" && known.channel === m.channel && (known.part ?? 0) === part) {
+      if (
+        known !== undefined &&
+        known.direction === "to-remote" &&
+        known.channel === m.channel &&
+        (known.part ?? 0) === part
+      ) {
         this.o.logger.debug("posted before (the message map has it); not posting it again", {
           room: p.room,
           channel: m.channel,
