@@ -23,7 +23,6 @@ import {
   OrderedLines,
   type OutgoingAttachment,
   type OutgoingMessage,
-  PermanentError,
   type ReactRequest,
   type RemoteUser,
   silentLogger,
