@@ -82,6 +82,25 @@ describe("cutting a message into parts", () => {
     assert.deepEqual(wordsOf(parts.map(toPlainText).join(" ")), wordsOf(toPlainText(doc)));
   });
 
+  it("makes at most maxParts parts, the last cut again to end with a notice that the rest was left out", () => {
+    const doc = fromMarkdown(
+      "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen",
+    );
+    assert.equal(splitRichText(doc, fitsLimits(markdown(30))).length, 4);
+    const parts = splitRichText(doc, fitsLimits(markdown(70)), 1).map(toMarkdown);
+    assert.equal(parts.length, 1);
+    assert.ok(parts.every((x) => x.length <= 70));
+    assert.match(parts[0] ?? "", /^one two \S.*\n\n\\\[… the rest of this message was too long to relay\\\]$/s);
+    const two = splitRichText(doc, fitsLimits(markdown(30)), 2).map(toMarkdown);
+    assert.deepEqual(two[0], "one two three four five six", "the parts before the last as they were");
+    assert.equal(
+      two[1],
+      "seven eight nine ten eleven",
+      "where even the notice does not fit, the last part goes without",
+    );
+    assert.deepEqual(splitRichText(doc, fitsLimits(markdown(100)), 1), [doc], "a text that fits is left whole");
+  });
+
   it("counts with the connector's measure, else the code points of the plain text", () => {
     const doc = fromMarkdown("**ab** **cd**");
     assert.equal(splitRichText(doc, fitsLimits({ maxTextLength: 6 })).length, 1, "plain text: 'ab cd'");

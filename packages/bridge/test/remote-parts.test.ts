@@ -32,7 +32,7 @@ import { type BridgeStore, openStore } from "../src/store/index.ts";
 const ROOM = "lobby@muc.parley.test";
 const SENDER: XmppSender = { jid: "alice@parley.test", nick: "alice" };
 
-/** A network whose posts hold 20 characters of Markdown: what was posted, edited and deleted. */
+/** A network whose posts hold 20 characters of Markdown (or what a test says): what was posted, edited and deleted. */
 class PartsConnector implements Connector {
   readonly network = "acme";
   readonly displayName = "Acme";
@@ -47,10 +47,11 @@ class PartsConnector implements Connector {
   /** The send of this key fails before posting (a 5xx that did nothing). */
   failBefore: string | undefined;
   canDelete = true;
+  maxTextLength = 20;
   private n = 0;
 
   limits(): ChannelLimits {
-    return { maxTextLength: 20, textLength: (t) => toMarkdown(t).length, maxAttachments: 1 };
+    return { maxTextLength: this.maxTextLength, textLength: (t) => toMarkdown(t).length, maxAttachments: 1 };
   }
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
@@ -60,7 +61,8 @@ class PartsConnector implements Connector {
       this.failBefore = undefined;
       throw new TransientError("a 503");
     }
-    assert.ok(toMarkdown(m.text).length <= 20, `a post of ${toMarkdown(m.text).length} characters`);
+    const length = toMarkdown(m.text).length;
+    assert.ok(length <= this.maxTextLength, `a post of ${length} characters`);
     const id = `m${++this.n}`;
     this.sent.push(m);
     this.posts.set(id, { key: m.key, text: toMarkdown(m.text), message: m });
@@ -140,8 +142,10 @@ describe("a message in parts", () => {
   let connector: PartsConnector;
   let store: BridgeStore;
   let echoes: EchoGuard;
+  let maxPostsPerMessage = 5;
   const parts = () => {
-    const ctx = { network: "acme", connector, store, echoes } as unknown as EngineContext;
+    const limits = { maxPostsPerMessage };
+    const ctx = { network: "acme", connector, store, echoes, limits } as unknown as EngineContext;
     const posts = new RemotePosts({ network: "acme", connector, store, logger: silentLogger, keepMs: 86_400_000 });
     return new RemoteParts(ctx, posts);
   };
@@ -152,6 +156,7 @@ describe("a message in parts", () => {
     store = world.store;
     connector = new PartsConnector();
     echoes = new EchoGuard();
+    maxPostsPerMessage = 5;
   });
 
   it("posts each part in order with its own key, maps every part, and answers with the first", async () => {
@@ -292,5 +297,15 @@ describe("a message in parts", () => {
       ],
     );
     for (const id of ["m1", "m2", "m3", "m4"]) assert.ok(echoes.consume("delete", id));
+  });
+
+  it("posts at most xmpp.limits.maxPostsPerMessage parts of a text, the last saying the rest was left out", async () => {
+    maxPostsPerMessage = 2;
+    connector.maxTextLength = 80;
+    await parts().post(whole("k8", `${LONG}\n\n${"and more ".repeat(20)}`));
+    const texts = connector.texts();
+    assert.equal(texts.length, 2);
+    assert.equal(texts[0], "part one is here\n\npart two is here\n\npart three here");
+    assert.match(texts[1] ?? "", /^and more .*\n\n\\\[… the rest of this message was too long to relay\\\]$/s);
   });
 });

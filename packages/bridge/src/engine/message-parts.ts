@@ -58,8 +58,20 @@ export function fitsLimits(limits: ChannelLimits | undefined): (text: RichText) 
   };
 }
 
-/** The parts of `text` that each fit (`fits`), in order; never an empty one. */
-export function splitRichText(text: RichText, fits: (t: RichText) => boolean): RichText[] {
+/** What ends the last part of a message cut short at `maxParts`. */
+export const CUT_SHORT_NOTICE = "[… the rest of this message was too long to relay]";
+const NOTICE: Block = { type: "paragraph", children: [{ type: "text", text: CUT_SHORT_NOTICE }] };
+
+/**
+ * The parts of `text` that each fit (`fits`), in order; never an empty one.
+ * At most `maxParts`: what would go past them is left out, and the last part
+ * ends with CUT_SHORT_NOTICE.
+ */
+export function splitRichText(
+  text: RichText,
+  fits: (t: RichText) => boolean,
+  maxParts = Number.POSITIVE_INFINITY,
+): RichText[] {
   if (blank(text)) return [];
   if (fits(text)) return [text];
   const parts = pack(
@@ -67,8 +79,19 @@ export function splitRichText(text: RichText, fits: (t: RichText) => boolean): R
     (blocks) => blocks,
     (blocks) => fits({ blocks }),
     (b) => splitBlock(b, (x) => fits({ blocks: [x] })).map((x) => [x]),
-  );
-  return parts.map((blocks) => ({ blocks })).filter((t) => !blank(t));
+  )
+    .map((blocks) => ({ blocks }))
+    .filter((t) => !blank(t));
+  const max = Math.max(1, Math.floor(maxParts));
+  if (parts.length <= max) return parts;
+  // The last part kept, cut again so that the notice fits after it (where even the notice alone does not fit
+  // a post, the part goes without it).
+  const noticed = (t: RichText): RichText => ({ blocks: [...t.blocks, NOTICE] });
+  const last = parts[max - 1] as RichText;
+  const head = splitRichText(last, (t) => fits(noticed(t)))[0];
+  const candidates = [head !== undefined ? noticed(head) : undefined, noticed({ blocks: [] })];
+  const end = candidates.find((t) => t !== undefined && fits(t)) ?? last;
+  return [...parts.slice(0, max - 1), end];
 }
 
 /**
@@ -81,8 +104,9 @@ export function messageParts<A>(
   text: RichText,
   attachments: readonly A[],
   limits: ChannelLimits | undefined,
+  maxTextParts = Number.POSITIVE_INFINITY,
 ): MessagePart<A>[] {
-  const texts = splitRichText(text, fitsLimits(limits));
+  const texts = splitRichText(text, fitsLimits(limits), maxTextParts);
   const max = Math.max(1, Math.floor(limits?.maxAttachments ?? Number.POSITIVE_INFINITY));
   const groups: A[][] = [];
   for (let i = 0; i < attachments.length; i += max === Number.POSITIVE_INFINITY ? attachments.length : max) {

@@ -6,7 +6,8 @@
  * longer text needs, deleting, or where the network cannot delete,
  * blanking, those a shorter one leaves over), a retraction or moderation
  * deletes each, and reactions and replies go to the first (the message
- * map's `byXmppId` gives the first part).
+ * map's `byXmppId` gives the first part). A message's text becomes at most
+ * `xmpp.limits.maxPostsPerMessage` posts: the rest is left out, and said.
  *
  * Nothing is lost or doubled across a crash between parts: a part already
  * posted is in the message map (or, its answer lost, found by its own key
@@ -65,7 +66,12 @@ export class RemoteParts {
   async post(p: WholePost): Promise<string> {
     const m = p.message;
     const connector = this.ctx.connector;
-    const parts = messageParts(m.text, m.attachments, connector.limits?.(m.channel));
+    const parts = messageParts(
+      m.text,
+      m.attachments,
+      connector.limits?.(m.channel),
+      this.ctx.limits.maxPostsPerMessage,
+    );
     let first: string | undefined;
     for (const part of parts) {
       const { replyTo, ...rest } = m;
@@ -96,7 +102,7 @@ export class RemoteParts {
     const old = e.parts.filter((r) => (r.part ?? 0) >= 0);
     const first = e.parts[0];
     if (first === undefined) return;
-    const cut = splitRichText(e.text, this.fits(e.channel));
+    const cut = splitRichText(e.text, this.fits(e.channel), this.ctx.limits.maxPostsPerMessage);
     // A correction to nothing still edits the first part (the network decides what an empty text is).
     const texts = cut.length > 0 ? cut : [e.text];
     for (const [i, text] of texts.entries()) {
