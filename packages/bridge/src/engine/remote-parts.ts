@@ -72,6 +72,8 @@ export class RemoteParts {
       connector.limits?.(m.channel),
       this.ctx.limits.maxPostsPerMessage,
     );
+    // A text that shows nothing and no files: sent as it is, as before there were parts (the network decides).
+    if (parts.length === 0) parts.push({ text: m.text, attachments: m.attachments, part: 0 });
     let first: string | undefined;
     for (const part of parts) {
       const { replyTo, ...rest } = m;
@@ -86,8 +88,7 @@ export class RemoteParts {
       const { id } = await this.posts.post({ ...p, message, part: part.part });
       first ??= id;
     }
-    if (first === undefined) throw new Error("a message with nothing to post");
-    return first;
+    return first as string;
   }
 
   /**
