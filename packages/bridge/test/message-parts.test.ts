@@ -53,6 +53,17 @@ describe("cutting a message into parts", () => {
     assert.deepEqual(parts, [family.repeat(2), family.repeat(2), family]);
   });
 
+  it("cuts a bare link or a mention longer than a post as its text", () => {
+    const url = `https://example.org/${"x".repeat(50)}`;
+    const parts = splitRichText(
+      { blocks: [{ type: "paragraph", children: [{ type: "link", url, children: [] }] }] },
+      fitsLimits({ maxTextLength: 20 }),
+    ).map(toPlainText);
+    assert.ok(parts.length >= 4);
+    assert.ok(parts.every((x) => Array.from(x).length <= 20));
+    assert.equal(parts.join(""), url);
+  });
+
   it("cuts a code block between lines into code blocks with their fences and language", () => {
     const parts = cut("```js\nconst a = 1;\nconst b = 2;\nconst c = 3;\n```", 35);
     assert.deepEqual(parts, ["```js\nconst a = 1;\nconst b = 2;\n```", "```js\nconst c = 3;\n```"]);

@@ -10,12 +10,13 @@
  * quotes or lists (an ordered list's second half goes on counting), and
  * styles go on across a cut. Parts are packed greedily: each takes as much
  * of what follows as fits, whole blocks first; a block too big for a post
- * of its own is cut by lines, a line by words, a word by characters. A part
- * that would show nothing is never made. Something that cannot be cut at
- * all (a bare link longer than the limit) goes alone, over the limit.
+ * of its own is cut by lines, a line by words, a word by characters; a
+ * mention, emoji or link too long for a post goes as its text. A part that
+ * would show nothing is never made. Only a limit under one character is
+ * ever exceeded.
  */
 import type { ChannelLimits } from "../connector/connector.ts";
-import type { Block, RichText } from "../format/ast.ts";
+import { type Block, mentionLabel, type RichText } from "../format/ast.ts";
 import { flattenInlines, type Run, runsToInlines, splitLines, tidyRuns, trimRunLine } from "../format/inline-runs.ts";
 import { toPlainText } from "../format/plain-text.ts";
 
@@ -135,36 +136,58 @@ export function partKey(key: string, part: number): string {
 }
 
 /**
- * Packs `units` in order into as few groups as fit: each group takes the
- * longest run of the units that follow that `fits` once `make` has built it
- * (found by doubling, then halving). A unit that does not fit on its own is
- * handed to `finer`, whose pieces stand as groups of their own.
+ * Packs `units` in order into groups that fit (`fits`, once `make` has built
+ * them): each group takes, of the units that follow, nearly the longest run
+ * that fits (within a sixteenth of it: measuring can cost as much as writing
+ * the markup, so the search starts at the last group's size and stops early).
+ * A unit that does not fit on its own is handed to `finer`, whose pieces
+ * stand as groups of their own.
  */
 function pack<U, B>(units: readonly U[], make: (us: U[]) => B, fits: (b: B) => boolean, finer: (u: U) => B[]): B[] {
   const out: B[] = [];
   let i = 0;
+  let guess = 1;
   while (i < units.length) {
-    const one = make(units.slice(i, i + 1));
-    if (!fits(one)) {
+    const left = units.length - i;
+    const fitsNext = (n: number) => fits(make(units.slice(i, i + n)));
+    // [i, i + good) fits (0: not known to); [i, i + bad) does not (left + 1: not known not to).
+    let good = 0;
+    let bad = left + 1;
+    const first = Math.min(guess, left);
+    if (fitsNext(first)) {
+      good = first;
+      while (good < left) {
+        const next = Math.min(left, good * 2);
+        if (!fitsNext(next)) {
+          bad = next;
+          break;
+        }
+        good = next;
+      }
+    } else {
+      bad = first;
+      while (bad > 1) {
+        const next = bad >> 1;
+        if (fitsNext(next)) {
+          good = next;
+          break;
+        }
+        bad = next;
+      }
+    }
+    if (good === 0) {
       for (const piece of finer(units[i] as U)) out.push(piece);
       i++;
       continue;
     }
-    // [i, i + good) fits; [i, i + bad) does not (or runs past the end).
-    let good = 1;
-    let bad = 2;
-    while (i + bad <= units.length && fits(make(units.slice(i, i + bad)))) {
-      good = bad;
-      bad *= 2;
-    }
-    bad = Math.min(bad, units.length - i + 1);
-    while (bad - good > 1) {
+    while (bad - good > Math.max(1, good >> 4)) {
       const mid = (good + bad) >> 1;
-      if (fits(make(units.slice(i, i + mid)))) good = mid;
+      if (fitsNext(mid)) good = mid;
       else bad = mid;
     }
     out.push(make(units.slice(i, i + good)));
     i += good;
+    guess = good;
   }
   return out;
 }
@@ -221,14 +244,34 @@ function splitInlineBlock(b: Extract<Block, { type: "paragraph" | "heading" }>, 
     return { ...b, children: runsToInlines(tidyRuns(runs)) };
   };
   const lines = splitLines(flattenInlines(b.children)).filter((line) => trimRunLine(line).length > 0);
+  // Too long to go whole (a mention, a bare link, a link's text with its long URL): as plain text.
+  const plainly = (c: Run): Block[] => {
+    const plain = asText(c);
+    return plain !== undefined ? pack(plain, make, fits, (g) => [make([g])]) : [make([c])];
+  };
   return pack(lines, joinLines, fits, (line) =>
     pack(
       words(line),
       (ws) => make(ws.flat()),
       fits,
-      (word) => pack(characters(word), make, fits, (c) => [make([c])]),
+      (word) => pack(characters(word), make, fits, plainly),
     ),
   );
+}
+
+/** A run as plain text, one grapheme a run (a mention or emoji as it reads, a link as its URL), or undefined for text already plain. */
+function asText(r: Run): Run[] | undefined {
+  const leaf = r.leaf;
+  const text =
+    leaf.type === "mention"
+      ? mentionLabel(leaf.name, leaf.target)
+      : leaf.type === "emoji"
+        ? `:${leaf.name}:`
+        : leaf.type === "autolink"
+          ? leaf.url
+          : undefined;
+  if (text === undefined) return r.link !== undefined ? [{ ...r, link: undefined }] : undefined;
+  return graphemes(text).map((g) => ({ styles: r.styles, link: undefined, leaf: { type: "text", text: g } }));
 }
 
 /** A line's runs as words, each with the spaces after it; a run that is not text stays whole in its word. */
