@@ -4,11 +4,12 @@
  * only those allowed to ping: XMPP users cannot @everyone), a quoted line for
  * a reply (webhooks cannot send a real Discord reply), links to files that
  * could not be uploaded. A room message comes from the engine cut to fit
- * (`DISCORD_TEXT_LIMIT`); a direct message from the bot is still split here
- * into messages of at most 2,000 characters.
+ * (`DISCORD_TEXT_LIMIT`); a direct message from the bot, which the engine
+ * does not cut, is cut here with the engine's cut into messages of at most
+ * 2,000 characters.
  */
-import type { MentionTarget, RichText } from "@parley/bridge";
-import { splitDiscordMessage, toDiscordMarkdown } from "./markdown/index.ts";
+import { type MentionTarget, type RichText, splitRichText } from "@parley/bridge";
+import { toDiscordMarkdown } from "./markdown/index.ts";
 import { isSnowflake } from "./snowflake.ts";
 
 export const DISCORD_MESSAGE_LIMIT = 2000;
@@ -133,32 +134,44 @@ export function composeDirect(o: {
   readonly network?: string;
 }): ComposedDirect {
   const { markdown, users } = discordMarkdownOf(o.text, o.network);
-  let body = markdown.trim();
-  if (o.links && o.links.length > 0) body = [body, ...o.links.map((l) => `<${l}>`)].filter((x) => x !== "").join("\n");
-  return { parts: markedParts(o.prefix, body), users };
+  const links = (o.links ?? []).map((l) => `<${l}>`);
+  const body = lines([markdown.trim(), ...links].filter((x) => x !== "").join("\n"));
+  // A text of one line follows the mark on its line.
+  if (!body.includes("\n") && o.prefix.length + body.length <= DISCORD_MESSAGE_LIMIT) {
+    return { parts: [joinPrefix(o.prefix, body)], users };
+  }
+  return { parts: markedParts(o.prefix, o.text, links, o.network), users };
+}
+
+/** Whatever Discord may show as a line break is one here. */
+function lines(s: string): string {
+  return s.replace(/\r\n?|[\u2028\u2029\u0085]/g, "\n");
 }
 
 /**
  * A DM from the bot carries one XMPP user's words under a mark saying who
  * wrote them, and the words must not be able to pass as a second mark (a line
- * `**bob** (bob@host): ...` in the text). A text of one line follows the mark
- * on its line; a longer one goes under it with every line quoted, so no line
- * of it stands where a mark stands. Every part of a DM Discord makes us split
- * carries the mark again: a part must not start with a line of the text.
+ * `**bob** (bob@host): ...` in the text). A text longer than a line goes under
+ * the mark with every line quoted, so no line of it stands where a mark
+ * stands; cut in parts (with the engine's cut: paragraphs, lines, words), each
+ * part carries the mark again. The links to files go after the text, in its
+ * last part when they fit there.
  */
-function markedParts(prefix: string, body: string): string[] {
+function markedParts(prefix: string, text: RichText, links: readonly string[], network: string | undefined): string[] {
   const mark = prefix.trimEnd();
-  // Whatever Discord may show as a line break is one here.
-  body = body.replace(/\r\n?|[\u2028\u2029\u0085]/g, "\n");
-  if (!body.includes("\n") && prefix.length + body.length <= DISCORD_MESSAGE_LIMIT) return [joinPrefix(prefix, body)];
-  const quoted = body
-    .split("\n")
-    .map((line) => `> ${line}`)
-    .join("\n");
-  const room = DISCORD_MESSAGE_LIMIT - mark.length - 3;
-  return splitDiscordMessage(quoted, room)
-    .filter((part) => part !== "")
-    .map((part) => `${mark}\n${part.startsWith("> ") ? part : `> ${part}`}`);
+  const marked = (body: string) =>
+    `${mark}\n${lines(body)
+      .split("\n")
+      .map((line) => `> ${line}`)
+      .join("\n")}`;
+  const markdownOf = (t: RichText) => discordMarkdownOf(t, network).markdown.trim();
+  const texts = splitRichText(text, (t) => marked(markdownOf(t)).length <= DISCORD_MESSAGE_LIMIT).map(markdownOf);
+  const parts = texts.map(marked);
+  if (links.length === 0) return parts.length > 0 ? parts : [mark];
+  const last = texts.at(-1);
+  const withLinks = last !== undefined ? marked([last, ...links].join("\n")) : undefined;
+  if (withLinks !== undefined && withLinks.length <= DISCORD_MESSAGE_LIMIT) return [...parts.slice(0, -1), withLinks];
+  return [...parts, cutTo(marked(links.join("\n")), DISCORD_MESSAGE_LIMIT)];
 }
 
 /** "**nick** (jid): text", on its own line when the text starts with a block (quote, list, code, heading). */
