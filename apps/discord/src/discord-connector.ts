@@ -43,7 +43,13 @@ import { GuildDirectory } from "./guild-directory.ts";
 import { remoteUserOf } from "./members.ts";
 import { MessageBook } from "./message-book.ts";
 import { fetchOutgoingFiles } from "./outgoing-files.ts";
-import { composeMessage, DISCORD_MAX_FILES, DISCORD_TEXT_LIMIT, discordTextLength } from "./outgoing-message.ts";
+import {
+  composeMessage,
+  DISCORD_MAX_FILES,
+  DISCORD_TEXT_LIMIT,
+  discordTextLength,
+  QUOTE_ROOM,
+} from "./outgoing-message.ts";
 import { ApiFailures } from "./permissions.ts";
 import { PostsInFlight } from "./posts-in-flight.ts";
 import { PresentMembers } from "./present-members.ts";
@@ -415,12 +421,17 @@ export class DiscordConnector implements Connector {
 
   /**
    * A webhook post holds 2,000 characters of markdown: the engine cuts a
-   * longer message into parts of at most `DISCORD_TEXT_LIMIT` (room left for
-   * the reply quote the first part may start with), with at most 10 files
-   * each (Discord's limit on a message).
+   * longer message into parts of at most that (the first leaving room for
+   * the reply quote it may start with), with at most 10 files each
+   * (Discord's limit on a message).
    */
   limits(): ChannelLimits {
-    return { maxTextLength: DISCORD_TEXT_LIMIT, textLength: discordTextLength, maxAttachments: DISCORD_MAX_FILES };
+    return {
+      maxTextLength: DISCORD_TEXT_LIMIT,
+      textLength: discordTextLength,
+      firstPartRoom: QUOTE_ROOM,
+      maxAttachments: DISCORD_MAX_FILES,
+    };
   }
 
   async send(m: OutgoingMessage): Promise<{ id: string }> {

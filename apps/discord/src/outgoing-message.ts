@@ -14,12 +14,13 @@ import { isSnowflake } from "./snowflake.ts";
 
 export const DISCORD_MESSAGE_LIMIT = 2000;
 /**
- * Room for the reply quote a post may start with (`replyQuoteLines`): a name
- * and a 100-character excerpt, both escaped, and a jump link of three ids.
+ * Room the first part of a message leaves for the reply quote it may start
+ * with (`replyQuoteLines`): a name and a 100-character excerpt, both escaped,
+ * and a jump link of three ids.
  */
-const QUOTE_ROOM = 450;
-/** The markdown a room post's text may take: Discord's 2,000, less room for a reply quote. */
-export const DISCORD_TEXT_LIMIT = DISCORD_MESSAGE_LIMIT - QUOTE_ROOM;
+export const QUOTE_ROOM = 450;
+/** The markdown a room post's text may take: Discord's 2,000 (the first part of a message less QUOTE_ROOM). */
+export const DISCORD_TEXT_LIMIT = DISCORD_MESSAGE_LIMIT;
 /** Files Discord takes in one message. */
 export const DISCORD_MAX_FILES = 10;
 /** The web client's message links; every client opens them as a jump to the message. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { fitsLimits, type RichText, splitRichText } from "@parley/bridge";
+import { cutText, type RichText } from "@parley/bridge";
 import {
   composeDirect,
   composeMessage,
@@ -10,6 +10,7 @@ import {
   discordTextLength,
   escapeMarkdown,
   jumpLink,
+  QUOTE_ROOM,
   replyQuoteLines,
 } from "../src/outgoing-message.ts";
 
@@ -120,16 +121,17 @@ describe("XMPP messages as Discord messages", () => {
     }
   });
 
-  it("declares a limit under which every part the engine cuts fits one post, with the longest reply quote", () => {
-    // A room message is cut by the engine (the connector only declares its limit); each part, after the
-    // longest quote a reply can start with, is still a post Discord takes.
+  it("declares a limit under which every part the engine cuts fits one post, the first with the longest reply quote", () => {
+    // A room message is cut by the engine (the connector only declares its limit); each part is a post
+    // Discord takes, the first one also after the longest quote a reply can start with.
     const text: RichText = {
       blocks: Array.from({ length: 10 }, (_, i) => ({
         type: "paragraph" as const,
         children: [{ type: "text" as const, text: `${i} ${"wo*rd ".repeat(80).trim()}` }],
       })),
     };
-    const parts = splitRichText(text, fitsLimits({ maxTextLength: DISCORD_TEXT_LIMIT, textLength: discordTextLength }));
+    const limits = { maxTextLength: DISCORD_TEXT_LIMIT, textLength: discordTextLength, firstPartRoom: QUOTE_ROOM };
+    const parts = cutText(text, limits);
     assert.ok(parts.length >= 3, `${parts.length} parts`);
     const quote = replyQuoteLines({
       guildId: "1".repeat(19),
@@ -138,9 +140,9 @@ describe("XMPP messages as Discord messages", () => {
       authorName: "*".repeat(64),
       excerpt: `${"_".repeat(99)}…`,
     });
-    for (const part of parts) {
+    for (const [k, part] of parts.entries()) {
       assert.ok(discordTextLength(part) <= DISCORD_TEXT_LIMIT);
-      const content = composeMessage({ text: part, quote }).content;
+      const content = composeMessage({ text: part, ...(k === 0 && { quote }) }).content;
       assert.ok(content.length <= DISCORD_MESSAGE_LIMIT, `${content.length} characters`);
       assert.ok(!content.endsWith("…"), "nothing cut");
     }

@@ -19,7 +19,14 @@ export * from "./connector/recent-relayed.ts";
 export * from "./delivery/index.ts";
 export * from "./doctor/doctor-check.ts";
 export * from "./engine/bridge.ts";
-export { fitsLimits, type MessagePart, messageParts, partKey, splitRichText } from "./engine/message-parts.ts";
+export {
+  cutText,
+  fitsLimits,
+  type MessagePart,
+  messageParts,
+  partKey,
+  splitRichText,
+} from "./engine/message-parts.ts";
 export type { Occupant } from "./engine/occupant-roster.ts";
 export * from "./engine/reflection-tracker.ts";
 export { RelayJoinError } from "./engine/relay-join.ts";

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ChannelLimits } from "../src/connector/connector.ts";
-import { fitsLimits, messageParts, partKey, splitRichText } from "../src/engine/message-parts.ts";
+import { cutText, fitsLimits, messageParts, partKey, splitRichText } from "../src/engine/message-parts.ts";
 import { fromMarkdown, type RichText, toMarkdown, toPlainText } from "../src/format/index.ts";
 
 /** Limits counted on the generic Markdown, as a connector counting its own markup would. */
@@ -110,6 +110,14 @@ describe("cutting a message into parts", () => {
       "where even the notice does not fit, the last part goes without",
     );
     assert.deepEqual(splitRichText(doc, fitsLimits(markdown(100)), 1), [doc], "a text that fits is left whole");
+  });
+
+  it("leaves firstPartRoom free in the first part only", () => {
+    const doc = fromMarkdown("aaaa bbbb cccc dddd eeee ffff gggg hhhh");
+    const limits = { ...markdown(20), firstPartRoom: 10 };
+    assert.deepEqual(cutText(doc, limits).map(toMarkdown), ["aaaa bbbb", "cccc dddd", "eeee ffff gggg hhhh"]);
+    assert.deepEqual(cutText(fromMarkdown("aaaa"), limits).map(toMarkdown), ["aaaa"]);
+    assert.deepEqual(cutText(doc, markdown(20)).map(toMarkdown), ["aaaa bbbb cccc dddd", "eeee ffff gggg hhhh"]);
   });
 
   it("counts with the connector's measure, else the code points of the plain text", () => {

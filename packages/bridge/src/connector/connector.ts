@@ -413,12 +413,19 @@ export interface ChannelLimits {
    * connector's own markup of it (Discord counts 2,000 characters of the
    * markdown it is sent, not of what it shows), bytes of the event, or
    * whatever the limit is about. Include what the connector adds to every
-   * post; leave room in `maxTextLength` for what it adds to some (a reply
-   * quote on the first part). Called many times while a message is cut, so
+   * post; for what it adds to the first part of some, see `firstPartRoom`.
+   * Called many times while a message is cut, so
    * it must be quick and must not throw. Without it the engine counts the
    * code points of the plain text (`toPlainText`).
    */
   textLength?(text: RichText): number;
+  /**
+   * How much of `maxTextLength` the first part of a message leaves free, for
+   * what the connector puts before it on some posts (Discord's quote of the
+   * message a reply answers, which a webhook cannot otherwise show). The
+   * parts after it take the whole length.
+   */
+  readonly firstPartRoom?: number;
   /** Files one post may carry (at least 1); the rest go in posts of their own, that many each. */
   readonly maxAttachments?: number;
   /**

@@ -73,9 +73,35 @@ export function splitRichText(
   fits: (t: RichText) => boolean,
   maxParts = Number.POSITIVE_INFINITY,
 ): RichText[] {
+  return keepParts(cut(text, fits), maxParts, () => fits);
+}
+
+/**
+ * The parts of a message's text under a channel's `limits` (`splitRichText`
+ * at `maxTextLength`, the first part leaving `firstPartRoom` free), at most
+ * `maxParts` of them.
+ */
+export function cutText(
+  text: RichText,
+  limits: ChannelLimits | undefined,
+  maxParts = Number.POSITIVE_INFINITY,
+): RichText[] {
+  const fits = fitsLimits(limits);
+  const parts = cut(text, fits);
+  const room = limits?.firstPartRoom ?? 0;
+  const max = limits?.maxTextLength;
+  if (room <= 0 || max === undefined) return keepParts(parts, maxParts, () => fits);
+  const fitsFirst = fitsLimits({ ...limits, maxTextLength: Math.max(1, max - room) });
+  const first = parts[0];
+  // The first part cut again where it does not leave the room free; the parts after it as they were.
+  if (first !== undefined && !fitsFirst(first)) parts.splice(0, 1, ...cut(first, fitsFirst));
+  return keepParts(parts, maxParts, (k) => (k === 0 ? fitsFirst : fits));
+}
+
+function cut(text: RichText, fits: (t: RichText) => boolean): RichText[] {
   if (blank(text)) return [];
   if (fits(text)) return [text];
-  const parts = pack(
+  return pack(
     text.blocks,
     (blocks) => blocks,
     (blocks) => fits({ blocks }),
@@ -83,13 +109,20 @@ export function splitRichText(
   )
     .map((blocks) => ({ blocks }))
     .filter((t) => !blank(t));
+}
+
+/**
+ * At most `maxParts` of `parts`: the last part kept is cut again so that the
+ * notice fits after it (where even the notice alone does not fit a post, the
+ * part goes without it). `fitsAt(k)` says what fits as part `k`.
+ */
+function keepParts(parts: RichText[], maxParts: number, fitsAt: (k: number) => (t: RichText) => boolean): RichText[] {
   const max = Math.max(1, Math.floor(maxParts));
   if (parts.length <= max) return parts;
-  // The last part kept, cut again so that the notice fits after it (where even the notice alone does not fit
-  // a post, the part goes without it).
+  const fits = fitsAt(max - 1);
   const noticed = (t: RichText): RichText => ({ blocks: [...t.blocks, NOTICE] });
   const last = parts[max - 1] as RichText;
-  const head = splitRichText(last, (t) => fits(noticed(t)))[0];
+  const head = cut(last, (t) => fits(noticed(t)))[0];
   const candidates = [head !== undefined ? noticed(head) : undefined, noticed({ blocks: [] })];
   const end = candidates.find((t) => t !== undefined && fits(t)) ?? last;
   return [...parts.slice(0, max - 1), end];
@@ -107,7 +140,7 @@ export function messageParts<A>(
   limits: ChannelLimits | undefined,
   maxTextParts = Number.POSITIVE_INFINITY,
 ): MessagePart<A>[] {
-  const texts = splitRichText(text, fitsLimits(limits), maxTextParts);
+  const texts = cutText(text, limits, maxTextParts);
   const max = Math.max(1, Math.floor(limits?.maxAttachments ?? Number.POSITIVE_INFINITY));
   const groups: A[][] = [];
   for (let i = 0; i < attachments.length; i += max === Number.POSITIVE_INFINITY ? attachments.length : max) {

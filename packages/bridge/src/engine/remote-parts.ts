@@ -19,7 +19,7 @@ import { supports } from "../connector/supports.ts";
 import type { RichText } from "../format/ast.ts";
 import type { MessageRecord } from "../store/index.ts";
 import type { EngineContext } from "./context.ts";
-import { fitsLimits, messageParts, partKey, splitRichText } from "./message-parts.ts";
+import { cutText, messageParts, partKey } from "./message-parts.ts";
 import type { RemotePost, RemotePosts } from "./remote-posts.ts";
 
 /** What a surplus part shows on a network that cannot delete it. */
@@ -54,12 +54,6 @@ export class RemoteParts {
   constructor(ctx: EngineContext, posts: RemotePosts) {
     this.ctx = ctx;
     this.posts = posts;
-  }
-
-  /** Whether a text fits one post in `channel`. */
-  private fits(channel: string): (text: RichText) => boolean {
-    const connector = this.ctx.connector;
-    return fitsLimits(connector.limits?.(channel));
   }
 
   /** Posts every part of `p` not posted yet, in order; resolves with the first part's remote id. */
@@ -103,7 +97,7 @@ export class RemoteParts {
     const old = e.parts.filter((r) => (r.part ?? 0) >= 0);
     const first = e.parts[0];
     if (first === undefined) return;
-    const cut = splitRichText(e.text, this.fits(e.channel), this.ctx.limits.maxPostsPerMessage);
+    const cut = cutText(e.text, connector.limits?.(e.channel), this.ctx.limits.maxPostsPerMessage);
     // A correction to nothing still edits the first part (the network decides what an empty text is).
     const texts = cut.length > 0 ? cut : [e.text];
     for (const [i, text] of texts.entries()) {
