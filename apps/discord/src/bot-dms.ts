@@ -12,7 +12,7 @@ import type { DmChannels } from "./dm-channels.ts";
 import { isRecord } from "./members.ts";
 import type { MessageBook, SentRecord } from "./message-book.ts";
 import { messagesAfter, PAGE } from "./messages-after.ts";
-import { composeMessage, directPrefix } from "./outgoing-message.ts";
+import { composeDirect, directPrefix } from "./outgoing-message.ts";
 import { ApiFailures } from "./permissions.ts";
 import { isSnowflake, snowflakeAt } from "./snowflake.ts";
 
@@ -126,7 +126,7 @@ export class BotDms {
     const channel = await this.o.dms.channelFor(m.userId);
     const { files, links } = await this.o.files(m.attachments);
     const prefix = directPrefix(m.sender.nick, m.sender.jid);
-    const composed = composeMessage({ text: m.text, prefix, links, hasFiles: files.length > 0 });
+    const composed = composeDirect({ text: m.text, prefix, links, hasFiles: files.length > 0 });
     return { channel, files, prefix, composed };
   }
 
@@ -183,7 +183,7 @@ export class BotDms {
     sent: SentRecord | undefined,
   ): Promise<void> {
     const prefix = sent?.prefix ?? directPrefix(o.sender.nick, o.sender.jid);
-    const composed = composeMessage({ text: o.text, prefix });
+    const composed = composeDirect({ text: o.text, prefix });
     for (const [i, id] of [o.id, ...(sent?.parts ?? [])].entries()) {
       const content = composed.parts[i] ?? "\u200b";
       await this.o.failures.run({ action: "editing a DM on Discord" }, () =>

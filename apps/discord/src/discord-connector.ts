@@ -11,6 +11,7 @@
  */
 
 import {
+  type ChannelLimits,
   type Connector,
   type ConnectorCapabilities,
   type ConnectorHost,
@@ -27,7 +28,6 @@ import {
   OrderedLines,
   type OutgoingAttachment,
   type OutgoingMessage,
-  PermanentError,
   type ReactRequest,
   type RemoteUser,
   setBounded,
@@ -48,7 +48,13 @@ import { GuildDirectory } from "./guild-directory.ts";
 import { remoteUserOf } from "./members.ts";
 import { MessageBook } from "./message-book.ts";
 import { fetchOutgoingFiles } from "./outgoing-files.ts";
-import { composeMessage } from "./outgoing-message.ts";
+import {
+  composeMessage,
+  DISCORD_MAX_FILES,
+  DISCORD_TEXT_LIMIT,
+  discordTextLength,
+  QUOTE_ROOM,
+} from "./outgoing-message.ts";
 import { ApiFailures } from "./permissions.ts";
 import { PostsInFlight } from "./posts-in-flight.ts";
 import { PresentMembers } from "./present-members.ts";
@@ -106,12 +112,11 @@ interface Running {
   readonly present: PresentMembers;
 }
 
-/** A message as it goes to Discord: through which webhook, in which thread, with which files, in which parts. */
-interface ComposedPost {
+/** Where a message goes on Discord: through which webhook, in which thread, after which reply quote. */
+interface Placed {
   readonly webhook: WebhookRef;
   readonly thread: string | undefined;
-  readonly files: RawFile[];
-  readonly composed: ReturnType<typeof composeMessage>;
+  readonly quote?: string;
 }
 
 export class DiscordConnector implements Connector {
@@ -422,81 +427,89 @@ export class DiscordConnector implements Connector {
     return c && r.directory.isThreadType(c.type) && c.parentId === channel ? c.id : undefined;
   }
 
+  /**
+   * A webhook post holds 2,000 characters of markdown: the engine cuts a
+   * longer message into parts of at most that (the first leaving room for
+   * the reply quote it may start with), with at most 10 files each
+   * (Discord's limit on a message).
+   */
+  limits(): ChannelLimits {
+    return {
+      maxTextLength: DISCORD_TEXT_LIMIT,
+      textLength: discordTextLength,
+      firstPartRoom: QUOTE_ROOM,
+      maxAttachments: DISCORD_MAX_FILES,
+    };
+  }
+
   async send(m: OutgoingMessage): Promise<{ id: string }> {
     const r = this.need();
-    const post = await this.compose(r, m);
-    // On record before it goes: should its answer be lost, `findPosted` knows what to look for.
-    await r.inFlight.sending(m.key, {
-      where: post.thread ?? m.channel,
-      webhookId: post.webhook.id,
-      username: webhookUsername(m.sender.nick),
-      content: post.composed.parts[0] ?? "",
-      ...(post.composed.parts.length > 1 && { later: post.composed.parts.slice(1) }),
-    });
-    return { id: await this.postParts(r, m, post, []) };
-  }
-
-  /**
-   * The webhook post of an earlier attempt whose answer was lost (a crash, a dropped connection, a 5xx after
-   * the work), found in the channel by what that attempt recorded; the parts of a long message not found there
-   * are posted now.
-   */
-  async findPosted(q: FindPostedRequest): Promise<{ id: string } | undefined> {
-    const r = this.need();
-    const ids = await r.inFlight.alreadyPosted(q.message.key);
-    if (ids.length === 0) return undefined;
-    const post = await this.compose(r, q.message);
-    return { id: await this.postParts(r, q.message, post, ids) };
-  }
-
-  /** What a message becomes on Discord: its webhook, thread, files and text in parts. */
-  private async compose(r: Running, m: OutgoingMessage): Promise<ComposedPost> {
-    const webhook = await r.webhooks.of(m.channel);
-    const thread = await this.threadIn(r, m.channel, m.thread);
+    const place = await this.place(r, m);
     const { files, links } = await this.files(r.logger, m.attachments);
-    const quote = m.replyTo ? await r.quotes.quote(m.channel, m.replyTo) : undefined;
     const composed = composeMessage({
       text: m.text,
       links,
       hasFiles: files.length > 0,
-      ...(quote !== undefined && { quote }),
+      ...(place.quote !== undefined && { quote: place.quote }),
     });
-    return { webhook, thread, files, composed };
+    // On record before it goes: should its answer be lost, `findPosted` knows what to look for.
+    await r.inFlight.sending(m.key, {
+      where: place.thread ?? m.channel,
+      webhookId: place.webhook.id,
+      username: webhookUsername(m.sender.nick),
+      content: composed.content,
+    });
+    const id = await r.posts.post({
+      channel: m.channel,
+      webhook: place.webhook,
+      thread: place.thread,
+      sender: m.sender,
+      content: composed.content,
+      users: composed.users,
+      files,
+    });
+    await this.remember(r, m, place, id);
+    return { id };
   }
 
-  /** Posts the parts after the `ids` already on Discord, remembers the message, and resolves with its first id. */
-  private async postParts(r: Running, m: OutgoingMessage, p: ComposedPost, ids: string[]): Promise<string> {
-    const { webhook, thread, files, composed } = p;
-    for (const [i, content] of composed.parts.entries()) {
-      if (i < ids.length) continue;
-      const post = { channel: m.channel, webhook, thread, sender: m.sender, content, users: composed.users };
-      try {
-        ids.push(await r.posts.post({ ...post, ...(i === 0 && { files }) }));
-      } catch (e) {
-        // Retrying would post the parts already posted a second time: what was posted stands.
-        if (ids.length === 0) throw e;
-        r.logger.error("a long message was cut short: a later part could not be posted", {
-          channel: m.channel,
-          posted: ids.length,
-          of: composed.parts.length,
-          error: e instanceof Error ? e.message : String(e),
-        });
-        break;
-      }
-    }
-    const [first, ...rest] = ids;
-    if (first === undefined) throw new PermanentError("nothing was posted");
-    await r.book.rememberSent(first, {
-      webhookId: webhook.id,
+  /**
+   * The webhook post of an earlier attempt whose answer was lost (a crash, a dropped connection, a 5xx after
+   * the work), found in the channel by what that attempt recorded.
+   */
+  async findPosted(q: FindPostedRequest): Promise<{ id: string } | undefined> {
+    const r = this.need();
+    const id = await r.inFlight.alreadyPosted(q.message.key);
+    if (id === undefined) return undefined;
+    await this.remember(r, q.message, await this.place(r, q.message), id);
+    return { id };
+  }
+
+  /**
+   * Where a message goes on Discord: its channel's webhook, its thread (the
+   * XMPP thread when it is a Discord thread of the channel; for a later part
+   * of a message, the thread of its first part), and the quote a reply starts with.
+   */
+  private async place(r: Running, m: OutgoingMessage): Promise<Placed> {
+    const webhook = await r.webhooks.of(m.channel);
+    const thread =
+      m.thread === undefined && m.partOf !== undefined
+        ? (await r.book.sent(m.partOf))?.thread
+        : await this.threadIn(r, m.channel, m.thread);
+    const quote = m.replyTo ? await r.quotes.quote(m.channel, m.replyTo) : undefined;
+    return { webhook, thread, ...(quote !== undefined && { quote }) };
+  }
+
+  /** Remembers how message `id` was posted, for its edits, deletion and reactions. */
+  private async remember(r: Running, m: OutgoingMessage, p: Placed, id: string): Promise<void> {
+    await r.book.rememberSent(id, {
+      webhookId: p.webhook.id,
       key: m.key,
-      ...(thread !== undefined && { thread }),
-      ...(rest.length > 0 && { parts: rest }),
-      ...(composed.quote !== undefined && { quote: composed.quote }),
+      ...(p.thread !== undefined && { thread: p.thread }),
+      ...(p.quote !== undefined && { quote: p.quote }),
     });
-    return first;
   }
 
-  /** Edits every part: parts the new text no longer needs are deleted, parts it needs more of are posted. */
+  /** Edits one post (the engine edits each part of a long message). */
   async edit(o: EditRequest): Promise<void> {
     const r = this.need();
     const sent = await r.book.sent(o.id);
@@ -506,20 +519,13 @@ export class DiscordConnector implements Connector {
     }
     const webhook = await r.webhooks.of(o.channel);
     const composed = composeMessage({ text: o.text, ...(sent?.quote !== undefined && { quote: sent.quote }) });
-    const old = [o.id, ...(sent?.parts ?? [])];
     const where = { channel: o.channel, webhook, thread: sent?.thread };
-    const parts: string[] = [];
-    for (const [i, content] of composed.parts.entries()) {
-      const id = old[i];
-      if (id !== undefined) {
-        await r.posts.edit({ ...where, id, content, users: composed.users });
-        if (i > 0) parts.push(id);
-      } else {
-        parts.push(await r.posts.post({ ...where, sender: o.sender, content, users: composed.users }));
-      }
-    }
-    for (const extra of old.slice(composed.parts.length)) await r.posts.delete({ ...where, id: extra });
-    if (sent || parts.length > 0) await r.book.rememberSent(o.id, { ...sent, webhookId: webhook.id, parts });
+    await r.posts.edit({ ...where, id: o.id, content: composed.content, users: composed.users });
+    // A message an earlier version split itself: the engine knows only its first part, and posts what the new
+    // text needs after it; the old later parts go.
+    const legacy = sent?.parts ?? [];
+    for (const extra of legacy) await r.posts.delete({ ...where, id: extra });
+    if (sent && legacy.length > 0) await r.book.rememberSent(o.id, { ...sent, parts: [] });
   }
 
   async delete(o: DeleteRequest): Promise<void> {
@@ -531,6 +537,7 @@ export class DiscordConnector implements Connector {
     }
     if (sent?.webhookId !== undefined || !o.moderator) {
       const webhook = await r.webhooks.of(o.channel);
+      // The engine deletes each part of a long message; an earlier version's own parts are in the book.
       for (const id of [o.id, ...(sent?.parts ?? [])]) {
         await r.posts.delete({ channel: o.channel, webhook, thread: sent?.thread, id });
       }

@@ -3,14 +3,26 @@
  * AST, with mentions of Discord users' puppets turned back into `<@id>` (and
  * only those allowed to ping: XMPP users cannot @everyone), a quoted line for
  * a reply (webhooks cannot send a real Discord reply), links to files that
- * could not be uploaded, and the whole split into messages of at most 2,000
- * characters.
+ * could not be uploaded. A room message comes from the engine cut to fit
+ * (`DISCORD_TEXT_LIMIT`); a direct message from the bot, which the engine
+ * does not cut, is cut here with the engine's cut into messages of at most
+ * 2,000 characters.
  */
-import type { MentionTarget, RichText } from "@parley/bridge";
-import { splitDiscordMessage, toDiscordMarkdown } from "./markdown/index.ts";
+import { type MentionTarget, type RichText, splitRichText } from "@parley/bridge";
+import { toDiscordMarkdown } from "./markdown/index.ts";
 import { isSnowflake } from "./snowflake.ts";
 
 export const DISCORD_MESSAGE_LIMIT = 2000;
+/**
+ * Room the first part of a message leaves for the reply quote it may start
+ * with (`replyQuoteLines`): a name and a 100-character excerpt, both escaped,
+ * and a jump link of three ids.
+ */
+export const QUOTE_ROOM = 450;
+/** The markdown a room post's text may take: Discord's 2,000 (the first part of a message less QUOTE_ROOM). */
+export const DISCORD_TEXT_LIMIT = DISCORD_MESSAGE_LIMIT;
+/** Files Discord takes in one message. */
+export const DISCORD_MAX_FILES = 10;
 /** The web client's message links; every client opens them as a jump to the message. */
 export const DISCORD_WEB = "https://discord.com";
 
@@ -24,6 +36,15 @@ export interface ReplyQuote {
 }
 
 export interface ComposedMessage {
+  /** The post's content, at most 2,000 characters. */
+  readonly content: string;
+  /** Users mentioned: the only ones the message may ping. */
+  readonly users: string[];
+  /** The reply quote lines the content starts with, kept so an edit can put them back. */
+  readonly quote?: string;
+}
+
+export interface ComposedDirect {
   /** The message in parts of at most 2,000 characters, in order; never empty. */
   readonly parts: string[];
   /** Users mentioned: the only ones the message may ping. */
@@ -49,6 +70,11 @@ export function replyQuoteLines(q: ReplyQuote): string {
   return `> ${who}${what}\n> ${jumpLink(q)}`;
 }
 
+/** How long a text is on Discord: the characters of its markdown, as the engine measures parts. */
+export function discordTextLength(text: RichText): number {
+  return discordMarkdownOf(text).markdown.trim().length;
+}
+
 /** The Discord markdown of a document, and the Discord users it mentions. */
 export function discordMarkdownOf(text: RichText, network = "discord"): { markdown: string; users: string[] } {
   const users = new Set<string>();
@@ -71,53 +97,82 @@ export function discordMarkdownOf(text: RichText, network = "discord"): { markdo
   return { markdown, users: [...users].slice(0, 100) };
 }
 
+/** A room post: the text (which the engine cut to fit), after a reply quote, with links to files that go as links. */
 export function composeMessage(o: {
   readonly text: RichText;
   /** Reply quote lines (`replyQuoteLines`) to start the message with. */
   readonly quote?: string;
   /** Files that go as links (too large, or not downloadable). */
   readonly links?: readonly string[];
-  /** Put before the text (a DM's "**nick** (jid): "). */
-  readonly prefix?: string;
   /** Whether files go with the message: then an empty text is fine. */
   readonly hasFiles?: boolean;
   readonly network?: string;
 }): ComposedMessage {
   const { markdown, users } = discordMarkdownOf(o.text, o.network);
-  let body = markdown.trim();
-  if (o.links && o.links.length > 0) body = [body, ...o.links.map((l) => `<${l}>`)].filter((x) => x !== "").join("\n");
-  if (o.prefix !== undefined) {
-    const marked = markedParts(o.prefix, body);
-    return { parts: marked, users, ...(o.quote !== undefined && { quote: o.quote }) };
-  }
   const quote = o.quote;
-  if (quote !== undefined) body = body === "" ? quote : `${quote}\n${body}`;
-  if (body === "" && !o.hasFiles) body = "\u200b"; // Discord refuses an empty message
-  const parts = body === "" ? [""] : splitDiscordMessage(body, DISCORD_MESSAGE_LIMIT).filter((p) => p !== "");
-  return { parts: parts.length > 0 ? parts : [body], users, ...(quote !== undefined && { quote }) };
+  const body = [quote ?? "", markdown.trim(), ...(o.links ?? []).map((l) => `<${l}>`)]
+    .filter((x) => x !== "")
+    .join("\n");
+  // Discord refuses an empty message; and past 2,000 characters only many long links can take it (the text
+  // fits with its quote): the end is cut rather than the post refused.
+  const content = body === "" && !o.hasFiles ? "\u200b" : cutTo(body, DISCORD_MESSAGE_LIMIT);
+  return { content, users, ...(quote !== undefined && { quote }) };
+}
+
+/** `s` cut to `max` UTF-16 units with an ellipsis, never inside a surrogate pair. */
+function cutTo(s: string, max: number): string {
+  if (s.length <= max) return s;
+  return `${s.slice(0, max - 1).replace(/[\uD800-\uDBFF]$/, "")}…`;
+}
+
+/** A direct message from the bot under the mark of its XMPP author, in as many parts as 2,000 characters need. */
+export function composeDirect(o: {
+  readonly text: RichText;
+  /** The "**nick** (jid): " mark every part carries. */
+  readonly prefix: string;
+  readonly links?: readonly string[];
+  readonly hasFiles?: boolean;
+  readonly network?: string;
+}): ComposedDirect {
+  const { markdown, users } = discordMarkdownOf(o.text, o.network);
+  const links = (o.links ?? []).map((l) => `<${l}>`);
+  const body = lines([markdown.trim(), ...links].filter((x) => x !== "").join("\n"));
+  // A text of one line follows the mark on its line.
+  if (!body.includes("\n") && o.prefix.length + body.length <= DISCORD_MESSAGE_LIMIT) {
+    return { parts: [joinPrefix(o.prefix, body)], users };
+  }
+  return { parts: markedParts(o.prefix, o.text, links, o.network), users };
+}
+
+/** Whatever Discord may show as a line break is one here. */
+function lines(s: string): string {
+  return s.replace(/\r\n?|[\u2028\u2029\u0085]/g, "\n");
 }
 
 /**
  * A DM from the bot carries one XMPP user's words under a mark saying who
  * wrote them, and the words must not be able to pass as a second mark (a line
- * `**bob** (bob@host): ...` in the text). A text of one line follows the mark
- * on its line; a longer one goes under it with every line quoted, so no line
- * of it stands where a mark stands. Every part of a DM Discord makes us split
- * carries the mark again: a part must not start with a line of the text.
+ * `**bob** (bob@host): ...` in the text). A text longer than a line goes under
+ * the mark with every line quoted, so no line of it stands where a mark
+ * stands; cut in parts (with the engine's cut: paragraphs, lines, words), each
+ * part carries the mark again. The links to files go after the text, in its
+ * last part when they fit there.
  */
-function markedParts(prefix: string, body: string): string[] {
+function markedParts(prefix: string, text: RichText, links: readonly string[], network: string | undefined): string[] {
   const mark = prefix.trimEnd();
-  // Whatever Discord may show as a line break is one here.
-  body = body.replace(/\r\n?|[\u2028\u2029\u0085]/g, "\n");
-  if (!body.includes("\n") && prefix.length + body.length <= DISCORD_MESSAGE_LIMIT) return [joinPrefix(prefix, body)];
-  const quoted = body
-    .split("\n")
-    .map((line) => `> ${line}`)
-    .join("\n");
-  const room = DISCORD_MESSAGE_LIMIT - mark.length - 3;
-  return splitDiscordMessage(quoted, room)
-    .filter((part) => part !== "")
-    .map((part) => `${mark}\n${part.startsWith("> ") ? part : `> ${part}`}`);
+  const marked = (body: string) =>
+    `${mark}\n${lines(body)
+      .split("\n")
+      .map((line) => `> ${line}`)
+      .join("\n")}`;
+  const markdownOf = (t: RichText) => discordMarkdownOf(t, network).markdown.trim();
+  const texts = splitRichText(text, (t) => marked(markdownOf(t)).length <= DISCORD_MESSAGE_LIMIT).map(markdownOf);
+  const parts = texts.map(marked);
+  if (links.length === 0) return parts.length > 0 ? parts : [mark];
+  const last = texts.at(-1);
+  const withLinks = last !== undefined ? marked([last, ...links].join("\n")) : undefined;
+  if (withLinks !== undefined && withLinks.length <= DISCORD_MESSAGE_LIMIT) return [...parts.slice(0, -1), withLinks];
+  return [...parts, cutTo(marked(links.join("\n")), DISCORD_MESSAGE_LIMIT)];
 }
 
 /** "**nick** (jid): text", on its own line when the text starts with a block (quote, list, code, heading). */

@@ -13,10 +13,8 @@
  * (`Connector.findPosted`) and the channel's messages since that time are
  * looked at: a message of the same webhook with the same username and text
  * that the bridge does not know as the post of another delivery is the one
- * that went through, and its id is the answer. A long
- * message goes in several parts, one after another: the record holds the text
- * of each, and the parts found after the first are the ones that went too
- * (the rest is still to post).
+ * that went through, and its id is the answer. Each part of a long message
+ * is a post of its own, with a delivery key of its own (the engine cuts it).
  *
  * The record costs one state write per post; it is kept as long as the
  * engine may send the message again (`keepMs`: the host's `postRecordMs`,
@@ -35,10 +33,8 @@ export interface PostInFlight {
   readonly where: string;
   readonly webhookId: string;
   readonly username: string;
-  /** The text of the first part, as sent. */
+  /** The text, as sent. */
   readonly content: string;
-  /** The text of each later part, as sent (a long message goes in several). */
-  readonly later?: readonly string[];
   /** When it was sent (milliseconds since the epoch). */
   readonly at: number;
 }
@@ -81,40 +77,32 @@ export class PostsInFlight {
   }
 
   /**
-   * The ids of the parts that delivery `key` posted already, in order (the
-   * first part, then as many later ones as went), when an earlier attempt
-   * recorded a post and the channel shows it; [] when nothing was recorded
-   * or the channel does not have the first part (then posting is safe).
+   * The id of the post that delivery `key` made already, when an earlier
+   * attempt recorded a post and the channel shows it; undefined when nothing
+   * was recorded or the channel does not have it (then posting is safe).
    * Rejects when the channel cannot be read (the delivery is retried).
    */
-  async alreadyPosted(key: string): Promise<string[]> {
+  async alreadyPosted(key: string): Promise<string | undefined> {
     const saved = await this.o.state.get(KEY_PREFIX + key);
     const post = parsePost(saved);
-    if (!post) return [];
-    const parts = [post.content, ...(post.later ?? [])];
-    const found: string[] = [];
+    if (!post) return undefined;
     let after = snowflakeAt(Math.max(0, post.at - CLOCK_SLACK_MS));
-    for (let page = 0; page < MAX_PAGES && found.length < parts.length; page++) {
+    for (let page = 0; page < MAX_PAGES; page++) {
       const listed = await messagesAfter(this.o, post.where, after, "looking for a webhook post whose answer was lost");
       for (const m of listed) {
-        const content = parts[found.length];
-        if (content === undefined) break;
-        if (!this.matches(m, post, content)) continue;
+        if (!this.matches(m, post, post.content)) continue;
         if (await this.o.isKnown(m.id, key)) continue; // the same text posted by another delivery
-        found.push(m.id);
+        this.o.logger.info("a webhook post whose answer was lost is on Discord already; not posting it again", {
+          channel: post.where,
+          id: m.id,
+        });
+        return m.id;
       }
       const last = listed.at(-1);
       if (last === undefined || listed.length < PAGE) break;
       after = last.id;
     }
-    if (found.length > 0) {
-      this.o.logger.info("a webhook post whose answer was lost is on Discord already; not posting it again", {
-        channel: post.where,
-        id: found[0],
-        parts: `${found.length} of ${parts.length}`,
-      });
-    }
-    return found;
+    return undefined;
   }
 
   private matches(m: Record<string, unknown>, post: PostInFlight, content: string): boolean {
@@ -133,18 +121,18 @@ function parsePost(saved: string | undefined): PostInFlight | undefined {
   try {
     const v: unknown = JSON.parse(saved);
     if (!isRecord(v)) return undefined;
-    const { where, webhookId, username, content, at, later } = v;
+    // A record of an earlier version may name later parts too (`later`): the first part is what it looked for.
+    const { where, webhookId, username, content, at } = v;
     if (
       typeof where !== "string" ||
       typeof webhookId !== "string" ||
       typeof username !== "string" ||
       typeof content !== "string" ||
-      typeof at !== "number" ||
-      (later !== undefined && !(Array.isArray(later) && later.every((p) => typeof p === "string")))
+      typeof at !== "number"
     ) {
       return undefined;
     }
-    return { where, webhookId, username, content, at, ...(Array.isArray(later) && { later: later as string[] }) };
+    return { where, webhookId, username, content, at };
   } catch {
     return undefined; // a damaged record: as if none (the post goes again)
   }

@@ -6,14 +6,22 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type Block, type Inline, normalizeRichText, type RichText, toPlainText } from "@parley/bridge";
+import {
+  type Block,
+  fitsLimits,
+  type Inline,
+  normalizeRichText,
+  type RichText,
+  splitRichText,
+  toPlainText,
+} from "@parley/bridge";
 import {
   type DiscordReadContext,
   fromDiscordMarkdown,
-  splitDiscordMessage,
   toDiscordMarkdown,
   writeDiscordMarkdown,
 } from "../src/markdown/index.ts";
+import { DISCORD_TEXT_LIMIT, discordTextLength } from "../src/outgoing-message.ts";
 
 const ctx: DiscordReadContext = {
   resolveUser: (id) => (id === "42" ? "x".repeat(100_000) : undefined),
@@ -29,7 +37,13 @@ function survive(src: string): RichText {
   const { text, exact } = writeDiscordMarkdown(d);
   assert.ok(exact);
   assert.equal(toPlainText(fromDiscordMarkdown(text, ctx)), toPlainText(d));
-  for (const part of splitDiscordMessage(text)) assert.ok(part.length <= 2000);
+  // The engine's cut at the limit Discord declares, of as much as the engine relays of one message (it bounds
+  // a body to xmpp.limits.maxPostsPerMessage times 2,000 characters, 10,000 by default): every part fits.
+  const limits = { maxTextLength: DISCORD_TEXT_LIMIT, textLength: discordTextLength };
+  const relayed = fromDiscordMarkdown(src.slice(0, 10_000), ctx);
+  for (const part of splitRichText(relayed, fitsLimits(limits))) {
+    assert.ok(discordTextLength(part) <= DISCORD_TEXT_LIMIT);
+  }
   return d;
 }
 

@@ -1,7 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { RichText } from "@parley/bridge";
-import { composeMessage, directPrefix, escapeMarkdown, jumpLink, replyQuoteLines } from "../src/outgoing-message.ts";
+import { cutText, type RichText } from "@parley/bridge";
+import {
+  composeDirect,
+  composeMessage,
+  DISCORD_MESSAGE_LIMIT,
+  DISCORD_TEXT_LIMIT,
+  directPrefix,
+  discordTextLength,
+  escapeMarkdown,
+  jumpLink,
+  QUOTE_ROOM,
+  replyQuoteLines,
+} from "../src/outgoing-message.ts";
 
 const para = (
   ...children: RichText["blocks"][number] extends infer B
@@ -27,7 +38,7 @@ describe("XMPP messages as Discord messages", () => {
         { type: "bold", children: [{ type: "text", text: "now" }] },
       ),
     });
-    assert.deepEqual(c.parts, ["<@20> and <@&5> in <#7>, \\@everyone, @eve**now**"]);
+    assert.equal(c.content, "<@20> and <@&5> in <#7>, \\@everyone, @eve**now**");
     assert.deepEqual(c.users, ["20"]);
   });
 
@@ -41,7 +52,7 @@ describe("XMPP messages as Discord messages", () => {
     });
     assert.equal(quote, "> **@B\\*b**: what?\n> https://discord.com/channels/1/2/3");
     const c = composeMessage({ text: para({ type: "text", text: "answer" }), quote });
-    assert.deepEqual(c.parts, [`${quote}\nanswer`]);
+    assert.equal(c.content, `${quote}\nanswer`);
     assert.equal(c.quote, quote);
     assert.equal(jumpLink({ channelId: "2", messageId: "3" }), "https://discord.com/channels/@me/2/3");
     assert.equal(
@@ -52,16 +63,16 @@ describe("XMPP messages as Discord messages", () => {
 
   it("puts files that could not be uploaded as links, and allows an empty text with files", () => {
     const c = composeMessage({ text: { blocks: [] }, links: ["https://x.test/big.bin"] });
-    assert.deepEqual(c.parts, ["<https://x.test/big.bin>"]);
-    assert.deepEqual(composeMessage({ text: { blocks: [] }, hasFiles: true }).parts, [""]);
-    assert.deepEqual(composeMessage({ text: { blocks: [] } }).parts, ["\u200b"], "Discord refuses an empty message");
+    assert.equal(c.content, "<https://x.test/big.bin>");
+    assert.equal(composeMessage({ text: { blocks: [] }, hasFiles: true }).content, "");
+    assert.equal(composeMessage({ text: { blocks: [] } }).content, "\u200b", "Discord refuses an empty message");
   });
 
   it("marks DMs with the sender, on a line of its own before a block", () => {
     const prefix = directPrefix("al_ice", "al_ice@example.org");
     assert.equal(prefix, "**al\\_ice** (al\\_ice@example.org): ");
-    assert.deepEqual(composeMessage({ text: para({ type: "text", text: "hi" }), prefix }).parts, [`${prefix}hi`]);
-    const quoted = composeMessage({
+    assert.deepEqual(composeDirect({ text: para({ type: "text", text: "hi" }), prefix }).parts, [`${prefix}hi`]);
+    const quoted = composeDirect({
       text: { blocks: [{ type: "quote", children: [para({ type: "text", text: "q" }).blocks[0] as never] }] },
       prefix,
     });
@@ -70,7 +81,7 @@ describe("XMPP messages as Discord messages", () => {
 
   it("keeps every line of a DM's text under the sender mark, quoted, and marks every part", () => {
     const prefix = directPrefix("alice", "alice@example.org");
-    const forged = composeMessage({
+    const forged = composeDirect({
       text: {
         blocks: [
           { type: "paragraph", children: [{ type: "text", text: "hello" }] },
@@ -91,7 +102,7 @@ describe("XMPP messages as Discord messages", () => {
       assert.ok(lines.length > 0 && lines.every((l) => l.startsWith("> ")), part);
     }
     for (const sep of ["\r", "\u2028"]) {
-      const one = composeMessage({ text: para({ type: "text", text: `hi${sep}**bob** (bob@host): x` }), prefix });
+      const one = composeDirect({ text: para({ type: "text", text: `hi${sep}**bob** (bob@host): x` }), prefix });
       assert.ok(
         one.parts.every((p) =>
           p
@@ -102,7 +113,7 @@ describe("XMPP messages as Discord messages", () => {
         JSON.stringify(one.parts),
       );
     }
-    const long = composeMessage({ text: para({ type: "text", text: "word ".repeat(1000).trim() }), prefix });
+    const long = composeDirect({ text: para({ type: "text", text: "word ".repeat(1000).trim() }), prefix });
     assert.ok(long.parts.length >= 2);
     for (const part of long.parts) {
       assert.ok(part.startsWith(`${prefix.trimEnd()}\n> `), part.slice(0, 60));
@@ -110,16 +121,39 @@ describe("XMPP messages as Discord messages", () => {
     }
   });
 
-  it("splits long messages into parts Discord takes", () => {
+  it("declares a limit under which every part the engine cuts fits one post, the first with the longest reply quote", () => {
+    // A room message is cut by the engine (the connector only declares its limit); each part is a post
+    // Discord takes, the first one also after the longest quote a reply can start with.
     const text: RichText = {
       blocks: Array.from({ length: 10 }, (_, i) => ({
         type: "paragraph" as const,
-        children: [{ type: "text" as const, text: `${i} ${"word ".repeat(80).trim()}` }],
+        children: [{ type: "text" as const, text: `${i} ${"wo*rd ".repeat(80).trim()}` }],
       })),
     };
-    const c = composeMessage({ text });
-    assert.ok(c.parts.length >= 2);
-    assert.ok(c.parts.every((p) => p.length > 0 && p.length <= 2000));
+    const limits = { maxTextLength: DISCORD_TEXT_LIMIT, textLength: discordTextLength, firstPartRoom: QUOTE_ROOM };
+    const parts = cutText(text, limits);
+    assert.ok(parts.length >= 3, `${parts.length} parts`);
+    const quote = replyQuoteLines({
+      guildId: "1".repeat(19),
+      channelId: "2".repeat(19),
+      messageId: "3".repeat(19),
+      authorName: "*".repeat(64),
+      excerpt: `${"_".repeat(99)}…`,
+    });
+    for (const [k, part] of parts.entries()) {
+      assert.ok(discordTextLength(part) <= DISCORD_TEXT_LIMIT);
+      const content = composeMessage({ text: part, ...(k === 0 && { quote }) }).content;
+      assert.ok(content.length <= DISCORD_MESSAGE_LIMIT, `${content.length} characters`);
+      assert.ok(!content.endsWith("…"), "nothing cut");
+    }
+  });
+
+  it("cuts the end of a post only when links to files would take it past 2,000 characters", () => {
+    const links = Array.from({ length: 10 }, (_, i) => `https://files.example/${String(i).repeat(300)}`);
+    const c = composeMessage({ text: para({ type: "text", text: "see" }), links });
+    assert.equal(c.content.length, DISCORD_MESSAGE_LIMIT);
+    assert.ok(c.content.startsWith("see\n<https://files.example/0"));
+    assert.ok(c.content.endsWith("…"));
   });
 
   it("escapes names so they cannot format or ping", () => {

@@ -126,7 +126,7 @@ describe("XMPP to Discord", () => {
   });
 
   it("posts the parts still missing of a long message whose first part's answer was lost", async () => {
-    const body = `${"first half ".repeat(150)}\n\n${"second half ".repeat(150)}`.trim();
+    const body = `${"first half ".repeat(120)}\n\n${"second half ".repeat(120)}`.trim();
     h.fake.failNext({ method: "POST", pathIncludes: "/webhooks/", afterProcessing: true });
     await alicePosts(h, h.room, body);
     const second = await onDiscord(

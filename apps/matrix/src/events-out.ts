@@ -14,6 +14,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import {
   AdminNotices,
+  type ChannelLimits,
   type ConnectorHost,
   type DeleteRequest,
   type DirectRequest,
@@ -52,6 +53,27 @@ export interface EventsOutOptions {
 }
 
 type Content = Record<string, unknown>;
+
+/**
+ * Bytes of one message's `body` and `formatted_body` together, as JSON
+ * (escapes included), that one event may carry. Synapse refuses an event
+ * over 65,536 bytes (the whole federation PDU: content, room, sender,
+ * hashes, signatures, auth and prev events, together a few KB at most).
+ * An edit carries the text twice (the `* ` fallback and `m.new_content`),
+ * so it is about twice this plus a few hundred bytes of relations: 24,000
+ * leaves some 13 KB for everything else, and a message's edits always fit.
+ */
+export const MATRIX_TEXT_BYTES = 24_000;
+
+/** How Matrix counts a text: the JSON bytes of its `body` and `formatted_body`. */
+export function matrixTextBytes(text: RichText, ctx: MatrixWriteContext = {}): number {
+  const c = toMatrixContent(text, ctx);
+  return jsonBytes(c.body) + (c.formatted_body !== undefined ? jsonBytes(c.formatted_body) : 0);
+}
+
+function jsonBytes(s: string): number {
+  return Buffer.byteLength(JSON.stringify(s), "utf8");
+}
 
 /** Thread roots, parts and reaction ids serve one message each: they go when the message map forgets it. */
 const PER_MESSAGE = { expiresWithMessage: true } as const;
@@ -210,7 +232,25 @@ export class EventsOut {
     return {};
   }
 
-  /** Text and files as events from `ghost`; resolves with their IDs, the text's first. */
+  /**
+   * What one event carries: text of at most MATRIX_TEXT_BYTES, or one file
+   * (an event is either); the engine sends a longer message, or one with
+   * files, as several events, and edits and redacts each.
+   */
+  limits(): ChannelLimits {
+    const ctx = this.writeContext();
+    return {
+      maxTextLength: MATRIX_TEXT_BYTES,
+      textLength: (text) => matrixTextBytes(text, ctx),
+      maxAttachments: 1,
+      textWithAttachments: false,
+    };
+  }
+
+  /**
+   * Text and files as events from `ghost`; resolves with their IDs, the text's first. A room message comes
+   * from the engine as one event's worth (see `limits`); a direct message may still carry files too.
+   */
   private async post(
     ghost: string,
     roomId: string,
@@ -238,6 +278,7 @@ export class EventsOut {
     if (extra.thread !== undefined && root === undefined && ids[0] !== undefined) {
       await this.state.set(`thread:${roomId} ${extra.thread}`, ids[0], PER_MESSAGE);
     }
+    // A direct message's files, for `delete` (room messages are one event each: the engine keeps their parts).
     if (ids.length > 1) await this.state.set(`parts:${ids[0]}`, JSON.stringify(ids.slice(1)), PER_MESSAGE);
     return ids;
   }
@@ -304,6 +345,7 @@ export class EventsOut {
   }
 
   async delete(o: DeleteRequest): Promise<void> {
+    // The files of a direct message, or of a room message an earlier version posted as one request.
     const parts = await this.state.get(`parts:${o.id}`);
     const ids = [o.id, ...(parts ? (JSON.parse(parts) as string[]) : [])];
     const bot = botUserId(this.o.names);

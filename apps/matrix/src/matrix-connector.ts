@@ -7,6 +7,7 @@
  */
 import { createHmac, randomUUID } from "node:crypto";
 import type {
+  ChannelLimits,
   Connector,
   ConnectorCapabilities,
   ConnectorHost,
@@ -296,6 +297,11 @@ export class MatrixConnector implements Connector {
   /** Resolves when every transaction received so far is handled. */
   idle(): Promise<void> {
     return this.running?.transactions.idle() ?? Promise.resolve();
+  }
+
+  /** One event is a text of at most MATRIX_TEXT_BYTES or one file: the engine splits the rest. */
+  limits(): ChannelLimits {
+    return this.r.out.limits();
   }
 
   send(m: OutgoingMessage): Promise<{ readonly id: string }> {

@@ -170,6 +170,71 @@ describe("XMPP -> Matrix", () => {
     assert.equal(redaction.event.redacts ?? redaction.event.content.redacts, event.event_id);
   });
 
+  test("a message too long for one event goes as several, and a correction and a retraction reach every one", async () => {
+    // Four bold paragraphs of 2,200 CJK characters: 6,600 bytes each in `body` and as many again in
+    // `formatted_body`, over 50 KB in all. One event could hold it, but its edit (the text twice more) could not.
+    const para = (k: number, word: string) => `*${String(k)}${word.repeat(1100)}*`;
+    const body = [1, 2, 3, 4].map((k) => para(k, "漢字")).join("\n\n");
+    const { reflected, event } = await aliceSays(body, {}, (e) => String(e.content.body).includes("1漢字"));
+    const events: MatrixEventJson[] = [event];
+    for (const k of [2, 3, 4]) {
+      const holds = (e: MatrixEventJson) => String(e.content.body).includes(`${String(k)}漢字`);
+      if (events.some(holds)) continue;
+      events.push((await h.bob.waitFor(fromGhost(holds), 15_000, `the part holding paragraph ${k}`)).event);
+    }
+    assert.ok(events.length >= 2, `${events.length} events`);
+    for (const e of events) {
+      const size =
+        Buffer.byteLength(JSON.stringify(e.content.body)) + Buffer.byteLength(JSON.stringify(e.content.formatted_body));
+      assert.ok(size <= 24_000, `an event of ${size} bytes of text`);
+      assert.match(String(e.content.formatted_body), /<strong>/);
+    }
+    // The correction, as long: every paragraph says 字漢 instead of 漢字.
+    await h.alice.send(
+      buildMessage({
+        type: "groupchat",
+        to: h.room,
+        id: "fix-long",
+        body: [1, 2, 3, 4].map((k) => para(k, "字漢")).join("\n\n"),
+        replace: { id: reflected.originId ?? reflected.id ?? "" },
+      }),
+    );
+    const edited = new Map<string, string>();
+    while (edited.size < events.length) {
+      const edit = await h.bob.waitFor(
+        fromGhost((e) => e.content["m.relates_to"]?.rel_type === "m.replace"),
+        15_000,
+        `the edit of part ${edited.size + 1} of ${events.length}`,
+      );
+      edited.set(
+        String(edit.event.content["m.relates_to"]?.event_id),
+        String((edit.event.content["m.new_content"] as { body?: string }).body),
+      );
+    }
+    assert.deepEqual([...edited.keys()].sort(), events.map((e) => e.event_id).sort());
+    assert.ok([...edited.values()].every((b) => /\d字漢/.test(b) && !/\d漢字/.test(b)));
+    assert.deepEqual([...edited.values()].join("\n\n").match(/\d字/g), ["1字", "2字", "3字", "4字"]);
+    // The retraction redacts every part.
+    await h.alice.send(
+      buildMessage({
+        type: "groupchat",
+        to: h.room,
+        id: "retract-long",
+        retract: { id: stanzaIdBy(reflected, h.room) ?? reflected.id ?? "" },
+      }),
+    );
+    const redacted = new Set<string>();
+    while (redacted.size < events.length) {
+      const r = await h.bob.waitFor(
+        (i) => i.kind === "timeline" && i.event.type === "m.room.redaction" && isGhost(i.event.sender),
+        15_000,
+        `the redaction of part ${redacted.size + 1} of ${events.length}`,
+      );
+      redacted.add(String(r.event.redacts ?? r.event.content.redacts));
+    }
+    assert.deepEqual([...redacted].sort(), events.map((e) => e.event_id).sort());
+  });
+
   test("an XEP-0461 reply to a Matrix message is an m.in_reply_to", async () => {
     const question = await h.bob.sendText(h.roomId, "a question from Matrix");
     const got = (

@@ -9,6 +9,7 @@
  * whose answer was lost is found again (`findPosted`) instead of made twice.
  */
 import {
+  type ChannelLimits,
   type ConnectorState,
   type DeleteRequest,
   type DirectRequest,
@@ -43,7 +44,17 @@ const LOOKUP_PAGES = 10;
 /** Slack cuts `username` at 80 characters. */
 const MAX_USERNAME = 80;
 /** chat.postMessage truncates text past 40,000 characters. */
-const MAX_TEXT = 40_000;
+export const SLACK_TEXT_LIMIT = 40_000;
+
+/**
+ * What one post holds: 40,000 characters of mrkdwn; the engine cuts a longer
+ * room message into parts. (Direct messages, which the engine does not cut,
+ * are still cut short at the limit by `mrkdwnOf`.)
+ */
+export const SLACK_LIMITS: ChannelLimits = {
+  maxTextLength: SLACK_TEXT_LIMIT,
+  textLength: (text) => toMrkdwn(text, { mentionOf: slackMention }).length,
+};
 
 export interface SlackPostsOptions {
   readonly client: webApi.WebClient;
@@ -71,7 +82,7 @@ export function slackMention(t: MentionTarget): string | undefined {
 
 export function mrkdwnOf(text: RichText): string {
   const s = toMrkdwn(text, { mentionOf: slackMention });
-  return s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT - 1)}…` : s;
+  return s.length > SLACK_TEXT_LIMIT ? `${s.slice(0, SLACK_TEXT_LIMIT - 1)}…` : s;
 }
 
 function usernameOf(sender: XmppSender): string {
@@ -92,7 +103,7 @@ export class SlackPosts {
   }
 
   async send(m: OutgoingMessage): Promise<{ id: string }> {
-    const thread = await this.threadOf(m.channel, m.thread, m.replyTo?.id);
+    const thread = await this.threadOf(m.channel, m.thread, m.replyTo?.id, m.partOf);
     const id = await this.post(m.channel, m.sender, mrkdwnOf(m.text), m.attachments, thread, m.key);
     return { id };
   }
@@ -108,7 +119,7 @@ export class SlackPosts {
    */
   async findPosted(q: FindPostedRequest): Promise<{ id: string } | undefined> {
     const m = q.message;
-    const thread = await this.threadOf(m.channel, m.thread, m.replyTo?.id);
+    const thread = await this.threadOf(m.channel, m.thread, m.replyTo?.id, m.partOf);
     const ts = await this.findByKey(m.channel, thread, q.since, m.key);
     if (ts === undefined) return undefined;
     if (thread !== undefined) await this.o.state.set(`root:${m.channel}:${ts}`, thread, { expiresWithMessage: true });
@@ -337,14 +348,19 @@ export class SlackPosts {
     return file !== undefined && isSharedIn(file, channel);
   }
 
-  /** The Slack thread a message goes in: the XMPP thread when it is a Slack one, else the thread of the message it answers. */
+  /**
+   * The Slack thread a message goes in: the XMPP thread when it is a Slack one, else the thread of the
+   * message it answers; a later part of a message goes where its first part went (`partOf`).
+   */
   private async threadOf(
     channel: string,
     thread: string | undefined,
     replyTo: string | undefined,
+    partOf?: string,
   ): Promise<string | undefined> {
     if (isSlackTs(thread)) return (await this.o.state.get(`root:${channel}:${thread}`)) ?? thread;
     if (isSlackTs(replyTo)) return (await this.o.state.get(`root:${channel}:${replyTo}`)) ?? replyTo;
+    if (isSlackTs(partOf)) return this.o.state.get(`root:${channel}:${partOf}`);
     return undefined;
   }
 

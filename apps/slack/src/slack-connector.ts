@@ -14,6 +14,7 @@
  */
 import type { AddressInfo } from "node:net";
 import {
+  type ChannelLimits,
   type Connector,
   type ConnectorCapabilities,
   type ConnectorHost,
@@ -44,7 +45,7 @@ import { DmChannels } from "./dm-channels.ts";
 import { HandledOnce } from "./handled-once.ts";
 import { IncomingEvents } from "./incoming-events.ts";
 import { MemberPresence } from "./member-presence.ts";
-import { SlackPosts } from "./outgoing-posts.ts";
+import { SLACK_LIMITS, SlackPosts } from "./outgoing-posts.ts";
 import { SlackFailures, slackErrorCode } from "./slack-failures.ts";
 import { type FrameEmitter, guardSocketFrames } from "./socket-frame-guard.ts";
 
@@ -388,6 +389,11 @@ export class SlackConnector implements Connector {
     if (!this.running || this.stopping)
       throw new TransientError("the Slack connector is stopped; retried after it starts");
     return this.running;
+  }
+
+  /** 40,000 characters of mrkdwn a post (`SLACK_LIMITS`): the engine cuts a longer message into parts. */
+  limits(): ChannelLimits {
+    return SLACK_LIMITS;
   }
 
   async send(m: OutgoingMessage): Promise<{ id: string }> {

@@ -46,6 +46,7 @@ export {
   warned,
 } from "./doctor/doctor-check.ts";
 export { Bridge, type BridgeOptions, type DeliveryRetryPolicy } from "./engine/bridge.ts";
+export { cutText, fitsLimits, splitRichText } from "./engine/message-parts.ts";
 export * from "./format/index.ts";
 export { type DownloadedMedia, downloadMedia } from "./media/download-media.ts";
 export type { FetchMediaOptions, HostLookup } from "./media/fetch-media.ts";

@@ -25,6 +25,7 @@ export * from "./delivery/backoff.ts";
 export { DeliveryClosedError } from "./delivery/delivery-errors.ts";
 export * from "./delivery/delivery-ledger.ts";
 export * from "./delivery/delivery-queue.ts";
+export { type MessagePart, messageParts, partKey } from "./engine/message-parts.ts";
 export type { Occupant } from "./engine/occupant-roster.ts";
 export * from "./engine/reflection-tracker.ts";
 export { RelayJoinError } from "./engine/relay-join.ts";

@@ -41,6 +41,8 @@ export interface HarnessOptions {
   readonly limits?: Readonly<Record<string, number>>;
   /** Top-level sections added to the bridge config (e.g. `permissions`), as YAML. */
   readonly extraConfig?: string;
+  /** The connector the bridge starts with (default: a plain `ReferenceConnector` on the network). */
+  readonly connector?: (net: ReferenceNetwork) => ReferenceConnector;
 }
 
 export interface Harness {
@@ -128,7 +130,7 @@ export async function startHarness(kind: XmppServerKind, options: HarnessOptions
   const h: Harness = {
     server,
     net,
-    connector: new ReferenceConnector(net),
+    connector: options.connector?.(net) ?? new ReferenceConnector(net),
     bridge: undefined as unknown as Bridge,
     store,
     alice,

@@ -4,5 +4,4 @@
  */
 export type { DiscordReadContext, DiscordWriteContext } from "./context.ts";
 export { fromDiscordMarkdown } from "./read.ts";
-export { DISCORD_MESSAGE_LIMIT, splitDiscordMessage } from "./split.ts";
 export { toDiscordMarkdown, type WrittenMarkdown, writeDiscordMarkdown } from "./write.ts";

@@ -272,9 +272,18 @@ export interface OutgoingMessage {
   readonly timestamp?: number;
   /**
    * Idempotency key: the same key is never posted twice by the engine, but a
-   * connector whose network accepts a nonce should pass it on.
+   * connector whose network accepts a nonce should pass it on. The parts
+   * after the first of a message the engine split have keys of their own,
+   * `${key}#2`, `${key}#3`..., and the posts of files that go alone
+   * `${key}#f1`, `${key}#f2`...
    */
   readonly key: string;
+  /**
+   * For a part after the first of a message the engine split (or a part
+   * a correction added): the remote id of the message's first part, so a
+   * connector can put it where that one is.
+   */
+  readonly partOf?: string;
 }
 
 /**
@@ -403,6 +412,53 @@ export interface ConnectorCapabilities {
   readonly receipts?: boolean;
 }
 
+/**
+ * What one post may carry in a channel, so the engine can send a message
+ * that is too big for one post as several: it cuts the text at paragraph
+ * breaks, else line breaks, else spaces (a code block cut in two becomes
+ * two code blocks, each with its fences), and gives the files out over
+ * the posts. Each part is a `send` of its own with a key of its own
+ * (`${key}#2`, `${key}#3`...), and every part is in the message map:
+ * corrections edit each part (posting parts a longer text needs, deleting
+ * those a shorter one does not), retractions delete each part, reactions
+ * go to the first part, and a remote reply to any part answers the one
+ * XMPP message. A connector with limits never splits on its own.
+ */
+export interface ChannelLimits {
+  /**
+   * The longest text one post may carry, as `textLength` counts it. Leave
+   * it out when the network takes any length the engine relays.
+   */
+  readonly maxTextLength?: number;
+  /**
+   * How long `text` is the way the network counts it: the length of the
+   * connector's own markup of it (Discord counts 2,000 characters of the
+   * markdown it is sent, not of what it shows), bytes of the event, or
+   * whatever the limit is about. Include what the connector adds to every
+   * post; for what it adds to the first part of some, see `firstPartRoom`.
+   * Called many times while a message is cut, so
+   * it must be quick and must not throw. Without it the engine counts the
+   * code points of the plain text (`toPlainText`).
+   */
+  textLength?(text: RichText): number;
+  /**
+   * How much of `maxTextLength` the first part of a message leaves free, for
+   * what the connector puts before it on some posts (Discord's quote of the
+   * message a reply answers, which a webhook cannot otherwise show). The
+   * parts after it take the whole length.
+   */
+  readonly firstPartRoom?: number;
+  /** Files one post may carry (at least 1); the rest go in posts of their own, that many each. */
+  readonly maxAttachments?: number;
+  /**
+   * False when a post cannot carry text and files together (a Matrix event
+   * is a text or a file): the text's parts go first, then the files, each
+   * post with `maxAttachments` of them and no text. Otherwise (the default)
+   * the first post carries the files with the first part of the text.
+   */
+  readonly textWithAttachments?: boolean;
+}
+
 /** An XMPP occupant of a linked room, as `occupant` reports them. */
 export interface XmppOccupantEvent {
   readonly channel: string;
@@ -434,7 +490,16 @@ export interface Connector {
    * during the stop, not after it: those wait for the next start).
    */
   stop(): Promise<void>;
-  /** Posts as `sender`; resolves with the remote id. Throws TransientError/PermanentError (delivery) on failure. */
+  /**
+   * What one post may carry in `channel` (see `ChannelLimits`); the engine
+   * splits what is bigger. Asked for every message, so it must be quick.
+   * Without it, every message goes in one `send`, however long.
+   */
+  limits?(channel: string): ChannelLimits;
+  /**
+   * Posts as `sender`; resolves with the remote id. Throws TransientError/PermanentError (delivery) on failure.
+   * With `limits`, one `send` is one post: the engine hands over each part of a long message on its own.
+   */
   send(m: OutgoingMessage): Promise<{ readonly id: string }>;
   /**
    * Looks on the network for the post of `request.message` (known by its
@@ -448,8 +513,8 @@ export interface Connector {
    * from the room's archive after a restart), never before a first attempt.
    * Resolve with the remote id of the post found (the engine then maps it and
    * does not post), or undefined when the network does not have it (the
-   * engine posts). A connector that posts one message in several parts may
-   * post the parts still missing before it answers. Throw `TransientError`
+   * engine posts). Each part of a message the engine split is asked about
+   * on its own, by its own key. Throw `TransientError`
    * when the network cannot be read now (asked again later); after any other
    * failure the engine posts (a duplicate is possible, a loss is not).
    * Optional: a network that takes an idempotency key with the post (Matrix

@@ -53,7 +53,7 @@ export function postRecordMsOf(catchUpMaxAgeHours: number, retrySeconds: number)
 export interface RemotePostsOptions {
   readonly network: string;
   readonly connector: Connector;
-  readonly store: Pick<BridgeStore, "byXmppId" | "recordMessage" | "getState" | "setState">;
+  readonly store: Pick<BridgeStore, "byXmppId" | "partsByXmppId" | "recordMessage" | "getState" | "setState">;
   readonly logger: Logger;
   /** How long the record of a first attempt is kept: at least as long as a catch-up may read the message again. */
   readonly keepMs: number;
@@ -78,6 +78,8 @@ export interface RemotePost {
   readonly attempt: number;
   /** Read again from the room's archive: an earlier run (or link) may have posted it. */
   readonly replay: boolean;
+  /** Which post of the message this is, when the engine split it (see `MessageRecord.part`); 0 by default. */
+  readonly part?: number;
 }
 
 /** One XMPP user's direct message to a remote user. */
@@ -124,9 +126,20 @@ export class RemotePosts {
   async post(p: RemotePost): Promise<{ readonly id: string; readonly outcome: PostOutcome }> {
     const m = p.message;
     const again = p.attempt > 1 || p.replay;
+    const part = p.part ?? 0;
     if (again) {
-      const known = await this.o.store.byXmppId(this.o.network, p.room, p.xmppId, m.channel);
-      if (known !== undefined && known.direction === "to-remote" && known.channel === m.channel) {
+      const known =
+        part === 0
+          ? await this.o.store.byXmppId(this.o.network, p.room, p.xmppId, m.channel)
+          : (await this.o.store.partsByXmppId(this.o.network, p.room, p.xmppId, m.channel)).find(
+              (r) => (r.part ?? 0) === part,
+            );
+      if (
+        known !== undefined &&
+        known.direction === "to-remote" &&
+        known.channel === m.channel &&
+        (known.part ?? 0) === part
+      ) {
         this.o.logger.debug("posted before (the message map has it); not posting it again", {
           room: p.room,
           channel: m.channel,
@@ -155,6 +168,7 @@ export class RemotePosts {
       sender: p.author,
       direction: "to-remote",
       createdAt: p.createdAt,
+      ...(part !== 0 && { part }),
     });
     return { id, outcome: found !== undefined ? "found" : "posted" };
   }

@@ -31,6 +31,7 @@ import { boundedBody, boundedName, boundedReactions, MAX_ID_BYTES, oversizedIdOf
 import { mentionNicks, type NickCandidate } from "./nick-mentions.ts";
 import { OccupantIdentities } from "./occupant-identity.ts";
 import type { Occupant } from "./occupant-roster.ts";
+import { RemoteParts } from "./remote-parts.ts";
 import type { RemotePosts } from "./remote-posts.ts";
 import type { ArchivedMessage } from "./room-archive.ts";
 import { isOwnStanzaId } from "./stanza-ids.ts";
@@ -87,12 +88,12 @@ export class XmppToRemote {
   /** What each room says, taken up in the order it was said (rooms in parallel). */
   private readonly pipeline: OrderedLines;
 
-  /** Posts to the channels, once across retries and restarts. */
-  private readonly posts: RemotePosts;
+  /** Posts to the channels, once across retries and restarts, in as many parts as the channel's limits need. */
+  private readonly parts: RemoteParts;
 
   constructor(ctx: EngineContext, posts: RemotePosts) {
     this.ctx = ctx;
-    this.posts = posts;
+    this.parts = new RemoteParts(ctx, posts);
     this.identities = new OccupantIdentities(ctx.store);
     this.pipeline = new OrderedLines({
       onError: (room, e) => this.relayFailed(room, e),
@@ -300,7 +301,6 @@ export class XmppToRemote {
 
     if (m.replace) {
       if (!supports(connector, "edits")) return NOTHING;
-      const edit = connector.edit.bind(connector);
       const target = m.replace.id;
       const text = this.textOf(m, room);
       // Keyed by the correction's own id: the same correction read again is the same request.
@@ -313,12 +313,23 @@ export class XmppToRemote {
       return {
         done: this.inEachChannel(room, channels, `to-remote edit ${this.ctx.network} ${room} ${editId}`, {
           describe: `edit of ${target}`,
-          run: async (channel, key) => {
-            const r = await this.mapped(room, target);
+          run: async (channel, key, attempt) => {
+            const parts = await this.ctx.store.partsByXmppId(this.ctx.network, room, target, channel);
+            const r = parts[0];
             if (r?.direction !== "to-remote" || r.channel !== channel) return;
             if (r.sender !== authorKey) return this.notTheAuthor(room, "correction", nick, target);
-            this.ctx.echoes.expect("edit", r.remoteId);
-            await edit({ channel, id: r.remoteId, sender, text, key });
+            await this.parts.edit({
+              room,
+              channel,
+              parts,
+              xmppId: target,
+              sender,
+              text,
+              key,
+              ...(m.thread && connector.capabilities.threads && { thread: m.thread.id }),
+              attempt,
+              replay: archived !== undefined,
+            });
           },
         }),
       };
@@ -328,13 +339,14 @@ export class XmppToRemote {
       const target = m.retract.id;
       return {
         done: this.deleteInEachChannel(room, channels, target, async (channel) => {
-          const r = await this.mapped(room, target);
+          const parts = await this.ctx.store.partsByXmppId(this.ctx.network, room, target, channel);
+          const r = parts[0];
           if (r?.direction !== "to-remote" || r.channel !== channel) return undefined;
           if (r.sender !== authorKey) {
             this.notTheAuthor(room, "retraction", nick, target);
             return undefined;
           }
-          return { record: r, sender, moderator: false };
+          return { parts, sender, moderator: false };
         }),
       };
     }
@@ -385,7 +397,7 @@ export class XmppToRemote {
     room: string,
     channels: readonly string[],
     key: string,
-    job: { readonly describe: string; run(channel: string, key: string): Promise<void> },
+    job: { readonly describe: string; run(channel: string, key: string, attempt: number): Promise<void> },
   ): Promise<unknown> {
     const outcomes = channels.map((channel) => {
       const channelKey = channels.length === 1 ? key : `${key} ${channel}`;
@@ -393,7 +405,7 @@ export class XmppToRemote {
         key: channelKey,
         lane: `remote:${channel}`,
         describe: `${job.describe} in ${room} to channel ${channel}`,
-        run: () => job.run(channel, channelKey),
+        run: (attempt) => job.run(channel, channelKey, attempt),
       });
     });
     return Promise.all(outcomes);
@@ -406,7 +418,8 @@ export class XmppToRemote {
     target: string,
     find: (channel: string) => Promise<
       | {
-          readonly record: MessageRecord;
+          /** Every part of the message in the channel, the first first. */
+          readonly parts: readonly MessageRecord[];
           readonly sender: XmppSender;
           readonly moderator: boolean;
           readonly reason?: string;
@@ -414,24 +427,12 @@ export class XmppToRemote {
       | undefined
     >,
   ): Promise<unknown> {
-    const connector = this.ctx.connector;
-    if (!supports(connector, "deletes")) return NOTHING.done;
-    const del = connector.delete.bind(connector);
+    if (!supports(this.ctx.connector, "deletes")) return NOTHING.done;
     return this.inEachChannel(room, channels, `to-remote delete ${this.ctx.network} ${room} ${target}`, {
       describe: `deletion of ${target}`,
       run: async (channel, key) => {
         const found = await find(channel);
-        if (!found) return;
-        const { record: r, sender, moderator, reason } = found;
-        this.ctx.echoes.expect("delete", r.remoteId);
-        await del({
-          channel: r.channel,
-          id: r.remoteId,
-          sender,
-          moderator,
-          key,
-          ...(reason !== undefined && reason !== "" && { reason }),
-        });
+        if (found) await this.parts.delete({ ...found, key });
       },
     });
   }
@@ -657,8 +658,9 @@ export class XmppToRemote {
               replyTo = { id: r.remoteId, ...(replyAuthor !== undefined && { authorName: replyAuthor }) };
             }
           }
-          // Once: a retry, or a message read again from the archive, first looks for an earlier attempt's post.
-          const { id } = await this.posts.post({
+          // Once: a retry, or a message read again from the archive, first looks for an earlier attempt's post
+          // (of each part, for a message the channel's limits cut).
+          return this.parts.post({
             message: {
               channel,
               sender,
@@ -678,7 +680,6 @@ export class XmppToRemote {
             attempt,
             replay: archived !== undefined,
           });
-          return id;
         },
       });
     });
@@ -756,10 +757,10 @@ export class XmppToRemote {
     const nick = by?.toLowerCase().startsWith(`${room.toLowerCase()}/`) ? by.slice(room.length + 1) : "moderator";
     const sender: XmppSender = { jid: by ?? room, nick };
     const done = this.deleteInEachChannel(room, channels, moderation.id, async (channel) => {
-      const r = await this.mapped(room, moderation.id);
-      if (!r || r.channel !== channel) return undefined;
+      const parts = await this.ctx.store.partsByXmppId(this.ctx.network, room, moderation.id, channel);
+      if (parts[0]?.channel !== channel) return undefined;
       return {
-        record: r,
+        parts,
         sender,
         moderator: true,
         ...(moderation.reason !== undefined && { reason: moderation.reason }),

@@ -113,6 +113,14 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX parley_unconfirmed_in_order ON parley_unconfirmed (network, queued_at, seq)",
     ],
   },
+  {
+    version: 4,
+    name: "message parts: a message posted in several parts has a row per part, numbered",
+    sql: [
+      // 0: the first (or only) post; 1, 2...: further parts of the text; -1, -2...: posts of files alone.
+      "ALTER TABLE parley_messages ADD COLUMN part INTEGER NOT NULL DEFAULT 0",
+    ],
+  },
 ];
 
 export function migrationStatements(m: Migration, dialect: Dialect): readonly string[] {

@@ -49,7 +49,9 @@ const LINK_SOURCES = ["config", "admin"] as const;
 const DEFAULT_DEAD_LETTER_LIMIT = 100;
 const MAX_DEAD_LETTER_LIMIT = 10_000;
 
-const MESSAGE_COLUMNS = "network, channel, remote_id, room, stanza_id, origin_id, sender, direction, created_at";
+const MESSAGE_COLUMNS = "network, channel, remote_id, room, stanza_id, origin_id, sender, direction, created_at, part";
+/** Parts of a message in order: those of its text (0, 1, 2...), then its files (-1, -2...). */
+const PART_ORDER = "CASE WHEN part < 0 THEN 1 ELSE 0 END, ABS(part)";
 const LINK_COLUMNS = "network, channel, room, source, created_at";
 const PUPPET_COLUMNS = "network, remote_id, display_name, avatar_url, avatar_hash, updated_at";
 const DEAD_LETTER_COLUMNS = "delivery_key, lane, payload, error, attempts, dead_at";
@@ -135,10 +137,11 @@ export class SqlStore implements BridgeStore {
       checkText("sender", r.sender),
       checkOneOf("direction", r.direction, DIRECTIONS),
       checkInteger("createdAt", r.createdAt),
+      checkInteger("part", r.part ?? 0),
     ];
     const insert = this.run(
-      `INSERT INTO parley_messages (network, remote_id, room, channel, stanza_id, origin_id, sender, direction, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO parley_messages (network, remote_id, room, channel, stanza_id, origin_id, sender, direction, created_at, part)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (network, remote_id, room) DO UPDATE SET
          stanza_id = COALESCE(parley_messages.stanza_id, excluded.stanza_id),
          origin_id = COALESCE(parley_messages.origin_id, excluded.origin_id)`,
@@ -212,12 +215,39 @@ export class SqlStore implements BridgeStore {
     const rows = await this.all(
       `SELECT ${MESSAGE_COLUMNS} FROM parley_messages
        WHERE network = ? AND room = ? AND (stanza_id = ? OR origin_id = ?)${inChannel}
-       ORDER BY CASE WHEN stanza_id = ? THEN 0 ELSE 1 END, created_at
+       ORDER BY CASE WHEN stanza_id = ? THEN 0 ELSE 1 END, ${PART_ORDER}, created_at
        LIMIT 1`,
       channel !== undefined ? [network, room, id, id, channel, id] : [network, room, id, id, id],
     );
     const row = rows[0];
     return row ? messageFromRow(row) : undefined;
+  }
+
+  async partsByXmppId(network: string, room: string, id: string, channel: string): Promise<MessageRecord[]> {
+    const first = await this.byXmppId(network, room, id, channel);
+    if (first === undefined) return [];
+    // The parts share the first's ids: the one it was found by names them all.
+    const [column, value] = first.stanzaId === id ? ["stanza_id", id] : ["origin_id", first.originId ?? id];
+    const rows = await this.all(
+      `SELECT ${MESSAGE_COLUMNS} FROM parley_messages
+       WHERE network = ? AND room = ? AND channel = ? AND ${column} = ?
+       ORDER BY ${PART_ORDER}, created_at`,
+      [network, room, channel, value],
+    );
+    return rows.map(messageFromRow);
+  }
+
+  async forgetMessage(network: string, remoteId: string, room: string): Promise<void> {
+    this.open();
+    if (!isStorableId("network", network) || !isStorableId("remoteId", remoteId) || !isStorableId("room", room)) return;
+    const write = this.run("DELETE FROM parley_messages WHERE network = ? AND remote_id = ? AND room = ?", [
+      network,
+      remoteId,
+      room,
+    ]);
+    this.pendingByRemote.add(remoteKey(network, remoteId), write);
+    this.pendingByRoom.add(roomKey(network, room), write);
+    await write;
   }
 
   // --- room links ----------------------------------------------------------
@@ -482,6 +512,12 @@ export class SqlStore implements BridgeStore {
   }
 }
 
+/** The part number of a row, left out for the first part (as rows written before parts existed read). */
+function partOf(row: SqlRow): { part?: number } {
+  const part = row.part === undefined || row.part === null ? 0 : integerColumn(row, "part");
+  return part === 0 ? {} : { part };
+}
+
 function messageFromRow(row: SqlRow): MessageRecord {
   const stanzaId = optionalTextColumn(row, "stanza_id");
   const originId = optionalTextColumn(row, "origin_id");
@@ -499,6 +535,7 @@ function messageFromRow(row: SqlRow): MessageRecord {
     sender: textColumn(row, "sender"),
     direction,
     createdAt: integerColumn(row, "created_at"),
+    ...partOf(row),
   };
 }
 

@@ -26,6 +26,14 @@ export interface MessageRecord {
   readonly direction: "to-xmpp" | "to-remote";
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
+  /**
+   * Which post of the message this row is, when the network got it in
+   * several (the engine splits what is too long for one post): 0 (or
+   * absent) the first, 1, 2... the further parts of its text, -1, -2... the
+   * posts of files that went on their own. Every part has the message's
+   * room, stanza-id and origin-id.
+   */
+  readonly part?: number;
 }
 
 /** A remote channel linked to a MUC room; `config` links are re-asserted at every start, `admin` ones only live here. */
@@ -100,9 +108,17 @@ export interface BridgeStore {
   byRemoteId(network: string, remoteId: string): Promise<MessageRecord[]>;
   /**
    * The message in `room` whose stanzaId or originId is `id` (a stanzaId match wins); with `channel`, only
-   * its record in that remote channel (a room linked to several channels has one per channel).
+   * its record in that remote channel (a room linked to several channels has one per channel). Of a
+   * message posted in parts, its first part.
    */
   byXmppId(network: string, room: string, id: string, channel?: string): Promise<MessageRecord | undefined>;
+  /**
+   * Every part of the message in `room` whose stanzaId or originId is `id`, in `channel`: the parts of its
+   * text in order (0, 1, 2...), then the posts of its files (-1, -2...); [] when none is mapped.
+   */
+  partsByXmppId(network: string, room: string, id: string, channel: string): Promise<MessageRecord[]>;
+  /** Forgets one row of the message map (a part an edit no longer needs, deleted from the network). */
+  forgetMessage(network: string, remoteId: string, room: string): Promise<void>;
 
   /** Adds a link, or updates the source of one that exists (keeping its createdAt). */
   putLink(link: RoomLink): Promise<void>;
