@@ -5,11 +5,17 @@
  * the XMPP user who wrote last (the engine routes them). Edits keep the sender mark.
  */
 import { createHash } from "node:crypto";
-import { type Logger, type OutgoingAttachment, PermanentError, type RichText, type XmppSender } from "@parley/bridge";
+import {
+  isRecord,
+  type Logger,
+  type OutgoingAttachment,
+  PermanentError,
+  type RichText,
+  type XmppSender,
+} from "@parley/bridge";
 import type { RawFile, REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
 import type { DmChannels } from "./dm-channels.ts";
-import { isRecord } from "./members.ts";
 import type { MessageBook, SentRecord } from "./message-book.ts";
 import { messagesAfter, PAGE } from "./messages-after.ts";
 import { composeDirect, directPrefix } from "./outgoing-message.ts";

@@ -7,6 +7,7 @@
  * only when the last of them takes theirs back.
  */
 import type { ConnectorState, Logger, ReactRequest } from "@parley/bridge";
+import { stringListOf } from "@parley/bridge";
 import type { REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
 import type { GuildDirectory } from "./guild-directory.ts";
@@ -38,7 +39,7 @@ export class BotReactions {
       return;
     }
     const key = `reactors:${r.id}:${r.emoji}`;
-    const reactors = new Set(parseList(await this.o.state.get(key)));
+    const reactors = new Set(stringListOf(await this.o.state.get(key)));
     const before = reactors.size;
     if (r.action === "add") reactors.add(r.sender.jid);
     else reactors.delete(r.sender.jid);
@@ -66,15 +67,5 @@ export class BotReactions {
     // A Unicode emoji is a few code points at most; anything else is not an emoji Discord knows.
     if (emoji.trim() === "" || Array.from(emoji).length > 16 || /[\s:<>]/.test(emoji)) return undefined;
     return encodeURIComponent(emoji);
-  }
-}
-
-function parseList(raw: string | undefined): string[] {
-  if (raw === undefined) return [];
-  try {
-    const v: unknown = JSON.parse(raw);
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
-  } catch {
-    return []; // a saved list that is not JSON counts as empty
   }
 }

@@ -23,10 +23,10 @@ import type {
   Logger,
   RemoteMessage,
 } from "@parley/bridge";
+import { isRecord } from "@parley/bridge";
 import type { REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
 import type { GuildDirectory } from "./guild-directory.ts";
-import { isRecord } from "./members.ts";
 import type { ApiFailures } from "./permissions.ts";
 import { compareSnowflakes, isSnowflake, snowflakeAt, timeOfSnowflake } from "./snowflake.ts";
 

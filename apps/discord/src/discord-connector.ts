@@ -122,17 +122,8 @@ interface Placed {
 export class DiscordConnector implements Connector {
   readonly network = "discord";
   readonly displayName = "Discord";
-  readonly capabilities: ConnectorCapabilities = {
-    edits: true,
-    deletes: true,
-    replies: true,
-    reactions: true,
-    attachments: true,
-    threads: true,
-    typing: true,
-    directMessages: true,
-    presence: true,
-  };
+  /** Replies, files, threads and presence; the rest is on where a method stands for it (`edit`, `react`...). */
+  readonly capabilities: ConnectorCapabilities = { replies: true, attachments: true, threads: true, presence: true };
   /** Catch-up reads Discord's history (`history`); threads are channels of their own. */
   readonly historyOptions = DISCORD_HISTORY;
   readonly options: DiscordOptions;

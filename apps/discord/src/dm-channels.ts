@@ -6,10 +6,9 @@
  * polite answer here (at most once an hour per user) and goes nowhere.
  */
 
-import { addBounded, type Logger, setBounded } from "@parley/bridge";
+import { addBounded, isRecord, type Logger, setBounded } from "@parley/bridge";
 import type { REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
-import { isRecord } from "./members.ts";
 import type { ApiFailures } from "./permissions.ts";
 
 export const POLITE_ANSWER =

@@ -7,11 +7,12 @@
  * engine drops.
  */
 import type { ConnectorHost, Logger, RemoteMessage, RemotePresence, RemoteUser } from "@parley/bridge";
+import { isRecord } from "@parley/bridge";
 import type { CDN } from "discord.js";
 import type { DmChannels } from "./dm-channels.ts";
 import type { GuildDirectory } from "./guild-directory.ts";
 import { contentOf, type IncomingContext, isConversation } from "./incoming-message.ts";
-import { isRecord, personFromPayload, presenceOf, remoteUserOf } from "./members.ts";
+import { personFromPayload, presenceOf, remoteUserOf } from "./members.ts";
 import type { MessageBook } from "./message-book.ts";
 import type { PresentMembers } from "./present-members.ts";
 import { isSnowflake } from "./snowflake.ts";

@@ -9,6 +9,7 @@
 import {
   type Block,
   type Inline,
+  isRecord,
   normalizeRichText,
   plainRichText,
   type RemoteAttachment,
@@ -18,7 +19,7 @@ import {
 import type { CDN } from "discord.js";
 import type { GuildDirectory } from "./guild-directory.ts";
 import { fromDiscordMarkdown } from "./markdown/index.ts";
-import { displayNameOf, isRecord, personFromPayload } from "./members.ts";
+import { displayNameOf, personFromPayload } from "./members.ts";
 
 /** Message types that carry something people wrote; the rest are system notices (joins, pins, boosts...). */
 const CONVERSATION_TYPES = new Set([0, 19, 20, 23]);

@@ -5,6 +5,7 @@
  * custom status as XMPP presence.
  */
 import type { RemotePresence, RemoteStatus, RemoteUser } from "@parley/bridge";
+import { isRecord } from "@parley/bridge";
 import type { CDN } from "discord.js";
 
 /** A Discord user as a gateway payload or a cache gives them, reduced to what a puppet needs. */
@@ -84,10 +85,6 @@ export function presenceOf(payload: { status?: unknown; activities?: unknown }):
     }
   }
   return { status, ...(message !== undefined && { message }) };
-}
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 function stringOrNull(v: unknown): string | null | undefined {

@@ -7,8 +7,7 @@
  * Kept in the connector state, with a bounded cache in front.
  */
 
-import { type ConnectorState, setBounded } from "@parley/bridge";
-import { isRecord } from "./members.ts";
+import { type ConnectorState, isRecord, setBounded } from "@parley/bridge";
 
 export interface SentRecord {
   /** The webhook that posted it; absent for a bot message (a DM). */

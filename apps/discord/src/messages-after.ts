@@ -3,9 +3,10 @@
  * look for a post whose answer was lost reads (webhook posts in rooms, bot
  * DMs).
  */
+
+import { isRecord } from "@parley/bridge";
 import type { REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
-import { isRecord } from "./members.ts";
 import type { ApiFailures } from "./permissions.ts";
 import { compareSnowflakes, isSnowflake } from "./snowflake.ts";
 

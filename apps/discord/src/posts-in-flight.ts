@@ -21,8 +21,8 @@
  * from the catch-up age and the delivery retries), a day when not told.
  */
 import type { ConnectorState, Logger } from "@parley/bridge";
+import { isRecord } from "@parley/bridge";
 import type { REST } from "discord.js";
-import { isRecord } from "./members.ts";
 import { messagesAfter, PAGE } from "./messages-after.ts";
 import type { ApiFailures } from "./permissions.ts";
 import { snowflakeAt } from "./snowflake.ts";

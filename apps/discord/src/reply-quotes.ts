@@ -5,12 +5,12 @@
  * engine does not say (the excerpt, sometimes the author) is read from
  * Discord; a reply whose original cannot be read still gets its jump link.
  */
-import { type OutgoingMessage, toPlainText } from "@parley/bridge";
+import { isRecord, type OutgoingMessage, toPlainText } from "@parley/bridge";
 import type { REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
 import type { GuildDirectory } from "./guild-directory.ts";
 import { excerpt, textOfContent } from "./incoming-message.ts";
-import { isRecord, remoteUserOf } from "./members.ts";
+import { remoteUserOf } from "./members.ts";
 import type { MessageBook } from "./message-book.ts";
 import { replyQuoteLines } from "./outgoing-message.ts";
 

@@ -6,10 +6,9 @@
  * Discord (10015) is forgotten, and the call fails as transient: the retry
  * finds or makes a new one.
  */
-import { PermanentError, TransientError, type XmppSender } from "@parley/bridge";
+import { isRecord, PermanentError, TransientError, type XmppSender } from "@parley/bridge";
 import type { RawFile, REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
-import { isRecord } from "./members.ts";
 import { type ApiCall, ApiFailures } from "./permissions.ts";
 import { webhookUsername } from "./webhook-username.ts";
 import type { ChannelWebhooks, WebhookRef } from "./webhooks.ts";

@@ -7,9 +7,9 @@
  * webhooks posted are still recognised as echoes.
  */
 import type { ConnectorState, Logger } from "@parley/bridge";
+import { isRecord } from "@parley/bridge";
 import type { REST } from "discord.js";
 import { Routes } from "discord-api-types/v10";
-import { isRecord } from "./members.ts";
 import type { ApiFailures } from "./permissions.ts";
 
 export interface WebhookRef {

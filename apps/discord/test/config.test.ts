@@ -89,7 +89,7 @@ describe("connectors.discord options", () => {
     const c = createConnector({ token: TOKEN }, { logger });
     assert.equal(c.network, "discord");
     assert.equal(c.displayName, "Discord");
-    assert.equal(c.capabilities.directMessages, true);
+    assert.equal(typeof c.sendDirect, "function", "direct messages are on: the connector has sendDirect");
   });
 });
 

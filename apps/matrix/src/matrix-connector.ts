@@ -69,19 +69,8 @@ interface Running {
 export class MatrixConnector implements Connector {
   readonly network = "matrix";
   readonly displayName = "Matrix";
-  readonly capabilities: ConnectorCapabilities = {
-    edits: true,
-    deletes: true,
-    replies: true,
-    reactions: true,
-    attachments: true,
-    threads: true,
-    typing: true,
-    directMessages: true,
-    presence: true,
-    occupants: true,
-    receipts: true,
-  };
+  /** Replies, files, threads and presence; the rest is on where a method stands for it (`edit`, `react`...). */
+  readonly capabilities: ConnectorCapabilities = { replies: true, attachments: true, threads: true, presence: true };
   readonly options: MatrixOptions;
   private readonly o: MatrixConnectorOptions;
   private running: Running | undefined;

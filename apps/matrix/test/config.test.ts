@@ -73,8 +73,8 @@ describe("connectors.matrix options", () => {
     >[1]["config"];
     const c = createConnector(minimal, { logger, config });
     assert.equal(c.network, "matrix");
-    assert.equal(c.capabilities.occupants, true);
-    assert.equal(c.capabilities.receipts, true);
+    assert.equal(typeof c.occupant, "function", "occupants are on: the connector has occupant");
+    assert.equal(typeof c.read, "function", "read markers are on: the connector has read");
     assert.throws(() => createConnector({}, { logger, config }), ConfigError);
   });
 });

@@ -7,6 +7,7 @@
  * lately from what it is handed.
  */
 import type { ConnectorHost, Logger, RemoteAttachment, RemoteMessage, RemoteUser, RichText } from "@parley/bridge";
+import { isRecord } from "@parley/bridge";
 import type { SlackDirectory, SlackUserObject } from "./directory.ts";
 import { fromMrkdwn, fromRichTextBlocks, mentionedIds, reactionEmoji } from "./format/index.ts";
 import { type HandledOnce, messageKey } from "./handled-once.ts";
@@ -337,8 +338,4 @@ export function isDmChannel(channel: string): boolean {
 function changed(now: SlackMessage, before: SlackMessage | undefined): boolean {
   if (!before) return true;
   return now.text !== before.text || JSON.stringify(now.blocks ?? null) !== JSON.stringify(before.blocks ?? null);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }

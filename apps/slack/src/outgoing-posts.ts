@@ -23,6 +23,7 @@ import {
   PermanentError,
   type ReactRequest,
   type RichText,
+  stringListOf,
   TransientError,
   type XmppSender,
 } from "@parley/bridge";
@@ -227,7 +228,7 @@ export class SlackPosts {
       return;
     }
     const key = `react:${o.channel}:${o.id}:${name}`;
-    const givers = new Set<string>(parseList(await this.o.state.get(key)));
+    const givers = new Set<string>(stringListOf(await this.o.state.get(key)));
     const before = givers.size;
     if (o.action === "add") givers.add(o.sender.jid);
     else givers.delete(o.sender.jid);
@@ -386,14 +387,4 @@ function isSharedIn(file: Record<string, unknown>, channel: string): boolean {
 /** The delivery key in a post's metadata payload. */
 function keyOf(payload: unknown): unknown {
   return payload !== null && typeof payload === "object" ? (payload as { key?: unknown }).key : undefined;
-}
-
-function parseList(raw: string | undefined): string[] {
-  if (raw === undefined) return [];
-  try {
-    const v: unknown = JSON.parse(raw);
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
-  } catch {
-    return []; // a saved list that is not JSON counts as empty
-  }
 }

@@ -104,17 +104,8 @@ interface Running {
 export class SlackConnector implements Connector {
   readonly network = "slack";
   readonly displayName = "Slack";
-  readonly capabilities: ConnectorCapabilities = {
-    edits: true,
-    deletes: true,
-    replies: true,
-    reactions: true,
-    attachments: true,
-    threads: true,
-    typing: false,
-    directMessages: true,
-    presence: true,
-  };
+  /** Replies, files, threads and presence; the rest is on where a method stands for it (`edit`, `react`...). */
+  readonly capabilities: ConnectorCapabilities = { replies: true, attachments: true, threads: true, presence: true };
   /** Catch-up reads Slack's history (`history`); a thread's replies come in its channel's. */
   readonly historyOptions = SLACK_HISTORY;
   readonly options: SlackOptions;

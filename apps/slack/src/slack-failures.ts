@@ -8,7 +8,7 @@
  * The WebClient does not retry (see `webClientOptions`): retries belong to
  * the engine's delivery queue, which owns ordering and gives up in time.
  */
-import { type Logger, PermanentError, TransientError } from "@parley/bridge";
+import { isRecord, type Logger, PermanentError, TransientError } from "@parley/bridge";
 import { webApi } from "@slack/bolt";
 
 /** What an admin must do about a Slack error code. */
@@ -152,8 +152,4 @@ export class SlackFailures {
       this.o.logger.warn("an admin notice could not be sent", { error: e instanceof Error ? e.message : String(e) });
     });
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object";
 }

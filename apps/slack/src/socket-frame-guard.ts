@@ -11,6 +11,7 @@
  * what it drops is logged.
  */
 import type { Logger } from "@parley/bridge";
+import { isRecord } from "@parley/bridge";
 
 /** The envelope types Slack sends over Socket Mode besides hello and disconnect. */
 const ENVELOPE_TYPES = new Set(["events_api", "interactive", "slash_commands"]);
@@ -85,8 +86,4 @@ export function guardSocketFrames(client: FrameEmitter, logger: Logger): void {
 
 function describe(v: unknown): string {
   return typeof v === "string" ? JSON.stringify(v.slice(0, 40)) : typeof v;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }

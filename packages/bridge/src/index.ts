@@ -27,6 +27,7 @@ export * from "./connector/admin-notices.ts";
 export * from "./connector/bounded-map.ts";
 export * from "./connector/connector.ts";
 export * from "./connector/history.ts";
+export * from "./connector/json-values.ts";
 export * from "./connector/ordered-lines.ts";
 export * from "./connector/recent-relayed.ts";
 export {

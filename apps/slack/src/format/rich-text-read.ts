@@ -10,6 +10,7 @@
  */
 import {
   type Block,
+  isRecord,
   MAX_BLOCK_DEPTH,
   newLink,
   normalizeRichText,
@@ -217,8 +218,4 @@ function plainOf(el: Record<string, unknown>): string {
 
 function clampInt(v: unknown, min: number, max: number): number {
   return typeof v === "number" && Number.isFinite(v) ? Math.min(max, Math.max(min, Math.trunc(v))) : min;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }

@@ -6,6 +6,7 @@
  * message (it is read only to tell "missing" from "wrong").
  */
 import type { z } from "zod";
+import { isRecord } from "../connector/json-values.ts";
 import type { ConfigIssue } from "./config-error.ts";
 
 export interface ConnectorOptionsHelp {
@@ -63,8 +64,4 @@ function problemOf(issue: z.core.$ZodIssue, value: unknown, help: ConnectorOptio
     default:
       return "is not valid";
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
 }
