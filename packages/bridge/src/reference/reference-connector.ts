@@ -10,6 +10,7 @@ import type {
   Connector,
   ConnectorCapabilities,
   ConnectorHost,
+  DirectRequest,
   EditRequest,
   OutgoingMessage,
   ReadRequest,
@@ -21,7 +22,7 @@ import type {
 import type { HistoryOptions, HistoryPage, HistoryRequest } from "../connector/history.ts";
 import { OrderedLines } from "../connector/ordered-lines.ts";
 import { PermanentError, TransientError } from "../delivery/index.ts";
-import { fromMarkdown, type RichText, toMarkdown } from "../format/index.ts";
+import { fromMarkdown, toMarkdown } from "../format/index.ts";
 import { referenceHistory, referenceHistoryOptions } from "./reference-history.ts";
 import {
   RefApiError,
@@ -30,14 +31,6 @@ import {
   type RefMessage,
   type RefUser,
 } from "./reference-network.ts";
-
-export interface ReferenceConnectorOptions {
-  /**
-   * Ask the engine to catch up at start on what was said while the bridge was
-   * away (`host.catchUp`); off by default, so that a test decides.
-   */
-  readonly catchUp?: boolean;
-}
 
 export class ReferenceConnector implements Connector {
   readonly network: string;
@@ -58,12 +51,12 @@ export class ReferenceConnector implements Connector {
   private readonly listener = (e: RefEvent) => {
     this.events.push("network", () => this.handle(e), e.type);
   };
-
   private readonly catchUpAtStart: boolean;
   /** Catch-up reads the network's history (`history`). */
   readonly historyOptions: HistoryOptions;
 
-  constructor(net: ReferenceNetwork, network = "reference", o: ReferenceConnectorOptions = {}) {
+  /** `catchUp`: ask the engine at start to catch up on what was said meanwhile (`host.catchUp`); off unless a test says. */
+  constructor(net: ReferenceNetwork, network = "reference", o: { readonly catchUp?: boolean } = {}) {
     this.net = net;
     this.network = network;
     this.catchUpAtStart = o.catchUp === true;
@@ -84,10 +77,7 @@ export class ReferenceConnector implements Connector {
       this.net,
       r,
       (m) => this.remoteMessage(m),
-      (id) => {
-        const u = this.net.users.get(id);
-        return u ? this.remoteUser(u) : undefined;
-      },
+      (id) => this.userById(id),
     );
   }
 
@@ -103,6 +93,11 @@ export class ReferenceConnector implements Connector {
     return this.events.idle();
   }
 
+  private userById(id: string): RemoteUser | undefined {
+    const u = this.net.users.get(id);
+    return u ? this.remoteUser(u) : undefined;
+  }
+
   private remoteUser(u: RefUser): RemoteUser {
     return { id: u.id, displayName: u.name, ...(u.avatarUrl !== undefined && { avatarUrl: u.avatarUrl }) };
   }
@@ -114,17 +109,13 @@ export class ReferenceConnector implements Connector {
     return u ? this.remoteUser(u) : { id: m.authorId, displayName: m.authorId };
   }
 
-  private text(markdown: string): RichText {
-    return fromMarkdown(markdown);
-  }
-
   private remoteMessage(m: RefMessage): RemoteMessage {
     const replied = m.replyTo !== undefined ? this.net.messages.get(m.replyTo) : undefined;
     return {
       channel: m.channel,
       id: m.id,
       author: this.author(m),
-      text: this.text(m.text),
+      text: fromMarkdown(m.text),
       timestamp: m.createdAt,
       ...(m.replyTo !== undefined && { replyTo: m.replyTo }),
       ...(replied && { replyQuote: { authorName: this.author(replied).displayName, text: replied.text } }),
@@ -146,7 +137,7 @@ export class ReferenceConnector implements Connector {
           channel: e.message.channel,
           id: e.message.id,
           author: this.author(e.message),
-          text: this.text(e.message.text),
+          text: fromMarkdown(e.message.text),
           ...(e.message.editedAt !== undefined && { timestamp: e.message.editedAt }),
         });
         return;
@@ -270,12 +261,7 @@ export class ReferenceConnector implements Connector {
     await this.callApi(() => this.net.api.read({ channel: o.channel, id: o.id, as: o.sender.nick }));
   }
 
-  async sendDirect(o: {
-    userId: string;
-    sender: XmppSender;
-    text: RichText;
-    attachments: readonly { url: string }[];
-  }): Promise<{ channel: string; id: string }> {
+  async sendDirect(o: DirectRequest): Promise<{ channel: string; id: string }> {
     if (!this.net.users.has(o.userId)) throw new PermanentError(`no user ${o.userId}`);
     const channel = `dm-${o.userId}`;
     const posted = await this.callApi(() =>
@@ -305,7 +291,6 @@ export class ReferenceConnector implements Connector {
   }
 
   async lookupUser(id: string): Promise<RemoteUser | undefined> {
-    const u = this.net.api.user(id);
-    return u ? this.remoteUser(u) : undefined;
+    return this.userById(id);
   }
 }
