@@ -53,8 +53,13 @@ export class RoomPresence {
    * most the cap times (1 + WAITING_PER_SEAT) per room.
    */
   private readonly present = new Map<string, Map<string, number>>();
-  /** member localpart -> rooms they belong to: at most KNOWN_MEMBERS members, least recently heard of dropped. */
-  private readonly memberships = new Map<string, Set<string>>();
+  /**
+   * member localpart -> the rooms they belong to: at most KNOWN_MEMBERS
+   * members, least recently heard of dropped. One room is kept as its JID
+   * alone (the string the links hold, so no copy), a set only for a member
+   * of several: most members are in one room, and a set is some 100 bytes.
+   */
+  private readonly memberships = new Map<string, string | Set<string>>();
   /** room -> the tail of its chain of changes; removed when the chain runs dry. */
   private readonly lanes = new Map<string, Promise<void>>();
 
@@ -75,7 +80,9 @@ export class RoomPresence {
 
   /** The rooms `local` was last reported a member of. */
   roomsOf(local: string): readonly string[] {
-    return [...(this.memberships.get(local) ?? [])];
+    const rooms = this.memberships.get(local);
+    if (rooms === undefined) return [];
+    return typeof rooms === "string" ? [rooms] : [...rooms];
   }
 
   /** `puppet` is a member of `room` with `presence` (already set on the puppet): seat, update or unseat it. */
@@ -102,8 +109,11 @@ export class RoomPresence {
   forget(room: string, local: string): void {
     this.present.get(room)?.delete(local);
     const rooms = this.memberships.get(local);
-    rooms?.delete(room);
-    if (rooms?.size === 0) this.memberships.delete(local);
+    if (rooms === room) this.memberships.delete(local);
+    else if (typeof rooms === "object" && rooms.delete(room) && rooms.size === 1) {
+      const [left] = rooms;
+      if (left !== undefined) this.memberships.set(local, left);
+    }
   }
 
   /**
@@ -133,9 +143,11 @@ export class RoomPresence {
   }
 
   private remember(local: string, room: string): void {
-    const rooms = this.memberships.get(local) ?? new Set<string>();
-    rooms.add(room);
-    setBounded(this.memberships, local, rooms, KNOWN_MEMBERS);
+    const rooms = this.memberships.get(local);
+    if (typeof rooms === "object") rooms.add(room);
+    const kept =
+      rooms === undefined || rooms === room ? room : typeof rooms === "string" ? new Set([rooms, room]) : rooms;
+    setBounded(this.memberships, local, kept, KNOWN_MEMBERS);
   }
 
   private isSeated(room: string, local: string): boolean {
