@@ -217,9 +217,11 @@ export class RemoteCatchUp {
             return new Map<string, readonly HistoryThread[]>();
           })
         : new Map<string, readonly HistoryThread[]>();
+    this.o.logger.debug("catching up", { channels: channels.length });
     for (const channel of channels) {
       if (this.stopped) break;
       let from: string | undefined;
+      this.o.logger.debug("catching up on a channel", { channel });
       try {
         const start = await this.startOf(channel);
         from = start.from;
@@ -243,6 +245,7 @@ export class RemoteCatchUp {
       }
     }
     await this.flush();
+    this.o.logger.debug("caught up", { channels: channels.length });
   }
 
   /** Where a channel's catch-up starts: its cursor, or where it stands now (`fresh`, written at once). */

@@ -82,7 +82,7 @@ export function benchBridgeConfigText(o: {
     `store: { url: "sqlite:${join(o.dir, "parley.db")}" }`,
     "http: { host: 127.0.0.1, port: 0 }",
     `ops: { host: 127.0.0.1, port: ${o.opsPort ?? 0} }`,
-    "log: { level: warn }",
+    `log: { level: ${process.env.PARLEY_BENCH_LOG_LEVEL ?? "warn"} }`,
     `media: { dir: "${join(o.dir, "media")}", allowPrivateAddresses: true }`,
     "links:",
     ...o.links.map((l) => `  - { network: ${o.network}, channel: "${l.channel}", room: "${l.room}" }`),
