@@ -7,10 +7,7 @@
  * replies and reactions find.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import type {
   ChannelLimits,
   Connector,
@@ -27,7 +24,8 @@ import { RemoteParts, type WholePost } from "../src/engine/remote-parts.ts";
 import { RemotePosts } from "../src/engine/remote-posts.ts";
 import { fromMarkdown, toMarkdown } from "../src/format/index.ts";
 import { silentLogger } from "../src/ops/logger-types.ts";
-import { type BridgeStore, openStore } from "../src/store/index.ts";
+import type { BridgeStore } from "../src/store/index.ts";
+import { storePerTest } from "./store-per-test.ts";
 
 const ROOM = "lobby@muc.parley.test";
 const SENDER: XmppSender = { jid: "alice@parley.test", nick: "alice" };
@@ -97,28 +95,6 @@ class PartsConnector implements Connector {
   texts(): string[] {
     return [...this.posts.values()].map((p) => p.text);
   }
-}
-
-function storePerTest(prefix: string): { readonly store: BridgeStore } {
-  let dir = "";
-  let store: BridgeStore | undefined;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), prefix));
-  });
-  after(async () => {
-    await store?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  beforeEach(async () => {
-    await store?.close();
-    store = await openStore(`sqlite:${join(dir, `store-${Date.now()}-${Math.random()}.db`)}`);
-  });
-  return {
-    get store(): BridgeStore {
-      if (store === undefined) throw new Error("no store before the first test");
-      return store;
-    },
-  };
 }
 
 const LONG = "part one is here\n\npart two is here\n\npart three here";

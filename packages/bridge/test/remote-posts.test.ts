@@ -7,10 +7,7 @@
  * whether the post landed; found, it is mapped and not posted.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import type {
   Connector,
   DirectRequest,
@@ -23,7 +20,8 @@ import { PermanentError, TransientError } from "../src/delivery/delivery-errors.
 import { postRecordMsOf, type RemoteDirect, type RemotePost, RemotePosts } from "../src/engine/remote-posts.ts";
 import { fromStyling } from "../src/format/index.ts";
 import { silentLogger } from "../src/ops/logger-types.ts";
-import { type BridgeStore, openStore } from "../src/store/index.ts";
+import type { BridgeStore } from "../src/store/index.ts";
+import { storePerTest } from "./store-per-test.ts";
 
 const ROOM = "lobby@muc.parley.test";
 const SENDER: XmppSender = { jid: "alice@parley.test", nick: "alice" };
@@ -135,29 +133,6 @@ function post(key: string, over: Partial<RemotePost> = {}, channel = "c1"): Remo
     attempt: 1,
     replay: false,
     ...over,
-  };
-}
-
-/** A fresh SQLite store for each test, in a folder removed at the end. */
-function storePerTest(prefix: string): { readonly store: BridgeStore } {
-  let dir = "";
-  let store: BridgeStore | undefined;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), prefix));
-  });
-  after(async () => {
-    await store?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  beforeEach(async () => {
-    await store?.close();
-    store = await openStore(`sqlite:${join(dir, `store-${Date.now()}-${Math.random()}.db`)}`);
-  });
-  return {
-    get store(): BridgeStore {
-      if (store === undefined) throw new Error("no store before the first test");
-      return store;
-    },
   };
 }
 
