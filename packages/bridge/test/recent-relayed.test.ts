@@ -2,7 +2,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  type ConnectorState,
   createLogger,
   type ListedMessage,
   RecentRelayed,
@@ -10,16 +9,7 @@ import {
   relayedAs,
   windowChanges,
 } from "../src/index.ts";
-
-class MemoryState implements ConnectorState {
-  readonly values = new Map<string, string>();
-  async get(key: string): Promise<string | undefined> {
-    return this.values.get(key);
-  }
-  async set(key: string, value: string): Promise<void> {
-    this.values.set(key, value);
-  }
-}
+import { MemoryState } from "./memory-state.ts";
 
 const byNumber = (a: string, b: string) => Number(a) - Number(b);
 const isId = (id: string) => /^\d+$/.test(id);

@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { catchUpBoundsOf, RemoteCatchUp, type RemoteCatchUpOptions } from "../src/engine/remote-catch-up.ts";
 import type {
-  ConnectorState,
   HistoryMessage,
   HistoryOptions,
   HistoryPage,
@@ -21,17 +20,8 @@ import type {
   RemoteReaction,
   RemoteUser,
 } from "../src/index.ts";
+import { MemoryState } from "./memory-state.ts";
 import { type LogLine, recordingLogger } from "./recording-logger.ts";
-
-class MemoryState implements ConnectorState {
-  readonly values = new Map<string, string>();
-  async get(key: string): Promise<string | undefined> {
-    return this.values.get(key);
-  }
-  async set(key: string, value: string): Promise<void> {
-    this.values.set(key, value);
-  }
-}
 
 /** Ids are whole seconds since the epoch, as strings: id 100 was said at 100 s. */
 const ids: HistoryOptions = {
