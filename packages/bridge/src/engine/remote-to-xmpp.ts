@@ -849,7 +849,7 @@ export class RemoteToXmpp implements ConnectorHost {
     // The rooms of the channels the member belongs to, and any other room the puppet sits in (it spoke there).
     const linked = this.roomPresence.roomsOf(puppet.local).filter((room) => this.ctx.links.channelsOf(room).length > 0);
     const rooms = new Set([...linked, ...this.ctx.occupancy.roomsOf(puppet.local)]);
-    await Promise.all([...rooms].map((room) => this.roomPresence.report(room, puppet, presence)));
+    for (const room of rooms) this.seatLater(room, puppet, presence);
     await this.direct.broadcastPresence(puppet);
   }
 
@@ -858,10 +858,27 @@ export class RemoteToXmpp implements ConnectorHost {
     const { puppet } = await this.ctx.puppets.ensure(user);
     const before = puppet.presence;
     puppet.presence = presence;
-    await Promise.all(this.ctx.links.roomsOf(channel).map((room) => this.roomPresence.report(room, puppet, presence)));
+    for (const room of this.ctx.links.roomsOf(channel)) this.seatLater(room, puppet, presence);
     if (before?.status !== presence.status || before?.message !== presence.message) {
       await this.direct.broadcastPresence(puppet);
     }
+  }
+
+  /**
+   * Queues the seating change on the room's presence lane and returns: the
+   * connector's event line goes on at once (a guild of 1,000 present members
+   * in 100 channels is 100,000 joins, which must not stand between it and its
+   * next message). The lane keeps each room's changes in order, and a message
+   * from the puppet joins it by itself if its seat is not ready yet.
+   */
+  private seatLater(room: string, puppet: Puppet, presence: RemotePresence): void {
+    this.roomPresence.report(room, puppet, presence).catch((e: unknown) => {
+      this.logger.warn("a member's presence could not be shown in the room", {
+        room,
+        puppet: puppet.local,
+        error: e instanceof Error ? e.message : String(e),
+      });
+    });
   }
 
   /** A seated puppet's presence in a room (an offline puppet leaves instead: see `presence`). */
@@ -901,7 +918,7 @@ export class RemoteToXmpp implements ConnectorHost {
     for (const room of this.ctx.links.roomsOf(channel)) {
       if (kind === "join") {
         // A member who joins is seated like any present member: while not offline, within the room's cap.
-        await this.roomPresence.report(room, puppet, puppet.presence ?? { status: "online" });
+        this.seatLater(room, puppet, puppet.presence ?? { status: "online" });
       } else {
         this.roomPresence.forget(room, puppet.local);
         await this.ctx.occupancy.leave(puppet.local, room, status);
