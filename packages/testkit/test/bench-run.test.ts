@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { BenchCleanup, runBench } from "../src/bench/index.ts";
@@ -56,7 +56,7 @@ describe("BenchCleanup", () => {
 });
 
 describe("runBench", () => {
-  it("cleans up after a failure, prints it and sets the exit code instead of throwing", async () => {
+  it("cleans up after a failure, prints it, keeps its directories to be read and sets the exit code instead of throwing", async () => {
     const before = process.exitCode;
     let dir = "";
     try {
@@ -68,9 +68,11 @@ describe("runBench", () => {
       );
       assert.equal(process.exitCode, 1);
       assert.match(stderr, /bench failed: Error: Prosody did not start/);
-      assert.equal(existsSync(dir), false);
+      assert.equal(existsSync(dir), true, "the bridge's log is in there");
+      assert.ok(stderr.includes(`kept for reading: ${dir}`), stderr);
     } finally {
       process.exitCode = before;
+      if (dir !== "") rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -4,7 +4,8 @@
  * fails, and temporary directories that go even when the run is interrupted.
  * On a signal only synchronous steps can run: the testkit kills its servers
  * then and re-raises the signal, so the process ends before anything it
- * would await.
+ * would await. A bench that fails keeps its temporary directories (the
+ * bridge's log is in them) and names them.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +24,7 @@ export class BenchCleanup {
   private readonly steps: Array<() => unknown> = [];
   private readonly signalSteps: Array<() => void> = [];
   private readonly dirs: string[] = [];
+  private keep = false;
 
   /** Runs `step` at the end (awaited, last registered first); a failing step is reported, the others still run. */
   defer(step: () => unknown): void {
@@ -41,6 +43,11 @@ export class BenchCleanup {
     return dir;
   }
 
+  /** The temporary directories stay after the run, for a failure to be read (a signal still removes them). */
+  keepDirs(): void {
+    this.keep = true;
+  }
+
   /** The deferred steps, then the temporary directories. */
   async run(): Promise<void> {
     for (const step of this.steps.splice(0).reverse()) {
@@ -49,6 +56,10 @@ export class BenchCleanup {
       } catch (e) {
         progress(`cleanup: ${message(e)}`);
       }
+    }
+    if (this.keep) {
+      for (const dir of this.dirs.splice(0)) progress(`kept for reading: ${dir}`);
+      return;
     }
     this.removeDirs();
   }
@@ -92,6 +103,7 @@ export async function runBench(main: (cleanup: BenchCleanup) => Promise<void>): 
   } catch (e) {
     process.exitCode = 1;
     progress(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    cleanup.keepDirs();
   } finally {
     await cleanup.run();
     for (const [sig, handler] of handlers) process.off(sig, handler);
