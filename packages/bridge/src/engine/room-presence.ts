@@ -44,6 +44,15 @@ export interface RoomPresenceOptions {
 const WAITING_PER_SEAT = 4;
 /** Rooms a member is known to belong to, for presences that name no channel; at most this many members. */
 const KNOWN_MEMBERS = 100_000;
+/**
+ * Seats being taken at once, over all rooms. Each join makes the room send
+ * the newcomer every occupant's presence and every puppet occupant the
+ * newcomer's, all to the bridge: a start with thousands of present members
+ * is a storm of them. A few at a time, the room answers each join in well
+ * under its timeout, and the joins of puppets that speak (which do not wait
+ * here) are not stuck behind the storm.
+ */
+const SEATING_AT_ONCE = 8;
 
 export class RoomPresence {
   private readonly o: RoomPresenceOptions;
@@ -62,6 +71,9 @@ export class RoomPresence {
   private readonly memberships = new Map<string, string | Set<string>>();
   /** room -> the tail of its chain of changes; removed when the chain runs dry. */
   private readonly lanes = new Map<string, Promise<void>>();
+  /** Seats being taken now, and the rooms' lanes waiting for a turn (at most one per room). */
+  private seating = 0;
+  private readonly seatTurns: Array<() => void> = [];
 
   constructor(o: RoomPresenceOptions) {
     this.o = o;
@@ -175,6 +187,7 @@ export class RoomPresence {
   }
 
   private async seat(room: string, puppet: Puppet): Promise<void> {
+    await this.seatTurn();
     try {
       await this.o.seating.join(puppet, room);
     } catch (e) {
@@ -184,6 +197,8 @@ export class RoomPresence {
         error: e instanceof Error ? e.message : String(e),
       });
       return;
+    } finally {
+      this.endTurn();
     }
     const status = puppet.presence?.status ?? "online";
     if (status !== "online" || puppet.presence?.message !== undefined) await this.o.seating.announce(puppet, room);
@@ -245,6 +260,22 @@ export class RoomPresence {
       if (members.size <= bound) return;
       members.delete(local);
     }
+  }
+
+  /** Waits for one of the SEATING_AT_ONCE turns. */
+  private seatTurn(): Promise<void> {
+    if (this.seating < SEATING_AT_ONCE) {
+      this.seating++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.seatTurns.push(resolve));
+  }
+
+  /** A seat is taken (or not): its turn goes to the next waiting room, if any. */
+  private endTurn(): void {
+    const next = this.seatTurns.shift();
+    if (next) next();
+    else this.seating--;
   }
 
   private inLane(room: string, work: () => Promise<void>): Promise<void> {

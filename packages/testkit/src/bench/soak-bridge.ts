@@ -103,6 +103,7 @@ export async function soakWarmupAndRun(
     return file;
   };
 
+  await waitForSeats(bridge);
   const ratio = s.toNetwork / (s.toXmpp + s.toNetwork);
   const warmNetwork = Math.round(s.warmup * ratio);
   progress(`warm-up: ${s.warmup - warmNetwork} -> XMPP, ${warmNetwork} -> ${o.label}`);
@@ -121,6 +122,30 @@ export async function soakWarmupAndRun(
       ? { afterWarmup: warmSnapshot, afterRun: runSnapshot }
       : undefined;
   return { afterWarmup, afterRun, pace, caches, snapshots };
+}
+
+/**
+ * Waits until the bridge has seated the present members in the rooms (its
+ * `engine.room-seats` gauge holds still for 5 s): a start with 1,000 present
+ * members in 100 rooms is thousands of joins, which must not be measured as
+ * the warm-up's speed or the run's growth.
+ */
+async function waitForSeats(bridge: BridgeProcess): Promise<void> {
+  const started = Date.now();
+  const read = () => metricSum(bridge, "parley_cache_entries", 'cache="engine.room-seats"');
+  let last = await read();
+  let stillSince = Date.now();
+  while (Date.now() - stillSince < 5000) {
+    if (Date.now() - started > 15 * 60_000)
+      throw new Error(`the rooms' seats were still being taken after 15 minutes (${last})`);
+    await new Promise((r) => setTimeout(r, 500));
+    const now = await read();
+    if (now !== last) {
+      last = now;
+      stillSince = Date.now();
+    }
+  }
+  progress(`  ${last} seats taken in the rooms (${Math.round((Date.now() - started) / 1000)} s)`);
 }
 
 /**

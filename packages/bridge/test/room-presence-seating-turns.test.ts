@@ -1,0 +1,87 @@
+/**
+ * Seats are taken a few at a time over all rooms: a start that reports
+ * thousands of present members does not send the server thousands of joins
+ * at once (each costs the room a presence per occupant, all to the bridge).
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Puppet } from "../src/engine/puppet-directory.ts";
+import { RoomPresence } from "../src/engine/room-presence.ts";
+import { silentLogger } from "../src/ops/logger-types.ts";
+
+function puppet(local: string): Puppet {
+  return {
+    remoteId: local,
+    local,
+    displayName: local,
+    avatarUrl: undefined,
+    avatarHash: "",
+    avatarMediaId: undefined,
+    presence: undefined,
+  };
+}
+
+describe("room presence: seats taken at once", () => {
+  it("joins at most eight puppets at a time over all rooms, and seats everyone in the end", async () => {
+    const seated = new Map<string, Set<string>>();
+    let inFlight = 0;
+    let most = 0;
+    const answers: Array<() => void> = [];
+    const presence = new RoomPresence({
+      maxOccupants: 5,
+      logger: silentLogger,
+      seating: {
+        seated: (room) => [...(seated.get(room) ?? [])],
+        join: async (p, room) => {
+          inFlight++;
+          most = Math.max(most, inFlight);
+          await new Promise<void>((resolve) => answers.push(resolve));
+          inFlight--;
+          seated.set(room, (seated.get(room) ?? new Set()).add(p.local));
+        },
+        leave: async () => undefined,
+        announce: async () => undefined,
+        puppet: () => undefined,
+      },
+    });
+    const reports: Promise<void>[] = [];
+    for (let r = 0; r < 30; r++) {
+      for (let m = 0; m < 3; m++) reports.push(presence.report(`room${r}@muc`, puppet(`m${m}`), { status: "online" }));
+    }
+    // The room answers the joins in flight, a tick at a time, until every lane is done.
+    const done = Promise.all(reports);
+    let finished = false;
+    void done.then(() => {
+      finished = true;
+    });
+    while (!finished) {
+      await new Promise((r) => setImmediate(r));
+      assert.ok(inFlight <= 8, `${inFlight} joins in flight`);
+      for (const answer of answers.splice(0)) answer();
+    }
+    assert.equal(most, 8, "the storm is cut to eight at a time");
+    for (let r = 0; r < 30; r++) assert.equal(seated.get(`room${r}@muc`)?.size, 3);
+  });
+
+  it("gives the turn back when a join fails", async () => {
+    let calls = 0;
+    const presence = new RoomPresence({
+      maxOccupants: 5,
+      logger: silentLogger,
+      seating: {
+        seated: () => [],
+        join: async () => {
+          calls++;
+          throw new Error("no answer from the room");
+        },
+        leave: async () => undefined,
+        announce: async () => undefined,
+        puppet: () => undefined,
+      },
+    });
+    await Promise.all(
+      Array.from({ length: 20 }, (_, r) => presence.report(`room${r}@muc`, puppet("ada"), { status: "online" })),
+    );
+    assert.equal(calls, 20, "twenty failed joins did not use up the eight turns");
+  });
+});
