@@ -352,14 +352,7 @@ export class DiscordConnector implements Connector {
     if (!r) return;
     this.stopping = true;
     await r.session.close();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      r.incoming.idle(),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, STOP_DRAIN_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+    await r.incoming.idle(STOP_DRAIN_MS);
     this.stopped = true;
     r.host.connected(false);
     this.running = undefined;

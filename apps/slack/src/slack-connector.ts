@@ -358,14 +358,7 @@ export class SlackConnector implements Connector {
     this.stopping = true;
     r.presence?.stop();
     await r.app.stop().catch((e: unknown) => r.logger.warn("Bolt did not stop cleanly", { error: String(e) }));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      r.queue.idle(),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, STOP_DRAIN_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+    await r.queue.idle(STOP_DRAIN_MS);
     this.stopped = true;
     // What was handed over is on record before the connector says it stopped.
     await r.once.flush();

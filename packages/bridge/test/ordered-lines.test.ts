@@ -195,4 +195,21 @@ describe("OrderedLines", () => {
     await waiting;
     assert.deepEqual(done.sort(), ["a", "b"]);
   });
+
+  it("idle with a bound gives up waiting after it, and the tasks still run", async () => {
+    const { lines } = quietLines();
+    const stuck = gate();
+    const done: string[] = [];
+    lines.push("a", async () => {
+      await stuck.promise;
+      done.push("a");
+    });
+    const started = Date.now();
+    await lines.idle(50);
+    assert.ok(Date.now() - started >= 45, "it waited for the bound");
+    assert.deepEqual(done, [], "the task was still running");
+    stuck.open();
+    await lines.idle(10_000);
+    assert.deepEqual(done, ["a"], "the bound does not hold up a line that drains sooner");
+  });
 });

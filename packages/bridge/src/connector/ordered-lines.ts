@@ -66,9 +66,20 @@ export class OrderedLines {
     return ran === undefined ? Promise.resolve(false) : ran.then(() => true);
   }
 
-  /** Resolves once every task queued so far, under any key, has run. */
-  async idle(): Promise<void> {
-    await Promise.allSettled([...this.lines.values()].map((line) => line.tail));
+  /**
+   * Resolves once every task queued so far, under any key, has run; or after
+   * `withinMs` when given (a stopping connector drains what it was handed for
+   * that long at most).
+   */
+  async idle(withinMs?: number): Promise<void> {
+    const drained = Promise.allSettled([...this.lines.values()].map((line) => line.tail));
+    if (withinMs === undefined) {
+      await drained;
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([drained, new Promise<void>((resolve) => (timer = setTimeout(resolve, withinMs)))]);
+    clearTimeout(timer);
   }
 
   private enqueue(key: string, task: OrderedTask, what: string | undefined): Promise<void> | undefined {
