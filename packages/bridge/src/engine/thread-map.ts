@@ -20,7 +20,11 @@
  *
  * A connector sees only its own network's roots (`OutgoingMessage.thread`).
  */
+import { setBounded } from "../connector/bounded-map.ts";
 import type { BridgeStore, MessageRecord } from "../store/index.ts";
+
+/** Threads whose XMPP id `toXmpp` remembers. */
+const REMEMBERED_THREADS = 10_000;
 
 /** Where an XMPP message goes on the network, thread-wise, and what the message map keeps of it. */
 export interface RemoteThreadPlace {
@@ -37,6 +41,8 @@ export class ThreadMap {
   private readonly network: string;
   private readonly store: Pick<BridgeStore, "remoteThreadOf" | "xmppThreadOf" | "byRemoteId">;
 
+  /** What `toXmpp` answered lately, by room, channel and thread (at most REMEMBERED_THREADS, the oldest dropped). */
+  private readonly relayedUnder = new Map<string, string>();
   /** `ConnectorCapabilities.repliesInThreads`. */
   private readonly repliesInThreads: boolean;
 
@@ -89,8 +95,19 @@ export class ThreadMap {
     return records.some((r) => r.channel === channel && r.room === room) ? id : undefined;
   }
 
-  /** The XMPP thread id under which the network's thread `thread` of `channel` is relayed to `room`. */
+  /**
+   * The XMPP thread id under which the network's thread `thread` of
+   * `channel` is relayed to `room`. The answer never changes once given
+   * (the earliest message decides, and the one relayed now is recorded
+   * under it), so it is remembered: a burst of a thread's messages does not
+   * wait for each one's write before the next is looked up.
+   */
   async toXmpp(room: string, channel: string, thread: string): Promise<string> {
-    return (await this.store.xmppThreadOf(this.network, room, channel, thread)) ?? thread;
+    const key = `${room} ${channel} ${thread}`;
+    const known = this.relayedUnder.get(key);
+    if (known !== undefined) return known;
+    const id = (await this.store.xmppThreadOf(this.network, room, channel, thread)) ?? thread;
+    setBounded(this.relayedUnder, key, id, REMEMBERED_THREADS);
+    return id;
   }
 }
