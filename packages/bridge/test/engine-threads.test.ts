@@ -3,13 +3,20 @@
  * a thread an XMPP user starts continues as one thread on the network (its
  * first message the root), the network's answers in it come back under the
  * XMPP thread id, a reply starts a thread on the message it answers, and
- * the map survives a restart.
+ * the map survives a restart; and a network's thread relayed to XMPP by one
+ * bridge continues as a thread on another bridge's network, both ways.
  */
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { buildMessage, type Message, stanzaIdBy } from "@parley/stanza";
-import { isMessage, stanzaId } from "@parley/testkit";
-import { apiCall, type Harness, startHarness } from "./engine-harness.ts";
+import { isMessage, pollUntil, stanzaId } from "@parley/testkit";
+import { Bridge, type BridgeStore, type RefApiCall, ReferenceConnector, ReferenceNetwork } from "../src/index.ts";
+import { openStore } from "../src/internals.ts";
+import { apiCall, bridgeConfig, type Harness, startHarness } from "./engine-harness.ts";
 
 describe("engine threads on prosody", () => {
   let h: Harness;
@@ -81,5 +88,60 @@ describe("engine threads on prosody", () => {
     assert.equal(((await seen).stanza as Message).thread?.id, "net-thread-7");
     const back = await aliceSays("answering the network thread", { thread: "net-thread-7" });
     assert.equal(back.call.args.thread, "net-thread-7");
+  });
+});
+
+describe("a thread across two bridges in one room, on prosody", () => {
+  let h: Harness;
+  // The second bridge, of its own network, in the same room.
+  const other = new ReferenceNetwork();
+  let otherBridge: Bridge;
+  let otherStore: BridgeStore;
+  const otherDir = mkdtempSync(join(tmpdir(), "parley-engine-other-"));
+
+  before(async () => {
+    const components = [1, 2].map((n) => ({
+      domain: `bridge${n}.parley.test`,
+      secret: randomBytes(12).toString("hex"),
+    }));
+    h = await startHarness("prosody", { server: { components } });
+    other.addChannel("general");
+    other.addUser("u7", "Carla");
+    const config = bridgeConfig(h.server, otherDir, h.room, "", { component: 1 });
+    otherStore = await openStore(config.store.url);
+    otherBridge = await Bridge.start({ config, connector: new ReferenceConnector(other), store: otherStore });
+  });
+  after(async () => {
+    await otherBridge?.stop().catch(() => undefined);
+    await otherStore?.close();
+    rmSync(otherDir, { recursive: true, force: true });
+    await h?.close();
+  });
+
+  /** The other network's post of `text`, once the other bridge made it. */
+  async function postedOnOther(text: string): Promise<{ call: RefApiCall; id: string }> {
+    const call = await pollUntil(
+      `"${text}" posted on the other network`,
+      () => other.calls.find((c) => c.method === "post" && c.args.text === text),
+      { timeoutMs: 15_000, intervalMs: 20 },
+    );
+    const posted = [...other.messages.values()].find((m) => m.text === text);
+    assert.ok(posted);
+    return { call, id: posted.id };
+  }
+
+  it("a network's thread becomes a thread on the other network (its first message the root), and answers go back into it", async () => {
+    h.net.post("u2", "general", "first in the thread", { thread: "a-thread-1" });
+    const root = await postedOnOther("first in the thread");
+    assert.equal(root.call.args.thread, undefined, "the first message is the other network's root");
+    h.net.post("u2", "general", "second in the thread", { thread: "a-thread-1" });
+    const second = await postedOnOther("second in the thread");
+    assert.equal(second.call.args.thread, root.id, "the next one in the root's thread");
+
+    const seen = h.alice.waitFor(isMessage((m) => m.body === "an answer from the other side"));
+    other.post("u7", "general", "an answer from the other side", { thread: root.id });
+    assert.equal(((await seen).stanza as Message).thread?.id, "a-thread-1", "under the first network's thread id");
+    const back = await apiCall(h, (c) => c.method === "post" && c.args.text === "an answer from the other side");
+    assert.equal(back.args.thread, "a-thread-1", "and in the first network's thread");
   });
 });
