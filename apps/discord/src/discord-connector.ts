@@ -47,6 +47,7 @@ import { GatewaySession } from "./gateway-session.ts";
 import { GuildDirectory } from "./guild-directory.ts";
 import { remoteUserOf } from "./members.ts";
 import { MessageBook } from "./message-book.ts";
+import { MessageThreads } from "./message-threads.ts";
 import { fetchOutgoingFiles } from "./outgoing-files.ts";
 import {
   composeMessage,
@@ -106,6 +107,7 @@ interface Running {
   readonly dms: BotDms;
   readonly dmChannels: DmChannels;
   readonly book: MessageBook;
+  readonly threads: MessageThreads;
   readonly history: DiscordHistory;
   readonly incoming: OrderedLines;
   readonly inFlight: PostsInFlight;
@@ -329,6 +331,7 @@ export class DiscordConnector implements Connector {
         files: (a) => this.files(logger, a),
       }),
       book,
+      threads: new MessageThreads({ rest, directory, failures, logger }),
       history,
       incoming,
       present,
@@ -404,13 +407,6 @@ export class DiscordConnector implements Connector {
     return this.need().history.threads(channels);
   }
 
-  /** A thread id from XMPP is used only when it is a Discord thread of that channel. */
-  private async threadIn(r: Running, channel: string, thread: string | undefined): Promise<string | undefined> {
-    if (thread === undefined || !isSnowflake(thread)) return undefined;
-    const c = await r.directory.fetchChannel(thread);
-    return c && r.directory.isThreadType(c.type) && c.parentId === channel ? c.id : undefined;
-  }
-
   /**
    * A webhook post holds 2,000 characters of markdown: the engine cuts a
    * longer message into parts of at most that (the first leaving room for
@@ -470,15 +466,18 @@ export class DiscordConnector implements Connector {
 
   /**
    * Where a message goes on Discord: its channel's webhook, its thread (the
-   * XMPP thread when it is a Discord thread of the channel; for a later part
-   * of a message, the thread of its first part), and the quote a reply starts with.
+   * one the engine names, started on its root message when it is none yet;
+   * for a later part of a message, the thread of its first part), and the
+   * quote a reply starts with.
    */
   private async place(r: Running, m: OutgoingMessage): Promise<Placed> {
     const webhook = await r.webhooks.of(m.channel);
     const thread =
-      m.thread === undefined && m.partOf !== undefined
-        ? (await r.book.sent(m.partOf))?.thread
-        : await this.threadIn(r, m.channel, m.thread);
+      m.thread !== undefined
+        ? await r.threads.of(m.channel, m.thread, m.text)
+        : m.partOf !== undefined
+          ? (await r.book.sent(m.partOf))?.thread
+          : undefined;
     const quote = m.replyTo ? await r.quotes.quote(m.channel, m.replyTo) : undefined;
     return { webhook, thread, ...(quote !== undefined && { quote }) };
   }

@@ -116,6 +116,12 @@ export const BRIDGE_PERMISSIONS: readonly BridgePermission[] = [
     purpose: "to carry what XMPP users say in threads",
     required: false,
   },
+  {
+    bit: PermissionFlagsBits.CreatePublicThreads,
+    name: "Create Public Threads",
+    purpose: "to continue the threads XMPP users start as Discord threads",
+    required: false,
+  },
 ];
 
 /** The bridge's permissions that `permissions` lacks. */

@@ -23,6 +23,7 @@ export type DiscordPermission =
   | "View Channel"
   | "Send Messages"
   | "Send Messages in Threads"
+  | "Create Public Threads"
   | "Manage Webhooks"
   | "Manage Messages"
   | "Add Reactions"

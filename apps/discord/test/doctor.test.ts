@@ -176,7 +176,7 @@ describe("Discord permissions as Discord computes them", () => {
     assert.ok(has(p, PermissionFlagsBits.ManageWebhooks) && has(p, PermissionFlagsBits.SendMessages));
     assert.deepEqual(
       missingPermissions(p).map((m) => m.name),
-      ["Read Message History", "Add Reactions", "Send Messages in Threads"],
+      ["Read Message History", "Add Reactions", "Send Messages in Threads", "Create Public Threads"],
     );
   });
 

@@ -82,7 +82,7 @@ describe("parley init for Discord", () => {
   it("says what is left on Discord's side: the token, the intents, the invite with the bridge's permissions", async () => {
     const r = await init(["--discord-application-id", "112233445566778899"]);
     assert.equal(r.code, 0, r.err);
-    assert.equal(INVITE_PERMISSIONS, "275414887488", "the permissions the README lists");
+    assert.equal(INVITE_PERMISSIONS, "309774625856", "the permissions the README lists");
     assert.ok(
       r.out.includes(
         `https://discord.com/oauth2/authorize?client_id=112233445566778899&scope=bot&permissions=${INVITE_PERMISSIONS}`,

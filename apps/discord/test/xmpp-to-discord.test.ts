@@ -375,4 +375,29 @@ describe("XMPP to Discord", () => {
     assert.ok(msg.webhook_id);
     assert.equal(h.fake.webhooksOf(thread.id).length, 0, "no webhook of its own for the thread");
   });
+
+  it("continues a thread started on XMPP as a Discord thread on its first message, and brings answers back", async () => {
+    const thread = `xmpp-thread-${Date.now()}`;
+    await alicePosts(h, h.room, "a thread starts here", { thread: { id: thread } });
+    const root = await onDiscord(h, h.general.id, (m) => m.content === "a thread starts here", "the thread's root");
+    await alicePosts(h, h.room, "and goes on in it", { thread: { id: thread } });
+    // A thread started from a message has the message's id.
+    const next = await onDiscord(h, root.id, (m) => m.content === "and goes on in it", "the second, in the thread");
+    assert.ok(next.webhook_id, "posted through the parent channel's webhook");
+    const started = h.fake.requests.filter(
+      (r) => r.method === "POST" && r.path.endsWith(`/channels/${h.general.id}/messages/${root.id}/threads`),
+    );
+    assert.equal(started.length, 1, "the thread was started from the root message, once");
+    assert.equal((started[0]?.body as { name?: unknown } | undefined)?.name, "a thread starts here");
+    await alicePosts(h, h.room, "and on", { thread: { id: thread } });
+    await onDiscord(h, root.id, (m) => m.content === "and on", "the third, in the same thread");
+    const answer = h.alice.waitFor(inRoom(h.room, h.bob.nick, (m) => m.body === "a Discord answer"));
+    h.fake.post(root.id, h.bob.id, "a Discord answer");
+    assert.equal(((await answer).stanza as Message).thread?.id, thread, "back under the XMPP thread id");
+    assert.equal(
+      h.fake.requests.filter((r) => r.method === "POST" && r.path.endsWith(`/messages/${root.id}/threads`)).length,
+      1,
+      "started once",
+    );
+  });
 });

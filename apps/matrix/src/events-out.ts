@@ -1,8 +1,8 @@
 /**
  * XMPP -> Matrix: the engine's requests as events sent by the ghost of the
  * XMPP user: messages (HTML through the shared formatting tree), edits as
- * m.replace with m.new_content, replies (m.in_reply_to), threads (m.thread,
- * an XMPP thread id's first message becoming the thread root), reactions as
+ * m.replace with m.new_content, replies (m.in_reply_to), threads (m.thread
+ * on the root event the engine names), reactions as
  * m.annotation (removed by redacting the reaction event, whose ID is kept),
  * files uploaded to the media repository as the ghost, typing, read receipts,
  * occupants joining and leaving, presence, and direct chats in a DM room the
@@ -75,7 +75,7 @@ function jsonBytes(s: string): number {
   return Buffer.byteLength(JSON.stringify(s), "utf8");
 }
 
-/** Thread roots, parts and reaction ids serve one message each: they go when the message map forgets it. */
+/** Parts and reaction ids serve one message each: they go when the message map forgets it. */
 const PER_MESSAGE = { expiresWithMessage: true } as const;
 
 /**
@@ -210,13 +210,6 @@ export class EventsOut {
     return ghost;
   }
 
-  private async threadRoot(roomId: string, thread: string): Promise<string | undefined> {
-    // A thread that started on Matrix is known to XMPP by its root event's ID.
-    if (thread.startsWith("$")) return thread;
-    const saved = await this.state.get(`thread:${roomId} ${thread}`);
-    return saved === "" ? undefined : saved;
-  }
-
   private relations(reply: string | undefined, root: string | undefined): { "m.relates_to"?: Record<string, unknown> } {
     if (root !== undefined) {
       return {
@@ -260,7 +253,8 @@ export class EventsOut {
     extra: { replyTo?: string; thread?: string; timestamp?: number } = {},
   ): Promise<string[]> {
     const client = this.o.clients.as(ghost);
-    const root = extra.thread !== undefined ? await this.threadRoot(roomId, extra.thread) : undefined;
+    // The engine names the thread by its root event (where an XMPP thread's first message went, too).
+    const root = extra.thread;
     const ids: string[] = [];
     // A message caught up from the room's archive is dated when it was said (the event order stays the sending order).
     const send = (content: Content) =>
@@ -274,9 +268,6 @@ export class EventsOut {
     for (const a of attachments) {
       const content = await this.fileContent(client, a);
       ids.push(await send({ ...content, ...this.relations(ids.length === 0 ? extra.replyTo : undefined, root) }));
-    }
-    if (extra.thread !== undefined && root === undefined && ids[0] !== undefined) {
-      await this.state.set(`thread:${roomId} ${extra.thread}`, ids[0], PER_MESSAGE);
     }
     // A direct message's files, for `delete` (room messages are one event each: the engine keeps their parts).
     if (ids.length > 1) await this.state.set(`parts:${ids[0]}`, JSON.stringify(ids.slice(1)), PER_MESSAGE);

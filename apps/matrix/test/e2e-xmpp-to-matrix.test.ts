@@ -293,12 +293,28 @@ describe("XMPP -> Matrix", () => {
     assert.deepEqual(downloaded.bytes, PNG);
   });
 
-  test("XEP-0201 threads become m.thread relations, the first message of a thread being its root", async () => {
-    const root = await aliceSays("starting a thread", { thread: { id: "xmpp-thread-1" } });
+  test("XEP-0201 threads become m.thread relations, the first message of a thread being its root, and Matrix answers in it come back under the XMPP thread id", async () => {
+    const thread = `xmpp-thread-${Date.now()}`;
+    const root = await aliceSays("starting a thread", { thread: { id: thread } });
     assert.equal(root.event.content["m.relates_to"], undefined);
-    const next = await aliceSays("inside the thread", { thread: { id: "xmpp-thread-1" } });
+    const next = await aliceSays("inside the thread", { thread: { id: thread } });
     assert.equal(next.event.content["m.relates_to"]?.rel_type, "m.thread");
     assert.equal(next.event.content["m.relates_to"]?.event_id, root.event.event_id);
+    const answer = h.alice.waitFor(
+      isMessage((m) => m.type === "groupchat" && m.body === "a Matrix answer in the thread"),
+      { timeoutMs: 15_000 },
+    );
+    await h.bob.send(h.roomId, {
+      msgtype: "m.text",
+      body: "a Matrix answer in the thread",
+      "m.relates_to": {
+        rel_type: "m.thread",
+        event_id: root.event.event_id,
+        is_falling_back: true,
+        "m.in_reply_to": { event_id: next.event.event_id },
+      },
+    });
+    assert.equal(((await answer).stanza as Message).thread?.id, thread, "under the XMPP thread id");
   });
 
   test("an XEP-0085 composing state is the ghost typing", async () => {

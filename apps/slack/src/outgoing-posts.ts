@@ -104,8 +104,8 @@ export class SlackPosts {
   }
 
   async send(m: OutgoingMessage): Promise<{ id: string }> {
-    const thread = await this.threadOf(m.channel, m.thread, m.replyTo?.id, m.partOf);
-    const id = await this.post(m.channel, m.sender, mrkdwnOf(m.text), m.attachments, thread, m.key);
+    // The engine names the thread (a root of this channel), and the same for every part of a message.
+    const id = await this.post(m.channel, m.sender, mrkdwnOf(m.text), m.attachments, m.thread, m.key);
     return { id };
   }
 
@@ -120,10 +120,9 @@ export class SlackPosts {
    */
   async findPosted(q: FindPostedRequest): Promise<{ id: string } | undefined> {
     const m = q.message;
-    const thread = await this.threadOf(m.channel, m.thread, m.replyTo?.id, m.partOf);
+    const thread = m.thread;
     const ts = await this.findByKey(m.channel, thread, q.since, m.key);
     if (ts === undefined) return undefined;
-    if (thread !== undefined) await this.o.state.set(`root:${m.channel}:${ts}`, thread, { expiresWithMessage: true });
     await this.shareFiles(m.channel, thread, ts, mrkdwnOf(m.text), m.attachments, m.key, true);
     return { id: ts };
   }
@@ -281,7 +280,6 @@ export class SlackPosts {
     );
     const ts = r.ts;
     if (!isSlackTs(ts)) throw new PermanentError("chat.postMessage gave no ts");
-    if (thread !== undefined) await this.o.state.set(`root:${channel}:${ts}`, thread, { expiresWithMessage: true });
     await this.shareFiles(channel, thread, ts, text, attachments, key, false);
     return ts;
   }
@@ -347,27 +345,6 @@ export class SlackPosts {
       return false;
     }
     return file !== undefined && isSharedIn(file, channel);
-  }
-
-  /**
-   * The Slack thread a message goes in: the XMPP thread when it is a Slack one, else the thread of the
-   * message it answers; a later part of a message goes where its first part went (`partOf`).
-   */
-  private async threadOf(
-    channel: string,
-    thread: string | undefined,
-    replyTo: string | undefined,
-    partOf?: string,
-  ): Promise<string | undefined> {
-    if (isSlackTs(thread)) return (await this.o.state.get(`root:${channel}:${thread}`)) ?? thread;
-    if (isSlackTs(replyTo)) return (await this.o.state.get(`root:${channel}:${replyTo}`)) ?? replyTo;
-    if (isSlackTs(partOf)) return this.o.state.get(`root:${channel}:${partOf}`);
-    return undefined;
-  }
-
-  /** Remembers the thread root of a Slack message handed to the engine, for answers from XMPP. */
-  async rememberRoot(channel: string, ts: string, root: string): Promise<void> {
-    await this.o.state.set(`root:${channel}:${ts}`, root, { expiresWithMessage: true });
   }
 }
 

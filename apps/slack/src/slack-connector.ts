@@ -27,7 +27,6 @@ import {
   type HistoryPage,
   type HistoryRequest,
   type Logger,
-  logFailure,
   OrderedLines,
   type OutgoingMessage,
   type ReactRequest,
@@ -105,7 +104,14 @@ export class SlackConnector implements Connector {
   readonly network = "slack";
   readonly displayName = "Slack";
   /** Replies, files, threads and presence; the rest is on where a method stands for it (`edit`, `react`...). */
-  readonly capabilities: ConnectorCapabilities = { replies: true, attachments: true, threads: true, presence: true };
+  readonly capabilities: ConnectorCapabilities = {
+    replies: true,
+    attachments: true,
+    threads: true,
+    // A Slack answer is a thread reply: the engine puts XMPP replies in the answered message's thread.
+    repliesInThreads: true,
+    presence: true,
+  };
   /** Catch-up reads Slack's history (`history`); a thread's replies come in its channel's. */
   readonly historyOptions = SLACK_HISTORY;
   readonly options: SlackOptions;
@@ -271,13 +277,9 @@ export class SlackConnector implements Connector {
         else presence?.reactivated(user);
       },
     });
-    // A reply's thread: where XMPP answers to it go, and where the next catch-up looks for replies.
-    const rememberReply = (channel: string, ts: string, thread: string | undefined) => {
-      if (thread === undefined) return;
-      threads.noted(channel, thread);
-      void posts
-        .rememberRoot(channel, ts, thread)
-        .catch(logFailure(logger, "could not note a thread's first message", "warn", { channel }));
+    // A reply's thread: where the next catch-up looks for replies (where XMPP answers go is the engine's).
+    const rememberReply = (channel: string, _ts: string, thread: string | undefined) => {
+      if (thread !== undefined) threads.noted(channel, thread);
     };
     const history = new SlackHistory({
       client,

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, afterEach, before, describe, it } from "node:test";
-import { buildMessage, type Message } from "@parley/stanza";
+import { buildMessage, type Message, stanzaIdBy } from "@parley/stanza";
 import { isMessage, stanzaId } from "@parley/testkit";
 import { alicePosts, assertNoViolations, mapped, postAndSee, type SlackHarness, startHarness } from "./harness.ts";
 
@@ -95,6 +95,27 @@ describe("XMPP to Slack", () => {
     await alicePosts(h, groupchat(h, "answer", { reply: { id: sid, to: `${h.room}/${h.bob.nick}` } }), stanzaId("r"));
     const post = await botPost(h, "the reply", (t) => t.endsWith("answer"));
     assert.equal(post.thread_ts, ts);
+  });
+
+  it("continues a thread started on XMPP (or relayed there from another network) as a Slack thread, both ways", async () => {
+    // Whether an XMPP user started it or another bridge relayed it (a Discord thread's id), it is new to Slack.
+    const thread = `${Date.now()}123456789`;
+    await alicePosts(h, groupchat(h, "thread starts here", { thread: { id: thread } }), stanzaId("t1"));
+    const root = await botPost(h, "the thread's first message", (t) => t === "thread starts here");
+    assert.equal(root.thread_ts, undefined, "the first message is the thread's root");
+    await alicePosts(h, groupchat(h, "and goes on", { thread: { id: thread } }), stanzaId("t2"));
+    const next = await botPost(h, "the thread's second message", (t) => t === "and goes on");
+    assert.equal(next.thread_ts, root.ts, "the next one is a reply in the root's thread");
+    const answer = h.alice.waitFor(isMessage((m) => m.body === "a Slack answer" && m.type === "groupchat"));
+    h.fake.post(h.general.id, h.bob.id, "a Slack answer", { threadTs: root.ts });
+    const answered = (await answer).stanza as Message;
+    assert.equal(answered.thread?.id, thread, "back under the XMPP thread id");
+    // A reply (without a thread) to a message in a Slack thread goes in that thread, never under the reply's ts.
+    const answerSid = stanzaIdBy(answered, h.room);
+    assert.ok(answerSid);
+    await alicePosts(h, groupchat(h, "replying to the answer", { reply: { id: answerSid } }), stanzaId("t3"));
+    const reply = await botPost(h, "the reply to the answer", (t) => t.endsWith("replying to the answer"));
+    assert.equal(reply.thread_ts, root.ts);
   });
 
   it("adds and removes the bot's reaction by Slack name", async () => {

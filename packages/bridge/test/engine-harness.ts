@@ -65,9 +65,15 @@ export function bridgeConfig(
   dir: string,
   room: string,
   extra = "",
-  options: { mediaMaxBytes?: number; maxDepth?: number; limits?: Readonly<Record<string, number>> } = {},
+  options: {
+    mediaMaxBytes?: number;
+    maxDepth?: number;
+    limits?: Readonly<Record<string, number>>;
+    /** Which of the server's components the bridge is (default: the first). */
+    component?: number;
+  } = {},
 ) {
-  const c = server.components[0];
+  const c = server.components[options.component ?? 0];
   if (!c) throw new Error("the test server has no component");
   return loadConfig(
     {

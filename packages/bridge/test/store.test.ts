@@ -219,6 +219,34 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
         assert.equal(await store.byXmppId("slack", room, "s3"), undefined);
         assert.equal(await store.byXmppId("discord", room, ""), undefined);
       });
+
+      it("maps threads both ways: the earliest message of each wins, within its room and channel", async () => {
+        const store = await freshStore();
+        const room = "lobby@muc.parley.test";
+        // An XMPP thread whose first message became the root r1 (in two parts), then a message in it.
+        await store.recordMessage(message({ remoteId: "r1", xmppThread: "x1", direction: "to-remote", createdAt: 1 }));
+        await store.recordMessage(message({ remoteId: "r1b", xmppThread: "x1", part: 1, createdAt: 1 }));
+        await store.recordMessage(message({ remoteId: "r2", thread: "r1", xmppThread: "x1", createdAt: 2 }));
+        // A thread of the network's, relayed under its own id; later an XMPP thread replied into it.
+        await store.recordMessage(message({ remoteId: "r4", thread: "t9", xmppThread: "t9", createdAt: 3 }));
+        await store.recordMessage(message({ remoteId: "r5", thread: "t9", xmppThread: "x2", createdAt: 4 }));
+        // Outside any thread.
+        await store.recordMessage(message({ remoteId: "r6", createdAt: 5 }));
+        assert.equal(await store.remoteThreadOf("discord", room, "c1", "x1"), "r1");
+        assert.equal(await store.remoteThreadOf("discord", room, "c1", "t9"), "t9");
+        assert.equal(await store.remoteThreadOf("discord", room, "c1", "x2"), "t9");
+        assert.equal(await store.remoteThreadOf("discord", room, "c1", "nope"), undefined);
+        assert.equal(await store.remoteThreadOf("discord", room, "other", "x1"), undefined);
+        assert.equal(await store.remoteThreadOf("discord", "elsewhere@muc", "c1", "x1"), undefined);
+        assert.equal(await store.remoteThreadOf("slack", room, "c1", "x1"), undefined);
+        assert.equal(await store.xmppThreadOf("discord", room, "c1", "r1"), "x1", "by its root");
+        assert.equal(await store.xmppThreadOf("discord", room, "c1", "t9"), "t9", "the earliest wins");
+        assert.equal(await store.xmppThreadOf("discord", room, "c1", "r6"), undefined);
+        assert.equal(await store.xmppThreadOf("discord", room, "other", "r1"), undefined);
+        const [inThread] = await store.byRemoteId("discord", "r2");
+        assert.equal(inThread?.thread, "r1");
+        assert.equal(inThread?.xmppThread, "x1");
+      });
     });
 
     describe("room links", () => {

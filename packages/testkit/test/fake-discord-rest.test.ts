@@ -201,6 +201,12 @@ describe("fake Discord REST through discord.js", () => {
     const starter = await channel.send("start here");
     const fromMessage = await starter.startThread({ name: "from a message" });
     assert.equal(fromMessage.id, starter.id);
+    assert.equal(fromMessage.type, ChannelType.PublicThread);
+    const again = await apiError(client.rest.post(Routes.threads(generalId, starter.id), { body: { name: "again" } }));
+    assert.equal(again.code, 160004, "a message starts one thread");
+    const inThread = await thread.send("a message in a thread");
+    const nested = await apiError(client.rest.post(Routes.threads(thread.id, inThread.id), { body: { name: "x" } }));
+    assert.equal(nested.code, RESTJSONErrorCodes.CannotExecuteActionOnThisChannelType);
 
     const hook = await channel.createWebhook({ name: "relay" });
     const viaHook = await hook.send({
@@ -457,6 +463,7 @@ describe("fake Discord REST through discord.js", () => {
     fake.denyPermission(locked, "ManageWebhooks");
     fake.denyPermission(locked, "ManageMessages");
     fake.denyPermission(locked, "AddReactions");
+    fake.denyPermission(locked, "CreatePublicThreads");
     await fake.waitFor(() => channel.permissionsFor(fake.bot.id)?.has("SendMessages") === false, {
       what: "CHANNEL_UPDATE with the overwrite",
     });
@@ -466,6 +473,7 @@ describe("fake Discord REST through discord.js", () => {
       () => channel.fetchWebhooks(),
       () => client.rest.delete(Routes.channelMessage(locked, theirs.id)),
       () => client.rest.put(Routes.channelMessageOwnReaction(locked, theirs.id, encodeURIComponent("🎉"))),
+      () => client.rest.post(Routes.threads(locked, theirs.id), { body: { name: "a thread" } }),
     ]) {
       const err = await apiError(call());
       assert.equal(err.status, 403);

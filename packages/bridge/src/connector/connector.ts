@@ -65,7 +65,13 @@ export interface RemoteMessage {
   readonly replyTo?: string;
   /** The answered message's author and text, when the network gives them: quoted as the XEP-0428 fallback. */
   readonly replyQuote?: { readonly authorName: string; readonly text: string };
-  /** Remote id of the thread (or thread root) it belongs to. */
+  /**
+   * The network's id of the thread it belongs to: the id `OutgoingMessage.thread`
+   * would name it by (a Discord thread channel, a Slack thread_ts, a Matrix
+   * root event). The engine relays it under the XEP-0201 thread id of the
+   * XMPP thread it continues, when an XMPP user started that thread (or
+   * answered there first); else under this id.
+   */
   readonly thread?: string;
   readonly attachments?: readonly RemoteAttachment[];
   /** When it was posted; relayed as XEP-0203 delay when it is older than a few seconds (catch-up). */
@@ -261,6 +267,17 @@ export interface OutgoingMessage {
   readonly text: RichText;
   /** The remote message this answers, with what is needed for a quoted fallback. */
   readonly replyTo?: { readonly id: string; readonly authorName?: string; readonly excerpt?: string };
+  /**
+   * The thread to post in, always a thread root of this network in
+   * `channel` (never an XMPP thread id): the id the connector gave as
+   * `RemoteMessage.thread`, or the remote id of a message (one the engine
+   * posted as the first of an XMPP thread, or one an XMPP user's reply
+   * starts a thread on). On a network where a thread must be opened first
+   * (Discord), the connector opens it on that message when it is none yet.
+   * Absent: outside any thread, and for the first message of an XMPP
+   * thread, which becomes the root. The engine keeps the map between the
+   * two (the message map), so a connector keeps none of its own.
+   */
   readonly thread?: string;
   readonly attachments: readonly OutgoingAttachment[];
   /**
@@ -401,6 +418,12 @@ export interface ConnectorCapabilities {
   readonly reactions?: boolean;
   readonly attachments: boolean;
   readonly threads: boolean;
+  /**
+   * With `threads`: answering is threading on this network (Slack), so an
+   * XMPP reply goes in a thread, the one the answered message sits in or
+   * else one started on it (`OutgoingMessage.thread` is then that message).
+   */
+  readonly repliesInThreads?: boolean;
   /** `typing`. */
   readonly typing?: boolean;
   /** `sendDirect`. */

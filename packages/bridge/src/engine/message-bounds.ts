@@ -43,6 +43,7 @@ export function oversizedIdOf(m: Message): string | undefined {
     ["reactions", m.reactions?.id],
     ["reply", m.reply?.id],
     ["marker", m.marker?.id],
+    ["thread", m.thread?.id],
     ...(m.stanzaIds ?? []).map((s): [string, string] => ["stanza-id", s.id]),
   ];
   return fields.find(([, id]) => !idFits(id))?.[0];

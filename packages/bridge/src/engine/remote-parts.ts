@@ -42,7 +42,6 @@ export interface PartsEdit {
   readonly text: RichText;
   /** The correction's delivery key; its parts' keys derive from it. */
   readonly key: string;
-  readonly thread?: string;
   readonly attempt: number;
   readonly replay: boolean;
 }
@@ -117,7 +116,8 @@ export class RemoteParts {
           attachments: [],
           key,
           partOf: first.remoteId,
-          ...(e.thread !== undefined && { thread: e.thread }),
+          // Where the first part is (the root of a thread it started is in no thread).
+          ...(first.thread !== undefined && { thread: first.thread }),
         },
         room: e.room,
         xmppId: e.xmppId,
@@ -125,6 +125,7 @@ export class RemoteParts {
         ...(first.originId !== undefined && { originId: first.originId }),
         author: first.sender,
         createdAt: first.createdAt,
+        ...(first.xmppThread !== undefined && { xmppThread: first.xmppThread }),
         attempt: e.attempt,
         replay: e.replay,
         part: i,

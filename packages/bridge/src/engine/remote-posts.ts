@@ -80,6 +80,12 @@ export interface RemotePost {
   readonly replay: boolean;
   /** Which post of the message this is, when the engine split it (see `MessageRecord.part`); 0 by default. */
   readonly part?: number;
+  /**
+   * The XEP-0201 thread the message has in the room, kept with its posts
+   * (the network's thread is `message.thread`; without one, the first post
+   * is the root of the thread).
+   */
+  readonly xmppThread?: string;
 }
 
 /** One XMPP user's direct message to a remote user. */
@@ -169,6 +175,8 @@ export class RemotePosts {
       direction: "to-remote",
       createdAt: p.createdAt,
       ...(part !== 0 && { part }),
+      ...(m.thread !== undefined && { thread: m.thread }),
+      ...(p.xmppThread !== undefined && { xmppThread: p.xmppThread }),
     });
     return { id, outcome: found !== undefined ? "found" : "posted" };
   }

@@ -51,6 +51,7 @@ import type { Puppet } from "./puppet-directory.ts";
 import type { RemoteCatchUp } from "./remote-catch-up.ts";
 import { RoomPresence } from "./room-presence.ts";
 import { stanzaIdFor } from "./stanza-ids.ts";
+import { ThreadMap } from "./thread-map.ts";
 
 /** Errors by which a room says it does not speak the current moderation form (so the legacy one is worth a try). */
 const LEGACY_FALLBACK: ReadonlySet<string> = new Set(["service-unavailable", "feature-not-implemented", "bad-request"]);
@@ -94,10 +95,13 @@ export class RemoteToXmpp implements ConnectorHost {
   readonly postRecordMs: number;
   /** Who of each channel's present members sits in its rooms. */
   readonly roomPresence: RoomPresence;
+  /** Each channel's threads as the rooms'. */
+  private readonly threads: ThreadMap;
 
   constructor(ctx: EngineContext, direct: DirectChats) {
     this.ctx = ctx;
     this.direct = direct;
+    this.threads = new ThreadMap(ctx.network, ctx.store);
     this.network = ctx.network;
     this.logger = ctx.logger.child({ part: "connector", network: ctx.network });
     this.state = ctx.connectorState;
@@ -281,7 +285,9 @@ export class RemoteToXmpp implements ConnectorHost {
       m.timestamp !== undefined && received - m.timestamp > DELAY_THRESHOLD_MS
         ? { delay: { stamp: new Date(m.timestamp), from: this.ctx.domain } }
         : {};
-    const thread = m.thread !== undefined ? { thread: { id: m.thread } } : {};
+    // The network's thread under the XMPP thread id it continues, if it does (else its own id).
+    const xmppThread = m.thread !== undefined ? await this.threads.toXmpp(room, m.channel, m.thread) : undefined;
+    const thread = xmppThread !== undefined ? { thread: { id: xmppThread } } : {};
     const bodyParts = parts.filter((p): p is { notice: string } => "notice" in p).map((p) => p.notice);
     const files = parts.filter((p): p is { url: string } => "url" in p);
     let mainText = text;
@@ -348,6 +354,8 @@ export class RemoteToXmpp implements ConnectorHost {
         sender: m.author.id,
         direction: "to-xmpp",
         createdAt: m.timestamp ?? received,
+        ...(m.thread !== undefined && { thread: m.thread }),
+        ...(xmppThread !== undefined && { xmppThread }),
       });
       this.writing(recorded);
       // Kept until the room confirms it, with the stanza: what a crash or a stop leaves unconfirmed is looked

@@ -35,6 +35,7 @@ import { RemoteParts } from "./remote-parts.ts";
 import type { RemotePosts } from "./remote-posts.ts";
 import type { ArchivedMessage } from "./room-archive.ts";
 import { isOwnStanzaId } from "./stanza-ids.ts";
+import { type RemoteThreadPlace, ThreadMap } from "./thread-map.ts";
 
 /** What is known of a message read back from the room's archive rather than live. */
 interface Archived {
@@ -90,10 +91,15 @@ export class XmppToRemote {
 
   /** Posts to the channels, once across retries and restarts, in as many parts as the channel's limits need. */
   private readonly parts: RemoteParts;
+  /** The room's threads as each channel's. */
+  private readonly threads: ThreadMap;
 
   constructor(ctx: EngineContext, posts: RemotePosts) {
     this.ctx = ctx;
     this.parts = new RemoteParts(ctx, posts);
+    this.threads = new ThreadMap(ctx.network, ctx.store, {
+      repliesInThreads: ctx.connector.capabilities.repliesInThreads === true,
+    });
     this.identities = new OccupantIdentities(ctx.store);
     this.pipeline = new OrderedLines({
       onError: (room, e) => this.relayFailed(room, e),
@@ -261,8 +267,8 @@ export class XmppToRemote {
    * of a channel's lane: whatever the room said before it in that channel was
    * sent (and mapped) by the jobs ahead of it.
    */
-  private mapped(room: string, id: string): Promise<MessageRecord | undefined> {
-    return this.ctx.store.byXmppId(this.ctx.network, room, id);
+  private mapped(room: string, id: string, channel?: string): Promise<MessageRecord | undefined> {
+    return this.ctx.store.byXmppId(this.ctx.network, room, id, channel);
   }
 
   /**
@@ -326,7 +332,6 @@ export class XmppToRemote {
               sender,
               text,
               key,
-              ...(m.thread && connector.capabilities.threads && { thread: m.thread.id }),
               attempt,
               replay: archived !== undefined,
             });
@@ -641,7 +646,7 @@ export class XmppToRemote {
     // A reply names an earlier message, found from inside the lane (sent by then); never the message itself.
     const replyId = m.reply && caps.replies && !ownIds.has(m.reply.id) ? m.reply.id : undefined;
     const replyAuthor = m.reply?.to?.split("/")[1];
-    const thread = m.thread && caps.threads ? { thread: m.thread.id } : {};
+    const xmppThread = caps.threads ? m.thread?.id : undefined;
     const timestamp = at !== undefined ? { timestamp: at } : {};
     const originId = m.originId ?? m.id;
     const outcomes = channels.map((channel) => {
@@ -652,12 +657,14 @@ export class XmppToRemote {
         describe: `message from ${room} to channel ${channel}`,
         run: async (attempt) => {
           let replyTo: { id: string; authorName?: string } | undefined;
-          if (replyId !== undefined) {
-            const r = await this.mapped(room, replyId);
-            if (r && r.channel === channel) {
-              replyTo = { id: r.remoteId, ...(replyAuthor !== undefined && { authorName: replyAuthor }) };
-            }
+          const replied = replyId !== undefined ? await this.mapped(room, replyId, channel) : undefined;
+          if (replied) {
+            replyTo = { id: replied.remoteId, ...(replyAuthor !== undefined && { authorName: replyAuthor }) };
           }
+          // The network's thread for the room's (the engine's thread map, the same for every network).
+          const place: RemoteThreadPlace = caps.threads
+            ? await this.threads.toRemote(room, channel, xmppThread, replied)
+            : {};
           // Once: a retry, or a message read again from the archive, first looks for an earlier attempt's post
           // (of each part, for a message the channel's limits cut).
           return this.parts.post({
@@ -668,11 +675,12 @@ export class XmppToRemote {
               attachments,
               key,
               ...(replyTo && { replyTo }),
-              ...thread,
+              ...(place.thread !== undefined && { thread: place.thread }),
               ...timestamp,
             },
             room,
             xmppId,
+            ...(place.xmppThread !== undefined && { xmppThread: place.xmppThread }),
             ...(stanzaId !== undefined && { stanzaId }),
             ...(originId !== undefined && { originId }),
             author: authorKey,

@@ -121,6 +121,17 @@ export const MIGRATIONS: readonly Migration[] = [
       "ALTER TABLE parley_messages ADD COLUMN part INTEGER NOT NULL DEFAULT 0",
     ],
   },
+  {
+    version: 5,
+    name: "threads: each message's thread on the network and in the room, so the engine maps one to the other",
+    sql: [
+      // NULL for messages outside threads, and for every message mapped before this migration.
+      "ALTER TABLE parley_messages ADD COLUMN thread TEXT",
+      "ALTER TABLE parley_messages ADD COLUMN xmpp_thread TEXT",
+      "CREATE INDEX parley_messages_by_thread ON parley_messages (network, room, channel, thread)",
+      "CREATE INDEX parley_messages_by_xmpp_thread ON parley_messages (network, room, channel, xmpp_thread)",
+    ],
+  },
 ];
 
 export function migrationStatements(m: Migration, dialect: Dialect): readonly string[] {

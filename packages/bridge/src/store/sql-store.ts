@@ -49,7 +49,8 @@ const LINK_SOURCES = ["config", "admin"] as const;
 const DEFAULT_DEAD_LETTER_LIMIT = 100;
 const MAX_DEAD_LETTER_LIMIT = 10_000;
 
-const MESSAGE_COLUMNS = "network, channel, remote_id, room, stanza_id, origin_id, sender, direction, created_at, part";
+const MESSAGE_COLUMNS =
+  "network, channel, remote_id, room, stanza_id, origin_id, sender, direction, created_at, part, thread, xmpp_thread";
 /** Parts of a message in order: those of its text (0, 1, 2...), then its files (-1, -2...). */
 const PART_ORDER = "CASE WHEN part < 0 THEN 1 ELSE 0 END, ABS(part)";
 const LINK_COLUMNS = "network, channel, room, source, created_at";
@@ -138,13 +139,18 @@ export class SqlStore implements BridgeStore {
       checkOneOf("direction", r.direction, DIRECTIONS),
       checkInteger("createdAt", r.createdAt),
       checkInteger("part", r.part ?? 0),
+      checkOptionalId("thread", r.thread),
+      checkOptionalId("xmppThread", r.xmppThread),
     ];
     const insert = this.run(
-      `INSERT INTO parley_messages (network, remote_id, room, channel, stanza_id, origin_id, sender, direction, created_at, part)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO parley_messages
+         (network, remote_id, room, channel, stanza_id, origin_id, sender, direction, created_at, part, thread, xmpp_thread)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (network, remote_id, room) DO UPDATE SET
          stanza_id = COALESCE(parley_messages.stanza_id, excluded.stanza_id),
-         origin_id = COALESCE(parley_messages.origin_id, excluded.origin_id)`,
+         origin_id = COALESCE(parley_messages.origin_id, excluded.origin_id),
+         thread = COALESCE(parley_messages.thread, excluded.thread),
+         xmpp_thread = COALESCE(parley_messages.xmpp_thread, excluded.xmpp_thread)`,
       params,
     );
     const remote = remoteKey(r.network, r.remoteId);
@@ -235,6 +241,45 @@ export class SqlStore implements BridgeStore {
       [network, room, channel, value],
     );
     return rows.map(messageFromRow);
+  }
+
+  async remoteThreadOf(
+    network: string,
+    room: string,
+    channel: string,
+    xmppThread: string,
+  ): Promise<string | undefined> {
+    this.open();
+    if (!storableIds(network, room, channel, xmppThread)) return undefined;
+    await this.pendingByRoom.settled(roomKey(network, room));
+    const rows = await this.all(
+      `SELECT COALESCE(thread, remote_id) AS root FROM parley_messages
+       WHERE network = ? AND room = ? AND channel = ? AND xmpp_thread = ?
+       ORDER BY created_at, ${PART_ORDER}
+       LIMIT 1`,
+      [network, room, channel, xmppThread],
+    );
+    const row = rows[0];
+    return row ? textColumn(row, "root") : undefined;
+  }
+
+  async xmppThreadOf(network: string, room: string, channel: string, thread: string): Promise<string | undefined> {
+    this.open();
+    if (!storableIds(network, room, channel, thread)) return undefined;
+    await this.pendingByRoom.settled(roomKey(network, room));
+    // The root (by its remote id) or a message in its thread, each found through its own index.
+    const rows = await this.all(
+      `SELECT xmpp_thread, created_at FROM parley_messages
+       WHERE network = ? AND remote_id = ? AND room = ? AND channel = ? AND xmpp_thread IS NOT NULL
+       UNION ALL
+       SELECT xmpp_thread, created_at FROM parley_messages
+       WHERE network = ? AND room = ? AND channel = ? AND thread = ? AND xmpp_thread IS NOT NULL
+       ORDER BY created_at
+       LIMIT 1`,
+      [network, thread, room, channel, network, room, channel, thread],
+    );
+    const row = rows[0];
+    return row ? textColumn(row, "xmpp_thread") : undefined;
   }
 
   async forgetMessage(network: string, remoteId: string, room: string): Promise<void> {
@@ -521,6 +566,8 @@ function partOf(row: SqlRow): { part?: number } {
 function messageFromRow(row: SqlRow): MessageRecord {
   const stanzaId = optionalTextColumn(row, "stanza_id");
   const originId = optionalTextColumn(row, "origin_id");
+  const thread = optionalTextColumn(row, "thread");
+  const xmppThread = optionalTextColumn(row, "xmpp_thread");
   const direction = textColumn(row, "direction");
   if (direction !== "to-xmpp" && direction !== "to-remote") {
     throw new StoreSchemaError(`store: parley_messages.direction holds "${direction}"`);
@@ -536,7 +583,20 @@ function messageFromRow(row: SqlRow): MessageRecord {
     direction,
     createdAt: integerColumn(row, "created_at"),
     ...partOf(row),
+    ...(thread === undefined ? {} : { thread }),
+    ...(xmppThread === undefined ? {} : { xmppThread }),
   };
+}
+
+/** Whether every one of these ids can be in the store (one that cannot names nothing there). */
+function storableIds(network: string, room: string, channel: string, id: string): boolean {
+  return (
+    id !== "" &&
+    isStorableId("network", network) &&
+    isStorableId("room", room) &&
+    isStorableId("channel", channel) &&
+    isStorableId("id", id)
+  );
 }
 
 function linkFromRow(row: SqlRow): RoomLink {

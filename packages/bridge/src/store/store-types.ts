@@ -34,6 +34,16 @@ export interface MessageRecord {
    * room, stanza-id and origin-id.
    */
   readonly part?: number;
+  /**
+   * The network's thread the message sits in: the root id a connector
+   * names it by (`RemoteMessage.thread`, `OutgoingMessage.thread`). Absent
+   * for a message outside any thread, and for the first message of a
+   * thread an XMPP user started (the root itself, whose `remoteId` the
+   * thread is then known by).
+   */
+  readonly thread?: string;
+  /** The XEP-0201 thread id the message has in the room, when it has one. */
+  readonly xmppThread?: string;
 }
 
 /** A remote channel linked to a MUC room; `config` links are re-asserted at every start, `admin` ones only live here. */
@@ -117,6 +127,19 @@ export interface BridgeStore {
    * text in order (0, 1, 2...), then the posts of its files (-1, -2...); [] when none is mapped.
    */
   partsByXmppId(network: string, room: string, id: string, channel: string): Promise<MessageRecord[]>;
+  /**
+   * The network's thread that XMPP thread `xmppThread` of `room` is in
+   * `channel`: the `thread` of its earliest message there, or that message's
+   * own remote id when it sits in none (the root of a thread the XMPP user
+   * started). Undefined when no message of that thread is mapped there.
+   */
+  remoteThreadOf(network: string, room: string, channel: string, xmppThread: string): Promise<string | undefined>;
+  /**
+   * The XMPP thread id that the network's thread `thread` of `channel` has in
+   * `room`: the `xmppThread` of the earliest message mapped there that is
+   * the thread's root or sits in it and has one. Undefined when none has.
+   */
+  xmppThreadOf(network: string, room: string, channel: string, thread: string): Promise<string | undefined>;
   /** Forgets one row of the message map (a part an edit no longer needs, deleted from the network). */
   forgetMessage(network: string, remoteId: string, room: string): Promise<void>;
 

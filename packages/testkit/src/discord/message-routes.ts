@@ -3,7 +3,8 @@
  * edit, delete, reactions, typing, and threads started in a channel or from a
  * message. Permission checks follow Discord: SendMessages to post or type,
  * AttachFiles for files, ManageMessages for others' messages and reactions,
- * AddReactions for a new reaction.
+ * AddReactions for a new reaction, CreatePublicThreads to start a thread
+ * from a message.
  */
 import type { APIChannel } from "discord-api-types/v10";
 import { ChannelType } from "discord-api-types/v10";
@@ -236,7 +237,12 @@ export const MESSAGE_ROUTES: Readonly<Record<string, Route>> = {
 
   "POST /channels/{channel_id}/messages/{message_id}/threads": (w, r) => {
     const id = param(r, "channel_id");
-    visibleChannel(w, id);
+    const parent = visibleChannel(w, id);
+    // Only a guild text or announcement channel's messages start threads (not a thread's, not a DM's).
+    if (isThread(parent) || !("guild_id" in parent) || parent.type === ChannelType.GuildForum) {
+      throw new DiscordError(400, 50024, "Cannot execute action on this channel type");
+    }
+    needPermission(w, id, "CreatePublicThreads");
     const m = existingMessage(w, id, param(r, "message_id"));
     if (w.dir.channel(m.id)) throw new DiscordError(400, 160004, "A thread has already been created for this message");
     const autoArchiveDuration =

@@ -12,7 +12,8 @@ export type DeniablePermission =
   | "ManageMessages"
   | "AddReactions"
   | "AttachFiles"
-  | "ViewChannel";
+  | "ViewChannel"
+  | "CreatePublicThreads";
 
 export const DENIABLE_PERMISSIONS: Readonly<Record<DeniablePermission, bigint>> = {
   SendMessages: PermissionFlagsBits.SendMessages,
@@ -21,6 +22,7 @@ export const DENIABLE_PERMISSIONS: Readonly<Record<DeniablePermission, bigint>> 
   AddReactions: PermissionFlagsBits.AddReactions,
   AttachFiles: PermissionFlagsBits.AttachFiles,
   ViewChannel: PermissionFlagsBits.ViewChannel,
+  CreatePublicThreads: PermissionFlagsBits.CreatePublicThreads,
 };
 
 /** Every permission bit Discord defines, Administrator excluded. */
