@@ -125,10 +125,26 @@ for (const kind of XMPP_SERVER_KINDS) {
   });
 }
 
-/** A server that speaks just enough XEP-0114 to accept a component, then ignores everything. */
-async function silentServer(secret: string): Promise<{ server: Server; port: number; accepted: () => number }> {
+/**
+ * A server that speaks just enough XEP-0114 to accept a component, then
+ * ignores everything; with `chatterMs`, it sends the component a message
+ * that often (a busy server whose answers to pings are late).
+ */
+async function silentServer(
+  secret: string,
+  chatterMs?: number,
+): Promise<{ server: Server; port: number; accepted: () => number }> {
   let accepted = 0;
   const server = createServer((sock: Socket) => {
+    if (chatterMs !== undefined) {
+      const chatter = setInterval(
+        () =>
+          sock.writable &&
+          sock.write("<message from='room@muc.example' to='x@bridge.example'><body>busy</body></message>"),
+        chatterMs,
+      );
+      sock.on("close", () => clearInterval(chatter));
+    }
     sock.setEncoding("utf8");
     let buf = "";
     sock.on("data", (d: string) => {
@@ -178,6 +194,31 @@ describe("component session failure modes", () => {
     assert.ok(fake.accepted() >= 2);
     await s.stop();
     fake.server.close();
+  });
+
+  it("keeps a link that carries traffic even when pings are answered late", async () => {
+    const fake = await silentServer("s3cret", 20);
+    const warnings: string[] = [];
+    const s = new ComponentSession({
+      host: "127.0.0.1",
+      port: fake.port,
+      domain: "bridge.example",
+      secret: "s3cret",
+      keepaliveIntervalMs: 50,
+      // Many times the server's chatter, so that a busy machine's late timers do not make a silence.
+      keepaliveTimeoutMs: 400,
+      reconnect: { minDelayMs: 20, maxDelayMs: 50 },
+    });
+    s.on("warning", (w: string) => warnings.push(w));
+    try {
+      await s.start();
+      await sleep(1500);
+      assert.equal(s.connections, 1, "not dropped while the server is busy sending");
+      assert.deepEqual(warnings, []);
+    } finally {
+      await s.stop();
+      fake.server.close();
+    }
   });
 
   it("survives garbage from the server and comes back", async () => {

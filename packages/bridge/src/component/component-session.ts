@@ -76,6 +76,8 @@ export class ComponentSession extends EventEmitter<SessionEvents> {
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private keepaliveDeadline: NodeJS.Timeout | undefined;
   private pendingPing: string | undefined;
+  /** When the server last sent anything: a link that carries traffic is alive, answered ping or not. */
+  private receivedAt = 0;
   private pingCounter = 0;
   private pumping = false;
   private firstOnline: { resolve: () => void; reject: (e: Error) => void } | undefined;
@@ -181,7 +183,10 @@ export class ComponentSession extends EventEmitter<SessionEvents> {
         `<?xml version='1.0'?><stream:stream xmlns='${NS.component}' xmlns:stream='http://etherx.jabber.org/streams' to='${escapeAttr(o.domain)}'>`,
       );
     });
-    socket.on("data", (chunk: string) => parser.write(chunk));
+    socket.on("data", (chunk: string) => {
+      this.receivedAt = Date.now();
+      parser.write(chunk);
+    });
     socket.on("drain", () => this.pump());
     socket.on("error", (e) => {
       closedReason = e.message;
@@ -285,10 +290,18 @@ export class ComponentSession extends EventEmitter<SessionEvents> {
       const id = `parley-ka-${++this.pingCounter}`;
       this.pendingPing = id;
       s.write(buildPing({ id, to, from: this.options.domain }).toString());
-      this.keepaliveDeadline = setTimeout(() => {
-        this.emit("warning", `no answer to a keepalive ping within ${timeout} ms`);
+      // A busy server answers late: its answer waits behind what it is sending the bridge. While anything
+      // arrives the link is alive; it is dropped only after `timeout` of silence.
+      const deadline = () => {
+        const silentFor = Date.now() - this.receivedAt;
+        if (silentFor < timeout) {
+          this.keepaliveDeadline = setTimeout(deadline, timeout - silentFor);
+          return;
+        }
+        this.emit("warning", `no answer to a keepalive ping, and nothing else from the server, within ${timeout} ms`);
         s.destroy();
-      }, timeout);
+      };
+      this.keepaliveDeadline = setTimeout(deadline, timeout);
     }, interval);
     this.keepaliveTimer.unref();
   }

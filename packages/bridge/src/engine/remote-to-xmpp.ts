@@ -880,13 +880,17 @@ export class RemoteToXmpp implements ConnectorHost {
    * from the puppet joins it by itself if its seat is not ready yet.
    */
   private seatLater(room: string, puppet: Puppet, presence: RemotePresence): void {
-    this.roomPresence.report(room, puppet, presence).catch((e: unknown) => {
-      this.logger.warn("a member's presence could not be shown in the room", {
+    this.roomPresence.report(room, puppet, presence).catch(this.roomChangeFailed("presence", room, puppet));
+  }
+
+  /** Logs a queued change of a member's presence in a room that failed (nobody awaits it). */
+  private roomChangeFailed(what: "presence" | "departure", room: string, puppet: Puppet): (e: unknown) => void {
+    return (e) =>
+      this.logger.warn(`a member's ${what} could not be shown in the room`, {
         room,
         puppet: puppet.local,
         error: e instanceof Error ? e.message : String(e),
       });
-    });
   }
 
   /** A seated puppet's presence in a room (an offline puppet leaves instead: see `presence`). */
@@ -929,7 +933,10 @@ export class RemoteToXmpp implements ConnectorHost {
         this.seatLater(room, puppet, puppet.presence ?? { status: "online" });
       } else {
         this.roomPresence.forget(room, puppet.local);
-        await this.ctx.occupancy.leave(puppet.local, room, status);
+        // After any seating of this member still queued for the room (a join just before, say).
+        this.roomPresence
+          .queue(room, () => this.ctx.occupancy.leave(puppet.local, room, status))
+          .catch(this.roomChangeFailed("departure", room, puppet));
       }
     }
   }

@@ -140,6 +140,14 @@ export class RoomPresence {
     return this.inLane(room, () => this.trim(room, puppet.local));
   }
 
+  /**
+   * Runs `work` on the room's lane, after the changes asked for before it: a
+   * member who leaves right after joining leaves after the join, not before it.
+   */
+  queue(room: string, work: () => Promise<void>): Promise<void> {
+    return this.inLane(room, work);
+  }
+
   /** Resolves once every change asked for so far has been applied (tests and shutdown). */
   async idle(): Promise<void> {
     while (this.lanes.size > 0) await Promise.all([...this.lanes.values()]);
