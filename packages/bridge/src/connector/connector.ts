@@ -392,8 +392,23 @@ export interface DirectRequest {
   readonly sender: XmppSender;
   readonly text: RichText;
   readonly attachments: readonly OutgoingAttachment[];
-  /** Idempotency key, as for `OutgoingMessage`. */
+  /**
+   * Idempotency key, as for `OutgoingMessage`: the parts after the first of
+   * a direct message the engine split (`directLimits`) have keys of their
+   * own, `${key}#2`..., `${key}#f1`....
+   */
   readonly key: string;
+  /**
+   * For a part after the first of a direct message the engine split (or a
+   * part a correction added): the DM channel and remote id of its first part.
+   */
+  readonly partOf?: { readonly channel: string; readonly id: string };
+}
+
+/** Who a direct message is for and from, as `directLimits` is asked about it. */
+export interface DirectTarget {
+  readonly userId: string;
+  readonly sender: XmppSender;
 }
 
 export interface ReadRequest {
@@ -578,6 +593,17 @@ export interface Connector {
    * resolves with the DM channel and message id. (capability: directMessages)
    */
   sendDirect?(o: DirectRequest): Promise<{ readonly channel: string; readonly id: string }>;
+  /**
+   * What one direct message from `sender` to `userId` may carry (see
+   * `ChannelLimits`; asked before the DM channel may exist, for every DM):
+   * the engine splits a bigger DM into parts, one `sendDirect` each, and maps
+   * every part as it does a channel post's, so corrections edit each part
+   * (sending the parts a longer text needs, deleting those a shorter one does
+   * not), retractions delete each and reactions go to the first. A connector
+   * with it never splits a direct message on its own; without it, each DM
+   * goes in one `sendDirect`, however long.
+   */
+  directLimits?(o: DirectTarget): ChannelLimits;
   /**
    * A remote user wrote to the bridge directly, and no XMPP user is to get it
    * (none wrote to them through the bridge): the engine did not relay it, and
