@@ -17,6 +17,7 @@ import {
   type ConnectorHost,
   type DeleteRequest,
   type DirectRequest,
+  type DirectTarget,
   type EditRequest,
   type FindDirectRequest,
   type FindPostedRequest,
@@ -52,7 +53,10 @@ import { fetchOutgoingFiles } from "./outgoing-files.ts";
 import {
   composeMessage,
   DISCORD_MAX_FILES,
+  DISCORD_MESSAGE_LIMIT,
   DISCORD_TEXT_LIMIT,
+  directPrefix,
+  directTextLength,
   discordTextLength,
   QUOTE_ROOM,
 } from "./outgoing-message.ts";
@@ -418,6 +422,19 @@ export class DiscordConnector implements Connector {
       maxTextLength: DISCORD_TEXT_LIMIT,
       textLength: discordTextLength,
       firstPartRoom: QUOTE_ROOM,
+      maxAttachments: DISCORD_MAX_FILES,
+    };
+  }
+
+  /**
+   * A bot DM holds 2,000 characters under its "**nick** (jid):" mark (every
+   * part carries it, and a text of several lines is quoted under it): the
+   * engine cuts a longer DM into parts that fit, with at most 10 files each.
+   */
+  directLimits(o: DirectTarget): ChannelLimits {
+    return {
+      maxTextLength: DISCORD_MESSAGE_LIMIT,
+      textLength: directTextLength(directPrefix(o.sender.nick, o.sender.jid)),
       maxAttachments: DISCORD_MAX_FILES,
     };
   }
