@@ -265,8 +265,16 @@ export interface OutgoingMessage {
   readonly channel: string;
   readonly sender: XmppSender;
   readonly text: RichText;
-  /** The remote message this answers, with what is needed for a quoted fallback. */
-  readonly replyTo?: { readonly id: string; readonly authorName?: string; readonly excerpt?: string };
+  /**
+   * The remote message this answers, with what is needed for a quoted
+   * fallback, and the network's thread it sits in (as `EditRequest.thread`).
+   */
+  readonly replyTo?: {
+    readonly id: string;
+    readonly authorName?: string;
+    readonly excerpt?: string;
+    readonly thread?: string;
+  };
   /**
    * The thread to post in, always a thread root of this network in
    * `channel` (never an XMPP thread id): the id the connector gave as
@@ -333,6 +341,15 @@ export interface FindDirectRequest {
 export interface EditRequest {
   readonly channel: string;
   readonly id: string;
+  /**
+   * The network's thread the message sits in, as the message map has it
+   * (`RemoteMessage.thread` or `OutgoingMessage.thread` when it was
+   * relayed or posted); absent when it sits in none (a thread's root sits
+   * in the channel) or the map does not say. For a network whose API names
+   * a thread's messages by the thread (a Discord thread is a channel of its
+   * own), so that the connector keeps no thread map of its own.
+   */
+  readonly thread?: string;
   readonly sender: XmppSender;
   readonly text: RichText;
   /**
@@ -347,6 +364,15 @@ export interface EditRequest {
 export interface DeleteRequest {
   readonly channel: string;
   readonly id: string;
+  /**
+   * The network's thread the message sits in, as the message map has it
+   * (`RemoteMessage.thread` or `OutgoingMessage.thread` when it was
+   * relayed or posted); absent when it sits in none (a thread's root sits
+   * in the channel) or the map does not say. For a network whose API names
+   * a thread's messages by the thread (a Discord thread is a channel of its
+   * own), so that the connector keeps no thread map of its own.
+   */
+  readonly thread?: string;
   readonly sender: XmppSender;
   /**
    * A room moderator removed it: the connector deletes it whoever wrote it.
@@ -368,6 +394,15 @@ export interface DeleteRequest {
 export interface ReactRequest {
   readonly channel: string;
   readonly id: string;
+  /**
+   * The network's thread the message sits in, as the message map has it
+   * (`RemoteMessage.thread` or `OutgoingMessage.thread` when it was
+   * relayed or posted); absent when it sits in none (a thread's root sits
+   * in the channel) or the map does not say. For a network whose API names
+   * a thread's messages by the thread (a Discord thread is a channel of its
+   * own), so that the connector keeps no thread map of its own.
+   */
+  readonly thread?: string;
   readonly sender: XmppSender;
   /** A Unicode emoji (XEP-0444 carries nothing else). */
   readonly emoji: string;
