@@ -308,7 +308,7 @@ export class DiscordConnector implements Connector {
       directory,
       webhooks,
       dms: dmChannels,
-      book,
+
       rehostAttachments: this.options.rehostAttachments,
       botId: () => client.user?.id,
       present,
@@ -545,7 +545,7 @@ export class DiscordConnector implements Connector {
     }
     // A Discord user's message removed by an XMPP moderator: the bot deletes it (needs Manage Messages),
     // saying in the guild's audit log who did and why.
-    const where = (await r.book.threadOf(o.id)) ?? o.channel;
+    const where = (await r.book.threadOf(o.id, o.thread)) ?? o.channel;
     const reason = auditLogReason(o);
     await r.failures
       .run({ action: "deleting a message moderated on XMPP", channel: o.channel, permission: "Manage Messages" }, () =>
