@@ -43,7 +43,7 @@ export class BotReactions {
     const before = reactors.size;
     if (r.action === "add") reactors.add(r.sender.jid);
     else reactors.delete(r.sender.jid);
-    const where = (await this.o.book.threadOf(r.id)) ?? r.channel;
+    const where = (await this.o.book.threadOf(r.id, r.thread)) ?? r.channel;
     const route = Routes.channelMessageOwnReaction(where, r.id, emoji);
     const call: ApiCall = { action: "reacting on Discord", channel: r.channel, permission: "Add Reactions" };
     if (r.action === "add" && before === 0) await this.o.failures.run(call, () => this.o.rest.put(route));

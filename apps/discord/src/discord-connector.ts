@@ -17,6 +17,7 @@ import {
   type ConnectorHost,
   type DeleteRequest,
   type DirectRequest,
+  type DirectTarget,
   type EditRequest,
   type FindDirectRequest,
   type FindPostedRequest,
@@ -52,7 +53,10 @@ import { fetchOutgoingFiles } from "./outgoing-files.ts";
 import {
   composeMessage,
   DISCORD_MAX_FILES,
+  DISCORD_MESSAGE_LIMIT,
   DISCORD_TEXT_LIMIT,
+  directPrefix,
+  directTextLength,
   discordTextLength,
   QUOTE_ROOM,
 } from "./outgoing-message.ts";
@@ -304,7 +308,7 @@ export class DiscordConnector implements Connector {
       directory,
       webhooks,
       dms: dmChannels,
-      book,
+
       rehostAttachments: this.options.rehostAttachments,
       botId: () => client.user?.id,
       present,
@@ -422,6 +426,19 @@ export class DiscordConnector implements Connector {
     };
   }
 
+  /**
+   * A bot DM holds 2,000 characters under its "**nick** (jid):" mark (every
+   * part carries it, and a text of several lines is quoted under it): the
+   * engine cuts a longer DM into parts that fit, with at most 10 files each.
+   */
+  directLimits(o: DirectTarget): ChannelLimits {
+    return {
+      maxTextLength: DISCORD_MESSAGE_LIMIT,
+      textLength: directTextLength(directPrefix(o.sender.nick, o.sender.jid)),
+      maxAttachments: DISCORD_MAX_FILES,
+    };
+  }
+
   async send(m: OutgoingMessage): Promise<{ id: string }> {
     const r = this.need();
     const place = await this.place(r, m);
@@ -528,7 +545,7 @@ export class DiscordConnector implements Connector {
     }
     // A Discord user's message removed by an XMPP moderator: the bot deletes it (needs Manage Messages),
     // saying in the guild's audit log who did and why.
-    const where = (await r.book.threadOf(o.id)) ?? o.channel;
+    const where = (await r.book.threadOf(o.id, o.thread)) ?? o.channel;
     const reason = auditLogReason(o);
     await r.failures
       .run({ action: "deleting a message moderated on XMPP", channel: o.channel, permission: "Manage Messages" }, () =>

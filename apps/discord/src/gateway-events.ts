@@ -13,7 +13,6 @@ import type { DmChannels } from "./dm-channels.ts";
 import type { GuildDirectory } from "./guild-directory.ts";
 import { contentOf, type IncomingContext, isConversation } from "./incoming-message.ts";
 import { personFromPayload, presenceOf, remoteUserOf } from "./members.ts";
-import type { MessageBook } from "./message-book.ts";
 import type { PresentMembers } from "./present-members.ts";
 import { isSnowflake } from "./snowflake.ts";
 import type { ChannelWebhooks } from "./webhooks.ts";
@@ -25,7 +24,6 @@ export interface GatewayEventsOptions {
   readonly directory: GuildDirectory;
   readonly webhooks: ChannelWebhooks;
   readonly dms: DmChannels;
-  readonly book: MessageBook;
   readonly rehostAttachments: boolean;
   /** The bot's user id, once logged in. */
   readonly botId: () => string | undefined;
@@ -158,7 +156,6 @@ export class GatewayEvents {
     const content = author.isBridge ? undefined : contentOf(d, guildId, this.incoming);
     if (!author.isBridge && !content) return undefined;
     const timestamp = typeof d.timestamp === "string" ? Date.parse(d.timestamp) : Number.NaN;
-    if (place.thread !== undefined && !author.isBridge) await this.o.book.rememberThread(id, place.thread);
     return {
       channel: place.channel,
       id,

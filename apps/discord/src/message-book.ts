@@ -1,10 +1,15 @@
 /**
  * What the connector must remember about single messages, beyond the
  * engine's message map, to edit, delete and react on them later, also after
- * a restart: how it posted a message (through which webhook, in which thread,
- * in how many parts, with which reply quote, or as a bot DM), and in which
- * thread a Discord user's message sits (the engine only knows its channel).
- * Kept in the connector state, with a bounded cache in front.
+ * a restart: how it posted a message (through which webhook, with which
+ * reply quote, or as a bot DM). Kept in the connector state, with a bounded
+ * cache in front.
+ *
+ * Which thread a Discord user's message sits in is the engine's to say (the
+ * message map keeps it and names it on the requests about the message); the
+ * `thread:<id>` keys earlier versions wrote for it, and the `parts:<id>` of a
+ * message they split, are still read for the messages they mapped, which the
+ * message map has no thread for.
  */
 
 import { type ConnectorState, isRecord, setBounded } from "@parley/bridge";
@@ -12,9 +17,9 @@ import { type ConnectorState, isRecord, setBounded } from "@parley/bridge";
 export interface SentRecord {
   /** The webhook that posted it; absent for a bot message (a DM). */
   readonly webhookId?: string;
-  /** The thread it was posted in. */
+  /** The thread it was posted in (none when the thread's root was gone and it went in the channel). */
   readonly thread?: string;
-  /** Ids of the parts after the first, for a message split at 2,000 characters. */
+  /** Ids of the parts after the first, for a message an earlier version split at 2,000 characters. */
   readonly parts?: readonly string[];
   /** The reply quote the first part starts with, put back on edits. */
   readonly quote?: string;
@@ -34,7 +39,7 @@ export class MessageBook {
   private readonly state: ConnectorState;
   /** Recent messages' records, in front of the store: at most CACHE_SIZE, the oldest dropped. */
   private readonly sentCache = new Map<string, SentRecord | null>();
-  /** Recent messages' threads, in front of the store: at most CACHE_SIZE, the oldest dropped. */
+  /** Threads earlier versions remembered, in front of the store: at most CACHE_SIZE, the oldest dropped. */
   private readonly threadCache = new Map<string, string | null>();
 
   constructor(state: ConnectorState) {
@@ -69,17 +74,19 @@ export class MessageBook {
     return record;
   }
 
-  async rememberThread(id: string, thread: string): Promise<void> {
-    remember(this.threadCache, id, thread);
-    await this.state.set(`thread:${id}`, thread, PER_MESSAGE);
-  }
-
-  /** The thread a message sits in, when it is in one the bridge saw. */
-  async threadOf(id: string): Promise<string | undefined> {
+  /**
+   * The thread message `id` sits in: for the bridge's own posts, the one it
+   * posted in; else the one the engine names (`named`, from its message
+   * map); else, for a message an earlier version mapped, the one that version
+   * remembered. Undefined: in the channel.
+   */
+  async threadOf(id: string, named: string | undefined): Promise<string | undefined> {
+    const sent = await this.sent(id);
+    if (sent !== undefined) return sent.thread;
+    if (named !== undefined) return named;
     const cached = this.threadCache.get(id);
     if (cached !== undefined) return cached ?? undefined;
-    const sent = await this.sent(id);
-    const thread = sent?.thread ?? (await this.state.get(`thread:${id}`));
+    const thread = await this.state.get(`thread:${id}`);
     remember(this.threadCache, id, thread ?? null);
     return thread;
   }

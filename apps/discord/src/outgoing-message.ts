@@ -4,11 +4,10 @@
  * only those allowed to ping: XMPP users cannot @everyone), a quoted line for
  * a reply (webhooks cannot send a real Discord reply), links to files that
  * could not be uploaded. A room message comes from the engine cut to fit
- * (`DISCORD_TEXT_LIMIT`); a direct message from the bot, which the engine
- * does not cut, is cut here with the engine's cut into messages of at most
- * 2,000 characters.
+ * (`DISCORD_TEXT_LIMIT`); so does a direct message from the bot, cut to fit
+ * 2,000 characters under its sender mark (`directTextLength`).
  */
-import { type MentionTarget, type RichText, splitRichText } from "@parley/bridge";
+import type { MentionTarget, RichText } from "@parley/bridge";
 import { toDiscordMarkdown } from "./markdown/index.ts";
 import { isSnowflake } from "./snowflake.ts";
 
@@ -45,12 +44,10 @@ export interface ComposedMessage {
 }
 
 export interface ComposedDirect {
-  /** The message in parts of at most 2,000 characters, in order; never empty. */
-  readonly parts: string[];
+  /** The message under its sender mark, at most 2,000 characters. */
+  readonly content: string;
   /** Users mentioned: the only ones the message may ping. */
   readonly users: string[];
-  /** The reply quote lines that start the first part, kept so an edit can put them back. */
-  readonly quote?: string;
 }
 
 /** Backslash-escapes what Discord markdown would read as markup in a name or an excerpt. */
@@ -125,23 +122,30 @@ function cutTo(s: string, max: number): string {
   return `${s.slice(0, max - 1).replace(/[\uD800-\uDBFF]$/, "")}…`;
 }
 
-/** A direct message from the bot under the mark of its XMPP author, in as many parts as 2,000 characters need. */
+/**
+ * A direct message from the bot under the mark of its XMPP author, one
+ * Discord message (the engine cut the text to fit, `directTextLength`); links
+ * to files that could not be uploaded go after the text (past 2,000
+ * characters the end is cut rather than the message refused).
+ */
 export function composeDirect(o: {
   readonly text: RichText;
-  /** The "**nick** (jid): " mark every part carries. */
+  /** The "**nick** (jid): " mark every message carries. */
   readonly prefix: string;
   readonly links?: readonly string[];
-  readonly hasFiles?: boolean;
   readonly network?: string;
 }): ComposedDirect {
   const { markdown, users } = discordMarkdownOf(o.text, o.network);
   const links = (o.links ?? []).map((l) => `<${l}>`);
-  const body = lines([markdown.trim(), ...links].filter((x) => x !== "").join("\n"));
-  // A text of one line follows the mark on its line.
-  if (!body.includes("\n") && o.prefix.length + body.length <= DISCORD_MESSAGE_LIMIT) {
-    return { parts: [joinPrefix(o.prefix, body)], users };
-  }
-  return { parts: markedParts(o.prefix, o.text, links, o.network), users };
+  return { content: cutTo(markedContent(o.prefix, markdown, links), DISCORD_MESSAGE_LIMIT), users };
+}
+
+/**
+ * How long a direct message's text is under the mark `prefix`, as Discord
+ * counts it: what the engine cuts a DM by (`Connector.directLimits`).
+ */
+export function directTextLength(prefix: string, network?: string): (text: RichText) => number {
+  return (text) => markedContent(prefix, discordMarkdownOf(text, network).markdown, []).length;
 }
 
 /** Whatever Discord may show as a line break is one here. */
@@ -152,27 +156,18 @@ function lines(s: string): string {
 /**
  * A DM from the bot carries one XMPP user's words under a mark saying who
  * wrote them, and the words must not be able to pass as a second mark (a line
- * `**bob** (bob@host): ...` in the text). A text longer than a line goes under
- * the mark with every line quoted, so no line of it stands where a mark
- * stands; cut in parts (with the engine's cut: paragraphs, lines, words), each
- * part carries the mark again. The links to files go after the text, in its
- * last part when they fit there.
+ * `**bob** (bob@host): ...` in the text). A text of one line follows the mark
+ * on its line; a longer one goes under the mark with every line quoted, so no
+ * line of it stands where a mark stands. Every part of a DM the engine cut
+ * carries the mark again.
  */
-function markedParts(prefix: string, text: RichText, links: readonly string[], network: string | undefined): string[] {
-  const mark = prefix.trimEnd();
-  const marked = (body: string) =>
-    `${mark}\n${lines(body)
-      .split("\n")
-      .map((line) => `> ${line}`)
-      .join("\n")}`;
-  const markdownOf = (t: RichText) => discordMarkdownOf(t, network).markdown.trim();
-  const texts = splitRichText(text, (t) => marked(markdownOf(t)).length <= DISCORD_MESSAGE_LIMIT).map(markdownOf);
-  const parts = texts.map(marked);
-  if (links.length === 0) return parts.length > 0 ? parts : [mark];
-  const last = texts.at(-1);
-  const withLinks = last !== undefined ? marked([last, ...links].join("\n")) : undefined;
-  if (withLinks !== undefined && withLinks.length <= DISCORD_MESSAGE_LIMIT) return [...parts.slice(0, -1), withLinks];
-  return [...parts, cutTo(marked(links.join("\n")), DISCORD_MESSAGE_LIMIT)];
+function markedContent(prefix: string, markdown: string, links: readonly string[]): string {
+  const body = lines([markdown.trim(), ...links].filter((x) => x !== "").join("\n"));
+  if (!body.includes("\n") && prefix.length + body.length <= DISCORD_MESSAGE_LIMIT) return joinPrefix(prefix, body);
+  return `${prefix.trimEnd()}\n${body
+    .split("\n")
+    .map((line) => `> ${line}`)
+    .join("\n")}`;
 }
 
 /** "**nick** (jid): text", on its own line when the text starts with a block (quote, list, code, heading). */

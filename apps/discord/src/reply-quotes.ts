@@ -31,7 +31,7 @@ export class ReplyQuotes {
 
   /** The quote lines for a reply in `channel` to `reply.id`. */
   async quote(channel: string, reply: NonNullable<OutgoingMessage["replyTo"]>): Promise<string> {
-    const where = (await this.o.book.threadOf(reply.id)) ?? channel;
+    const where = (await this.o.book.threadOf(reply.id, reply.thread)) ?? channel;
     let authorName = reply.authorName;
     let text = reply.excerpt;
     if (text === undefined || authorName === undefined) {

@@ -91,6 +91,59 @@ describe("direct messages", () => {
     );
   });
 
+  it("sends a DM too long for one Discord message in parts the engine cut, each marked; corrections and retractions reach every part", async () => {
+    const jid = h.server.accounts[0]?.jid ?? "";
+    const mark = `**alice** (${jid}):`;
+    const letter = (word: string) =>
+      Array.from({ length: 40 }, (_, i) => `${word} ${i} ${"of a long letter ".repeat(4).trim()}`).join("\n\n");
+    const ours = (word: string) => h.fake.dmMessages(h.bob.id).filter((m) => m.content.includes(`> ${word} `));
+    const mapped = (ids: readonly string[]) =>
+      until("every part in the message map", async () => {
+        for (const x of ids) if ((await h.store.byRemoteId("discord", x)).length === 0) return false;
+        return true;
+      });
+    const id = stanzaId("dm-long");
+    await h.alice.send(buildMessage({ type: "chat", to: puppet, id, body: letter("line") }));
+    await h.fake.waitFor(() => ours("line").find((m) => m.content.includes("> line 39 ")), { what: "the last part" });
+    const parts = ours("line");
+    assert.ok(parts.length >= 2, `${parts.length} parts`);
+    for (const m of parts) {
+      assert.ok(m.content.startsWith(`${mark}\n> `), m.content.slice(0, 80));
+      assert.ok(m.content.length <= 2000);
+    }
+    await mapped(parts.map((m) => m.id));
+    const [first, ...later] = parts.map((m) => m.id);
+
+    // Shorter: the first part edited, the others deleted.
+    await h.alice.send(
+      buildMessage({ type: "chat", to: puppet, id: stanzaId("dm"), body: "short now", replace: { id } }),
+    );
+    await h.fake.waitFor(
+      () => {
+        const now = h.fake.dmMessages(h.bob.id);
+        return (
+          now.some((m) => m.id === first && m.content === `${mark} short now`) &&
+          later.every((x) => !now.some((m) => m.id === x))
+        );
+      },
+      { what: "the first part edited, the later ones deleted" },
+    );
+
+    // Longer again: the first part edited, the parts it needs more of sent; then a retraction deletes them all.
+    await h.alice.send(
+      buildMessage({ type: "chat", to: puppet, id: stanzaId("dm"), body: letter("again"), replace: { id } }),
+    );
+    await h.fake.waitFor(() => ours("again").find((m) => m.content.includes("> again 39 ")), { what: "new parts" });
+    const again = ours("again").map((m) => m.id);
+    assert.equal(again[0], first, "the first part is edited, not sent again");
+    assert.ok(again.length >= 2);
+    await mapped(again);
+    await h.alice.send(buildMessage({ type: "chat", to: puppet, id: stanzaId("dm"), retract: { id } }));
+    await h.fake.waitFor(() => again.every((x) => !h.fake.dmMessages(h.bob.id).some((m) => m.id === x)), {
+      what: "every part deleted",
+    });
+  });
+
   it("looks up Discord users and channels for the engine", async () => {
     const connector = h.connector;
     assert.ok(connector);

@@ -10,7 +10,6 @@ import { CDN } from "discord.js";
 import type { DmChannels } from "../src/dm-channels.ts";
 import { GatewayEvents, reactionEmoji } from "../src/gateway-events.ts";
 import type { GuildDirectory } from "../src/guild-directory.ts";
-import type { MessageBook } from "../src/message-book.ts";
 import type { ChannelWebhooks } from "../src/webhooks.ts";
 
 const GUILD = "1";
@@ -51,7 +50,6 @@ function setup() {
     learnChannel: () => undefined,
   } as unknown as GuildDirectory;
   const dms = { learnChannel: () => undefined } as unknown as DmChannels;
-  const threads: string[] = [];
   const events = new GatewayEvents({
     host,
     logger: silentLogger,
@@ -59,13 +57,10 @@ function setup() {
     directory,
     webhooks: { isOwn: (id: string) => id === OUR_WEBHOOK } as unknown as ChannelWebhooks,
     dms,
-    book: {
-      rememberThread: async (id: string, t: string) => void threads.push(`${id}@${t}`),
-    } as unknown as MessageBook,
     rehostAttachments: true,
     botId: () => BOT,
   });
-  return { events, calls, threads };
+  return { events, calls };
 }
 
 const isBridge = (user: unknown): boolean =>
@@ -115,12 +110,11 @@ describe("gateway events", () => {
     assert.deepEqual(calls[2]?.[1].author, { id: "88", displayName: "GitHub" });
   });
 
-  it("puts thread messages in the parent channel with the thread, remembering where they are", async () => {
-    const { events, calls, threads } = setup();
+  it("puts thread messages in the parent channel with the thread (the engine's message map keeps it)", async () => {
+    const { events, calls } = setup();
     await events.handle("MESSAGE_CREATE", message({ id: "504", channel_id: THREAD }));
     assert.equal(calls[0]?.[1].channel, LINKED);
     assert.equal(calls[0]?.[1].thread, THREAD);
-    assert.deepEqual(threads, [`504@${THREAD}`]);
   });
 
   it("ignores channels linked to no room, and system notices", async () => {

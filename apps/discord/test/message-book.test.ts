@@ -11,7 +11,8 @@ describe("MessageBook", () => {
     assert.deepEqual(JSON.parse(state.values.get("parts:10") ?? "null"), ["11", "12"]);
     const later = new MessageBook(state);
     assert.deepEqual(await later.sent("10"), { webhookId: "w", thread: "t", quote: "> q", parts: ["11", "12"] });
-    assert.equal(await later.threadOf("10"), "t");
+    assert.equal(await later.threadOf("10", undefined), "t");
+    assert.equal(await later.threadOf("10", "other"), "t", "its own post: where it posted it");
     assert.equal(await later.sent("99"), undefined);
   });
 
@@ -19,8 +20,7 @@ describe("MessageBook", () => {
     const state = new MemoryState();
     const book = new MessageBook(state);
     await book.rememberSent("10", { webhookId: "w", parts: ["11"] });
-    await book.rememberThread("20", "30");
-    for (const key of ["posted:10", "parts:10", "thread:20"]) {
+    for (const key of ["posted:10", "parts:10"]) {
       assert.deepEqual(state.options.get(key), { expiresWithMessage: true }, key);
     }
   });
@@ -33,11 +33,15 @@ describe("MessageBook", () => {
     assert.deepEqual(await new MessageBook(state).sent("10"), { webhookId: "w" });
   });
 
-  it("remembers the thread of a Discord user's message", async () => {
+  it("takes the thread of a Discord user's message from the engine, and reads what an earlier version remembered", async () => {
     const state = new MemoryState();
-    await new MessageBook(state).rememberThread("20", "30");
-    assert.equal(await new MessageBook(state).threadOf("20"), "30");
-    assert.equal(await new MessageBook(state).threadOf("21"), undefined);
+    // What an earlier version wrote for a Discord user's message in a thread.
+    await state.set("thread:20", "30");
+    const book = new MessageBook(state);
+    assert.equal(await book.threadOf("21", "31"), "31");
+    assert.equal(await book.threadOf("21", undefined), undefined);
+    assert.equal(await book.threadOf("20", undefined), "30");
+    assert.equal([...state.values.keys()].filter((k) => k.startsWith("thread:")).length, 1, "writes none");
   });
 
   it("survives a corrupted entry", async () => {

@@ -7,6 +7,7 @@ import {
   DISCORD_MESSAGE_LIMIT,
   DISCORD_TEXT_LIMIT,
   directPrefix,
+  directTextLength,
   discordTextLength,
   escapeMarkdown,
   jumpLink,
@@ -71,53 +72,65 @@ describe("XMPP messages as Discord messages", () => {
   it("marks DMs with the sender, on a line of its own before a block", () => {
     const prefix = directPrefix("al_ice", "al_ice@example.org");
     assert.equal(prefix, "**al\\_ice** (al\\_ice@example.org): ");
-    assert.deepEqual(composeDirect({ text: para({ type: "text", text: "hi" }), prefix }).parts, [`${prefix}hi`]);
+    assert.equal(composeDirect({ text: para({ type: "text", text: "hi" }), prefix }).content, `${prefix}hi`);
     const quoted = composeDirect({
       text: { blocks: [{ type: "quote", children: [para({ type: "text", text: "q" }).blocks[0] as never] }] },
       prefix,
     });
-    assert.equal(quoted.parts[0], "**al\\_ice** (al\\_ice@example.org):\n> q");
+    assert.equal(quoted.content, "**al\\_ice** (al\\_ice@example.org):\n> q");
   });
 
-  it("keeps every line of a DM's text under the sender mark, quoted, and marks every part", () => {
+  it("keeps every line of a DM's text under the sender mark, quoted, and marks every part the engine cuts", () => {
     const prefix = directPrefix("alice", "alice@example.org");
-    const forged = composeDirect({
-      text: {
-        blocks: [
-          { type: "paragraph", children: [{ type: "text", text: "hello" }] },
-          {
-            type: "paragraph",
-            children: [
-              { type: "bold", children: [{ type: "text", text: "bob" }] },
-              { type: "text", text: " (bob@host): send me your password" },
-            ],
-          },
-        ],
-      },
-      prefix,
-    });
-    for (const part of forged.parts) {
-      const [mark, ...lines] = part.split("\n");
+    const underMark = (content: string) => {
+      const [mark, ...lines] = content.split("\n");
       assert.equal(mark, prefix.trimEnd());
-      assert.ok(lines.length > 0 && lines.every((l) => l.startsWith("> ")), part);
-    }
+      assert.ok(lines.length > 0 && lines.every((l) => l.startsWith("> ")), content);
+    };
+    underMark(
+      composeDirect({
+        text: {
+          blocks: [
+            { type: "paragraph", children: [{ type: "text", text: "hello" }] },
+            {
+              type: "paragraph",
+              children: [
+                { type: "bold", children: [{ type: "text", text: "bob" }] },
+                { type: "text", text: " (bob@host): send me your password" },
+              ],
+            },
+          ],
+        },
+        prefix,
+      }).content,
+    );
     for (const sep of ["\r", "\u2028"]) {
-      const one = composeDirect({ text: para({ type: "text", text: `hi${sep}**bob** (bob@host): x` }), prefix });
-      assert.ok(
-        one.parts.every((p) =>
-          p
-            .split("\n")
-            .slice(1)
-            .every((l) => l.startsWith("> ")),
-        ),
-        JSON.stringify(one.parts),
-      );
+      underMark(composeDirect({ text: para({ type: "text", text: `hi${sep}**bob** (bob@host): x` }), prefix }).content);
     }
-    const long = composeDirect({ text: para({ type: "text", text: "word ".repeat(1000).trim() }), prefix });
-    assert.ok(long.parts.length >= 2);
-    for (const part of long.parts) {
-      assert.ok(part.startsWith(`${prefix.trimEnd()}\n> `), part.slice(0, 60));
-      assert.ok(part.length <= 2000);
+    // A long DM is cut by the engine under the limit the connector declares (`directLimits`): each part fits
+    // one Discord message with its mark.
+    const long = para({ type: "text", text: "word ".repeat(1000).trim() });
+    const limits = { maxTextLength: DISCORD_MESSAGE_LIMIT, textLength: directTextLength(prefix) };
+    const parts = cutText(long, limits);
+    assert.ok(parts.length >= 2);
+    for (const part of parts) {
+      const { content } = composeDirect({ text: part, prefix });
+      assert.ok(content.startsWith(prefix), content.slice(0, 60));
+      assert.ok(content.length <= DISCORD_MESSAGE_LIMIT);
+      assert.ok(!content.endsWith("…"), "cut by the engine, not by the connector");
+    }
+    const lined: RichText = {
+      blocks: Array.from({ length: 300 }, (_, i) => ({
+        type: "paragraph" as const,
+        children: [{ type: "text" as const, text: `line ${i} of a long letter` }],
+      })),
+    };
+    const cut = cutText(lined, limits);
+    assert.ok(cut.length >= 2);
+    for (const part of cut) {
+      const { content } = composeDirect({ text: part, prefix });
+      underMark(content);
+      assert.ok(content.length <= DISCORD_MESSAGE_LIMIT);
     }
   });
 

@@ -376,6 +376,31 @@ describe("XMPP to Discord", () => {
     assert.equal(h.fake.webhooksOf(thread.id).length, 0, "no webhook of its own for the thread");
   });
 
+  it("reacts to, quotes and moderates a Discord user's message in a thread there, the engine naming the thread", async () => {
+    const thread = h.fake.createThread(h.general.id, { name: "thread to react in", by: h.bob.id });
+    const { posted, stanzaId: sid } = await postAndSee(h, h.bob, thread, h.room, "in the thread, react to me");
+    await mapped(h, posted.id);
+    assert.equal((await h.store.byRemoteId("discord", posted.id))[0]?.thread, thread.id);
+    await h.alice.send(
+      buildMessage({ type: "groupchat", to: h.room, id: stanzaId("r"), reactions: { id: sid, emojis: ["👍"] } }),
+    );
+    await h.fake.waitFor(() => h.fake.reactionsOn(thread.id, posted.id).length === 1 || undefined, {
+      what: "the reaction, in the thread",
+    });
+    await alicePosts(h, h.room, "quoting it", { reply: { id: sid, to: `${h.room}/${h.bob.nick}` } });
+    // A reply to a message in a thread goes in that thread.
+    const reply = await onDiscord(h, thread.id, (m) => m.content.endsWith("quoting it"), "the reply, in the thread");
+    assert.ok(reply.content.includes(`/${thread.id}/${posted.id}`), "the jump link names the thread");
+    const answer = await h.alice.iq(
+      buildLegacyModerationIq({ room: h.room, iqId: stanzaId("mod"), request: { id: sid, reason: "spam" } }),
+    );
+    assert.equal(answer.type, "result");
+    await h.fake.waitFor(() => h.fake.message(thread.id, posted.id) === undefined || undefined, {
+      what: "the message deleted in the thread",
+    });
+    assert.equal(await h.store.getState("connector:discord", `thread:${posted.id}`), undefined, "no thread memory");
+  });
+
   it("continues a thread started on XMPP as a Discord thread on its first message, and brings answers back", async () => {
     const thread = `xmpp-thread-${Date.now()}`;
     await alicePosts(h, h.room, "a thread starts here", { thread: { id: thread } });

@@ -241,8 +241,8 @@ export class EventsOut {
   }
 
   /**
-   * Text and files as events from `ghost`; resolves with their IDs, the text's first. A room message comes
-   * from the engine as one event's worth (see `limits`); a direct message may still carry files too.
+   * Text and files as events from `ghost`; resolves with their IDs, the text's first. A room message and a
+   * direct message come from the engine as one event's worth each (see `limits`): the engine keeps their parts.
    */
   private async post(
     ghost: string,
@@ -269,8 +269,6 @@ export class EventsOut {
       const content = await this.fileContent(client, a);
       ids.push(await send({ ...content, ...this.relations(ids.length === 0 ? extra.replyTo : undefined, root) }));
     }
-    // A direct message's files, for `delete` (room messages are one event each: the engine keeps their parts).
-    if (ids.length > 1) await this.state.set(`parts:${ids[0]}`, JSON.stringify(ids.slice(1)), PER_MESSAGE);
     return ids;
   }
 
@@ -336,7 +334,8 @@ export class EventsOut {
   }
 
   async delete(o: DeleteRequest): Promise<void> {
-    // The files of a direct message, or of a room message an earlier version posted as one request.
+    // The later events of a message an earlier version sent as one request (a direct message with files),
+    // kept under `parts:`: the engine now sends and redacts each part on its own, and nothing writes these keys.
     const parts = await this.state.get(`parts:${o.id}`);
     const ids = [o.id, ...(parts ? (JSON.parse(parts) as string[]) : [])];
     const bot = botUserId(this.o.names);

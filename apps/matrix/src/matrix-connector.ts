@@ -313,6 +313,11 @@ export class MatrixConnector implements Connector {
     return this.r.out.typing(o);
   }
 
+  /** A direct message is cut as a room message is: one event is a text or a file. */
+  directLimits(): ChannelLimits {
+    return this.r.out.limits();
+  }
+
   sendDirect(o: DirectRequest): Promise<{ readonly channel: string; readonly id: string }> {
     return this.r.out.sendDirect(o);
   }

@@ -172,6 +172,29 @@ describe("direct messages", () => {
       )
     ).stanza as Message;
     assert.equal(back.from?.split("/")[0], puppet);
+
+    // Text and a file are two events (one each), both in the message map: a retraction redacts both, and
+    // the connector keeps no `parts:` state of its own.
+    const url = "http://127.0.0.1:9/dm-file.png";
+    await h.alice.send(
+      buildMessage({ type: "chat", to: puppet, id: "dm-file-1", body: "a file for you", oob: [{ url }] }),
+    );
+    const text = await carol.waitFor((i) => i.event.content.body === "a file for you", 15_000, "the DM's text");
+    const file = await carol.waitFor((i) => i.event.content.body === url, 15_000, "the DM's file, as its link");
+    const ids = [text.event.event_id ?? "", file.event.event_id ?? ""];
+    await eventually("both events in the message map", async () => {
+      for (const id of ids) if ((await h.store.byRemoteId("matrix", id)).length === 0) return undefined;
+      return true;
+    });
+    assert.equal(await h.store.getState("connector:matrix", `parts:${ids[0]}`), undefined);
+    await h.alice.send(buildMessage({ type: "chat", to: puppet, id: "dm-file-2", retract: { id: "dm-file-1" } }));
+    for (const id of ids) {
+      await carol.waitFor(
+        (i) => i.event.type === "m.room.redaction" && (i.event.redacts ?? i.event.content.redacts) === id,
+        15_000,
+        "a part's redaction",
+      );
+    }
   });
   test("a private message through the MUC room reaches the Matrix member from the occupant's nick; the answer comes back through the room", async () => {
     const bobPuppet = localFromRemoteId(h.bob.userId);

@@ -14,7 +14,14 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { buildMessage, type Message, stanzaIdBy } from "@parley/stanza";
 import { isMessage, pollUntil, stanzaId } from "@parley/testkit";
-import { Bridge, type BridgeStore, type RefApiCall, ReferenceConnector, ReferenceNetwork } from "../src/index.ts";
+import {
+  Bridge,
+  type BridgeStore,
+  type OutgoingMessage,
+  type RefApiCall,
+  ReferenceConnector,
+  ReferenceNetwork,
+} from "../src/index.ts";
 import { openStore } from "../src/internals.ts";
 import { apiCall, bridgeConfig, type Harness, startHarness } from "./engine-harness.ts";
 
@@ -88,6 +95,93 @@ describe("engine threads on prosody", () => {
     assert.equal(((await seen).stanza as Message).thread?.id, "net-thread-7");
     const back = await aliceSays("answering the network thread", { thread: "net-thread-7" });
     assert.equal(back.call.args.thread, "net-thread-7");
+  });
+
+  it("names the thread a message sits in on the edits, deletions, reactions and replies that reach it", async () => {
+    const seen: Array<{ readonly method: string; readonly id: string; readonly thread?: string }> = [];
+    const c = h.connector;
+    const wrap = <T extends { id: string; thread?: string }>(method: string, f: (o: T) => Promise<void>) =>
+      Object.assign(c, {
+        [method]: async (o: T) => {
+          seen.push({ method, id: o.id, ...(o.thread !== undefined && { thread: o.thread }) });
+          return f.call(c, o);
+        },
+      });
+    wrap("edit", c.edit);
+    wrap("delete", c.delete);
+    wrap("react", c.react);
+    const send = c.send;
+    Object.assign(c, {
+      send: async (o: OutgoingMessage) => {
+        if (o.replyTo !== undefined) {
+          seen.push({
+            method: "reply",
+            id: o.replyTo.id,
+            ...(o.replyTo.thread !== undefined && { thread: o.replyTo.thread }),
+          });
+        }
+        return send.call(c, o);
+      },
+    });
+    const requestOf = (method: string, id: string) =>
+      pollUntil(`${method} of ${id}`, () => seen.find((r) => r.method === method && r.id === id), {
+        timeoutMs: 15_000,
+        intervalMs: 20,
+      });
+    const react = async (sid: string, emoji: string) =>
+      h.alice.send(
+        buildMessage({ type: "groupchat", to: h.room, id: stanzaId("r"), reactions: { id: sid, emojis: [emoji] } }),
+      );
+
+    // A network message in a network thread, and one in no thread.
+    const inThread = h.alice.waitFor(isMessage((m) => fromNick("Bob")(m) && m.body === "threaded, to react to"));
+    const remote = h.net.post("u2", "general", "threaded, to react to", { thread: "net-thread-9" });
+    const remoteSid = stanzaIdBy((await inThread).stanza as Message, h.room) ?? "";
+    const outside = h.alice.waitFor(isMessage((m) => fromNick("Bob")(m) && m.body === "in no thread"));
+    const plain = h.net.post("u2", "general", "in no thread");
+    const plainSid = stanzaIdBy((await outside).stanza as Message, h.room) ?? "";
+    await react(remoteSid, "👍");
+    assert.equal((await requestOf("react", remote.id)).thread, "net-thread-9");
+    await react(plainSid, "👍");
+    assert.equal((await requestOf("react", plain.id)).thread, undefined);
+
+    // A reply names the thread of the message it answers.
+    await h.alice.send(
+      buildMessage({
+        type: "groupchat",
+        to: h.room,
+        id: stanzaId("t"),
+        body: "a reply to it",
+        reply: { id: remoteSid },
+      }),
+    );
+    const reply = await apiCall(h, (call) => call.method === "post" && call.args.text === "a reply to it");
+    assert.equal(reply.args.replyTo, remote.id);
+    assert.equal((await requestOf("reply", remote.id)).thread, "net-thread-9");
+
+    // Alice's own message in the thread: its correction and retraction name the thread.
+    const xmppId = stanzaId("own");
+    const reflected = h.alice.waitFor(isMessage((m) => m.id === xmppId));
+    await h.alice.send(
+      buildMessage({
+        type: "groupchat",
+        to: h.room,
+        id: xmppId,
+        originId: xmppId,
+        body: "mine, in the thread",
+        thread: { id: "net-thread-9" },
+      }),
+    );
+    const ownSid = stanzaIdBy((await reflected).stanza as Message, h.room) ?? "";
+    await apiCall(h, (call) => call.method === "post" && call.args.text === "mine, in the thread");
+    const own = [...h.net.messages.values()].find((m) => m.text === "mine, in the thread");
+    assert.ok(own);
+    await h.alice.send(
+      buildMessage({ type: "groupchat", to: h.room, id: stanzaId("c"), body: "mine, fixed", replace: { id: xmppId } }),
+    );
+    assert.equal((await requestOf("edit", own.id)).thread, "net-thread-9");
+    await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id: stanzaId("x"), retract: { id: ownSid } }));
+    assert.equal((await requestOf("delete", own.id)).thread, "net-thread-9");
   });
 });
 

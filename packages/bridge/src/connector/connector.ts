@@ -265,8 +265,16 @@ export interface OutgoingMessage {
   readonly channel: string;
   readonly sender: XmppSender;
   readonly text: RichText;
-  /** The remote message this answers, with what is needed for a quoted fallback. */
-  readonly replyTo?: { readonly id: string; readonly authorName?: string; readonly excerpt?: string };
+  /**
+   * The remote message this answers, with what is needed for a quoted
+   * fallback, and the network's thread it sits in (as `EditRequest.thread`).
+   */
+  readonly replyTo?: {
+    readonly id: string;
+    readonly authorName?: string;
+    readonly excerpt?: string;
+    readonly thread?: string;
+  };
   /**
    * The thread to post in, always a thread root of this network in
    * `channel` (never an XMPP thread id): the id the connector gave as
@@ -333,6 +341,15 @@ export interface FindDirectRequest {
 export interface EditRequest {
   readonly channel: string;
   readonly id: string;
+  /**
+   * The network's thread the message sits in, as the message map has it
+   * (`RemoteMessage.thread` or `OutgoingMessage.thread` when it was
+   * relayed or posted); absent when it sits in none (a thread's root sits
+   * in the channel) or the map does not say. For a network whose API names
+   * a thread's messages by the thread (a Discord thread is a channel of its
+   * own), so that the connector keeps no thread map of its own.
+   */
+  readonly thread?: string;
   readonly sender: XmppSender;
   readonly text: RichText;
   /**
@@ -347,6 +364,15 @@ export interface EditRequest {
 export interface DeleteRequest {
   readonly channel: string;
   readonly id: string;
+  /**
+   * The network's thread the message sits in, as the message map has it
+   * (`RemoteMessage.thread` or `OutgoingMessage.thread` when it was
+   * relayed or posted); absent when it sits in none (a thread's root sits
+   * in the channel) or the map does not say. For a network whose API names
+   * a thread's messages by the thread (a Discord thread is a channel of its
+   * own), so that the connector keeps no thread map of its own.
+   */
+  readonly thread?: string;
   readonly sender: XmppSender;
   /**
    * A room moderator removed it: the connector deletes it whoever wrote it.
@@ -368,6 +394,15 @@ export interface DeleteRequest {
 export interface ReactRequest {
   readonly channel: string;
   readonly id: string;
+  /**
+   * The network's thread the message sits in, as the message map has it
+   * (`RemoteMessage.thread` or `OutgoingMessage.thread` when it was
+   * relayed or posted); absent when it sits in none (a thread's root sits
+   * in the channel) or the map does not say. For a network whose API names
+   * a thread's messages by the thread (a Discord thread is a channel of its
+   * own), so that the connector keeps no thread map of its own.
+   */
+  readonly thread?: string;
   readonly sender: XmppSender;
   /** A Unicode emoji (XEP-0444 carries nothing else). */
   readonly emoji: string;
@@ -392,8 +427,23 @@ export interface DirectRequest {
   readonly sender: XmppSender;
   readonly text: RichText;
   readonly attachments: readonly OutgoingAttachment[];
-  /** Idempotency key, as for `OutgoingMessage`. */
+  /**
+   * Idempotency key, as for `OutgoingMessage`: the parts after the first of
+   * a direct message the engine split (`directLimits`) have keys of their
+   * own, `${key}#2`..., `${key}#f1`....
+   */
   readonly key: string;
+  /**
+   * For a part after the first of a direct message the engine split (or a
+   * part a correction added): the DM channel and remote id of its first part.
+   */
+  readonly partOf?: { readonly channel: string; readonly id: string };
+}
+
+/** Who a direct message is for and from, as `directLimits` is asked about it. */
+export interface DirectTarget {
+  readonly userId: string;
+  readonly sender: XmppSender;
 }
 
 export interface ReadRequest {
@@ -578,6 +628,17 @@ export interface Connector {
    * resolves with the DM channel and message id. (capability: directMessages)
    */
   sendDirect?(o: DirectRequest): Promise<{ readonly channel: string; readonly id: string }>;
+  /**
+   * What one direct message from `sender` to `userId` may carry (see
+   * `ChannelLimits`; asked before the DM channel may exist, for every DM):
+   * the engine splits a bigger DM into parts, one `sendDirect` each, and maps
+   * every part as it does a channel post's, so corrections edit each part
+   * (sending the parts a longer text needs, deleting those a shorter one does
+   * not), retractions delete each and reactions go to the first. A connector
+   * with it never splits a direct message on its own; without it, each DM
+   * goes in one `sendDirect`, however long.
+   */
+  directLimits?(o: DirectTarget): ChannelLimits;
   /**
    * A remote user wrote to the bridge directly, and no XMPP user is to get it
    * (none wrote to them through the bridge): the engine did not relay it, and

@@ -12,7 +12,9 @@
  *
  * Message-map rows of a DM use the XMPP user's bare JID as `room` and the DM
  * channel behind the `dm:` prefix as `channel`, so edits, retractions and
- * reactions resolve through the same map as room messages.
+ * reactions resolve through the same map as room messages. A DM too big for
+ * one message of the network (`Connector.directLimits`) goes in parts, each
+ * mapped (direct-parts.ts).
  *
  * When a DM to an XMPP user counts as delivered: there is no room to reflect
  * it, the user's client may be offline (or not offer XEP-0184 receipts), and a
@@ -50,6 +52,7 @@ import { TransientError } from "../delivery/index.ts";
 import { fromStyling, type RichText, toStyling } from "../format/index.ts";
 import type { MessageRecord } from "../store/index.ts";
 import type { EngineContext } from "./context.ts";
+import { DirectParts } from "./direct-parts.ts";
 import { isEmptyText } from "./mentions.ts";
 import type { Puppet } from "./puppet-directory.ts";
 import type { RemotePosts } from "./remote-posts.ts";
@@ -101,11 +104,12 @@ export class DirectChats {
   /** The last count of messages without an id (`idForUnnamed`), which the next waits for. */
   private unnamedCounting: Promise<void> = Promise.resolve();
 
-  private readonly posts: RemotePosts;
+  /** Sends, edits and deletes direct messages part by part (`Connector.directLimits`). */
+  private readonly parts: DirectParts;
 
   constructor(ctx: EngineContext, posts: RemotePosts) {
     this.ctx = ctx;
-    this.posts = posts;
+    this.parts = new DirectParts(ctx, posts);
     this.privilege = new RosterPrivilege({
       domain: ctx.domain,
       router: ctx.router,
@@ -511,15 +515,18 @@ export class DirectChats {
     const ownId = m.originId ?? m.id;
     const keyFor = (what: string) =>
       ownId !== undefined ? { key: `to-remote dm ${what} ${this.ctx.network} ${user} ${ownId}` } : {};
+    const partsOf = (r: MessageRecord, id: string) =>
+      this.ctx.store.partsByXmppId(this.ctx.network, user, id, r.channel);
     if (m.replace) {
       const r = await find(m.replace.id);
       if (r?.direction !== "to-remote" || !supports(connector, "edits")) return;
-      const text = fromStyling(m.body ?? "", m.references);
-      await connector.edit({
-        channel: r.channel.slice(DM_CHANNEL_PREFIX.length),
-        id: r.remoteId,
+      await this.parts.edit({
+        userId: puppet.remoteId,
         sender,
-        text,
+        parts: await partsOf(r, m.replace.id),
+        user,
+        xmppId: m.replace.id,
+        text: fromStyling(m.body ?? "", m.references),
         ...keyFor("edit"),
       });
       return;
@@ -527,13 +534,7 @@ export class DirectChats {
     if (m.retract) {
       const r = await find(m.retract.id);
       if (r?.direction !== "to-remote" || !supports(connector, "deletes")) return;
-      await connector.delete({
-        channel: r.channel.slice(DM_CHANNEL_PREFIX.length),
-        id: r.remoteId,
-        sender,
-        moderator: false,
-        ...keyFor("delete"),
-      });
+      await this.parts.delete({ parts: await partsOf(r, m.retract.id), sender, ...keyFor("delete") });
       return;
     }
     if (m.reactions) {
@@ -574,24 +575,8 @@ export class DirectChats {
       run: async () => {
         // Before it is sent: the answer may come back before the post's does.
         await this.rememberRoute(puppet.remoteId, user);
-        // Once: a retry, or the same message come again after a restart, first looks for an earlier attempt's.
-        const sent = await this.posts.direct({
-          request: { userId: puppet.remoteId, sender, text, attachments, key },
-          user,
-          xmppId,
-        });
-        if (sent.outcome === "mapped") return sent.id;
-        await this.ctx.store.recordMessage({
-          network: this.ctx.network,
-          channel: DM_CHANNEL_PREFIX + sent.channel,
-          remoteId: sent.id,
-          room: user,
-          originId: xmppId,
-          sender: user,
-          direction: "to-remote",
-          createdAt: Date.now(),
-        });
-        return sent.id;
+        // Each part once: a retry, or the same message come again after a restart, sends only what is missing.
+        return this.parts.send({ userId: puppet.remoteId, sender, text, attachments, key, user, xmppId });
       },
     });
     if (outcome.status === "dead") {

@@ -25,6 +25,11 @@ import type { RemotePost, RemotePosts } from "./remote-posts.ts";
 /** What a surplus part shows on a network that cannot delete it. */
 const BLANKED: RichText = { blocks: [{ type: "paragraph", children: [{ type: "text", text: "…" }] }] };
 
+/** The network's thread a mapped message sits in, for the requests that name it (`EditRequest.thread`). */
+function threadOf(r: MessageRecord): { readonly thread?: string } {
+  return r.thread !== undefined ? { thread: r.thread } : {};
+}
+
 /** One XMPP message for one channel, before it is cut: what `RemotePosts.post` needs besides the message. */
 export type WholePost = Omit<RemotePost, "message" | "part"> & {
   readonly message: Omit<OutgoingMessage, "attachments"> & { readonly attachments: readonly OutgoingAttachment[] };
@@ -104,7 +109,14 @@ export class RemoteParts {
       const r = old[i];
       if (r !== undefined) {
         this.ctx.echoes.expect("edit", r.remoteId);
-        const request: EditRequest = { channel: e.channel, id: r.remoteId, sender: e.sender, text, key };
+        const request: EditRequest = {
+          channel: e.channel,
+          id: r.remoteId,
+          sender: e.sender,
+          text,
+          key,
+          ...threadOf(r),
+        };
         await edit(request);
         continue;
       }
@@ -136,11 +148,18 @@ export class RemoteParts {
       const key = partKey(e.key, i);
       if (supports(connector, "deletes")) {
         this.ctx.echoes.expect("delete", r.remoteId);
-        await connector.delete({ channel: e.channel, id: r.remoteId, sender: e.sender, moderator: false, key });
+        await connector.delete({
+          channel: e.channel,
+          id: r.remoteId,
+          sender: e.sender,
+          moderator: false,
+          key,
+          ...threadOf(r),
+        });
         await this.ctx.store.forgetMessage(this.ctx.network, r.remoteId, r.room);
       } else {
         this.ctx.echoes.expect("edit", r.remoteId);
-        await edit({ channel: e.channel, id: r.remoteId, sender: e.sender, text: BLANKED, key });
+        await edit({ channel: e.channel, id: r.remoteId, sender: e.sender, text: BLANKED, key, ...threadOf(r) });
       }
     }
   }
@@ -163,6 +182,7 @@ export class RemoteParts {
         sender: o.sender,
         moderator: o.moderator,
         key: partKey(o.key, r.part ?? 0),
+        ...threadOf(r),
         ...(o.reason !== undefined && o.reason !== "" && { reason: o.reason }),
       });
     }

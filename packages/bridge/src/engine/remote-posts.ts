@@ -96,6 +96,8 @@ export interface RemoteDirect {
   readonly user: string;
   /** The message's own id (origin-id, else id), as the message map keeps it. */
   readonly xmppId: string;
+  /** Which post of the message this is, when the engine split it (see `MessageRecord.part`); 0 by default. */
+  readonly part?: number;
 }
 
 /** How a post came to have its remote id. */
@@ -193,8 +195,20 @@ export class RemotePosts {
     const connector = this.o.connector;
     if (!connector.sendDirect) throw new Error("the connector sends no direct messages");
     const sendDirect = connector.sendDirect.bind(connector);
-    const known = await this.o.store.byXmppId(this.o.network, p.user, p.xmppId);
-    if (known !== undefined && known.direction === "to-remote" && known.channel.startsWith(DM_CHANNEL_PREFIX)) {
+    const part = p.part ?? 0;
+    const first = await this.o.store.byXmppId(this.o.network, p.user, p.xmppId);
+    const known =
+      part === 0 || first === undefined
+        ? first
+        : (await this.o.store.partsByXmppId(this.o.network, p.user, p.xmppId, first.channel)).find(
+            (r) => (r.part ?? 0) === part,
+          );
+    if (
+      known !== undefined &&
+      known.direction === "to-remote" &&
+      known.channel.startsWith(DM_CHANNEL_PREFIX) &&
+      (known.part ?? 0) === part
+    ) {
       this.o.logger.debug("sent before (the message map has it); not sending it again", { user: p.user });
       return { channel: known.channel.slice(DM_CHANNEL_PREFIX.length), id: known.remoteId, outcome: "mapped" };
     }

@@ -656,10 +656,14 @@ export class XmppToRemote {
         lane: `remote:${channel}`,
         describe: `message from ${room} to channel ${channel}`,
         run: async (attempt) => {
-          let replyTo: { id: string; authorName?: string } | undefined;
+          let replyTo: { id: string; authorName?: string; thread?: string } | undefined;
           const replied = replyId !== undefined ? await this.mapped(room, replyId, channel) : undefined;
           if (replied) {
-            replyTo = { id: replied.remoteId, ...(replyAuthor !== undefined && { authorName: replyAuthor }) };
+            replyTo = {
+              id: replied.remoteId,
+              ...(replyAuthor !== undefined && { authorName: replyAuthor }),
+              ...(replied.thread !== undefined && { thread: replied.thread }),
+            };
           }
           // The network's thread for the room's (the engine's thread map, the same for every network).
           const place: RemoteThreadPlace = caps.threads
@@ -739,7 +743,16 @@ export class XmppToRemote {
             key,
             lane: `remote:${r.channel}`,
             describe: `reaction on ${r.remoteId}`,
-            run: () => react({ channel: r.channel, id: r.remoteId, sender, emoji, action, key }),
+            run: () =>
+              react({
+                channel: r.channel,
+                id: r.remoteId,
+                sender,
+                emoji,
+                action,
+                key,
+                ...(r.thread !== undefined && { thread: r.thread }),
+              }),
           })
           .then((outcome) => (outcome.status !== "dead" ? `${action} ${emoji}` : undefined));
       });
