@@ -13,6 +13,7 @@ import {
   type ConnectorState,
   type DeleteRequest,
   type DirectRequest,
+  type DirectTarget,
   type EditRequest,
   type FindDirectRequest,
   type FindPostedRequest,
@@ -47,15 +48,15 @@ const MAX_USERNAME = 80;
 /** chat.postMessage truncates text past 40,000 characters. */
 export const SLACK_TEXT_LIMIT = 40_000;
 
-/**
- * What one post holds: 40,000 characters of mrkdwn; the engine cuts a longer
- * room message into parts. (Direct messages, which the engine does not cut,
- * are still cut short at the limit by `mrkdwnOf`.)
- */
-export const SLACK_LIMITS: ChannelLimits = {
-  maxTextLength: SLACK_TEXT_LIMIT,
-  textLength: (text) => toMrkdwn(text, { mentionOf: slackMention }).length,
-};
+/** What one post holds: 40,000 characters of mrkdwn; the engine cuts a longer room message into parts. */
+const mrkdwnLength = (text: RichText) => toMrkdwn(text, { mentionOf: slackMention }).length;
+export const SLACK_LIMITS: ChannelLimits = { maxTextLength: SLACK_TEXT_LIMIT, textLength: mrkdwnLength };
+
+/** The same for a direct message, whose every part starts with the sender's mark (`directMark`). */
+export function slackDirectLimits(o: DirectTarget): ChannelLimits {
+  const mark = directMark(o.sender).length;
+  return { maxTextLength: SLACK_TEXT_LIMIT, textLength: (text) => mark + mrkdwnLength(text) };
+}
 
 export interface SlackPostsOptions {
   readonly client: webApi.WebClient;

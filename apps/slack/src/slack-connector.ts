@@ -20,6 +20,7 @@ import {
   type ConnectorHost,
   type DeleteRequest,
   type DirectRequest,
+  type DirectTarget,
   describeFailure,
   type EditRequest,
   type FindDirectRequest,
@@ -44,7 +45,7 @@ import { DmChannels } from "./dm-channels.ts";
 import { HandledOnce } from "./handled-once.ts";
 import { IncomingEvents } from "./incoming-events.ts";
 import { MemberPresence } from "./member-presence.ts";
-import { SLACK_LIMITS, SlackPosts } from "./outgoing-posts.ts";
+import { SLACK_LIMITS, SlackPosts, slackDirectLimits } from "./outgoing-posts.ts";
 import { SlackFailures, slackErrorCode } from "./slack-failures.ts";
 import { type FrameEmitter, guardSocketFrames } from "./socket-frame-guard.ts";
 
@@ -406,6 +407,11 @@ export class SlackConnector implements Connector {
 
   async react(o: ReactRequest): Promise<void> {
     await this.need().posts.react(o);
+  }
+
+  /** As `limits`, less the sender's mark each part of a direct message starts with. */
+  directLimits(o: DirectTarget): ChannelLimits {
+    return slackDirectLimits(o);
   }
 
   async sendDirect(o: DirectRequest): Promise<{ channel: string; id: string }> {

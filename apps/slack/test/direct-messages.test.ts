@@ -47,4 +47,27 @@ describe("direct messages", () => {
     h.fake.post(dm.id, h.bob.id, "heard you");
     await answer;
   });
+
+  it("cuts a direct message over Slack's 40,000 characters into posts, each marked with the sender", async () => {
+    const first = "a".repeat(30_000);
+    const second = "b".repeat(30_000);
+    await h.alice.send(
+      buildMessage({ type: "chat", to: h.bob.jid, id: stanzaId("long-dm"), body: `${first}\n\n${second}` }),
+    );
+    const dm = h.fake.openDm(h.bob.id);
+    const posts = await h.fake.waitFor(
+      () => {
+        const mine = h.fake.botPosts(dm.id).filter((p) => /(a{1000}|b{1000})$/.test(p.text ?? ""));
+        return mine.length >= 2 ? mine : undefined;
+      },
+      { what: "the long DM's two posts", timeoutMs: 15_000 },
+    );
+    assert.equal(posts.length, 2);
+    for (const p of posts) {
+      assert.ok((p.text ?? "").length <= 40_000, `a post of ${(p.text ?? "").length} characters`);
+      assert.ok(p.text?.startsWith("*alice* ("), "each part names its sender");
+    }
+    assert.ok(posts[0]?.text?.endsWith(first));
+    assert.ok(posts[1]?.text?.endsWith(second));
+  });
 });
