@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
 import { buildMessage, type Message } from "@parley/stanza";
 import { isMessage, stanzaId } from "@parley/testkit";
@@ -136,6 +137,39 @@ describe("delivery confirmation: the store", () => {
       (await store.unconfirmed("matrix")).map((x) => x.key),
       ["m"],
     );
+  });
+
+  it("keeps the unconfirmed record when marking the delivery fails (the mark and the drop are asked for together)", async () => {
+    await store.recordUnconfirmed({
+      key: "refused",
+      network: "slack",
+      target: "room@muc.example",
+      sender: "p1",
+      id: "id-refused",
+      data: "<message id='id-refused'/>",
+      at: 1000,
+      seq: 0,
+    });
+    const raw = new DatabaseSync(join(dir, "parley.db"));
+    raw.exec(`CREATE TRIGGER refuse_mark BEFORE INSERT ON parley_deliveries WHEN NEW.delivery_key = 'refused'
+              BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
+    try {
+      // Another write in the same turn: the failing mark is in a group commit with it.
+      const other = store.markDelivered("other");
+      await assert.rejects(store.confirmDelivery("refused", "id-refused"), /refused by the test/);
+      await other;
+      assert.equal(await store.deliveredResult("other"), null);
+      assert.equal(await store.deliveredResult("refused"), undefined);
+      assert.deepEqual(
+        (await store.unconfirmed("slack")).map((x) => x.key),
+        ["refused"],
+      );
+    } finally {
+      raw.exec("DROP TRIGGER refuse_mark");
+      raw.close();
+    }
+    await store.confirmDelivery("refused", "id-refused");
+    assert.deepEqual(await store.unconfirmed("slack"), []);
   });
 });
 

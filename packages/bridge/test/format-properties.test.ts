@@ -25,6 +25,7 @@ import {
   toPlainText,
   toStyling,
 } from "../src/format/index.ts";
+import { canonicalTree, type Run, runsToInlines, STYLE_BIT, tidyRuns, treeInlines } from "../src/format/inline-runs.ts";
 import { writeMarkdown } from "../src/format/markdown.ts";
 import { type BlockAt, parseStylingAt, type SpanAt } from "../src/format/styling-parse.ts";
 
@@ -302,6 +303,32 @@ describe("format properties", () => {
         assert.deepEqual(normalizeRichText(md, { trimLineEdges: true }), md);
         const st = fromStyling(s);
         assert.deepEqual(normalizeRichText(st), st);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("runs without style or link take the short way to their tree, and it is the long way's", () => {
+    const plainRun = fc.oneof(
+      markdownText.map((text): Run => ({ styles: 0, link: undefined, leaf: { type: "text", text } })),
+      fc
+        .constantFrom("", " ", "a  ")
+        .map((text): Run => ({ styles: 0, link: undefined, leaf: { type: "text", text } })),
+      markdownText.map((text): Run => ({ styles: 0, link: undefined, leaf: { type: "code", text } })),
+      fc.constant<Run>({ styles: 0, link: undefined, leaf: { type: "linebreak" } }),
+      urlArb.map((url): Run => ({ styles: 0, link: undefined, leaf: { type: "autolink", url } })),
+      fc
+        .record({ name: nameArb, target: targetArb })
+        .map((m): Run => ({ styles: 0, link: undefined, leaf: { type: "mention", ...m } })),
+      nameArb.map((name): Run => ({ styles: 0, link: undefined, leaf: { type: "emoji", name } })),
+    );
+    // An empty bold text shows nothing and is dropped, but sends the runs the long way.
+    const styledNothing: Run = { styles: STYLE_BIT.bold, link: undefined, leaf: { type: "text", text: "" } };
+    fc.assert(
+      fc.property(fc.array(plainRun, { maxLength: 8 }), (runs) => {
+        assert.deepEqual(tidyRuns(runs), tidyRuns([...runs, styledNothing]));
+        assert.deepEqual(runsToInlines(runs), runsToInlines([...runs, styledNothing]));
+        assert.deepEqual(runsToInlines(runs), treeInlines(canonicalTree(runs)));
       }),
       { numRuns: RUNS },
     );

@@ -98,4 +98,20 @@ describe("RecentRelayed", () => {
       "6",
     ]);
   });
+
+  it("puts a message relayed late in its place, and one relayed again in the place of its earlier self", async () => {
+    const state = new MemoryState();
+    const recent = new RecentRelayed({ state, logger, size: 4, compare: byNumber, isId });
+    for (const id of ["10", "20", "30"]) void recent.relayed("C", { id });
+    void recent.relayed("C", { id: "20", edited: "e1" }); // again: replaced where it is, not added
+    void recent.relayed("C", { id: "15" }); // late: sorted in
+    void recent.relayed("C", { id: "30", edited: "e2" }); // again, and the newest: still one of it
+    void recent.relayed("C", { id: "40" }); // newest: the oldest goes past the size
+    assert.deepEqual(await recent.of("C"), [
+      { id: "15" },
+      { id: "20", edited: "e1" },
+      { id: "30", edited: "e2" },
+      { id: "40" },
+    ]);
+  });
 });

@@ -188,15 +188,17 @@ export class RecentRelayed {
   relayed(channel: string, m: RelayedMessage): Promise<void> {
     if (!this.o.isId(m.id)) return this.chain;
     return this.change(channel, (list) => {
+      const last = list.at(-1);
+      // The list is in id order: a message newer than the newest kept (most are) is not in it.
+      const newest = last === undefined || this.o.compare(m.id, last.id) > 0;
       // Ids are unique in the list; one relayed again is most likely among the newest, at the end.
-      const i = list.findLastIndex((x) => x.id === m.id);
+      const i = newest ? -1 : list.findLastIndex((x) => x.id === m.id);
       if (i >= 0) {
         list[i] = m;
         return true;
       }
-      const last = list.at(-1);
       list.push(m);
-      if (last !== undefined && this.o.compare(m.id, last.id) < 0) list.sort((a, b) => this.o.compare(a.id, b.id));
+      if (!newest) list.sort((a, b) => this.o.compare(a.id, b.id));
       if (list.length > this.o.size) list.splice(0, list.length - this.o.size);
       return true;
     });

@@ -6,21 +6,23 @@
  * to let lookups wait for the writes they must see, the engine to let actions
  * on a message wait until the message is mapped.
  */
+const ignore = () => undefined;
+
 export class KeyedChains {
   private readonly chains = new Map<string, Promise<void>>();
 
   /** Chains `work` under `key`. */
   add(key: string, work: Promise<unknown>): void {
-    const done = work.then(
-      () => undefined,
-      () => undefined,
-    );
-    const before = this.chains.get(key);
-    const chain = before ? Promise.all([before, done]).then(() => undefined) : done;
-    this.chains.set(key, chain);
-    void chain.then(() => {
+    // One promise per piece of work (two behind earlier work): the store chains several per relayed message.
+    const settle = () => {
       if (this.chains.get(key) === chain) this.chains.delete(key);
-    });
+    };
+    const before = this.chains.get(key);
+    // The work's failure is taken at once (its starter reports it); `before` never rejects.
+    const chain: Promise<void> = before
+      ? Promise.all([before, work.then(ignore, ignore)]).then(settle)
+      : work.then(settle, settle);
+    this.chains.set(key, chain);
   }
 
   /** Settles once the work chained under `key` so far has; undefined when there is none in flight. */

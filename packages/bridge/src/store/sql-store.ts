@@ -58,6 +58,26 @@ const PUPPET_COLUMNS = "network, remote_id, display_name, avatar_url, avatar_has
 const DEAD_LETTER_COLUMNS = "delivery_key, lane, payload, error, attempts, dead_at";
 const UNCONFIRMED_COLUMNS = "delivery_key, network, target, sender, sent_id, data, queued_at, seq";
 
+/*
+ * The statements of the relay's hot path, built once: the driver keeps a prepared statement per text, and a
+ * text built at every call would be hashed again at every lookup.
+ */
+const MESSAGES_BY_REMOTE_ID = `SELECT ${MESSAGE_COLUMNS} FROM parley_messages WHERE network = ? AND remote_id = ? ORDER BY created_at, room`;
+const MARK_DELIVERED = `INSERT INTO parley_deliveries (delivery_key, result, delivered_at) VALUES (?, ?, ?)
+       ON CONFLICT (delivery_key) DO UPDATE SET result = COALESCE(parley_deliveries.result, excluded.result)`;
+/** Not for a key confirmed already (a message handed over again): it would be looked up, or sent, for nothing. */
+const RECORD_UNCONFIRMED = `INSERT INTO parley_unconfirmed (${UNCONFIRMED_COLUMNS})
+       SELECT ?, ?, ?, ?, ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT)
+       WHERE NOT EXISTS (SELECT 1 FROM parley_deliveries WHERE delivery_key = ?)
+       ON CONFLICT (delivery_key) DO UPDATE SET
+         target = excluded.target,
+         sender = excluded.sender,
+         sent_id = excluded.sent_id,
+         data = excluded.data`;
+/** Only a record whose delivery is marked (see `confirmDelivery`). */
+const DROP_CONFIRMED = `DELETE FROM parley_unconfirmed WHERE delivery_key = ?
+       AND EXISTS (SELECT 1 FROM parley_deliveries WHERE delivery_key = ?)`;
+
 const PRUNABLE = ["messages", "deliveries", "dead-letters", "unconfirmed", "expired-state"] as const;
 
 /** One batch of each kind: the oldest `?` rows dated before `?`, found through the date's index. */
@@ -204,10 +224,7 @@ export class SqlStore implements BridgeStore {
     this.open();
     if (!isStorableId("network", network) || !isStorableId("remoteId", remoteId)) return [];
     await this.pendingByRemote.settled(remoteKey(network, remoteId));
-    const rows = await this.all(
-      `SELECT ${MESSAGE_COLUMNS} FROM parley_messages WHERE network = ? AND remote_id = ? ORDER BY created_at, room`,
-      [network, remoteId],
-    );
+    const rows = await this.all(MESSAGES_BY_REMOTE_ID, [network, remoteId]);
     return rows.map(messageFromRow);
   }
 
@@ -416,11 +433,7 @@ export class SqlStore implements BridgeStore {
   async markDelivered(key: string, result?: string): Promise<void> {
     this.open();
     const params = [checkId("key", key), checkOptionalText("result", result)];
-    await this.run(
-      `INSERT INTO parley_deliveries (delivery_key, result, delivered_at) VALUES (?, ?, ?)
-       ON CONFLICT (delivery_key) DO UPDATE SET result = COALESCE(parley_deliveries.result, excluded.result)`,
-      [...params, this.now()],
-    );
+    await this.run(MARK_DELIVERED, [...params, this.now()]);
   }
 
   async recordUnconfirmed(u: UnconfirmedDelivery): Promise<void> {
@@ -435,18 +448,7 @@ export class SqlStore implements BridgeStore {
       checkInteger("at", u.at),
       checkInteger("seq", u.seq),
     ];
-    // Not for a key confirmed already (a message handed over again): it would be looked up, or sent, for nothing.
-    await this.run(
-      `INSERT INTO parley_unconfirmed (${UNCONFIRMED_COLUMNS})
-       SELECT ?, ?, ?, ?, ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT)
-       WHERE NOT EXISTS (SELECT 1 FROM parley_deliveries WHERE delivery_key = ?)
-       ON CONFLICT (delivery_key) DO UPDATE SET
-         target = excluded.target,
-         sender = excluded.sender,
-         sent_id = excluded.sent_id,
-         data = excluded.data`,
-      [...params, params[0] as SqlParam],
-    );
+    await this.run(RECORD_UNCONFIRMED, [...params, params[0] as SqlParam]);
   }
 
   async unconfirmed(network: string): Promise<UnconfirmedDelivery[]> {
@@ -459,8 +461,20 @@ export class SqlStore implements BridgeStore {
   }
 
   async confirmDelivery(key: string, result?: string): Promise<void> {
-    await this.markDelivered(key, result);
-    await this.dropUnconfirmed(key);
+    if (this.kind !== "sqlite") {
+      // PostgreSQL runs pooled queries in any order: the record goes only once the mark is in.
+      await this.markDelivered(key, result);
+      await this.dropUnconfirmed(key);
+      return;
+    }
+    // SQLite commits the writes asked for in one turn together: the mark and the drop go in one
+    // transaction (one commit where there were two), and the drop takes the record only where
+    // the mark is in, so a mark that fails leaves it on record.
+    this.open();
+    const params = [checkId("key", key), checkOptionalText("result", result), this.now()];
+    const marked = this.run(MARK_DELIVERED, params);
+    const dropped = this.run(DROP_CONFIRMED, [params[0] as SqlParam, params[0] as SqlParam]);
+    await Promise.all([marked, dropped]);
   }
 
   async dropUnconfirmed(key: string): Promise<void> {
