@@ -27,6 +27,7 @@ describe("room presence: the rooms of a member", () => {
     logger: silentLogger,
     seating: {
       seated: (room) => [...(seated.get(room) ?? [])],
+      seatCount: (room) => seated.get(room)?.size ?? 0,
       join: async (p, room) => void seated.set(room, (seated.get(room) ?? new Set()).add(p.local)),
       leave: async (local, room) => void seated.get(room)?.delete(local),
       announce: async () => undefined,

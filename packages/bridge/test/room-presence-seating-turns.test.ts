@@ -32,6 +32,7 @@ describe("room presence: seats taken at once", () => {
       logger: silentLogger,
       seating: {
         seated: (room) => [...(seated.get(room) ?? [])],
+        seatCount: (room) => seated.get(room)?.size ?? 0,
         join: async (p, room) => {
           inFlight++;
           most = Math.max(most, inFlight);
@@ -70,6 +71,7 @@ describe("room presence: seats taken at once", () => {
       logger: silentLogger,
       seating: {
         seated: () => [],
+        seatCount: () => 0,
         join: async () => {
           calls++;
           throw new Error("no answer from the room");

@@ -111,6 +111,7 @@ export class RemoteToXmpp implements ConnectorHost {
       logger: this.logger.child({ part: "room-presence" }),
       seating: {
         seated: (room) => ctx.occupancy.localsIn(room),
+        seatCount: (room) => ctx.occupancy.countIn(room),
         join: async (puppet, room) => {
           await this.ensureJoined(puppet, room);
         },

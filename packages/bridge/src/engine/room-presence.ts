@@ -19,6 +19,8 @@ import type { Puppet } from "./puppet-directory.ts";
 export interface RoomSeating {
   /** The puppets seated in `room` now (whatever seated them: presence or speaking). */
   seated(room: string): readonly string[];
+  /** How many that is (asked for every message: no copy of the list). */
+  seatCount(room: string): number;
   /** Joins the puppet to the room (sharing a join in flight). */
   join(puppet: Puppet, room: string): Promise<void>;
   /** The puppet leaves the room with an unavailable presence. */
@@ -136,7 +138,7 @@ export class RoomPresence {
   spoke(room: string, puppet: Puppet): Promise<void> {
     this.remember(puppet.local, room);
     this.membersOf(room).set(puppet.local, Date.now());
-    if (this.o.seating.seated(room).length <= this.o.maxOccupants) return Promise.resolve();
+    if (this.o.seating.seatCount(room) <= this.o.maxOccupants) return Promise.resolve();
     return this.inLane(room, () => this.trim(room, puppet.local));
   }
 

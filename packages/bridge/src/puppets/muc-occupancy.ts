@@ -168,6 +168,11 @@ export class MucOccupancy {
     return held;
   }
 
+  /** How many puppets occupy `room` (without a copy of the list). */
+  countIn(room: string): number {
+    return this.rooms.get(room.toLowerCase())?.size ?? 0;
+  }
+
   /** The puppets occupying `room`. */
   localsIn(room: string): string[] {
     return [...(this.rooms.get(room.toLowerCase())?.keys() ?? [])];
