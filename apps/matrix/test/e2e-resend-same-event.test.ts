@@ -101,24 +101,36 @@ describe("the same delivery sent again", () => {
 
   test("a deletion and a reaction's removal sent twice are one redaction of each event", async () => {
     const key = `to-remote test ${Date.now()} parts`;
+    // A message with a file is two parts, as the engine sends it (one file per Matrix event): the text, then the file.
     const { id } = await h.connector.send({
       channel: h.roomId,
       sender: carol,
       text: text("two parts, deleted once"),
-      attachments: [{ url: fileUrl, filename: "note.txt", contentType: "text/plain" }],
+      attachments: [],
       key: `${key} message`,
+    });
+    const { id: fileId } = await h.connector.send({
+      channel: h.roomId,
+      sender: carol,
+      text: text(""),
+      attachments: [{ url: fileUrl, filename: "note.txt", contentType: "text/plain" }],
+      key: `${key} message#f1`,
+      partOf: id,
     });
     const reaction = { channel: h.roomId, id, sender: carol, emoji: "🎉", key: `${key} add` };
     await h.connector.react({ ...reaction, action: "add" });
     const removal = { ...reaction, action: "remove" as const, key: `${key} remove` };
     await h.connector.react(removal);
     await h.connector.react(removal);
-    const deletion = { channel: h.roomId, id, sender: carol, moderator: false, key: `${key} delete` };
-    await h.connector.delete(deletion);
-    // As after a crash between the redactions and their record: a new connector sends the same request again.
+    const deletions = [
+      { channel: h.roomId, id, sender: carol, moderator: false, key: `${key} delete` },
+      { channel: h.roomId, id: fileId, sender: carol, moderator: false, key: `${key} delete#f1` },
+    ];
+    for (const deletion of deletions) await h.connector.delete(deletion);
+    // As after a crash between the redactions and their record: a new connector sends the same requests again.
     await h.stopBridge();
     await h.startBridge();
-    await h.connector.delete(deletion);
+    for (const deletion of deletions) await h.connector.delete(deletion);
     await roomReadToHere();
 
     const file = h.bob.seen(inRoom((e) => e.content.body === "note.txt"))[0];
