@@ -6,9 +6,8 @@
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the hints show users the literal ${NAME} syntax of the config file
 import {
-  ConfigError,
   type ConnectorOptionsHelp,
-  connectorOptionIssues,
+  parseConnectorOptions,
   ROOM_PRESENCE_FIX,
   roomPresenceOptionsSchema,
 } from "@parley/bridge";
@@ -63,9 +62,7 @@ export type DiscordOptions = z.output<typeof discordOptionsSchema>;
 
 /** Validates `connectors.discord`; throws one ConfigError listing every problem. */
 export function parseDiscordOptions(options: unknown): DiscordOptions {
-  const parsed = discordOptionsSchema.safeParse(options ?? {});
-  if (parsed.success) return parsed.data;
-  throw new ConfigError(connectorOptionIssues(parsed.error.issues, options, HELP));
+  return parseConnectorOptions(discordOptionsSchema, options, HELP);
 }
 
 const HELP: ConnectorOptionsHelp = {

@@ -11,9 +11,8 @@
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the hints show users the literal ${NAME} syntax of the config file
 import {
-  ConfigError,
   type ConnectorOptionsHelp,
-  connectorOptionIssues,
+  parseConnectorOptions,
   ROOM_PRESENCE_FIX,
   roomPresenceOptionsSchema,
 } from "@parley/bridge";
@@ -109,9 +108,7 @@ export type SlackOptions = z.output<typeof slackOptionsSchema>;
 
 /** Validates `connectors.slack`; throws one ConfigError listing every problem. */
 export function parseSlackOptions(options: unknown): SlackOptions {
-  const parsed = slackOptionsSchema.safeParse(options ?? {});
-  if (parsed.success) return parsed.data;
-  throw new ConfigError(connectorOptionIssues(parsed.error.issues, options, HELP));
+  return parseConnectorOptions(slackOptionsSchema, options, HELP);
 }
 
 const HELP: ConnectorOptionsHelp = {

@@ -15,7 +15,7 @@
 export type { ConnectorInitResult, InitContext, InitFile, InitQuestion } from "./cli/init-connector.ts";
 export { type CliStreams, type ConnectorFactory, runCli } from "./cli/run-cli.ts";
 export { ConfigError, type ConfigIssue, formatConfigPath } from "./config/config-error.ts";
-export { type ConnectorOptionsHelp, connectorOptionIssues } from "./config/connector-options.ts";
+export { type ConnectorOptionsHelp, connectorOptionIssues, parseConnectorOptions } from "./config/connector-options.ts";
 export { type ConfigSource, type LoadConfigOptions, loadConfig } from "./config/load-config.ts";
 export {
   ROOM_PRESENCE_FIX,

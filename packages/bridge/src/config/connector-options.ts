@@ -7,7 +7,7 @@
  */
 import type { z } from "zod";
 import { isRecord } from "../connector/json-values.ts";
-import type { ConfigIssue } from "./config-error.ts";
+import { ConfigError, type ConfigIssue } from "./config-error.ts";
 
 export interface ConnectorOptionsHelp {
   /** The key under `connectors`, e.g. "slack". */
@@ -20,6 +20,21 @@ export interface ConnectorOptionsHelp {
   readonly example: string;
   /** The problem for a string that fails a format check, by zod's format name (default: "is not an http(s) URL"). */
   readonly formats?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Checks `connectors.<network>` (absent reads as `{}`) against the
+ * connector's schema: its settings with defaults applied, or one ConfigError
+ * listing every problem.
+ */
+export function parseConnectorOptions<S extends z.ZodType>(
+  schema: S,
+  options: unknown,
+  help: ConnectorOptionsHelp,
+): z.output<S> {
+  const parsed = schema.safeParse(options ?? {});
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(connectorOptionIssues(parsed.error.issues, options, help));
 }
 
 /** The ConfigIssues for zod's `issues` about `input` (the connector's section as written). */
