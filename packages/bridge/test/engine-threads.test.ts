@@ -2,7 +2,7 @@
  * The engine's thread map, through the reference connector on real Prosody:
  * a thread an XMPP user starts continues as one thread on the network (its
  * first message the root), the network's answers in it come back under the
- * XMPP thread id, a reply starts a thread on the message it answers, and
+ * XMPP thread id, a reply that starts a thread stays a reply and roots it, and
  * the map survives a restart; and a network's thread relayed to XMPP by one
  * bridge continues as a thread on another bridge's network, both ways.
  */
@@ -69,24 +69,27 @@ describe("engine threads on prosody", () => {
     assert.equal(third.call.args.thread, root.id, "the map outlived the restart");
   });
 
-  it("starts a thread on the message an XMPP reply answers, and a plain reply to a message in a thread goes there", async () => {
+  it("keeps a reply that starts a thread a reply, rooting the thread at it; a plain reply to a message in a thread goes there", async () => {
     const seen = h.alice.waitFor(isMessage((m) => fromNick("Anna")(m) && m.body === "a remote message"));
     const remote = h.net.post("u1", "general", "a remote message");
     const sid = stanzaIdBy((await seen).stanza as Message, h.room);
     assert.ok(sid);
+    // What a Matrix bridge sends for a plain reply: a thread of the reply's own id (any message may become a root).
     const thread = `xmpp-reply-thread-${Date.now()}`;
     const reply = await aliceSays("a reply that starts a thread", { thread, reply: sid });
-    assert.equal(reply.call.args.thread, remote.id, "the answered message is the root");
+    assert.equal(reply.call.args.thread, undefined, "a reply, not a thread on the answered message");
     assert.equal(reply.call.args.replyTo, remote.id);
+    const next = await aliceSays("the thread goes on", { thread });
+    assert.equal(next.call.args.thread, reply.id, "the reply is the thread's root");
 
     const answer = h.alice.waitFor(isMessage((m) => fromNick("Bob")(m) && m.body === "answered in there"));
-    h.net.post("u2", "general", "answered in there", { thread: remote.id });
+    h.net.post("u2", "general", "answered in there", { thread: reply.id });
     const answered = (await answer).stanza as Message;
     assert.equal(answered.thread?.id, thread);
     const answerSid = stanzaIdBy(answered, h.room);
     assert.ok(answerSid);
     const plain = await aliceSays("a plain reply to a message in a thread", { reply: answerSid });
-    assert.equal(plain.call.args.thread, remote.id);
+    assert.equal(plain.call.args.thread, reply.id);
   });
 
   it("keeps a thread that came from the network under the network's id, both ways", async () => {

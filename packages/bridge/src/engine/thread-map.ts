@@ -8,9 +8,9 @@
  * - XMPP -> network (`toRemote`): a thread with a message mapped in the
  *   channel continues where that message is (the network's thread, or the
  *   thread of the root an XMPP user's first message became). A new thread
- *   starts: on the message its first message replies to, where that message
- *   sits in no thread of its own; otherwise its first message is posted
- *   flat and becomes the root. A reply without a known thread to a message
+ *   starts with its first message posted outside any thread (as a reply,
+ *   when it is one), which becomes the root; on a network where answering is
+ *   threading, a first message that answers another starts the thread on it. A reply without a known thread to a message
  *   that sits in a thread goes in that thread; on a network where answering
  *   is threading (`ConnectorCapabilities.repliesInThreads`), any reply does,
  *   started on the message it answers.
@@ -80,8 +80,10 @@ export class ThreadMap {
       (await this.legacyThread(room, channel, xmppThread));
     if (known !== undefined) return { thread: known, xmppThread };
     if (repliedThread !== undefined) return { thread: repliedThread, xmppThread };
-    // A new thread on the message it answers: that message is the root.
-    if (replied !== undefined) return { thread: replied.remoteId, xmppThread };
+    // A new thread whose first message answers another: where answering is threading (Slack), a thread on the
+    // answered message. Elsewhere the answer stays a reply, and becomes the root of the thread's later messages:
+    // a network that gives every message a thread of its own id (Matrix) sends each plain reply with a new one.
+    if (replied !== undefined && this.repliesInThreads) return { thread: replied.remoteId, xmppThread };
     return { xmppThread };
   }
 
