@@ -287,7 +287,10 @@ export class RemoteToXmpp implements ConnectorHost {
         ? { delay: { stamp: new Date(m.timestamp), from: this.ctx.domain } }
         : {};
     // The network's thread under the XMPP thread id it continues, if it does (else its own id).
-    const xmppThread = m.thread !== undefined ? await this.threads.toXmpp(room, m.channel, m.thread) : undefined;
+    // A message that is its own thread (a Matrix message, any of which may become a root) was never posted by the
+    // bridge, so no XMPP thread continues in it: not looked up, nor remembered.
+    const xmppThread =
+      m.thread === undefined || m.thread === m.id ? m.thread : await this.threads.toXmpp(room, m.channel, m.thread);
     const thread = xmppThread !== undefined ? { thread: { id: xmppThread } } : {};
     const bodyParts = parts.filter((p): p is { notice: string } => "notice" in p).map((p) => p.notice);
     const files = parts.filter((p): p is { url: string } => "url" in p);
