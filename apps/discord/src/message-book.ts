@@ -19,7 +19,7 @@ export interface SentRecord {
   readonly webhookId?: string;
   /** The thread it was posted in (none when the thread's root was gone and it went in the channel). */
   readonly thread?: string;
-  /** Ids of the parts after the first, for a message an earlier version split at 2,000 characters. */
+  /** Ids of the parts after the first, for a message an earlier version split at 2,000 characters; `[]` clears them. */
   readonly parts?: readonly string[];
   /** The reply quote the first part starts with, put back on edits. */
   readonly quote?: string;
@@ -55,7 +55,9 @@ export class MessageBook {
     remember(this.sentCache, id, r);
     const { parts, ...rest } = r;
     await this.state.set(`posted:${id}`, JSON.stringify(rest), PER_MESSAGE);
-    if (parts && parts.length > 0) await this.state.set(`parts:${id}`, JSON.stringify(parts), PER_MESSAGE);
+    // Without `parts` (a new post: the engine sends each part on its own) there is no old list to clear.
+    if (parts === undefined) return;
+    if (parts.length > 0) await this.state.set(`parts:${id}`, JSON.stringify(parts), PER_MESSAGE);
     else await this.clearParts(id);
   }
 
