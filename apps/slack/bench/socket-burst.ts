@@ -17,7 +17,9 @@
  *
  * Prints a table and writes bench/results.json. Settings (environment):
  * PARLEY_BENCH_MESSAGES (burst size, default 2000), PARLEY_BENCH_PACED
- * (paced messages, default 1000), PARLEY_BENCH_ROUNDS (default 5).
+ * (paced messages, default 1000), PARLEY_BENCH_ROUNDS (default 5),
+ * PARLEY_BENCH_WARMUP_ROUNDS (full bursts of each side before the rounds,
+ * shown but not counted, default 1).
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -19,6 +19,7 @@ const common = {
   node: "v0",
   loadAverage: [0.501, 0.7549] as const,
   cpus: 2,
+  warmUpRoundRatios: [0.512],
   cpu: { bridge: { processUs: 150.4, serverUs: 259.6 }, ceiling: { processUs: 40, serverUs: null } },
 };
 
@@ -44,6 +45,7 @@ describe("network burst bench results", () => {
         ceilingP99ms: 350,
         rounds: 3,
         roundRatios: [0.9, 3, 0.8],
+        warmUpRoundRatios: [0.512],
         duplicates: 0,
         server: "test",
         node: "v0",
@@ -62,6 +64,7 @@ describe("network burst bench results", () => {
     assert.match(table, /\| 0\.90 \(target >= 0\.8: meets target\) +\|/);
     assert.match(table, /\| 7 \(target < 50: meets target\) +\|/);
     assert.match(table, /150 \/ 260 \\\| 40 \/ n\/a/);
+    assert.match(table, /\| warm-up burst ratios \(not counted\) +\| 0\.512 +\|/);
     const slow = networkBurstResults({ ...common, paced: run(200, 80), bridge: [run(100)], ceiling: [run(1000)] });
     assert.match(networkBurstTable(slow, LABEL), /0\.10 \(target >= 0\.8: MISSES target\)/);
     assert.match(networkBurstTable(slow, LABEL), /80 \(target < 50: MISSES target\)/);

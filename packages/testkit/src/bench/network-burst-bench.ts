@@ -28,10 +28,15 @@ export interface NetworkBurstSetting<T> {
   readonly rooms: BurstRooms;
   readonly bridgeComponent: { readonly domain: string; readonly secret: string };
   readonly ceilingComponent: { readonly domain: string; readonly secret: string };
-  /** PARLEY_BENCH_MESSAGES (burst size, 2000), PARLEY_BENCH_PACED (1000), PARLEY_BENCH_ROUNDS (5). */
+  /**
+   * PARLEY_BENCH_MESSAGES (burst size, 2000), PARLEY_BENCH_PACED (1000),
+   * PARLEY_BENCH_ROUNDS (5), PARLEY_BENCH_WARMUP_ROUNDS (uncounted bursts of
+   * each side before them, 1).
+   */
   readonly messages: number;
   readonly pacedCount: number;
   readonly rounds: number;
+  readonly warmUpRounds: number;
   /** The machine's 1-minute load average before anything started. */
   readonly loadBefore: number;
 }
@@ -45,18 +50,33 @@ export async function startNetworkBurstSetting<T extends { readonly channels: re
   const messages = wholeNumberSetting(env, "PARLEY_BENCH_MESSAGES", { fallback: 2000, min: 1, max: 100_000 });
   const pacedCount = wholeNumberSetting(env, "PARLEY_BENCH_PACED", { fallback: 1000, min: 1, max: 100_000 });
   const rounds = wholeNumberSetting(env, "PARLEY_BENCH_ROUNDS", { fallback: 5, min: 1, max: 25 });
+  const warmUpRounds = wholeNumberSetting(env, "PARLEY_BENCH_WARMUP_ROUNDS", { fallback: 1, min: 0, max: 5 });
   const loadBefore = loadavg()[0] ?? 0;
   const secret = () => randomBytes(12).toString("hex");
   const bridgeComponent = { domain: `${o.network.toLowerCase()}.parley.test`, secret: secret() };
   const ceilingComponent = { domain: "ceiling.parley.test", secret: secret() };
 
-  progress(`starting Prosody and the fake ${o.network} (${rounds} rounds of ${messages}, ${pacedCount} paced)`);
+  progress(
+    `starting Prosody and the fake ${o.network} (${rounds} rounds of ${messages} after ${warmUpRounds} uncounted, ${pacedCount} paced)`,
+  );
   const server = await startXmppServer("prosody", { components: [bridgeComponent, ceilingComponent] });
   cleanup.defer(() => server.stop());
   const fake = startRemoteFake(cleanup, o.fakeScript, `fake ${o.network}`);
-  const setup = await fake.ask<T>({ op: "setup", channels: rounds + 1 });
-  const rooms = await burstRooms(server, setup.channels, rounds, cleanup);
-  return { server, fake, setup, rooms, bridgeComponent, ceilingComponent, messages, pacedCount, rounds, loadBefore };
+  const setup = await fake.ask<T>({ op: "setup", channels: warmUpRounds + rounds + 1 });
+  const rooms = await burstRooms(server, setup.channels, warmUpRounds + rounds, cleanup);
+  return {
+    server,
+    fake,
+    setup,
+    rooms,
+    bridgeComponent,
+    ceilingComponent,
+    messages,
+    pacedCount,
+    rounds,
+    warmUpRounds,
+    loadBefore,
+  };
 }
 
 /** The runs (runNetworkBursts) with the bridge whose work is done once `idle` resolves; the inputs of networkBurstResults. */
@@ -75,6 +95,7 @@ export async function runNetworkBurstBench(
     pacedRate: NETWORK_BURST_PACED_RATE,
     messages: s.messages,
     rounds: s.rounds,
+    warmUpRounds: s.warmUpRounds,
     timeoutMs: TIMEOUT_MS,
     cleanup,
   });
@@ -83,6 +104,7 @@ export async function runNetworkBurstBench(
     pacedRatePerSec: NETWORK_BURST_PACED_RATE,
     bridge: runs.bridge,
     ceiling: runs.ceiling,
+    warmUpRoundRatios: runs.warmUpRoundRatios,
     duplicates: runs.duplicates,
     server: "Prosody 0.12 (MUC archive in memory)",
     node: process.version,

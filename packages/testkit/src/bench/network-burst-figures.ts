@@ -28,6 +28,8 @@ export interface NetworkBurstFigures {
   readonly ceilingP99ms: number;
   readonly rounds: number;
   readonly roundRatios: readonly number[];
+  /** Bridge over ceiling in the uncounted warm-up bursts that came before the rounds (empty: none ran). */
+  readonly warmUpRoundRatios: readonly number[];
   readonly duplicates: number;
   readonly server: string;
   readonly node: string;
@@ -48,7 +50,10 @@ const wholeCost = (c: CpuCost): CpuCost => ({
 
 /** Medians over rounds (bridge[i] ran just after ceiling[i]); throws RoundsError when they do not pair up. */
 export function networkBurstResults(
-  o: Pick<NetworkBurstFigures, "pacedRatePerSec" | "duplicates" | "server" | "node" | "loadAverage" | "cpus"> & {
+  o: Pick<
+    NetworkBurstFigures,
+    "pacedRatePerSec" | "duplicates" | "server" | "node" | "loadAverage" | "cpus" | "warmUpRoundRatios"
+  > & {
     readonly paced: BurstFigures;
     readonly bridge: readonly BurstFigures[];
     readonly ceiling: readonly BurstFigures[];
@@ -71,6 +76,7 @@ export function networkBurstResults(
       ceilingP99ms: c.ceilingP99ms,
       rounds: c.rounds,
       roundRatios: c.roundRatios,
+      warmUpRoundRatios: o.warmUpRoundRatios,
       duplicates: o.duplicates,
       server: o.server,
       node: o.node,
@@ -110,6 +116,7 @@ export function networkBurstTable(r: NetworkBurstResults, throughputLabel: strin
       ["burst latency p50 / p99 (ms)", `${f.burstP50ms} / ${f.burstP99ms}`],
       ["ceiling burst latency p99 (ms)", String(f.ceilingP99ms)],
       ["per-round ratios", f.roundRatios.join(", ")],
+      ["warm-up burst ratios (not counted)", f.warmUpRoundRatios.join(", ") || "none"],
       ["messages per burst / paced run", `${f.burstMessages} / ${f.pacedMessages}`],
       ["duplicates", String(f.duplicates)],
       ["server", f.server],

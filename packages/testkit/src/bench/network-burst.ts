@@ -1,7 +1,8 @@
 /**
  * The body of a network -> XMPP burst bench (Discord's gateway-burst, Slack's
  * socket-burst): rooms and an occupant, the bridge's configuration text, and
- * the runs (warm-up, a paced run, then bursts alternating with the ceiling).
+ * the runs (warm-up, a paced run, uncounted warm-up bursts, then bursts
+ * alternating with the ceiling).
  * What differs per network (its fake's setup, its connector, its figures) stays
  * in the app's bench.
  */
@@ -31,7 +32,11 @@ export interface BurstRooms {
   readonly probe: ArrivalProbe;
 }
 
-/** One room per channel (the first is the paced run's) with an occupant of the server's first account in each. */
+/**
+ * One room per channel (the first is the paced run's) with an occupant of the
+ * server's first account in each; `rounds` counts every burst round, warm-up
+ * rounds included.
+ */
 export async function burstRooms(
   server: XmppServer,
   channels: readonly string[],
@@ -122,6 +127,8 @@ export interface NetworkBurstRuns {
   readonly paced: BurstFigures;
   readonly bridge: BurstFigures[];
   readonly ceiling: BurstFigures[];
+  /** Bridge over ceiling throughput in each warm-up round: shown, never counted. */
+  readonly warmUpRoundRatios: number[];
   /** Messages that arrived more than once, over every run. */
   readonly duplicates: number;
   readonly cpu: { readonly bridge: CpuCost; readonly ceiling: CpuCost };
@@ -130,10 +137,16 @@ export interface NetworkBurstRuns {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Warm-up, a paced run at `pacedRate` msgs/s, then `rounds` bursts of
- * `messages` alternating the ceiling (a bare component `ceilingDomain`'s
- * puppet) and the bridge (the fake posting through it), each in a fresh room.
- * `idle` resolves once the bridge has handed everything on.
+ * Warm-up, a paced run at `pacedRate` msgs/s, `warmUpRounds` bursts of each
+ * side that are not counted, then `rounds` bursts of `messages` alternating
+ * the ceiling (a bare component `ceilingDomain`'s puppet) and the bridge (the
+ * fake posting through it), each in a fresh room. `idle` resolves once the
+ * bridge has handed everything on.
+ *
+ * The first full burst a process takes costs it more than the next (its heap
+ * and socket buffers grow to the burst's size, the hot paths compile under
+ * load); both sides get the same uncounted burst first, so that the medians
+ * compare steady states.
  */
 export async function runNetworkBursts(o: {
   readonly server: XmppServer;
@@ -145,34 +158,55 @@ export async function runNetworkBursts(o: {
   readonly pacedRate: number;
   readonly messages: number;
   readonly rounds: number;
+  readonly warmUpRounds: number;
   readonly timeoutMs: number;
   readonly cleanup: BenchCleanup;
 }): Promise<NetworkBurstRuns> {
   const { server, fake, messages } = o;
-  const { paced, bursts, probe } = o.rooms;
+  const { paced, probe } = o.rooms;
+  if (o.rooms.bursts.length !== o.warmUpRounds + o.rounds) {
+    throw new Error(
+      `${o.rooms.bursts.length} burst rooms for ${o.warmUpRounds} warm-up and ${o.rounds} counted rounds`,
+    );
+  }
+  const bursts = o.rooms.bursts.slice(o.warmUpRounds);
   const timed = (tag: string, room: string, count: number, side: BurstSide, intervalMs = 0) =>
     timedBurst(probe, { tag, room, count, side, intervalMs, timeoutMs: o.timeoutMs });
 
   const ceiling = await TestComponent.connect(server, 1);
   o.cleanup.defer(() => ceiling.stop());
   const puppet = `poster@${o.ceilingDomain}/bench`;
-  for (const b of bursts) await ceiling.joinRoom(b.ceilingRoom, "Poster", { from: puppet });
+  for (const b of o.rooms.bursts) await ceiling.joinRoom(b.ceilingRoom, "Poster", { from: puppet });
 
   const bridgeSide = (channel: string) => remoteFakeSide(fake, channel);
   const ceilingSide = (room: string) => componentSide(ceiling, puppet, room);
 
   // Warm-up: the puppet joins each bridged room, caches and JIT are paid before any clock starts.
-  for (const [i, l] of [paced, ...bursts].entries()) await timed(`w${i}`, l.room, 1, bridgeSide(l.channel));
-  for (const [i, b] of bursts.entries()) await timed(`cw${i}`, b.ceilingRoom, 1, ceilingSide(b.ceilingRoom));
+  for (const [i, l] of [paced, ...o.rooms.bursts].entries()) await timed(`w${i}`, l.room, 1, bridgeSide(l.channel));
+  for (const [i, b] of o.rooms.bursts.entries()) {
+    await timed(`cw${i}`, b.ceilingRoom, 1, ceilingSide(b.ceilingRoom));
+  }
 
   progress(`paced: ${o.pacedCount} messages at ${o.pacedRate} msgs/s`);
   const pacedRun = await timed("paced", paced.room, o.pacedCount, bridgeSide(paced.channel), 1000 / o.pacedRate);
   const p = pacedRun.figures;
   progress(`  p50 ${p.p50ms.toFixed(1)} ms  p99 ${p.p99ms.toFixed(1)} ms  max ${p.maxMs.toFixed(1)} ms`);
 
+  const finished: ArrivalRun[] = [pacedRun.run];
+  const warmUpRoundRatios: number[] = [];
+  for (const [i, b] of o.rooms.bursts.slice(0, o.warmUpRounds).entries()) {
+    const c = await timed(`cu${i}`, b.ceilingRoom, messages, ceilingSide(b.ceilingRoom));
+    await sleep(500);
+    const e = await timed(`bu${i}`, b.room, messages, bridgeSide(b.channel));
+    await o.idle();
+    finished.push(c.run, e.run);
+    warmUpRoundRatios.push(Math.round((e.figures.msgsPerSec / c.figures.msgsPerSec) * 1000) / 1000);
+    progress(`warm-up burst ${i + 1} (not counted): bridge / ceiling ${warmUpRoundRatios.at(-1)}`);
+    await sleep(500);
+  }
+
   const serverPid = findProcess(server.dir);
   const cpu = { bridge: new CpuMeter(serverPid), ceiling: new CpuMeter(serverPid) };
-  const finished: ArrivalRun[] = [pacedRun.run];
   const runs = await alternateRounds({
     rounds: o.rounds,
     ceiling: async (r) => {
@@ -207,6 +241,7 @@ export async function runNetworkBursts(o: {
     paced: pacedRun.figures,
     bridge: runs.subject,
     ceiling: runs.ceiling,
+    warmUpRoundRatios,
     duplicates: finished.reduce((n, run) => n + run.duplicates, 0),
     cpu: { bridge: cpu.bridge.perMessage(), ceiling: cpu.ceiling.perMessage() },
   };
