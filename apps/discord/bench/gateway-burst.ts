@@ -59,7 +59,9 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   });
   await bridge.start();
 
-  const results = discordResults(await runNetworkBurstBench(setting, async () => bridge.connector?.idle(), cleanup));
+  const results = discordResults(
+    await runNetworkBurstBench(setting, async () => bridge.current?.connector.idle(), cleanup),
+  );
   console.log(`\n${discordTable(results)}\n`);
   warnings.report();
   await assertFakeSawNoViolations(fake, "Discord");

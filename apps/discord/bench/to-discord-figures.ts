@@ -62,6 +62,8 @@ export interface ToDiscordFigures {
   readonly catchUpMessages: { readonly toDiscord: number; readonly toXmpp: number };
   /** Messages said during the outage that the catch-up did not bring to Discord (expected 0). */
   readonly catchUpMissingToDiscord: number;
+  /** Messages the catch-up made on Discord after one said after them on XMPP (expected 0). */
+  readonly catchUpOutOfOrderToDiscord: number;
   readonly catchUpMsgsPerSec: { readonly toDiscord: number; readonly toXmpp: number };
   readonly rateLimits: string;
 }
@@ -77,7 +79,12 @@ export function toDiscordResults(o: {
   readonly ten: ToDiscordRun;
   readonly rateLimited: number;
   readonly catchUp: {
-    readonly toDiscord: { readonly messages: number; readonly ms: number; readonly missing?: number };
+    readonly toDiscord: {
+      readonly messages: number;
+      readonly ms: number;
+      readonly missing: number;
+      readonly outOfOrder: number;
+    };
     readonly toXmpp: { readonly messages: number; readonly ms: number };
   };
 }): ToDiscordResults {
@@ -97,7 +104,8 @@ export function toDiscordResults(o: {
       toDiscord10RoomsOutOfOrder: o.ten.outOfOrder,
       toDiscordRateLimited: o.rateLimited,
       catchUpMessages: { toDiscord: o.catchUp.toDiscord.messages, toXmpp: o.catchUp.toXmpp.messages },
-      catchUpMissingToDiscord: o.catchUp.toDiscord.missing ?? 0,
+      catchUpMissingToDiscord: o.catchUp.toDiscord.missing,
+      catchUpOutOfOrderToDiscord: o.catchUp.toDiscord.outOfOrder,
       catchUpMsgsPerSec: {
         toDiscord: roundTo(msgsPerSecOf(o.catchUp.toDiscord.messages, o.catchUp.toDiscord.ms), 1),
         toXmpp: roundTo(msgsPerSecOf(o.catchUp.toXmpp.messages, o.catchUp.toXmpp.ms), 1),
@@ -132,7 +140,7 @@ export function toDiscordTable(r: ToDiscordResults): string {
         String(f.catchUpMsgsPerSec.toDiscord),
         "",
         "",
-        "",
+        String(f.catchUpOutOfOrderToDiscord),
       ],
       [`catch-up of ${f.catchUpMessages.toXmpp}, Discord -> XMPP`, String(f.catchUpMsgsPerSec.toXmpp), "", "", ""],
     ],

@@ -26,14 +26,12 @@ import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createLogger } from "@parley/bridge";
-import { buildMessage } from "@parley/stanza";
 import {
   ArrivalProbe,
   assertFakeSawNoViolations,
   type BenchCleanup,
   type BenchLink,
   BenchWarnings,
-  benchBody,
   benchSize,
   DISCORD_RATE_LIMITS,
   fakeArrivals,
@@ -41,6 +39,7 @@ import {
   runBench,
   startRemoteFake,
   startXmppServer,
+  timedCatchUp,
   timedFromXmpp,
   wallNow,
   writeMergedBenchResults,
@@ -125,43 +124,28 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const rateLimited = (await fake.ask<{ limited: number }>({ op: "limited" })).limited - limitedBefore;
 
   // Catch-up: the bridge stops, both sides talk, the bridge starts again.
-  await bridge.stop();
-  progress(`bridge stopped; ${CATCH_UP_TO_DISCORD} messages on XMPP, ${CATCH_UP_TO_XMPP} on Discord`);
-  for (let i = 0; i < CATCH_UP_TO_DISCORD; i++) {
-    await alice.send(buildMessage({ type: "groupchat", id: `cux-${i}`, to: catchUp.room, body: benchBody("cux", i) }));
-  }
-  const toXmpp = probe.expect({ tag: "cud", room: catchUp.room, count: CATCH_UP_TO_XMPP, timeoutMs: TIMEOUT_MS });
-  const bodies = Array.from({ length: CATCH_UP_TO_XMPP }, (_, i) => benchBody("cud", i));
-  await fake.ask({ op: "post", channel: catchUp.channel, bodies, intervalMs: 0 });
-  await fake.ask({ op: "arrivals", channel: catchUp.channel }); // the fake's own posts are not the bridge's
-  await sleep(1000);
-  progress("both sides said their part; the bridge starts again");
-  const restartedAt = wallNow();
-  await bridge.start();
-  const [toDiscord, toXmppMs] = await Promise.all([
-    madeOnDiscord("cux", catchUp.channel, CATCH_UP_TO_DISCORD, 60_000).then((m) => {
-      progress(
-        `catch-up to Discord: ${m.arrived} of ${CATCH_UP_TO_DISCORD} in ${Math.round(m.lastAt - restartedAt)} ms, ` +
-          `${m.outOfOrder} out of order`,
-      );
-      return { messages: m.arrived, ms: m.lastAt - restartedAt, missing: CATCH_UP_TO_DISCORD - m.arrived };
-    }),
-    toXmpp.done.then((t) => {
-      const ms = Math.max(...t.receivedAt.map((r) => r ?? Number.NaN)) - restartedAt;
-      progress(`catch-up to XMPP: ${Math.round(ms)} ms`);
-      return ms;
-    }),
-  ]);
+  const catchUpRun = await timedCatchUp({
+    network: "Discord",
+    link: catchUp,
+    alice,
+    probe,
+    fake,
+    madeOnNetwork: madeOnDiscord,
+    toNetwork: CATCH_UP_TO_DISCORD,
+    toXmpp: CATCH_UP_TO_XMPP,
+    timeoutMs: TIMEOUT_MS,
+    stopBridge: () => bridge.stop(),
+    startBridge: async () => {
+      await bridge.start();
+    },
+  });
 
   const results = toDiscordResults({
     limits: limitsOf(),
     one: oneRun,
     ten: tenRun,
     rateLimited,
-    catchUp: {
-      toDiscord,
-      toXmpp: { messages: CATCH_UP_TO_XMPP, ms: toXmppMs },
-    },
+    catchUp: { toDiscord: catchUpRun.toNetwork, toXmpp: catchUpRun.toXmpp },
   });
   console.log(`\n${toDiscordTable(results)}\n`);
   warnings.report();

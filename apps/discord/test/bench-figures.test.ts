@@ -13,7 +13,15 @@ describe("Discord bench results", () => {
     const run: BurstFigures = { messages: 100, msgsPerSec: 900, p50ms: 1, p99ms: 10, maxMs: 10, durationMs: 111 };
     const cpu = { processUs: 1, serverUs: null };
     const r = discordResults({
-      ...{ pacedRatePerSec: 200, duplicates: 0, server: "test", node: "v0", loadAverage: [0, 0], cpus: 2 },
+      ...{
+        pacedRatePerSec: 200,
+        duplicates: 0,
+        server: "test",
+        node: "v0",
+        loadAverage: [0, 0],
+        cpus: 2,
+        warmUpRoundRatios: [],
+      },
       ...{ paced: run, bridge: [run], ceiling: [{ ...run, msgsPerSec: 1000 }], cpu: { bridge: cpu, ceiling: cpu } },
     });
     assert.equal(r.ratios.vsCeiling, 0.9);

@@ -32,17 +32,23 @@ describe("XMPP -> Discord bench results", () => {
     one: { channels: 1, perChannel: 100, durationMs: 40_000, outOfOrder: 0 },
     ten: { channels: 10, perChannel: 25, durationMs: 8400, outOfOrder: 0 },
     rateLimited: 0,
-    catchUp: { toDiscord: { messages: 100, ms: 40_000 }, toXmpp: { messages: 10_000, ms: 20_000 } },
+    catchUp: {
+      toDiscord: { messages: 96, ms: 40_000, missing: 4, outOfOrder: 1 },
+      toXmpp: { messages: 10_000, ms: 20_000 },
+    },
   });
 
   it("names the ratios against what the limits allow", () => {
     assert.deepEqual(results.ratios, { toDiscordVsRateLimit: 0.95, toDiscord10RoomsVsRateLimit: 0.952 });
     assert.equal(results.figures.toDiscordMsgsPerSec, 2.5);
     assert.equal(results.figures.toDiscordAllowedMsgsPerSec, 2.63);
-    assert.deepEqual(results.figures.catchUpMsgsPerSec, { toDiscord: 2.5, toXmpp: 500 });
+    assert.deepEqual(results.figures.catchUpMsgsPerSec, { toDiscord: 2.4, toXmpp: 500 });
+    assert.equal(results.figures.catchUpMissingToDiscord, 4);
+    assert.equal(results.figures.catchUpOutOfOrderToDiscord, 1);
   });
 
   it("says whether the target is met", () => {
     assert.match(toDiscordTable(results), /1 channel: 0\.95 .*meets target/);
+    assert.match(toDiscordTable(results), /catch-up of 96 \(4 missing\), XMPP -> Discord \| +2\.4 \|.*\| +1 \|/);
   });
 });

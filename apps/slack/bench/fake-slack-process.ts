@@ -13,11 +13,12 @@
  *   { op: "limited" } -> { op, limited: number } (calls answered 429 so far)
  *   { op: "calls" } -> { op, calls: Record<method, number> } (Web API calls so far, by method)
  *   { op: "violations" } -> { op, violations: string[] }
+ *   { op: "give-up" } -> { op, given: number } (envelopes no connection took are dropped, as Slack does after its retries)
  *   { op: "stop" } -> { op } and the process exits
  */
 import { BurstFakeLog, type FakeSlack, serveBurstFake, startFakeSlack } from "@parley/testkit";
 
-type Request = { op: "setup"; channels: number } | { op: "calls" };
+type Request = { op: "setup"; channels: number } | { op: "calls" } | { op: "give-up" };
 
 let fake: FakeSlack | undefined;
 let userId = "";
@@ -48,6 +49,10 @@ async function handle(r: Request): Promise<void> {
         userId,
         channels,
       });
+      return;
+    }
+    case "give-up": {
+      reply({ op: "give-up", given: fake?.giveUpUndelivered() ?? 0 });
       return;
     }
     case "calls": {

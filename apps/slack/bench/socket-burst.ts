@@ -34,7 +34,7 @@ import {
   startNetworkBurstSetting,
   writeBenchResults,
 } from "@parley/testkit";
-import { type FakeSlackSetup, startSlackBenchBridge } from "./bench-bridge.ts";
+import { type FakeSlackSetup, slackBenchBridge } from "./bench-bridge.ts";
 import { slackResults, slackTable } from "./bench-figures.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -48,7 +48,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
 
   const warnings = new BenchWarnings();
   const logger = createLogger({ level: "warn", write: warnings.write });
-  const { connector } = await startSlackBenchBridge({
+  const { connector } = await slackBenchBridge({
     cleanup,
     server,
     component: setting.bridgeComponent,
@@ -56,7 +56,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     links: [rooms.paced, ...rooms.bursts],
     slack,
     logger,
-  });
+  }).start();
 
   const results = slackResults(await runNetworkBurstBench(setting, () => connector.idle(), cleanup));
   console.log(`\n${slackTable(results)}\n`);

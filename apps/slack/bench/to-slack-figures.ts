@@ -5,11 +5,14 @@
  * client to that limit (a bucket per channel: 10 posts at once, then one a
  * second; SLACK_METHOD_LIMITS), answering 429 with Retry-After beyond it,
  * so no run can beat it; the ratio says how much of it the bridge uses.
- * Kept next to the Slack -> XMPP figures under names of their own (`toSlack…`).
+ * Also catch-up after an outage in each direction. Kept next to the Slack ->
+ * XMPP figures under names of their own (`toSlack…`, `catchUp…`).
  */
 import {
   type BenchResults,
+  type CatchUpLeg,
   markdownTable,
+  msgsPerSecOf,
   roundTo,
   runVsLimit,
   runVsLimitRow,
@@ -56,6 +59,13 @@ export interface ToSlackFigures {
   /** Calls the fake answered 429: expected, since Slack gives no headers to wait by before the limit is hit. */
   readonly toSlackRateLimited: number;
   readonly toSlackRateLimit: string;
+  /** Messages caught up (that arrived), per direction. */
+  readonly catchUpMessages: { readonly toSlack: number; readonly toXmpp: number };
+  /** Messages said during the outage that the catch-up did not bring to Slack (expected 0). */
+  readonly catchUpMissingToSlack: number;
+  /** Messages the catch-up posted on Slack after one said after them on XMPP (expected 0). */
+  readonly catchUpOutOfOrderToSlack: number;
+  readonly catchUpMsgsPerSec: { readonly toSlack: number; readonly toXmpp: number };
 }
 
 export type ToSlackResults = BenchResults<
@@ -68,6 +78,10 @@ export function toSlackResults(o: {
   readonly one: ToSlackRun;
   readonly ten: ToSlackRun;
   readonly rateLimited: number;
+  readonly catchUp: {
+    readonly toSlack: CatchUpLeg & { readonly missing: number; readonly outOfOrder: number };
+    readonly toXmpp: CatchUpLeg;
+  };
 }): ToSlackResults {
   const allowed = (channels: number, perChannel: number) => allowedMsgsPerSec(o.limit, channels, perChannel);
   const one = runVsLimit(o.one, allowed);
@@ -84,6 +98,13 @@ export function toSlackResults(o: {
       toSlack10RoomsOutOfOrder: o.ten.outOfOrder,
       toSlackRateLimited: o.rateLimited,
       toSlackRateLimit: `chat.postMessage ${o.limit.burst} at once, then ${o.limit.perMinute} a minute per channel`,
+      catchUpMessages: { toSlack: o.catchUp.toSlack.messages, toXmpp: o.catchUp.toXmpp.messages },
+      catchUpMissingToSlack: o.catchUp.toSlack.missing,
+      catchUpOutOfOrderToSlack: o.catchUp.toSlack.outOfOrder,
+      catchUpMsgsPerSec: {
+        toSlack: roundTo(msgsPerSecOf(o.catchUp.toSlack.messages, o.catchUp.toSlack.ms), 1),
+        toXmpp: roundTo(msgsPerSecOf(o.catchUp.toXmpp.messages, o.catchUp.toXmpp.ms), 1),
+      },
     },
     ratios: { toSlackVsRateLimit: one.ratio, toSlack10RoomsVsRateLimit: ten.ratio },
   };
@@ -106,6 +127,14 @@ export function toSlackTable(r: ToSlackResults): string {
         ratio: r.ratios.toSlack10RoomsVsRateLimit,
         outOfOrder: f.toSlack10RoomsOutOfOrder,
       }),
+      [
+        `catch-up of ${f.catchUpMessages.toSlack} (${f.catchUpMissingToSlack} missing), XMPP -> Slack`,
+        String(f.catchUpMsgsPerSec.toSlack),
+        "",
+        "",
+        String(f.catchUpOutOfOrderToSlack),
+      ],
+      [`catch-up of ${f.catchUpMessages.toXmpp}, Slack -> XMPP`, String(f.catchUpMsgsPerSec.toXmpp), "", "", ""],
     ],
   );
   const met = r.ratios.toSlackVsRateLimit >= TO_SLACK_TARGET && f.toSlackOutOfOrder === 0;

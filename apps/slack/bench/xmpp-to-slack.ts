@@ -23,6 +23,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createLogger } from "@parley/bridge";
 import {
+  ArrivalProbe,
   assertFakeSawNoViolations,
   type BenchCleanup,
   type BenchLink,
@@ -34,18 +35,22 @@ import {
   SLACK_METHOD_LIMITS,
   startRemoteFake,
   startXmppServer,
+  timedCatchUp,
   timedFromXmpp,
+  wallNow,
   writeMergedBenchResults,
   xmppUserInRooms,
 } from "@parley/testkit";
-import { type FakeSlackSetup, startSlackBenchBridge } from "./bench-bridge.ts";
+import { type FakeSlackSetup, slackBenchBridge } from "./bench-bridge.ts";
 import { type PostLimit, type ToSlackRun, toSlackResults, toSlackTable } from "./to-slack-figures.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const MESSAGES = benchSize("PARLEY_BENCH_TO_SLACK", 40, 10_000);
 const PER_CHANNEL = benchSize("PARLEY_BENCH_SLACK_CHANNEL_MESSAGES", 20, 10_000);
+const CATCH_UP_TO_XMPP = benchSize("PARLEY_BENCH_CATCH_UP", 10_000, 100_000);
+const CATCH_UP_TO_SLACK = benchSize("PARLEY_BENCH_CATCH_UP_TO_SLACK", 40, 10_000);
 const CHANNELS = 10;
-const TIMEOUT_MS = 600_000;
+const TIMEOUT_MS = 900_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -56,23 +61,32 @@ function postLimit(): PostLimit {
 }
 
 async function main(cleanup: BenchCleanup): Promise<void> {
-  progress(`XMPP -> Slack: ${MESSAGES} messages, ${CHANNELS} channels x ${PER_CHANNEL}`);
+  progress(
+    `XMPP -> Slack: ${MESSAGES} messages, ${CHANNELS} channels x ${PER_CHANNEL}, ` +
+      `catch-up ${CATCH_UP_TO_SLACK} to Slack and ${CATCH_UP_TO_XMPP} to XMPP`,
+  );
   const limit = postLimit();
   const component = { domain: "slack.parley.test", secret: randomBytes(12).toString("hex") };
-  const server = await startXmppServer("prosody", { components: [component] });
+  const server = await startXmppServer("prosody", {
+    components: [component],
+    archiveItemLimit: CATCH_UP_TO_SLACK + 1000,
+  });
   cleanup.defer(() => server.stop());
   const fake = startRemoteFake(cleanup, join(HERE, "fake-slack-process.ts"), "fake Slack");
   const slack = await fake.ask<FakeSlackSetup>({
     op: "setup",
-    channels: CHANNELS + 1,
+    channels: CHANNELS + 2,
   });
   const { links, alice } = await xmppUserInRooms(server, slack.channels, "to-slack", cleanup);
-  const [one, ...ten] = links as [BenchLink, ...BenchLink[]];
+  const [one, catchUp, ...ten] = links as [BenchLink, BenchLink, ...BenchLink[]];
+  const probe = new ArrivalProbe({ now: wallNow });
+  probe.watch(alice);
+  cleanup.defer(() => probe.detach());
 
   // Slack's 429s are expected here (each is logged at warn); other warnings are shown.
   const warnings = new BenchWarnings({ shown: 20, prefix: "bridge: ", expected: (l) => l.includes("rate-limited") });
   const logger = createLogger({ level: "warn", write: warnings.write });
-  await startSlackBenchBridge({
+  const bridge = slackBenchBridge({
     cleanup,
     server,
     component,
@@ -81,10 +95,12 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     slack,
     logger,
   });
+  await bridge.start();
+  const madeOnSlack = fakeArrivals(fake, TIMEOUT_MS);
 
   /** Alice says `count` messages in each room (interleaved); timed until Slack took them all. */
   const fromXmpp = (tag: string, rooms: readonly BenchLink[], count: number): Promise<ToSlackRun> =>
-    timedFromXmpp(alice, fakeArrivals(fake, TIMEOUT_MS), tag, rooms, count);
+    timedFromXmpp(alice, madeOnSlack, tag, rooms, count);
 
   // Warm-up: each room's relay and each channel's first post; then the buckets fill again.
   await fromXmpp("warm", links, 1);
@@ -96,7 +112,35 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   progress(`10 channels: ${CHANNELS * PER_CHANNEL} in ${Math.round(tenRun.durationMs)} ms`);
   const rateLimited = (await fake.ask<{ limited: number }>({ op: "limited" })).limited - limitedBefore;
 
-  const results = toSlackResults({ limit, one: oneRun, ten: tenRun, rateLimited });
+  // Catch-up: the bridge stops, both sides talk, the bridge starts again.
+  await sleep((60_000 / limit.perMinute) * limit.burst);
+  const catchUpRun = await timedCatchUp({
+    network: "Slack",
+    link: catchUp,
+    alice,
+    probe,
+    fake,
+    madeOnNetwork: madeOnSlack,
+    toNetwork: CATCH_UP_TO_SLACK,
+    toXmpp: CATCH_UP_TO_XMPP,
+    timeoutMs: TIMEOUT_MS,
+    stopBridge: () => bridge.stop(),
+    startBridge: async () => {
+      await bridge.start();
+    },
+    beforeStart: async () => {
+      const { given } = await fake.ask<{ given: number }>({ op: "give-up" });
+      progress(`the fake Slack gave up handing over ${given} events`);
+    },
+  });
+
+  const results = toSlackResults({
+    limit,
+    one: oneRun,
+    ten: tenRun,
+    rateLimited,
+    catchUp: { toSlack: catchUpRun.toNetwork, toXmpp: catchUpRun.toXmpp },
+  });
   console.log(`\n${toSlackTable(results)}\n`);
   warnings.report("warnings other than rate limits");
   // "response ..." lines would be the fake's own answers departing from Slack's description: a fake bug, also fatal.

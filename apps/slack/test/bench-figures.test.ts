@@ -37,11 +37,16 @@ describe("what Slack's chat.postMessage limit allows", () => {
 });
 
 describe("XMPP -> Slack bench results", () => {
+  const catchUp = {
+    toSlack: { messages: 36, ms: 30_000, missing: 4, outOfOrder: 2 },
+    toXmpp: { messages: 10_000, ms: 25_000 },
+  };
   const r = toSlackResults({
     limit: POST,
     one: { channels: 1, perChannel: 40, durationMs: 33_000, outOfOrder: 0 },
     ten: { channels: 10, perChannel: 20, durationMs: 11_000, outOfOrder: 1 },
     rateLimited: 50,
+    catchUp,
   });
 
   it("names the ratios against what the limit allows", () => {
@@ -52,6 +57,15 @@ describe("XMPP -> Slack bench results", () => {
     assert.equal(r.figures.toSlackRateLimited, 50);
   });
 
+  it("keeps catch-up in each direction, with what did not come and what came out of order", () => {
+    assert.deepEqual(r.figures.catchUpMessages, { toSlack: 36, toXmpp: 10_000 });
+    assert.deepEqual(r.figures.catchUpMsgsPerSec, { toSlack: 1.2, toXmpp: 400 });
+    assert.equal(r.figures.catchUpMissingToSlack, 4);
+    assert.equal(r.figures.catchUpOutOfOrderToSlack, 2);
+    assert.match(toSlackTable(r), /\| catch-up of 36 \(4 missing\), XMPP -> Slack \| +1\.2 \|.*\| +2 \|/);
+    assert.match(toSlackTable(r), /\| catch-up of 10000, Slack -> XMPP +\| +400 \|/);
+  });
+
   it("prints the verdict: met only with the ratio and nothing out of order", () => {
     assert.match(toSlackTable(r), /1 channel: 0\.909 \(target 0\.9 and 0 out of order: meets target\)/);
     const slow = toSlackResults({
@@ -59,6 +73,7 @@ describe("XMPP -> Slack bench results", () => {
       one: { channels: 1, perChannel: 40, durationMs: 60_000, outOfOrder: 0 },
       ten: { channels: 10, perChannel: 20, durationMs: 11_000, outOfOrder: 0 },
       rateLimited: 0,
+      catchUp,
     });
     assert.match(toSlackTable(slow), /MISSES target/);
   });
@@ -78,6 +93,7 @@ describe("Slack -> XMPP bench results", () => {
       node: "v0",
       loadAverage: [0, 0],
       cpus: 2,
+      warmUpRoundRatios: [],
       cpu: { bridge: { processUs: 1, serverUs: 2 }, ceiling: { processUs: 1, serverUs: 2 } },
     });
     assert.equal(r.ratios.vsCeiling, 0.5);
