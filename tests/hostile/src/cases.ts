@@ -11,7 +11,7 @@ import type { World } from "./world.ts";
 
 export interface Anchors {
   /** Alice's message on XMPP: its id and the room's stanza-id; its copy on the network. */
-  alice?: { id: string; stanzaId: string; remoteId?: string };
+  alice?: { id: string; stanzaId: string; remoteId?: string; occupantId?: string };
   /** The network victim's message (Ada, Bob) as XMPP got it: its ids there; and its id on the network. */
   remote?: { ids: string[]; remoteId: string };
 }
@@ -191,6 +191,19 @@ function spoofCases(): HostileCase[] {
         replace: { id: a.alice?.id ?? "" },
       });
       el.cnode(element("occupant-id", { xmlns: "urn:xmpp:occupant-id:0", id: "forged-occupant-id" }));
+      return w.eve.send(el);
+    }),
+    // The bridge takes the occupant-id the room stamps on a message as its author when it knows nobody at that
+    // nick: alice's own, copied, must not make eve's correction hers (the room replaces or strips it).
+    c("a correction carrying the occupant-id of the message's author", (w, a) => {
+      const el = buildMessage({
+        type: "groupchat",
+        to: w.room,
+        id: stanzaId("c"),
+        body: `${PWNED} with alice's occupant-id`,
+        replace: { id: a.alice?.id ?? "" },
+      });
+      el.cnode(element("occupant-id", { xmlns: "urn:xmpp:occupant-id:0", id: a.alice?.occupantId ?? "alice" }));
       return w.eve.send(el);
     }),
     c("a forged from attribute", (w) => {

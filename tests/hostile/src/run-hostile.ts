@@ -70,7 +70,8 @@ async function setAnchors(w: World, seen: Element[]): Promise<Anchors> {
   );
   const copy = parseMessage((await back).element);
   const stanzaId = copy.ok ? (copy.value.stanzaIds?.find((s) => s.by.toLowerCase() === w.room)?.id ?? id) : id;
-  anchors.alice = { id, stanzaId };
+  const occupantId = copy.ok ? copy.value.occupantId : undefined;
+  anchors.alice = { id, stanzaId, ...(occupantId !== undefined && { occupantId }) };
   if (w.discord) {
     const d = w.discord;
     await until(() => d.fake.messages(d.channelId).some((m) => m.content === "anchor from alice"), 20_000);

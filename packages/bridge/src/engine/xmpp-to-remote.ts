@@ -43,6 +43,12 @@ interface Archived {
   readonly at?: number | undefined;
 }
 
+/**
+ * Where a message was read: live, with who the room said was at its nick when
+ * it arrived (nobody known: undefined), or back from the room's archive.
+ */
+type Source = { readonly live: Occupant | undefined } | { readonly archived: Archived };
+
 /** The room (lower-case) a groupchat message came from, and the occupant's nick (none: the room itself). */
 function speakerOf(m: Message): { room: string; nick: string | undefined } {
   const from = m.from ?? "";
@@ -152,8 +158,11 @@ export class XmppToRemote {
     if (m.delay || m.mamResult) return true; // history, not live conversation
     // What the room said while the bridge was away goes first (told now: the catch-up skips what arrived live).
     const catchingUp = this.ctx.catchUp.live(room, stanzaId);
+    // Who said it is who the room said was at that nick when it arrived: by the time the pipeline gets to it,
+    // they may have left (or left and come back), and their correction would pass for someone else's.
+    const speaker = nick !== undefined ? this.ctx.relay.occupant(room, nick) : undefined;
     // What the room says is taken up in its order: a speaker whose avatar is being fetched is not overtaken.
-    this.pipeline.push(room, () => this.live(room, nick, channels, m, stanzaId, catchingUp));
+    this.pipeline.push(room, () => this.live(room, nick, channels, m, stanzaId, catchingUp, speaker));
     return true;
   }
 
@@ -165,11 +174,12 @@ export class XmppToRemote {
     m: Message,
     stanzaId: string | undefined,
     catchingUp: Promise<void> | undefined,
+    speaker: Occupant | undefined,
   ): Promise<void> {
     if (catchingUp) await catchingUp;
     let done: Promise<unknown>;
     try {
-      ({ done } = await this.fromRoom(room, nick, channels, m, stanzaId));
+      ({ done } = await this.fromRoom(room, nick, channels, m, stanzaId, { live: speaker }));
     } catch (e) {
       if (stanzaId !== undefined) this.ctx.catchUp.read(room, stanzaId);
       throw e;
@@ -206,7 +216,9 @@ export class XmppToRemote {
     // Typing and read markers are of the moment; what is said, changed, taken back or reacted to is not.
     if (m.body === undefined && !m.retract && !m.reactions && moderationOf(m) === undefined) return false;
     // The catch-up moves its mark past a message once it is delivered: awaited to the end.
-    const { done } = await this.fromRoom(room, nick, channels, m, a.stanzaId, { at: a.stamp?.getTime() });
+    const { done } = await this.fromRoom(room, nick, channels, m, a.stanzaId, {
+      archived: { at: a.stamp?.getTime() },
+    });
     await done;
     return true;
   }
@@ -222,7 +234,7 @@ export class XmppToRemote {
     channels: readonly string[],
     m: Message,
     stanzaId: string | undefined,
-    archived?: Archived,
+    source: Source,
   ): Promise<Handed> {
     // An id too long to record would be lost to the message map and the ledger: the message is not relayed.
     const oversized = oversizedIdOf(m);
@@ -234,7 +246,7 @@ export class XmppToRemote {
       });
       return NOTHING;
     }
-    if (nick !== undefined) return this.relayFrom(room, nick, channels, m, stanzaId, archived);
+    if (nick !== undefined) return this.relayFrom(room, nick, channels, m, stanzaId, source);
     // From the room itself: moderation (XEP-0425) is the only thing to carry,
     // in the current form or the fastened v0.2 one Prosody's mod_muc_moderation sends.
     const moderation = moderationOf(m);
@@ -282,14 +294,11 @@ export class XmppToRemote {
     channels: readonly string[],
     m: Message,
     stanzaId: string | undefined,
-    archived?: Archived,
+    source: Source,
   ): Promise<Handed> {
     await this.ctx.connectorStarted;
-    const present = this.ctx.relay.occupant(room, nick);
-    // From the archive, said by someone who has left since (or whose nick someone else has now): the room's
-    // occupant-id says who.
-    const departed = archived !== undefined && m.occupantId !== undefined && present?.occupantId !== m.occupantId;
-    const author: Occupant = departed ? { nick, occupantId: m.occupantId } : (present ?? { nick });
+    const archived = "archived" in source ? source.archived : undefined;
+    const author = this.authorOf(room, nick, m, source);
     // An occupant whose real JID the room does not tell is judged by `*`.
     if (!this.ctx.permissions.allows(author.jid, "relay")) {
       this.ctx.logger.debug("a message from someone permissions leave out was not relayed", { room, nick });
@@ -530,6 +539,22 @@ export class XmppToRemote {
           error: e instanceof Error ? e.message : String(e),
         }),
       );
+  }
+
+  /**
+   * Who said `m`: live, the occupant the room said was at that nick when it
+   * arrived; from the archive, whoever is at that nick now. Where the list
+   * does not say (or, from the archive, says someone else: they left, or
+   * another has their nick now), the occupant-id the room stamped on the
+   * message says who, when it gives them.
+   */
+  private authorOf(room: string, nick: string, m: Message, source: Source): Occupant {
+    const listed = "live" in source ? source.live : this.ctx.relay.occupant(room, nick);
+    if (m.occupantId === undefined) return listed ?? { nick };
+    if (listed === undefined) return { nick, occupantId: m.occupantId };
+    // Live, the list and the message agree (rooms stamp both alike); from the archive they may not.
+    if ("archived" in source && listed.occupantId !== m.occupantId) return { nick, occupantId: m.occupantId };
+    return listed;
   }
 
   /** A correction or retraction of someone else's message: never relayed (only moderation may touch it). */
