@@ -59,7 +59,7 @@ const LEGACY_FALLBACK: ReadonlySet<string> = new Set(["service-unavailable", "fe
 /** How long a read marker waits for the room to reflect the message it names (and give its stanza-id). */
 const REFLECTION_WAIT_MS = 5000;
 /** How many message-map writes may wait for one commit before a new message waits for its own. */
-const MAX_WRITES_IN_FLIGHT = 32;
+const MAX_WRITES_IN_FLIGHT = 128;
 
 /** How long the count of reaction changes on a message is kept: long after anyone reacts to it any more. */
 const REACTION_COUNT_TTL_MS = 90 * 24 * 3_600_000;
