@@ -257,7 +257,8 @@ export class RemoteToXmpp implements ConnectorHost {
       this.logger.debug("message in a channel linked to no room", { channel: m.channel });
       return;
     }
-    await Promise.all(rooms.map((room) => this.postToRoom(m, puppet, text, parts, room, received, firstTime)));
+    if (rooms.length === 1) await this.postToRoom(m, puppet, text, parts, rooms[0] as string, received, firstTime);
+    else await Promise.all(rooms.map((room) => this.postToRoom(m, puppet, text, parts, room, received, firstTime)));
   }
 
   private async attachmentParts(m: RemoteMessage): Promise<Array<{ url: string } | { notice: string }>> {
