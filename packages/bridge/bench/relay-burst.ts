@@ -124,7 +124,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
       return c;
     },
     subject: async (r) => {
-      const window = burstProfiler(process.env.PARLEY_BENCH_CPU_PROFILE, `engine-${r}`);
+      const window = burstProfiler(process.env.PARLEY_BENCH_CPU_PROFILE, `engine-${r}`, settings.messages);
       const e = await runBurst({ ...common, side: engine, room: room("engine", r), tag: `e${r}`, window });
       progress(describeRun("engine", r, e, note(e)));
       return e;
