@@ -7,6 +7,7 @@
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { type ArrivalProbe, benchBody, burstFigures, CpuMeter, type TestClient } from "@parley/testkit";
+import type { BurstWindow } from "./burst-profile.ts";
 import type { RunFigures } from "./relay-results.ts";
 
 /** A way to put groupchat messages from a remote user's puppet into a MUC room. */
@@ -32,6 +33,8 @@ export interface BurstRunOptions {
   readonly timeoutMs: number;
   /** The XMPP server's pid, to account for its CPU time (optional). */
   readonly serverPid?: number;
+  /** Wraps the measured window (a CPU profile, see burst-profile.ts); optional. */
+  readonly window?: BurstWindow;
 }
 
 export async function runBurst(o: BurstRunOptions): Promise<RunFigures> {
@@ -47,14 +50,16 @@ export async function runBurst(o: BurstRunOptions): Promise<RunFigures> {
     const burst = o.probe.expect({ tag: o.tag, room: o.room, count: o.count, timeoutMs: o.timeoutMs });
     const cpu = new CpuMeter(o.serverPid);
     loop.enable();
+    const sendAll = async () => {
+      for (let i = 0; i < o.count; i++) {
+        burst.markSent(i);
+        o.side.post(o.room, benchBody(o.tag, i));
+      }
+      return await burst.done;
+    };
+    const window = o.window;
     const timings = await cpu
-      .measure(o.count, async () => {
-        for (let i = 0; i < o.count; i++) {
-          burst.markSent(i);
-          o.side.post(o.room, benchBody(o.tag, i));
-        }
-        return await burst.done;
-      })
+      .measure(o.count, window === undefined ? sendAll : () => window(sendAll))
       .finally(() => loop.disable());
     await o.side.settle(o.room);
     return {

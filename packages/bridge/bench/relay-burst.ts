@@ -36,6 +36,7 @@ import {
 } from "@parley/testkit";
 import { createLogger } from "../src/ops/logger.ts";
 import { benchSettings } from "./bench-settings.ts";
+import { burstProfiler } from "./burst-profile.ts";
 import { runBurst } from "./burst-run.ts";
 import { CeilingSide } from "./ceiling-side.ts";
 import { EngineSide } from "./engine-side.ts";
@@ -123,7 +124,8 @@ async function main(cleanup: BenchCleanup): Promise<void> {
       return c;
     },
     subject: async (r) => {
-      const e = await runBurst({ ...common, side: engine, room: room("engine", r), tag: `e${r}` });
+      const window = burstProfiler(process.env.PARLEY_BENCH_CPU_PROFILE, `engine-${r}`, settings.messages);
+      const e = await runBurst({ ...common, side: engine, room: room("engine", r), tag: `e${r}`, window });
       progress(describeRun("engine", r, e, note(e)));
       return e;
     },

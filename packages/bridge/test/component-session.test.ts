@@ -66,6 +66,16 @@ for (const kind of XMPP_SERVER_KINDS) {
       await s.stop();
     });
 
+    it("writes the serialised text it is given beside the element, not the element again", async () => {
+      const s = session();
+      await s.start();
+      const stanza = (body: string) =>
+        buildMessage({ type: "chat", id: "c2", from: `puppet@${s.options.domain}/b`, to: alice.jid, body });
+      await s.send(stanza("the element"), stanza("the text given").toString());
+      await alice.waitFor(isMessage((m) => m.body === "the text given"));
+      await s.stop();
+    });
+
     it("refuses a wrong secret with a configuration error and does not retry", async () => {
       const s = session({ secret: "wrong-secret" });
       await assert.rejects(s.start(), ComponentAuthError);

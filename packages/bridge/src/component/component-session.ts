@@ -103,10 +103,13 @@ export class ComponentSession extends EventEmitter<SessionEvents> {
     });
   }
 
-  /** Queues a stanza; resolves once it is written to the server, waits while the queue is full. */
-  send(el: Element): Promise<void> {
+  /**
+   * Queues a stanza; resolves once it is written to the server, waits while the queue is full. `xml`: the
+   * stanza serialised already (`el.toString()`), which is then not done again.
+   */
+  send(el: Element, xml?: string): Promise<void> {
     if (this.stateValue === "stopped") return Promise.reject(new Error("the component session is stopped"));
-    const p = this.queue.push(el.toString());
+    const p = this.queue.push(xml ?? el.toString());
     this.pump();
     return p;
   }

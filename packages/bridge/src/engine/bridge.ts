@@ -286,7 +286,7 @@ export class Bridge {
       postRecordMs,
       logger: this.logger,
       metrics: this.metrics,
-      send: (el) => this.session.send(el),
+      send: (el, xml) => this.session.send(el, xml),
       router: this.router,
       links: this.links,
       puppets: this.puppets,

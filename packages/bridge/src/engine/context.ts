@@ -43,7 +43,8 @@ export interface EngineContext {
   readonly postRecordMs: number;
   readonly logger: Logger;
   readonly metrics: BridgeMetrics;
-  readonly send: (el: Element) => Promise<void>;
+  /** Sends a stanza; `xml` is `el.toString()` where the caller has it already. */
+  readonly send: (el: Element, xml?: string) => Promise<void>;
   readonly router: IqRouter;
   readonly links: RoomLinks;
   readonly puppets: PuppetDirectory;

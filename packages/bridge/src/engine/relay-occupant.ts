@@ -76,6 +76,8 @@ export interface RelayOccupantOptions {
 
 export class RelayOccupant {
   readonly jid: string;
+  /** `jid` lowercased, compared with every message's `to`. */
+  private readonly jidLower: string;
   private readonly options: RelayOccupantOptions;
   /** One per linked room (its occupants: the room's own, gone as they leave). */
   private readonly rooms = new Map<string, RelayRoom>();
@@ -89,6 +91,7 @@ export class RelayOccupant {
   constructor(options: RelayOccupantOptions) {
     this.options = options;
     this.jid = `${options.domain}/relay`;
+    this.jidLower = this.jid.toLowerCase();
     this.archive = new RoomArchive({
       router: options.router,
       askFrom: (room) => this.actorJid(room),
@@ -162,7 +165,7 @@ export class RelayOccupant {
     const to = (el.attrs.to ?? "").toLowerCase();
     const room = bareOf(el.attrs.from ?? "");
     const s = this.rooms.get(room);
-    if (to === this.jid.toLowerCase()) return s?.reader === undefined;
+    if (to === this.jidLower) return s?.reader === undefined;
     if (!s || s.reader === undefined || el.attrs.type !== "groupchat") return undefined;
     return to === this.readingJid(room).toLowerCase() ? true : undefined;
   }

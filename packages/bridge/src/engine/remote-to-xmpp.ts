@@ -59,7 +59,7 @@ const LEGACY_FALLBACK: ReadonlySet<string> = new Set(["service-unavailable", "fe
 /** How long a read marker waits for the room to reflect the message it names (and give its stanza-id). */
 const REFLECTION_WAIT_MS = 5000;
 /** How many message-map writes may wait for one commit before a new message waits for its own. */
-const MAX_WRITES_IN_FLIGHT = 32;
+const MAX_WRITES_IN_FLIGHT = 128;
 
 /** How long the count of reaction changes on a message is kept: long after anyone reacts to it any more. */
 const REACTION_COUNT_TTL_MS = 90 * 24 * 3_600_000;
@@ -257,7 +257,8 @@ export class RemoteToXmpp implements ConnectorHost {
       this.logger.debug("message in a channel linked to no room", { channel: m.channel });
       return;
     }
-    await Promise.all(rooms.map((room) => this.postToRoom(m, puppet, text, parts, room, received, firstTime)));
+    if (rooms.length === 1) await this.postToRoom(m, puppet, text, parts, rooms[0] as string, received, firstTime);
+    else await Promise.all(rooms.map((room) => this.postToRoom(m, puppet, text, parts, room, received, firstTime)));
   }
 
   private async attachmentParts(m: RemoteMessage): Promise<Array<{ url: string } | { notice: string }>> {
@@ -364,7 +365,9 @@ export class RemoteToXmpp implements ConnectorHost {
       this.writing(recorded);
       // Kept until the room confirms it, with the stanza: what a crash or a stop leaves unconfirmed is looked
       // up in the room's archive at the next start and sent again only when the room does not have it.
-      const unconfirmed = this.recordUnconfirmed(key, room, puppet, id, el, received);
+      // Serialised once: the same text is kept with the unconfirmed delivery and sent.
+      const xml = el.toString();
+      const unconfirmed = this.recordUnconfirmed(key, room, puppet, id, el, received, xml);
       // A connector handing over a backlog at once would otherwise queue it all behind one
       // huge commit: past a few dozen writes in flight, wait for this one.
       if (this.inFlightWrites > MAX_WRITES_IN_FLIGHT) await unconfirmed.catch(() => undefined);
@@ -381,7 +384,7 @@ export class RemoteToXmpp implements ConnectorHost {
           await recorded;
           await unconfirmed;
           await this.readyToSend(puppet, room);
-          await this.sendTracked(key, id, room, el, puppet);
+          await this.sendTracked(key, id, room, el, puppet, xml);
           return id;
         },
       });
@@ -401,9 +404,16 @@ export class RemoteToXmpp implements ConnectorHost {
    * Sends a groupchat stanza and keeps it until the room reflects it, to send
    * it again after a dropped link; the reflection confirms delivery `key`.
    */
-  private async sendTracked(key: string, id: string, room: string, el: Element, puppet: Puppet): Promise<void> {
-    this.ctx.reflections.track(id, room, () => this.ctx.send(el), { key, sender: puppet.local });
-    await this.ctx.send(el);
+  private async sendTracked(
+    key: string,
+    id: string,
+    room: string,
+    el: Element,
+    puppet: Puppet,
+    xml?: string,
+  ): Promise<void> {
+    this.ctx.reflections.track(id, room, () => this.ctx.send(el, xml), { key, sender: puppet.local });
+    await this.ctx.send(el, xml);
   }
 
   /**
@@ -418,8 +428,9 @@ export class RemoteToXmpp implements ConnectorHost {
     id: string,
     el: Element,
     at: number,
+    xml?: string,
   ): Promise<void> {
-    return this.recordUnconfirmedFrom(key, room, puppet.local, id, el, at);
+    return this.recordUnconfirmedFrom(key, room, puppet.local, id, el, at, xml);
   }
 
   /** `recordUnconfirmed` for a sender known by its localpart. */
@@ -430,6 +441,7 @@ export class RemoteToXmpp implements ConnectorHost {
     id: string,
     el: Element,
     at: number,
+    xml = el.toString(),
   ): Promise<void> {
     const write = this.ctx.store.recordUnconfirmed({
       key,
@@ -437,7 +449,7 @@ export class RemoteToXmpp implements ConnectorHost {
       target: room,
       sender: local,
       id,
-      data: el.toString(),
+      data: xml,
       at,
       seq: this.seq++,
     });

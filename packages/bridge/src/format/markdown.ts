@@ -41,6 +41,7 @@ import {
 import { AUTOLINK, MENTION_ID, parseInlineMarkdown } from "./markdown-inline.ts";
 import { escapeMarkupText, ITALIC_MODES, type MarkupPiece, resolveItalics, STYLE_DELIMITER } from "./markup-pieces.ts";
 import { codeLang, normalizeRichText } from "./normalize.ts";
+import { isPlainLine, plainLineDoc } from "./plain-line.ts";
 import { isBlankLine, isWordChar, trimBlanks } from "./text-chars.ts";
 import { bareUrlEnd, isBareUrl } from "./urls.ts";
 
@@ -83,6 +84,7 @@ function startsBlock(line: string, depth: number): boolean {
 /** Generic Markdown as a tree. */
 export function fromMarkdown(src: string): RichText {
   const text = typeof src === "string" ? src : "";
+  if (isPlainLine(text)) return plainLineDoc(text);
   const lines = text.replace(/\r\n?/g, "\n").split("\n");
   return normalizeRichText({ blocks: parseBlocks(lines, 0) }, { trimLineEdges: true });
 }

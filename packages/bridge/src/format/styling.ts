@@ -51,6 +51,7 @@ import {
   type WrapperOrder,
 } from "./inline-runs.ts";
 import { normalizeRichText } from "./normalize.ts";
+import { plainLineOf } from "./plain-line.ts";
 import { type BlockAt, parseStylingAt, type SpanAt } from "./styling-parse.ts";
 import { codePointLength, isBlankLine, isSpaceChar } from "./text-chars.ts";
 import { bareUrlEnd } from "./urls.ts";
@@ -303,6 +304,8 @@ interface OutLine {
 
 /** The tree as an XMPP body and the mention references that go with it. */
 export function toStyling(doc: RichText): { body: string; references: Reference[] } {
+  const plain = plainLineOf(doc);
+  if (plain !== undefined) return { body: plain, references: [] };
   const lines = writeBlocks(normalizeRichText(doc).blocks);
   const references: Reference[] = [];
   let offset = 0;

@@ -13,15 +13,16 @@ export class KeyedChains {
 
   /** Chains `work` under `key`. */
   add(key: string, work: Promise<unknown>): void {
-    // One promise per piece of work (two behind earlier work): the store chains several per relayed message.
+    // One promise per piece of work (three behind earlier work): the store chains several per relayed message.
     const settle = () => {
       if (this.chains.get(key) === chain) this.chains.delete(key);
     };
     const before = this.chains.get(key);
-    // The work's failure is taken at once (its starter reports it); `before` never rejects.
-    const chain: Promise<void> = before
-      ? Promise.all([before, work.then(ignore, ignore)]).then(settle)
-      : work.then(settle, settle);
+    // The work's failure is taken at once (its starter reports it); `before` never rejects. No Promise.all behind
+    // earlier work: its array and resolvers, for every write of a busy room, were a good part of a relayed
+    // message's garbage.
+    const done = before ? work.then(ignore, ignore) : undefined;
+    const chain: Promise<void> = before ? before.then(() => done).then(settle) : work.then(settle, settle);
     this.chains.set(key, chain);
   }
 
