@@ -21,6 +21,7 @@ import type {
   RemoteMessage,
   RemoteUser,
 } from "@parley/bridge";
+import { setBounded } from "@parley/bridge";
 import type { webApi } from "@slack/bolt";
 import type { ActiveThreads } from "./active-threads.ts";
 import { reactionEmoji } from "./format/index.ts";
@@ -61,8 +62,24 @@ export interface SlackHistoryOptions {
   readonly botUser: () => string | undefined;
 }
 
+/**
+ * Listings cut short by a refusal (a rate limit), kept to go on from where
+ * they stopped when the engine asks for the same page again: a channel with
+ * 10,000 new messages takes 50 calls, more than conversations.history's
+ * minimum allowance of a minute, and starting over each time would never
+ * end. A few at a time (one per channel being caught up, at most this many).
+ */
+const UNFINISHED_LISTINGS = 16;
+
+/** A listing under way: what it read, and the cursor of the next call. */
+interface Unfinished {
+  readonly out: SlackMessage[];
+  readonly cursor: string;
+}
+
 export class SlackHistory {
   private readonly o: SlackHistoryOptions;
+  private readonly unfinished = new Map<string, Unfinished>();
 
   constructor(o: SlackHistoryOptions) {
     this.o = o;
@@ -88,7 +105,8 @@ export class SlackHistory {
     const after = r.after;
     const found = new Map<string, SlackMessage>();
     const threads = new Set(await this.o.threads.of(channel));
-    for (const m of await this.pages("catching up a channel's history", channel, r.limit, (cursor) =>
+    const listing = `history:${channel}:${after}`;
+    for (const m of await this.pages("catching up a channel's history", listing, channel, r.limit, (cursor) =>
       this.o.client.conversations.history({ channel, oldest: after, inclusive: false, limit: PAGE, ...cursor }),
     )) {
       if (!isSlackTs(m.ts)) continue;
@@ -97,7 +115,8 @@ export class SlackHistory {
         threads.add(m.ts);
     }
     for (const root of threads) {
-      const replies = await this.pages("catching up a thread", channel, r.limit, (cursor) =>
+      const listing = `replies:${channel}:${root}:${after}`;
+      const replies = await this.pages("catching up a thread", listing, channel, r.limit, (cursor) =>
         this.o.client.conversations.replies({
           channel,
           ts: root,
@@ -118,20 +137,31 @@ export class SlackHistory {
     return { messages, ...(ordered.length > r.limit && { next: MORE }) };
   }
 
-  /** Every page of a listing, newest first, until it ends or holds `limit` messages. */
+  /**
+   * Every page of a listing, newest first, until it ends or holds `limit`
+   * messages. A listing a refusal cut short goes on from its last cursor
+   * when it is read again (`key` names it).
+   */
   private async pages(
     action: string,
+    key: string,
     channel: string,
     limit: number,
     read: (cursor: { cursor?: string }) => Promise<Listing>,
   ): Promise<SlackMessage[]> {
-    const out: SlackMessage[] = [];
-    let cursor: string | undefined;
+    const resumed = this.unfinished.get(key);
+    this.unfinished.delete(key);
+    const out: SlackMessage[] = resumed?.out ?? [];
+    let cursor: string | undefined = resumed?.cursor;
     do {
       const next = cursor;
-      const answer = await this.o.failures.run({ action, channel }, () =>
-        read(next !== undefined ? { cursor: next } : {}),
-      );
+      let answer: Listing;
+      try {
+        answer = await this.o.failures.run({ action, channel }, () => read(next !== undefined ? { cursor: next } : {}));
+      } catch (e) {
+        if (next !== undefined) setBounded(this.unfinished, key, { out, cursor: next }, UNFINISHED_LISTINGS);
+        throw e;
+      }
       for (const m of (answer.messages ?? []) as SlackMessage[]) out.push(m);
       cursor = answer.has_more === true ? answer.response_metadata?.next_cursor || undefined : undefined;
     } while (cursor !== undefined && out.length < limit);

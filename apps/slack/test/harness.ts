@@ -24,6 +24,7 @@ import {
   recordingLogger,
   type SlackChannel,
   type SlackPostOptions,
+  type SlackRateLimitOptions,
   startAndAwaitRelay,
   startFakeSlack,
   startXmppServer,
@@ -69,11 +70,16 @@ export interface HarnessOptions {
   readonly slack?: Readonly<Record<string, unknown>>;
   /** Runs once the fake is up, before the bridge starts (e.g. to point HTTP events at the bridge). */
   readonly beforeBridge?: (fake: FakeSlack) => void;
+  /** The fake's rate limits, where a test needs other than Slack's documented minimums. */
+  readonly rateLimits?: SlackRateLimitOptions;
 }
 
 export async function startHarness(o: HarnessOptions = {}): Promise<SlackHarness> {
   const server = await startXmppServer(o.server ?? "prosody");
-  const fake = await startFakeSlack({ botName: "Parley" });
+  const fake = await startFakeSlack({
+    botName: "Parley",
+    ...(o.rateLimits !== undefined && { rateLimits: o.rateLimits }),
+  });
   const annaU = fake.createUser({ name: "anna", realName: "Anna Smith", displayName: "Annie", presence: "active" });
   const bobU = fake.createUser({ name: "bob", realName: "Bob", presence: "away" });
   const general = fake.createChannel({ name: "general", members: [annaU.id, bobU.id] });

@@ -601,9 +601,13 @@ export interface Connector {
    * while the bridge was away); or where the channel stands now. The engine
    * keeps the cursors, bounds the catch-up by age and count, tells the
    * admins what it left out, hands the messages over and never relays one
-   * twice. Needs `historyOptions`. Throw for a page that cannot be read: the
-   * engine logs it, goes on with the other channels and tries again at the
-   * next catch-up. (capability: catching up, asked for with `host.catchUp`)
+   * twice. Needs `historyOptions`. Throw `TransientError` for a page the
+   * network refuses for now (a rate limit, with its `retryAfterMs`): the
+   * engine asks for the same page again after that wait, so a page that takes
+   * several calls should resume where the refused call left it. Throw
+   * anything else for a page that cannot be read: the engine logs it, goes on
+   * with the other channels and tries again at the next catch-up.
+   * (capability: catching up, asked for with `host.catchUp`)
    */
   history?(request: HistoryRequest): Promise<HistoryPage>;
   /** How `history`'s ids order and date, and how threads are read; required with `history`. */

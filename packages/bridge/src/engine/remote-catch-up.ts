@@ -41,6 +41,7 @@ import type {
 import type { RecentRelayed } from "../connector/recent-relayed.ts";
 import type { Logger } from "../ops/logger-types.ts";
 import { CatchUpMarks } from "./remote-catch-up-marks.ts";
+import { readPatiently } from "./remote-catch-up-reads.ts";
 import { changesInWindow } from "./remote-catch-up-window.ts";
 
 /** How many of a channel's messages up to its cursor are looked at for changes made while the bridge was away. */
@@ -205,6 +206,15 @@ export class RemoteCatchUp {
 
   // --- a catch-up ----------------------------------------------------------------------------------------
 
+  /** One page of history, read again when the network refuses it for now (remote-catch-up-reads.ts). */
+  private read(request: HistoryRequest): Promise<HistoryPage> {
+    return readPatiently(() => this.o.history(request), {
+      stopped: () => this.stopped,
+      logger: this.o.logger,
+      what: { channel: request.channel, ...(request.page !== undefined && { page: request.page }) },
+    });
+  }
+
   /**
    * Catches up on each channel in turn, each followed by its threads; a
    * channel or thread that fails is logged and the others go on.
@@ -252,7 +262,7 @@ export class RemoteCatchUp {
   private async startOf(channel: string): Promise<{ from: string; fresh: boolean }> {
     const cursor = await this.cursorOf(channel);
     if (cursor !== undefined) return { from: cursor, fresh: false };
-    const answer = await this.o.history({ channel, limit: 0 });
+    const answer = await this.read({ channel, limit: 0 });
     const now =
       answer.cursor !== undefined && this.o.ids.isId(answer.cursor) ? answer.cursor : this.o.ids.idAt(this.now());
     return { from: await this.marks.start(channel, now), fresh: true };
@@ -322,7 +332,7 @@ export class RemoteCatchUp {
     while (handed < this.o.limit && !this.stopped) {
       if (++pages % PROGRESS_EVERY_PAGES === 0)
         this.o.logger.info("catching up on a channel", { channel, ...(thread && { thread }), messages: handed });
-      const answer = await this.o.history({
+      const answer = await this.read({
         channel: key,
         after,
         limit: this.o.limit - handed,
@@ -380,7 +390,7 @@ export class RemoteCatchUp {
   private async changesUpTo(channel: string, cursor: string): Promise<void> {
     const limit = Math.min(WINDOW, this.o.limit);
     if (limit <= 0) return;
-    const answer = await this.o.history({ channel, upTo: cursor, limit });
+    const answer = await this.read({ channel, upTo: cursor, limit });
     const found = await changesInWindow({
       channel,
       upTo: cursor,
