@@ -36,6 +36,17 @@ describe("readPatiently", () => {
     );
   });
 
+  it("does not count rate limits as failures, but bounds the time waited for them", async () => {
+    const limit = () => new TransientError("429", { retryAfterMs: 60, nothingDone: true });
+    const paced = flaky(Array.from({ length: 30 }, limit));
+    const o = { stopped: () => false, logger: silentLogger, what: {}, attempts: 4, sleep: async () => {} };
+    assert.equal(await readPatiently(paced.read, o), "page");
+    assert.equal(paced.calls, 31);
+    const endless = flaky(Array.from({ length: 30 }, limit));
+    await assert.rejects(readPatiently(endless.read, { ...o, rateLimitWaitMs: 150 }), TransientError);
+    assert.equal(endless.calls, 3);
+  });
+
   it("does not read again after a permanent failure", async () => {
     const r = flaky([new PermanentError("403")]);
     await assert.rejects(
