@@ -187,3 +187,47 @@ describe("room presence: members who speak while offline", () => {
     assert.deepEqual([...seated].sort(), ["bob", "dee"]);
   });
 });
+
+describe("room presence: what counts as a change to offline", () => {
+  const setup = () => {
+    const room = "r@muc";
+    const seated = new Set<string>();
+    const presence = new RoomPresence({
+      maxOccupants: 5,
+      logger: silentLogger,
+      seating: {
+        seated: () => [...seated],
+        seatCount: () => seated.size,
+        join: async (p) => void seated.add(p.local),
+        leave: async (local) => void seated.delete(local),
+        announce: async () => undefined,
+        puppet: () => undefined,
+      },
+    });
+    return { room, seated, presence };
+  };
+
+  it("takes out a member seated as present without a presence (joined the channel) when the network says offline", async () => {
+    const { room, seated, presence } = setup();
+    const ada = puppet("ada");
+    // What the engine reports for a member who joins the channel, their presence unknown.
+    await presence.report(room, ada, { status: "online" });
+    await presence.spoke(room, ada);
+    ada.presence = { status: "offline" };
+    await presence.report(room, ada, ada.presence);
+    assert.deepEqual([...seated], [], "their first known presence is a change");
+  });
+
+  it("keeps a member never reported who spoke, however often they speak before the network says offline", async () => {
+    const { room, seated, presence } = setup();
+    const ada = puppet("ada");
+    seated.add("ada");
+    await presence.spoke(room, ada);
+    await presence.spoke(room, ada);
+    ada.presence = { status: "offline" };
+    await presence.report(room, ada, ada.presence);
+    await presence.spoke(room, ada);
+    await presence.report(room, ada, ada.presence);
+    assert.deepEqual([...seated], ["ada"]);
+  });
+});

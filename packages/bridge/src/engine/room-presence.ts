@@ -7,10 +7,11 @@
  * seated) and the others wait for a seat, so a guild of 100,000 members does
  * not flood a room.
  *
- * A member who speaks while not known present (reported offline, or not
- * reported at all) sits in the room because they spoke, and an "offline" for
- * them again changes nothing: they stay seated until a real change (a present
- * status, then offline) or a seat eviction. A network may repeat "offline"
+ * A member who speaks while not known present (reported offline, or neither
+ * reported nor taken to be present, as one who joins the channel is) sits in
+ * the room because they spoke, and an "offline" for them again changes
+ * nothing: they stay seated until a real change (a present status, then
+ * offline) or a seat eviction. A network may repeat "offline"
  * after every message (Synapse does for a user whose client does not sync:
  * the message bumps their last activity), and taking the puppet out each time
  * would show the room a leave and a join around every message.
@@ -160,10 +161,16 @@ export class RoomPresence {
    */
   spoke(room: string, puppet: Puppet): Promise<void> {
     this.remember(puppet.local, room);
-    this.membersOf(room).set(puppet.local, Date.now());
+    const members = this.membersOf(room);
     const status = puppet.presence?.status;
-    if (status === undefined || status === "offline") this.markAbsent(room, puppet.local);
-    else this.unmarkAbsent(room, puppet.local);
+    // Not known present: reported offline, or never reported and not seated as a member taken to be present
+    // (one who joined the channel is, until the network says otherwise).
+    if (status === "offline" || (status === undefined && !members.has(puppet.local))) {
+      this.markAbsent(room, puppet.local);
+    } else if (status !== undefined) {
+      this.unmarkAbsent(room, puppet.local);
+    }
+    members.set(puppet.local, Date.now());
     if (this.o.seating.seatCount(room) <= this.o.maxOccupants) return Promise.resolve();
     return this.inLane(room, () => this.trim(room, puppet.local));
   }
