@@ -207,15 +207,25 @@ describe("room presence: what counts as a change to offline", () => {
     return { room, seated, presence };
   };
 
-  it("takes out a member seated as present without a presence (joined the channel) when the network says offline", async () => {
+  it("takes out a member seated on joining the channel who did not speak, and keeps one who did", async () => {
     const { room, seated, presence } = setup();
-    const ada = puppet("ada");
-    // What the engine reports for a member who joins the channel, their presence unknown.
+    const [ada, bob] = [puppet("ada"), puppet("bob")];
+    // What the engine reports for members who join the channel, their presence unknown.
     await presence.report(room, ada, { status: "online" });
-    await presence.spoke(room, ada);
+    await presence.report(room, bob, { status: "online" });
+    await presence.spoke(room, bob);
+    // Bob joins again (a profile change does on Matrix): still nothing said of his presence.
+    await presence.report(room, bob, { status: "online" });
     ada.presence = { status: "offline" };
+    bob.presence = { status: "offline" };
     await presence.report(room, ada, ada.presence);
-    assert.deepEqual([...seated], [], "their first known presence is a change");
+    await presence.report(room, bob, bob.presence);
+    assert.deepEqual([...seated], ["bob"], "Bob spoke: the network's first word, offline, is no change");
+    bob.presence = { status: "online" };
+    await presence.report(room, bob, bob.presence);
+    bob.presence = { status: "offline" };
+    await presence.report(room, bob, bob.presence);
+    assert.deepEqual([...seated], [], "online, then offline, is a change");
   });
 
   it("keeps a member never reported who spoke, however often they speak before the network says offline", async () => {

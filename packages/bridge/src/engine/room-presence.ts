@@ -7,14 +7,13 @@
  * seated) and the others wait for a seat, so a guild of 100,000 members does
  * not flood a room.
  *
- * A member who speaks while not known present (reported offline, or neither
- * reported nor taken to be present, as one who joins the channel is) sits in
- * the room because they spoke, and an "offline" for them again changes
- * nothing: they stay seated until a real change (a present status, then
- * offline) or a seat eviction. A network may repeat "offline"
- * after every message (Synapse does for a user whose client does not sync:
- * the message bumps their last activity), and taking the puppet out each time
- * would show the room a leave and a join around every message.
+ * A member who speaks while not known present (reported offline, or not
+ * reported at all) sits in the room because they spoke, and an "offline" for
+ * them changes nothing: they stay seated until a real change (a reported
+ * present status, then offline) or a seat eviction. A network may repeat
+ * "offline" after every message (Synapse does for a user whose client does
+ * not sync: the message bumps their last activity), and taking the puppet out
+ * each time would show the room a leave and a join around every message.
  *
  * Each room's changes run one after the other, so two presences of one room
  * never race for the last seat.
@@ -128,8 +127,9 @@ export class RoomPresence {
         await this.fill(room);
         return;
       }
-      // Present now: an "offline" after this is a real change, and takes the puppet out.
-      this.unmarkAbsent(room, puppet.local);
+      // Reported present: an "offline" after this is a real change, and takes the puppet out. A member taken
+      // to be present (joined the channel) whose presence the network never said is still not known present.
+      if (puppet.presence !== undefined) this.unmarkAbsent(room, puppet.local);
       const members = this.membersOf(room);
       if (!members.has(puppet.local)) members.set(puppet.local, 0);
       if (this.isSeated(room, puppet.local)) {
@@ -161,16 +161,12 @@ export class RoomPresence {
    */
   spoke(room: string, puppet: Puppet): Promise<void> {
     this.remember(puppet.local, room);
-    const members = this.membersOf(room);
+    this.membersOf(room).set(puppet.local, Date.now());
+    // Not known present: reported offline, or not reported at all (a member seated on joining the channel is
+    // taken to be present, but the network has said nothing yet: its first "offline" is no change either).
     const status = puppet.presence?.status;
-    // Not known present: reported offline, or never reported and not seated as a member taken to be present
-    // (one who joined the channel is, until the network says otherwise).
-    if (status === "offline" || (status === undefined && !members.has(puppet.local))) {
-      this.markAbsent(room, puppet.local);
-    } else if (status !== undefined) {
-      this.unmarkAbsent(room, puppet.local);
-    }
-    members.set(puppet.local, Date.now());
+    if (status === undefined || status === "offline") this.markAbsent(room, puppet.local);
+    else this.unmarkAbsent(room, puppet.local);
     if (this.o.seating.seatCount(room) <= this.o.maxOccupants) return Promise.resolve();
     return this.inLane(room, () => this.trim(room, puppet.local));
   }
