@@ -3,9 +3,10 @@
  * whose client does not sync: Synapse repeats "offline" after each of their
  * messages) sits in the room because they spoke, and an "offline" that
  * changes nothing does not take their puppet out: no leave and join around
- * every message. A real change still does: present, then offline, and the
- * puppet leaves with an unavailable presence. On real Prosody and ejabberd,
- * seen by a real XMPP client.
+ * every message. Nor does the network's first "offline" for a member seated
+ * on joining the channel who then spoke. A real change still does: present,
+ * then offline, and the puppet leaves with an unavailable presence. On real
+ * Prosody and ejabberd, seen by a real XMPP client.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -33,6 +34,8 @@ import { openStore } from "../src/internals.ts";
 import { bridgeConfig } from "./engine-harness.ts";
 
 const bob: RemoteUser = { id: "bob", displayName: "Bob" };
+const cy: RemoteUser = { id: "cy", displayName: "Cy" };
+const dee: RemoteUser = { id: "dee", displayName: "Dee" };
 
 for (const kind of XMPP_SERVER_KINDS) {
   describe(`a member who speaks while offline, on ${kind}`, () => {
@@ -119,6 +122,40 @@ for (const kind of XMPP_SERVER_KINDS) {
       assert.equal(leave.type, "unavailable");
       await bridge.connectorHost.roomPresence.idle();
       assert.deepEqual(seated(), []);
+    });
+
+    it("keeps a member seated on joining who spoke when the network's first word is offline; one who did not speak leaves", async () => {
+      // The three-network relay's Matrix user: seated as the room's member, his presence never said, then speaking.
+      const cyIn = alice.waitFor(isPresence((p) => p.from === `${room}/Cy` && p.type === "available"));
+      const deeIn = alice.waitFor(isPresence((p) => p.from === `${room}/Dee` && p.type === "available"));
+      await bridge.connectorHost.membership("general", cy, "join");
+      await bridge.connectorHost.membership("general", dee, "join");
+      await cyIn;
+      await deeIn;
+      const cySaid = alice.waitFor(isMessage((m) => m.from === `${room}/Cy` && m.body === "edit coming"));
+      await bridge.connectorHost.message({
+        channel: "general",
+        id: "m3",
+        author: cy,
+        text: plainRichText("edit coming"),
+      });
+      await cySaid;
+      const deeLeft = alice.waitFor(isPresence((p) => p.from === `${room}/Dee` && p.type === "unavailable"));
+      await bridge.connectorHost.presence(cy, { status: "offline" });
+      await bridge.connectorHost.presence(dee, { status: "offline" });
+      await deeLeft;
+      await bridge.connectorHost.roomPresence.idle();
+      assert.deepEqual(seated(), ["cy"]);
+      const cyLeft = await alice
+        .waitFor(
+          isPresence((p) => p.from === `${room}/Cy` && p.type === "unavailable"),
+          { timeoutMs: 1 },
+        )
+        .then(
+          () => true,
+          () => false,
+        );
+      assert.equal(cyLeft, false, "Cy's puppet never left the room");
     });
   });
 }
