@@ -128,3 +128,116 @@ describe("room presence: seats taken at once", () => {
     assert.equal(calls, 20, "twenty failed joins did not use up the eight turns");
   });
 });
+
+describe("room presence: members who speak while offline", () => {
+  it("keeps them seated through offlines that change nothing, within the cap, and does not seat them again once evicted", async (t) => {
+    t.mock.timers.enable({ apis: ["Date"], now: 1_000 });
+    const room = "r@muc";
+    const seated = new Set<string>();
+    const puppets = new Map<string, Puppet>();
+    const presence = new RoomPresence({
+      maxOccupants: 2,
+      logger: silentLogger,
+      seating: {
+        seated: () => [...seated],
+        seatCount: () => seated.size,
+        join: async (p) => void seated.add(p.local),
+        leave: async (local) => void seated.delete(local),
+        announce: async () => undefined,
+        puppet: (local) => puppets.get(local),
+      },
+    });
+    const offline = { status: "offline" } as const;
+    const member = (local: string): Puppet => {
+      const p = { ...puppet(local), presence: offline };
+      puppets.set(local, p);
+      return p;
+    };
+    /** What the engine does when a member speaks: their puppet joins, then the room hears they spoke. */
+    const speaks = async (p: Puppet) => {
+      t.mock.timers.tick(10);
+      seated.add(p.local);
+      await presence.spoke(room, p);
+      await presence.idle();
+    };
+    const [ada, bob, cy, dee] = [member("ada"), member("bob"), member("cy"), member("dee")];
+
+    await presence.report(room, ada, offline);
+    await presence.report(room, bob, offline);
+    assert.deepEqual([...seated], [], "offline members are not seated");
+    await speaks(ada);
+    await speaks(bob);
+    await presence.report(room, ada, offline);
+    await presence.report(room, bob, offline);
+    assert.deepEqual([...seated].sort(), ["ada", "bob"], "an offline that changes nothing keeps them");
+
+    // Cy speaks too: the room holds two, and Ada, the least active, leaves.
+    await speaks(cy);
+    assert.deepEqual([...seated].sort(), ["bob", "cy"]);
+
+    // Dee is present but waits: both seated spoke since. Cy goes online, then offline for real, and leaves.
+    dee.presence = { status: "online" };
+    await presence.report(room, dee, dee.presence);
+    assert.deepEqual([...seated].sort(), ["bob", "cy"]);
+    cy.presence = { status: "online" };
+    await presence.report(room, cy, cy.presence);
+    cy.presence = offline;
+    await presence.report(room, cy, offline);
+    // The free seat goes to Dee, present, not to Ada: evicted while offline, she waits for no seat.
+    assert.deepEqual([...seated].sort(), ["bob", "dee"]);
+  });
+});
+
+describe("room presence: what counts as a change to offline", () => {
+  const setup = () => {
+    const room = "r@muc";
+    const seated = new Set<string>();
+    const presence = new RoomPresence({
+      maxOccupants: 5,
+      logger: silentLogger,
+      seating: {
+        seated: () => [...seated],
+        seatCount: () => seated.size,
+        join: async (p) => void seated.add(p.local),
+        leave: async (local) => void seated.delete(local),
+        announce: async () => undefined,
+        puppet: () => undefined,
+      },
+    });
+    return { room, seated, presence };
+  };
+
+  it("takes out a member seated on joining the channel who did not speak, and keeps one who did", async () => {
+    const { room, seated, presence } = setup();
+    const [ada, bob] = [puppet("ada"), puppet("bob")];
+    // What the engine reports for members who join the channel, their presence unknown.
+    await presence.report(room, ada, { status: "online" });
+    await presence.report(room, bob, { status: "online" });
+    await presence.spoke(room, bob);
+    // Bob joins again (a profile change does on Matrix): still nothing said of his presence.
+    await presence.report(room, bob, { status: "online" });
+    ada.presence = { status: "offline" };
+    bob.presence = { status: "offline" };
+    await presence.report(room, ada, ada.presence);
+    await presence.report(room, bob, bob.presence);
+    assert.deepEqual([...seated], ["bob"], "Bob spoke: the network's first word, offline, is no change");
+    bob.presence = { status: "online" };
+    await presence.report(room, bob, bob.presence);
+    bob.presence = { status: "offline" };
+    await presence.report(room, bob, bob.presence);
+    assert.deepEqual([...seated], [], "online, then offline, is a change");
+  });
+
+  it("keeps a member never reported who spoke, however often they speak before the network says offline", async () => {
+    const { room, seated, presence } = setup();
+    const ada = puppet("ada");
+    seated.add("ada");
+    await presence.spoke(room, ada);
+    await presence.spoke(room, ada);
+    ada.presence = { status: "offline" };
+    await presence.report(room, ada, ada.presence);
+    await presence.spoke(room, ada);
+    await presence.report(room, ada, ada.presence);
+    assert.deepEqual([...seated], ["ada"]);
+  });
+});

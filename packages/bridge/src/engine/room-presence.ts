@@ -7,6 +7,14 @@
  * seated) and the others wait for a seat, so a guild of 100,000 members does
  * not flood a room.
  *
+ * A member who speaks while not known present (reported offline, or not
+ * reported at all) sits in the room because they spoke, and an "offline" for
+ * them changes nothing: they stay seated until a real change (a reported
+ * present status, then offline) or a seat eviction. A network may repeat
+ * "offline" after every message (Synapse does for a user whose client does
+ * not sync: the message bumps their last activity), and taking the puppet out
+ * each time would show the room a leave and a join around every message.
+ *
  * Each room's changes run one after the other, so two presences of one room
  * never race for the last seat.
  */
@@ -71,6 +79,13 @@ export class RoomPresence {
    * of several: most members are in one room, and a set is some 100 bytes.
    */
   private readonly memberships = new Map<string, string | Set<string>>();
+  /**
+   * room -> members seated because they spoke there while not known present
+   * (see the class comment): an "offline" for them is no change. Entries
+   * that are no longer seated are dropped past the cap, so at most about the
+   * cap per room; a room's set is removed when empty.
+   */
+  private readonly spokeAbsent = new Map<string, Set<string>>();
   /** room -> the tail of its chain of changes; removed when the chain runs dry. */
   private readonly lanes = new Map<string, Promise<void>>();
   /** Seats being taken now, and the rooms' lanes waiting for a turn (at most one per room). */
@@ -104,11 +119,17 @@ export class RoomPresence {
     this.remember(puppet.local, room);
     return this.inLane(room, async () => {
       if (presence.status === "offline") {
+        // Still absent, as when they spoke: nothing changed, the seat their message took stays.
+        if (this.spokeAbsent.get(room)?.has(puppet.local) && this.isSeated(room, puppet.local)) return;
+        this.unmarkAbsent(room, puppet.local);
         this.present.get(room)?.delete(puppet.local);
         if (this.isSeated(room, puppet.local)) await this.o.seating.leave(puppet.local, room);
         await this.fill(room);
         return;
       }
+      // Reported present: an "offline" after this is a real change, and takes the puppet out. A member taken
+      // to be present (joined the channel) whose presence the network never said is still not known present.
+      if (puppet.presence !== undefined) this.unmarkAbsent(room, puppet.local);
       const members = this.membersOf(room);
       if (!members.has(puppet.local)) members.set(puppet.local, 0);
       if (this.isSeated(room, puppet.local)) {
@@ -122,6 +143,7 @@ export class RoomPresence {
   /** `local` is no member of `room` any more (left, kicked, banned, unlinked). */
   forget(room: string, local: string): void {
     this.present.get(room)?.delete(local);
+    this.unmarkAbsent(room, local);
     const rooms = this.memberships.get(local);
     if (rooms === room) this.memberships.delete(local);
     else if (typeof rooms === "object" && rooms.delete(room) && rooms.size === 1) {
@@ -133,11 +155,18 @@ export class RoomPresence {
   /**
    * `puppet` spoke (or acted) in `room` and sits there now: it is the most
    * recently active member, and when its seat takes the room past the cap the
-   * least active other puppet leaves.
+   * least active other puppet leaves. A member not known present (see the
+   * class comment) keeps the seat through "offline" reports that change
+   * nothing.
    */
   spoke(room: string, puppet: Puppet): Promise<void> {
     this.remember(puppet.local, room);
     this.membersOf(room).set(puppet.local, Date.now());
+    // Not known present: reported offline, or not reported at all (a member seated on joining the channel is
+    // taken to be present, but the network has said nothing yet: its first "offline" is no change either).
+    const status = puppet.presence?.status;
+    if (status === undefined || status === "offline") this.markAbsent(room, puppet.local);
+    else this.unmarkAbsent(room, puppet.local);
     if (this.o.seating.seatCount(room) <= this.o.maxOccupants) return Promise.resolve();
     return this.inLane(room, () => this.trim(room, puppet.local));
   }
@@ -172,6 +201,37 @@ export class RoomPresence {
     setBounded(this.memberships, local, kept, KNOWN_MEMBERS);
   }
 
+  /** `local` sits in `room` because they spoke there while not known present. */
+  private markAbsent(room: string, local: string): void {
+    let members = this.spokeAbsent.get(room);
+    if (!members) {
+      members = new Set();
+      this.spokeAbsent.set(room, members);
+    }
+    members.add(local);
+    if (members.size <= this.o.maxOccupants) return;
+    const seated = new Set(this.o.seating.seated(room));
+    for (const m of members) if (m !== local && !seated.has(m)) members.delete(m);
+  }
+
+  private unmarkAbsent(room: string, local: string): void {
+    const members = this.spokeAbsent.get(room);
+    if (members?.delete(local) && members.size === 0) this.spokeAbsent.delete(room);
+  }
+
+  /**
+   * Takes a seated puppet out to make room for another. A member seated
+   * because they spoke while not known present does not wait for a seat
+   * again: they are not known present.
+   */
+  private async evict(room: string, local: string): Promise<void> {
+    if (this.spokeAbsent.get(room)?.has(local)) {
+      this.unmarkAbsent(room, local);
+      this.present.get(room)?.delete(local);
+    }
+    await this.o.seating.leave(local, room);
+  }
+
   private isSeated(room: string, local: string): boolean {
     return this.o.seating.seated(room).includes(local);
   }
@@ -189,7 +249,7 @@ export class RoomPresence {
     }
     const weakest = this.leastActive(room, seated, puppet.local);
     if (weakest !== undefined && this.activity(room, weakest) < this.activity(room, puppet.local)) {
-      await this.o.seating.leave(weakest, room);
+      await this.evict(room, weakest);
       await this.seat(room, puppet);
       return;
     }
@@ -221,7 +281,7 @@ export class RoomPresence {
       if (seated.length <= this.o.maxOccupants) return;
       const weakest = this.leastActive(room, seated, keep);
       if (weakest === undefined) return;
-      await this.o.seating.leave(weakest, room);
+      await this.evict(room, weakest);
     }
   }
 
