@@ -50,7 +50,10 @@ export async function readPatiently<T>(read: () => Promise<T>, o: PatientReadOpt
       const limited = e.nothingDone && e.retryAfterMs !== undefined;
       if (!limited && ++failures >= attempts) throw e;
       const pause = Math.min(LONGEST_PAUSE_MS, e.retryAfterMs ?? FIRST_PAUSE_MS * 2 ** (failures - 1));
-      if (limited && (waitedForLimits += pause) > rateLimitWaitMs) throw e;
+      if (limited) {
+        waitedForLimits += pause;
+        if (waitedForLimits > rateLimitWaitMs) throw e;
+      }
       o.logger.info("a history read was refused for now; it is tried again", {
         ...o.what,
         ...(limited ? { rateLimited: true } : { failures }),
