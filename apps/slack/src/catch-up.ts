@@ -71,10 +71,17 @@ export interface SlackHistoryOptions {
  */
 const UNFINISHED_LISTINGS = 16;
 
-/** A listing under way: what it read, and the cursor of the next call. */
+/** A listing under way: what it read, whether it left any out, and the cursor of the next call. */
 interface Unfinished {
   readonly out: SlackMessage[];
+  readonly cut: boolean;
   readonly cursor: string;
+}
+
+/** What a listing read, up to its limit; `cut` when it left messages out. */
+interface Listed {
+  readonly messages: SlackMessage[];
+  readonly cut: boolean;
 }
 
 export class SlackHistory {
@@ -106,9 +113,17 @@ export class SlackHistory {
     const found = new Map<string, SlackMessage>();
     const threads = new Set(await this.o.threads.of(channel));
     const listing = `history:${channel}:${after}`;
-    for (const m of await this.pages("catching up a channel's history", listing, channel, r.limit, (cursor) =>
-      this.o.client.conversations.history({ channel, oldest: after, inclusive: false, limit: PAGE, ...cursor }),
-    )) {
+    // conversations.history lists newest first: the oldest after the cursor are the last it gives.
+    const history = await this.pages(
+      "catching up a channel's history",
+      listing,
+      channel,
+      r.limit,
+      "newest first",
+      (cursor) =>
+        this.o.client.conversations.history({ channel, oldest: after, inclusive: false, limit: PAGE, ...cursor }),
+    );
+    for (const m of history.messages) {
       if (!isSlackTs(m.ts)) continue;
       found.set(m.ts, m);
       if ((m.reply_count ?? 0) > 0 && isSlackTs(m.latest_reply) && compareTs(m.latest_reply, after) > 0)
@@ -116,7 +131,7 @@ export class SlackHistory {
     }
     for (const root of threads) {
       const listing = `replies:${channel}:${root}:${after}`;
-      const replies = await this.pages("catching up a thread", listing, channel, r.limit, (cursor) =>
+      const replies = await this.pages("catching up a thread", listing, channel, r.limit, "oldest first", (cursor) =>
         this.o.client.conversations.replies({
           channel,
           ts: root,
@@ -125,33 +140,37 @@ export class SlackHistory {
           limit: PAGE,
           ...cursor,
         }),
-      ).catch((e: unknown) => {
+      ).catch((e: unknown): Listed => {
         // A thread deleted meanwhile: nothing to catch up there.
         this.o.logger.debug("a thread could not be caught up", { channel, thread: root, error: String(e) });
-        return [];
+        return { messages: [], cut: false };
       });
-      for (const m of replies) if (isSlackTs(m.ts) && m.ts !== root) found.set(m.ts, m);
+      for (const m of replies.messages) if (isSlackTs(m.ts) && m.ts !== root) found.set(m.ts, m);
     }
     const ordered = [...found.values()].sort((a, b) => compareTs(a.ts as string, b.ts as string));
     const messages = await this.listed(channel, ordered.slice(0, r.limit));
-    return { messages, ...(ordered.length > r.limit && { next: MORE }) };
+    return { messages, ...((ordered.length > r.limit || history.cut) && { next: MORE }) };
   }
 
   /**
-   * Every page of a listing, newest first, until it ends or holds `limit`
-   * messages. A listing a refusal cut short goes on from its last cursor
-   * when it is read again (`key` names it).
+   * The `limit` oldest messages of a listing. One listed oldest first stops
+   * once it holds them; one listed newest first is read to its end (its
+   * oldest come last), keeping only the last `limit` read. A listing a
+   * refusal cut short goes on from its last cursor when it is read again
+   * (`key` names it).
    */
   private async pages(
     action: string,
     key: string,
     channel: string,
     limit: number,
+    order: "newest first" | "oldest first",
     read: (cursor: { cursor?: string }) => Promise<Listing>,
-  ): Promise<SlackMessage[]> {
+  ): Promise<Listed> {
     const resumed = this.unfinished.get(key);
     this.unfinished.delete(key);
-    const out: SlackMessage[] = resumed?.out ?? [];
+    let out: SlackMessage[] = resumed?.out ?? [];
+    let cut = resumed?.cut ?? false;
     let cursor: string | undefined = resumed?.cursor;
     do {
       const next = cursor;
@@ -159,13 +178,17 @@ export class SlackHistory {
       try {
         answer = await this.o.failures.run({ action, channel }, () => read(next !== undefined ? { cursor: next } : {}));
       } catch (e) {
-        if (next !== undefined) setBounded(this.unfinished, key, { out, cursor: next }, UNFINISHED_LISTINGS);
+        if (next !== undefined) setBounded(this.unfinished, key, { out, cut, cursor: next }, UNFINISHED_LISTINGS);
         throw e;
       }
       for (const m of (answer.messages ?? []) as SlackMessage[]) out.push(m);
+      if (order === "newest first" && out.length > limit) {
+        out = out.slice(out.length - limit);
+        cut = true;
+      }
       cursor = answer.has_more === true ? answer.response_metadata?.next_cursor || undefined : undefined;
-    } while (cursor !== undefined && out.length < limit);
-    return out;
+    } while (cursor !== undefined && (order === "newest first" || out.length < limit));
+    return { messages: out, cut: cut || (order === "oldest first" && cursor !== undefined) };
   }
 
   /** Listed messages as the engine takes them, oldest first. */
