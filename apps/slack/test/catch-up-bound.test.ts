@@ -11,9 +11,8 @@ import { after, afterEach, before, describe, it } from "node:test";
 import {
   assertNoViolations,
   collectInRoom,
-  mapped,
   nothingMoreInRoom,
-  postAndSee,
+  outageOnlyHistoryKnows,
   type SlackHarness,
   startHarness,
   until,
@@ -33,12 +32,7 @@ describe("catch-up at its safety bound", () => {
   afterEach(() => assertNoViolations(h));
 
   it("relays the oldest messages up to the bound, in order, and warns of the rest", async () => {
-    const { ts } = await postAndSee(h, h.anna, "before the outage");
-    await mapped(h, ts);
-    await h.stopBridge();
-    for (let i = 0; i < AWAY; i++) h.fake.post(h.general.id, h.bob.id, `away ${i}`);
-    assert.equal(h.fake.giveUpUndelivered(), AWAY);
-    await h.startBridge();
+    await outageOnlyHistoryKnows(h, AWAY);
     const got = await collectInRoom(h, "Bob", "away ", BOUND);
     assert.deepEqual(
       got.map((m) => m.body),

@@ -213,6 +213,21 @@ export async function mapped(h: SlackHarness, ts: string): Promise<void> {
   await waitUntilMapped(h.store, "slack", ts, { timeoutMs: 15_000, intervalMs: 25 });
 }
 
+/**
+ * An outage only history can bridge: Annie says something the bridge maps,
+ * the bridge stops, Bob says "away 0" to "away <count - 1>", Slack gives up
+ * handing those over (as it does once an app has been away past its
+ * retries), and the bridge starts again.
+ */
+export async function outageOnlyHistoryKnows(h: SlackHarness, count: number): Promise<void> {
+  const { ts } = await postAndSee(h, h.anna, "before the outage");
+  await mapped(h, ts);
+  await h.stopBridge();
+  for (let i = 0; i < count; i++) h.fake.post(h.general.id, h.bob.id, `away ${i}`);
+  assert.equal(h.fake.giveUpUndelivered(), count);
+  await h.startBridge();
+}
+
 /** No request the real Slack would refuse was made. */
 export function assertNoViolations(h: SlackHarness): void {
   assert.deepEqual(h.fake.violations, [], "requests the real Slack Web API would reject");
