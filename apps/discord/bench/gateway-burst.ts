@@ -16,7 +16,8 @@
  * the bridge. Post and arrival times are wall-clock, comparable between the
  * two processes.
  *
- * Prints a table and writes bench/results.json. Settings (environment):
+ * Prints a table and writes its figures into bench/results.json (keeping
+ * the other bench script's). Settings (environment):
  * PARLEY_BENCH_MESSAGES (burst size, default 2000), PARLEY_BENCH_PACED
  * (paced messages, default 1000), PARLEY_BENCH_ROUNDS (default 5),
  * PARLEY_BENCH_WARMUP_ROUNDS (full bursts of each side before the rounds,
@@ -32,7 +33,7 @@ import {
   runBench,
   runNetworkBurstBench,
   startNetworkBurstSetting,
-  writeBenchResults,
+  writeMergedBenchResults,
 } from "@parley/testkit";
 import { discordBenchBridge, type FakeDiscordSetup } from "./bench-bridge.ts";
 import { discordResults, discordTable } from "./bench-figures.ts";
@@ -65,7 +66,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   console.log(`\n${discordTable(results)}\n`);
   warnings.report();
   await assertFakeSawNoViolations(fake, "Discord");
-  writeBenchResults(join(HERE, "results.json"), results);
+  writeMergedBenchResults(join(HERE, "results.json"), results);
 }
 
 await runBench(main);

@@ -15,7 +15,8 @@
  * connector, the engine on SQLite); the fake Slack runs in a process of its
  * own (fake-slack-process.ts), so its work is not charged to the bridge.
  *
- * Prints a table and writes bench/results.json. Settings (environment):
+ * Prints a table and writes its figures into bench/results.json (keeping
+ * the other bench script's). Settings (environment):
  * PARLEY_BENCH_MESSAGES (burst size, default 2000), PARLEY_BENCH_PACED
  * (paced messages, default 1000), PARLEY_BENCH_ROUNDS (default 5),
  * PARLEY_BENCH_WARMUP_ROUNDS (full bursts of each side before the rounds,
@@ -32,7 +33,7 @@ import {
   runBench,
   runNetworkBurstBench,
   startNetworkBurstSetting,
-  writeBenchResults,
+  writeMergedBenchResults,
 } from "@parley/testkit";
 import { type FakeSlackSetup, slackBenchBridge } from "./bench-bridge.ts";
 import { slackResults, slackTable } from "./bench-figures.ts";
@@ -65,7 +66,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   progress(`Web API calls the bridge made: ${JSON.stringify(calls)}`);
   // "response ..." lines would be the fake's own answers departing from Slack's description: a fake bug, also fatal.
   await assertFakeSawNoViolations(fake, "Slack");
-  writeBenchResults(join(HERE, "results.json"), results);
+  writeMergedBenchResults(join(HERE, "results.json"), results);
 }
 
 await runBench(main);
