@@ -239,8 +239,10 @@ export class MatrixConnector implements Connector {
 
   /**
    * The Matrix users already in a linked room when the bridge starts are
-   * brought into the MUC room like those who join later (joins the bridge
-   * missed while it was down included).
+   * brought into the MUC room (joins the bridge missed while it was down
+   * included), listed as members: seated by their presence (none heard yet
+   * counts as present), not kept through an "offline" as a member seen
+   * joining is.
    */
   private async catchUpMembers(roomId: string): Promise<void> {
     const r = this.r;
@@ -250,7 +252,7 @@ export class MatrixConnector implements Connector {
         if (isOwnUser(m.userId, this.names)) continue;
         const content = { displayname: m.displayName, avatar_url: m.avatarUrl };
         r.users.rememberMember(roomId, m.userId, content);
-        await r.host.membership(roomId, r.users.fromContent(m.userId, content), "join");
+        await r.host.membership(roomId, r.users.fromContent(m.userId, content), "join", { listed: true });
       }
     } catch (e) {
       r.logger.warn("the members of a linked Matrix room could not be brought to XMPP", {

@@ -4,34 +4,16 @@
  * messages) sits in the room because they spoke, and an "offline" that
  * changes nothing does not take their puppet out: no leave and join around
  * every message. Nor does the network's first "offline" for a member seated
- * on joining the channel who then spoke. A real change still does: present,
+ * as listed in the channel who then spoke. A real change still does: present,
  * then offline, and the puppet leaves with an unavailable presence. On real
  * Prosody and ejabberd, seen by a real XMPP client.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Presence } from "@parley/stanza";
-import {
-  isMessage,
-  isPresence,
-  startXmppServer,
-  TestClient,
-  XMPP_SERVER_KINDS,
-  type XmppServer,
-} from "@parley/testkit";
-import {
-  Bridge,
-  type BridgeStore,
-  plainRichText,
-  ReferenceConnector,
-  ReferenceNetwork,
-  type RemoteUser,
-} from "../src/index.ts";
-import { openStore } from "../src/internals.ts";
-import { bridgeConfig } from "./engine-harness.ts";
+import { isMessage, isPresence, type TestClient, XMPP_SERVER_KINDS } from "@parley/testkit";
+import { type Bridge, plainRichText, type RemoteUser } from "../src/index.ts";
+import { type PresenceSetting, startPresenceSetting } from "./presence-setting.ts";
 
 const bob: RemoteUser = { id: "bob", displayName: "Bob" };
 const cy: RemoteUser = { id: "cy", displayName: "Cy" };
@@ -39,38 +21,18 @@ const dee: RemoteUser = { id: "dee", displayName: "Dee" };
 
 for (const kind of XMPP_SERVER_KINDS) {
   describe(`a member who speaks while offline, on ${kind}`, () => {
-    let server: XmppServer;
-    let store: BridgeStore;
+    let setting: PresenceSetting;
     let bridge: Bridge;
     let alice: TestClient;
-    let dir: string;
     let room: string;
     const bobIn = () => `${room}/Bob`;
-    const seated = () => bridge.occupancy.localsIn(room).sort();
+    const seated = () => setting.seated();
 
     before(async () => {
-      server = await startXmppServer(kind);
-      dir = mkdtempSync(join(tmpdir(), "parley-offline-speaker-"));
-      room = `lobby-${process.pid}-${Date.now()}@${server.mucDomain}`;
-      const config = bridgeConfig(server, dir, room);
-      const net = new ReferenceNetwork();
-      net.addChannel("general");
-      store = await openStore(config.store.url);
-      const account = server.accounts[0];
-      if (!account) throw new Error("the test server has no account");
-      alice = await TestClient.connect(server, account);
-      await alice.joinRoom(room, "alice");
-      const relaySeen = alice.waitFor(isPresence((p) => (p.from ?? "").toLowerCase().startsWith(`${room}/`)));
-      bridge = await Bridge.start({ config, connector: new ReferenceConnector(net), store });
-      await relaySeen;
+      setting = await startPresenceSetting(kind);
+      ({ bridge, alice, room } = setting);
     });
-    after(async () => {
-      await bridge?.stop().catch(() => undefined);
-      await alice?.stop();
-      await store?.close();
-      await server?.stop();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    after(() => setting?.stop());
 
     /** Bob says `text` in the channel; resolves once alice has it from his puppet. */
     async function bobSays(id: string, text: string): Promise<void> {
@@ -124,12 +86,13 @@ for (const kind of XMPP_SERVER_KINDS) {
       assert.deepEqual(seated(), []);
     });
 
-    it("keeps a member seated on joining who spoke when the network's first word is offline; one who did not speak leaves", async () => {
-      // The three-network relay's Matrix user: seated as the room's member, his presence never said, then speaking.
+    it("keeps a member seated as listed who spoke when the network's first word is offline; one who did not speak leaves", async () => {
+      // The three-network relay's Matrix user: listed as the room's member at start, his presence never said, then
+      // speaking. (A member seen joining stays whether they spoke or not: engine-offline-joiner.test.ts.)
       const cyIn = alice.waitFor(isPresence((p) => p.from === `${room}/Cy` && p.type === "available"));
       const deeIn = alice.waitFor(isPresence((p) => p.from === `${room}/Dee` && p.type === "available"));
-      await bridge.connectorHost.membership("general", cy, "join");
-      await bridge.connectorHost.membership("general", dee, "join");
+      await bridge.connectorHost.membership("general", cy, "join", { listed: true });
+      await bridge.connectorHost.membership("general", dee, "join", { listed: true });
       await cyIn;
       await deeIn;
       const cySaid = alice.waitFor(isMessage((m) => m.from === `${room}/Cy` && m.body === "edit coming"));

@@ -6,22 +6,11 @@
  * active first. On real Prosody and ejabberd, seen by a real XMPP client.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Presence } from "@parley/stanza";
-import { isPresence, startXmppServer, TestClient, XMPP_SERVER_KINDS, type XmppServer } from "@parley/testkit";
-import {
-  Bridge,
-  type BridgeStore,
-  plainRichText,
-  ReferenceConnector,
-  ReferenceNetwork,
-  type RemoteUser,
-} from "../src/index.ts";
-import { openStore } from "../src/internals.ts";
-import { bridgeConfig } from "./engine-harness.ts";
+import { isPresence, type TestClient, XMPP_SERVER_KINDS } from "@parley/testkit";
+import { type Bridge, plainRichText, type RemoteUser } from "../src/index.ts";
+import { type PresenceSetting, startPresenceSetting } from "./presence-setting.ts";
 
 const MAX_OCCUPANTS = 2;
 
@@ -31,39 +20,18 @@ const linus: RemoteUser = { id: "linus", displayName: "Linus" };
 
 for (const kind of XMPP_SERVER_KINDS) {
   describe(`room presence on ${kind}`, () => {
-    let server: XmppServer;
-    let store: BridgeStore;
+    let setting: PresenceSetting;
     let bridge: Bridge;
     let alice: TestClient;
-    let dir: string;
     let room: string;
     const occupant = (nick: string) => `${room}/${nick}`;
-    const seated = () => bridge.occupancy.localsIn(room).sort();
+    const seated = () => setting.seated();
 
     before(async () => {
-      server = await startXmppServer(kind);
-      dir = mkdtempSync(join(tmpdir(), "parley-room-presence-"));
-      room = `lobby-${process.pid}-${Date.now()}@${server.mucDomain}`;
-      const loaded = bridgeConfig(server, dir, room);
-      const config = { ...loaded, connectors: { reference: { roomPresence: { maxOccupants: MAX_OCCUPANTS } } } };
-      const net = new ReferenceNetwork();
-      net.addChannel("general");
-      store = await openStore(config.store.url);
-      const account = server.accounts[0];
-      if (!account) throw new Error("the test server has no account");
-      alice = await TestClient.connect(server, account);
-      await alice.joinRoom(room, "alice");
-      const relaySeen = alice.waitFor(isPresence((p) => (p.from ?? "").toLowerCase().startsWith(`${room}/`)));
-      bridge = await Bridge.start({ config, connector: new ReferenceConnector(net), store });
-      await relaySeen;
+      setting = await startPresenceSetting(kind, { maxOccupants: MAX_OCCUPANTS });
+      ({ bridge, alice, room } = setting);
     });
-    after(async () => {
-      await bridge?.stop().catch(() => undefined);
-      await alice?.stop();
-      await store?.close();
-      await server?.stop();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    after(() => setting?.stop());
 
     it("seats members who are present without their having spoken, idle as away and dnd as dnd", async () => {
       const adaIn = alice.waitFor(isPresence((p) => p.from === occupant("Ada") && p.type === "available"));

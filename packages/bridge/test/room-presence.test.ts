@@ -4,7 +4,8 @@
  * several, and back); and seats taken a few at a time over all rooms, so a
  * start that reports thousands of present members does not send the server
  * thousands of joins at once (each costs the room a presence per occupant,
- * all to the bridge).
+ * all to the bridge); and who of the members not known present keeps a seat
+ * through an "offline": those who spoke or joined the channel.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -207,14 +208,14 @@ describe("room presence: what counts as a change to offline", () => {
     return { room, seated, presence };
   };
 
-  it("takes out a member seated on joining the channel who did not speak, and keeps one who did", async () => {
+  it("takes out a member seated as listed in the channel who did not speak, and keeps one who did", async () => {
     const { room, seated, presence } = setup();
     const [ada, bob] = [puppet("ada"), puppet("bob")];
-    // What the engine reports for members who join the channel, their presence unknown.
+    // What the engine reports for members listed in the channel (at start, on linking), their presence unknown.
     await presence.report(room, ada, { status: "online" });
     await presence.report(room, bob, { status: "online" });
     await presence.spoke(room, bob);
-    // Bob joins again (a profile change does on Matrix): still nothing said of his presence.
+    // Bob is listed again: still nothing said of his presence.
     await presence.report(room, bob, { status: "online" });
     ada.presence = { status: "offline" };
     bob.presence = { status: "offline" };
@@ -239,5 +240,96 @@ describe("room presence: what counts as a change to offline", () => {
     await presence.spoke(room, ada);
     await presence.report(room, ada, ada.presence);
     assert.deepEqual([...seated], ["ada"]);
+  });
+});
+
+describe("room presence: members who join while offline", () => {
+  const setup = (maxOccupants: number) => {
+    const room = "r@muc";
+    const seated = new Set<string>();
+    const announced: string[] = [];
+    const puppets = new Map<string, Puppet>();
+    const presence = new RoomPresence({
+      maxOccupants,
+      logger: silentLogger,
+      seating: {
+        seated: () => [...seated],
+        seatCount: () => seated.size,
+        join: async (p) => void seated.add(p.local),
+        leave: async (local) => void seated.delete(local),
+        announce: async (p) => void announced.push(p.local),
+        puppet: (local) => puppets.get(local),
+      },
+    });
+    const member = (local: string): Puppet => {
+      const p = puppet(local);
+      puppets.set(local, p);
+      return p;
+    };
+    /** What the engine does when a member leaves the channel: forgotten, and out after any seating queued. */
+    const leaves = async (p: Puppet) => {
+      presence.forget(room, p.local);
+      await presence.queue(room, async () => void seated.delete(p.local));
+    };
+    return { room, seated, announced, presence, member, leaves };
+  };
+
+  it("seats a member reported offline who joins, keeps them through offlines that change nothing, and takes them out on a real change", async () => {
+    const { room, seated, announced, presence, member } = setup(5);
+    const ada = member("ada");
+    ada.presence = { status: "offline" };
+    await presence.report(room, ada, ada.presence);
+    assert.deepEqual([...seated], [], "an offline member is not seated");
+    await presence.joined(room, ada);
+    assert.deepEqual([...seated], ["ada"], "she joined: she is there");
+    assert.deepEqual(announced, [], "shown available, as the join said: no presence more");
+    await presence.report(room, ada, ada.presence);
+    await presence.report(room, ada, ada.presence);
+    assert.deepEqual([...seated], ["ada"], "still offline: no change");
+    ada.presence = { status: "idle" };
+    await presence.report(room, ada, ada.presence);
+    assert.deepEqual(announced, ["ada"], "idle is shown");
+    ada.presence = { status: "offline" };
+    await presence.report(room, ada, ada.presence);
+    assert.deepEqual([...seated], [], "idle, then offline, is a change");
+  });
+
+  it("keeps a member never reported who joins through the network's first offline, and seats them again when they leave and join again", async () => {
+    const { room, seated, presence, member, leaves } = setup(5);
+    const bob = member("bob");
+    await presence.joined(room, bob);
+    bob.presence = { status: "offline" };
+    await presence.report(room, bob, bob.presence);
+    assert.deepEqual([...seated], ["bob"], "the network's first word, offline, is no change for one who joined");
+    await leaves(bob);
+    await presence.report(room, bob, bob.presence);
+    assert.deepEqual([...seated], [], "he left");
+    await presence.joined(room, bob);
+    await presence.report(room, bob, bob.presence);
+    assert.deepEqual([...seated], ["bob"], "he joined again, offline as before: seated");
+  });
+
+  it("keeps the cap: an offline member who joined is evicted first and waits for no seat", async (t) => {
+    t.mock.timers.enable({ apis: ["Date"], now: 1_000 });
+    const { room, seated, presence, member } = setup(2);
+    const [ada, bob, cy] = [member("ada"), member("bob"), member("cy")];
+    ada.presence = { status: "offline" };
+    bob.presence = { status: "online" };
+    cy.presence = { status: "online" };
+    await presence.joined(room, ada);
+    await presence.report(room, bob, bob.presence);
+    assert.deepEqual([...seated].sort(), ["ada", "bob"]);
+    // Bob speaks, then Cy: the room holds two, and Ada, who never spoke, gives her seat to Cy.
+    t.mock.timers.tick(10);
+    await presence.spoke(room, bob);
+    t.mock.timers.tick(10);
+    seated.add("cy");
+    await presence.spoke(room, cy);
+    await presence.idle();
+    assert.deepEqual([...seated].sort(), ["bob", "cy"]);
+    // Bob goes offline for real: his seat is free, and Ada, offline and evicted, does not take it.
+    bob.presence = { status: "offline" };
+    await presence.report(room, bob, bob.presence);
+    assert.deepEqual([...seated], ["cy"]);
   });
 });

@@ -138,6 +138,13 @@ export type MembershipKind = "join" | "leave" | "kick" | "ban";
 export interface MembershipDetails {
   readonly by?: RemoteUser;
   readonly reason?: string;
+  /**
+   * A "join" that lists a member already in the channel (the members found
+   * at start, or when a channel is linked), not one seen joining it now: the
+   * member is seated by their reported presence (none reported yet counts as
+   * present), not because they joined.
+   */
+  readonly listed?: boolean;
 }
 
 /** How long a connector's state key is kept; see `ConnectorState.set`. */
@@ -182,8 +189,10 @@ export interface ConnectorHost {
   typing(t: RemoteTyping): Promise<void>;
   /**
    * The user's status changed. Offline takes their puppet out of every room
-   * (unavailable); online, idle or dnd seats it again in the rooms of the
-   * channels it was last reported a member of (`memberPresence`, `membership`).
+   * (unavailable), but for a member seated because they spoke or joined while
+   * not known present, for whom it changes nothing; online, idle or dnd seats
+   * it again in the rooms of the channels it was last reported a member of
+   * (`memberPresence`, `membership`).
    */
   presence(user: RemoteUser, presence: RemotePresence): Promise<void>;
   /**
@@ -192,12 +201,19 @@ export interface ConnectorHost {
    * idle or dnd (up to the room's cap, most recently active first), and takes
    * it out when they go offline. A connector reports each member it learns is
    * present (at start, as they come online, when a channel is linked); members
-   * it reports offline, or never reports, are not seated until they speak.
+   * it reports offline, or never reports, are not seated until they speak or
+   * join the channel.
    */
   memberPresence(channel: string, user: RemoteUser, presence: RemotePresence): Promise<void>;
   /** The user's display name or avatar changed. */
   profile(user: RemoteUser): Promise<void>;
-  /** A user joined or left a channel (kicked or banned: their puppet leaves the rooms saying so). */
+  /**
+   * A user joined or left a channel (kicked or banned: their puppet leaves the
+   * rooms saying so). One who joins is evidently there: seated even while
+   * reported offline, and an "offline" that changes nothing keeps them seated
+   * (a reported online, idle or dnd, then offline, takes them out). A member
+   * already in the channel is reported as a "join" with `listed`.
+   */
   membership(channel: string, user: RemoteUser, kind: MembershipKind, details?: MembershipDetails): Promise<void>;
   /** A remote user read a channel up to a message. */
   read(r: RemoteRead): Promise<void>;

@@ -944,9 +944,12 @@ export class RemoteToXmpp implements ConnectorHost {
     const { puppet } = await this.ctx.puppets.ensure(user);
     const status = departureStatus(kind, details);
     for (const room of this.ctx.links.roomsOf(channel)) {
-      if (kind === "join") {
-        // A member who joins is seated like any present member: while not offline, within the room's cap.
+      if (kind === "join" && details.listed === true) {
+        // Already in the channel: seated like any member, while their reported presence (unknown: present) is not offline.
         this.seatLater(room, puppet, puppet.presence ?? { status: "online" });
+      } else if (kind === "join") {
+        // Just joined: evidently there, seated (within the room's cap) whatever their last reported presence.
+        this.roomPresence.joined(room, puppet).catch(this.roomChangeFailed("presence", room, puppet));
       } else {
         this.roomPresence.forget(room, puppet.local);
         // After any seating of this member still queued for the room (a join just before, say).

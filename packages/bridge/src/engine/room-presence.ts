@@ -7,13 +7,17 @@
  * seated) and the others wait for a seat, so a guild of 100,000 members does
  * not flood a room.
  *
- * A member who speaks while not known present (reported offline, or not
- * reported at all) sits in the room because they spoke, and an "offline" for
- * them changes nothing: they stay seated until a real change (a reported
- * present status, then offline) or a seat eviction. A network may repeat
- * "offline" after every message (Synapse does for a user whose client does
- * not sync: the message bumps their last activity), and taking the puppet out
- * each time would show the room a leave and a join around every message.
+ * A member who speaks or joins the channel while not known present (reported
+ * offline, or not reported at all) is evidently there: they sit in the room
+ * because they acted, and an "offline" for them changes nothing: they stay
+ * seated until a real change (a reported present status, then offline), a
+ * departure or a seat eviction. A network may repeat "offline" after every
+ * action (Synapse does for a user whose client does not sync: a message or a
+ * join bumps their last activity), and taking the puppet out each time would
+ * show the room a leave and a join around every message, and a member who
+ * just joined leaving again. A member listed as already in the channel (at
+ * start, or when it is linked) is no such evidence: they are seated by their
+ * reported presence like any member (`report`).
  *
  * Each room's changes run one after the other, so two presences of one room
  * never race for the last seat.
@@ -80,12 +84,12 @@ export class RoomPresence {
    */
   private readonly memberships = new Map<string, string | Set<string>>();
   /**
-   * room -> members seated because they spoke there while not known present
-   * (see the class comment): an "offline" for them is no change. Entries
-   * that are no longer seated are dropped past the cap, so at most about the
-   * cap per room; a room's set is removed when empty.
+   * room -> members seated because they spoke there or joined its channel
+   * while not known present (see the class comment): an "offline" for them is
+   * no change. Entries that are no longer seated are dropped past the cap, so
+   * at most about the cap per room; a room's set is removed when empty.
    */
-  private readonly spokeAbsent = new Map<string, Set<string>>();
+  private readonly actedAbsent = new Map<string, Set<string>>();
   /** room -> the tail of its chain of changes; removed when the chain runs dry. */
   private readonly lanes = new Map<string, Promise<void>>();
   /** Seats being taken now, and the rooms' lanes waiting for a turn (at most one per room). */
@@ -119,8 +123,8 @@ export class RoomPresence {
     this.remember(puppet.local, room);
     return this.inLane(room, async () => {
       if (presence.status === "offline") {
-        // Still absent, as when they spoke: nothing changed, the seat their message took stays.
-        if (this.spokeAbsent.get(room)?.has(puppet.local) && this.isSeated(room, puppet.local)) return;
+        // Still absent, as when they spoke or joined: nothing changed, the seat they took stays.
+        if (this.actedAbsent.get(room)?.has(puppet.local) && this.isSeated(room, puppet.local)) return;
         this.unmarkAbsent(room, puppet.local);
         this.present.get(room)?.delete(puppet.local);
         if (this.isSeated(room, puppet.local)) await this.o.seating.leave(puppet.local, room);
@@ -128,8 +132,32 @@ export class RoomPresence {
         return;
       }
       // Reported present: an "offline" after this is a real change, and takes the puppet out. A member taken
-      // to be present (joined the channel) whose presence the network never said is still not known present.
+      // to be present (listed in the channel) whose presence the network never said is still not known present.
       if (puppet.presence !== undefined) this.unmarkAbsent(room, puppet.local);
+      const members = this.membersOf(room);
+      if (!members.has(puppet.local)) members.set(puppet.local, 0);
+      if (this.isSeated(room, puppet.local)) {
+        await this.o.seating.announce(puppet, room);
+        return;
+      }
+      await this.admit(room, puppet);
+    });
+  }
+
+  /**
+   * `puppet` just joined the channel of `room`: evidently there, whatever
+   * their last reported presence, so seated (within the cap, waiting for a
+   * seat like a member reported present when the room is full). Not known
+   * present (reported offline, or not reported at all), they keep the seat
+   * through "offline" reports that change nothing, as one who spoke does.
+   */
+  joined(room: string, puppet: Puppet): Promise<void> {
+    this.remember(puppet.local, room);
+    return this.inLane(room, async () => {
+      // Marked on the lane: an "offline" queued before the join must not clear the mark the join sets.
+      const status = puppet.presence?.status;
+      if (status === undefined || status === "offline") this.markAbsent(room, puppet.local);
+      else this.unmarkAbsent(room, puppet.local);
       const members = this.membersOf(room);
       if (!members.has(puppet.local)) members.set(puppet.local, 0);
       if (this.isSeated(room, puppet.local)) {
@@ -162,7 +190,7 @@ export class RoomPresence {
   spoke(room: string, puppet: Puppet): Promise<void> {
     this.remember(puppet.local, room);
     this.membersOf(room).set(puppet.local, Date.now());
-    // Not known present: reported offline, or not reported at all (a member seated on joining the channel is
+    // Not known present: reported offline, or not reported at all (a member seated as listed in the channel is
     // taken to be present, but the network has said nothing yet: its first "offline" is no change either).
     const status = puppet.presence?.status;
     if (status === undefined || status === "offline") this.markAbsent(room, puppet.local);
@@ -201,12 +229,12 @@ export class RoomPresence {
     setBounded(this.memberships, local, kept, KNOWN_MEMBERS);
   }
 
-  /** `local` sits in `room` because they spoke there while not known present. */
+  /** `local` sits in `room` because they spoke there or joined its channel while not known present. */
   private markAbsent(room: string, local: string): void {
-    let members = this.spokeAbsent.get(room);
+    let members = this.actedAbsent.get(room);
     if (!members) {
       members = new Set();
-      this.spokeAbsent.set(room, members);
+      this.actedAbsent.set(room, members);
     }
     members.add(local);
     if (members.size <= this.o.maxOccupants) return;
@@ -215,17 +243,17 @@ export class RoomPresence {
   }
 
   private unmarkAbsent(room: string, local: string): void {
-    const members = this.spokeAbsent.get(room);
-    if (members?.delete(local) && members.size === 0) this.spokeAbsent.delete(room);
+    const members = this.actedAbsent.get(room);
+    if (members?.delete(local) && members.size === 0) this.actedAbsent.delete(room);
   }
 
   /**
    * Takes a seated puppet out to make room for another. A member seated
-   * because they spoke while not known present does not wait for a seat
-   * again: they are not known present.
+   * because they spoke or joined while not known present does not wait for a
+   * seat again: they are not known present.
    */
   private async evict(room: string, local: string): Promise<void> {
-    if (this.spokeAbsent.get(room)?.has(local)) {
+    if (this.actedAbsent.get(room)?.has(local)) {
       this.unmarkAbsent(room, local);
       this.present.get(room)?.delete(local);
     }
@@ -270,8 +298,11 @@ export class RoomPresence {
     } finally {
       this.endTurn();
     }
+    // The join said "available": only away, dnd or a status text is worth a presence more. One not known
+    // present (seated as they joined or spoke while offline) is shown available, as the join did.
     const status = puppet.presence?.status ?? "online";
-    if (status !== "online" || puppet.presence?.message !== undefined) await this.o.seating.announce(puppet, room);
+    const plain = status === "online" || status === "offline";
+    if (!plain || puppet.presence?.message !== undefined) await this.o.seating.announce(puppet, room);
   }
 
   /** Takes the room back to the cap, least active first, never `keep`. */

@@ -282,7 +282,7 @@ export class ReferenceConnector implements Connector {
     if (!host) return;
     for (const id of this.net.api.members(link.channel)) {
       const u = this.net.api.user(id);
-      if (u) await host.membership(link.channel, this.remoteUser(u), "join");
+      if (u) await host.membership(link.channel, this.remoteUser(u), "join", { listed: true });
     }
   }
 
