@@ -1,6 +1,7 @@
 /**
  * Direct messages: an XMPP user writes to a Discord user's puppet JID, the
- * Discord user gets it as a bot DM marked with the sender, and their answer
+ * Discord user gets it as a bot DM marked with the sender (and the XMPP user
+ * the XEP-0184 receipt they asked for, once Discord has it), and their answer
  * comes back from the puppet; a DM nobody can be routed to is answered
  * politely and dropped.
  */
@@ -31,7 +32,14 @@ describe("direct messages", () => {
 
   it("carries an XMPP user's chat to the Discord user as a bot DM marked with the sender", async () => {
     const id = stanzaId("dm");
-    await h.alice.send(buildMessage({ type: "chat", to: puppet, id, body: "psst, *now*" }));
+    // XEP-0184: the puppet answers the request once Discord has the DM.
+    const receipt = h.alice.waitFor(isMessage((m) => m.receipt?.id === id && (m.from ?? "").startsWith(`${puppet}/`)));
+    await h.alice.send(buildMessage({ type: "chat", to: puppet, id, body: "psst, *now*", receiptRequest: true }));
+    await receipt;
+    assert.ok(
+      h.fake.dmMessages(h.bob.id).some((m) => m.content.endsWith("psst, **now**")),
+      "Discord had the DM before the receipt",
+    );
     const dm = await h.fake.waitFor(
       () => h.fake.dmMessages(h.bob.id).find((m) => m.content.endsWith("psst, **now**")),
       {

@@ -53,7 +53,6 @@ export const BASE_PUPPET_FEATURES = [
   NS.discoInfo,
   NS.ping,
   NS.chatStates,
-  NS.receipts,
   NS.correction,
   NS.retract,
   NS.reactions,

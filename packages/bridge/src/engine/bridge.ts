@@ -36,7 +36,7 @@ import { connectorStateIn } from "../store/connector-state.ts";
 import { type BridgeStore, openStore, StoreRetention } from "../store/index.ts";
 import { mediaAvatarHost } from "./avatar-host.ts";
 import type { EngineContext } from "./context.ts";
-import { DirectChats } from "./direct-chats.ts";
+import { DirectChats, directChatFeatures } from "./direct-chats.ts";
 import { EchoGuard } from "./echo-guard.ts";
 import { LateBound } from "./late-bound.ts";
 import { EngineMediaRelay } from "./media-relay.ts";
@@ -177,6 +177,7 @@ export class Bridge {
     const disco = new DiscoResponder({
       domain,
       gateway: { type: network, name: o.connector.displayName },
+      puppetFeatures: directChatFeatures(o.connector),
       puppetExists: (local) => this.puppets.has(local),
     });
     disco.install(this.router);

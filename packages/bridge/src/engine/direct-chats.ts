@@ -30,6 +30,22 @@
  * the same id and origin-id (clients that dedupe by them show it once): a DM
  * is delivered at least once, never lost silently. Corrections, retractions
  * and reactions in DMs are still sent once, without this confirmation.
+ *
+ * The other way, a DM from an XMPP user, the bridge cannot make safe: the
+ * server hands it over a stream without acknowledgements, so a bridge killed
+ * before the network took it loses it, and the user's archive is not the
+ * bridge's to read it from again. What the sender can have is the truth: a
+ * DM asking for an XEP-0184 receipt is answered from the puppet (to the
+ * sender's full JID, with the message's id) only once its delivery job ended
+ * delivered, every part sent; not while it is retried, never when it is
+ * dead-lettered (the sender gets an error then). One answer per stanza that
+ * asks: retries and parts do not multiply it, and a message come again with
+ * an id already delivered (a client sending it again) is answered again. A
+ * correction asking for one is answered once every part's edit went through;
+ * a correction is not retried, so a refused one is answered by neither a
+ * receipt nor an error. Retractions and reactions are not answered. Puppets
+ * advertise the feature only where the network carries DMs
+ * (`directChatFeatures`); groupchat never comes here (XEP-0184 §5.2).
  */
 
 import {
@@ -46,7 +62,7 @@ import {
   stripFallback,
 } from "@parley/stanza";
 import { setBounded } from "../connector/bounded-map.ts";
-import type { RemoteMessage, XmppSender } from "../connector/connector.ts";
+import type { Connector, RemoteMessage, XmppSender } from "../connector/connector.ts";
 import { supports } from "../connector/supports.ts";
 import { TransientError } from "../delivery/index.ts";
 import { fromStyling, type RichText, toStyling } from "../format/index.ts";
@@ -72,6 +88,15 @@ const REACTION_COUNT_TTL_MS = 30 * 24 * 3600_000;
 
 /** How long the user's server has to answer the ping that follows a direct message. */
 const SERVER_ANSWER_MS = 15_000;
+
+/**
+ * What puppets advertise in disco#info (and so in their caps) for direct
+ * messages: XEP-0184 receipts, which they answer, where the network carries
+ * direct messages at all.
+ */
+export function directChatFeatures(connector: Connector): readonly string[] {
+  return supports(connector, "directMessages") ? [NS.receipts] : [];
+}
 
 /** The domain of a JID (`user@domain/resource`). */
 function domainOf(jid: string): string {
@@ -520,7 +545,7 @@ export class DirectChats {
     if (m.replace) {
       const r = await find(m.replace.id);
       if (r?.direction !== "to-remote" || !supports(connector, "edits")) return;
-      await this.parts.edit({
+      const edited = await this.parts.edit({
         userId: puppet.remoteId,
         sender,
         parts: await partsOf(r, m.replace.id),
@@ -529,6 +554,7 @@ export class DirectChats {
         text: fromStyling(m.body ?? "", m.references),
         ...keyFor("edit"),
       });
+      if (edited) await this.acknowledge(m, puppet);
       return;
     }
     if (m.retract) {
@@ -581,7 +607,32 @@ export class DirectChats {
     });
     if (outcome.status === "dead") {
       await this.bounce(el, "recipient-unavailable", `could not deliver to ${connector.displayName}`);
+      return;
     }
+    // Delivered now, every part; or delivered before, the same message come again (its sender asks again).
+    await this.acknowledge(m, puppet);
+  }
+
+  /**
+   * The XEP-0184 receipt `m` asked for, from the puppet to the sender's full
+   * JID: only once the network has the message (see the top of this file).
+   * Not for a message without an id (the receipt names it), and never in
+   * groupchat (XEP-0184 §5.2), which does not come here.
+   */
+  private async acknowledge(m: Message, puppet: Puppet): Promise<void> {
+    if (!m.receiptRequest || m.id === undefined || m.from === undefined) return;
+    if (m.type !== "chat" && m.type !== "normal") return;
+    await this.ctx.send(
+      buildMessage({
+        type: m.type,
+        id: stanzaIdFor(`receipt ${this.ctx.network} ${m.from} ${m.id}`, this.ctx.domain),
+        from: this.puppetJid(puppet),
+        to: m.from,
+        receipt: { id: m.id },
+        // Kept for a sender who went offline meanwhile (a delivery may be retried for minutes).
+        hints: ["store"],
+      }),
+    );
   }
 
   /**

@@ -109,13 +109,17 @@ export class DirectParts {
     return { channel: sent.channel, id: sent.id };
   }
 
-  /** Edits each part of the text to the correction's; sends the parts it needs more of, removes those it needs fewer of. */
-  async edit(e: DirectEdit): Promise<void> {
+  /**
+   * Edits each part of the text to the correction's; sends the parts it needs
+   * more of, removes those it needs fewer of. Resolves true once the network
+   * took all of it, false when there was nothing to edit.
+   */
+  async edit(e: DirectEdit): Promise<boolean> {
     const connector = this.ctx.connector;
-    if (!supports(connector, "edits")) return;
+    if (!supports(connector, "edits")) return false;
     const edit = connector.edit.bind(connector);
     const first = e.parts[0];
-    if (first === undefined) return;
+    if (first === undefined) return false;
     const old = e.parts.filter((r) => (r.part ?? 0) >= 0);
     const limits = connector.directLimits?.({ userId: e.userId, sender: e.sender });
     const cut = cutText(e.text, limits, this.ctx.limits.maxPostsPerMessage);
@@ -158,6 +162,7 @@ export class DirectParts {
         await edit({ channel: dmChannel(r), id: r.remoteId, sender: e.sender, text: BLANKED, ...keyOf(i) });
       }
     }
+    return true;
   }
 
   /** Deletes every part of a direct message, the first first. */
