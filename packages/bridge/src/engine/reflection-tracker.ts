@@ -188,7 +188,7 @@ export class ReflectionTracker {
   private settle(id: string, p: Pending, how: SettledReflection["how"], stanzaId?: string): void {
     if (p.key === undefined || !this.o.onSettled) return;
     try {
-      this.o.onSettled({ id, key: p.key, how, ...(stanzaId !== undefined && { stanzaId }) });
+      this.o.onSettled(stanzaId !== undefined ? { id, key: p.key, how, stanzaId } : { id, key: p.key, how });
     } catch (e) {
       this.logger.warn("onSettled threw", { id, error: e instanceof Error ? e.message : String(e) });
     }
