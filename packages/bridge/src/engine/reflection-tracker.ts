@@ -243,6 +243,8 @@ export class ReflectionTracker {
    * waits for it, so as not to overtake what is sent again.
    */
   resending(room: string, sender: string): Promise<unknown> | undefined {
+    // Asked before every message sent: without any refusal being acted on, no key is made to look up.
+    if (this.chains.size === 0) return undefined;
     return this.chains.get(senderKey(room, sender));
   }
 
