@@ -25,7 +25,7 @@ interface CpuProfile {
 
 const LEFT_OUT = new Set(["(idle)"]);
 
-function shortUrl(url: string): string {
+export function shortUrl(url: string): string {
   return url.replace(/^file:\/\/.*?\/(packages|apps)\//, "$1/").replace(/^.*\/node_modules\//, "");
 }
 

@@ -36,6 +36,7 @@ import {
 } from "@parley/testkit";
 import { createLogger } from "../src/ops/logger.ts";
 import { benchSettings } from "./bench-settings.ts";
+import { burstHeapProfiler } from "./burst-heap-profile.ts";
 import { burstProfiler } from "./burst-profile.ts";
 import { runBurst } from "./burst-run.ts";
 import { CeilingSide } from "./ceiling-side.ts";
@@ -124,7 +125,9 @@ async function main(cleanup: BenchCleanup): Promise<void> {
       return c;
     },
     subject: async (r) => {
-      const window = burstProfiler(process.env.PARLEY_BENCH_CPU_PROFILE, `engine-${r}`, settings.messages);
+      const window =
+        burstProfiler(process.env.PARLEY_BENCH_CPU_PROFILE, `engine-${r}`, settings.messages) ??
+        burstHeapProfiler(process.env.PARLEY_BENCH_HEAP_PROFILE, `engine-${r}`);
       const e = await runBurst({ ...common, side: engine, room: room("engine", r), tag: `e${r}`, window });
       progress(describeRun("engine", r, e, note(e)));
       return e;

@@ -60,9 +60,14 @@ export class OutboundQueue {
   }
 
   /** Queues `data`; resolves when it has been written to a socket. Waits for room when the queue is full. */
-  async push(data: string): Promise<void> {
+  push(data: string): Promise<void> {
     const bytes = Buffer.byteLength(data);
-    if (!this.hasRoom(bytes)) await this.waitForRoom(bytes);
+    // With room (the usual case) queued at once: one promise per stanza, no async step before it is in line.
+    if (this.hasRoom(bytes)) return this.enter(data, bytes);
+    return this.waitForRoom(bytes).then(() => this.enter(data, bytes));
+  }
+
+  private enter(data: string, bytes: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.items.push({ data, bytes, resolve, reject });
       this.bytesQueued += bytes;

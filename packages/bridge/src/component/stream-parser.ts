@@ -118,8 +118,8 @@ export class StreamParser {
       return;
     }
     const el = new Element(name);
-    el.attrs = ownAttributes(attrs);
-    this.stanzaChars = (this.open.length === 0 ? 0 : this.stanzaChars) + name.length + attributeChars(attrs);
+    el.attrs = attrs;
+    this.stanzaChars = (this.open.length === 0 ? 0 : this.stanzaChars) + name.length + ownAttributes(attrs);
     if (this.open.length === 0) {
       this.open.push(el);
       if (this.stanzaChars > this.limits.maxStanzaLength) this.skip(this.tooLong());
@@ -206,14 +206,18 @@ function own(s: string): string {
   return s.length < 13 ? s : ` ${s}`.slice(1);
 }
 
-function ownAttributes(attrs: Record<string, string>): Record<string, string> {
-  for (const key of Object.keys(attrs)) attrs[key] = own(attrs[key] as string);
-  return attrs;
-}
-
-function attributeChars(attrs: Record<string, string>): number {
+/**
+ * Makes each value of `attrs` a string of its own (`own`), in place, and
+ * returns the characters of its names and values: one pass, no array of
+ * pairs per element.
+ */
+function ownAttributes(attrs: Record<string, string>): number {
   let n = 0;
-  for (const [k, v] of Object.entries(attrs)) n += k.length + v.length;
+  for (const key of Object.keys(attrs)) {
+    const value = own(attrs[key] as string);
+    attrs[key] = value;
+    n += key.length + value.length;
+  }
   return n;
 }
 

@@ -12,6 +12,7 @@
  * bounded memory and never holds up another key. A task pushed to an idle
  * line starts at once, inside `push`.
  */
+import { Fifo } from "../delivery/fifo.ts";
 
 export interface OrderedLinesOptions {
   /** Tasks waiting or running per key before new ones are refused (default 10,000; `Infinity` for no bound). */
@@ -24,11 +25,22 @@ export interface OrderedLinesOptions {
 
 export type OrderedTask = () => Promise<void> | void;
 
+/** A task in its line, with whoever waits for it to have run (`run`, `idle`). */
+interface Queued {
+  readonly task: OrderedTask;
+  readonly what: string | undefined;
+  ran?: Array<() => void>;
+}
+
+/**
+ * A key's tasks, the running one first. A line costs one entry per task
+ * waiting, not a promise and a closure each: a connector handed a backlog of
+ * thousands of events holds them all here at once.
+ */
 interface Line {
-  /** Tasks waiting or running. */
-  length: number;
-  /** Settles once the last task pushed so far has run. */
-  tail: Promise<void>;
+  readonly tasks: Fifo<Queued>;
+  /** The last task pushed so far (what `idle` waits for). */
+  last: Queued;
 }
 
 export class OrderedLines {
@@ -62,8 +74,10 @@ export class OrderedLines {
    * threw: that went to `onError`), or false at once when the line was full.
    */
   run(key: string, task: OrderedTask, what?: string): Promise<boolean> {
-    const ran = this.enqueue(key, task, what);
-    return ran === undefined ? Promise.resolve(false) : ran.then(() => true);
+    const { promise, resolve } = Promise.withResolvers<boolean>();
+    // Told before it may start: a task pushed to an idle line runs (and may finish) inside `enqueue`.
+    if (this.enqueue(key, task, what, () => resolve(true)) === undefined) resolve(false);
+    return promise;
   }
 
   /**
@@ -72,7 +86,9 @@ export class OrderedLines {
    * that long at most).
    */
   async idle(withinMs?: number): Promise<void> {
-    const drained = Promise.allSettled([...this.lines.values()].map((line) => line.tail));
+    const drained = Promise.all(
+      [...this.lines.values()].map((line) => new Promise<void>((resolve) => whenRan(line.last, resolve))),
+    );
     if (withinMs === undefined) {
       await drained;
       return;
@@ -82,36 +98,60 @@ export class OrderedLines {
     clearTimeout(timer);
   }
 
-  private enqueue(key: string, task: OrderedTask, what: string | undefined): Promise<void> | undefined {
+  private enqueue(key: string, task: OrderedTask, what: string | undefined, told?: () => void): Queued | undefined {
+    const queued: Queued = told === undefined ? { task, what } : { task, what, ran: [told] };
     const line = this.lines.get(key);
     if (line === undefined) {
-      const fresh: Line = { length: 1, tail: Promise.resolve() };
+      const fresh: Line = { tasks: new Fifo<Queued>(), last: queued };
+      fresh.tasks.push(queued);
       this.lines.set(key, fresh);
       this.queued++;
-      fresh.tail = this.step(key, fresh, task, what);
-      return fresh.tail;
+      void this.drain(key, fresh);
+      return queued;
     }
-    if (line.length >= this.maxPerKey) {
+    if (line.tasks.length >= this.maxPerKey) {
       this.o.onOverflow?.(key, what);
       return undefined;
     }
-    line.length++;
+    line.tasks.push(queued);
+    line.last = queued;
     this.queued++;
-    const next = () => this.step(key, line, task, what);
-    // Runs after the task before it, even if reporting that one's failure threw.
-    line.tail = line.tail.then(next, next);
-    return line.tail;
+    return queued;
   }
 
-  private async step(key: string, line: Line, task: OrderedTask, what: string | undefined): Promise<void> {
-    try {
-      await task();
-    } catch (e) {
-      this.o.onError(key, e, what);
-    } finally {
-      line.length--;
+  /**
+   * Runs a line's tasks, one after another, until it is empty; the first
+   * starts at once (inside `push`). A task stays at the head of its line while
+   * it runs, so that it counts toward the bound.
+   */
+  private async drain(key: string, line: Line): Promise<void> {
+    for (let queued = line.tasks.peek(); queued !== undefined; queued = line.tasks.peek()) {
+      try {
+        const running = queued.task();
+        if (running !== undefined) await running;
+      } catch (e) {
+        this.reportError(key, e, queued.what);
+      }
+      line.tasks.shift();
       this.queued--;
-      if (line.length === 0 && this.lines.get(key) === line) this.lines.delete(key);
+      if (queued.ran !== undefined) for (const told of queued.ran) told();
+    }
+    if (this.lines.get(key) === line) this.lines.delete(key);
+  }
+
+  private reportError(key: string, e: unknown, what: string | undefined): void {
+    try {
+      this.o.onError(key, e, what);
+    } catch (thrown) {
+      // `onError` must not throw; one that does is a bug, shown as one, and the line goes on all the same.
+      queueMicrotask(() => {
+        throw thrown;
+      });
     }
   }
+}
+
+function whenRan(queued: Queued, told: () => void): void {
+  queued.ran ??= [];
+  queued.ran.push(told);
 }

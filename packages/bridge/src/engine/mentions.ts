@@ -8,6 +8,21 @@ import { type Block, type Inline, type MentionTarget, type RichText, toPlainText
 
 type Resolve = (target: MentionTarget, name: string) => { target: MentionTarget; name: string } | undefined;
 
+/**
+ * `list` with `f` applied to each item: the same array when `f` changed none
+ * (most messages mention nobody, and are not copied).
+ */
+function mapList<T>(list: T[], f: (item: T) => T): T[] {
+  let out: T[] | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i] as T;
+    const mapped = f(item);
+    if (out === undefined && mapped !== item) out = list.slice(0, i);
+    out?.push(mapped);
+  }
+  return out ?? list;
+}
+
 function mapInline(n: Inline, f: Resolve): Inline {
   switch (n.type) {
     case "mention": {
@@ -18,10 +33,14 @@ function mapInline(n: Inline, f: Resolve): Inline {
     case "italic":
     case "underline":
     case "strike":
-    case "spoiler":
-      return { type: n.type, children: n.children.map((c) => mapInline(c, f)) };
-    case "link":
-      return { type: "link", url: n.url, children: n.children.map((c) => mapInline(c, f)) };
+    case "spoiler": {
+      const children = mapList(n.children, (c) => mapInline(c, f));
+      return children === n.children ? n : { type: n.type, children };
+    }
+    case "link": {
+      const children = mapList(n.children, (c) => mapInline(c, f));
+      return children === n.children ? n : { type: "link", url: n.url, children };
+    }
     default:
       return n;
   }
@@ -29,22 +48,35 @@ function mapInline(n: Inline, f: Resolve): Inline {
 
 function mapBlock(b: Block, f: Resolve): Block {
   switch (b.type) {
-    case "paragraph":
-      return { type: "paragraph", children: b.children.map((c) => mapInline(c, f)) };
-    case "heading":
-      return { type: "heading", level: b.level, children: b.children.map((c) => mapInline(c, f)) };
-    case "quote":
-      return { type: "quote", children: b.children.map((c) => mapBlock(c, f)) };
-    case "list":
-      return { ...b, items: b.items.map((item) => item.map((c) => mapBlock(c, f))) };
+    case "paragraph": {
+      const children = mapList(b.children, (c) => mapInline(c, f));
+      return children === b.children ? b : { type: "paragraph", children };
+    }
+    case "heading": {
+      const children = mapList(b.children, (c) => mapInline(c, f));
+      return children === b.children ? b : { type: "heading", level: b.level, children };
+    }
+    case "quote": {
+      const children = mapList(b.children, (c) => mapBlock(c, f));
+      return children === b.children ? b : { type: "quote", children };
+    }
+    case "list": {
+      const items = mapList(b.items, (item) => mapList(item, (c) => mapBlock(c, f)));
+      return items === b.items ? b : { ...b, items };
+    }
     default:
       return b;
   }
 }
 
-/** A copy of `doc` with every mention passed through `resolve` (undefined keeps it as it is). */
+/**
+ * `doc` with every mention passed through `resolve` (undefined keeps it as it
+ * is): a copy where a mention changed, else `doc` itself (what is unchanged
+ * is shared, never copied).
+ */
 export function mapMentions(doc: RichText, resolve: Resolve): RichText {
-  return { blocks: doc.blocks.map((b) => mapBlock(b, resolve)) };
+  const blocks = mapList(doc.blocks, (b) => mapBlock(b, resolve));
+  return blocks === doc.blocks ? doc : { blocks };
 }
 
 /** Whether a rich text has no visible content. */

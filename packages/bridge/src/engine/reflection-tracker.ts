@@ -188,7 +188,7 @@ export class ReflectionTracker {
   private settle(id: string, p: Pending, how: SettledReflection["how"], stanzaId?: string): void {
     if (p.key === undefined || !this.o.onSettled) return;
     try {
-      this.o.onSettled({ id, key: p.key, how, ...(stanzaId !== undefined && { stanzaId }) });
+      this.o.onSettled(stanzaId !== undefined ? { id, key: p.key, how, stanzaId } : { id, key: p.key, how });
     } catch (e) {
       this.logger.warn("onSettled threw", { id, error: e instanceof Error ? e.message : String(e) });
     }
@@ -243,6 +243,8 @@ export class ReflectionTracker {
    * waits for it, so as not to overtake what is sent again.
    */
   resending(room: string, sender: string): Promise<unknown> | undefined {
+    // Asked before every message sent: without any refusal being acted on, no key is made to look up.
+    if (this.chains.size === 0) return undefined;
     return this.chains.get(senderKey(room, sender));
   }
 

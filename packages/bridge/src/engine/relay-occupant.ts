@@ -167,7 +167,9 @@ export class RelayOccupant {
     const s = this.rooms.get(room);
     if (to === this.jidLower) return s?.reader === undefined;
     if (!s || s.reader === undefined || el.attrs.type !== "groupchat") return undefined;
-    return to === this.readingJid(room).toLowerCase() ? true : undefined;
+    // `readingJid` for a room known to be read by a puppet, without looking the room up again.
+    const reading = this.options.puppetJid ? this.options.puppetJid(s.reader) : this.jid;
+    return to === reading.toLowerCase() ? true : undefined;
   }
 
   /**

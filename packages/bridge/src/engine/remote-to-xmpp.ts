@@ -69,8 +69,8 @@ const DELAY_THRESHOLD_MS = 5_000;
 
 const DAY_MS = 86_400_000;
 
-/** A delivery the queue refused (it is closing): `queued` says so. */
-const NOT_QUEUED = () => undefined;
+/** What a message without attachments adds to its text: nothing (shared, never written to). */
+const NO_PARTS: ReadonlyArray<{ url: string } | { notice: string }> = [];
 
 const SHOW: Record<RemotePresence["status"], PresenceShow | undefined> = {
   online: undefined,
@@ -196,7 +196,26 @@ export class RemoteToXmpp implements ConnectorHost {
    * away from its archive: written first, this could push that out of a
    * bounded archive (the join itself may start such a catch-up).
    */
-  private async readyToSend(p: Puppet, room: string): Promise<void> {
+  private readyToSend(p: Puppet, room: string): Promise<void> | undefined {
+    // The usual case, nothing to wait for (no refusal being acted on, the puppet in, no archive being read):
+    // settled at once, without a promise, and the same checks as `waitUntilReady` in the same order.
+    const reflections = this.ctx.reflections;
+    if (
+      reflections.resending(room, p.local) !== undefined ||
+      this.ctx.occupancy.nickIn(room, p.local) === undefined ||
+      this.ctx.catchUp.archiveRead(room) !== undefined
+    ) {
+      return this.waitUntilReady(p, room);
+    }
+    const seated = this.roomPresence.spoke(room, p);
+    if (seated === undefined) return undefined;
+    return seated.then(() =>
+      reflections.resending(room, p.local) === undefined ? undefined : this.waitUntilReady(p, room),
+    );
+  }
+
+  /** `readyToSend` when something is to be waited for. */
+  private async waitUntilReady(p: Puppet, room: string): Promise<void> {
     for (;;) {
       const resending = this.ctx.reflections.resending(room, p.local);
       if (resending) {
@@ -247,7 +266,7 @@ export class RemoteToXmpp implements ConnectorHost {
     if (m.direct && directTo === undefined) return this.direct.unrouted(m);
     const { puppet } = await this.ctx.puppets.ensure(m.author);
     const text = this.resolveMentions(m.text);
-    const parts = await this.attachmentParts(m);
+    const parts = m.attachments !== undefined && m.attachments.length > 0 ? await this.attachmentParts(m) : NO_PARTS;
     if (directTo !== undefined) {
       await this.direct.toXmpp(m, directTo, puppet, text, parts);
       return;
@@ -276,7 +295,7 @@ export class RemoteToXmpp implements ConnectorHost {
     m: RemoteMessage,
     puppet: Puppet,
     text: RemoteMessage["text"],
-    parts: Array<{ url: string } | { notice: string }>,
+    parts: ReadonlyArray<{ url: string } | { notice: string }>,
     room: string,
     received: number,
     firstTime: boolean,
@@ -293,8 +312,9 @@ export class RemoteToXmpp implements ConnectorHost {
     const xmppThread =
       m.thread === undefined || m.thread === m.id ? m.thread : await this.threads.toXmpp(room, m.channel, m.thread);
     const thread = xmppThread !== undefined ? { thread: { id: xmppThread } } : {};
-    const bodyParts = parts.filter((p): p is { notice: string } => "notice" in p).map((p) => p.notice);
-    const files = parts.filter((p): p is { url: string } => "url" in p);
+    const bodyParts =
+      parts.length === 0 ? [] : parts.filter((p): p is { notice: string } => "notice" in p).map((p) => p.notice);
+    const files = parts.length === 0 ? [] : parts.filter((p): p is { url: string } => "url" in p);
     let mainText = text;
     if (bodyParts.length > 0) {
       mainText = {
@@ -373,7 +393,7 @@ export class RemoteToXmpp implements ConnectorHost {
       if (this.inFlightWrites > MAX_WRITES_IN_FLIGHT) await unconfirmed.catch(() => undefined);
       // Not awaited: the lane keeps the order, and the connector goes on with its next event.
       // Producers still slow down when the queue is full.
-      await this.ctx.delivery.waitForRoom();
+      if (!this.ctx.delivery.hasRoom) await this.ctx.delivery.waitForRoom();
       const outcome = this.ctx.delivery.enqueue({
         key,
         lane,
@@ -383,15 +403,19 @@ export class RemoteToXmpp implements ConnectorHost {
         run: async () => {
           await recorded;
           await unconfirmed;
-          await this.readyToSend(puppet, room);
+          const ready = this.readyToSend(puppet, room);
+          if (ready !== undefined) await ready;
           await this.sendTracked(key, id, room, el, puppet, xml);
           return id;
         },
       });
-      this.queued(key, outcome);
-      void outcome.then((o) => {
-        if (o.status === "sent") this.ctx.metrics.relayed(this.network, "to-xmpp", Date.now() - received);
-      }, NOT_QUEUED);
+      // One handler for both ends (`queued` says a refusal): a message's outcome is not followed twice.
+      outcome.then(
+        (o) => {
+          if (o.status === "sent") this.ctx.metrics.relayed(this.network, "to-xmpp", Date.now() - received);
+        },
+        (e: unknown) => this.notQueued(key, e),
+      );
     }
   }
 
@@ -404,16 +428,9 @@ export class RemoteToXmpp implements ConnectorHost {
    * Sends a groupchat stanza and keeps it until the room reflects it, to send
    * it again after a dropped link; the reflection confirms delivery `key`.
    */
-  private async sendTracked(
-    key: string,
-    id: string,
-    room: string,
-    el: Element,
-    puppet: Puppet,
-    xml?: string,
-  ): Promise<void> {
+  private sendTracked(key: string, id: string, room: string, el: Element, puppet: Puppet, xml?: string): Promise<void> {
     this.ctx.reflections.track(id, room, () => this.ctx.send(el, xml), { key, sender: puppet.local });
-    await this.ctx.send(el, xml);
+    return this.ctx.send(el, xml);
   }
 
   /**
@@ -595,12 +612,14 @@ export class RemoteToXmpp implements ConnectorHost {
    * stays there for the next start.
    */
   private queued(key: string, outcome: Promise<unknown>): void {
-    outcome.catch((e: unknown) =>
-      this.logger.warn("a delivery was not queued; what is on record of it goes at the next start", {
-        key,
-        error: describeFailure(e),
-      }),
-    );
+    outcome.catch((e: unknown) => this.notQueued(key, e));
+  }
+
+  private notQueued(key: string, e: unknown): void {
+    this.logger.warn("a delivery was not queued; what is on record of it goes at the next start", {
+      key,
+      error: describeFailure(e),
+    });
   }
 
   async delete(d: RemoteDelete): Promise<void> {

@@ -185,9 +185,10 @@ export class RoomPresence {
    * recently active member, and when its seat takes the room past the cap the
    * least active other puppet leaves. A member not known present (see the
    * class comment) keeps the seat through "offline" reports that change
-   * nothing.
+   * nothing. Returns what to wait for when the seat takes the room past the
+   * cap (the least active leaving), else undefined.
    */
-  spoke(room: string, puppet: Puppet): Promise<void> {
+  spoke(room: string, puppet: Puppet): Promise<void> | undefined {
     this.remember(puppet.local, room);
     this.membersOf(room).set(puppet.local, Date.now());
     // Not known present: reported offline, or not reported at all (a member seated as listed in the channel is
@@ -195,7 +196,7 @@ export class RoomPresence {
     const status = puppet.presence?.status;
     if (status === undefined || status === "offline") this.markAbsent(room, puppet.local);
     else this.unmarkAbsent(room, puppet.local);
-    if (this.o.seating.seatCount(room) <= this.o.maxOccupants) return Promise.resolve();
+    if (this.o.seating.seatCount(room) <= this.o.maxOccupants) return undefined;
     return this.inLane(room, () => this.trim(room, puppet.local));
   }
 

@@ -53,8 +53,10 @@ export function parsePrivilegeGrant(
   el: Element,
 ): { readonly server: string; readonly grant: PrivilegeGrant } | undefined {
   if (el.name !== "message" || el.attrs.type === "error") return undefined;
+  // Every message the bridge receives comes through here: most have no privilege, and need no JID parsed
+  // (nor their children read twice, once per namespace).
+  if (!childOf(el, "privilege")) return undefined;
   const privilege = childOf(el, "privilege", NS_PRIVILEGE) ?? childOf(el, "privilege", NS_PRIVILEGE_1);
-  // Every message the bridge receives comes through here: most have no privilege, and need no JID parsed.
   if (!privilege) return undefined;
   const from = parseJid(el.attrs.from ?? "");
   // Only a server speaks for its users: a privilege from anything with a local part or a resource is not one.

@@ -28,10 +28,9 @@ const TAG_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
  * second SHA-256 for every stanza sent.
  */
 function ownerTag(base: string, owner: string): string {
-  let h = 0x811c9dc5;
-  const s = `${owner.toLowerCase()} ${base}`;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
+  let h = ownerHash(owner);
+  for (let i = 0; i < base.length; i++) {
+    h ^= base.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   let tag = "";
@@ -39,4 +38,19 @@ function ownerTag(base: string, owner: string): string {
     tag += TAG_ALPHABET[(h >>> (i * 5)) & 31];
   }
   return tag;
+}
+
+/** The FNV-1a state after `${owner.toLowerCase()} ` (what every tag of an owner starts from), of the last owner asked. */
+let lastOwner: { readonly owner: string; readonly hash: number } | undefined;
+
+function ownerHash(owner: string): number {
+  if (lastOwner?.owner === owner) return lastOwner.hash;
+  let h = 0x811c9dc5;
+  const s = `${owner.toLowerCase()} `;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  lastOwner = { owner, hash: h };
+  return h;
 }
