@@ -235,12 +235,15 @@ export class SqlStore implements BridgeStore {
     if (id === "") return undefined;
     await this.pendingByRoom.settled(roomKey(network, room));
     const inChannel = channel !== undefined ? " AND channel = ?" : "";
+    // Each side of the OR names a whole index (network, room and the id), so each is looked up in its own.
     const rows = await this.all(
       `SELECT ${MESSAGE_COLUMNS} FROM parley_messages
-       WHERE network = ? AND room = ? AND (stanza_id = ? OR origin_id = ?)${inChannel}
+       WHERE ((network = ? AND room = ? AND stanza_id = ?) OR (network = ? AND room = ? AND origin_id = ?))${inChannel}
        ORDER BY CASE WHEN stanza_id = ? THEN 0 ELSE 1 END, ${PART_ORDER}, created_at
        LIMIT 1`,
-      channel !== undefined ? [network, room, id, id, channel, id] : [network, room, id, id, id],
+      channel !== undefined
+        ? [network, room, id, network, room, id, channel, id]
+        : [network, room, id, network, room, id, id],
     );
     const row = rows[0];
     return row ? messageFromRow(row) : undefined;
@@ -284,13 +287,15 @@ export class SqlStore implements BridgeStore {
     this.open();
     if (!storableIds(network, room, channel, thread)) return undefined;
     await this.pendingByRoom.settled(roomKey(network, room));
-    // The root (by its remote id) or a message in its thread, each found through its own index.
+    // The root (by its remote id) or a message in its thread, each found through its own index. `|| ''` keeps
+    // the second to the thread's index: a bare `xmpp_thread IS NOT NULL` is what the (partial) index of
+    // xmpp_thread is made for, and SQLite would rather scan the channel's threaded messages through it.
     const rows = await this.all(
       `SELECT xmpp_thread, created_at FROM parley_messages
        WHERE network = ? AND remote_id = ? AND room = ? AND channel = ? AND xmpp_thread IS NOT NULL
        UNION ALL
        SELECT xmpp_thread, created_at FROM parley_messages
-       WHERE network = ? AND room = ? AND channel = ? AND thread = ? AND xmpp_thread IS NOT NULL
+       WHERE network = ? AND room = ? AND channel = ? AND thread = ? AND xmpp_thread || '' IS NOT NULL
        ORDER BY created_at
        LIMIT 1`,
       [network, thread, room, channel, network, room, channel, thread],
