@@ -1,9 +1,11 @@
 /**
- * Migration 6 (partial indexes on the message map's optional columns; on
- * SQLite, the delivery ledger and unconfirmed deliveries as WITHOUT ROWID
- * tables) upgrades a database in place: rows written by schema 5 are all
- * still found, by every lookup that uses the rebuilt indexes and tables, and
- * the store goes on writing beside them. On SQLite and a real PostgreSQL.
+ * Migration 6 (partial indexes on the message map's optional columns; the
+ * ledger's trigger that drops a delivery's unconfirmed record once it is
+ * marked; on SQLite, the delivery ledger and unconfirmed deliveries as
+ * WITHOUT ROWID tables) upgrades a database in place: rows written by
+ * schema 5 are all still found, by every lookup that uses the rebuilt
+ * indexes and tables, and the store goes on writing beside them. On SQLite
+ * and a real PostgreSQL.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -95,6 +97,21 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
       await store.confirmDelivery(`to-xmpp discord unreflected ${ROOM}`, "oid-unreflected");
       assert.deepEqual(await store.unconfirmed("discord"), []);
       assert.equal(await store.deliveredResult(`to-xmpp discord unreflected ${ROOM}`), "oid-unreflected");
+
+      // Any mark of a delivery ends its unconfirmed record, in the same statement.
+      await store.recordUnconfirmed({
+        key: "to-xmpp discord again",
+        network: "discord",
+        target: ROOM,
+        sender: "u1",
+        id: "oid-again",
+        data: "<message/>",
+        at: AT + 5,
+        seq: 8,
+      });
+      assert.equal((await store.unconfirmed("discord")).length, 1);
+      await store.markDelivered("to-xmpp discord again", "oid-again");
+      assert.deepEqual(await store.unconfirmed("discord"), []);
 
       // And new rows beside the old: a message in the old thread, found by it.
       await store.recordMessage({

@@ -78,6 +78,29 @@ const KEYED_BY_KEY_ALONE = [
   "CREATE INDEX parley_unconfirmed_in_order ON parley_unconfirmed (network, queued_at, seq)",
 ];
 
+/**
+ * Migration 6: a delivery marked delivered is no longer unconfirmed, in the
+ * same statement: the ledger's insert (or update) drops the key's
+ * unconfirmed record itself, so confirming a delivery is one statement, and
+ * one atomic write on PostgreSQL too (it was a mark, then a drop).
+ */
+const SQLITE_DROP_CONFIRMED = [
+  `CREATE TRIGGER parley_deliveries_drop_unconfirmed AFTER INSERT ON parley_deliveries
+   BEGIN DELETE FROM parley_unconfirmed WHERE delivery_key = NEW.delivery_key; END`,
+  `CREATE TRIGGER parley_deliveries_drop_unconfirmed_again AFTER UPDATE ON parley_deliveries
+   BEGIN DELETE FROM parley_unconfirmed WHERE delivery_key = NEW.delivery_key; END`,
+];
+const POSTGRES_DROP_CONFIRMED = [
+  `CREATE FUNCTION parley_drop_unconfirmed() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     DELETE FROM parley_unconfirmed WHERE delivery_key = NEW.delivery_key;
+     RETURN NULL;
+   END
+   $$`,
+  `CREATE TRIGGER parley_deliveries_drop_unconfirmed AFTER INSERT OR UPDATE ON parley_deliveries
+   FOR EACH ROW EXECUTE FUNCTION parley_drop_unconfirmed()`,
+];
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -192,9 +215,10 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
-    name: "lighter writes: the message map indexes its optional ids and threads only where set; SQLite keeps the delivery ledger and unconfirmed deliveries in one B-tree each",
+    name: "lighter writes: the message map indexes its optional ids and threads only where set; marking a delivery drops its unconfirmed record; SQLite keeps the delivery ledger and unconfirmed deliveries in one B-tree each",
     sql: PARTIAL_MESSAGE_INDEXES,
-    sqlite: [...PARTIAL_MESSAGE_INDEXES, ...KEYED_BY_KEY_ALONE],
+    postgres: [...PARTIAL_MESSAGE_INDEXES, ...POSTGRES_DROP_CONFIRMED],
+    sqlite: [...PARTIAL_MESSAGE_INDEXES, ...KEYED_BY_KEY_ALONE, ...SQLITE_DROP_CONFIRMED],
   },
 ];
 

@@ -74,10 +74,6 @@ const RECORD_UNCONFIRMED = `INSERT INTO parley_unconfirmed (${UNCONFIRMED_COLUMN
          sender = excluded.sender,
          sent_id = excluded.sent_id,
          data = excluded.data`;
-/** Only a record whose delivery is marked (see `confirmDelivery`). */
-const DROP_CONFIRMED = `DELETE FROM parley_unconfirmed WHERE delivery_key = ?
-       AND EXISTS (SELECT 1 FROM parley_deliveries WHERE delivery_key = ?)`;
-
 const PRUNABLE = ["messages", "deliveries", "dead-letters", "unconfirmed", "expired-state"] as const;
 
 /** One batch of each kind: the oldest `?` rows dated before `?`, found through the date's index. */
@@ -466,20 +462,8 @@ export class SqlStore implements BridgeStore {
   }
 
   async confirmDelivery(key: string, result?: string): Promise<void> {
-    if (this.kind !== "sqlite") {
-      // PostgreSQL runs pooled queries in any order: the record goes only once the mark is in.
-      await this.markDelivered(key, result);
-      await this.dropUnconfirmed(key);
-      return;
-    }
-    // SQLite commits the writes asked for in one turn together: the mark and the drop go in one
-    // transaction (one commit where there were two), and the drop takes the record only where
-    // the mark is in, so a mark that fails leaves it on record.
-    this.open();
-    const params = [checkId("key", key), checkOptionalText("result", result), this.now()];
-    const marked = this.run(MARK_DELIVERED, params);
-    const dropped = this.run(DROP_CONFIRMED, [params[0] as SqlParam, params[0] as SqlParam]);
-    await Promise.all([marked, dropped]);
+    // The ledger's trigger drops the unconfirmed record in the same statement (migration 6).
+    await this.markDelivered(key, result);
   }
 
   async dropUnconfirmed(key: string): Promise<void> {
