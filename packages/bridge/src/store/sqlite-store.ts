@@ -24,17 +24,7 @@ export interface SqliteStoreOptions {
   readonly busyTimeoutMs?: number;
   /** How the worker thread checkpoints the WAL (files only; see `wal-checkpointer.ts`). */
   readonly walCheckpoints?: WalCheckpointOptions;
-  /**
-   * The least time between two commits of grouped writes; default 20 ms. A
-   * write asked for longer after the last commit goes in the next turn of
-   * the event loop; one asked for sooner waits out the rest, with the others
-   * asked for meanwhile (see `SqliteDriver.run`). 0: every turn's writes.
-   */
-  readonly commitIntervalMs?: number;
 }
-
-/** See `SqliteStoreOptions.commitIntervalMs`. */
-const DEFAULT_COMMIT_INTERVAL_MS = 20;
 
 /**
  * Connections of this process that are migrating, by file. Two connections
@@ -70,30 +60,20 @@ class SqliteDriver implements SqlDriver {
   private readonly statements = new Map<string, StatementSync>();
   private pending: PendingWrite[] = [];
   private flushScheduled = false;
-  private flushTimer: NodeJS.Timeout | undefined;
-  private readonly commitIntervalMs: number;
-  /** When the last flush ended (performance.now()); -Infinity before the first. */
-  private lastFlushAt = Number.NEGATIVE_INFINITY;
   private checkpointer: WalCheckpointer | undefined;
 
-  constructor(db: DatabaseSync, file: string, commitIntervalMs: number) {
+  constructor(db: DatabaseSync, file: string) {
     this.db = db;
     this.file = file;
-    this.commitIntervalMs = commitIntervalMs;
   }
 
   /**
-   * Writes are grouped: the writes asked for together are committed in one
-   * transaction (one WAL commit instead of one per statement, which
-   * dominates the cost of relaying a message). A write asked for after a
-   * quiet spell goes in the next turn of the event loop, with the others of
-   * this turn; while writes keep coming, commits are at least
-   * `commitIntervalMs` apart, so a burst commits in fewer, larger
-   * transactions (most of a commit's cost is the pages it writes, and the
-   * same pages, such as the ends of the indexes by time, are in every one).
-   * Each caller's promise settles once its statement is committed, so a
-   * caller that awaits its write and then reads sees it. Inside an explicit
-   * transaction (migrations) statements run at once.
+   * Writes are grouped: every write asked for in one turn of the event loop
+   * is committed in one transaction (one WAL commit instead of one per
+   * statement, which dominates the cost of relaying a message). Each caller's
+   * promise settles once its statement is committed, so a caller that awaits
+   * its write and then reads sees it. Inside an explicit transaction
+   * (migrations) statements run at once.
    */
   run(sql: string, params: readonly SqlParam[] = []): Promise<number> {
     if (this.db.isTransaction) return Promise.resolve(this.runNow(sql, params));
@@ -101,9 +81,7 @@ class SqliteDriver implements SqlDriver {
       this.pending.push({ sql, params, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        const wait = this.lastFlushAt + this.commitIntervalMs - performance.now();
-        if (wait > 0) this.flushTimer = setTimeout(() => this.flush(), wait);
-        else setImmediate(() => this.flush());
+        setImmediate(() => this.flush());
       }
     });
   }
@@ -114,19 +92,9 @@ class SqliteDriver implements SqlDriver {
 
   private flush(): void {
     this.flushScheduled = false;
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    try {
-      this.commit(batch);
-    } finally {
-      this.lastFlushAt = performance.now();
-    }
-  }
-
-  private commit(batch: readonly PendingWrite[]): void {
     if (batch.length === 1 || this.db.isTransaction) {
       this.runEach(batch);
       return;
@@ -255,8 +223,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
       { cause: e },
     );
   }
-  const commitIntervalMs = Math.max(0, options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS);
-  const driver = new SqliteDriver(db, file, commitIntervalMs);
+  const driver = new SqliteDriver(db, file);
   const store = new SqlStore(driver, options);
   try {
     await store.migrate();
