@@ -20,6 +20,87 @@ export interface Migration {
   readonly postgres?: readonly string[];
 }
 
+/**
+ * Migration 6: an index of the message map's optional columns holds only the
+ * rows where the column is set. A message relayed to XMPP has no stanza-id
+ * until its room reflects it, and most messages are in no thread: each such
+ * insert (and the stanza-id's update) touched B-trees whose entries no lookup
+ * wants, since every lookup by these columns asks for a value (`col = ?`,
+ * which implies `col IS NOT NULL`, so both SQLite and PostgreSQL use the
+ * partial index for it).
+ */
+const PARTIAL_MESSAGE_INDEXES = [
+  "DROP INDEX parley_messages_by_stanza_id",
+  "DROP INDEX parley_messages_by_origin_id",
+  "DROP INDEX parley_messages_by_thread",
+  "DROP INDEX parley_messages_by_xmpp_thread",
+  "CREATE INDEX parley_messages_by_stanza_id ON parley_messages (network, room, stanza_id) WHERE stanza_id IS NOT NULL",
+  "CREATE INDEX parley_messages_by_origin_id ON parley_messages (network, room, origin_id) WHERE origin_id IS NOT NULL",
+  "CREATE INDEX parley_messages_by_thread ON parley_messages (network, room, channel, thread) WHERE thread IS NOT NULL",
+  `CREATE INDEX parley_messages_by_xmpp_thread ON parley_messages (network, room, channel, xmpp_thread)
+     WHERE xmpp_thread IS NOT NULL`,
+];
+
+/**
+ * Migration 6, SQLite only: the delivery ledger and the unconfirmed
+ * deliveries are looked up by their key alone, so each becomes a WITHOUT
+ * ROWID table, one B-tree ordered by the key, instead of a table by rowid
+ * plus an index of the key (two B-trees written per insert or delete).
+ * SQLite cannot change a table so, hence the copy. PostgreSQL keeps its
+ * tables as they are: a heap and a primary key's index is its only layout.
+ */
+const KEYED_BY_KEY_ALONE = [
+  `CREATE TABLE parley_deliveries_keyed (
+    delivery_key TEXT PRIMARY KEY,
+    result TEXT,
+    delivered_at BIGINT NOT NULL
+  ) WITHOUT ROWID`,
+  `INSERT INTO parley_deliveries_keyed (delivery_key, result, delivered_at)
+     SELECT delivery_key, result, delivered_at FROM parley_deliveries WHERE delivery_key IS NOT NULL`,
+  "DROP TABLE parley_deliveries",
+  "ALTER TABLE parley_deliveries_keyed RENAME TO parley_deliveries",
+  "CREATE INDEX parley_deliveries_by_age ON parley_deliveries (delivered_at)",
+  `CREATE TABLE parley_unconfirmed_keyed (
+    delivery_key TEXT PRIMARY KEY,
+    network TEXT NOT NULL,
+    target TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    sent_id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    queued_at BIGINT NOT NULL,
+    seq BIGINT NOT NULL
+  ) WITHOUT ROWID`,
+  `INSERT INTO parley_unconfirmed_keyed (delivery_key, network, target, sender, sent_id, data, queued_at, seq)
+     SELECT delivery_key, network, target, sender, sent_id, data, queued_at, seq FROM parley_unconfirmed
+     WHERE delivery_key IS NOT NULL`,
+  "DROP TABLE parley_unconfirmed",
+  "ALTER TABLE parley_unconfirmed_keyed RENAME TO parley_unconfirmed",
+  "CREATE INDEX parley_unconfirmed_in_order ON parley_unconfirmed (network, queued_at, seq)",
+];
+
+/**
+ * Migration 6: a delivery marked delivered is no longer unconfirmed, in the
+ * same statement: the ledger's insert (or update) drops the key's
+ * unconfirmed record itself, so confirming a delivery is one statement, and
+ * one atomic write on PostgreSQL too (it was a mark, then a drop).
+ */
+const SQLITE_DROP_CONFIRMED = [
+  `CREATE TRIGGER parley_deliveries_drop_unconfirmed AFTER INSERT ON parley_deliveries
+   BEGIN DELETE FROM parley_unconfirmed WHERE delivery_key = NEW.delivery_key; END`,
+  `CREATE TRIGGER parley_deliveries_drop_unconfirmed_again AFTER UPDATE ON parley_deliveries
+   BEGIN DELETE FROM parley_unconfirmed WHERE delivery_key = NEW.delivery_key; END`,
+];
+const POSTGRES_DROP_CONFIRMED = [
+  `CREATE FUNCTION parley_drop_unconfirmed() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     DELETE FROM parley_unconfirmed WHERE delivery_key = NEW.delivery_key;
+     RETURN NULL;
+   END
+   $$`,
+  `CREATE TRIGGER parley_deliveries_drop_unconfirmed AFTER INSERT OR UPDATE ON parley_deliveries
+   FOR EACH ROW EXECUTE FUNCTION parley_drop_unconfirmed()`,
+];
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -131,6 +212,13 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX parley_messages_by_thread ON parley_messages (network, room, channel, thread)",
       "CREATE INDEX parley_messages_by_xmpp_thread ON parley_messages (network, room, channel, xmpp_thread)",
     ],
+  },
+  {
+    version: 6,
+    name: "lighter writes: the message map indexes its optional ids and threads only where set; marking a delivery drops its unconfirmed record; SQLite keeps the delivery ledger and unconfirmed deliveries in one B-tree each",
+    sql: PARTIAL_MESSAGE_INDEXES,
+    postgres: [...PARTIAL_MESSAGE_INDEXES, ...POSTGRES_DROP_CONFIRMED],
+    sqlite: [...PARTIAL_MESSAGE_INDEXES, ...KEYED_BY_KEY_ALONE, ...SQLITE_DROP_CONFIRMED],
   },
 ];
 

@@ -74,10 +74,6 @@ const RECORD_UNCONFIRMED = `INSERT INTO parley_unconfirmed (${UNCONFIRMED_COLUMN
          sender = excluded.sender,
          sent_id = excluded.sent_id,
          data = excluded.data`;
-/** Only a record whose delivery is marked (see `confirmDelivery`). */
-const DROP_CONFIRMED = `DELETE FROM parley_unconfirmed WHERE delivery_key = ?
-       AND EXISTS (SELECT 1 FROM parley_deliveries WHERE delivery_key = ?)`;
-
 const PRUNABLE = ["messages", "deliveries", "dead-letters", "unconfirmed", "expired-state"] as const;
 
 /** One batch of each kind: the oldest `?` rows dated before `?`, found through the date's index. */
@@ -235,12 +231,15 @@ export class SqlStore implements BridgeStore {
     if (id === "") return undefined;
     await this.pendingByRoom.settled(roomKey(network, room));
     const inChannel = channel !== undefined ? " AND channel = ?" : "";
+    // Each side of the OR names a whole index (network, room and the id), so each is looked up in its own.
     const rows = await this.all(
       `SELECT ${MESSAGE_COLUMNS} FROM parley_messages
-       WHERE network = ? AND room = ? AND (stanza_id = ? OR origin_id = ?)${inChannel}
+       WHERE ((network = ? AND room = ? AND stanza_id = ?) OR (network = ? AND room = ? AND origin_id = ?))${inChannel}
        ORDER BY CASE WHEN stanza_id = ? THEN 0 ELSE 1 END, ${PART_ORDER}, created_at
        LIMIT 1`,
-      channel !== undefined ? [network, room, id, id, channel, id] : [network, room, id, id, id],
+      channel !== undefined
+        ? [network, room, id, network, room, id, channel, id]
+        : [network, room, id, network, room, id, id],
     );
     const row = rows[0];
     return row ? messageFromRow(row) : undefined;
@@ -284,13 +283,15 @@ export class SqlStore implements BridgeStore {
     this.open();
     if (!storableIds(network, room, channel, thread)) return undefined;
     await this.pendingByRoom.settled(roomKey(network, room));
-    // The root (by its remote id) or a message in its thread, each found through its own index.
+    // The root (by its remote id) or a message in its thread, each found through its own index. `|| ''` keeps
+    // the second to the thread's index: a bare `xmpp_thread IS NOT NULL` is what the (partial) index of
+    // xmpp_thread is made for, and SQLite would rather scan the channel's threaded messages through it.
     const rows = await this.all(
       `SELECT xmpp_thread, created_at FROM parley_messages
        WHERE network = ? AND remote_id = ? AND room = ? AND channel = ? AND xmpp_thread IS NOT NULL
        UNION ALL
        SELECT xmpp_thread, created_at FROM parley_messages
-       WHERE network = ? AND room = ? AND channel = ? AND thread = ? AND xmpp_thread IS NOT NULL
+       WHERE network = ? AND room = ? AND channel = ? AND thread = ? AND xmpp_thread || '' IS NOT NULL
        ORDER BY created_at
        LIMIT 1`,
       [network, thread, room, channel, network, room, channel, thread],
@@ -461,20 +462,8 @@ export class SqlStore implements BridgeStore {
   }
 
   async confirmDelivery(key: string, result?: string): Promise<void> {
-    if (this.kind !== "sqlite") {
-      // PostgreSQL runs pooled queries in any order: the record goes only once the mark is in.
-      await this.markDelivered(key, result);
-      await this.dropUnconfirmed(key);
-      return;
-    }
-    // SQLite commits the writes asked for in one turn together: the mark and the drop go in one
-    // transaction (one commit where there were two), and the drop takes the record only where
-    // the mark is in, so a mark that fails leaves it on record.
-    this.open();
-    const params = [checkId("key", key), checkOptionalText("result", result), this.now()];
-    const marked = this.run(MARK_DELIVERED, params);
-    const dropped = this.run(DROP_CONFIRMED, [params[0] as SqlParam, params[0] as SqlParam]);
-    await Promise.all([marked, dropped]);
+    // The ledger's trigger drops the unconfirmed record in the same statement (migration 6).
+    await this.markDelivered(key, result);
   }
 
   async dropUnconfirmed(key: string): Promise<void> {

@@ -161,13 +161,16 @@ export interface BridgeStore {
 
   /** undefined: never delivered; null: delivered without a result; a string: delivered, with that result. */
   deliveredResult(key: string): Promise<string | undefined | null>;
-  /** Marks `key` delivered for good; a later call may add a result that was missing, never change one. */
+  /**
+   * Marks `key` delivered for good (and forgets its unconfirmed record, if any); a later call may add a result
+   * that was missing, never change one.
+   */
   markDelivered(key: string, result?: string): Promise<void>;
   /** Records a delivery sent and not yet confirmed by the other side (replacing an earlier record of its key). */
   recordUnconfirmed(u: UnconfirmedDelivery): Promise<void>;
   /** `network`'s unconfirmed deliveries, oldest first (by when they were queued, then `seq`). */
   unconfirmed(network: string): Promise<UnconfirmedDelivery[]>;
-  /** Marks `key` delivered and forgets its unconfirmed record (in that order: a crash between leaves it delivered). */
+  /** Marks `key` delivered and forgets its unconfirmed record (one write: a crash leaves both or neither). */
   confirmDelivery(key: string, result?: string): Promise<void>;
   /** Forgets the unconfirmed record of `key`. */
   dropUnconfirmed(key: string): Promise<void>;
