@@ -134,13 +134,7 @@ export class RoomPresence {
       // Reported present: an "offline" after this is a real change, and takes the puppet out. A member taken
       // to be present (listed in the channel) whose presence the network never said is still not known present.
       if (puppet.presence !== undefined) this.unmarkAbsent(room, puppet.local);
-      const members = this.membersOf(room);
-      if (!members.has(puppet.local)) members.set(puppet.local, 0);
-      if (this.isSeated(room, puppet.local)) {
-        await this.o.seating.announce(puppet, room);
-        return;
-      }
-      await this.admit(room, puppet);
+      await this.seatMember(room, puppet);
     });
   }
 
@@ -158,14 +152,19 @@ export class RoomPresence {
       const status = puppet.presence?.status;
       if (status === undefined || status === "offline") this.markAbsent(room, puppet.local);
       else this.unmarkAbsent(room, puppet.local);
-      const members = this.membersOf(room);
-      if (!members.has(puppet.local)) members.set(puppet.local, 0);
-      if (this.isSeated(room, puppet.local)) {
-        await this.o.seating.announce(puppet, room);
-        return;
-      }
-      await this.admit(room, puppet);
+      await this.seatMember(room, puppet);
     });
+  }
+
+  /** On `room`'s lane: `puppet` is a member there, its presence shown if seated, else seated when a seat is free. */
+  private async seatMember(room: string, puppet: Puppet): Promise<void> {
+    const members = this.membersOf(room);
+    if (!members.has(puppet.local)) members.set(puppet.local, 0);
+    if (this.isSeated(room, puppet.local)) {
+      await this.o.seating.announce(puppet, room);
+      return;
+    }
+    await this.admit(room, puppet);
   }
 
   /** `local` is no member of `room` any more (left, kicked, banned, unlinked). */
