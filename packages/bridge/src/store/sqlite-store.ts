@@ -45,6 +45,17 @@ function takeTurn<T>(file: string, fn: () => Promise<T>): Promise<T> {
   return mine;
 }
 
+/** How long one statement may wait for a lock inside SQLite, blocking the event loop, once the store is open. */
+const BUSY_WAIT_MS = 20;
+/** How soon a group commit that met SQLITE_BUSY is tried again. */
+const BUSY_RETRY_MS = 5;
+
+/** SQLITE_BUSY or one of its extended codes (node:sqlite errors carry `errcode`). */
+function isBusy(e: unknown): boolean {
+  const code = (e as { errcode?: unknown } | null)?.errcode;
+  return typeof code === "number" && (code & 0xff) === 5;
+}
+
 interface PendingWrite {
   readonly sql: string;
   readonly params: readonly SqlParam[];
@@ -60,7 +71,13 @@ class SqliteDriver implements SqlDriver {
   private readonly statements = new Map<string, StatementSync>();
   private pending: PendingWrite[] = [];
   private flushScheduled = false;
+  /** Set while a batch that met SQLITE_BUSY waits to be tried again. */
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** When the writes waiting now first met SQLITE_BUSY (performance.now()). */
+  private busySince: number | undefined;
   private checkpointer: WalCheckpointer | undefined;
+  /** How long writes are tried again, in all, while the write lock is held elsewhere. */
+  private busyTimeoutMs = 0;
 
   constructor(db: DatabaseSync, file: string) {
     this.db = db;
@@ -92,19 +109,59 @@ class SqliteDriver implements SqlDriver {
 
   private flush(): void {
     this.flushScheduled = false;
+    if (this.retryTimer !== undefined) return; // a retry is due: it takes these writes too, in order
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    if (batch.length === 1 || this.db.isTransaction) {
+    if (this.db.isTransaction) {
       this.runEach(batch);
       return;
     }
+    const busy = this.commit(batch);
+    if (busy === undefined) {
+      this.busySince = undefined;
+      return;
+    }
+    // The write lock is held elsewhere (the checkpoint worker's RESTART, another process):
+    // nothing of the batch ran. Try it again shortly, without blocking the event loop,
+    // until the busy timeout has passed since the first failure.
+    const now = performance.now();
+    this.busySince ??= now;
+    if (now - this.busySince >= this.busyTimeoutMs) {
+      this.busySince = undefined;
+      for (const w of batch) w.reject(busy);
+      return;
+    }
+    this.pending = batch.concat(this.pending);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.flush();
+    }, BUSY_RETRY_MS);
+  }
+
+  /**
+   * Commits `batch` (one transaction for several writes) and settles each
+   * write's promise; returns the SQLITE_BUSY error instead, with nothing
+   * settled or changed, when the write lock could not be taken.
+   */
+  private commit(batch: readonly PendingWrite[]): unknown {
+    if (batch.length === 1) {
+      const [w] = batch as [PendingWrite];
+      try {
+        w.resolve(this.runNow(w.sql, w.params));
+      } catch (e) {
+        if (isBusy(e)) return e;
+        w.reject(e);
+      }
+      return undefined;
+    }
     try {
       this.db.exec("BEGIN IMMEDIATE");
-    } catch {
+    } catch (e) {
+      if (isBusy(e)) return e;
       // No group transaction now: each write runs on its own and meets its own failure, if any.
       this.runEach(batch);
-      return;
+      return undefined;
     }
     const outcomes: Array<{ ok: true; changes: number } | { ok: false; error: unknown }> = [];
     for (const w of batch) {
@@ -118,24 +175,26 @@ class SqliteDriver implements SqlDriver {
     if (!this.db.isTransaction) {
       // What ran before the failure was rolled back with it: run everything again, one at a time.
       this.runEach(batch);
-      return;
+      return undefined;
     }
     try {
       this.db.exec("COMMIT");
-    } catch {
+    } catch (e) {
       try {
         this.db.exec("ROLLBACK");
       } catch {
         // already rolled back
       }
+      if (isBusy(e)) return e;
       this.runEach(batch);
-      return;
+      return undefined;
     }
     batch.forEach((w, i) => {
       const o = outcomes[i];
       if (o?.ok) w.resolve(o.changes);
       else w.reject(o?.error);
     });
+    return undefined;
   }
 
   private runEach(batch: readonly PendingWrite[]): void {
@@ -178,8 +237,24 @@ class SqliteDriver implements SqlDriver {
     this.checkpointer = startWalCheckpointer(this.db, this.file, logger, busyTimeoutMs, options);
   }
 
+  /**
+   * From now on a statement waits for a lock at most BUSY_WAIT_MS inside
+   * SQLite, which blocks the event loop; the group commit tries a busy batch
+   * again on a timer instead, up to `busyTimeoutMs` in all. (Migrations ran
+   * before with the whole busy timeout.)
+   */
+  shortenBusyWaits(busyTimeoutMs: number): void {
+    this.busyTimeoutMs = busyTimeoutMs;
+    this.db.exec(`PRAGMA busy_timeout = ${Math.min(busyTimeoutMs, BUSY_WAIT_MS)}`);
+  }
+
   async close(): Promise<void> {
     this.flush();
+    // Writes waiting to be tried again are committed (or have failed) before the connection closes.
+    while (this.retryTimer !== undefined || this.pending.length > 0) {
+      if (this.retryTimer === undefined) this.flush();
+      else await new Promise((r) => setTimeout(r, BUSY_RETRY_MS));
+    }
     // The worker's connection closes first, so this one is the last and SQLite
     // checkpoints what is left and removes the WAL file as it closes.
     await this.checkpointer?.stop();
@@ -232,8 +307,10 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     throw e;
   }
   // After the migrations, which hold the write lock across awaits. An in-memory database has no WAL.
-  if (file !== SQLITE_MEMORY)
+  if (file !== SQLITE_MEMORY) {
+    driver.shortenBusyWaits(busyTimeoutMs);
     driver.startCheckpoints(options.logger ?? silentLogger, busyTimeoutMs, options.walCheckpoints);
+  }
   options.logger?.debug("store opened", { kind: "sqlite", file });
   return store;
 }

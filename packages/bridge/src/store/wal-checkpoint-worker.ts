@@ -5,22 +5,27 @@
  * with the database file and timings in `workerData`.
  *
  * Every tick it runs a PASSIVE checkpoint: it copies what it can without
- * taking any lock a writer needs. SQLite starts the WAL over from its
- * beginning (cut back to `journal_size_limit`) only when a write begins while
- * every frame is copied, which the main connection's writes rarely catch (it
- * commits again during each checkpoint, whose fsync alone takes
- * milliseconds). So when a checkpoint copied everything and the WAL holds
- * more than `walSizeLimitBytes`, the worker writes at once itself: a one-page
- * transaction (`application_id` rewritten with its own value) that starts the
- * log over if nothing was committed in between, and else just adds a frame.
- * In the pauses between bursts this keeps the WAL near `walSizeLimitBytes`
- * without the main connection ever waiting. Under writes that never pause it
- * seldom succeeds and the WAL grows; past `truncateAboveBytes` (or when a
- * reader in another process holds an old snapshot) the worker runs a TRUNCATE
- * checkpoint, which takes the write lock, so the main connection's writes
- * wait (their busy timeout) while it copies the tail the passive ones left,
- * syncs and empties the file. On "stop" it runs a last PASSIVE checkpoint and
- * closes its connection; the thread then exits.
+ * taking any lock a writer needs. That alone never starts the WAL over:
+ * SQLite does so only when a write begins while every frame is copied, which
+ * writes that never pause do not catch (they commit again during each
+ * checkpoint, whose fsyncs alone take milliseconds). So the worker repeats
+ * the passive checkpoint (at most `PASSES` in a row) until it leaves at most
+ * `RESTART_REMAINDER_PAGES` uncopied and then, when the log holds more than
+ * `walSizeLimitBytes`, runs a RESTART checkpoint: it takes the write lock,
+ * copies what is left (that remainder and what was written while the last
+ * passive one ran), syncs, waits for the log's readers to finish and lets
+ * go, so the main connection's next write starts the log over (cut back to
+ * `journal_size_limit`; if no write comes, the next tick empties it with a
+ * TRUNCATE that has nothing to copy). The writers are held off for that
+ * short copy and its syncs, not for a copy of the whole log. Past
+ * `truncateAboveBytes` (the
+ * log could not be started over for a while, e.g. a reader in another
+ * process holds an old snapshot) a TRUNCATE checkpoint empties the file
+ * instead, whatever the passes left. RESTART and TRUNCATE wait for a lock at
+ * most `RESTART_BUSY_TIMEOUT_MS`, so that the worker does not sit on the
+ * write lock waiting for a reader: it tries again at a later tick. On "stop"
+ * it runs a last PASSIVE checkpoint and closes its connection; the thread
+ * then exits.
  */
 import { statSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
@@ -36,35 +41,36 @@ export interface WalCheckpointWorkerData {
 }
 
 const data = workerData as WalCheckpointWorkerData;
+
+/**
+ * The most WAL pages a RESTART (or TRUNCATE) checkpoint may have left to copy
+ * while it holds the writers off: 256 pages (1 MiB) copy in a few milliseconds.
+ */
+const RESTART_REMAINDER_PAGES = 256;
+/** PASSIVE checkpoints a tick may run in a row to bring the uncopied remainder under those. */
+const PASSES = 4;
+/**
+ * How long a RESTART or TRUNCATE checkpoint waits for a lock (the write lock,
+ * then the log's readers); PASSIVE ones never wait. Short, because meanwhile
+ * it may hold the write lock the main connection waits for.
+ */
+const RESTART_BUSY_TIMEOUT_MS = Math.min(data.busyTimeoutMs, 50);
+
 const db = new DatabaseSync(data.file);
-db.exec(`PRAGMA busy_timeout = ${data.busyTimeoutMs}`);
-// As the main connection: checkpoints sync as they did there, and the one-page
-// write that starts the log over does not fsync the WAL while holding the write lock.
+db.exec(`PRAGMA busy_timeout = ${RESTART_BUSY_TIMEOUT_MS}`);
+// As the main connection: checkpoints sync as they did there.
 db.exec("PRAGMA synchronous = NORMAL");
-// The limit is the connection's own: the one whose write starts the log over cuts the file back.
 db.exec(`PRAGMA journal_size_limit = ${data.walSizeLimitBytes}`);
 const passive = db.prepare("PRAGMA wal_checkpoint(PASSIVE)");
+const restart = db.prepare("PRAGMA wal_checkpoint(RESTART)");
 const truncate = db.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
-const applicationId = db.prepare("PRAGMA application_id");
+/** The database's page size: what one WAL frame holds. */
 const pageSize = Number((db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size);
 
 interface CheckpointResult {
   readonly busy: number;
   readonly log: number;
   readonly checkpointed: number;
-}
-
-/** A one-page write: begun while every frame is copied, it starts the WAL over. */
-function restartLog(): void {
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    const id = Number((applicationId.get() as { application_id: number }).application_id);
-    db.exec(`PRAGMA application_id = ${id}`);
-    db.exec("COMMIT");
-  } catch (e) {
-    if (db.isTransaction) db.exec("ROLLBACK");
-    throw e;
-  }
 }
 
 function walBytes(): number {
@@ -75,11 +81,32 @@ function walBytes(): number {
   }
 }
 
+/** The log's length when the last RESTART succeeded: until a write starts it over, another one is of no use. */
+let restartedAt = -1;
+
 function checkpoint(): void {
   try {
-    const r = passive.get() as unknown as CheckpointResult;
-    if (r.busy === 0 && r.log === r.checkpointed && r.log * pageSize > data.walSizeLimitBytes) restartLog();
-    if (walBytes() > data.truncateAboveBytes) truncate.get();
+    // A pass copies what was written before it began; what is written during it (its fsyncs
+    // may take a while on a busy disk) is left to the next, which has less to do.
+    let r = passive.get() as unknown as CheckpointResult;
+    for (let pass = 1; pass < PASSES && r.busy === 0 && r.log - r.checkpointed > RESTART_REMAINDER_PAGES; pass++)
+      r = passive.get() as unknown as CheckpointResult;
+    if (r.busy !== 0) return;
+    if (walBytes() > data.truncateAboveBytes) {
+      // The log could not be started over for a while: emptied, even if the passes left a remainder.
+      truncate.get();
+    } else if (r.log === restartedAt && r.log === r.checkpointed && walBytes() > data.walSizeLimitBytes) {
+      // Nothing was written since the RESTART, so no write has cut the file back: it is emptied
+      // instead, which holds the writers off only for the truncation (there is nothing to copy).
+      truncate.get();
+    } else if (
+      r.log - r.checkpointed <= RESTART_REMAINDER_PAGES &&
+      r.log * pageSize > data.walSizeLimitBytes &&
+      r.log !== restartedAt
+    ) {
+      const done = restart.get() as unknown as CheckpointResult;
+      if (done.busy === 0) restartedAt = done.log;
+    }
   } catch {
     // Busy or locked: the next tick tries again.
   }
