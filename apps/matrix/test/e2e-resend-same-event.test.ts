@@ -78,6 +78,9 @@ describe("the same delivery sent again", () => {
     const reaction = { channel: h.roomId, id, sender: carol, emoji: "👍", key: `${key} add 1` };
     await h.connector.react({ ...reaction, action: "add" });
     await h.connector.react({ ...reaction, action: "add" });
+    // Bob reads the first reaction before it is taken back: a sync that reaches it only after its redaction
+    // gets it redacted, without the m.relates_to it is counted by (seen once in CI, under load).
+    await roomReadToHere();
     await h.connector.react({ ...reaction, action: "remove", key: `${key} remove 1` });
     await h.connector.react({ ...reaction, action: "add", key: `${key} add 2` });
     await roomReadToHere();
