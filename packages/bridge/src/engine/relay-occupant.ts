@@ -138,7 +138,11 @@ export class RelayOccupant {
 
   /** The full JID whose copy of `room`'s traffic the engine reads: the relay's, or the reader puppet's. */
   readingJid(room: string): string {
-    const s = this.rooms.get(room.toLowerCase());
+    return this.readingJidOf(this.rooms.get(room.toLowerCase()));
+  }
+
+  /** `readingJid` of a room already looked up. */
+  private readingJidOf(s: RelayRoom | undefined): string {
     return s?.reader !== undefined && this.options.puppetJid ? this.options.puppetJid(s.reader) : this.jid;
   }
 
@@ -167,9 +171,7 @@ export class RelayOccupant {
     const s = this.rooms.get(room);
     if (to === this.jidLower) return s?.reader === undefined;
     if (!s || s.reader === undefined || el.attrs.type !== "groupchat") return undefined;
-    // `readingJid` for a room known to be read by a puppet, without looking the room up again.
-    const reading = this.options.puppetJid ? this.options.puppetJid(s.reader) : this.jid;
-    return to === reading.toLowerCase() ? true : undefined;
+    return to === this.readingJidOf(s).toLowerCase() ? true : undefined;
   }
 
   /**

@@ -197,35 +197,33 @@ export class RemoteToXmpp implements ConnectorHost {
    * bounded archive (the join itself may start such a catch-up).
    */
   private readyToSend(p: Puppet, room: string): Promise<void> | undefined {
-    // The usual case, nothing to wait for (no refusal being acted on, the puppet in, no archive being read):
-    // settled at once, without a promise, and the same checks as `waitUntilReady` in the same order.
-    const reflections = this.ctx.reflections;
-    if (
-      reflections.resending(room, p.local) !== undefined ||
-      this.ctx.occupancy.nickIn(room, p.local) === undefined ||
-      this.ctx.catchUp.archiveRead(room) !== undefined
-    ) {
-      return this.waitUntilReady(p, room);
-    }
+    // The usual case, nothing to wait for: settled at once, without a promise.
+    if (this.waitBeforeSending(p, room) !== undefined) return this.waitUntilReady(p, room);
     const seated = this.roomPresence.spoke(room, p);
     if (seated === undefined) return undefined;
     return seated.then(() =>
-      reflections.resending(room, p.local) === undefined ? undefined : this.waitUntilReady(p, room),
+      this.ctx.reflections.resending(room, p.local) === undefined ? undefined : this.waitUntilReady(p, room),
+    );
+  }
+
+  /**
+   * What `p` waits for before it sends in `room`, the first of: the room's refusals of its earlier messages
+   * being acted on, its join (shared by every caller while it runs), a catch-up reading the room's archive.
+   */
+  private waitBeforeSending(p: Puppet, room: string): Promise<unknown> | undefined {
+    return (
+      this.ctx.reflections.resending(room, p.local) ??
+      (this.ctx.occupancy.nickIn(room, p.local) === undefined ? this.ensureJoined(p, room) : undefined) ??
+      this.ctx.catchUp.archiveRead(room)
     );
   }
 
   /** `readyToSend` when something is to be waited for. */
   private async waitUntilReady(p: Puppet, room: string): Promise<void> {
     for (;;) {
-      const resending = this.ctx.reflections.resending(room, p.local);
-      if (resending) {
-        await resending;
-        continue;
-      }
-      await this.ensureJoined(p, room);
-      const reading = this.ctx.catchUp.archiveRead(room);
-      if (reading) {
-        await reading;
+      const before = this.waitBeforeSending(p, room);
+      if (before !== undefined) {
+        await before;
         continue;
       }
       await this.roomPresence.spoke(room, p);

@@ -28,11 +28,7 @@ const TAG_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
  * second SHA-256 for every stanza sent.
  */
 function ownerTag(base: string, owner: string): string {
-  let h = ownerHash(owner);
-  for (let i = 0; i < base.length; i++) {
-    h ^= base.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
+  const h = fnv1a(ownerHash(owner), base);
   let tag = "";
   for (let i = 0; i < 6; i++) {
     tag += TAG_ALPHABET[(h >>> (i * 5)) & 31];
@@ -45,12 +41,17 @@ let lastOwner: { readonly owner: string; readonly hash: number } | undefined;
 
 function ownerHash(owner: string): number {
   if (lastOwner?.owner === owner) return lastOwner.hash;
-  let h = 0x811c9dc5;
-  const s = `${owner.toLowerCase()} `;
+  const hash = fnv1a(0x811c9dc5, `${owner.toLowerCase()} `);
+  lastOwner = { owner, hash };
+  return hash;
+}
+
+/** FNV-1a (32 bits) from state `h` on through the characters of `s`. */
+function fnv1a(h: number, s: string): number {
+  let out = h;
   for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
+    out ^= s.charCodeAt(i);
+    out = Math.imul(out, 0x01000193) >>> 0;
   }
-  lastOwner = { owner, hash: h };
-  return h;
+  return out;
 }

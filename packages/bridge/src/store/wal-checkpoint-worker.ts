@@ -92,10 +92,11 @@ function checkpoint(): void {
     for (let pass = 1; pass < PASSES && r.busy === 0 && r.log - r.checkpointed > RESTART_REMAINDER_PAGES; pass++)
       r = passive.get() as unknown as CheckpointResult;
     if (r.busy !== 0) return;
-    if (walBytes() > data.truncateAboveBytes) {
+    const wal = walBytes();
+    if (wal > data.truncateAboveBytes) {
       // The log could not be started over for a while: emptied, even if the passes left a remainder.
       truncate.get();
-    } else if (r.log === restartedAt && r.log === r.checkpointed && walBytes() > data.walSizeLimitBytes) {
+    } else if (r.log === restartedAt && r.log === r.checkpointed && wal > data.walSizeLimitBytes) {
       // Nothing was written since the RESTART, so no write has cut the file back: it is emptied
       // instead, which holds the writers off only for the truncation (there is nothing to copy).
       truncate.get();
