@@ -47,7 +47,8 @@ import { type RunFigures, relayResults, relayTable } from "./relay-results.ts";
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 const note = (f: RunFigures) =>
-  `loop stall ${f.loopDelayMaxMs.toFixed(0)} ms${f.duplicates > 0 ? `  (${f.duplicates} duplicates!)` : ""}`;
+  `loop stall ${f.loopDelayMaxMs.toFixed(0)} ms  CPU ${f.cpu.processUs.toFixed(0)} µs/msg` +
+  (f.duplicates > 0 ? `  (${f.duplicates} duplicates!)` : "");
 
 async function main(cleanup: BenchCleanup): Promise<void> {
   const settings = benchSettings(process.env);
@@ -116,7 +117,10 @@ async function main(cleanup: BenchCleanup): Promise<void> {
   const runs = await alternateRounds({
     rounds: settings.rounds,
     ceiling: async (r) => {
-      const c = await runBurst({ ...common, side: ceiling, room: room("ceiling", r), tag: `c${r}` }).catch(
+      const window =
+        burstProfiler(process.env.PARLEY_BENCH_CPU_PROFILE, `ceiling-${r}`, settings.messages) ??
+        burstHeapProfiler(process.env.PARLEY_BENCH_HEAP_PROFILE, `ceiling-${r}`);
+      const c = await runBurst({ ...common, side: ceiling, room: room("ceiling", r), tag: `c${r}`, window }).catch(
         (e: unknown) => {
           throw ceilingError !== undefined ? new Error(`${String(e)}; first send failure: ${String(ceilingError)}`) : e;
         },

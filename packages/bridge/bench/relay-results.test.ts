@@ -44,6 +44,7 @@ describe("relayResults", () => {
         ceilingLoopDelayMaxMs: 20,
         engineCpuUsPerMsg: 100,
         ceilingCpuUsPerMsg: 200,
+        engineCpuVsCeiling: 0.5,
         engineServerCpuUsPerMsg: 20,
         ceilingServerCpuUsPerMsg: 1,
         bytesPerIdlePuppet: 812,
@@ -60,6 +61,18 @@ describe("relayResults", () => {
       },
       ratios: { vsCeiling: 0.5 },
     });
+  });
+
+  it("sets the engine's CPU per message against the ceiling's, and says whether it meets the aim", () => {
+    const within = relayResults({ ...common, ceiling: [run(1000)], engine: [run(2000)] });
+    assert.equal(within.figures.engineCpuVsCeiling, 2);
+    assert.match(
+      relayTable(within),
+      /CPU per message in the bench process, µs \| +100 \| +200 \| +2\.00 \(aim <= 2: meets aim\) \|/,
+    );
+    const over = relayResults({ ...common, ceiling: [run(1000)], engine: [run(3100)] });
+    assert.equal(over.figures.engineCpuVsCeiling, 3.1);
+    assert.match(relayTable(over), /\| +3\.10 \(aim <= 2: misses aim\) \|/);
   });
 
   it("leaves server CPU unknown when a run could not read it", () => {

@@ -13,7 +13,7 @@ import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
 import { buildMessage, type Message } from "@parley/stanza";
 import { isMessage, stanzaId } from "@parley/testkit";
-import { DeliveryQueue, MemoryDeliveryLedger } from "../src/delivery/index.ts";
+import { type DeliveryLedger, DeliveryQueue, MemoryDeliveryLedger } from "../src/delivery/index.ts";
 import { stanzaIdFor } from "../src/engine/stanza-ids.ts";
 import { type BridgeStore, openStore } from "../src/store/index.ts";
 import { apiCall, type Harness, startHarness } from "./engine-harness.ts";
@@ -84,6 +84,64 @@ describe("delivery confirmation: the queue", () => {
   });
 });
 
+/**
+ * What every ledger that keeps unconfirmed deliveries does with them (the
+ * stores and the memory ledger alike): kept per network in their order,
+ * forgotten once confirmed or marked delivered, not kept again for a key
+ * delivered already.
+ */
+async function keepsUnconfirmedInOrder(ledger: Required<DeliveryLedger>): Promise<void> {
+  const u = (key: string, at: number, seq: number, network = "discord") => ({
+    key,
+    network,
+    target: "room@muc.example",
+    sender: "p1",
+    id: `id-${key}`,
+    data: `<message id='id-${key}'/>`,
+    at,
+    seq,
+  });
+  await ledger.recordUnconfirmed(u("c", 2000, 0));
+  await ledger.recordUnconfirmed(u("b", 1000, 1));
+  await ledger.recordUnconfirmed(u("a", 1000, 0));
+  await ledger.recordUnconfirmed(u("m", 500, 0, "matrix"));
+  assert.deepEqual(
+    (await ledger.unconfirmed("discord")).map((x) => x.key),
+    ["a", "b", "c"],
+  );
+  assert.equal((await ledger.unconfirmed("discord"))[0]?.data, "<message id='id-a'/>");
+  await ledger.confirmDelivery("b", "id-b");
+  assert.equal(await ledger.deliveredResult("b"), "id-b");
+  assert.deepEqual(
+    (await ledger.unconfirmed("discord")).map((x) => x.key),
+    ["a", "c"],
+  );
+  // Handed over again once confirmed: not unconfirmed again.
+  await ledger.recordUnconfirmed(u("b", 3000, 0));
+  assert.deepEqual(
+    (await ledger.unconfirmed("discord")).map((x) => x.key),
+    ["a", "c"],
+  );
+  await ledger.dropUnconfirmed("a");
+  assert.deepEqual(
+    (await ledger.unconfirmed("discord")).map((x) => x.key),
+    ["c"],
+  );
+  assert.deepEqual(
+    (await ledger.unconfirmed("matrix")).map((x) => x.key),
+    ["m"],
+  );
+  // Marked delivered another way (a reconciliation at start): no longer unconfirmed either.
+  await ledger.markDelivered("c", "id-c");
+  assert.deepEqual(await ledger.unconfirmed("discord"), []);
+}
+
+describe("delivery confirmation: the memory ledger", () => {
+  it("keeps unconfirmed deliveries as the stores do", async () => {
+    await keepsUnconfirmedInOrder(new MemoryDeliveryLedger());
+  });
+});
+
 describe("delivery confirmation: the store", () => {
   let dir: string;
   let store: BridgeStore;
@@ -97,46 +155,7 @@ describe("delivery confirmation: the store", () => {
   });
 
   it("keeps unconfirmed deliveries per network in their order, and forgets them once confirmed", async () => {
-    const u = (key: string, at: number, seq: number, network = "discord") => ({
-      key,
-      network,
-      target: "room@muc.example",
-      sender: "p1",
-      id: `id-${key}`,
-      data: `<message id='id-${key}'/>`,
-      at,
-      seq,
-    });
-    await store.recordUnconfirmed(u("c", 2000, 0));
-    await store.recordUnconfirmed(u("b", 1000, 1));
-    await store.recordUnconfirmed(u("a", 1000, 0));
-    await store.recordUnconfirmed(u("m", 500, 0, "matrix"));
-    assert.deepEqual(
-      (await store.unconfirmed("discord")).map((x) => x.key),
-      ["a", "b", "c"],
-    );
-    assert.equal((await store.unconfirmed("discord"))[0]?.data, "<message id='id-a'/>");
-    await store.confirmDelivery("b", "id-b");
-    assert.equal(await store.deliveredResult("b"), "id-b");
-    assert.deepEqual(
-      (await store.unconfirmed("discord")).map((x) => x.key),
-      ["a", "c"],
-    );
-    // Handed over again once confirmed: not unconfirmed again.
-    await store.recordUnconfirmed(u("b", 3000, 0));
-    assert.deepEqual(
-      (await store.unconfirmed("discord")).map((x) => x.key),
-      ["a", "c"],
-    );
-    await store.dropUnconfirmed("a");
-    assert.deepEqual(
-      (await store.unconfirmed("discord")).map((x) => x.key),
-      ["c"],
-    );
-    assert.deepEqual(
-      (await store.unconfirmed("matrix")).map((x) => x.key),
-      ["m"],
-    );
+    await keepsUnconfirmedInOrder(store);
   });
 
   it("keeps the unconfirmed record when marking the delivery fails (the mark and the drop are asked for together)", async () => {

@@ -6,9 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { buildMessage, type Message, stanzaIdBy } from "@parley/stanza";
+import { buildIq, buildMessage, element, type Message, NS, parseDiscoInfo, stanzaIdBy } from "@parley/stanza";
 import { isMessage, stanzaId } from "@parley/testkit";
 import { supports } from "../src/connector/supports.ts";
+import { puppetFeatures } from "../src/engine/puppet-features.ts";
 import type { Connector, ConnectorCapabilities } from "../src/index.ts";
 import { ReferenceConnector } from "../src/index.ts";
 import { apiCall, type Harness, startHarness } from "./engine-harness.ts";
@@ -49,6 +50,36 @@ describe("supports", () => {
     const c = new ReferenceConnector(undefined as never);
     for (const f of ["edits", "deletes", "reactions", "typing", "directMessages", "occupants", "receipts"] as const)
       assert.equal(supports(c, f), true, f);
+  });
+});
+
+describe("puppetFeatures", () => {
+  const noop = async () => undefined;
+
+  it("advertises each action on a puppet only where the network takes it", () => {
+    const bare = puppetFeatures(connectorWith({ ...DECLARED, replies: false, attachments: false }, {}));
+    assert.deepEqual(bare, []);
+    const full = puppetFeatures(
+      connectorWith(DECLARED, {
+        edit: noop,
+        delete: noop,
+        react: noop,
+        typing: noop,
+        sendDirect: async () => ({ channel: "dm", id: "1" }),
+      }),
+    );
+    assert.deepEqual(
+      [...full].sort(),
+      [NS.correction, NS.retract, NS.reactions, NS.chatStates, NS.reply, NS.oob, NS.receipts].sort(),
+    );
+  });
+
+  it("leaves out what the connector declares off although it has the method", () => {
+    const f = puppetFeatures(
+      connectorWith({ ...DECLARED, edits: false, reactions: false }, { edit: noop, react: noop }),
+    );
+    assert.ok(!f.includes(NS.correction) && !f.includes(NS.reactions));
+    assert.ok(f.includes(NS.reply) && f.includes(NS.oob));
   });
 });
 
@@ -93,5 +124,25 @@ describe("a connector that has edit but declares edits off, on prosody", () => {
     await h.alice.send(buildMessage({ type: "groupchat", to: h.room, id: stanzaId("d"), retract: { id: sid } }));
     const deleted = await apiCall(h, (c) => c.method === "delete");
     assert.equal(deleted.args.id, posted.id);
+  });
+
+  it("its puppets do not offer corrections to XMPP clients, and offer what the network takes", async () => {
+    const spoken = h.alice.waitFor(isMessage((m) => m.body === "anna is here"));
+    h.net.post("u1", "general", "anna is here");
+    await spoken;
+    const answer = await h.alice.iq(
+      buildIq({
+        type: "get",
+        id: stanzaId("disco"),
+        to: `u1@${h.domain}`,
+        payload: element("query", { xmlns: NS.discoInfo }),
+      }),
+    );
+    assert.equal(answer.type, "result");
+    const info = parseDiscoInfo(answer.payload ?? element("x", {}));
+    assert.ok(info.ok);
+    const features = info.value.features;
+    assert.ok(!features.includes(NS.correction), "no correction");
+    for (const f of [NS.retract, NS.reactions, NS.reply, NS.receipts]) assert.ok(features.includes(f), f);
   });
 });

@@ -43,7 +43,7 @@ for (const kind of XMPP_SERVER_KINDS) {
       disco = new DiscoResponder({
         domain: c.domain,
         gateway: { type: "discord", name: "Discord" },
-        puppetFeatures: [NS.markers],
+        puppetFeatures: [NS.reactions, NS.markers],
         items: () => [{ jid: `general@${server.mucDomain}`, name: "#general" }],
         puppetExists: (local) => local !== "nobody",
       });

@@ -48,19 +48,8 @@ export interface DiscoNode {
   ) => DiscoNodeAnswer<readonly DiscoItem[]> | Promise<DiscoNodeAnswer<readonly DiscoItem[]>>;
 }
 
-/** Features every puppet has: what the engine itself carries for any network. */
-export const BASE_PUPPET_FEATURES = [
-  NS.discoInfo,
-  NS.ping,
-  NS.chatStates,
-  NS.correction,
-  NS.retract,
-  NS.reactions,
-  NS.reply,
-  NS.oob,
-  NS.sid,
-  NS.vcardTemp,
-] as const;
+/** Features every puppet has, whatever its network (the rest are the network's: `puppetFeatures`). */
+export const BASE_PUPPET_FEATURES = [NS.discoInfo, NS.ping, NS.sid, NS.vcardTemp] as const;
 
 export class DiscoResponder {
   readonly componentInfo: DiscoInfo;

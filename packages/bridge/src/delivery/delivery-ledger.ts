@@ -88,8 +88,10 @@ export class MemoryDeliveryLedger implements DeliveryLedger {
     return this.delivered.get(key);
   }
 
+  /** As the SQL stores do: a delivery marked is no longer unconfirmed, however it came to be marked. */
   async markDelivered(key: string, result?: string): Promise<void> {
     setBounded(this.delivered, key, result ?? null, this.maxEntries);
+    this.pending.delete(key);
   }
 
   async addDeadLetter(d: DeadLetter): Promise<void> {
@@ -97,7 +99,9 @@ export class MemoryDeliveryLedger implements DeliveryLedger {
     if (this.dead.length > this.maxDeadLetters) this.dead.shift();
   }
 
+  /** Not for a key delivered already (a message handed over again): there is nothing to confirm. */
   async recordUnconfirmed(u: UnconfirmedDelivery): Promise<void> {
+    if (this.delivered.has(u.key)) return;
     this.pending.delete(u.key);
     this.pending.set(u.key, u);
   }
@@ -108,7 +112,6 @@ export class MemoryDeliveryLedger implements DeliveryLedger {
 
   async confirmDelivery(key: string, result?: string): Promise<void> {
     await this.markDelivered(key, result);
-    this.pending.delete(key);
   }
 
   async dropUnconfirmed(key: string): Promise<void> {

@@ -36,13 +36,14 @@ import { connectorStateIn } from "../store/connector-state.ts";
 import { type BridgeStore, openStore, StoreRetention } from "../store/index.ts";
 import { mediaAvatarHost } from "./avatar-host.ts";
 import type { EngineContext } from "./context.ts";
-import { DirectChats, directChatFeatures } from "./direct-chats.ts";
+import { DirectChats } from "./direct-chats.ts";
 import { EchoGuard } from "./echo-guard.ts";
 import { LateBound } from "./late-bound.ts";
 import { EngineMediaRelay } from "./media-relay.ts";
 import { Permissions } from "./permissions.ts";
 import { installPuppetAvatarPep } from "./puppet-avatar-pep.ts";
 import { type Puppet, PuppetDirectory } from "./puppet-directory.ts";
+import { puppetFeatures } from "./puppet-features.ts";
 import { ReflectionTracker } from "./reflection-tracker.ts";
 import { RelayOccupant } from "./relay-occupant.ts";
 import { catchUpBoundsOf, type RemoteCatchUp, remoteCatchUpFor } from "./remote-catch-up.ts";
@@ -177,7 +178,7 @@ export class Bridge {
     const disco = new DiscoResponder({
       domain,
       gateway: { type: network, name: o.connector.displayName },
-      puppetFeatures: directChatFeatures(o.connector),
+      puppetFeatures: puppetFeatures(o.connector),
       puppetExists: (local) => this.puppets.has(local),
     });
     disco.install(this.router);

@@ -45,7 +45,7 @@
  * a correction is not retried, so a refused one is answered by neither a
  * receipt nor an error. Retractions and reactions are not answered. Puppets
  * advertise the feature only where the network carries DMs
- * (`directChatFeatures`); groupchat never comes here (XEP-0184 §5.2).
+ * (`puppetFeatures`); groupchat never comes here (XEP-0184 §5.2).
  */
 
 import {
@@ -62,7 +62,7 @@ import {
   stripFallback,
 } from "@parley/stanza";
 import { setBounded } from "../connector/bounded-map.ts";
-import type { Connector, RemoteMessage, XmppSender } from "../connector/connector.ts";
+import type { RemoteMessage, XmppSender } from "../connector/connector.ts";
 import { supports } from "../connector/supports.ts";
 import { TransientError } from "../delivery/index.ts";
 import { fromStyling, type RichText, toStyling } from "../format/index.ts";
@@ -88,15 +88,6 @@ const REACTION_COUNT_TTL_MS = 30 * 24 * 3600_000;
 
 /** How long the user's server has to answer the ping that follows a direct message. */
 const SERVER_ANSWER_MS = 15_000;
-
-/**
- * What puppets advertise in disco#info (and so in their caps) for direct
- * messages: XEP-0184 receipts, which they answer, where the network carries
- * direct messages at all.
- */
-export function directChatFeatures(connector: Connector): readonly string[] {
-  return supports(connector, "directMessages") ? [NS.receipts] : [];
-}
 
 /** The domain of a JID (`user@domain/resource`). */
 function domainOf(jid: string): string {
