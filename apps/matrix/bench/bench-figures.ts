@@ -28,7 +28,7 @@ export interface MatrixFigures extends Omit<RoundsComparison, "vsCeiling"> {
   readonly node: string;
 }
 
-/** `vsCeiling`: median bridge msgs/s over median ceiling msgs/s. */
+/** `vsCeiling`: the median over rounds of bridge msgs/s over the ceiling's in the same round. */
 export type MatrixResults = BenchResults<MatrixFigures, { readonly vsCeiling: number }>;
 
 /** Medians over rounds (bridge[i] ran just after ceiling[i]); throws RoundsError when they do not pair up. */

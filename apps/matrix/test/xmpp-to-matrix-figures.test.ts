@@ -46,7 +46,7 @@ describe("XMPP -> Matrix bench results", () => {
     bridgeWarnings: 0,
   });
 
-  it("names the ratio toMatrixVsCeiling: median bridge over median ceiling", () => {
+  it("names the ratio toMatrixVsCeiling: the median of the rounds' bridge over ceiling", () => {
     assert.equal(results.ratios.toMatrixVsCeiling, 0.955);
     assert.equal(results.figures.toMatrixMsgsPerSec, 21);
     assert.equal(results.figures.toMatrixCeilingMsgsPerSec, 22);
@@ -63,7 +63,7 @@ describe("XMPP -> Matrix bench results", () => {
   it("reports the ten rooms over rounds against their own ceiling, and the catch-up in each direction", () => {
     assert.equal(results.figures.toMatrix10RoomsMsgsPerSec, 150);
     assert.equal(results.figures.toMatrix10RoomsCeilingMsgsPerSec, 150);
-    assert.equal(results.ratios.toMatrix10RoomsVsCeiling, 1);
+    assert.equal(results.ratios.toMatrix10RoomsVsCeiling, 1.007, "the median of 0.938, 1.064 and 1.007");
     assert.equal(results.figures.toMatrix10RoomsRequestsPerMessage, 1);
     assert.deepEqual(results.figures.catchUpMsgsPerSec, { toMatrix: 20, toXmpp: 100 });
     assert.equal(catchUpRate(10, 0), 10_000_000);

@@ -1,7 +1,8 @@
 /**
- * PARLEY_BENCH_HEAP_PROFILE=<dir>: V8's sampling heap profile of each engine
- * burst's measured window, counting what was allocated whether or not it was
- * collected since, written as `<dir>/engine-<round>.heapprofile` for Chrome
+ * PARLEY_BENCH_HEAP_PROFILE=<dir>: V8's sampling heap profile of each burst's
+ * measured window, counting what was allocated whether or not it was
+ * collected since, written as `<dir>/engine-<round>.heapprofile` (and
+ * `ceiling-<round>` for the bare component's) for Chrome
  * DevTools or `bench/heap-summary.ts`. Bytes allocated per message depend on
  * the code, not on how busy the machine is: a figure to compare where CPU
  * figures are too noisy to, and what the collector's time follows. The

@@ -1,7 +1,8 @@
 /**
- * PARLEY_BENCH_CPU_PROFILE=<dir>: a V8 CPU profile of each engine burst's
- * measured window (the posts until the client has every message), written as
- * `<dir>/engine-<round>.cpuprofile` for Chrome DevTools or
+ * PARLEY_BENCH_CPU_PROFILE=<dir>: a V8 CPU profile of each burst's measured
+ * window (the posts until the client has every message), written as
+ * `<dir>/engine-<round>.cpuprofile` (`ceiling-<round>` for the bare
+ * component's, to set against it) for Chrome DevTools or
  * `bench/profile-summary.ts`, and the CPU each thread of the process spent
  * meanwhile, per message (`<dir>/engine-<round>.threads.json`, from Linux's
  * /proc): the profile sees the main thread only, not V8's collector helpers

@@ -7,7 +7,7 @@ import { burstRun } from "./burst-run.ts";
 const run = (msgsPerSec: number, p50ms = 1, p99ms = 2): BurstFigures => burstRun(msgsPerSec, p50ms, p99ms);
 
 describe("compareRounds", () => {
-  it("takes medians over rounds and the ratio of the medians, rounded as results.json keeps them", () => {
+  it("takes medians over rounds and the median of the rounds' ratios, rounded as results.json keeps them", () => {
     const c = compareRounds(
       [run(1000.4, 5, 50), run(4000, 6, 60), run(2000, 7, 70)],
       [run(500, 10.04, 90), run(1900, 30, 70), run(1000.6, 20.06, 80.04)],
@@ -24,6 +24,19 @@ describe("compareRounds", () => {
       roundRatios: [0.5, 0.475, 0.5],
       vsCeiling: 0.5,
     });
+  });
+
+  it("judges each subject run against the ceiling run of its own round, on a server that slows round after round", () => {
+    // Each round's ratio is 1.07, 1.05, 0.71, 0.92 and 0.93; the subject's median run (920) came in the round
+    // whose ceiling ran at 1,000, the ceiling's median (1,200) in another: their ratio would be 0.77.
+    const c = compareRounds(
+      [run(2000), run(1600), run(1200), run(1000), run(900)],
+      [run(2140), run(1680), run(852), run(920), run(837)],
+    );
+    assert.deepEqual(c.roundRatios, [1.07, 1.05, 0.71, 0.92, 0.93]);
+    assert.equal(c.vsCeiling, 0.93);
+    assert.equal(c.msgsPerSec, 920);
+    assert.equal(c.ceilingMsgsPerSec, 1200);
   });
 
   it("refuses runs that do not pair up", () => {

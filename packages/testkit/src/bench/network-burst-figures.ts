@@ -40,7 +40,7 @@ export interface NetworkBurstFigures {
   readonly cpuUsPerMsg: { readonly bridge: CpuCost; readonly ceiling: CpuCost };
 }
 
-/** `vsCeiling`: median bridge burst msgs/s over median ceiling msgs/s. */
+/** `vsCeiling`: the median over rounds of bridge burst msgs/s over the ceiling's in the same round. */
 export type NetworkBurstResults = BenchResults<NetworkBurstFigures, { readonly vsCeiling: number }>;
 
 const wholeCost = (c: CpuCost): CpuCost => ({
