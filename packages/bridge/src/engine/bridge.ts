@@ -471,6 +471,9 @@ export class Bridge {
       if (this.relay.dispatch(el)) return;
       if (this.occupancy.dispatch(el)) return;
       if (this.toRemote.dispatch(el)) return;
+      // Another puppet's copy of room traffic (the relay's or the reader's copy is read): a room sends one to
+      // every puppet seated in it, so it is dropped before anything is made of it.
+      if (el.name === "message" && el.attrs.type === "groupchat") return;
       void this.toPuppet(el).catch((e: unknown) => {
         this.metrics.badInput("xmpp");
         this.logger.warn("a stanza for a puppet could not be handled", {
@@ -525,7 +528,6 @@ export class Bridge {
       return;
     }
     const m = parsed.value;
-    if (m.type === "groupchat") return; // each puppet's copy of room traffic; the relay's or the reader's is read
     if (m.type === "error") {
       // A room refused a message of ours that awaits its reflection: most likely the room no longer counts the
       // puppet as an occupant (it restarted, or was destroyed and made again). Everything up to the tracker call
