@@ -10,6 +10,11 @@ export interface BenchSettings {
   readonly idlePuppets: number;
   /** How long one burst may take to arrive in full (PARLEY_BENCH_TIMEOUT_MS, default 60,000). */
   readonly timeoutMs: number;
+  /**
+   * More puppets seated in each burst's room, on both sides (PARLEY_BENCH_SEATED, default 0): the room sends
+   * each of them a copy of every message, as a room with many remote users does.
+   */
+  readonly seated: number;
 }
 
 /** Throws the testkit's BenchSettingsError, naming the variable, for a setting the bench cannot run with. */
@@ -19,5 +24,6 @@ export function benchSettings(env: Readonly<Record<string, string | undefined>>)
     rounds: wholeNumberSetting(env, "PARLEY_BENCH_ROUNDS", { fallback: 5, min: 1, max: 25 }),
     idlePuppets: wholeNumberSetting(env, "PARLEY_BENCH_IDLE_PUPPETS", { fallback: 10_000, min: 1, max: 1_000_000 }),
     timeoutMs: wholeNumberSetting(env, "PARLEY_BENCH_TIMEOUT_MS", { fallback: 60_000, min: 1000, max: 3_600_000 }),
+    seated: wholeNumberSetting(env, "PARLEY_BENCH_SEATED", { fallback: 0, min: 0, max: 200 }),
   };
 }

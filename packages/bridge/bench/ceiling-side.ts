@@ -19,9 +19,16 @@ export class CeilingSide implements BurstSide {
   private readonly from: string;
   private readonly onError: (e: unknown) => void;
   private counter = 0;
+  /** Puppets seated beside the speaker, each getting a copy of every message (dropped unread, like the speaker's). */
+  private readonly seated: ReadonlyArray<{ local: string; nick: string; avatarHash: string }>;
 
-  private constructor(session: ComponentSession, domain: string, onError: (e: unknown) => void) {
+  private constructor(session: ComponentSession, domain: string, onError: (e: unknown) => void, seated: number) {
     this.session = session;
+    this.seated = Array.from({ length: seated }, (_, i) => ({
+      local: `s${i + 1}`,
+      nick: `Seated ${i + 1}`,
+      avatarHash: "",
+    }));
     this.onError = onError;
     this.from = `${PUPPET.local}@${domain}/${RESOURCE}`;
     this.occupancy = new MucOccupancy({ domain, send: (el) => session.send(el), resource: RESOURCE });
@@ -38,14 +45,17 @@ export class CeilingSide implements BurstSide {
     domain: string;
     secret: string;
     onError: (e: unknown) => void;
+    /** More puppets to seat in each room (see BenchSettings.seated). */
+    seated?: number;
   }): Promise<CeilingSide> {
     const session = new ComponentSession({ host: o.host, port: o.port, domain: o.domain, secret: o.secret });
     await session.start();
-    return new CeilingSide(session, o.domain, o.onError);
+    return new CeilingSide(session, o.domain, o.onError, o.seated ?? 0);
   }
 
   async prepare(room: string): Promise<void> {
     await this.occupancy.join(PUPPET, room);
+    for (const p of this.seated) await this.occupancy.join(p, room);
   }
 
   post(room: string, body: string): void {
@@ -57,6 +67,7 @@ export class CeilingSide implements BurstSide {
 
   async settle(room: string): Promise<void> {
     await this.occupancy.leave(PUPPET.local, room);
+    for (const p of this.seated) await this.occupancy.leave(p.local, room);
   }
 
   async stop(): Promise<void> {

@@ -4,6 +4,7 @@
  * queue, the store and its component session, from the author's puppet.
  */
 
+import { localFromRemoteId } from "@parley/stanza";
 import { Bridge } from "../src/engine/bridge.ts";
 import type { Logger } from "../src/ops/logger-types.ts";
 import { ReferenceConnector } from "../src/reference/reference-connector.ts";
@@ -29,6 +30,8 @@ export class EngineSide implements BurstSide {
   private readonly channelOf: ReadonlyMap<string, string>;
   private readonly lastPosted = new Map<string, string>();
   private readonly settleTimeoutMs: number;
+  /** Remote users (ids) who are members of every linked channel, so the bridge seats their puppets in every room. */
+  private readonly seated: readonly string[];
 
   private constructor(o: {
     bridge: Bridge;
@@ -36,24 +39,32 @@ export class EngineSide implements BurstSide {
     connector: ReferenceConnector;
     channelOf: Map<string, string>;
     settleTimeoutMs: number;
+    seated: readonly string[];
   }) {
     this.bridge = o.bridge;
     this.net = o.net;
     this.connector = o.connector;
     this.channelOf = o.channelOf;
     this.settleTimeoutMs = o.settleTimeoutMs;
+    this.seated = o.seated;
   }
 
   /** Starts a bridge whose links are `setup.links`; the relay occupant joins (and creates) every linked room. */
-  static async start(setup: BenchBridgeSetup, o: { logger: Logger; settleTimeoutMs: number }): Promise<EngineSide> {
+  static async start(
+    setup: BenchBridgeSetup,
+    o: { logger: Logger; settleTimeoutMs: number; seated?: number },
+  ): Promise<EngineSide> {
     const net = new ReferenceNetwork();
     net.addUser(AUTHOR.id, AUTHOR.name);
+    const seated = Array.from({ length: o.seated ?? 0 }, (_, i) => `s${i + 1}`);
+    for (const [i, id] of seated.entries()) net.addUser(id, `Seated ${i + 1}`);
     for (const l of setup.links) net.addChannel(l.channel);
     const connector = new ReferenceConnector(net);
     const config = benchBridgeConfig(setup);
     const bridge = await Bridge.start({ config, connector, logger: o.logger });
     const channelOf = new Map(config.links.map((l) => [l.room, l.channel]));
-    return new EngineSide({ bridge, net, connector, channelOf, settleTimeoutMs: o.settleTimeoutMs });
+    for (const id of seated) for (const l of setup.links) net.join(id, l.channel);
+    return new EngineSide({ bridge, net, connector, channelOf, settleTimeoutMs: o.settleTimeoutMs, seated });
   }
 
   private channel(room: string): string {
@@ -65,6 +76,18 @@ export class EngineSide implements BurstSide {
   async prepare(room: string): Promise<void> {
     this.channel(room);
     await this.bridge.relay.join(room); // already joined at start; a no-op unless the room dropped the relay
+    // The seated members' puppets are in the room before the burst, as the ceiling's are.
+    const deadline = Date.now() + this.settleTimeoutMs;
+    const missing = () =>
+      this.seated.filter((id) => this.bridge.occupancy.nickIn(room, localFromRemoteId(id)) === undefined);
+    while (missing().length > 0) {
+      if (Date.now() > deadline) {
+        throw new EngineSettleError(
+          `${missing().length} seated puppets were not in ${room} after ${this.settleTimeoutMs} ms`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   post(room: string, body: string): void {

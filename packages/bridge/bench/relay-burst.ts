@@ -93,7 +93,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
         room: room("engine", i + 1),
       })),
     },
-    { logger, settleTimeoutMs: settings.timeoutMs },
+    { logger, settleTimeoutMs: settings.timeoutMs, seated: settings.seated },
   );
   cleanup.defer(() => engine.stop());
   let ceilingError: unknown;
@@ -101,6 +101,7 @@ async function main(cleanup: BenchCleanup): Promise<void> {
     host: server.host,
     port: server.componentPort,
     ...components.ceiling,
+    seated: settings.seated,
     onError: (e) => {
       ceilingError ??= e;
     },
