@@ -351,6 +351,37 @@ describe("delivery queue", () => {
     assert.deepEqual(delays, [500]);
   });
 
+  it("runs a job past its bounds while the queue is full of jobs and its lanes busy with jobs that wait on it", async () => {
+    // A room's catch-up holds the network's messages to the room until it has read the room's archive, and reads
+    // on only as it relays what it read: the relaying must not wait behind those messages for room in the queue.
+    const { queue } = queueWith({ maxPending: 2, concurrency: 1 });
+    const archiveRead = gate();
+    const started: string[] = [];
+    const held = ["x1", "x2"].map((key) =>
+      queue.enqueue(
+        job(key, "xmpp:room", async () => {
+          started.push(key);
+          await archiveRead.promise;
+        }),
+      ),
+    );
+    const other = queue.enqueue(job("other", "remote:elsewhere", async () => void started.push("other")));
+    await settle();
+    assert.deepEqual(started, ["x1"]);
+    assert.equal(queue.hasRoom, false);
+    for (let i = 1; i <= 3; i++) {
+      const relayed = await queue.enqueue({
+        ...job(`c${i}`, "remote:channel", async () => void started.push(`c${i}`)),
+        pastBounds: true,
+      });
+      assert.equal(relayed.status, "delivered");
+    }
+    assert.deepEqual(started, ["x1", "c1", "c2", "c3"], "neither the full queue nor the busy slot held them up");
+    archiveRead.resolve();
+    await Promise.all([...held, other]);
+    assert.deepEqual(started, ["x1", "c1", "c2", "c3", "x2", "other"]);
+  });
+
   it("makes enqueue wait at maxPending and resumes in order when room frees", async () => {
     const { queue } = queueWith({ maxPending: 2 });
     const started: string[] = [];

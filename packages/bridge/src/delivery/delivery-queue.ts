@@ -56,6 +56,16 @@ export interface DeliveryJob<R = unknown> {
    */
   readonly firstTime?: boolean;
   /**
+   * Admitted at once and run without waiting for a free lane, past
+   * `maxPending` and `concurrency`: for work that other queued jobs wait on.
+   * A room's catch-up relays what the room said while the bridge was away
+   * one message at a time, awaiting each, and holds the network's messages
+   * to that room until it has read the room's archive; were its deliveries to
+   * wait behind those held jobs for room in the queue, neither would ever
+   * move. The caller bounds how many such jobs it has in flight.
+   */
+  readonly pastBounds?: boolean;
+  /**
    * Performs the action. `attempt` is 1 on the first try; above 1, an earlier
    * try may or may not have reached the network. Throw a TransientError or
    * PermanentError (or anything `isTransient` knows) to say whether to retry.
@@ -275,7 +285,7 @@ export class DeliveryQueue {
     const { promise, resolve } = Promise.withResolvers<DeliveryOutcome<unknown>>();
     const entry: Entry = { job, promise, resolve, attempts: 0, startedAt: 0, ledgerChecked: false };
     this.byKey.set(job.key, entry);
-    if (this.hasRoom) this.admit(entry);
+    if (this.hasRoom || job.pastBounds === true) this.admit(entry);
     else this.held.push(entry);
     this.depthChanged();
     return promise as Promise<DeliveryOutcome<R>>;
@@ -405,6 +415,18 @@ export class DeliveryQueue {
     lane = { name, jobs: new Fifo<Entry>(), state: "ready" };
     lane.jobs.push(entry);
     this.lanes.set(name, lane);
+    this.ready(lane);
+  }
+
+  /** `lane` can run its head job: now when that job goes past the bounds, else when a slot is free. */
+  private ready(lane: Lane): void {
+    lane.state = "ready";
+    if (lane.jobs.peek()?.job.pastBounds === true) {
+      this.active++;
+      lane.state = "running";
+      void this.turn(lane);
+      return;
+    }
     this.readyLanes.push(lane);
     this.schedule();
   }
@@ -441,15 +463,12 @@ export class DeliveryQueue {
       } catch {
         // an injected sleep that fails still means "time to try again"
       }
-      lane.state = "ready";
-      this.readyLanes.push(lane);
-      this.schedule();
+      this.ready(lane);
       return;
     }
     lane.jobs.shift();
     if (lane.jobs.length > 0) {
-      lane.state = "ready";
-      this.readyLanes.push(lane); // to the back: a long lane takes turns with the others
+      this.ready(lane); // to the back: a long lane takes turns with the others
     } else {
       this.lanes.delete(lane.name);
     }

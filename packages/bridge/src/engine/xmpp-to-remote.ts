@@ -250,7 +250,7 @@ export class XmppToRemote {
     // From the room itself: moderation (XEP-0425) is the only thing to carry,
     // in the current form or the fastened v0.2 one Prosody's mod_muc_moderation sends.
     const moderation = moderationOf(m);
-    return moderation ? this.moderated(room, moderation, channels) : NOTHING;
+    return moderation ? this.moderated(room, moderation, channels, "archived" in source) : NOTHING;
   }
 
   /** Marks a new message as on its way, under each id it can be named by, until `relayed` settles. */
@@ -298,6 +298,8 @@ export class XmppToRemote {
   ): Promise<Handed> {
     await this.ctx.connectorStarted;
     const archived = "archived" in source ? source.archived : undefined;
+    // What a catch-up relays goes past the delivery queue's bounds (see DeliveryJob.pastBounds).
+    const pastBounds = archived !== undefined;
     const author = this.authorOf(room, nick, m, source);
     // An occupant whose real JID the room does not tell is judged by `*`.
     if (!this.ctx.permissions.allows(author.jid, "relay")) {
@@ -326,7 +328,7 @@ export class XmppToRemote {
       }
       // Queued in each channel's lane behind the message it corrects, and looked up there once that is sent.
       return {
-        done: this.inEachChannel(room, channels, `to-remote edit ${this.ctx.network} ${room} ${editId}`, {
+        done: this.inEachChannel(room, channels, `to-remote edit ${this.ctx.network} ${room} ${editId}`, pastBounds, {
           describe: `edit of ${target}`,
           run: async (channel, key, attempt) => {
             const parts = await this.ctx.store.partsByXmppId(this.ctx.network, room, target, channel);
@@ -352,7 +354,7 @@ export class XmppToRemote {
       if (!supports(connector, "deletes")) return NOTHING;
       const target = m.retract.id;
       return {
-        done: this.deleteInEachChannel(room, channels, target, async (channel) => {
+        done: this.deleteInEachChannel(room, channels, target, pastBounds, async (channel) => {
           const parts = await this.ctx.store.partsByXmppId(this.ctx.network, room, target, channel);
           const r = parts[0];
           if (r?.direction !== "to-remote" || r.channel !== channel) return undefined;
@@ -381,7 +383,7 @@ export class XmppToRemote {
       }
       const targetId = m.reactions.id;
       // Not in the room's order: a reaction waits for the message it is on, which the room's next words must not.
-      return { done: this.react(room, sender, authorKey, kept, targetId, update) };
+      return { done: this.react(room, sender, authorKey, kept, targetId, update, pastBounds) };
     }
     if (m.body === undefined && m.marker?.type === "displayed") {
       return { done: this.displayed(room, m.marker.id, sender) };
@@ -411,6 +413,7 @@ export class XmppToRemote {
     room: string,
     channels: readonly string[],
     key: string,
+    pastBounds: boolean,
     job: { readonly describe: string; run(channel: string, key: string, attempt: number): Promise<void> },
   ): Promise<unknown> {
     const outcomes = channels.map((channel) => {
@@ -419,6 +422,7 @@ export class XmppToRemote {
         key: channelKey,
         lane: `remote:${channel}`,
         describe: `${job.describe} in ${room} to channel ${channel}`,
+        ...(pastBounds && { pastBounds }),
         run: (attempt) => job.run(channel, channelKey, attempt),
       });
     });
@@ -430,6 +434,7 @@ export class XmppToRemote {
     room: string,
     channels: readonly string[],
     target: string,
+    pastBounds: boolean,
     find: (channel: string) => Promise<
       | {
           /** Every part of the message in the channel, the first first. */
@@ -442,7 +447,7 @@ export class XmppToRemote {
     >,
   ): Promise<unknown> {
     if (!supports(this.ctx.connector, "deletes")) return NOTHING.done;
-    return this.inEachChannel(room, channels, `to-remote delete ${this.ctx.network} ${room} ${target}`, {
+    return this.inEachChannel(room, channels, `to-remote delete ${this.ctx.network} ${room} ${target}`, pastBounds, {
       describe: `deletion of ${target}`,
       run: async (channel, key) => {
         const found = await find(channel);
@@ -680,6 +685,7 @@ export class XmppToRemote {
         key,
         lane: `remote:${channel}`,
         describe: `message from ${room} to channel ${channel}`,
+        ...(archived !== undefined && { pastBounds: true }),
         run: async (attempt) => {
           let replyTo: { id: string; authorName?: string; thread?: string } | undefined;
           const replied = replyId !== undefined ? await this.mapped(room, replyId, channel) : undefined;
@@ -742,6 +748,7 @@ export class XmppToRemote {
     emojis: readonly string[],
     targetId: string,
     update: string,
+    pastBounds: boolean,
   ): Promise<void> {
     const connector = this.ctx.connector;
     if (!supports(connector, "reactions")) return;
@@ -768,6 +775,7 @@ export class XmppToRemote {
             key,
             lane: `remote:${r.channel}`,
             describe: `reaction on ${r.remoteId}`,
+            ...(pastBounds && { pastBounds }),
             run: () =>
               react({
                 channel: r.channel,
@@ -793,7 +801,12 @@ export class XmppToRemote {
   }
 
   /** A moderator removed a message in the room: remove its remote counterpart, with the moderator's reason. */
-  private async moderated(room: string, moderation: Retraction, channels: readonly string[]): Promise<Handed> {
+  private async moderated(
+    room: string,
+    moderation: Retraction,
+    channels: readonly string[],
+    pastBounds: boolean,
+  ): Promise<Handed> {
     // The bridge asked for this one: the remote message is already deleted.
     if (this.ctx.echoes.consume("moderated", `${room} ${moderation.id}`)) return NOTHING;
     if (!supports(this.ctx.connector, "deletes")) return NOTHING;
@@ -802,7 +815,7 @@ export class XmppToRemote {
     const by = moderation.moderated?.by;
     const nick = by?.toLowerCase().startsWith(`${room.toLowerCase()}/`) ? by.slice(room.length + 1) : "moderator";
     const sender: XmppSender = { jid: by ?? room, nick };
-    const done = this.deleteInEachChannel(room, channels, moderation.id, async (channel) => {
+    const done = this.deleteInEachChannel(room, channels, moderation.id, pastBounds, async (channel) => {
       const parts = await this.ctx.store.partsByXmppId(this.ctx.network, room, moderation.id, channel);
       if (parts[0]?.channel !== channel) return undefined;
       return {
