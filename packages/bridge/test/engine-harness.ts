@@ -16,6 +16,7 @@ import {
 } from "@parley/testkit";
 import {
   Bridge,
+  type BridgeOptions,
   type BridgeStore,
   type DeliveryRetryPolicy,
   loadConfig,
@@ -35,6 +36,8 @@ export interface HarnessOptions {
   readonly users?: ReadonlyArray<{ readonly id: string; readonly name: string; readonly avatarUrl?: string }>;
   /** The delivery queue's retry policy (default: the engine's). */
   readonly delivery?: DeliveryRetryPolicy;
+  /** What the bridge holds at once (`BridgeOptions.bounds`; default: the engine's). */
+  readonly bounds?: BridgeOptions["bounds"];
   /** `xmpp.limits.maxDepth` in the bridge config (default: the config default). */
   readonly maxDepth?: number;
   /** Other `xmpp.limits` fields (default: the config defaults). */
@@ -127,7 +130,10 @@ export async function startHarness(kind: XmppServerKind, options: HarnessOptions
     ...(options.maxDepth !== undefined && { maxDepth: options.maxDepth }),
     ...(options.limits !== undefined && { limits: options.limits }),
   });
-  const delivery = options.delivery !== undefined ? { delivery: options.delivery } : {};
+  const delivery = {
+    ...(options.delivery !== undefined && { delivery: options.delivery }),
+    ...(options.bounds !== undefined && { bounds: options.bounds }),
+  };
   const store = await openStore(config.store.url);
   const a = server.accounts[0];
   if (!a) throw new Error("no account");

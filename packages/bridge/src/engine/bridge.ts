@@ -69,6 +69,13 @@ export interface BridgeOptions {
    * is retried and dead-lettered in milliseconds instead of seconds.
    */
   readonly delivery?: DeliveryRetryPolicy;
+  /**
+   * How much the bridge holds at once: jobs admitted to the delivery queue
+   * (default 10,000) and messages a room's catch-up reads ahead of what it
+   * has relayed (default 5,000). Tests make them small to reach them with a
+   * few messages.
+   */
+  readonly bounds?: { readonly maxPending?: number; readonly catchUpHeld?: number };
 }
 
 export type DeliveryRetryPolicy = Pick<
@@ -188,6 +195,7 @@ export class Bridge {
     this.delivery = new DeliveryQueue({
       // A policy given in code (tests) is used as it is; otherwise transient failures are retried for delivery.retrySeconds.
       ...(o.delivery ?? { retryForMs: c.delivery.retrySeconds * 1000 }),
+      ...(o.bounds?.maxPending !== undefined && { maxPending: o.bounds.maxPending }),
       ledger: store,
       logger: this.logger.child({ part: "delivery" }),
       onDeadLetter: () => this.metrics.deadLetter(network),
@@ -230,6 +238,7 @@ export class Bridge {
       archivedAfter: (room, q) => relay.get().archivePage(room, q),
       maxMessages: c.xmpp.catchUp.maxMessages,
       maxAgeMs: c.xmpp.catchUp.maxAgeHours * 3_600_000,
+      ...(o.bounds?.catchUpHeld !== undefined && { maxHeld: o.bounds.catchUpHeld }),
       notice: (text) => directions.get().host.notifyAdmins(text),
       onProgress: (_room, n) => this.metrics.caughtUp(network, "to-remote", n),
     });
