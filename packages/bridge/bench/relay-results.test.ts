@@ -115,8 +115,15 @@ describe("relayResults", () => {
 
 describe("benchSettings", () => {
   it("has defaults and reads whole numbers", () => {
-    assert.deepEqual(benchSettings({}), { messages: 5000, rounds: 5, idlePuppets: 10_000, timeoutMs: 60_000 });
+    assert.deepEqual(benchSettings({}), {
+      messages: 5000,
+      rounds: 5,
+      idlePuppets: 10_000,
+      timeoutMs: 60_000,
+      seated: 0,
+    });
     assert.equal(benchSettings({ PARLEY_BENCH_MESSAGES: " 10_000 " }).messages, 10_000);
+    assert.equal(benchSettings({ PARLEY_BENCH_SEATED: "20" }).seated, 20);
   });
 
   for (const [name, bad] of [
@@ -124,6 +131,7 @@ describe("benchSettings", () => {
     ["PARLEY_BENCH_ROUNDS", "26"],
     ["PARLEY_BENCH_IDLE_PUPPETS", "2.5"],
     ["PARLEY_BENCH_TIMEOUT_MS", "999"],
+    ["PARLEY_BENCH_SEATED", "201"],
   ] as const) {
     it(`refuses ${name}=${bad} with a typed error naming the variable`, () => {
       assert.throws(
