@@ -12,7 +12,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { buildDiscoInfoRequest, buildMessage, type Message } from "@parley/stanza";
 import { isMessage, stanzaId } from "@parley/testkit";
-import { type ConnectorHost, ReferenceConnector, type ReferenceNetwork, type RefMessage } from "../src/index.ts";
+import type { RefMessage } from "../src/index.ts";
+import { CatchingUpConnector } from "./catching-up-connector.ts";
 import { apiCall, type Harness, startHarness } from "./engine-harness.ts";
 
 /** Messages the room's archive holds. */
@@ -23,23 +24,6 @@ const SAID = 80;
 const BACKLOG = 200;
 
 const NOT_RELAYED = /^What (\S+) said from (\S+) to (\S+) was not relayed: (.*)\.$/;
-
-/** The reference connector, catching up as the real ones do: once started, it hands over what its network said meanwhile. */
-class CatchingUpConnector extends ReferenceConnector {
-  private readonly refNet: ReferenceNetwork;
-  private readonly backlog: readonly RefMessage[];
-
-  constructor(net: ReferenceNetwork, backlog: readonly RefMessage[]) {
-    super(net);
-    this.refNet = net;
-    this.backlog = backlog;
-  }
-
-  override async start(host: ConnectorHost): Promise<void> {
-    await super.start(host);
-    for (const message of this.backlog) this.refNet.emit("event", { type: "message", message });
-  }
-}
 
 describe("catch-up through a bounded room archive, with a network backlog (Prosody)", () => {
   let h: Harness;

@@ -13,7 +13,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { buildMessage } from "@parley/stanza";
 import { isMessage, stanzaId } from "@parley/testkit";
-import { type ConnectorHost, ReferenceConnector, type ReferenceNetwork, type RefMessage } from "../src/index.ts";
+import type { RefMessage } from "../src/index.ts";
+import { CatchingUpConnector } from "./catching-up-connector.ts";
 import { apiCall, type Harness, startHarness } from "./engine-harness.ts";
 
 const MAX_PENDING = 20;
@@ -22,23 +23,6 @@ const HELD = 10;
 const SAID = 40;
 /** Posted on the network meanwhile: more than the delivery queue admits. */
 const BACKLOG = 60;
-
-/** The reference connector, catching up as the real ones do: once started, it hands over what its network said meanwhile. */
-class CatchingUpConnector extends ReferenceConnector {
-  private readonly refNet: ReferenceNetwork;
-  private readonly backlog: readonly RefMessage[];
-
-  constructor(net: ReferenceNetwork, backlog: readonly RefMessage[]) {
-    super(net);
-    this.refNet = net;
-    this.backlog = backlog;
-  }
-
-  override async start(host: ConnectorHost): Promise<void> {
-    await super.start(host);
-    for (const message of this.backlog) this.refNet.emit("event", { type: "message", message });
-  }
-}
 
 describe("a catch-up while the network's backlog fills the delivery queue (Prosody)", () => {
   let h: Harness;
