@@ -5,6 +5,7 @@
  */
 
 import { localFromRemoteId } from "@parley/stanza";
+import { pollUntil } from "@parley/testkit";
 import { Bridge } from "../src/engine/bridge.ts";
 import type { Logger } from "../src/ops/logger-types.ts";
 import { ReferenceConnector } from "../src/reference/reference-connector.ts";
@@ -77,17 +78,11 @@ export class EngineSide implements BurstSide {
     this.channel(room);
     await this.bridge.relay.join(room); // already joined at start; a no-op unless the room dropped the relay
     // The seated members' puppets are in the room before the burst, as the ceiling's are.
-    const deadline = Date.now() + this.settleTimeoutMs;
-    const missing = () =>
-      this.seated.filter((id) => this.bridge.occupancy.nickIn(room, localFromRemoteId(id)) === undefined);
-    while (missing().length > 0) {
-      if (Date.now() > deadline) {
-        throw new EngineSettleError(
-          `${missing().length} seated puppets were not in ${room} after ${this.settleTimeoutMs} ms`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await pollUntil(
+      `the ${this.seated.length} seated puppets in ${room}`,
+      () => this.seated.every((id) => this.bridge.occupancy.nickIn(room, localFromRemoteId(id)) !== undefined),
+      { timeoutMs: this.settleTimeoutMs, intervalMs: 20 },
+    );
   }
 
   post(room: string, body: string): void {

@@ -12,6 +12,7 @@ import {
   compareRounds,
   markdownTable,
   medianOf,
+  medianRoundRatio,
   roundTo,
   targetVerdict,
 } from "@parley/testkit";
@@ -114,10 +115,7 @@ export function relayResults(o: {
       engineCpuUsPerMsg: Math.round(medianOf(o.engine, (f) => f.cpu.processUs)),
       ceilingCpuUsPerMsg: Math.round(medianOf(o.ceiling, (f) => f.cpu.processUs)),
       engineCpuVsCeiling: roundTo(
-        medianOf(
-          o.engine.map((f, i) => f.cpu.processUs / (o.ceiling[i] as RunFigures).cpu.processUs),
-          (r) => r,
-        ),
+        medianRoundRatio(o.ceiling, o.engine, (f) => f.cpu.processUs),
         2,
       ),
       engineServerCpuUsPerMsg: serverCpu(o.engine),

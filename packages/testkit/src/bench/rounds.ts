@@ -35,6 +35,18 @@ export interface RoundsComparison {
   readonly vsCeiling: number;
 }
 
+/**
+ * The median over rounds of `value` of the subject's run over `value` of the
+ * ceiling's run in the same round (unrounded); the runs must pair up.
+ */
+export function medianRoundRatio<T>(ceiling: readonly T[], subject: readonly T[], value: (run: T) => number): number {
+  return medianOf(roundRatiosOf(ceiling, subject, value), (r) => r);
+}
+
+function roundRatiosOf<T>(ceiling: readonly T[], subject: readonly T[], value: (run: T) => number): number[] {
+  return subject.map((s, i) => value(s) / value(ceiling[i] as T));
+}
+
 /** Compares paired runs; throws RoundsError when there are none or they do not pair up. */
 export function compareRounds(ceiling: readonly BurstFigures[], subject: readonly BurstFigures[]): RoundsComparison {
   if (ceiling.length === 0 || ceiling.length !== subject.length) {
@@ -42,7 +54,7 @@ export function compareRounds(ceiling: readonly BurstFigures[], subject: readonl
   }
   const rate = medianOf(subject, (r) => r.msgsPerSec);
   const ceilingRate = medianOf(ceiling, (r) => r.msgsPerSec);
-  const ratios = subject.map((s, i) => s.msgsPerSec / (ceiling[i] as BurstFigures).msgsPerSec);
+  const ratios = roundRatiosOf(ceiling, subject, (r) => r.msgsPerSec);
   return {
     rounds: subject.length,
     burstMessages: subject[0]?.messages ?? 0,
